@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { ArbiterError } from '../core/errors.js';
+
+/** Where a command writes; tests and the binary share the same code. */
+export interface Output {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export const processOutput: Output = {
+  out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+  err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+};
+
+/** Reads a file (or standard input for `-`), with an error that names the file. */
+export function readInputText(path: string): string {
+  try {
+    return readFileSync(path === '-' ? 0 : path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT')
+      throw new ArbiterError('ARB_ERR_INPUT_NOT_FOUND', `${path}: no such file`, { details: { path } });
+    throw new ArbiterError('ARB_ERR_INPUT_INVALID', `${path}: cannot read (${code ?? String(error)})`, {
+      details: { path },
+      cause: error,
+    });
+  }
+}
+
+/** Reads a JSON or YAML document from a file; a parse error names the file, line and column. */
+export function readDataFile(path: string): unknown {
+  const text = readInputText(path);
+  if (/\.json$/i.test(path) || path === '-') {
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      if (path !== '-') throw invalidJson(path, text, error);
+    }
+  }
+  try {
+    return parseYaml(text, { maxAliasCount: 100 });
+  } catch (error) {
+    const linePos = (error as { linePos?: { line: number; col: number }[] }).linePos?.[0];
+    const where = linePos ? `${path}:${linePos.line}:${linePos.col}` : path;
+    throw new ArbiterError(
+      'ARB_ERR_INPUT_INVALID',
+      `${where}: not valid JSON or YAML: ${(error as Error).message.split('\n')[0]}`,
+      {
+        details: { path },
+      },
+    );
+  }
+}
+
+function invalidJson(path: string, text: string, error: unknown): ArbiterError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new ArbiterError(
+    'ARB_ERR_INPUT_INVALID',
+    `${path}${jsonErrorPosition(text, message)}: not valid JSON: ${message}`,
+    {
+      details: { path },
+    },
+  );
+}
+
+/**
+ * `:line:col` of a JSON syntax error. Node 20's messages carry no position, so find the shortest
+ * prefix that is already wrong (not merely unfinished) by binary search.
+ */
+function jsonErrorPosition(text: string, message: string): string {
+  let offset = Number(/position (\d+)/.exec(message)?.[1] ?? Number.NaN);
+  if (Number.isNaN(offset)) {
+    const consistent = (length: number) => {
+      try {
+        JSON.parse(text.slice(0, length));
+        return true;
+      } catch (error) {
+        return (
+          /end of JSON input|Unterminated|Expected/.test((error as Error).message) &&
+          !/Unexpected token/.test((error as Error).message)
+        );
+      }
+    };
+    let good = 0;
+    let bad = text.length;
+    while (bad - good > 1) {
+      const middle = Math.floor((good + bad) / 2);
+      if (consistent(middle)) good = middle;
+      else bad = middle;
+    }
+    offset = bad - 1;
+  }
+  const before = text.slice(0, offset);
+  return `:${before.split('\n').length}:${offset - before.lastIndexOf('\n')}`;
+}

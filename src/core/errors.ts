@@ -1,0 +1,90 @@
+/**
+ * The one registry of Arbiter error codes. Each code names one distinct failure, carries the
+ * HTTP status an API response uses, and has a row in docs/errors.md (a test keeps them in sync).
+ * Retired codes are never reused.
+ */
+export const errorRegistry = {
+  ARB_ERR_USAGE: { status: 400, summary: 'The command line is not valid' },
+  ARB_ERR_INPUT_NOT_FOUND: { status: 400, summary: 'An input file or directory does not exist' },
+  ARB_ERR_INPUT_INVALID: {
+    status: 400,
+    summary: 'An input file is not valid JSON or YAML, or has the wrong shape',
+  },
+  ARB_ERR_POLICY_BUNDLE_INVALID: {
+    status: 422,
+    summary: 'A policy bundle failed to load; details.problems lists every problem with file:line:col',
+  },
+  ARB_ERR_POLICY_DIR_NOT_FOUND: { status: 422, summary: 'The policy directory does not exist' },
+  ARB_ERR_POLICY_NO_DOCUMENTS: { status: 422, summary: 'The policy directory holds no policy documents' },
+  ARB_ERR_POLICY_YAML_SYNTAX: { status: 422, summary: 'A policy file is not valid YAML' },
+  ARB_ERR_POLICY_YAML_LIMIT: {
+    status: 422,
+    summary: 'A policy file exceeds a safety limit (size, documents, alias expansion)',
+  },
+  ARB_ERR_POLICY_API_VERSION: { status: 422, summary: 'A document has a missing or unsupported apiVersion' },
+  ARB_ERR_POLICY_UNKNOWN_KIND: { status: 422, summary: 'A document has a missing or unknown kind' },
+  ARB_ERR_POLICY_UNKNOWN_FIELD: { status: 422, summary: 'A document has a field its kind does not define' },
+  ARB_ERR_POLICY_MISSING_FIELD: { status: 422, summary: 'A document lacks a required field' },
+  ARB_ERR_POLICY_WRONG_TYPE: {
+    status: 422,
+    summary: 'A field has the wrong type or a value outside its allowed set',
+  },
+  ARB_ERR_POLICY_INVALID_VALUE: {
+    status: 422,
+    summary: 'A field is well-typed but meaningless (bad duration, approval selector, misplaced approval)',
+  },
+  ARB_ERR_POLICY_DUPLICATE_NAME: {
+    status: 422,
+    summary: 'Two documents of one kind, or two rules of one policy, share a name',
+  },
+  ARB_ERR_POLICY_CEL_SYNTAX: { status: 422, summary: 'A CEL expression does not parse' },
+  ARB_ERR_POLICY_CEL_TYPE: {
+    status: 422,
+    summary: 'A CEL expression does not type-check (unknown identifier, bad operands)',
+  },
+  ARB_ERR_POLICY_UNKNOWN_VARIABLE: {
+    status: 422,
+    summary: 'A CEL expression reads variables.X where X is not declared before it',
+  },
+} as const satisfies Record<string, { status: number; summary: string }>;
+
+export type ErrorCode = keyof typeof errorRegistry;
+
+export interface ErrorOptions<D> {
+  details?: D;
+  cause?: unknown;
+}
+
+/** An error a user can act on: a stable code, a message, structured details and the cause. */
+export class ArbiterError<C extends ErrorCode = ErrorCode, D = unknown> extends Error {
+  readonly code: C;
+  readonly details: D | undefined;
+
+  constructor(code: C, message: string, options: ErrorOptions<D> = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ArbiterError';
+    this.code = code;
+    this.details = options.details;
+  }
+
+  /** The HTTP status an API response for this error carries. */
+  get status(): number {
+    return errorRegistry[this.code].status;
+  }
+
+  /** The `{error: {code, message, details}}` body of an API response. */
+  toResponseBody(): { error: { code: C; message: string; details?: D } } {
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.details === undefined ? {} : { details: this.details }),
+      },
+    };
+  }
+}
+
+/** True when `value` is an ArbiterError, optionally with the given code. */
+export function isArbiterError<C extends ErrorCode>(value: unknown, code?: C): value is ArbiterError<C> {
+  return value instanceof ArbiterError && (code === undefined || value.code === code);
+}

@@ -1,0 +1,133 @@
+import type { CompiledExpression } from './cel.js';
+import type { ActorKind, Effect, RiskTier, SystemSpec } from './documents.js';
+
+/** Where a document or rule came from, for explanations and editors. */
+export interface SourceRef {
+  file: string;
+  line: number;
+  col: number;
+}
+
+/** A compiled approval requirement: `count` distinct humans satisfying every `from` selector. */
+export interface ApprovalRequirement {
+  count: number;
+  /** Selectors: `owner` (the System's owner team), `group:NAME`, `user:NAME`; empty = any approver. */
+  from: readonly string[];
+  ttl: string;
+  ttlMs: number;
+}
+
+export interface CompiledVariable {
+  name: string;
+  expression: CompiledExpression;
+}
+
+export interface CompiledActionRule {
+  name: string;
+  description?: string;
+  when: CompiledExpression;
+  effect: Effect;
+  message?: string;
+  messageExpression?: CompiledExpression;
+  approval?: ApprovalRequirement;
+  source: SourceRef;
+}
+
+export interface ActionMatch {
+  actions?: readonly string[];
+  environments?: readonly string[];
+  actorKinds?: readonly ActorKind[];
+  systems?: readonly string[];
+  resourceTypes?: readonly string[];
+}
+
+export interface CompiledActionPolicy {
+  name: string;
+  description?: string;
+  mode: 'enforce' | 'shadow';
+  match: ActionMatch;
+  variables: readonly CompiledVariable[];
+  rules: readonly CompiledActionRule[];
+  source: SourceRef;
+}
+
+export interface CompiledGateCheck {
+  name: string;
+  description?: string;
+  assert: CompiledExpression;
+  severity: 'error' | 'warning';
+  message?: string;
+  messageExpression?: CompiledExpression;
+  source: SourceRef;
+}
+
+export interface CompiledGatePolicy {
+  name: string;
+  description?: string;
+  match: { systems?: readonly string[] };
+  variables: readonly CompiledVariable[];
+  checks: readonly CompiledGateCheck[];
+  source: SourceRef;
+}
+
+export interface CompiledMonitorAlert {
+  name: string;
+  description?: string;
+  when: CompiledExpression;
+  severity: 'info' | 'warning' | 'critical';
+  for: number;
+  message?: string;
+  messageExpression?: CompiledExpression;
+  source: SourceRef;
+}
+
+export interface CompiledMonitorPolicy {
+  name: string;
+  description?: string;
+  match: { systems?: readonly string[] };
+  variables: readonly CompiledVariable[];
+  alerts: readonly CompiledMonitorAlert[];
+  source: SourceRef;
+}
+
+/** A registered AI agent or model, as declared in the governance repository. */
+export interface SystemRecord {
+  id: string;
+  kind: 'agent' | 'model';
+  description?: string;
+  owner: { team: string; person: string };
+  onCall: SystemSpec['onCall'];
+  autonomy: 0 | 1 | 2 | 3;
+  riskTier: RiskTier;
+  status: 'active' | 'frozen';
+  operatingConditions?: Record<string, unknown>;
+  source: SourceRef;
+}
+
+export interface BundleDefaults {
+  effect: Effect;
+  approval: ApprovalRequirement;
+}
+
+/** A loaded, validated, compiled and frozen set of governance documents. */
+export interface PolicyBundle {
+  /** `sha256:<hex>` over the RFC 8785 JSON of every document, sorted by kind and name. */
+  digest: string;
+  defaults: BundleDefaults;
+  actionPolicies: readonly CompiledActionPolicy[];
+  gatePolicies: readonly CompiledGatePolicy[];
+  monitorPolicies: readonly CompiledMonitorPolicy[];
+  systems: readonly SystemRecord[];
+  /** Looks a System up by id. */
+  system(id: string): SystemRecord | undefined;
+  /** Number of documents per kind. */
+  counts: Readonly<Record<'ActionPolicy' | 'GatePolicy' | 'MonitorPolicy' | 'System' | 'Bundle', number>>;
+}
+
+export const defaultApprovalTtl = '1h';
+
+/** A System as policies see it (`actor`, `system`): the record without its source position. */
+export function systemView(system: SystemRecord): Omit<SystemRecord, 'source'> {
+  const { source: _source, ...record } = system;
+  return record;
+}

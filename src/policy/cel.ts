@@ -1,0 +1,199 @@
+import { Environment } from '@marcbachmann/cel-js';
+import type { ErrorCode } from '../core/errors.js';
+import { type FactPath, type FactSet, factPath, factSet } from './facts.js';
+
+/**
+ * The CEL layer: one environment per document kind, compilation once at load, and the list of
+ * fields each expression reads (so a verdict can say `request.confidence = 0.62`).
+ *
+ * Numbers from JSON are CEL doubles. They compare with int literals (`x > 500`) but arithmetic
+ * needs double literals (`x + 1.0`); see docs/policies.md.
+ */
+
+export type ExpressionScope = 'action' | 'gate' | 'monitor';
+
+/** The identifiers each scope declares; anything else is a load error. */
+export const scopeRoots: Record<ExpressionScope, readonly string[]> = {
+  action: ['request', 'actor', 'now', 'variables'],
+  gate: ['release', 'baseline', 'system', 'now', 'variables'],
+  monitor: ['metrics', 'window', 'system', 'now', 'variables'],
+};
+
+const timestampType = 'google.protobuf.Timestamp';
+
+function environmentFor(scope: ExpressionScope): Environment {
+  let env = new Environment({ homogeneousAggregateLiterals: false, enableOptionalTypes: true });
+  for (const root of scopeRoots[scope]) {
+    env = env.registerVariable(root, root === 'now' ? timestampType : 'map');
+  }
+  return env;
+}
+
+const environments: Record<ExpressionScope, Environment> = {
+  action: environmentFor('action'),
+  gate: environmentFor('gate'),
+  monitor: environmentFor('monitor'),
+};
+
+/** What an expression is evaluated against; `now` is a Date, everything else plain JSON-like data. */
+export type ExpressionContext = Record<string, unknown>;
+
+/** An expression parsed and type-checked once; evaluating never re-parses. */
+export interface CompiledExpression {
+  readonly source: string;
+  /** Field paths the expression reads, rooted at a scope identifier (`request.change.linesChanged`). */
+  readonly reads: readonly string[];
+  /** Names of `variables.X` the expression reads. */
+  readonly variables: readonly string[];
+  /** What an explanation shows: the reads plus those of the variables read, prepared once. */
+  readonly facts: FactSet;
+  /** Evaluates against a context; throws the CEL evaluation error on failure. */
+  evaluate(context: ExpressionContext): unknown;
+}
+
+export interface CompileFailure {
+  code: Extract<ErrorCode, 'ARB_ERR_POLICY_CEL_SYNTAX' | 'ARB_ERR_POLICY_CEL_TYPE'>;
+  /** Character offset in the expression where the problem is. */
+  offset: number;
+  message: string;
+}
+
+export type ExpectedType = 'bool' | 'string' | 'any';
+
+/**
+ * Parses and type-checks `source` in `scope`; returns the compiled expression or why it failed.
+ * `variableFacts` gives, for each declared variable, the facts its own expression reads.
+ */
+export function compileExpression(
+  source: string,
+  scope: ExpressionScope,
+  expected: ExpectedType,
+  variableFacts: ReadonlyMap<string, FactSet> = new Map(),
+): CompiledExpression | CompileFailure {
+  const env = environments[scope];
+  let program: ReturnType<Environment['parse']>;
+  try {
+    program = env.parse(source);
+  } catch (error) {
+    return {
+      code: 'ARB_ERR_POLICY_CEL_SYNTAX',
+      offset: celOffset(error),
+      message: `CEL syntax: ${celSummary(error)}`,
+    };
+  }
+  const checked = program.check();
+  if (!checked.valid) {
+    return {
+      code: 'ARB_ERR_POLICY_CEL_TYPE',
+      offset: celOffset(checked.error),
+      message: `CEL: ${celSummary(checked.error)}`,
+    };
+  }
+  if (expected !== 'any' && checked.type !== expected && checked.type !== 'dyn') {
+    return {
+      code: 'ARB_ERR_POLICY_CEL_TYPE',
+      offset: 0,
+      message: `CEL: expression must produce a ${expected}, but produces ${checked.type}`,
+    };
+  }
+  const { reads, variables } = collectReads(program.ast, scopeRoots[scope]);
+  const facts = new Map(reads.map((read) => [read, factPath(read)]));
+  for (const name of variables)
+    for (const fact of variableFacts.get(name)?.paths ?? [])
+      if (!facts.has(fact.path)) facts.set(fact.path, fact);
+  return {
+    source,
+    reads,
+    variables,
+    facts: factSet([...facts.values()]),
+    evaluate: (context) => program(context),
+  };
+}
+
+/** True when compileExpression failed. */
+export function isCompileFailure(value: CompiledExpression | CompileFailure): value is CompileFailure {
+  return 'code' in value;
+}
+
+function celOffset(error: unknown): number {
+  const range = (error as { range?: { start?: number } } | undefined)?.range;
+  return typeof range?.start === 'number' ? range.start : 0;
+}
+
+/** The one-line reason of a CEL error, without the source excerpt the library appends. */
+export function celSummary(error: unknown): string {
+  const summary = (error as { summary?: unknown } | undefined)?.summary;
+  if (typeof summary === 'string') return summary;
+  return error instanceof Error ? (error.message.split('\n', 1)[0] ?? error.message) : String(error);
+}
+
+interface AstNode {
+  op: string;
+  args: unknown;
+}
+
+function isAstNode(value: unknown): value is AstNode {
+  return (
+    typeof value === 'object' && value !== null && 'op' in value && typeof (value as AstNode).op === 'string'
+  );
+}
+
+/**
+ * Walks the AST for field selections rooted at a scope identifier. Only maximal chains are kept:
+ * `request.change.linesChanged` is reported, not `request.change` as well.
+ */
+function collectReads(ast: unknown, roots: readonly string[]): { reads: string[]; variables: string[] } {
+  const reads = new Set<string>();
+  const variables = new Set<string>();
+  const rootSet = new Set(roots);
+
+  const chainOf = (node: AstNode): string | undefined => {
+    if (node.op === 'id') {
+      const name = node.args;
+      return typeof name === 'string' && rootSet.has(name) ? name : undefined;
+    }
+    if (!Array.isArray(node.args)) return undefined;
+    const [object, field] = node.args as [unknown, unknown];
+    if (!isAstNode(object)) return undefined;
+    const base = chainOf(object);
+    if (base === undefined) return undefined;
+    if ((node.op === '.' || node.op === '.?') && typeof field === 'string') return `${base}.${field}`;
+    if ((node.op === '[]' || node.op === '[?]') && isAstNode(field) && field.op === 'value') {
+      const key = field.args;
+      if (typeof key === 'string')
+        return /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? `${base}.${key}` : `${base}[${JSON.stringify(key)}]`;
+      if (typeof key === 'bigint' || typeof key === 'number') return `${base}[${String(key)}]`;
+    }
+    return undefined;
+  };
+
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item);
+      return;
+    }
+    if (!isAstNode(value)) return;
+    const chain =
+      value.op === 'id' || value.op === '.' || value.op === '.?' || value.op === '[]' || value.op === '[?]'
+        ? chainOf(value)
+        : undefined;
+    if (chain !== undefined) {
+      reads.add(chain);
+      const variable = /^variables\.([A-Za-z_][A-Za-z0-9_]*)/.exec(chain);
+      if (variable?.[1]) variables.add(variable[1]);
+      // Index expressions inside the chain may read other fields.
+      if (Array.isArray(value.args)) for (const arg of value.args.slice(1)) visit(arg);
+      return;
+    }
+    visit(value.args);
+  };
+
+  visit(ast);
+  // Keep maximal chains only: drop any read that is a strict prefix of another.
+  const all = [...reads];
+  const maximal = all.filter(
+    (read) =>
+      !all.some((other) => other !== read && (other.startsWith(`${read}.`) || other.startsWith(`${read}[`))),
+  );
+  return { reads: maximal.sort(), variables: [...variables].sort() };
+}

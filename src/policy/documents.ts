@@ -1,0 +1,246 @@
+import { type Static, type TLiteral, type TSchema, type TUnion, Type } from '@sinclair/typebox';
+
+/**
+ * The document kinds of a governance repository, as TypeBox schemas. These schemas are the
+ * contract of docs/policies.md; the loader validates every document against them strictly
+ * (unknown fields are errors) and the TypeScript types below are derived from them.
+ */
+
+const strict = { additionalProperties: false } as const;
+
+const Name = Type.String({
+  pattern: '^[a-z0-9]([a-z0-9._-]{0,126}[a-z0-9])?$',
+  description: 'lowercase letters, digits, ".", "_" and "-", starting and ending with a letter or digit',
+});
+const Expression = Type.String({ minLength: 1, description: 'a CEL expression' });
+const Text = Type.String({ minLength: 1 });
+const StringList = Type.Array(Type.String({ minLength: 1 }), { minItems: 1 });
+
+type LiteralUnion<T extends readonly string[]> = TUnion<{ -readonly [K in keyof T]: TLiteral<T[K]> }>;
+
+function literals<const T extends readonly string[]>(values: T): LiteralUnion<T> {
+  return Type.Union(values.map((value) => Type.Literal(value))) as unknown as LiteralUnion<T>;
+}
+
+export const effects = ['allow', 'require_approval', 'deny'] as const;
+export type Effect = (typeof effects)[number];
+export const actorKinds = ['agent', 'model', 'human'] as const;
+export type ActorKind = (typeof actorKinds)[number];
+export const systemKinds = ['agent', 'model'] as const;
+export const riskTiers = ['minimal', 'limited', 'high'] as const;
+export type RiskTier = (typeof riskTiers)[number];
+export const checkSeverities = ['error', 'warning'] as const;
+export const alertSeverities = ['info', 'warning', 'critical'] as const;
+
+export const Metadata = Type.Object(
+  {
+    name: Name,
+    description: Type.Optional(Type.String()),
+    labels: Type.Optional(Type.Record(Type.String(), Type.String())),
+  },
+  strict,
+);
+
+export const Approval = Type.Object(
+  {
+    count: Type.Optional(Type.Integer({ minimum: 1, maximum: 20 })),
+    from: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    ttl: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  strict,
+);
+export type ApprovalSpec = Static<typeof Approval>;
+
+export const Variable = Type.Object(
+  { name: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), expression: Expression },
+  strict,
+);
+
+export const ActionRule = Type.Object(
+  {
+    name: Name,
+    description: Type.Optional(Type.String()),
+    when: Expression,
+    effect: literals(effects),
+    message: Type.Optional(Text),
+    messageExpression: Type.Optional(Expression),
+    approval: Type.Optional(Approval),
+  },
+  strict,
+);
+
+export const ActionMatch = Type.Object(
+  {
+    actions: Type.Optional(StringList),
+    environments: Type.Optional(StringList),
+    actorKinds: Type.Optional(Type.Array(literals(actorKinds), { minItems: 1 })),
+    systems: Type.Optional(StringList),
+    resourceTypes: Type.Optional(StringList),
+  },
+  strict,
+);
+
+function documentOf<K extends string, S extends TSchema>(kind: K, spec: S) {
+  return Type.Object(
+    { apiVersion: Type.Literal('arbiter/v1'), kind: Type.Literal(kind), metadata: Metadata, spec },
+    strict,
+  );
+}
+
+export const ActionPolicyDocument = documentOf(
+  'ActionPolicy',
+  Type.Object(
+    {
+      mode: Type.Optional(literals(['enforce', 'shadow'] as const)),
+      match: Type.Optional(ActionMatch),
+      variables: Type.Optional(Type.Array(Variable)),
+      rules: Type.Array(ActionRule, { minItems: 1 }),
+    },
+    strict,
+  ),
+);
+
+export const GateCheck = Type.Object(
+  {
+    name: Name,
+    description: Type.Optional(Type.String()),
+    assert: Expression,
+    severity: Type.Optional(literals(checkSeverities)),
+    message: Type.Optional(Text),
+    messageExpression: Type.Optional(Expression),
+  },
+  strict,
+);
+
+export const GatePolicyDocument = documentOf(
+  'GatePolicy',
+  Type.Object(
+    {
+      match: Type.Optional(Type.Object({ systems: Type.Optional(StringList) }, strict)),
+      variables: Type.Optional(Type.Array(Variable)),
+      checks: Type.Array(GateCheck, { minItems: 1 }),
+    },
+    strict,
+  ),
+);
+
+export const MonitorAlert = Type.Object(
+  {
+    name: Name,
+    description: Type.Optional(Type.String()),
+    when: Expression,
+    severity: literals(alertSeverities),
+    for: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    message: Type.Optional(Text),
+    messageExpression: Type.Optional(Expression),
+  },
+  strict,
+);
+
+export const MonitorPolicyDocument = documentOf(
+  'MonitorPolicy',
+  Type.Object(
+    {
+      match: Type.Optional(Type.Object({ systems: Type.Optional(StringList) }, strict)),
+      variables: Type.Optional(Type.Array(Variable)),
+      alerts: Type.Array(MonitorAlert, { minItems: 1 }),
+    },
+    strict,
+  ),
+);
+
+export const OnCall = Type.Object(
+  {
+    team: Type.Optional(Text),
+    person: Type.Optional(Text),
+    rotation: Type.Optional(Text),
+    pagerdutyRoutingKey: Type.Optional(Text),
+  },
+  { ...strict, minProperties: 1 },
+);
+
+export const SystemSpec = Type.Object(
+  {
+    kind: literals(systemKinds),
+    description: Type.Optional(Type.String()),
+    owner: Type.Object({ team: Text, person: Text }, strict),
+    onCall: OnCall,
+    autonomy: Type.Integer({ minimum: 0, maximum: 3 }),
+    riskTier: literals(riskTiers),
+    status: Type.Optional(literals(['active', 'frozen'] as const)),
+    operatingConditions: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  strict,
+);
+export type SystemSpec = Static<typeof SystemSpec>;
+
+export const SystemDocument = documentOf('System', SystemSpec);
+
+export const BundleDocument = documentOf(
+  'Bundle',
+  Type.Object(
+    {
+      defaults: Type.Optional(
+        Type.Object({ effect: Type.Optional(literals(effects)), approval: Type.Optional(Approval) }, strict),
+      ),
+    },
+    strict,
+  ),
+);
+
+export const PolicyTestCase = Type.Object(
+  {
+    name: Text,
+    now: Type.Optional(Type.String()),
+    actor: Type.Optional(
+      Type.Union([Type.String({ minLength: 1 }), Type.Record(Type.String(), Type.Unknown())]),
+    ),
+    input: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    release: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    baseline: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    expect: Type.Object(
+      {
+        effect: Type.Optional(literals(effects)),
+        rules: Type.Optional(Type.Array(Type.String())),
+        notRules: Type.Optional(Type.Array(Type.String())),
+        approvals: Type.Optional(Type.Array(Approval)),
+        passed: Type.Optional(Type.Boolean()),
+        failedChecks: Type.Optional(Type.Array(Type.String())),
+      },
+      { ...strict, minProperties: 1 },
+    ),
+  },
+  strict,
+);
+export type PolicyTestCase = Static<typeof PolicyTestCase>;
+
+export const PolicyTestDocument = documentOf(
+  'PolicyTest',
+  Type.Object(
+    { description: Type.Optional(Type.String()), cases: Type.Array(PolicyTestCase, { minItems: 1 }) },
+    strict,
+  ),
+);
+
+/** Kinds a policy bundle holds, with their schemas. */
+export const bundleKinds = {
+  ActionPolicy: ActionPolicyDocument,
+  GatePolicy: GatePolicyDocument,
+  MonitorPolicy: MonitorPolicyDocument,
+  System: SystemDocument,
+  Bundle: BundleDocument,
+} as const;
+export type BundleKind = keyof typeof bundleKinds;
+
+/** Kinds that live in `*.test.yaml` files beside the bundle. */
+export const testKinds = { PolicyTest: PolicyTestDocument } as const;
+
+export type ActionPolicyDocument = Static<typeof ActionPolicyDocument>;
+export type GatePolicyDocument = Static<typeof GatePolicyDocument>;
+export type MonitorPolicyDocument = Static<typeof MonitorPolicyDocument>;
+export type SystemDocument = Static<typeof SystemDocument>;
+export type BundleDocument = Static<typeof BundleDocument>;
+export type PolicyTestDocument = Static<typeof PolicyTestDocument>;
+export type ActionRuleSpec = Static<typeof ActionRule>;
+export type GateCheckSpec = Static<typeof GateCheck>;
+export type MonitorAlertSpec = Static<typeof MonitorAlert>;

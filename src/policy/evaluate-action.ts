@@ -1,0 +1,231 @@
+import type { JsonValue } from '../core/json.js';
+import {
+  type ApprovalRequirement,
+  type CompiledActionPolicy,
+  type PolicyBundle,
+  type SystemRecord,
+  systemView,
+} from './bundle.js';
+import type { ActorKind, Effect } from './documents.js';
+import { anyGlobMatches } from './glob.js';
+import type { ActionRequest } from './request.js';
+import { buildScope, evaluateCondition, renderMessage } from './scope.js';
+
+/** Who asks: a registered System (agent or model) or a human. Visible to policies as `actor.*`. */
+export interface Actor {
+  id: string;
+  kind: ActorKind;
+  [field: string]: unknown;
+}
+
+/** A rule that fired, with the values its expression read. */
+export interface Reason {
+  policy: string;
+  rule: string;
+  effect: Effect;
+  message: string;
+  facts: Record<string, JsonValue>;
+  /** Paths the expression read that do not exist in the request. */
+  missing?: string[];
+  /** Set when the expression failed: the rule then counts as fired unless its effect is allow (fail closed). */
+  error?: string;
+}
+
+/** A rule of a matching policy that did not fire, so "why was this not allowed" has an answer. */
+export interface NotFired {
+  policy: string;
+  rule: string;
+  effect: Effect;
+  facts: Record<string, JsonValue>;
+  missing?: string[];
+  error?: string;
+}
+
+/** An approval requirement of the verdict: all of them must be met. */
+export interface VerdictApproval {
+  count: number;
+  from: string[];
+  ttl: string;
+  ttlMs: number;
+  /** The rules (`policy/rule`) that asked for it. */
+  rules: string[];
+}
+
+/** The answer to an action request: an effect and its full explanation. */
+export interface Verdict {
+  effect: Effect;
+  reasons: Reason[];
+  notFired: NotFired[];
+  approvals: VerdictApproval[];
+  /** Rules that fired in shadow policies: recorded, never applied. */
+  shadow: Reason[];
+  /** The effect the verdict would have if the shadow policies were enforced too. */
+  shadowEffect: Effect;
+  /** True when no enforced rule fired and the bundle default decided. */
+  defaulted: boolean;
+  /** Enforced policies whose match held. */
+  policies: string[];
+  bundle: string;
+}
+
+export interface ActionEvaluationInput {
+  request: ActionRequest;
+  actor: Actor;
+  now: Date;
+}
+
+const effectRank: Record<Effect, number> = { allow: 0, require_approval: 1, deny: 2 };
+
+/** The stronger of two effects: deny beats require_approval beats allow. */
+export function strongerEffect(a: Effect, b: Effect): Effect {
+  return effectRank[a] >= effectRank[b] ? a : b;
+}
+
+/** The actor object policies see for a registered System. */
+export function actorFromSystem(system: SystemRecord, extra: Record<string, unknown> = {}): Actor {
+  return { ...systemView(system), ...extra };
+}
+
+/**
+ * Evaluates an action request against every ActionPolicy of the bundle. Pure: the clock comes in
+ * as `now`. Never throws for a runtime failure of an expression; see `Reason.error`.
+ */
+export function evaluateAction(bundle: PolicyBundle, input: ActionEvaluationInput): Verdict {
+  const enforced = { reasons: [] as Reason[], notFired: [] as NotFired[], policies: [] as string[] };
+  const shadow = { reasons: [] as Reason[], notFired: [] as NotFired[], policies: [] as string[] };
+  const roots = { request: input.request, actor: input.actor, now: input.now };
+  for (const policy of bundle.actionPolicies) {
+    if (!policyMatches(policy, input)) continue;
+    const target = policy.mode === 'shadow' ? shadow : enforced;
+    target.policies.push(policy.name);
+    evaluatePolicy(policy, roots, target);
+  }
+  const effect = combine(enforced.reasons, bundle.defaults.effect);
+  const approvals =
+    effect.effect === 'require_approval'
+      ? mergeApprovals(
+          effect.defaulted
+            ? [{ requirement: bundle.defaults.approval, rule: '(bundle default)' }]
+            : requirementsOf(bundle, enforced.reasons),
+        )
+      : [];
+  const withShadow = combine([...enforced.reasons, ...shadow.reasons], bundle.defaults.effect);
+  return {
+    effect: effect.effect,
+    reasons: enforced.reasons,
+    notFired: enforced.notFired,
+    approvals,
+    shadow: shadow.reasons,
+    shadowEffect: withShadow.effect,
+    defaulted: effect.defaulted,
+    policies: enforced.policies,
+    bundle: bundle.digest,
+  };
+}
+
+function policyMatches(policy: CompiledActionPolicy, input: ActionEvaluationInput): boolean {
+  const { match } = policy;
+  const { request, actor } = input;
+  return (
+    anyGlobMatches(match.actions, request.action) &&
+    anyGlobMatches(match.environments, request.resource?.environment) &&
+    anyGlobMatches(match.resourceTypes, request.resource?.type) &&
+    anyGlobMatches(match.systems, actor.id) &&
+    (match.actorKinds === undefined || match.actorKinds.includes(actor.kind))
+  );
+}
+
+function evaluatePolicy(
+  policy: CompiledActionPolicy,
+  roots: Record<string, unknown>,
+  target: { reasons: Reason[]; notFired: NotFired[] },
+): void {
+  const scope = buildScope(roots, policy.variables);
+  for (const rule of policy.rules) {
+    const outcome = evaluateCondition(rule.when, scope);
+    const { error, missing } = outcome;
+    // Fail closed: a broken deny or require_approval rule still applies; a broken allow rule does not.
+    const fired = outcome.holds || (error !== undefined && rule.effect !== 'allow');
+    if (fired) {
+      const fallback =
+        error !== undefined
+          ? `rule ${rule.name} failed (${error}) and fails closed to ${rule.effect}`
+          : `rule ${rule.name} matched: ${rule.effect}`;
+      const reason: Reason = {
+        policy: policy.name,
+        rule: rule.name,
+        effect: rule.effect,
+        message: error !== undefined ? fallback : renderMessage(rule, scope, fallback),
+        facts: outcome.facts,
+      };
+      if (missing) reason.missing = missing;
+      if (error !== undefined) reason.error = error;
+      target.reasons.push(reason);
+    } else {
+      const entry: NotFired = {
+        policy: policy.name,
+        rule: rule.name,
+        effect: rule.effect,
+        facts: outcome.facts,
+      };
+      if (missing) entry.missing = missing;
+      if (error !== undefined) entry.error = error;
+      target.notFired.push(entry);
+    }
+  }
+}
+
+function combine(reasons: readonly Reason[], defaultEffect: Effect): { effect: Effect; defaulted: boolean } {
+  if (reasons.length === 0) return { effect: defaultEffect, defaulted: true };
+  let effect: Effect = 'allow';
+  for (const reason of reasons) effect = strongerEffect(effect, reason.effect);
+  return { effect, defaulted: false };
+}
+
+function requirementsOf(
+  bundle: PolicyBundle,
+  reasons: readonly Reason[],
+): { requirement: ApprovalRequirement; rule: string }[] {
+  const out: { requirement: ApprovalRequirement; rule: string }[] = [];
+  for (const reason of reasons) {
+    if (reason.effect !== 'require_approval') continue;
+    const policy = bundle.actionPolicies.find((candidate) => candidate.name === reason.policy);
+    const rule = policy?.rules.find((candidate) => candidate.name === reason.rule);
+    out.push({
+      requirement: rule?.approval ?? bundle.defaults.approval,
+      rule: `${reason.policy}/${reason.rule}`,
+    });
+  }
+  return out;
+}
+
+/**
+ * Merges approval requirements: identical ones (same count and selectors) become one, with the
+ * shortest ttl and every rule that asked; different ones are all kept, since all must be met.
+ */
+export function mergeApprovals(
+  requirements: readonly { requirement: ApprovalRequirement; rule: string }[],
+): VerdictApproval[] {
+  const merged = new Map<string, VerdictApproval>();
+  for (const { requirement, rule } of requirements) {
+    const from = [...requirement.from].sort();
+    const key = `${requirement.count}|${from.join(',')}`;
+    const existing = merged.get(key);
+    if (!existing) {
+      merged.set(key, {
+        count: requirement.count,
+        from,
+        ttl: requirement.ttl,
+        ttlMs: requirement.ttlMs,
+        rules: [rule],
+      });
+      continue;
+    }
+    if (!existing.rules.includes(rule)) existing.rules.push(rule);
+    if (requirement.ttlMs < existing.ttlMs) {
+      existing.ttl = requirement.ttl;
+      existing.ttlMs = requirement.ttlMs;
+    }
+  }
+  return [...merged.values()];
+}

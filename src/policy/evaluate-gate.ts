@@ -1,0 +1,77 @@
+import type { JsonValue } from '../core/json.js';
+import { type PolicyBundle, systemView } from './bundle.js';
+import { anyGlobMatches } from './glob.js';
+import { buildScope, evaluateCondition, renderMessage } from './scope.js';
+
+/** The outcome of one GatePolicy check against a release. */
+export interface GateCheckResult {
+  policy: string;
+  check: string;
+  severity: 'error' | 'warning';
+  status: 'passed' | 'failed';
+  message: string;
+  /** The values the assertion read (actual values, to compare with what the check expects). */
+  facts: Record<string, JsonValue>;
+  missing?: string[];
+  /** Set when the assertion failed to evaluate; the check then fails (fail closed). */
+  error?: string;
+  /** The assertion itself, so a reader sees what was expected. */
+  expected: string;
+}
+
+export interface GateEvaluation {
+  /** False when any check of severity error failed. */
+  passed: boolean;
+  checks: GateCheckResult[];
+  bundle: string;
+}
+
+export interface GateEvaluationInput {
+  /** The candidate release; `release.system` names the System it belongs to. */
+  release: Record<string, unknown>;
+  /** The previous release, for regression checks; `{}` when there is none. */
+  baseline?: Record<string, unknown>;
+  now: Date;
+}
+
+/** Evaluates every matching GatePolicy check over a release. Pure; never throws for a failing expression. */
+export function evaluateGate(bundle: PolicyBundle, input: GateEvaluationInput): GateEvaluation {
+  const systemId = typeof input.release.system === 'string' ? input.release.system : undefined;
+  const system = systemId === undefined ? undefined : bundle.system(systemId);
+  const roots = {
+    release: input.release,
+    baseline: input.baseline ?? {},
+    system: system ? systemView(system) : {},
+    now: input.now,
+  };
+  const checks: GateCheckResult[] = [];
+  for (const policy of bundle.gatePolicies) {
+    if (!anyGlobMatches(policy.match.systems, systemId)) continue;
+    const scope = buildScope(roots, policy.variables);
+    for (const check of policy.checks) {
+      const outcome = evaluateCondition(check.assert, scope);
+      const passed = outcome.error === undefined && outcome.holds;
+      const fallback = passed
+        ? `${check.name} holds`
+        : outcome.error !== undefined
+          ? `${check.name} could not be evaluated (${outcome.error}) and fails closed`
+          : `${check.name} does not hold: ${check.assert.source}`;
+      checks.push({
+        policy: policy.name,
+        check: check.name,
+        severity: check.severity,
+        status: passed ? 'passed' : 'failed',
+        message: passed || outcome.error !== undefined ? fallback : renderMessage(check, scope, fallback),
+        facts: outcome.facts,
+        ...(outcome.missing ? { missing: outcome.missing } : {}),
+        ...(outcome.error !== undefined ? { error: outcome.error } : {}),
+        expected: check.assert.source,
+      });
+    }
+  }
+  return {
+    passed: checks.every((check) => check.status === 'passed' || check.severity === 'warning'),
+    checks,
+    bundle: bundle.digest,
+  };
+}

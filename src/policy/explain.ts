@@ -1,0 +1,63 @@
+import type { JsonValue } from '../core/json.js';
+import type { Verdict } from './evaluate-action.js';
+import type { GateEvaluation } from './evaluate-gate.js';
+
+function factsLine(facts: Record<string, JsonValue>, missing?: string[]): string {
+  const parts = Object.entries(facts).map(([path, value]) => `${path} = ${JSON.stringify(value)}`);
+  for (const path of missing ?? []) parts.push(`${path} is missing`);
+  return parts.join(', ');
+}
+
+/** A verdict as a person reads it: the effect, why, what approvals are needed, what did not fire. */
+export function explainVerdict(verdict: Verdict): string {
+  const lines = [`effect: ${verdict.effect}${verdict.defaulted ? ' (no rule fired; bundle default)' : ''}`];
+  if (verdict.reasons.length > 0) {
+    lines.push('because:');
+    for (const reason of verdict.reasons) {
+      lines.push(`  ${reason.effect.padEnd(16)} ${reason.policy}/${reason.rule}: ${reason.message}`);
+      const facts = factsLine(reason.facts, reason.missing);
+      if (facts) lines.push(`${' '.repeat(19)}${facts}`);
+    }
+  }
+  if (verdict.approvals.length > 0) {
+    lines.push('approvals required (all of them):');
+    for (const approval of verdict.approvals) {
+      const from = approval.from.length > 0 ? ` from ${approval.from.join(' and ')}` : ' from any approver';
+      lines.push(
+        `  ${approval.count} approver${approval.count === 1 ? '' : 's'}${from}, within ${approval.ttl} (${approval.rules.join(', ')})`,
+      );
+    }
+  }
+  if (verdict.notFired.length > 0) {
+    lines.push('did not fire:');
+    for (const rule of verdict.notFired) {
+      const facts = factsLine(rule.facts, rule.missing);
+      const error = rule.error ? ` [error: ${rule.error}]` : '';
+      lines.push(
+        `  ${rule.effect.padEnd(16)} ${rule.policy}/${rule.rule}${facts ? `  (${facts})` : ''}${error}`,
+      );
+    }
+  }
+  if (verdict.shadow.length > 0 || verdict.shadowEffect !== verdict.effect) {
+    lines.push(`shadow (not enforced): would be ${verdict.shadowEffect}`);
+    for (const reason of verdict.shadow)
+      lines.push(`  ${reason.effect.padEnd(16)} ${reason.policy}/${reason.rule}: ${reason.message}`);
+  }
+  lines.push(`bundle: ${verdict.bundle}`);
+  return lines.join('\n');
+}
+
+/** A gate evaluation as a person reads it: each check with actual values and what was expected. */
+export function explainGate(gate: GateEvaluation): string {
+  const lines = [`gate: ${gate.passed ? 'passed' : 'FAILED'}`];
+  for (const check of gate.checks) {
+    const mark = check.status === 'passed' ? 'pass' : check.severity === 'warning' ? 'warn' : 'FAIL';
+    lines.push(`  ${mark}  ${check.policy}/${check.check}: ${check.message}`);
+    if (check.status === 'failed') {
+      const facts = factsLine(check.facts, check.missing);
+      lines.push(`        expected: ${check.expected}${facts ? `\n        actual:   ${facts}` : ''}`);
+    }
+  }
+  lines.push(`bundle: ${gate.bundle}`);
+  return lines.join('\n');
+}

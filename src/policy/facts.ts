@@ -1,0 +1,130 @@
+import type { JsonValue } from '../core/json.js';
+import { isPlainObject } from '../core/json.js';
+
+const segmentPattern = /\.?([A-Za-z_][A-Za-z0-9_]*)|\[("(?:[^"\\]|\\.)*"|\d+)\]/g;
+const maxFactChars = 1_000;
+
+/** A field path an expression reads, split into segments once at load time. */
+export interface FactPath {
+  /** As shown in explanations: `request.change.linesChanged`, `request.context["team-name"]`. */
+  path: string;
+  segments: readonly (string | number)[];
+}
+
+/** Splits a read path into its segments. */
+export function factPath(path: string): FactPath {
+  const segments: (string | number)[] = [];
+  for (const [, name, index] of path.matchAll(segmentPattern)) {
+    segments.push(name ?? (index?.startsWith('"') ? (JSON.parse(index) as string) : Number(index)));
+  }
+  return { path, segments };
+}
+
+/** Why a fact could not be resolved: the path does not exist in the context. */
+export const missing: unique symbol = Symbol('missing');
+
+/** Resolves path segments against a context, own properties only. */
+export function resolvePath(
+  context: Record<string, unknown>,
+  segments: readonly (string | number)[],
+): unknown {
+  let current: unknown = context;
+  for (const key of segments) {
+    if (current instanceof Map) {
+      if (!current.has(key)) return missing;
+      current = current.get(key);
+    } else if (Array.isArray(current) && typeof key === 'number') {
+      if (key >= current.length) return missing;
+      current = current[key];
+    } else if (typeof current === 'object' && current !== null && Object.hasOwn(current, key)) {
+      current = (current as Record<string | number, unknown>)[key];
+    } else {
+      return missing;
+    }
+  }
+  return current;
+}
+
+/** Turns a CEL or context value into JSON for an explanation, keeping it short. */
+export function factValue(value: unknown): JsonValue {
+  if (typeof value === 'number' || typeof value === 'boolean')
+    return Number.isFinite(value) || typeof value === 'boolean' ? value : String(value);
+  if (typeof value === 'string' && value.length <= maxFactChars) return value;
+  const json = toJson(value, 0);
+  if (typeof json === 'string' && json.length > maxFactChars) return `${json.slice(0, maxFactChars)}…`;
+  if (typeof json === 'object' && json !== null) {
+    const text = JSON.stringify(json);
+    if (text.length > maxFactChars)
+      return Array.isArray(json)
+        ? `<list of ${json.length} items>`
+        : `<map of ${Object.keys(json).length} entries>`;
+  }
+  return json;
+}
+
+function toJson(value: unknown, depth: number): JsonValue {
+  if (depth > 8) return '…';
+  if (value === null || value === undefined) return null;
+  switch (typeof value) {
+    case 'bigint':
+      return Number(value);
+    case 'number':
+      return Number.isFinite(value) ? value : String(value);
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'object':
+      break;
+    default:
+      return String(value);
+  }
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'invalid date' : value.toISOString();
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  if (Array.isArray(value)) return value.map((item) => toJson(item, depth + 1));
+  const entries =
+    value instanceof Map
+      ? [...value.entries()]
+      : isPlainObject(value)
+        ? Object.entries(value)
+        : Object.entries(value);
+  const out: Record<string, JsonValue> = {};
+  for (const [key, item] of entries) out[String(key)] = toJson(item, depth + 1);
+  return out;
+}
+
+/**
+ * The facts one expression reads, prepared at load time. Explanations build a facts object for
+ * every rule on every decision, so the common case (every path present) uses an object literal
+ * generated for this expression's keys: one allocation of a fixed shape instead of a run of
+ * dynamic property writes. Keys are JSON-quoted and always contain a dot or are a scope root,
+ * so no key can be `__proto__`.
+ */
+export interface FactSet {
+  readonly paths: readonly FactPath[];
+  readonly literal: (values: JsonValue[]) => Record<string, JsonValue>;
+}
+
+/** Prepares the fact set for a list of paths. */
+export function factSet(paths: readonly FactPath[]): FactSet {
+  const body = `return {${paths.map((fact, i) => `${JSON.stringify(fact.path)}: v[${i}]`).join(', ')}};`;
+  return { paths, literal: new Function('v', body) as FactSet['literal'] };
+}
+
+/** The facts an expression read: resolvable paths with their values, and the paths that do not exist. */
+export function collectFacts(
+  context: Record<string, unknown>,
+  set: FactSet,
+): { facts: Record<string, JsonValue>; missing: string[] | undefined } {
+  const { paths } = set;
+  const values: JsonValue[] = new Array(paths.length);
+  let absent: string[] | undefined;
+  for (let i = 0; i < paths.length; i++) {
+    const value = resolvePath(context, paths[i]!.segments);
+    if (value === missing) (absent ??= []).push(paths[i]!.path);
+    else values[i] = factValue(value);
+  }
+  if (absent === undefined) return { facts: set.literal(values), missing: undefined };
+  const facts: Record<string, JsonValue> = {};
+  for (let i = 0; i < paths.length; i++) if (values[i] !== undefined) facts[paths[i]!.path] = values[i]!;
+  return { facts, missing: absent };
+}

@@ -1,0 +1,434 @@
+import { canonicalJson } from '../core/canonical-json.js';
+import { sha256Hex } from '../core/digest.js';
+import { parseDuration } from '../core/duration.js';
+import type { JsonValue } from '../core/json.js';
+import type {
+  ApprovalRequirement,
+  CompiledActionPolicy,
+  CompiledActionRule,
+  CompiledGatePolicy,
+  CompiledMonitorPolicy,
+  CompiledVariable,
+  PolicyBundle,
+  SourceRef,
+  SystemRecord,
+} from './bundle.js';
+import { defaultApprovalTtl } from './bundle.js';
+import {
+  type CompiledExpression,
+  compileExpression,
+  type ExpectedType,
+  type ExpressionScope,
+  isCompileFailure,
+} from './cel.js';
+import {
+  type ActionPolicyDocument,
+  type ApprovalSpec,
+  type BundleDocument,
+  type BundleKind,
+  bundleKinds,
+  type GatePolicyDocument,
+  type MonitorPolicyDocument,
+  type SystemDocument,
+} from './documents.js';
+import { type FactSet, factSet } from './facts.js';
+import { bundleLoadError, type LoadProblem } from './problems.js';
+import { type ValidDocument, validateDocument } from './schema-problems.js';
+import { parseYamlFile, type SourceDocument, type SourceFile } from './yaml-source.js';
+
+type Path = (string | number)[];
+
+/**
+ * Compiles governance documents into a frozen bundle. Every problem in every file is collected;
+ * if there is any, the whole bundle is rejected with an ARB_ERR_POLICY_BUNDLE_INVALID error
+ * listing them as `file:line:col: message`, so a bundle is never half-applied.
+ */
+export function compileBundle(files: readonly SourceFile[]): PolicyBundle {
+  const problems: LoadProblem[] = [];
+  const documents: ValidDocument<BundleKind>[] = [];
+  for (const file of files) {
+    const parsed = parseYamlFile(file);
+    problems.push(...parsed.problems);
+    for (const source of parsed.documents) {
+      const result = validateDocument(source, bundleKinds);
+      problems.push(...result.problems);
+      if (result.document) documents.push(result.document);
+    }
+  }
+  problems.push(...duplicateNames(documents));
+
+  const compiler = new DocumentCompiler(problems);
+  const actionPolicies: CompiledActionPolicy[] = [];
+  const gatePolicies: CompiledGatePolicy[] = [];
+  const monitorPolicies: CompiledMonitorPolicy[] = [];
+  const systems: SystemRecord[] = [];
+  let defaultsDocument: BundleDocument | undefined;
+  for (const document of documents) {
+    compiler.use(document.source);
+    switch (document.kind) {
+      case 'ActionPolicy':
+        actionPolicies.push(compiler.actionPolicy(document.value as ActionPolicyDocument));
+        break;
+      case 'GatePolicy':
+        gatePolicies.push(compiler.gatePolicy(document.value as GatePolicyDocument));
+        break;
+      case 'MonitorPolicy':
+        monitorPolicies.push(compiler.monitorPolicy(document.value as MonitorPolicyDocument));
+        break;
+      case 'System':
+        systems.push(compiler.system(document.value as SystemDocument));
+        break;
+      case 'Bundle':
+        defaultsDocument = document.value as BundleDocument;
+        compiler.approval(defaultsDocument.spec.defaults?.approval, ['spec', 'defaults', 'approval']);
+        break;
+    }
+  }
+
+  let digest = '';
+  try {
+    digest = bundleDigest(documents);
+  } catch (error) {
+    problems.push({
+      file: files[0]?.path ?? '(bundle)',
+      line: 1,
+      col: 1,
+      code: 'ARB_ERR_POLICY_WRONG_TYPE',
+      message: `bundle cannot be canonicalised: ${error instanceof Error ? error.message : String(error)}`,
+    });
+  }
+  if (problems.length > 0) throw bundleLoadError(problems);
+
+  compiler.use(undefined);
+  const defaults = {
+    effect: defaultsDocument?.spec.defaults?.effect ?? 'deny',
+    approval: compiler.approval(defaultsDocument?.spec.defaults?.approval, []) ?? defaultApproval(),
+  } as const;
+  const byId = new Map(systems.map((system) => [system.id, system]));
+  const counts = { ActionPolicy: 0, GatePolicy: 0, MonitorPolicy: 0, System: 0, Bundle: 0 };
+  for (const document of documents) counts[document.kind]++;
+  const bundle: PolicyBundle = {
+    digest,
+    defaults,
+    actionPolicies: sortByName(actionPolicies),
+    gatePolicies: sortByName(gatePolicies),
+    monitorPolicies: sortByName(monitorPolicies),
+    systems: sortByName(systems).map((system) => ({ ...system })),
+    system: (id) => byId.get(id),
+    counts,
+  };
+  return deepFreeze(bundle);
+}
+
+function defaultApproval(): ApprovalRequirement {
+  return { count: 1, from: [], ttl: defaultApprovalTtl, ttlMs: parseDuration(defaultApprovalTtl)! };
+}
+
+function sortByName<T extends { name?: string; id?: string }>(items: T[]): T[] {
+  return [...items].sort((a, b) => (a.name ?? a.id ?? '').localeCompare(b.name ?? b.id ?? ''));
+}
+
+/** `sha256:<hex>` over RFC 8785 JSON of the documents sorted by kind then name: file layout does not matter. */
+function bundleDigest(documents: readonly ValidDocument[]): string {
+  const sorted = [...documents].sort((a, b) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
+  return `sha256:${sha256Hex(canonicalJson(sorted.map((document) => document.value as JsonValue)))}`;
+}
+
+function duplicateNames(documents: readonly ValidDocument[]): LoadProblem[] {
+  const problems: LoadProblem[] = [];
+  const first = new Map<string, ValidDocument>();
+  for (const document of documents) {
+    const key = document.kind === 'Bundle' ? 'Bundle' : `${document.kind}/${document.name}`;
+    const earlier = first.get(key);
+    if (!earlier) {
+      first.set(key, document);
+      continue;
+    }
+    const at = earlier.source.locator.at(['metadata', 'name']);
+    const what =
+      document.kind === 'Bundle'
+        ? 'a second Bundle document'
+        : `duplicate ${document.kind} name "${document.name}"`;
+    problems.push({
+      file: document.source.file,
+      ...document.source.locator.at(['metadata', 'name']),
+      code: 'ARB_ERR_POLICY_DUPLICATE_NAME',
+      message: `${what} (first defined at ${earlier.source.file}:${at.line}:${at.col})`,
+    });
+  }
+  return problems;
+}
+
+const selectorPattern = /^(owner|group:[^\s:]+|user:[^\s]+)$/;
+
+/** Compiles one validated document at a time, recording problems against its source. */
+class DocumentCompiler {
+  private source: SourceDocument | undefined;
+
+  constructor(private readonly problems: LoadProblem[]) {}
+
+  use(source: SourceDocument | undefined): void {
+    this.source = source;
+  }
+
+  private ref(path: Path): SourceRef {
+    if (!this.source) return { file: '(defaults)', line: 0, col: 0 };
+    return { file: this.source.file, ...this.source.locator.at(path) };
+  }
+
+  private report(path: Path, code: LoadProblem['code'], message: string, offset?: number): void {
+    if (!this.source) return;
+    const at =
+      offset === undefined ? this.source.locator.at(path) : this.source.locator.inString(path, offset);
+    this.problems.push({ file: this.source.file, ...at, code, message });
+  }
+
+  private expression(
+    path: Path,
+    text: string,
+    scope: ExpressionScope,
+    expected: ExpectedType,
+    declared: ReadonlyMap<string, FactSet>,
+  ): CompiledExpression {
+    const compiled = compileExpression(text, scope, expected, declared);
+    if (isCompileFailure(compiled)) {
+      this.report(path, compiled.code, compiled.message, compiled.offset);
+      return { source: text, reads: [], variables: [], facts: factSet([]), evaluate: () => undefined };
+    }
+    for (const variable of compiled.variables) {
+      if (declared.has(variable)) continue;
+      const offset = Math.max(0, text.search(new RegExp(`variables\\s*\\.\\s*${variable}\\b`)));
+      const known =
+        declared.size > 0
+          ? ` (declared before this point: ${[...declared.keys()].join(', ')})`
+          : ' (no variables are declared before this point)';
+      this.report(
+        path,
+        'ARB_ERR_POLICY_UNKNOWN_VARIABLE',
+        `unknown variable "variables.${variable}"${known}`,
+        offset,
+      );
+    }
+    return compiled;
+  }
+
+  private variables(
+    specs: readonly { name: string; expression: string }[] | undefined,
+    scope: ExpressionScope,
+  ): { compiled: CompiledVariable[]; declared: Map<string, FactSet> } {
+    const declared = new Map<string, FactSet>();
+    const compiled: CompiledVariable[] = [];
+    (specs ?? []).forEach((variable, i) => {
+      const path = ['spec', 'variables', i];
+      if (declared.has(variable.name)) {
+        this.report(
+          [...path, 'name'],
+          'ARB_ERR_POLICY_DUPLICATE_NAME',
+          `duplicate variable name "${variable.name}"`,
+        );
+      }
+      const expression = this.expression(
+        [...path, 'expression'],
+        variable.expression,
+        scope,
+        'any',
+        declared,
+      );
+      declared.set(variable.name, expression.facts);
+      compiled.push({ name: variable.name, expression });
+    });
+    return { compiled, declared };
+  }
+
+  private uniqueNames(items: readonly { name: string }[], listPath: Path, what: string): void {
+    const seen = new Set<string>();
+    items.forEach((item, i) => {
+      if (seen.has(item.name))
+        this.report(
+          [...listPath, i, 'name'],
+          'ARB_ERR_POLICY_DUPLICATE_NAME',
+          `duplicate ${what} name "${item.name}"`,
+        );
+      seen.add(item.name);
+    });
+  }
+
+  /** Validates and normalises an approval block; `count` defaults to the number of selectors (at least 1). */
+  approval(spec: ApprovalSpec | undefined, path: Path): ApprovalRequirement | undefined {
+    if (!spec) return undefined;
+    const from = spec.from ?? [];
+    from.forEach((selector, i) => {
+      if (!selectorPattern.test(selector)) {
+        this.report(
+          [...path, 'from', i],
+          'ARB_ERR_POLICY_INVALID_VALUE',
+          `approval selector "${selector}" must be "owner", "group:NAME" or "user:NAME"`,
+        );
+      }
+    });
+    const count = spec.count ?? Math.max(1, new Set(from).size);
+    if (count < new Set(from).size) {
+      this.report(
+        [...path, 'count'],
+        'ARB_ERR_POLICY_INVALID_VALUE',
+        `approval count ${count} is less than the ${new Set(from).size} selectors, each of which needs its own approver`,
+      );
+    }
+    const ttl = spec.ttl ?? defaultApprovalTtl;
+    const ttlMs = parseDuration(ttl);
+    if (ttlMs === undefined) {
+      this.report(
+        [...path, 'ttl'],
+        'ARB_ERR_POLICY_INVALID_VALUE',
+        `approval ttl "${ttl}" is not a duration such as 30m, 1h or 1d`,
+      );
+    }
+    return { count, from: [...new Set(from)], ttl, ttlMs: ttlMs ?? 0 };
+  }
+
+  actionPolicy(document: ActionPolicyDocument): CompiledActionPolicy {
+    const { spec, metadata } = document;
+    const { compiled: variables, declared } = this.variables(spec.variables, 'action');
+    this.uniqueNames(spec.rules, ['spec', 'rules'], 'rule');
+    const rules: CompiledActionRule[] = spec.rules.map((rule, i) => {
+      const path = ['spec', 'rules', i];
+      if (rule.approval && rule.effect !== 'require_approval') {
+        this.report(
+          [...path, 'approval'],
+          'ARB_ERR_POLICY_INVALID_VALUE',
+          `approval is only meaningful on a require_approval rule, not on ${rule.effect}`,
+        );
+      }
+      const approval =
+        rule.effect === 'require_approval'
+          ? (this.approval(rule.approval, [...path, 'approval']) ?? defaultApproval())
+          : undefined;
+      return {
+        name: rule.name,
+        ...(rule.description === undefined ? {} : { description: rule.description }),
+        when: this.expression([...path, 'when'], rule.when, 'action', 'bool', declared),
+        effect: rule.effect,
+        ...(rule.message === undefined ? {} : { message: rule.message }),
+        ...(rule.messageExpression === undefined
+          ? {}
+          : {
+              messageExpression: this.expression(
+                [...path, 'messageExpression'],
+                rule.messageExpression,
+                'action',
+                'string',
+                declared,
+              ),
+            }),
+        ...(approval ? { approval } : {}),
+        source: this.ref(path),
+      };
+    });
+    return {
+      name: metadata.name,
+      ...(metadata.description === undefined ? {} : { description: metadata.description }),
+      mode: spec.mode ?? 'enforce',
+      match: spec.match ?? {},
+      variables,
+      rules,
+      source: this.ref([]),
+    };
+  }
+
+  gatePolicy(document: GatePolicyDocument): CompiledGatePolicy {
+    const { spec, metadata } = document;
+    const { compiled: variables, declared } = this.variables(spec.variables, 'gate');
+    this.uniqueNames(spec.checks, ['spec', 'checks'], 'check');
+    const checks = spec.checks.map((check, i) => {
+      const path = ['spec', 'checks', i];
+      return {
+        name: check.name,
+        ...(check.description === undefined ? {} : { description: check.description }),
+        assert: this.expression([...path, 'assert'], check.assert, 'gate', 'bool', declared),
+        severity: check.severity ?? 'error',
+        ...(check.message === undefined ? {} : { message: check.message }),
+        ...(check.messageExpression === undefined
+          ? {}
+          : {
+              messageExpression: this.expression(
+                [...path, 'messageExpression'],
+                check.messageExpression,
+                'gate',
+                'string',
+                declared,
+              ),
+            }),
+        source: this.ref(path),
+      };
+    });
+    return {
+      name: metadata.name,
+      ...(metadata.description === undefined ? {} : { description: metadata.description }),
+      match: spec.match ?? {},
+      variables,
+      checks,
+      source: this.ref([]),
+    };
+  }
+
+  monitorPolicy(document: MonitorPolicyDocument): CompiledMonitorPolicy {
+    const { spec, metadata } = document;
+    const { compiled: variables, declared } = this.variables(spec.variables, 'monitor');
+    this.uniqueNames(spec.alerts, ['spec', 'alerts'], 'alert');
+    const alerts = spec.alerts.map((alert, i) => {
+      const path = ['spec', 'alerts', i];
+      return {
+        name: alert.name,
+        ...(alert.description === undefined ? {} : { description: alert.description }),
+        when: this.expression([...path, 'when'], alert.when, 'monitor', 'bool', declared),
+        severity: alert.severity,
+        for: alert.for ?? 1,
+        ...(alert.message === undefined ? {} : { message: alert.message }),
+        ...(alert.messageExpression === undefined
+          ? {}
+          : {
+              messageExpression: this.expression(
+                [...path, 'messageExpression'],
+                alert.messageExpression,
+                'monitor',
+                'string',
+                declared,
+              ),
+            }),
+        source: this.ref(path),
+      };
+    });
+    return {
+      name: metadata.name,
+      ...(metadata.description === undefined ? {} : { description: metadata.description }),
+      match: spec.match ?? {},
+      variables,
+      alerts,
+      source: this.ref([]),
+    };
+  }
+
+  system(document: SystemDocument): SystemRecord {
+    const { spec, metadata } = document;
+    return {
+      id: metadata.name,
+      kind: spec.kind,
+      ...((spec.description ?? metadata.description)
+        ? { description: spec.description ?? metadata.description }
+        : {}),
+      owner: { team: spec.owner.team, person: spec.owner.person },
+      onCall: spec.onCall,
+      autonomy: spec.autonomy as SystemRecord['autonomy'],
+      riskTier: spec.riskTier,
+      status: spec.status ?? 'active',
+      ...(spec.operatingConditions ? { operatingConditions: spec.operatingConditions } : {}),
+      source: this.ref([]),
+    };
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  return Object.freeze(value);
+}

@@ -1,0 +1,97 @@
+import type { JsonValue } from '../core/json.js';
+import type { CompiledVariable } from './bundle.js';
+import { type CompiledExpression, celSummary } from './cel.js';
+import { collectFacts } from './facts.js';
+
+/** A policy's evaluation scope: the roots, plus the values (or failures) of its variables. */
+export interface PolicyScope {
+  context: Record<string, unknown>;
+  /** Variables whose expression failed, with the reason; undefined while none failed. */
+  failedVariables: Map<string, string> | undefined;
+}
+
+/**
+ * Evaluates a policy's variables in declaration order. A variable that fails, or that uses one
+ * that failed, is recorded as failed; expressions that read it fail in turn (and fail closed).
+ */
+export function buildScope(
+  roots: Record<string, unknown>,
+  variables: readonly CompiledVariable[],
+): PolicyScope {
+  if (variables.length === 0) return { context: { ...roots, variables: {} }, failedVariables: undefined };
+  const values: Record<string, unknown> = {};
+  const context = { ...roots, variables: values };
+  let failedVariables: Map<string, string> | undefined;
+  for (const variable of variables) {
+    const failedInput =
+      failedVariables && variable.expression.variables.find((name) => failedVariables!.has(name));
+    if (failedInput !== undefined && failedVariables) {
+      failedVariables.set(variable.name, `uses variables.${failedInput}, which failed`);
+      continue;
+    }
+    try {
+      values[variable.name] = variable.expression.evaluate(context);
+    } catch (error) {
+      (failedVariables ??= new Map()).set(variable.name, celSummary(error));
+    }
+  }
+  return { context, failedVariables };
+}
+
+export interface ExpressionOutcome {
+  value?: unknown;
+  error?: string;
+  facts: Record<string, JsonValue>;
+  missing: string[] | undefined;
+}
+
+/** Evaluates an expression in a scope, never throwing: failures come back as `error`. */
+export function evaluateInScope(expression: CompiledExpression, scope: PolicyScope): ExpressionOutcome {
+  const { facts, missing } = collectFacts(scope.context, expression.facts);
+  const failed = scope.failedVariables;
+  const failedInput = failed && expression.variables.find((name) => failed.has(name));
+  if (failedInput !== undefined && failed) {
+    return { error: `variables.${failedInput} failed: ${failed.get(failedInput)}`, facts, missing };
+  }
+  try {
+    return { value: expression.evaluate(scope.context), facts, missing };
+  } catch (error) {
+    return { error: celSummary(error), facts, missing };
+  }
+}
+
+/** Evaluates a boolean condition; anything but `true` or `false` is an error. */
+export function evaluateCondition(
+  expression: CompiledExpression,
+  scope: PolicyScope,
+): ExpressionOutcome & { holds: boolean } {
+  const outcome = evaluateInScope(expression, scope) as ExpressionOutcome & { holds: boolean };
+  if (outcome.error !== undefined) {
+    outcome.holds = false;
+  } else if (typeof outcome.value === 'boolean') {
+    outcome.holds = outcome.value;
+  } else {
+    outcome.error = `expression produced ${describe(outcome.value)}, not a bool`;
+    outcome.holds = false;
+  }
+  return outcome;
+}
+
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'bigint') return `int ${value}`;
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+/** The message of a fired rule: its messageExpression if that yields a string, else its message, else a default. */
+export function renderMessage(
+  spec: { message?: string; messageExpression?: CompiledExpression },
+  scope: PolicyScope,
+  fallback: string,
+): string {
+  if (spec.messageExpression) {
+    const outcome = evaluateInScope(spec.messageExpression, scope);
+    if (typeof outcome.value === 'string') return outcome.value;
+  }
+  return spec.message ?? fallback;
+}

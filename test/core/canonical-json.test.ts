@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalJson } from '../../src/core/canonical-json.js';
+
+describe('canonicalJson (RFC 8785)', () => {
+  it('sorts object keys by UTF-16 code units and drops whitespace', () => {
+    expect(canonicalJson({ b: 1, a: [true, null, 'x'], '€': 0, '\u{1F600}': 1, '\r': 2 })).toBe(
+      '{"\\r":2,"a":[true,null,"x"],"b":1,"€":0,"😀":1}',
+    );
+  });
+
+  it('serialises numbers the way ECMAScript does, as RFC 8785 §3.2.2.3 requires', () => {
+    // Values from RFC 8785 Appendix B.
+    expect(
+      canonicalJson([
+        0, -0, 1e21, 1e-7, 0.000001, 333333333.3333333, 9007199254740992, 5e-324, -1.7976931348623157e308,
+      ]),
+    ).toBe('[0,0,1e+21,1e-7,0.000001,333333333.3333333,9007199254740992,5e-324,-1.7976931348623157e+308]');
+  });
+
+  it('escapes strings minimally', () => {
+    expect(canonicalJson('\u0000\b\t\n\f\r"\\/\u007f')).toBe('"\\u0000\\b\\t\\n\\f\\r\\"\\\\/\u007f"');
+  });
+
+  it('sorts nested objects too', () => {
+    expect(canonicalJson({ z: { y: 1, x: 2 }, a: [{ d: 1, c: 2 }] })).toBe(
+      '{"a":[{"c":2,"d":1}],"z":{"x":2,"y":1}}',
+    );
+  });
+
+  it.each([
+    ['undefined', { a: undefined }],
+    ['a function', { a: () => 1 }],
+    ['a bigint', { a: 1n }],
+    ['NaN', { a: Number.NaN }],
+    ['Infinity', [Number.POSITIVE_INFINITY]],
+    ['a Date', { a: new Date(0) }],
+    ['a symbol', [Symbol('x')]],
+  ])('refuses %s', (_name, value) => {
+    expect(() => canonicalJson(value as never)).toThrow(TypeError);
+  });
+});
