@@ -1,6 +1,6 @@
 import { Environment } from '@marcbachmann/cel-js';
 import type { ErrorCode } from '../core/errors.js';
-import { type FactPath, type FactSet, factPath, factSet } from './facts.js';
+import { type FactSet, factPath, factSet } from './facts.js';
 
 /**
  * The CEL layer: one environment per document kind, compilation once at load, and the list of

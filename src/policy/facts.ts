@@ -120,8 +120,9 @@ export function collectFacts(
   let absent: string[] | undefined;
   for (let i = 0; i < paths.length; i++) {
     const value = resolvePath(context, paths[i]!.segments);
-    if (value === missing) (absent ??= []).push(paths[i]!.path);
-    else values[i] = factValue(value);
+    if (value !== missing) values[i] = factValue(value);
+    else if (absent) absent.push(paths[i]!.path);
+    else absent = [paths[i]!.path];
   }
   if (absent === undefined) return { facts: set.literal(values), missing: undefined };
   const facts: Record<string, JsonValue> = {};
