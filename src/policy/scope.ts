@@ -32,7 +32,8 @@ export function buildScope(
     try {
       values[variable.name] = variable.expression.evaluate(context);
     } catch (error) {
-      (failedVariables ??= new Map()).set(variable.name, celSummary(error));
+      failedVariables ??= new Map();
+      failedVariables.set(variable.name, celSummary(error));
     }
   }
   return { context, failedVariables };
