@@ -4,6 +4,7 @@ import { machine } from './measure.js';
 
 const available = {
   policy: () => import('./policy/index.js'),
+  ledger: () => import('./ledger/index.js'),
 };
 
 const requested = process.argv.slice(2);

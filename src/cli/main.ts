@@ -4,6 +4,7 @@ import { isArbiterError } from '../core/errors.js';
 import { formatProblem, type LoadProblem } from '../policy/index.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
 import { type Output, processOutput } from './io.js';
+import { registerLedgerCommands } from './ledger.js';
 import { registerPolicyCommands } from './policy.js';
 
 function packageVersion(): string {
@@ -37,6 +38,7 @@ export function buildProgram(output: Output, setExit: (code: ExitCode) => void):
     }
   };
   registerPolicyCommands(program, output, run);
+  registerLedgerCommands(program, output, run);
   return program;
 }
 

@@ -9,10 +9,19 @@ import { isPlainObject } from './json.js';
  * `undefined`, functions, symbols, bigint, non-finite numbers and class instances.
  */
 export function canonicalJson(value: JsonValue): string {
-  return serialise(value, '$');
+  try {
+    return serialise(value);
+  } catch (error) {
+    if (error instanceof NotJson)
+      throw new TypeError(`canonical JSON: ${locate(value, '$') ?? '$'} ${error.message}`);
+    throw error;
+  }
 }
 
-function serialise(value: unknown, path: string): string {
+class NotJson extends Error {}
+
+// Hot path: no path bookkeeping; on failure, `locate` walks again to say where.
+function serialise(value: unknown): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'boolean':
@@ -20,19 +29,46 @@ function serialise(value: unknown, path: string): string {
     case 'string':
       return JSON.stringify(value);
     case 'number':
-      if (!Number.isFinite(value)) throw new TypeError(`canonical JSON: ${path} is not a finite number`);
+      if (!Number.isFinite(value)) throw new NotJson('is not a finite number');
       return JSON.stringify(value);
     case 'object': {
-      if (Array.isArray(value))
-        return `[${value.map((item, i) => serialise(item, `${path}[${i}]`)).join(',')}]`;
-      if (!isPlainObject(value)) throw new TypeError(`canonical JSON: ${path} is not a plain object`);
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + serialise(value[i]);
+        return `${out}]`;
+      }
+      if (!isPlainObject(value)) throw new NotJson('is not a plain object');
       const keys = Object.keys(value).sort();
-      const members = keys.map((key) => `${JSON.stringify(key)}:${serialise(value[key], `${path}.${key}`)}`);
-      return `{${members.join(',')}}`;
+      let out = '{';
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]!;
+        out += `${i === 0 ? '' : ','}${JSON.stringify(key)}:${serialise(value[key])}`;
+      }
+      return `${out}}`;
     }
     default:
-      throw new TypeError(`canonical JSON: ${path} is ${typeof value}, which JSON cannot represent`);
+      throw new NotJson(`is ${typeof value}, which JSON cannot represent`);
   }
+}
+
+/** The path of the first value JSON cannot carry, for the error message. */
+function locate(value: unknown, path: string): string | undefined {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : path;
+  if (typeof value !== 'object') return path;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = locate(value[i], `${path}[${i}]`);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (!isPlainObject(value)) return path;
+  for (const key of Object.keys(value)) {
+    const found = locate(value[key], `${path}.${key}`);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** Canonical JSON as UTF-8 bytes, the form that is hashed and signed. */

@@ -46,6 +46,20 @@ export const errorRegistry = {
     status: 422,
     summary: 'A CEL expression reads variables.X where X is not declared before it',
   },
+  ARB_ERR_STORE_UNAVAILABLE: { status: 503, summary: 'The database cannot be opened or reached' },
+  ARB_ERR_STORE_SCHEMA_NEWER: {
+    status: 503,
+    summary: 'The database schema is newer than this Arbiter binary',
+  },
+  ARB_ERR_LEDGER_KEY: {
+    status: 500,
+    summary: 'The ledger signing or verifier key cannot be read, created or parsed',
+  },
+  ARB_ERR_LEDGER_RANGE: { status: 400, summary: 'A ledger index or tree size is outside the log' },
+  ARB_ERR_LEDGER_EXPORT: {
+    status: 400,
+    summary: 'A ledger export directory is missing, incomplete or not empty when it must be',
+  },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorRegistry;

@@ -1,0 +1,343 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { defaultLedgerKeyPath, type Ledger, openLedger } from '../app/ledger.js';
+import { exportAuditSource, exportLedger, storeAuditSource } from '../app/ledger-export.js';
+import { ArbiterError } from '../core/errors.js';
+import type { JsonObject, JsonValue } from '../core/json.js';
+import { isPlainObject } from '../core/json.js';
+import { type AuditReport, auditLedger } from '../ledger/audit.js';
+import { parseVerifierKey } from '../ledger/note.js';
+import { defaultDatabaseUrl, openStore } from '../store/open.js';
+import { type ExitCode, exitCodes } from './exit-codes.js';
+import type { Output } from './io.js';
+
+type Run = (action: () => Promise<ExitCode> | ExitCode) => Promise<void>;
+
+interface DbOptions {
+  db: string;
+  ledgerKey?: string;
+}
+
+const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+
+async function withLedger<T>(options: DbOptions, use: (ledger: Ledger) => Promise<T>): Promise<T> {
+  const store = await openStore(options.db);
+  try {
+    const ledger = await openLedger(store, {
+      keyPath: options.ledgerKey ?? defaultLedgerKeyPath(options.db),
+    });
+    return await use(ledger);
+  } finally {
+    await store.close();
+  }
+}
+
+function nonNegativeInteger(name: string, text: string): number {
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
+    throw new ArbiterError(
+      'ARB_ERR_USAGE',
+      `${name} must be a non-negative integer, got ${JSON.stringify(text)}`,
+    );
+  }
+  return Number(text);
+}
+
+function parseJsonObject(name: string, text: string): JsonObject {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ArbiterError('ARB_ERR_INPUT_INVALID', `${name} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (!isPlainObject(value)) throw new ArbiterError('ARB_ERR_INPUT_INVALID', `${name} must be a JSON object`);
+  return value as JsonObject;
+}
+
+/** A verifier key given as the key text itself or as a file holding it. */
+function loadVerifierKey(value: string) {
+  const text = existsSync(value) ? readFileSync(value, 'utf8').trim() : value.trim();
+  try {
+    return parseVerifierKey(text);
+  } catch (error) {
+    throw new ArbiterError('ARB_ERR_LEDGER_KEY', `--key: ${(error as Error).message}`);
+  }
+}
+
+function rangeError<T>(promise: Promise<T>): Promise<T> {
+  return promise.catch((error: unknown) => {
+    if (error instanceof RangeError) throw new ArbiterError('ARB_ERR_LEDGER_RANGE', error.message);
+    throw error;
+  });
+}
+
+function reportAudit(report: AuditReport, output: Output, json: boolean | undefined): ExitCode {
+  if (json) output.out(JSON.stringify(report, null, 2));
+  else if (report.ok) {
+    output.out(`ok: ${report.entries} entries, size ${report.entries}, root ${report.root}`);
+    output.out(
+      `   ${report.checkpoints} signed checkpoint${report.checkpoints === 1 ? '' : 's'} verified` +
+        (report.latestCheckpoint ? `, latest at size ${report.latestCheckpoint.size}` : '') +
+        (report.uncheckpointed > 0 ? `; ${report.uncheckpointed} newer entries not yet checkpointed` : '') +
+        `; ${report.personalVerified} personal values match their commitments`,
+    );
+  } else {
+    output.out(`FAILED: ${report.problem?.message}`);
+    output.out(`   (${report.problem?.code}; ${report.entries} entries verified before it)`);
+  }
+  return report.ok ? exitCodes.ok : exitCodes.failed;
+}
+
+/** `arbiter ledger …`. */
+export function registerLedgerCommands(program: Command, output: Output, run: Run): void {
+  const ledger = program
+    .command('ledger')
+    .description('the tamper-evident ledger: append, checkpoint, prove, export, verify, erase personal data')
+    .addHelpText(
+      'after',
+      '\nSee docs/ledger.md. --db defaults to $ARBITER_DB or sqlite:./.arbiter/arbiter.db.',
+    );
+
+  const withDb = (command: Command) =>
+    command
+      .option(
+        '--db <url>',
+        'database: sqlite:PATH or postgres://…',
+        process.env.ARBITER_DB ?? defaultDatabaseUrl,
+      )
+      .option(
+        '--ledger-key <file>',
+        'signing key file (default: ledger-signing.key beside an SQLite database)',
+      );
+
+  withDb(
+    ledger
+      .command('append')
+      .description('append one entry (for tests and scripts); prints its seq and leaf hash'),
+  )
+    .requiredOption('--type <type>', 'entry type, e.g. note.added')
+    .option('--data <json>', 'the entry data, a JSON object', '{}')
+    .option('--actor <actor>', 'who caused it', 'cli')
+    .option('--subject <subject>', 'what it is about', '')
+    .option(
+      '--personal <json>',
+      'personal fields (JSON object): committed to in the entry, stored beside it, erasable',
+    )
+    .action(
+      (
+        options: DbOptions & {
+          type: string;
+          data: string;
+          actor: string;
+          subject: string;
+          personal?: string;
+        },
+      ) =>
+        run(async () => {
+          const data = parseJsonObject('--data', options.data);
+          const personal =
+            options.personal === undefined
+              ? undefined
+              : (parseJsonObject('--personal', options.personal) as Record<string, JsonValue>);
+          const appended = await withLedger(options, (l) =>
+            l.store.write((tx) =>
+              l.log.append(tx.ledger, [
+                {
+                  type: options.type,
+                  actor: options.actor,
+                  subject: options.subject,
+                  data,
+                  ...(personal ? { personal } : {}),
+                },
+              ]),
+            ),
+          );
+          const [entry] = appended;
+          output.out(
+            JSON.stringify({ seq: entry!.seq, leafHash: b64(entry!.leafHash), entry: entry!.entry }),
+          );
+          return exitCodes.ok;
+        }),
+    );
+
+  withDb(
+    ledger
+      .command('checkpoint')
+      .description('sign a checkpoint of the current tree and print it (C2SP signed note)'),
+  ).action((options: DbOptions) =>
+    run(async () => {
+      const checkpoint = await withLedger(options, (l) => l.store.write((tx) => l.log.checkpoint(tx.ledger)));
+      output.out(checkpoint.note.trimEnd());
+      return exitCodes.ok;
+    }),
+  );
+
+  withDb(
+    ledger.command('key').description('print the verifier key auditors use to check checkpoints'),
+  ).action((options: DbOptions) =>
+    run(async () => {
+      output.out(await withLedger(options, async (l) => l.verifierKey));
+      return exitCodes.ok;
+    }),
+  );
+
+  withDb(
+    ledger
+      .command('proof')
+      .description('print an inclusion proof (--index) or a consistency proof (--consistency OLD NEW)'),
+  )
+    .option('--index <i>', 'entry whose inclusion to prove')
+    .option('--size <n>', 'tree size to prove against (default: current size)')
+    .option('--consistency <sizes...>', 'two tree sizes: OLD NEW')
+    .action((options: DbOptions & { index?: string; size?: string; consistency?: string[] }) =>
+      run(async () => {
+        if ((options.index === undefined) === (options.consistency === undefined)) {
+          throw new ArbiterError(
+            'ARB_ERR_USAGE',
+            'give either --index I [--size N] or --consistency OLD NEW',
+          );
+        }
+        const result = await withLedger(options, async (l) => {
+          const reader = l.store.ledger;
+          if (options.index !== undefined) {
+            const index = nonNegativeInteger('--index', options.index);
+            const treeSize =
+              options.size === undefined ? await reader.size() : nonNegativeInteger('--size', options.size);
+            const proof = await rangeError(l.log.inclusionProof(reader, index, treeSize));
+            const [leaf] = await reader.nodes([{ level: 0, index }]);
+            const { root } = await l.log.root(reader, treeSize);
+            return { index, treeSize, leafHash: b64(leaf!), root: b64(root), proof: proof.map(b64) };
+          }
+          if (options.consistency?.length !== 2)
+            throw new ArbiterError('ARB_ERR_USAGE', '--consistency takes two sizes: OLD NEW');
+          const first = nonNegativeInteger('OLD', options.consistency[0]!);
+          const second = nonNegativeInteger('NEW', options.consistency[1]!);
+          const proof = await rangeError(l.log.consistencyProof(reader, first, second));
+          return {
+            first,
+            second,
+            firstRoot: b64((await l.log.root(reader, first)).root),
+            secondRoot: b64((await l.log.root(reader, second)).root),
+            proof: proof.map(b64),
+          };
+        });
+        output.out(JSON.stringify(result, null, 2));
+        return exitCodes.ok;
+      }),
+    );
+
+  withDb(
+    ledger
+      .command('export')
+      .description('write entries, checkpoints and the verifier key to a directory for offline verification'),
+  )
+    .requiredOption('--out <dir>', 'new or empty directory')
+    .option('--checkpoint', 'sign a fresh checkpoint first, so the export is covered to its end', true)
+    .option('--no-checkpoint', 'export without signing a new checkpoint')
+    .action((options: DbOptions & { out: string; checkpoint: boolean }) =>
+      run(async () => {
+        const manifest = await withLedger(options, async (l) => {
+          if (options.checkpoint) await l.store.write((tx) => l.log.checkpoint(tx.ledger));
+          return exportLedger(l, options.out, (done, total) => {
+            if (process.stderr.isTTY && total > 100_000) process.stderr.write(`\rexporting ${done}/${total}`);
+          });
+        });
+        output.out(
+          `exported ${manifest.size} entries of ${manifest.origin} to ${options.out} (root ${manifest.root})`,
+        );
+        return exitCodes.ok;
+      }),
+    );
+
+  withDb(
+    ledger
+      .command('verify')
+      .description(
+        'verify an export directory offline (DIR --key VKEY) or a live database (--db URL); exit 1 on any mismatch',
+      )
+      .argument('[dir]', 'export directory to verify offline'),
+  )
+    .option(
+      '--key <vkey>',
+      'verifier key (the text, or a file holding it); required for DIR, default for --db: the database key',
+    )
+    .option('--json', 'print the report as JSON')
+    .action(
+      (dir: string | undefined, options: DbOptions & { key?: string; json?: boolean }, command: Command) =>
+        run(async () => {
+          const progress = (entries: number) => {
+            if (process.stderr.isTTY) process.stderr.write(`\rverified ${entries} entries`);
+          };
+          if (dir !== undefined) {
+            if (command.getOptionValueSource('db') === 'cli')
+              throw new ArbiterError('ARB_ERR_USAGE', 'give either DIR or --db, not both');
+            if (!options.key)
+              throw new ArbiterError(
+                'ARB_ERR_USAGE',
+                'verifying an export needs --key VKEY (obtain it from the operator, not from the export)',
+              );
+            const verifier = loadVerifierKey(options.key);
+            const { source, manifest } = exportAuditSource(dir);
+            return reportAudit(
+              await auditLedger(source, {
+                verifiers: [verifier],
+                origin: manifest.origin,
+                onProgress: progress,
+              }),
+              output,
+              options.json,
+            );
+          }
+          const report = await withLedger(options, async (l) => {
+            const verifier = loadVerifierKey(options.key ?? l.verifierKey);
+            return auditLedger(storeAuditSource(l), {
+              verifiers: [verifier],
+              origin: l.origin,
+              onProgress: progress,
+            });
+          });
+          return reportAudit(report, output, options.json);
+        }),
+    );
+
+  withDb(
+    ledger
+      .command('erase')
+      .description('erase personal data kept beside the log; entries and proofs stay valid'),
+  )
+    .option(
+      '--value <value>',
+      'erase every personal field holding exactly this value (e.g. an email address)',
+    )
+    .option('--seq <n>', 'erase the personal fields of this entry')
+    .option('--field <name>', 'with --seq: only this field')
+    .action((options: DbOptions & { value?: string; seq?: string; field?: string }) =>
+      run(async () => {
+        if ((options.value === undefined) === (options.seq === undefined))
+          throw new ArbiterError('ARB_ERR_USAGE', 'give either --value V or --seq N [--field F]');
+        const match =
+          options.value !== undefined
+            ? { value: options.value }
+            : {
+                seq: nonNegativeInteger('--seq', options.seq!),
+                ...(options.field ? { field: options.field } : {}),
+              };
+        const erased = await withLedger(options, (l) =>
+          l.store.write(async (tx) => {
+            const count = await tx.erasePersonal(match);
+            // The erasure itself is recorded, without the erased value.
+            await l.log.append(tx.ledger, [
+              {
+                type: 'personal.erased',
+                actor: 'cli',
+                subject: 'ledger',
+                data: { count, ...('seq' in match ? { seq: match.seq } : {}) },
+              },
+            ]);
+            return count;
+          }),
+        );
+        output.out(`erased ${erased} personal value${erased === 1 ? '' : 's'}`);
+        return exitCodes.ok;
+      }),
+    );
+}

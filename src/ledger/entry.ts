@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import { canonicalJson } from '../core/canonical-json.js';
+import { sha256Hex } from '../core/digest.js';
+import type { JsonObject, JsonValue } from '../core/json.js';
+
+/** Version of the entry format; part of every entry. */
+export const entryVersion = 1;
+
+/** A ledger entry as hashed: RFC 8785 JSON of exactly these fields. */
+export interface LedgerEntry {
+  v: number;
+  seq: number;
+  /** ISO 8601 UTC time the entry was appended. */
+  time: string;
+  /** What happened: `decision.created`, `approval.recorded`, `policy.reloaded`, … */
+  type: string;
+  /** Who caused it: a System id, a user account, or `arbiter` itself. */
+  actor: string;
+  /** What it is about: a decision id, a System id, … */
+  subject: string;
+  /** The event's data. Personal fields appear here only as commitments under `personal`. */
+  data: JsonObject;
+}
+
+/** What a caller appends: the event, plus fields holding personal data kept outside the hashed entry. */
+export interface LedgerAppend {
+  type: string;
+  actor: string;
+  subject: string;
+  data: JsonObject;
+  /** Personal data (names, emails, free text about people): committed to, stored beside the log, erasable. */
+  personal?: Record<string, JsonValue>;
+}
+
+/** A personal value kept beside the log: the salt and value behind a commitment in the entry. */
+export interface PersonalValue {
+  seq: number;
+  field: string;
+  salt: Uint8Array;
+  value: JsonValue;
+}
+
+/** Commitment to a personal value: `sha256:` hex of SHA-256(salt ‖ RFC 8785 JSON of the value). */
+export function personalCommitment(salt: Uint8Array, value: JsonValue): string {
+  const valueBytes = Buffer.from(canonicalJson(value), 'utf8');
+  return `sha256:${sha256Hex(Buffer.concat([salt, valueBytes]))}`;
+}
+
+/**
+ * Builds the entry for an append at `seq`: personal fields are replaced by commitments under
+ * `data.personal`, with fresh 32-byte salts so equal values do not produce equal commitments.
+ */
+export function buildEntry(
+  append: LedgerAppend,
+  seq: number,
+  time: Date,
+  salt: (size: number) => Uint8Array = randomBytes,
+): { entry: LedgerEntry; bytes: Uint8Array; personal: PersonalValue[] } {
+  if (append.data.personal !== undefined) {
+    throw new TypeError(
+      'ledger entry data may not use the reserved key "personal"; pass personal fields separately',
+    );
+  }
+  const personal: PersonalValue[] = [];
+  const commitments: Record<string, JsonValue> = {};
+  for (const [field, value] of Object.entries(append.personal ?? {})) {
+    const fieldSalt = new Uint8Array(salt(32));
+    personal.push({ seq, field, salt: fieldSalt, value });
+    commitments[field] = personalCommitment(fieldSalt, value);
+  }
+  const data: JsonObject = personal.length > 0 ? { ...append.data, personal: commitments } : append.data;
+  const entry: LedgerEntry = {
+    v: entryVersion,
+    seq,
+    time: time.toISOString(),
+    type: append.type,
+    actor: append.actor,
+    subject: append.subject,
+    data,
+  };
+  return { entry, bytes: encodeEntry(entry), personal };
+}
+
+/** The exact bytes that are hashed into the tree. */
+export function encodeEntry(entry: LedgerEntry): Uint8Array {
+  return new TextEncoder().encode(canonicalJson(entry as unknown as JsonValue));
+}
+
+/**
+ * Decodes stored entry bytes, checking that they are a well-formed version 1 entry in canonical
+ * form with the expected seq; returns the entry, or why it is not one.
+ */
+export function decodeEntry(
+  bytes: Uint8Array,
+  expectedSeq: number,
+): { entry: LedgerEntry } | { problem: string; foundSeq?: number } {
+  let text: string;
+  let parsed: unknown;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    parsed = JSON.parse(text);
+  } catch {
+    return { problem: 'is not valid UTF-8 JSON' };
+  }
+  const entry = parsed as Partial<LedgerEntry>;
+  if (typeof entry !== 'object' || entry === null || entry.v !== entryVersion)
+    return { problem: 'is not a version 1 ledger entry' };
+  if (entry.seq !== expectedSeq) {
+    return {
+      problem: `has seq ${String(entry.seq)} where seq ${expectedSeq} belongs`,
+      ...(typeof entry.seq === 'number' ? { foundSeq: entry.seq } : {}),
+    };
+  }
+  if (canonicalJson(parsed as JsonValue) !== text) return { problem: 'is not in canonical (RFC 8785) form' };
+  return { entry: entry as LedgerEntry };
+}
+
+const entryStart = Buffer.from('{"actor":"', 'latin1');
+const entryEnd = Buffer.from(',"v":1}', 'latin1');
+const seqKey = Buffer.from('"seq":', 'latin1');
+const personalKey = Buffer.from('"personal":{', 'latin1');
+const digit0 = 0x30;
+const comma = 0x2c;
+
+/**
+ * The fast structural check verification runs on every entry, on the raw bytes: they look like
+ * a version 1 canonical entry and carry the expected seq. Key order in canonical JSON puts the
+ * top-level "seq" after "data", and no JSON string can contain the characters `"seq":`
+ * unescaped, so the last occurrence is the top-level one. Entries with personal fields are
+ * decoded in full to read their commitments. Integrity does not rest on this check (the leaf
+ * hash and the signed root do); `decodeEntry` is the full check, used in strict mode.
+ */
+export function scanEntry(
+  bytes: Uint8Array,
+  expectedSeq: number,
+): { problem?: string; foundSeq?: number; personal?: Record<string, JsonValue> } {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (
+    buffer.length < entryStart.length + entryEnd.length ||
+    buffer.compare(entryStart, 0, entryStart.length, 0, entryStart.length) !== 0 ||
+    buffer.compare(entryEnd, 0, entryEnd.length, buffer.length - entryEnd.length) !== 0
+  ) {
+    return { problem: 'is not a version 1 ledger entry' };
+  }
+  const at = buffer.lastIndexOf(seqKey);
+  if (at < 0) return { problem: 'has no valid seq' };
+  let seq = 0;
+  let position = at + seqKey.length;
+  const first = position;
+  while (position < buffer.length && buffer[position] !== comma) {
+    const digit = buffer[position]! - digit0;
+    if (digit < 0 || digit > 9 || (position > first && seq === 0 && buffer[first] === digit0))
+      return { problem: 'has no valid seq' };
+    seq = seq * 10 + digit;
+    position++;
+  }
+  if (position === first || position >= buffer.length) return { problem: 'has no valid seq' };
+  if (seq !== expectedSeq)
+    return { problem: `has seq ${seq} where seq ${expectedSeq} belongs`, foundSeq: seq };
+  if (buffer.indexOf(personalKey) < 0) return {};
+  const decoded = decodeEntry(bytes, expectedSeq);
+  if ('problem' in decoded) return decoded;
+  const personal = decoded.entry.data.personal;
+  return personal && typeof personal === 'object' && !Array.isArray(personal) ? { personal } : {};
+}

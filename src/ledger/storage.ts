@@ -1,0 +1,57 @@
+import type { PersonalValue } from './entry.js';
+import type { NodeId } from './tree-math.js';
+
+/**
+ * What the log needs from storage, and nothing more. Stores implement these; the ledger never
+ * imports a store. Level-0 nodes are the leaf hashes; higher levels are the perfect subtrees
+ * written as the tree grows, so any proof at any size reads O(log n) of them.
+ */
+
+/** An entry as stored: its exact hashed bytes, its leaf hash, and columns for querying. */
+export interface StoredEntry {
+  seq: number;
+  time: string;
+  type: string;
+  actor: string;
+  subject: string;
+  bytes: Uint8Array;
+  leafHash: Uint8Array;
+}
+
+export interface StoredNode {
+  level: number;
+  index: number;
+  hash: Uint8Array;
+}
+
+/** A signed checkpoint as stored. */
+export interface StoredCheckpoint {
+  size: number;
+  root: Uint8Array;
+  note: string;
+  createdAt: string;
+}
+
+/** Reads of committed ledger state. */
+export interface LedgerReader {
+  /** Number of entries. */
+  size(): Promise<number>;
+  /** Hashes of the given perfect subtrees, in order; throws if one is missing. */
+  nodes(ids: readonly NodeId[]): Promise<Uint8Array[]>;
+  /** Entries with start <= seq < end, in order. */
+  entries(start: number, end: number): Promise<StoredEntry[]>;
+  /** Just the hashed bytes and recorded leaf hashes of entries start <= seq < end: what verification reads. */
+  entryBytes(start: number, end: number): Promise<{ bytes: Uint8Array; leafHash: Uint8Array }[]>;
+  /** Personal values (those not erased) of entries with start <= seq < end. */
+  personal(start: number, end: number): Promise<PersonalValue[]>;
+  /** Every stored checkpoint, smallest size first. */
+  checkpoints(): Promise<StoredCheckpoint[]>;
+}
+
+/** Writes of one append, inside the caller's database transaction. */
+export interface LedgerWriter extends Pick<LedgerReader, 'size' | 'nodes'> {
+  insertEntries(entries: readonly StoredEntry[]): Promise<void>;
+  insertNodes(nodes: readonly StoredNode[]): Promise<void>;
+  insertPersonal(values: readonly PersonalValue[]): Promise<void>;
+  insertCheckpoint(checkpoint: StoredCheckpoint): Promise<void>;
+}

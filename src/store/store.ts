@@ -1,0 +1,33 @@
+import type { LedgerReader, LedgerWriter } from '../ledger/storage.js';
+
+/**
+ * The one storage interface of Arbiter, implemented by the embedded SQLite store and the
+ * PostgreSQL store. Reads see committed state; every write runs in a transaction that the store
+ * may group with concurrent writes (group commit): one durable commit per batch, never an
+ * acknowledgement before it.
+ */
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Where the data lives, for messages (no credentials). */
+  readonly location: string;
+  readonly ledger: LedgerReader;
+  /**
+   * Runs `work` in a transaction and resolves after it commits. Work must only use the
+   * transaction (no waiting on other I/O): concurrent writes share the transaction, each in its
+   * own savepoint, so one failing write rolls back alone.
+   */
+  write<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T>;
+  getMeta(key: string): Promise<string | undefined>;
+  close(): Promise<void>;
+}
+
+/** Personal-data erasure request: by exact value, or by entry (and optionally field). */
+export type ErasureMatch = { value: string } | { seq: number; field?: string };
+
+export interface StoreTransaction {
+  readonly ledger: LedgerWriter;
+  getMeta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string): Promise<void>;
+  /** Deletes personal values (and their salts) beside the ledger; returns how many. */
+  erasePersonal(match: ErasureMatch): Promise<number>;
+}
