@@ -5,6 +5,7 @@ import { machine } from './measure.js';
 const available = {
   policy: () => import('./policy/index.js'),
   ledger: () => import('./ledger/index.js'),
+  server: () => import('./server/index.js'),
 };
 
 const requested = process.argv.slice(2);

@@ -6,6 +6,9 @@ import { type ExitCode, exitCodes } from './exit-codes.js';
 import { type Output, processOutput } from './io.js';
 import { registerLedgerCommands } from './ledger.js';
 import { registerPolicyCommands } from './policy.js';
+import { registerRemoteCommands } from './remote.js';
+import { registerServeCommand } from './serve.js';
+import { registerTokenCommands } from './tokens.js';
 
 function packageVersion(): string {
   const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -39,6 +42,9 @@ export function buildProgram(output: Output, setExit: (code: ExitCode) => void):
   };
   registerPolicyCommands(program, output, run);
   registerLedgerCommands(program, output, run);
+  registerServeCommand(program, output, run);
+  registerTokenCommands(program, output, run);
+  registerRemoteCommands(program, output, run);
   return program;
 }
 

@@ -60,6 +60,57 @@ export const errorRegistry = {
     status: 400,
     summary: 'A ledger export directory is missing, incomplete or not empty when it must be',
   },
+  ARB_ERR_REQUEST_INVALID: {
+    status: 400,
+    summary: 'The request body, query or parameters do not match the schema',
+  },
+  ARB_ERR_PAYLOAD_TOO_LARGE: { status: 413, summary: 'The request body is larger than the server accepts' },
+  ARB_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, summary: 'The request body is not application/json' },
+  ARB_ERR_RATIONALE_REQUIRED: { status: 400, summary: 'Agents must give a rationale with every request' },
+  ARB_ERR_AUTH_REQUIRED: { status: 401, summary: 'No bearer token was given' },
+  ARB_ERR_AUTH_INVALID: { status: 401, summary: 'The bearer token is unknown or revoked' },
+  ARB_ERR_FORBIDDEN: { status: 403, summary: "The token's role or identity may not do this" },
+  ARB_ERR_SYSTEM_UNKNOWN: { status: 403, summary: 'The agent token names a System that is not registered' },
+  ARB_ERR_APPROVAL_SELF: {
+    status: 403,
+    summary: 'The requester may not approve or reject their own request',
+  },
+  ARB_ERR_APPROVAL_AGENT: { status: 403, summary: 'Agents never approve or reject' },
+  ARB_ERR_APPROVAL_NOT_ELIGIBLE: {
+    status: 403,
+    summary: 'The approver matches none of the selectors the decision needs',
+  },
+  ARB_ERR_NOT_FOUND: { status: 404, summary: 'No such decision, System, token or route' },
+  ARB_ERR_IDEMPOTENCY_CONFLICT: {
+    status: 409,
+    summary: 'The idempotency key was used before for a different request',
+  },
+  ARB_ERR_DECISION_NOT_PENDING: {
+    status: 409,
+    summary: 'The decision is no longer pending (allowed, denied or expired)',
+  },
+  ARB_ERR_APPROVAL_DUPLICATE: { status: 409, summary: 'This approver has already voted on the decision' },
+  ARB_ERR_APPROVAL_HASH_MISMATCH: {
+    status: 409,
+    summary: "The approval names a request hash other than the decision's",
+  },
+  ARB_ERR_OUTCOME_NOT_ALLOWED: {
+    status: 409,
+    summary: 'An outcome is reported only once, for an allowed decision',
+  },
+  ARB_ERR_SYSTEM_CONFLICT: {
+    status: 409,
+    summary: 'The System is defined in the governance repository; change it there',
+  },
+  ARB_ERR_RATE_LIMITED: {
+    status: 429,
+    summary: 'Too many requests for this token; retry after the Retry-After header',
+  },
+  ARB_ERR_INTERNAL: { status: 500, summary: 'An unexpected server error; the request was not applied' },
+  ARB_ERR_UNAVAILABLE: {
+    status: 503,
+    summary: 'The server is shutting down or its store is unavailable; nothing was applied',
+  },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorRegistry;

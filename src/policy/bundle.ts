@@ -46,6 +46,8 @@ export interface CompiledActionPolicy {
   description?: string;
   mode: 'enforce' | 'shadow';
   match: ActionMatch;
+  /** True when an expression reads `actor.recent`: the server looks the actor's history up only then. */
+  readsRecentActivity: boolean;
   variables: readonly CompiledVariable[];
   rules: readonly CompiledActionRule[];
   source: SourceRef;
@@ -120,6 +122,8 @@ export interface PolicyBundle {
   systems: readonly SystemRecord[];
   /** Looks a System up by id. */
   system(id: string): SystemRecord | undefined;
+  /** True when an action policy reads `actor.recent`, so the server must look the actor's history up. */
+  readsRecentActivity: boolean;
   /** Number of documents per kind. */
   counts: Readonly<Record<'ActionPolicy' | 'GatePolicy' | 'MonitorPolicy' | 'System' | 'Bundle', number>>;
 }

@@ -195,6 +195,8 @@ export const PolicyTestCase = Type.Object(
     actor: Type.Optional(
       Type.Union([Type.String({ minLength: 1 }), Type.Record(Type.String(), Type.Unknown())]),
     ),
+    /** The actor's recent activity (`actor.recent`), as the server would supply it. */
+    recent: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     input: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     release: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     baseline: Type.Optional(Type.Record(Type.String(), Type.Unknown())),

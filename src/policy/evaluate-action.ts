@@ -123,7 +123,21 @@ export function evaluateAction(bundle: PolicyBundle, input: ActionEvaluationInpu
   };
 }
 
-function policyMatches(policy: CompiledActionPolicy, input: ActionEvaluationInput): boolean {
+/**
+ * True when a policy that applies to this request reads `actor.recent`, so the caller must look
+ * the actor's history up before evaluating. Other requests skip that lookup.
+ */
+export function needsRecentActivity(
+  bundle: PolicyBundle,
+  input: Omit<ActionEvaluationInput, 'now'>,
+): boolean {
+  return (
+    bundle.readsRecentActivity &&
+    bundle.actionPolicies.some((policy) => policy.readsRecentActivity && policyMatches(policy, input))
+  );
+}
+
+function policyMatches(policy: CompiledActionPolicy, input: Omit<ActionEvaluationInput, 'now'>): boolean {
   const { match } = policy;
   const { request, actor } = input;
   return (

@@ -30,7 +30,13 @@ export type {
   Verdict,
   VerdictApproval,
 } from './evaluate-action.js';
-export { actorFromSystem, evaluateAction, mergeApprovals, strongerEffect } from './evaluate-action.js';
+export {
+  actorFromSystem,
+  evaluateAction,
+  mergeApprovals,
+  needsRecentActivity,
+  strongerEffect,
+} from './evaluate-action.js';
 export type { GateCheckResult, GateEvaluation, GateEvaluationInput } from './evaluate-gate.js';
 export { evaluateGate } from './evaluate-gate.js';
 export type { AlertCondition, MonitorEvaluationInput } from './evaluate-monitor.js';

@@ -107,8 +107,10 @@ export function compileBundle(files: readonly SourceFile[]): PolicyBundle {
   const byId = new Map(systems.map((system) => [system.id, system]));
   const counts = { ActionPolicy: 0, GatePolicy: 0, MonitorPolicy: 0, System: 0, Bundle: 0 };
   for (const document of documents) counts[document.kind]++;
+  const readsRecentActivity = actionPolicies.some((policy) => policy.readsRecentActivity);
   const bundle: PolicyBundle = {
     digest,
+    readsRecentActivity,
     defaults,
     actionPolicies: sortByName(actionPolicies),
     gatePolicies: sortByName(gatePolicies),
@@ -324,11 +326,19 @@ class DocumentCompiler {
         source: this.ref(path),
       };
     });
+    const expressions = [
+      ...variables.map((v) => v.expression),
+      ...rules.flatMap((rule) => [rule.when, rule.messageExpression]),
+    ];
     return {
       name: metadata.name,
       ...(metadata.description === undefined ? {} : { description: metadata.description }),
       mode: spec.mode ?? 'enforce',
       match: spec.match ?? {},
+      readsRecentActivity: expressions.some(
+        (expression) =>
+          expression?.reads.some((read) => read === 'actor' || read.startsWith('actor.recent')) ?? false,
+      ),
       variables,
       rules,
       source: this.ref([]),

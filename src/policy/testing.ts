@@ -96,11 +96,12 @@ export function runPolicyTests(bundle: PolicyBundle, suites: readonly PolicyTest
       const now = new Date(spec.now ?? defaultTestNow);
       const failures: string[] = [];
       if (spec.input !== undefined) {
-        const actor = resolveActor(bundle, spec.actor, failures);
-        if (!actor) {
+        const resolved = resolveActor(bundle, spec.actor, failures);
+        if (!resolved) {
           results.push({ ...base, passed: false, failures });
           continue;
         }
+        const actor = spec.recent ? { ...resolved, recent: spec.recent } : resolved;
         const verdict = evaluateAction(bundle, { request: spec.input as never, actor, now });
         checkVerdict(spec, verdict, failures);
         results.push({ ...base, passed: failures.length === 0, failures, verdict });

@@ -1,4 +1,5 @@
 import type { LedgerReader, LedgerWriter } from '../ledger/storage.js';
+import type { RecordReads, RecordWrites } from './records.js';
 
 /**
  * The one storage interface of Arbiter, implemented by the embedded SQLite store and the
@@ -6,7 +7,7 @@ import type { LedgerReader, LedgerWriter } from '../ledger/storage.js';
  * may group with concurrent writes (group commit): one durable commit per batch, never an
  * acknowledgement before it.
  */
-export interface Store {
+export interface Store extends RecordReads {
   readonly kind: 'sqlite' | 'postgres';
   /** Where the data lives, for messages (no credentials). */
   readonly location: string;
@@ -24,7 +25,7 @@ export interface Store {
 /** Personal-data erasure request: by exact value, or by entry (and optionally field). */
 export type ErasureMatch = { value: string } | { seq: number; field?: string };
 
-export interface StoreTransaction {
+export interface StoreTransaction extends RecordReads, RecordWrites {
   readonly ledger: LedgerWriter;
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;

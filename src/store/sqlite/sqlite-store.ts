@@ -14,6 +14,7 @@ import type { NodeId } from '../../ledger/tree-math.js';
 import type { ErasureMatch, Store, StoreTransaction } from '../store.js';
 import { WriteQueue } from '../write-queue.js';
 import { sqliteMigrations } from './migrations.js';
+import { SqliteRecordReads, SqliteRecordWrites } from './records.js';
 
 type DB = Database.Database;
 
@@ -188,12 +189,13 @@ class SqliteLedgerWriter extends LedgerStatements implements LedgerWriter {
   }
 }
 
-class SqliteTransaction implements StoreTransaction {
+class SqliteTransaction extends SqliteRecordWrites implements StoreTransaction {
   readonly ledger: SqliteLedgerWriter;
   private readonly getMetaStatement;
   private readonly setMetaStatement;
 
-  constructor(private readonly db: DB) {
+  constructor(db: DB) {
+    super(db);
     this.ledger = new SqliteLedgerWriter(db);
     this.getMetaStatement = db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
     this.setMetaStatement = db.prepare(
@@ -223,7 +225,7 @@ class SqliteTransaction implements StoreTransaction {
 }
 
 /** The embedded store: one writer connection behind a group-commit queue, one reader connection (WAL). */
-export class SqliteStore implements Store {
+export class SqliteStore extends SqliteRecordReads implements Store {
   readonly kind = 'sqlite' as const;
   readonly ledger: LedgerReader;
   private readonly queue: WriteQueue<SqliteTransaction>;
@@ -235,17 +237,27 @@ export class SqliteStore implements Store {
     private readonly writer: DB,
     private readonly reader: DB,
   ) {
+    super(reader);
     this.ledger = new LedgerStatements(reader);
     this.readMeta = reader.prepare('SELECT value FROM meta WHERE key = ?').pluck();
-    const exec = (sql: string) => async () => {
-      writer.exec(sql);
+    // Prepared once: these run for every write, and exec() would parse them each time.
+    const statement = (sql: string) => {
+      const prepared = writer.prepare(sql);
+      return async () => {
+        prepared.run();
+      };
     };
+    const rollbackTo = statement('ROLLBACK TO job');
+    const release = statement('RELEASE job');
     this.queue = new WriteQueue<SqliteTransaction>({
-      begin: exec('BEGIN IMMEDIATE'),
-      savepoint: exec('SAVEPOINT job'),
-      release: exec('RELEASE job'),
-      rollbackToSavepoint: exec('ROLLBACK TO job; RELEASE job'),
-      commit: exec('COMMIT'),
+      begin: statement('BEGIN IMMEDIATE'),
+      savepoint: statement('SAVEPOINT job'),
+      release,
+      rollbackToSavepoint: async () => {
+        await rollbackTo();
+        await release();
+      },
+      commit: statement('COMMIT'),
       rollback: async () => {
         if (writer.inTransaction) writer.exec('ROLLBACK');
       },

@@ -1,0 +1,191 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { type Arbiter, startArbiter } from '../app/arbiter.js';
+import { issueDemoTokens } from '../app/demo.js';
+import { ArbiterError } from '../core/errors.js';
+import { formatProblem } from '../policy/problems.js';
+import { buildServer } from '../server/app.js';
+import { defaultDatabaseUrl, parseDatabaseUrl } from '../store/open.js';
+import { type ExitCode, exitCodes } from './exit-codes.js';
+import type { Output } from './io.js';
+
+type Run = (action: () => Promise<ExitCode> | ExitCode) => Promise<void>;
+
+const packageRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+interface ServeOptions {
+  db?: string;
+  policies?: string;
+  host: string;
+  port: string;
+  demo?: boolean;
+  ledgerKey?: string;
+  logLevel?: string;
+  checkpointInterval: string;
+}
+
+function adminTokenPath(databaseUrl: string): string {
+  const parsed = parseDatabaseUrl(databaseUrl);
+  return parsed.kind === 'sqlite' && parsed.path !== ':memory:'
+    ? join(dirname(parsed.path), 'admin.token')
+    : join('.arbiter', 'admin.token');
+}
+
+/** `arbiter serve`: the decision checkpoint over HTTP. */
+export function registerServeCommand(program: Command, output: Output, run: Run): void {
+  program
+    .command('serve')
+    .description(
+      'run the Arbiter server: decisions, approvals, systems, ledger (HTTP API, OpenAPI at /openapi.json)',
+    )
+    .option(
+      '--db <url>',
+      `database: sqlite:PATH or postgres://… (default ${defaultDatabaseUrl}; with --demo sqlite:./.arbiter/demo.db)`,
+    )
+    .option(
+      '--policies <dir>',
+      'governance directory (default ./policies if present; with --demo the bundled examples)',
+    )
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port (0 picks a free one)', '8080')
+    .option('--demo', 'load the example policies and Systems and print demo tokens')
+    .option('--ledger-key <file>', 'ledger signing key file')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug (default info; warn with --demo)')
+    .option('--checkpoint-interval <seconds>', 'sign a checkpoint this often when the ledger grew', '60')
+    .addHelpText(
+      'after',
+      '\nSignals: SIGTERM/SIGINT shut down gracefully (finish requests, checkpoint, close); SIGHUP reloads policies.',
+    )
+    .action((options: ServeOptions) =>
+      run(async () => {
+        const port = Number(options.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65535)
+          throw new ArbiterError('ARB_ERR_USAGE', `--port ${options.port} is not a port number`);
+        const databaseUrl =
+          options.db ??
+          process.env.ARBITER_DB ??
+          (options.demo ? 'sqlite:./.arbiter/demo.db' : defaultDatabaseUrl);
+        const policyDir =
+          options.policies ??
+          (options.demo
+            ? join(packageRoot, 'examples', 'policies')
+            : existsSync('policies')
+              ? 'policies'
+              : undefined);
+        const arbiter = await startArbiter({
+          databaseUrl,
+          ...(policyDir ? { policyDir } : {}),
+          ...(options.ledgerKey ? { ledgerKeyPath: options.ledgerKey } : {}),
+          adminTokenPath: adminTokenPath(databaseUrl),
+          checkpointIntervalMs: Math.max(1, Number(options.checkpointInterval)) * 1000,
+        });
+        const { app, state } = await buildServer(arbiter, {
+          logger: { level: options.logLevel ?? (options.demo ? 'warn' : 'info') },
+        });
+        let address: string;
+        try {
+          address = await app.listen({ host: options.host, port });
+        } catch (error) {
+          await arbiter.close();
+          throw new ArbiterError(
+            'ARB_ERR_USAGE',
+            `cannot listen on ${options.host}:${port}: ${(error as Error).message}`,
+          );
+        }
+        announce(
+          output,
+          arbiter,
+          address,
+          databaseUrl,
+          policyDir,
+          options.demo ? await issueDemoTokens(arbiter) : undefined,
+        );
+        output.out('\nReady. Ctrl-C (SIGTERM) stops gracefully; SIGHUP reloads policies.');
+        return await lifecycle(app, state, arbiter, output);
+      }),
+    );
+}
+
+function announce(
+  output: Output,
+  arbiter: Arbiter,
+  address: string,
+  databaseUrl: string,
+  policyDir: string | undefined,
+  demoTokens: Awaited<ReturnType<typeof issueDemoTokens>> | undefined,
+): void {
+  output.out(`Arbiter listening on ${address}`);
+  output.out(`  database  ${databaseUrl.replace(/\/\/[^@/]*@/, '//***@')}`);
+  output.out(
+    `  policies  ${policyDir ?? '(none: every request is denied)'}  bundle ${arbiter.policies.bundle.digest}`,
+  );
+  output.out(`  ledger    ${arbiter.ledger.origin}  verifier key ${arbiter.ledger.verifierKey}`);
+  output.out(`  API       ${address}/v1   OpenAPI ${address}/openapi.json   metrics ${address}/metrics`);
+  if (arbiter.bootstrapAdminToken)
+    output.out(`  first start: an admin token was written to ${adminTokenPath(databaseUrl)} (mode 0600)`);
+  if (demoTokens) {
+    output.out('\nDemo tokens (shown once; new ones are issued at every demo start):');
+    for (const token of demoTokens)
+      output.out(
+        `  ${token.name.padEnd(15)} ${token.role.padEnd(9)} ${token.detail.padEnd(22)} ${token.token}`,
+      );
+    const agent = demoTokens.find((token) => token.name === 'deploy-bot')!.token;
+    output.out(
+      `\nTry it:\n  curl -s -X POST ${address}/v1/decisions -H 'Authorization: Bearer ${agent}' -H 'Content-Type: application/json' \\`,
+    );
+    output.out(
+      `    -d '{"action":"deploy","resource":{"type":"service","id":"payments","environment":"prod"},"change":{"linesChanged":812},"rationale":"Roll out the checkout fix","confidence":0.95}'`,
+    );
+  }
+}
+
+/** Runs until SIGTERM/SIGINT; SIGHUP reloads policies. Resolves with the exit code. */
+function lifecycle(
+  app: Awaited<ReturnType<typeof buildServer>>['app'],
+  state: { shuttingDown: boolean },
+  arbiter: Arbiter,
+  output: Output,
+): Promise<ExitCode> {
+  return new Promise((resolve) => {
+    const reload = () => {
+      arbiter.policies
+        .reload('arbiter', 'signal')
+        .then((result) => {
+          if (result.ok) output.out(`policies reloaded: bundle ${result.bundle}`);
+          else {
+            output.err(`policy reload rejected; bundle ${arbiter.policies.bundle.digest} stays in force:`);
+            for (const problem of result.problems) output.err(`  ${formatProblem(problem)}`);
+          }
+        })
+        .catch((error: unknown) => output.err(`policy reload failed: ${(error as Error).message}`));
+    };
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) {
+        output.err(`${signal} again: exiting now`);
+        process.exit(1);
+      }
+      stopping = true;
+      output.out(`${signal}: shutting down (finishing requests, checkpointing the ledger)`);
+      state.shuttingDown = true;
+      arbiter.events.close();
+      app
+        .close()
+        .then(() => arbiter.close())
+        .then(() => {
+          output.out('stopped');
+          process.off('SIGHUP', reload);
+          resolve(exitCodes.ok);
+        })
+        .catch((error: unknown) => {
+          output.err(`shutdown failed: ${(error as Error).message}`);
+          resolve(exitCodes.failed);
+        });
+    };
+    process.on('SIGHUP', reload);
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}

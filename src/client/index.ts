@@ -1,0 +1,245 @@
+import { randomUUID } from 'node:crypto';
+
+/**
+ * arbiter/client — a small typed client for agents and tools: ask before acting, wait for the
+ * humans, report what happened. Retries network failures, 429 and 5xx with the same
+ * idempotency key, so a retried request never creates a second decision.
+ */
+
+export interface ActionRequestBody {
+  action: string;
+  resource: { type: string; id: string; environment?: string };
+  change?: Record<string, unknown>;
+  rationale?: string;
+  confidence?: number;
+  evidence?: unknown[];
+  context?: Record<string, unknown>;
+  idempotencyKey?: string;
+}
+
+export interface Decision {
+  id: string;
+  status: 'allowed' | 'pending' | 'denied';
+  effect: 'allow' | 'require_approval' | 'deny';
+  actor: { id: string; kind: string };
+  systemId: string | null;
+  action: string;
+  resource: { type: string; id: string; environment: string | null };
+  request: Record<string, unknown>;
+  requestHash: string;
+  reasons: {
+    policy: string;
+    rule: string;
+    effect: string;
+    message: string;
+    facts: Record<string, unknown>;
+    error?: string;
+  }[];
+  approvals: {
+    required: {
+      count: number;
+      from: string[];
+      ttl: string;
+      met: boolean;
+      approvers: string[];
+      missing: string[];
+    }[];
+    received: { approver: string; verdict: 'approve' | 'reject'; reason: string | null; at: string }[];
+  };
+  statusReason: string | null;
+  bundle: string;
+  ledgerIndex: number;
+  createdAt: string;
+  updatedAt: string;
+  expiresAt: string | null;
+  outcome: { status: string; detail: string | null; at: string; ledgerIndex: number } | null;
+  [field: string]: unknown;
+}
+
+export interface SystemInfo {
+  id: string;
+  kind: string;
+  status: 'active' | 'frozen';
+  statusReason: string | null;
+  owner: { team: string; person: string };
+  onCall: Record<string, string>;
+  autonomy: number;
+  riskTier: string;
+  [field: string]: unknown;
+}
+
+/** An error answered by the Arbiter API, with its stable code. */
+export class ArbiterApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'ArbiterApiError';
+  }
+}
+
+export interface ClientOptions {
+  /** Base URL, e.g. http://127.0.0.1:8080 */
+  url: string;
+  token: string;
+  /** Attempts for retryable failures (default 3). */
+  attempts?: number;
+  fetch?: typeof fetch;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class ArbiterClient {
+  private readonly base: string;
+  private readonly attempts: number;
+  private readonly fetcher: typeof fetch;
+
+  constructor(private readonly options: ClientOptions) {
+    this.base = options.url.replace(/\/+$/, '');
+    this.attempts = options.attempts ?? 3;
+    this.fetcher = options.fetch ?? fetch;
+  }
+
+  /** Sends a request; retries network errors, 429 and 5xx. `idempotent` must be true for retries of POSTs. */
+  async call<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    { idempotent = method === 'GET', accept = 'application/json' } = {},
+  ): Promise<T> {
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= (idempotent ? this.attempts : 1); attempt++) {
+      let response: Response;
+      try {
+        response = await this.fetcher(`${this.base}${path}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${this.options.token}`,
+            accept,
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+      } catch (error) {
+        lastError = new ArbiterApiError(
+          0,
+          'ARB_CLIENT_UNREACHABLE',
+          `cannot reach Arbiter at ${this.base}: ${(error as Error).message}`,
+        );
+        await sleep(200 * attempt);
+        continue;
+      }
+      if ((response.status === 429 || response.status >= 500) && attempt < (idempotent ? this.attempts : 1)) {
+        const retryAfter = Number(response.headers.get('retry-after') ?? 0);
+        await sleep(retryAfter > 0 ? retryAfter * 1000 : 200 * attempt);
+        continue;
+      }
+      const text = await response.text();
+      if (!response.ok) {
+        let parsed: { error?: { code?: string; message?: string; details?: unknown } } = {};
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          // not JSON: use the text below
+        }
+        throw new ArbiterApiError(
+          response.status,
+          parsed.error?.code ?? `HTTP_${response.status}`,
+          parsed.error?.message ?? text,
+          parsed.error?.details,
+        );
+      }
+      return (accept === 'application/json' ? JSON.parse(text) : text) as T;
+    }
+    throw lastError;
+  }
+
+  /** Asks before acting. An idempotency key is generated when none is given, so retries are safe. */
+  requestAction(request: ActionRequestBody): Promise<Decision> {
+    const body = { ...request, idempotencyKey: request.idempotencyKey ?? randomUUID() };
+    return this.call<Decision>('POST', '/v1/decisions', body, { idempotent: true });
+  }
+
+  getDecision(id: string): Promise<Decision> {
+    return this.call('GET', `/v1/decisions/${encodeURIComponent(id)}`);
+  }
+
+  listDecisions(
+    query: {
+      status?: string;
+      system?: string;
+      action?: string;
+      environment?: string;
+      limit?: number;
+      cursor?: string;
+    } = {},
+  ) {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+    return this.call<{ decisions: Decision[]; nextCursor: string | null }>(
+      'GET',
+      `/v1/decisions${params.size > 0 ? `?${params}` : ''}`,
+    );
+  }
+
+  /** Waits until the decision leaves pending or `timeoutMs` passes; long-polls in rounds of at most 60 s. */
+  async waitForDecision(
+    id: string,
+    { timeoutMs = 300_000, onWaiting }: { timeoutMs?: number; onWaiting?: (decision: Decision) => void } = {},
+  ): Promise<Decision> {
+    const deadline = Date.now() + timeoutMs;
+    let decision = await this.getDecision(id);
+    while (decision.status === 'pending' && Date.now() < deadline) {
+      onWaiting?.(decision);
+      const round = Math.max(1, Math.min(60_000, deadline - Date.now()));
+      decision = await this.call<Decision>(
+        'GET',
+        `/v1/decisions/${encodeURIComponent(id)}/wait?timeoutMs=${round}`,
+      );
+    }
+    return decision;
+  }
+
+  approve(id: string, reason: string, requestHash?: string): Promise<Decision> {
+    return this.call('POST', `/v1/decisions/${encodeURIComponent(id)}/approvals`, {
+      verdict: 'approve',
+      reason,
+      ...(requestHash ? { requestHash } : {}),
+    });
+  }
+
+  reject(id: string, reason: string): Promise<Decision> {
+    return this.call('POST', `/v1/decisions/${encodeURIComponent(id)}/approvals`, {
+      verdict: 'reject',
+      reason,
+    });
+  }
+
+  reportOutcome(
+    id: string,
+    status: 'succeeded' | 'failed' | 'rolled_back',
+    detail?: string,
+  ): Promise<Decision> {
+    return this.call('POST', `/v1/decisions/${encodeURIComponent(id)}/outcome`, {
+      status,
+      ...(detail ? { detail } : {}),
+    });
+  }
+
+  async listSystems(): Promise<SystemInfo[]> {
+    return (await this.call<{ systems: SystemInfo[] }>('GET', '/v1/systems')).systems;
+  }
+
+  setFrozen(id: string, frozen: boolean, reason: string): Promise<SystemInfo> {
+    return this.call('POST', `/v1/systems/${encodeURIComponent(id)}/${frozen ? 'freeze' : 'unfreeze'}`, {
+      reason,
+    });
+  }
+
+  checkpoint(): Promise<string> {
+    return this.call('GET', '/v1/ledger/checkpoint', undefined, { accept: 'text/plain' });
+  }
+}

@@ -1,0 +1,79 @@
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Arbiter } from '../app/arbiter.js';
+import { ArbiterError } from '../core/errors.js';
+import { installAuth } from './auth.js';
+import { installErrorHandling } from './errors.js';
+import { decisionRoutes } from './routes/decisions.js';
+import { ledgerRoutes } from './routes/ledger.js';
+import { operationRoutes } from './routes/operations.js';
+import { systemRoutes } from './routes/systems.js';
+
+export interface ServerOptions {
+  /** pino logger options, or false for none (tests). */
+  logger?: boolean | object;
+  bodyLimit?: number;
+}
+
+/** The Fastify application over a running Arbiter. Listening is the caller's business. */
+export async function buildServer(
+  arbiter: Arbiter,
+  options: ServerOptions = {},
+): Promise<{ app: FastifyInstance; state: { shuttingDown: boolean } }> {
+  const state = { shuttingDown: false };
+  const app = Fastify({
+    logger:
+      options.logger === false || options.logger === undefined
+        ? false
+        : {
+            redact: ['req.headers.authorization', 'req.headers.cookie'],
+            ...(typeof options.logger === 'object' ? options.logger : {}),
+          },
+    bodyLimit: options.bodyLimit ?? 256 * 1024,
+    // Strict validation: no coercion of body types, no silently dropped fields.
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true, useDefaults: false },
+    },
+    return503OnClosing: true,
+    connectionTimeout: 30_000,
+    requestTimeout: 120_000,
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Arbiter API',
+        description:
+          'The accountability layer for AI in software delivery: decisions, approvals, ownership and the ledger.',
+        version: '1',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'arb_…' } } },
+    },
+  });
+
+  installErrorHandling(app);
+  app.addHook('onRequest', async () => {
+    if (state.shuttingDown) throw new ArbiterError('ARB_ERR_UNAVAILABLE', 'the server is shutting down');
+  });
+  installAuth(app, arbiter.tokens);
+  app.addHook('onResponse', async (request, reply) => {
+    arbiter.metrics.httpSeconds.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unknown',
+        status: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  decisionRoutes(app, arbiter);
+  systemRoutes(app, arbiter);
+  ledgerRoutes(app, arbiter);
+  operationRoutes(app, arbiter, state);
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.ready();
+  return { app, state };
+}

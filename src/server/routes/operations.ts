@@ -1,0 +1,93 @@
+import type { FastifyInstance } from 'fastify';
+import type { Arbiter } from '../../app/arbiter.js';
+import { actorId } from '../../app/principal.js';
+import { ArbiterError } from '../../core/errors.js';
+import { principalOf } from '../auth.js';
+import { ErrorSchema } from '../schemas.js';
+
+/** Health, readiness, metrics, and the policy bundle in force (with reload). */
+export function operationRoutes(
+  app: FastifyInstance,
+  arbiter: Arbiter,
+  state: { shuttingDown: boolean },
+): void {
+  app.get('/healthz', { schema: { tags: ['operations'], summary: 'The process is alive' } }, async () => ({
+    status: 'ok',
+  }));
+
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Ready to serve: the store answers and the server is not shutting down',
+      },
+    },
+    async (_request, reply) => {
+      if (state.shuttingDown)
+        return reply
+          .code(503)
+          .send(new ArbiterError('ARB_ERR_UNAVAILABLE', 'shutting down').toResponseBody());
+      try {
+        await arbiter.store.ledger.size();
+      } catch (error) {
+        return reply
+          .code(503)
+          .send(
+            new ArbiterError(
+              'ARB_ERR_UNAVAILABLE',
+              `store unavailable: ${(error as Error).message}`,
+            ).toResponseBody(),
+          );
+      }
+      return { status: 'ready', bundle: arbiter.policies.bundle.digest };
+    },
+  );
+
+  app.get(
+    '/metrics',
+    { schema: { tags: ['operations'], summary: 'Prometheus metrics' } },
+    async (_request, reply) => {
+      const body = await arbiter.metrics.registry.metrics();
+      return reply.type(arbiter.metrics.registry.contentType).send(body);
+    },
+  );
+
+  app.get(
+    '/v1/policies',
+    {
+      config: { roles: ['agent', 'approver', 'auditor', 'admin'] },
+      schema: { tags: ['policies'], summary: 'The policy bundle in force', security: [{ bearer: [] }] },
+    },
+    async () => ({
+      bundle: arbiter.policies.bundle.digest,
+      counts: arbiter.policies.bundle.counts,
+      directory: arbiter.policies.directory ?? null,
+    }),
+  );
+
+  app.post(
+    '/v1/policies/reload',
+    {
+      config: { roles: ['admin'] },
+      schema: {
+        tags: ['policies'],
+        summary:
+          'Reload the governance directory; a bundle that fails to load is rejected and the old one stays in force',
+        security: [{ bearer: [] }],
+        response: { 401: ErrorSchema, 403: ErrorSchema, 422: ErrorSchema },
+      },
+    },
+    async (request, reply) => {
+      const result = await arbiter.policies.reload(actorId(principalOf(request)), 'api');
+      if (!result.ok) {
+        return reply.code(422).send(
+          new ArbiterError('ARB_ERR_POLICY_BUNDLE_INVALID', result.message, {
+            details: { problems: result.problems, kept: arbiter.policies.bundle.digest },
+          }).toResponseBody(),
+        );
+      }
+      return result;
+    },
+  );
+}

@@ -1,0 +1,179 @@
+import { Type } from '@sinclair/typebox';
+import { SystemSpec } from '../policy/documents.js';
+import { ActionRequestSchema } from '../policy/request.js';
+
+/** Route schemas: they validate input and generate /openapi.json. */
+
+export const ErrorSchema = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: 'Stable code, see docs/errors.md' }),
+      message: Type.String(),
+      details: Type.Optional(Type.Unknown()),
+    }),
+  },
+  { $id: 'Error', description: 'Every error response' },
+);
+
+export const DecisionRequestSchema = Type.Object(
+  {
+    ...ActionRequestSchema.properties,
+    idempotencyKey: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: 'Retries with the same key return the same decision',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const RequirementSchema = Type.Object(
+  {
+    count: Type.Number(),
+    from: Type.Array(Type.String()),
+    ttl: Type.String(),
+    met: Type.Boolean(),
+    approvers: Type.Array(Type.String()),
+    missing: Type.Array(Type.String()),
+  },
+  { additionalProperties: true },
+);
+
+export const DecisionViewSchema = Type.Object(
+  {
+    id: Type.String(),
+    status: Type.Union([Type.Literal('allowed'), Type.Literal('pending'), Type.Literal('denied')]),
+    effect: Type.Union([Type.Literal('allow'), Type.Literal('require_approval'), Type.Literal('deny')]),
+    actor: Type.Object({ id: Type.String(), kind: Type.String() }),
+    systemId: Type.Union([Type.String(), Type.Null()]),
+    action: Type.String(),
+    resource: Type.Object({
+      type: Type.String(),
+      id: Type.String(),
+      environment: Type.Union([Type.String(), Type.Null()]),
+    }),
+    request: Type.Record(Type.String(), Type.Unknown()),
+    requestHash: Type.String(),
+    reasons: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+    notFired: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+    shadow: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+    approvals: Type.Object({
+      required: Type.Array(RequirementSchema),
+      received: Type.Array(
+        Type.Object({
+          approver: Type.String(),
+          verdict: Type.String(),
+          reason: Type.Union([Type.String(), Type.Null()]),
+          at: Type.String(),
+        }),
+      ),
+    }),
+    statusReason: Type.Union([Type.String(), Type.Null()]),
+    bundle: Type.String(),
+    ledgerIndex: Type.Number(),
+    createdAt: Type.String(),
+    updatedAt: Type.String(),
+    expiresAt: Type.Union([Type.String(), Type.Null()]),
+    outcome: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+  },
+  { additionalProperties: true, description: 'A decision with its explanation, approvals and outcome' },
+);
+
+const digits = (description: string) => Type.String({ pattern: '^[0-9]{1,15}$', description });
+
+export const DecisionIdParams = Type.Object(
+  { id: Type.String({ minLength: 1, maxLength: 100 }) },
+  { additionalProperties: false },
+);
+
+export const DecisionListQuery = Type.Object(
+  {
+    status: Type.Optional(
+      Type.Union([Type.Literal('allowed'), Type.Literal('pending'), Type.Literal('denied')]),
+    ),
+    system: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    action: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    environment: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    since: Type.Optional(Type.String({ format: 'date-time', description: 'ISO 8601 time' })),
+    limit: Type.Optional(digits('page size, 1..500 (default 50)')),
+    cursor: Type.Optional(Type.String({ maxLength: 500, description: 'nextCursor of the previous page' })),
+  },
+  { additionalProperties: false },
+);
+
+export const WaitQuery = Type.Object(
+  { timeoutMs: Type.Optional(digits('how long to wait, at most 60000 (default 30000)')) },
+  { additionalProperties: false },
+);
+
+export const VoteSchema = Type.Object(
+  {
+    verdict: Type.Union([Type.Literal('approve'), Type.Literal('reject')]),
+    reason: Type.String({ minLength: 1, maxLength: 2000 }),
+    requestHash: Type.Optional(
+      Type.String({ pattern: '^sha256:[0-9a-f]{64}$', description: 'the requestHash the approver reviewed' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const OutcomeSchema = Type.Object(
+  {
+    status: Type.Union([Type.Literal('succeeded'), Type.Literal('failed'), Type.Literal('rolled_back')]),
+    detail: Type.Optional(Type.String({ maxLength: 2000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ReasonSchema = Type.Object(
+  { reason: Type.String({ minLength: 1, maxLength: 2000 }) },
+  { additionalProperties: false },
+);
+
+export const SystemIdParams = Type.Object(
+  { id: Type.String({ minLength: 1, maxLength: 128 }) },
+  { additionalProperties: false },
+);
+
+export const SystemRegistrationSchema = Type.Object(
+  {
+    id: Type.String({ pattern: '^[a-z0-9]([a-z0-9._-]{0,126}[a-z0-9])?$' }),
+    ...SystemSpec.properties,
+  },
+  { additionalProperties: false },
+);
+
+export const SystemViewSchema = Type.Object(
+  {
+    id: Type.String(),
+    kind: Type.String(),
+    source: Type.String(),
+    status: Type.String(),
+    statusReason: Type.Union([Type.String(), Type.Null()]),
+    owner: Type.Unknown(),
+    onCall: Type.Unknown(),
+    autonomy: Type.Number(),
+    riskTier: Type.String(),
+  },
+  { additionalProperties: true },
+);
+
+export const LedgerEntriesQuery = Type.Object(
+  {
+    start: Type.Optional(digits('first seq (default 0)')),
+    end: Type.Optional(digits('one past the last seq (default start+100, at most start+1000)')),
+  },
+  { additionalProperties: false },
+);
+
+export const InclusionQuery = Type.Object(
+  { index: digits('entry seq'), treeSize: Type.Optional(digits('tree size (default: current)')) },
+  { additionalProperties: false },
+);
+
+export const ConsistencyQuery = Type.Object(
+  { first: digits('older tree size'), second: Type.Optional(digits('newer tree size (default: current)')) },
+  { additionalProperties: false },
+);

@@ -1,0 +1,164 @@
+import type { JsonObject } from '../core/json.js';
+
+/**
+ * The rows Arbiter keeps besides the ledger, shared by both stores. Times are ISO 8601 UTC
+ * strings (`Date#toISOString`), which sort correctly as text.
+ */
+
+export const roles = ['agent', 'approver', 'auditor', 'admin'] as const;
+export type Role = (typeof roles)[number];
+
+/** A registered AI system as stored: from the governance repository (`bundle`) or the API (`api`). */
+export interface SystemRow {
+  id: string;
+  kind: 'agent' | 'model';
+  /** owner, onCall, autonomy, riskTier, description, operatingConditions — the System document's spec. */
+  spec: JsonObject;
+  source: 'bundle' | 'api';
+  status: 'active' | 'frozen';
+  statusReason?: string;
+  statusBy?: string;
+  statusAt?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface TokenRow {
+  id: string;
+  /** SHA-256 hex of the token; the token itself is never stored. */
+  hash: string;
+  role: Role;
+  systemId?: string;
+  userName?: string;
+  groups: string[];
+  label?: string;
+  createdAt: string;
+  revokedAt?: string;
+}
+
+export const decisionStatuses = ['allowed', 'pending', 'denied'] as const;
+export type DecisionStatus = (typeof decisionStatuses)[number];
+export const outcomeStatuses = ['succeeded', 'failed', 'rolled_back'] as const;
+export type OutcomeStatus = (typeof outcomeStatuses)[number];
+
+export interface DecisionRow {
+  id: string;
+  actorId: string;
+  actorKind: 'agent' | 'model' | 'human';
+  systemId?: string;
+  action: string;
+  resourceType: string;
+  resourceId: string;
+  environment?: string;
+  /** The request exactly as submitted (without the idempotency key). */
+  request: JsonObject;
+  requestHash: string;
+  idempotencyKey?: string;
+  status: DecisionStatus;
+  effect: 'allow' | 'require_approval' | 'deny';
+  /** The policy verdict with its explanation (reasons, notFired, shadow, …). */
+  verdict: JsonObject;
+  /** Approval requirements, all of which must be met (from the verdict). */
+  requirements: JsonObject[];
+  bundle: string;
+  /** Why the status is what it is when not the verdict's: frozen, rejected, expired, approved. */
+  statusReason?: string;
+  createdAt: string;
+  updatedAt: string;
+  expiresAt?: string;
+  ledgerIndex: number;
+  outcome?: { status: OutcomeStatus; detail?: string; at: string; ledgerIndex: number };
+}
+
+export interface ApprovalRow {
+  decisionId: string;
+  approver: string;
+  groups: string[];
+  verdict: 'approve' | 'reject';
+  reason?: string;
+  requestHash: string;
+  createdAt: string;
+  ledgerIndex: number;
+}
+
+export interface DecisionFilter {
+  status?: DecisionStatus;
+  systemId?: string;
+  actorId?: string;
+  action?: string;
+  environment?: string;
+  since?: string;
+  /** Page after this decision (created earlier than it). */
+  before?: { createdAt: string; id: string };
+  limit: number;
+}
+
+/** Counters of one actor's activity, per action and environment, in time buckets. */
+export interface ActivityCounts {
+  decisions: number;
+  allowed: number;
+  denied: number;
+  succeeded: number;
+  failed: number;
+  rolledBack: number;
+}
+
+export interface ActivityRow extends ActivityCounts {
+  action: string;
+  environment: string;
+}
+
+export type ActivityDelta = Partial<ActivityCounts> & {
+  actorId: string;
+  action: string;
+  environment: string;
+  at: Date;
+};
+
+export interface FailureRow {
+  action: string;
+  environment: string;
+  lastFailedAt: string;
+}
+
+/** Reads, from committed state (Store) or inside a transaction (StoreTransaction). */
+export interface RecordReads {
+  getSystem(id: string): Promise<SystemRow | undefined>;
+  listSystems(): Promise<SystemRow[]>;
+  tokenByHash(hash: string): Promise<TokenRow | undefined>;
+  listTokens(): Promise<TokenRow[]>;
+  getDecision(id: string): Promise<DecisionRow | undefined>;
+  decisionByIdempotencyKey(actorId: string, key: string): Promise<DecisionRow | undefined>;
+  listDecisions(filter: DecisionFilter): Promise<DecisionRow[]>;
+  /** Pending decisions whose approval window closed at or before `time`. */
+  expiredPending(time: string, limit: number): Promise<DecisionRow[]>;
+  pendingOfSystem(systemId: string): Promise<DecisionRow[]>;
+  countPending(): Promise<number>;
+  approvalsOf(decisionId: string): Promise<ApprovalRow[]>;
+  /** Activity of an actor: minute buckets since `sinceMinute`, hour buckets since `sinceHour` (bucket = epoch minutes / hours). */
+  activity(
+    actorId: string,
+    sinceMinute: number,
+    sinceHour: number,
+  ): Promise<{ lastHour: ActivityRow[]; lastDay: ActivityRow[] }>;
+  failures(actorId: string): Promise<FailureRow[]>;
+}
+
+export interface RecordWrites {
+  upsertSystem(row: SystemRow): Promise<void>;
+  setSystemStatus(
+    id: string,
+    status: SystemRow['status'],
+    reason: string,
+    by: string,
+    at: string,
+  ): Promise<void>;
+  insertToken(row: TokenRow): Promise<void>;
+  revokeToken(id: string, at: string): Promise<boolean>;
+  insertDecision(row: DecisionRow): Promise<void>;
+  updateDecisionStatus(id: string, status: DecisionStatus, reason: string, at: string): Promise<void>;
+  setOutcome(id: string, outcome: NonNullable<DecisionRow['outcome']>): Promise<void>;
+  insertApproval(row: ApprovalRow): Promise<void>;
+  addActivity(delta: ActivityDelta): Promise<void>;
+  recordFailure(actorId: string, action: string, environment: string, at: string): Promise<void>;
+}

@@ -1,0 +1,402 @@
+import type Database from 'better-sqlite3';
+import type {
+  ActivityCounts,
+  ActivityDelta,
+  ActivityRow,
+  ApprovalRow,
+  DecisionFilter,
+  DecisionRow,
+  DecisionStatus,
+  FailureRow,
+  RecordReads,
+  RecordWrites,
+  SystemRow,
+  TokenRow,
+} from '../records.js';
+
+type Row = Record<string, unknown>;
+const optional = <T>(value: unknown): T | undefined =>
+  value === null || value === undefined ? undefined : (value as T);
+const json = <T>(value: unknown): T => JSON.parse(value as string) as T;
+
+function systemFrom(row: Row): SystemRow {
+  return {
+    id: row.id as string,
+    kind: row.kind as SystemRow['kind'],
+    spec: json(row.spec),
+    source: row.source as SystemRow['source'],
+    status: row.status as SystemRow['status'],
+    ...withOptional('statusReason', row.status_reason),
+    ...withOptional('statusBy', row.status_by),
+    ...withOptional('statusAt', row.status_at),
+    createdAt: row.created_at as string,
+    updatedAt: row.updated_at as string,
+  };
+}
+
+function withOptional<K extends string>(key: K, value: unknown): { [P in K]?: string } {
+  return value === null || value === undefined ? {} : ({ [key]: value as string } as { [P in K]: string });
+}
+
+function tokenFrom(row: Row): TokenRow {
+  return {
+    id: row.id as string,
+    hash: row.hash as string,
+    role: row.role as TokenRow['role'],
+    ...withOptional('systemId', row.system_id),
+    ...withOptional('userName', row.user_name),
+    groups: json(row.groups),
+    ...withOptional('label', row.label),
+    createdAt: row.created_at as string,
+    ...withOptional('revokedAt', row.revoked_at),
+  };
+}
+
+function decisionFrom(row: Row): DecisionRow {
+  const outcomeStatus = optional<string>(row.outcome_status);
+  return {
+    id: row.id as string,
+    actorId: row.actor_id as string,
+    actorKind: row.actor_kind as DecisionRow['actorKind'],
+    ...withOptional('systemId', row.system_id),
+    action: row.action as string,
+    resourceType: row.resource_type as string,
+    resourceId: row.resource_id as string,
+    ...withOptional('environment', row.environment),
+    request: json(row.request),
+    requestHash: row.request_hash as string,
+    ...withOptional('idempotencyKey', row.idempotency_key),
+    status: row.status as DecisionStatus,
+    effect: row.effect as DecisionRow['effect'],
+    verdict: json(row.verdict),
+    requirements: json(row.requirements),
+    bundle: row.bundle as string,
+    ...withOptional('statusReason', row.status_reason),
+    createdAt: row.created_at as string,
+    updatedAt: row.updated_at as string,
+    ...withOptional('expiresAt', row.expires_at),
+    ledgerIndex: row.ledger_index as number,
+    ...(outcomeStatus
+      ? {
+          outcome: {
+            status: outcomeStatus as NonNullable<DecisionRow['outcome']>['status'],
+            ...withOptional('detail', row.outcome_detail),
+            at: row.outcome_at as string,
+            ledgerIndex: row.outcome_ledger_index as number,
+          },
+        }
+      : {}),
+  };
+}
+
+function approvalFrom(row: Row): ApprovalRow {
+  return {
+    decisionId: row.decision_id as string,
+    approver: row.approver as string,
+    groups: json(row.groups),
+    verdict: row.verdict as ApprovalRow['verdict'],
+    ...withOptional('reason', row.reason),
+    requestHash: row.request_hash as string,
+    createdAt: row.created_at as string,
+    ledgerIndex: row.ledger_index as number,
+  };
+}
+
+function activityFrom(row: Row): ActivityRow {
+  return {
+    action: row.action as string,
+    environment: row.environment as string,
+    decisions: row.decisions as number,
+    allowed: row.allowed as number,
+    denied: row.denied as number,
+    succeeded: row.succeeded as number,
+    failed: row.failed as number,
+    rolledBack: row.rolled_back as number,
+  };
+}
+
+const activitySums =
+  'SUM(decisions) AS decisions, SUM(allowed) AS allowed, SUM(denied) AS denied, SUM(succeeded) AS succeeded, SUM(failed) AS failed, SUM(rolled_back) AS rolled_back';
+
+/** Record reads over one connection. */
+export class SqliteRecordReads implements RecordReads {
+  private readonly statements;
+
+  constructor(protected readonly db: Database.Database) {
+    this.statements = {
+      getSystem: db.prepare('SELECT * FROM systems WHERE id = ?'),
+      listSystems: db.prepare('SELECT * FROM systems ORDER BY id'),
+      tokenByHash: db.prepare('SELECT * FROM tokens WHERE hash = ?'),
+      listTokens: db.prepare('SELECT * FROM tokens ORDER BY created_at, id'),
+      getDecision: db.prepare('SELECT * FROM decisions WHERE id = ?'),
+      byIdempotency: db.prepare('SELECT * FROM decisions WHERE actor_id = ? AND idempotency_key = ?'),
+      expiredPending: db.prepare(
+        "SELECT * FROM decisions WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?",
+      ),
+      pendingOfSystem: db.prepare(
+        "SELECT * FROM decisions WHERE status = 'pending' AND system_id = ? ORDER BY created_at",
+      ),
+      countPending: db.prepare("SELECT COUNT(*) FROM decisions WHERE status = 'pending'").pluck(),
+      approvalsOf: db.prepare('SELECT * FROM approvals WHERE decision_id = ? ORDER BY created_at, approver'),
+      activityMinutes: db.prepare(
+        `SELECT action, environment, ${activitySums} FROM activity WHERE actor_id = ? AND granularity = 'm' AND bucket >= ? GROUP BY action, environment`,
+      ),
+      activityHours: db.prepare(
+        `SELECT action, environment, ${activitySums} FROM activity WHERE actor_id = ? AND granularity = 'h' AND bucket >= ? GROUP BY action, environment`,
+      ),
+      failures: db.prepare('SELECT action, environment, last_failed_at FROM failures WHERE actor_id = ?'),
+    };
+  }
+
+  async getSystem(id: string): Promise<SystemRow | undefined> {
+    const row = this.statements.getSystem.get(id) as Row | undefined;
+    return row ? systemFrom(row) : undefined;
+  }
+
+  async listSystems(): Promise<SystemRow[]> {
+    return (this.statements.listSystems.all() as Row[]).map(systemFrom);
+  }
+
+  async tokenByHash(hash: string): Promise<TokenRow | undefined> {
+    const row = this.statements.tokenByHash.get(hash) as Row | undefined;
+    return row ? tokenFrom(row) : undefined;
+  }
+
+  async listTokens(): Promise<TokenRow[]> {
+    return (this.statements.listTokens.all() as Row[]).map(tokenFrom);
+  }
+
+  async getDecision(id: string): Promise<DecisionRow | undefined> {
+    const row = this.statements.getDecision.get(id) as Row | undefined;
+    return row ? decisionFrom(row) : undefined;
+  }
+
+  async decisionByIdempotencyKey(actorId: string, key: string): Promise<DecisionRow | undefined> {
+    const row = this.statements.byIdempotency.get(actorId, key) as Row | undefined;
+    return row ? decisionFrom(row) : undefined;
+  }
+
+  async listDecisions(filter: DecisionFilter): Promise<DecisionRow[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (clause: string, value: unknown) => {
+      where.push(clause);
+      params.push(value);
+    };
+    if (filter.status) add('status = ?', filter.status);
+    if (filter.systemId) add('system_id = ?', filter.systemId);
+    if (filter.actorId) add('actor_id = ?', filter.actorId);
+    if (filter.action) add('action = ?', filter.action);
+    if (filter.environment) add('environment = ?', filter.environment);
+    if (filter.since) add('created_at >= ?', filter.since);
+    if (filter.before) {
+      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
+      params.push(filter.before.createdAt, filter.before.createdAt, filter.before.id);
+    }
+    const sql = `SELECT * FROM decisions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...params, filter.limit) as Row[]).map(decisionFrom);
+  }
+
+  async expiredPending(time: string, limit: number): Promise<DecisionRow[]> {
+    return (this.statements.expiredPending.all(time, limit) as Row[]).map(decisionFrom);
+  }
+
+  async pendingOfSystem(systemId: string): Promise<DecisionRow[]> {
+    return (this.statements.pendingOfSystem.all(systemId) as Row[]).map(decisionFrom);
+  }
+
+  async countPending(): Promise<number> {
+    return this.statements.countPending.get() as number;
+  }
+
+  async approvalsOf(decisionId: string): Promise<ApprovalRow[]> {
+    return (this.statements.approvalsOf.all(decisionId) as Row[]).map(approvalFrom);
+  }
+
+  async activity(
+    actorId: string,
+    sinceMinute: number,
+    sinceHour: number,
+  ): Promise<{ lastHour: ActivityRow[]; lastDay: ActivityRow[] }> {
+    return {
+      lastHour: (this.statements.activityMinutes.all(actorId, sinceMinute) as Row[]).map(activityFrom),
+      lastDay: (this.statements.activityHours.all(actorId, sinceHour) as Row[]).map(activityFrom),
+    };
+  }
+
+  async failures(actorId: string): Promise<FailureRow[]> {
+    return (this.statements.failures.all(actorId) as Row[]).map((row) => ({
+      action: row.action as string,
+      environment: row.environment as string,
+      lastFailedAt: row.last_failed_at as string,
+    }));
+  }
+}
+
+const counterColumns: [keyof ActivityCounts, string][] = [
+  ['decisions', 'decisions'],
+  ['allowed', 'allowed'],
+  ['denied', 'denied'],
+  ['succeeded', 'succeeded'],
+  ['failed', 'failed'],
+  ['rolledBack', 'rolled_back'],
+];
+
+/** Reads and writes inside the writer's transaction. */
+export class SqliteRecordWrites extends SqliteRecordReads implements RecordWrites {
+  private readonly writes;
+
+  constructor(db: Database.Database) {
+    super(db);
+    const increments = counterColumns
+      .map(([, column]) => `${column} = ${column} + excluded.${column}`)
+      .join(', ');
+    this.writes = {
+      upsertSystem: db.prepare(
+        `INSERT INTO systems (id, kind, spec, source, status, status_reason, status_by, status_at, created_at, updated_at)
+         VALUES (@id, @kind, @spec, @source, @status, @statusReason, @statusBy, @statusAt, @createdAt, @updatedAt)
+         ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, spec = excluded.spec, source = excluded.source, updated_at = excluded.updated_at`,
+      ),
+      setSystemStatus: db.prepare(
+        'UPDATE systems SET status = ?, status_reason = ?, status_by = ?, status_at = ?, updated_at = ? WHERE id = ?',
+      ),
+      insertToken: db.prepare(
+        'INSERT INTO tokens (id, hash, role, system_id, user_name, groups, label, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      revokeToken: db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+      insertDecision: db.prepare(
+        `INSERT INTO decisions (id, actor_id, actor_kind, system_id, action, resource_type, resource_id, environment, request, request_hash,
+           idempotency_key, status, effect, verdict, requirements, bundle, status_reason, created_at, updated_at, expires_at, ledger_index)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      updateStatus: db.prepare(
+        'UPDATE decisions SET status = ?, status_reason = ?, updated_at = ? WHERE id = ?',
+      ),
+      setOutcome: db.prepare(
+        'UPDATE decisions SET outcome_status = ?, outcome_detail = ?, outcome_at = ?, outcome_ledger_index = ?, updated_at = ? WHERE id = ?',
+      ),
+      insertApproval: db.prepare(
+        'INSERT INTO approvals (decision_id, approver, groups, verdict, reason, request_hash, created_at, ledger_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      addActivity: db.prepare(
+        `INSERT INTO activity (actor_id, granularity, bucket, action, environment, ${counterColumns.map(([, c]) => c).join(', ')})
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (actor_id, granularity, bucket, action, environment) DO UPDATE SET ${increments}`,
+      ),
+      recordFailure: db.prepare(
+        `INSERT INTO failures (actor_id, action, environment, last_failed_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (actor_id, action, environment) DO UPDATE SET last_failed_at = MAX(last_failed_at, excluded.last_failed_at)`,
+      ),
+    };
+  }
+
+  async upsertSystem(row: SystemRow): Promise<void> {
+    this.writes.upsertSystem.run({
+      ...row,
+      spec: JSON.stringify(row.spec),
+      statusReason: row.statusReason ?? null,
+      statusBy: row.statusBy ?? null,
+      statusAt: row.statusAt ?? null,
+    });
+  }
+
+  async setSystemStatus(
+    id: string,
+    status: SystemRow['status'],
+    reason: string,
+    by: string,
+    at: string,
+  ): Promise<void> {
+    this.writes.setSystemStatus.run(status, reason, by, at, at, id);
+  }
+
+  async insertToken(row: TokenRow): Promise<void> {
+    this.writes.insertToken.run(
+      row.id,
+      row.hash,
+      row.role,
+      row.systemId ?? null,
+      row.userName ?? null,
+      JSON.stringify(row.groups),
+      row.label ?? null,
+      row.createdAt,
+      row.revokedAt ?? null,
+    );
+  }
+
+  async revokeToken(id: string, at: string): Promise<boolean> {
+    return this.writes.revokeToken.run(at, id).changes > 0;
+  }
+
+  async insertDecision(row: DecisionRow): Promise<void> {
+    this.writes.insertDecision.run(
+      row.id,
+      row.actorId,
+      row.actorKind,
+      row.systemId ?? null,
+      row.action,
+      row.resourceType,
+      row.resourceId,
+      row.environment ?? null,
+      JSON.stringify(row.request),
+      row.requestHash,
+      row.idempotencyKey ?? null,
+      row.status,
+      row.effect,
+      JSON.stringify(row.verdict),
+      JSON.stringify(row.requirements),
+      row.bundle,
+      row.statusReason ?? null,
+      row.createdAt,
+      row.updatedAt,
+      row.expiresAt ?? null,
+      row.ledgerIndex,
+    );
+  }
+
+  async updateDecisionStatus(id: string, status: DecisionStatus, reason: string, at: string): Promise<void> {
+    this.writes.updateStatus.run(status, reason, at, id);
+  }
+
+  async setOutcome(id: string, outcome: NonNullable<DecisionRow['outcome']>): Promise<void> {
+    this.writes.setOutcome.run(
+      outcome.status,
+      outcome.detail ?? null,
+      outcome.at,
+      outcome.ledgerIndex,
+      outcome.at,
+      id,
+    );
+  }
+
+  async insertApproval(row: ApprovalRow): Promise<void> {
+    this.writes.insertApproval.run(
+      row.decisionId,
+      row.approver,
+      JSON.stringify(row.groups),
+      row.verdict,
+      row.reason ?? null,
+      row.requestHash,
+      row.createdAt,
+      row.ledgerIndex,
+    );
+  }
+
+  async addActivity(delta: ActivityDelta): Promise<void> {
+    const minute = Math.floor(delta.at.getTime() / 60_000);
+    const counts = counterColumns.map(([key]) => delta[key] ?? 0);
+    this.writes.addActivity.run(delta.actorId, 'm', minute, delta.action, delta.environment, ...counts);
+    this.writes.addActivity.run(
+      delta.actorId,
+      'h',
+      Math.floor(minute / 60),
+      delta.action,
+      delta.environment,
+      ...counts,
+    );
+  }
+
+  async recordFailure(actorId: string, action: string, environment: string, at: string): Promise<void> {
+    this.writes.recordFailure.run(actorId, action, environment, at);
+  }
+}

@@ -1,0 +1,120 @@
+import { cpSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { type Arbiter, startArbiter } from '../../src/app/arbiter.js';
+import { buildServer } from '../../src/server/app.js';
+import { repoRoot } from './cli.js';
+import { tempDir } from './temp.js';
+
+/** A controllable clock: tests move time forward instead of sleeping. */
+export class TestClock {
+  constructor(public time = new Date('2026-11-17T10:00:00Z')) {}
+  now = () => new Date(this.time);
+  advance(ms: number): void {
+    this.time = new Date(this.time.getTime() + ms);
+  }
+}
+
+export interface TestServer {
+  arbiter: Arbiter;
+  app: FastifyInstance;
+  url: string;
+  clock: TestClock;
+  dir: string;
+  policyDir: string;
+  databaseUrl: string;
+  tokens: Record<string, string>;
+  call(
+    token: string | undefined,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: any; text: string }>;
+  close(): Promise<void>;
+}
+
+const identities = {
+  deployBot: { role: 'agent', systemId: 'deploy-bot' },
+  migrateBot: { role: 'agent', systemId: 'migrate-bot' },
+  triageBot: { role: 'agent', systemId: 'triage-bot' },
+  creditScoring: { role: 'agent', systemId: 'credit-scoring' },
+  alice: { role: 'approver', user: 'alice', groups: ['sre'] },
+  bob: { role: 'approver', user: 'bob', groups: ['sre', 'platform'] },
+  carol: { role: 'approver', user: 'carol', groups: ['dba', 'data-platform'] },
+  paul: { role: 'approver', user: 'paul', groups: ['platform'] },
+  erin: { role: 'auditor', user: 'erin' },
+  root: { role: 'admin', user: 'root' },
+} as const;
+
+/** A real Arbiter on an SQLite file, listening on a loopback port, with a token per identity. */
+export async function startTestServer(options: { checkpointIntervalMs?: number } = {}): Promise<TestServer> {
+  const dir = tempDir('arbiter-server-');
+  const policyDir = join(dir, 'policies');
+  cpSync(join(repoRoot, 'examples', 'policies'), policyDir, { recursive: true });
+  const clock = new TestClock();
+  const databaseUrl = `sqlite:${join(dir, 'arbiter.db')}`;
+  const arbiter = await startArbiter({
+    databaseUrl,
+    policyDir,
+    clock: clock.now,
+    expiryIntervalMs: 60_000,
+    checkpointIntervalMs: options.checkpointIntervalMs ?? 3_600_000,
+  });
+  const { app } = await buildServer(arbiter);
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const tokens: Record<string, string> = {};
+  for (const [name, identity] of Object.entries(identities)) {
+    tokens[name] = (
+      await arbiter.tokens.create(
+        { ...identity, groups: 'groups' in identity ? [...identity.groups] : [] } as never,
+        'test',
+      )
+    ).token;
+  }
+  return {
+    arbiter,
+    app,
+    url,
+    clock,
+    dir,
+    policyDir,
+    databaseUrl,
+    tokens,
+    async call(token, method, path, body, headers = {}) {
+      const response = await fetch(`${url}${path}`, {
+        method,
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...headers,
+        },
+        ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      });
+      const text = await response.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // text responses stay text
+      }
+      return { status: response.status, body: parsed, text };
+    },
+    async close() {
+      await app.close();
+      await arbiter.close();
+    },
+  };
+}
+
+/** A production deploy request; override any field. */
+export function deploy(overrides: Record<string, unknown> = {}) {
+  return {
+    action: 'deploy',
+    resource: { type: 'service', id: 'payments', environment: 'prod' },
+    change: { linesChanged: 40 },
+    rationale: 'Roll out the fix for the checkout timeout',
+    confidence: 0.97,
+    ...overrides,
+  };
+}
