@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { type IdGenerator, randomIds } from '../core/ids.js';
 import type { PolicyBundle } from '../policy/bundle.js';
 import { loadPolicyDirectory } from '../policy/load-dir.js';
-import { openStore } from '../store/open.js';
+import { openStore, type PostgresTuning, postgresTuningFromEnvironment } from '../store/open.js';
 import type { Store } from '../store/store.js';
 import { DecisionService } from './decisions.js';
 import { DecisionEvents } from './events.js';
@@ -26,6 +26,8 @@ export interface ArbiterOptions {
   checkpointIntervalMs?: number;
   /** How often expired approvals are swept (default 1 s). */
   expiryIntervalMs?: number;
+  /** PostgreSQL pool size, statement timeout, replica name. */
+  postgres?: PostgresTuning;
 }
 
 /** Everything a running Arbiter is made of; the HTTP server and the CLI both use it. */
@@ -53,15 +55,19 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
   const ids = options.ids ?? randomIds;
   // A bad bundle stops the start before anything is opened.
   const bundle: PolicyBundle = options.policyDir ? loadPolicyDirectory(options.policyDir) : emptyBundle();
-  const store = await openStore(options.databaseUrl);
+  const store = await openStore(options.databaseUrl, {
+    ...postgresTuningFromEnvironment(),
+    ...options.postgres,
+  });
   try {
     const ledger = await openLedger(store, {
       keyPath: options.ledgerKeyPath ?? defaultLedgerKeyPath(options.databaseUrl),
       clock,
     });
     const events = new DecisionEvents();
+    store.onDecisionChanged((id) => events.notify(id));
     const metrics = new ArbiterMetrics(store);
-    const systems = new SystemService(store, ledger, events, clock);
+    const systems = new SystemService(store, ledger, clock);
     const policies = new PolicyHolder(options.policyDir, bundle, store, ledger, systems);
     const tokens = new TokenService(store, ledger, clock, ids);
     const decisions = new DecisionService(store, ledger, policies, systems, events, clock, ids, metrics);

@@ -327,9 +327,9 @@ export class DecisionService {
           approvers: allVotes.filter((v) => v.verdict === 'approve').map((v) => v.approver),
         });
       }
+      await tx.decisionChanged(id);
       return (await tx.getDecision(id))!;
     });
-    this.events.notify(id);
     return this.view(row);
   }
 
@@ -380,9 +380,9 @@ export class DecisionService {
       });
       if (outcome.status !== 'succeeded')
         await tx.recordFailure(decision.actorId, decision.action, environment, now.toISOString());
+      await tx.decisionChanged(id);
       return (await tx.getDecision(id))!;
     });
-    this.events.notify(id);
     return this.view(row);
   }
 
@@ -392,15 +392,16 @@ export class DecisionService {
     if ((await this.store.expiredPending(now, 1)).length === 0) return 0;
     const expired = await this.store.write(async (tx) => {
       const due = await tx.expiredPending(now, 500);
-      for (const decision of due)
+      for (const decision of due) {
         await this.transition(tx, decision, 'denied', 'expired', 'arbiter', {
           reason: 'expired',
           expiresAt: decision.expiresAt!,
         });
-      return due.map((decision) => decision.id);
+        await tx.decisionChanged(decision.id);
+      }
+      return due.length;
     });
-    for (const id of expired) this.events.notify(id);
-    return expired.length;
+    return expired;
   }
 
   private async transition(

@@ -91,12 +91,31 @@ export async function openLedger(
       return candidate;
     });
   }
+  const recorded = await store.getMeta('ledger.verifierKey');
+  if (!existingKey && recorded !== undefined) {
+    throw new ArbiterError(
+      'ARB_ERR_LEDGER_KEY',
+      `the ledger signing key is missing at ${options.keyPath}; restore it (every replica needs the same key file) or point --ledger-key at it`,
+    );
+  }
   const signer = existingKey ?? createKey(options.keyPath, origin);
   if (signer.name !== origin) {
     throw new ArbiterError(
       'ARB_ERR_LEDGER_KEY',
       `ledger signing key ${options.keyPath} is for log "${signer.name}" but this database's ledger is "${origin}"`,
     );
+  }
+  if (recorded !== undefined && recorded !== verifierKeyOf(signer)) {
+    throw new ArbiterError(
+      'ARB_ERR_LEDGER_KEY',
+      `ledger signing key ${options.keyPath} is not this ledger's key (its verifier key is ${recorded})`,
+    );
+  }
+  if (recorded === undefined) {
+    await store.write(async (tx) => {
+      if ((await tx.getMeta('ledger.verifierKey')) === undefined)
+        await tx.setMeta('ledger.verifierKey', verifierKeyOf(signer));
+    });
   }
   const log = new MerkleLog({ origin, signer, clock: options.clock ?? (() => new Date()) });
   return { store, log, origin, signer, verifierKey: verifierKeyOf(signer), keyPath: options.keyPath };

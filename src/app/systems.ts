@@ -5,7 +5,6 @@ import type { PolicyBundle, SystemRecord } from '../policy/bundle.js';
 import type { SystemSpec } from '../policy/documents.js';
 import type { SystemRow } from '../store/records.js';
 import type { Store, StoreTransaction } from '../store/store.js';
-import type { DecisionEvents } from './events.js';
 import type { Ledger } from './ledger.js';
 import { actorId, type Principal } from './principal.js';
 
@@ -44,7 +43,6 @@ export class SystemService {
   constructor(
     private readonly store: Store,
     private readonly ledger: Ledger,
-    private readonly events: DecisionEvents,
     private readonly clock: () => Date,
   ) {}
 
@@ -160,7 +158,6 @@ export class SystemService {
    * Freezing also denies every pending decision of the System.
    */
   async setFrozen(principal: Principal, id: string, frozen: boolean, reason: string): Promise<SystemRow> {
-    const denied: string[] = [];
     const row = await this.store.write(async (tx) => {
       const system = await tx.getSystem(id);
       if (!system) throw new ArbiterError('ARB_ERR_NOT_FOUND', `no System ${id}`);
@@ -195,12 +192,11 @@ export class SystemService {
             at: this.clock(),
             denied: 1,
           });
-          denied.push(decision.id);
+          await tx.decisionChanged(decision.id);
         }
       }
       return (await tx.getSystem(id))!;
     });
-    for (const decisionId of denied) this.events.notify(decisionId);
     return row;
   }
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isArbiterError } from '../core/errors.js';
 import { formatProblem, type LoadProblem } from '../policy/index.js';
+import { registerDbCommands } from './db.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
 import { type Output, processOutput } from './io.js';
 import { registerLedgerCommands } from './ledger.js';
@@ -45,6 +46,7 @@ export function buildProgram(output: Output, setExit: (code: ExitCode) => void):
   registerServeCommand(program, output, run);
   registerTokenCommands(program, output, run);
   registerRemoteCommands(program, output, run);
+  registerDbCommands(program, output, run);
   return program;
 }
 

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -24,6 +25,17 @@ interface ServeOptions {
   ledgerKey?: string;
   logLevel?: string;
   checkpointInterval: string;
+  dbPoolSize?: string;
+  dbStatementTimeout?: string;
+  replicaName?: string;
+}
+
+function positive(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0)
+    throw new ArbiterError('ARB_ERR_USAGE', `${name} ${value} must be a positive integer`);
+  return parsed;
 }
 
 function adminTokenPath(databaseUrl: string): string {
@@ -54,6 +66,12 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
     .option('--ledger-key <file>', 'ledger signing key file')
     .option('--log-level <level>', 'fatal, error, warn, info, debug (default info; warn with --demo)')
     .option('--checkpoint-interval <seconds>', 'sign a checkpoint this often when the ledger grew', '60')
+    .option('--db-pool-size <n>', 'PostgreSQL connections per replica (default 10, or $ARBITER_PG_POOL_SIZE)')
+    .option(
+      '--db-statement-timeout <ms>',
+      'PostgreSQL statement timeout (default 10000, or $ARBITER_PG_STATEMENT_TIMEOUT_MS)',
+    )
+    .option('--replica-name <name>', 'this replica in pg_stat_activity (default arbiter/HOST/PID)')
     .addHelpText(
       'after',
       '\nSignals: SIGTERM/SIGINT shut down gracefully (finish requests, checkpoint, close); SIGHUP reloads policies.',
@@ -80,6 +98,13 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
           ...(options.ledgerKey ? { ledgerKeyPath: options.ledgerKey } : {}),
           adminTokenPath: adminTokenPath(databaseUrl),
           checkpointIntervalMs: Math.max(1, Number(options.checkpointInterval)) * 1000,
+          postgres: {
+            ...(options.dbPoolSize ? { poolSize: positive('--db-pool-size', options.dbPoolSize)! } : {}),
+            ...(options.dbStatementTimeout
+              ? { statementTimeoutMs: positive('--db-statement-timeout', options.dbStatementTimeout)! }
+              : {}),
+            applicationName: options.replicaName ?? `arbiter/${hostname()}/${process.pid}`,
+          },
         });
         const { app, state } = await buildServer(arbiter, {
           logger: { level: options.logLevel ?? (options.demo ? 'warn' : 'info') },
@@ -94,6 +119,8 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
             `cannot listen on ${options.host}:${port}: ${(error as Error).message}`,
           );
         }
+        // Signal handlers first: "Ready" promises that SIGTERM and SIGHUP are handled.
+        const stopped = lifecycle(app, state, arbiter, output);
         announce(
           output,
           arbiter,
@@ -103,7 +130,7 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
           options.demo ? await issueDemoTokens(arbiter) : undefined,
         );
         output.out('\nReady. Ctrl-C (SIGTERM) stops gracefully; SIGHUP reloads policies.');
-        return await lifecycle(app, state, arbiter, output);
+        return await stopped;
       }),
     );
 }

@@ -24,7 +24,14 @@ export {
 } from './note.js';
 export { consistencyProof, inclusionProof, rootHash } from './proof.js';
 export { emptyRoot, hashSize, leafHash, nodeHash } from './rfc6962.js';
-export type { LedgerReader, LedgerWriter, StoredCheckpoint, StoredEntry, StoredNode } from './storage.js';
+export type {
+  AppendWrite,
+  LedgerReader,
+  LedgerWriter,
+  StoredCheckpoint,
+  StoredEntry,
+  StoredNode,
+} from './storage.js';
 export type { NodeId } from './tree-math.js';
 export { consistencyRanges, inclusionRanges, rangeNodes, splitPoint } from './tree-math.js';
 export { verifyConsistency, verifyInclusion } from './verify.js';

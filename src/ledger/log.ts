@@ -1,5 +1,5 @@
 import { type Checkpoint, signCheckpoint } from './checkpoint.js';
-import { buildEntry, type LedgerAppend, type LedgerEntry } from './entry.js';
+import { buildEntry, type LedgerAppend, type LedgerEntry, type PersonalValue } from './entry.js';
 import type { NoteSigner } from './note.js';
 import { emptyRoot, leafHash, nodeHash } from './rfc6962.js';
 import type { LedgerReader, LedgerWriter, StoredCheckpoint, StoredEntry, StoredNode } from './storage.js';
@@ -18,6 +18,8 @@ interface Frontier {
   nodes: StoredNode[];
   /** Hash of the last leaf, to check the cache against storage. */
   lastLeaf: Uint8Array | undefined;
+  /** The writer's epoch when the frontier was last known current. */
+  epoch?: number | undefined;
 }
 
 function foldRight(hashes: readonly Uint8Array[]): Uint8Array {
@@ -61,7 +63,7 @@ export class MerkleLog {
     const time = this.options.clock();
     const entries: StoredEntry[] = [];
     const nodes: StoredNode[] = [];
-    const personal = [];
+    const personal: PersonalValue[] = [];
     const appended: AppendedEntry[] = [];
     const working: Frontier = {
       size: frontier.size,
@@ -100,20 +102,22 @@ export class MerkleLog {
         nodes.push(merged);
       }
     }
-    await writer.insertEntries(entries);
-    if (nodes.length > 0) await writer.insertNodes(nodes);
-    if (personal.length > 0) await writer.insertPersonal(personal);
-    this.frontier = working;
+    await writer.insertAppend({ entries, nodes, personal });
+    this.frontier = { ...working, epoch: writer.epoch };
     return appended;
   }
 
   private async currentFrontier(writer: LedgerWriter): Promise<Frontier> {
-    const size = await writer.size();
     const cached = this.frontier;
-    if (cached && cached.size === size) {
-      if (size === 0) return cached;
-      const [lastLeaf] = await writer.nodes([{ level: 0, index: size - 1 }]);
-      if (lastLeaf && cached.lastLeaf && sameBytes(cached.lastLeaf, lastLeaf)) return cached;
+    if (cached && writer.epoch !== undefined && cached.epoch === writer.epoch) return cached;
+    const { size, lastLeaf } = await writer.tail();
+    if (
+      cached &&
+      cached.size === size &&
+      (size === 0 || (lastLeaf && cached.lastLeaf && sameBytes(cached.lastLeaf, lastLeaf)))
+    ) {
+      cached.epoch = writer.epoch;
+      return cached;
     }
     const ids = rangeNodes(0, size);
     const hashes = size === 0 ? [] : await writer.nodes([...ids, { level: 0, index: size - 1 }]);
@@ -121,6 +125,7 @@ export class MerkleLog {
       size,
       nodes: ids.map((id, i) => ({ ...id, hash: hashes[i]! })),
       lastLeaf: hashes[ids.length],
+      epoch: writer.epoch,
     };
     return this.frontier;
   }

@@ -48,10 +48,24 @@ export interface LedgerReader {
   checkpoints(): Promise<StoredCheckpoint[]>;
 }
 
+/** What one append writes: the entries, the perfect subtrees they complete, their personal values. */
+export interface AppendWrite {
+  entries: readonly StoredEntry[];
+  nodes: readonly StoredNode[];
+  personal: readonly PersonalValue[];
+}
+
 /** Writes of one append, inside the caller's database transaction. */
 export interface LedgerWriter extends Pick<LedgerReader, 'size' | 'nodes'> {
-  insertEntries(entries: readonly StoredEntry[]): Promise<void>;
-  insertNodes(nodes: readonly StoredNode[]): Promise<void>;
-  insertPersonal(values: readonly PersonalValue[]): Promise<void>;
+  /** Size and last leaf hash in one read: how the log checks its cached frontier is current. */
+  tail(): Promise<{ size: number; lastLeaf: Uint8Array | undefined }>;
+  /**
+   * Changes whenever a transaction begins or rolls back. While it stays the same, nothing but
+   * this writer has appended (appends are serialised per transaction), so the log may trust its
+   * cache without reading the tail again.
+   */
+  readonly epoch?: number;
+  /** Writes everything of one append (one statement where the database allows). */
+  insertAppend(write: AppendWrite): Promise<void>;
   insertCheckpoint(checkpoint: StoredCheckpoint): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { ArbiterError } from '../core/errors.js';
+import { PostgresStore } from './postgres/postgres-store.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
 
@@ -21,9 +22,40 @@ export function parseDatabaseUrl(url: string): DatabaseUrl {
   throw new ArbiterError('ARB_ERR_USAGE', `--db ${url}: use sqlite:PATH or postgres://USER@HOST/DB`);
 }
 
-/** Opens the store a database URL names. */
-export async function openStore(url: string): Promise<Store> {
+/** PostgreSQL tuning, from flags or the environment. */
+export interface PostgresTuning {
+  poolSize?: number;
+  statementTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  applicationName?: string;
+}
+
+/** Tuning from ARBITER_PG_POOL_SIZE, ARBITER_PG_STATEMENT_TIMEOUT_MS, ARBITER_PG_CONNECT_TIMEOUT_MS. */
+export function postgresTuningFromEnvironment(env: NodeJS.ProcessEnv = process.env): PostgresTuning {
+  const number = (name: string) => {
+    const value = env[name];
+    if (value === undefined || value === '') return undefined;
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed <= 0)
+      throw new ArbiterError('ARB_ERR_USAGE', `${name}=${value} must be a positive integer`);
+    return parsed;
+  };
+  const poolSize = number('ARBITER_PG_POOL_SIZE');
+  const statementTimeoutMs = number('ARBITER_PG_STATEMENT_TIMEOUT_MS');
+  const connectTimeoutMs = number('ARBITER_PG_CONNECT_TIMEOUT_MS');
+  return {
+    ...(poolSize ? { poolSize } : {}),
+    ...(statementTimeoutMs ? { statementTimeoutMs } : {}),
+    ...(connectTimeoutMs ? { connectTimeoutMs } : {}),
+  };
+}
+
+/** Opens the store a database URL names, applying migrations. */
+export async function openStore(
+  url: string,
+  tuning: PostgresTuning = postgresTuningFromEnvironment(),
+): Promise<Store> {
   const parsed = parseDatabaseUrl(url);
   if (parsed.kind === 'sqlite') return openSqliteStore({ path: parsed.path });
-  throw new ArbiterError('ARB_ERR_USAGE', 'PostgreSQL is not available in this build yet; use sqlite:PATH');
+  return PostgresStore.open({ url: parsed.url, ...tuning });
 }

@@ -19,6 +19,11 @@ export interface Store extends RecordReads {
    */
   write<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T>;
   getMeta(key: string): Promise<string | undefined>;
+  /**
+   * Calls `listener` after a transaction that changed a decision commits — in this process, and
+   * with PostgreSQL in every replica — so long polls wake up wherever they wait.
+   */
+  onDecisionChanged(listener: (decisionId: string) => void): void;
   close(): Promise<void>;
 }
 
@@ -29,6 +34,8 @@ export interface StoreTransaction extends RecordReads, RecordWrites {
   readonly ledger: LedgerWriter;
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;
+  /** Announces, once this transaction commits, that a decision changed (see Store.onDecisionChanged). */
+  decisionChanged(decisionId: string): Promise<void>;
   /** Deletes personal values (and their salts) beside the ledger; returns how many. */
   erasePersonal(match: ErasureMatch): Promise<number>;
 }

@@ -1,14 +1,16 @@
 /**
  * Group commit: writes that arrive while a batch is being committed wait and go together into
- * the next transaction, each in its own savepoint. One durable commit covers the whole batch;
- * nobody is told "done" before that commit returns.
+ * the next transaction. One durable commit covers the whole batch; nobody is told "done" before
+ * that commit returns.
+ *
+ * Batches are optimistic: the jobs of a batch run back to back without savepoints (each one
+ * would cost a round trip per write on PostgreSQL). When a job throws, the whole transaction is
+ * rolled back, that job is rejected with its error, and the others run again in a new batch —
+ * jobs only touch the transaction, so running one again is safe.
  */
 
 export interface TransactionRunner<Tx> {
   begin(): Promise<void>;
-  savepoint(): Promise<void>;
-  release(): Promise<void>;
-  rollbackToSavepoint(): Promise<void>;
   commit(): Promise<void>;
   rollback(): Promise<void>;
   transaction: Tx;
@@ -61,31 +63,37 @@ export class WriteQueue<Tx> {
 
   private async runBatch(batch: Job<Tx>[]): Promise<void> {
     const { runner } = this;
-    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
-    try {
-      await runner.begin();
-      for (const job of batch) {
-        await runner.savepoint();
-        try {
-          const value = await job.work(runner.transaction);
-          await runner.release();
-          outcomes.push({ ok: true, value });
-        } catch (error) {
-          await runner.rollbackToSavepoint();
-          outcomes.push({ ok: false, error });
+    let remaining = batch;
+    while (remaining.length > 0) {
+      const values: unknown[] = [];
+      let failed: { index: number; error: unknown } | undefined;
+      try {
+        await runner.begin();
+        for (let i = 0; i < remaining.length; i++) {
+          try {
+            values.push(await remaining[i]!.work(runner.transaction));
+          } catch (error) {
+            failed = { index: i, error };
+            break;
+          }
         }
+        if (failed) {
+          await runner.rollback();
+        } else {
+          await runner.commit();
+        }
+      } catch (error) {
+        // The transaction itself failed (connection lost, commit refused): nothing is acknowledged.
+        await runner.rollback().catch(() => {});
+        for (const job of remaining) job.reject(error);
+        return;
       }
-      await runner.commit();
-    } catch (error) {
-      // The commit (or the transaction itself) failed: none of the batch is acknowledged.
-      await runner.rollback().catch(() => {});
-      for (const job of batch) job.reject(error);
-      return;
+      if (!failed) {
+        remaining.forEach((job, i) => job.resolve(values[i]));
+        return;
+      }
+      remaining[failed.index]!.reject(failed.error);
+      remaining = remaining.filter((_, i) => i !== failed.index);
     }
-    batch.forEach((job, i) => {
-      const outcome = outcomes[i]!;
-      if (outcome.ok) job.resolve(outcome.value);
-      else job.reject(outcome.error);
-    });
   }
 }

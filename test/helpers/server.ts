@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { type Arbiter, startArbiter } from '../../src/app/arbiter.js';
 import { buildServer } from '../../src/server/app.js';
 import { repoRoot } from './cli.js';
+import { createTestDatabase } from './postgres.js';
 import { tempDir } from './temp.js';
 
 /** A controllable clock: tests move time forward instead of sleeping. */
@@ -23,6 +24,7 @@ export interface TestServer {
   dir: string;
   policyDir: string;
   databaseUrl: string;
+  ledgerKeyPath: string;
   tokens: Record<string, string>;
   call(
     token: string | undefined,
@@ -48,14 +50,19 @@ const identities = {
 } as const;
 
 /** A real Arbiter on an SQLite file, listening on a loopback port, with a token per identity. */
-export async function startTestServer(options: { checkpointIntervalMs?: number } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { checkpointIntervalMs?: number; backend?: 'sqlite' | 'postgres' } = {},
+): Promise<TestServer> {
   const dir = tempDir('arbiter-server-');
   const policyDir = join(dir, 'policies');
   cpSync(join(repoRoot, 'examples', 'policies'), policyDir, { recursive: true });
   const clock = new TestClock();
-  const databaseUrl = `sqlite:${join(dir, 'arbiter.db')}`;
+  const databaseUrl =
+    options.backend === 'postgres' ? await createTestDatabase() : `sqlite:${join(dir, 'arbiter.db')}`;
+  const ledgerKeyPath = join(dir, 'ledger.key');
   const arbiter = await startArbiter({
     databaseUrl,
+    ledgerKeyPath,
     policyDir,
     clock: clock.now,
     expiryIntervalMs: 60_000,
@@ -80,6 +87,7 @@ export async function startTestServer(options: { checkpointIntervalMs?: number }
     dir,
     policyDir,
     databaseUrl,
+    ledgerKeyPath,
     tokens,
     async call(token, method, path, body, headers = {}) {
       const response = await fetch(`${url}${path}`, {

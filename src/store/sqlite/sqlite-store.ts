@@ -4,11 +4,11 @@ import Database from 'better-sqlite3';
 import { ArbiterError } from '../../core/errors.js';
 import type { PersonalValue } from '../../ledger/entry.js';
 import type {
+  AppendWrite,
   LedgerReader,
   LedgerWriter,
   StoredCheckpoint,
   StoredEntry,
-  StoredNode,
 } from '../../ledger/storage.js';
 import type { NodeId } from '../../ledger/tree-math.js';
 import type { ErasureMatch, Store, StoreTransaction } from '../store.js';
@@ -151,10 +151,13 @@ class LedgerStatements implements LedgerReader {
 }
 
 class SqliteLedgerWriter extends LedgerStatements implements LedgerWriter {
+  /** Bumped at every begin and rollback by the store (see LedgerWriter.epoch). */
+  epoch = 0;
   private readonly insertEntry;
   private readonly insertNode;
   private readonly insertPersonalValue;
   private readonly insertCheckpointRow;
+  private readonly tailStatement;
 
   constructor(db: DB) {
     super(db);
@@ -165,22 +168,24 @@ class SqliteLedgerWriter extends LedgerStatements implements LedgerWriter {
     this.insertPersonalValue = db.prepare(
       'INSERT INTO ledger_personal (seq, field, salt, value) VALUES (?, ?, ?, ?)',
     );
+    this.tailStatement = db
+      .prepare('SELECT seq, leaf_hash FROM ledger_entries ORDER BY seq DESC LIMIT 1')
+      .raw();
     this.insertCheckpointRow = db.prepare(
       'INSERT OR IGNORE INTO ledger_checkpoints (size, root, note, created_at) VALUES (?, ?, ?, ?)',
     );
   }
 
-  async insertEntries(entries: readonly StoredEntry[]): Promise<void> {
+  async tail(): Promise<{ size: number; lastLeaf: Uint8Array | undefined }> {
+    const row = this.tailStatement.get() as [number, Buffer] | undefined;
+    return row ? { size: row[0] + 1, lastLeaf: row[1] } : { size: 0, lastLeaf: undefined };
+  }
+
+  async insertAppend({ entries, nodes, personal }: AppendWrite): Promise<void> {
     for (const e of entries)
       this.insertEntry.run(e.seq, e.time, e.type, e.actor, e.subject, e.bytes, e.leafHash);
-  }
-
-  async insertNodes(nodes: readonly StoredNode[]): Promise<void> {
     for (const node of nodes) this.insertNode.run(node.level, node.index, node.hash);
-  }
-
-  async insertPersonal(values: readonly PersonalValue[]): Promise<void> {
-    for (const value of values)
+    for (const value of personal)
       this.insertPersonalValue.run(value.seq, value.field, value.salt, JSON.stringify(value.value));
   }
 
@@ -191,6 +196,8 @@ class SqliteLedgerWriter extends LedgerStatements implements LedgerWriter {
 
 class SqliteTransaction extends SqliteRecordWrites implements StoreTransaction {
   readonly ledger: SqliteLedgerWriter;
+  /** Decisions changed in the open transaction, announced after it commits. */
+  changed: string[] = [];
   private readonly getMetaStatement;
   private readonly setMetaStatement;
 
@@ -209,6 +216,10 @@ class SqliteTransaction extends SqliteRecordWrites implements StoreTransaction {
 
   async setMeta(key: string, value: string): Promise<void> {
     this.setMetaStatement.run(key, value);
+  }
+
+  async decisionChanged(decisionId: string): Promise<void> {
+    this.changed.push(decisionId);
   }
 
   async erasePersonal(match: ErasureMatch): Promise<number> {
@@ -231,6 +242,7 @@ export class SqliteStore extends SqliteRecordReads implements Store {
   private readonly queue: WriteQueue<SqliteTransaction>;
   private readonly readMeta;
   private closed = false;
+  private readonly listeners: ((decisionId: string) => void)[] = [];
 
   constructor(
     readonly location: string,
@@ -241,32 +253,36 @@ export class SqliteStore extends SqliteRecordReads implements Store {
     this.ledger = new LedgerStatements(reader);
     this.readMeta = reader.prepare('SELECT value FROM meta WHERE key = ?').pluck();
     // Prepared once: these run for every write, and exec() would parse them each time.
-    const statement = (sql: string) => {
-      const prepared = writer.prepare(sql);
-      return async () => {
-        prepared.run();
-      };
-    };
-    const rollbackTo = statement('ROLLBACK TO job');
-    const release = statement('RELEASE job');
+    const begin = writer.prepare('BEGIN IMMEDIATE');
+    const commit = writer.prepare('COMMIT');
+    const transaction = new SqliteTransaction(writer);
     this.queue = new WriteQueue<SqliteTransaction>({
-      begin: statement('BEGIN IMMEDIATE'),
-      savepoint: statement('SAVEPOINT job'),
-      release,
-      rollbackToSavepoint: async () => {
-        await rollbackTo();
-        await release();
+      begin: async () => {
+        transaction.changed = [];
+        transaction.ledger.epoch++;
+        begin.run();
       },
-      commit: statement('COMMIT'),
+      commit: async () => {
+        commit.run();
+        const changed = transaction.changed;
+        transaction.changed = [];
+        for (const id of changed) for (const listener of this.listeners) listener(id);
+      },
       rollback: async () => {
+        transaction.changed = [];
+        transaction.ledger.epoch++;
         if (writer.inTransaction) writer.exec('ROLLBACK');
       },
-      transaction: new SqliteTransaction(writer),
+      transaction,
     });
   }
 
   write<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
     return this.queue.submit(work);
+  }
+
+  onDecisionChanged(listener: (decisionId: string) => void): void {
+    this.listeners.push(listener);
   }
 
   async getMeta(key: string): Promise<string | undefined> {

@@ -1,0 +1,138 @@
+/**
+ * PostgreSQL schema, one migration per version, applied at start under an advisory lock so
+ * replicas starting together migrate once. Versions live in `arbiter_migrations`.
+ */
+export const postgresMigrations: readonly string[] = [
+  `
+  CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+
+  CREATE TABLE ledger_entries (
+    seq BIGINT PRIMARY KEY,
+    time TEXT NOT NULL,
+    type TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    entry BYTEA NOT NULL,
+    leaf_hash BYTEA NOT NULL
+  );
+  CREATE INDEX ledger_entries_subject ON ledger_entries (subject);
+  CREATE INDEX ledger_entries_type ON ledger_entries (type, seq);
+
+  CREATE TABLE ledger_nodes (
+    level INTEGER NOT NULL,
+    idx BIGINT NOT NULL,
+    hash BYTEA NOT NULL,
+    PRIMARY KEY (level, idx)
+  );
+
+  CREATE TABLE ledger_personal (
+    seq BIGINT NOT NULL,
+    field TEXT NOT NULL,
+    salt BYTEA NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (seq, field)
+  );
+
+  CREATE TABLE ledger_checkpoints (
+    size BIGINT PRIMARY KEY,
+    root BYTEA NOT NULL,
+    note TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+
+  CREATE TABLE systems (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    source TEXT NOT NULL,
+    status TEXT NOT NULL,
+    status_reason TEXT,
+    status_by TEXT,
+    status_at TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+
+  CREATE TABLE tokens (
+    id TEXT PRIMARY KEY,
+    hash TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL,
+    system_id TEXT,
+    user_name TEXT,
+    groups TEXT NOT NULL,
+    label TEXT,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+  );
+
+  CREATE TABLE decisions (
+    id TEXT PRIMARY KEY,
+    actor_id TEXT NOT NULL,
+    actor_kind TEXT NOT NULL,
+    system_id TEXT,
+    action TEXT NOT NULL,
+    resource_type TEXT NOT NULL,
+    resource_id TEXT NOT NULL,
+    environment TEXT,
+    request TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    idempotency_key TEXT,
+    status TEXT NOT NULL,
+    effect TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    requirements TEXT NOT NULL,
+    bundle TEXT NOT NULL,
+    status_reason TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    expires_at TEXT,
+    ledger_index BIGINT NOT NULL,
+    outcome_status TEXT,
+    outcome_detail TEXT,
+    outcome_at TEXT,
+    outcome_ledger_index BIGINT,
+    UNIQUE (actor_id, idempotency_key)
+  );
+  CREATE INDEX decisions_created ON decisions (created_at, id);
+  CREATE INDEX decisions_pending ON decisions (status, expires_at);
+  CREATE INDEX decisions_system ON decisions (system_id, created_at);
+
+  CREATE TABLE approvals (
+    decision_id TEXT NOT NULL REFERENCES decisions (id),
+    approver TEXT NOT NULL,
+    groups TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    reason TEXT,
+    request_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    ledger_index BIGINT NOT NULL,
+    PRIMARY KEY (decision_id, approver)
+  );
+
+  CREATE TABLE activity (
+    actor_id TEXT NOT NULL,
+    granularity TEXT NOT NULL,
+    bucket BIGINT NOT NULL,
+    action TEXT NOT NULL,
+    environment TEXT NOT NULL,
+    decisions INTEGER NOT NULL DEFAULT 0,
+    allowed INTEGER NOT NULL DEFAULT 0,
+    denied INTEGER NOT NULL DEFAULT 0,
+    succeeded INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    rolled_back INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (actor_id, granularity, bucket, action, environment)
+  );
+
+  CREATE TABLE failures (
+    actor_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    environment TEXT NOT NULL,
+    last_failed_at TEXT NOT NULL,
+    PRIMARY KEY (actor_id, action, environment)
+  );
+  `,
+];

@@ -1,0 +1,270 @@
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import { ArbiterError } from '../../core/errors.js';
+import type { LedgerReader } from '../../ledger/storage.js';
+import type { Store, StoreTransaction } from '../store.js';
+import { WriteQueue } from '../write-queue.js';
+import { postgresMigrations } from './migrations.js';
+import { PgLedgerReads, PgLedgerWrites, PgRecordReads, PgRecordWrites, type Queryable } from './records.js';
+
+export interface PostgresStoreOptions {
+  /** postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=verify-full&sslrootcert=/path/ca.pem … */
+  url: string;
+  /** Pool size (default 10). */
+  poolSize?: number;
+  /** Per-statement timeout in ms (default 10 s); a statement that runs longer fails, and its write with it. */
+  statementTimeoutMs?: number;
+  /** How long to wait for a connection (default 5 s). */
+  connectTimeoutMs?: number;
+  /** Shows in pg_stat_activity, to tell replicas apart. */
+  applicationName?: string;
+}
+
+/** Every ledger append, on every replica, happens under this transaction-scoped advisory lock. */
+export const ledgerLockKey = 0x41524249_54455200n; // "ARBITER\0"
+const migrationLockKey = 0x41524249_54455201n;
+const channel = 'arbiter_events';
+
+// BIGINT columns hold sequence numbers and counts well below 2^53: read them as numbers.
+const types = {
+  getTypeParser(oid: number, format?: string) {
+    if (oid === 20) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+};
+
+/** Credentials never appear in messages. */
+export function redactUrl(url: string): string {
+  return url.replace(
+    /\/\/([^@/]*)@/,
+    (_, auth: string) => `//${auth.includes(':') ? `${auth.split(':')[0]}:***` : auth}@`,
+  );
+}
+
+class PgTransaction extends PgRecordWrites implements StoreTransaction {
+  readonly ledger: PgLedgerWrites;
+
+  constructor(db: Queryable) {
+    super(db);
+    this.ledger = new PgLedgerWrites(db);
+  }
+
+  async getMeta(key: string): Promise<string | undefined> {
+    const { rows } = await this.db.query('SELECT value FROM meta WHERE key = $1', [key]);
+    return rows[0]?.value as string | undefined;
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    await this.db.query(
+      'INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      [key, value],
+    );
+  }
+
+  async decisionChanged(decisionId: string): Promise<void> {
+    // Delivered to every listening replica when (and only if) the transaction commits.
+    await this.db.query('SELECT pg_notify($1, $2)', [channel, decisionId]);
+  }
+}
+
+type Result = { rows: Record<string, unknown>[]; rowCount: number | null };
+const statementNames = new Map<string, string>();
+
+/**
+ * Statements with parameters run as named prepared statements: PostgreSQL parses and plans each
+ * once per connection instead of on every call, which matters on the write path.
+ */
+function prepared(sql: string, params: readonly unknown[] | undefined): string | pg.QueryConfig {
+  if (!params) return sql;
+  let name = statementNames.get(sql);
+  if (!name) {
+    name = `arbiter_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
+    statementNames.set(sql, name);
+  }
+  return { name, text: sql, values: params as unknown[] };
+}
+
+/** A pool or client seen through the Queryable interface, with prepared statements. */
+function queryable(target: pg.Pool | pg.PoolClient): Queryable {
+  return {
+    query: (sql, params) => target.query(prepared(sql, params) as string) as unknown as Promise<Result>,
+  };
+}
+
+/** The write batch's connection, swapped in for each batch. */
+class BatchConnection implements Queryable {
+  client: pg.PoolClient | undefined;
+
+  query(sql: string, params?: readonly unknown[]) {
+    if (!this.client) throw new Error('no open write transaction');
+    return this.client.query(prepared(sql, params) as string) as unknown as Promise<Result>;
+  }
+}
+
+/**
+ * The PostgreSQL store, for several `arbiter serve` replicas sharing one database. Writes are
+ * group-committed per replica; each batch takes the ledger's advisory transaction lock, so
+ * appends from all replicas form one sequence, and the log revalidates its cached frontier under
+ * the lock. Decision changes are announced with NOTIFY and relayed to every replica's waiters.
+ */
+export class PostgresStore extends PgRecordReads implements Store {
+  readonly kind = 'postgres' as const;
+  readonly ledger: LedgerReader;
+  readonly location: string;
+  private readonly queue: WriteQueue<PgTransaction>;
+  private readonly listeners: ((decisionId: string) => void)[] = [];
+  private listener: pg.Client | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly options: PostgresStoreOptions,
+  ) {
+    super(queryable(pool));
+    this.location = redactUrl(options.url);
+    this.ledger = new PgLedgerReads(queryable(pool));
+    const batch = new BatchConnection();
+    const transaction = new PgTransaction(batch);
+    this.queue = new WriteQueue<PgTransaction>({
+      begin: async () => {
+        transaction.ledger.epoch++;
+        batch.client = await pool.connect();
+        await batch.query('BEGIN');
+        await batch.query('SELECT pg_advisory_xact_lock($1)', [ledgerLockKey.toString()]);
+      },
+      commit: async () => {
+        try {
+          await batch.query('COMMIT');
+        } finally {
+          batch.client?.release();
+          batch.client = undefined;
+        }
+      },
+      rollback: async () => {
+        transaction.ledger.epoch++;
+        const client = batch.client;
+        batch.client = undefined;
+        if (!client) return;
+        try {
+          await client.query('ROLLBACK');
+          client.release();
+        } catch (error) {
+          // A broken connection is destroyed rather than returned to the pool.
+          client.release(error as Error);
+        }
+      },
+      transaction,
+    });
+  }
+
+  /** Connects, refuses a schema newer than this binary, applies migrations and starts listening. */
+  static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      statement_timeout: options.statementTimeoutMs ?? 10_000,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+      application_name: options.applicationName ?? 'arbiter',
+      types,
+    });
+    // An idle client that loses its connection must not crash the process.
+    pool.on('error', () => {});
+    try {
+      await migrate(pool, redactUrl(options.url));
+    } catch (error) {
+      await pool.end().catch(() => {});
+      if (error instanceof ArbiterError) throw error;
+      throw new ArbiterError(
+        'ARB_ERR_STORE_UNAVAILABLE',
+        `cannot use PostgreSQL at ${redactUrl(options.url)}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    const store = new PostgresStore(pool, options);
+    await store.listen();
+    return store;
+  }
+
+  /** One connection LISTENs for decision changes; it reconnects if lost. */
+  private async listen(): Promise<void> {
+    if (this.closed) return;
+    const client = new pg.Client({
+      connectionString: this.options.url,
+      application_name: `${this.options.applicationName ?? 'arbiter'}/listen`,
+      types,
+    });
+    client.on('notification', (message) => {
+      if (message.channel !== channel || !message.payload) return;
+      for (const listener of this.listeners) listener(message.payload);
+    });
+    client.on('error', () => {
+      if (this.listener === client) this.listener = undefined;
+      client.end().catch(() => {});
+      if (!this.closed) setTimeout(() => void this.listen().catch(() => {}), 1_000).unref();
+    });
+    await client.connect();
+    await client.query(`LISTEN ${channel}`);
+    this.listener = client;
+  }
+
+  write<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+    return this.queue.submit(work);
+  }
+
+  onDecisionChanged(listener: (decisionId: string) => void): void {
+    this.listeners.push(listener);
+  }
+
+  async getMeta(key: string): Promise<string | undefined> {
+    const { rows } = await this.pool.query('SELECT value FROM meta WHERE key = $1', [key]);
+    return rows[0]?.value as string | undefined;
+  }
+
+  /** The schema version in the database. */
+  async schemaVersion(): Promise<number> {
+    return schemaVersion(this.pool);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue.close();
+    await this.listener?.end().catch(() => {});
+    await this.pool.end();
+  }
+}
+
+async function schemaVersion(db: pg.Pool | pg.PoolClient): Promise<number> {
+  const { rows } = await db.query("SELECT to_regclass('arbiter_migrations') IS NOT NULL AS present");
+  if (!rows[0]?.present) return 0;
+  const result = await db.query('SELECT COALESCE(MAX(version), 0) AS version FROM arbiter_migrations');
+  return Number(result.rows[0]?.version ?? 0);
+}
+
+async function migrate(pool: pg.Pool, location: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [migrationLockKey.toString()]);
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS arbiter_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())',
+    );
+    const version = await schemaVersion(client);
+    if (version > postgresMigrations.length) {
+      throw new ArbiterError(
+        'ARB_ERR_STORE_SCHEMA_NEWER',
+        `database ${location} has schema version ${version}, newer than this Arbiter (${postgresMigrations.length}); upgrade Arbiter`,
+      );
+    }
+    for (let next = version; next < postgresMigrations.length; next++) {
+      await client.query(postgresMigrations[next]!);
+      await client.query('INSERT INTO arbiter_migrations (version) VALUES ($1)', [next + 1]);
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,111 @@
+import type {
+  ActivityRow,
+  ApprovalRow,
+  DecisionRow,
+  DecisionStatus,
+  SystemRow,
+  TokenRow,
+} from './records.js';
+
+/** Row mapping shared by the SQLite and PostgreSQL stores: both use the same column names. */
+
+export type Row = Record<string, unknown>;
+const optional = <T>(value: unknown): T | undefined =>
+  value === null || value === undefined ? undefined : (value as T);
+const json = <T>(value: unknown): T => JSON.parse(value as string) as T;
+
+export function systemFrom(row: Row): SystemRow {
+  return {
+    id: row.id as string,
+    kind: row.kind as SystemRow['kind'],
+    spec: json(row.spec),
+    source: row.source as SystemRow['source'],
+    status: row.status as SystemRow['status'],
+    ...withOptional('statusReason', row.status_reason),
+    ...withOptional('statusBy', row.status_by),
+    ...withOptional('statusAt', row.status_at),
+    createdAt: row.created_at as string,
+    updatedAt: row.updated_at as string,
+  };
+}
+
+function withOptional<K extends string>(key: K, value: unknown): { [P in K]?: string } {
+  return value === null || value === undefined ? {} : ({ [key]: value as string } as { [P in K]: string });
+}
+
+export function tokenFrom(row: Row): TokenRow {
+  return {
+    id: row.id as string,
+    hash: row.hash as string,
+    role: row.role as TokenRow['role'],
+    ...withOptional('systemId', row.system_id),
+    ...withOptional('userName', row.user_name),
+    groups: json(row.groups),
+    ...withOptional('label', row.label),
+    createdAt: row.created_at as string,
+    ...withOptional('revokedAt', row.revoked_at),
+  };
+}
+
+export function decisionFrom(row: Row): DecisionRow {
+  const outcomeStatus = optional<string>(row.outcome_status);
+  return {
+    id: row.id as string,
+    actorId: row.actor_id as string,
+    actorKind: row.actor_kind as DecisionRow['actorKind'],
+    ...withOptional('systemId', row.system_id),
+    action: row.action as string,
+    resourceType: row.resource_type as string,
+    resourceId: row.resource_id as string,
+    ...withOptional('environment', row.environment),
+    request: json(row.request),
+    requestHash: row.request_hash as string,
+    ...withOptional('idempotencyKey', row.idempotency_key),
+    status: row.status as DecisionStatus,
+    effect: row.effect as DecisionRow['effect'],
+    verdict: json(row.verdict),
+    requirements: json(row.requirements),
+    bundle: row.bundle as string,
+    ...withOptional('statusReason', row.status_reason),
+    createdAt: row.created_at as string,
+    updatedAt: row.updated_at as string,
+    ...withOptional('expiresAt', row.expires_at),
+    ledgerIndex: row.ledger_index as number,
+    ...(outcomeStatus
+      ? {
+          outcome: {
+            status: outcomeStatus as NonNullable<DecisionRow['outcome']>['status'],
+            ...withOptional('detail', row.outcome_detail),
+            at: row.outcome_at as string,
+            ledgerIndex: row.outcome_ledger_index as number,
+          },
+        }
+      : {}),
+  };
+}
+
+export function approvalFrom(row: Row): ApprovalRow {
+  return {
+    decisionId: row.decision_id as string,
+    approver: row.approver as string,
+    groups: json(row.groups),
+    verdict: row.verdict as ApprovalRow['verdict'],
+    ...withOptional('reason', row.reason),
+    requestHash: row.request_hash as string,
+    createdAt: row.created_at as string,
+    ledgerIndex: row.ledger_index as number,
+  };
+}
+
+export function activityFrom(row: Row): ActivityRow {
+  return {
+    action: row.action as string,
+    environment: row.environment as string,
+    decisions: row.decisions as number,
+    allowed: row.allowed as number,
+    denied: row.denied as number,
+    succeeded: row.succeeded as number,
+    failed: row.failed as number,
+    rolledBack: row.rolled_back as number,
+  };
+}

@@ -1,0 +1,416 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openLedger } from '../../src/app/ledger.js';
+import { isArbiterError } from '../../src/core/errors.js';
+import { consistencyProof, inclusionProof, rootHash } from '../../src/ledger/index.js';
+import { openStore } from '../../src/store/open.js';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import type { DecisionRow, SystemRow } from '../../src/store/records.js';
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../../src/store/store.js';
+import { createTestDatabase, postgresAvailable } from '../helpers/postgres.js';
+import { tempDir } from '../helpers/temp.js';
+import { hex } from '../ledger/reference.js';
+
+/** The Store contract: every behaviour the rest of Arbiter relies on, run against each backend. */
+const hasPostgres = await postgresAvailable();
+const dir = tempDir('arbiter-contract-');
+let counter = 0;
+
+const backends: { name: string; available: boolean; open: () => Promise<{ store: Store; url: string }> }[] = [
+  {
+    name: 'sqlite',
+    available: true,
+    open: async () => {
+      const path = join(dir, `contract-${counter++}.db`);
+      return { store: openSqliteStore({ path }), url: `sqlite:${path}` };
+    },
+  },
+  {
+    name: 'postgres',
+    available: hasPostgres,
+    open: async () => {
+      const url = await createTestDatabase();
+      return { store: await PostgresStore.open({ url }), url };
+    },
+  },
+];
+
+const now = '2026-11-23T12:00:00.000Z';
+const system = (id: string): SystemRow => ({
+  id,
+  kind: 'agent',
+  spec: {
+    owner: { team: 'platform', person: 'dana' },
+    onCall: { team: 'oncall' },
+    autonomy: 2,
+    riskTier: 'high',
+  },
+  source: 'bundle',
+  status: 'active',
+  createdAt: now,
+  updatedAt: now,
+});
+const decision = (id: string, overrides: Partial<DecisionRow> = {}): DecisionRow => ({
+  id,
+  actorId: 'deploy-bot',
+  actorKind: 'agent',
+  systemId: 'deploy-bot',
+  action: 'deploy',
+  resourceType: 'service',
+  resourceId: 'payments',
+  environment: 'prod',
+  request: { action: 'deploy', resource: { type: 'service', id: 'payments', environment: 'prod' } },
+  requestHash: `sha256:${id.padEnd(64, '0').slice(0, 64)}`,
+  status: 'pending',
+  effect: 'require_approval',
+  verdict: { reasons: [] },
+  requirements: [{ count: 1, from: ['group:sre'], ttl: '1h' }],
+  bundle: 'sha256:b',
+  createdAt: now,
+  updatedAt: now,
+  expiresAt: '2026-11-23T13:00:00.000Z',
+  ledgerIndex: 0,
+  ...overrides,
+});
+
+for (const backend of backends) {
+  describe.skipIf(!backend.available)(`Store contract: ${backend.name}`, () => {
+    let store: Store;
+    let url: string;
+    const open = async () => {
+      ({ store, url } = await backend.open());
+      return store;
+    };
+    afterEach(async () => {
+      await store?.close();
+    });
+
+    it('keeps meta values', async () => {
+      await open();
+      expect(await store.getMeta('x')).toBeUndefined();
+      await store.write((tx) => tx.setMeta('x', '1'));
+      await store.write((tx) => tx.setMeta('x', '2'));
+      expect(await store.getMeta('x')).toBe('2');
+    });
+
+    it('upserts Systems and changes their status, keeping the status on upsert', async () => {
+      await open();
+      await store.write((tx) => tx.upsertSystem(system('a')));
+      await store.write((tx) => tx.setSystemStatus('a', 'frozen', 'incident', 'bob', now));
+      await store.write((tx) =>
+        tx.upsertSystem({
+          ...system('a'),
+          spec: { ...system('a').spec, autonomy: 1 },
+          updatedAt: '2026-11-23T12:01:00.000Z',
+        }),
+      );
+      const row = await store.getSystem('a');
+      expect(row).toMatchObject({
+        id: 'a',
+        status: 'frozen',
+        statusReason: 'incident',
+        statusBy: 'bob',
+        spec: { autonomy: 1 },
+      });
+      await store.write((tx) => tx.upsertSystem(system('b')));
+      expect((await store.listSystems()).map((s) => s.id)).toEqual(['a', 'b']);
+      expect(await store.getSystem('zzz')).toBeUndefined();
+    });
+
+    it('stores tokens by hash and revokes them once', async () => {
+      await open();
+      await store.write((tx) =>
+        tx.insertToken({
+          id: 'tok_1',
+          hash: 'h1',
+          role: 'approver',
+          userName: 'ann',
+          groups: ['sre'],
+          createdAt: now,
+        }),
+      );
+      expect(await store.tokenByHash('h1')).toEqual({
+        id: 'tok_1',
+        hash: 'h1',
+        role: 'approver',
+        userName: 'ann',
+        groups: ['sre'],
+        createdAt: now,
+      });
+      expect(await store.write((tx) => tx.revokeToken('tok_1', now))).toBe(true);
+      expect(await store.write((tx) => tx.revokeToken('tok_1', now))).toBe(false);
+      expect((await store.tokenByHash('h1'))?.revokedAt).toBe(now);
+      await expect(
+        store.write((tx) =>
+          tx.insertToken({ id: 'tok_2', hash: 'h1', role: 'admin', groups: [], createdAt: now }),
+        ),
+      ).rejects.toThrow();
+    });
+
+    it('stores decisions, approvals and outcomes; lists with filters and keyset paging', async () => {
+      await open();
+      await store.write(async (tx) => {
+        await tx.upsertSystem(system('deploy-bot'));
+        for (let i = 0; i < 5; i++) {
+          await tx.insertDecision(
+            decision(`dec_${i}`, {
+              createdAt: `2026-11-23T12:00:0${i}.000Z`,
+              status: i % 2 === 0 ? 'pending' : 'allowed',
+              ...(i === 3 ? { idempotencyKey: 'k3', environment: 'staging' } : {}),
+            }),
+          );
+        }
+      });
+      expect(await store.getDecision('dec_0')).toEqual(
+        decision('dec_0', { createdAt: '2026-11-23T12:00:00.000Z' }),
+      );
+      expect((await store.decisionByIdempotencyKey('deploy-bot', 'k3'))?.id).toBe('dec_3');
+      expect((await store.listDecisions({ limit: 10 })).map((d) => d.id)).toEqual([
+        'dec_4',
+        'dec_3',
+        'dec_2',
+        'dec_1',
+        'dec_0',
+      ]);
+      expect((await store.listDecisions({ limit: 10, status: 'pending' })).map((d) => d.id)).toEqual([
+        'dec_4',
+        'dec_2',
+        'dec_0',
+      ]);
+      expect((await store.listDecisions({ limit: 10, environment: 'staging' })).map((d) => d.id)).toEqual([
+        'dec_3',
+      ]);
+      expect(
+        (await store.listDecisions({ limit: 10, since: '2026-11-23T12:00:03.000Z' })).map((d) => d.id),
+      ).toEqual(['dec_4', 'dec_3']);
+      const page = await store.listDecisions({
+        limit: 2,
+        before: { createdAt: '2026-11-23T12:00:03.000Z', id: 'dec_3' },
+      });
+      expect(page.map((d) => d.id)).toEqual(['dec_2', 'dec_1']);
+      expect(await store.countPending()).toBe(3);
+      expect((await store.expiredPending('2026-11-23T13:00:00.000Z', 10)).map((d) => d.id).sort()).toEqual([
+        'dec_0',
+        'dec_2',
+        'dec_4',
+      ]);
+      expect((await store.pendingOfSystem('deploy-bot')).map((d) => d.id)).toEqual([
+        'dec_0',
+        'dec_2',
+        'dec_4',
+      ]);
+
+      await store.write(async (tx) => {
+        await tx.insertApproval({
+          decisionId: 'dec_0',
+          approver: 'ann',
+          groups: ['sre'],
+          verdict: 'approve',
+          reason: 'ok',
+          requestHash: 'h',
+          createdAt: now,
+          ledgerIndex: 7,
+        });
+        await tx.updateDecisionStatus('dec_0', 'allowed', 'approved', '2026-11-23T12:05:00.000Z');
+        await tx.setOutcome('dec_0', {
+          status: 'failed',
+          detail: 'boom',
+          at: '2026-11-23T12:06:00.000Z',
+          ledgerIndex: 9,
+        });
+      });
+      expect(await store.approvalsOf('dec_0')).toEqual([
+        {
+          decisionId: 'dec_0',
+          approver: 'ann',
+          groups: ['sre'],
+          verdict: 'approve',
+          reason: 'ok',
+          requestHash: 'h',
+          createdAt: now,
+          ledgerIndex: 7,
+        },
+      ]);
+      expect(await store.getDecision('dec_0')).toMatchObject({
+        status: 'allowed',
+        statusReason: 'approved',
+        outcome: { status: 'failed', detail: 'boom', at: '2026-11-23T12:06:00.000Z', ledgerIndex: 9 },
+      });
+      await expect(
+        store.write((tx) => tx.insertDecision(decision('dec_9', { idempotencyKey: 'k3' }))),
+      ).rejects.toThrow();
+    });
+
+    it('sums activity over minute and hour buckets and keeps the latest failure', async () => {
+      await open();
+      const at = new Date('2026-11-23T12:30:00Z');
+      await store.write(async (tx) => {
+        await tx.addActivity({
+          actorId: 'a',
+          action: 'deploy',
+          environment: 'prod',
+          at,
+          decisions: 1,
+          allowed: 1,
+        });
+        await tx.addActivity({
+          actorId: 'a',
+          action: 'deploy',
+          environment: 'prod',
+          at,
+          decisions: 1,
+          denied: 1,
+        });
+        await tx.addActivity({
+          actorId: 'a',
+          action: 'deploy',
+          environment: 'prod',
+          at: new Date('2026-11-23T10:00:00Z'),
+          decisions: 1,
+          failed: 1,
+        });
+        await tx.recordFailure('a', 'deploy', 'prod', '2026-11-23T10:00:00.000Z');
+        await tx.recordFailure('a', 'deploy', 'prod', '2026-11-23T09:00:00.000Z');
+      });
+      const minute = Math.floor(at.getTime() / 60_000);
+      const activity = await store.activity('a', minute - 59, Math.floor(minute / 60) - 23);
+      expect(activity.lastHour).toEqual([
+        {
+          action: 'deploy',
+          environment: 'prod',
+          decisions: 2,
+          allowed: 1,
+          denied: 1,
+          succeeded: 0,
+          failed: 0,
+          rolledBack: 0,
+        },
+      ]);
+      expect(activity.lastDay).toEqual([
+        {
+          action: 'deploy',
+          environment: 'prod',
+          decisions: 3,
+          allowed: 1,
+          denied: 1,
+          succeeded: 0,
+          failed: 1,
+          rolledBack: 0,
+        },
+      ]);
+      expect(await store.failures('a')).toEqual([
+        { action: 'deploy', environment: 'prod', lastFailedAt: '2026-11-23T10:00:00.000Z' },
+      ]);
+    });
+
+    it('group-commits writes; a failing write rolls back alone and announces nothing', async () => {
+      await open();
+      const announced: string[] = [];
+      store.onDecisionChanged((id) => announced.push(id));
+      const results = await Promise.allSettled([
+        store.write(async (tx) => {
+          await tx.setMeta('a', '1');
+          await tx.decisionChanged('dec_a');
+        }),
+        store.write(async (tx) => {
+          await tx.setMeta('b', '1');
+          await tx.decisionChanged('dec_b');
+          throw new Error('no');
+        }),
+        store.write(async (tx) => {
+          await tx.setMeta('c', '1');
+          await tx.decisionChanged('dec_c');
+        }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect([await store.getMeta('a'), await store.getMeta('b'), await store.getMeta('c')]).toEqual([
+        '1',
+        undefined,
+        '1',
+      ]);
+      await until(() => announced.length >= 2);
+      expect(announced.sort()).toEqual(['dec_a', 'dec_c']);
+    });
+
+    it('runs the Merkle log: roots and proofs match the RFC computation; personal data erases', async () => {
+      await open();
+      const ledger = await openLedger(store, { keyPath: join(dir, `key-${counter++}`) });
+      for (let i = 0; i < 40; i += 7) {
+        const batch = Array.from({ length: 7 }, (_, j) => ({
+          type: 'note',
+          actor: 't',
+          subject: `n${i + j}`,
+          data: { n: i + j },
+          ...(j === 0 ? { personal: { who: `person-${i}` } } : {}),
+        }));
+        await store.write((tx) => ledger.log.append(tx.ledger, batch));
+      }
+      const size = await store.ledger.size();
+      expect(size).toBe(42);
+      const leaves = (await store.ledger.entries(0, size)).map((e) => e.leafHash);
+      expect(hex((await ledger.log.root(store.ledger)).root)).toBe(hex(rootHash(leaves)));
+      expect((await ledger.log.inclusionProof(store.ledger, 17, 40)).map(hex)).toEqual(
+        inclusionProof(leaves.slice(0, 40), 17).map(hex),
+      );
+      expect((await ledger.log.consistencyProof(store.ledger, 13, 42)).map(hex)).toEqual(
+        consistencyProof(leaves, 13).map(hex),
+      );
+      const checkpoint = await store.write((tx) => ledger.log.checkpoint(tx.ledger));
+      expect((await store.ledger.checkpoints()).at(-1)?.note).toBe(checkpoint.note);
+      expect(await store.ledger.personal(0, size)).toHaveLength(6);
+      expect(await store.write((tx) => tx.erasePersonal({ value: 'person-7' }))).toBe(1);
+      expect(await store.write((tx) => tx.erasePersonal({ seq: 0 }))).toBe(1);
+      expect(await store.ledger.personal(0, size)).toHaveLength(4);
+      expect((await store.ledger.entryBytes(3, 5)).map((e) => hex(e.leafHash))).toEqual(
+        leaves.slice(3, 5).map(hex),
+      );
+    });
+
+    it('refuses a database whose schema is newer than this binary', async () => {
+      await open();
+      await store.close();
+      if (backend.name === 'sqlite') {
+        const db = new Database(url.slice('sqlite:'.length));
+        db.pragma('user_version = 999');
+        db.close();
+      } else {
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        await client.query('INSERT INTO arbiter_migrations (version) VALUES (999)');
+        await client.end();
+      }
+      try {
+        store = await openStore(url);
+        expect.unreachable('the store opened');
+      } catch (error) {
+        expect(isArbiterError(error, 'ARB_ERR_STORE_SCHEMA_NEWER')).toBe(true);
+        expect((error as Error).message).toContain('upgrade Arbiter');
+      }
+      store = undefined as never;
+    });
+  });
+}
+
+describe('unreachable databases', () => {
+  it('PostgreSQL that does not answer is a clear ARB_ERR_STORE_UNAVAILABLE, without the password', async () => {
+    try {
+      await openStore('postgres://arbiter:s3cret@127.0.0.1:1/arbiter', { connectTimeoutMs: 1_000 });
+      expect.unreachable();
+    } catch (error) {
+      expect(isArbiterError(error, 'ARB_ERR_STORE_UNAVAILABLE')).toBe(true);
+      expect((error as Error).message).toContain('postgres://arbiter:***@127.0.0.1:1/arbiter');
+      expect((error as Error).message).not.toContain('s3cret');
+    }
+  });
+});
+
+async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
