@@ -89,7 +89,7 @@ export class WriteQueue<Tx> {
         return;
       }
       if (!failed) {
-        remaining.forEach((job, i) => job.resolve(values[i]));
+        for (const [i, job] of remaining.entries()) job.resolve(values[i]);
         return;
       }
       remaining[failed.index]!.reject(failed.error);
