@@ -72,17 +72,7 @@ export class DecisionService {
     const started = process.hrtime.bigint();
     requireRole(principal, 'agent', 'approver', 'admin');
     const { idempotencyKey, ...request } = body;
-    const actor = actorId(principal);
-    const system = principal.role === 'agent' ? await this.systems.lookup(principal.systemId!) : undefined;
-    if (principal.role === 'agent' && !system) {
-      throw new ArbiterError(
-        'ARB_ERR_SYSTEM_UNKNOWN',
-        `this agent token is bound to System ${principal.systemId}, which is not registered`,
-      );
-    }
-    if (principal.role === 'agent' && !request.rationale?.trim()) {
-      throw new ArbiterError('ARB_ERR_RATIONALE_REQUIRED', 'agents must say why: give a rationale');
-    }
+    const { actor, system } = await this.requester(principal, request);
     const hash = requestHash(actor, request as unknown as JsonObject);
     if (idempotencyKey) {
       const existing = await this.store.decisionByIdempotencyKey(actor, idempotencyKey);
@@ -96,15 +86,7 @@ export class DecisionService {
     const now = this.clock();
     const bundle = this.policies.bundle;
     const environment = request.resource.environment ?? '';
-    let verdict: Verdict;
-    let statusReason: string | undefined;
-    if (system?.status === 'frozen') {
-      statusReason = `frozen: ${system.statusReason ?? 'kill switch'}`;
-      verdict = frozenVerdict(system, bundle.digest);
-    } else {
-      const policyActor = await this.policyActor(principal, system, request, environment, now);
-      verdict = evaluateAction(bundle, { request, actor: policyActor, now });
-    }
+    let { verdict, statusReason } = await this.decide(principal, system, request, now);
     const id = this.ids('dec');
 
     const result = await this.store.write(async (tx) => {
@@ -187,6 +169,58 @@ export class DecisionService {
     if (!result.created) this.sameRequest(result.row, hash, idempotencyKey!);
     if (result.created) this.observer.created?.(result.row, Number(process.hrtime.bigint() - started) / 1e9);
     return { decision: await this.view(result.row), created: result.created };
+  }
+
+  /** The requester's identity and System; agents must be registered and must say why. */
+  private async requester(
+    principal: Principal,
+    request: ActionRequest,
+  ): Promise<{ actor: string; system: SystemRow | undefined }> {
+    requireRole(principal, 'agent', 'approver', 'admin');
+    const system = principal.role === 'agent' ? await this.systems.lookup(principal.systemId!) : undefined;
+    if (principal.role === 'agent' && !system) {
+      throw new ArbiterError(
+        'ARB_ERR_SYSTEM_UNKNOWN',
+        `this agent token is bound to System ${principal.systemId}, which is not registered`,
+      );
+    }
+    if (principal.role === 'agent' && !request.rationale?.trim()) {
+      throw new ArbiterError('ARB_ERR_RATIONALE_REQUIRED', 'agents must say why: give a rationale');
+    }
+    return { actor: actorId(principal), system };
+  }
+
+  /** The verdict for a request now: frozen Systems are denied before any policy runs. */
+  private async decide(
+    principal: Principal,
+    system: SystemRow | undefined,
+    request: ActionRequest,
+    now: Date,
+  ): Promise<{ verdict: Verdict; statusReason: string | undefined }> {
+    const bundle = this.policies.bundle;
+    if (system?.status === 'frozen') {
+      return {
+        verdict: frozenVerdict(system, bundle.digest),
+        statusReason: `frozen: ${system.statusReason ?? 'kill switch'}`,
+      };
+    }
+    const policyActor = await this.policyActor(
+      principal,
+      system,
+      request,
+      request.resource.environment ?? '',
+      now,
+    );
+    return { verdict: evaluateAction(bundle, { request, actor: policyActor, now }), statusReason: undefined };
+  }
+
+  /** What would be decided for this request now, without recording anything (a dry run). */
+  async explain(principal: Principal, request: ActionRequest): Promise<Verdict> {
+    const { system } = await this.requester(principal, {
+      ...request,
+      rationale: request.rationale ?? 'explain',
+    });
+    return (await this.decide(principal, system, request, this.clock())).verdict;
   }
 
   /** What policies see as `actor`: the System (with its recent activity when the bundle reads it), or a human. */

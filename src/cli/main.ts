@@ -1,22 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isArbiterError } from '../core/errors.js';
+import { packageVersion } from '../core/version.js';
 import { formatProblem, type LoadProblem } from '../policy/index.js';
 import { registerDbCommands } from './db.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
 import { type Output, processOutput } from './io.js';
 import { registerLedgerCommands } from './ledger.js';
+import { registerMcpCommands } from './mcp.js';
 import { registerPolicyCommands } from './policy.js';
 import { registerRemoteCommands } from './remote.js';
 import { registerServeCommand } from './serve.js';
 import { registerTokenCommands } from './tokens.js';
-
-function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return manifest.version;
-}
 
 /** Builds the `arbiter` command tree. */
 export function buildProgram(output: Output, setExit: (code: ExitCode) => void): Command {
@@ -47,6 +41,7 @@ export function buildProgram(output: Output, setExit: (code: ExitCode) => void):
   registerTokenCommands(program, output, run);
   registerRemoteCommands(program, output, run);
   registerDbCommands(program, output, run);
+  registerMcpCommands(program, output, run);
   return program;
 }
 

@@ -56,6 +56,16 @@ export interface Decision {
   [field: string]: unknown;
 }
 
+/** A dry-run verdict: the effect and why, without a decision being recorded. */
+export interface Explanation {
+  effect: 'allow' | 'require_approval' | 'deny';
+  reasons: Decision['reasons'];
+  notFired: { policy: string; rule: string; effect: string; facts: Record<string, unknown> }[];
+  approvals: { count: number; from: string[]; ttl: string; rules: string[] }[];
+  bundle: string;
+  [field: string]: unknown;
+}
+
 export interface SystemInfo {
   id: string;
   kind: string;
@@ -161,6 +171,20 @@ export class ArbiterClient {
   requestAction(request: ActionRequestBody): Promise<Decision> {
     const body = { ...request, idempotencyKey: request.idempotencyKey ?? randomUUID() };
     return this.call<Decision>('POST', '/v1/decisions', body, { idempotent: true });
+  }
+
+  /** What would be decided for this request now; nothing is recorded. */
+  explain(request: Omit<ActionRequestBody, 'idempotencyKey'>): Promise<Explanation> {
+    return this.call<Explanation>('POST', '/v1/decisions/explain', request, { idempotent: true });
+  }
+
+  /** Records an event the agent observed in the ledger (e.g. an MCP tool that changed). */
+  report(
+    type: 'mcp.tool_changed' | 'mcp.tool_blocked',
+    subject: string,
+    data: Record<string, unknown>,
+  ): Promise<{ ledgerIndex: number }> {
+    return this.call('POST', '/v1/events', { type, subject, data });
   }
 
   getDecision(id: string): Promise<Decision> {

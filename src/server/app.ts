@@ -7,6 +7,7 @@ import { installErrorHandling } from './errors.js';
 import { decisionRoutes } from './routes/decisions.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { operationRoutes } from './routes/operations.js';
+import { reportRoutes } from './routes/reports.js';
 import { systemRoutes } from './routes/systems.js';
 
 export interface ServerOptions {
@@ -68,6 +69,7 @@ export async function buildServer(
     );
   });
 
+  reportRoutes(app, arbiter);
   decisionRoutes(app, arbiter);
   systemRoutes(app, arbiter);
   ledgerRoutes(app, arbiter);

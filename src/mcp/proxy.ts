@@ -1,0 +1,187 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import {
+  CallToolRequestSchema,
+  type CallToolResult,
+  ListToolsRequestSchema,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import { ArbiterApiError, type ArbiterClient, type Decision } from '../client/index.js';
+import { packageVersion } from '../core/version.js';
+import { argumentsDigest, ToolPins } from './fingerprint.js';
+
+/**
+ * `arbiter mcp proxy`: puts any MCP server (spoken to over stdio) behind Arbiter. Every tool call
+ * becomes a decision (`mcp.tool.<server>.<tool>`); allowed calls are forwarded with the exact
+ * arguments that were decided on; pending calls wait for a human (bounded); denied calls come
+ * back as tool errors with the reasons. Tools that policy denies outright are not listed, and a
+ * tool whose definition changes during the session is blocked and reported to the ledger.
+ */
+export interface ProxyOptions {
+  /** The downstream server's name in action names: `mcp.tool.<name>.<tool>`. */
+  name: string;
+  /** How to start the downstream server. */
+  command: string;
+  args: string[];
+  env?: Record<string, string>;
+  client: ArbiterClient;
+  /** Environment the tool acts in, for policies' `environments` filter. */
+  environment?: string;
+  /** How long a call waits for approval before it fails. */
+  waitMs: number;
+  rationale: string;
+  dashboardUrl: string;
+  log?: (message: string) => void;
+}
+
+export interface RunningProxy {
+  close(): Promise<void>;
+}
+
+const toolError = (message: string, details?: Record<string, unknown>): CallToolResult => ({
+  content: [{ type: 'text', text: details ? `${message}\n${JSON.stringify(details, null, 2)}` : message }],
+  isError: true,
+});
+
+function resultSummary(result: CallToolResult): string {
+  const texts = (result.content ?? []).flatMap((item) =>
+    item.type === 'text' ? [item.text] : [`[${item.type}]`],
+  );
+  const summary = texts.join(' ').replace(/\s+/g, ' ').trim();
+  return summary.length > 500 ? `${summary.slice(0, 500)}…` : summary;
+}
+
+/** Starts the downstream server and serves the governed tools on `upstream`. */
+export async function startProxy(options: ProxyOptions, upstream: Transport): Promise<RunningProxy> {
+  const log = options.log ?? (() => {});
+  const downstream = new Client({ name: `arbiter-proxy/${options.name}`, version: packageVersion() });
+  await downstream.connect(
+    new StdioClientTransport({
+      command: options.command,
+      args: options.args,
+      ...(options.env ? { env: options.env } : {}),
+      stderr: 'inherit',
+    }),
+  );
+  const pins = new ToolPins();
+  const actionOf = (tool: string) => `mcp.tool.${options.name}.${tool}`;
+  const resourceOf = (tool: string) => ({
+    type: 'mcp-tool',
+    id: `${options.name}/${tool}`,
+    ...(options.environment ? { environment: options.environment } : {}),
+  });
+
+  /** Lists downstream tools, blocking and reporting any whose definition changed. */
+  const currentTools = async (): Promise<Tool[]> => {
+    const { tools } = await downstream.listTools();
+    for (const change of pins.check(tools)) {
+      log(`tool ${change.name} changed during the session (${change.was} → ${change.now}); blocked`);
+      await options.client
+        .report('mcp.tool_changed', `${options.name}/${change.name}`, {
+          server: options.name,
+          tool: change.name,
+          was: change.was,
+          now: change.now,
+        })
+        .catch((error: unknown) => log(`could not record the tool change: ${(error as Error).message}`));
+    }
+    return tools;
+  };
+
+  const server = new Server(
+    { name: `arbiter-proxy/${options.name}`, version: packageVersion() },
+    { capabilities: { tools: {} } },
+  );
+
+  server.setRequestHandler(ListToolsRequestSchema, async () => {
+    const tools = (await currentTools()).filter((tool) => !pins.isBlocked(tool.name));
+    const verdicts = await Promise.all(
+      tools.map((tool) =>
+        options.client
+          .explain({
+            action: actionOf(tool.name),
+            resource: resourceOf(tool.name),
+            rationale: 'listing tools',
+            context: { server: options.name, tool: tool.name, arguments: {}, listing: true },
+          })
+          .then((verdict) => verdict.effect)
+          // If Arbiter cannot be asked, show the tool: every call is still decided, and fails closed.
+          .catch(() => 'unknown'),
+      ),
+    );
+    return { tools: tools.filter((_, i) => verdicts[i] !== 'deny') };
+  });
+
+  server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
+    const name = request.params.name;
+    const args = (request.params.arguments ?? {}) as Record<string, unknown>;
+    const tools = await currentTools();
+    if (pins.isBlocked(name))
+      return toolError(
+        `tool ${name} changed during this session and is blocked; restart the session to use its new definition`,
+      );
+    if (!tools.some((tool) => tool.name === name)) return toolError(`no tool ${name} on ${options.name}`);
+
+    let decision: Decision;
+    try {
+      decision = await options.client.requestAction({
+        action: actionOf(name),
+        resource: resourceOf(name),
+        rationale: options.rationale,
+        context: {
+          server: options.name,
+          tool: name,
+          arguments: args,
+          argumentsDigest: argumentsDigest(args),
+          fingerprint: pins.pinned(name),
+        },
+      });
+      if (decision.status === 'pending') {
+        log(`${name}: waiting up to ${Math.round(options.waitMs / 1000)} s for approval of ${decision.id}`);
+        decision = await options.client.waitForDecision(decision.id, { timeoutMs: options.waitMs });
+      }
+    } catch (error) {
+      const message =
+        error instanceof ArbiterApiError ? `${error.code}: ${error.message}` : (error as Error).message;
+      return toolError(`Arbiter could not decide on ${name}, so it was not called (${message})`);
+    }
+    const reasons = decision.reasons.map((reason) => `${reason.policy}/${reason.rule}: ${reason.message}`);
+    if (decision.status === 'denied')
+      return toolError(`${name} was denied by Arbiter (decision ${decision.id})`, {
+        reasons,
+        statusReason: decision.statusReason,
+      });
+    if (decision.status === 'pending') {
+      return toolError(`${name} is waiting for approval; it was not called (decision ${decision.id})`, {
+        approvalUrl: `${options.dashboardUrl.replace(/\/+$/, '')}/#/decisions/${decision.id}`,
+        reasons,
+      });
+    }
+
+    // Only what was decided on runs: the arguments recorded with the decision, not the caller's copy.
+    const approved =
+      (decision.request.context as { arguments?: Record<string, unknown> } | undefined)?.arguments ?? {};
+    let result: CallToolResult;
+    try {
+      result = (await downstream.callTool({ name, arguments: approved })) as CallToolResult;
+    } catch (error) {
+      result = toolError(`${name} failed on ${options.name}: ${(error as Error).message}`);
+    }
+    await options.client
+      .reportOutcome(decision.id, result.isError ? 'failed' : 'succeeded', resultSummary(result))
+      .catch((error: unknown) =>
+        log(`could not report the outcome of ${decision.id}: ${(error as Error).message}`),
+      );
+    return result;
+  });
+
+  await server.connect(upstream);
+  return {
+    async close() {
+      await server.close();
+      await downstream.close();
+    },
+  };
+}

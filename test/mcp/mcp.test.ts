@@ -1,0 +1,329 @@
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ArbiterClient } from '../../src/client/index.js';
+import { serveMcpOverHttp } from '../../src/mcp/http.js';
+import { startProxy } from '../../src/mcp/proxy.js';
+import { createArbiterMcpServer } from '../../src/mcp/tools.js';
+import { repoRoot } from '../helpers/cli.js';
+import { deploy, startTestServer, type TestServer } from '../helpers/server.js';
+
+const bin = fileURLToPath(new URL('../../bin/arbiter.js', import.meta.url));
+const notesServer = fileURLToPath(new URL('../fixtures/mcp-notes-server.mjs', import.meta.url));
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  // Clients below share the server; move its clock so policies with history see a quiet hour.
+  server.clock.advance(3 * 60 * 60 * 1000);
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+const agentClient = () => new ArbiterClient({ url: server.url, token: server.tokens.deployBot! });
+const json = (result: unknown) => JSON.parse((result as { content: { text: string }[] }).content[0]!.text);
+
+async function linkedClient(serve: (transport: InMemoryTransport) => Promise<unknown>): Promise<Client> {
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await serve(serverSide);
+  const client = new Client({ name: 'test-agent', version: '1.0.0' });
+  await client.connect(clientSide);
+  return client;
+}
+
+describe('arbiter mcp serve: the tools', () => {
+  it('request_action, wait_for_decision and report_outcome carry a decision from pending to its outcome', async () => {
+    const client = await linkedClient((transport) =>
+      createArbiterMcpServer(agentClient(), { dashboardUrl: 'https://arbiter.example' }).connect(transport),
+    );
+    const { tools } = await client.listTools();
+    expect(tools.map((tool) => tool.name).sort()).toEqual([
+      'explain_policy',
+      'report_outcome',
+      'request_action',
+      'wait_for_decision',
+    ]);
+
+    const asked = json(
+      await client.callTool({ name: 'request_action', arguments: deploy({ change: { linesChanged: 900 } }) }),
+    );
+    expect(asked).toMatchObject({
+      status: 'pending',
+      approvalUrl: `https://arbiter.example/#/decisions/${asked.decisionId}`,
+    });
+    expect(asked.approvalsNeeded).toEqual([{ count: 2, from: ['group:sre', 'owner'], ttl: '1h' }]);
+
+    const waited = client.callTool({
+      name: 'wait_for_decision',
+      arguments: { decisionId: asked.decisionId, timeoutSeconds: 20 },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await server.call(server.tokens.alice, 'POST', `/v1/decisions/${asked.decisionId}/approvals`, {
+      verdict: 'approve',
+      reason: 'ok',
+    });
+    await server.call(server.tokens.paul, 'POST', `/v1/decisions/${asked.decisionId}/approvals`, {
+      verdict: 'approve',
+      reason: 'ok',
+    });
+    expect(json(await waited)).toMatchObject({ decisionId: asked.decisionId, status: 'allowed' });
+
+    const reported = json(
+      await client.callTool({
+        name: 'report_outcome',
+        arguments: { decisionId: asked.decisionId, status: 'succeeded', detail: 'green' },
+      }),
+    );
+    expect(reported.outcome).toMatchObject({ status: 'succeeded', detail: 'green' });
+  });
+
+  it('explain_policy answers without recording a decision', async () => {
+    const client = await linkedClient((transport) =>
+      createArbiterMcpServer(agentClient(), { dashboardUrl: server.url }).connect(transport),
+    );
+    const before = (await server.call(server.tokens.erin, 'GET', '/v1/decisions?limit=500')).body.decisions
+      .length;
+    const explained = json(
+      await client.callTool({ name: 'explain_policy', arguments: deploy({ action: 'dns.delete' }) }),
+    );
+    expect(explained).toMatchObject({ effect: 'deny', reasons: [] });
+    const allowed = json(
+      await client.callTool({
+        name: 'explain_policy',
+        arguments: deploy({ resource: { type: 'service', id: 'x', environment: 'staging' } }),
+      }),
+    );
+    expect(allowed.effect).toBe('allow');
+    expect(
+      (await server.call(server.tokens.erin, 'GET', '/v1/decisions?limit=500')).body.decisions.length,
+    ).toBe(before);
+  });
+
+  it('API errors come back as tool errors with the code, not as protocol failures', async () => {
+    const client = await linkedClient((transport) =>
+      createArbiterMcpServer(agentClient(), { dashboardUrl: server.url }).connect(transport),
+    );
+    const { rationale: _, ...noRationale } = deploy();
+    const result = await client.callTool({
+      name: 'request_action',
+      arguments: { ...noRationale, rationale: ' ' },
+    });
+    expect(result.isError).toBe(true);
+    expect(json(result).error.code).toBe('ARB_ERR_RATIONALE_REQUIRED');
+  });
+
+  it('runs over stdio as a real process', async () => {
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [bin, 'mcp', 'serve'],
+      env: { ...process.env, ARBITER_URL: server.url, ARBITER_TOKEN: server.tokens.deployBot! } as Record<
+        string,
+        string
+      >,
+      cwd: repoRoot,
+    });
+    const client = new Client({ name: 'stdio-agent', version: '1.0.0' });
+    await client.connect(transport);
+    const explained = json(await client.callTool({ name: 'explain_policy', arguments: deploy() }));
+    expect(explained.effect).toBe('allow');
+    await client.close();
+  });
+
+  it('runs over Streamable HTTP, each client with its own agent token', async () => {
+    const http = await serveMcpOverHttp({
+      host: '127.0.0.1',
+      port: 0,
+      arbiterUrl: server.url,
+      dashboardUrl: server.url,
+    });
+    try {
+      const transport = new StreamableHTTPClientTransport(new URL(http.url), {
+        requestInit: { headers: { authorization: `Bearer ${server.tokens.migrateBot}` } },
+      });
+      const client = new Client({ name: 'http-agent', version: '1.0.0' });
+      await client.connect(transport);
+      const asked = json(
+        await client.callTool({
+          name: 'request_action',
+          arguments: {
+            action: 'db.migrate',
+            resource: { type: 'database', id: 'orders', environment: 'staging' },
+            rationale: 'add an index',
+          },
+        }),
+      );
+      expect(asked.status).toBe('allowed');
+      const decision = (await server.call(server.tokens.erin, 'GET', `/v1/decisions/${asked.decisionId}`))
+        .body;
+      expect(decision.actor).toEqual({ id: 'migrate-bot', kind: 'agent' });
+      await client.close();
+      const anonymous = await fetch(http.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(anonymous.status).toBe(401);
+      const forged = await fetch(http.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer arb_${'x'.repeat(43)}` },
+        body: '{}',
+      });
+      expect(forged.status).toBe(401);
+    } finally {
+      await new Promise((resolve) => http.server.close(resolve));
+    }
+  });
+});
+
+describe('arbiter mcp proxy', () => {
+  async function proxied(options: { waitMs?: number; env?: Record<string, string> } = {}) {
+    let stop: () => Promise<void> = async () => {};
+    const client = await linkedClient(async (transport) => {
+      const proxy = await startProxy(
+        {
+          name: 'notes',
+          command: process.execPath,
+          args: [notesServer],
+          env: { ...(process.env as Record<string, string>), ...options.env },
+          client: agentClient(),
+          environment: 'prod',
+          waitMs: options.waitMs ?? 20_000,
+          rationale: 'notes agent at work',
+          dashboardUrl: 'https://arbiter.example',
+        },
+        transport,
+      );
+      stop = () => proxy.close();
+    });
+    return { client, stop };
+  }
+
+  it('hides tools policy denies outright and forwards allowed calls, recording decision and outcome', async () => {
+    const { client, stop } = await proxied();
+    try {
+      const { tools } = await client.listTools();
+      expect(tools.map((tool) => tool.name).sort()).toEqual(['read_note', 'write_note']);
+      const result = await client.callTool({ name: 'read_note', arguments: { title: 'todo' } });
+      expect(result).toEqual({ content: [{ type: 'text', text: 'buy milk' }] });
+      const [decision] = (
+        await server.call(server.tokens.erin, 'GET', '/v1/decisions?action=mcp.tool.notes.read_note')
+      ).body.decisions;
+      expect(decision).toMatchObject({
+        status: 'allowed',
+        resource: { type: 'mcp-tool', id: 'notes/read_note', environment: 'prod' },
+      });
+      expect(decision.request.context).toMatchObject({ tool: 'read_note', arguments: { title: 'todo' } });
+      expect(decision.request.context.argumentsDigest).toMatch(/^sha256:/);
+      expect(decision.outcome).toMatchObject({ status: 'succeeded', detail: 'buy milk' });
+    } finally {
+      await stop();
+    }
+  });
+
+  it('denied calls are tool errors with the reasons; the downstream tool never runs', async () => {
+    const { client, stop } = await proxied();
+    try {
+      const result = await client.callTool({ name: 'delete_note', arguments: { title: 'todo' } });
+      expect(result.isError).toBe(true);
+      expect((result.content as { text: string }[])[0]!.text).toContain(
+        'mcp-tools/destructive-tools: destructive tool delete_note is not available to agents',
+      );
+      expect(await client.callTool({ name: 'read_note', arguments: { title: 'todo' } })).toEqual({
+        content: [{ type: 'text', text: 'buy milk' }],
+      });
+    } finally {
+      await stop();
+    }
+  });
+
+  it('pending calls wait for approval and run with the approved arguments', async () => {
+    const { client, stop } = await proxied();
+    try {
+      const call = client.callTool({ name: 'write_note', arguments: { title: 'plan', text: 'ship it' } });
+      let pending: { id: string } | undefined;
+      for (let i = 0; i < 100 && !pending; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        pending = (
+          await server.call(
+            server.tokens.erin,
+            'GET',
+            '/v1/decisions?status=pending&action=mcp.tool.notes.write_note',
+          )
+        ).body.decisions[0];
+      }
+      expect(pending).toBeDefined();
+      const approved = await server.call(
+        server.tokens.paul,
+        'POST',
+        `/v1/decisions/${pending!.id}/approvals`,
+        { verdict: 'approve', reason: 'fine' },
+      );
+      expect(approved.body.status).toBe('allowed');
+      expect(await call).toEqual({ content: [{ type: 'text', text: 'wrote plan: ship it' }] });
+    } finally {
+      await stop();
+    }
+  });
+
+  it('a call still pending when the wait ends fails with the approval link', async () => {
+    const { client, stop } = await proxied({ waitMs: 300 });
+    try {
+      const result = await client.callTool({ name: 'write_note', arguments: { title: 'x', text: 'y' } });
+      expect(result.isError).toBe(true);
+      expect((result.content as { text: string }[])[0]!.text).toMatch(
+        /waiting for approval; it was not called/,
+      );
+      expect((result.content as { text: string }[])[0]!.text).toContain(
+        'https://arbiter.example/#/decisions/dec_',
+      );
+    } finally {
+      await stop();
+    }
+  });
+
+  it('a tool whose definition changes mid-session is blocked and the change is recorded', async () => {
+    const { client, stop } = await proxied({ env: { NOTES_RUG_PULL: '1' } });
+    try {
+      await client.listTools();
+      const result = await client.callTool({ name: 'write_note', arguments: { title: 'a', text: 'b' } });
+      expect(result.isError).toBe(true);
+      expect((result.content as { text: string }[])[0]!.text).toContain(
+        'changed during this session and is blocked',
+      );
+      expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(['read_note']);
+      const entries = (await server.call(server.tokens.erin, 'GET', '/v1/ledger/entries?start=0&end=1000'))
+        .body.entries;
+      const change = entries.find((e: { entry: { type: string } }) => e.entry.type === 'mcp.tool_changed');
+      expect(change.entry).toMatchObject({ actor: 'deploy-bot', subject: 'notes/write_note' });
+      expect(change.entry.data.was).not.toBe(change.entry.data.now);
+    } finally {
+      await stop();
+    }
+  });
+
+  it('runs as a real stdio process in front of a real stdio server', async () => {
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [bin, 'mcp', 'proxy', '--name', 'notes', '--env', 'prod', '--', process.execPath, notesServer],
+      env: { ...process.env, ARBITER_URL: server.url, ARBITER_TOKEN: server.tokens.deployBot! } as Record<
+        string,
+        string
+      >,
+      cwd: repoRoot,
+    });
+    const client = new Client({ name: 'ide', version: '1.0.0' });
+    await client.connect(transport);
+    expect((await client.listTools()).tools.map((tool) => tool.name).sort()).toEqual([
+      'read_note',
+      'write_note',
+    ]);
+    expect(await client.callTool({ name: 'read_note', arguments: { title: 'todo' } })).toEqual({
+      content: [{ type: 'text', text: 'buy milk' }],
+    });
+    await client.close();
+  });
+});
