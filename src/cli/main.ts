@@ -3,6 +3,7 @@ import { isArbiterError } from '../core/errors.js';
 import { packageVersion } from '../core/version.js';
 import { formatProblem, type LoadProblem } from '../policy/index.js';
 import { registerDbCommands } from './db.js';
+import { registerExecCommand } from './exec.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
 import { type Output, processOutput } from './io.js';
 import { registerLedgerCommands } from './ledger.js';
@@ -42,6 +43,7 @@ export function buildProgram(output: Output, setExit: (code: ExitCode) => void):
   registerRemoteCommands(program, output, run);
   registerDbCommands(program, output, run);
   registerMcpCommands(program, output, run);
+  registerExecCommand(program, output, run);
   return program;
 }
 
