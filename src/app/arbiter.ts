@@ -9,6 +9,7 @@ import { DecisionService } from './decisions.js';
 import { DecisionEvents } from './events.js';
 import { defaultLedgerKeyPath, type Ledger, openLedger } from './ledger.js';
 import { ArbiterMetrics } from './metrics.js';
+import { type NotificationOptions, NotificationService } from './notifications.js';
 import { emptyBundle, PolicyHolder } from './policies.js';
 import { SystemService } from './systems.js';
 import { TokenService } from './tokens.js';
@@ -28,6 +29,10 @@ export interface ArbiterOptions {
   expiryIntervalMs?: number;
   /** PostgreSQL pool size, statement timeout, replica name. */
   postgres?: PostgresTuning;
+  /** Notification delivery: backoff, dashboard URL for links, fetch (tests). */
+  notifications?: NotificationOptions;
+  /** How often the notification outbox is drained (default 500 ms). */
+  notificationIntervalMs?: number;
 }
 
 /** Everything a running Arbiter is made of; the HTTP server and the CLI both use it. */
@@ -40,6 +45,7 @@ export interface Arbiter {
   decisions: DecisionService;
   events: DecisionEvents;
   metrics: ArbiterMetrics;
+  notifications: NotificationService;
   clock: () => Date;
   /** Set when this start created the first admin token. */
   bootstrapAdminToken?: string;
@@ -67,10 +73,31 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
     const events = new DecisionEvents();
     store.onDecisionChanged((id) => events.notify(id));
     const metrics = new ArbiterMetrics(store);
-    const systems = new SystemService(store, ledger, clock);
-    const policies = new PolicyHolder(options.policyDir, bundle, store, ledger, systems);
+    // Notifiers come from the bundle in force, which the policy holder (created below) owns.
+    let policies: PolicyHolder | undefined;
+    const notifications = new NotificationService(
+      store,
+      ledger,
+      () => (policies?.bundle ?? bundle).notifiers,
+      clock,
+      ids,
+      metrics.registry,
+      { ...options.notifications },
+    );
+    const systems = new SystemService(store, ledger, clock, notifications);
+    policies = new PolicyHolder(options.policyDir, bundle, store, ledger, systems);
     const tokens = new TokenService(store, ledger, clock, ids);
-    const decisions = new DecisionService(store, ledger, policies, systems, events, clock, ids, metrics);
+    const decisions = new DecisionService(
+      store,
+      ledger,
+      policies,
+      systems,
+      events,
+      clock,
+      ids,
+      metrics,
+      notifications,
+    );
     await policies.install('arbiter', 'start');
 
     let bootstrapAdminToken: string | undefined;
@@ -111,6 +138,7 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
     const timers = [
       background(options.expiryIntervalMs ?? 1_000, () => decisions.expireDue()),
       background(options.checkpointIntervalMs ?? 60_000, checkpointIfGrown),
+      background(options.notificationIntervalMs ?? 500, () => notifications.deliverDue()),
     ];
 
     let closed = false;
@@ -123,6 +151,7 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
       decisions,
       events,
       metrics,
+      notifications,
       clock,
       ...(bootstrapAdminToken ? { bootstrapAdminToken } : {}),
       checkpointIfGrown,

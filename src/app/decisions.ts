@@ -15,9 +15,11 @@ import type {
   SystemRow,
 } from '../store/records.js';
 import type { Store, StoreTransaction } from '../store/store.js';
+import { decisionEvent } from './decision-events.js';
 import { type DecisionView, decisionView } from './decision-view.js';
 import type { DecisionEvents } from './events.js';
 import type { Ledger } from './ledger.js';
+import type { EventSink } from './notifications.js';
 import type { PolicyHolder } from './policies.js';
 import { actorId, type Principal, requireRole } from './principal.js';
 import { ownerTeamOf, type SystemService } from './systems.js';
@@ -62,6 +64,7 @@ export class DecisionService {
     private readonly clock: () => Date,
     private readonly ids: IdGenerator,
     private readonly observer: DecisionObserver = {},
+    private readonly sink: EventSink = { emit: async () => {} },
   ) {}
 
   /** Asks for a decision. Returns the existing decision for a repeated idempotency key. */
@@ -155,6 +158,7 @@ export class DecisionService {
         ledgerIndex: entry!.seq,
       };
       await tx.insertDecision(row);
+      await this.sink.emit(tx, decisionEvent(`decision.${status}`, row, system));
       await tx.addActivity({
         actorId: actor,
         action: request.action,
@@ -349,6 +353,10 @@ export class DecisionService {
         createdAt: now.toISOString(),
         ledgerIndex: entry!.seq,
       });
+      await this.sink.emit(
+        tx,
+        decisionEvent('approval.recorded', decision, system, { approver, verdict: vote.verdict }),
+      );
       const allVotes = [...votes, { approver, groups: principal.groups, verdict: vote.verdict }];
       if (vote.verdict === 'reject') {
         await this.transition(tx, decision, 'denied', `rejected by ${approver}`, approver, {
@@ -415,7 +423,10 @@ export class DecisionService {
       if (outcome.status !== 'succeeded')
         await tx.recordFailure(decision.actorId, decision.action, environment, now.toISOString());
       await tx.decisionChanged(id);
-      return (await tx.getDecision(id))!;
+      const updated = (await tx.getDecision(id))!;
+      const system = updated.systemId ? await tx.getSystem(updated.systemId) : undefined;
+      await this.sink.emit(tx, decisionEvent('decision.outcome', updated, system));
+      return updated;
     });
     return this.view(row);
   }
@@ -463,6 +474,12 @@ export class DecisionService {
       at: now,
       ...(status === 'allowed' ? { allowed: 1 } : { denied: 1 }),
     });
+    const system = decision.systemId ? await tx.getSystem(decision.systemId) : undefined;
+    const updated: DecisionRow = { ...decision, status, statusReason: reason, updatedAt: now.toISOString() };
+    await this.sink.emit(
+      tx,
+      decisionEvent(status === 'allowed' ? 'decision.allowed' : 'decision.denied', updated, system),
+    );
   }
 
   /** A repeated idempotency key must come with the same request. */

@@ -5,7 +5,9 @@ import type { PolicyBundle, SystemRecord } from '../policy/bundle.js';
 import type { SystemSpec } from '../policy/documents.js';
 import type { SystemRow } from '../store/records.js';
 import type { Store, StoreTransaction } from '../store/store.js';
+import { decisionEvent, systemEvent } from './decision-events.js';
 import type { Ledger } from './ledger.js';
+import type { EventSink } from './notifications.js';
 import { actorId, type Principal } from './principal.js';
 
 /** What an API caller registers: the System document's spec plus its id. */
@@ -44,6 +46,7 @@ export class SystemService {
     private readonly store: Store,
     private readonly ledger: Ledger,
     private readonly clock: () => Date,
+    private readonly sink: EventSink = { emit: async () => {} },
   ) {}
 
   /**
@@ -172,6 +175,7 @@ export class SystemService {
         );
       }
       await this.setStatus(tx, system, frozen ? 'frozen' : 'active', reason, actorId(principal));
+      await this.sink.emit(tx, systemEvent(system, frozen, reason, actorId(principal)));
       if (frozen) {
         for (const decision of await tx.pendingOfSystem(id)) {
           const at = this.clock().toISOString();
@@ -193,6 +197,10 @@ export class SystemService {
             denied: 1,
           });
           await tx.decisionChanged(decision.id);
+          await this.sink.emit(
+            tx,
+            decisionEvent('decision.denied', { ...decision, status: 'denied', statusReason }, system),
+          );
         }
       }
       return (await tx.getSystem(id))!;

@@ -28,6 +28,7 @@ interface ServeOptions {
   dbPoolSize?: string;
   dbStatementTimeout?: string;
   replicaName?: string;
+  dashboardUrl?: string;
 }
 
 function positive(name: string, value: string | undefined): number | undefined {
@@ -72,6 +73,10 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
       'PostgreSQL statement timeout (default 10000, or $ARBITER_PG_STATEMENT_TIMEOUT_MS)',
     )
     .option('--replica-name <name>', 'this replica in pg_stat_activity (default arbiter/HOST/PID)')
+    .option(
+      '--dashboard-url <url>',
+      'public URL of this server, for links in notifications (default $ARBITER_DASHBOARD_URL or http://HOST:PORT)',
+    )
     .addHelpText(
       'after',
       '\nSignals: SIGTERM/SIGINT shut down gracefully (finish requests, checkpoint, close); SIGHUP reloads policies.',
@@ -98,6 +103,10 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
           ...(options.ledgerKey ? { ledgerKeyPath: options.ledgerKey } : {}),
           adminTokenPath: adminTokenPath(databaseUrl),
           checkpointIntervalMs: Math.max(1, Number(options.checkpointInterval)) * 1000,
+          notifications: {
+            dashboardUrl:
+              options.dashboardUrl ?? process.env.ARBITER_DASHBOARD_URL ?? `http://${options.host}:${port}`,
+          },
           postgres: {
             ...(options.dbPoolSize ? { poolSize: positive('--db-pool-size', options.dbPoolSize)! } : {}),
             ...(options.dbStatementTimeout

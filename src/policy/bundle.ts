@@ -1,5 +1,12 @@
 import type { CompiledExpression } from './cel.js';
-import type { ActorKind, Effect, RiskTier, SystemSpec } from './documents.js';
+import type {
+  ActorKind,
+  Effect,
+  NotificationEventType,
+  NotificationSeverity,
+  RiskTier,
+  SystemSpec,
+} from './documents.js';
 
 /** Where a document or rule came from, for explanations and editors. */
 export interface SourceRef {
@@ -125,7 +132,29 @@ export interface PolicyBundle {
   /** True when an action policy reads `actor.recent`, so the server must look the actor's history up. */
   readsRecentActivity: boolean;
   /** Number of documents per kind. */
-  counts: Readonly<Record<'ActionPolicy' | 'GatePolicy' | 'MonitorPolicy' | 'System' | 'Bundle', number>>;
+  counts: Readonly<
+    Record<'ActionPolicy' | 'GatePolicy' | 'MonitorPolicy' | 'System' | 'Bundle' | 'Notifier', number>
+  >;
+  /** Where events are delivered (webhooks, Slack, PagerDuty). */
+  notifiers: readonly NotifierConfig[];
+}
+
+/** A Notifier document with its defaults applied. */
+export interface NotifierConfig {
+  name: string;
+  type: 'webhook' | 'slack' | 'pagerduty';
+  url?: string;
+  urlEnv?: string;
+  secretEnv?: string;
+  routingKeys: Readonly<Record<string, string>>;
+  defaultRoutingKeyEnv?: string;
+  events: readonly NotificationEventType[];
+  /** Owner teams routed to this notifier; undefined = every team. */
+  teams?: readonly string[];
+  minSeverity: NotificationSeverity;
+  maxAttempts: number;
+  timeoutMs: number;
+  dashboardUrl?: string;
 }
 
 export const defaultApprovalTtl = '1h';

@@ -224,6 +224,53 @@ export const PolicyTestDocument = documentOf(
   ),
 );
 
+export const notifierTypes = ['webhook', 'slack', 'pagerduty'] as const;
+export const notificationEvents = [
+  'decision.pending',
+  'decision.allowed',
+  'decision.denied',
+  'approval.recorded',
+  'decision.outcome',
+  'system.frozen',
+  'system.unfrozen',
+  'alert.firing',
+  'alert.resolved',
+  'incident.opened',
+  'incident.resolved',
+] as const;
+export type NotificationEventType = (typeof notificationEvents)[number];
+export const notificationSeverities = ['info', 'warning', 'error', 'critical'] as const;
+export type NotificationSeverity = (typeof notificationSeverities)[number];
+
+const EnvName = Type.String({ pattern: '^[A-Z_][A-Z0-9_]*$', description: 'an environment variable name' });
+
+/** Where and how events are delivered. Secrets are never in git: they are named environment variables. */
+export const NotifierDocument = documentOf(
+  'Notifier',
+  Type.Object(
+    {
+      type: literals(notifierTypes),
+      url: Type.Optional(Type.String({ pattern: '^https?://', description: 'an http(s) URL' })),
+      urlEnv: Type.Optional(EnvName),
+      secretEnv: Type.Optional(EnvName),
+      routingKeys: Type.Optional(
+        Type.Record(Type.String(), EnvName, {
+          description: 'owner team → environment variable holding its PagerDuty routing key',
+        }),
+      ),
+      defaultRoutingKeyEnv: Type.Optional(EnvName),
+      events: Type.Optional(Type.Array(literals(notificationEvents), { minItems: 1 })),
+      teams: Type.Optional(StringList),
+      minSeverity: Type.Optional(literals(notificationSeverities)),
+      maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
+      timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 60_000 })),
+      dashboardUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+    },
+    strict,
+  ),
+);
+export type NotifierDocument = Static<typeof NotifierDocument>;
+
 /** Kinds a policy bundle holds, with their schemas. */
 export const bundleKinds = {
   ActionPolicy: ActionPolicyDocument,
@@ -231,6 +278,7 @@ export const bundleKinds = {
   MonitorPolicy: MonitorPolicyDocument,
   System: SystemDocument,
   Bundle: BundleDocument,
+  Notifier: NotifierDocument,
 } as const;
 export type BundleKind = keyof typeof bundleKinds;
 

@@ -9,6 +9,7 @@ import type {
   CompiledGatePolicy,
   CompiledMonitorPolicy,
   CompiledVariable,
+  NotifierConfig,
   PolicyBundle,
   SourceRef,
   SystemRecord,
@@ -29,6 +30,9 @@ import {
   bundleKinds,
   type GatePolicyDocument,
   type MonitorPolicyDocument,
+  type NotificationEventType,
+  type NotifierDocument,
+  notificationEvents,
   type SystemDocument,
 } from './documents.js';
 import { type FactSet, factSet } from './facts.js';
@@ -62,6 +66,7 @@ export function compileBundle(files: readonly SourceFile[]): PolicyBundle {
   const gatePolicies: CompiledGatePolicy[] = [];
   const monitorPolicies: CompiledMonitorPolicy[] = [];
   const systems: SystemRecord[] = [];
+  const notifiers: NotifierConfig[] = [];
   let defaultsDocument: BundleDocument | undefined;
   for (const document of documents) {
     compiler.use(document.source);
@@ -77,6 +82,9 @@ export function compileBundle(files: readonly SourceFile[]): PolicyBundle {
         break;
       case 'System':
         systems.push(compiler.system(document.value as SystemDocument));
+        break;
+      case 'Notifier':
+        notifiers.push(compiler.notifier(document.value as NotifierDocument));
         break;
       case 'Bundle':
         defaultsDocument = document.value as BundleDocument;
@@ -105,7 +113,7 @@ export function compileBundle(files: readonly SourceFile[]): PolicyBundle {
     approval: compiler.approval(defaultsDocument?.spec.defaults?.approval, []) ?? defaultApproval(),
   } as const;
   const byId = new Map(systems.map((system) => [system.id, system]));
-  const counts = { ActionPolicy: 0, GatePolicy: 0, MonitorPolicy: 0, System: 0, Bundle: 0 };
+  const counts = { ActionPolicy: 0, GatePolicy: 0, MonitorPolicy: 0, System: 0, Bundle: 0, Notifier: 0 };
   for (const document of documents) counts[document.kind]++;
   const readsRecentActivity = actionPolicies.some((policy) => policy.readsRecentActivity);
   const bundle: PolicyBundle = {
@@ -118,6 +126,7 @@ export function compileBundle(files: readonly SourceFile[]): PolicyBundle {
     systems: sortByName(systems).map((system) => ({ ...system })),
     system: (id) => byId.get(id),
     counts,
+    notifiers: sortByName(notifiers),
   };
   return deepFreeze(bundle);
 }
@@ -415,6 +424,49 @@ class DocumentCompiler {
       variables,
       alerts,
       source: this.ref([]),
+    };
+  }
+
+  notifier(document: NotifierDocument): NotifierConfig {
+    const { spec, metadata } = document;
+    const invalid = (field: string, message: string) =>
+      this.report(['spec', field], 'ARB_ERR_POLICY_INVALID_VALUE', message);
+    if ((spec.type === 'webhook' || spec.type === 'slack') && !spec.url && !spec.urlEnv) {
+      invalid('type', `a ${spec.type} notifier needs url or urlEnv`);
+    }
+    if (spec.type === 'webhook' && !spec.secretEnv)
+      invalid('type', 'a webhook notifier needs secretEnv: deliveries are signed with HMAC-SHA256');
+    if (spec.type === 'pagerduty' && !spec.routingKeys && !spec.defaultRoutingKeyEnv) {
+      invalid('type', 'a pagerduty notifier needs routingKeys (per owner team) or defaultRoutingKeyEnv');
+    }
+    if (spec.url && spec.urlEnv) invalid('urlEnv', 'give url or urlEnv, not both');
+    const defaultEvents: Record<NotifierConfig['type'], readonly NotificationEventType[]> = {
+      webhook: notificationEvents,
+      slack: ['decision.pending'],
+      pagerduty: [
+        'system.frozen',
+        'system.unfrozen',
+        'decision.outcome',
+        'alert.firing',
+        'alert.resolved',
+        'incident.opened',
+        'incident.resolved',
+      ],
+    };
+    return {
+      name: metadata.name,
+      type: spec.type,
+      ...(spec.url ? { url: spec.url } : {}),
+      ...(spec.urlEnv ? { urlEnv: spec.urlEnv } : {}),
+      ...(spec.secretEnv ? { secretEnv: spec.secretEnv } : {}),
+      routingKeys: spec.routingKeys ?? {},
+      ...(spec.defaultRoutingKeyEnv ? { defaultRoutingKeyEnv: spec.defaultRoutingKeyEnv } : {}),
+      events: spec.events ?? defaultEvents[spec.type],
+      ...(spec.teams ? { teams: spec.teams } : {}),
+      minSeverity: spec.minSeverity ?? (spec.type === 'pagerduty' ? 'error' : 'info'),
+      maxAttempts: spec.maxAttempts ?? 8,
+      timeoutMs: spec.timeoutMs ?? 5_000,
+      ...(spec.dashboardUrl ? { dashboardUrl: spec.dashboardUrl } : {}),
     };
   }
 

@@ -121,6 +121,21 @@ export interface FailureRow {
   lastFailedAt: string;
 }
 
+/** A notification waiting to be delivered, delivered, or given up on (the outbox). */
+export interface NotificationRow {
+  id: string;
+  notifier: string;
+  eventType: string;
+  /** The NotificationEvent, shaped for the receiver only when it is sent. */
+  payload: JsonObject;
+  attempts: number;
+  status: 'pending' | 'delivered' | 'dead';
+  nextAttemptAt: string;
+  lastError?: string;
+  createdAt: string;
+  deliveredAt?: string;
+}
+
 /** Reads, from committed state (Store) or inside a transaction (StoreTransaction). */
 export interface RecordReads {
   getSystem(id: string): Promise<SystemRow | undefined>;
@@ -142,6 +157,8 @@ export interface RecordReads {
     sinceHour: number,
   ): Promise<{ lastHour: ActivityRow[]; lastDay: ActivityRow[] }>;
   failures(actorId: string): Promise<FailureRow[]>;
+  notifications(filter: { status?: NotificationRow['status']; limit: number }): Promise<NotificationRow[]>;
+  countNotifications(status: NotificationRow['status']): Promise<number>;
 }
 
 export interface RecordWrites {
@@ -161,4 +178,17 @@ export interface RecordWrites {
   insertApproval(row: ApprovalRow): Promise<void>;
   addActivity(delta: ActivityDelta): Promise<void>;
   recordFailure(actorId: string, action: string, environment: string, at: string): Promise<void>;
+  enqueueNotifications(rows: readonly NotificationRow[]): Promise<void>;
+  /** Pending notifications due at `now`, leased until `leaseUntil` so no other sender takes them meanwhile. */
+  claimNotifications(now: string, leaseUntil: string, limit: number): Promise<NotificationRow[]>;
+  finishNotification(
+    id: string,
+    update: {
+      status: NotificationRow['status'];
+      attempts: number;
+      nextAttemptAt: string;
+      lastError?: string;
+      deliveredAt?: string;
+    },
+  ): Promise<void>;
 }

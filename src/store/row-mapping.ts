@@ -3,6 +3,7 @@ import type {
   ApprovalRow,
   DecisionRow,
   DecisionStatus,
+  NotificationRow,
   SystemRow,
   TokenRow,
 } from './records.js';
@@ -107,5 +108,20 @@ export function activityFrom(row: Row): ActivityRow {
     succeeded: row.succeeded as number,
     failed: row.failed as number,
     rolledBack: row.rolled_back as number,
+  };
+}
+
+export function notificationFrom(row: Row): NotificationRow {
+  return {
+    id: row.id as string,
+    notifier: row.notifier as string,
+    eventType: row.event_type as string,
+    payload: JSON.parse(row.payload as string),
+    attempts: Number(row.attempts),
+    status: row.status as NotificationRow['status'],
+    nextAttemptAt: row.next_attempt_at as string,
+    ...withOptional('lastError', row.last_error),
+    createdAt: row.created_at as string,
+    ...withOptional('deliveredAt', row.delivered_at),
   };
 }

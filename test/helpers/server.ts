@@ -1,7 +1,8 @@
-import { cpSync } from 'node:fs';
+import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type Arbiter, startArbiter } from '../../src/app/arbiter.js';
+import type { NotificationOptions } from '../../src/app/notifications.js';
 import { buildServer } from '../../src/server/app.js';
 import { repoRoot } from './cli.js';
 import { createTestDatabase } from './postgres.js';
@@ -51,11 +52,19 @@ const identities = {
 
 /** A real Arbiter on an SQLite file, listening on a loopback port, with a token per identity. */
 export async function startTestServer(
-  options: { checkpointIntervalMs?: number; backend?: 'sqlite' | 'postgres' } = {},
+  options: {
+    checkpointIntervalMs?: number;
+    backend?: 'sqlite' | 'postgres';
+    /** More governance documents, by file name. */
+    extraPolicies?: Record<string, string>;
+    notifications?: NotificationOptions;
+  } = {},
 ): Promise<TestServer> {
   const dir = tempDir('arbiter-server-');
   const policyDir = join(dir, 'policies');
   cpSync(join(repoRoot, 'examples', 'policies'), policyDir, { recursive: true });
+  for (const [name, text] of Object.entries(options.extraPolicies ?? {}))
+    writeFileSync(join(policyDir, name), text);
   const clock = new TestClock();
   const databaseUrl =
     options.backend === 'postgres' ? await createTestDatabase() : `sqlite:${join(dir, 'arbiter.db')}`;
@@ -66,6 +75,8 @@ export async function startTestServer(
     policyDir,
     clock: clock.now,
     expiryIntervalMs: 60_000,
+    notificationIntervalMs: 3_600_000,
+    ...(options.notifications ? { notifications: options.notifications } : {}),
     checkpointIntervalMs: options.checkpointIntervalMs ?? 3_600_000,
   });
   const { app } = await buildServer(arbiter);

@@ -135,4 +135,19 @@ export const postgresMigrations: readonly string[] = [
     PRIMARY KEY (actor_id, action, environment)
   );
   `,
+  `
+  CREATE TABLE notifications (
+    id TEXT PRIMARY KEY,
+    notifier TEXT NOT NULL,
+    event_type TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL,
+    next_attempt_at TEXT NOT NULL,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    delivered_at TEXT
+  );
+  CREATE INDEX notifications_due ON notifications (status, next_attempt_at);
+  `,
 ];

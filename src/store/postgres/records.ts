@@ -14,12 +14,21 @@ import type {
   DecisionRow,
   DecisionStatus,
   FailureRow,
+  NotificationRow,
   RecordReads,
   RecordWrites,
   SystemRow,
   TokenRow,
 } from '../records.js';
-import { activityFrom, approvalFrom, decisionFrom, type Row, systemFrom, tokenFrom } from '../row-mapping.js';
+import {
+  activityFrom,
+  approvalFrom,
+  decisionFrom,
+  notificationFrom,
+  type Row,
+  systemFrom,
+  tokenFrom,
+} from '../row-mapping.js';
 import type { ErasureMatch } from '../store.js';
 
 /** The one thing these classes need from `pg`: run a parameterised statement. */
@@ -293,6 +302,27 @@ export class PgRecordReads implements RecordReads {
       }),
     );
   }
+
+  notifications(filter: { status?: NotificationRow['status']; limit: number }): Promise<NotificationRow[]> {
+    return filter.status
+      ? this.all(
+          'SELECT * FROM notifications WHERE status = $1 ORDER BY created_at, id LIMIT $2',
+          [filter.status, filter.limit],
+          notificationFrom,
+        )
+      : this.all(
+          'SELECT * FROM notifications ORDER BY created_at, id LIMIT $1',
+          [filter.limit],
+          notificationFrom,
+        );
+  }
+
+  async countNotifications(status: NotificationRow['status']): Promise<number> {
+    const { rows } = await this.db.query('SELECT COUNT(*) AS count FROM notifications WHERE status = $1', [
+      status,
+    ]);
+    return Number(rows[0]!.count);
+  }
 }
 
 function pgDecision(row: Row): DecisionRow {
@@ -470,6 +500,57 @@ export class PgRecordWrites extends PgRecordReads implements RecordWrites {
           match.field,
         ])
       ).rowCount ?? 0
+    );
+  }
+
+  async enqueueNotifications(rows: readonly NotificationRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db.query(
+      `INSERT INTO notifications (id, notifier, event_type, payload, attempts, status, next_attempt_at, created_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[])`,
+      [
+        rows.map((r) => r.id),
+        rows.map((r) => r.notifier),
+        rows.map((r) => r.eventType),
+        rows.map((r) => JSON.stringify(r.payload)),
+        rows.map((r) => r.attempts),
+        rows.map((r) => r.status),
+        rows.map((r) => r.nextAttemptAt),
+        rows.map((r) => r.createdAt),
+      ],
+    );
+  }
+
+  async claimNotifications(now: string, leaseUntil: string, limit: number): Promise<NotificationRow[]> {
+    const { rows } = await this.db.query(
+      `UPDATE notifications SET next_attempt_at = $2 WHERE id IN (
+         SELECT id FROM notifications WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED
+       ) RETURNING *`,
+      [now, leaseUntil, limit],
+    );
+    return rows.map(notificationFrom);
+  }
+
+  async finishNotification(
+    id: string,
+    update: {
+      status: NotificationRow['status'];
+      attempts: number;
+      nextAttemptAt: string;
+      lastError?: string;
+      deliveredAt?: string;
+    },
+  ): Promise<void> {
+    await this.db.query(
+      'UPDATE notifications SET status = $1, attempts = $2, next_attempt_at = $3, last_error = $4, delivered_at = $5 WHERE id = $6',
+      [
+        update.status,
+        update.attempts,
+        update.nextAttemptAt,
+        update.lastError ?? null,
+        update.deliveredAt ?? null,
+        id,
+      ],
     );
   }
 }

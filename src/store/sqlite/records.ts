@@ -8,13 +8,22 @@ import type {
   DecisionRow,
   DecisionStatus,
   FailureRow,
+  NotificationRow,
   RecordReads,
   RecordWrites,
   SystemRow,
   TokenRow,
 } from '../records.js';
 
-import { activityFrom, approvalFrom, decisionFrom, type Row, systemFrom, tokenFrom } from '../row-mapping.js';
+import {
+  activityFrom,
+  approvalFrom,
+  decisionFrom,
+  notificationFrom,
+  type Row,
+  systemFrom,
+  tokenFrom,
+} from '../row-mapping.js';
 
 const activitySums =
   'SUM(decisions) AS decisions, SUM(allowed) AS allowed, SUM(denied) AS denied, SUM(succeeded) AS succeeded, SUM(failed) AS failed, SUM(rolled_back) AS rolled_back';
@@ -46,6 +55,11 @@ export class SqliteRecordReads implements RecordReads {
         `SELECT action, environment, ${activitySums} FROM activity WHERE actor_id = ? AND granularity = 'h' AND bucket >= ? GROUP BY action, environment`,
       ),
       failures: db.prepare('SELECT action, environment, last_failed_at FROM failures WHERE actor_id = ?'),
+      notificationsByStatus: db.prepare(
+        'SELECT * FROM notifications WHERE status = ? ORDER BY created_at, id LIMIT ?',
+      ),
+      notificationsAll: db.prepare('SELECT * FROM notifications ORDER BY created_at, id LIMIT ?'),
+      countNotifications: db.prepare('SELECT COUNT(*) FROM notifications WHERE status = ?').pluck(),
     };
   }
 
@@ -132,6 +146,20 @@ export class SqliteRecordReads implements RecordReads {
       lastFailedAt: row.last_failed_at as string,
     }));
   }
+
+  async notifications(filter: {
+    status?: NotificationRow['status'];
+    limit: number;
+  }): Promise<NotificationRow[]> {
+    const rows = filter.status
+      ? this.statements.notificationsByStatus.all(filter.status, filter.limit)
+      : this.statements.notificationsAll.all(filter.limit);
+    return (rows as Row[]).map(notificationFrom);
+  }
+
+  async countNotifications(status: NotificationRow['status']): Promise<number> {
+    return this.statements.countNotifications.get(status) as number;
+  }
 }
 
 const counterColumns: [keyof ActivityCounts, string][] = [
@@ -183,6 +211,16 @@ export class SqliteRecordWrites extends SqliteRecordReads implements RecordWrite
         `INSERT INTO activity (actor_id, granularity, bucket, action, environment, ${counterColumns.map(([, c]) => c).join(', ')})
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (actor_id, granularity, bucket, action, environment) DO UPDATE SET ${increments}`,
+      ),
+      enqueueNotification: db.prepare(
+        'INSERT INTO notifications (id, notifier, event_type, payload, attempts, status, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      dueNotifications: db.prepare(
+        "SELECT * FROM notifications WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
+      ),
+      leaseNotification: db.prepare('UPDATE notifications SET next_attempt_at = ? WHERE id = ?'),
+      finishNotification: db.prepare(
+        'UPDATE notifications SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ?, delivered_at = ? WHERE id = ?',
       ),
       recordFailure: db.prepare(
         `INSERT INTO failures (actor_id, action, environment, last_failed_at) VALUES (?, ?, ?, ?)
@@ -299,5 +337,46 @@ export class SqliteRecordWrites extends SqliteRecordReads implements RecordWrite
 
   async recordFailure(actorId: string, action: string, environment: string, at: string): Promise<void> {
     this.writes.recordFailure.run(actorId, action, environment, at);
+  }
+
+  async enqueueNotifications(rows: readonly NotificationRow[]): Promise<void> {
+    for (const row of rows) {
+      this.writes.enqueueNotification.run(
+        row.id,
+        row.notifier,
+        row.eventType,
+        JSON.stringify(row.payload),
+        row.attempts,
+        row.status,
+        row.nextAttemptAt,
+        row.createdAt,
+      );
+    }
+  }
+
+  async claimNotifications(now: string, leaseUntil: string, limit: number): Promise<NotificationRow[]> {
+    const rows = (this.writes.dueNotifications.all(now, limit) as Row[]).map(notificationFrom);
+    for (const row of rows) this.writes.leaseNotification.run(leaseUntil, row.id);
+    return rows;
+  }
+
+  async finishNotification(
+    id: string,
+    update: {
+      status: NotificationRow['status'];
+      attempts: number;
+      nextAttemptAt: string;
+      lastError?: string;
+      deliveredAt?: string;
+    },
+  ): Promise<void> {
+    this.writes.finishNotification.run(
+      update.status,
+      update.attempts,
+      update.nextAttemptAt,
+      update.lastError ?? null,
+      update.deliveredAt ?? null,
+      id,
+    );
   }
 }
