@@ -118,12 +118,7 @@ export class DecisionService {
             status,
             effect: verdict.effect,
             reasons: verdict.reasons.map((reason) => JSON.parse(JSON.stringify(reason))),
-            approvalsRequired: verdict.approvals.map(({ count, from, ttl: requiredTtl, rules }) => ({
-              count,
-              from,
-              ttl: requiredTtl,
-              rules,
-            })),
+            approvalsRequired: requirementsOf(verdict),
             bundle: verdict.bundle,
             ...(statusReason ? { statusReason } : {}),
           },
@@ -144,12 +139,7 @@ export class DecisionService {
         status,
         effect: verdict.effect,
         verdict: JSON.parse(JSON.stringify(verdict)) as JsonObject,
-        requirements: verdict.approvals.map(({ count, from, ttl: requiredTtl, rules }) => ({
-          count,
-          from,
-          ttl: requiredTtl,
-          rules,
-        })),
+        requirements: requirementsOf(verdict),
         bundle: verdict.bundle,
         ...(statusReason ? { statusReason } : {}),
         createdAt: now.toISOString(),
@@ -511,6 +501,11 @@ export class DecisionService {
     ]);
     return decisionView(row, approvals, system);
   }
+}
+
+/** The approval requirements a decision keeps: what must be met, and which rules asked. */
+function requirementsOf(verdict: Verdict): JsonObject[] {
+  return verdict.approvals.map(({ count, from, ttl, rules }) => ({ count, from, ttl, rules }));
 }
 
 /** The verdict for a frozen System: denied before any policy runs. */

@@ -4,9 +4,8 @@ import type { Command } from 'commander';
 import { ArbiterApiError, ArbiterClient, type Decision } from '../client/index.js';
 import { parseDuration } from '../core/duration.js';
 import { ArbiterError } from '../core/errors.js';
-import { isPlainObject } from '../core/json.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
-import type { Output } from './io.js';
+import { jsonObjectOption, type Output } from './io.js';
 
 type Run = (action: () => Promise<ExitCode> | ExitCode) => Promise<void>;
 
@@ -69,17 +68,6 @@ function defaultIdempotencyKey(options: ExecOptions, env: NodeJS.ProcessEnv = pr
   return run ? `exec-${run}-${options.action}-${options.resource}` : randomUUID();
 }
 
-function jsonObject(name: string, text: string | undefined): Record<string, unknown> | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const value = JSON.parse(text) as unknown;
-    if (isPlainObject(value)) return value;
-  } catch {
-    // reported below
-  }
-  throw new ArbiterError('ARB_ERR_USAGE', `${name} must be a JSON object`);
-}
-
 function reasons(decision: Decision): string {
   return decision.reasons
     .map((reason) => `  ${reason.effect} ${reason.policy}/${reason.rule}: ${reason.message}`)
@@ -135,7 +123,7 @@ export function registerExecCommand(program: Command, output: Output, run: Run):
           '',
         );
         const client = new ArbiterClient({ url, token });
-        const change = jsonObject('--change', options.change);
+        const change = jsonObjectOption('--change', options.change);
         const ci = ciContext();
 
         let decision: Decision;
@@ -151,7 +139,7 @@ export function registerExecCommand(program: Command, output: Output, run: Run):
             ...(confidence !== undefined ? { confidence } : {}),
             ...(change ? { change } : {}),
             context: {
-              ...jsonObject('--context', options.context),
+              ...jsonObjectOption('--context', options.context),
               command,
               ...(Object.keys(ci).length > 0 ? { ci } : {}),
             },

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { ArbiterError } from '../core/errors.js';
+import { isPlainObject, type JsonObject } from '../core/json.js';
 
 /** Where a command writes; tests and the binary share the same code. */
 export interface Output {
@@ -93,4 +94,19 @@ function jsonErrorPosition(text: string, message: string): string {
   }
   const before = text.slice(0, offset);
   return `:${before.split('\n').length}:${offset - before.lastIndexOf('\n')}`;
+}
+
+/** A command-line option holding a JSON object (`--change '{"linesChanged": 40}'`). */
+export function jsonObjectOption(name: string, text: string): JsonObject;
+export function jsonObjectOption(name: string, text: string | undefined): JsonObject | undefined;
+export function jsonObjectOption(name: string, text: string | undefined): JsonObject | undefined {
+  if (text === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ArbiterError('ARB_ERR_INPUT_INVALID', `${name} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (!isPlainObject(value)) throw new ArbiterError('ARB_ERR_INPUT_INVALID', `${name} must be a JSON object`);
+  return value as JsonObject;
 }

@@ -1,36 +1,19 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { defaultLedgerKeyPath, type Ledger, openLedger } from '../app/ledger.js';
 import { exportAuditSource, exportLedger, storeAuditSource } from '../app/ledger-export.js';
 import { ArbiterError } from '../core/errors.js';
-import type { JsonObject, JsonValue } from '../core/json.js';
-import { isPlainObject } from '../core/json.js';
+import type { JsonValue } from '../core/json.js';
 import { type AuditReport, auditLedger } from '../ledger/audit.js';
 import { parseVerifierKey } from '../ledger/note.js';
-import { defaultDatabaseUrl, openStore } from '../store/open.js';
+import { type DatabaseOptions, withDatabaseOptions, withLedger } from './database.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
-import type { Output } from './io.js';
+import { jsonObjectOption, type Output } from './io.js';
 
 type Run = (action: () => Promise<ExitCode> | ExitCode) => Promise<void>;
 
-interface DbOptions {
-  db: string;
-  ledgerKey?: string;
-}
+type DbOptions = DatabaseOptions;
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
-
-async function withLedger<T>(options: DbOptions, use: (ledger: Ledger) => Promise<T>): Promise<T> {
-  const store = await openStore(options.db);
-  try {
-    const ledger = await openLedger(store, {
-      keyPath: options.ledgerKey ?? defaultLedgerKeyPath(options.db),
-    });
-    return await use(ledger);
-  } finally {
-    await store.close();
-  }
-}
 
 function nonNegativeInteger(name: string, text: string): number {
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
@@ -40,17 +23,6 @@ function nonNegativeInteger(name: string, text: string): number {
     );
   }
   return Number(text);
-}
-
-function parseJsonObject(name: string, text: string): JsonObject {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new ArbiterError('ARB_ERR_INPUT_INVALID', `${name} is not valid JSON: ${(error as Error).message}`);
-  }
-  if (!isPlainObject(value)) throw new ArbiterError('ARB_ERR_INPUT_INVALID', `${name} must be a JSON object`);
-  return value as JsonObject;
 }
 
 /** A verifier key given as the key text itself or as a file holding it. */
@@ -97,17 +69,7 @@ export function registerLedgerCommands(program: Command, output: Output, run: Ru
       '\nSee docs/ledger.md. --db defaults to $ARBITER_DB or sqlite:./.arbiter/arbiter.db.',
     );
 
-  const withDb = (command: Command) =>
-    command
-      .option(
-        '--db <url>',
-        'database: sqlite:PATH or postgres://…',
-        process.env.ARBITER_DB ?? defaultDatabaseUrl,
-      )
-      .option(
-        '--ledger-key <file>',
-        'signing key file (default: ledger-signing.key beside an SQLite database)',
-      );
+  const withDb = withDatabaseOptions;
 
   withDb(
     ledger
@@ -133,11 +95,11 @@ export function registerLedgerCommands(program: Command, output: Output, run: Ru
         },
       ) =>
         run(async () => {
-          const data = parseJsonObject('--data', options.data);
+          const data = jsonObjectOption('--data', options.data);
           const personal =
             options.personal === undefined
               ? undefined
-              : (parseJsonObject('--personal', options.personal) as Record<string, JsonValue>);
+              : (jsonObjectOption('--personal', options.personal) as Record<string, JsonValue>);
           const appended = await withLedger(options, (l) =>
             l.store.write((tx) =>
               l.log.append(tx.ledger, [

@@ -2,9 +2,8 @@ import type { Command } from 'commander';
 import { ArbiterApiError, ArbiterClient, type Decision } from '../client/index.js';
 import { parseDuration } from '../core/duration.js';
 import { ArbiterError } from '../core/errors.js';
-import { isPlainObject } from '../core/json.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
-import type { Output } from './io.js';
+import { jsonObjectOption, type Output } from './io.js';
 
 type Run = (action: () => Promise<ExitCode> | ExitCode) => Promise<void>;
 
@@ -38,17 +37,6 @@ function withRemote(command: Command): Command {
     .option('--url <url>', 'Arbiter URL (default $ARBITER_URL or http://127.0.0.1:8080)')
     .option('--token <token>', 'bearer token (default $ARBITER_TOKEN)')
     .option('--json', 'print JSON');
-}
-
-function jsonOption(name: string, text: string | undefined): Record<string, unknown> | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const value = JSON.parse(text) as unknown;
-    if (isPlainObject(value)) return value;
-  } catch {
-    // reported below
-  }
-  throw new ArbiterError('ARB_ERR_INPUT_INVALID', `${name} must be a JSON object`);
 }
 
 /** A one-screen account of a decision. */
@@ -121,8 +109,8 @@ export function registerRemoteCommands(program: Command, output: Output, run: Ru
           const confidence = options.confidence === undefined ? undefined : Number(options.confidence);
           if (confidence !== undefined && !(confidence >= 0 && confidence <= 1))
             throw new ArbiterError('ARB_ERR_USAGE', '--confidence must be between 0 and 1');
-          const change = jsonOption('--change', options.change);
-          const context = jsonOption('--context', options.context);
+          const change = jsonObjectOption('--change', options.change);
+          const context = jsonObjectOption('--context', options.context);
           const decision = await remote(() =>
             clientFor(options).requestAction({
               action: options.action,

@@ -1,43 +1,26 @@
 import type { Command } from 'commander';
-import { defaultLedgerKeyPath, openLedger } from '../app/ledger.js';
 import { TokenService } from '../app/tokens.js';
 import { ArbiterError } from '../core/errors.js';
 import { randomIds } from '../core/ids.js';
-import { defaultDatabaseUrl, openStore } from '../store/open.js';
 import { type Role, roles } from '../store/records.js';
+import { type DatabaseOptions, withDatabaseOptions, withLedger } from './database.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
 import type { Output } from './io.js';
 
 type Run = (action: () => Promise<ExitCode> | ExitCode) => Promise<void>;
 
-interface DbOptions {
-  db: string;
-  ledgerKey?: string;
-}
+type DbOptions = DatabaseOptions;
 
-async function withTokens<T>(options: DbOptions, use: (tokens: TokenService) => Promise<T>): Promise<T> {
-  const store = await openStore(options.db);
-  try {
-    const ledger = await openLedger(store, {
-      keyPath: options.ledgerKey ?? defaultLedgerKeyPath(options.db),
-    });
-    return await use(new TokenService(store, ledger, () => new Date(), randomIds));
-  } finally {
-    await store.close();
-  }
+function withTokens<T>(options: DbOptions, use: (tokens: TokenService) => Promise<T>): Promise<T> {
+  return withLedger(options, (ledger) =>
+    use(new TokenService(ledger.store, ledger, () => new Date(), randomIds)),
+  );
 }
 
 /** `arbiter tokens create|list|revoke`: administered against the database directly. */
 export function registerTokenCommands(program: Command, output: Output, run: Run): void {
   const tokens = program.command('tokens').description('bearer tokens: create (printed once), list, revoke');
-  const withDb = (command: Command) =>
-    command
-      .option(
-        '--db <url>',
-        'database: sqlite:PATH or postgres://…',
-        process.env.ARBITER_DB ?? defaultDatabaseUrl,
-      )
-      .option('--ledger-key <file>', 'ledger signing key file');
+  const withDb = withDatabaseOptions;
 
   withDb(
     tokens

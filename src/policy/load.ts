@@ -264,6 +264,29 @@ class DocumentCompiler {
     });
   }
 
+  /** The static message and the compiled messageExpression of a rule, check or alert, when given. */
+  private messages(
+    spec: { message?: string; messageExpression?: string },
+    path: Path,
+    scope: ExpressionScope,
+    declared: ReadonlyMap<string, FactSet>,
+  ): { message?: string; messageExpression?: CompiledExpression } {
+    return {
+      ...(spec.message === undefined ? {} : { message: spec.message }),
+      ...(spec.messageExpression === undefined
+        ? {}
+        : {
+            messageExpression: this.expression(
+              [...path, 'messageExpression'],
+              spec.messageExpression,
+              scope,
+              'string',
+              declared,
+            ),
+          }),
+    };
+  }
+
   /** Validates and normalises an approval block; `count` defaults to the number of selectors (at least 1). */
   approval(spec: ApprovalSpec | undefined, path: Path): ApprovalRequirement | undefined {
     if (!spec) return undefined;
@@ -319,18 +342,7 @@ class DocumentCompiler {
         ...(rule.description === undefined ? {} : { description: rule.description }),
         when: this.expression([...path, 'when'], rule.when, 'action', 'bool', declared),
         effect: rule.effect,
-        ...(rule.message === undefined ? {} : { message: rule.message }),
-        ...(rule.messageExpression === undefined
-          ? {}
-          : {
-              messageExpression: this.expression(
-                [...path, 'messageExpression'],
-                rule.messageExpression,
-                'action',
-                'string',
-                declared,
-              ),
-            }),
+        ...this.messages(rule, path, 'action', declared),
         ...(approval ? { approval } : {}),
         source: this.ref(path),
       };
@@ -365,18 +377,7 @@ class DocumentCompiler {
         ...(check.description === undefined ? {} : { description: check.description }),
         assert: this.expression([...path, 'assert'], check.assert, 'gate', 'bool', declared),
         severity: check.severity ?? 'error',
-        ...(check.message === undefined ? {} : { message: check.message }),
-        ...(check.messageExpression === undefined
-          ? {}
-          : {
-              messageExpression: this.expression(
-                [...path, 'messageExpression'],
-                check.messageExpression,
-                'gate',
-                'string',
-                declared,
-              ),
-            }),
+        ...this.messages(check, path, 'gate', declared),
         source: this.ref(path),
       };
     });
@@ -402,18 +403,7 @@ class DocumentCompiler {
         when: this.expression([...path, 'when'], alert.when, 'monitor', 'bool', declared),
         severity: alert.severity,
         for: alert.for ?? 1,
-        ...(alert.message === undefined ? {} : { message: alert.message }),
-        ...(alert.messageExpression === undefined
-          ? {}
-          : {
-              messageExpression: this.expression(
-                [...path, 'messageExpression'],
-                alert.messageExpression,
-                'monitor',
-                'string',
-                declared,
-              ),
-            }),
+        ...this.messages(alert, path, 'monitor', declared),
         source: this.ref(path),
       };
     });

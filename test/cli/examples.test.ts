@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/cli.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer, waitForPending } from '../helpers/server.js';
 
 const agent = fileURLToPath(new URL('../../examples/agent/deploy-agent.mjs', import.meta.url));
 let server: TestServer;
@@ -31,27 +31,22 @@ function runAgent(env: Record<string, string>): Promise<{ code: number | null; s
 describe('examples/agent/deploy-agent.mjs', () => {
   it('asks, waits for two approvers, deploys and reports success', async () => {
     const running = runAgent({ WAIT_SECONDS: '20' });
-    let pending: { id: string } | undefined;
-    for (let i = 0; i < 100 && !pending; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      pending = (await server.call(server.tokens.erin, 'GET', '/v1/decisions?status=pending')).body
-        .decisions[0];
-    }
-    await server.call(server.tokens.alice, 'POST', `/v1/decisions/${pending!.id}/approvals`, {
+    const pending = await waitForPending(server);
+    await server.call(server.tokens.alice, 'POST', `/v1/decisions/${pending.id}/approvals`, {
       verdict: 'approve',
       reason: 'ok',
     });
-    await server.call(server.tokens.paul, 'POST', `/v1/decisions/${pending!.id}/approvals`, {
+    await server.call(server.tokens.paul, 'POST', `/v1/decisions/${pending.id}/approvals`, {
       verdict: 'approve',
       reason: 'ok',
     });
     const { code, stdout } = await running;
-    expect(stdout).toContain(`asked: ${pending!.id} is pending`);
+    expect(stdout).toContain(`asked: ${pending.id} is pending`);
     expect(stdout).toContain('is allowed (approved)');
     expect(stdout).toContain('reported succeeded.');
     expect(code).toBe(0);
     expect(
-      (await server.call(server.tokens.erin, 'GET', `/v1/decisions/${pending!.id}`)).body.outcome.status,
+      (await server.call(server.tokens.erin, 'GET', `/v1/decisions/${pending.id}`)).body.outcome.status,
     ).toBe('succeeded');
   });
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { arbiterAsync } from '../helpers/cli.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer, waitForPending } from '../helpers/server.js';
 import { tempDir } from '../helpers/temp.js';
 
 let server: TestServer;
@@ -79,18 +79,12 @@ describe('arbiter exec', () => {
       ],
       node("console.log('released')"),
     );
-    let pending: { id: string } | undefined;
-    for (let i = 0; i < 100 && !pending; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      pending = (
-        await server.call(server.tokens.erin, 'GET', '/v1/decisions?status=pending&system=deploy-bot')
-      ).body.decisions[0];
-    }
-    await server.call(server.tokens.alice, 'POST', `/v1/decisions/${pending!.id}/approvals`, {
+    const pending = await waitForPending(server, 'system=deploy-bot');
+    await server.call(server.tokens.alice, 'POST', `/v1/decisions/${pending.id}/approvals`, {
       verdict: 'approve',
       reason: 'ok',
     });
-    await server.call(server.tokens.paul, 'POST', `/v1/decisions/${pending!.id}/approvals`, {
+    await server.call(server.tokens.paul, 'POST', `/v1/decisions/${pending.id}/approvals`, {
       verdict: 'approve',
       reason: 'ok',
     });
@@ -98,7 +92,7 @@ describe('arbiter exec', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toBe('released\n');
     expect(result.stderr).toContain(`needs approval before`);
-    expect(result.stderr).toContain(`/#/decisions/${pending!.id}`);
+    expect(result.stderr).toContain(`/#/decisions/${pending.id}`);
   });
 
   it('gives up when approval does not come in time, exit 1, command not run', async () => {

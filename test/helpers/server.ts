@@ -137,3 +137,18 @@ export function deploy(overrides: Record<string, unknown> = {}) {
     ...overrides,
   };
 }
+
+/** Polls until a pending decision matching `query` (a /v1/decisions query string) exists, and returns it. */
+export async function waitForPending(
+  server: TestServer,
+  query = '',
+): Promise<{ id: string; [field: string]: unknown }> {
+  for (let i = 0; i < 200; i++) {
+    const [pending] = (
+      await server.call(server.tokens.erin, 'GET', `/v1/decisions?status=pending${query ? `&${query}` : ''}`)
+    ).body.decisions;
+    if (pending) return pending;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`no pending decision matching ${query || 'anything'} appeared`);
+}

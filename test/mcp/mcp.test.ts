@@ -9,7 +9,7 @@ import { serveMcpOverHttp } from '../../src/mcp/http.js';
 import { startProxy } from '../../src/mcp/proxy.js';
 import { createArbiterMcpServer } from '../../src/mcp/tools.js';
 import { repoRoot } from '../helpers/cli.js';
-import { deploy, startTestServer, type TestServer } from '../helpers/server.js';
+import { deploy, startTestServer, type TestServer, waitForPending } from '../helpers/server.js';
 
 const bin = fileURLToPath(new URL('../../bin/arbiter.js', import.meta.url));
 const notesServer = fileURLToPath(new URL('../fixtures/mcp-notes-server.mjs', import.meta.url));
@@ -244,22 +244,11 @@ describe('arbiter mcp proxy', () => {
     const { client, stop } = await proxied();
     try {
       const call = client.callTool({ name: 'write_note', arguments: { title: 'plan', text: 'ship it' } });
-      let pending: { id: string } | undefined;
-      for (let i = 0; i < 100 && !pending; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        pending = (
-          await server.call(
-            server.tokens.erin,
-            'GET',
-            '/v1/decisions?status=pending&action=mcp.tool.notes.write_note',
-          )
-        ).body.decisions[0];
-      }
-      expect(pending).toBeDefined();
+      const pending = await waitForPending(server, 'action=mcp.tool.notes.write_note');
       const approved = await server.call(
         server.tokens.paul,
         'POST',
-        `/v1/decisions/${pending!.id}/approvals`,
+        `/v1/decisions/${pending.id}/approvals`,
         { verdict: 'approve', reason: 'fine' },
       );
       expect(approved.body.status).toBe('allowed');
