@@ -6,6 +6,7 @@ const available = {
   policy: () => import('./policy/index.js'),
   ledger: () => import('./ledger/index.js'),
   server: () => import('./server/index.js'),
+  supply: () => import('./supply/index.js'),
 };
 
 const requested = process.argv.slice(2);

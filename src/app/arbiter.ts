@@ -7,6 +7,7 @@ import { openStore, type PostgresTuning, postgresTuningFromEnvironment } from '.
 import type { Store } from '../store/store.js';
 import { DecisionService } from './decisions.js';
 import { DecisionEvents } from './events.js';
+import { GateRunService } from './gate-runs.js';
 import { defaultLedgerKeyPath, type Ledger, openLedger } from './ledger.js';
 import { ArbiterMetrics } from './metrics.js';
 import { type NotificationOptions, NotificationService } from './notifications.js';
@@ -43,6 +44,7 @@ export interface Arbiter {
   systems: SystemService;
   tokens: TokenService;
   decisions: DecisionService;
+  gateRuns: GateRunService;
   events: DecisionEvents;
   metrics: ArbiterMetrics;
   notifications: NotificationService;
@@ -98,6 +100,7 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
       metrics,
       notifications,
     );
+    const gateRuns = new GateRunService(store, ledger, policies, clock, ids, metrics);
     await policies.install('arbiter', 'start');
 
     let bootstrapAdminToken: string | undefined;
@@ -149,6 +152,7 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
       systems,
       tokens,
       decisions,
+      gateRuns,
       events,
       metrics,
       notifications,

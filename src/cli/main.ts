@@ -2,14 +2,17 @@ import { Command, CommanderError } from 'commander';
 import { isArbiterError } from '../core/errors.js';
 import { packageVersion } from '../core/version.js';
 import { formatProblem, type LoadProblem } from '../policy/index.js';
+import { registerBomCommands } from './bom.js';
 import { registerDbCommands } from './db.js';
 import { registerExecCommand } from './exec.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
+import { registerGateCommand } from './gate.js';
 import { type Output, processOutput } from './io.js';
 import { registerLedgerCommands } from './ledger.js';
 import { registerMcpCommands } from './mcp.js';
 import { registerPolicyCommands } from './policy.js';
 import { registerRemoteCommands } from './remote.js';
+import { registerScanCommand } from './scan.js';
 import { registerServeCommand } from './serve.js';
 import { registerTokenCommands } from './tokens.js';
 
@@ -44,6 +47,9 @@ export function buildProgram(output: Output, setExit: (code: ExitCode) => void):
   registerDbCommands(program, output, run);
   registerMcpCommands(program, output, run);
   registerExecCommand(program, output, run);
+  registerScanCommand(program, output, run);
+  registerGateCommand(program, output, run);
+  registerBomCommands(program, output, run);
   return program;
 }
 
@@ -52,9 +58,8 @@ export function reportError(error: unknown, output: Output): ExitCode {
   if (isArbiterError(error)) {
     const problems = (error.details as { problems?: LoadProblem[] } | undefined)?.problems;
     if (Array.isArray(problems)) {
-      output.err(
-        `error: policy bundle rejected (${problems.length} problem${problems.length === 1 ? '' : 's'})`,
-      );
+      const what = error.code === 'ARB_ERR_RELEASE_INVALID' ? 'release file' : 'policy bundle';
+      output.err(`error: ${what} rejected (${problems.length} problem${problems.length === 1 ? '' : 's'})`);
       for (const problem of problems) output.err(formatProblem(problem));
     } else {
       output.err(`error: ${error.message}`);

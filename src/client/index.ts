@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { GateRun as GateRunReport } from '../gate/run.js';
 
 /**
  * arbiter/client — a small typed client for agents and tools: ask before acting, wait for the
@@ -76,6 +77,26 @@ export interface SystemInfo {
   autonomy: number;
   riskTier: string;
   [field: string]: unknown;
+}
+
+/** What `arbiter gate` produced for one release, as sent to `POST /v1/gate-runs`. */
+export type { GateRun as GateRunReport } from '../gate/run.js';
+export type { GateCheckResult as GateCheckReport } from '../policy/evaluate-gate.js';
+
+/** A gate run as the server recorded it; `report` only when read by id. */
+export interface RecordedGateRun {
+  id: string;
+  system: string;
+  version: string;
+  release: string;
+  passed: boolean;
+  bundle: string;
+  startedAt: string;
+  recordedAt: string;
+  recordedBy: string;
+  reportSha256: string;
+  ledgerIndex: number;
+  report?: GateRunReport;
 }
 
 /** An error answered by the Arbiter API, with its stable code. */
@@ -251,6 +272,24 @@ export class ArbiterClient {
       status,
       ...(detail ? { detail } : {}),
     });
+  }
+
+  /** Records a gate run (what `arbiter gate` produced); retried safely thanks to the idempotency key. */
+  recordGateRun(run: GateRunReport, idempotencyKey: string = randomUUID()): Promise<RecordedGateRun> {
+    return this.call('POST', '/v1/gate-runs', { ...run, idempotencyKey }, { idempotent: true });
+  }
+
+  getGateRun(id: string): Promise<RecordedGateRun> {
+    return this.call('GET', `/v1/gate-runs/${encodeURIComponent(id)}`);
+  }
+
+  listGateRuns(query: { system?: string; version?: string; limit?: number; cursor?: string } = {}) {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+    return this.call<{ gateRuns: RecordedGateRun[]; nextCursor: string | null }>(
+      'GET',
+      `/v1/gate-runs${params.size > 0 ? `?${params}` : ''}`,
+    );
   }
 
   async listSystems(): Promise<SystemInfo[]> {

@@ -10,6 +10,12 @@ export const errorRegistry = {
     status: 400,
     summary: 'An input file is not valid JSON or YAML, or has the wrong shape',
   },
+  ARB_ERR_RELEASE_INVALID: {
+    status: 400,
+    summary: 'A Release file is not valid; details.problems lists every problem with file:line:col',
+  },
+  ARB_ERR_BOM_INVALID: { status: 400, summary: 'A CycloneDX BOM does not validate against the 1.6 schema' },
+  ARB_ERR_OSV_DATABASE: { status: 400, summary: 'The OSV vulnerability database cannot be read' },
   ARB_ERR_POLICY_BUNDLE_INVALID: {
     status: 422,
     summary: 'A policy bundle failed to load; details.problems lists every problem with file:line:col',
@@ -71,6 +77,10 @@ export const errorRegistry = {
   ARB_ERR_AUTH_INVALID: { status: 401, summary: 'The bearer token is unknown or revoked' },
   ARB_ERR_FORBIDDEN: { status: 403, summary: "The token's role or identity may not do this" },
   ARB_ERR_SYSTEM_UNKNOWN: { status: 403, summary: 'The agent token names a System that is not registered' },
+  ARB_ERR_GATE_SYSTEM_UNKNOWN: {
+    status: 422,
+    summary: "A gate run's release names a System the policy bundle in force does not register",
+  },
   ARB_ERR_APPROVAL_SELF: {
     status: 403,
     summary: 'The requester may not approve or reject their own request',

@@ -70,12 +70,63 @@ export interface CompiledGateCheck {
   source: SourceRef;
 }
 
+export type FindingSeverity = 'info' | 'low' | 'medium' | 'high' | 'critical';
+
+/** The names of the built-in supply-chain checks, as results and waivers refer to them. */
+export const supplyCheckNames = {
+  modelScan: 'model-scan',
+  licenses: 'licenses',
+  vulnerabilities: 'vulnerabilities',
+  vulnerabilityDatabase: 'vulnerability-database',
+  modelDigests: 'model-digests',
+  modelSignature: 'model-signature',
+} as const;
+
+/** A GatePolicy's supply-chain section with defaults applied and file paths resolved against the policy file. */
+export interface CompiledSupplyChain {
+  modelScan?: { failOn: FindingSeverity; severity: 'error' | 'warning' };
+  licenses?: {
+    allow?: readonly string[];
+    deny: readonly string[];
+    unknown: 'error' | 'warning' | 'ignore';
+    includeOptional: boolean;
+    severity: 'error' | 'warning';
+  };
+  vulnerabilities?: {
+    failOn: FindingSeverity;
+    maxDatabaseAge?: string;
+    maxDatabaseAgeMs?: number;
+    requireDatabase: boolean;
+    severity: 'error' | 'warning';
+  };
+  provenance?: {
+    requireDigests: boolean;
+    requireSignature: boolean;
+    signers: readonly ({ identity: string; issuer: string } | { publicKeyFile: string })[];
+    trustedRoot?: string;
+    severity: 'error' | 'warning';
+  };
+}
+
 export interface CompiledGatePolicy {
   name: string;
   description?: string;
   match: { systems?: readonly string[] };
   variables: readonly CompiledVariable[];
   checks: readonly CompiledGateCheck[];
+  supplyChain?: CompiledSupplyChain;
+  source: SourceRef;
+}
+
+/** A Waiver document: an owned, reasoned, expiring exception to one check for some systems. */
+export interface WaiverRecord {
+  name: string;
+  owner: string;
+  reason: string;
+  approvedBy?: string;
+  /** The instant it stops applying (a bare date means the end of that day, UTC). */
+  expires: string;
+  scope: { check: string; policy?: string; systems: readonly string[]; findings?: readonly string[] };
   source: SourceRef;
 }
 
@@ -133,10 +184,15 @@ export interface PolicyBundle {
   readsRecentActivity: boolean;
   /** Number of documents per kind. */
   counts: Readonly<
-    Record<'ActionPolicy' | 'GatePolicy' | 'MonitorPolicy' | 'System' | 'Bundle' | 'Notifier', number>
+    Record<
+      'ActionPolicy' | 'GatePolicy' | 'MonitorPolicy' | 'System' | 'Bundle' | 'Notifier' | 'Waiver',
+      number
+    >
   >;
   /** Where events are delivered (webhooks, Slack, PagerDuty). */
   notifiers: readonly NotifierConfig[];
+  /** Exceptions to gate checks, expired ones included (they are reported, not applied). */
+  waivers: readonly WaiverRecord[];
 }
 
 /** A Notifier document with its defaults applied. */

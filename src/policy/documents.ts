@@ -112,13 +112,93 @@ export const GateCheck = Type.Object(
   strict,
 );
 
+export const findingSeverities = ['info', 'low', 'medium', 'high', 'critical'] as const;
+const CheckSeverity = Type.Optional(literals(checkSeverities));
+
+/** A signer a model signature may come from: a keyless identity with its OIDC issuer, or a public key. */
+export const Signer = Type.Union([
+  Type.Object({ identity: Text, issuer: Type.String({ pattern: '^https?://' }) }, strict),
+  Type.Object({ publicKeyFile: Text }, strict),
+]);
+
+/** Built-in supply-chain checks of a gate; each becomes a named check result that waivers can target. */
+export const SupplyChain = Type.Object(
+  {
+    modelScan: Type.Optional(
+      Type.Object({ failOn: Type.Optional(literals(findingSeverities)), severity: CheckSeverity }, strict),
+    ),
+    licenses: Type.Optional(
+      Type.Object(
+        {
+          allow: Type.Optional(Type.Array(Text)),
+          deny: Type.Optional(Type.Array(Text)),
+          unknown: Type.Optional(literals(['error', 'warning', 'ignore'] as const)),
+          includeOptional: Type.Optional(Type.Boolean()),
+          severity: CheckSeverity,
+        },
+        strict,
+      ),
+    ),
+    vulnerabilities: Type.Optional(
+      Type.Object(
+        {
+          failOn: Type.Optional(literals(findingSeverities)),
+          maxDatabaseAge: Type.Optional(Text),
+          requireDatabase: Type.Optional(Type.Boolean()),
+          severity: CheckSeverity,
+        },
+        strict,
+      ),
+    ),
+    provenance: Type.Optional(
+      Type.Object(
+        {
+          requireDigests: Type.Optional(Type.Boolean()),
+          requireSignature: Type.Optional(Type.Boolean()),
+          signers: Type.Optional(Type.Array(Signer, { minItems: 1 })),
+          trustedRoot: Type.Optional(Text),
+          severity: CheckSeverity,
+        },
+        strict,
+      ),
+    ),
+  },
+  strict,
+);
+export type SupplyChainSpec = Static<typeof SupplyChain>;
+
 export const GatePolicyDocument = documentOf(
   'GatePolicy',
   Type.Object(
     {
       match: Type.Optional(Type.Object({ systems: Type.Optional(StringList) }, strict)),
       variables: Type.Optional(Type.Array(Variable)),
-      checks: Type.Array(GateCheck, { minItems: 1 }),
+      checks: Type.Optional(Type.Array(GateCheck, { minItems: 1 })),
+      supplyChain: Type.Optional(SupplyChain),
+    },
+    strict,
+  ),
+);
+
+/** A time-boxed, owned exception to a gate check. */
+export const WaiverDocument = documentOf(
+  'Waiver',
+  Type.Object(
+    {
+      owner: Text,
+      reason: Text,
+      approvedBy: Type.Optional(Text),
+      expires: Type.String({ minLength: 1, description: 'a date (2026-12-31) or an RFC 3339 timestamp' }),
+      scope: Type.Object(
+        {
+          check: Name,
+          policy: Type.Optional(Name),
+          systems: StringList,
+          /** Only these findings (vulnerability ids or aliases, package names, model files) are waived. */
+          findings: Type.Optional(StringList),
+        },
+        strict,
+      ),
     },
     strict,
   ),
@@ -279,6 +359,7 @@ export const bundleKinds = {
   System: SystemDocument,
   Bundle: BundleDocument,
   Notifier: NotifierDocument,
+  Waiver: WaiverDocument,
 } as const;
 export type BundleKind = keyof typeof bundleKinds;
 
@@ -290,6 +371,7 @@ export type GatePolicyDocument = Static<typeof GatePolicyDocument>;
 export type MonitorPolicyDocument = Static<typeof MonitorPolicyDocument>;
 export type SystemDocument = Static<typeof SystemDocument>;
 export type BundleDocument = Static<typeof BundleDocument>;
+export type WaiverDocument = Static<typeof WaiverDocument>;
 export type PolicyTestDocument = Static<typeof PolicyTestDocument>;
 export type ActionRuleSpec = Static<typeof ActionRule>;
 export type GateCheckSpec = Static<typeof GateCheck>;

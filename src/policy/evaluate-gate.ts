@@ -8,7 +8,8 @@ export interface GateCheckResult {
   policy: string;
   check: string;
   severity: 'error' | 'warning';
-  status: 'passed' | 'failed';
+  /** `waived`: it failed, and an unexpired Waiver covers the failure. */
+  status: 'passed' | 'failed' | 'waived';
   message: string;
   /** The values the assertion read (actual values, to compare with what the check expects). */
   facts: Record<string, JsonValue>;
@@ -17,6 +18,32 @@ export interface GateCheckResult {
   error?: string;
   /** The assertion itself, so a reader sees what was expected. */
   expected: string;
+  /** For supply-chain checks: each thing found, so waivers and reports can name them one by one. */
+  findings?: GateFinding[];
+  /** The waiver that covers a waived check. */
+  waiver?: { name: string; owner: string; reason: string; expires: string; approvedBy?: string };
+  /** Waivers that would have covered this check but have expired. */
+  expiredWaivers?: { name: string; expired: string }[];
+}
+
+/** One thing a supply-chain check found: a vulnerable package, a disallowed licence, an unsafe model file. */
+export interface GateFinding {
+  /** What a waiver's `findings` names: a vulnerability id, a package name, a model path. */
+  id: string;
+  /** Other names it goes by (vulnerability aliases, purl), also matched by waivers. */
+  aliases?: string[];
+  message: string;
+  /** False for findings reported for information that do not fail the check. */
+  failing: boolean;
+  /** Where it is: a file relative to the working directory, and a byte offset for binary files. */
+  location?: { file: string; line?: number; byteOffset?: number };
+  /** Set when a waiver covers it. */
+  waivedBy?: string;
+}
+
+/** A gate passes when no error-severity check failed; waived checks and warnings do not fail it. */
+export function gatePassed(checks: readonly GateCheckResult[]): boolean {
+  return checks.every((check) => check.status !== 'failed' || check.severity === 'warning');
 }
 
 export interface GateEvaluation {
@@ -70,7 +97,7 @@ export function evaluateGate(bundle: PolicyBundle, input: GateEvaluationInput): 
     }
   }
   return {
-    passed: checks.every((check) => check.status === 'passed' || check.severity === 'warning'),
+    passed: gatePassed(checks),
     checks,
     bundle: bundle.digest,
   };

@@ -51,12 +51,30 @@ export function explainVerdict(verdict: Verdict): string {
 export function explainGate(gate: GateEvaluation): string {
   const lines = [`gate: ${gate.passed ? 'passed' : 'FAILED'}`];
   for (const check of gate.checks) {
-    const mark = check.status === 'passed' ? 'pass' : check.severity === 'warning' ? 'warn' : 'FAIL';
-    lines.push(`  ${mark}  ${check.policy}/${check.check}: ${check.message}`);
-    if (check.status === 'failed') {
-      const facts = factsLine(check.facts, check.missing);
-      lines.push(`        expected: ${check.expected}${facts ? `\n        actual:   ${facts}` : ''}`);
-    }
+    const mark =
+      check.status === 'passed'
+        ? 'pass'
+        : check.status === 'waived'
+          ? 'WAIVED'
+          : check.severity === 'warning'
+            ? 'warn'
+            : 'FAIL';
+    lines.push(`  ${mark.padEnd(6)} ${check.policy}/${check.check}: ${check.message}`);
+    if (check.status === 'passed') continue;
+    const facts = factsLine(check.facts, check.missing);
+    lines.push(`         expected: ${check.expected}${facts ? `\n         actual:   ${facts}` : ''}`);
+    const findings = (check.findings ?? []).filter((finding) => finding.failing);
+    for (const finding of findings.slice(0, 20))
+      lines.push(
+        `         - ${finding.message}${finding.waivedBy ? ` [waived by ${finding.waivedBy}]` : ''}`,
+      );
+    if (findings.length > 20) lines.push(`         … and ${findings.length - 20} more`);
+    if (check.waiver)
+      lines.push(
+        `         waived by ${check.waiver.name} (owner ${check.waiver.owner}, until ${check.waiver.expires}): ${check.waiver.reason}`,
+      );
+    for (const expired of check.expiredWaivers ?? [])
+      lines.push(`         waiver ${expired.name} expired at ${expired.expired} and no longer applies`);
   }
   lines.push(`bundle: ${gate.bundle}`);
   return lines.join('\n');

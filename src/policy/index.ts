@@ -37,8 +37,8 @@ export {
   needsRecentActivity,
   strongerEffect,
 } from './evaluate-action.js';
-export type { GateCheckResult, GateEvaluation, GateEvaluationInput } from './evaluate-gate.js';
-export { evaluateGate } from './evaluate-gate.js';
+export type { GateCheckResult, GateEvaluation, GateEvaluationInput, GateFinding } from './evaluate-gate.js';
+export { evaluateGate, gatePassed } from './evaluate-gate.js';
 export type { AlertCondition, MonitorEvaluationInput } from './evaluate-monitor.js';
 export { evaluateMonitorWindow } from './evaluate-monitor.js';
 export { explainGate, explainVerdict } from './explain.js';

@@ -1,20 +1,24 @@
+import { dirname, join } from 'node:path';
 import { canonicalJson } from '../core/canonical-json.js';
 import { sha256Hex } from '../core/digest.js';
 import { parseDuration } from '../core/duration.js';
 import type { JsonValue } from '../core/json.js';
+import { licenseListProblems } from '../supply/licenses.js';
 import type {
   ApprovalRequirement,
   CompiledActionPolicy,
   CompiledActionRule,
   CompiledGatePolicy,
   CompiledMonitorPolicy,
+  CompiledSupplyChain,
   CompiledVariable,
   NotifierConfig,
   PolicyBundle,
   SourceRef,
   SystemRecord,
+  WaiverRecord,
 } from './bundle.js';
-import { defaultApprovalTtl } from './bundle.js';
+import { defaultApprovalTtl, supplyCheckNames } from './bundle.js';
 import {
   type CompiledExpression,
   compileExpression,
@@ -33,7 +37,9 @@ import {
   type NotificationEventType,
   type NotifierDocument,
   notificationEvents,
+  type SupplyChainSpec,
   type SystemDocument,
+  type WaiverDocument,
 } from './documents.js';
 import { type FactSet, factSet } from './facts.js';
 import { bundleLoadError, type LoadProblem } from './problems.js';
@@ -67,6 +73,7 @@ export function compileBundle(files: readonly SourceFile[]): PolicyBundle {
   const monitorPolicies: CompiledMonitorPolicy[] = [];
   const systems: SystemRecord[] = [];
   const notifiers: NotifierConfig[] = [];
+  const waivers: WaiverRecord[] = [];
   let defaultsDocument: BundleDocument | undefined;
   for (const document of documents) {
     compiler.use(document.source);
@@ -85,6 +92,9 @@ export function compileBundle(files: readonly SourceFile[]): PolicyBundle {
         break;
       case 'Notifier':
         notifiers.push(compiler.notifier(document.value as NotifierDocument));
+        break;
+      case 'Waiver':
+        waivers.push(compiler.waiver(document.value as WaiverDocument));
         break;
       case 'Bundle':
         defaultsDocument = document.value as BundleDocument;
@@ -105,6 +115,7 @@ export function compileBundle(files: readonly SourceFile[]): PolicyBundle {
       message: `bundle cannot be canonicalised: ${error instanceof Error ? error.message : String(error)}`,
     });
   }
+  problems.push(...unknownWaiverChecks(waivers, gatePolicies));
   if (problems.length > 0) throw bundleLoadError(problems);
 
   compiler.use(undefined);
@@ -113,7 +124,15 @@ export function compileBundle(files: readonly SourceFile[]): PolicyBundle {
     approval: compiler.approval(defaultsDocument?.spec.defaults?.approval, []) ?? defaultApproval(),
   } as const;
   const byId = new Map(systems.map((system) => [system.id, system]));
-  const counts = { ActionPolicy: 0, GatePolicy: 0, MonitorPolicy: 0, System: 0, Bundle: 0, Notifier: 0 };
+  const counts = {
+    ActionPolicy: 0,
+    GatePolicy: 0,
+    MonitorPolicy: 0,
+    System: 0,
+    Bundle: 0,
+    Notifier: 0,
+    Waiver: 0,
+  };
   for (const document of documents) counts[document.kind]++;
   const readsRecentActivity = actionPolicies.some((policy) => policy.readsRecentActivity);
   const bundle: PolicyBundle = {
@@ -127,6 +146,7 @@ export function compileBundle(files: readonly SourceFile[]): PolicyBundle {
     system: (id) => byId.get(id),
     counts,
     notifiers: sortByName(notifiers),
+    waivers: sortByName(waivers),
   };
   return deepFreeze(bundle);
 }
@@ -143,6 +163,24 @@ function sortByName<T extends { name?: string; id?: string }>(items: T[]): T[] {
 function bundleDigest(documents: readonly ValidDocument[]): string {
   const sorted = [...documents].sort((a, b) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
   return `sha256:${sha256Hex(canonicalJson(sorted.map((document) => document.value as JsonValue)))}`;
+}
+
+/** A waiver naming a check no gate policy has is almost certainly a typo that would silently never apply. */
+function unknownWaiverChecks(
+  waivers: readonly WaiverRecord[],
+  policies: readonly CompiledGatePolicy[],
+): LoadProblem[] {
+  const known = new Set<string>(Object.values(supplyCheckNames));
+  for (const policy of policies) for (const check of policy.checks) known.add(check.name);
+  return waivers
+    .filter((waiver) => !known.has(waiver.scope.check))
+    .map((waiver) => ({
+      file: waiver.source.file,
+      line: waiver.source.line,
+      col: waiver.source.col,
+      code: 'ARB_ERR_POLICY_INVALID_VALUE' as const,
+      message: `waiver "${waiver.name}" names check "${waiver.scope.check}", which no GatePolicy defines (known: ${[...known].sort().join(', ')})`,
+    }));
 }
 
 function duplicateNames(documents: readonly ValidDocument[]): LoadProblem[] {
@@ -369,8 +407,8 @@ class DocumentCompiler {
   gatePolicy(document: GatePolicyDocument): CompiledGatePolicy {
     const { spec, metadata } = document;
     const { compiled: variables, declared } = this.variables(spec.variables, 'gate');
-    this.uniqueNames(spec.checks, ['spec', 'checks'], 'check');
-    const checks = spec.checks.map((check, i) => {
+    this.uniqueNames(spec.checks ?? [], ['spec', 'checks'], 'check');
+    const checks = (spec.checks ?? []).map((check, i) => {
       const path = ['spec', 'checks', i];
       return {
         name: check.name,
@@ -381,12 +419,103 @@ class DocumentCompiler {
         source: this.ref(path),
       };
     });
+    const supplyChain = spec.supplyChain ? this.supplyChain(spec.supplyChain) : undefined;
+    if (checks.length === 0 && !supplyChain)
+      this.report(['spec'], 'ARB_ERR_POLICY_INVALID_VALUE', 'a GatePolicy needs checks, supplyChain or both');
     return {
       name: metadata.name,
       ...(metadata.description === undefined ? {} : { description: metadata.description }),
       match: spec.match ?? {},
       variables,
       checks,
+      ...(supplyChain ? { supplyChain } : {}),
+      source: this.ref([]),
+    };
+  }
+
+  private supplyChain(spec: SupplyChainSpec): CompiledSupplyChain {
+    const path = ['spec', 'supplyChain'];
+    // Files named by a policy are relative to the policy file, wherever the gate runs from.
+    const near = (file: string) => (this.source ? join(dirname(this.source.file), file) : file);
+    const out: CompiledSupplyChain = {};
+    if (spec.modelScan)
+      out.modelScan = {
+        failOn: spec.modelScan.failOn ?? 'high',
+        severity: spec.modelScan.severity ?? 'error',
+      };
+    if (spec.licenses) {
+      const { allow, deny = [] } = spec.licenses;
+      for (const [field, list] of [
+        ['allow', allow ?? []],
+        ['deny', deny],
+      ] as const) {
+        list.forEach((entry, i) => {
+          for (const message of licenseListProblems([entry]))
+            this.report([...path, 'licenses', field, i], 'ARB_ERR_POLICY_INVALID_VALUE', message);
+        });
+      }
+      out.licenses = {
+        ...(allow ? { allow } : {}),
+        deny,
+        unknown: spec.licenses.unknown ?? 'error',
+        includeOptional: spec.licenses.includeOptional ?? false,
+        severity: spec.licenses.severity ?? 'error',
+      };
+    }
+    if (spec.vulnerabilities) {
+      const { maxDatabaseAge } = spec.vulnerabilities;
+      const maxDatabaseAgeMs = maxDatabaseAge === undefined ? undefined : parseDuration(maxDatabaseAge);
+      if (maxDatabaseAge !== undefined && maxDatabaseAgeMs === undefined)
+        this.report(
+          [...path, 'vulnerabilities', 'maxDatabaseAge'],
+          'ARB_ERR_POLICY_INVALID_VALUE',
+          `maxDatabaseAge "${maxDatabaseAge}" is not a duration such as 36h or 7d`,
+        );
+      out.vulnerabilities = {
+        failOn: spec.vulnerabilities.failOn ?? 'high',
+        ...(maxDatabaseAge !== undefined ? { maxDatabaseAge, maxDatabaseAgeMs: maxDatabaseAgeMs ?? 0 } : {}),
+        requireDatabase: spec.vulnerabilities.requireDatabase ?? true,
+        severity: spec.vulnerabilities.severity ?? 'error',
+      };
+    }
+    if (spec.provenance) {
+      const signers = (spec.provenance.signers ?? []).map((signer) =>
+        'publicKeyFile' in signer ? { publicKeyFile: near(signer.publicKeyFile) } : signer,
+      );
+      const requireSignature = spec.provenance.requireSignature ?? signers.length > 0;
+      if (requireSignature && signers.length === 0)
+        this.report(
+          [...path, 'provenance', 'requireSignature'],
+          'ARB_ERR_POLICY_INVALID_VALUE',
+          'requireSignature needs signers: a signature from anyone proves nothing',
+        );
+      out.provenance = {
+        requireDigests: spec.provenance.requireDigests ?? true,
+        requireSignature,
+        signers,
+        ...(spec.provenance.trustedRoot ? { trustedRoot: near(spec.provenance.trustedRoot) } : {}),
+        severity: spec.provenance.severity ?? 'error',
+      };
+    }
+    return out;
+  }
+
+  waiver(document: WaiverDocument): WaiverRecord {
+    const { spec, metadata } = document;
+    const expires = waiverExpiry(spec.expires);
+    if (expires === undefined)
+      this.report(
+        ['spec', 'expires'],
+        'ARB_ERR_POLICY_INVALID_VALUE',
+        `expires "${spec.expires}" is not a date (2026-12-31) or an RFC 3339 timestamp`,
+      );
+    return {
+      name: metadata.name,
+      owner: spec.owner,
+      reason: spec.reason,
+      ...(spec.approvedBy ? { approvedBy: spec.approvedBy } : {}),
+      expires: expires ?? new Date(0).toISOString(),
+      scope: { ...spec.scope },
       source: this.ref([]),
     };
   }
@@ -477,6 +606,17 @@ class DocumentCompiler {
       source: this.ref([]),
     };
   }
+}
+
+/** A bare date lasts through that day (UTC); a timestamp is taken as given. */
+function waiverExpiry(text: string): string | undefined {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) {
+    const day = new Date(`${text}T00:00:00Z`);
+    return Number.isNaN(day.getTime()) ? undefined : new Date(day.getTime() + 86_400_000).toISOString();
+  }
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text)) return undefined;
+  const instant = new Date(text);
+  return Number.isNaN(instant.getTime()) ? undefined : instant.toISOString();
 }
 
 function deepFreeze<T>(value: T): T {

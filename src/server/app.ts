@@ -5,6 +5,7 @@ import { ArbiterError } from '../core/errors.js';
 import { installAuth } from './auth.js';
 import { installErrorHandling } from './errors.js';
 import { decisionRoutes } from './routes/decisions.js';
+import { gateRunRoutes } from './routes/gate-runs.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { operationRoutes } from './routes/operations.js';
 import { reportRoutes } from './routes/reports.js';
@@ -72,6 +73,7 @@ export async function buildServer(
   reportRoutes(app, arbiter);
   decisionRoutes(app, arbiter);
   systemRoutes(app, arbiter);
+  gateRunRoutes(app, arbiter);
   ledgerRoutes(app, arbiter);
   operationRoutes(app, arbiter, state);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

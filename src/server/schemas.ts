@@ -177,3 +177,38 @@ export const ConsistencyQuery = Type.Object(
   { first: digits('older tree size'), second: Type.Optional(digits('newer tree size (default: current)')) },
   { additionalProperties: false },
 );
+
+export const GateRunIdParams = Type.Object(
+  { id: Type.String({ minLength: 1, maxLength: 100 }) },
+  { additionalProperties: false },
+);
+
+export const GateRunListQuery = Type.Object(
+  {
+    system: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    version: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    limit: Type.Optional(digits('page size, 1..500 (default 50)')),
+    cursor: Type.Optional(Type.String({ maxLength: 500, description: 'nextCursor of the previous page' })),
+  },
+  { additionalProperties: false },
+);
+
+export const GateRunViewSchema = Type.Object(
+  {
+    id: Type.String(),
+    system: Type.String(),
+    version: Type.String(),
+    release: Type.String(),
+    passed: Type.Boolean(),
+    bundle: Type.String(),
+    startedAt: Type.String(),
+    recordedAt: Type.String(),
+    recordedBy: Type.String(),
+    reportSha256: Type.String({
+      description: 'SHA-256 hex of the canonical JSON of the report; pinned by the ledger entry',
+    }),
+    ledgerIndex: Type.Number(),
+    report: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { additionalProperties: false, description: 'A recorded gate run; the report only when read by id' },
+);

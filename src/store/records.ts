@@ -136,6 +136,38 @@ export interface NotificationRow {
   deliveredAt?: string;
 }
 
+/** A recorded CI gate run: the columns lists filter on, without the report itself. */
+export interface GateRunSummaryRow {
+  id: string;
+  systemId: string;
+  version: string;
+  releaseName: string;
+  passed: boolean;
+  /** `sha256:<hex>` of the policy bundle the gate evaluated (the CI's, not necessarily the server's). */
+  bundle: string;
+  startedAt: string;
+  recordedAt: string;
+  /** The actor id of the recording token (a System id for agents). */
+  recordedBy: string;
+  idempotencyKey?: string;
+  /** SHA-256 hex of the report's canonical JSON; the ledger entry carries the same value. */
+  reportSha256: string;
+  ledgerIndex: number;
+}
+
+/** A recorded gate run with the full report (what `arbiter gate` produced, without the idempotency key). */
+export interface GateRunRow extends GateRunSummaryRow {
+  report: JsonObject;
+}
+
+export interface GateRunFilter {
+  systemId?: string;
+  version?: string;
+  /** Page after this run (recorded earlier than it). */
+  before?: { recordedAt: string; id: string };
+  limit: number;
+}
+
 /** Reads, from committed state (Store) or inside a transaction (StoreTransaction). */
 export interface RecordReads {
   getSystem(id: string): Promise<SystemRow | undefined>;
@@ -159,6 +191,10 @@ export interface RecordReads {
   failures(actorId: string): Promise<FailureRow[]>;
   notifications(filter: { status?: NotificationRow['status']; limit: number }): Promise<NotificationRow[]>;
   countNotifications(status: NotificationRow['status']): Promise<number>;
+  gateRun(id: string): Promise<GateRunRow | undefined>;
+  /** Gate runs newest first (by recording time, then id). */
+  gateRuns(filter: GateRunFilter): Promise<GateRunSummaryRow[]>;
+  gateRunByIdempotencyKey(recordedBy: string, key: string): Promise<GateRunSummaryRow | undefined>;
 }
 
 export interface RecordWrites {
@@ -178,6 +214,8 @@ export interface RecordWrites {
   insertApproval(row: ApprovalRow): Promise<void>;
   addActivity(delta: ActivityDelta): Promise<void>;
   recordFailure(actorId: string, action: string, environment: string, at: string): Promise<void>;
+  /** Fails on a second run with the same (recordedBy, idempotencyKey). */
+  insertGateRun(row: GateRunRow): Promise<void>;
   enqueueNotifications(rows: readonly NotificationRow[]): Promise<void>;
   /** Pending notifications due at `now`, leased until `leaseUntil` so no other sender takes them meanwhile. */
   claimNotifications(now: string, leaseUntil: string, limit: number): Promise<NotificationRow[]>;

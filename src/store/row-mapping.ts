@@ -3,6 +3,8 @@ import type {
   ApprovalRow,
   DecisionRow,
   DecisionStatus,
+  GateRunRow,
+  GateRunSummaryRow,
   NotificationRow,
   SystemRow,
   TokenRow,
@@ -124,4 +126,30 @@ export function notificationFrom(row: Row): NotificationRow {
     createdAt: row.created_at as string,
     ...withOptional('deliveredAt', row.delivered_at),
   };
+}
+
+/** Every gate_runs column but the report, which only single-run reads need. */
+export const gateRunSummaryColumns =
+  'id, system_id, version, release_name, passed, bundle, started_at, recorded_at, recorded_by, idempotency_key, report_sha256, ledger_index';
+
+/** Maps a gate_runs row; `passed` is an integer in SQLite and a boolean in PostgreSQL. */
+export function gateRunSummaryFrom(row: Row): GateRunSummaryRow {
+  return {
+    id: row.id as string,
+    systemId: row.system_id as string,
+    version: row.version as string,
+    releaseName: row.release_name as string,
+    passed: row.passed === true || row.passed === 1,
+    bundle: row.bundle as string,
+    startedAt: row.started_at as string,
+    recordedAt: row.recorded_at as string,
+    recordedBy: row.recorded_by as string,
+    ...withOptional('idempotencyKey', row.idempotency_key),
+    reportSha256: row.report_sha256 as string,
+    ledgerIndex: Number(row.ledger_index),
+  };
+}
+
+export function gateRunFrom(row: Row): GateRunRow {
+  return { ...gateRunSummaryFrom(row), report: json(row.report) };
 }

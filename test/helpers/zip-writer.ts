@@ -1,7 +1,10 @@
 import { crc32 } from 'node:zlib';
 
 /** Writes a ZIP archive with stored members, for tests; `dataDescriptor` sets flag bit 3 and zeroes the local sizes. */
-export function writeZip(files: Record<string, Uint8Array>, options: { dataDescriptor?: boolean } = {}): Uint8Array {
+export function writeZip(
+  files: Record<string, Uint8Array>,
+  options: { dataDescriptor?: boolean } = {},
+): Uint8Array {
   const chunks: Buffer[] = [];
   const central: Buffer[] = [];
   let offset = 0;

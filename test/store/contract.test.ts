@@ -7,7 +7,7 @@ import { isArbiterError } from '../../src/core/errors.js';
 import { consistencyProof, inclusionProof, rootHash } from '../../src/ledger/index.js';
 import { openStore } from '../../src/store/open.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
-import type { DecisionRow, SystemRow } from '../../src/store/records.js';
+import type { DecisionRow, GateRunRow, SystemRow } from '../../src/store/records.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { createTestDatabase, postgresAvailable } from '../helpers/postgres.js';
@@ -73,6 +73,22 @@ const decision = (id: string, overrides: Partial<DecisionRow> = {}): DecisionRow
   updatedAt: now,
   expiresAt: '2026-11-23T13:00:00.000Z',
   ledgerIndex: 0,
+  ...overrides,
+});
+
+const gateRun = (id: string, overrides: Partial<GateRunRow> = {}): GateRunRow => ({
+  id,
+  systemId: 'credit-scoring',
+  version: '1.0.0',
+  releaseName: 'credit-scoring-1.0.0',
+  passed: true,
+  bundle: 'sha256:b',
+  startedAt: now,
+  recordedAt: now,
+  recordedBy: 'ci-bot',
+  reportSha256: 'ab'.repeat(32),
+  ledgerIndex: 3,
+  report: { release: { system: 'credit-scoring' }, checks: [{ check: 'accuracy', facts: { x: 0.8 } }] },
   ...overrides,
 });
 
@@ -242,6 +258,59 @@ for (const backend of backends) {
       await expect(
         store.write((tx) => tx.insertDecision(decision('dec_9', { idempotencyKey: 'k3' }))),
       ).rejects.toThrow();
+    });
+
+    it('stores gate runs: by id with the report, by idempotency key, newest first with filters and keyset paging', async () => {
+      await open();
+      const at = (second: number) => `2026-11-23T12:00:0${second}.000Z`;
+      await store.write(async (tx) => {
+        await tx.insertGateRun(gateRun('gate_0', { recordedAt: at(0), passed: false, idempotencyKey: 'k0' }));
+        await tx.insertGateRun(gateRun('gate_1', { recordedAt: at(1), version: '1.1.0' }));
+        await tx.insertGateRun(gateRun('gate_2', { recordedAt: at(2), systemId: 'fraud-model' }));
+        await tx.insertGateRun(
+          gateRun('gate_3', { recordedAt: at(2), version: '1.1.0', ledgerIndex: 2 ** 40 }),
+        );
+      });
+      expect(await store.gateRun('gate_0')).toEqual(
+        gateRun('gate_0', { recordedAt: at(0), passed: false, idempotencyKey: 'k0' }),
+      );
+      expect(await store.gateRun('gate_3')).toMatchObject({ passed: true, ledgerIndex: 2 ** 40 });
+      expect(await store.gateRun('gate_9')).toBeUndefined();
+      const { report: _, ...summary } = gateRun('gate_0', {
+        recordedAt: at(0),
+        passed: false,
+        idempotencyKey: 'k0',
+      });
+      expect(await store.gateRunByIdempotencyKey('ci-bot', 'k0')).toEqual(summary);
+      expect(await store.gateRunByIdempotencyKey('other-bot', 'k0')).toBeUndefined();
+      const ids = (rows: { id: string }[]) => rows.map((row) => row.id);
+      expect(ids(await store.gateRuns({ limit: 10 }))).toEqual(['gate_3', 'gate_2', 'gate_1', 'gate_0']);
+      expect((await store.gateRuns({ limit: 10 }))[0]).not.toHaveProperty('report');
+      expect(ids(await store.gateRuns({ limit: 10, systemId: 'credit-scoring' }))).toEqual([
+        'gate_3',
+        'gate_1',
+        'gate_0',
+      ]);
+      expect(ids(await store.gateRuns({ limit: 10, systemId: 'credit-scoring', version: '1.1.0' }))).toEqual([
+        'gate_3',
+        'gate_1',
+      ]);
+      expect(ids(await store.gateRuns({ limit: 2, before: { recordedAt: at(2), id: 'gate_3' } }))).toEqual([
+        'gate_2',
+        'gate_1',
+      ]);
+      // The same key may be reused by another recorder, never by the same one.
+      await store.write((tx) =>
+        tx.insertGateRun(gateRun('gate_4', { recordedBy: 'other-bot', idempotencyKey: 'k0' })),
+      );
+      await expect(
+        store.write((tx) => tx.insertGateRun(gateRun('gate_5', { idempotencyKey: 'k0' }))),
+      ).rejects.toThrow();
+      await store.write(async (tx) => {
+        await tx.insertGateRun(gateRun('gate_6'));
+        await tx.insertGateRun(gateRun('gate_7'));
+      });
+      expect(await store.gateRun('gate_7')).toBeDefined();
     });
 
     it('sums activity over minute and hour buckets and keeps the latest failure', async () => {

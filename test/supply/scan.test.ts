@@ -19,7 +19,8 @@ import sys, pickle, collections
 sys.stdout.buffer.write(pickle.dumps(collections.OrderedDict([('layer.weight', [0.1, 0.2]), ('layer.bias', (1, 2, {3}))]), protocol=${protocol}))
 `);
 
-const globals = (findings: { global?: string; severity: string }[]) => findings.map((f) => `${f.severity}:${f.global}`);
+const globals = (findings: { global?: string; severity: string }[]) =>
+  findings.map((f) => `${f.severity}:${f.global}`);
 
 describe.skipIf(!hasPython)('pickle scanning (samples made by Python at test time)', () => {
   for (const protocol of [0, 1, 2, 3, 4, 5]) {
@@ -45,9 +46,13 @@ sys.stdout.buffer.write(pickle.dumps([E(), E(), E()], protocol=4))
   });
 
   it('flags unknown globals as high and subprocess as critical', () => {
-    expect(globals(scanPickles('s.pkl', evil(4, "__import__('subprocess').Popen, (['id'],)")))).toEqual(['critical:subprocess.Popen']);
+    expect(globals(scanPickles('s.pkl', evil(4, "__import__('subprocess').Popen, (['id'],)")))).toEqual([
+      'critical:subprocess.Popen',
+    ]);
     // Protocol 2 pickles name it as Python 2 did; still critical.
-    expect(globals(scanPickles('s2.pkl', evil(2, "__import__('subprocess').Popen, (['id'],)")))).toEqual(['critical:commands.Popen']);
+    expect(globals(scanPickles('s2.pkl', evil(2, "__import__('subprocess').Popen, (['id'],)")))).toEqual([
+      'critical:commands.Popen',
+    ]);
     const unknown = pythonBytes(`
 import sys, pickle, fractions
 sys.stdout.buffer.write(pickle.dumps(fractions.Fraction(1, 3), protocol=2))
@@ -83,10 +88,19 @@ out.write(b'\\x80' + bytes(range(200)))  # raw storage bytes that merely start l
 
   it('opens PyTorch zip checkpoints, including members written with data descriptors', () => {
     for (const dataDescriptor of [false, true]) {
-      const zip = writeZip({ 'archive/data.pkl': evil(2), 'archive/data/0': new Uint8Array(64), 'archive/version': new TextEncoder().encode('3\n') }, { dataDescriptor });
+      const zip = writeZip(
+        {
+          'archive/data.pkl': evil(2),
+          'archive/data/0': new Uint8Array(64),
+          'archive/version': new TextEncoder().encode('3\n'),
+        },
+        { dataDescriptor },
+      );
       const scan = scanBytes('model.pt', zip);
       expect(scan.format).toBe('pytorch-zip');
-      expect(scan.findings).toMatchObject([{ file: 'model.pt!archive/data.pkl', severity: 'critical', global: 'posix.system' }]);
+      expect(scan.findings).toMatchObject([
+        { file: 'model.pt!archive/data.pkl', severity: 'critical', global: 'posix.system' },
+      ]);
     }
   });
 
@@ -94,7 +108,16 @@ out.write(b'\\x80' + bytes(range(200)))  # raw storage bytes that merely start l
     const payload = evil(2);
     const header = "{'descr': '|O', 'fortran_order': False, 'shape': (2,), }";
     const padded = header.padEnd(Math.ceil((header.length + 11) / 64) * 64 - 11, ' ') + '\n';
-    const npy = new Uint8Array([0x93, ...new TextEncoder().encode('NUMPY'), 1, 0, padded.length & 0xff, padded.length >> 8, ...new TextEncoder().encode(padded), ...payload]);
+    const npy = new Uint8Array([
+      0x93,
+      ...new TextEncoder().encode('NUMPY'),
+      1,
+      0,
+      padded.length & 0xff,
+      padded.length >> 8,
+      ...new TextEncoder().encode(padded),
+      ...payload,
+    ]);
     const scan = scanBytes('array.npy', npy);
     expect(scan.format).toBe('numpy');
     expect(scan.findings.map((f) => f.rule)).toEqual(['npy-object-array', 'pickle-global']);
@@ -115,17 +138,40 @@ describe('header validation of non-pickle formats', () => {
   }
 
   it('accepts a well-formed safetensors file', () => {
-    const file = safetensors({ __metadata__: { format: 'pt' }, w: { dtype: 'F32', shape: [2, 2], data_offsets: [0, 16] }, b: { dtype: 'F32', shape: [2], data_offsets: [16, 24] } }, 24);
+    const file = safetensors(
+      {
+        __metadata__: { format: 'pt' },
+        w: { dtype: 'F32', shape: [2, 2], data_offsets: [0, 16] },
+        b: { dtype: 'F32', shape: [2], data_offsets: [16, 24] },
+      },
+      24,
+    );
     expect(scanBytes('m.safetensors', file)).toMatchObject({ format: 'safetensors', findings: [] });
   });
 
   it.each([
-    ['offsets past the data', { w: { dtype: 'F32', shape: [4], data_offsets: [0, 64] } }, 16, /outside the 16-byte data section/],
-    ['overlapping tensors', { a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, 16, /overlap/],
+    [
+      'offsets past the data',
+      { w: { dtype: 'F32', shape: [4], data_offsets: [0, 64] } },
+      16,
+      /outside the 16-byte data section/,
+    ],
+    [
+      'overlapping tensors',
+      {
+        a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+        b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] },
+      },
+      16,
+      /overlap/,
+    ],
     ['size not matching shape', { w: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, 16, /need 12/],
     ['unknown dtype', { w: { dtype: 'X9', shape: [1], data_offsets: [0, 1] } }, 16, /unknown dtype/],
   ])('rejects safetensors with %s', (_name, header, size, message) => {
-    const [finding] = scanBytes('bad.safetensors', safetensors(header as Record<string, unknown>, size)).findings;
+    const [finding] = scanBytes(
+      'bad.safetensors',
+      safetensors(header as Record<string, unknown>, size),
+    ).findings;
     expect(finding?.rule).toBe('safetensors-malformed');
     expect(finding?.message).toMatch(message);
   });
@@ -162,11 +208,42 @@ describe('header validation of non-pickle formats', () => {
   });
 
   it('flags Keras Lambda layers in .keras archives and .h5 files', () => {
-    const config = new TextEncoder().encode(JSON.stringify({ class_name: 'Sequential', config: { layers: [{ class_name: 'Dense' }, { class_name: 'Lambda', config: { function: '4wEAAAAAAAAA' } }] } }));
-    const keras = scanBytes('model.keras', writeZip({ 'config.json': config, 'metadata.json': new TextEncoder().encode('{}'), 'model.weights.h5': new Uint8Array(8) }));
-    expect(keras).toMatchObject({ format: 'keras', findings: [{ rule: 'keras-lambda', severity: 'high', file: 'model.keras!config.json' }] });
-    const h5 = new Uint8Array([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a, ...new Uint8Array(100), ...config]);
-    expect(scanBytes('model.h5', h5)).toMatchObject({ format: 'keras-h5', findings: [{ rule: 'keras-lambda' }] });
+    const config = new TextEncoder().encode(
+      JSON.stringify({
+        class_name: 'Sequential',
+        config: {
+          layers: [{ class_name: 'Dense' }, { class_name: 'Lambda', config: { function: '4wEAAAAAAAAA' } }],
+        },
+      }),
+    );
+    const keras = scanBytes(
+      'model.keras',
+      writeZip({
+        'config.json': config,
+        'metadata.json': new TextEncoder().encode('{}'),
+        'model.weights.h5': new Uint8Array(8),
+      }),
+    );
+    expect(keras).toMatchObject({
+      format: 'keras',
+      findings: [{ rule: 'keras-lambda', severity: 'high', file: 'model.keras!config.json' }],
+    });
+    const h5 = new Uint8Array([
+      0x89,
+      0x48,
+      0x44,
+      0x46,
+      0x0d,
+      0x0a,
+      0x1a,
+      0x0a,
+      ...new Uint8Array(100),
+      ...config,
+    ]);
+    expect(scanBytes('model.h5', h5)).toMatchObject({
+      format: 'keras-h5',
+      findings: [{ rule: 'keras-lambda' }],
+    });
   });
 
   it('detects formats from content, not names', () => {

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { Arbiter } from '../../app/arbiter.js';
 import type { DecisionRequest, OutcomeRequest, VoteRequest } from '../../app/decisions.js';
-import { ArbiterError } from '../../core/errors.js';
 import type { DecisionStatus } from '../../store/records.js';
 import { principalOf } from '../auth.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
 import {
   DecisionIdParams,
   DecisionListQuery,
@@ -18,21 +18,9 @@ import {
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
 const security = [{ bearer: [] }];
 
-function encodeCursor(createdAt: string, id: string): string {
-  return Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: string; id: string } {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [
-      unknown,
-      unknown,
-    ];
-    if (typeof createdAt === 'string' && typeof id === 'string') return { createdAt, id };
-  } catch {
-    // fall through to the error below
-  }
-  throw new ArbiterError('ARB_ERR_REQUEST_INVALID', 'cursor is not a nextCursor returned by this API');
+function decodeBefore(cursor: string): { createdAt: string; id: string } {
+  const { time, id } = decodeCursor(cursor);
+  return { createdAt: time, id };
 }
 
 export function decisionRoutes(app: FastifyInstance, arbiter: Arbiter): void {
@@ -87,7 +75,7 @@ export function decisionRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         ...(query.action ? { action: query.action } : {}),
         ...(query.environment ? { environment: query.environment } : {}),
         ...(query.since ? { since: new Date(query.since).toISOString() } : {}),
-        ...(query.cursor ? { before: decodeCursor(query.cursor) } : {}),
+        ...(query.cursor ? { before: decodeBefore(query.cursor) } : {}),
         limit,
       });
       const last = page.at(-1);

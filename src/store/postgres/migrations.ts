@@ -150,4 +150,25 @@ export const postgresMigrations: readonly string[] = [
   );
   CREATE INDEX notifications_due ON notifications (status, next_attempt_at);
   `,
+  `
+  -- CI gate runs. The report is kept as the canonical JSON text whose SHA-256 the ledger entry pins.
+  CREATE TABLE gate_runs (
+    id TEXT PRIMARY KEY,
+    system_id TEXT NOT NULL,
+    version TEXT NOT NULL,
+    release_name TEXT NOT NULL,
+    passed BOOLEAN NOT NULL,
+    bundle TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    idempotency_key TEXT,
+    report_sha256 TEXT NOT NULL,
+    ledger_index BIGINT NOT NULL,
+    report TEXT NOT NULL,
+    UNIQUE (recorded_by, idempotency_key)
+  );
+  CREATE INDEX gate_runs_system ON gate_runs (system_id, recorded_at);
+  CREATE INDEX gate_runs_recorded ON gate_runs (recorded_at, id);
+  `,
 ];

@@ -1,3 +1,4 @@
+import { canonicalJson } from '../../core/canonical-json.js';
 import type { PersonalValue } from '../../ledger/entry.js';
 import type {
   AppendWrite,
@@ -14,6 +15,9 @@ import type {
   DecisionRow,
   DecisionStatus,
   FailureRow,
+  GateRunFilter,
+  GateRunRow,
+  GateRunSummaryRow,
   NotificationRow,
   RecordReads,
   RecordWrites,
@@ -24,6 +28,9 @@ import {
   activityFrom,
   approvalFrom,
   decisionFrom,
+  gateRunFrom,
+  gateRunSummaryColumns,
+  gateRunSummaryFrom,
   notificationFrom,
   type Row,
   systemFrom,
@@ -323,6 +330,38 @@ export class PgRecordReads implements RecordReads {
     ]);
     return Number(rows[0]!.count);
   }
+
+  gateRun(id: string): Promise<GateRunRow | undefined> {
+    return this.one('SELECT * FROM gate_runs WHERE id = $1', [id], gateRunFrom);
+  }
+
+  gateRuns(filter: GateRunFilter): Promise<GateRunSummaryRow[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.systemId) {
+      params.push(filter.systemId);
+      where.push(`system_id = $${params.length}`);
+    }
+    if (filter.version) {
+      params.push(filter.version);
+      where.push(`version = $${params.length}`);
+    }
+    if (filter.before) {
+      params.push(filter.before.recordedAt, filter.before.id);
+      where.push(`(recorded_at, id) < ($${params.length - 1}, $${params.length})`);
+    }
+    params.push(filter.limit);
+    const sql = `SELECT ${gateRunSummaryColumns} FROM gate_runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY recorded_at DESC, id DESC LIMIT $${params.length}`;
+    return this.all(sql, params, gateRunSummaryFrom);
+  }
+
+  gateRunByIdempotencyKey(recordedBy: string, key: string): Promise<GateRunSummaryRow | undefined> {
+    return this.one(
+      `SELECT ${gateRunSummaryColumns} FROM gate_runs WHERE recorded_by = $1 AND idempotency_key = $2`,
+      [recordedBy, key],
+      gateRunSummaryFrom,
+    );
+  }
 }
 
 function pgDecision(row: Row): DecisionRow {
@@ -482,6 +521,29 @@ export class PgRecordWrites extends PgRecordReads implements RecordWrites {
       `INSERT INTO failures (actor_id, action, environment, last_failed_at) VALUES ($1, $2, $3, $4)
        ON CONFLICT (actor_id, action, environment) DO UPDATE SET last_failed_at = GREATEST(failures.last_failed_at, excluded.last_failed_at)`,
       [actorId, action, environment, at],
+    );
+  }
+
+  async insertGateRun(row: GateRunRow): Promise<void> {
+    await this.db.query(
+      `INSERT INTO gate_runs (id, system_id, version, release_name, passed, bundle, started_at, recorded_at, recorded_by,
+         idempotency_key, report_sha256, ledger_index, report)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      [
+        row.id,
+        row.systemId,
+        row.version,
+        row.releaseName,
+        row.passed,
+        row.bundle,
+        row.startedAt,
+        row.recordedAt,
+        row.recordedBy,
+        row.idempotencyKey ?? null,
+        row.reportSha256,
+        row.ledgerIndex,
+        canonicalJson(row.report),
+      ],
     );
   }
 

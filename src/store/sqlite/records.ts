@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { canonicalJson } from '../../core/canonical-json.js';
 import type {
   ActivityCounts,
   ActivityDelta,
@@ -8,6 +9,9 @@ import type {
   DecisionRow,
   DecisionStatus,
   FailureRow,
+  GateRunFilter,
+  GateRunRow,
+  GateRunSummaryRow,
   NotificationRow,
   RecordReads,
   RecordWrites,
@@ -19,6 +23,9 @@ import {
   activityFrom,
   approvalFrom,
   decisionFrom,
+  gateRunFrom,
+  gateRunSummaryColumns,
+  gateRunSummaryFrom,
   notificationFrom,
   type Row,
   systemFrom,
@@ -60,6 +67,10 @@ export class SqliteRecordReads implements RecordReads {
       ),
       notificationsAll: db.prepare('SELECT * FROM notifications ORDER BY created_at, id LIMIT ?'),
       countNotifications: db.prepare('SELECT COUNT(*) FROM notifications WHERE status = ?').pluck(),
+      gateRun: db.prepare('SELECT * FROM gate_runs WHERE id = ?'),
+      gateRunByIdempotency: db.prepare(
+        `SELECT ${gateRunSummaryColumns} FROM gate_runs WHERE recorded_by = ? AND idempotency_key = ?`,
+      ),
     };
   }
 
@@ -160,6 +171,35 @@ export class SqliteRecordReads implements RecordReads {
   async countNotifications(status: NotificationRow['status']): Promise<number> {
     return this.statements.countNotifications.get(status) as number;
   }
+
+  async gateRun(id: string): Promise<GateRunRow | undefined> {
+    const row = this.statements.gateRun.get(id) as Row | undefined;
+    return row ? gateRunFrom(row) : undefined;
+  }
+
+  async gateRuns(filter: GateRunFilter): Promise<GateRunSummaryRow[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.systemId) {
+      where.push('system_id = ?');
+      params.push(filter.systemId);
+    }
+    if (filter.version) {
+      where.push('version = ?');
+      params.push(filter.version);
+    }
+    if (filter.before) {
+      where.push('(recorded_at < ? OR (recorded_at = ? AND id < ?))');
+      params.push(filter.before.recordedAt, filter.before.recordedAt, filter.before.id);
+    }
+    const sql = `SELECT ${gateRunSummaryColumns} FROM gate_runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY recorded_at DESC, id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...params, filter.limit) as Row[]).map(gateRunSummaryFrom);
+  }
+
+  async gateRunByIdempotencyKey(recordedBy: string, key: string): Promise<GateRunSummaryRow | undefined> {
+    const row = this.statements.gateRunByIdempotency.get(recordedBy, key) as Row | undefined;
+    return row ? gateRunSummaryFrom(row) : undefined;
+  }
 }
 
 const counterColumns: [keyof ActivityCounts, string][] = [
@@ -221,6 +261,11 @@ export class SqliteRecordWrites extends SqliteRecordReads implements RecordWrite
       leaseNotification: db.prepare('UPDATE notifications SET next_attempt_at = ? WHERE id = ?'),
       finishNotification: db.prepare(
         'UPDATE notifications SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ?, delivered_at = ? WHERE id = ?',
+      ),
+      insertGateRun: db.prepare(
+        `INSERT INTO gate_runs (id, system_id, version, release_name, passed, bundle, started_at, recorded_at, recorded_by,
+           idempotency_key, report_sha256, ledger_index, report)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       recordFailure: db.prepare(
         `INSERT INTO failures (actor_id, action, environment, last_failed_at) VALUES (?, ?, ?, ?)
@@ -337,6 +382,24 @@ export class SqliteRecordWrites extends SqliteRecordReads implements RecordWrite
 
   async recordFailure(actorId: string, action: string, environment: string, at: string): Promise<void> {
     this.writes.recordFailure.run(actorId, action, environment, at);
+  }
+
+  async insertGateRun(row: GateRunRow): Promise<void> {
+    this.writes.insertGateRun.run(
+      row.id,
+      row.systemId,
+      row.version,
+      row.releaseName,
+      row.passed ? 1 : 0,
+      row.bundle,
+      row.startedAt,
+      row.recordedAt,
+      row.recordedBy,
+      row.idempotencyKey ?? null,
+      row.reportSha256,
+      row.ledgerIndex,
+      canonicalJson(row.report),
+    );
   }
 
   async enqueueNotifications(rows: readonly NotificationRow[]): Promise<void> {

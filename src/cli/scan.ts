@@ -1,0 +1,139 @@
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { Command } from 'commander';
+import { ArbiterError } from '../core/errors.js';
+import { sarifLog } from '../core/sarif.js';
+import { packageVersion } from '../core/version.js';
+import { matchVulnerabilities, openOsvDatabase, readPackages } from '../gate/collect.js';
+import { type Severity, severities, severityRank } from '../supply/findings.js';
+import { isLockfile } from '../supply/lockfiles.js';
+import { type FileScan, scanBytes } from '../supply/scan.js';
+import { type ExitCode, exitCodes } from './exit-codes.js';
+import type { Output } from './io.js';
+
+type Run = (action: () => Promise<ExitCode> | ExitCode) => Promise<void>;
+
+const level = (severity: Severity) =>
+  severity === 'critical' || severity === 'high' ? 'error' : severity === 'medium' ? 'warning' : 'note';
+
+/** The files under the given paths (directories recursively, dot-directories skipped). */
+export function filesUnder(paths: readonly string[]): string[] {
+  const out: string[] = [];
+  const walk = (path: string) => {
+    let stat: ReturnType<typeof statSync>;
+    try {
+      stat = statSync(path);
+    } catch {
+      throw new ArbiterError('ARB_ERR_INPUT_NOT_FOUND', `${path}: no such file or directory`);
+    }
+    if (stat.isDirectory()) {
+      for (const entry of readdirSync(path).sort())
+        if (!entry.startsWith('.') && entry !== 'node_modules') walk(join(path, entry));
+    } else if (stat.isFile()) out.push(path);
+  };
+  for (const path of paths) walk(path);
+  return out;
+}
+
+/** SARIF for scan results, paths relative to the current directory. */
+export function scanSarif(scans: readonly FileScan[]) {
+  const findings = scans.flatMap((scan) => scan.findings);
+  const rules = [...new Set(findings.map((finding) => finding.rule))].map((id) => ({
+    id,
+    description: ruleDescriptions[id] ?? id,
+  }));
+  return sarifLog(
+    { name: 'arbiter-scan', version: packageVersion() },
+    rules,
+    findings.map((finding) => ({
+      ruleId: finding.rule,
+      level: level(finding.severity),
+      message: `${finding.message}${finding.global ? ` (${finding.global})` : ''}`,
+      file: relative(process.cwd(), finding.file.split('!')[0]!),
+      byteOffset: finding.offset,
+      fingerprint: `${finding.rule}:${finding.file}:${finding.global ?? finding.offset}`,
+      properties: { severity: finding.severity, member: finding.file },
+    })),
+  );
+}
+
+const ruleDescriptions: Record<string, string> = {
+  'pickle-global': 'A pickle imports a global that can run code when the file is loaded',
+  'pickle-unparseable': 'A pickle cannot be parsed, so its safety cannot be established',
+  'npy-object-array': 'A NumPy object array stores its elements as a pickle',
+  'npy-malformed': 'A NumPy file header is malformed',
+  'safetensors-malformed': 'A safetensors header is malformed or points outside the file',
+  'gguf-malformed': 'A GGUF header is malformed or points outside the file',
+  'keras-lambda': 'A Keras Lambda layer carries code that runs when the model is loaded',
+  'zip-malformed': 'A model archive cannot be read',
+  'vulnerable-package': 'A locked package has a known vulnerability (OSV)',
+};
+
+/** Known vulnerabilities of the packages in the scanned lockfiles, as findings on those files. */
+function addVulnerabilities(scans: FileScan[], lockfiles: readonly string[], osv: string): void {
+  const database = openOsvDatabase(osv);
+  const { packages } = readPackages(lockfiles);
+  for (const vulnerability of matchVulnerabilities(database, packages)) {
+    const scan = scans.find(
+      (candidate) => relative(process.cwd(), candidate.file) === vulnerability.package.lockfile,
+    );
+    scan?.findings.push({
+      file: scan.file,
+      offset: 0,
+      // A record without a severity counts as high, as in the gate: unknown is not harmless.
+      severity: vulnerability.severity === 'unknown' ? 'high' : vulnerability.severity,
+      rule: 'vulnerable-package',
+      message: `${vulnerability.package.name}@${vulnerability.package.version}: ${vulnerability.id} ${vulnerability.summary}${vulnerability.fixedIn ? ` (fixed in ${vulnerability.fixedIn})` : ''}`,
+      global: vulnerability.id,
+    });
+  }
+}
+
+/** `arbiter scan PATH…`: model files that run code when loaded, and malformed headers. */
+export function registerScanCommand(program: Command, output: Output, run: Run): void {
+  program
+    .command('scan')
+    .description(
+      'scan model files (pickle, PyTorch, NumPy, Keras, safetensors, GGUF) for code that runs on load; exit 1 on findings at or above --fail-on',
+    )
+    .argument('<paths...>', 'files or directories')
+    .option('--fail-on <severity>', `lowest severity that fails: ${severities.join(', ')}`, 'high')
+    .option('--json', 'print the results as JSON')
+    .option('--sarif <file>', 'also write SARIF 2.1.0 (for code scanning)')
+    .option(
+      '--osv <path>',
+      'also match lockfiles among the paths against an OSV database (directory or all.zip)',
+    )
+    .action((paths: string[], options: { failOn: string; json?: boolean; sarif?: string; osv?: string }) =>
+      run(() => {
+        if (!severities.includes(options.failOn as Severity))
+          throw new ArbiterError('ARB_ERR_USAGE', `--fail-on must be one of ${severities.join(', ')}`);
+        const files = filesUnder(paths);
+        const scans = files.map((file) => scanBytes(file, readFileSync(file)));
+        if (options.osv) addVulnerabilities(scans, files.filter(isLockfile), options.osv);
+        const findings = scans.flatMap((scan) => scan.findings);
+        const failing = findings.filter(
+          (finding) => severityRank(finding.severity) >= severityRank(options.failOn as Severity),
+        );
+        if (options.sarif) writeFileSync(options.sarif, `${JSON.stringify(scanSarif(scans), null, 2)}\n`);
+        if (options.json) {
+          output.out(JSON.stringify({ files: scans, failed: failing.length > 0 }, null, 2));
+        } else {
+          for (const scan of scans) {
+            output.out(
+              `${scan.findings.length === 0 ? 'ok  ' : 'FAIL'}  ${scan.file}  (${scan.format}, ${scan.sizeBytes} bytes, sha256 ${scan.sha256.slice(0, 16)}…)`,
+            );
+            for (const finding of scan.findings) {
+              output.out(
+                `      ${finding.severity.padEnd(8)} ${finding.rule}  ${finding.file === scan.file ? '' : `${finding.file.split('!')[1]}  `}@${finding.offset}: ${finding.message}`,
+              );
+            }
+          }
+          output.out(
+            `\n${scans.length} files, ${findings.length} findings, ${failing.length} at or above ${options.failOn}`,
+          );
+        }
+        return failing.length > 0 ? exitCodes.failed : exitCodes.ok;
+      }),
+    );
+}

@@ -1,0 +1,142 @@
+import { readFileSync } from 'node:fs';
+import { type Static, Type } from '@sinclair/typebox';
+import { ArbiterError } from '../core/errors.js';
+import { Metadata } from '../policy/documents.js';
+import { formatProblem, type LoadProblem } from '../policy/problems.js';
+import { validateDocument } from '../policy/schema-problems.js';
+import { parseYamlFile } from '../policy/yaml-source.js';
+
+/**
+ * A Release file describes one candidate version of a System for `arbiter gate`: its model files,
+ * evaluation results, datasets and provenance. Paths inside it are relative to the file.
+ */
+const strict = { additionalProperties: false } as const;
+const Text = Type.String({ minLength: 1 });
+const Sha256 = Type.String({ pattern: '^[0-9a-f]{64}$', description: 'a lowercase hex SHA-256 digest' });
+const Numbers = Type.Record(Type.String(), Type.Number());
+
+export const ReleaseModel = Type.Object(
+  {
+    name: Type.Optional(Text),
+    path: Text,
+    /** The pinned digest the file must have. */
+    sha256: Type.Optional(Sha256),
+    framework: Type.Optional(Text),
+    license: Type.Optional(Text),
+  },
+  strict,
+);
+
+export const ReleaseDataset = Type.Object(
+  {
+    name: Text,
+    path: Type.Optional(Text),
+    url: Type.Optional(Text),
+    sha256: Type.Optional(Sha256),
+    license: Type.Optional(Text),
+    description: Type.Optional(Type.String()),
+    /** What the data was used for: training, validation, evaluation… */
+    role: Type.Optional(Text),
+  },
+  strict,
+);
+
+export const ReleaseSpec = Type.Object(
+  {
+    system: Text,
+    version: Text,
+    models: Type.Optional(Type.Array(ReleaseModel)),
+    /** Overall evaluation metrics: `accuracy: 0.74`. */
+    metrics: Type.Optional(Numbers),
+    /** Metrics per slice or group: `age<25: {accuracy: 0.69, selectionRate: 0.52}`. */
+    slices: Type.Optional(Type.Record(Type.String(), Numbers)),
+    /** Fairness results, in whatever shape the gate policies read (`fairness.age.demographicParityRatio`). */
+    fairness: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    modelCard: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    datasets: Type.Optional(Type.Array(ReleaseDataset)),
+    /** Lock or requirements files whose packages go into the AI-BOM; by default those found beside the release file. */
+    dependencies: Type.Optional(Type.Array(Text)),
+    /** Licences of packages whose lockfile records none (Python lockfiles never do): `numpy: BSD-3-Clause`. */
+    packageLicenses: Type.Optional(Type.Record(Type.String(), Text)),
+    /** An existing CycloneDX JSON AI-BOM; generated when absent. */
+    bom: Type.Optional(Text),
+    /** Results of an earlier `arbiter scan --json`; the model files are scanned when absent. */
+    scan: Type.Optional(Text),
+    provenance: Type.Optional(
+      Type.Object(
+        {
+          /** An OpenSSF model-signing signature (`model.sig`) over the model directory. */
+          signature: Type.Optional(Text),
+          /** The directory the signature covers; defaults to the signature's directory. */
+          modelDirectory: Type.Optional(Text),
+          sourceRepository: Type.Optional(Text),
+          commit: Type.Optional(Text),
+          builder: Type.Optional(Text),
+        },
+        strict,
+      ),
+    ),
+    /** Anything else the gate policies may read as `release.properties`. */
+    properties: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  strict,
+);
+
+export const ReleaseDocument = Type.Object(
+  {
+    apiVersion: Type.Literal('arbiter/v1'),
+    kind: Type.Literal('Release'),
+    metadata: Metadata,
+    spec: ReleaseSpec,
+  },
+  strict,
+);
+export type ReleaseDocument = Static<typeof ReleaseDocument>;
+export type ReleaseSpec = Static<typeof ReleaseSpec>;
+
+export interface LoadedRelease {
+  /** The path it was read from. */
+  file: string;
+  name: string;
+  spec: ReleaseSpec;
+}
+
+/** Reads and validates a Release file; problems are reported as `file:line:col: message`. */
+export function loadRelease(file: string): LoadedRelease {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new ArbiterError('ARB_ERR_INPUT_NOT_FOUND', `release file ${file} cannot be read`);
+  }
+  return parseRelease(file, text);
+}
+
+export function parseRelease(file: string, text: string): LoadedRelease {
+  const parsed = parseYamlFile({ path: file, text });
+  const problems: LoadProblem[] = [...parsed.problems];
+  const documents = parsed.documents.filter((document) => document.value !== null);
+  if (problems.length === 0 && documents.length !== 1) {
+    problems.push({
+      file,
+      line: 1,
+      col: 1,
+      code: 'ARB_ERR_RELEASE_INVALID',
+      message: `a release file holds exactly one Release document (found ${documents.length})`,
+    });
+  }
+  const source = documents[0];
+  if (problems.length === 0 && source) {
+    const result = validateDocument(source, { Release: ReleaseDocument });
+    problems.push(...result.problems);
+    if (result.document) {
+      const value = result.document.value as ReleaseDocument;
+      return { file, name: value.metadata.name, spec: value.spec };
+    }
+  }
+  throw new ArbiterError(
+    'ARB_ERR_RELEASE_INVALID',
+    `release file rejected:\n${problems.map(formatProblem).join('\n')}`,
+    { details: { problems } },
+  );
+}

@@ -1,0 +1,147 @@
+import { readFileSync } from 'node:fs';
+import type { JsonObject } from '../core/json.js';
+import { junitXml } from '../core/junit.js';
+import { type SarifResult, sarifLog } from '../core/sarif.js';
+import { packageVersion } from '../core/version.js';
+import type { GateCheckResult } from '../policy/evaluate-gate.js';
+import { parseYamlFile } from '../policy/yaml-source.js';
+import type { GateRun } from './run.js';
+
+/** Reports of a gate run: SARIF for code scanning, JUnit for test tabs, Markdown for a pull-request comment. */
+
+const checkId = (check: GateCheckResult) => `${check.policy}/${check.check}`;
+
+const icon = (check: GateCheckResult) =>
+  check.status === 'passed'
+    ? '✅'
+    : check.status === 'waived'
+      ? '🟡'
+      : check.severity === 'warning'
+        ? '⚠️'
+        : '❌';
+
+/** `| a | b |` cells must not break the table. */
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+
+export function gateMarkdown(run: GateRun): string {
+  const failed = run.checks.filter((check) => check.status === 'failed' && check.severity === 'error');
+  const lines = [
+    `## ${run.passed ? '✅ Release gate passed' : '❌ Release gate failed'}: ${run.release.system} ${run.release.version}`,
+    '',
+    `${run.checks.length} checks · ${failed.length} failed · ${run.checks.filter((c) => c.status === 'waived').length} waived · ${run.checks.filter((c) => c.status === 'failed' && c.severity === 'warning').length} warnings${run.baseline ? ` · compared with ${run.baseline.version}` : ''}`,
+    '',
+    '| | Check | Result |',
+    '| --- | --- | --- |',
+    ...run.checks.map((check) => `| ${icon(check)} | \`${checkId(check)}\` | ${cell(check.message)} |`),
+    '',
+  ];
+  const detailed = run.checks.filter((check) => check.status !== 'passed');
+  for (const check of detailed) {
+    lines.push(`<details><summary>${icon(check)} <code>${checkId(check)}</code></summary>`, '');
+    lines.push(`- expected: \`${cell(check.expected)}\``);
+    const facts = Object.entries(check.facts);
+    if (facts.length > 0)
+      lines.push(`- actual: ${facts.map(([k, v]) => `\`${k} = ${JSON.stringify(v)}\``).join(', ')}`);
+    if (check.waiver)
+      lines.push(
+        `- waived by \`${check.waiver.name}\` (owner ${check.waiver.owner}, expires ${check.waiver.expires}): ${cell(check.waiver.reason)}`,
+      );
+    for (const expired of check.expiredWaivers ?? [])
+      lines.push(`- waiver \`${expired.name}\` expired ${expired.expired} and no longer applies`);
+    const findings = (check.findings ?? []).filter((finding) => finding.failing);
+    for (const finding of findings.slice(0, 50))
+      lines.push(`- ${cell(finding.message)}${finding.waivedBy ? ` _(waived by ${finding.waivedBy})_` : ''}`);
+    if (findings.length > 50) lines.push(`- … and ${findings.length - 50} more`);
+    lines.push('', '</details>', '');
+  }
+  const summary = run.summary;
+  lines.push(
+    `AI-BOM: ${summary.bom.components} components (${summary.bom.source}) · ${summary.packages} packages · ${summary.models.length} model files · ${summary.scanFindings} scan findings · ${summary.vulnerabilities} known vulnerabilities${summary.database ? ` (OSV, ${summary.database.records} records${summary.database.ageDays !== undefined ? `, ${summary.database.ageDays} days old` : ''})` : ''}`,
+    '',
+    `Policy bundle \`${run.bundle.slice(0, 19)}…\``,
+  );
+  for (const warning of run.warnings) lines.push(`> ${cell(warning)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function gateJunit(run: GateRun): string {
+  const policies = [...new Set(run.checks.map((check) => check.policy))];
+  return junitXml(
+    policies.map((policy) => ({
+      name: `gate ${run.release.system} ${run.release.version}: ${policy}`,
+      cases: run.checks
+        .filter((check) => check.policy === policy)
+        .map((check) => {
+          const body = [
+            check.message,
+            `expected: ${check.expected}`,
+            ...Object.entries(check.facts).map(([k, v]) => `${k} = ${JSON.stringify(v)}`),
+            ...(check.findings ?? []).filter((f) => f.failing).map((f) => `- ${f.message}`),
+          ].join('\n');
+          const base = { name: check.check, classname: `arbiter.gate.${policy}` };
+          if (check.status === 'waived')
+            return { ...base, skipped: `waived by ${check.waiver?.name ?? 'a waiver'}: ${check.message}` };
+          if (check.status === 'failed' && check.severity === 'warning')
+            return { ...base, skipped: `warning: ${check.message}` };
+          if (check.status === 'failed') return { ...base, failure: { message: check.message, body } };
+          return base;
+        }),
+    })),
+  );
+}
+
+/** Finds the line of `release.metrics.accuracy` and the like in the release file, for annotations. */
+function releaseLines(file: string): (path: string) => number {
+  try {
+    const document = parseYamlFile({ path: file, text: readFileSync(file, 'utf8') }).documents[0];
+    if (!document) return () => 1;
+    return (fact) => {
+      const path = fact.startsWith('release.')
+        ? ['spec', ...fact.slice('release.'.length).split('.')]
+        : ['spec'];
+      return document.locator.at(path).line;
+    };
+  } catch {
+    return () => 1;
+  }
+}
+
+export function gateSarif(run: GateRun): JsonObject {
+  const reported = run.checks.filter((check) => check.status !== 'passed');
+  const rules = [...new Map(reported.map((check) => [checkId(check), check])).values()].map((check) => ({
+    id: checkId(check),
+    description: check.expected,
+  }));
+  const lineOf = releaseLines(run.release.file);
+  const results: SarifResult[] = reported.flatMap((check) => {
+    const level = check.status === 'waived' || check.severity === 'warning' ? 'warning' : 'error';
+    const properties = {
+      status: check.status,
+      ...(check.waiver ? { waiver: check.waiver.name, waiverOwner: check.waiver.owner } : {}),
+    };
+    const findings = (check.findings ?? []).filter((finding) => finding.failing);
+    if (findings.length > 0)
+      return findings.map((finding) => ({
+        ruleId: checkId(check),
+        level: finding.waivedBy ? 'note' : level,
+        message: `${finding.message}${finding.waivedBy ? ` (waived by ${finding.waivedBy})` : ''}`,
+        file: finding.location?.file ?? run.release.file,
+        ...(finding.location?.byteOffset !== undefined ? { byteOffset: finding.location.byteOffset } : {}),
+        fingerprint: `${checkId(check)}:${finding.id}:${finding.message}`,
+        properties,
+      }));
+    const firstRead = Object.keys(check.facts).find((fact) => fact.startsWith('release.'));
+    return [
+      {
+        ruleId: checkId(check),
+        level,
+        message: `${check.message} (expected ${check.expected})`,
+        file: run.release.file,
+        startLine: firstRead ? lineOf(firstRead) : 1,
+        fingerprint: `${checkId(check)}:${run.release.system}`,
+        properties,
+      },
+    ];
+  });
+  return sarifLog({ name: 'arbiter-gate', version: packageVersion() }, rules, results);
+}
