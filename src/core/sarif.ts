@@ -26,10 +26,10 @@ export function sarifLog(
   tool: { name: string; version: string; informationUri?: string },
   rules: readonly SarifRule[],
   results: readonly SarifResult[],
-): JsonObject {
+) {
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
-    version: '2.1.0',
+    version: '2.1.0' as const,
     runs: [
       {
         tool: {

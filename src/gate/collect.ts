@@ -149,6 +149,26 @@ export function bomVulnerabilities(vulnerabilities: readonly VulnerabilityEviden
 
 export const arbiterTool = () => ({ name: 'arbiter', version: packageVersion() });
 
+/**
+ * The release's signature file and the directory it covers, so each model's BOM entry names the
+ * signature over it: `bom diff` can then tell a re-signed model from bytes that changed unsigned.
+ */
+function signatureCover(
+  release: LoadedRelease,
+): { file: string; sha256: string; directory: string } | undefined {
+  const provenance = release.spec.provenance;
+  if (!provenance?.signature) return undefined;
+  const file = releasePath(release, provenance.signature);
+  if (!existsSync(file)) return undefined;
+  return {
+    file: shown(file),
+    sha256: sha256Hex(readFileSync(file)),
+    directory: provenance.modelDirectory ? releasePath(release, provenance.modelDirectory) : dirname(file),
+  };
+}
+
+const isInside = (file: string, directory: string) => !relative(directory, file).startsWith('..');
+
 /** Findings of an earlier `arbiter scan --json`, for releases that scanned elsewhere. */
 function readScanResults(file: string): FileScan[] {
   try {
@@ -182,6 +202,7 @@ export async function collectRelease(
   const warnings: string[] = [];
   const precomputed = spec.scan ? readScanResults(releasePath(release, spec.scan)) : undefined;
   const scanFindings: ScanFinding[] = [];
+  const signature = signatureCover(release);
   const models: ModelEvidence[] = [];
   const bomModels: BomModel[] = [];
   for (const model of spec.models ?? []) {
@@ -225,6 +246,9 @@ export async function collectRelease(
       ...(model.framework ? { framework: model.framework } : {}),
       ...(model.license ? { license: model.license } : {}),
       ...(spec.modelCard ? { modelCard: spec.modelCard } : {}),
+      ...(signature && isInside(path, signature.directory)
+        ? { signature: { file: signature.file, sha256: signature.sha256 } }
+        : {}),
     });
   }
 

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import type { JsonObject } from '../core/json.js';
 import { junitXml } from '../core/junit.js';
 import { type SarifResult, sarifLog } from '../core/sarif.js';
 import { packageVersion } from '../core/version.js';
@@ -106,7 +105,7 @@ function releaseLines(file: string): (path: string) => number {
   }
 }
 
-export function gateSarif(run: GateRun): JsonObject {
+export function gateSarif(run: GateRun) {
   const reported = run.checks.filter((check) => check.status !== 'passed');
   const rules = [...new Map(reported.map((check) => [checkId(check), check])).values()].map((check) => ({
     id: checkId(check),

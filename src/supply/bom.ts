@@ -33,8 +33,8 @@ export interface BomModel {
   license?: string;
   /** The release's model card (free-form; CycloneDX fields pass through, friendly names are mapped). */
   modelCard?: Record<string, unknown>;
-  /** The signature that covers the file, when there is one. */
-  signature?: { file: string; sha256: string; signer?: string; verified: boolean };
+  /** The signature file that covers the model, when there is one; `verified` once a gate checked it. */
+  signature?: { file: string; sha256: string; signer?: string; verified?: boolean };
 }
 
 export interface BomDataset {
@@ -216,7 +216,9 @@ function modelComponent(model: BomModel, input: BomInput): JsonObject {
         ? [
             property(bomProperty.signatureFile, signature.file),
             property(bomProperty.signatureSha256, signature.sha256),
-            property(bomProperty.signatureVerified, signature.verified),
+            ...(signature.verified === undefined
+              ? []
+              : [property(bomProperty.signatureVerified, signature.verified)]),
             ...(signature.signer ? [property(bomProperty.signer, signature.signer)] : []),
           ]
         : []),

@@ -1,3 +1,4 @@
+import type { Log as SarifLog } from 'sarif';
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -294,5 +295,19 @@ describe('arbiter scan', () => {
       files: [{ format: 'safetensors', findings: [] }],
     });
     expect(arbiter(['scan', `${releases}/1.2.0/model`, '--fail-on', 'bogus']).code).toBe(2);
+  });
+});
+
+describe('SARIF shape', () => {
+  it('type-checks against the SARIF 2.1.0 object model (@types/sarif)', async () => {
+    const { runGate } = await import('../../src/gate/run.js');
+    const { gateSarif } = await import('../../src/gate/report.js');
+    const { scanSarif } = await import('../../src/cli/scan.js');
+    const { run } = await runGate({ policies: 'examples/policies', release: `${releases}/1.2.0/release.yaml`, now: new Date('2026-11-23T12:00:00Z') });
+    // The assignments are the test: tsc (npm test runs it) rejects a log that does not fit the SARIF types.
+    const gate: SarifLog = gateSarif(run);
+    const scan: SarifLog = scanSarif([]);
+    expect(gate.runs[0]?.results?.length).toBeGreaterThan(0);
+    expect(scan.runs[0]?.results).toEqual([]);
   });
 });

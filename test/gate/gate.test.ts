@@ -171,6 +171,14 @@ spec:
     expect(check(ok.run, 'model-signature')).toMatchObject({ status: 'passed' });
     expect(check(ok.run, 'model-signature').facts['signature.signer']).toMatch(/^key:[0-9a-f]{64}$/);
     expect(ok.run.passed).toBe(true);
+    // The BOM names the signature over the model, so `bom diff` can tell re-signed from unsigned changes.
+    const component = (
+      ok.bom.components as { type: string; properties: { name: string; value: string }[] }[]
+    ).find((c) => c.type === 'machine-learning-model');
+    expect(component?.properties).toContainEqual({
+      name: 'arbiter:signature:sha256',
+      value: sha256(readFileSync(join(p.dir, 'model', 'model.sig'))),
+    });
 
     sign(ecKeyPair());
     const otherKey = await runGate({ policies: p.policies, release: p.release, now });
