@@ -1,6 +1,6 @@
-import type { Log as SarifLog } from 'sarif';
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Log as SarifLog } from 'sarif';
 import { describe, expect, it } from 'vitest';
 import { bomSchemaErrors } from '../../src/supply/bom-schema.js';
 import { arbiter, arbiterAsync } from '../helpers/cli.js';
@@ -303,7 +303,11 @@ describe('SARIF shape', () => {
     const { runGate } = await import('../../src/gate/run.js');
     const { gateSarif } = await import('../../src/gate/report.js');
     const { scanSarif } = await import('../../src/cli/scan.js');
-    const { run } = await runGate({ policies: 'examples/policies', release: `${releases}/1.2.0/release.yaml`, now: new Date('2026-11-23T12:00:00Z') });
+    const { run } = await runGate({
+      policies: 'examples/policies',
+      release: `${releases}/1.2.0/release.yaml`,
+      now: new Date('2026-11-23T12:00:00Z'),
+    });
     // The assignments are the test: tsc (npm test runs it) rejects a log that does not fit the SARIF types.
     const gate: SarifLog = gateSarif(run);
     const scan: SarifLog = scanSarif([]);
