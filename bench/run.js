@@ -7,6 +7,7 @@ const available = {
   ledger: () => import('./ledger/index.js'),
   server: () => import('./server/index.js'),
   supply: () => import('./supply/index.js'),
+  monitor: () => import('./monitor/index.js'),
 };
 
 const requested = process.argv.slice(2);

@@ -10,6 +10,8 @@ import { DecisionEvents } from './events.js';
 import { GateRunService } from './gate-runs.js';
 import { defaultLedgerKeyPath, type Ledger, openLedger } from './ledger.js';
 import { ArbiterMetrics } from './metrics.js';
+import { MonitorMetrics } from './monitor-metrics.js';
+import { type MonitoringOptions, MonitoringService } from './monitoring.js';
 import { type NotificationOptions, NotificationService } from './notifications.js';
 import { emptyBundle, PolicyHolder } from './policies.js';
 import { SystemService } from './systems.js';
@@ -34,6 +36,10 @@ export interface ArbiterOptions {
   notifications?: NotificationOptions;
   /** How often the notification outbox is drained (default 500 ms). */
   notificationIntervalMs?: number;
+  /** How often closed monitoring windows are evaluated and old events purged (default 10 s). */
+  monitorIntervalMs?: number;
+  /** Monitoring: grace period before a window closes, event retention. */
+  monitoring?: MonitoringOptions;
 }
 
 /** Everything a running Arbiter is made of; the HTTP server and the CLI both use it. */
@@ -48,6 +54,7 @@ export interface Arbiter {
   events: DecisionEvents;
   metrics: ArbiterMetrics;
   notifications: NotificationService;
+  monitoring: MonitoringService;
   clock: () => Date;
   /** Set when this start created the first admin token. */
   bootstrapAdminToken?: string;
@@ -101,6 +108,15 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
       notifications,
     );
     const gateRuns = new GateRunService(store, ledger, policies, clock, ids, metrics);
+    const monitoring = new MonitoringService(
+      store,
+      ledger,
+      policies,
+      notifications,
+      clock,
+      new MonitorMetrics(metrics.registry, store, policies),
+      options.monitoring,
+    );
     await policies.install('arbiter', 'start');
 
     let bootstrapAdminToken: string | undefined;
@@ -142,6 +158,7 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
       background(options.expiryIntervalMs ?? 1_000, () => decisions.expireDue()),
       background(options.checkpointIntervalMs ?? 60_000, checkpointIfGrown),
       background(options.notificationIntervalMs ?? 500, () => notifications.deliverDue()),
+      background(options.monitorIntervalMs ?? 10_000, () => monitoring.tick()),
     ];
 
     let closed = false;
@@ -156,6 +173,7 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
       events,
       metrics,
       notifications,
+      monitoring,
       clock,
       ...(bootstrapAdminToken ? { bootstrapAdminToken } : {}),
       checkpointIfGrown,

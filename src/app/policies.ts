@@ -1,15 +1,34 @@
 import { ArbiterError, isArbiterError } from '../core/errors.js';
+import type { JsonObject } from '../core/json.js';
 import type { PolicyBundle } from '../policy/bundle.js';
 import { compileBundle } from '../policy/load.js';
 import { loadPolicyDirectory } from '../policy/load-dir.js';
 import type { LoadProblem } from '../policy/problems.js';
-import type { Store } from '../store/store.js';
+import type { Store, StoreTransaction } from '../store/store.js';
 import type { Ledger } from './ledger.js';
+import { loadMonitorProfiles, type MonitorProfiles, type ProfileProblem } from './monitor-profiles.js';
 import type { SystemService } from './systems.js';
 
+/** Which Systems are monitored with which profile, and the profiles that failed to load. */
+export interface MonitoringSummary {
+  systems: { system: string; profile: string; file: string }[];
+  problems: readonly ProfileProblem[];
+}
+
 export type ReloadResult =
-  | { ok: true; bundle: string; counts: PolicyBundle['counts'] }
+  | { ok: true; bundle: string; counts: PolicyBundle['counts']; monitoring: MonitoringSummary }
   | { ok: false; problems: LoadProblem[]; message: string };
+
+function monitoringSummary(profiles: MonitorProfiles): MonitoringSummary {
+  return {
+    systems: [...profiles.systems.values()].map(({ system, sha256, file }) => ({
+      system,
+      profile: sha256,
+      file,
+    })),
+    problems: profiles.problems,
+  };
+}
 
 /** An empty bundle: no policies, so every request gets the default, deny. */
 export function emptyBundle(): PolicyBundle {
@@ -22,6 +41,7 @@ export function emptyBundle(): PolicyBundle {
  */
 export class PolicyHolder {
   private current: PolicyBundle;
+  private profiles: MonitorProfiles;
 
   constructor(
     private readonly dir: string | undefined,
@@ -31,10 +51,43 @@ export class PolicyHolder {
     private readonly systems: SystemService,
   ) {
     this.current = initial;
+    this.profiles = loadMonitorProfiles(initial);
   }
 
   get bundle(): PolicyBundle {
     return this.current;
+  }
+
+  /** The monitoring profiles of the bundle in force; they change with it, together. */
+  get monitorProfiles(): MonitorProfiles {
+    return this.profiles;
+  }
+
+  /**
+   * Keeps the profiles by digest (windows name theirs) and says which are in force; problems go to
+   * the log as warnings, since a profile that fails to load does not stop the server.
+   */
+  private async recordProfiles(tx: StoreTransaction, profiles: MonitorProfiles): Promise<JsonObject> {
+    for (const monitored of profiles.systems.values())
+      await tx.putMonitorProfile({
+        sha256: monitored.sha256,
+        systemId: monitored.system,
+        profile: monitored.profile as unknown as JsonObject,
+        createdAt: monitored.profile.createdAt,
+      });
+    return {
+      profiles: Object.fromEntries(
+        [...profiles.systems.values()].map(({ system, sha256 }) => [system, sha256]),
+      ),
+      profileProblems: profiles.problems.length,
+    };
+  }
+
+  private warn(profiles: MonitorProfiles): void {
+    for (const problem of profiles.problems)
+      process.emitWarning(
+        `monitoring profile problem (MonitorPolicy ${problem.policy}): ${problem.message}${problem.system ? `; ${problem.system} is not monitored` : ''}`,
+      );
   }
 
   get directory(): string | undefined {
@@ -44,17 +97,26 @@ export class PolicyHolder {
   /** Records the bundle in force at start and registers its Systems. */
   async install(by: string, trigger: string): Promise<void> {
     const bundle = this.current;
+    const profiles = this.profiles;
     await this.store.write(async (tx) => {
       await this.systems.syncFromBundle(tx, bundle, by);
+      const monitoring = await this.recordProfiles(tx, profiles);
       await this.ledger.log.append(tx.ledger, [
         {
           type: 'policy.loaded',
           actor: by,
           subject: bundle.digest,
-          data: { bundle: bundle.digest, counts: bundle.counts, trigger, dir: this.dir ?? null },
+          data: {
+            bundle: bundle.digest,
+            counts: bundle.counts,
+            trigger,
+            dir: this.dir ?? null,
+            ...monitoring,
+          },
         },
       ]);
     });
+    this.warn(profiles);
   }
 
   /** Loads the directory again; on success the new bundle is in force, on failure nothing changes. */
@@ -89,18 +151,33 @@ export class PolicyHolder {
       );
       return { ok: false, problems, message: error.message };
     }
+    const profiles = loadMonitorProfiles(bundle);
     await this.store.write(async (tx) => {
       await this.systems.syncFromBundle(tx, bundle, by);
+      const monitoring = await this.recordProfiles(tx, profiles);
       await this.ledger.log.append(tx.ledger, [
         {
           type: 'policy.reloaded',
           actor: by,
           subject: bundle.digest,
-          data: { bundle: bundle.digest, previous: this.current.digest, counts: bundle.counts, trigger },
+          data: {
+            bundle: bundle.digest,
+            previous: this.current.digest,
+            counts: bundle.counts,
+            trigger,
+            ...monitoring,
+          },
         },
       ]);
     });
     this.current = bundle;
-    return { ok: true, bundle: bundle.digest, counts: bundle.counts };
+    this.profiles = profiles;
+    this.warn(profiles);
+    return {
+      ok: true,
+      bundle: bundle.digest,
+      counts: bundle.counts,
+      monitoring: monitoringSummary(profiles),
+    };
   }
 }

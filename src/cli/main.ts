@@ -10,6 +10,7 @@ import { registerGateCommand } from './gate.js';
 import { type Output, processOutput } from './io.js';
 import { registerLedgerCommands } from './ledger.js';
 import { registerMcpCommands } from './mcp.js';
+import { registerMonitorCommands } from './monitor.js';
 import { registerPolicyCommands } from './policy.js';
 import { registerRemoteCommands } from './remote.js';
 import { registerScanCommand } from './scan.js';
@@ -50,6 +51,7 @@ export function buildProgram(output: Output, setExit: (code: ExitCode) => void):
   registerScanCommand(program, output, run);
   registerGateCommand(program, output, run);
   registerBomCommands(program, output, run);
+  registerMonitorCommands(program, output, run);
   return program;
 }
 
@@ -58,8 +60,9 @@ export function reportError(error: unknown, output: Output): ExitCode {
   if (isArbiterError(error)) {
     const problems = (error.details as { problems?: LoadProblem[] } | undefined)?.problems;
     if (Array.isArray(problems)) {
-      const what = error.code === 'ARB_ERR_RELEASE_INVALID' ? 'release file' : 'policy bundle';
-      output.err(`error: ${what} rejected (${problems.length} problem${problems.length === 1 ? '' : 's'})`);
+      // The first line says what was rejected ("policy bundle rejected", "Release file rejected").
+      const what = error.message.split('\n')[0]!.replace(/( \(\d+ problems?\))?:$/, '');
+      output.err(`error: ${what} (${problems.length} problem${problems.length === 1 ? '' : 's'})`);
       for (const problem of problems) output.err(formatProblem(problem));
     } else {
       output.err(`error: ${error.message}`);

@@ -7,13 +7,13 @@ import { jsonObjectOption, type Output } from './io.js';
 
 type Run = (action: () => Promise<ExitCode> | ExitCode) => Promise<void>;
 
-interface RemoteOptions {
+export interface RemoteOptions {
   url?: string;
   token?: string;
   json?: boolean;
 }
 
-function clientFor(options: RemoteOptions): ArbiterClient {
+export function clientFor(options: RemoteOptions): ArbiterClient {
   const url = options.url ?? process.env.ARBITER_URL ?? 'http://127.0.0.1:8080';
   const token = options.token ?? process.env.ARBITER_TOKEN;
   if (!token) throw new ArbiterError('ARB_ERR_USAGE', 'no token: set ARBITER_TOKEN or pass --token');
@@ -21,7 +21,7 @@ function clientFor(options: RemoteOptions): ArbiterClient {
 }
 
 /** API errors become CLI errors with the server's code and message (exit 2). */
-async function remote<T>(work: () => Promise<T>): Promise<T> {
+export async function remote<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
@@ -32,7 +32,7 @@ async function remote<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-function withRemote(command: Command): Command {
+export function withRemote(command: Command): Command {
   return command
     .option('--url <url>', 'Arbiter URL (default $ARBITER_URL or http://127.0.0.1:8080)')
     .option('--token <token>', 'bearer token (default $ARBITER_TOKEN)')

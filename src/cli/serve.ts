@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { type Arbiter, startArbiter } from '../app/arbiter.js';
 import { issueDemoTokens } from '../app/demo.js';
+import { type MonitoringDemo, seedMonitoringDemo } from '../app/demo-monitoring.js';
 import { ArbiterError } from '../core/errors.js';
 import { formatProblem } from '../policy/problems.js';
 import { buildServer } from '../server/app.js';
@@ -138,6 +139,7 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
           policyDir,
           options.demo ? await issueDemoTokens(arbiter) : undefined,
         );
+        if (options.demo) announceMonitoring(output, address, await seedMonitoringDemo(arbiter, new Date()));
         output.out('\nReady. Ctrl-C (SIGTERM) stops gracefully; SIGHUP reloads policies.');
         return await stopped;
       }),
@@ -175,6 +177,19 @@ function announce(
       `    -d '{"action":"deploy","resource":{"type":"service","id":"payments","environment":"prod"},"change":{"linesChanged":812},"rationale":"Roll out the checkout fix","confidence":0.95}'`,
     );
   }
+}
+
+function announceMonitoring(output: Output, address: string, demo: MonitoringDemo | undefined): void {
+  if (!demo) return;
+  output.out(
+    `\nMonitoring: ${demo.system} has ${demo.windows} windows of production data${demo.ingested > 0 ? ` (${demo.ingested} events streamed just now)` : ''}; firing alerts:`,
+  );
+  for (const alert of demo.firing)
+    output.out(`  ${alert.severity.padEnd(8)} ${alert.alert}: ${alert.message}`);
+  if (demo.firing.length === 0) output.out('  (none)');
+  output.out(
+    `  report: npx arbiter monitor report --system ${demo.system} --url ${address} --token <erin's token> --html report.html`,
+  );
 }
 
 /** Runs until SIGTERM/SIGINT; SIGHUP reloads policies. Resolves with the exit code. */

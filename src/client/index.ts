@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { GateRun as GateRunReport } from '../gate/run.js';
+import type { AlertState } from '../monitor/alerts.js';
+import type { WindowMetrics } from '../monitor/evaluate.js';
+import type { MonitorEvent } from '../monitor/window.js';
 
 /**
  * arbiter/client — a small typed client for agents and tools: ask before acting, wait for the
@@ -98,6 +101,39 @@ export interface RecordedGateRun {
   ledgerIndex: number;
   report?: GateRunReport;
 }
+
+export type { MonitorEvent } from '../monitor/window.js';
+
+/** What the server did with a batch of monitoring events or labels. */
+export interface MonitorBatchResult {
+  /** Events counted, or labels joined to their events. */
+  accepted: number;
+  /** Items not counted; the first 50 are listed in `problems`. */
+  rejected: number;
+  /** Of the rejected: repeated ids (events), or labels for events already labelled. */
+  duplicates: number;
+  /** Labels only: ids no stored event has. */
+  unknown?: number;
+  /** `index` is the 0-based position in the batch; `line` the NDJSON line, when sent as NDJSON. */
+  problems: { index: number; line?: number; message: string }[];
+}
+
+/** One monitoring window (or, merged, one day) with its metrics. */
+export interface MonitorWindow {
+  start: string;
+  end: string;
+  /** Not evaluated yet: metrics computed on read, alerts not stepped. */
+  open: boolean;
+  evaluatedAt: string | null;
+  /** SHA-256 of the reference profile the window is counted against. */
+  profile: string;
+  /** Stored windows merged into this one (merge=day). */
+  windows?: number;
+  metrics: WindowMetrics;
+}
+
+/** The state of one monitoring alert (`lastWindow`: start of the last window stepped, epoch ms). */
+export type MonitorAlert = AlertState & { system: string; updatedAt: string };
 
 /** An error answered by the Arbiter API, with its stable code. */
 export class ArbiterApiError extends Error {
@@ -290,6 +326,43 @@ export class ArbiterClient {
       'GET',
       `/v1/gate-runs${params.size > 0 ? `?${params}` : ''}`,
     );
+  }
+
+  /**
+   * Sends production events (at most 10 000 per call). Retried on network failures only when every
+   * event has an id: the server refuses repeated ids, so a retry never counts an event twice.
+   */
+  sendMonitorEvents(system: string, events: readonly MonitorEvent[]): Promise<MonitorBatchResult> {
+    return this.call('POST', `/v1/monitor/${encodeURIComponent(system)}/events`, events, {
+      idempotent: events.every((event) => event.id !== undefined),
+    });
+  }
+
+  /** Sends late labels, joined to earlier events by id; safe to retry (a second label is refused). */
+  sendMonitorLabels(
+    system: string,
+    labels: readonly { id: string; label: unknown }[],
+  ): Promise<MonitorBatchResult> {
+    return this.call('POST', `/v1/monitor/${encodeURIComponent(system)}/labels`, labels, {
+      idempotent: true,
+    });
+  }
+
+  /** Windows starting in [from, to) (RFC 3339 or epoch ms), optionally merged into days. */
+  monitorWindows(
+    system: string,
+    query: { from?: string; to?: string; merge?: 'day' } = {},
+  ): Promise<{ system: string; windows: MonitorWindow[] }> {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+    return this.call(
+      'GET',
+      `/v1/monitor/${encodeURIComponent(system)}/windows${params.size > 0 ? `?${params}` : ''}`,
+    );
+  }
+
+  monitorAlerts(system: string): Promise<{ system: string; alerts: MonitorAlert[] }> {
+    return this.call('GET', `/v1/monitor/${encodeURIComponent(system)}/alerts`);
   }
 
   async listSystems(): Promise<SystemInfo[]> {

@@ -81,6 +81,18 @@ export const errorRegistry = {
     status: 422,
     summary: "A gate run's release names a System the policy bundle in force does not register",
   },
+  ARB_ERR_MONITOR_NOT_CONFIGURED: {
+    status: 422,
+    summary: 'The System is not monitored: no MonitorPolicy gives it a profile that loaded',
+  },
+  ARB_ERR_MONITOR_BATCH_INVALID: {
+    status: 400,
+    summary: 'A monitoring batch is neither a JSON array nor NDJSON',
+  },
+  ARB_ERR_MONITOR_BATCH_TOO_LARGE: {
+    status: 413,
+    summary: 'A monitoring batch holds more events or labels than one request may',
+  },
   ARB_ERR_APPROVAL_SELF: {
     status: 403,
     summary: 'The requester may not approve or reject their own request',

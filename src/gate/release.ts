@@ -2,9 +2,7 @@ import { readFileSync } from 'node:fs';
 import { type Static, Type } from '@sinclair/typebox';
 import { ArbiterError } from '../core/errors.js';
 import { Metadata } from '../policy/documents.js';
-import { formatProblem, type LoadProblem } from '../policy/problems.js';
-import { validateDocument } from '../policy/schema-problems.js';
-import { parseYamlFile } from '../policy/yaml-source.js';
+import { parseSingleDocument } from '../policy/single-document.js';
 
 /**
  * A Release file describes one candidate version of a System for `arbiter gate`: its model files,
@@ -113,30 +111,12 @@ export function loadRelease(file: string): LoadedRelease {
 }
 
 export function parseRelease(file: string, text: string): LoadedRelease {
-  const parsed = parseYamlFile({ path: file, text });
-  const problems: LoadProblem[] = [...parsed.problems];
-  const documents = parsed.documents.filter((document) => document.value !== null);
-  if (problems.length === 0 && documents.length !== 1) {
-    problems.push({
-      file,
-      line: 1,
-      col: 1,
-      code: 'ARB_ERR_RELEASE_INVALID',
-      message: `a release file holds exactly one Release document (found ${documents.length})`,
-    });
-  }
-  const source = documents[0];
-  if (problems.length === 0 && source) {
-    const result = validateDocument(source, { Release: ReleaseDocument });
-    problems.push(...result.problems);
-    if (result.document) {
-      const value = result.document.value as ReleaseDocument;
-      return { file, name: value.metadata.name, spec: value.spec };
-    }
-  }
-  throw new ArbiterError(
+  const value = parseSingleDocument<ReleaseDocument>(
+    file,
+    text,
+    'Release',
+    ReleaseDocument,
     'ARB_ERR_RELEASE_INVALID',
-    `release file rejected:\n${problems.map(formatProblem).join('\n')}`,
-    { details: { problems } },
   );
+  return { file, name: value.metadata.name, spec: value.spec };
 }

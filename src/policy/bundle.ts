@@ -145,6 +145,8 @@ export interface CompiledMonitorPolicy {
   name: string;
   description?: string;
   match: { systems?: readonly string[] };
+  /** The reference profile's path, resolved against the policy file. */
+  profile?: string;
   variables: readonly CompiledVariable[];
   alerts: readonly CompiledMonitorAlert[];
   source: SourceRef;

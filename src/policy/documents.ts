@@ -222,6 +222,8 @@ export const MonitorPolicyDocument = documentOf(
   Type.Object(
     {
       match: Type.Optional(Type.Object({ systems: Type.Optional(StringList) }, strict)),
+      /** The reference profile (`arbiter monitor profile` output), relative to this file. */
+      profile: Type.Optional(Text),
       variables: Type.Optional(Type.Array(Variable)),
       alerts: Type.Array(MonitorAlert, { minItems: 1 }),
     },

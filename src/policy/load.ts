@@ -433,10 +433,14 @@ class DocumentCompiler {
     };
   }
 
+  /** Files named by a policy are relative to the policy file, wherever Arbiter runs from. */
+  private near(file: string): string {
+    return this.source ? join(dirname(this.source.file), file) : file;
+  }
+
   private supplyChain(spec: SupplyChainSpec): CompiledSupplyChain {
     const path = ['spec', 'supplyChain'];
-    // Files named by a policy are relative to the policy file, wherever the gate runs from.
-    const near = (file: string) => (this.source ? join(dirname(this.source.file), file) : file);
+    const near = (file: string) => this.near(file);
     const out: CompiledSupplyChain = {};
     if (spec.modelScan)
       out.modelScan = {
@@ -540,6 +544,7 @@ class DocumentCompiler {
       name: metadata.name,
       ...(metadata.description === undefined ? {} : { description: metadata.description }),
       match: spec.match ?? {},
+      ...(spec.profile ? { profile: this.near(spec.profile) } : {}),
       variables,
       alerts,
       source: this.ref([]),

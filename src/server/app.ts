@@ -7,6 +7,7 @@ import { installErrorHandling } from './errors.js';
 import { decisionRoutes } from './routes/decisions.js';
 import { gateRunRoutes } from './routes/gate-runs.js';
 import { ledgerRoutes } from './routes/ledger.js';
+import { monitorRoutes } from './routes/monitor.js';
 import { operationRoutes } from './routes/operations.js';
 import { reportRoutes } from './routes/reports.js';
 import { systemRoutes } from './routes/systems.js';
@@ -75,6 +76,7 @@ export async function buildServer(
   systemRoutes(app, arbiter);
   gateRunRoutes(app, arbiter);
   ledgerRoutes(app, arbiter);
+  monitorRoutes(app, arbiter);
   operationRoutes(app, arbiter, state);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

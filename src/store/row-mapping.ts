@@ -5,6 +5,10 @@ import type {
   DecisionStatus,
   GateRunRow,
   GateRunSummaryRow,
+  MonitorAlertRow,
+  MonitorEventRow,
+  MonitorProfileRow,
+  MonitorWindowRow,
   NotificationRow,
   SystemRow,
   TokenRow,
@@ -152,4 +156,47 @@ export function gateRunSummaryFrom(row: Row): GateRunSummaryRow {
 
 export function gateRunFrom(row: Row): GateRunRow {
   return { ...gateRunSummaryFrom(row), report: json(row.report) };
+}
+
+export function monitorProfileFrom(row: Row): MonitorProfileRow {
+  return {
+    sha256: row.sha256 as string,
+    systemId: row.system_id as string,
+    profile: json(row.profile),
+    createdAt: row.created_at as string,
+  };
+}
+
+export function monitorWindowFrom(row: Row): MonitorWindowRow {
+  return {
+    systemId: row.system_id as string,
+    start: Number(row.window_start),
+    end: Number(row.window_end),
+    profile: row.profile as string,
+    state: json(row.state),
+    ...withOptional('evaluatedAt', row.evaluated_at),
+    ...(row.metrics === null || row.metrics === undefined ? {} : { metrics: json(row.metrics) }),
+    updatedAt: row.updated_at as string,
+  };
+}
+
+export function monitorEventFrom(row: Row): MonitorEventRow {
+  return {
+    systemId: row.system_id as string,
+    id: row.id as string,
+    windowStart: Number(row.window_start),
+    memo: json(row.memo),
+    ...withOptional('labeledAt', row.labeled_at),
+    createdAt: row.created_at as string,
+  };
+}
+
+export function monitorAlertFrom(row: Row): MonitorAlertRow {
+  return {
+    systemId: row.system_id as string,
+    policy: row.policy as string,
+    alert: row.alert as string,
+    state: json(row.state),
+    updatedAt: row.updated_at as string,
+  };
 }

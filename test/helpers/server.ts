@@ -76,6 +76,8 @@ export async function startTestServer(
     clock: clock.now,
     expiryIntervalMs: 60_000,
     notificationIntervalMs: 3_600_000,
+    // Tests move the clock and evaluate monitoring windows themselves.
+    monitorIntervalMs: 3_600_000,
     ...(options.notifications ? { notifications: options.notifications } : {}),
     checkpointIntervalMs: options.checkpointIntervalMs ?? 3_600_000,
   });

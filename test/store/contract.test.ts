@@ -7,7 +7,14 @@ import { isArbiterError } from '../../src/core/errors.js';
 import { consistencyProof, inclusionProof, rootHash } from '../../src/ledger/index.js';
 import { openStore } from '../../src/store/open.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
-import type { DecisionRow, GateRunRow, SystemRow } from '../../src/store/records.js';
+import type {
+  DecisionRow,
+  GateRunRow,
+  MonitorAlertRow,
+  MonitorEventRow,
+  MonitorWindowRow,
+  SystemRow,
+} from '../../src/store/records.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { createTestDatabase, postgresAvailable } from '../helpers/postgres.js';
@@ -311,6 +318,147 @@ for (const backend of backends) {
         await tx.insertGateRun(gateRun('gate_7'));
       });
       expect(await store.gateRun('gate_7')).toBeDefined();
+    });
+
+    it('stores monitoring profiles, windows, events and alerts', async () => {
+      await open();
+      const hour = 3_600_000;
+      const base = Date.parse('2026-11-23T10:00:00Z');
+      const window = (start: number, overrides: Partial<MonitorWindowRow> = {}): MonitorWindowRow => ({
+        systemId: 'credit-scoring',
+        start,
+        end: start + hour,
+        profile: 'p1',
+        state: { rows: start / hour, features: { income: { counts: [1, 2] } } },
+        updatedAt: now,
+        ...overrides,
+      });
+      await store.write(async (tx) => {
+        await tx.putMonitorProfile({
+          sha256: 'p1',
+          systemId: 'credit-scoring',
+          profile: { windowMs: hour },
+          createdAt: now,
+        });
+        // Profiles are immutable by digest: a second put keeps the first.
+        await tx.putMonitorProfile({
+          sha256: 'p1',
+          systemId: 'credit-scoring',
+          profile: { windowMs: 1 },
+          createdAt: now,
+        });
+        await tx.putMonitorWindow(
+          window(base, { evaluatedAt: now, metrics: { datasetDrift: { share: 0.5 } } }),
+        );
+        await tx.putMonitorWindow(window(base + hour));
+        await tx.putMonitorWindow(window(base + 2 * hour));
+        await tx.putMonitorWindow(window(base, { systemId: 'fraud-model' }));
+      });
+      expect(await store.monitorProfile('p1')).toEqual({
+        sha256: 'p1',
+        systemId: 'credit-scoring',
+        profile: { windowMs: hour },
+        createdAt: now,
+      });
+      expect(await store.monitorProfile('p2')).toBeUndefined();
+      const starts = (rows: { start: number }[]) => rows.map((row) => row.start);
+      expect(
+        await store.monitorWindows('credit-scoring', { from: base, to: base + 2 * hour, limit: 10 }),
+      ).toEqual([
+        window(base, { evaluatedAt: now, metrics: { datasetDrift: { share: 0.5 } } }),
+        window(base + hour),
+      ]);
+      expect(
+        starts(await store.monitorWindows('credit-scoring', { from: 0, to: base * 2, limit: 2 })),
+      ).toEqual([base, base + hour]);
+      expect(starts(await store.monitorWindowsAt('credit-scoring', [base + 2 * hour, base, 7]))).toEqual([
+        base,
+        base + 2 * hour,
+      ]);
+      expect(await store.monitorWindowsAt('credit-scoring', [])).toEqual([]);
+      expect(await store.unevaluatedMonitorWindows('credit-scoring', 10)).toEqual([
+        { start: base + hour, end: base + 2 * hour },
+        { start: base + 2 * hour, end: base + 3 * hour },
+      ]);
+      expect(await store.unevaluatedMonitorWindows('credit-scoring', 1)).toHaveLength(1);
+      expect(await store.latestMonitorWindowStart('credit-scoring')).toBe(base + 2 * hour);
+      expect(await store.latestMonitorWindowStart('nobody')).toBeUndefined();
+      expect((await store.latestEvaluatedMonitorWindow('credit-scoring'))?.start).toBe(base);
+      expect(await store.latestEvaluatedMonitorWindow('nobody')).toBeUndefined();
+      // Upsert replaces state, metrics and evaluation.
+      await store.write((tx) =>
+        tx.putMonitorWindow(
+          window(base + hour, { state: { rows: 99 }, evaluatedAt: now, metrics: { x: 1 } }),
+        ),
+      );
+      expect((await store.monitorWindowsAt('credit-scoring', [base + hour]))[0]).toMatchObject({
+        state: { rows: 99 },
+        evaluatedAt: now,
+        metrics: { x: 1 },
+      });
+      expect((await store.latestEvaluatedMonitorWindow('credit-scoring'))?.start).toBe(base + hour);
+
+      const event = (id: string, createdAt = now): MonitorEventRow => ({
+        systemId: 'credit-scoring',
+        id,
+        windowStart: base,
+        memo: { prediction: 1, score: 0.8, groups: { gender: 'f' } },
+        createdAt,
+      });
+      await store.write((tx) =>
+        tx.insertMonitorEvents([
+          event('e1', '2026-10-01T00:00:00.000Z'),
+          event('e2', '2026-10-02T00:00:00.000Z'),
+          event('e3'),
+          { ...event('e1'), systemId: 'fraud-model' },
+        ]),
+      );
+      await expect(store.write((tx) => tx.insertMonitorEvents([event('e3')]))).rejects.toThrow();
+      await store.write((tx) => tx.insertMonitorEvents([]));
+      const found = await store.monitorEvents('credit-scoring', ['e1', 'e3', 'nope']);
+      expect(found.map((row) => row.id).sort()).toEqual(['e1', 'e3']);
+      expect(found.find((row) => row.id === 'e3')).toEqual(event('e3'));
+      await store.write((tx) =>
+        tx.markMonitorEventsLabeled('credit-scoring', ['e3'], '2026-11-23T12:30:00.000Z'),
+      );
+      expect((await store.monitorEvents('credit-scoring', ['e3']))[0]?.labeledAt).toBe(
+        '2026-11-23T12:30:00.000Z',
+      );
+      expect((await store.monitorEvents('fraud-model', ['e1']))[0]?.labeledAt).toBeUndefined();
+      // The purge deletes events stored before the cutoff, at most `limit` per call.
+      expect(await store.write((tx) => tx.purgeMonitorEvents('2026-11-01T00:00:00.000Z', 1))).toBe(1);
+      expect(await store.write((tx) => tx.purgeMonitorEvents('2026-11-01T00:00:00.000Z', 10))).toBe(1);
+      expect((await store.monitorEvents('credit-scoring', ['e1', 'e2', 'e3'])).map((row) => row.id)).toEqual([
+        'e3',
+      ]);
+
+      const alert = (
+        policy: string,
+        name: string,
+        status: string,
+        systemId = 'credit-scoring',
+      ): MonitorAlertRow => ({
+        systemId,
+        policy,
+        alert: name,
+        state: { status, consecutive: 1 },
+        updatedAt: now,
+      });
+      await store.write(async (tx) => {
+        await tx.putMonitorAlert(alert('p', 'drift', 'pending'));
+        await tx.putMonitorAlert(alert('p', 'drift', 'firing'));
+        await tx.putMonitorAlert(alert('p', 'accuracy', 'ok'));
+        await tx.putMonitorAlert(alert('p', 'drift', 'ok', 'fraud-model'));
+      });
+      expect(await store.monitorAlerts('credit-scoring')).toEqual([
+        alert('p', 'accuracy', 'ok'),
+        alert('p', 'drift', 'firing'),
+      ]);
+      expect((await store.monitorAlerts()).map((row) => row.systemId)).toEqual([
+        'credit-scoring',
+        'credit-scoring',
+        'fraud-model',
+      ]);
     });
 
     it('sums activity over minute and hour buckets and keeps the latest failure', async () => {

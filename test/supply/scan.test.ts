@@ -107,7 +107,7 @@ out.write(b'\\x80' + bytes(range(200)))  # raw storage bytes that merely start l
   it('finds the pickle inside a NumPy object array, alone and in an .npz', () => {
     const payload = evil(2);
     const header = "{'descr': '|O', 'fortran_order': False, 'shape': (2,), }";
-    const padded = header.padEnd(Math.ceil((header.length + 11) / 64) * 64 - 11, ' ') + '\n';
+    const padded = `${header.padEnd(Math.ceil((header.length + 11) / 64) * 64 - 11, ' ')}\n`;
     const npy = new Uint8Array([
       0x93,
       ...new TextEncoder().encode('NUMPY'),

@@ -39,13 +39,22 @@ function encoder(attributes, rows, features) {
       const values = rows.map((r) => r[name]);
       const mean = values.reduce((s, v) => s + v, 0) / values.length;
       const sd = Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / values.length) || 1;
-      columns.push({ name, encode: (r) => (r[name] - mean) / sd });
+      columns.push({ name, spec: { feature: name, mean, sd }, encode: (r) => (r[name] - mean) / sd });
     } else {
       for (const level of [...new Set(rows.map((r) => r[name]))].sort())
-        columns.push({ name: `${name}=${level}`, encode: (r) => (r[name] === level ? 1 : 0) });
+        columns.push({
+          name: `${name}=${level}`,
+          spec: { feature: name, level },
+          encode: (r) => (r[name] === level ? 1 : 0),
+        });
     }
   }
-  return { names: columns.map((c) => c.name), encode: (row) => columns.map((c) => c.encode(row)) };
+  return {
+    names: columns.map((c) => c.name),
+    // How to turn a row into the weight vector's inputs, so the model can be used without this script.
+    spec: columns.map((c) => c.spec),
+    encode: (row) => columns.map((c) => c.encode(row)),
+  };
 }
 
 const sigmoid = (z) => 1 / (1 + Math.exp(-z));
@@ -156,7 +165,7 @@ const testIndex = (i) => i % 4 === 0;
 const split = (items) => [items.filter((_, i) => !testIndex(i)), items.filter((_, i) => testIndex(i))];
 
 function build(version, features, extras) {
-  const { names, encode } = encoder(attributes, rows, features);
+  const { names, spec, encode } = encoder(attributes, rows, features);
   const x = rows.map(encode);
   const [xTrain, xTest] = split(x);
   const [yTrain, yTest] = split(labels);
@@ -167,7 +176,7 @@ function build(version, features, extras) {
   mkdirSync(join(dir, 'model'), { recursive: true });
   const weights = safetensors(
     { weights: model.w, bias: [model.b] },
-    { features: names.join('|'), algorithm: 'logistic-regression', version },
+    { features: names.join('|'), encoder: JSON.stringify(spec), algorithm: 'logistic-regression', version },
   );
   writeFileSync(join(dir, 'model', 'model.safetensors'), weights);
   const files = [{ path: 'model/model.safetensors', data: weights, framework: 'arbiter-logreg' }];

@@ -18,6 +18,10 @@ import type {
   GateRunFilter,
   GateRunRow,
   GateRunSummaryRow,
+  MonitorAlertRow,
+  MonitorEventRow,
+  MonitorProfileRow,
+  MonitorWindowRow,
   NotificationRow,
   RecordReads,
   RecordWrites,
@@ -31,6 +35,10 @@ import {
   gateRunFrom,
   gateRunSummaryColumns,
   gateRunSummaryFrom,
+  monitorAlertFrom,
+  monitorEventFrom,
+  monitorProfileFrom,
+  monitorWindowFrom,
   notificationFrom,
   type Row,
   systemFrom,
@@ -362,6 +370,74 @@ export class PgRecordReads implements RecordReads {
       gateRunSummaryFrom,
     );
   }
+
+  monitorProfile(sha256: string): Promise<MonitorProfileRow | undefined> {
+    return this.one('SELECT * FROM monitor_profiles WHERE sha256 = $1', [sha256], monitorProfileFrom);
+  }
+
+  monitorWindows(
+    systemId: string,
+    range: { from: number; to: number; limit: number },
+  ): Promise<MonitorWindowRow[]> {
+    return this.all(
+      'SELECT * FROM monitor_windows WHERE system_id = $1 AND window_start >= $2 AND window_start < $3 ORDER BY window_start LIMIT $4',
+      [systemId, range.from, range.to, range.limit],
+      monitorWindowFrom,
+    );
+  }
+
+  async monitorWindowsAt(systemId: string, starts: readonly number[]): Promise<MonitorWindowRow[]> {
+    if (starts.length === 0) return [];
+    return this.all(
+      'SELECT * FROM monitor_windows WHERE system_id = $1 AND window_start = ANY($2::bigint[]) ORDER BY window_start',
+      [systemId, starts],
+      monitorWindowFrom,
+    );
+  }
+
+  unevaluatedMonitorWindows(systemId: string, limit: number): Promise<{ start: number; end: number }[]> {
+    return this.all(
+      'SELECT window_start, window_end FROM monitor_windows WHERE system_id = $1 AND evaluated_at IS NULL ORDER BY window_start LIMIT $2',
+      [systemId, limit],
+      (row) => ({ start: Number(row.window_start), end: Number(row.window_end) }),
+    );
+  }
+
+  async latestMonitorWindowStart(systemId: string): Promise<number | undefined> {
+    const { rows } = await this.db.query(
+      'SELECT MAX(window_start) AS start FROM monitor_windows WHERE system_id = $1',
+      [systemId],
+    );
+    const start = rows[0]?.start;
+    return start === null || start === undefined ? undefined : Number(start);
+  }
+
+  latestEvaluatedMonitorWindow(systemId: string): Promise<MonitorWindowRow | undefined> {
+    return this.one(
+      'SELECT * FROM monitor_windows WHERE system_id = $1 AND evaluated_at IS NOT NULL ORDER BY window_start DESC LIMIT 1',
+      [systemId],
+      monitorWindowFrom,
+    );
+  }
+
+  async monitorEvents(systemId: string, ids: readonly string[]): Promise<MonitorEventRow[]> {
+    if (ids.length === 0) return [];
+    return this.all(
+      'SELECT * FROM monitor_events WHERE system_id = $1 AND id = ANY($2::text[])',
+      [systemId, ids],
+      monitorEventFrom,
+    );
+  }
+
+  monitorAlerts(systemId?: string): Promise<MonitorAlertRow[]> {
+    return systemId === undefined
+      ? this.all('SELECT * FROM monitor_alerts ORDER BY system_id, policy, alert', [], monitorAlertFrom)
+      : this.all(
+          'SELECT * FROM monitor_alerts WHERE system_id = $1 ORDER BY policy, alert',
+          [systemId],
+          monitorAlertFrom,
+        );
+  }
 }
 
 function pgDecision(row: Row): DecisionRow {
@@ -580,6 +656,75 @@ export class PgRecordWrites extends PgRecordReads implements RecordWrites {
         rows.map((r) => r.nextAttemptAt),
         rows.map((r) => r.createdAt),
       ],
+    );
+  }
+
+  async putMonitorProfile(row: MonitorProfileRow): Promise<void> {
+    await this.db.query(
+      'INSERT INTO monitor_profiles (sha256, system_id, profile, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING',
+      [row.sha256, row.systemId, JSON.stringify(row.profile), row.createdAt],
+    );
+  }
+
+  async putMonitorWindow(row: MonitorWindowRow): Promise<void> {
+    await this.db.query(
+      `INSERT INTO monitor_windows (system_id, window_start, window_end, profile, state, evaluated_at, metrics, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (system_id, window_start) DO UPDATE SET window_end = excluded.window_end, profile = excluded.profile,
+         state = excluded.state, evaluated_at = excluded.evaluated_at, metrics = excluded.metrics, updated_at = excluded.updated_at`,
+      [
+        row.systemId,
+        row.start,
+        row.end,
+        row.profile,
+        JSON.stringify(row.state),
+        row.evaluatedAt ?? null,
+        row.metrics === undefined ? null : JSON.stringify(row.metrics),
+        row.updatedAt,
+      ],
+    );
+  }
+
+  /** One statement for the whole batch: a round trip per event would hold the write lock far longer. */
+  async insertMonitorEvents(rows: readonly MonitorEventRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db.query(
+      `INSERT INTO monitor_events (system_id, id, window_start, memo, labeled_at, created_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[])`,
+      [
+        rows.map((r) => r.systemId),
+        rows.map((r) => r.id),
+        rows.map((r) => r.windowStart),
+        rows.map((r) => JSON.stringify(r.memo)),
+        rows.map((r) => r.labeledAt ?? null),
+        rows.map((r) => r.createdAt),
+      ],
+    );
+  }
+
+  async markMonitorEventsLabeled(systemId: string, ids: readonly string[], at: string): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.query(
+      'UPDATE monitor_events SET labeled_at = $1 WHERE system_id = $2 AND id = ANY($3::text[])',
+      [at, systemId, ids],
+    );
+  }
+
+  async purgeMonitorEvents(before: string, limit: number): Promise<number> {
+    const result = await this.db.query(
+      `DELETE FROM monitor_events WHERE (system_id, id) IN (
+         SELECT system_id, id FROM monitor_events WHERE created_at < $1 LIMIT $2
+       )`,
+      [before, limit],
+    );
+    return result.rowCount ?? 0;
+  }
+
+  async putMonitorAlert(row: MonitorAlertRow): Promise<void> {
+    await this.db.query(
+      `INSERT INTO monitor_alerts (system_id, policy, alert, state, updated_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (system_id, policy, alert) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
+      [row.systemId, row.policy, row.alert, JSON.stringify(row.state), row.updatedAt],
     );
   }
 

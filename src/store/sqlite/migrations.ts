@@ -174,4 +174,48 @@ export const sqliteMigrations: readonly string[] = [
   CREATE INDEX gate_runs_system ON gate_runs (system_id, recorded_at);
   CREATE INDEX gate_runs_recorded ON gate_runs (recorded_at, id);
   `,
+  `
+  -- Monitoring of deployed models. Windows hold mergeable counts only, never events; events are
+  -- kept (by id, for label joins) only as long as the retention period; profiles by digest, so a
+  -- window is always read against the bins it was counted with.
+  CREATE TABLE monitor_profiles (
+    sha256 TEXT PRIMARY KEY,
+    system_id TEXT NOT NULL,
+    profile TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+
+  CREATE TABLE monitor_windows (
+    system_id TEXT NOT NULL,
+    window_start INTEGER NOT NULL,
+    window_end INTEGER NOT NULL,
+    profile TEXT NOT NULL,
+    state TEXT NOT NULL,
+    evaluated_at TEXT,
+    metrics TEXT,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (system_id, window_start)
+  );
+  CREATE INDEX monitor_windows_unevaluated ON monitor_windows (system_id, window_start) WHERE evaluated_at IS NULL;
+
+  CREATE TABLE monitor_events (
+    system_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    window_start INTEGER NOT NULL,
+    memo TEXT NOT NULL,
+    labeled_at TEXT,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (system_id, id)
+  ) WITHOUT ROWID;
+  CREATE INDEX monitor_events_created ON monitor_events (created_at);
+
+  CREATE TABLE monitor_alerts (
+    system_id TEXT NOT NULL,
+    policy TEXT NOT NULL,
+    alert TEXT NOT NULL,
+    state TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (system_id, policy, alert)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -12,6 +12,10 @@ import type {
   GateRunFilter,
   GateRunRow,
   GateRunSummaryRow,
+  MonitorAlertRow,
+  MonitorEventRow,
+  MonitorProfileRow,
+  MonitorWindowRow,
   NotificationRow,
   RecordReads,
   RecordWrites,
@@ -26,6 +30,10 @@ import {
   gateRunFrom,
   gateRunSummaryColumns,
   gateRunSummaryFrom,
+  monitorAlertFrom,
+  monitorEventFrom,
+  monitorProfileFrom,
+  monitorWindowFrom,
   notificationFrom,
   type Row,
   systemFrom,
@@ -71,6 +79,28 @@ export class SqliteRecordReads implements RecordReads {
       gateRunByIdempotency: db.prepare(
         `SELECT ${gateRunSummaryColumns} FROM gate_runs WHERE recorded_by = ? AND idempotency_key = ?`,
       ),
+      monitorProfile: db.prepare('SELECT * FROM monitor_profiles WHERE sha256 = ?'),
+      monitorWindows: db.prepare(
+        'SELECT * FROM monitor_windows WHERE system_id = ? AND window_start >= ? AND window_start < ? ORDER BY window_start LIMIT ?',
+      ),
+      // Lists travel as one JSON parameter: no limit on how many, one prepared statement.
+      monitorWindowsAt: db.prepare(
+        'SELECT * FROM monitor_windows WHERE system_id = ? AND window_start IN (SELECT value FROM json_each(?)) ORDER BY window_start',
+      ),
+      unevaluatedMonitorWindows: db.prepare(
+        'SELECT window_start, window_end FROM monitor_windows WHERE system_id = ? AND evaluated_at IS NULL ORDER BY window_start LIMIT ?',
+      ),
+      latestMonitorWindowStart: db
+        .prepare('SELECT MAX(window_start) FROM monitor_windows WHERE system_id = ?')
+        .pluck(),
+      latestEvaluatedMonitorWindow: db.prepare(
+        'SELECT * FROM monitor_windows WHERE system_id = ? AND evaluated_at IS NOT NULL ORDER BY window_start DESC LIMIT 1',
+      ),
+      monitorEvents: db.prepare(
+        'SELECT * FROM monitor_events WHERE system_id = ? AND id IN (SELECT value FROM json_each(?))',
+      ),
+      monitorAlertsOf: db.prepare('SELECT * FROM monitor_alerts WHERE system_id = ? ORDER BY policy, alert'),
+      monitorAlertsAll: db.prepare('SELECT * FROM monitor_alerts ORDER BY system_id, policy, alert'),
     };
   }
 
@@ -200,6 +230,60 @@ export class SqliteRecordReads implements RecordReads {
     const row = this.statements.gateRunByIdempotency.get(recordedBy, key) as Row | undefined;
     return row ? gateRunSummaryFrom(row) : undefined;
   }
+
+  async monitorProfile(sha256: string): Promise<MonitorProfileRow | undefined> {
+    const row = this.statements.monitorProfile.get(sha256) as Row | undefined;
+    return row ? monitorProfileFrom(row) : undefined;
+  }
+
+  async monitorWindows(
+    systemId: string,
+    range: { from: number; to: number; limit: number },
+  ): Promise<MonitorWindowRow[]> {
+    return (this.statements.monitorWindows.all(systemId, range.from, range.to, range.limit) as Row[]).map(
+      monitorWindowFrom,
+    );
+  }
+
+  async monitorWindowsAt(systemId: string, starts: readonly number[]): Promise<MonitorWindowRow[]> {
+    if (starts.length === 0) return [];
+    return (this.statements.monitorWindowsAt.all(systemId, JSON.stringify(starts)) as Row[]).map(
+      monitorWindowFrom,
+    );
+  }
+
+  async unevaluatedMonitorWindows(
+    systemId: string,
+    limit: number,
+  ): Promise<{ start: number; end: number }[]> {
+    return (this.statements.unevaluatedMonitorWindows.all(systemId, limit) as Row[]).map((row) => ({
+      start: Number(row.window_start),
+      end: Number(row.window_end),
+    }));
+  }
+
+  async latestMonitorWindowStart(systemId: string): Promise<number | undefined> {
+    const start = this.statements.latestMonitorWindowStart.get(systemId) as number | null;
+    return start === null ? undefined : Number(start);
+  }
+
+  async latestEvaluatedMonitorWindow(systemId: string): Promise<MonitorWindowRow | undefined> {
+    const row = this.statements.latestEvaluatedMonitorWindow.get(systemId) as Row | undefined;
+    return row ? monitorWindowFrom(row) : undefined;
+  }
+
+  async monitorEvents(systemId: string, ids: readonly string[]): Promise<MonitorEventRow[]> {
+    if (ids.length === 0) return [];
+    return (this.statements.monitorEvents.all(systemId, JSON.stringify(ids)) as Row[]).map(monitorEventFrom);
+  }
+
+  async monitorAlerts(systemId?: string): Promise<MonitorAlertRow[]> {
+    const rows =
+      systemId === undefined
+        ? this.statements.monitorAlertsAll.all()
+        : this.statements.monitorAlertsOf.all(systemId);
+    return (rows as Row[]).map(monitorAlertFrom);
+  }
 }
 
 const counterColumns: [keyof ActivityCounts, string][] = [
@@ -266,6 +350,28 @@ export class SqliteRecordWrites extends SqliteRecordReads implements RecordWrite
         `INSERT INTO gate_runs (id, system_id, version, release_name, passed, bundle, started_at, recorded_at, recorded_by,
            idempotency_key, report_sha256, ledger_index, report)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      putMonitorProfile: db.prepare(
+        'INSERT INTO monitor_profiles (sha256, system_id, profile, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING',
+      ),
+      putMonitorWindow: db.prepare(
+        `INSERT INTO monitor_windows (system_id, window_start, window_end, profile, state, evaluated_at, metrics, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (system_id, window_start) DO UPDATE SET window_end = excluded.window_end, profile = excluded.profile,
+           state = excluded.state, evaluated_at = excluded.evaluated_at, metrics = excluded.metrics, updated_at = excluded.updated_at`,
+      ),
+      insertMonitorEvent: db.prepare(
+        'INSERT INTO monitor_events (system_id, id, window_start, memo, labeled_at, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      markMonitorEventsLabeled: db.prepare(
+        'UPDATE monitor_events SET labeled_at = ? WHERE system_id = ? AND id IN (SELECT value FROM json_each(?))',
+      ),
+      purgeMonitorEvents: db.prepare(
+        'DELETE FROM monitor_events WHERE (system_id, id) IN (SELECT system_id, id FROM monitor_events WHERE created_at < ? LIMIT ?)',
+      ),
+      putMonitorAlert: db.prepare(
+        `INSERT INTO monitor_alerts (system_id, policy, alert, state, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (system_id, policy, alert) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
       ),
       recordFailure: db.prepare(
         `INSERT INTO failures (actor_id, action, environment, last_failed_at) VALUES (?, ?, ?, ?)
@@ -415,6 +521,53 @@ export class SqliteRecordWrites extends SqliteRecordReads implements RecordWrite
         row.createdAt,
       );
     }
+  }
+
+  async putMonitorProfile(row: MonitorProfileRow): Promise<void> {
+    this.writes.putMonitorProfile.run(row.sha256, row.systemId, JSON.stringify(row.profile), row.createdAt);
+  }
+
+  async putMonitorWindow(row: MonitorWindowRow): Promise<void> {
+    this.writes.putMonitorWindow.run(
+      row.systemId,
+      row.start,
+      row.end,
+      row.profile,
+      JSON.stringify(row.state),
+      row.evaluatedAt ?? null,
+      row.metrics === undefined ? null : JSON.stringify(row.metrics),
+      row.updatedAt,
+    );
+  }
+
+  async insertMonitorEvents(rows: readonly MonitorEventRow[]): Promise<void> {
+    for (const row of rows)
+      this.writes.insertMonitorEvent.run(
+        row.systemId,
+        row.id,
+        row.windowStart,
+        JSON.stringify(row.memo),
+        row.labeledAt ?? null,
+        row.createdAt,
+      );
+  }
+
+  async markMonitorEventsLabeled(systemId: string, ids: readonly string[], at: string): Promise<void> {
+    if (ids.length > 0) this.writes.markMonitorEventsLabeled.run(at, systemId, JSON.stringify(ids));
+  }
+
+  async purgeMonitorEvents(before: string, limit: number): Promise<number> {
+    return this.writes.purgeMonitorEvents.run(before, limit).changes;
+  }
+
+  async putMonitorAlert(row: MonitorAlertRow): Promise<void> {
+    this.writes.putMonitorAlert.run(
+      row.systemId,
+      row.policy,
+      row.alert,
+      JSON.stringify(row.state),
+      row.updatedAt,
+    );
   }
 
   async claimNotifications(now: string, leaseUntil: string, limit: number): Promise<NotificationRow[]> {

@@ -1,0 +1,172 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { Arbiter } from '../../app/arbiter.js';
+import { type BatchItem, batchItems, maxBatchItems, parseNdjson } from '../../app/monitor-batch.js';
+import { ArbiterError } from '../../core/errors.js';
+import { principalOf } from '../auth.js';
+import { ErrorSchema } from '../schemas.js';
+
+const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema };
+const security = [{ bearer: [] }];
+const senders = ['agent', 'admin'] as const;
+const readers = ['agent', 'approver', 'auditor', 'admin'] as const;
+/** 10 000 events of 20 features with ids and times fit with room to spare. */
+const batchBodyLimit = 16 * 1024 * 1024;
+
+const SystemParams = Type.Object(
+  { system: Type.String({ minLength: 1, maxLength: 200 }) },
+  { additionalProperties: false },
+);
+
+const BatchBody = Type.Unknown({
+  description: `A JSON array, or NDJSON (content-type application/x-ndjson, one item per line); at most ${maxBatchItems} items`,
+});
+
+const BatchResultSchema = Type.Object({
+  accepted: Type.Integer(),
+  rejected: Type.Integer(),
+  duplicates: Type.Integer(),
+  unknown: Type.Optional(Type.Integer()),
+  problems: Type.Array(
+    Type.Object({ index: Type.Integer(), line: Type.Optional(Type.Integer()), message: Type.String() }),
+  ),
+});
+
+const WindowsQuery = Type.Object(
+  {
+    from: Type.Optional(
+      Type.String({ description: 'RFC 3339 or epoch ms; default: 7 days (31 merged) before to' }),
+    ),
+    to: Type.Optional(Type.String({ description: 'RFC 3339 or epoch ms (exclusive); default: now' })),
+    merge: Type.Optional(Type.Literal('day')),
+  },
+  { additionalProperties: false },
+);
+
+const Loose = Type.Record(Type.String(), Type.Unknown());
+
+/** The items of a monitoring body; a body that is neither a JSON array nor NDJSON is a 400. */
+function itemsOf(body: unknown): BatchItem[] {
+  const items = batchItems(body);
+  if (!items)
+    throw new ArbiterError(
+      'ARB_ERR_MONITOR_BATCH_INVALID',
+      'send a JSON array (content-type application/json) or NDJSON, one item per line (application/x-ndjson)',
+    );
+  return items;
+}
+
+/**
+ * Monitoring of deployed models: production events and late labels in, windows, metrics and
+ * alerts out. NDJSON is accepted only on these routes (its parser is scoped to them).
+ */
+export function monitorRoutes(app: FastifyInstance, arbiter: Arbiter): void {
+  const { monitoring } = arbiter;
+
+  void app.register(async (scope) => {
+    // A line that is not JSON is one rejected item, never a failed batch: parsing cannot fail here.
+    scope.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (_request, body, done) =>
+      done(null, parseNdjson(body as string)),
+    );
+
+    scope.post<{ Params: { system: string } }>(
+      '/v1/monitor/:system/events',
+      {
+        bodyLimit: batchBodyLimit,
+        config: { roles: senders },
+        schema: {
+          tags: ['monitoring'],
+          summary:
+            'Send production events ({id?, time?, features, prediction, score?, label?, sensitive?}); bad events are counted and reported, not fatal',
+          security,
+          consumes: ['application/json', 'application/x-ndjson'],
+          params: SystemParams,
+          body: BatchBody,
+          response: { 200: BatchResultSchema, ...errors, 413: ErrorSchema, 422: ErrorSchema },
+        },
+      },
+      async (request) =>
+        monitoring.ingest(principalOf(request), request.params.system, itemsOf(request.body)),
+    );
+
+    scope.post<{ Params: { system: string } }>(
+      '/v1/monitor/:system/labels',
+      {
+        bodyLimit: batchBodyLimit,
+        config: { roles: senders },
+        schema: {
+          tags: ['monitoring'],
+          summary: 'Send late labels ({id, label}), joined by id to events sent earlier',
+          security,
+          consumes: ['application/json', 'application/x-ndjson'],
+          params: SystemParams,
+          body: BatchBody,
+          response: { 200: BatchResultSchema, ...errors, 413: ErrorSchema, 422: ErrorSchema },
+        },
+      },
+      async (request) =>
+        monitoring.labels(principalOf(request), request.params.system, itemsOf(request.body)),
+    );
+  });
+
+  app.get(
+    '/v1/monitor',
+    {
+      config: { roles: readers },
+      schema: {
+        tags: ['monitoring'],
+        summary:
+          'Monitored Systems with their reference profiles and alert rules; profiles that failed to load',
+        security,
+        response: {
+          200: Type.Object({ systems: Type.Array(Loose), problems: Type.Array(Loose) }),
+          401: ErrorSchema,
+          403: ErrorSchema,
+        },
+      },
+    },
+    async (request) => monitoring.monitored(principalOf(request)),
+  );
+
+  app.get<{ Params: { system: string }; Querystring: { from?: string; to?: string; merge?: 'day' } }>(
+    '/v1/monitor/:system/windows',
+    {
+      config: { roles: readers },
+      schema: {
+        tags: ['monitoring'],
+        summary:
+          'Windows starting in [from, to) with drift, performance and fairness; open windows are computed on read; merge=day adds windows up per day',
+        security,
+        params: SystemParams,
+        querystring: WindowsQuery,
+        response: {
+          200: Type.Object({ system: Type.String(), windows: Type.Array(Loose) }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => ({
+      system: request.params.system,
+      windows: await monitoring.windows(principalOf(request), request.params.system, request.query),
+    }),
+  );
+
+  app.get<{ Params: { system: string } }>(
+    '/v1/monitor/:system/alerts',
+    {
+      config: { roles: readers },
+      schema: {
+        tags: ['monitoring'],
+        summary:
+          'The state of every alert of the System: ok, pending (held for fewer than `for` windows) or firing',
+        security,
+        params: SystemParams,
+        response: { 200: Type.Object({ system: Type.String(), alerts: Type.Array(Loose) }), ...errors },
+      },
+    },
+    async (request) => ({
+      system: request.params.system,
+      alerts: await monitoring.alerts(principalOf(request), request.params.system),
+    }),
+  );
+}
