@@ -54,6 +54,14 @@ export interface DecisionObserver {
  * allowed, or rejection/expiry → denied; allowed → outcome. Every transition is written together
  * with its ledger entry in one transaction.
  */
+/** Something that follows from an outcome, run in the outcome's transaction (see `onOutcome`). */
+export type OutcomeHook = (
+  tx: StoreTransaction,
+  decision: DecisionRow,
+  system: SystemRow | undefined,
+  at: Date,
+) => Promise<void>;
+
 export class DecisionService {
   constructor(
     private readonly store: Store,
@@ -416,9 +424,18 @@ export class DecisionService {
       const updated = (await tx.getDecision(id))!;
       const system = updated.systemId ? await tx.getSystem(updated.systemId) : undefined;
       await this.sink.emit(tx, decisionEvent('decision.outcome', updated, system));
+      // Consequences (error budgets, incidents) commit with the outcome or not at all.
+      for (const hook of this.outcomeHooks) await hook(tx, updated, system, now);
       return updated;
     });
     return this.view(row);
+  }
+
+  private readonly outcomeHooks: OutcomeHook[] = [];
+
+  /** Runs `hook` inside the transaction of every reported outcome, after it is recorded. */
+  onOutcome(hook: OutcomeHook): void {
+    this.outcomeHooks.push(hook);
   }
 
   /** Denies every pending decision whose approval window has closed. Returns how many. */
