@@ -2,6 +2,7 @@
 // on the example bundle and on a generated 200-rule bundle.
 import { fileURLToPath } from 'node:url';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import * as engine from '../../dist/policy/index.js';
 import {
   actorFromSystem,
   compileBundle,
@@ -16,12 +17,13 @@ import {
   generatedCedarPolicies,
   generatedRequests,
 } from './generated.js';
+import { hardeningBench } from './hardening.js';
 
 const examplesDir = fileURLToPath(new URL('../../examples/policies', import.meta.url));
 const tuesday = new Date('2026-11-17T10:00:00Z');
 const friday = new Date('2026-11-20T16:00:00Z');
 
-function exampleMix(bundle) {
+export function exampleMix(bundle) {
   const system = (id) => actorFromSystem(bundle.system(id));
   const prod = (id) => ({ type: 'service', id, environment: 'prod' });
   return [
@@ -219,6 +221,8 @@ export async function run({ log }) {
     );
   }
 
+  const hardening = hardeningBench({ engine, log });
+
   return `## Policy engine (\`bench/policy\`)
 
 In-process verdict latency: \`evaluateAction\` (full verdict with explanation: fired and not-fired rules with the
@@ -232,5 +236,7 @@ hour and decimals precomputed, since Cedar has no clock or floats. Latency per v
 | --- | --- | ---: | ---: | ---: |
 ${rows.join('\n')}
 
-Targets (issue 2): faster than Cedar on equivalent decisions; p99 under 50 µs for the 200-rule bundle.`;
+Targets (issue 2): faster than Cedar on equivalent decisions; p99 under 50 µs for the 200-rule bundle.
+
+${hardening}`;
 }

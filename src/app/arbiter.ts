@@ -5,9 +5,11 @@ import type { PolicyBundle } from '../policy/bundle.js';
 import { loadPolicyDirectory } from '../policy/load-dir.js';
 import { openStore, type PostgresTuning, postgresTuningFromEnvironment } from '../store/open.js';
 import type { Store } from '../store/store.js';
+import { AutonomyService } from './autonomy.js';
 import { DecisionService } from './decisions.js';
 import { DecisionEvents } from './events.js';
 import { GateRunService } from './gate-runs.js';
+import { IncidentService } from './incidents.js';
 import { defaultLedgerKeyPath, type Ledger, openLedger } from './ledger.js';
 import { ArbiterMetrics } from './metrics.js';
 import { MonitorMetrics } from './monitor-metrics.js';
@@ -16,6 +18,7 @@ import { type NotificationOptions, NotificationService } from './notifications.j
 import { emptyBundle, PolicyHolder } from './policies.js';
 import { SystemService } from './systems.js';
 import { TokenService } from './tokens.js';
+import { TraceService } from './traces.js';
 
 export interface ArbiterOptions {
   databaseUrl: string;
@@ -50,11 +53,17 @@ export interface Arbiter {
   systems: SystemService;
   tokens: TokenService;
   decisions: DecisionService;
+  /** Error budgets, effective autonomy, track records, promotions. */
+  autonomy: AutonomyService;
   gateRuns: GateRunService;
   events: DecisionEvents;
   metrics: ArbiterMetrics;
   notifications: NotificationService;
   monitoring: MonitoringService;
+  /** Incidents, opened by hand or from failed production outcomes and critical alerts. */
+  incidents: IncidentService;
+  /** Accountability traces of incidents and decisions, with ledger proofs. */
+  traces: TraceService;
   clock: () => Date;
   /** Set when this start created the first admin token. */
   bootstrapAdminToken?: string;
@@ -107,6 +116,9 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
       metrics,
       notifications,
     );
+    const autonomy = new AutonomyService(store, ledger, clock, notifications);
+    decisions.onPolicyActor(autonomy.policyActor);
+    decisions.onOutcome(autonomy.afterOutcome);
     const gateRuns = new GateRunService(store, ledger, policies, clock, ids, metrics);
     const monitoring = new MonitoringService(
       store,
@@ -117,6 +129,9 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
       new MonitorMetrics(metrics.registry, store, policies),
       options.monitoring,
     );
+    const incidents = new IncidentService(store, ledger, policies, notifications, clock, ids);
+    incidents.openAutomatically({ decisions, monitoring });
+    const traces = new TraceService(store, ledger, policies, clock);
     await policies.install('arbiter', 'start');
 
     let bootstrapAdminToken: string | undefined;
@@ -169,11 +184,14 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
       systems,
       tokens,
       decisions,
+      autonomy,
       gateRuns,
       events,
       metrics,
       notifications,
       monitoring,
+      incidents,
+      traces,
       clock,
       ...(bootstrapAdminToken ? { bootstrapAdminToken } : {}),
       checkpointIfGrown,

@@ -4,6 +4,7 @@ import type { JsonObject } from '../core/json.js';
 import { approvalProgress, type Requirement, voteRefusal } from '../decisions/approvals.js';
 import { activityWindow, recentActivity } from '../decisions/recent.js';
 import { requestHash } from '../decisions/request-hash.js';
+import type { PolicyBundle } from '../policy/bundle.js';
 import type { Actor, Verdict } from '../policy/evaluate-action.js';
 import { evaluateAction, needsRecentActivity } from '../policy/evaluate-action.js';
 import type { ActionRequest } from '../policy/request.js';
@@ -61,6 +62,12 @@ export type OutcomeHook = (
   system: SystemRow | undefined,
   at: Date,
 ) => Promise<void>;
+
+/** Adds to what policies see of a System `actor` before a request is evaluated (see `onPolicyActor`). */
+export type PolicyActorHook = (
+  actor: Actor,
+  context: { system: SystemRow; request: ActionRequest; now: Date; bundle: PolicyBundle },
+) => Promise<Actor>;
 
 export class DecisionService {
   constructor(
@@ -206,6 +213,9 @@ export class DecisionService {
         statusReason: `frozen: ${system.statusReason ?? 'kill switch'}`,
       };
     }
+    if (this.policies.directory === undefined) {
+      return { verdict: noPoliciesVerdict(bundle.digest), statusReason: noPoliciesReason };
+    }
     const policyActor = await this.policyActor(
       principal,
       system,
@@ -234,9 +244,12 @@ export class DecisionService {
     now: Date,
   ): Promise<Actor> {
     const id = actorId(principal);
-    const actor: Actor = system
+    let actor: Actor = system
       ? { ...system.spec, id: system.id, kind: system.kind, status: system.status }
       : { id, kind: 'human', groups: principal.groups };
+    if (system)
+      for (const hook of this.policyActorHooks)
+        actor = await hook(actor, { system, request, now, bundle: this.policies.bundle });
     if (!needsRecentActivity(this.policies.bundle, { request, actor })) return actor;
     const { sinceMinute, sinceHour } = activityWindow(now);
     const [activity, failures] = await Promise.all([
@@ -292,7 +305,7 @@ export class DecisionService {
     requireRole(principal, 'approver', 'admin');
     await this.expireDue();
     const approver = actorId(principal);
-    const row = await this.store.write(async (tx) => {
+    const result = await this.store.write(async (tx) => {
       const decision = await tx.getDecision(id);
       if (!decision) throw new ArbiterError('ARB_ERR_NOT_FOUND', `no decision ${id}`);
       if (decision.status !== 'pending') {
@@ -308,7 +321,20 @@ export class DecisionService {
         throw new ArbiterError(
           'ARB_ERR_APPROVAL_HASH_MISMATCH',
           `the approval is for request ${vote.requestHash}, but decision ${id} is request ${decision.requestHash}`,
+          { details: { reason: 'other-request' } },
         );
+      }
+      await this.requireRecordedRequest(decision);
+      // Judged by the clock when the vote is recorded, not when it arrived: a vote that waited
+      // behind other writes past the expiry is refused, and the decision expires now.
+      const now = this.clock();
+      if (decision.expiresAt && decision.expiresAt <= now.toISOString()) {
+        await this.transition(tx, decision, 'denied', 'expired', 'arbiter', {
+          reason: 'expired',
+          expiresAt: decision.expiresAt,
+        });
+        await tx.decisionChanged(id);
+        return { expired: true as const, decision: (await tx.getDecision(id))! };
       }
       const votes = await tx.approvalsOf(id);
       const system = decision.systemId ? await tx.getSystem(decision.systemId) : undefined;
@@ -331,7 +357,6 @@ export class DecisionService {
         } as const;
         throw new ArbiterError(code[refusal.code], refusal.message);
       }
-      const now = this.clock();
       const [entry] = await this.ledger.log.append(tx.ledger, [
         {
           type: 'approval.recorded',
@@ -368,9 +393,40 @@ export class DecisionService {
         });
       }
       await tx.decisionChanged(id);
-      return (await tx.getDecision(id))!;
+      return { expired: false as const, decision: (await tx.getDecision(id))! };
     });
-    return this.view(row);
+    if (result.expired) {
+      throw new ArbiterError('ARB_ERR_DECISION_NOT_PENDING', `decision ${id} is denied (expired)`, {
+        details: { status: 'denied' },
+      });
+    }
+    return this.view(result.decision);
+  }
+
+  /**
+   * Refuses a vote on a request that is not the one recorded: the stored request must still hash
+   * to the decision's request hash, and that hash must be the one the ledger's `decision.created`
+   * entry holds. A row altered in the database after the fact is never approved.
+   */
+  private async requireRecordedRequest(decision: DecisionRow): Promise<void> {
+    const [created] = await this.store.ledger.entries(decision.ledgerIndex, decision.ledgerIndex + 1);
+    const entry = created
+      ? (JSON.parse(Buffer.from(created.bytes).toString('utf8')) as {
+          subject?: string;
+          data?: { requestHash?: unknown };
+        })
+      : undefined;
+    const recorded = entry?.subject === decision.id ? entry.data?.requestHash : undefined;
+    if (
+      requestHash(decision.actorId, decision.request) !== decision.requestHash ||
+      recorded !== decision.requestHash
+    ) {
+      throw new ArbiterError(
+        'ARB_ERR_APPROVAL_HASH_MISMATCH',
+        `decision ${decision.id}'s stored request does not match the request recorded in the ledger: it was altered after it was made, and cannot be approved`,
+        { details: { reason: 'request-altered' } },
+      );
+    }
   }
 
   /** The requesting agent (or human) reports what happened after an allowed action. */
@@ -432,6 +488,12 @@ export class DecisionService {
   }
 
   private readonly outcomeHooks: OutcomeHook[] = [];
+  private readonly policyActorHooks: PolicyActorHook[] = [];
+
+  /** Lets `hook` add to what policies see of a System `actor` (its effective autonomy, its track record). */
+  onPolicyActor(hook: PolicyActorHook): void {
+    this.policyActorHooks.push(hook);
+  }
 
   /** Runs `hook` inside the transaction of every reported outcome, after it is recorded. */
   onOutcome(hook: OutcomeHook): void {
@@ -523,6 +585,32 @@ export class DecisionService {
 /** The approval requirements a decision keeps: what must be met, and which rules asked. */
 function requirementsOf(verdict: Verdict): JsonObject[] {
   return verdict.approvals.map(({ count, from, ttl, rules }) => ({ count, from, ttl, rules }));
+}
+
+const noPoliciesReason =
+  'no policies: the server was started without a policy directory, so every request is denied';
+
+/** The verdict when no governance directory is loaded: denied, and saying why. */
+function noPoliciesVerdict(bundle: string): Verdict {
+  return {
+    effect: 'deny',
+    reasons: [
+      {
+        policy: '(server)',
+        rule: 'no-policies',
+        effect: 'deny',
+        message: `${noPoliciesReason}; start arbiter serve with --policies DIR`,
+        facts: {},
+      },
+    ],
+    notFired: [],
+    approvals: [],
+    shadow: [],
+    shadowEffect: 'deny',
+    defaulted: false,
+    policies: [],
+    bundle,
+  };
 }
 
 /** The verdict for a frozen System: denied before any policy runs. */

@@ -77,6 +77,22 @@ const GateRunSummarySchema = Type.Object(
     scanFindings: count,
     database: Type.Optional(Type.Object({ source: path, records: count }, open)),
     bom: Type.Object({ source: path, serialNumber: Type.Optional(text(500)), components: count }, open),
+    /** Every file the decision rested on, pinned by SHA-256; the gate.run ledger entry carries them. */
+    inputs: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            kind: name(64),
+            path,
+            sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+            newestModified: Type.Optional(text(100)),
+            records: Type.Optional(count),
+          },
+          { additionalProperties: false },
+        ),
+        { maxItems: 10_000 },
+      ),
+    ),
   },
   open,
 );

@@ -61,6 +61,9 @@ export function gateRunEntryData(id: string, report: GateRunReport, reportSha256
     checks: report.checks.map(({ policy, check, status, severity }) => ({ policy, check, status, severity })),
     models: report.summary.models.map((model) => ({ path: model.path, sha256: model.sha256 ?? null })),
     bomSerialNumber: report.summary.bom.serialNumber ?? null,
+    // What the decision rested on: each input file (release, lockfiles, SARIF, SBOM, VEX,
+    // evaluation results, the OSV database…) by SHA-256.
+    inputs: (report.summary.inputs ?? []).map(({ kind, path, sha256 }) => ({ kind, path, sha256 })),
     reportSha256,
   };
 }

@@ -2,6 +2,7 @@ import type { JsonObject } from '../core/json.js';
 import { type AlertState, stepAlert } from '../monitor/alerts.js';
 import { evaluateWindow } from '../monitor/evaluate.js';
 import { evaluateMonitorWindow } from '../policy/evaluate-monitor.js';
+import type { SystemRow } from '../store/records.js';
 import type { Store, StoreTransaction } from '../store/store.js';
 import type { Ledger } from './ledger.js';
 import { type AlertChange, alertEntryData, alertEntryType, alertEvent } from './monitor-alert-events.js';
@@ -12,6 +13,14 @@ import type { PolicyHolder } from './policies.js';
 
 const alertKey = (policy: string, alert: string) => `${policy}\u0000${alert}`;
 
+/** Something that follows from an alert firing (an incident), run in the transaction that records it. */
+export type AlertFiredHook = (
+  tx: StoreTransaction,
+  change: AlertChange,
+  system: SystemRow | undefined,
+  ledgerIndex: number,
+) => Promise<void>;
+
 /**
  * Closing and evaluating monitoring windows: a closed window's metrics are computed and stored,
  * the MonitorPolicy alerts stepped over them, and every alert that fires or resolves is a ledger
@@ -20,6 +29,7 @@ const alertKey = (policy: string, alert: string) => `${policy}\u0000${alert}`;
 export class MonitorEvaluator {
   private running: Promise<number> | undefined;
   private queued: Promise<number> | undefined;
+  private readonly firedHooks: AlertFiredHook[] = [];
 
   constructor(
     private readonly store: Store,
@@ -51,6 +61,11 @@ export class MonitorEvaluator {
         return this.evaluateDue();
       });
     return this.queued;
+  }
+
+  /** Runs `hook` inside the transaction of every alert that fires, after its ledger entry is written. */
+  onAlertFired(hook: AlertFiredHook): void {
+    this.firedHooks.push(hook);
   }
 
   private async evaluatePass(): Promise<number> {
@@ -158,8 +173,11 @@ export class MonitorEvaluator {
         })),
       );
       const system = await tx.getSystem(systemId);
-      for (const [i, change] of changes.entries())
+      for (const [i, change] of changes.entries()) {
         await this.sink.emit(tx, alertEvent(change, system, entries[i]!.seq));
+        if (change.transition === 'fired')
+          for (const hook of this.firedHooks) await hook(tx, change, system, entries[i]!.seq);
+      }
     }
     await tx.putMonitorWindow({
       ...row,

@@ -26,7 +26,7 @@ import {
   prepareLabel,
   rfc3339,
 } from './monitor-batch.js';
-import { MonitorEvaluator } from './monitor-evaluation.js';
+import { type AlertFiredHook, MonitorEvaluator } from './monitor-evaluation.js';
 import { type MonitoredSystem, type ProfileProblem, ProfileResolver } from './monitor-profiles.js';
 import { dayViews, type MonitorWindowView, stateOf, windowView } from './monitor-window-views.js';
 import type { EventSink } from './notifications.js';
@@ -193,6 +193,11 @@ export class MonitoringService {
     });
     this.observer.labelsIngested?.(systemId, result);
     return result;
+  }
+
+  /** Runs `hook` in the transaction of every alert that fires (see MonitorEvaluator.onAlertFired). */
+  onAlertFired(hook: AlertFiredHook): void {
+    this.evaluator.onAlertFired(hook);
   }
 
   /** Evaluates the windows that closed (see MonitorEvaluator.evaluateDue); returns how many. */

@@ -1,8 +1,9 @@
+import { parseDuration } from '../core/duration.js';
 import { ArbiterError } from '../core/errors.js';
 import type { JsonObject } from '../core/json.js';
 import { TtlCache } from '../core/ttl-cache.js';
-import type { PolicyBundle, SystemRecord } from '../policy/bundle.js';
-import type { SystemSpec } from '../policy/documents.js';
+import { defaultBudgetEnvironments, type PolicyBundle, type SystemRecord } from '../policy/bundle.js';
+import type { ErrorBudgetSpec, SystemSpec } from '../policy/documents.js';
 import type { SystemRow } from '../store/records.js';
 import type { Store, StoreTransaction } from '../store/store.js';
 import { decisionEvent, systemEvent } from './decision-events.js';
@@ -14,8 +15,12 @@ import { actorId, type Principal } from './principal.js';
 export type SystemRegistration = SystemSpec & { id: string };
 
 function specOf(
-  system: Omit<SystemRecord, 'source' | 'id' | 'kind' | 'status'> & { description?: string },
+  system: Omit<SystemRecord, 'source' | 'id' | 'kind' | 'status' | 'errorBudget'> & {
+    description?: string;
+    errorBudget?: Omit<ErrorBudgetSpec, 'environments'> & { environments?: readonly string[] };
+  },
 ): JsonObject {
+  const budget = system.errorBudget;
   return JSON.parse(
     JSON.stringify({
       owner: system.owner,
@@ -24,8 +29,20 @@ function specOf(
       riskTier: system.riskTier,
       ...(system.description ? { description: system.description } : {}),
       ...(system.operatingConditions ? { operatingConditions: system.operatingConditions } : {}),
+      ...(budget
+        ? { errorBudget: { ...budget, environments: budget.environments ?? defaultBudgetEnvironments } }
+        : {}),
     }),
   ) as JsonObject;
+}
+
+/** Admins, and approvers of the System's owner team, govern it: kill switch, autonomy. */
+export function mayGovern(principal: Principal, system: SystemRow): boolean {
+  const owner = ownerTeamOf(system);
+  return (
+    principal.role === 'admin' ||
+    (principal.role === 'approver' && owner !== undefined && principal.groups.includes(owner))
+  );
 }
 
 /** The owner team of a stored System. */
@@ -133,6 +150,12 @@ export class SystemService {
         );
       }
       const { id, kind, status, ...rest } = registration;
+      if (rest.errorBudget && parseDuration(rest.errorBudget.window) === undefined) {
+        throw new ArbiterError(
+          'ARB_ERR_REQUEST_INVALID',
+          `errorBudget window "${rest.errorBudget.window}" is not a duration such as 7d or 24h`,
+        );
+      }
       const row: SystemRow = {
         id,
         kind,
@@ -164,14 +187,10 @@ export class SystemService {
     const row = await this.store.write(async (tx) => {
       const system = await tx.getSystem(id);
       if (!system) throw new ArbiterError('ARB_ERR_NOT_FOUND', `no System ${id}`);
-      const owner = ownerTeamOf(system);
-      const allowed =
-        principal.role === 'admin' ||
-        (principal.role === 'approver' && owner !== undefined && principal.groups.includes(owner));
-      if (!allowed) {
+      if (!mayGovern(principal, system)) {
         throw new ArbiterError(
           'ARB_ERR_FORBIDDEN',
-          `only admins and approvers of the owner team (${owner ?? 'none'}) may ${frozen ? 'freeze' : 'unfreeze'} ${id}`,
+          `only admins and approvers of the owner team (${ownerTeamOf(system) ?? 'none'}) may ${frozen ? 'freeze' : 'unfreeze'} ${id}`,
         );
       }
       await this.setStatus(tx, system, frozen ? 'frozen' : 'active', reason, actorId(principal));

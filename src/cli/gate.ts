@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ArbiterApiError, ArbiterClient } from '../client/index.js';
 import { ArbiterError } from '../core/errors.js';
-import { gateJunit, gateMarkdown, gateSarif } from '../gate/report.js';
+import { evidenceText, gateJunit, gateMarkdown, gateSarif } from '../gate/report.js';
 import { runGate } from '../gate/run.js';
 import { explainGate } from '../policy/explain.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
@@ -15,6 +15,10 @@ interface GateCommandOptions {
   release: string;
   baseline?: string;
   osv?: string;
+  sarifIn?: string[];
+  sbomIn?: string[];
+  vex?: string[];
+  evaluations?: string[];
   sarif?: string;
   junit?: string;
   markdown?: string;
@@ -37,6 +41,19 @@ export function registerGateCommand(program: Command, output: Output, run: Run):
     .requiredOption('--release <file>', 'the Release file of the candidate')
     .option('--baseline <file>', 'the Release file of the version in production, for regression checks')
     .option('--osv <path>', 'OSV database: a directory of OSV JSON files or an osv.dev all.zip')
+    .option(
+      '--sarif-in <files...>',
+      "other scanners' SARIF 2.1.0 (Trivy, Grype, Semgrep, CodeQL…): release.findings",
+    )
+    .option('--sbom-in <files...>', "other tools' CycloneDX JSON SBOMs (Syft, Trivy): merged into the AI-BOM")
+    .option(
+      '--vex <files...>',
+      'CycloneDX VEX or OpenVEX documents: vulnerabilities they mark not affected are suppressed',
+    )
+    .option(
+      '--evaluations <files...>',
+      'evaluation / red-team results (arbiter.evaluation/v1 JSON): release.evaluations',
+    )
     .option('--sarif <file>', 'write SARIF 2.1.0 (GitHub code scanning)')
     .option('--junit <file>', 'write JUnit XML')
     .option('--markdown <file>', 'write a Markdown summary for a pull-request comment')
@@ -57,6 +74,12 @@ export function registerGateCommand(program: Command, output: Output, run: Run):
           release: options.release,
           ...(options.baseline ? { baseline: options.baseline } : {}),
           ...(options.osv ? { osv: options.osv } : {}),
+          evidence: {
+            sarif: options.sarifIn ?? [],
+            sbom: options.sbomIn ?? [],
+            vex: options.vex ?? [],
+            evaluations: options.evaluations ?? [],
+          },
         });
         if (options.sarif) write(options.sarif, JSON.stringify(gateSarif(gate), null, 2));
         if (options.junit) write(options.junit, gateJunit(gate));
@@ -80,6 +103,7 @@ export function registerGateCommand(program: Command, output: Output, run: Run):
         } else {
           output.out(`release ${gate.release.system} ${gate.release.version} (${gate.release.file})`);
           output.out(explainGate({ passed: gate.passed, checks: gate.checks, bundle: gate.bundle }));
+          for (const line of evidenceText(gate)) output.out(line);
           for (const warning of gate.warnings) output.err(`warning: ${warning}`);
           if (recorded) output.out(`recorded as ${recorded.id} (ledger entry ${recorded.ledgerIndex})`);
         }

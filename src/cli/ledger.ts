@@ -26,7 +26,7 @@ function nonNegativeInteger(name: string, text: string): number {
 }
 
 /** A verifier key given as the key text itself or as a file holding it. */
-function loadVerifierKey(value: string) {
+export function loadVerifierKey(value: string) {
   const text = existsSync(value) ? readFileSync(value, 'utf8').trim() : value.trim();
   try {
     return parseVerifierKey(text);

@@ -7,12 +7,15 @@ import { registerDbCommands } from './db.js';
 import { registerExecCommand } from './exec.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
 import { registerGateCommand } from './gate.js';
+import { registerIncidentCommands } from './incident.js';
 import { type Output, processOutput } from './io.js';
 import { registerLedgerCommands } from './ledger.js';
 import { registerMcpCommands } from './mcp.js';
 import { registerMonitorCommands } from './monitor.js';
 import { registerPolicyCommands } from './policy.js';
+import { registerRedteamCommand } from './redteam.js';
 import { registerRemoteCommands } from './remote.js';
+import { registerReportCommand } from './report.js';
 import { registerScanCommand } from './scan.js';
 import { registerServeCommand } from './serve.js';
 import { registerTokenCommands } from './tokens.js';
@@ -52,6 +55,9 @@ export function buildProgram(output: Output, setExit: (code: ExitCode) => void):
   registerGateCommand(program, output, run);
   registerBomCommands(program, output, run);
   registerMonitorCommands(program, output, run);
+  registerIncidentCommands(program, output, run);
+  registerReportCommand(program, output, run);
+  registerRedteamCommand(program, output, run);
   return program;
 }
 

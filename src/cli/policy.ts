@@ -18,10 +18,11 @@ import {
 } from '../policy/index.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
 import { type Output, readDataFile } from './io.js';
+import { registerPolicyReplayCommand } from './policy-replay.js';
 
 type Run = (action: () => Promise<ExitCode> | ExitCode) => Promise<void>;
 
-/** `arbiter policy lint|eval|test`. */
+/** `arbiter policy lint|eval|test|replay`. */
 export function registerPolicyCommands(program: Command, output: Output, run: Run): void {
   const policy = program
     .command('policy')
@@ -144,6 +145,8 @@ export function registerPolicyCommands(program: Command, output: Output, run: Ru
         return failed.length === 0 ? exitCodes.ok : exitCodes.failed;
       }),
     );
+
+  registerPolicyReplayCommand(policy, output, run);
 }
 
 function schemaErrors(schema: Parameters<typeof Value.Errors>[0], value: unknown): string {

@@ -219,7 +219,7 @@ export function registerRemoteCommands(program: Command, output: Output, run: Ru
 
   const systems = program
     .command('systems')
-    .description('registered AI systems: list, freeze (kill switch), unfreeze');
+    .description('registered AI systems: list, freeze (kill switch), unfreeze, autonomy');
   withRemote(systems.command('list').description('every registered agent and model')).action(
     (options: RemoteOptions) =>
       run(async () => {
@@ -228,7 +228,7 @@ export function registerRemoteCommands(program: Command, output: Output, run: Ru
           list
             .map(
               (s) =>
-                `${s.id.padEnd(18)} ${s.kind.padEnd(6)} ${s.status.padEnd(7)} autonomy ${s.autonomy}  risk ${s.riskTier.padEnd(8)} owner ${s.owner.team} (${s.owner.person})${s.statusReason && s.status === 'frozen' ? `  — ${s.statusReason}` : ''}`,
+                `${s.id.padEnd(18)} ${s.kind.padEnd(6)} ${s.status.padEnd(7)} autonomy ${s.autonomy}${s.autonomyCeiling > s.autonomy ? ` (ceiling ${s.autonomyCeiling})` : ''}  risk ${s.riskTier.padEnd(8)} owner ${s.owner.team} (${s.owner.person})${s.statusReason && s.status === 'frozen' ? `  — ${s.statusReason}` : ''}`,
             )
             .join('\n'),
         );
@@ -260,4 +260,27 @@ export function registerRemoteCommands(program: Command, output: Output, run: Ru
         }),
       );
   }
+  withRemote(
+    systems
+      .command('autonomy')
+      .description("set a System's autonomy, e.g. promote it back after its error budget demoted it")
+      .argument('<id>'),
+  )
+    .requiredOption('--level <n>', '0 observe, 1 suggest, 2 act with approval, 3 act within boundaries')
+    .requiredOption('--reason <text>', 'why; recorded in the ledger')
+    .action((id: string, options: RemoteOptions & { level: string; reason: string }) =>
+      run(async () => {
+        if (!/^[0-3]$/.test(options.level))
+          throw new ArbiterError('ARB_ERR_USAGE', `--level ${options.level}: give 0, 1, 2 or 3`);
+        const system = await remote(() =>
+          clientFor(options).setAutonomy(id, Number(options.level), options.reason),
+        );
+        print(
+          options,
+          system,
+          () => `${system.id} acts at autonomy ${system.autonomy} (ceiling ${system.autonomyCeiling})`,
+        );
+        return exitCodes.ok;
+      }),
+    );
 }

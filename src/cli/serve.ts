@@ -6,9 +6,11 @@ import type { Command } from 'commander';
 import { type Arbiter, startArbiter } from '../app/arbiter.js';
 import { issueDemoTokens } from '../app/demo.js';
 import { type MonitoringDemo, seedMonitoringDemo } from '../app/demo-monitoring.js';
+import { type DemoStory, seedDemoStory } from '../app/demo-story.js';
 import { ArbiterError } from '../core/errors.js';
 import { formatProblem } from '../policy/problems.js';
 import { buildServer } from '../server/app.js';
+import { defaultLimits, limitOptions, limitsFromOptions } from '../server/limits.js';
 import { defaultDatabaseUrl, parseDatabaseUrl } from '../store/open.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
 import type { Output } from './io.js';
@@ -49,7 +51,7 @@ function adminTokenPath(databaseUrl: string): string {
 
 /** `arbiter serve`: the decision checkpoint over HTTP. */
 export function registerServeCommand(program: Command, output: Output, run: Run): void {
-  program
+  const command = program
     .command('serve')
     .description(
       'run the Arbiter server: decisions, approvals, systems, ledger (HTTP API, OpenAPI at /openapi.json)',
@@ -77,7 +79,12 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
     .option(
       '--dashboard-url <url>',
       'public URL of this server, for links in notifications (default $ARBITER_DASHBOARD_URL or http://HOST:PORT)',
-    )
+    );
+  for (const option of limitOptions) {
+    const fallback = defaultLimits[option.key] / option.scale;
+    command.option(option.flag, `${option.description} (default ${fallback}, or $${option.env})`);
+  }
+  command
     .addHelpText(
       'after',
       '\nSignals: SIGTERM/SIGINT shut down gracefully (finish requests, checkpoint, close); SIGHUP reloads policies.',
@@ -87,6 +94,8 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
         const port = Number(options.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535)
           throw new ArbiterError('ARB_ERR_USAGE', `--port ${options.port} is not a port number`);
+        // Checked before anything starts: a bad limit is a usage error, not a half-started server.
+        const limits = limitsFromOptions(options as unknown as Record<string, unknown>, process.env);
         const databaseUrl =
           options.db ??
           process.env.ARBITER_DB ??
@@ -118,6 +127,7 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
         });
         const { app, state } = await buildServer(arbiter, {
           logger: { level: options.logLevel ?? (options.demo ? 'warn' : 'info') },
+          limits,
         });
         let address: string;
         try {
@@ -139,7 +149,10 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
           policyDir,
           options.demo ? await issueDemoTokens(arbiter) : undefined,
         );
-        if (options.demo) announceMonitoring(output, address, await seedMonitoringDemo(arbiter, new Date()));
+        if (options.demo) {
+          announceMonitoring(output, address, await seedMonitoringDemo(arbiter, new Date()));
+          announceStory(output, address, await seedDemoStory(arbiter));
+        }
         output.out('\nReady. Ctrl-C (SIGTERM) stops gracefully; SIGHUP reloads policies.');
         return await stopped;
       }),
@@ -190,6 +203,18 @@ function announceMonitoring(output: Output, address: string, demo: MonitoringDem
   output.out(
     `  report: npx arbiter monitor report --system ${demo.system} --url ${address} --token <erin's token> --html report.html`,
   );
+}
+
+function announceStory(output: Output, address: string, story: DemoStory | undefined): void {
+  if (!story) return;
+  output.out(
+    `\nAccountability: deploy-bot's production deploy ${story.failedDecision} was approved and failed.`,
+  );
+  if (story.incident)
+    output.out(
+      `  incident ${story.incident}: ${address}/incidents/${story.incident}   npx arbiter trace ${story.incident} --url ${address} --token <erin's token>`,
+    );
+  if (story.waiting) output.out(`  waiting for approval: ${story.waiting} (sign in as alice or bob)`);
 }
 
 /** Runs until SIGTERM/SIGINT; SIGHUP reloads policies. Resolves with the exit code. */

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { GateRun as GateRunReport } from '../gate/run.js';
+import type { IncidentView as Incident } from '../incidents/incident.js';
+import type { Trace } from '../incidents/trace.js';
 import type { AlertState } from '../monitor/alerts.js';
 import type { WindowMetrics } from '../monitor/evaluate.js';
 import type { MonitorEvent } from '../monitor/window.js';
@@ -77,7 +79,33 @@ export interface SystemInfo {
   statusReason: string | null;
   owner: { team: string; person: string };
   onCall: Record<string, string>;
+  /** The effective level: the document's, unless a demotion stands. */
   autonomy: number;
+  /** The System document's level: the most a promotion may restore. */
+  autonomyCeiling: number;
+  errorBudget: { maxFailures: number; window: string; environments: string[] } | null;
+  trackRecord: {
+    window: string;
+    environments: string[];
+    actions: number;
+    succeeded: number;
+    failed: number;
+    rolledBack: number;
+    failureRate: number;
+    budget?: { maxFailures: number; failures: number; remaining: number };
+  };
+  /** The newest autonomy changes first (at most 5). */
+  autonomyChanges: {
+    at: string;
+    from: number;
+    to: number;
+    ceiling: number;
+    cause: 'budget' | 'human';
+    by: string;
+    reason: string;
+    decisions: string[];
+    ledgerIndex: number;
+  }[];
   riskTier: string;
   [field: string]: unknown;
 }
@@ -102,6 +130,8 @@ export interface RecordedGateRun {
   report?: GateRunReport;
 }
 
+export type { IncidentLinkView, IncidentView as Incident } from '../incidents/incident.js';
+export type * from '../incidents/trace.js';
 export type { MonitorEvent } from '../monitor/window.js';
 
 /** What the server did with a batch of monitoring events or labels. */
@@ -375,7 +405,62 @@ export class ArbiterClient {
     });
   }
 
+  /** Sets a System's autonomy (e.g. a promotion back after a demotion), never above its document's level. */
+  setAutonomy(id: string, level: number, reason: string): Promise<SystemInfo> {
+    return this.call('POST', `/v1/systems/${encodeURIComponent(id)}/autonomy`, { level, reason });
+  }
+
   checkpoint(): Promise<string> {
     return this.call('GET', '/v1/ledger/checkpoint', undefined, { accept: 'text/plain' });
+  }
+
+  /** Opens an incident (agents: about their own System); `decision` is linked at once. Not retried. */
+  openIncident(incident: {
+    title: string;
+    severity?: 'sev1' | 'sev2' | 'sev3' | 'sev4';
+    system?: string;
+    decision?: string;
+    description?: string;
+  }): Promise<Incident> {
+    return this.call('POST', '/v1/incidents', incident);
+  }
+
+  getIncident(id: string): Promise<Incident> {
+    return this.call('GET', `/v1/incidents/${encodeURIComponent(id)}`);
+  }
+
+  listIncidents(
+    query: {
+      status?: 'open' | 'resolved';
+      system?: string;
+      severity?: string;
+      limit?: number;
+      cursor?: string;
+    } = {},
+  ) {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+    return this.call<{ incidents: Incident[]; nextCursor: string | null }>(
+      'GET',
+      `/v1/incidents${params.size > 0 ? `?${params}` : ''}`,
+    );
+  }
+
+  /** Links a decision, gate run, alert (`system/policy/alert`) or deployment; linking twice is harmless. */
+  linkIncident(
+    id: string,
+    link: { kind: 'decision' | 'gate_run' | 'alert' | 'deployment'; ref: string; note?: string },
+  ): Promise<Incident> {
+    return this.call('POST', `/v1/incidents/${encodeURIComponent(id)}/links`, link, { idempotent: true });
+  }
+
+  resolveIncident(id: string, summary: string): Promise<Incident> {
+    return this.call('POST', `/v1/incidents/${encodeURIComponent(id)}/resolve`, { summary });
+  }
+
+  /** The accountability trace of an incident (`inc_…`) or a decision (`dec_…`), with ledger proofs. */
+  trace(id: string): Promise<Trace> {
+    const path = id.startsWith('dec_') ? 'decisions' : 'incidents';
+    return this.call('GET', `/v1/${path}/${encodeURIComponent(id)}/trace`);
   }
 }

@@ -52,6 +52,18 @@ export const errorRegistry = {
     status: 422,
     summary: 'A CEL expression reads variables.X where X is not declared before it',
   },
+  ARB_ERR_POLICY_CEL_LIMIT: {
+    status: 422,
+    summary: 'A CEL expression exceeds a size, nesting or comprehension-nesting limit',
+  },
+  ARB_ERR_POLICY_CEL_REGEX: {
+    status: 422,
+    summary: 'A matches pattern is not valid RE2 or is too large',
+  },
+  ARB_ERR_POLICY_CEL_COST: {
+    status: 422,
+    summary: 'A CEL evaluation exceeded its step or time bound; the rule fails closed',
+  },
   ARB_ERR_STORE_UNAVAILABLE: { status: 503, summary: 'The database cannot be opened or reached' },
   ARB_ERR_STORE_SCHEMA_NEWER: {
     status: 503,
@@ -71,6 +83,10 @@ export const errorRegistry = {
     summary: 'The request body, query or parameters do not match the schema',
   },
   ARB_ERR_PAYLOAD_TOO_LARGE: { status: 413, summary: 'The request body is larger than the server accepts' },
+  ARB_ERR_HEADERS_TOO_LARGE: {
+    status: 431,
+    summary: 'The request carries more headers than the server accepts',
+  },
   ARB_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, summary: 'The request body is not application/json' },
   ARB_ERR_RATIONALE_REQUIRED: { status: 400, summary: 'Agents must give a rationale with every request' },
   ARB_ERR_AUTH_REQUIRED: { status: 401, summary: 'No bearer token was given' },
@@ -92,6 +108,14 @@ export const errorRegistry = {
   ARB_ERR_MONITOR_BATCH_TOO_LARGE: {
     status: 413,
     summary: 'A monitoring batch holds more events or labels than one request may',
+  },
+  ARB_ERR_INCIDENT_SYSTEM_UNKNOWN: {
+    status: 422,
+    summary: 'An incident names a System that is not registered',
+  },
+  ARB_ERR_INCIDENT_LINK_UNKNOWN: {
+    status: 422,
+    summary: 'The decision, gate run or alert to link to an incident does not exist (or is not visible)',
   },
   ARB_ERR_APPROVAL_SELF: {
     status: 403,
@@ -124,6 +148,12 @@ export const errorRegistry = {
     status: 409,
     summary: 'The System is defined in the governance repository; change it there',
   },
+  ARB_ERR_AUTONOMY_UNCHANGED: { status: 409, summary: 'The System already acts at that autonomy level' },
+  ARB_ERR_AUTONOMY_ABOVE_CEILING: {
+    status: 422,
+    summary: "An autonomy level above the System document's level (the ceiling) was asked for",
+  },
+  ARB_ERR_INCIDENT_RESOLVED: { status: 409, summary: 'The incident is already resolved' },
   ARB_ERR_RATE_LIMITED: {
     status: 429,
     summary: 'Too many requests for this token; retry after the Retry-After header',

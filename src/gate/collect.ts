@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative } from 'node:path';
+import { dirname, relative } from 'node:path';
 import { sha256Hex } from '../core/digest.js';
 import { ArbiterError } from '../core/errors.js';
 import type { JsonObject } from '../core/json.js';
@@ -10,6 +10,7 @@ import {
   type BomPackage,
   type BomVulnerability,
   buildBom,
+  vulnerabilityEntry,
 } from '../supply/bom.js';
 import { assertValidBom } from '../supply/bom-schema.js';
 import type { ScanFinding } from '../supply/findings.js';
@@ -21,9 +22,28 @@ import {
   unpinnedRequirements,
 } from '../supply/lockfiles.js';
 import { loadOsvDatabase, type OsvDatabase, OsvError } from '../supply/osv.js';
+import { parsePurl, purlKey } from '../supply/purl.js';
+import { mergeSboms } from '../supply/sbom-import.js';
 import { type FileScan, scanBytes } from '../supply/scan.js';
+import type { EvaluationResult } from './evaluation-results.js';
 import type { DatabaseEvidence, ModelEvidence, SupplyEvidence, VulnerabilityEvidence } from './evidence.js';
-import type { LoadedRelease } from './release.js';
+import {
+  applyVexToVulnerabilities,
+  judgeScannerFindings,
+  osvVulnerabilities,
+  sbomPackagesToMatch,
+  sbomVulnerabilities,
+  uniqueVulnerabilities,
+} from './evidence-join.js';
+import {
+  type EvidencePaths,
+  evidencePaths,
+  readBaselineEvidence,
+  readExternalEvidence,
+} from './external-evidence.js';
+import { type GateInput, uniqueInputs } from './inputs.js';
+import { type LoadedRelease, releasePath } from './release.js';
+import type { SarifRunSummary, ScannerFinding } from './sarif-input.js';
 
 /**
  * Gathers the facts about a release that the gate judges: reads and scans the model files,
@@ -35,6 +55,30 @@ export interface CollectOptions {
   /** An OSV database: a directory of OSV JSON files or an osv.dev `all.zip`. */
   osv?: string;
   now: Date;
+  /** Evidence files named on the command line (paths as given), besides those the release lists. */
+  evidence?: EvidencePaths;
+  /** The baseline release: its SARIF findings tell which are new, its evaluation results are compared. */
+  baseline?: LoadedRelease;
+}
+
+/** An SBOM of another tool, as merged into the AI-BOM. */
+export interface SbomSummary {
+  file: string;
+  tool: string;
+  specVersion: string;
+  components: number;
+  /** Components the AI-BOM did not have yet. */
+  added: number;
+  vulnerabilities: number;
+}
+
+/** What the baseline release's own evidence files said (those still readable). */
+export interface BaselineEvidence {
+  findings: ScannerFinding[];
+  sarifRuns: SarifRunSummary[];
+  evaluations: EvaluationResult[];
+  /** False when one of its files could not be read (then every finding counts as new). */
+  complete: boolean;
 }
 
 export interface CollectedRelease {
@@ -44,13 +88,15 @@ export interface CollectedRelease {
   bomSource: string;
   /** Things worth saying that fail nothing (unpinned requirements…). */
   warnings: string[];
+  /** Every file the decision rests on, with its SHA-256, in the order read. */
+  inputs: GateInput[];
+  sboms: SbomSummary[];
+  baseline?: BaselineEvidence;
 }
 
 const shown = (path: string) => relative(process.cwd(), path) || '.';
 
-export function releasePath(release: LoadedRelease, path: string): string {
-  return isAbsolute(path) ? path : join(dirname(release.file), path);
-}
+export { releasePath } from './release.js';
 
 /** An OSV database, with its errors as CLI errors. */
 export function openOsvDatabase(path: string): OsvDatabase {
@@ -79,16 +125,19 @@ export function databaseEvidence(database: OsvDatabase, now: Date): DatabaseEvid
 export function readPackages(
   files: readonly string[],
   declaredLicenses: Readonly<Record<string, string>> = {},
-): { packages: BomPackage[]; warnings: string[] } {
+): { packages: BomPackage[]; warnings: string[]; inputs: GateInput[] } {
   const packages: BomPackage[] = [];
   const warnings: string[] = [];
+  const inputs: GateInput[] = [];
   const declared = new Map(
     Object.entries(declaredLicenses).map(([name, license]) => [name.toLowerCase(), license]),
   );
   for (const file of files) {
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
+      const bytes = readFileSync(file);
+      inputs.push({ kind: 'lockfile', path: shown(file), sha256: sha256Hex(bytes) });
+      text = bytes.toString('utf8');
     } catch {
       throw new ArbiterError('ARB_ERR_INPUT_NOT_FOUND', `dependency file ${shown(file)} cannot be read`);
     }
@@ -107,31 +156,14 @@ export function readPackages(
       throw error;
     }
   }
-  return { packages, warnings };
+  return { packages, warnings, inputs };
 }
 
 export function matchVulnerabilities(
   database: OsvDatabase,
   packages: readonly BomPackage[],
 ): VulnerabilityEvidence[] {
-  return packages.flatMap((pkg) =>
-    database.match({ ecosystem: pkg.ecosystem, name: pkg.name, version: pkg.version }).map((match) => ({
-      id: match.id,
-      aliases: match.aliases,
-      summary: match.summary,
-      severity: match.severity,
-      ...(match.fixedIn ? { fixedIn: match.fixedIn } : {}),
-      reason: match.reason,
-      ...(match.url ? { url: match.url } : {}),
-      package: {
-        ecosystem: pkg.ecosystem,
-        name: pkg.name,
-        version: pkg.version,
-        purl: pkg.purl,
-        lockfile: pkg.source,
-      },
-    })),
-  );
+  return osvVulnerabilities(database, packages);
 }
 
 /** Matched vulnerabilities as the BOM records them, against the package's bom-ref (its purl). */
@@ -194,15 +226,32 @@ function readJson(file: string, what: string): unknown {
   }
 }
 
+/** Hashes a file the gate reads whole elsewhere (the release file, a signature, a BOM). */
+function inputOf(kind: GateInput['kind'], path: string): GateInput | undefined {
+  try {
+    return { kind, path: shown(path), sha256: sha256Hex(readFileSync(path)) };
+  } catch {
+    return undefined;
+  }
+}
+
 export async function collectRelease(
   release: LoadedRelease,
   options: CollectOptions,
 ): Promise<CollectedRelease> {
   const spec = release.spec;
   const warnings: string[] = [];
+  const inputs: GateInput[] = [];
+  const addInput = (input: GateInput | undefined) => {
+    if (input) inputs.push(input);
+  };
+  addInput(inputOf('release', release.file));
+  if (options.baseline) addInput(inputOf('baseline', options.baseline.file));
   const precomputed = spec.scan ? readScanResults(releasePath(release, spec.scan)) : undefined;
+  if (spec.scan) addInput(inputOf('scan', releasePath(release, spec.scan)));
   const scanFindings: ScanFinding[] = [];
   const signature = signatureCover(release);
+  if (signature) inputs.push({ kind: 'signature', path: signature.file, sha256: signature.sha256 });
   const models: ModelEvidence[] = [];
   const bomModels: BomModel[] = [];
   for (const model of spec.models ?? []) {
@@ -221,6 +270,7 @@ export async function collectRelease(
       continue;
     }
     const scan = scanBytes(file, readFileSync(path));
+    inputs.push({ kind: 'model', path: file, sha256: scan.sha256 });
     const earlier = precomputed?.find((entry) => entry.sha256 === scan.sha256);
     if (precomputed && !earlier)
       warnings.push(`${file}: not in the release's scan results (or changed since); scanned now`);
@@ -254,18 +304,56 @@ export async function collectRelease(
 
   const datasets: BomDataset[] = (spec.datasets ?? []).map((dataset) => {
     const path = dataset.path ? releasePath(release, dataset.path) : undefined;
-    const sha256 = dataset.sha256 ?? (path && existsSync(path) ? sha256Hex(readFileSync(path)) : undefined);
+    const read = path && existsSync(path) ? inputOf('dataset', path) : undefined;
+    addInput(read);
+    const sha256 = dataset.sha256 ?? read?.sha256;
     return { ...dataset, ...(sha256 ? { sha256 } : {}) };
   });
 
   const lockfiles = spec.dependencies
     ? spec.dependencies.map((file) => releasePath(release, file))
     : findLockfiles(dirname(release.file));
-  const { packages, warnings: packageWarnings } = readPackages(lockfiles, spec.packageLicenses);
+  const {
+    packages,
+    warnings: packageWarnings,
+    inputs: lockfileInputs,
+  } = readPackages(lockfiles, spec.packageLicenses);
   warnings.push(...packageWarnings);
+  inputs.push(...lockfileInputs);
+
+  // Other tools' reports: SARIF, SBOMs, VEX, evaluation results (an unreadable one is exit 2).
+  const external = readExternalEvidence(evidencePaths(release, options.evidence));
+  inputs.push(...external.inputs);
+  const baseline = options.baseline ? readBaselineEvidence(options.baseline) : undefined;
+  if (baseline) {
+    inputs.push(...baseline.inputs);
+    warnings.push(...baseline.warnings);
+  }
 
   const database = options.osv ? openOsvDatabase(options.osv) : undefined;
-  const vulnerabilities = database ? matchVulnerabilities(database, packages) : [];
+  if (database)
+    inputs.push({
+      kind: 'osv-database',
+      path: shown(options.osv ?? database.source),
+      sha256: database.sha256,
+      records: database.records,
+      ...(database.newestModified ? { newestModified: database.newestModified } : {}),
+    });
+  const fromSboms = sbomPackagesToMatch(external.sboms, packages);
+  const lockfileVulnerabilities = database ? osvVulnerabilities(database, packages) : [];
+  const sbomPackageVulnerabilities = database
+    ? fromSboms.flatMap(({ pkg, ref }) =>
+        osvVulnerabilities(database, [pkg]).map((v) => ({ ...v, ...(ref ? { ref } : {}) })),
+      )
+    : [];
+  const vulnerabilities = applyVexToVulnerabilities(
+    uniqueVulnerabilities([
+      ...lockfileVulnerabilities,
+      ...sbomPackageVulnerabilities,
+      ...external.sboms.flatMap(sbomVulnerabilities),
+    ]),
+    external.vexStatements,
+  ).map(({ ref: _, ...vulnerability }: VulnerabilityEvidence & { ref?: string }) => vulnerability);
 
   let bom: JsonObject;
   let bomSource = 'generated';
@@ -274,19 +362,38 @@ export async function collectRelease(
     bom = readJson(file, 'BOM') as JsonObject;
     assertValidBom(bom, shown(file));
     bomSource = shown(file);
+    addInput(inputOf('bom', file));
   } else {
     bom = buildBom({
       subject: { name: spec.system, version: spec.version },
       packages,
       models: bomModels,
       datasets,
-      vulnerabilities: bomVulnerabilities(vulnerabilities),
+      vulnerabilities: bomVulnerabilities(lockfileVulnerabilities),
       ...(spec.metrics ? { metrics: spec.metrics } : {}),
       ...(spec.slices ? { slices: spec.slices } : {}),
       timestamp: options.now,
       tool: arbiterTool(),
     });
     assertValidBom(bom, 'the generated BOM');
+  }
+  const sboms: SbomSummary[] = [];
+  if (external.sboms.length > 0) {
+    let merged = bom;
+    for (const sbom of external.sboms) {
+      const result = mergeSboms(merged, [sbom]);
+      merged = result.bom;
+      sboms.push({
+        file: sbom.file,
+        tool: sbom.tool,
+        specVersion: sbom.specVersion,
+        components: sbom.components.length,
+        added: result.added,
+        vulnerabilities: sbom.vulnerabilities.length,
+      });
+    }
+    bom = withOsvMatchesOfSbomPackages(merged, sbomPackageVulnerabilities);
+    assertValidBom(bom, `the AI-BOM merged with ${external.sboms.map((sbom) => sbom.file).join(', ')}`);
   }
 
   return {
@@ -296,6 +403,14 @@ export async function collectRelease(
       scanFindings,
       packages,
       datasets,
+      scannerFindings: judgeScannerFindings(external.findings, {
+        ...(baseline ? { baseline: baseline.findings } : {}),
+        vex: external.vexStatements,
+      }),
+      sarifRuns: external.sarifRuns,
+      evaluations: external.evaluations,
+      vexStatements: external.vexStatements,
+      sboms: external.sboms.map((sbom) => sbom.file),
       ...(database ? { database: databaseEvidence(database, options.now) } : {}),
       vulnerabilities,
       ...(spec.provenance?.signature
@@ -305,5 +420,44 @@ export async function collectRelease(
     bom,
     bomSource,
     warnings,
+    inputs: uniqueInputs(inputs),
+    sboms,
+    ...(baseline
+      ? {
+          baseline: {
+            findings: baseline.findings,
+            sarifRuns: baseline.sarifRuns,
+            evaluations: baseline.evaluations,
+            complete: baseline.complete,
+          },
+        }
+      : {}),
   };
+}
+
+/**
+ * OSV matches of packages only an SBOM lists, added to the merged BOM against the component that
+ * now stands for the package (found by purl, as the merge deduplicated by it).
+ */
+function withOsvMatchesOfSbomPackages(
+  bom: JsonObject,
+  matches: readonly VulnerabilityEvidence[],
+): JsonObject {
+  if (matches.length === 0) return bom;
+  const refs = new Map<string, string>();
+  for (const component of Array.isArray(bom.components) ? bom.components : []) {
+    if (typeof component !== 'object' || component === null || Array.isArray(component)) continue;
+    const purl = typeof component.purl === 'string' ? parsePurl(component.purl) : undefined;
+    if (purl && typeof component['bom-ref'] === 'string') refs.set(purlKey(purl), component['bom-ref']);
+  }
+  const added = bomVulnerabilities(
+    matches.flatMap((match) => {
+      const purl = parsePurl(match.package.purl);
+      const ref = purl ? refs.get(purlKey(purl)) : undefined;
+      return ref ? [{ ...match, package: { ...match.package, purl: ref } }] : [];
+    }),
+  );
+  if (added.length === 0) return bom;
+  const existing = Array.isArray(bom.vulnerabilities) ? bom.vulnerabilities : [];
+  return { ...bom, vulnerabilities: [...existing, ...added.map(vulnerabilityEntry)] };
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
 import { type Static, Type } from '@sinclair/typebox';
 import { ArbiterError } from '../core/errors.js';
 import { Metadata } from '../policy/documents.js';
@@ -74,6 +75,18 @@ export const ReleaseSpec = Type.Object(
         strict,
       ),
     ),
+    /** Other tools' reports, relative to the release file: SARIF, CycloneDX SBOMs, VEX, evaluation results. */
+    evidence: Type.Optional(
+      Type.Object(
+        {
+          sarif: Type.Optional(Type.Array(Text)),
+          sbom: Type.Optional(Type.Array(Text)),
+          vex: Type.Optional(Type.Array(Text)),
+          evaluations: Type.Optional(Type.Array(Text)),
+        },
+        strict,
+      ),
+    ),
     /** Anything else the gate policies may read as `release.properties`. */
     properties: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   },
@@ -119,4 +132,9 @@ export function parseRelease(file: string, text: string): LoadedRelease {
     'ARB_ERR_RELEASE_INVALID',
   );
   return { file, name: value.metadata.name, spec: value.spec };
+}
+
+/** A path the release file names, resolved against the release file's directory. */
+export function releasePath(release: LoadedRelease, path: string): string {
+  return isAbsolute(path) ? path : join(dirname(release.file), path);
 }

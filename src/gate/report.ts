@@ -53,6 +53,7 @@ export function gateMarkdown(run: GateRun): string {
     if (findings.length > 50) lines.push(`- … and ${findings.length - 50} more`);
     lines.push('', '</details>', '');
   }
+  lines.push(...evidenceMarkdown(run));
   const summary = run.summary;
   lines.push(
     `AI-BOM: ${summary.bom.components} components (${summary.bom.source}) · ${summary.packages} packages · ${summary.models.length} model files · ${summary.scanFindings} scan findings · ${summary.vulnerabilities} known vulnerabilities${summary.database ? ` (OSV, ${summary.database.records} records${summary.database.ageDays !== undefined ? `, ${summary.database.ageDays} days old` : ''})` : ''}`,
@@ -61,6 +62,124 @@ export function gateMarkdown(run: GateRun): string {
   );
   for (const warning of run.warnings) lines.push(`> ${cell(warning)}`);
   return `${lines.join('\n')}\n`;
+}
+
+const percent = (rate: number) => `${Number((rate * 100).toFixed(2))}%`;
+const short = (sha256: string) => `${sha256.slice(0, 12)}…`;
+
+/** `0.5% (baseline 0.2%)` */
+function rateAgainst(rate: number | undefined, baseline: number | undefined): string {
+  if (rate === undefined) return '';
+  return `${percent(rate)}${baseline === undefined ? '' : ` (baseline ${percent(baseline)})`}`;
+}
+
+/**
+ * The evidence of other tools, grouped by source, with what is new since the baseline: each
+ * scanner's SARIF run, the SBOMs merged, what VEX suppressed and why, each evaluation suite.
+ */
+export function evidenceMarkdown(run: GateRun): string[] {
+  const evidence = run.summary.evidence;
+  if (!evidence) return [];
+  const lines: string[] = [];
+  const since = run.baseline ? `new since ${run.baseline.version}` : 'new (no baseline)';
+  if (evidence.sarif.length > 0) {
+    lines.push('### Scanner findings (SARIF)', '');
+    for (const source of evidence.sarif) {
+      const counts = (['critical', 'high', 'medium', 'low', 'info'] as const)
+        .filter((severity) => source.bySeverity[severity] > 0)
+        .map((severity) => `${source.bySeverity[severity]} ${severity}`)
+        .join(', ');
+      lines.push(
+        `**${cell(source.toolName)}${source.toolVersion ? ` ${cell(source.toolVersion)}` : ''}** (\`${cell(source.input)}\`): ${source.findings} findings${counts ? ` (${counts})` : ''} · **${source.new} ${since}**${source.suppressed > 0 ? ` · ${source.suppressed} suppressed` : ''}`,
+        '',
+      );
+      if (source.newFindings.length > 0) {
+        lines.push('| Severity | Rule | Where | Message |', '| --- | --- | --- | --- |');
+        for (const finding of source.newFindings)
+          lines.push(
+            `| ${finding.severity} | \`${cell(finding.rule)}\` | \`${cell(finding.file)}${finding.line ? `:${finding.line}` : ''}\`${finding.package ? ` (${cell(finding.package)})` : ''} | ${cell(finding.message)} |`,
+          );
+        if (source.new > source.newFindings.length)
+          lines.push(`| | | | … and ${source.new - source.newFindings.length} more |`);
+        lines.push('');
+      }
+    }
+  }
+  if (evidence.evaluations.length > 0) {
+    lines.push('### Evaluations and red-team results', '');
+    lines.push('| Suite | Kind | Cases | Failed | Pass rate | Attack success | Failing categories |');
+    lines.push('| --- | --- | --- | --- | --- | --- | --- |');
+    for (const suite of evidence.evaluations)
+      lines.push(
+        `| \`${cell(suite.suite)}\` (${cell(suite.tool)}) | ${suite.kind} | ${suite.total} | ${suite.failed}${suite.baseline ? ` (baseline ${suite.baseline.failed})` : ''} | ${rateAgainst(suite.passRate, suite.baseline?.passRate)} | ${rateAgainst(suite.attackSuccessRate, suite.baseline?.attackSuccessRate) || '–'} | ${suite.failingCategories.map((c) => `${cell(c.category)} ${c.failed}/${c.total}${c.highestFailedSeverity !== 'none' ? ` (${c.highestFailedSeverity})` : ''}`).join(', ') || '–'} |`,
+      );
+    lines.push('');
+  }
+  if (evidence.sboms.length > 0 || evidence.vex.length > 0) {
+    lines.push('### SBOMs and VEX', '');
+    for (const sbom of evidence.sboms)
+      lines.push(
+        `- SBOM \`${cell(sbom.file)}\` (${cell(sbom.tool)}, CycloneDX ${sbom.specVersion}): ${sbom.components} components, ${sbom.added} added to the AI-BOM, ${sbom.vulnerabilities} vulnerabilities reported`,
+      );
+    for (const vex of evidence.vex)
+      lines.push(`- VEX \`${cell(vex.file)}\` (${vex.format}): ${vex.statements} statements`);
+    lines.push('');
+  }
+  if (evidence.suppressed.length > 0) {
+    lines.push('<details><summary>Suppressed: not affected per VEX or the tool</summary>', '');
+    for (const entry of evidence.suppressed) {
+      const why = [entry.suppression.justification, entry.suppression.detail].filter(Boolean).join(': ');
+      lines.push(
+        `- \`${cell(entry.id)}\`${entry.package ? ` in ${cell(entry.package)}` : ''} (${cell(entry.tool)}): ${entry.suppression.status} per \`${cell(entry.suppression.file)}\`${why ? ` — ${cell(why)}` : ''}`,
+      );
+    }
+    lines.push('', '</details>', '');
+  }
+  if (evidence.baselineComplete === false)
+    lines.push(
+      "> Some of the baseline's evidence could not be read: every finding of its tools counts as new.",
+      '',
+    );
+  const inputs = run.summary.inputs ?? [];
+  if (inputs.length > 0) {
+    lines.push(
+      `<details><summary>What the decision rests on: ${inputs.length} files, by SHA-256</summary>`,
+      '',
+    );
+    lines.push('| Kind | File | SHA-256 |', '| --- | --- | --- |');
+    for (const input of inputs)
+      lines.push(`| ${input.kind} | \`${cell(input.path)}\` | \`${short(input.sha256)}\` |`);
+    lines.push('', '</details>', '');
+  }
+  return lines;
+}
+
+/** The same, as plain lines for the terminal. */
+export function evidenceText(run: GateRun): string[] {
+  const evidence = run.summary.evidence;
+  if (!evidence) return [];
+  const lines: string[] = [];
+  const since = run.baseline ? `new since ${run.baseline.version}` : 'new';
+  for (const source of evidence.sarif)
+    lines.push(
+      `  sarif  ${source.tool} (${source.input}): ${source.findings} findings, ${source.new} ${since}${source.suppressed > 0 ? `, ${source.suppressed} suppressed` : ''}`,
+    );
+  for (const sbom of evidence.sboms)
+    lines.push(
+      `  sbom   ${sbom.tool} (${sbom.file}): ${sbom.components} components, ${sbom.vulnerabilities} vulnerabilities`,
+    );
+  for (const vex of evidence.vex) lines.push(`  vex    ${vex.file}: ${vex.statements} statements`);
+  for (const entry of evidence.suppressed)
+    lines.push(
+      `         suppressed ${entry.id}${entry.package ? ` in ${entry.package}` : ''}: ${entry.suppression.status}${entry.suppression.justification ? ` (${entry.suppression.justification})` : ''}`,
+    );
+  for (const suite of evidence.evaluations)
+    lines.push(
+      `  eval   ${suite.suite} (${suite.kind}, ${suite.tool}): ${suite.failed}/${suite.total} failed${suite.attackSuccessRate !== undefined ? `, attack success ${rateAgainst(suite.attackSuccessRate, suite.baseline?.attackSuccessRate)}` : ''}`,
+    );
+  const inputs = run.summary.inputs ?? [];
+  if (inputs.length > 0) lines.push(`  ${inputs.length} input files pinned by SHA-256 (--json lists them)`);
+  return lines.length > 0 ? ['evidence:', ...lines] : [];
 }
 
 export function gateJunit(run: GateRun): string {
@@ -126,6 +245,7 @@ export function gateSarif(run: GateRun) {
         message: `${finding.message}${finding.waivedBy ? ` (waived by ${finding.waivedBy})` : ''}`,
         file: finding.location?.file ?? run.release.file,
         ...(finding.location?.byteOffset !== undefined ? { byteOffset: finding.location.byteOffset } : {}),
+        ...(finding.location?.line !== undefined ? { startLine: finding.location.line } : {}),
         fingerprint: `${checkId(check)}:${finding.id}:${finding.message}`,
         properties,
       }));

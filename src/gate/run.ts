@@ -3,15 +3,21 @@ import { dirname, relative } from 'node:path';
 import { ArbiterError } from '../core/errors.js';
 import type { JsonObject } from '../core/json.js';
 import type { CompiledGatePolicy, PolicyBundle } from '../policy/bundle.js';
+import type { GateFinding } from '../policy/evaluate-gate.js';
 import { evaluateGate, type GateCheckResult, gatePassed } from '../policy/evaluate-gate.js';
 import { anyGlobMatches } from '../policy/glob.js';
 import { loadPolicyDirectory } from '../policy/load-dir.js';
 import { ModelSigningError, verifyModelSignature } from '../supply/model-signing.js';
 import { type CollectedRelease, collectRelease, releasePath } from './collect.js';
-import type { SignatureEvidence } from './evidence.js';
+import { evaluationCaseKey } from './evaluation-view.js';
+import type { SignatureEvidence, SupplyEvidence } from './evidence.js';
+import { type EvidenceSummary, evidenceSummary } from './evidence-summary.js';
+import type { EvidencePaths } from './external-evidence.js';
+import { scannerFindingKey } from './findings-view.js';
+import type { GateInput } from './inputs.js';
 import { type LoadedRelease, loadRelease } from './release.js';
 import { evaluateSupplyChain } from './supply-checks.js';
-import { releaseView } from './view.js';
+import { baselineView, releaseView, vulnerabilityKey } from './view.js';
 import { applyWaivers } from './waivers.js';
 
 /** One evaluation of a release against the gate policies: what `arbiter gate` prints and records. */
@@ -28,6 +34,10 @@ export interface GateRun {
     scanFindings: number;
     database?: { source: string; records: number; newestModified?: string; ageDays?: number };
     bom: { source: string; serialNumber?: string; components: number };
+    /** Every file the decision rests on, with its SHA-256 (docs/gate.md#what-the-decision-rests-on). */
+    inputs?: GateInput[];
+    /** Other tools' evidence by source: SARIF runs, SBOMs, VEX, evaluation suites, what is new. */
+    evidence?: EvidenceSummary;
   };
   warnings: string[];
   startedAt: string;
@@ -39,6 +49,8 @@ export interface GateOptions {
   release: string;
   baseline?: string;
   osv?: string;
+  /** SARIF, SBOM, VEX and evaluation result files besides those the release lists (`--sarif-in` …). */
+  evidence?: EvidencePaths;
   now?: Date;
 }
 
@@ -50,14 +62,20 @@ export async function runGate(options: GateOptions): Promise<{ run: GateRun; bom
   const bundle = loadPolicyDirectory(options.policies);
   const release = loadRelease(options.release);
   const baseline = options.baseline ? loadRelease(options.baseline) : undefined;
-  const collected = await collectRelease(release, { ...(options.osv ? { osv: options.osv } : {}), now });
+  const collected = await collectRelease(release, {
+    ...(options.osv ? { osv: options.osv } : {}),
+    ...(options.evidence ? { evidence: options.evidence } : {}),
+    ...(baseline ? { baseline } : {}),
+    now,
+  });
   const system = release.spec.system;
   const policies = bundle.gatePolicies.filter((policy) => anyGlobMatches(policy.match.systems, system));
   const signatures = await verifySignatures(release, policies);
 
+  const baselineRoot = baseline ? baselineView(baseline, collected) : {};
   const evaluation = evaluateGate(bundle, {
     release: releaseView(release, collected),
-    baseline: baseline ? releaseView(baseline) : {},
+    baseline: baselineRoot,
     now,
   });
   const evidence = { ...collected.evidence, signatures };
@@ -66,7 +84,21 @@ export async function runGate(options: GateOptions): Promise<{ run: GateRun; bom
     ...policies.flatMap((policy) => evaluateSupplyChain(policy, evidence, now)),
     ...(policies.length === 0 ? [noPolicyCheck(bundle, system)] : []),
   ];
-  const judged = applyWaivers(checks, bundle.waivers, system, now);
+  const judged = applyWaivers(checks, bundle.waivers, {
+    system,
+    now,
+    waivable: waivableFindings(collected.evidence),
+    // A CEL check a waiver covers findings of is judged again without them.
+    reevaluate: (check, waived) => {
+      const excluded = new Set(waived.map((finding) => (finding as WaivableFinding).key));
+      const again = evaluateGate(bundle, {
+        release: releaseView(release, collected, excluded),
+        baseline: baselineRoot,
+        now,
+      });
+      return again.checks.find((c) => c.policy === check.policy && c.check === check.check) ?? check;
+    },
+  });
   const bom = collected.bom;
   return {
     bom,
@@ -99,6 +131,64 @@ function noPolicyCheck(bundle: PolicyBundle, system: string): GateCheckResult {
   };
 }
 
+/** A finding a CEL check reads, with the key its view leaves it out by when a waiver covers it. */
+interface WaivableFinding extends GateFinding {
+  key: string;
+}
+
+/**
+ * What CEL checks over `release.findings`, `release.vulnerabilities` and `release.evaluations`
+ * count, as findings a waiver's selectors can name: scanner findings (tool, rule id, package),
+ * vulnerabilities (reporting tool, advisory id, package) and failed evaluation cases (the
+ * harness, the category; `findings` names the case id).
+ */
+function waivableFindings(evidence: Omit<SupplyEvidence, 'signatures'>): WaivableFinding[] {
+  const scanner = evidence.scannerFindings
+    .filter((finding) => !finding.suppressed)
+    .map((finding) => ({
+      key: scannerFindingKey(finding),
+      id: finding.fingerprint,
+      aliases: [finding.rule, finding.location.file],
+      message: `${finding.tool} ${finding.rule} (${finding.severity}${finding.new ? ', new' : ''}): ${finding.location.file}${finding.location.startLine ? `:${finding.location.startLine}` : ''}: ${finding.message.split('\n')[0]}`,
+      failing: true,
+      location: {
+        file: finding.location.file,
+        ...(finding.location.startLine ? { line: finding.location.startLine } : {}),
+      },
+      tool: finding.tool,
+      rule: finding.rule,
+      ...(finding.package ? { package: finding.package.name } : {}),
+    }));
+  const vulnerabilities = evidence.vulnerabilities
+    .filter((vulnerability) => !vulnerability.suppressed)
+    .map((vulnerability) => ({
+      key: vulnerabilityKey(vulnerability),
+      id: vulnerability.id,
+      aliases: [...vulnerability.aliases, vulnerability.package.purl].filter(Boolean),
+      message: `${vulnerability.package.name}@${vulnerability.package.version}: ${vulnerability.id} (${vulnerability.severity}) ${vulnerability.summary}`,
+      failing: true,
+      location: { file: vulnerability.package.lockfile },
+      tool: vulnerability.source ?? 'osv',
+      rule: vulnerability.id,
+      package: vulnerability.package.name,
+    }));
+  const cases = evidence.evaluations.flatMap((result) =>
+    result.cases
+      .filter((entry) => !entry.passed)
+      .map((entry) => ({
+        key: evaluationCaseKey(result.input, entry.case),
+        id: entry.case,
+        aliases: [`${result.suite}/${entry.case}`],
+        message: `${result.suite} ${entry.case} (${entry.category}${entry.severity ? `, ${entry.severity}` : ''}) failed${entry.message ? `: ${entry.message}` : ''}`,
+        failing: true,
+        location: { file: result.input },
+        tool: result.tool,
+        rule: entry.category,
+      })),
+  );
+  return [...scanner, ...vulnerabilities, ...cases];
+}
+
 function summarise(collected: CollectedRelease): GateRun['summary'] {
   const { evidence, bom } = collected;
   return {
@@ -117,6 +207,8 @@ function summarise(collected: CollectedRelease): GateRun['summary'] {
       ...(typeof bom.serialNumber === 'string' ? { serialNumber: bom.serialNumber } : {}),
       components: Array.isArray(bom.components) ? bom.components.length : 0,
     },
+    inputs: collected.inputs,
+    evidence: evidenceSummary(collected),
   };
 }
 

@@ -66,6 +66,9 @@ function modelScan(
       message: `${finding.file} @${finding.offset}: ${finding.severity} ${finding.rule}: ${finding.message}${finding.global ? ` (${finding.global})` : ''}`,
       failing: severityRank(finding.severity) >= severityRank(config.failOn),
       location: { file, byteOffset: finding.offset },
+      tool: 'arbiter',
+      rule: finding.rule,
+      package: model?.path ?? file,
     };
   });
   const failing = findings.filter((finding) => finding.failing).length;
@@ -99,6 +102,7 @@ function licenses(
         what: `${pkg.ecosystem} package ${pkg.name}@${pkg.version}`,
         license: pkg.license,
         file: pkg.source,
+        package: pkg.name,
       })),
     ...evidence.models.map((model) => ({
       id: model.path,
@@ -106,6 +110,7 @@ function licenses(
       what: `model ${model.path}`,
       license: model.license,
       file: evidence.releaseFile,
+      package: undefined,
     })),
     ...evidence.datasets.map((dataset) => ({
       id: dataset.name,
@@ -113,6 +118,7 @@ function licenses(
       what: `dataset ${dataset.name}`,
       license: dataset.license,
       file: evidence.releaseFile,
+      package: undefined,
     })),
   ];
   const counts = { allowed: 0, denied: 0, 'not-allowed': 0, unknown: 0 };
@@ -136,6 +142,9 @@ function licenses(
         `${subject.what}: ${declared} ${verdict === 'unknown' && subject.license === undefined ? '' : why}`.trim(),
       failing: verdict !== 'unknown' || config.unknown === 'error',
       location: { file: subject.file },
+      tool: 'arbiter',
+      rule: `license-${verdict}`,
+      ...(subject.package ? { package: subject.package } : {}),
     });
   }
   const failing = findings.filter((finding) => finding.failing).length;
@@ -190,14 +199,28 @@ function vulnerabilities(
           : `the OSV database is ${(ageMs / 86_400_000).toFixed(1)} days old (newest record ${database.newestModified}); at most ${config.maxDatabaseAge} is allowed`,
       failing: true,
     });
-  const findings = evidence.vulnerabilities.map((vulnerability) => ({
-    id: vulnerability.id,
-    aliases: [...vulnerability.aliases, vulnerability.package.name, vulnerability.package.purl],
-    message: `${vulnerability.package.name}@${vulnerability.package.version}: ${vulnerability.id} (${vulnerability.severity}) ${vulnerability.summary}${vulnerability.fixedIn ? `; fixed in ${vulnerability.fixedIn}` : ''}`,
-    failing: vulnerabilityRank(vulnerability.severity) >= severityRank(config.failOn),
-    location: { file: vulnerability.package.lockfile },
-  }));
+  const findings: GateFinding[] = evidence.vulnerabilities.map((vulnerability) => {
+    const source = vulnerability.source ?? 'osv';
+    const suppressed = vulnerability.suppressed;
+    return {
+      id: vulnerability.id,
+      aliases: [...vulnerability.aliases, vulnerability.package.name, vulnerability.package.purl].filter(
+        Boolean,
+      ),
+      message: `${vulnerability.package.name}@${vulnerability.package.version}: ${vulnerability.id} (${vulnerability.severity}) ${vulnerability.summary}${vulnerability.fixedIn ? `; fixed in ${vulnerability.fixedIn}` : ''}${source === 'osv' ? '' : ` [${source}]`}${suppressed ? ` — ${suppressionText(suppressed)}` : ''}`,
+      failing: !suppressed && vulnerabilityRank(vulnerability.severity) >= severityRank(config.failOn),
+      location: { file: vulnerability.package.lockfile },
+      tool: source,
+      rule: vulnerability.id,
+      package: vulnerability.package.name,
+      ...(suppressed ? { suppressed: { ...suppressed } } : {}),
+    };
+  });
   const failing = findings.filter((finding) => finding.failing).length;
+  const suppressedCount = evidence.vulnerabilities.filter((v) => v.suppressed).length;
+  const sources = [...new Set(evidence.vulnerabilities.map((v) => v.source ?? 'osv'))].filter(
+    (s) => s !== 'osv',
+  );
   const out = [
     result(
       supplyCheckNames.vulnerabilityDatabase,
@@ -219,19 +242,41 @@ function vulnerabilities(
       databaseFindings.map((finding) => finding.message).join('; '),
     ),
   ];
-  if (database)
+  if (database || evidence.sboms.length > 0 || sources.length > 0) {
+    const matched = [
+      database
+        ? `${plural(evidence.packages.length, 'package')} matched against ${database.records} OSV records`
+        : '',
+      evidence.sboms.length > 0 ? `${plural(evidence.sboms.length, 'SBOM')} read` : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
+    const others = findings.length - suppressedCount;
     out.push(
       result(
         supplyCheckNames.vulnerabilities,
         config.severity,
-        `no known vulnerability at or above ${config.failOn} in ${plural(evidence.packages.length, 'package')}`,
+        `no known vulnerability at or above ${config.failOn} (VEX "not affected" statements excepted)`,
         findings,
-        { 'vulnerabilities.count': findings.length, 'vulnerabilities.failing': failing },
-        `${plural(evidence.packages.length, 'package')} matched against ${database.records} OSV records: ${findings.length === 0 ? 'no known vulnerabilities' : `${plural(findings.length, 'vulnerability')} below ${config.failOn}`}`,
-        `${plural(failing, 'known vulnerability')} at or above ${config.failOn}`,
+        {
+          'vulnerabilities.count': findings.length,
+          'vulnerabilities.failing': failing,
+          'vulnerabilities.suppressed': suppressedCount,
+        },
+        `${matched}: ${others === 0 ? 'no known vulnerabilities' : `${plural(others, 'vulnerability')} below ${config.failOn}`}${suppressedCount > 0 ? `; ${suppressedCount} not affected per VEX` : ''}`,
+        `${plural(failing, 'known vulnerability')} at or above ${config.failOn}${suppressedCount > 0 ? ` (${suppressedCount} more not affected per VEX)` : ''}`,
       ),
     );
+  }
   return out;
+}
+
+/** `not_affected per VEX vex.json: vulnerable_code_not_in_execute_path (detail)`. */
+export function suppressionText(
+  suppressed: NonNullable<SupplyEvidence['vulnerabilities'][number]['suppressed']>,
+): string {
+  const why = [suppressed.justification, suppressed.detail].filter(Boolean).join(': ');
+  return `${suppressed.status} per ${suppressed.by === 'vex' ? 'VEX' : 'the tool'} ${suppressed.file}${why ? `: ${why}` : ''}`;
 }
 
 function provenance(

@@ -1,14 +1,26 @@
 import { severities } from '../supply/findings.js';
 import type { CollectedRelease } from './collect.js';
+import { evaluationsView } from './evaluation-view.js';
+import type { VulnerabilityEvidence } from './evidence.js';
+import { findingsView } from './findings-view.js';
 import type { LoadedRelease } from './release.js';
+
+/** The key that names one vulnerability in one package, for waivers and exclusion. */
+export const vulnerabilityKey = (vulnerability: VulnerabilityEvidence) =>
+  `vulnerability:${vulnerability.id}|${vulnerability.package.purl || `${vulnerability.package.name}@${vulnerability.package.version}`}`;
 
 /**
  * The `release` (and `baseline`) a GatePolicy's CEL reads: the release file's own fields, plus what
  * the gate found out — model digests and formats, scan and vulnerability counts, packages and
  * licences. A baseline has only its file's fields: its artifacts are not on this machine.
  */
-export function releaseView(release: LoadedRelease, collected?: CollectedRelease): Record<string, unknown> {
-  const { models, datasets, dependencies, bom, scan, packageLicenses, ...fields } = release.spec;
+export function releaseView(
+  release: LoadedRelease,
+  collected?: CollectedRelease,
+  /** Keys of findings a waiver covers for the check being judged: left out of the counts. */
+  excluded: ReadonlySet<string> = new Set(),
+): Record<string, unknown> {
+  const { models, datasets, dependencies, bom, scan, packageLicenses, evidence: _, ...fields } = release.spec;
   const view: Record<string, unknown> = {
     name: release.name,
     ...fields,
@@ -24,6 +36,10 @@ export function releaseView(release: LoadedRelease, collected?: CollectedRelease
         items.filter((item) => key(item) === severity).length,
       ]),
     );
+  const vulnerabilities = evidence.vulnerabilities.filter(
+    (vulnerability) => !vulnerability.suppressed && !excluded.has(vulnerabilityKey(vulnerability)),
+  );
+  const suppressed = evidence.vulnerabilities.filter((vulnerability) => vulnerability.suppressed);
   const highest = [...severities]
     .reverse()
     .find((severity) => evidence.scanFindings.some((f) => f.severity === severity));
@@ -56,13 +72,51 @@ export function releaseView(release: LoadedRelease, collected?: CollectedRelease
     licenses: [...new Set(evidence.packages.flatMap((pkg) => (pkg.license ? [pkg.license] : [])))].sort(),
     vulnerabilities: {
       database: evidence.database ?? null,
-      count: evidence.vulnerabilities.length,
-      counts: count(evidence.vulnerabilities, (vulnerability) => vulnerability.severity),
-      ids: evidence.vulnerabilities.map((vulnerability) => vulnerability.id),
+      count: vulnerabilities.length,
+      counts: count(vulnerabilities, (vulnerability) => vulnerability.severity),
+      ids: vulnerabilities.map((vulnerability) => vulnerability.id),
+      bySource: countBy(vulnerabilities, (vulnerability) => vulnerability.source ?? 'osv'),
+      suppressed: suppressed.length,
+      suppressedIds: suppressed.map((vulnerability) => vulnerability.id),
+      waived: evidence.vulnerabilities.length - suppressed.length - vulnerabilities.length,
     },
     bom: {
       source: collected.bomSource,
       components: Array.isArray(collected.bom.components) ? collected.bom.components.length : 0,
     },
+    findings: findingsView(evidence.scannerFindings, evidence.sarifRuns, excluded),
+    evaluations: evaluationsView(evidence.evaluations, excluded),
+    sboms: collected.sboms.map((sbom) => ({ ...sbom })),
+    vex: {
+      statements: evidence.vexStatements.length,
+      suppressed:
+        suppressed.length + evidence.scannerFindings.filter((f) => f.suppressed?.by === 'vex').length,
+    },
+    inputs: collected.inputs.map(({ kind, path, sha256 }) => ({ kind, path, sha256 })),
+  };
+}
+
+function countBy<T>(items: readonly T[], key: (item: T) => string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const item of items) out[key(item)] = (out[key(item)] ?? 0) + 1;
+  return out;
+}
+
+/**
+ * The `baseline` CEL reads: the baseline release file's fields, plus `findings` and
+ * `evaluations` from its own evidence files when they could be read (for regression checks:
+ * `release.evaluations.redTeam.attackSuccessRate <= baseline.evaluations.redTeam.attackSuccessRate`).
+ */
+export function baselineView(baseline: LoadedRelease, collected?: CollectedRelease): Record<string, unknown> {
+  const view = releaseView(baseline);
+  const evidence = collected?.baseline;
+  if (!evidence) return view;
+  return {
+    ...view,
+    findings: findingsView(
+      evidence.findings.map((finding) => ({ ...finding, new: false })),
+      evidence.sarifRuns,
+    ),
+    evaluations: evaluationsView(evidence.evaluations),
   };
 }

@@ -4,16 +4,58 @@ import { anyGlobMatches } from '../policy/glob.js';
 
 /**
  * Applies Waiver documents to failed checks. A waiver covers a check when its scope names the
- * check (and policy, when given) and the release's System; it stops applying at `expires`. A
- * waiver with `findings` covers only those findings, and the check is waived only when every
- * failing finding is covered. Expired waivers are reported on the check they no longer cover.
+ * check (and policy, when given) and the release's System; it stops applying at `expires`.
+ *
+ * A waiver with selectors (`findings`, `tools`, `rules`, `packages`) covers only the findings they
+ * all match, whatever input they came from: a built-in check is waived when every failing finding
+ * is covered; a CEL check is judged again without the covered findings (`reevaluate`) and is
+ * waived when it then holds. Otherwise the check fails, saying how many findings were waived.
+ * Expired waivers are reported on the check they no longer cover.
  */
+
+/** Judges a CEL check again with the given findings (from `waivable`) left out of what it reads. */
+export type Reevaluate = (check: GateCheckResult, waived: readonly GateFinding[]) => GateCheckResult;
+
+export interface WaiverContext {
+  system: string | undefined;
+  now: Date;
+  /** For checks without findings of their own (CEL checks): the findings a waiver's selectors may cover. */
+  waivable?: readonly GateFinding[];
+  reevaluate?: Reevaluate;
+}
+
+export const hasSelectors = (waiver: WaiverRecord) =>
+  waiver.scope.findings !== undefined ||
+  waiver.scope.tools !== undefined ||
+  waiver.scope.rules !== undefined ||
+  waiver.scope.packages !== undefined;
+
+/** Whether every selector the waiver gives matches the finding (a waiver without selectors matches all). */
+export function waiverCovers(waiver: WaiverRecord, finding: GateFinding): boolean {
+  const { findings, tools, rules, packages } = waiver.scope;
+  const names = [finding.id, ...(finding.aliases ?? [])];
+  if (findings && !findings.some((name) => names.includes(name))) return false;
+  if (tools && !anyGlobMatches(tools, finding.tool)) return false;
+  if (
+    rules &&
+    !(finding.rule !== undefined && [finding.rule, ...names].some((n) => anyGlobMatches(rules, n)))
+  )
+    return false;
+  if (packages) {
+    const candidates = [finding.package, ...names.filter((name) => name.startsWith('pkg:'))].filter(
+      (name): name is string => name !== undefined,
+    );
+    if (!candidates.some((name) => anyGlobMatches(packages, name))) return false;
+  }
+  return true;
+}
+
 export function applyWaivers(
   checks: readonly GateCheckResult[],
   waivers: readonly WaiverRecord[],
-  system: string | undefined,
-  now: Date,
+  context: WaiverContext,
 ): GateCheckResult[] {
+  const { system, now } = context;
   return checks.map((check) => {
     if (check.status !== 'failed') return check;
     const candidates = waivers.filter(
@@ -29,14 +71,14 @@ export function applyWaivers(
       .filter((waiver) => !live.includes(waiver))
       .map((waiver) => ({ name: waiver.name, expired: waiver.expires }));
     const result: GateCheckResult = { ...check, ...(expired.length > 0 ? { expiredWaivers: expired } : {}) };
-    const whole = live.find((waiver) => waiver.scope.findings === undefined);
+    const whole = live.find((waiver) => !hasSelectors(waiver));
     if (whole) return { ...result, status: 'waived', waiver: summary(whole) };
+    if (live.length === 0) return result;
+    if (check.findings === undefined) return reevaluated(result, live, context);
 
-    const findings = (check.findings ?? []).map((finding) => {
+    const findings = check.findings.map((finding) => {
       if (!finding.failing) return finding;
-      const covering = live.find((waiver) =>
-        waiver.scope.findings?.some((name) => names(finding).includes(name)),
-      );
+      const covering = live.find((waiver) => waiverCovers(waiver, finding));
       return covering ? { ...finding, waivedBy: covering.name } : finding;
     });
     const failing = findings.filter((finding) => finding.failing);
@@ -46,14 +88,45 @@ export function applyWaivers(
       return {
         ...result,
         ...(waived > 0 ? { message: `${check.message} (${waived} of them waived)` } : {}),
-        ...(check.findings ? { findings } : {}),
+        findings,
       };
     const first = live.find((waiver) => waiver.name === failing[0]?.waivedBy);
     return { ...result, findings, status: 'waived', ...(first ? { waiver: summary(first) } : {}) };
   });
 }
 
-const names = (finding: GateFinding) => [finding.id, ...(finding.aliases ?? [])];
+/** A CEL check: judged again without the findings the live waivers cover. */
+function reevaluated(
+  check: GateCheckResult,
+  live: readonly WaiverRecord[],
+  context: WaiverContext,
+): GateCheckResult {
+  if (!context.reevaluate || !context.waivable) return check;
+  const covered = context.waivable.flatMap((finding) => {
+    const covering = live.find((waiver) => waiverCovers(waiver, finding));
+    return covering ? [{ ...finding, failing: true, waivedBy: covering.name }] : [];
+  });
+  if (covered.length === 0) return check;
+  const again = context.reevaluate(check, covered);
+  const keep = { ...(check.expiredWaivers ? { expiredWaivers: check.expiredWaivers } : {}) };
+  if (again.status === 'passed') {
+    const first = live.find((waiver) => waiver.name === covered[0]?.waivedBy);
+    return {
+      ...check,
+      ...keep,
+      status: 'waived',
+      findings: covered,
+      ...(first ? { waiver: summary(first) } : {}),
+    };
+  }
+  return {
+    ...again,
+    ...keep,
+    status: 'failed',
+    message: `${again.message} (with ${covered.length} waived ${covered.length === 1 ? 'finding' : 'findings'} left out)`,
+    findings: covered,
+  };
+}
 
 function summary(waiver: WaiverRecord): NonNullable<GateCheckResult['waiver']> {
   return {

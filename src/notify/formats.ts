@@ -106,12 +106,15 @@ const resolving = new Set(['system.unfrozen', 'alert.resolved', 'incident.resolv
 export function pagerDutyDedupKey(event: NotificationEvent): string {
   if (event.type === 'system.frozen' || event.type === 'system.unfrozen')
     return `arbiter:system:${event.subject}:frozen`;
+  if (event.type === 'system.autonomy_changed') return `arbiter:system:${event.subject}:autonomy`;
   return `arbiter:${event.subject}`;
 }
 
 /** A PagerDuty Events API v2 event for the owner team's routing key. */
 export function pagerDutyEvent(event: NotificationEvent, routingKey: string): JsonObject {
-  const action = resolving.has(event.type) ? 'resolve' : 'trigger';
+  // Raising a System's autonomy again resolves the page its demotion raised.
+  const promoted = event.type === 'system.autonomy_changed' && event.data.direction === 'promoted';
+  const action = resolving.has(event.type) || promoted ? 'resolve' : 'trigger';
   return {
     routing_key: routingKey,
     event_action: action,

@@ -7,6 +7,7 @@ import type {
   RiskTier,
   SystemSpec,
 } from './documents.js';
+import type { IncidentSettings, OnCallRotationRecord } from './on-call.js';
 
 /** Where a document or rule came from, for explanations and editors. */
 export interface SourceRef {
@@ -55,6 +56,8 @@ export interface CompiledActionPolicy {
   match: ActionMatch;
   /** True when an expression reads `actor.recent`: the server looks the actor's history up only then. */
   readsRecentActivity: boolean;
+  /** True when an expression reads `actor.trackRecord`: the server computes it only then. */
+  readsTrackRecord: boolean;
   variables: readonly CompiledVariable[];
   rules: readonly CompiledActionRule[];
   source: SourceRef;
@@ -126,7 +129,15 @@ export interface WaiverRecord {
   approvedBy?: string;
   /** The instant it stops applying (a bare date means the end of that day, UTC). */
   expires: string;
-  scope: { check: string; policy?: string; systems: readonly string[]; findings?: readonly string[] };
+  scope: {
+    check: string;
+    policy?: string;
+    systems: readonly string[];
+    findings?: readonly string[];
+    tools?: readonly string[];
+    rules?: readonly string[];
+    packages?: readonly string[];
+  };
   source: SourceRef;
 }
 
@@ -163,8 +174,13 @@ export interface SystemRecord {
   riskTier: RiskTier;
   status: 'active' | 'frozen';
   operatingConditions?: Record<string, unknown>;
+  /** The error budget, with its environments defaulted (see `defaultBudgetEnvironments`). */
+  errorBudget?: { maxFailures: number; window: string; environments: readonly string[] };
   source: SourceRef;
 }
+
+/** Where failures count against an error budget that names no environments. */
+export const defaultBudgetEnvironments: readonly string[] = ['prod', 'production'];
 
 export interface BundleDefaults {
   effect: Effect;
@@ -184,10 +200,19 @@ export interface PolicyBundle {
   system(id: string): SystemRecord | undefined;
   /** True when an action policy reads `actor.recent`, so the server must look the actor's history up. */
   readsRecentActivity: boolean;
+  /** True when an action policy reads `actor.trackRecord`. */
+  readsTrackRecord: boolean;
   /** Number of documents per kind. */
   counts: Readonly<
     Record<
-      'ActionPolicy' | 'GatePolicy' | 'MonitorPolicy' | 'System' | 'Bundle' | 'Notifier' | 'Waiver',
+      | 'ActionPolicy'
+      | 'GatePolicy'
+      | 'MonitorPolicy'
+      | 'System'
+      | 'Bundle'
+      | 'Notifier'
+      | 'Waiver'
+      | 'OnCallRotation',
       number
     >
   >;
@@ -195,6 +220,10 @@ export interface PolicyBundle {
   notifiers: readonly NotifierConfig[];
   /** Exceptions to gate checks, expired ones included (they are reported, not applied). */
   waivers: readonly WaiverRecord[];
+  /** Who is on call when (OnCallRotation documents), by name. */
+  rotations: readonly OnCallRotationRecord[];
+  /** When incidents open by themselves (the Bundle document's `incidents`, or the defaults). */
+  incidents: IncidentSettings;
 }
 
 /** A Notifier document with its defaults applied. */

@@ -1,6 +1,15 @@
 import { Environment } from '@marcbachmann/cel-js';
-import type { ErrorCode } from '../core/errors.js';
+import { ArbiterError, type ErrorCode } from '../core/errors.js';
+import {
+  analyseExpression,
+  evaluateMetered,
+  instrumentComprehensions,
+  re2FunctionName,
+  re2Matches,
+  renameMatches,
+} from './cel-guard.js';
 import { type FactSet, factPath, factSet } from './facts.js';
+import { celLimits } from './limits.js';
 
 /**
  * The CEL layer: one environment per document kind, compilation once at load, and the list of
@@ -22,10 +31,21 @@ export const scopeRoots: Record<ExpressionScope, readonly string[]> = {
 const timestampType = 'google.protobuf.Timestamp';
 
 function environmentFor(scope: ExpressionScope): Environment {
-  let env = new Environment({ homogeneousAggregateLiterals: false, enableOptionalTypes: true });
+  let env = new Environment({
+    homogeneousAggregateLiterals: false,
+    enableOptionalTypes: true,
+    limits: {
+      maxAstNodes: celLimits.maxAstNodes,
+      maxDepth: celLimits.maxDepth,
+      maxListElements: celLimits.maxLiteralElements,
+      maxMapEntries: celLimits.maxLiteralElements,
+    },
+  });
   for (const root of scopeRoots[scope]) {
     env = env.registerVariable(root, root === 'now' ? timestampType : 'map');
   }
+  // `matches` is renamed to this at load (cel-guard.ts): RE2 semantics in linear time.
+  env = env.registerFunction(`string.${re2FunctionName}(string): bool`, re2Matches);
   return env;
 }
 
@@ -52,7 +72,13 @@ export interface CompiledExpression {
 }
 
 export interface CompileFailure {
-  code: Extract<ErrorCode, 'ARB_ERR_POLICY_CEL_SYNTAX' | 'ARB_ERR_POLICY_CEL_TYPE'>;
+  code: Extract<
+    ErrorCode,
+    | 'ARB_ERR_POLICY_CEL_SYNTAX'
+    | 'ARB_ERR_POLICY_CEL_TYPE'
+    | 'ARB_ERR_POLICY_CEL_LIMIT'
+    | 'ARB_ERR_POLICY_CEL_REGEX'
+  >;
   /** Character offset in the expression where the problem is. */
   offset: number;
   message: string;
@@ -71,14 +97,22 @@ export function compileExpression(
   variableFacts: ReadonlyMap<string, FactSet> = new Map(),
 ): CompiledExpression | CompileFailure {
   const env = environments[scope];
+  if (source.length > celLimits.maxExpressionLength) {
+    return {
+      code: 'ARB_ERR_POLICY_CEL_LIMIT',
+      offset: 0,
+      message: `CEL: expression is ${source.length} characters; at most ${celLimits.maxExpressionLength} are allowed`,
+    };
+  }
   let program: ReturnType<Environment['parse']>;
   try {
     program = env.parse(source);
   } catch (error) {
+    const limit = (error as { code?: unknown } | undefined)?.code === 'limit_exceeded';
     return {
-      code: 'ARB_ERR_POLICY_CEL_SYNTAX',
+      code: limit ? 'ARB_ERR_POLICY_CEL_LIMIT' : 'ARB_ERR_POLICY_CEL_SYNTAX',
       offset: celOffset(error),
-      message: `CEL syntax: ${celSummary(error)}`,
+      message: limit ? `CEL: ${limitMessage(celSummary(error))}` : `CEL syntax: ${celSummary(error)}`,
     };
   }
   const checked = program.check();
@@ -96,6 +130,8 @@ export function compileExpression(
       message: `CEL: expression must produce a ${expected}, but produces ${checked.type}`,
     };
   }
+  const runnable = guardedProgram(env, program, source);
+  if ('code' in runnable) return runnable;
   const { reads, variables } = collectReads(program.ast, scopeRoots[scope]);
   const facts = new Map(reads.map((read) => [read, factPath(read)]));
   for (const name of variables)
@@ -106,8 +142,68 @@ export function compileExpression(
     reads,
     variables,
     facts: factSet([...facts.values()]),
-    evaluate: (context) => program(context),
+    evaluate: runnable.evaluate,
   };
+}
+
+type Program = ReturnType<Environment['parse']>;
+
+/**
+ * The program actually run for a checked expression: `matches` renamed to the RE2 function, and a
+ * step meter on every comprehension (cel-guard.ts). Fails on a load-time limit or a bad pattern.
+ */
+function guardedProgram(
+  env: Environment,
+  checked: Program,
+  source: string,
+): { evaluate: (context: ExpressionContext) => unknown } | CompileFailure {
+  const analysis = analyseExpression(checked.ast, source);
+  const [problem] = analysis.problems;
+  if (problem) return problem;
+  let program = checked;
+  if (analysis.renames.length > 0) {
+    // The renamed source differs only in a function name, so this cannot fail unless cel-js
+    // changed; if it does, the expression is refused rather than run with backtracking RegExp.
+    try {
+      program = env.parse(renameMatches(source, analysis.renames));
+    } catch (error) {
+      return { code: 'ARB_ERR_POLICY_CEL_SYNTAX', offset: 0, message: `CEL syntax: ${celSummary(error)}` };
+    }
+    const rechecked = program.check();
+    if (!rechecked.valid)
+      return { code: 'ARB_ERR_POLICY_CEL_TYPE', offset: 0, message: `CEL: ${celSummary(rechecked.error)}` };
+  }
+  // Every `matches` must now be the RE2 function: never run a pattern with backtracking RegExp.
+  if (
+    analysis.renames.length !== analysis.matchesCalls ||
+    (analysis.matchesCalls > 0 && analyseExpression(program.ast, '').matchesCalls > 0)
+  )
+    return {
+      code: 'ARB_ERR_POLICY_CEL_REGEX',
+      offset: 0,
+      message: 'CEL: a matches call could not be moved to RE2; write it as text.matches(pattern)',
+    };
+  if (analysis.comprehensions === 0) return { evaluate: (context) => program(context) };
+  if (instrumentComprehensions(program.ast) !== analysis.comprehensions)
+    return {
+      code: 'ARB_ERR_POLICY_CEL_LIMIT',
+      offset: 0,
+      message: 'CEL: the cost of this expression cannot be bounded by this version of cel-js',
+    };
+  return { evaluate: (context) => evaluateMetered(() => program(context)) };
+}
+
+/** cel-js names the limit it hit (`Exceeded maxDepth (32)`); say what it means. */
+function limitMessage(summary: string): string {
+  const what: Record<string, string> = {
+    maxAstNodes: 'the expression is too large',
+    maxDepth: 'the expression is nested too deeply',
+    maxListElements: 'a list literal has too many elements',
+    maxMapEntries: 'a map literal has too many entries',
+    maxCallArguments: 'a call has too many arguments',
+  };
+  const key = /Exceeded (\w+)/.exec(summary)?.[1];
+  return key && what[key] ? `${what[key]} (${summary})` : summary;
 }
 
 /** True when compileExpression failed. */
@@ -115,13 +211,27 @@ export function isCompileFailure(value: CompiledExpression | CompileFailure): va
   return 'code' in value;
 }
 
+/** The ArbiterError behind a CEL error, if cel-js wrapped one thrown by a function or meter. */
+function arbiterCause(error: unknown): ArbiterError | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 4; depth++) {
+    if (current instanceof ArbiterError) return current;
+    current = current.cause;
+  }
+  return undefined;
+}
+
 function celOffset(error: unknown): number {
   const range = (error as { range?: { start?: number } } | undefined)?.range;
   return typeof range?.start === 'number' ? range.start : 0;
 }
 
-/** The one-line reason of a CEL error, without the source excerpt the library appends. */
+/**
+ * The one-line reason of a CEL error, without the source excerpt the library appends. A limit
+ * Arbiter enforces is prefixed by its code (`ARB_ERR_POLICY_CEL_COST: …`).
+ */
 export function celSummary(error: unknown): string {
+  const limit = arbiterCause(error);
+  if (limit) return `${limit.code}: ${limit.message}`;
   const summary = (error as { summary?: unknown } | undefined)?.summary;
   if (typeof summary === 'string') return summary;
   return error instanceof Error ? (error.message.split('\n', 1)[0] ?? error.message) : String(error);

@@ -196,6 +196,12 @@ export const WaiverDocument = documentOf(
           systems: StringList,
           /** Only these findings (vulnerability ids or aliases, package names, model files) are waived. */
           findings: Type.Optional(StringList),
+          /** Only findings reported by these tools (globs: `trivy`, `semgrep*`, `osv`). */
+          tools: Type.Optional(StringList),
+          /** Only findings of these rules (globs: SARIF rule ids, vulnerability ids, evaluation categories). */
+          rules: Type.Optional(StringList),
+          /** Only findings in these packages (globs over names or purls). */
+          packages: Type.Optional(StringList),
         },
         strict,
       ),
@@ -241,6 +247,20 @@ export const OnCall = Type.Object(
   { ...strict, minProperties: 1 },
 );
 
+/**
+ * How many failed or rolled-back actions in `environments` a System may have within `window`
+ * before its autonomy is demoted one level (docs/policies.md#error-budget).
+ */
+export const ErrorBudget = Type.Object(
+  {
+    maxFailures: Type.Integer({ minimum: 0, maximum: 1000 }),
+    window: Type.String({ minLength: 1, description: 'a duration such as 7d' }),
+    environments: Type.Optional(StringList),
+  },
+  strict,
+);
+export type ErrorBudgetSpec = Static<typeof ErrorBudget>;
+
 export const SystemSpec = Type.Object(
   {
     kind: literals(systemKinds),
@@ -251,6 +271,7 @@ export const SystemSpec = Type.Object(
     riskTier: literals(riskTiers),
     status: Type.Optional(literals(['active', 'frozen'] as const)),
     operatingConditions: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    errorBudget: Type.Optional(ErrorBudget),
   },
   strict,
 );
@@ -265,10 +286,61 @@ export const BundleDocument = documentOf(
       defaults: Type.Optional(
         Type.Object({ effect: Type.Optional(literals(effects)), approval: Type.Optional(Approval) }, strict),
       ),
+      /** When Arbiter opens incidents by itself (docs/incidents.md); without `openOn`, the defaults. */
+      incidents: Type.Optional(
+        Type.Object(
+          {
+            openOn: Type.Optional(
+              Type.Object(
+                {
+                  outcomes: Type.Optional(Type.Array(literals(['failed', 'rolled_back'] as const))),
+                  environments: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+                  alertSeverities: Type.Optional(Type.Array(literals(alertSeverities))),
+                },
+                strict,
+              ),
+            ),
+          },
+          strict,
+        ),
+      ),
     },
     strict,
   ),
 );
+
+const handoffDays = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+
+/** Who is on call when: members take turns at each handoff; overrides win for their time span. */
+export const OnCallRotationDocument = documentOf(
+  'OnCallRotation',
+  Type.Object(
+    {
+      timezone: Type.Optional(Text),
+      handoff: Type.Optional(
+        Type.Object(
+          {
+            every: Type.Optional(literals(['day', 'week'] as const)),
+            day: Type.Optional(literals(handoffDays)),
+            at: Type.Optional(
+              Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'local time, HH:MM' }),
+            ),
+          },
+          strict,
+        ),
+      ),
+      start: Type.Optional(Type.String({ minLength: 1, description: 'a local date, YYYY-MM-DD' })),
+      members: Type.Array(Text, { minItems: 1 }),
+      overrides: Type.Optional(
+        Type.Array(
+          Type.Object({ from: Text, to: Text, person: Text, reason: Type.Optional(Type.String()) }, strict),
+        ),
+      ),
+    },
+    strict,
+  ),
+);
+export type OnCallRotationDocument = Static<typeof OnCallRotationDocument>;
 
 export const PolicyTestCase = Type.Object(
   {
@@ -279,6 +351,8 @@ export const PolicyTestCase = Type.Object(
     ),
     /** The actor's recent activity (`actor.recent`), as the server would supply it. */
     recent: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    /** The System's track record (`actor.trackRecord`), as the server would supply it. */
+    trackRecord: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     input: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     release: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     baseline: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
@@ -315,6 +389,7 @@ export const notificationEvents = [
   'decision.outcome',
   'system.frozen',
   'system.unfrozen',
+  'system.autonomy_changed',
   'alert.firing',
   'alert.resolved',
   'incident.opened',
@@ -362,6 +437,7 @@ export const bundleKinds = {
   Bundle: BundleDocument,
   Notifier: NotifierDocument,
   Waiver: WaiverDocument,
+  OnCallRotation: OnCallRotationDocument,
 } as const;
 export type BundleKind = keyof typeof bundleKinds;
 

@@ -137,6 +137,14 @@ export function needsRecentActivity(
   );
 }
 
+/** True when a policy that applies to this request reads `actor.trackRecord` (computed only then). */
+export function needsTrackRecord(bundle: PolicyBundle, input: Omit<ActionEvaluationInput, 'now'>): boolean {
+  return (
+    bundle.readsTrackRecord &&
+    bundle.actionPolicies.some((policy) => policy.readsTrackRecord && policyMatches(policy, input))
+  );
+}
+
 function policyMatches(policy: CompiledActionPolicy, input: Omit<ActionEvaluationInput, 'now'>): boolean {
   const { match } = policy;
   const { request, actor } = input;

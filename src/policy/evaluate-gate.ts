@@ -39,6 +39,10 @@ export interface GateFinding {
   location?: { file: string; line?: number; byteOffset?: number };
   /** Set when a waiver covers it. */
   waivedBy?: string;
+  /** Who reported it (`trivy`, `osv`, `arbiter`), its rule and its package: what waivers' `tools`, `rules` and `packages` match. */
+  tool?: string;
+  rule?: string;
+  package?: string;
 }
 
 /** A gate passes when no error-severity check failed; waived checks and warnings do not fail it. */

@@ -79,8 +79,15 @@ function toJson(value: unknown, depth: number): JsonValue {
       return String(value);
   }
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'invalid date' : value.toISOString();
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
-  if (Array.isArray(value)) return value.map((item) => toJson(item, depth + 1));
+  if (value instanceof Uint8Array)
+    return value.length > maxFactChars ? `<${value.length} bytes>` : Buffer.from(value).toString('base64');
+  // A collection this large can never be shown within maxFactChars: name it without converting it,
+  // so a request carrying a million-element list costs nothing here.
+  if (Array.isArray(value))
+    return value.length > maxFactChars
+      ? `<list of ${value.length} items>`
+      : value.map((item) => toJson(item, depth + 1));
+  if (value instanceof Map && value.size > maxFactChars) return `<map of ${value.size} entries>`;
   const entries =
     value instanceof Map
       ? [...value.entries()]

@@ -35,6 +35,7 @@ export {
   evaluateAction,
   mergeApprovals,
   needsRecentActivity,
+  needsTrackRecord,
   strongerEffect,
 } from './evaluate-action.js';
 export type { GateCheckResult, GateEvaluation, GateEvaluationInput, GateFinding } from './evaluate-gate.js';
@@ -42,6 +43,9 @@ export { evaluateGate, gatePassed } from './evaluate-gate.js';
 export type { AlertCondition, MonitorEvaluationInput } from './evaluate-monitor.js';
 export { evaluateMonitorWindow } from './evaluate-monitor.js';
 export { explainGate, explainVerdict } from './explain.js';
+export type { YamlLimits } from './limits.js';
+export { celLimits, defaultYamlLimits } from './limits.js';
+export type { PolicyLoadOptions } from './load.js';
 export { compileBundle } from './load.js';
 export { loadPolicyDirectory, readPolicyDirectory } from './load-dir.js';
 export type { BundleLoadError, LoadProblem } from './problems.js';

@@ -2,14 +2,23 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ArbiterError } from '../core/errors.js';
 import type { PolicyBundle } from './bundle.js';
-import { compileBundle } from './load.js';
+import { defaultYamlLimits } from './limits.js';
+import { compileBundle, type PolicyLoadOptions } from './load.js';
 import type { SourceFile } from './yaml-source.js';
 
 const yamlFile = /\.ya?ml$/i;
 const testFile = /\.test\.ya?ml$/i;
 
-/** The YAML files of a governance directory, split into bundle documents and `*.test.yaml` files. */
-export function readPolicyDirectory(dir: string): { bundleFiles: SourceFile[]; testFiles: SourceFile[] } {
+/**
+ * The YAML files of a governance directory, split into bundle documents and `*.test.yaml` files.
+ * A file larger than the size limit is not read: it comes back empty with its `byteLength`, and
+ * parsing reports it.
+ */
+export function readPolicyDirectory(
+  dir: string,
+  options: PolicyLoadOptions = {},
+): { bundleFiles: SourceFile[]; testFiles: SourceFile[] } {
+  const maxFileBytes = options.yaml?.maxFileBytes ?? defaultYamlLimits.maxFileBytes;
   let stat: ReturnType<typeof statSync> | undefined;
   try {
     stat = statSync(dir);
@@ -29,7 +38,11 @@ export function readPolicyDirectory(dir: string): { bundleFiles: SourceFile[]; t
   const testFiles: SourceFile[] = [];
   for (const path of listYaml(dir)) {
     const shown = join(dir, relative(dir, path));
-    const file = { path: shown, text: readFileSync(path, 'utf8') };
+    const size = statSync(path).size;
+    const file: SourceFile =
+      size > maxFileBytes
+        ? { path: shown, text: '', byteLength: size }
+        : { path: shown, text: readFileSync(path, 'utf8') };
     (testFile.test(path) ? testFiles : bundleFiles).push(file);
   }
   return { bundleFiles, testFiles };
@@ -48,8 +61,8 @@ function listYaml(dir: string): string[] {
 }
 
 /** Loads and compiles the bundle in `dir` (recursively; `*.test.yaml` and dot-directories are skipped). */
-export function loadPolicyDirectory(dir: string): PolicyBundle {
-  const { bundleFiles } = readPolicyDirectory(dir);
+export function loadPolicyDirectory(dir: string, options: PolicyLoadOptions = {}): PolicyBundle {
+  const { bundleFiles } = readPolicyDirectory(dir, options);
   if (bundleFiles.length === 0) {
     throw new ArbiterError(
       'ARB_ERR_POLICY_NO_DOCUMENTS',
@@ -59,5 +72,5 @@ export function loadPolicyDirectory(dir: string): PolicyBundle {
       },
     );
   }
-  return compileBundle(bundleFiles);
+  return compileBundle(bundleFiles, options);
 }

@@ -18,7 +18,7 @@ import type {
   SystemRecord,
   WaiverRecord,
 } from './bundle.js';
-import { defaultApprovalTtl, supplyCheckNames } from './bundle.js';
+import { defaultApprovalTtl, defaultBudgetEnvironments, supplyCheckNames } from './bundle.js';
 import {
   type CompiledExpression,
   compileExpression,
@@ -32,32 +32,49 @@ import {
   type BundleDocument,
   type BundleKind,
   bundleKinds,
+  type ErrorBudgetSpec,
   type GatePolicyDocument,
   type MonitorPolicyDocument,
   type NotificationEventType,
   type NotifierDocument,
   notificationEvents,
+  type OnCallRotationDocument,
   type SupplyChainSpec,
   type SystemDocument,
   type WaiverDocument,
 } from './documents.js';
 import { type FactSet, factSet } from './facts.js';
+import { defaultYamlLimits, type YamlLimits } from './limits.js';
+import {
+  compileIncidentSettings,
+  compileOnCallRotation,
+  defaultIncidentSettings,
+  type IncidentSettings,
+  type OnCallRotationRecord,
+} from './on-call.js';
 import { bundleLoadError, type LoadProblem } from './problems.js';
 import { type ValidDocument, validateDocument } from './schema-problems.js';
 import { parseYamlFile, type SourceDocument, type SourceFile } from './yaml-source.js';
 
 type Path = (string | number)[];
 
+/** How a bundle is loaded; every field is optional and defaults to limits.ts. */
+export interface PolicyLoadOptions {
+  /** Overrides of the YAML limits, e.g. `{maxFileBytes: 4_194_304}` for a very large catalogue. */
+  yaml?: Partial<YamlLimits>;
+}
+
 /**
  * Compiles governance documents into a frozen bundle. Every problem in every file is collected;
  * if there is any, the whole bundle is rejected with an ARB_ERR_POLICY_BUNDLE_INVALID error
  * listing them as `file:line:col: message`, so a bundle is never half-applied.
  */
-export function compileBundle(files: readonly SourceFile[]): PolicyBundle {
+export function compileBundle(files: readonly SourceFile[], options: PolicyLoadOptions = {}): PolicyBundle {
   const problems: LoadProblem[] = [];
   const documents: ValidDocument<BundleKind>[] = [];
+  const yamlLimits: YamlLimits = { ...defaultYamlLimits, ...options.yaml };
   for (const file of files) {
-    const parsed = parseYamlFile(file);
+    const parsed = parseYamlFile(file, yamlLimits);
     problems.push(...parsed.problems);
     for (const source of parsed.documents) {
       const result = validateDocument(source, bundleKinds);
@@ -74,6 +91,8 @@ export function compileBundle(files: readonly SourceFile[]): PolicyBundle {
   const systems: SystemRecord[] = [];
   const notifiers: NotifierConfig[] = [];
   const waivers: WaiverRecord[] = [];
+  const rotations: OnCallRotationRecord[] = [];
+  let incidentSettings: IncidentSettings = defaultIncidentSettings;
   let defaultsDocument: BundleDocument | undefined;
   for (const document of documents) {
     compiler.use(document.source);
@@ -96,9 +115,13 @@ export function compileBundle(files: readonly SourceFile[]): PolicyBundle {
       case 'Waiver':
         waivers.push(compiler.waiver(document.value as WaiverDocument));
         break;
+      case 'OnCallRotation':
+        rotations.push(compiler.onCallRotation(document.value as OnCallRotationDocument));
+        break;
       case 'Bundle':
         defaultsDocument = document.value as BundleDocument;
         compiler.approval(defaultsDocument.spec.defaults?.approval, ['spec', 'defaults', 'approval']);
+        incidentSettings = compiler.incidentSettings(defaultsDocument.spec.incidents);
         break;
     }
   }
@@ -132,12 +155,15 @@ export function compileBundle(files: readonly SourceFile[]): PolicyBundle {
     Bundle: 0,
     Notifier: 0,
     Waiver: 0,
+    OnCallRotation: 0,
   };
   for (const document of documents) counts[document.kind]++;
   const readsRecentActivity = actionPolicies.some((policy) => policy.readsRecentActivity);
+  const readsTrackRecord = actionPolicies.some((policy) => policy.readsTrackRecord);
   const bundle: PolicyBundle = {
     digest,
     readsRecentActivity,
+    readsTrackRecord,
     defaults,
     actionPolicies: sortByName(actionPolicies),
     gatePolicies: sortByName(gatePolicies),
@@ -147,6 +173,8 @@ export function compileBundle(files: readonly SourceFile[]): PolicyBundle {
     counts,
     notifiers: sortByName(notifiers),
     waivers: sortByName(waivers),
+    rotations: sortByName(rotations),
+    incidents: incidentSettings,
   };
   return deepFreeze(bundle);
 }
@@ -398,6 +426,10 @@ class DocumentCompiler {
         (expression) =>
           expression?.reads.some((read) => read === 'actor' || read.startsWith('actor.recent')) ?? false,
       ),
+      readsTrackRecord: expressions.some(
+        (expression) =>
+          expression?.reads.some((read) => read === 'actor' || read.startsWith('actor.trackRecord')) ?? false,
+      ),
       variables,
       rules,
       source: this.ref([]),
@@ -570,6 +602,7 @@ class DocumentCompiler {
       pagerduty: [
         'system.frozen',
         'system.unfrozen',
+        'system.autonomy_changed',
         'decision.outcome',
         'alert.firing',
         'alert.resolved',
@@ -594,6 +627,20 @@ class DocumentCompiler {
     };
   }
 
+  onCallRotation(document: OnCallRotationDocument): OnCallRotationRecord {
+    return compileOnCallRotation(
+      document,
+      (path, message) => this.report(path, 'ARB_ERR_POLICY_INVALID_VALUE', message),
+      this.ref([]),
+    );
+  }
+
+  incidentSettings(spec: BundleDocument['spec']['incidents']): IncidentSettings {
+    return compileIncidentSettings(spec, (path, message) =>
+      this.report(path, 'ARB_ERR_POLICY_INVALID_VALUE', message),
+    );
+  }
+
   system(document: SystemDocument): SystemRecord {
     const { spec, metadata } = document;
     return {
@@ -608,7 +655,22 @@ class DocumentCompiler {
       riskTier: spec.riskTier,
       status: spec.status ?? 'active',
       ...(spec.operatingConditions ? { operatingConditions: spec.operatingConditions } : {}),
+      ...(spec.errorBudget ? { errorBudget: this.errorBudget(spec.errorBudget) } : {}),
       source: this.ref([]),
+    };
+  }
+
+  private errorBudget(spec: ErrorBudgetSpec): NonNullable<SystemRecord['errorBudget']> {
+    if (parseDuration(spec.window) === undefined)
+      this.report(
+        ['spec', 'errorBudget', 'window'],
+        'ARB_ERR_POLICY_INVALID_VALUE',
+        `errorBudget window "${spec.window}" is not a duration such as 7d or 24h`,
+      );
+    return {
+      maxFailures: spec.maxFailures,
+      window: spec.window,
+      environments: spec.environments ?? defaultBudgetEnvironments,
     };
   }
 }

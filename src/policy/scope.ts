@@ -2,6 +2,7 @@ import type { JsonValue } from '../core/json.js';
 import type { CompiledVariable } from './bundle.js';
 import { type CompiledExpression, celSummary } from './cel.js';
 import { collectFacts } from './facts.js';
+import { celLimits } from './limits.js';
 
 /** A policy's evaluation scope: the roots, plus the values (or failures) of its variables. */
 export interface PolicyScope {
@@ -30,13 +31,33 @@ export function buildScope(
       continue;
     }
     try {
-      values[variable.name] = variable.expression.evaluate(context);
+      const value = variable.expression.evaluate(context);
+      const tooLarge = oversized(value);
+      if (tooLarge === undefined) values[variable.name] = value;
+      else {
+        failedVariables ??= new Map();
+        failedVariables.set(variable.name, `ARB_ERR_POLICY_CEL_COST: the value ${tooLarge}`);
+      }
     } catch (error) {
       failedVariables ??= new Map();
       failedVariables.set(variable.name, celSummary(error));
     }
   }
   return { context, failedVariables };
+}
+
+/**
+ * Why a variable's value is too large to keep, or undefined. Each expression's own cost is
+ * bounded, but variables can feed one another (`b = a + a`, `c = b + b`, …) and double a value
+ * per variable; capping what a variable holds keeps that growth linear.
+ */
+function oversized(value: unknown): string | undefined {
+  const elements = Array.isArray(value) ? value.length : value instanceof Map ? value.size : undefined;
+  if (elements !== undefined && elements > celLimits.maxVariableElements)
+    return `holds ${elements} elements; a variable may hold at most ${celLimits.maxVariableElements}`;
+  if (typeof value === 'string' && value.length > celLimits.maxVariableStringLength)
+    return `is ${value.length} characters long; a variable may hold at most ${celLimits.maxVariableStringLength}`;
+  return undefined;
 }
 
 export interface ExpressionOutcome {
@@ -92,7 +113,10 @@ export function renderMessage(
 ): string {
   if (spec.messageExpression) {
     const outcome = evaluateInScope(spec.messageExpression, scope);
-    if (typeof outcome.value === 'string') return outcome.value;
+    if (typeof outcome.value === 'string')
+      return outcome.value.length > celLimits.maxMessageLength
+        ? `${outcome.value.slice(0, celLimits.maxMessageLength)}…`
+        : outcome.value;
   }
   return spec.message ?? fallback;
 }

@@ -101,7 +101,11 @@ export function runPolicyTests(bundle: PolicyBundle, suites: readonly PolicyTest
           results.push({ ...base, passed: false, failures });
           continue;
         }
-        const actor = spec.recent ? { ...resolved, recent: spec.recent } : resolved;
+        const actor = {
+          ...resolved,
+          ...(spec.recent ? { recent: spec.recent } : {}),
+          ...(spec.trackRecord ? { trackRecord: spec.trackRecord } : {}),
+        };
         const verdict = evaluateAction(bundle, { request: spec.input as never, actor, now });
         checkVerdict(spec, verdict, failures);
         results.push({ ...base, passed: failures.length === 0, failures, verdict });

@@ -1,5 +1,6 @@
 import {
   type Document,
+  isAlias,
   isMap,
   isPair,
   isScalar,
@@ -9,12 +10,15 @@ import {
   parseAllDocuments,
   type Scalar,
 } from 'yaml';
+import { defaultYamlLimits, type YamlLimits } from './limits.js';
 import type { LoadProblem } from './problems.js';
 
 /** A file as read from disk: its path as shown to the user, and its text. */
 export interface SourceFile {
   path: string;
   text: string;
+  /** Set when the file was too large to read: its size on disk (`text` is then empty). */
+  byteLength?: number;
 }
 
 /** One YAML document of a file, with what is needed to point back into its source. */
@@ -26,8 +30,8 @@ export interface SourceDocument {
   locator: Locator;
 }
 
-/** Limits that keep a hostile or broken file from exhausting memory at load. */
-export const yamlLimits = { maxFileBytes: 1_048_576, maxDocumentsPerFile: 500, maxAliasCount: 100 } as const;
+/** Limits that keep a hostile or broken file from exhausting memory at load (see limits.ts). */
+export const yamlLimits: YamlLimits = defaultYamlLimits;
 
 export interface Position {
   line: number;
@@ -35,17 +39,17 @@ export interface Position {
 }
 
 /** Parses every document of a YAML file, reporting syntax errors and limit breaches with positions. */
-export function parseYamlFile(source: SourceFile): { documents: SourceDocument[]; problems: LoadProblem[] } {
+export function parseYamlFile(
+  source: SourceFile,
+  limits: YamlLimits = defaultYamlLimits,
+): { documents: SourceDocument[]; problems: LoadProblem[] } {
   const problems: LoadProblem[] = [];
-  const byteLength = Buffer.byteLength(source.text, 'utf8');
-  if (byteLength > yamlLimits.maxFileBytes) {
-    problems.push({
-      file: source.path,
-      line: 1,
-      col: 1,
-      code: 'ARB_ERR_POLICY_YAML_LIMIT',
-      message: `file is ${byteLength} bytes; policy files are limited to ${yamlLimits.maxFileBytes}`,
-    });
+  const limit = (line: number, col: number, message: string) =>
+    problems.push({ file: source.path, line, col, code: 'ARB_ERR_POLICY_YAML_LIMIT', message });
+  // Measured before parsing: the byte count is cheap and bounds everything that follows.
+  const byteLength = source.byteLength ?? Buffer.byteLength(source.text, 'utf8');
+  if (byteLength > limits.maxFileBytes) {
+    limit(1, 1, `file is ${byteLength} bytes; policy files are limited to ${limits.maxFileBytes}`);
     return { documents: [], problems };
   }
   const lines = new LineCounter();
@@ -56,14 +60,12 @@ export function parseYamlFile(source: SourceFile): { documents: SourceDocument[]
     merge: false,
   });
   const yamlDocuments = Array.isArray(parsed) ? parsed : [];
-  if (yamlDocuments.length > yamlLimits.maxDocumentsPerFile) {
-    problems.push({
-      file: source.path,
-      line: 1,
-      col: 1,
-      code: 'ARB_ERR_POLICY_YAML_LIMIT',
-      message: `file holds ${yamlDocuments.length} documents; at most ${yamlLimits.maxDocumentsPerFile} are allowed`,
-    });
+  if (yamlDocuments.length > limits.maxDocumentsPerFile) {
+    limit(
+      1,
+      1,
+      `file holds ${yamlDocuments.length} documents; at most ${limits.maxDocumentsPerFile} are allowed`,
+    );
     return { documents: [], problems };
   }
   const documents: SourceDocument[] = [];
@@ -72,6 +74,11 @@ export function parseYamlFile(source: SourceFile): { documents: SourceDocument[]
     if (errors.length > 0) {
       for (const error of errors) {
         const at = lines.linePos(error.pos[0]);
+        // The parser turns a stack overflow on absurd nesting into a document error.
+        if (error.message.includes('Maximum call stack size exceeded')) {
+          limit(at.line, at.col, `YAML: nesting is deeper than ${limits.maxDepth} levels`);
+          continue;
+        }
         problems.push({
           file: source.path,
           line: at.line,
@@ -83,23 +90,58 @@ export function parseYamlFile(source: SourceFile): { documents: SourceDocument[]
       return;
     }
     if (document.contents === null) return;
+    const shape = nodeShape(document.contents, limits.maxDepth);
+    if (shape.tooDeep) {
+      const at = lines.linePos(shape.tooDeep);
+      limit(at.line, at.col, `YAML: nesting is deeper than ${limits.maxDepth} levels`);
+      return;
+    }
     let value: unknown;
     try {
-      value = document.toJS({ maxAliasCount: yamlLimits.maxAliasCount });
+      value = document.toJS({ maxAliasCount: limits.maxAliasCount });
     } catch (error) {
-      const at = lines.linePos(document.contents.range?.[0] ?? 0);
-      problems.push({
-        file: source.path,
-        line: at.line,
-        col: at.col,
-        code: 'ARB_ERR_POLICY_YAML_LIMIT',
-        message: `YAML: ${firstLine(error instanceof Error ? error.message : String(error))}`,
-      });
+      // Reported at the first alias: an expansion bomb is built from them.
+      const at = lines.linePos(shape.firstAlias ?? document.contents.range?.[0] ?? 0);
+      limit(
+        at.line,
+        at.col,
+        `YAML: ${firstLine(error instanceof Error ? error.message : String(error))} (at most ${limits.maxAliasCount} alias expansions per document)`,
+      );
       return;
     }
     documents.push({ file: source.path, index, value, locator: new Locator(source.text, document, lines) });
   });
   return { documents, problems };
+}
+
+/**
+ * Walks the node tree without recursion: the offset of the first node nested deeper than
+ * `maxDepth` (undefined when none is), and of the first alias.
+ */
+function nodeShape(root: unknown, maxDepth: number): { tooDeep?: number; firstAlias?: number } {
+  const out: { tooDeep?: number; firstAlias?: number } = {};
+  const stack: { node: unknown; depth: number }[] = [{ node: root, depth: 0 }];
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop()!;
+    if (isAlias(node)) {
+      const offset = node.range?.[0] ?? 0;
+      if (out.firstAlias === undefined || offset < out.firstAlias) out.firstAlias = offset;
+      continue;
+    }
+    if (!isMap(node) && !isSeq(node)) continue;
+    if (depth >= maxDepth) {
+      out.tooDeep = node.range?.[0] ?? 0;
+      return out;
+    }
+    for (const item of node.items) {
+      if (isPair(item)) {
+        stack.push({ node: item.key, depth: depth + 1 }, { node: item.value, depth: depth + 1 });
+      } else {
+        stack.push({ node: item, depth: depth + 1 });
+      }
+    }
+  }
+  return out;
 }
 
 function firstLine(text: string): string {

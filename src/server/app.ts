@@ -4,18 +4,27 @@ import type { Arbiter } from '../app/arbiter.js';
 import { ArbiterError } from '../core/errors.js';
 import { installAuth } from './auth.js';
 import { installErrorHandling } from './errors.js';
+import { fastifyLimitOptions, installLimits, resolveLimits, type ServerLimits } from './limits.js';
 import { decisionRoutes } from './routes/decisions.js';
 import { gateRunRoutes } from './routes/gate-runs.js';
+import { identityRoutes } from './routes/identity.js';
+import { incidentRoutes } from './routes/incidents.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { monitorRoutes } from './routes/monitor.js';
 import { operationRoutes } from './routes/operations.js';
 import { reportRoutes } from './routes/reports.js';
 import { systemRoutes } from './routes/systems.js';
+import { defaultWebRoot, webRoutes } from './static.js';
 
 export interface ServerOptions {
   /** pino logger options, or false for none (tests). */
   logger?: boolean | object;
+  /** Sizes, timeouts and the rate limit; anything not given keeps its default (see limits.ts). */
+  limits?: Partial<ServerLimits>;
+  /** The same as `limits.bodyLimit`. */
   bodyLimit?: number;
+  /** Directory of the built dashboard (default dist/web of this package); false serves none. */
+  webRoot?: string | false;
 }
 
 /** The Fastify application over a running Arbiter. Listening is the caller's business. */
@@ -24,6 +33,7 @@ export async function buildServer(
   options: ServerOptions = {},
 ): Promise<{ app: FastifyInstance; state: { shuttingDown: boolean } }> {
   const state = { shuttingDown: false };
+  const limits = resolveLimits({ bodyLimit: options.bodyLimit, ...options.limits });
   const app = Fastify({
     logger:
       options.logger === false || options.logger === undefined
@@ -32,14 +42,12 @@ export async function buildServer(
             redact: ['req.headers.authorization', 'req.headers.cookie'],
             ...(typeof options.logger === 'object' ? options.logger : {}),
           },
-    bodyLimit: options.bodyLimit ?? 256 * 1024,
+    ...fastifyLimitOptions(limits),
     // Strict validation: no coercion of body types, no silently dropped fields.
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true, useDefaults: false },
     },
     return503OnClosing: true,
-    connectionTimeout: 30_000,
-    requestTimeout: 120_000,
   });
 
   await app.register(swagger, {
@@ -56,10 +64,16 @@ export async function buildServer(
   });
 
   installErrorHandling(app);
+  // Before authentication: floods and oversized requests are refused before they cost a lookup.
+  await installLimits(app, limits);
   app.addHook('onRequest', async () => {
     if (state.shuttingDown) throw new ArbiterError('ARB_ERR_UNAVAILABLE', 'the server is shutting down');
   });
   installAuth(app, arbiter.tokens);
+  // Every answer, errors and 404s included: browsers must never sniff a JSON body into HTML.
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+  });
   app.addHook('onResponse', async (request, reply) => {
     arbiter.metrics.httpSeconds.observe(
       {
@@ -77,8 +91,11 @@ export async function buildServer(
   gateRunRoutes(app, arbiter);
   ledgerRoutes(app, arbiter);
   monitorRoutes(app, arbiter);
+  incidentRoutes(app, arbiter);
   operationRoutes(app, arbiter, state);
+  identityRoutes(app);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  if (options.webRoot !== false) webRoutes(app, options.webRoot ?? defaultWebRoot);
 
   await app.ready();
   return { app, state };

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ArbiterError, type ErrorCode, errorRegistry, isArbiterError } from '../core/errors.js';
+import { storeUnavailableReason } from '../store/availability.js';
 
 /** Maps Fastify's own 4xx errors onto Arbiter codes. */
 function codeForStatus(status: number): ErrorCode {
@@ -43,6 +44,22 @@ export function installErrorHandling(app: FastifyInstance): void {
       return reply
         .code(errorRegistry[code].status === status ? status : errorRegistry[code].status)
         .send(new ArbiterError(code, error.message).toResponseBody());
+    }
+    // Fail closed and say so: a database that cannot be reached or refuses writes is a 503 (retry),
+    // never a 500 that reads like a bug, and nothing of the request was applied.
+    const unavailable = storeUnavailableReason(error);
+    if (unavailable) {
+      request.log.error({ err: error }, 'store unavailable');
+      return reply
+        .code(503)
+        .header('retry-after', '1')
+        .send(
+          new ArbiterError(
+            'ARB_ERR_STORE_UNAVAILABLE',
+            'the database cannot be reached or refuses writes; nothing was applied, retry later',
+            { details: { reason: unavailable } },
+          ).toResponseBody(),
+        );
     }
     request.log.error({ err: error }, 'unexpected error');
     return reply

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { ArbiterError } from '../core/errors.js';
 import { SystemSpec } from '../policy/documents.js';
 import { ActionRequestSchema } from '../policy/request.js';
 
@@ -97,6 +98,9 @@ export const DecisionListQuery = Type.Object(
     action: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     environment: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     since: Type.Optional(Type.String({ format: 'date-time', description: 'ISO 8601 time' })),
+    until: Type.Optional(
+      Type.String({ format: 'date-time', description: 'ISO 8601 time: only decisions created before it' }),
+    ),
     limit: Type.Optional(digits('page size, 1..500 (default 50)')),
     cursor: Type.Optional(Type.String({ maxLength: 500, description: 'nextCursor of the previous page' })),
   },
@@ -137,10 +141,40 @@ export const SystemIdParams = Type.Object(
   { additionalProperties: false },
 );
 
+const bounded = (maxLength: number) => Type.String({ minLength: 1, maxLength });
+
+/**
+ * A System registered over HTTP: the document's spec with every free-text field bounded (the
+ * governance repository's YAML has its own size limits; the API's are here).
+ */
 export const SystemRegistrationSchema = Type.Object(
   {
     id: Type.String({ pattern: '^[a-z0-9]([a-z0-9._-]{0,126}[a-z0-9])?$' }),
     ...SystemSpec.properties,
+    description: Type.Optional(Type.String({ maxLength: 2000 })),
+    owner: Type.Object({ team: bounded(200), person: bounded(200) }, { additionalProperties: false }),
+    onCall: Type.Object(
+      {
+        team: Type.Optional(bounded(200)),
+        person: Type.Optional(bounded(200)),
+        rotation: Type.Optional(bounded(200)),
+        pagerdutyRoutingKey: Type.Optional(bounded(200)),
+      },
+      { additionalProperties: false, minProperties: 1 },
+    ),
+    operatingConditions: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), { maxProperties: 100, propertyNames: { maxLength: 200 } }),
+    ),
+    errorBudget: Type.Optional(
+      Type.Object(
+        {
+          maxFailures: Type.Integer({ minimum: 0, maximum: 1000 }),
+          window: bounded(50),
+          environments: Type.Optional(Type.Array(bounded(100), { minItems: 1, maxItems: 100 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -212,3 +246,19 @@ export const GateRunViewSchema = Type.Object(
   },
   { additionalProperties: false, description: 'A recorded gate run; the report only when read by id' },
 );
+
+/**
+ * The instant of a query parameter the schema checked as `date-time`, as an ISO string. RFC 3339
+ * admits what JavaScript dates cannot hold (a leap second, `23:59:60`): that is a 400 naming the
+ * parameter, never an invalid date further down.
+ */
+export function instantOf(text: string, parameter: string): string {
+  const time = new Date(text);
+  if (Number.isNaN(time.getTime()))
+    throw new ArbiterError(
+      'ARB_ERR_REQUEST_INVALID',
+      `querystring/${parameter} ${text} is not a time this server can represent (leap seconds are not)`,
+      { details: { path: `querystring/${parameter}` } },
+    );
+  return time.toISOString();
+}

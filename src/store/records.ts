@@ -1,4 +1,9 @@
 import type { JsonObject } from '../core/json.js';
+import type { AutonomyReads, AutonomyWrites } from './autonomy-records.js';
+import type { IncidentReads, IncidentWrites } from './incident-records.js';
+
+export type * from './autonomy-records.js';
+export type * from './incident-records.js';
 
 /**
  * The rows Arbiter keeps besides the ledger, shared by both stores. Times are ISO 8601 UTC
@@ -219,7 +224,7 @@ export interface MonitorAlertRow {
 }
 
 /** Reads, from committed state (Store) or inside a transaction (StoreTransaction). */
-export interface RecordReads {
+export interface RecordReads extends IncidentReads, AutonomyReads {
   getSystem(id: string): Promise<SystemRow | undefined>;
   listSystems(): Promise<SystemRow[]>;
   tokenByHash(hash: string): Promise<TokenRow | undefined>;
@@ -264,7 +269,7 @@ export interface RecordReads {
   monitorAlerts(systemId?: string): Promise<MonitorAlertRow[]>;
 }
 
-export interface RecordWrites {
+export interface RecordWrites extends IncidentWrites, AutonomyWrites {
   upsertSystem(row: SystemRow): Promise<void>;
   setSystemStatus(
     id: string,

@@ -250,7 +250,8 @@ function datasetComponent(dataset: BomDataset): JsonObject {
   };
 }
 
-function vulnerabilityEntry(vulnerability: BomVulnerability): JsonObject {
+/** A vulnerability as a CycloneDX `vulnerabilities[]` entry. */
+export function vulnerabilityEntry(vulnerability: BomVulnerability): JsonObject {
   return {
     id: vulnerability.id,
     source: { name: 'OSV', url: vulnerability.url ?? `https://osv.dev/vulnerability/${vulnerability.id}` },

@@ -1,7 +1,8 @@
 import { type Dirent, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { compare as pep440Compare, explain as pep440Explain } from '@renovatebot/pep440';
 import semver from 'semver';
+import { sha256Hex } from '../core/digest.js';
 import { isZip, listZip, readZipMember, ZipError } from './zip.js';
 
 /**
@@ -29,6 +30,11 @@ export interface OsvDatabase {
   withdrawn: number;
   /** The latest `modified` among records, as written: the database's age is now minus this. */
   newestModified?: string;
+  /**
+   * SHA-256 of what was read, so a gate run can pin it: of the file (a zip or one record), or for a
+   * directory of the sorted lines `relative/path NUL sha256-of-file`.
+   */
+  sha256: string;
   /** Vulnerabilities affecting the package version, most severe first (withdrawn records never match). */
   match(pkg: PackageRef): VulnerabilityMatch[];
 }
@@ -454,10 +460,18 @@ export function loadOsvDatabase(path: string): OsvDatabase {
       byId.set(advisory.id, advisory);
   };
 
+  let sha256: string;
   if (isDirectory) {
-    for (const file of jsonFiles(path)) add(parseJson(readBytes(file), file));
+    const listing: string[] = [];
+    for (const file of jsonFiles(path)) {
+      const data = readBytes(file);
+      listing.push(`${relative(path, file).split(sep).join('/')}\0${sha256Hex(data)}\n`);
+      add(parseJson(data, file));
+    }
+    sha256 = sha256Hex(listing.join(''));
   } else {
     const data = readBytes(path);
+    sha256 = sha256Hex(data);
     if (isZip(data)) {
       for (const value of zipRecords(data, path)) add(value);
     } else if (path.toLowerCase().endsWith('.zip')) {
@@ -468,12 +482,12 @@ export function loadOsvDatabase(path: string): OsvDatabase {
       add(value);
     }
   }
-  return buildDatabase(path, [...byId.values()]);
+  return buildDatabase(path, [...byId.values()], sha256);
 }
 
 const severityRank: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, unknown: 4 };
 
-function buildDatabase(source: string, advisories: Advisory[]): OsvDatabase {
+function buildDatabase(source: string, advisories: Advisory[], sha256: string): OsvDatabase {
   const index = new Map<string, { advisory: Advisory; entry: Entry }[]>();
   let withdrawn = 0;
   let newestModified: string | undefined;
@@ -496,6 +510,7 @@ function buildDatabase(source: string, advisories: Advisory[]): OsvDatabase {
     records: advisories.length,
     withdrawn,
     newestModified,
+    sha256,
     match(pkg) {
       const found = new Map<string, VulnerabilityMatch>();
       for (const { advisory, entry } of index.get(packageKey(pkg.ecosystem, pkg.name)) ?? []) {

@@ -88,3 +88,56 @@ describe('the example credit-scoring releases', () => {
     ]);
   });
 });
+
+describe('the example support-assistant releases (an LLM application, every kind of evidence)', () => {
+  const assistant = 'examples/releases/support-assistant';
+  const gateAssistant = (version: string, baseline?: string) =>
+    runGate({
+      policies: 'examples/policies',
+      release: `${assistant}/${version}/release.yaml`,
+      ...(baseline ? { baseline: `${assistant}/${baseline}/release.yaml` } : {}),
+      osv: 'examples/osv',
+      now,
+    });
+
+  it("1.0.0 passes: VEX suppresses OpenSSL's CVE, a waiver scoped by tool, rule and package covers zlib's", async () => {
+    const { run } = await gateAssistant('1.0.0');
+    expect(run.passed).toBe(true);
+    const newHigh = run.checks.find((check) => check.check === 'no-new-high-findings')!;
+    expect(newHigh).toMatchObject({ status: 'waived', waiver: { name: 'zlib-minizip-unused' } });
+    expect(newHigh.findings?.map((f) => [f.tool, f.rule, f.package])).toEqual([
+      ['trivy', 'CVE-2023-45853', 'zlib1g'],
+    ]);
+    expect(run.summary.evidence?.suppressed.map((s) => [s.id, s.suppression.justification])).toEqual([
+      ['CVE-2024-6119', 'code_not_reachable'],
+    ]);
+  });
+
+  it('1.1.0 fails against 1.0.0: two new high findings, a critical red-team category, 1.5% attack success', async () => {
+    const { run, bom } = await gateAssistant('1.1.0', '1.0.0');
+    expect(run.passed).toBe(false);
+    expect(byName(run.checks)).toEqual({
+      'scanners-ran': 'passed',
+      'no-new-high-findings': 'failed',
+      'red-team-ran': 'passed',
+      'attack-success-rate': 'failed',
+      'no-critical-red-team-failures': 'failed',
+      'no-red-team-regression': 'failed',
+      'answer-quality': 'failed',
+      licenses: 'passed',
+      'vulnerability-database': 'passed',
+      vulnerabilities: 'passed',
+    });
+    expect(run.checks.find((check) => check.check === 'no-red-team-regression')?.message).toBe(
+      'attack success rate rose from 0.005 to 0.015',
+    );
+    expect(run.summary.evidence?.sarif.map((s) => [s.tool, s.new])).toEqual([
+      ['trivy', 0],
+      ['semgrep-oss', 1],
+      ['codeql', 1],
+    ]);
+    // Syft's SBOM brought starlette into the AI-BOM.
+    expect((bom.components as { name: string }[]).map((c) => c.name)).toContain('starlette');
+    expect(run.summary.inputs?.filter((input) => input.kind === 'baseline-evaluation')).toHaveLength(1);
+  });
+});

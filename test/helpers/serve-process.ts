@@ -19,7 +19,8 @@ export async function spawnServe(
 ): Promise<ServeProcess> {
   const child = spawn(process.execPath, [bin, 'serve', '--port', '0', ...args], {
     cwd: options.cwd ?? repoRoot,
-    env: { ...process.env, ...options.env },
+    // Load tests send thousands of requests with one token; a test that wants the rate limit sets it.
+    env: { ...process.env, ARBITER_RATE_LIMIT: '0', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { type Arbiter, startArbiter } from '../../src/app/arbiter.js';
 import type { NotificationOptions } from '../../src/app/notifications.js';
 import { buildServer } from '../../src/server/app.js';
+import type { ServerLimits } from '../../src/server/limits.js';
 import { repoRoot } from './cli.js';
 import { createTestDatabase } from './postgres.js';
 import { tempDir } from './temp.js';
@@ -58,6 +59,10 @@ export async function startTestServer(
     /** More governance documents, by file name. */
     extraPolicies?: Record<string, string>;
     notifications?: NotificationOptions;
+    /** Serve this built dashboard (default: none, so API tests never depend on a build). */
+    webRoot?: string;
+    /** Server limits other than the defaults (e.g. a low rate limit). */
+    limits?: Partial<ServerLimits>;
   } = {},
 ): Promise<TestServer> {
   const dir = tempDir('arbiter-server-');
@@ -81,7 +86,10 @@ export async function startTestServer(
     ...(options.notifications ? { notifications: options.notifications } : {}),
     checkpointIntervalMs: options.checkpointIntervalMs ?? 3_600_000,
   });
-  const { app } = await buildServer(arbiter);
+  const { app } = await buildServer(arbiter, {
+    webRoot: options.webRoot ?? false,
+    ...(options.limits ? { limits: options.limits } : {}),
+  });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   const tokens: Record<string, string> = {};
   for (const [name, identity] of Object.entries(identities)) {

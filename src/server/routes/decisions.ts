@@ -10,6 +10,7 @@ import {
   DecisionRequestSchema,
   DecisionViewSchema,
   ErrorSchema,
+  instantOf,
   OutcomeSchema,
   VoteSchema,
   WaitQuery,
@@ -21,6 +22,14 @@ const security = [{ bearer: [] }];
 function decodeBefore(cursor: string): { createdAt: string; id: string } {
   const { time, id } = decodeCursor(cursor);
   return { createdAt: time, id };
+}
+
+type Position = { createdAt: string; id: string };
+
+/** The earlier of two keyset positions (newest-first order). */
+function earlier(a: Position | undefined, b: Position | undefined): Position | undefined {
+  if (!a || !b) return a ?? b;
+  return a.createdAt < b.createdAt || (a.createdAt === b.createdAt && a.id < b.id) ? a : b;
 }
 
 export function decisionRoutes(app: FastifyInstance, arbiter: Arbiter): void {
@@ -52,6 +61,7 @@ export function decisionRoutes(app: FastifyInstance, arbiter: Arbiter): void {
       action?: string;
       environment?: string;
       since?: string;
+      until?: string;
       limit?: string;
       cursor?: string;
     };
@@ -69,13 +79,18 @@ export function decisionRoutes(app: FastifyInstance, arbiter: Arbiter): void {
     async (request) => {
       const query = request.query;
       const limit = Math.min(500, Math.max(1, Number(query.limit ?? 50)));
+      const before = earlier(
+        query.cursor ? decodeBefore(query.cursor) : undefined,
+        // Created strictly before `until`: no id sorts below the empty string.
+        query.until ? { createdAt: instantOf(query.until, 'until'), id: '' } : undefined,
+      );
       const page = await decisions.list(principalOf(request), {
         ...(query.status ? { status: query.status } : {}),
         ...(query.system ? { systemId: query.system } : {}),
         ...(query.action ? { action: query.action } : {}),
         ...(query.environment ? { environment: query.environment } : {}),
-        ...(query.since ? { since: new Date(query.since).toISOString() } : {}),
-        ...(query.cursor ? { before: decodeBefore(query.cursor) } : {}),
+        ...(query.since ? { since: instantOf(query.since, 'since') } : {}),
+        ...(before ? { before } : {}),
         limit,
       });
       const last = page.at(-1);

@@ -4,6 +4,7 @@ import type { Arbiter } from '../../app/arbiter.js';
 import { type BatchItem, batchItems, maxBatchItems, parseNdjson } from '../../app/monitor-batch.js';
 import { ArbiterError } from '../../core/errors.js';
 import { principalOf } from '../auth.js';
+import { screenNdjson } from '../limits.js';
 import { ErrorSchema } from '../schemas.js';
 
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema };
@@ -66,7 +67,7 @@ export function monitorRoutes(app: FastifyInstance, arbiter: Arbiter): void {
   void app.register(async (scope) => {
     // A line that is not JSON is one rejected item, never a failed batch: parsing cannot fail here.
     scope.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (_request, body, done) =>
-      done(null, parseNdjson(body as string)),
+      done(null, screenNdjson(parseNdjson(body as string))),
     );
 
     scope.post<{ Params: { system: string } }>(

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Arbiter } from '../../app/arbiter.js';
 import { actorId } from '../../app/principal.js';
 import { ArbiterError } from '../../core/errors.js';
+import { storeUnavailableReason } from '../../store/availability.js';
 import { principalOf } from '../auth.js';
 import { ErrorSchema } from '../schemas.js';
 
@@ -31,14 +32,13 @@ export function operationRoutes(
       try {
         await arbiter.store.ledger.size();
       } catch (error) {
-        return reply
-          .code(503)
-          .send(
-            new ArbiterError(
-              'ARB_ERR_UNAVAILABLE',
-              `store unavailable: ${(error as Error).message}`,
-            ).toResponseBody(),
-          );
+        return reply.code(503).send(
+          // A public route: the driver's code, never its message (database names, hosts).
+          new ArbiterError(
+            'ARB_ERR_UNAVAILABLE',
+            `store unavailable: ${storeUnavailableReason(error) ?? 'unexpected error'}`,
+          ).toResponseBody(),
+        );
       }
       return { status: 'ready', bundle: arbiter.policies.bundle.digest };
     },

@@ -1,3 +1,4 @@
+import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Arbiter } from '../../app/arbiter.js';
 import type { SystemRegistration } from '../../app/systems.js';
@@ -31,8 +32,18 @@ export function systemView(row: SystemRow) {
   };
 }
 
+const AutonomyBody = Type.Object(
+  {
+    level: Type.Integer({ minimum: 0, maximum: 3, description: '0 observe … 3 act within boundaries' }),
+    reason: Type.String({ minLength: 1, maxLength: 2000 }),
+  },
+  { additionalProperties: false },
+);
+
 export function systemRoutes(app: FastifyInstance, arbiter: Arbiter): void {
-  const { systems } = arbiter;
+  const { systems, autonomy } = arbiter;
+  // The effective autonomy replaces the document's level; the document's is `autonomyCeiling`.
+  const fullView = async (row: SystemRow) => ({ ...systemView(row), ...(await autonomy.view(row)) });
 
   app.get(
     '/v1/systems',
@@ -48,9 +59,9 @@ export function systemRoutes(app: FastifyInstance, arbiter: Arbiter): void {
       const principal = principalOf(request);
       const rows = await systems.list();
       return {
-        systems: rows
-          .filter((row) => principal.role !== 'agent' || row.id === principal.systemId)
-          .map(systemView),
+        systems: await Promise.all(
+          rows.filter((row) => principal.role !== 'agent' || row.id === principal.systemId).map(fullView),
+        ),
       };
     },
   );
@@ -71,7 +82,7 @@ export function systemRoutes(app: FastifyInstance, arbiter: Arbiter): void {
       const principal = principalOf(request);
       if (principal.role === 'agent' && principal.systemId !== request.params.id)
         throw new ArbiterError('ARB_ERR_NOT_FOUND', `no System ${request.params.id}`);
-      return systemView(await systems.get(request.params.id));
+      return fullView(await systems.get(request.params.id));
     },
   );
 
@@ -89,7 +100,7 @@ export function systemRoutes(app: FastifyInstance, arbiter: Arbiter): void {
     },
     async (request, reply) => {
       const { row, created } = await systems.register(principalOf(request), request.body);
-      return reply.code(created ? 201 : 200).send(systemView(row));
+      return reply.code(created ? 201 : 200).send(await fullView(row));
     },
   );
 
@@ -113,9 +124,34 @@ export function systemRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         },
       },
       async (request) =>
-        systemView(
+        fullView(
           await systems.setFrozen(principalOf(request), request.params.id, frozen, request.body.reason),
         ),
     );
   }
+
+  app.post<{ Params: { id: string }; Body: Static<typeof AutonomyBody> }>(
+    '/v1/systems/:id/autonomy',
+    {
+      config: { roles: ['approver', 'admin'] },
+      schema: {
+        tags: ['systems'],
+        summary:
+          "Set a System's autonomy with a reason, e.g. promote it back after a demotion (admins, owner-team approvers; never above its document's level)",
+        security,
+        params: SystemIdParams,
+        body: AutonomyBody,
+        response: { 200: SystemViewSchema, ...errors, 422: ErrorSchema },
+      },
+    },
+    async (request) =>
+      fullView(
+        await autonomy.setLevel(
+          principalOf(request),
+          request.params.id,
+          request.body.level,
+          request.body.reason,
+        ),
+      ),
+  );
 }

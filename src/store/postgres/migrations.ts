@@ -215,4 +215,62 @@ export const postgresMigrations: readonly string[] = [
     PRIMARY KEY (system_id, policy, alert)
   );
   `,
+  `
+  -- Incidents and what they are linked to. At most one open incident per dedup key, so an alert
+  -- that keeps firing or a decision that keeps failing is one incident.
+  CREATE TABLE incidents (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    status TEXT NOT NULL,
+    system_id TEXT,
+    description TEXT,
+    trigger_kind TEXT NOT NULL,
+    dedup_key TEXT,
+    opened_by TEXT NOT NULL,
+    opened_at TEXT NOT NULL,
+    paged TEXT NOT NULL,
+    ledger_index BIGINT NOT NULL,
+    resolved_by TEXT,
+    resolved_at TEXT,
+    resolution TEXT,
+    resolved_ledger_index BIGINT,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX incidents_opened ON incidents (opened_at, id);
+  CREATE INDEX incidents_system ON incidents (system_id, opened_at);
+  CREATE UNIQUE INDEX incidents_open_dedup ON incidents (dedup_key) WHERE status = 'open' AND dedup_key IS NOT NULL;
+
+  CREATE TABLE incident_links (
+    incident_id TEXT NOT NULL REFERENCES incidents (id),
+    kind TEXT NOT NULL,
+    ref TEXT NOT NULL,
+    note TEXT,
+    target_ledger_index BIGINT,
+    linked_by TEXT NOT NULL,
+    linked_at TEXT NOT NULL,
+    ledger_index BIGINT NOT NULL,
+    PRIMARY KEY (incident_id, kind, ref)
+  );
+  CREATE INDEX incident_links_ref ON incident_links (kind, ref);
+  `,
+  `
+  -- Autonomy changes of Systems (error-budget demotions, people's promotions): the newest row per
+  -- System is its standing level. Failures are counted from decisions, by System and outcome time.
+  CREATE TABLE autonomy_changes (
+    system_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    from_level INTEGER NOT NULL,
+    to_level INTEGER NOT NULL,
+    ceiling INTEGER NOT NULL,
+    cause TEXT NOT NULL,
+    changed_by TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    decisions TEXT NOT NULL,
+    ledger_index BIGINT NOT NULL,
+    PRIMARY KEY (system_id, seq)
+  );
+  CREATE INDEX decisions_system_outcome ON decisions (system_id, outcome_at) WHERE outcome_at IS NOT NULL;
+  `,
 ];

@@ -169,6 +169,11 @@ export class PostgresStore extends PgRecordReads implements Store {
     });
     // An idle client that loses its connection must not crash the process.
     pool.on('error', () => {});
+    // Nor a checked-out one: the pool listens only while a client is idle, and node-postgres emits
+    // 'error' on a lost connection even when the query in flight is rejected with it (a write batch
+    // whose connection is killed would otherwise be an uncaught exception). The query's rejection
+    // is what the write path handles.
+    pool.on('connect', (client) => client.on('error', () => {}));
     try {
       await migrate(pool, redactUrl(options.url));
     } catch (error) {

@@ -9,6 +9,13 @@ import type {
 } from '../../ledger/storage.js';
 import type { NodeId } from '../../ledger/tree-math.js';
 import type {
+  AutonomyChangeRow,
+  OutcomeCounts,
+  SystemOutcomeFilter,
+  SystemOutcomeRow,
+} from '../autonomy-records.js';
+import type { IncidentFilter, IncidentLinkRow, IncidentRow, LedgerEntryFilter } from '../incident-records.js';
+import type {
   ActivityDelta,
   ApprovalRow,
   DecisionFilter,
@@ -45,6 +52,8 @@ import {
   tokenFrom,
 } from '../row-mapping.js';
 import type { ErasureMatch } from '../store.js';
+import { PgAutonomyRecords } from './autonomy-records.js';
+import { PgIncidentRecords } from './incident-records.js';
 
 /** The one thing these classes need from `pg`: run a parameterised statement. */
 export interface Queryable {
@@ -438,6 +447,50 @@ export class PgRecordReads implements RecordReads {
           monitorAlertFrom,
         );
   }
+
+  // Autonomy: the statements live in autonomy-records.ts.
+  autonomyChanges(
+    systemId: string,
+    options: { limit: number; atOrBefore?: string },
+  ): Promise<AutonomyChangeRow[]> {
+    return new PgAutonomyRecords(this.db).autonomyChanges(systemId, options);
+  }
+
+  systemFailures(
+    systemId: string,
+    filter: SystemOutcomeFilter & { limit: number },
+  ): Promise<SystemOutcomeRow[]> {
+    return new PgAutonomyRecords(this.db).systemFailures(systemId, filter);
+  }
+
+  systemOutcomeCounts(systemId: string, filter: SystemOutcomeFilter): Promise<OutcomeCounts> {
+    return new PgAutonomyRecords(this.db).systemOutcomeCounts(systemId, filter);
+  }
+
+  // Incidents: the statements live in incident-records.ts.
+  getIncident(id: string): Promise<IncidentRow | undefined> {
+    return new PgIncidentRecords(this.db).getIncident(id);
+  }
+
+  listIncidents(filter: IncidentFilter): Promise<IncidentRow[]> {
+    return new PgIncidentRecords(this.db).listIncidents(filter);
+  }
+
+  incidentLinks(incidentId: string): Promise<IncidentLinkRow[]> {
+    return new PgIncidentRecords(this.db).incidentLinks(incidentId);
+  }
+
+  incidentsLinking(kind: IncidentLinkRow['kind'], ref: string): Promise<IncidentLinkRow[]> {
+    return new PgIncidentRecords(this.db).incidentsLinking(kind, ref);
+  }
+
+  openIncidentByDedupKey(key: string): Promise<IncidentRow | undefined> {
+    return new PgIncidentRecords(this.db).openIncidentByDedupKey(key);
+  }
+
+  ledgerEntriesAbout(filter: LedgerEntryFilter): Promise<StoredEntry[]> {
+    return new PgIncidentRecords(this.db).ledgerEntriesAbout(filter);
+  }
 }
 
 function pgDecision(row: Row): DecisionRow {
@@ -718,6 +771,25 @@ export class PgRecordWrites extends PgRecordReads implements RecordWrites {
       [before, limit],
     );
     return result.rowCount ?? 0;
+  }
+
+  insertAutonomyChange(row: AutonomyChangeRow): Promise<void> {
+    return new PgAutonomyRecords(this.db).insertAutonomyChange(row);
+  }
+
+  insertIncident(row: IncidentRow): Promise<void> {
+    return new PgIncidentRecords(this.db).insertIncident(row);
+  }
+
+  insertIncidentLink(row: IncidentLinkRow): Promise<void> {
+    return new PgIncidentRecords(this.db).insertIncidentLink(row);
+  }
+
+  resolveIncident(
+    id: string,
+    resolution: { by: string; at: string; summary: string; ledgerIndex: number },
+  ): Promise<void> {
+    return new PgIncidentRecords(this.db).resolveIncident(id, resolution);
   }
 
   async putMonitorAlert(row: MonitorAlertRow): Promise<void> {

@@ -1,5 +1,13 @@
 import type Database from 'better-sqlite3';
 import { canonicalJson } from '../../core/canonical-json.js';
+import type { StoredEntry } from '../../ledger/storage.js';
+import type {
+  AutonomyChangeRow,
+  OutcomeCounts,
+  SystemOutcomeFilter,
+  SystemOutcomeRow,
+} from '../autonomy-records.js';
+import type { IncidentFilter, IncidentLinkRow, IncidentRow, LedgerEntryFilter } from '../incident-records.js';
 import type {
   ActivityCounts,
   ActivityDelta,
@@ -39,6 +47,8 @@ import {
   systemFrom,
   tokenFrom,
 } from '../row-mapping.js';
+import { sqliteAutonomyRecords } from './autonomy-records.js';
+import { sqliteIncidentRecords } from './incident-records.js';
 
 const activitySums =
   'SUM(decisions) AS decisions, SUM(allowed) AS allowed, SUM(denied) AS denied, SUM(succeeded) AS succeeded, SUM(failed) AS failed, SUM(rolled_back) AS rolled_back';
@@ -283,6 +293,50 @@ export class SqliteRecordReads implements RecordReads {
         ? this.statements.monitorAlertsAll.all()
         : this.statements.monitorAlertsOf.all(systemId);
     return (rows as Row[]).map(monitorAlertFrom);
+  }
+
+  // Autonomy: the statements live in autonomy-records.ts.
+  autonomyChanges(
+    systemId: string,
+    options: { limit: number; atOrBefore?: string },
+  ): Promise<AutonomyChangeRow[]> {
+    return sqliteAutonomyRecords(this.db).autonomyChanges(systemId, options);
+  }
+
+  systemFailures(
+    systemId: string,
+    filter: SystemOutcomeFilter & { limit: number },
+  ): Promise<SystemOutcomeRow[]> {
+    return sqliteAutonomyRecords(this.db).systemFailures(systemId, filter);
+  }
+
+  systemOutcomeCounts(systemId: string, filter: SystemOutcomeFilter): Promise<OutcomeCounts> {
+    return sqliteAutonomyRecords(this.db).systemOutcomeCounts(systemId, filter);
+  }
+
+  // Incidents: the statements live in incident-records.ts.
+  getIncident(id: string): Promise<IncidentRow | undefined> {
+    return sqliteIncidentRecords(this.db).getIncident(id);
+  }
+
+  listIncidents(filter: IncidentFilter): Promise<IncidentRow[]> {
+    return sqliteIncidentRecords(this.db).listIncidents(filter);
+  }
+
+  incidentLinks(incidentId: string): Promise<IncidentLinkRow[]> {
+    return sqliteIncidentRecords(this.db).incidentLinks(incidentId);
+  }
+
+  incidentsLinking(kind: IncidentLinkRow['kind'], ref: string): Promise<IncidentLinkRow[]> {
+    return sqliteIncidentRecords(this.db).incidentsLinking(kind, ref);
+  }
+
+  openIncidentByDedupKey(key: string): Promise<IncidentRow | undefined> {
+    return sqliteIncidentRecords(this.db).openIncidentByDedupKey(key);
+  }
+
+  ledgerEntriesAbout(filter: LedgerEntryFilter): Promise<StoredEntry[]> {
+    return sqliteIncidentRecords(this.db).ledgerEntriesAbout(filter);
   }
 }
 
@@ -558,6 +612,25 @@ export class SqliteRecordWrites extends SqliteRecordReads implements RecordWrite
 
   async purgeMonitorEvents(before: string, limit: number): Promise<number> {
     return this.writes.purgeMonitorEvents.run(before, limit).changes;
+  }
+
+  insertAutonomyChange(row: AutonomyChangeRow): Promise<void> {
+    return sqliteAutonomyRecords(this.db).insertAutonomyChange(row);
+  }
+
+  insertIncident(row: IncidentRow): Promise<void> {
+    return sqliteIncidentRecords(this.db).insertIncident(row);
+  }
+
+  insertIncidentLink(row: IncidentLinkRow): Promise<void> {
+    return sqliteIncidentRecords(this.db).insertIncidentLink(row);
+  }
+
+  resolveIncident(
+    id: string,
+    resolution: { by: string; at: string; summary: string; ledgerIndex: number },
+  ): Promise<void> {
+    return sqliteIncidentRecords(this.db).resolveIncident(id, resolution);
   }
 
   async putMonitorAlert(row: MonitorAlertRow): Promise<void> {

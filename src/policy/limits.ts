@@ -1,0 +1,55 @@
+/**
+ * The bounds that keep a hostile policy file or a hostile request from exhausting the process.
+ * Load-time bounds reject a bundle with `file:line:col`; run-time bounds make the expression fail,
+ * and a failing rule fails closed (docs/policies.md, "Limits" and "Fail closed").
+ */
+
+/** Bounds on YAML files, checked while parsing. */
+export interface YamlLimits {
+  /** Bytes per file; a larger file is not parsed at all. */
+  readonly maxFileBytes: number;
+  /** YAML documents (`---`) per file. */
+  readonly maxDocumentsPerFile: number;
+  /** Alias expansions per document: what stops "billion laughs" (`yaml`'s `maxAliasCount`). */
+  readonly maxAliasCount: number;
+  /** Nesting of mappings and sequences; deeper documents would overflow recursive walkers. */
+  readonly maxDepth: number;
+}
+
+export const defaultYamlLimits: YamlLimits = Object.freeze({
+  maxFileBytes: 1_048_576,
+  maxDocumentsPerFile: 500,
+  maxAliasCount: 100,
+  maxDepth: 64,
+});
+
+/** Bounds on CEL expressions: the first group is checked at load, the second while evaluating. */
+export const celLimits = Object.freeze({
+  /** Characters of one expression. */
+  maxExpressionLength: 4_096,
+  /** Parser nodes of one expression (cel-js `maxAstNodes`). */
+  maxAstNodes: 2_000,
+  /** Nesting of calls, selections, indexes and literals (cel-js `maxDepth`). */
+  maxDepth: 32,
+  /** Elements of a list literal / entries of a map literal (cel-js `maxListElements`, `maxMapEntries`). */
+  maxLiteralElements: 256,
+  /** Comprehensions (`all`, `exists`, `exists_one`, `map`, `filter`) nested inside one another. */
+  maxComprehensionNesting: 3,
+  /** Characters of a `matches` pattern, literal or computed. */
+  maxPatternLength: 1_024,
+  /** Size of a compiled RE2 program (`RE2JS.programSize()`), literal or computed. */
+  maxPatternProgramSize: 5_000,
+
+  /** Comprehension steps of one evaluation, nested ones included: the deterministic cost bound. */
+  maxIterations: 100_000,
+  /**
+   * Wall-clock milliseconds one evaluation may spend iterating: a backstop for steps that are each
+   * expensive (`x in hugeList` inside a comprehension). Far above what any real rule needs.
+   */
+  maxIterationMs: 100,
+  /** Elements of a list or map a variable may hold, and characters of a string it may hold. */
+  maxVariableElements: 100_000,
+  maxVariableStringLength: 1_048_576,
+  /** Characters of a message produced by a messageExpression; longer ones are cut. */
+  maxMessageLength: 2_000,
+});

@@ -1,0 +1,177 @@
+import type { FastifyInstance } from 'fastify';
+import type { Arbiter } from '../../app/arbiter.js';
+import type {
+  LinkIncidentRequest,
+  OpenIncidentRequest,
+  ResolveIncidentRequest,
+} from '../../app/incidents.js';
+import type { IncidentSeverity, IncidentStatus } from '../../incidents/incident.js';
+import { principalOf } from '../auth.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import {
+  IncidentIdParams,
+  IncidentLinkSchema,
+  IncidentListQuery,
+  IncidentOpenSchema,
+  IncidentResolveSchema,
+  IncidentViewSchema,
+  TraceSchema,
+} from '../incident-schemas.js';
+import { ErrorSchema, instantOf } from '../schemas.js';
+
+const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema };
+const security = [{ bearer: [] }];
+const humanReaders = ['approver', 'auditor', 'admin'] as const;
+
+/** Incidents and accountability traces. */
+export function incidentRoutes(app: FastifyInstance, arbiter: Arbiter): void {
+  const { incidents, traces } = arbiter;
+
+  app.post<{ Body: OpenIncidentRequest }>(
+    '/v1/incidents',
+    {
+      config: { roles: ['agent', 'approver', 'admin'] },
+      schema: {
+        tags: ['incidents'],
+        summary: 'Open an incident (agents: about their own System), optionally linked to a decision',
+        security,
+        body: IncidentOpenSchema,
+        response: { 201: IncidentViewSchema, ...errors, 422: ErrorSchema },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await incidents.open(principalOf(request), request.body)),
+  );
+
+  app.get<{
+    Querystring: {
+      status?: IncidentStatus;
+      system?: string;
+      severity?: IncidentSeverity;
+      since?: string;
+      limit?: string;
+      cursor?: string;
+    };
+  }>(
+    '/v1/incidents',
+    {
+      config: { roles: ['agent', ...humanReaders] },
+      schema: {
+        tags: ['incidents'],
+        summary: 'Incidents, newest first (agents see their own System’s)',
+        security,
+        querystring: IncidentListQuery,
+        response: errors,
+      },
+    },
+    async (request) => {
+      const query = request.query;
+      const limit = Math.min(500, Math.max(1, Number(query.limit ?? 50)));
+      const before = query.cursor ? decodeCursor(query.cursor) : undefined;
+      const page = await incidents.list(principalOf(request), {
+        ...(query.status ? { status: query.status } : {}),
+        ...(query.system ? { systemId: query.system } : {}),
+        ...(query.severity ? { severity: query.severity } : {}),
+        ...(query.since ? { since: instantOf(query.since, 'since') } : {}),
+        ...(before ? { before: { openedAt: before.time, id: before.id } } : {}),
+        limit,
+      });
+      const last = page.at(-1);
+      return {
+        incidents: page,
+        nextCursor: page.length === limit && last ? encodeCursor(last.openedAt, last.id) : null,
+      };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/incidents/:id',
+    {
+      config: { roles: ['agent', ...humanReaders] },
+      schema: {
+        tags: ['incidents'],
+        summary: 'One incident with its links',
+        security,
+        params: IncidentIdParams,
+        response: { 200: IncidentViewSchema, ...errors },
+      },
+    },
+    async (request) => incidents.get(principalOf(request), request.params.id),
+  );
+
+  app.post<{ Params: { id: string }; Body: LinkIncidentRequest }>(
+    '/v1/incidents/:id/links',
+    {
+      config: { roles: ['approver', 'admin'] },
+      schema: {
+        tags: ['incidents'],
+        summary: 'Link a decision, gate run, alert or deployment (200 when already linked)',
+        security,
+        params: IncidentIdParams,
+        body: IncidentLinkSchema,
+        response: { 200: IncidentViewSchema, 201: IncidentViewSchema, ...errors, 422: ErrorSchema },
+      },
+    },
+    async (request, reply) => {
+      const { incident, created } = await incidents.link(
+        principalOf(request),
+        request.params.id,
+        request.body,
+      );
+      return reply.code(created ? 201 : 200).send(incident);
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: ResolveIncidentRequest }>(
+    '/v1/incidents/:id/resolve',
+    {
+      config: { roles: ['approver', 'admin'] },
+      schema: {
+        tags: ['incidents'],
+        summary: 'Resolve an incident with a summary (once)',
+        security,
+        params: IncidentIdParams,
+        body: IncidentResolveSchema,
+        response: { 200: IncidentViewSchema, ...errors, 409: ErrorSchema },
+      },
+    },
+    async (request) => incidents.resolve(principalOf(request), request.params.id, request.body),
+  );
+
+  // Traces sign a checkpoint first (as GET /v1/ledger/checkpoint does), so every step is provable.
+  app.get<{ Params: { id: string } }>(
+    '/v1/incidents/:id/trace',
+    {
+      config: { roles: humanReaders },
+      schema: {
+        tags: ['incidents'],
+        summary:
+          'The accountability trace of an incident: decisions, rules, approvals, releases, alerts, owners, with ledger proofs',
+        security,
+        params: IncidentIdParams,
+        response: { 200: TraceSchema, ...errors },
+      },
+    },
+    async (request) => {
+      await arbiter.checkpointIfGrown();
+      return traces.incident(principalOf(request), request.params.id);
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/decisions/:id/trace',
+    {
+      config: { roles: humanReaders },
+      schema: {
+        tags: ['decisions'],
+        summary: 'The accountability trace of one decision, with ledger proofs',
+        security,
+        params: IncidentIdParams,
+        response: { 200: TraceSchema, ...errors },
+      },
+    },
+    async (request) => {
+      await arbiter.checkpointIfGrown();
+      return traces.decision(principalOf(request), request.params.id);
+    },
+  );
+}

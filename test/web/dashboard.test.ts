@@ -1,0 +1,298 @@
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedMonitoringDemo } from '../../src/app/demo-monitoring.js';
+import { runGate } from '../../src/gate/run.js';
+import { repoRoot } from '../helpers/cli.js';
+import { deploy, startTestServer, type TestServer } from '../helpers/server.js';
+import { tempDir } from '../helpers/temp.js';
+import { notSee, see, seeText } from './browser.js';
+
+/**
+ * The dashboard end to end: the web app is built from web/ with Vite's API, a real Arbiter serves
+ * it on a loopback port, and Debian's Chromium (driven by playwright-core) uses it as people would.
+ * Screenshots of every view go to test-output/screenshots/; with ARBITER_UPDATE_SCREENSHOTS=1 the
+ * README's go to docs/screenshots/ too.
+ */
+
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const screenshots = join(repoRoot, 'test-output', 'screenshots');
+const readmeShots = new Set(['approvals', 'decision', 'systems', 'monitoring']);
+
+let server: TestServer;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+const pageErrors: string[] = [];
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.waitForLoadState('networkidle');
+  const path = join(screenshots, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  if (process.env.ARBITER_UPDATE_SCREENSHOTS === '1' && readmeShots.has(name))
+    copyFileSync(path, join(repoRoot, 'docs', 'screenshots', `${name}.png`));
+}
+
+/** A fresh browser session (its own sessionStorage) signed in with `token`, typed and submitted by keyboard. */
+async function signedIn(token: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
+  const context = await browser.newContext({ viewport, timezoneId: 'Europe/Berlin', locale: 'en-GB' });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  await page.goto(`${server.url}/`);
+  await page.getByLabel('Token').fill(token);
+  await page.keyboard.press('Enter');
+  await see(page.getByTestId('who'));
+  return page;
+}
+
+const card = (page: Page, attribute: string, id: string) => page.locator(`article[${attribute}="${id}"]`);
+
+beforeAll(async () => {
+  if (!existsSync(chromiumPath))
+    throw new Error(
+      `browser tests need Chromium at ${chromiumPath}: apt-get install chromium (or set CHROMIUM_PATH)`,
+    );
+  mkdirSync(screenshots, { recursive: true });
+  if (process.env.ARBITER_UPDATE_SCREENSHOTS === '1')
+    mkdirSync(join(repoRoot, 'docs', 'screenshots'), { recursive: true });
+  const webRoot = tempDir('arbiter-web-build-');
+  await build({
+    configFile: join(repoRoot, 'web', 'vite.config.ts'),
+    logLevel: 'warn',
+    build: { outDir: webRoot, emptyOutDir: true, sourcemap: false },
+  });
+  server = await startTestServer({ webRoot });
+  // Relative times in the UI read against the browser's real clock.
+  server.clock.time = new Date();
+  await seedMonitoringDemo(server.arbiter, server.clock.now());
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--no-sandbox', '--disable-dev-shm-usage'],
+  });
+}, 120_000);
+
+afterAll(async () => {
+  expect(pageErrors).toEqual([]);
+  for (const context of contexts) await context.close();
+  await browser?.close();
+  await server?.close();
+});
+
+describe('dashboard in Chromium', () => {
+  it('refuses an agent token at sign-in and says why', async () => {
+    const context = await browser.newContext();
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(`${server.url}/approvals`);
+    await shot(page, 'sign-in');
+    await page.getByLabel('Token').fill(server.tokens.deployBot!);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await seeText(page.getByRole('alert'), 'The dashboard is for people');
+    await notSee(page.getByTestId('who'));
+  });
+
+  it('two approvers approve a pending request in the inbox and the agent waiting on it proceeds', async () => {
+    const alice = await signedIn(server.tokens.alice!);
+    await alice.waitForURL(/\/approvals$/);
+    const created = await server.call(
+      server.tokens.deployBot,
+      'POST',
+      '/v1/decisions',
+      deploy({
+        change: { linesChanged: 812 },
+        evidence: [{ url: 'https://ci.example.com/run/4711' }],
+        context: { ticket: 'OPS-42' },
+      }),
+    );
+    expect(created.body.status).toBe('pending');
+    const id: string = created.body.id;
+    const waiting = server.call(server.tokens.deployBot, 'GET', `/v1/decisions/${id}/wait?timeoutMs=60000`);
+    let settled = false;
+    void waiting.then(() => {
+      settled = true;
+    });
+
+    // The inbox polls: the new request appears without a reload.
+    const aliceCard = card(alice, 'data-decision', id);
+    await see(aliceCard);
+    await seeText(aliceCard, 'a change of 812 lines needs two approvers');
+    await seeText(aliceCard, '0 of 2');
+    await shot(alice, 'approvals');
+    await aliceCard.getByLabel(/Your reason/).fill('diff reviewed, canary healthy');
+    await aliceCard.getByRole('button', { name: 'Approve' }).click();
+    await see(alice.getByText(/it is now pending, waiting for more approvals/));
+    await seeText(aliceCard, '1 of 2');
+    expect(settled).toBe(false);
+
+    const bob = await signedIn(server.tokens.bob!);
+    const bobCard = card(bob, 'data-decision', id);
+    await see(bobCard.getByText('alice', { exact: true }));
+    await bobCard.getByLabel(/Your reason/).fill('owner team: ok to ship');
+    await bobCard.getByRole('button', { name: 'Approve' }).click();
+    const result = await waiting;
+    expect(result.body).toMatchObject({ id, status: 'allowed', statusReason: 'approved' });
+    await see(bob.getByText(/it is now allowed/));
+    await notSee(bobCard);
+    // Alice's inbox hears about bob's vote by itself.
+    await see(alice.getByText(new RegExp(`${id}\\) is no longer pending`)));
+    await notSee(card(alice, 'data-decision', id));
+  });
+
+  it('shows a decision with its explanation and verifies its ledger entry in the browser', async () => {
+    const [decision] = (await server.call(server.tokens.erin, 'GET', '/v1/decisions?status=allowed&limit=1'))
+      .body.decisions;
+    const page = await signedIn(server.tokens.erin!);
+    await page.goto(`${server.url}/decisions/${decision.id}`);
+    await see(page.getByRole('heading', { name: /deploy service:payments in prod/ }));
+    await see(page.getByText('prod-deploys/needs-sre'));
+    await see(page.getByText(decision.bundle));
+    // An auditor reads, never votes.
+    await notSee(page.getByRole('button', { name: 'Approve' }));
+    await page.getByRole('button', { name: 'Verify this decision in the ledger' }).click();
+    await see(page.getByText('verified in this browser'));
+    await see(page.getByText(/hashes lead from the leaf to the root of the signed tree/));
+    await shot(page, 'decision');
+
+    await page.getByRole('link', { name: 'Decisions', exact: true }).first().click();
+    await see(page.getByRole('link', { name: 'deploy' }).first());
+    await shot(page, 'decisions');
+    await page.getByLabel('Status').selectOption('denied');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL(/status=denied/);
+    await see(page.getByText('No decisions match'));
+  });
+
+  it('freezes a System from the UI, after which its next request is denied', async () => {
+    const alice = await signedIn(server.tokens.alice!);
+    await alice.goto(`${server.url}/systems`);
+    // alice is in sre, not deploy-bot's owner team (platform): no kill switch for her.
+    await see(card(alice, 'data-system', 'deploy-bot'));
+    await notSee(card(alice, 'data-system', 'deploy-bot').getByRole('button', { name: /Freeze/ }));
+
+    const bob = await signedIn(server.tokens.bob!);
+    await bob.goto(`${server.url}/systems`);
+    const deployBot = card(bob, 'data-system', 'deploy-bot');
+    await deployBot.getByRole('button', { name: 'Freeze deploy-bot…' }).click();
+    await deployBot.getByLabel(/Why freeze it/).fill('INC-42: bad deploys');
+    await deployBot.getByRole('button', { name: 'Freeze', exact: true }).click();
+    await see(deployBot.getByText('frozen', { exact: true }));
+    await seeText(deployBot, 'INC-42: bad deploys');
+    await shot(bob, 'systems');
+
+    const denied = await server.call(server.tokens.deployBot, 'POST', '/v1/decisions', deploy());
+    expect(denied.body).toMatchObject({ status: 'denied' });
+    expect(JSON.stringify(denied.body.reasons)).toContain('frozen');
+
+    await deployBot.getByRole('button', { name: 'Unfreeze deploy-bot…' }).click();
+    await deployBot.getByLabel(/lift the kill switch/).fill('INC-42 resolved');
+    await deployBot.getByRole('button', { name: 'Unfreeze', exact: true }).click();
+    await see(deployBot.getByText('active', { exact: true }));
+    expect((await server.call(server.tokens.deployBot, 'POST', '/v1/decisions', deploy())).body.status).toBe(
+      'allowed',
+    );
+  });
+
+  it('verifies the signed checkpoint and consistency with an older one the auditor pasted', async () => {
+    const page = await signedIn(server.tokens.erin!);
+    await page.goto(`${server.url}/ledger`);
+    await see(page.getByText('verified', { exact: true }));
+    const older = (await page.getByTestId('checkpoint-note').textContent())!;
+    expect(older).toContain('\n\n— ');
+
+    await server.call(server.tokens.deployBot, 'POST', '/v1/decisions', deploy());
+    await page.reload();
+    await see(page.getByText('Consistent with the checkpoint this browser verified before'));
+    await page.getByLabel(/Paste a checkpoint you kept earlier/).fill(older);
+    await page.getByRole('button', { name: 'Verify consistency' }).click();
+    await see(page.getByText('consistent', { exact: true }));
+    await see(page.getByText(/extends your tree of/));
+    await shot(page, 'ledger');
+
+    const forged = older.replace(/\n(\d+)\n/, (_, size) => `\n${Number(size) + 1}\n`);
+    await page.getByLabel(/Paste a checkpoint you kept earlier/).fill(forged);
+    await page.getByRole('button', { name: 'Verify consistency' }).click();
+    await see(page.getByText('not consistent', { exact: true }));
+    await see(page.getByText(/does not verify/));
+  });
+
+  it('charts drift, performance and fairness of a monitored model with its alerts', async () => {
+    const page = await signedIn(server.tokens.erin!);
+    await page.getByRole('link', { name: 'Monitoring' }).click();
+    await page
+      .getByRole('link', { name: /credit-scoring/ })
+      .first()
+      .click();
+    await see(page.getByRole('img', { name: /Dataset drift/ }));
+    await see(page.getByRole('img', { name: /Performance/ }));
+    await see(page.getByRole('img', { name: /Demographic parity/ }));
+    await see(page.getByText('credit-scoring-monitoring/persistent-input-drift'));
+    await see(page.getByText(/3 features drifted for two windows running/));
+    await shot(page, 'monitoring');
+  });
+
+  it('lists incidents and shows the trace timeline (or says the server has none)', async () => {
+    const page = await signedIn(server.tokens.erin!);
+    await page.getByRole('link', { name: 'Incidents' }).click();
+    const api = await server.call(server.tokens.erin, 'GET', '/v1/incidents?status=open');
+    if (api.status === 404) {
+      await see(page.getByText('Incidents are not available on this server'));
+      await shot(page, 'incidents');
+      return;
+    }
+    expect(api.status).toBe(200);
+    const [incident] = api.body.incidents;
+    if (!incident) {
+      await see(page.getByText('No open incidents'));
+      await shot(page, 'incidents');
+      return;
+    }
+    await page.getByRole('link', { name: incident.title }).click();
+    await see(page.getByRole('heading', { name: 'Timeline' }));
+    await see(page.getByText(/ledger proofs verified/));
+    await shot(page, 'incident-trace');
+    await page.goBack();
+    await shot(page, 'incidents');
+  });
+
+  it('shows gate runs per System and version with their checks, pinned by the ledger', async () => {
+    const releases = join(repoRoot, 'examples', 'releases', 'credit-scoring');
+    const { run } = await runGate({
+      policies: server.policyDir,
+      release: join(releases, '1.2.0', 'release.yaml'),
+      baseline: join(releases, '1.1.0', 'release.yaml'),
+      osv: join(repoRoot, 'examples', 'osv'),
+    });
+    const recorded = await server.call(server.tokens.creditScoring, 'POST', '/v1/gate-runs', run);
+    expect(recorded.status).toBe(201);
+
+    const page = await signedIn(server.tokens.erin!);
+    await page.getByRole('link', { name: 'Release gates' }).click();
+    await see(page.getByRole('link', { name: '1.2.0' }));
+    await shot(page, 'gates');
+    await page.getByRole('link', { name: '1.2.0' }).click();
+    await see(page.getByRole('heading', { name: 'credit-scoring 1.2.0' }));
+    await see(page.getByText('credit-scoring-release/auc-floor'));
+    await see(page.getByText('report matches the ledger'));
+    await shot(page, 'gate-run');
+  });
+
+  it('fits a phone screen', async () => {
+    const page = await signedIn(server.tokens.bob!, { width: 390, height: 844 });
+    await page.goto(`${server.url}/systems`);
+    await see(card(page, 'data-system', 'deploy-bot'));
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+    expect(overflow).toBeLessThanOrEqual(0);
+    await shot(page, 'systems-phone');
+  });
+
+  it('signs out and forgets the token', async () => {
+    const page = await signedIn(server.tokens.root!);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await see(page.getByLabel('Token'));
+    expect(await page.evaluate<string | null>("sessionStorage.getItem('arbiter.token')")).toBeNull();
+    await page.reload();
+    await see(page.getByLabel('Token'));
+  });
+});
