@@ -590,19 +590,11 @@ function requirementsOf(verdict: Verdict): JsonObject[] {
 const noPoliciesReason =
   'no policies: the server was started without a policy directory, so every request is denied';
 
-/** The verdict when no governance directory is loaded: denied, and saying why. */
-function noPoliciesVerdict(bundle: string): Verdict {
+/** A denial Arbiter itself makes before any policy runs: one reason, nothing else evaluated. */
+function refusalVerdict(reason: Omit<Verdict['reasons'][number], 'effect'>, bundle: string): Verdict {
   return {
     effect: 'deny',
-    reasons: [
-      {
-        policy: '(server)',
-        rule: 'no-policies',
-        effect: 'deny',
-        message: `${noPoliciesReason}; start arbiter serve with --policies DIR`,
-        facts: {},
-      },
-    ],
+    reasons: [{ ...reason, effect: 'deny' }],
     notFired: [],
     approvals: [],
     shadow: [],
@@ -613,25 +605,28 @@ function noPoliciesVerdict(bundle: string): Verdict {
   };
 }
 
+/** The verdict when no governance directory is loaded: denied, and saying why. */
+function noPoliciesVerdict(bundle: string): Verdict {
+  return refusalVerdict(
+    {
+      policy: '(server)',
+      rule: 'no-policies',
+      message: `${noPoliciesReason}; start arbiter serve with --policies DIR`,
+      facts: {},
+    },
+    bundle,
+  );
+}
+
 /** The verdict for a frozen System: denied before any policy runs. */
 function frozenVerdict(system: SystemRow, bundle: string): Verdict {
-  return {
-    effect: 'deny',
-    reasons: [
-      {
-        policy: '(registry)',
-        rule: 'frozen',
-        effect: 'deny',
-        message: `System ${system.id} is frozen${system.statusReason ? `: ${system.statusReason}` : ''}`,
-        facts: { 'actor.status': 'frozen' },
-      },
-    ],
-    notFired: [],
-    approvals: [],
-    shadow: [],
-    shadowEffect: 'deny',
-    defaulted: false,
-    policies: [],
+  return refusalVerdict(
+    {
+      policy: '(registry)',
+      rule: 'frozen',
+      message: `System ${system.id} is frozen${system.statusReason ? `: ${system.statusReason}` : ''}`,
+      facts: { 'actor.status': 'frozen' },
+    },
     bundle,
-  };
+  );
 }

@@ -2,7 +2,7 @@ import type { JsonObject } from '../core/json.js';
 import { notificationSeverityOf } from '../incidents/incident.js';
 import type { NotificationEvent } from '../notify/event.js';
 import type { IncidentLinkRow, IncidentRow, SystemRow } from '../store/records.js';
-import { incidentLinkView } from './incident-view.js';
+import { incidentLinkView, incidentView } from './incident-view.js';
 import { ownerTeamOf } from './systems.js';
 
 /**
@@ -30,22 +30,16 @@ export function incidentEvent(
         : `incident ${incident.id} resolved by ${incident.resolvedBy ?? 'someone'}: ${incident.title}`,
     data: JSON.parse(
       JSON.stringify({
-        incident: {
-          id: incident.id,
-          title: incident.title,
-          severity: incident.severity,
-          status: incident.status,
-          system: systemId ?? null,
-          trigger: incident.trigger,
-          openedBy: incident.openedBy,
-          openedAt: incident.openedAt,
-          resolvedBy: incident.resolvedBy ?? null,
-          resolvedAt: incident.resolvedAt ?? null,
-          ledgerIndex: incident.ledgerIndex,
-        },
+        incident: incidentSummary(incident),
         paged: incident.paged,
         links: links.map(incidentLinkView),
       }),
     ) as JsonObject,
   };
+}
+
+/** What a notification says about an incident: its view, without free text, pager or resolution. */
+function incidentSummary(incident: IncidentRow) {
+  const { description, paged, resolution, resolvedLedgerIndex, links, ...summary } = incidentView(incident);
+  return summary;
 }

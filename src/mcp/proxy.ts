@@ -11,6 +11,7 @@ import {
 import { ArbiterApiError, type ArbiterClient, type Decision } from '../client/index.js';
 import { packageVersion } from '../core/version.js';
 import { argumentsDigest, ToolPins } from './fingerprint.js';
+import { screenToolCalls } from './screen.js';
 
 /**
  * `arbiter mcp proxy`: puts any MCP server (spoken to over stdio) behind Arbiter. Every tool call
@@ -177,7 +178,15 @@ export async function startProxy(options: ProxyOptions, upstream: Transport): Pr
     return result;
   });
 
-  await server.connect(upstream);
+  // Arguments too deep to hash, or with reserved keys, are refused before any decision is asked for.
+  await server.connect(
+    screenToolCalls(upstream, (tool, error) =>
+      toolError(
+        `Arbiter refused the arguments of ${tool}, so it was not called (${error.code}: ${error.message})`,
+        error.details,
+      ),
+    ),
+  );
   return {
     async close() {
       await server.close();

@@ -1,7 +1,9 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { z } from 'zod';
 import { ArbiterApiError, type ArbiterClient, type Decision } from '../client/index.js';
 import { packageVersion } from '../core/version.js';
+import { screenToolCalls } from './screen.js';
 
 /**
  * `arbiter mcp serve`: Arbiter's own tools for agents that speak MCP. Each tool is a thin,
@@ -61,15 +63,24 @@ async function guarded(work: () => Promise<unknown>) {
   try {
     return text(await work());
   } catch (error) {
-    if (error instanceof ArbiterApiError)
-      return text({ error: { code: error.code, message: error.message, details: error.details } }, true);
+    if (error instanceof ArbiterApiError) return apiError(error);
     return text({ error: { code: 'ARB_ERR_INTERNAL', message: (error as Error).message } }, true);
+  }
+}
+
+const apiError = (error: { code: string; message: string; details?: unknown }) =>
+  text({ error: { code: error.code, message: error.message, details: error.details } }, true);
+
+/** Arbiter's MCP server: tool arguments are screened on every transport it connects to. */
+class ArbiterMcpServer extends McpServer {
+  override connect(transport: Transport): Promise<void> {
+    return super.connect(screenToolCalls(transport, (_tool, error) => apiError(error)));
   }
 }
 
 /** An MCP server exposing Arbiter's tools, calling the API with `client` (the agent's token). */
 export function createArbiterMcpServer(client: ArbiterClient, options: { dashboardUrl: string }): McpServer {
-  const server = new McpServer({ name: 'arbiter', version: packageVersion() });
+  const server = new ArbiterMcpServer({ name: 'arbiter', version: packageVersion() });
 
   server.registerTool(
     'request_action',

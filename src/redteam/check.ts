@@ -109,6 +109,24 @@ export const pass = (note?: string): CheckVerdict => ({ status: 'pass', ...(note
 export const fail = (note: string): CheckVerdict => ({ status: 'fail', note });
 export const skip = (note: string): CheckVerdict => ({ status: 'skip', note });
 
+/** The fixtures that hold a decision. */
+export type DecisionFixture = 'agentPending' | 'approverPending' | 'othersDecision';
+
+/**
+ * A check's `run` that probes the decision of `fixture`: it skips when the fixture is missing,
+ * else passes with `probed <id>` unless `probe` returns a verdict of its own.
+ */
+export function onDecision(
+  fixture: DecisionFixture,
+  probe: (ctx: RedteamContext, decision: ProbeDecision) => Promise<CheckVerdict | undefined>,
+): Check['run'] {
+  return async (ctx) => {
+    const decision = await ctx[fixture]();
+    if ('missing' in decision) return skip(decision.missing);
+    return (await probe(ctx, decision.value)) ?? pass(`probed ${decision.value.id}`);
+  };
+}
+
 /** Runs expectations in order; the first one that does not hold is the failure. */
 export function firstFailure(problems: readonly (string | undefined)[]): CheckVerdict | undefined {
   const problem = problems.find((p) => p !== undefined);

@@ -40,6 +40,16 @@ export function arbiterError(
   return undefined;
 }
 
+/** Refused: the status is one of `statuses` and the body an Arbiter error (with one of `codes`). */
+export function refused(
+  response: ProbeResponse,
+  statuses: readonly number[],
+  what: string,
+  codes?: readonly string[],
+): string | undefined {
+  return statusIn(response, statuses, what) ?? arbiterError(response, 'the refusal', codes);
+}
+
 function describeStatus(response: ProbeResponse): string {
   if (response.status === 0) return 'no answer';
   const code = errorCode(response);

@@ -59,7 +59,7 @@ describe('arbiter policy lint', () => {
   it('prints counts and the digest for a valid directory, exit 0', () => {
     const result = arbiter(['policy', 'lint', examples]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^ok: 11 policies, 4 systems, digest sha256:[0-9a-f]{64}\n$/);
+    expect(result.stdout).toMatch(/^ok: 11 policies, 5 systems, digest sha256:[0-9a-f]{64}\n$/);
   });
 
   it('prints every problem as file:line:col and exits 2', () => {

@@ -27,6 +27,16 @@ afterAll(async () => {
 const agentClient = () => new ArbiterClient({ url: server.url, token: server.tokens.deployBot! });
 const json = (result: unknown) => JSON.parse((result as { content: { text: string }[] }).content[0]!.text);
 
+/** `{a: {a: … 1}}`, `depth` objects deep: built without recursion, far deeper than any stack. */
+function nested(depth: number): unknown {
+  let value: unknown = 1;
+  for (let i = 0; i < depth; i++) value = { a: value };
+  return value;
+}
+
+const decisionCount = async () =>
+  (await server.call(server.tokens.erin, 'GET', '/v1/decisions?limit=500')).body.decisions.length;
+
 async function linkedClient(serve: (transport: InMemoryTransport) => Promise<unknown>): Promise<Client> {
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await serve(serverSide);
@@ -116,6 +126,49 @@ describe('arbiter mcp serve: the tools', () => {
     expect(json(result).error.code).toBe('ARB_ERR_RATIONALE_REQUIRED');
   });
 
+  it('refuses hostile arguments as tool errors naming the problem, before asking Arbiter', async () => {
+    const client = await linkedClient((transport) =>
+      createArbiterMcpServer(agentClient(), { dashboardUrl: server.url }).connect(transport),
+    );
+    const before = await decisionCount();
+    const cases: [Record<string, unknown>, Record<string, unknown>][] = [
+      // Deep enough to overflow JSON.stringify and canonical JSON (it came back as
+      // ARB_CLIENT_UNREACHABLE "Maximum call stack size exceeded").
+      [{ context: { deep: nested(100_000) } }, { reason: 'json-depth', limit: 64 }],
+      [{ context: { deep: nested(65) } }, { reason: 'json-depth', limit: 64 }],
+      // The SDK's validation copied `context` and dropped this key silently: the request was allowed.
+      [
+        { context: JSON.parse('{"__proto__": {"role": "admin"}}') },
+        { reason: 'reserved-key', key: '__proto__', path: 'arguments/context/__proto__' },
+      ],
+      [
+        { change: { a: [{ constructor: { prototype: 1 } }] } },
+        { reason: 'reserved-key', key: 'constructor', path: 'arguments/change/a/0/constructor' },
+      ],
+      [{ rationale: 'nul \u0000 inside' }, { reason: 'text', path: 'arguments/rationale' }],
+      [{ context: { '\ud800': 1 } }, { reason: 'text', path: 'arguments/context/\ud800' }],
+    ];
+    for (const [overrides, details] of cases) {
+      for (const tool of ['request_action', 'explain_policy']) {
+        const result = await client.callTool({ name: tool, arguments: deploy(overrides) });
+        expect(result.isError, tool).toBe(true);
+        expect(json(result).error, tool).toMatchObject({ code: 'ARB_ERR_REQUEST_INVALID', details });
+      }
+    }
+    expect(
+      json(
+        await client.callTool({
+          name: 'request_action',
+          arguments: deploy({ context: { deep: nested(100_000) } }),
+        }),
+      ).error.message,
+    ).toBe('the JSON tool arguments nest deeper than 64 levels');
+    expect(await decisionCount()).toBe(before);
+    // The session goes on: the next call is decided as usual.
+    const asked = json(await client.callTool({ name: 'request_action', arguments: deploy() }));
+    expect(asked.status).toBe('allowed');
+  });
+
   it('runs over stdio as a real process', async () => {
     const transport = new StdioClientTransport({
       command: process.execPath,
@@ -130,6 +183,15 @@ describe('arbiter mcp serve: the tools', () => {
     await client.connect(transport);
     const explained = json(await client.callTool({ name: 'explain_policy', arguments: deploy() }));
     expect(explained.effect).toBe('allow');
+    const deep = await client.callTool({
+      name: 'request_action',
+      arguments: deploy({ context: { deep: nested(1_000) } }),
+    });
+    expect(deep.isError).toBe(true);
+    expect(json(deep).error).toMatchObject({
+      code: 'ARB_ERR_REQUEST_INVALID',
+      details: { reason: 'json-depth' },
+    });
     await client.close();
   });
 
@@ -160,6 +222,20 @@ describe('arbiter mcp serve: the tools', () => {
       const decision = (await server.call(server.tokens.erin, 'GET', `/v1/decisions/${asked.decisionId}`))
         .body;
       expect(decision.actor).toEqual({ id: 'migrate-bot', kind: 'agent' });
+      const refused = await client.callTool({
+        name: 'request_action',
+        arguments: {
+          action: 'db.migrate',
+          resource: { type: 'database', id: 'orders', environment: 'staging' },
+          rationale: 'add an index',
+          context: { deep: nested(1_000) },
+        },
+      });
+      expect(refused.isError).toBe(true);
+      expect(json(refused).error).toMatchObject({
+        code: 'ARB_ERR_REQUEST_INVALID',
+        details: { reason: 'json-depth', limit: 64 },
+      });
       await client.close();
       const anonymous = await fetch(http.url, {
         method: 'POST',
@@ -232,6 +308,37 @@ describe('arbiter mcp proxy', () => {
       expect((result.content as { text: string }[])[0]!.text).toContain(
         'mcp-tools/destructive-tools: destructive tool delete_note is not available to agents',
       );
+      expect(await client.callTool({ name: 'read_note', arguments: { title: 'todo' } })).toEqual({
+        content: [{ type: 'text', text: 'buy milk' }],
+      });
+    } finally {
+      await stop();
+    }
+  });
+
+  it('refuses arguments too deep to hash or with reserved keys; no decision, the tool never runs', async () => {
+    const { client, stop } = await proxied();
+    try {
+      const before = await decisionCount();
+      const cases: [Record<string, unknown>, string][] = [
+        // Hashing these (argumentsDigest, canonical JSON) overflowed the stack.
+        [{ title: 'todo', deep: nested(100_000) }, 'the JSON tool arguments nest deeper than 64 levels'],
+        // The SDK dropped the key silently and the call ran.
+        [
+          JSON.parse('{"title": "todo", "__proto__": {"admin": true}}'),
+          'arguments/__proto__: the key "__proto__" is not allowed in tool arguments',
+        ],
+        [{ title: 'to\u0000do' }, 'arguments/title contains the NUL character U+0000'],
+      ];
+      for (const [args, message] of cases) {
+        const result = await client.callTool({ name: 'write_note', arguments: { text: 'x', ...args } });
+        expect(result.isError).toBe(true);
+        const text = (result.content as { text: string }[])[0]!.text;
+        expect(text).toContain(
+          `Arbiter refused the arguments of write_note, so it was not called (ARB_ERR_REQUEST_INVALID: ${message})`,
+        );
+      }
+      expect(await decisionCount()).toBe(before);
       expect(await client.callTool({ name: 'read_note', arguments: { title: 'todo' } })).toEqual({
         content: [{ type: 'text', text: 'buy milk' }],
       });

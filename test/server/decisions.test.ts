@@ -379,6 +379,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
           'credit-scoring',
           'deploy-bot',
           'migrate-bot',
+          'support-assistant',
           'triage-bot',
         ]);
         expect(all.body.systems[1]).toMatchObject({

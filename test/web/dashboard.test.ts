@@ -19,7 +19,7 @@ import { notSee, see, seeText } from './browser.js';
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const screenshots = join(repoRoot, 'test-output', 'screenshots');
-const readmeShots = new Set(['approvals', 'decision', 'systems', 'monitoring']);
+const readmeShots = new Set(['approvals', 'decision', 'systems', 'monitoring', 'incident-trace', 'gate-run']);
 
 let server: TestServer;
 let browser: Browser;
@@ -232,27 +232,23 @@ describe('dashboard in Chromium', () => {
     await shot(page, 'monitoring');
   });
 
-  it('lists incidents and shows the trace timeline (or says the server has none)', async () => {
+  it('lists incidents and shows the trace: owner, who was paged, timeline, proofs verified', async () => {
+    const opened = await server.call(server.tokens.alice, 'POST', '/v1/incidents', {
+      title: 'checkout errors after the payments deploy',
+      system: 'deploy-bot',
+      severity: 'sev2',
+    });
+    expect(opened.status).toBe(201);
+    await server.arbiter.checkpointIfGrown();
     const page = await signedIn(server.tokens.erin!);
     await page.getByRole('link', { name: 'Incidents' }).click();
-    const api = await server.call(server.tokens.erin, 'GET', '/v1/incidents?status=open');
-    if (api.status === 404) {
-      await see(page.getByText('Incidents are not available on this server'));
-      await shot(page, 'incidents');
-      return;
-    }
-    expect(api.status).toBe(200);
-    const [incident] = api.body.incidents;
-    if (!incident) {
-      await see(page.getByText('No open incidents'));
-      await shot(page, 'incidents');
-      return;
-    }
-    await page.getByRole('link', { name: incident.title }).click();
+    await page.getByRole('link', { name: 'checkout errors after the payments deploy' }).click();
     await see(page.getByRole('heading', { name: 'Timeline' }));
-    await see(page.getByText(/ledger proofs verified/));
+    await see(page.getByText(/(\d+)\/\1 ledger proofs verified/));
+    await see(page.getByText('dana@example.com', { exact: false }).first());
     await shot(page, 'incident-trace');
     await page.goBack();
+    await see(page.getByRole('link', { name: 'checkout errors after the payments deploy' }));
     await shot(page, 'incidents');
   });
 
@@ -275,6 +271,7 @@ describe('dashboard in Chromium', () => {
     await see(page.getByRole('heading', { name: 'credit-scoring 1.2.0' }));
     await see(page.getByText('credit-scoring-release/auc-floor'));
     await see(page.getByText('report matches the ledger'));
+    await see(page.getByText(/GHSA-9wx4-h78v-vm56 .*\[waived by requests-session-verify\]/));
     await shot(page, 'gate-run');
   });
 

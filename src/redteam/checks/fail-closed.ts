@@ -1,5 +1,5 @@
 import { type Check, firstFailure, pass, type RedteamContext } from '../check.js';
-import { arbiterError, statusIn } from '../expect.js';
+import { refused, statusIn } from '../expect.js';
 import { field, type ProbeResponse } from '../http.js';
 
 /** The effect of a dry run, or a sentence saying why there is none. */
@@ -94,10 +94,8 @@ export const failClosedChecks: Check[] = [
       ];
       return (
         firstFailure(
-          responses.map(
-            (response, i) =>
-              statusIn(response, [400], i === 0 ? 'no rationale' : 'a blank rationale') ??
-              arbiterError(response, 'the refusal'),
+          responses.map((response, i) =>
+            refused(response, [400], i === 0 ? 'no rationale' : 'a blank rationale'),
           ),
         ) ?? pass()
       );

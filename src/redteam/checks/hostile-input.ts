@@ -1,4 +1,4 @@
-import { type Check, firstFailure, pass, type RedteamContext } from '../check.js';
+import { type Check, type CheckVerdict, firstFailure, pass, type RedteamContext } from '../check.js';
 import { arbiterError, clientError, notServerError, statusIn } from '../expect.js';
 import { field, type ProbeRequest } from '../http.js';
 
@@ -16,7 +16,7 @@ function valid(ctx: RedteamContext): Record<string, unknown> {
   };
 }
 
-function rawJson(text: string, describe?: string): Omit<ProbeRequest, 'method' | 'path'> {
+function rawJson(text: string | Uint8Array, describe?: string): Omit<ProbeRequest, 'method' | 'path'> {
   return {
     raw: text,
     headers: { 'content-type': 'application/json' },
@@ -29,10 +29,15 @@ function nested(depth: number, open: string, close: string, leaf = '1'): string 
   return `${open.repeat(depth)}${leaf}${close.repeat(depth)}`;
 }
 
+/** A probe and how its failure note names it. */
+type NamedProbe = { what: string; probe: ProbeRequest };
+/** What each answer must be: a 4xx with an Arbiter error body, any 4xx, no 5xx, or one of these statuses. */
+type Expectation = 'client-error' | 'any-client-error' | 'no-server-error' | number[];
+
 async function expectEach(
   ctx: RedteamContext,
-  probes: { what: string; probe: ProbeRequest }[],
-  expectation: 'client-error' | 'any-client-error' | 'no-server-error' | number[],
+  probes: NamedProbe[],
+  expectation: Expectation,
 ): Promise<(string | undefined)[]> {
   const problems: (string | undefined)[] = [];
   for (const { what, probe } of probes) {
@@ -44,6 +49,16 @@ async function expectEach(
     else problems.push(statusIn(response, expectation, what) ?? arbiterError(response, what));
   }
   return problems;
+}
+
+/** The verdict of `expectEach`: its first problem, or a pass (with `note`). */
+async function expectAll(
+  ctx: RedteamContext,
+  probes: NamedProbe[],
+  expectation: Expectation,
+  note?: string,
+): Promise<CheckVerdict> {
+  return firstFailure(await expectEach(ctx, probes, expectation)) ?? pass(note);
 }
 
 const post = (body: Omit<ProbeRequest, 'method' | 'path'>): ProbeRequest => ({
@@ -71,12 +86,12 @@ export const hostileInputChecks: Check[] = [
         '[]',
         '\u0000',
       ];
-      const problems = await expectEach(
+      return expectAll(
         ctx,
         bodies.map((body) => ({ what: `body ${JSON.stringify(body)}`, probe: post(rawJson(body)) })),
         [400],
+        `${bodies.length} bodies refused with 400`,
       );
-      return firstFailure(problems) ?? pass(`${bodies.length} bodies refused with 400`);
     },
   },
   {
@@ -91,18 +106,17 @@ export const hostileInputChecks: Check[] = [
         'application/xml',
         'multipart/form-data',
       ];
-      const problems = await expectEach(
+      return expectAll(
         ctx,
-        types.map((type) => ({
-          what: `content-type ${type}`,
-          probe: post({ raw: text, headers: { 'content-type': type } }),
-        })),
+        [
+          ...types.map((type) => ({
+            what: `content-type ${type}`,
+            probe: post({ raw: text, headers: { 'content-type': type } }),
+          })),
+          { what: 'no content-type', probe: post({ raw: text }) },
+        ],
         [400, 415],
       );
-      problems.push(
-        ...(await expectEach(ctx, [{ what: 'no content-type', probe: post({ raw: text }) }], [400, 415])),
-      );
-      return firstFailure(problems) ?? pass();
     },
   },
   {
@@ -111,7 +125,7 @@ export const hostileInputChecks: Check[] = [
     title: 'A huge body (4 MiB) is refused with 413 before it is processed',
     async run(ctx) {
       const body = JSON.stringify({ ...valid(ctx), context: { padding: 'x'.repeat(4 * 1024 * 1024) } });
-      const problems = await expectEach(
+      return expectAll(
         ctx,
         [
           {
@@ -123,7 +137,6 @@ export const hostileInputChecks: Check[] = [
         ],
         [413],
       );
-      return firstFailure(problems) ?? pass();
     },
   },
   {
@@ -145,8 +158,7 @@ export const hostileInputChecks: Check[] = [
           ),
         ),
       }));
-      const problems = await expectEach(ctx, probes, 'client-error');
-      return firstFailure(problems) ?? pass();
+      return expectAll(ctx, probes, 'client-error');
     },
   },
   {
@@ -215,7 +227,7 @@ export const hostileInputChecks: Check[] = [
         ['evidence an object', { ...base, evidence: {} }],
         ['rationale a number', { ...base, rationale: 42 }],
       ];
-      const problems = await expectEach(
+      return expectAll(
         ctx,
         [
           ...bodies.map(([what, json]) => ({
@@ -231,8 +243,8 @@ export const hostileInputChecks: Check[] = [
           },
         ],
         [400],
+        `${bodies.length + 1} bodies refused with 400`,
       );
-      return firstFailure(problems) ?? pass(`${bodies.length + 1} bodies refused with 400`);
     },
   },
   {
@@ -247,7 +259,7 @@ export const hostileInputChecks: Check[] = [
         Buffer.concat(
           parts.map((part) => (typeof part === 'string' ? Buffer.from(part) : Buffer.from(part))),
         );
-      const probes: { what: string; probe: ProbeRequest }[] = [
+      const probes: NamedProbe[] = [
         { what: 'a lone high surrogate', probe: post(rawJson(withId('\\ud800'))) },
         { what: 'a lone low surrogate', probe: post(rawJson(withId('x\\udfff'))) },
         { what: 'a NUL character', probe: post(rawJson(withId('a\\u0000b'))) },
@@ -256,27 +268,25 @@ export const hostileInputChecks: Check[] = [
         { what: 'emoji with zero-width joiners', probe: post(rawJson(withId('👩‍👩‍👧‍👦'))) },
         {
           what: 'a UTF-8 byte order mark',
-          probe: post({
-            raw: bytes([0xef, 0xbb, 0xbf], text),
-            headers: { 'content-type': 'application/json' },
-            describe: '(BOM + valid JSON)',
-          }),
+          probe: post(rawJson(bytes([0xef, 0xbb, 0xbf], text), '(BOM + valid JSON)')),
         },
         {
           what: 'invalid UTF-8 bytes',
-          probe: post({
-            raw: bytes(text.slice(0, -1), ',"context":{"id":"', [0xc3, 0x28, 0xff, 0xfe], '"}}'),
-            headers: { 'content-type': 'application/json' },
-            describe: '(JSON with bytes C3 28 FF FE in a string)',
-          }),
+          probe: post(
+            rawJson(
+              bytes(text.slice(0, -1), ',"context":{"id":"', [0xc3, 0x28, 0xff, 0xfe], '"}}'),
+              '(JSON with bytes C3 28 FF FE in a string)',
+            ),
+          ),
         },
         {
           what: 'an overlong UTF-8 encoding of "/"',
-          probe: post({
-            raw: bytes(text.slice(0, -1), ',"context":{"id":"..', [0xc0, 0xaf], '.."}}'),
-            headers: { 'content-type': 'application/json' },
-            describe: '(JSON with bytes C0 AF in a string)',
-          }),
+          probe: post(
+            rawJson(
+              bytes(text.slice(0, -1), ',"context":{"id":"..', [0xc0, 0xaf], '.."}}'),
+              '(JSON with bytes C0 AF in a string)',
+            ),
+          ),
         },
         {
           what: 'a UTF-16 charset',
@@ -336,15 +346,15 @@ export const hostileInputChecks: Check[] = [
         '/v1/monitor/%00/windows?from=garbage',
         '/v1/systems/%2e%2e',
       ];
-      const problems = await expectEach(
+      return expectAll(
         ctx,
         paths.map((path) => ({
           what: `GET ${path.slice(0, 80)}`,
           probe: { method: 'GET', path, as: 'approver' },
         })),
         'no-server-error',
+        `${paths.length} requests, no 5xx`,
       );
-      return firstFailure(problems) ?? pass(`${paths.length} requests, no 5xx`);
     },
   },
   {
@@ -354,7 +364,7 @@ export const hostileInputChecks: Check[] = [
     async run(ctx) {
       const manyHeaders: Record<string, string> = {};
       for (let i = 0; i < 300; i++) manyHeaders[`x-redteam-${i}`] = 'x'.repeat(20);
-      const probes: { what: string; probe: ProbeRequest }[] = [
+      const probes: NamedProbe[] = [
         { what: 'TRACE', probe: { method: 'TRACE', path: '/v1/me', as: 'agent' } },
         { what: 'PROPFIND', probe: { method: 'PROPFIND', path: '/v1/me', as: 'agent' } },
         {
@@ -383,8 +393,7 @@ export const hostileInputChecks: Check[] = [
         },
       ];
       // Node itself answers some of these (431) without a JSON body: any 4xx will do.
-      const problems = await expectEach(ctx, probes, 'any-client-error');
-      return firstFailure(problems) ?? pass();
+      return expectAll(ctx, probes, 'any-client-error');
     },
   },
   {

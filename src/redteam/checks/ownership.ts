@@ -1,4 +1,4 @@
-import { type Check, fail, firstFailure, pass, type RedteamContext, skip } from '../check.js';
+import { type Check, fail, firstFailure, onDecision, pass, type RedteamContext, skip } from '../check.js';
 import { clientError, statusIn } from '../expect.js';
 import { field } from '../http.js';
 
@@ -8,11 +8,10 @@ async function otherSystem(ctx: RedteamContext): Promise<string | undefined> {
   const systems = field(response, 'systems');
   if (!Array.isArray(systems)) return undefined;
   const own = ctx.identities.agent.systemId;
-  return systems.map((s) => (s as { id?: unknown }).id).find((id) => typeof id === 'string' && id !== own) as
-    | string
-    | undefined;
+  return systems.map(idOf).find((id) => typeof id === 'string' && id !== own) as string | undefined;
 }
 
+const idOf = (system: unknown) => (system as { id?: unknown }).id;
 const actorOf = (decision: unknown) => (decision as { actor?: { id?: unknown } })?.actor?.id;
 
 export const ownershipChecks: Check[] = [
@@ -20,10 +19,8 @@ export const ownershipChecks: Check[] = [
     id: 'OWN-01',
     area: 'ownership',
     title: "An agent cannot read another actor's decision (404), by id, by long poll or by listing",
-    async run(ctx) {
-      const other = await ctx.othersDecision();
-      if ('missing' in other) return skip(other.missing);
-      const id = encodeURIComponent(other.value.id);
+    run: onDecision('othersDecision', async (ctx, other) => {
+      const id = encodeURIComponent(other.id);
       const own = ctx.identities.agent.systemId;
       const byId = await ctx.http.send({ method: 'GET', path: `/v1/decisions/${id}`, as: 'agent' });
       const waited = await ctx.http.send({
@@ -31,7 +28,7 @@ export const ownershipChecks: Check[] = [
         path: `/v1/decisions/${id}/wait?timeoutMs=1`,
         as: 'agent',
       });
-      const actor = actorOf(other.value);
+      const actor = actorOf(other);
       const listed = await ctx.http.send({
         method: 'GET',
         path: `/v1/decisions?limit=100${typeof actor === 'string' ? `&system=${encodeURIComponent(actor)}` : ''}`,
@@ -41,25 +38,23 @@ export const ownershipChecks: Check[] = [
       const foreign = Array.isArray(decisions) ? decisions.filter((d) => actorOf(d) !== own) : [];
       return (
         firstFailure([
-          statusIn(byId, [403, 404], `GET another actor's decision ${other.value.id}`),
+          statusIn(byId, [403, 404], `GET another actor's decision ${other.id}`),
           statusIn(waited, [403, 404], 'long poll on it'),
           statusIn(listed, [200], 'listing decisions'),
           Array.isArray(decisions) ? undefined : 'the decision list has no decisions array',
           foreign.length > 0
             ? `the agent's list shows ${foreign.length} decision(s) of other actors (${String(actorOf(foreign[0]))})`
             : undefined,
-        ]) ?? pass(`probed ${other.value.id} of ${String(actor)}`)
+        ]) ?? pass(`probed ${other.id} of ${String(actor)}`)
       );
-    },
+    }),
   },
   {
     id: 'OWN-02',
     area: 'ownership',
     title: "An agent cannot report the outcome of another actor's decision",
-    async run(ctx) {
-      const other = await ctx.othersDecision();
-      if ('missing' in other) return skip(other.missing);
-      const id = encodeURIComponent(other.value.id);
+    run: onDecision('othersDecision', async (ctx, other) => {
+      const id = encodeURIComponent(other.id);
       const response = await ctx.http.send({
         method: 'POST',
         path: `/v1/decisions/${id}/outcome`,
@@ -70,13 +65,13 @@ export const ownershipChecks: Check[] = [
       const outcome = field(after, 'outcome') as { detail?: unknown } | null | undefined;
       return (
         firstFailure([
-          statusIn(response, [403, 404], `outcome for ${other.value.id} (a ${other.value.status} decision)`),
+          statusIn(response, [403, 404], `outcome for ${other.id} (a ${other.status} decision)`),
           typeof outcome?.detail === 'string' && outcome.detail.includes(ctx.runId)
             ? 'the outcome was recorded on the other actor’s decision'
             : undefined,
-        ]) ?? pass(`probed a ${other.value.status} decision of ${String(actorOf(other.value))}`)
+        ]) ?? pass(`probed a ${other.status} decision of ${String(actorOf(other))}`)
       );
-    },
+    }),
   },
   {
     id: 'OWN-03',
@@ -88,9 +83,7 @@ export const ownershipChecks: Check[] = [
       const other = await otherSystem(ctx);
       const listed = await ctx.http.send({ method: 'GET', path: '/v1/systems', as: 'agent' });
       const systems = field(listed, 'systems');
-      const foreign = Array.isArray(systems)
-        ? systems.filter((s) => (s as { id?: unknown }).id !== own).map((s) => (s as { id?: unknown }).id)
-        : [];
+      const foreign = Array.isArray(systems) ? systems.filter((s) => idOf(s) !== own).map(idOf) : [];
       const problems = [
         statusIn(listed, [200], 'GET /v1/systems as the agent'),
         Array.isArray(systems) ? undefined : 'GET /v1/systems has no systems array',

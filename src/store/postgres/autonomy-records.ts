@@ -5,7 +5,13 @@ import type {
   SystemOutcomeFilter,
   SystemOutcomeRow,
 } from '../autonomy-records.js';
-import { autonomyChangeFrom, outcomeCountsFrom, systemOutcomeFrom } from '../autonomy-row-mapping.js';
+import {
+  autonomyChangeColumns,
+  autonomyChangeFrom,
+  autonomyChangeValues,
+  outcomeCountsFrom,
+  systemOutcomeFrom,
+} from '../autonomy-row-mapping.js';
 import type { OutcomeStatus } from '../records.js';
 import type { Queryable } from './records.js';
 
@@ -53,21 +59,8 @@ export class PgAutonomyRecords implements AutonomyReads, AutonomyWrites {
 
   async insertAutonomyChange(row: AutonomyChangeRow): Promise<void> {
     await this.db.query(
-      `INSERT INTO autonomy_changes (system_id, seq, at, from_level, to_level, ceiling, cause, changed_by, reason, decisions, ledger_index)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [
-        row.systemId,
-        row.seq,
-        row.at,
-        row.from,
-        row.to,
-        row.ceiling,
-        row.cause,
-        row.by,
-        row.reason,
-        JSON.stringify(row.decisions),
-        row.ledgerIndex,
-      ],
+      `INSERT INTO autonomy_changes (${autonomyChangeColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      autonomyChangeValues(row),
     );
   }
 }

@@ -17,6 +17,7 @@ import {
   incidentValues,
   ledgerEntryFrom,
 } from '../incident-row-mapping.js';
+import { incidentPage, pageSql } from '../page-query.js';
 import type { Queryable } from './records.js';
 
 const placeholders = (count: number) => Array.from({ length: count }, (_, i) => `$${i + 1}`).join(', ');
@@ -31,22 +32,7 @@ export class PgIncidentRecords implements IncidentReads, IncidentWrites {
   }
 
   async listIncidents(filter: IncidentFilter): Promise<IncidentRow[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (column: string, value: unknown, operator = '=') => {
-      params.push(value);
-      where.push(`${column} ${operator} $${params.length}`);
-    };
-    if (filter.status) add('status', filter.status);
-    if (filter.systemId) add('system_id', filter.systemId);
-    if (filter.severity) add('severity', filter.severity);
-    if (filter.since) add('opened_at', filter.since, '>=');
-    if (filter.before) {
-      params.push(filter.before.openedAt, filter.before.id);
-      where.push(`(opened_at, id) < ($${params.length - 1}, $${params.length})`);
-    }
-    params.push(filter.limit);
-    const sql = `SELECT * FROM incidents ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY opened_at DESC, id DESC LIMIT $${params.length}`;
+    const { sql, params } = pageSql(incidentPage(filter), 'postgres');
     return (await this.db.query(sql, params)).rows.map(incidentFrom);
   }
 

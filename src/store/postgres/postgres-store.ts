@@ -24,6 +24,8 @@ export interface PostgresStoreOptions {
 export const ledgerLockKey = 0x41524249_54455200n; // "ARBITER\0"
 const migrationLockKey = 0x41524249_54455201n;
 const channel = 'arbiter_events';
+/** Delays between attempts to re-establish a lost LISTEN connection: doubling from `first` to `max`. */
+const listenRetryMs = { first: 1_000, max: 30_000 } as const;
 
 // BIGINT columns hold sequence numbers and counts well below 2^53: read them as numbers.
 const types = {
@@ -186,15 +188,28 @@ export class PostgresStore extends PgRecordReads implements Store {
       );
     }
     const store = new PostgresStore(pool, options);
-    await store.listen();
+    try {
+      await store.listen();
+    } catch (error) {
+      await store.close().catch(() => {});
+      throw new ArbiterError(
+        'ARB_ERR_STORE_UNAVAILABLE',
+        `cannot listen for changes on PostgreSQL at ${redactUrl(options.url)}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
     return store;
   }
 
-  /** One connection LISTENs for decision changes; it reconnects if lost. */
+  /**
+   * One connection LISTENs for decision changes. This makes one attempt and throws if it fails
+   * (`open` fails with it); once listening, a lost connection is re-established by `relisten`.
+   */
   private async listen(): Promise<void> {
     if (this.closed) return;
     const client = new pg.Client({
       connectionString: this.options.url,
+      connectionTimeoutMillis: this.options.connectTimeoutMs ?? 5_000,
       application_name: `${this.options.applicationName ?? 'arbiter'}/listen`,
       types,
     });
@@ -203,13 +218,37 @@ export class PostgresStore extends PgRecordReads implements Store {
       for (const listener of this.listeners) listener(message.payload);
     });
     client.on('error', () => {
-      if (this.listener === client) this.listener = undefined;
       client.end().catch(() => {});
-      if (!this.closed) setTimeout(() => void this.listen().catch(() => {}), 1_000).unref();
+      // Before LISTEN succeeded the failure is the attempt's own (its caller retries); after, the
+      // connection was lost and nothing else would notice.
+      if (this.listener !== client) return;
+      this.listener = undefined;
+      this.relisten(listenRetryMs.first);
     });
-    await client.connect();
-    await client.query(`LISTEN ${channel}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${channel}`);
+    } catch (error) {
+      await client.end().catch(() => {});
+      throw error;
+    }
+    if (this.closed) {
+      await client.end().catch(() => {});
+      return;
+    }
     this.listener = client;
+  }
+
+  /**
+   * Reconnects the listener after `delayMs`, and keeps trying with doubling delays (at most
+   * `listenRetryMs.max`) until it listens again or the store closes: a database that refuses
+   * connections for a while must not leave this replica's waiters without wake-ups for good.
+   */
+  private relisten(delayMs: number): void {
+    if (this.closed) return;
+    setTimeout(() => {
+      this.listen().catch(() => this.relisten(Math.min(delayMs * 2, listenRetryMs.max)));
+    }, delayMs).unref();
   }
 
   write<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {

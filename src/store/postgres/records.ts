@@ -15,6 +15,7 @@ import type {
   SystemOutcomeRow,
 } from '../autonomy-records.js';
 import type { IncidentFilter, IncidentLinkRow, IncidentRow, LedgerEntryFilter } from '../incident-records.js';
+import { decisionPage, pageSql } from '../page-query.js';
 import type {
   ActivityDelta,
   ApprovalRow,
@@ -246,24 +247,7 @@ export class PgRecordReads implements RecordReads {
   }
 
   listDecisions(filter: DecisionFilter): Promise<DecisionRow[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (column: string, value: unknown, operator = '=') => {
-      params.push(value);
-      where.push(`${column} ${operator} $${params.length}`);
-    };
-    if (filter.status) add('status', filter.status);
-    if (filter.systemId) add('system_id', filter.systemId);
-    if (filter.actorId) add('actor_id', filter.actorId);
-    if (filter.action) add('action', filter.action);
-    if (filter.environment) add('environment', filter.environment);
-    if (filter.since) add('created_at', filter.since, '>=');
-    if (filter.before) {
-      params.push(filter.before.createdAt, filter.before.id);
-      where.push(`(created_at, id) < ($${params.length - 1}, $${params.length})`);
-    }
-    params.push(filter.limit);
-    const sql = `SELECT * FROM decisions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`;
+    const { sql, params } = pageSql(decisionPage(filter), 'postgres');
     return this.all(sql, params, pgDecision);
   }
 

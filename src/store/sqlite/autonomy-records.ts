@@ -1,4 +1,3 @@
-import type Database from 'better-sqlite3';
 import type {
   AutonomyChangeRow,
   AutonomyReads,
@@ -6,21 +5,16 @@ import type {
   SystemOutcomeFilter,
   SystemOutcomeRow,
 } from '../autonomy-records.js';
-import { autonomyChangeFrom, outcomeCountsFrom, systemOutcomeFrom } from '../autonomy-row-mapping.js';
+import {
+  autonomyChangeColumns,
+  autonomyChangeFrom,
+  autonomyChangeValues,
+  outcomeCountsFrom,
+  systemOutcomeFrom,
+} from '../autonomy-row-mapping.js';
 import type { OutcomeStatus } from '../records.js';
 import type { Row } from '../row-mapping.js';
-
-const byConnection = new WeakMap<Database.Database, SqliteAutonomyRecords>();
-
-/** The autonomy records of one SQLite connection (statements prepared once, on first use). */
-export function sqliteAutonomyRecords(db: Database.Database): SqliteAutonomyRecords {
-  let records = byConnection.get(db);
-  if (!records) {
-    records = new SqliteAutonomyRecords(db);
-    byConnection.set(db, records);
-  }
-  return records;
-}
+import { LazyStatements, perConnection } from './statements.js';
 
 // Environments travel as one JSON parameter; the decisions_system_outcome index finds the rows.
 const outcomeWhere =
@@ -28,21 +22,8 @@ const outcomeWhere =
 // Later than any ISO 8601 time: "no upper bound".
 const endOfTime = '9999';
 
-export class SqliteAutonomyRecords implements AutonomyReads, AutonomyWrites {
-  private readonly statements = new Map<string, Database.Statement>();
-
-  constructor(private readonly db: Database.Database) {}
-
-  /** Prepared lazily: the read-only connection never prepares the writes. */
-  private statement(sql: string): Database.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
-  }
-
+/** The autonomy records of one SQLite connection (statements prepared once, on first use). */
+export class SqliteAutonomyRecords extends LazyStatements implements AutonomyReads, AutonomyWrites {
   async autonomyChanges(
     systemId: string,
     options: { limit: number; atOrBefore?: string },
@@ -76,24 +57,13 @@ export class SqliteAutonomyRecords implements AutonomyReads, AutonomyWrites {
 
   async insertAutonomyChange(row: AutonomyChangeRow): Promise<void> {
     this.statement(
-      `INSERT INTO autonomy_changes (system_id, seq, at, from_level, to_level, ceiling, cause, changed_by, reason, decisions, ledger_index)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      row.systemId,
-      row.seq,
-      row.at,
-      row.from,
-      row.to,
-      row.ceiling,
-      row.cause,
-      row.by,
-      row.reason,
-      JSON.stringify(row.decisions),
-      row.ledgerIndex,
-    );
+      `INSERT INTO autonomy_changes (${autonomyChangeColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(...autonomyChangeValues(row));
   }
 
   private params(systemId: string, filter: SystemOutcomeFilter): unknown[] {
     return [systemId, filter.since, filter.until ?? endOfTime, JSON.stringify(filter.environments)];
   }
 }
+
+export const sqliteAutonomyRecords = perConnection((db) => new SqliteAutonomyRecords(db));

@@ -1,4 +1,3 @@
-import type Database from 'better-sqlite3';
 import type { IncidentLinkKind } from '../../incidents/incident.js';
 import type { StoredEntry } from '../../ledger/storage.js';
 import type {
@@ -18,57 +17,20 @@ import {
   incidentValues,
   ledgerEntryFrom,
 } from '../incident-row-mapping.js';
+import { incidentPage, pageSql } from '../page-query.js';
 import type { Row } from '../row-mapping.js';
-
-const byConnection = new WeakMap<Database.Database, SqliteIncidentRecords>();
+import { LazyStatements, perConnection } from './statements.js';
 
 /** The incident records of one SQLite connection (statements prepared once, on first use). */
-export function sqliteIncidentRecords(db: Database.Database): SqliteIncidentRecords {
-  let records = byConnection.get(db);
-  if (!records) {
-    records = new SqliteIncidentRecords(db);
-    byConnection.set(db, records);
-  }
-  return records;
-}
-
-export class SqliteIncidentRecords implements IncidentReads, IncidentWrites {
-  private readonly statements = new Map<string, Database.Statement>();
-
-  constructor(private readonly db: Database.Database) {}
-
-  /** Prepared lazily: the read-only connection never prepares the writes. */
-  private statement(sql: string): Database.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
-  }
-
+export class SqliteIncidentRecords extends LazyStatements implements IncidentReads, IncidentWrites {
   async getIncident(id: string): Promise<IncidentRow | undefined> {
     const row = this.statement('SELECT * FROM incidents WHERE id = ?').get(id) as Row | undefined;
     return row ? incidentFrom(row) : undefined;
   }
 
   async listIncidents(filter: IncidentFilter): Promise<IncidentRow[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (clause: string, value: unknown) => {
-      where.push(clause);
-      params.push(value);
-    };
-    if (filter.status) add('status = ?', filter.status);
-    if (filter.systemId) add('system_id = ?', filter.systemId);
-    if (filter.severity) add('severity = ?', filter.severity);
-    if (filter.since) add('opened_at >= ?', filter.since);
-    if (filter.before) {
-      where.push('(opened_at < ? OR (opened_at = ? AND id < ?))');
-      params.push(filter.before.openedAt, filter.before.openedAt, filter.before.id);
-    }
-    const sql = `SELECT * FROM incidents ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY opened_at DESC, id DESC LIMIT ?`;
-    return (this.db.prepare(sql).all(...params, filter.limit) as Row[]).map(incidentFrom);
+    const { sql, params } = pageSql(incidentPage(filter), 'sqlite');
+    return (this.db.prepare(sql).all(...params) as Row[]).map(incidentFrom);
   }
 
   async incidentLinks(incidentId: string): Promise<IncidentLinkRow[]> {
@@ -135,3 +97,5 @@ export class SqliteIncidentRecords implements IncidentReads, IncidentWrites {
     ).run(resolution.by, resolution.at, resolution.summary, resolution.ledgerIndex, resolution.at, id);
   }
 }
+
+export const sqliteIncidentRecords = perConnection((db) => new SqliteIncidentRecords(db));

@@ -8,6 +8,7 @@ import type {
   SystemOutcomeRow,
 } from '../autonomy-records.js';
 import type { IncidentFilter, IncidentLinkRow, IncidentRow, LedgerEntryFilter } from '../incident-records.js';
+import { decisionPage, pageSql } from '../page-query.js';
 import type {
   ActivityCounts,
   ActivityDelta,
@@ -143,24 +144,8 @@ export class SqliteRecordReads implements RecordReads {
   }
 
   async listDecisions(filter: DecisionFilter): Promise<DecisionRow[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (clause: string, value: unknown) => {
-      where.push(clause);
-      params.push(value);
-    };
-    if (filter.status) add('status = ?', filter.status);
-    if (filter.systemId) add('system_id = ?', filter.systemId);
-    if (filter.actorId) add('actor_id = ?', filter.actorId);
-    if (filter.action) add('action = ?', filter.action);
-    if (filter.environment) add('environment = ?', filter.environment);
-    if (filter.since) add('created_at >= ?', filter.since);
-    if (filter.before) {
-      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
-      params.push(filter.before.createdAt, filter.before.createdAt, filter.before.id);
-    }
-    const sql = `SELECT * FROM decisions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`;
-    return (this.db.prepare(sql).all(...params, filter.limit) as Row[]).map(decisionFrom);
+    const { sql, params } = pageSql(decisionPage(filter), 'sqlite');
+    return (this.db.prepare(sql).all(...params) as Row[]).map(decisionFrom);
   }
 
   async expiredPending(time: string, limit: number): Promise<DecisionRow[]> {

@@ -1,7 +1,15 @@
+import type { DecisionView } from '../../../src/app/decision-view.js';
+import type { GateRunView } from '../../../src/app/gate-runs.js';
+import type { LedgerEntry } from '../../../src/ledger/entry.js';
+import type { TrackRecord } from '../../../src/registry/autonomy.js';
+
 /**
- * The shapes the dashboard reads from the API (docs/server.md). Only the fields it uses are listed;
- * the server may send more.
+ * The shapes the dashboard reads from the API (docs/server.md). Where the server declares the shape,
+ * it is imported from there (type-only: nothing of the server reaches the bundle); the rest list only
+ * the fields the dashboard uses, and the server may send more.
  */
+
+export type { TrackRecord };
 
 export type Role = 'agent' | 'approver' | 'auditor' | 'admin';
 
@@ -14,8 +22,8 @@ export interface Me {
   tokenId: string;
 }
 
-export type DecisionStatus = 'allowed' | 'pending' | 'denied';
-export type Effect = 'allow' | 'require_approval' | 'deny';
+export type DecisionStatus = DecisionView['status'];
+export type Effect = DecisionView['effect'];
 
 export interface Reason {
   policy?: string;
@@ -26,31 +34,11 @@ export interface Reason {
   mode?: string;
 }
 
-export interface Requirement {
-  count: number;
-  from: string[];
-  ttl: string;
-  met: boolean;
-  approvers: string[];
-  missing: string[];
-  rules?: string[];
-}
+export type Requirement = DecisionView['approvals']['required'][number];
+export type Vote = DecisionView['approvals']['received'][number];
 
-export interface Vote {
-  approver: string;
-  verdict: 'approve' | 'reject';
-  reason: string | null;
-  at: string;
-}
-
-export interface Decision {
-  id: string;
-  status: DecisionStatus;
-  effect: Effect;
-  actor: { id: string; kind: string };
-  systemId: string | null;
-  action: string;
-  resource: { type: string; id: string; environment: string | null };
+/** A decision; its request and the policy reasons typed as far as the dashboard reads them. */
+export interface Decision extends Omit<DecisionView, 'request' | 'reasons' | 'notFired' | 'shadow'> {
   request: {
     rationale?: string;
     confidence?: number;
@@ -59,35 +47,14 @@ export interface Decision {
     change?: Record<string, unknown>;
     [field: string]: unknown;
   };
-  requestHash: string;
   reasons: Reason[];
   notFired: Reason[];
   shadow: Reason[];
-  approvals: { required: Requirement[]; received: Vote[] };
-  statusReason: string | null;
-  bundle: string;
-  ledgerIndex: number;
-  createdAt: string;
-  updatedAt: string;
-  expiresAt: string | null;
-  outcome: { status: string; detail: string | null; at: string; ledgerIndex: number } | null;
 }
 
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
-}
-
-/** Outcomes in the track-record window (issue 9's autonomy and error budgets). */
-export interface TrackRecord {
-  window: string;
-  environments: string[];
-  actions: number;
-  succeeded: number;
-  failed: number;
-  rolledBack: number;
-  failureRate: number;
-  budget?: { maxFailures: number; failures: number; remaining: number };
 }
 
 export interface System {
@@ -113,15 +80,7 @@ export interface System {
 export interface LedgerEntryView {
   seq: number;
   leafHash: string;
-  entry: {
-    v: number;
-    seq: number;
-    time: string;
-    type: string;
-    actor: string;
-    subject: string;
-    data: Record<string, unknown>;
-  };
+  entry: LedgerEntry;
 }
 
 export interface DriftResult {
@@ -193,18 +152,8 @@ export interface GateCheck {
   findings?: unknown[];
 }
 
-export interface GateRun {
-  id: string;
-  system: string;
-  version: string;
-  release: string;
-  passed: boolean;
-  bundle: string;
-  startedAt: string;
-  recordedAt: string;
-  recordedBy: string;
-  reportSha256: string;
-  ledgerIndex: number;
+/** A gate run; its stored report typed as far as the dashboard reads it (older reports lack fields). */
+export interface GateRun extends Omit<GateRunView, 'report'> {
   report?: {
     checks?: GateCheck[];
     summary?: Record<string, unknown>;

@@ -269,10 +269,18 @@ function CheckTable({ checks }: { checks: GateCheck[] }) {
   );
 }
 
+/** A finding as one line, naming the waiver that covers it, as `arbiter gate` prints it. */
 function findingText(finding: unknown): string {
-  if (finding && typeof finding === 'object' && 'message' in finding && typeof finding.message === 'string')
-    return finding.message;
-  return JSON.stringify(finding);
+  if (
+    !finding ||
+    typeof finding !== 'object' ||
+    !('message' in finding) ||
+    typeof finding.message !== 'string'
+  )
+    return JSON.stringify(finding);
+  const waivedBy =
+    'waivedBy' in finding && typeof finding.waivedBy === 'string' ? finding.waivedBy : undefined;
+  return waivedBy ? `${finding.message} [waived by ${waivedBy}]` : finding.message;
 }
 
 interface SupplySummary {

@@ -1,3 +1,5 @@
+import type { IncidentView as Incident } from '../../../src/incidents/incident.js';
+import type { Trace } from '../../../src/incidents/trace.js';
 import { ApiError } from '../api/client.js';
 import { useApiQuery } from '../api/hooks.js';
 import { Badge, StatusBadge } from '../components/Badge.js';
@@ -5,80 +7,6 @@ import { Facts } from '../components/Facts.js';
 import { Empty, ErrorState, Loading } from '../components/States.js';
 import { Time } from '../components/Time.js';
 import { Link, useQuery, useTitle } from '../router.js';
-
-/** The shapes of GET /v1/incidents and /v1/incidents/:id/trace (src/incidents/trace.ts), as read here. */
-interface Incident {
-  id: string;
-  title: string;
-  severity: string;
-  status: string;
-  system?: string | null;
-  systemId?: string | null;
-  trigger: string;
-  openedBy: string;
-  openedAt: string;
-  resolvedAt?: string | null;
-}
-
-interface TimelineEvent {
-  time: string;
-  ledgerIndex: number;
-  type: string;
-  actor: string;
-  subject: string;
-  summary: string;
-  verified: boolean;
-}
-
-interface Trace {
-  subject: { kind: string; id: string };
-  verified: boolean;
-  proofs: { total: number; verified: number };
-  checkpoint: { origin: string; size: number; signatureValid: boolean } | null;
-  incident: (Incident & { description: string | null; resolution: string | null; paged: Paged }) | null;
-  decisions: {
-    id: string;
-    action: string;
-    actor: { id: string };
-    resource: { type: string; id: string; environment: string | null };
-    status: string;
-    rules: {
-      policy: string;
-      rule: string;
-      effect: string;
-      message: string;
-      facts: Record<string, unknown>;
-    }[];
-    approvals: { approver: string; verdict: string; reason: string | null; at: string }[];
-    outcome: { status: string; detail: string | null; at: string } | null;
-  }[];
-  gateRuns: { id: string; system: string; version: string; passed: boolean; selectedBy: string }[];
-  alerts: {
-    system: string;
-    policy: string;
-    alert: string;
-    severity: string;
-    transition: string;
-    message: string;
-    time: string;
-  }[];
-  accountability: {
-    system: string;
-    kind: string;
-    status: string;
-    autonomy: number | null;
-    owner: { team: string | null; person: string | null };
-    paged: Paged;
-  }[];
-  timeline: TimelineEvent[];
-}
-
-interface Paged {
-  team: string | null;
-  person: string | null;
-  source: string;
-  rotation: string | null;
-}
 
 /** True when the server has no incidents API (it predates it): a 404 for the route itself. */
 function notAvailable(error: unknown): boolean {
@@ -167,7 +95,7 @@ export function IncidentsView() {
                   <td>
                     <Link to={`/incidents/${encodeURIComponent(incident.id)}`}>{incident.title}</Link>
                   </td>
-                  <td>{incident.system ?? incident.systemId ?? '—'}</td>
+                  <td>{incident.system ?? '—'}</td>
                   <td>
                     {incident.openedBy} <span className="muted small">({incident.trigger})</span>
                   </td>

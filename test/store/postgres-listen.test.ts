@@ -1,0 +1,86 @@
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import { createTestDatabase, postgresAvailable, postgresBaseUrl } from '../helpers/postgres.js';
+
+/**
+ * The PostgreSQL store's LISTEN connection is what wakes this replica's long polls when another
+ * replica changes a decision. It must come back after it is lost, however long the database
+ * refuses new connections.
+ */
+const hasPostgres = await postgresAvailable();
+
+async function query(url: string, sql: string, params: unknown[] = []) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+async function until(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe.skipIf(!hasPostgres)('PostgreSQL store: LISTEN connection', () => {
+  let allowConnections: (() => Promise<unknown>) | undefined;
+  afterAll(async () => {
+    await allowConnections?.();
+  });
+
+  it('keeps retrying while reconnects fail, then listens again and wakes waiters', async () => {
+    const url = await createTestDatabase();
+    const database = new URL(url).pathname.slice(1);
+    const listeners = async () =>
+      (
+        await query(
+          postgresBaseUrl,
+          'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = $2',
+          [database, 'listen-test/listen'],
+        )
+      ).map((row) => row.pid as number);
+    const store = await PostgresStore.open({ url, applicationName: 'listen-test' });
+    try {
+      const changed: string[] = [];
+      store.onDecisionChanged((id) => changed.push(id));
+      const announce = (id: string) => query(url, "SELECT pg_notify('arbiter_events', $1)", [id]);
+
+      await announce('dec_before');
+      await until(async () => changed.includes('dec_before'), 5_000, 'the first wake-up');
+      expect(await listeners()).toHaveLength(1);
+
+      // The database refuses every new connection (superusers too), then the listener is cut off:
+      // the reconnect 1 s later fails, and so does the next one, 2 s after that.
+      allowConnections = () =>
+        query(postgresBaseUrl, `ALTER DATABASE ${database} ALLOW_CONNECTIONS true`).catch(() => {});
+      await query(postgresBaseUrl, `ALTER DATABASE ${database} ALLOW_CONNECTIONS false`);
+      const [terminated] = await query(postgresBaseUrl, 'SELECT pg_terminate_backend($1) AS ok', [
+        (await listeners())[0],
+      ]);
+      expect(terminated?.ok).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 3_500));
+      expect(await listeners()).toEqual([]);
+
+      await allowConnections();
+      // The third attempt (4 s after the second) connects and LISTENs again.
+      await until(async () => (await listeners()).length === 1, 15_000, 'the listener to reconnect');
+      await until(
+        async () => {
+          await announce('dec_after');
+          return changed.includes('dec_after');
+        },
+        5_000,
+        'a wake-up after the reconnect',
+      );
+    } finally {
+      await store.close();
+    }
+    await until(async () => (await listeners()).length === 0, 5_000, 'the listener to end with the store');
+  }, 40_000);
+});
