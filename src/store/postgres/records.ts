@@ -16,6 +16,7 @@ import type {
 } from '../autonomy-records.js';
 import type { IncidentFilter, IncidentLinkRow, IncidentRow, LedgerEntryFilter } from '../incident-records.js';
 import { decisionPage, pageSql } from '../page-query.js';
+import { erasedValue, mirrorsOf } from '../personal-mirrors.js';
 import type {
   ActivityDelta,
   ApprovalRow,
@@ -661,21 +662,23 @@ export class PgRecordWrites extends PgRecordReads implements RecordWrites {
   }
 
   async erasePersonal(match: ErasureMatch): Promise<number> {
-    if ('value' in match)
-      return (
-        (await this.db.query('DELETE FROM ledger_personal WHERE value = $1', [JSON.stringify(match.value)]))
-          .rowCount ?? 0
-      );
-    if (match.field === undefined)
-      return (await this.db.query('DELETE FROM ledger_personal WHERE seq = $1', [match.seq])).rowCount ?? 0;
-    return (
-      (
-        await this.db.query('DELETE FROM ledger_personal WHERE seq = $1 AND field = $2', [
-          match.seq,
-          match.field,
-        ])
-      ).rowCount ?? 0
+    const where =
+      'value' in match
+        ? { sql: 'value = $1', args: [JSON.stringify(match.value)] }
+        : match.field === undefined
+          ? { sql: 'seq = $1', args: [match.seq] }
+          : { sql: 'seq = $1 AND field = $2', args: [match.seq, match.field] };
+    const erased = await this.db.query(
+      `DELETE FROM ledger_personal WHERE ${where.sql} RETURNING seq, field`,
+      where.args,
     );
+    for (const { seq, field } of erased.rows as { seq: string; field: string }[])
+      for (const mirror of mirrorsOf(field))
+        await this.db.query(
+          `UPDATE ${mirror.table} SET ${mirror.column} = ${erasedValue(mirror, 'postgres')} WHERE ${mirror.index} = $1`,
+          [Number(seq)],
+        );
+    return erased.rowCount ?? 0;
   }
 
   async enqueueNotifications(rows: readonly NotificationRow[]): Promise<void> {

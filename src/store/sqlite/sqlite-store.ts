@@ -11,6 +11,7 @@ import type {
   StoredEntry,
 } from '../../ledger/storage.js';
 import type { NodeId } from '../../ledger/tree-math.js';
+import { erasedValue, mirrorsOf } from '../personal-mirrors.js';
 import type { ErasureMatch, Store, StoreTransaction } from '../store.js';
 import { WriteQueue } from '../write-queue.js';
 import { sqliteMigrations } from './migrations.js';
@@ -223,15 +224,23 @@ class SqliteTransaction extends SqliteRecordWrites implements StoreTransaction {
   }
 
   async erasePersonal(match: ErasureMatch): Promise<number> {
-    if ('value' in match) {
-      return this.db.prepare('DELETE FROM ledger_personal WHERE value = ?').run(JSON.stringify(match.value))
-        .changes;
-    }
-    if (match.field === undefined)
-      return this.db.prepare('DELETE FROM ledger_personal WHERE seq = ?').run(match.seq).changes;
-    return this.db
-      .prepare('DELETE FROM ledger_personal WHERE seq = ? AND field = ?')
-      .run(match.seq, match.field).changes;
+    const where =
+      'value' in match
+        ? { sql: 'value = ?', args: [JSON.stringify(match.value)] }
+        : match.field === undefined
+          ? { sql: 'seq = ?', args: [match.seq] }
+          : { sql: 'seq = ? AND field = ?', args: [match.seq, match.field] };
+    const erased = this.db
+      .prepare(`SELECT seq, field FROM ledger_personal WHERE ${where.sql}`)
+      .all(...where.args) as { seq: number; field: string }[];
+    for (const { seq, field } of erased)
+      for (const mirror of mirrorsOf(field))
+        this.db
+          .prepare(
+            `UPDATE ${mirror.table} SET ${mirror.column} = ${erasedValue(mirror, 'sqlite')} WHERE ${mirror.index} = ?`,
+          )
+          .run(seq);
+    return this.db.prepare(`DELETE FROM ledger_personal WHERE ${where.sql}`).run(...where.args).changes;
   }
 }
 

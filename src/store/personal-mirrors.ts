@@ -1,0 +1,40 @@
+/**
+ * Columns that repeat a ledger entry's personal field, so the API can show it without reading the
+ * log: erasing the field from the ledger must clear these too, or the erasure would leave a copy.
+ * `index` is the column holding the ledger index of the entry the value came from.
+ */
+export interface PersonalMirror {
+  field: string;
+  table: string;
+  column: string;
+  index: string;
+  /** The column's value after erasure, per dialect, when it is not simply NULL (a field inside JSON text). */
+  erased?: { sqlite: string; postgres: string };
+}
+
+export const personalMirrors: readonly PersonalMirror[] = [
+  { field: 'reason', table: 'approvals', column: 'reason', index: 'ledger_index' },
+  { field: 'description', table: 'incidents', column: 'description', index: 'ledger_index' },
+  { field: 'summary', table: 'incidents', column: 'resolution', index: 'resolved_ledger_index' },
+  { field: 'note', table: 'incident_links', column: 'note', index: 'ledger_index' },
+  {
+    field: 'pagedPerson',
+    table: 'incidents',
+    column: 'paged',
+    index: 'ledger_index',
+    erased: {
+      sqlite: "json_set(paged, '$.person', json('null'))",
+      postgres: "jsonb_set(paged::jsonb, '{person}', 'null')::text",
+    },
+  },
+];
+
+/** `SET column = …` for erasing a mirror's value in a dialect. */
+export function erasedValue(mirror: PersonalMirror, dialect: 'sqlite' | 'postgres'): string {
+  return mirror.erased?.[dialect] ?? 'NULL';
+}
+
+/** The mirrors of one personal field. */
+export function mirrorsOf(field: string): readonly PersonalMirror[] {
+  return personalMirrors.filter((mirror) => mirror.field === field);
+}
