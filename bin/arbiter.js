@@ -9,5 +9,10 @@ if (!existsSync(entry)) {
   );
   process.exit(2);
 }
+// `arbiter … | head` closes the pipe early: stop quietly, as other command-line tools do.
+process.stdout.on('error', (error) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
 const { main } = await import(entry.href);
 process.exitCode = await main(process.argv);

@@ -3,6 +3,7 @@ import { sha256Hex } from '../core/digest.js';
 import { ArbiterError } from '../core/errors.js';
 import type { IdGenerator } from '../core/ids.js';
 import { type JsonObject, jsonDepthExceeds } from '../core/json.js';
+import { gatePassed } from '../policy/evaluate-gate.js';
 import type { GateRunFilter, GateRunRow, GateRunSummaryRow } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import type { GateRunReport, GateRunRequest } from './gate-run-report.js';
@@ -98,6 +99,24 @@ export class GateRunService {
       throw new ArbiterError(
         'ARB_ERR_REQUEST_INVALID',
         `the gate run nests deeper than ${maxReportDepth} levels`,
+      );
+    }
+    // The verdict is what the checks say, not what the sender says: a pass must rest on checks that held.
+    const implied = report.checks.length > 0 && gatePassed(report.checks);
+    if (report.passed !== implied) {
+      const failed = report.checks.filter((check) => check.status === 'failed' && check.severity === 'error');
+      throw new ArbiterError(
+        'ARB_ERR_GATE_RESULT_INCONSISTENT',
+        report.checks.length === 0
+          ? 'the gate run has no checks, so it cannot pass'
+          : `the gate run says passed: ${report.passed}, but ${failed.length} error-severity check${failed.length === 1 ? '' : 's'} failed`,
+        {
+          details: {
+            passed: report.passed,
+            implied,
+            failed: failed.map((check) => `${check.policy}/${check.check}`),
+          },
+        },
       );
     }
     const recordedBy = actorId(principal);

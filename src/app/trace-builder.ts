@@ -22,6 +22,7 @@ import type { Actor } from '../policy/evaluate-action.js';
 import type { ActionRequest } from '../policy/request.js';
 import type { DecisionRow, IncidentLinkRow, IncidentRow } from '../store/records.js';
 import type { Store } from '../store/store.js';
+import { stateOf } from './autonomy-state.js';
 import { incidentView } from './incident-view.js';
 import type { LedgerProver } from './ledger-proofs.js';
 import { ownerTeamOf } from './systems.js';
@@ -255,6 +256,8 @@ export class TraceBuilder {
       ledger: await this.prove(run.ledgerIndex, { type: 'gate.run', subject: run.systemId }),
     };
     this.gateRuns.set(id, traced);
+    // The released model's owner answers for it too.
+    this.systems.add(run.systemId);
     return traced;
   }
 
@@ -270,8 +273,11 @@ export class TraceBuilder {
     if (!entry || (entry.type !== 'alert.firing' && entry.type !== 'alert.resolved')) return;
     const data = entry.data as Record<string, unknown>;
     const window = data.window as { start: string; end: string } | undefined;
+    const system = String(data.system ?? entry.subject);
+    // A linked alert brings its System's owner into the trace; alerts found around it do not widen it.
+    if (linked) this.systems.add(system);
     this.alerts.set(index, {
-      system: String(data.system ?? entry.subject),
+      system,
       policy: String(data.policy ?? ''),
       alert: String(data.alert ?? ''),
       severity: String(data.severity ?? ''),
@@ -308,17 +314,18 @@ export class TraceBuilder {
     const out: TraceAccountability[] = [];
     for (const id of order) {
       const system = await this.store.getSystem(id);
+      const [standing] = system ? await this.store.autonomyChanges(id, { limit: 1 }) : [];
       const spec = (system?.spec ?? {}) as {
         owner?: { team?: string; person?: string };
         onCall?: OnCallSpec;
-        autonomy?: number;
         riskTier?: string;
       };
       out.push({
         system: id,
         kind: system?.kind ?? 'unknown',
         status: system?.status ?? 'unknown',
-        autonomy: spec.autonomy ?? null,
+        // What the System may do now (after demotions and promotions), not its document's ceiling.
+        autonomy: system ? stateOf(system, standing).effective : null,
         riskTier: spec.riskTier ?? null,
         owner: { team: spec.owner?.team ?? null, person: spec.owner?.person ?? null },
         onCall: { ...(spec.onCall ?? {}) },

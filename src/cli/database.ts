@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { defaultLedgerKeyPath, type Ledger, openLedger } from '../app/ledger.js';
-import { defaultDatabaseUrl, openStore } from '../store/open.js';
+import { ArbiterError } from '../core/errors.js';
+import { defaultDatabaseUrl, openStore, parseDatabaseUrl } from '../store/open.js';
 
 /** `--db` and `--ledger-key`, for commands that work on the database directly. */
 export interface DatabaseOptions {
@@ -19,11 +21,27 @@ export function withDatabaseOptions(command: Command): Command {
     .option('--ledger-key <file>', 'ledger signing key file (default: beside an SQLite database)');
 }
 
-/** Opens the store and its ledger for the duration of `use`, and closes them after. */
+/** Refuses `--db sqlite:PATH` when PATH does not exist (PostgreSQL databases are the operator's to create). */
+export function requireExistingDatabase(url: string): void {
+  const database = parseDatabaseUrl(url);
+  if (database.kind === 'sqlite' && database.path !== ':memory:' && !existsSync(database.path))
+    throw new ArbiterError(
+      'ARB_ERR_INPUT_NOT_FOUND',
+      `--db ${url}: no such database file (the demo's is sqlite:./.arbiter/demo.db)`,
+    );
+}
+
+/**
+ * Opens the store and its ledger for the duration of `use`, and closes them after. Commands that
+ * only read (`existing`) refuse an SQLite file that is not there rather than creating an empty
+ * database and a new signing key, and reporting on nothing.
+ */
 export async function withLedger<T>(
   options: DatabaseOptions,
   use: (ledger: Ledger) => Promise<T>,
+  { existing = false }: { existing?: boolean } = {},
 ): Promise<T> {
+  if (existing) requireExistingDatabase(options.db);
   const store = await openStore(options.db);
   try {
     return await use(

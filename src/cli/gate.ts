@@ -35,7 +35,7 @@ export function registerGateCommand(program: Command, output: Output, run: Run):
   program
     .command('gate')
     .description(
-      'check a model release against GatePolicy documents (metrics, regressions, AI-BOM, model scan, licences, vulnerabilities, provenance); exit 0 pass, 1 failed checks, 2 bad input',
+      'check a model release against GatePolicy documents (metrics, regressions, AI-BOM, model scan, licences, vulnerabilities, provenance, and other tools’ SARIF, SBOMs, VEX and evaluation results); exit 0 pass, 1 failed checks, 2 bad input',
     )
     .requiredOption('--policies <dir>', 'the policy directory (GatePolicy and Waiver documents)')
     .requiredOption('--release <file>', 'the Release file of the candidate')

@@ -158,30 +158,34 @@ export function registerLedgerCommands(program: Command, output: Output, run: Ru
             'give either --index I [--size N] or --consistency OLD NEW',
           );
         }
-        const result = await withLedger(options, async (l) => {
-          const reader = l.store.ledger;
-          if (options.index !== undefined) {
-            const index = nonNegativeInteger('--index', options.index);
-            const treeSize =
-              options.size === undefined ? await reader.size() : nonNegativeInteger('--size', options.size);
-            const proof = await rangeError(l.log.inclusionProof(reader, index, treeSize));
-            const [leaf] = await reader.nodes([{ level: 0, index }]);
-            const { root } = await l.log.root(reader, treeSize);
-            return { index, treeSize, leafHash: b64(leaf!), root: b64(root), proof: proof.map(b64) };
-          }
-          if (options.consistency?.length !== 2)
-            throw new ArbiterError('ARB_ERR_USAGE', '--consistency takes two sizes: OLD NEW');
-          const first = nonNegativeInteger('OLD', options.consistency[0]!);
-          const second = nonNegativeInteger('NEW', options.consistency[1]!);
-          const proof = await rangeError(l.log.consistencyProof(reader, first, second));
-          return {
-            first,
-            second,
-            firstRoot: b64((await l.log.root(reader, first)).root),
-            secondRoot: b64((await l.log.root(reader, second)).root),
-            proof: proof.map(b64),
-          };
-        });
+        const result = await withLedger(
+          options,
+          async (l) => {
+            const reader = l.store.ledger;
+            if (options.index !== undefined) {
+              const index = nonNegativeInteger('--index', options.index);
+              const treeSize =
+                options.size === undefined ? await reader.size() : nonNegativeInteger('--size', options.size);
+              const proof = await rangeError(l.log.inclusionProof(reader, index, treeSize));
+              const [leaf] = await reader.nodes([{ level: 0, index }]);
+              const { root } = await l.log.root(reader, treeSize);
+              return { index, treeSize, leafHash: b64(leaf!), root: b64(root), proof: proof.map(b64) };
+            }
+            if (options.consistency?.length !== 2)
+              throw new ArbiterError('ARB_ERR_USAGE', '--consistency takes two sizes: OLD NEW');
+            const first = nonNegativeInteger('OLD', options.consistency[0]!);
+            const second = nonNegativeInteger('NEW', options.consistency[1]!);
+            const proof = await rangeError(l.log.consistencyProof(reader, first, second));
+            return {
+              first,
+              second,
+              firstRoot: b64((await l.log.root(reader, first)).root),
+              secondRoot: b64((await l.log.root(reader, second)).root),
+              proof: proof.map(b64),
+            };
+          },
+          { existing: true },
+        );
         output.out(JSON.stringify(result, null, 2));
         return exitCodes.ok;
       }),
@@ -197,12 +201,17 @@ export function registerLedgerCommands(program: Command, output: Output, run: Ru
     .option('--no-checkpoint', 'export without signing a new checkpoint')
     .action((options: DbOptions & { out: string; checkpoint: boolean }) =>
       run(async () => {
-        const manifest = await withLedger(options, async (l) => {
-          if (options.checkpoint) await l.store.write((tx) => l.log.checkpoint(tx.ledger));
-          return exportLedger(l, options.out, (done, total) => {
-            if (process.stderr.isTTY && total > 100_000) process.stderr.write(`\rexporting ${done}/${total}`);
-          });
-        });
+        const manifest = await withLedger(
+          options,
+          async (l) => {
+            if (options.checkpoint) await l.store.write((tx) => l.log.checkpoint(tx.ledger));
+            return exportLedger(l, options.out, (done, total) => {
+              if (process.stderr.isTTY && total > 100_000)
+                process.stderr.write(`\rexporting ${done}/${total}`);
+            });
+          },
+          { existing: true },
+        );
         output.out(
           `exported ${manifest.size} entries of ${manifest.origin} to ${options.out} (root ${manifest.root})`,
         );
@@ -249,14 +258,18 @@ export function registerLedgerCommands(program: Command, output: Output, run: Ru
               options.json,
             );
           }
-          const report = await withLedger(options, async (l) => {
-            const verifier = loadVerifierKey(options.key ?? l.verifierKey);
-            return auditLedger(storeAuditSource(l), {
-              verifiers: [verifier],
-              origin: l.origin,
-              onProgress: progress,
-            });
-          });
+          const report = await withLedger(
+            options,
+            async (l) => {
+              const verifier = loadVerifierKey(options.key ?? l.verifierKey);
+              return auditLedger(storeAuditSource(l), {
+                verifiers: [verifier],
+                origin: l.origin,
+                onProgress: progress,
+              });
+            },
+            { existing: true },
+          );
           return reportAudit(report, output, options.json);
         }),
     );

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { replayRecordedDecisions } from '../app/replay.js';
 import { parseDuration } from '../core/duration.js';
@@ -6,7 +5,8 @@ import { ArbiterError } from '../core/errors.js';
 import type { ReplayedDecision, ReplayReport } from '../decisions/replay.js';
 import { effects } from '../policy/documents.js';
 import { loadPolicyDirectory } from '../policy/load-dir.js';
-import { defaultDatabaseUrl, openStore, parseDatabaseUrl } from '../store/open.js';
+import { defaultDatabaseUrl, openStore } from '../store/open.js';
+import { requireExistingDatabase } from './database.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
 import type { Output } from './io.js';
 
@@ -32,7 +32,7 @@ export function registerPolicyReplayCommand(policy: Command, output: Output, run
     .option('--since <age-or-time>', 'decisions created since: a duration (30d) or an ISO 8601 time', '30d')
     .option(
       '--db <url>',
-      'database: sqlite:PATH or postgres://…',
+      'database: sqlite:PATH or postgres://… (default $ARBITER_DB or sqlite:./.arbiter/arbiter.db)',
       process.env.ARBITER_DB ?? defaultDatabaseUrl,
     )
     .option('--fail-on-loosen', 'exit 1 if any decision would get a looser effect')
@@ -48,9 +48,7 @@ export function registerPolicyReplayCommand(policy: Command, output: Output, run
         const since = parseSince(options.since, now);
         const examples = parseLimit(options.limit);
         const bundle = loadPolicyDirectory(options.policies);
-        const database = parseDatabaseUrl(options.db);
-        if (database.kind === 'sqlite' && database.path !== ':memory:' && !existsSync(database.path))
-          throw new ArbiterError('ARB_ERR_INPUT_NOT_FOUND', `--db ${options.db}: no such database file`);
+        requireExistingDatabase(options.db);
         const store = await openStore(options.db);
         let report: ReplayReport;
         try {

@@ -66,7 +66,7 @@ export function registerReportCommand(program: Command, output: Output, run: Run
         'write a compliance evidence pack (HTML + JSON) for a framework and period from the verified ledger; exit 1 when the ledger does not verify',
       )
       .requiredOption('--framework <name>', `one of ${frameworks.join(', ')}`)
-      .option('--from <time>', 'start of the period: a time, a date, or a duration ago (default 90d)', '90d')
+      .option('--from <time>', 'start of the period: a time, a date, or a duration ago', '90d')
       .option('--to <time>', 'end of the period (default now)')
       .requiredOption('--out <dir>', 'directory to write report.html, report.json and checkpoint.txt')
       .option('--export <dir>', 'read a ledger export (offline) instead of the database')
@@ -97,17 +97,21 @@ export function registerReportCommand(program: Command, output: Output, run: Run
           origin,
         });
       } else {
-        ({ audit, notes, origin } = await withLedger(options, async (ledger) => {
-          const source = storeAuditSource(ledger);
-          return {
-            notes: await source.checkpoints(),
-            origin: ledger.origin,
-            audit: await auditLedger(collecting(source, entries), {
-              verifiers: [loadVerifierKey(options.key ?? ledger.verifierKey)],
+        ({ audit, notes, origin } = await withLedger(
+          options,
+          async (ledger) => {
+            const source = storeAuditSource(ledger);
+            return {
+              notes: await source.checkpoints(),
               origin: ledger.origin,
-            }),
-          };
-        }));
+              audit: await auditLedger(collecting(source, entries), {
+                verifiers: [loadVerifierKey(options.key ?? ledger.verifierKey)],
+                origin: ledger.origin,
+              }),
+            };
+          },
+          { existing: true },
+        ));
       }
       const note = noteAt(notes, audit.latestCheckpoint?.size);
       const report = buildComplianceReport({

@@ -62,7 +62,7 @@ export const errorRegistry = {
   },
   ARB_ERR_POLICY_CEL_COST: {
     status: 422,
-    summary: 'A CEL evaluation exceeded its step or time bound; the rule fails closed',
+    summary: 'A CEL evaluation exceeded its step, time or matches-cost bound; the rule fails closed',
   },
   ARB_ERR_STORE_UNAVAILABLE: { status: 503, summary: 'The database cannot be opened or reached' },
   ARB_ERR_STORE_SCHEMA_NEWER: {
@@ -96,6 +96,10 @@ export const errorRegistry = {
   ARB_ERR_GATE_SYSTEM_UNKNOWN: {
     status: 422,
     summary: "A gate run's release names a System the policy bundle in force does not register",
+  },
+  ARB_ERR_GATE_RESULT_INCONSISTENT: {
+    status: 422,
+    summary: "A gate run's `passed` contradicts its own checks",
   },
   ARB_ERR_MONITOR_NOT_CONFIGURED: {
     status: 422,

@@ -36,6 +36,7 @@ import {
   uniqueVulnerabilities,
 } from './evidence-join.js';
 import {
+  append,
   type EvidencePaths,
   evidencePaths,
   readBaselineEvidence,
@@ -318,16 +319,16 @@ export async function collectRelease(
     warnings: packageWarnings,
     inputs: lockfileInputs,
   } = readPackages(lockfiles, spec.packageLicenses);
-  warnings.push(...packageWarnings);
-  inputs.push(...lockfileInputs);
+  append(warnings, packageWarnings);
+  append(inputs, lockfileInputs);
 
   // Other tools' reports: SARIF, SBOMs, VEX, evaluation results (an unreadable one is exit 2).
   const external = readExternalEvidence(evidencePaths(release, options.evidence));
-  inputs.push(...external.inputs);
+  append(inputs, external.inputs);
   const baseline = options.baseline ? readBaselineEvidence(options.baseline) : undefined;
   if (baseline) {
-    inputs.push(...baseline.inputs);
-    warnings.push(...baseline.warnings);
+    append(inputs, baseline.inputs);
+    append(warnings, baseline.warnings);
   }
 
   const database = options.osv ? openOsvDatabase(options.osv) : undefined;

@@ -6,6 +6,9 @@ import type { EvaluationCase, EvaluationResult } from './evaluation-results.js';
  * `release.evaluations` in CEL: per suite, per category and per slice, how many cases ran,
  * passed and failed, the pass rate, for red-team suites the attack success rate, scores, and the
  * failing cases (at most `failingShown`, so a view over a large suite stays small). Pure.
+ *
+ * Tables keyed by names from the input (suites, categories, slices) are Maps: a category named
+ * `__proto__` or `constructor` must count like any other, and CEL reads a Map as a map.
  */
 
 export const failingShown = 20;
@@ -42,8 +45,8 @@ export interface SuiteView extends EvaluationStats {
   tools: string[];
   models: string[];
   files: string[];
-  categories: Record<string, EvaluationStats>;
-  slices: Record<string, EvaluationStats>;
+  categories: Map<string, EvaluationStats>;
+  slices: Map<string, EvaluationStats>;
 }
 
 export interface EvaluationsView extends EvaluationStats {
@@ -51,14 +54,14 @@ export interface EvaluationsView extends EvaluationStats {
   count: number;
   /** Failed cases a waiver covers: left out of every count above and below. */
   waived: number;
-  suites: Record<string, SuiteView>;
+  suites: Map<string, SuiteView>;
   /** Every suite's cases, per category. */
-  byCategory: Record<string, EvaluationStats>;
+  byCategory: Map<string, EvaluationStats>;
   /** The red-team suites together: `attackSuccessRate` over all their attacks, per category. */
   redTeam: EvaluationStats & {
     suites: number;
     attackSuccessRate: number;
-    byCategory: Record<string, EvaluationStats>;
+    byCategory: Map<string, EvaluationStats>;
   };
 }
 
@@ -68,7 +71,16 @@ function stats(cases: readonly EvaluationCase[], redTeam: boolean): EvaluationSt
   const total = cases.length;
   const failedCases = cases.filter((entry) => !entry.passed);
   const passed = total - failedCases.length;
-  const scores = cases.flatMap((entry) => (entry.score === undefined ? [] : [entry.score]));
+  // A loop, not Math.max(...scores): 200,000 arguments overflow the call stack.
+  let scored = 0;
+  let scoreSum = 0;
+  let maxScore = Number.NEGATIVE_INFINITY;
+  for (const entry of cases) {
+    if (entry.score === undefined) continue;
+    scored++;
+    scoreSum += entry.score;
+    if (entry.score > maxScore) maxScore = entry.score;
+  }
   const highest = failedCases.reduce<Severity | 'none'>(
     (top, entry) =>
       entry.severity && (top === 'none' || severityRank(entry.severity) > severityRank(top))
@@ -83,12 +95,7 @@ function stats(cases: readonly EvaluationCase[], redTeam: boolean): EvaluationSt
     passRate: total === 0 ? 0 : round(passed / total),
     failRate: total === 0 ? 0 : round(failedCases.length / total),
     ...(redTeam ? { attackSuccessRate: total === 0 ? 0 : round(failedCases.length / total) } : {}),
-    ...(scores.length > 0
-      ? {
-          maxScore: Math.max(...scores),
-          meanScore: round(scores.reduce((sum, score) => sum + score, 0) / scores.length),
-        }
-      : {}),
+    ...(scored > 0 ? { maxScore, meanScore: round(scoreSum / scored) } : {}),
     highestFailedSeverity: highest,
     failedBySeverity: Object.fromEntries(
       severities.map((severity) => [
@@ -124,7 +131,7 @@ const sortedStats = (
   key: (entry: EvaluationCase) => string | undefined,
   redTeam: boolean,
 ) =>
-  Object.fromEntries(
+  new Map(
     [...groupBy(cases, key)]
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([name, list]) => [name, stats(list, redTeam)]),
@@ -160,16 +167,18 @@ export function evaluationsView(
       waived++;
       return false;
     });
-  const suites: Record<string, SuiteView> = {};
+  const suites = new Map<string, SuiteView>();
   const everyCase: EvaluationCase[] = [];
   const redTeamCases: EvaluationCase[] = [];
   for (const [suite, files] of [...bySuite].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const cases = files.flatMap(kept);
     const redTeam = files[0]?.kind === 'red-team';
-    everyCase.push(...cases);
-    if (redTeam) redTeamCases.push(...cases);
+    for (const entry of cases) {
+      everyCase.push(entry);
+      if (redTeam) redTeamCases.push(entry);
+    }
     const tools = [...new Set(files.map((file) => file.tool))];
-    suites[suite] = {
+    suites.set(suite, {
       kind: redTeam ? 'red-team' : 'evaluation',
       tool: tools[0] ?? '',
       tools,
@@ -178,11 +187,11 @@ export function evaluationsView(
       ...stats(cases, redTeam),
       categories: sortedStats(cases, (entry) => entry.category, redTeam),
       slices: sortedStats(cases, (entry) => entry.slice, redTeam),
-    };
+    });
   }
   const redTeamStats = stats(redTeamCases, true);
   return {
-    count: Object.keys(suites).length,
+    count: suites.size,
     waived,
     ...stats(everyCase, false),
     suites,
@@ -190,7 +199,7 @@ export function evaluationsView(
     redTeam: {
       ...redTeamStats,
       attackSuccessRate: redTeamStats.attackSuccessRate ?? 0,
-      suites: Object.values(suites).filter((suite) => suite.kind === 'red-team').length,
+      suites: [...suites.values()].filter((suite) => suite.kind === 'red-team').length,
       byCategory: sortedStats(redTeamCases, (entry) => entry.category, true),
     },
   };

@@ -157,8 +157,8 @@ export function evidenceSummary(collected: CollectedRelease): EvidenceSummary {
 
   const current = evaluationsView(evidence.evaluations);
   const before = collected.baseline ? evaluationsView(collected.baseline.evaluations) : undefined;
-  const evaluations = Object.entries(current.suites).map(([suite, view]): EvaluationSuiteSummary => {
-    const old = before?.suites[suite];
+  const evaluations = [...current.suites].map(([suite, view]): EvaluationSuiteSummary => {
+    const old = before?.suites.get(suite);
     return {
       suite,
       kind: view.kind,
@@ -166,7 +166,7 @@ export function evidenceSummary(collected: CollectedRelease): EvidenceSummary {
       files: view.files,
       ...rates(view),
       ...(old ? { baseline: rates(old) } : {}),
-      failingCategories: Object.entries(view.categories)
+      failingCategories: [...view.categories]
         .filter(([, stats]) => stats.failed > 0)
         .map(([category, stats]) => ({
           category,

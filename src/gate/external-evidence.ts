@@ -61,6 +61,14 @@ const inputKind: Record<EvidenceKind, GateInputKind> = {
   evaluations: 'evaluation',
 };
 
+/**
+ * Appends one by one: `target.push(...items)` passes every item as an argument and overflows the
+ * call stack for input-sized arrays (a SARIF log with 130,000 results).
+ */
+export function append<T>(target: T[], items: readonly T[]): void {
+  for (const item of items) target.push(item);
+}
+
 /** Reads and validates every file; a missing or malformed one is an input error (exit 2). */
 export function readExternalEvidence(paths: Record<EvidenceKind, readonly string[]>): ExternalEvidence {
   const evidence: ExternalEvidence = {
@@ -79,10 +87,10 @@ export function readExternalEvidence(paths: Record<EvidenceKind, readonly string
       const value = parseJsonInput(bytes, input.path, what[kind]);
       if (kind === 'sarif') {
         const parsed = parseSarif(input.path, value);
-        evidence.findings.push(...parsed.findings);
-        evidence.sarifRuns.push(...parsed.runs);
+        append(evidence.findings, parsed.findings);
+        append(evidence.sarifRuns, parsed.runs);
       } else if (kind === 'sbom') evidence.sboms.push(readCycloneDx(input.path, value));
-      else if (kind === 'vex') evidence.vexStatements.push(...parseVex(input.path, value));
+      else if (kind === 'vex') append(evidence.vexStatements, parseVex(input.path, value));
       else evidence.evaluations.push(parseEvaluationResult(input.path, value));
     }
   }
@@ -109,15 +117,11 @@ export function readBaselineEvidence(baseline: LoadedRelease): ExternalEvidence 
           vex: [],
           evaluations: kind === 'evaluations' ? [path] : [],
         });
-        out.findings.push(...read.findings);
-        out.sarifRuns.push(...read.sarifRuns);
-        out.evaluations.push(...read.evaluations);
-        out.inputs.push(
-          ...read.inputs.map((input) => ({
-            ...input,
-            kind: (kind === 'sarif' ? 'baseline-sarif' : 'baseline-evaluation') as GateInputKind,
-          })),
-        );
+        append(out.findings, read.findings);
+        append(out.sarifRuns, read.sarifRuns);
+        append(out.evaluations, read.evaluations);
+        for (const input of read.inputs)
+          out.inputs.push({ ...input, kind: kind === 'sarif' ? 'baseline-sarif' : 'baseline-evaluation' });
       } catch (error) {
         if (!isArbiterError(error)) throw error;
         out.complete = false;

@@ -6,6 +6,10 @@ import type { SarifRunSummary } from './sarif-input.js';
  * `release.findings` in CEL: what external scanners (SARIF) found, counted by severity, by tool
  * and by level, and the same counts for findings new since the baseline release. Suppressed
  * findings (VEX, or suppressed in the tool's own output) are counted apart and nowhere else. Pure.
+ *
+ * Tables keyed by what an input names (tools, rules) are Maps, never plain objects: a rule named
+ * `__proto__` would vanish from an object and `constructor` would start from a function. CEL
+ * (cel-js) reads a Map as a map; it cannot read an object holding a `constructor` key at all.
  */
 
 type Counts = Record<Severity, number>;
@@ -19,14 +23,14 @@ export interface FindingsView {
   count: number;
   bySeverity: Counts;
   byLevel: Record<'error' | 'warning' | 'note' | 'none', number>;
-  byTool: Record<string, ToolCounts>;
+  byTool: Map<string, ToolCounts>;
   tools: string[];
-  new: { count: number; bySeverity: Counts; byTool: Record<string, Counts & { count: number }> };
+  new: { count: number; bySeverity: Counts; byTool: Map<string, Counts & { count: number }> };
   suppressed: number;
   /** Findings a waiver covers (for the check being judged): counted here and nowhere else. */
   waived: number;
   /** Active findings per rule id. */
-  byRule: Record<string, number>;
+  byRule: Map<string, number>;
   highest: Severity | 'none';
   items: Record<string, unknown>[];
 }
@@ -47,14 +51,14 @@ export function findingsView(
   const active = findings.filter((finding) => !finding.suppressed);
   const fresh = active.filter((finding) => finding.new);
   const tools = [...new Set([...runs.map((run) => run.tool), ...findings.map((f) => f.tool)])].sort();
-  const byTool: Record<string, ToolCounts> = Object.fromEntries(
+  const byTool = new Map<string, ToolCounts>(
     tools.map((tool) => [tool, { count: 0, new: 0, suppressed: 0, ...zero() }]),
   );
   const bySeverity = zero();
-  const byRule: Record<string, number> = {};
+  const byRule = new Map<string, number>();
   const byLevel = { error: 0, warning: 0, note: 0, none: 0 };
   for (const finding of findings) {
-    const counts = byTool[finding.tool];
+    const counts = byTool.get(finding.tool);
     if (!counts) continue;
     if (finding.suppressed) {
       counts.suppressed++;
@@ -65,15 +69,15 @@ export function findingsView(
     if (finding.new) counts.new++;
     bySeverity[finding.severity]++;
     byLevel[finding.level]++;
-    byRule[finding.rule] = (byRule[finding.rule] ?? 0) + 1;
+    byRule.set(finding.rule, (byRule.get(finding.rule) ?? 0) + 1);
   }
   const newBySeverity = zero();
-  const newByTool: Record<string, Counts & { count: number }> = Object.fromEntries(
+  const newByTool = new Map<string, Counts & { count: number }>(
     tools.map((tool) => [tool, { count: 0, ...zero() }]),
   );
   for (const finding of fresh) {
     newBySeverity[finding.severity]++;
-    const counts = newByTool[finding.tool];
+    const counts = newByTool.get(finding.tool);
     if (counts) {
       counts.count++;
       counts[finding.severity]++;

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { sha256Hex } from '../core/digest.js';
 import { ArbiterError } from '../core/errors.js';
@@ -40,29 +40,139 @@ export interface GateInput {
 
 export const shownPath = (path: string) => relative(process.cwd(), path) || '.';
 
-/** Reads a file once, returning its bytes with the input record that pins them. */
+/**
+ * The largest input file the gate reads (256 MiB): a SARIF log with hundreds of thousands of
+ * results is far below it, and a larger file is refused before it is read rather than exhausting
+ * memory (V8 cannot hold a string much over 512 MiB at all). docs/gate.md#bring-your-scanners.
+ */
+export const maxInputBytes = 256 * 1024 * 1024;
+
+/**
+ * How deeply objects and arrays may nest in a JSON input (256 levels; real tools' output stays
+ * under 20). Deeper input is refused before anything walks it, so no reader can exhaust the stack.
+ */
+export const maxInputDepth = 256;
+
+const mebibytes = (bytes: number) =>
+  `${(bytes / (1024 * 1024)).toFixed(bytes % (1024 * 1024) === 0 ? 0 : 1)} MiB`;
+
+/**
+ * Reads a file once, returning its bytes with the input record that pins them. A file larger
+ * than `maxInputBytes` is refused (ARB_ERR_INPUT_INVALID, `details.reason: 'too-large'`) unread.
+ */
 export function readInput(
   kind: GateInputKind,
   path: string,
   what: string,
+  limit: number = maxInputBytes,
 ): { bytes: Buffer; input: GateInput } {
-  let bytes: Buffer;
+  const file = shownPath(path);
+  let descriptor: number;
   try {
-    bytes = readFileSync(path);
+    descriptor = openSync(path, 'r');
   } catch {
     throw new ArbiterError(
       existsSync(path) ? 'ARB_ERR_INPUT_INVALID' : 'ARB_ERR_INPUT_NOT_FOUND',
-      `${what} ${shownPath(path)} cannot be read`,
-      { details: { file: shownPath(path) } },
+      `${what} ${file} cannot be read`,
+      { details: { file } },
     );
   }
-  return { bytes, input: { kind, path: shownPath(path), sha256: sha256Hex(bytes) } };
+  try {
+    let size: number;
+    try {
+      const stat = fstatSync(descriptor);
+      if (!stat.isFile()) throw new Error('not a file');
+      size = stat.size;
+    } catch {
+      throw new ArbiterError('ARB_ERR_INPUT_INVALID', `${what} ${file} cannot be read`, {
+        details: { file },
+      });
+    }
+    if (size > limit)
+      throw new ArbiterError(
+        'ARB_ERR_INPUT_INVALID',
+        `${what} ${file} is ${size} bytes (${mebibytes(size)}); input files larger than ${mebibytes(limit)} are refused`,
+        { details: { file, reason: 'too-large', bytes: size, limit } },
+      );
+    const bytes = readFileSync(descriptor);
+    // A file that grew after fstat is held to the same limit.
+    if (bytes.length > limit)
+      throw new ArbiterError(
+        'ARB_ERR_INPUT_INVALID',
+        `${what} ${file} grew past ${mebibytes(limit)} while being read; input files larger than that are refused`,
+        { details: { file, reason: 'too-large', bytes: bytes.length, limit } },
+      );
+    return { bytes, input: { kind, path: file, sha256: sha256Hex(bytes) } };
+  } finally {
+    closeSync(descriptor);
+  }
 }
 
-/** JSON from bytes (a UTF-8 byte-order mark is allowed: Windows tools write one). */
+/** `components[0].components[3]`, shortened in the middle when it is long. */
+function jsonPath(segments: readonly (string | number)[]): string {
+  const text = (list: readonly (string | number)[]) =>
+    list
+      .map((segment, i) =>
+        typeof segment === 'number'
+          ? `[${segment}]`
+          : /^[A-Za-z_$][\w$-]*$/.test(segment)
+            ? `${i === 0 ? '' : '.'}${segment}`
+            : `[${JSON.stringify(segment)}]`,
+      )
+      .join('');
+  if (segments.length <= 12) return text(segments);
+  return `${text(segments.slice(0, 6))}…(${segments.length - 9} levels)…${text(segments.slice(-3)).replace(/^(?=[A-Za-z_$])/, '.')}`;
+}
+
+/**
+ * Refuses JSON nested more than `maxInputDepth` levels, naming the file and the path where it
+ * goes too deep. Walks with an explicit stack: the check itself must not recurse.
+ */
+export function assertJsonDepth(value: unknown, file: string, what: string, limit = maxInputDepth): void {
+  // Each entry: a container, the path segment that leads to it, its depth and its parent entry.
+  interface Frame {
+    value: unknown;
+    key: string | number | undefined;
+    depth: number;
+    parent: Frame | undefined;
+  }
+  const stack: Frame[] = [{ value, key: undefined, depth: 1, parent: undefined }];
+  while (stack.length > 0) {
+    const frame = stack.pop() as Frame;
+    const current = frame.value;
+    if (typeof current !== 'object' || current === null) continue;
+    if (frame.depth > limit) {
+      const segments: (string | number)[] = [];
+      for (let f: Frame | undefined = frame; f?.key !== undefined; f = f.parent) segments.push(f.key);
+      segments.reverse();
+      throw new ArbiterError(
+        'ARB_ERR_INPUT_INVALID',
+        `${what} ${file}: ${jsonPath(segments)} is nested more than ${limit} levels deep; deeper input is refused`,
+        { details: { file, reason: 'too-deep', limit } },
+      );
+    }
+    if (Array.isArray(current)) {
+      for (let i = current.length - 1; i >= 0; i--)
+        if (typeof current[i] === 'object' && current[i] !== null)
+          stack.push({ value: current[i], key: i, depth: frame.depth + 1, parent: frame });
+    } else {
+      for (const key of Object.keys(current)) {
+        const item = (current as Record<string, unknown>)[key];
+        if (typeof item === 'object' && item !== null)
+          stack.push({ value: item, key, depth: frame.depth + 1, parent: frame });
+      }
+    }
+  }
+}
+
+/**
+ * JSON from bytes (a UTF-8 byte-order mark is allowed: Windows tools write one), nested at most
+ * `maxInputDepth` levels.
+ */
 export function parseJsonInput(bytes: Buffer, file: string, what: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(bytes.toString('utf8').replace(/^\uFEFF/, ''));
+    value = JSON.parse(bytes.toString('utf8').replace(/^\uFEFF/, ''));
   } catch (error) {
     throw new ArbiterError(
       'ARB_ERR_INPUT_INVALID',
@@ -70,6 +180,8 @@ export function parseJsonInput(bytes: Buffer, file: string, what: string): unkno
       { details: { file } },
     );
   }
+  assertJsonDepth(value, file, what);
+  return value;
 }
 
 /** One record per path and kind: a file named twice (in the release and on the command line) is read once. */

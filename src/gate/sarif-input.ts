@@ -155,27 +155,60 @@ function locationOf(result: Json, run: Json): { file?: string; startLine?: numbe
   return name ? { file: name } : {};
 }
 
-/** The rule a result names: by `rule.toolComponent` + index (CodeQL packs), `ruleIndex`, or id. */
-function ruleOf(result: Json, run: Json): Json | undefined {
+/** The rule a result names (with its JSON path): by `rule.toolComponent` + index (CodeQL packs), `ruleIndex`, or id. */
+function ruleOf(result: Json, run: Json, runPath: string): { rule: Json; path: string } | undefined {
   const tool = isObject(run.tool) ? run.tool : {};
   const driver = isObject(tool.driver) ? tool.driver : {};
-  const extensions = Array.isArray(tool.extensions) ? tool.extensions.filter(isObject) : [];
+  const extensions = Array.isArray(tool.extensions) ? tool.extensions : [];
+  const components: { component: Json; path: string }[] = [
+    { component: driver, path: `${runPath}.tool.driver` },
+    ...extensions.flatMap((extension, e) =>
+      isObject(extension) ? [{ component: extension, path: `${runPath}.tool.extensions[${e}]` }] : [],
+    ),
+  ];
   const reference = isObject(result.rule) ? result.rule : undefined;
   const componentIndex = isObject(reference?.toolComponent)
     ? integer(reference.toolComponent.index)
     : undefined;
-  const component = componentIndex === undefined ? driver : (extensions[componentIndex] ?? driver);
+  const extension = componentIndex === undefined ? undefined : extensions[componentIndex];
+  const chosen =
+    componentIndex !== undefined && isObject(extension)
+      ? { component: extension, path: `${runPath}.tool.extensions[${componentIndex}]` }
+      : { component: driver, path: `${runPath}.tool.driver` };
   const rules = (c: Json) => (Array.isArray(c.rules) ? c.rules : []);
   const index = integer(reference?.index) ?? integer(result.ruleIndex);
-  const indexed = index === undefined ? undefined : rules(component)[index];
-  if (isObject(indexed)) return indexed;
+  const indexed = index === undefined ? undefined : rules(chosen.component)[index];
+  if (isObject(indexed)) return { rule: indexed, path: `${chosen.path}.rules[${index}]` };
   const id = text(result.ruleId) ?? text(reference?.id);
   if (!id) return undefined;
-  for (const candidate of [driver, ...extensions]) {
-    const found = rules(candidate).find((rule) => isObject(rule) && rule.id === id);
-    if (isObject(found)) return found;
+  for (const candidate of components) {
+    const k = rules(candidate.component).findIndex((rule) => isObject(rule) && rule.id === id);
+    const found = rules(candidate.component)[k];
+    if (isObject(found)) return { rule: found, path: `${candidate.path}.rules[${k}]` };
   }
   return undefined;
+}
+
+/**
+ * A `security-severity` as written, checked: a number (or a string holding one, as GitHub reads
+ * it) from 0 to 10. Anything else (`"banana"`, `"high"`, `42`) is refused, naming where it is; an
+ * absent value is undefined.
+ */
+function securitySeverityOf(properties: Json, input: string, where: string): number | undefined {
+  const value = properties['security-severity'];
+  if (value === undefined || value === null) return undefined;
+  const score =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\s*[+]?(\d+(\.\d*)?|\.\d+)\s*$/.test(value)
+        ? Number(value)
+        : Number.NaN;
+  if (!Number.isFinite(score) || score < 0 || score > 10)
+    fail(
+      input,
+      `${where}.properties["security-severity"] ${JSON.stringify(value)} is not a score from 0 to 10 (a number or a numeric string)`,
+    );
+  return score;
 }
 
 /**
@@ -264,7 +297,8 @@ export function parseSarif(
       if (!isObject(result)) fail(input, `${where} is not an object`);
       const kind = text(result.kind) ?? 'fail';
       if (kind === 'pass' || kind === 'notApplicable' || result.baselineState === 'absent') return;
-      const rule = ruleOf(result, run);
+      const found = ruleOf(result, run, `runs[${r}]`);
+      const rule = found?.rule;
       const ruleId =
         text(result.ruleId) ?? text(isObject(result.rule) ? result.rule.id : undefined) ?? text(rule?.id);
       if (!ruleId) fail(input, `${where} names no rule (ruleId, rule.id or ruleIndex)`);
@@ -276,10 +310,16 @@ export function parseSarif(
         'warning';
       const ruleProperties = isObject(rule?.properties) ? rule.properties : {};
       const resultProperties = isObject(result.properties) ? result.properties : {};
+      const ruleScore = found ? securitySeverityOf(ruleProperties, input, found.path) : undefined;
       const { severity, from } = sarifSeverity(
-        resultProperties['security-severity'] ?? ruleProperties['security-severity'],
+        securitySeverityOf(resultProperties, input, where) ?? ruleScore,
         level,
       );
+      // SARIF 2.1.0 §3.27.11: every result has a message, with text or the id of a message string.
+      if (!isObject(result.message))
+        fail(input, `${where}.message is missing (SARIF 2.1.0 requires a message on every result)`);
+      if (!text(result.message.text) && !text(result.message.markdown) && !text(result.message.id))
+        fail(input, `${where}.message has no "text" (nor an "id" of a message string)`);
       const message = messageText(result.message, rule);
       const location = locationOf(result, run);
       const file = location.file ?? input;

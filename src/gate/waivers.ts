@@ -102,8 +102,10 @@ function reevaluated(
   context: WaiverContext,
 ): GateCheckResult {
   if (!context.reevaluate || !context.waivable) return check;
+  const uncovered: GateFinding[] = [];
   const covered = context.waivable.flatMap((finding) => {
     const covering = live.find((waiver) => waiverCovers(waiver, finding));
+    if (!covering) uncovered.push(finding);
     return covering ? [{ ...finding, failing: true, waivedBy: covering.name }] : [];
   });
   if (covered.length === 0) return check;
@@ -119,13 +121,53 @@ function reevaluated(
       ...(first ? { waiver: summary(first) } : {}),
     };
   }
+  // Still failing: list what it still counts first (what the reader must fix), then the waived.
+  const counted = stillCounted(again, covered, uncovered, context.reevaluate);
   return {
     ...again,
     ...keep,
     status: 'failed',
     message: `${again.message} (with ${covered.length} waived ${covered.length === 1 ? 'finding' : 'findings'} left out)`,
-    findings: covered,
+    findings: [...counted.map((finding) => ({ ...finding, failing: true })), ...covered],
   };
+}
+
+/** At most this many findings still counted are listed on a check (the reports show 20 to 50). */
+export const countedShown = 50;
+/** Re-evaluations spent finding them: bounds the cost on inputs with very many findings. */
+const countedEvaluations = 128;
+
+/**
+ * The findings a still-failing CEL check counts besides the waived ones: those whose removal
+ * changes a value the check read (its facts). Found by bisection over the candidates — a group
+ * whose removal changes nothing holds none of them, since removing findings only lowers counts —
+ * so a check reading a handful of findings among thousands costs a few dozen re-evaluations.
+ * Precondition: `judged` is the check evaluated with `waived` left out.
+ */
+function stillCounted(
+  judged: GateCheckResult,
+  waived: readonly GateFinding[],
+  candidates: readonly GateFinding[],
+  reevaluate: Reevaluate,
+): GateFinding[] {
+  const factsWithout = (group: readonly GateFinding[]) =>
+    JSON.stringify(reevaluate(judged, [...waived, ...group]).facts);
+  const base = JSON.stringify(judged.facts);
+  const found: GateFinding[] = [];
+  let budget = countedEvaluations;
+  const pending: (readonly GateFinding[])[] = candidates.length > 0 ? [candidates] : [];
+  while (pending.length > 0 && found.length < countedShown && budget > 0) {
+    const group = pending.shift() as readonly GateFinding[];
+    budget--;
+    if (factsWithout(group) === base) continue;
+    if (group.length === 1) {
+      found.push(group[0] as GateFinding);
+      continue;
+    }
+    const half = Math.ceil(group.length / 2);
+    pending.unshift(group.slice(0, half), group.slice(half));
+  }
+  return found;
 }
 
 function summary(waiver: WaiverRecord): NonNullable<GateCheckResult['waiver']> {

@@ -11,10 +11,23 @@ import { celLimits } from './limits.js';
  * `(a+)+$` sends into exponential time. CEL specifies RE2 syntax, so every `matches` call is
  * rewritten at load to `re2Matches`, the same test run by re2js: a linear-time RE2 port in plain
  * JavaScript. Patterns RE2 cannot run in linear time (back-references, look-around) do not parse.
+ * Linear is not cheap: RE2's NFA costs up to (text length × program size), so every `matches`
+ * charges that product against a per-evaluation budget before it runs, in or out of a loop.
+ *
+ * cel-js runs `lastIndexOf` with V8's `String.prototype.lastIndexOf`, which is quadratic
+ * (`'a'.repeat(80_000).lastIndexOf('a'.repeat(40_000) + 'b')` takes half a second), so it is
+ * rewritten the same way to `linearLastIndexOf`. The other string functions (`contains`,
+ * `indexOf`, `startsWith`, `endsWith`, `split`, `size`, `+`) are linear in V8.
  */
 
-/** The name the rewritten `matches` calls use; registered on every environment. */
-export const re2FunctionName = 're2Matches';
+/** The names rewritten calls use; each is registered on every environment. */
+export const rewrittenFunctionNames = Object.freeze({
+  /** `matches` with a literal pattern, checked at load. */
+  literalMatches: 're2Matches',
+  /** `matches` with a computed pattern, checked when it is used. */
+  computedMatches: 're2MatchesComputed',
+  lastIndexOf: 'linearLastIndexOf',
+});
 
 /** Macros cel-js expands into a comprehension (a loop over a list or the keys of a map). */
 const comprehensionMacros = new Set(['all', 'exists', 'exists_one', 'map', 'filter']);
@@ -29,12 +42,20 @@ export interface GuardProblem {
 /** The result of analysing a parsed expression. */
 export interface GuardAnalysis {
   problems: GuardProblem[];
-  /** Source ranges [start, end) holding the name `matches` of a call, to be renamed. */
-  renames: { start: number; end: number }[];
+  /** Source ranges [start, end) holding the name of a `matches` or `lastIndexOf` call, and its new name. */
+  renames: Rename[];
   /** Comprehension macro calls found: each must be instrumented. */
   comprehensions: number;
-  /** `matches` calls found: after renaming, none may be left. */
+  /** `matches` and `lastIndexOf` calls found: after renaming, none may be left. */
+  rewrites: number;
+  /** `matches` calls found: an expression with one is metered even without a comprehension. */
   matchesCalls: number;
+}
+
+export interface Rename {
+  start: number;
+  end: number;
+  to: string;
 }
 
 interface Node {
@@ -73,7 +94,13 @@ function receiverCall(node: Node): { name: string; receiver: Node; args: Node[] 
  * patterns (compiled with RE2 here, so a bad one fails at load), and where `matches` is named.
  */
 export function analyseExpression(ast: unknown, source: string): GuardAnalysis {
-  const analysis: GuardAnalysis = { problems: [], renames: [], comprehensions: 0, matchesCalls: 0 };
+  const analysis: GuardAnalysis = {
+    problems: [],
+    renames: [],
+    comprehensions: 0,
+    rewrites: 0,
+    matchesCalls: 0,
+  };
   if (!isNode(ast)) return analysis;
   const stack: { node: Node; nesting: number }[] = [{ node: ast, nesting: 0 }];
   let nestingReported = false;
@@ -93,23 +120,29 @@ export function analyseExpression(ast: unknown, source: string): GuardAnalysis {
         });
       }
     }
-    // cel-js has only the receiver form `text.matches(pattern)`.
-    const matches =
-      rcall?.name === 'matches' && rcall.args.length === 1
-        ? { pattern: rcall.args[0]!, nameFrom: rcall.receiver.end ?? 0 }
-        : undefined;
-    if (matches) {
-      analysis.matchesCalls++;
-      const nameAt = source.indexOf('matches', matches.nameFrom);
-      if (nameAt >= 0 && nameAt + 'matches'.length <= (matches.pattern.start ?? source.length))
-        analysis.renames.push({ start: nameAt, end: nameAt + 'matches'.length });
-      if (matches.pattern.op === 'value' && typeof matches.pattern.args === 'string') {
-        const failure = patternProblem(matches.pattern.args);
+    // cel-js has only the receiver forms `text.matches(pattern)` and `text.lastIndexOf(s[, i])`.
+    const [firstArg] = rcall?.args ?? [];
+    if (rcall && firstArg && (rcall.name === 'matches' || rcall.name === 'lastIndexOf')) {
+      analysis.rewrites++;
+      const literal =
+        firstArg.op === 'value' && typeof firstArg.args === 'string' ? firstArg.args : undefined;
+      const to =
+        rcall.name === 'lastIndexOf'
+          ? rewrittenFunctionNames.lastIndexOf
+          : literal === undefined
+            ? rewrittenFunctionNames.computedMatches
+            : rewrittenFunctionNames.literalMatches;
+      const nameAt = source.indexOf(rcall.name, rcall.receiver.end ?? 0);
+      if (nameAt >= 0 && nameAt + rcall.name.length <= (firstArg.start ?? source.length))
+        analysis.renames.push({ start: nameAt, end: nameAt + rcall.name.length, to });
+      if (rcall.name === 'matches') {
+        analysis.matchesCalls++;
+        const failure = literal === undefined ? undefined : literalPatternProblem(literal);
         if (failure)
           analysis.problems.push({
             code: 'ARB_ERR_POLICY_CEL_REGEX',
-            offset: (matches.pattern.start ?? 0) + 1,
-            message: `CEL: matches pattern ${JSON.stringify(matches.pattern.args)}: ${failure}`,
+            offset: (firstArg.start ?? 0) + 1,
+            message: `CEL: matches pattern ${JSON.stringify(literal)}: ${failure}`,
           });
       }
     }
@@ -122,11 +155,11 @@ export function analyseExpression(ast: unknown, source: string): GuardAnalysis {
   return analysis;
 }
 
-/** Renames every `matches` call to the RE2 function; ranges come from analyseExpression. */
-export function renameMatches(source: string, renames: readonly { start: number; end: number }[]): string {
+/** Renames every `matches` and `lastIndexOf` call; ranges come from analyseExpression. */
+export function renameCalls(source: string, renames: readonly Rename[]): string {
   let out = source;
-  for (const { start, end } of [...renames].sort((a, b) => b.start - a.start))
-    out = `${out.slice(0, start)}${re2FunctionName}${out.slice(end)}`;
+  for (const { start, end, to } of [...renames].sort((a, b) => b.start - a.start))
+    out = `${out.slice(0, start)}${to}${out.slice(end)}`;
   return out;
 }
 
@@ -175,13 +208,22 @@ export function instrumentComprehensions(ast: unknown): number {
 
 /**
  * The meter of the evaluation in progress. Evaluation is synchronous and never re-entrant (no
- * registered function evaluates CEL), so one module-level meter is enough.
+ * registered function evaluates CEL), so one module-level meter is enough. `active` is false
+ * outside evaluateMetered: a `matches` run there is then bounded on its own.
  */
-const meter = { remaining: 0, deadline: 0, exceeded: undefined as string | undefined };
+const meter = {
+  active: false,
+  remaining: 0,
+  deadline: 0,
+  matchCost: 0,
+  exceeded: undefined as string | undefined,
+};
 
 function exceed(reason: string): ArbiterError<'ARB_ERR_POLICY_CEL_COST'> {
+  if (!meter.active) return new ArbiterError('ARB_ERR_POLICY_CEL_COST', reason);
   meter.exceeded ??= reason;
   meter.remaining = -1;
+  meter.matchCost = -1;
   return new ArbiterError('ARB_ERR_POLICY_CEL_COST', meter.exceeded);
 }
 
@@ -199,13 +241,34 @@ function step(): void {
 }
 
 /**
+ * Charges one `matches` before it runs: RE2 scans `textLength` characters with at most
+ * `programSize` threads alive, so their product bounds its work. Throws when the text is too long
+ * or the product exceeds what is left of the evaluation's budget.
+ */
+function chargeMatch(textLength: number, programSize: number): void {
+  if (textLength > celLimits.maxMatchesTextLength)
+    throw exceed(
+      `matches would scan ${textLength} characters; at most ${celLimits.maxMatchesTextLength} are allowed`,
+    );
+  const cost = textLength * programSize;
+  const left = meter.active ? meter.matchCost : celLimits.maxMatchesCost;
+  if (cost > left)
+    throw exceed(
+      `matches would cost ${cost} (${textLength} characters × ${programSize} RE2 instructions); one evaluation may spend at most ${celLimits.maxMatchesCost}${left < celLimits.maxMatchesCost ? `, and ${left} is left` : ''}`,
+    );
+  if (meter.active) meter.matchCost -= cost;
+}
+
+/**
  * Runs a program under a fresh meter. Exceeding it is an ARB_ERR_POLICY_CEL_COST error even when
  * CEL's error semantics absorbed the failure (`error || true` is `true`): a bound that was hit
  * always fails the expression.
  */
 export function evaluateMetered<T>(run: () => T): T {
+  meter.active = true;
   meter.remaining = celLimits.maxIterations;
   meter.deadline = 0;
+  meter.matchCost = celLimits.maxMatchesCost;
   meter.exceeded = undefined;
   let value: T;
   try {
@@ -213,14 +276,37 @@ export function evaluateMetered<T>(run: () => T): T {
   } catch (error) {
     if (meter.exceeded !== undefined) throw new ArbiterError('ARB_ERR_POLICY_CEL_COST', meter.exceeded);
     throw error;
+  } finally {
+    meter.active = false;
   }
   if (meter.exceeded !== undefined) throw new ArbiterError('ARB_ERR_POLICY_CEL_COST', meter.exceeded);
   return value;
 }
 
-/** Why a pattern is refused, or undefined when RE2 compiles it within the limits. */
-export function patternProblem(pattern: string): string | undefined {
-  const compiled = compilePattern(pattern);
+/**
+ * Compiled patterns. Each RE2JS object keeps a lazy DFA of up to 8 MiB once it has run, so
+ * computed patterns (chosen by a request) get a small cache, and literal ones (chosen by the
+ * policy, compiled at load) a larger one.
+ */
+const literalPatterns = new Map<string, RE2JS | string>();
+const literalPatternCacheSize = 1_024;
+const computedPatterns = new Map<string, RE2JS | string>();
+const computedPatternCacheSize = 16;
+
+function cachedPattern(cache: Map<string, RE2JS | string>, capacity: number, pattern: string) {
+  let compiled = cache.get(pattern);
+  if (compiled === undefined) {
+    compiled = compilePattern(pattern);
+    // Oldest first: a Map iterates in insertion order.
+    if (cache.size >= capacity) cache.delete(cache.keys().next().value as string);
+    cache.set(pattern, compiled);
+  }
+  return compiled;
+}
+
+/** Why a literal pattern is refused, or undefined when RE2 compiles it within the limits. */
+function literalPatternProblem(pattern: string): string | undefined {
+  const compiled = cachedPattern(literalPatterns, literalPatternCacheSize, pattern);
   return compiled instanceof RE2JS ? undefined : compiled;
 }
 
@@ -240,22 +326,68 @@ function compilePattern(pattern: string): RE2JS | string {
   return compiled;
 }
 
-/** Compiled patterns, literal ones and recent computed ones; cleared when full. */
-const patternCache = new Map<string, RE2JS | string>();
-const patternCacheSize = 512;
-
-/** CEL `matches`: true when `pattern` matches anywhere in `text`, in time linear in `text`. */
-export function re2Matches(text: string, pattern: string): boolean {
-  let compiled = patternCache.get(pattern);
-  if (compiled === undefined) {
-    compiled = compilePattern(pattern);
-    if (patternCache.size >= patternCacheSize) patternCache.clear();
-    patternCache.set(pattern, compiled);
-  }
+function runMatch(text: string, pattern: string, compiled: RE2JS | string): boolean {
   if (typeof compiled === 'string')
     throw new ArbiterError(
       'ARB_ERR_POLICY_CEL_REGEX',
       `matches pattern ${JSON.stringify(pattern)}: ${compiled}`,
     );
+  chargeMatch(text.length, compiled.programSize());
   return compiled.test(text);
+}
+
+/**
+ * CEL `matches` with a literal pattern: true when `pattern` matches anywhere in `text`, in time
+ * linear in `text`, once its cost is charged.
+ */
+export function re2Matches(text: string, pattern: string): boolean {
+  return runMatch(text, pattern, cachedPattern(literalPatterns, literalPatternCacheSize, pattern));
+}
+
+/** CEL `matches` with a computed pattern, which is checked here rather than at load. */
+export function re2MatchesComputed(text: string, pattern: string): boolean {
+  return runMatch(text, pattern, cachedPattern(computedPatterns, computedPatternCacheSize, pattern));
+}
+
+/**
+ * Above this many character comparisons in the worst case, V8's `lastIndexOf` is replaced by a
+ * forward search over the reversed strings.
+ */
+const naiveLastIndexOfWork = 1_000_000;
+
+/** The code units of `text` in reverse order (not code points: positions must map one to one). */
+function reverseCodeUnits(text: string): string {
+  const parts: string[] = [];
+  const codes: number[] = [];
+  for (let i = text.length - 1; i >= 0; i--) {
+    codes.push(text.charCodeAt(i));
+    if (codes.length === 8_192 || i === 0) {
+      parts.push(String.fromCharCode(...codes));
+      codes.length = 0;
+    }
+  }
+  return parts.join('');
+}
+
+/**
+ * CEL `text.lastIndexOf(search[, fromIndex])` with cel-js's semantics (UTF-16 positions, an empty
+ * `search` gives `fromIndex`, a `fromIndex` outside `[0, size)` is an error), in linear time: the
+ * last occurrence at or before `from` is the first occurrence of the reversed `search` in the
+ * reversed `text` at or after `n - m - from`.
+ */
+export function linearLastIndexOf(text: string, search: string, fromIndex?: bigint): bigint {
+  let from = text.length;
+  if (fromIndex !== undefined) {
+    if (search === '') return fromIndex;
+    from = Number(fromIndex);
+    if (from < 0 || from >= text.length)
+      throw new Error('string.lastIndexOf(search, fromIndex): fromIndex out of range');
+  }
+  const n = text.length;
+  const m = search.length;
+  if (m > n) return -1n;
+  const last = Math.min(from, n - m);
+  if ((last + 1) * m <= naiveLastIndexOfWork) return BigInt(text.lastIndexOf(search, from));
+  const j = reverseCodeUnits(text).indexOf(reverseCodeUnits(search), n - m - last);
+  return BigInt(j < 0 ? -1 : n - m - j);
 }

@@ -4,9 +4,11 @@ import {
   analyseExpression,
   evaluateMetered,
   instrumentComprehensions,
-  re2FunctionName,
+  linearLastIndexOf,
   re2Matches,
-  renameMatches,
+  re2MatchesComputed,
+  renameCalls,
+  rewrittenFunctionNames,
 } from './cel-guard.js';
 import { type FactSet, factPath, factSet } from './facts.js';
 import { celLimits } from './limits.js';
@@ -44,8 +46,14 @@ function environmentFor(scope: ExpressionScope): Environment {
   for (const root of scopeRoots[scope]) {
     env = env.registerVariable(root, root === 'now' ? timestampType : 'map');
   }
-  // `matches` is renamed to this at load (cel-guard.ts): RE2 semantics in linear time.
-  env = env.registerFunction(`string.${re2FunctionName}(string): bool`, re2Matches);
+  // `matches` and `lastIndexOf` are renamed to these at load (cel-guard.ts): RE2 semantics under
+  // a cost budget, and a linear lastIndexOf.
+  const names = rewrittenFunctionNames;
+  env = env
+    .registerFunction(`string.${names.literalMatches}(string): bool`, re2Matches)
+    .registerFunction(`string.${names.computedMatches}(string): bool`, re2MatchesComputed)
+    .registerFunction(`string.${names.lastIndexOf}(string): int`, linearLastIndexOf)
+    .registerFunction(`string.${names.lastIndexOf}(string, int): int`, linearLastIndexOf);
   return env;
 }
 
@@ -149,8 +157,9 @@ export function compileExpression(
 type Program = ReturnType<Environment['parse']>;
 
 /**
- * The program actually run for a checked expression: `matches` renamed to the RE2 function, and a
- * step meter on every comprehension (cel-guard.ts). Fails on a load-time limit or a bad pattern.
+ * The program actually run for a checked expression: `matches` renamed to the RE2 functions,
+ * `lastIndexOf` to the linear one, a step meter on every comprehension and a cost meter around
+ * every expression that runs `matches` (cel-guard.ts). Fails on a load-time limit or a bad pattern.
  */
 function guardedProgram(
   env: Environment,
@@ -165,7 +174,7 @@ function guardedProgram(
     // The renamed source differs only in a function name, so this cannot fail unless cel-js
     // changed; if it does, the expression is refused rather than run with backtracking RegExp.
     try {
-      program = env.parse(renameMatches(source, analysis.renames));
+      program = env.parse(renameCalls(source, analysis.renames));
     } catch (error) {
       return { code: 'ARB_ERR_POLICY_CEL_SYNTAX', offset: 0, message: `CEL syntax: ${celSummary(error)}` };
     }
@@ -173,17 +182,21 @@ function guardedProgram(
     if (!rechecked.valid)
       return { code: 'ARB_ERR_POLICY_CEL_TYPE', offset: 0, message: `CEL: ${celSummary(rechecked.error)}` };
   }
-  // Every `matches` must now be the RE2 function: never run a pattern with backtracking RegExp.
+  // Every `matches` must now be the RE2 function (never run a pattern with backtracking RegExp),
+  // and every `lastIndexOf` the linear one.
   if (
-    analysis.renames.length !== analysis.matchesCalls ||
-    (analysis.matchesCalls > 0 && analyseExpression(program.ast, '').matchesCalls > 0)
+    analysis.renames.length !== analysis.rewrites ||
+    (analysis.rewrites > 0 && analyseExpression(program.ast, '').rewrites > 0)
   )
     return {
       code: 'ARB_ERR_POLICY_CEL_REGEX',
       offset: 0,
-      message: 'CEL: a matches call could not be moved to RE2; write it as text.matches(pattern)',
+      message:
+        'CEL: a matches or lastIndexOf call could not be rewritten; write it as text.matches(pattern) or text.lastIndexOf(s)',
     };
-  if (analysis.comprehensions === 0) return { evaluate: (context) => program(context) };
+  // `matches` charges its cost to the meter, so an expression with one is metered too.
+  if (analysis.comprehensions === 0 && analysis.matchesCalls === 0)
+    return { evaluate: (context) => program(context) };
   if (instrumentComprehensions(program.ast) !== analysis.comprehensions)
     return {
       code: 'ARB_ERR_POLICY_CEL_LIMIT',

@@ -46,7 +46,7 @@ export interface GateFinding {
 }
 
 /** A gate passes when no error-severity check failed; waived checks and warnings do not fail it. */
-export function gatePassed(checks: readonly GateCheckResult[]): boolean {
+export function gatePassed(checks: readonly Pick<GateCheckResult, 'status' | 'severity'>[]): boolean {
   return checks.every((check) => check.status !== 'failed' || check.severity === 'warning');
 }
 

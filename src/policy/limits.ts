@@ -47,6 +47,16 @@ export const celLimits = Object.freeze({
    * expensive (`x in hugeList` inside a comprehension). Far above what any real rule needs.
    */
   maxIterationMs: 100,
+  /**
+   * What the `matches` calls of one evaluation may cost, in characters scanned × RE2 instructions,
+   * charged before each runs. re2js's DFA and NFA do up to that many state or thread steps; at the
+   * budget a dense pattern built to defeat the DFA (`(?:a?){1000}a{1000}$`) was measured at
+   * ~0.6 s at worst, real patterns at milliseconds. It admits an 80-instruction secret scanner
+   * over 300,000 characters.
+   */
+  maxMatchesCost: 25_000_000,
+  /** Characters one `matches` may scan, whatever the pattern. */
+  maxMatchesTextLength: 1_048_576,
   /** Elements of a list or map a variable may hold, and characters of a string it may hold. */
   maxVariableElements: 100_000,
   maxVariableStringLength: 1_048_576,

@@ -11,6 +11,7 @@ export const ActionRequestSchema = Type.Object(
     action: Type.String({
       minLength: 1,
       maxLength: 200,
+      pattern: '\\S',
       description: 'What the actor wants to do, e.g. deploy or db.migrate',
     }),
     resource: Type.Object(

@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Arbiter } from '../app/arbiter.js';
 import { ArbiterError } from '../core/errors.js';
 import { installAuth } from './auth.js';
+import { FailedAuthentications } from './auth-failures.js';
 import { installErrorHandling } from './errors.js';
 import { fastifyLimitOptions, installLimits, resolveLimits, type ServerLimits } from './limits.js';
 import { decisionRoutes } from './routes/decisions.js';
@@ -69,7 +70,11 @@ export async function buildServer(
   app.addHook('onRequest', async () => {
     if (state.shuttingDown) throw new ArbiterError('ARB_ERR_UNAVAILABLE', 'the server is shutting down');
   });
-  installAuth(app, arbiter.tokens);
+  installAuth(
+    app,
+    arbiter.tokens,
+    limits.rateLimit > 0 ? new FailedAuthentications(limits.rateLimit, limits.rateLimitWindowMs) : undefined,
+  );
   // Every answer, errors and 404s included: browsers must never sniff a JSON body into HTML.
   app.addHook('onSend', async (_request, reply) => {
     reply.header('x-content-type-options', 'nosniff');

@@ -8,7 +8,7 @@ const digits = (description: string) => Type.String({ pattern: '^[0-9]{1,15}$', 
 
 export const IncidentOpenSchema = Type.Object(
   {
-    title: Type.String({ minLength: 1, maxLength: 500 }),
+    title: Type.String({ minLength: 1, maxLength: 500, pattern: '\\S', description: 'not blank' }),
     severity: Type.Optional(literals(incidentSeverities)),
     system: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
     decision: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'linked at opening' })),
@@ -32,7 +32,7 @@ export const IncidentLinkSchema = Type.Object(
 );
 
 export const IncidentResolveSchema = Type.Object(
-  { summary: Type.String({ minLength: 1, maxLength: 10_000 }) },
+  { summary: Type.String({ minLength: 1, maxLength: 10_000, pattern: '\\S', description: 'not blank' }) },
   { additionalProperties: false },
 );
 

@@ -411,7 +411,8 @@ function jsonFiles(dir: string): string[] {
   for (const entry of entries) {
     if (entry.name.startsWith('.')) continue;
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) files.push(...jsonFiles(path));
+    // One by one: a directory of 200,000 advisories spread into push() would overflow the stack.
+    if (entry.isDirectory()) for (const file of jsonFiles(path)) files.push(file);
     else if (entry.isFile() && entry.name.toLowerCase().endsWith('.json')) files.push(path);
   }
   return files;

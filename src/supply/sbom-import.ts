@@ -1,6 +1,7 @@
 import { ArbiterError } from '../core/errors.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
 import { osvEcosystemOf, parsePurl, purlKey } from './purl.js';
+import { analysisStateProblem } from './vex.js';
 
 /**
  * CycloneDX SBOMs written by other tools (Syft, Trivy, cdxgen… spec 1.2–1.7), read leniently: it
@@ -76,17 +77,34 @@ function toolOf(metadata: unknown): string {
   return [text(first.name), text(first.version)].filter(Boolean).join(' ');
 }
 
-function flatten(file: string, list: unknown, path: string, out: Json[]): void {
-  if (list === undefined) return;
-  if (!Array.isArray(list)) fail(file, `${path} must be an array`);
-  list.forEach((component, i) => {
-    const where = `${path}[${i}]`;
+/**
+ * Every component, each followed by its nested ones (depth first, in file order). Walks with an
+ * explicit stack of the lists being read, so components nested 20,000 deep cannot overflow the
+ * call stack.
+ */
+function flatten(file: string, list: unknown, out: Json[]): void {
+  const stack: { list: unknown[]; path: string; next: number }[] = [];
+  const enter = (value: unknown, path: string) => {
+    if (value === undefined) return;
+    if (!Array.isArray(value)) fail(file, `${path} must be an array`);
+    stack.push({ list: value, path, next: 0 });
+  };
+  enter(list, 'components');
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1] as (typeof stack)[number];
+    if (top.next >= top.list.length) {
+      stack.pop();
+      continue;
+    }
+    const i = top.next++;
+    const component = top.list[i];
+    const where = `${top.path}[${i}]`;
     if (!isObject(component)) fail(file, `${where} is not an object`);
     if (!text(component.name)) fail(file, `${where} has no "name"`);
     if (!text(component.type)) fail(file, `${where} has no "type"`);
     out.push(component);
-    flatten(file, component.components, `${where}.components`, out);
-  });
+    enter(component.components, `${where}.components`);
+  }
 }
 
 const ratingRank = { unknown: 0, none: 0, info: 1, low: 1, medium: 2, high: 3, critical: 4 } as const;
@@ -137,7 +155,7 @@ export function readCycloneDx(file: string, value: unknown): ImportedSbom {
       `CycloneDX specVersion ${JSON.stringify(value.specVersion ?? null)} is not supported (1.2 to 1.7)`,
     );
   const components: Json[] = [];
-  flatten(file, value.components, 'components', components);
+  flatten(file, value.components, components);
   const packages = components.map(packageOf);
   const byRef = new Map(packages.flatMap((pkg) => (pkg.ref ? [[pkg.ref, pkg] as const] : [])));
   const byPurl = new Map(packages.flatMap((pkg) => (pkg.purl ? [[pkg.purl, pkg] as const] : [])));
@@ -160,6 +178,8 @@ export function readCycloneDx(file: string, value: unknown): ImportedSbom {
       const url = text(source.url) ?? text(advisories[0]?.url);
       const analysis = isObject(entry.analysis) ? entry.analysis : undefined;
       const state = text(analysis?.state);
+      const stateProblem = state && analysisStateProblem(state, `vulnerabilities[${i}].analysis.state`);
+      if (stateProblem) fail(file, stateProblem);
       const justification = text(analysis?.justification);
       const detail = text(analysis?.detail);
       const recommendation = text(entry.recommendation);

@@ -133,10 +133,19 @@ function scanArchive(file: string, data: Uint8Array, format: ModelFormat): ScanF
       });
       continue;
     }
-    if (member.name.endsWith('.pkl')) findings.push(...scanPickles(name, bytes));
-    else if (member.name.endsWith('.npy')) findings.push(...(isNpy(bytes) ? scanNpy(name, bytes) : []));
-    else if (member.name === 'config.json') findings.push(...scanKerasConfig(name, bytes));
-    else if (format === 'zip') findings.push(...scanBytes(name, bytes).findings);
+    const found = member.name.endsWith('.pkl')
+      ? scanPickles(name, bytes)
+      : member.name.endsWith('.npy')
+        ? isNpy(bytes)
+          ? scanNpy(name, bytes)
+          : []
+        : member.name === 'config.json'
+          ? scanKerasConfig(name, bytes)
+          : format === 'zip'
+            ? scanBytes(name, bytes).findings
+            : [];
+    // One by one: a crafted pickle can yield more findings than push(...found) has stack for.
+    for (const finding of found) findings.push(finding);
   }
   return findings;
 }

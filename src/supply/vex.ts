@@ -16,6 +16,36 @@ const suppressing: ReadonlySet<string> = new Set([
   'fixed',
 ]);
 
+/** The `analysis.state` values CycloneDX defines (1.4 to 1.7); anything else is refused. */
+export const cycloneDxAnalysisStates = [
+  'resolved',
+  'resolved_with_pedigree',
+  'exploitable',
+  'in_triage',
+  'false_positive',
+  'not_affected',
+] as const;
+
+/** The statuses OpenVEX defines; anything else is refused. */
+export const openVexStatuses = ['not_affected', 'affected', 'fixed', 'under_investigation'] as const;
+
+/** The OpenVEX `@context` values read: v0.0.1 (also written without a version) and v0.2.0. */
+export const openVexContexts = [
+  'https://openvex.dev/ns',
+  'https://openvex.dev/ns/v0.0.1',
+  'https://openvex.dev/ns/v0.2.0',
+] as const;
+
+/**
+ * Why a CycloneDX `analysis.state` is not one CycloneDX defines, or undefined when it is. A typo
+ * (`not-affected`) must not become a statement that silently never suppresses or, worse, does.
+ */
+export function analysisStateProblem(state: string, where: string): string | undefined {
+  return (cycloneDxAnalysisStates as readonly string[]).includes(state)
+    ? undefined
+    : `${where} ${JSON.stringify(state)} is not one of ${cycloneDxAnalysisStates.join(', ')}`;
+}
+
 /** True for a VEX (or CycloneDX analysis) state that says a finding does not apply. */
 export const isSuppressingState = (state: string) => suppressing.has(state);
 
@@ -83,6 +113,8 @@ export function cycloneDxStatements(file: string, bom: Json): VexStatement[] {
     if (!isObject(analysis) || !text(analysis.state))
       fail(file, `vulnerabilities[${i}].analysis.state is missing`);
     const state = String(analysis.state);
+    const problem = analysisStateProblem(state, `vulnerabilities[${i}].analysis.state`);
+    if (problem) fail(file, problem);
     const references = Array.isArray(entry.references) ? entry.references.filter(isObject) : [];
     const affects = Array.isArray(entry.affects) ? entry.affects.filter(isObject) : [];
     const justification = text(analysis.justification);
@@ -102,15 +134,30 @@ export function cycloneDxStatements(file: string, bom: Json): VexStatement[] {
   return out;
 }
 
-/** An OpenVEX product: a string (v0.0.1) or `{ "@id", identifiers: { purl }, subcomponents }`. */
-function productIds(product: unknown): string[] {
-  if (typeof product === 'string') return [product];
-  if (!isObject(product)) return [];
-  const subcomponents = Array.isArray(product.subcomponents) ? product.subcomponents : [];
-  // With subcomponents, the statement is about those packages inside the product.
-  if (subcomponents.length > 0) return subcomponents.flatMap(productIds);
-  const identifiers = isObject(product.identifiers) ? product.identifiers : {};
-  return [text(product['@id']), text(identifiers.purl)].filter((id): id is string => id !== undefined);
+/**
+ * An OpenVEX product: a string (v0.0.1) or `{ "@id", identifiers: { purl }, subcomponents }`. With
+ * subcomponents, the statement is about those packages inside the product. Walked with an explicit
+ * stack, in document order.
+ */
+function productIds(products: readonly unknown[]): string[] {
+  const out: string[] = [];
+  const stack = [...products].reverse();
+  while (stack.length > 0) {
+    const product = stack.pop();
+    if (typeof product === 'string') {
+      out.push(product);
+      continue;
+    }
+    if (!isObject(product)) continue;
+    const subcomponents = Array.isArray(product.subcomponents) ? product.subcomponents : [];
+    if (subcomponents.length > 0) {
+      for (let i = subcomponents.length - 1; i >= 0; i--) stack.push(subcomponents[i]);
+      continue;
+    }
+    const identifiers = isObject(product.identifiers) ? product.identifiers : {};
+    for (const id of [text(product['@id']), text(identifiers.purl)]) if (id !== undefined) out.push(id);
+  }
+  return out;
 }
 
 /** OpenVEX: `statements[]` with `vulnerability`, `products`, `status` and `justification`. */
@@ -125,13 +172,18 @@ export function openVexStatements(file: string, document: Json): VexStatement[] 
     if (!name) fail(file, `statements[${i}].vulnerability names no vulnerability`);
     const status = text(statement.status);
     if (!status) fail(file, `statements[${i}].status is missing`);
+    if (!(openVexStatuses as readonly string[]).includes(status))
+      fail(
+        file,
+        `statements[${i}].status ${JSON.stringify(status)} is not one of ${openVexStatuses.join(', ')}`,
+      );
     const aliases =
       isObject(vulnerability) && Array.isArray(vulnerability.aliases)
         ? vulnerability.aliases.filter((a): a is string => typeof a === 'string')
         : [];
     const products = [
-      ...(Array.isArray(statement.products) ? statement.products.flatMap(productIds) : []),
-      ...(Array.isArray(statement.subcomponents) ? statement.subcomponents.flatMap(productIds) : []),
+      ...productIds(Array.isArray(statement.products) ? statement.products : []),
+      ...productIds(Array.isArray(statement.subcomponents) ? statement.subcomponents : []),
     ];
     const justification = text(statement.justification);
     const detail = text(statement.impact_statement) ?? text(statement.status_notes);
@@ -154,7 +206,14 @@ export function parseVex(file: string, value: unknown): VexStatement[] {
   if (!isObject(value)) fail(file, 'not a VEX document (expected a JSON object)');
   if (value.bomFormat === 'CycloneDX') return cycloneDxStatements(file, value);
   const context = value['@context'];
-  if (typeof context === 'string' && context.includes('openvex')) return openVexStatements(file, value);
+  if (typeof context === 'string' && context.includes('openvex')) {
+    if (!(openVexContexts as readonly string[]).includes(context.replace(/\/+$/, '')))
+      fail(
+        file,
+        `@context ${JSON.stringify(context)} is not an OpenVEX version Arbiter reads (${openVexContexts.join(', ')})`,
+      );
+    return openVexStatements(file, value);
+  }
   return fail(
     file,
     'not a VEX document: expected CycloneDX ("bomFormat": "CycloneDX") or OpenVEX ("@context": "https://openvex.dev/ns/…")',

@@ -119,6 +119,9 @@ describe('accountability: from a failed AI deploy to the owner, the demotion and
     }
     const system = (await get(t.erin, '/v1/systems/deploy-bot')).body;
     expect(system.autonomy).toBe(2);
+    // The incident's trace tells what the agent may do now, not what its System document allows.
+    const trace = JSON.parse((await cli(['trace', incidentId, '--json'])).stdout);
+    expect(trace.accountability[0]).toMatchObject({ system: 'deploy-bot', autonomy: 2 });
 
     // Past the cool-down after a failure, so only the demotion asks for approval.
     server.clock.advance(61 * minutes);

@@ -136,15 +136,15 @@ describe('evaluation and red-team results', () => {
     const view = evaluationsView([result]);
     expect(view.redTeam).toMatchObject({ suites: 1, total: 200, failed: 3, attackSuccessRate: 0.015 });
     expect(view.redTeam.failedBySeverity).toEqual({ info: 0, low: 0, medium: 1, high: 1, critical: 1 });
-    const suite = view.suites['llm-red-team']!;
-    expect(suite.categories['system-prompt-leak']).toMatchObject({
+    const suite = view.suites.get('llm-red-team')!;
+    expect(suite.categories.get('system-prompt-leak')).toMatchObject({
       total: 40,
       failed: 1,
       attackSuccessRate: 0.025,
       highestFailedSeverity: 'critical',
     });
-    expect(suite.slices['lang=de']).toMatchObject({ total: 10, failed: 1 });
-    expect(suite.slices['lang=en']).toMatchObject({ total: 30, failed: 0 });
+    expect(suite.slices.get('lang=de')).toMatchObject({ total: 10, failed: 1 });
+    expect(suite.slices.get('lang=en')).toMatchObject({ total: 30, failed: 0 });
     expect(suite.failing.map((f) => f.case)).toEqual([
       'prompt-injection-012',
       'system-prompt-leak-007',

@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RE2JS } from 're2js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isArbiterError } from '../../src/core/errors.js';
+import { linearLastIndexOf } from '../../src/policy/cel-guard.js';
 import {
   type Actor,
   celLimits,
@@ -287,6 +289,125 @@ describe('CEL evaluation is bounded at run time and fails closed', () => {
     expect(evaluateGate(bundle, { release: { system: 's', components: [1, 2] }, now: monday }).passed).toBe(
       true,
     );
+  });
+});
+
+describe('matches is charged text length × RE2 program size, in or out of a loop', () => {
+  // 3,003 RE2 instructions, under the program-size limit: a dense NFA that took 12 s on 120 KB.
+  const dense = '(?:a?){1000}a{1000}$';
+  const scanRules = () =>
+    bundleOf({
+      'a.yaml': policyOf(
+        ruleYaml('deny-match', 'request.context.text.matches(request.context.pattern)', 'deny'),
+        ruleYaml('allow-match', 'request.context.text.matches(request.context.pattern)', 'allow'),
+        ruleYaml('absorbed', 'request.context.text.matches(request.context.pattern) || true', 'allow'),
+      ),
+    });
+
+  it('refuses the dense pattern on 120 KB before running it: deny fires, allow does not', () => {
+    expect(RE2JS.compile(dense).programSize()).toBe(3_003);
+    const verdict = decide(scanRules(), { text: 'a'.repeat(120_000), pattern: dense });
+    expect(verdict.effect).toBe('deny');
+    expect(verdict.reasons.map((r) => r.rule)).toEqual(['deny-match']);
+    const reason = `ARB_ERR_POLICY_CEL_COST: matches would cost 360360000 (120000 characters × 3003 RE2 instructions); one evaluation may spend at most ${celLimits.maxMatchesCost}`;
+    expect(verdict.reasons[0]?.error).toBe(reason);
+    expect(verdict.notFired.map((r) => [r.rule, r.error])).toEqual([
+      ['allow-match', reason],
+      ['absorbed', reason],
+    ]);
+  });
+
+  it('runs the same pattern on a text within the budget', () => {
+    // 20 characters × 3,003 instructions: far within the budget; too short for the pattern to match.
+    const verdict = decide(scanRules(), { text: 'a'.repeat(20), pattern: dense });
+    expect(verdict.effect).toBe('allow');
+    expect(verdict.notFired.map((r) => [r.rule, r.error])).toEqual([
+      ['deny-match', undefined],
+      ['allow-match', undefined],
+    ]);
+    expect(verdict.reasons.map((r) => [r.rule, r.error])).toEqual([['absorbed', undefined]]);
+  });
+
+  it('bounds the text one matches may scan, whatever the pattern', () => {
+    const verdict = decide(scanRules(), {
+      text: 'b'.repeat(celLimits.maxMatchesTextLength + 1),
+      pattern: 'a',
+    });
+    expect(verdict.effect).toBe('deny');
+    expect(verdict.reasons[0]?.error).toMatch(
+      /^ARB_ERR_POLICY_CEL_COST: matches would scan 1048577 characters/,
+    );
+  });
+
+  it('shares one budget among the matches of an evaluation, loops included', () => {
+    const bundle = bundleOf(oneRule('request.context.l.exists(p, request.context.text.matches(p))', 'deny'));
+    const text = 'x'.repeat(200_000);
+    // Each pattern compiles to 6 instructions: 1.2 million per call, 21 calls exceed 25 million.
+    const patterns = range(22).map((i) => `y${String(i).padStart(2, '0')}z`);
+    expect(RE2JS.compile('y10z').programSize() * text.length).toBe(1_200_000);
+    const verdict = decide(bundle, { text, l: patterns });
+    expect(verdict.effect).toBe('deny');
+    expect(verdict.reasons[0]?.error).toMatch(
+      /^ARB_ERR_POLICY_CEL_COST: matches would cost 1200000 .*, and \d+ is left$/,
+    );
+    expect(decide(bundle, { text, l: patterns.slice(0, 10) }).reasons[0]?.error).toBeUndefined();
+  });
+
+  it('runs a realistic secret scanner over 250 KB, one rule per pattern', () => {
+    const secrets = [
+      '(?:AKIA|ASIA)[0-9A-Z]{16}|ghp_[0-9A-Za-z]{36}',
+      '(?:api_key|secret)\\\\s*[:=]\\\\s*[0-9a-zA-Z_-]{32,40}',
+    ];
+    for (const pattern of secrets) {
+      const size = RE2JS.compile(pattern.replaceAll('\\\\\\\\', '\\\\')).programSize();
+      expect(size).toBeGreaterThanOrEqual(60);
+      expect(size).toBeLessThanOrEqual(80);
+    }
+    const bundle = bundleOf({
+      'a.yaml': policyOf(
+        ...secrets.map((pattern, i) =>
+          ruleYaml(`secret-${i}`, `request.context.diff.matches('${pattern}')`, 'deny'),
+        ),
+      ),
+    });
+    const line = 'const total = items.reduce((sum, item) => sum + item.price, 0); // pricing\\n';
+    const diff = line.repeat(Math.ceil(250_000 / line.length)).slice(0, 250_000);
+    const clean = decide(bundle, { diff });
+    expect(clean.reasons).toEqual([]);
+    expect(clean.notFired.map((r) => r.error)).toEqual([undefined, undefined]);
+    const leaked = decide(bundle, { diff: `${diff}AKIA${'A'.repeat(16)}` });
+    expect(leaked.reasons.map((r) => [r.rule, r.error])).toEqual([['secret-0', undefined]]);
+  });
+});
+
+describe('lastIndexOf runs in linear time with cel-js semantics', () => {
+  it('decides a quadratic case for V8 and keeps the answers of the built-in', () => {
+    const bundle = bundleOf(oneRule('request.context.s.lastIndexOf(request.context.t) >= 0', 'deny'));
+    const verdict = decide(bundle, { s: 'a'.repeat(200_000), t: `${'a'.repeat(100_000)}b` });
+    expect(verdict.reasons).toEqual([]);
+    expect(verdict.notFired[0]?.error).toBeUndefined();
+    expect(decide(bundle, { s: 'xaby', t: 'ab' }).reasons[0]).toMatchObject({ rule: 'r' });
+    const from = bundleOf(oneRule("request.context.s.lastIndexOf('ab', 3) == 2", 'deny'));
+    expect(decide(from, { s: 'abababab' }).reasons[0]?.error).toBeUndefined();
+    expect(decide(from, { s: 'abababab' }).reasons[0]).toMatchObject({ rule: 'r' });
+    expect(decide(from, { s: 'ab' }).reasons[0]?.error).toMatch(/out of range/);
+  });
+
+  it('agrees with the native lastIndexOf on random inputs above the naive threshold', () => {
+    let seed = 7;
+    const next = (n: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed % n;
+    };
+    const word = (n: number) => Array.from({ length: n }, () => 'ab\\ud83d\\ude00'[next(4)]).join('');
+    for (let trial = 0; trial < 40; trial++) {
+      const text = word(2_000 + next(3_000));
+      const search = trial % 3 === 0 ? text.slice(next(1_000), 1_000 + next(1_000)) : word(500 + next(1_500));
+      expect(linearLastIndexOf(text, search)).toBe(BigInt(text.lastIndexOf(search)));
+      const from = next(text.length);
+      expect(linearLastIndexOf(text, search, BigInt(from))).toBe(BigInt(text.lastIndexOf(search, from)));
+      expect(linearLastIndexOf(text, '', BigInt(from))).toBe(BigInt(from));
+    }
   });
 });
 

@@ -153,7 +153,8 @@ describe('authorization matrix (docs/security.md)', () => {
       version: '1.0.0',
     },
     bundle: `sha256:${'b'.repeat(64)}`,
-    passed: true,
+    // No GatePolicy matched: the gate fails (a pass must rest on checks).
+    passed: false,
     checks: [],
     summary: {
       models: [],
@@ -435,6 +436,34 @@ describe('authorization matrix (docs/security.md)', () => {
       expect([linked.status, linked.body.error.code]).toEqual([422, 'ARB_ERR_INCIDENT_LINK_UNKNOWN']);
       const about = await server.call(t.deployBot, 'POST', '/v1/incidents', { title: 'x', system: B });
       expect(about.status).toBe(403);
+    });
+
+    it("cannot write an event into B's decision trace; events about its own decisions are fine", async () => {
+      const theirs = await decision(false, 'allowed');
+      const before = await server.arbiter.store.ledger.size();
+      const injected = await server.call(t.deployBot, 'POST', '/v1/events', {
+        type: 'mcp.tool_blocked',
+        subject: theirs,
+        data: { note: 'approved by the CTO out of band' },
+      });
+      expect([injected.status, injected.body.error.code]).toEqual([404, 'ARB_ERR_NOT_FOUND']);
+      const other = await server.call(t.deployBot, 'POST', '/v1/events', {
+        type: 'mcp.tool_blocked',
+        subject: 'inc_01abc',
+        data: {},
+      });
+      expect(other.status).toBe(400);
+      expect(await server.arbiter.store.ledger.size()).toBe(before);
+      const trace = await must(t.erin, 'GET', `/v1/decisions/${theirs}/trace`);
+      expect(JSON.stringify(trace)).not.toContain('mcp.tool_blocked');
+
+      const mine = await decision(true, 'allowed');
+      const own = await server.call(t.deployBot, 'POST', '/v1/events', {
+        type: 'mcp.tool_blocked',
+        subject: mine,
+        data: {},
+      });
+      expect(own.status).toBe(201);
     });
   });
 });

@@ -204,6 +204,7 @@ spec:
 
       it('admins record too; a run without a BOM serial number or idempotency key is pinned with null', async () => {
         const run = gateRun({ system: 'fraud-model', version: '0.9.0', passed: true });
+        run.checks = run.checks.filter((check) => check.status !== 'failed');
         delete run.summary.bom.serialNumber;
         delete run.baseline;
         const response = await post(t.root, run);
@@ -241,9 +242,29 @@ spec:
         const run = gateRun({ version: '1.6.0' });
         expect((await post(t.creditScoring, { ...run, idempotencyKey: 'ci-6000' })).status).toBe(201);
         const size = await ledgerSize();
-        const changed = await post(t.creditScoring, { ...run, passed: true, idempotencyKey: 'ci-6000' });
+        const changed = await post(t.creditScoring, {
+          ...run,
+          bundle: `sha256:${'c'.repeat(64)}`,
+          idempotencyKey: 'ci-6000',
+        });
         expect(changed.status).toBe(409);
         expect(changed.body.error.code).toBe('ARB_ERR_IDEMPOTENCY_CONFLICT');
+        expect(await ledgerSize()).toBe(size);
+      });
+
+      it('a pass its own checks contradict (or that rests on no check) is a 422, recording nothing', async () => {
+        const size = await ledgerSize();
+        const forged = await post(t.deployBot, { ...gateRun({ version: '1.7.0' }), passed: true });
+        expect(forged.status).toBe(422);
+        expect(forged.body.error).toMatchObject({
+          code: 'ARB_ERR_GATE_RESULT_INCONSISTENT',
+          details: { passed: true, implied: false, failed: ['credit-scoring-release/vulnerabilities'] },
+        });
+        const empty = await post(t.deployBot, { ...gateRun({ version: '1.7.1' }), passed: true, checks: [] });
+        expect([empty.status, empty.body.error.message]).toEqual([
+          422,
+          'the gate run has no checks, so it cannot pass',
+        ]);
         expect(await ledgerSize()).toBe(size);
       });
 
@@ -351,7 +372,7 @@ spec:
               method: 'POST',
               url: '/v1/gate-runs',
               headers: { authorization: `Bearer ${t.creditScoring}` },
-              payload: { ...valid, checks: Array.from({ length: count }, () => check) },
+              payload: { ...valid, passed: true, checks: Array.from({ length: count }, () => check) },
             });
           const tooMany = await send(5001);
           expect(tooMany.statusCode).toBe(400);

@@ -473,6 +473,24 @@ describe('rate limits', () => {
     expect((await server.call(t.bob, 'GET', '/v1/me')).status).toBe(200);
   });
 
+  it('an address rotating made-up tokens gets 429 once it has failed too often; valid tokens still work', async () => {
+    const rotating = await startTestServer({ limits: { rateLimit: 5, rateLimitWindowMs: 60_000 } });
+    try {
+      const statuses: number[] = [];
+      let last: Response | undefined;
+      for (let i = 0; i < 7; i++) {
+        last = await fetch(`${rotating.url}/v1/me`, { headers: { authorization: `Bearer arb_madeup${i}` } });
+        statuses.push(last.status);
+      }
+      expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429]);
+      expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(((await last!.json()) as { error: { code: string } }).error.code).toBe('ARB_ERR_RATE_LIMITED');
+      expect((await rotating.call(rotating.tokens.alice, 'GET', '/v1/me')).status).toBe(200);
+    } finally {
+      await rotating.close();
+    }
+  });
+
   it('keys the limiter by a hash of the token, never the token itself', () => {
     const request = (authorization?: string) =>
       ({ headers: authorization ? { authorization } : {}, ip: '192.0.2.7' }) as never;

@@ -453,6 +453,11 @@ spec:
 
       it('roles: approvers and admins open; auditors do not; agents only about their own System', async () => {
         expect(code(await post(t.erin, '/v1/incidents', { title: 'x' }))).toEqual([403, 'ARB_ERR_FORBIDDEN']);
+        // A blank title could not even be clicked in the dashboard's list.
+        expect(code(await post(t.alice, '/v1/incidents', { title: ' \n\t ' }))).toEqual([
+          400,
+          'ARB_ERR_REQUEST_INVALID',
+        ]);
         expect(code(await post(undefined, '/v1/incidents', { title: 'x' }))).toEqual([
           401,
           'ARB_ERR_AUTH_REQUIRED',
@@ -567,6 +572,9 @@ spec:
             })
           ).body.links.at(-1),
         ).toMatchObject({ kind: 'deployment', ref: 'argo:payments/rev-118', targetLedgerIndex: null });
+        // The linked gate run's System answers for its release: its owner joins the trace.
+        const owners = (await get(t.erin, `/v1/incidents/${incidentId}/trace`)).body.accountability;
+        expect(owners.map((owner: { system: string }) => owner.system)).toContain(run.system);
         expect(
           code(
             await post(t.alice, `/v1/incidents/${incidentId}/links`, { kind: 'decision', ref: 'dec_nope' }),

@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { type Requirement, voteRefusal } from '../../src/decisions/approvals.js';
+import type { AutonomyChange } from '../../web/src/api/types.js';
 import { type Voter, voteEligibility } from '../../web/src/approvals/eligibility.js';
+import { autonomyCap } from '../../web/src/autonomy.js';
+import { staleDataNotice } from '../../web/src/stale.js';
 import { absoluteTime, relativeTime } from '../../web/src/time.js';
 
-/** The dashboard's pure helpers: who may vote (against the server's rule) and how times read. */
+/**
+ * The dashboard's pure helpers: who may vote (against the server's rule), how times read, why a
+ * System acts below its document's level, and what a view says when a refresh fails.
+ */
 
 describe('vote eligibility in the dashboard', () => {
   const requirements: Requirement[] = [{ count: 2, from: ['group:sre', 'owner'], ttl: '1h' }];
@@ -82,6 +88,100 @@ describe('times in the dashboard', () => {
     expect(absoluteTime(now, { locale: 'en-US', timeZone: 'UTC' })).toBe('Nov 17, 2026, 10:00:00 AM UTC');
     expect(absoluteTime(now, { locale: 'en-US', timeZone: 'Asia/Tokyo' })).toBe(
       'Nov 17, 2026, 7:00:00 PM GMT+9',
+    );
+  });
+});
+
+describe('why a System acts below its document level', () => {
+  const budgetDemotion: AutonomyChange = {
+    at: '2026-11-25T13:00:00.000Z',
+    from: 3,
+    to: 2,
+    ceiling: 3,
+    cause: 'budget',
+    by: 'arbiter',
+    reason: '3 failed or rolled-back actions in prod within 7d (at most 2)',
+    decisions: ['dec_1', 'dec_2', 'dec_3'],
+    ledgerIndex: 212,
+  };
+  const lowered: AutonomyChange = {
+    at: '2026-11-26T09:00:00.000Z',
+    from: 2,
+    to: 1,
+    ceiling: 3,
+    cause: 'human',
+    by: 'bob',
+    reason: 'INC-7: suggest only until the rollout tooling is fixed',
+    decisions: [],
+    ledgerIndex: 230,
+  };
+  const budget = { maxFailures: 2, window: '7d', environments: ['prod'] };
+
+  it('names the error budget, with the failures that spent it and its window', () => {
+    expect(
+      autonomyCap({
+        autonomy: 2,
+        autonomyCeiling: 3,
+        errorBudget: budget,
+        autonomyChanges: [budgetDemotion],
+      }),
+    ).toEqual({
+      cause: 'budget',
+      change: budgetDemotion,
+      text: 'demoted from 3 by its error budget (3 failures in 7d)',
+    });
+  });
+
+  it('names the person and their reason when a person lowered it, never the budget', () => {
+    // Newest first: the person's change stands, though the budget demoted it before.
+    const cap = autonomyCap({
+      autonomy: 1,
+      autonomyCeiling: 3,
+      errorBudget: budget,
+      autonomyChanges: [lowered, budgetDemotion],
+    });
+    expect(cap).toEqual({
+      cause: 'human',
+      change: lowered,
+      text: 'set to 1 by bob: INC-7: suggest only until the rollout tooling is fixed',
+    });
+  });
+
+  it('says nothing at the document level, and no cause it does not know', () => {
+    const promotedBack = { ...lowered, from: 1, to: 3, reason: 'tooling fixed' };
+    expect(autonomyCap({ autonomy: 3, autonomyCeiling: 3, autonomyChanges: [promotedBack] })).toBeUndefined();
+    expect(autonomyCap({ autonomy: 2 })).toBeUndefined();
+    expect(autonomyCap({ autonomy: 1, autonomyCeiling: 2 })).toEqual({
+      cause: 'unknown',
+      text: 'lowered from 2',
+    });
+    expect(
+      autonomyCap({
+        autonomy: 2,
+        autonomyCeiling: 3,
+        autonomyChanges: [{ ...budgetDemotion, decisions: ['d'] }],
+      })?.text,
+    ).toBe('demoted from 3 by its error budget (1 failure)');
+  });
+});
+
+describe('a refresh that failed after data was shown', () => {
+  const now = new Date('2026-11-17T10:00:00Z');
+
+  it("gives the server's message and the age of what is shown", () => {
+    // The dashboard's ApiError is an Error; its message is the server's (its code shows beside it).
+    const error = new Error('the store is unavailable');
+    expect(staleDataNotice(error, now.getTime() - 3 * 60_000, now)).toBe(
+      'Could not refresh: the store is unavailable — showing what was loaded 3 min. ago',
+    );
+    expect(staleDataNotice(new TypeError('Failed to fetch'), now.getTime() - 5_000, now)).toBe(
+      'Could not refresh: Failed to fetch — showing what was loaded just now',
+    );
+  });
+
+  it('does not invent a time it does not know', () => {
+    expect(staleDataNotice('offline', 0, now)).toBe(
+      'Could not refresh: offline — showing what was loaded earlier',
     );
   });
 });

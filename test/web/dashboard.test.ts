@@ -174,7 +174,13 @@ describe('dashboard in Chromium', () => {
     const bob = await signedIn(server.tokens.bob!);
     await bob.goto(`${server.url}/systems`);
     const deployBot = card(bob, 'data-system', 'deploy-bot');
+    // Escape closes the form and hands focus back to the button that opened it.
     await deployBot.getByRole('button', { name: 'Freeze deploy-bot…' }).click();
+    await deployBot.getByLabel(/Why freeze it/).fill('second thoughts');
+    await bob.keyboard.press('Escape');
+    await notSee(deployBot.getByRole('form', { name: 'Freeze deploy-bot' }));
+    await see(deployBot.locator('button:focus', { hasText: 'Freeze deploy-bot…' }));
+    await bob.keyboard.press('Enter');
     await deployBot.getByLabel(/Why freeze it/).fill('INC-42: bad deploys');
     await deployBot.getByRole('button', { name: 'Freeze', exact: true }).click();
     await see(deployBot.getByText('frozen', { exact: true }));
@@ -186,12 +192,76 @@ describe('dashboard in Chromium', () => {
     expect(JSON.stringify(denied.body.reasons)).toContain('frozen');
 
     await deployBot.getByRole('button', { name: 'Unfreeze deploy-bot…' }).click();
+    await deployBot.getByLabel(/lift the kill switch/).press('Escape');
+    await see(deployBot.locator('button:focus', { hasText: 'Unfreeze deploy-bot…' }));
+    await deployBot.getByRole('button', { name: 'Unfreeze deploy-bot…' }).click();
     await deployBot.getByLabel(/lift the kill switch/).fill('INC-42 resolved');
     await deployBot.getByRole('button', { name: 'Unfreeze', exact: true }).click();
     await see(deployBot.getByText('active', { exact: true }));
     expect((await server.call(server.tokens.deployBot, 'POST', '/v1/decisions', deploy())).body.status).toBe(
       'allowed',
     );
+  });
+
+  it("says who lowered a System's autonomy and why, not the error budget", async () => {
+    const reason = 'DBA-9: suggest only until the migration linter is fixed';
+    const set = await server.call(server.tokens.root, 'POST', '/v1/systems/migrate-bot/autonomy', {
+      level: 1,
+      reason,
+    });
+    expect(set.status).toBe(200);
+    try {
+      const page = await signedIn(server.tokens.erin!);
+      await page.goto(`${server.url}/systems`);
+      const cap = card(page, 'data-system', 'migrate-bot').getByTestId('autonomy-cap');
+      await seeText(cap, `set to 1 by root: ${reason}`);
+      await see(cap.getByText('lowered', { exact: true }));
+      expect(await cap.textContent()).not.toContain('error budget');
+    } finally {
+      await server.call(server.tokens.root, 'POST', '/v1/systems/migrate-bot/autonomy', {
+        level: 2,
+        reason: 'linter fixed',
+      });
+    }
+  });
+
+  it('keeps showing the inbox when a refresh fails, says so, and recovers on retry', async () => {
+    const created = await server.call(
+      server.tokens.deployBot,
+      'POST',
+      '/v1/decisions',
+      deploy({ change: { linesChanged: 640 } }),
+    );
+    expect(created.body.status).toBe('pending');
+    const page = await signedIn(server.tokens.erin!);
+    await page.goto(`${server.url}/approvals`);
+    const pendingCard = card(page, 'data-decision', created.body.id);
+    await see(pendingCard);
+
+    const inbox = (url: URL) =>
+      url.pathname === '/v1/decisions' && url.searchParams.get('status') === 'pending';
+    await page.route(inbox, (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        body: JSON.stringify({
+          error: { code: 'ARB_ERR_STORE_UNAVAILABLE', message: 'the database cannot be reached' },
+        }),
+      }),
+    );
+    // The inbox polls every 3 s and retries twice (1 s, 2 s) before it gives up on a refresh.
+    const notice = page.getByRole('status').filter({ hasText: 'Could not refresh' });
+    await see(notice, { timeout: 20_000 });
+    expect(await notice.textContent()).toMatch(
+      /^Could not refresh: the database cannot be reached — showing what was loaded (just now|\d+ (sec|min)\. ago)ARB_ERR_STORE_UNAVAILABLE/,
+    );
+    await see(pendingCard);
+    await shot(page, 'approvals-stale');
+
+    await page.unroute(inbox);
+    await notice.getByRole('button', { name: 'Try again' }).click();
+    await notSee(notice);
+    await see(pendingCard);
   });
 
   it('verifies the signed checkpoint and consistency with an older one the auditor pasted', async () => {

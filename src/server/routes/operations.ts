@@ -59,10 +59,11 @@ export function operationRoutes(
       config: { roles: ['agent', 'approver', 'auditor', 'admin'] },
       schema: { tags: ['policies'], summary: 'The policy bundle in force', security: [{ bearer: [] }] },
     },
-    async () => ({
+    async (request) => ({
       bundle: arbiter.policies.bundle.digest,
       counts: arbiter.policies.bundle.counts,
-      directory: arbiter.policies.directory ?? null,
+      // Where the server reads its governance repository is the operators' business (admins).
+      directory: principalOf(request).role === 'admin' ? (arbiter.policies.directory ?? null) : null,
     }),
   );
 

@@ -2,6 +2,7 @@ import type { DecisionView } from '../../../src/app/decision-view.js';
 import type { GateRunView } from '../../../src/app/gate-runs.js';
 import type { LedgerEntry } from '../../../src/ledger/entry.js';
 import type { TrackRecord } from '../../../src/registry/autonomy.js';
+import type { AutonomyChangeRow } from '../../../src/store/autonomy-records.js';
 
 /**
  * The shapes the dashboard reads from the API (docs/server.md). Where the server declares the shape,
@@ -75,7 +76,12 @@ export interface System {
   errorBudget?: { maxFailures: number; window: string; environments?: string[] } | null;
   /** The level the System's document grants; `autonomy` is the effective level (lower when demoted). */
   autonomyCeiling?: number | null;
+  /** The newest changes of its autonomy first (at most 5): error-budget demotions and people's changes. */
+  autonomyChanges?: AutonomyChange[];
 }
+
+/** One change of a System's autonomy, as the System view lists it. */
+export type AutonomyChange = Omit<AutonomyChangeRow, 'systemId' | 'seq'>;
 
 export interface LedgerEntryView {
   seq: number;

@@ -1,5 +1,7 @@
 import type { ReactNode } from 'react';
 import { ApiError } from '../api/client.js';
+import { errorMessage, staleDataNotice } from '../stale.js';
+import { useNow } from './Time.js';
 
 /** Loading, empty and error states, the same in every view. */
 
@@ -23,7 +25,7 @@ export function Empty({ title, children }: { title: string; children?: ReactNode
 
 /** What went wrong, with the server's error code, and a retry where it helps. */
 export function ErrorState({ error, retry, title }: { error: unknown; retry?: () => void; title?: string }) {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   const code = error instanceof ApiError ? error.code : undefined;
   return (
     <div className="state error" role="alert">
@@ -41,18 +43,71 @@ export function ErrorState({ error, retry, title }: { error: unknown; retry?: ()
   );
 }
 
-/** Renders a query's loading and error states, and its data through `children`. */
+/**
+ * A refresh failed but the view still shows what it loaded before: says so, without hiding the
+ * data or taking focus, and offers to try again now (queries that poll also retry by themselves).
+ */
+export function StaleNotice({
+  error,
+  loadedAt,
+  retry,
+  retrying = false,
+}: {
+  error: unknown;
+  /** When the shown data arrived, epoch ms (TanStack's `dataUpdatedAt`). */
+  loadedAt: number;
+  retry: () => void;
+  retrying?: boolean;
+}) {
+  const now = useNow();
+  const code = error instanceof ApiError ? error.code : undefined;
+  return (
+    <div className="stale-notice" role="status" data-testid="stale-notice">
+      <p>
+        {staleDataNotice(error, loadedAt, now)}
+        {code ? <code className="error-code">{code}</code> : null}
+      </p>
+      <button type="button" onClick={retry} disabled={retrying}>
+        {retrying ? 'Trying again…' : 'Try again'}
+      </button>
+    </div>
+  );
+}
+
+/**
+ * Renders a query's loading and error states, and its data through `children`. When a refresh
+ * fails after data was shown, the data stays, under a `StaleNotice`.
+ */
 export function QueryView<T>({
   query,
   children,
   loading,
 }: {
-  query: { data: T | undefined; error: unknown; isPending: boolean; refetch: () => unknown };
+  query: {
+    data: T | undefined;
+    error: unknown;
+    isPending: boolean;
+    isFetching: boolean;
+    dataUpdatedAt: number;
+    refetch: () => unknown;
+  };
   children: (data: T) => ReactNode;
   loading?: string;
 }) {
   if (query.isPending) return <Loading {...(loading ? { label: loading } : {})} />;
   if (query.error && query.data === undefined)
     return <ErrorState error={query.error} retry={() => query.refetch()} />;
-  return <>{children(query.data as T)}</>;
+  return (
+    <>
+      {query.error ? (
+        <StaleNotice
+          error={query.error}
+          loadedAt={query.dataUpdatedAt}
+          retry={() => query.refetch()}
+          retrying={query.isFetching}
+        />
+      ) : null}
+      {children(query.data as T)}
+    </>
+  );
 }

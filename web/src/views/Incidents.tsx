@@ -4,7 +4,7 @@ import { ApiError } from '../api/client.js';
 import { useApiQuery } from '../api/hooks.js';
 import { Badge, StatusBadge } from '../components/Badge.js';
 import { Facts } from '../components/Facts.js';
-import { Empty, ErrorState, Loading } from '../components/States.js';
+import { Empty, ErrorState, Loading, StaleNotice } from '../components/States.js';
 import { Time } from '../components/Time.js';
 import { Link, useQuery, useTitle } from '../router.js';
 
@@ -53,9 +53,17 @@ export function IncidentsView() {
           </button>
         ))}
       </fieldset>
+      {incidents.error && incidents.data && !notAvailable(incidents.error) ? (
+        <StaleNotice
+          error={incidents.error}
+          loadedAt={incidents.dataUpdatedAt}
+          retry={() => incidents.refetch()}
+          retrying={incidents.isFetching}
+        />
+      ) : null}
       {incidents.isPending ? (
         <Loading label="Loading incidents…" />
-      ) : incidents.error ? (
+      ) : incidents.data === undefined || notAvailable(incidents.error) ? (
         notAvailable(incidents.error) ? (
           <Unavailable />
         ) : (
@@ -118,9 +126,17 @@ export function IncidentPage({ id }: { id: string }) {
       <p className="breadcrumb">
         <Link to="/incidents">Incidents</Link> / <code>{id}</code>
       </p>
+      {trace.error && trace.data && !notAvailable(trace.error) ? (
+        <StaleNotice
+          error={trace.error}
+          loadedAt={trace.dataUpdatedAt}
+          retry={() => trace.refetch()}
+          retrying={trace.isFetching}
+        />
+      ) : null}
       {trace.isPending ? (
         <Loading label="Building the trace…" />
-      ) : trace.error ? (
+      ) : trace.data === undefined || notAvailable(trace.error) ? (
         notAvailable(trace.error) ? (
           <Unavailable />
         ) : (

@@ -1,6 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useId, useState } from 'react';
+import { type FormEvent, type KeyboardEvent, useEffect, useId, useRef, useState } from 'react';
 import type { System, TrackRecord } from '../api/types.js';
+import { autonomyCap } from '../autonomy.js';
 import { Badge, StatusBadge } from '../components/Badge.js';
 import { Empty, QueryView } from '../components/States.js';
 import { Time } from '../components/Time.js';
@@ -136,8 +137,7 @@ function SystemCard({ system }: { system: System }) {
 }
 
 function Autonomy({ system }: { system: System }) {
-  const ceiling = system.autonomyCeiling;
-  const demoted = typeof ceiling === 'number' && ceiling > system.autonomy;
+  const cap = autonomyCap(system);
   return (
     <>
       <span className="autonomy" aria-hidden="true">
@@ -146,11 +146,17 @@ function Autonomy({ system }: { system: System }) {
         ))}
       </span>{' '}
       {system.autonomy} · {autonomyLevels[system.autonomy] ?? 'unknown'}
-      {demoted ? (
-        <div>
-          <Badge tone="warn">demoted</Badge>{' '}
+      {cap ? (
+        <div data-testid="autonomy-cap">
+          <Badge tone="warn">{cap.cause === 'human' ? 'lowered' : 'demoted'}</Badge>{' '}
           <span className="muted small">
-            from {ceiling} ({autonomyLevels[ceiling]}) by its error budget
+            {cap.text}
+            {'change' in cap ? (
+              <>
+                {' '}
+                · <Time value={cap.change.at} />
+              </>
+            ) : null}
           </span>
         </div>
       ) : null}
@@ -215,6 +221,19 @@ function FreezeForm({ system }: { system: System }) {
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState('');
   const id = useId();
+  const opener = useRef<HTMLButtonElement>(null);
+  // The opener is not rendered while the form is open: focus moves back once it is again.
+  const refocus = useRef(false);
+  useEffect(() => {
+    if (open || !refocus.current) return;
+    refocus.current = false;
+    opener.current?.focus();
+  }, [open]);
+  /** Closes the form and puts focus back on the button that opened it. */
+  const close = () => {
+    refocus.current = true;
+    setOpen(false);
+  };
   const frozen = system.status === 'frozen';
   const verb = frozen ? 'Unfreeze' : 'Freeze';
   const change = useMutation({
@@ -223,7 +242,7 @@ function FreezeForm({ system }: { system: System }) {
         reason: reason.trim(),
       }),
     onSuccess: () => {
-      setOpen(false);
+      close();
       setReason('');
       void queryClient.invalidateQueries({ queryKey: ['/v1/systems'] });
       void queryClient.invalidateQueries({ queryKey: ['/v1/decisions'] });
@@ -232,7 +251,7 @@ function FreezeForm({ system }: { system: System }) {
   if (!open)
     return (
       <div className="actions">
-        <button type="button" className={frozen ? '' : 'reject'} onClick={() => setOpen(true)}>
+        <button ref={opener} type="button" className={frozen ? '' : 'reject'} onClick={() => setOpen(true)}>
           {verb} {system.id}…
         </button>
         {change.data ? (
@@ -246,8 +265,13 @@ function FreezeForm({ system }: { system: System }) {
     event.preventDefault();
     if (reason.trim()) change.mutate();
   };
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key !== 'Escape') return;
+    event.preventDefault();
+    close();
+  };
   return (
-    <form className="freeze-form" onSubmit={submit} aria-label={`${verb} ${system.id}`}>
+    <form className="freeze-form" onSubmit={submit} onKeyDown={onKeyDown} aria-label={`${verb} ${system.id}`}>
       <label htmlFor={`${id}-reason`}>
         Why {frozen ? 'lift the kill switch' : 'freeze it'}?{' '}
         <span className="muted">
@@ -272,7 +296,7 @@ function FreezeForm({ system }: { system: System }) {
         >
           {verb}
         </button>
-        <button type="button" onClick={() => setOpen(false)}>
+        <button type="button" onClick={close}>
           Cancel
         </button>
       </div>
