@@ -1,8 +1,13 @@
+import { fileURLToPath } from 'node:url';
+import { runGate } from '../gate/run.js';
 import type { Arbiter } from './arbiter.js';
+import type { GateRunRequest } from './gate-run-report.js';
 import type { Principal } from './principal.js';
 
 /** What the demo's accountability story left behind, for the start-up banner. */
 export interface DemoStory {
+  /** The credit-scoring model's release gates, recorded as its CI would: 1.1.0 passes, 1.2.0 fails. */
+  gateRuns: { version: string; passed: boolean; id: string }[];
   failedDecision: string;
   incident?: string;
   waiting?: string;
@@ -32,7 +37,7 @@ export async function seedDemoStory(arbiter: Arbiter): Promise<DemoStory | undef
     evidence: [{ type: 'ci', url: 'https://ci.example.com/payments/builds/4812' }],
     idempotencyKey: 'demo-story-payments-2.4.0',
   });
-  const story: DemoStory = { failedDecision: decision.id };
+  const story: DemoStory = { gateRuns: await recordDemoGateRuns(arbiter), failedDecision: decision.id };
   if (created && decision.status === 'pending') {
     for (const approver of approvers)
       await arbiter.decisions.vote(approver, decision.id, {
@@ -57,4 +62,38 @@ export async function seedDemoStory(arbiter: Arbiter): Promise<DemoStory | undef
   });
   if (waiting.decision.status === 'pending') story.waiting = waiting.decision.id;
   return story;
+}
+
+const examples = (path: string) => fileURLToPath(new URL(`../../examples/${path}`, import.meta.url));
+const creditScoring: Principal = { tokenId: 'demo', role: 'agent', systemId: 'credit-scoring', groups: [] };
+
+/** Runs the gate on the example credit-scoring releases against the server's policies and records it. */
+async function recordDemoGateRuns(arbiter: Arbiter): Promise<DemoStory['gateRuns']> {
+  const policies = arbiter.policies.directory;
+  if (!policies || !arbiter.policies.bundle.system('credit-scoring')) return [];
+  const recorded: DemoStory['gateRuns'] = [];
+  for (const [version, baseline] of [
+    ['1.1.0', undefined],
+    ['1.2.0', '1.1.0'],
+  ] as const) {
+    // A report differs run to run (its time), so a later start finds the first record instead.
+    const idempotencyKey = `demo-gate-credit-scoring-${version}`;
+    const existing = await arbiter.store.gateRunByIdempotencyKey('credit-scoring', idempotencyKey);
+    if (existing) {
+      recorded.push({ version, passed: existing.passed, id: existing.id });
+      continue;
+    }
+    const { run } = await runGate({
+      policies,
+      release: examples(`releases/credit-scoring/${version}/release.yaml`),
+      ...(baseline ? { baseline: examples(`releases/credit-scoring/${baseline}/release.yaml`) } : {}),
+      osv: examples('osv'),
+    });
+    const { run: stored } = await arbiter.gateRuns.record(creditScoring, {
+      ...(run as unknown as GateRunRequest),
+      idempotencyKey,
+    });
+    recorded.push({ version, passed: stored.passed, id: stored.id });
+  }
+  return recorded;
 }

@@ -207,6 +207,9 @@ function announceMonitoring(output: Output, address: string, demo: MonitoringDem
 
 function announceStory(output: Output, address: string, story: DemoStory | undefined): void {
   if (!story) return;
+  if (story.gateRuns.length > 0) output.out(`\nRelease gates (${address}/gates):`);
+  for (const run of story.gateRuns)
+    output.out(`  credit-scoring ${run.version} ${run.passed ? 'passed' : 'FAILED'}  ${run.id}`);
   output.out(
     `\nAccountability: deploy-bot's production deploy ${story.failedDecision} was approved and failed.`,
   );

@@ -16,6 +16,10 @@ describe('the demo’s accountability story', () => {
     const story = await seedDemoStory(server.arbiter);
     expect(story?.incident).toMatch(/^inc_/);
     expect(story?.waiting).toMatch(/^dec_/);
+    expect(story?.gateRuns.map(({ version, passed }) => [version, passed])).toEqual([
+      ['1.1.0', true],
+      ['1.2.0', false],
+    ]);
 
     const failed = (await server.call(server.tokens.erin, 'GET', `/v1/decisions/${story!.failedDecision}`))
       .body;
@@ -35,5 +39,7 @@ describe('the demo’s accountability story', () => {
     expect(decisions).toHaveLength(2);
     const incidents = (await server.call(server.tokens.erin, 'GET', '/v1/incidents')).body.incidents;
     expect(incidents).toHaveLength(1);
+    const gateRuns = (await server.call(server.tokens.erin, 'GET', '/v1/gate-runs')).body.gateRuns;
+    expect(gateRuns).toHaveLength(2);
   });
 });
