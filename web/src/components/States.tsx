@@ -78,6 +78,28 @@ export function StaleNotice({
  * Renders a query's loading and error states, and its data through `children`. When a refresh
  * fails after data was shown, the data stays, under a `StaleNotice`.
  */
+/** What a view needs of a query to say that its data could not be refreshed. */
+interface RefreshableQuery {
+  error: unknown;
+  data: unknown;
+  dataUpdatedAt: number;
+  isFetching: boolean;
+  refetch(): unknown;
+}
+
+/** The stale-data notice for a query that failed to refresh after it had loaded once; nothing otherwise. */
+export function StaleQueryNotice({ query }: { query: RefreshableQuery }) {
+  if (!query.error || query.data === undefined) return null;
+  return (
+    <StaleNotice
+      error={query.error}
+      loadedAt={query.dataUpdatedAt}
+      retry={() => query.refetch()}
+      retrying={query.isFetching}
+    />
+  );
+}
+
 export function QueryView<T>({
   query,
   children,
@@ -99,14 +121,7 @@ export function QueryView<T>({
     return <ErrorState error={query.error} retry={() => query.refetch()} />;
   return (
     <>
-      {query.error ? (
-        <StaleNotice
-          error={query.error}
-          loadedAt={query.dataUpdatedAt}
-          retry={() => query.refetch()}
-          retrying={query.isFetching}
-        />
-      ) : null}
+      <StaleQueryNotice query={query} />
       {children(query.data as T)}
     </>
   );

@@ -3,7 +3,7 @@ import { type FormEvent, useId, useState } from 'react';
 import type { Decision } from '../api/types.js';
 import { StatusBadge } from '../components/Badge.js';
 import { resourceLabel } from '../components/DecisionParts.js';
-import { Empty, ErrorState, Loading, StaleNotice } from '../components/States.js';
+import { Empty, ErrorState, Loading, StaleQueryNotice } from '../components/States.js';
 import { Time } from '../components/Time.js';
 import { Link, useQuery, useTitle } from '../router.js';
 import { useSession } from '../session.js';
@@ -74,14 +74,7 @@ export function DecisionsView() {
         <p className="muted">Every request an agent or person made, with its verdict. Newest first.</p>
       </header>
       <FilterForm key={JSON.stringify(filters)} filters={filters} onChange={setQuery} />
-      {pages.error && pages.data ? (
-        <StaleNotice
-          error={pages.error}
-          loadedAt={pages.dataUpdatedAt}
-          retry={() => pages.refetch()}
-          retrying={pages.isFetching}
-        />
-      ) : null}
+      <StaleQueryNotice query={pages} />
       {pages.isPending ? (
         <Loading label="Loading decisions…" />
       ) : pages.error && !pages.data ? (

@@ -5,7 +5,7 @@ import type { GateCheck, GateRun, LedgerEntryView } from '../api/types.js';
 import { Badge, StatusBadge } from '../components/Badge.js';
 import { Facts } from '../components/Facts.js';
 import { InclusionCheck } from '../components/InclusionCheck.js';
-import { Empty, ErrorState, Loading, QueryView, StaleNotice } from '../components/States.js';
+import { Empty, ErrorState, Loading, QueryView, StaleQueryNotice } from '../components/States.js';
 import { Time } from '../components/Time.js';
 import { toHex } from '../ledger/bytes.js';
 import { canonicalJsonBytes, type Json } from '../ledger/canonical-json.js';
@@ -46,14 +46,7 @@ export function GateRunsView() {
         version={filters.version}
         onChange={setQuery}
       />
-      {pages.error && pages.data ? (
-        <StaleNotice
-          error={pages.error}
-          loadedAt={pages.dataUpdatedAt}
-          retry={() => pages.refetch()}
-          retrying={pages.isFetching}
-        />
-      ) : null}
+      <StaleQueryNotice query={pages} />
       {pages.isPending ? (
         <Loading label="Loading gate runs…" />
       ) : pages.error && !pages.data ? (

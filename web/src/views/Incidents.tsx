@@ -4,7 +4,7 @@ import { ApiError } from '../api/client.js';
 import { useApiQuery } from '../api/hooks.js';
 import { Badge, StatusBadge } from '../components/Badge.js';
 import { Facts } from '../components/Facts.js';
-import { Empty, ErrorState, Loading, StaleNotice } from '../components/States.js';
+import { Empty, ErrorState, Loading, StaleQueryNotice } from '../components/States.js';
 import { Time } from '../components/Time.js';
 import { Link, useQuery, useTitle } from '../router.js';
 
@@ -53,14 +53,7 @@ export function IncidentsView() {
           </button>
         ))}
       </fieldset>
-      {incidents.error && incidents.data && !notAvailable(incidents.error) ? (
-        <StaleNotice
-          error={incidents.error}
-          loadedAt={incidents.dataUpdatedAt}
-          retry={() => incidents.refetch()}
-          retrying={incidents.isFetching}
-        />
-      ) : null}
+      {notAvailable(incidents.error) ? null : <StaleQueryNotice query={incidents} />}
       {incidents.isPending ? (
         <Loading label="Loading incidents…" />
       ) : incidents.data === undefined || notAvailable(incidents.error) ? (
@@ -126,14 +119,7 @@ export function IncidentPage({ id }: { id: string }) {
       <p className="breadcrumb">
         <Link to="/incidents">Incidents</Link> / <code>{id}</code>
       </p>
-      {trace.error && trace.data && !notAvailable(trace.error) ? (
-        <StaleNotice
-          error={trace.error}
-          loadedAt={trace.dataUpdatedAt}
-          retry={() => trace.refetch()}
-          retrying={trace.isFetching}
-        />
-      ) : null}
+      {notAvailable(trace.error) ? null : <StaleQueryNotice query={trace} />}
       {trace.isPending ? (
         <Loading label="Building the trace…" />
       ) : trace.data === undefined || notAvailable(trace.error) ? (
