@@ -102,12 +102,23 @@ export function analyseExpression(ast: unknown, source: string): GuardAnalysis {
     matchesCalls: 0,
   };
   if (!isNode(ast)) return analysis;
-  const stack: { node: Node; nesting: number }[] = [{ node: ast, nesting: 0 }];
+  const stack: { node: Node; nesting: number; binds: number }[] = [{ node: ast, nesting: 0, binds: 0 }];
   let nestingReported = false;
+  let bindsReported = false;
   while (stack.length > 0) {
-    const { node, nesting } = stack.pop()!;
+    const { node, nesting, binds: outerBinds } = stack.pop()!;
     const rcall = receiverCall(node);
     let inner = nesting;
+    const isBind = rcall?.name === 'bind' && rcall.receiver.op === 'id' && rcall.receiver.args === 'cel';
+    const binds = isBind ? outerBinds + 1 : outerBinds;
+    if (binds > celLimits.maxBindNesting && !bindsReported) {
+      bindsReported = true;
+      analysis.problems.push({
+        code: 'ARB_ERR_POLICY_CEL_LIMIT',
+        offset: node.start ?? 0,
+        message: `CEL: cel.bind is nested ${binds} deep; at most ${celLimits.maxBindNesting} are allowed (each level can double what it binds)`,
+      });
+    }
     if (rcall && comprehensionMacros.has(rcall.name)) {
       analysis.comprehensions++;
       inner = nesting + 1;
@@ -149,7 +160,7 @@ export function analyseExpression(ast: unknown, source: string): GuardAnalysis {
     for (const child of children(node)) {
       // Only the arguments of a comprehension run once per element; its receiver runs once.
       const childNesting = rcall && inner !== nesting && child === rcall.receiver ? nesting : inner;
-      stack.push({ node: child, nesting: childNesting });
+      stack.push({ node: child, nesting: childNesting, binds });
     }
   }
   return analysis;

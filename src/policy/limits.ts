@@ -35,6 +35,11 @@ export const celLimits = Object.freeze({
   maxLiteralElements: 256,
   /** Comprehensions (`all`, `exists`, `exists_one`, `map`, `filter`) nested inside one another. */
   maxComprehensionNesting: 3,
+  /**
+   * Nested `cel.bind`: each level may double what the one outside it holds (`cel.bind(b, a + a, …)`),
+   * so nesting is growth by powers of two that no node count sees. Four levels is at most 16×.
+   */
+  maxBindNesting: 4,
   /** Characters of a `matches` pattern, literal or computed. */
   maxPatternLength: 1_024,
   /** Size of a compiled RE2 program (`RE2JS.programSize()`), literal or computed. */

@@ -230,6 +230,15 @@ export async function installLimits(app: FastifyInstance, limits: Readonly<Serve
         `a request may carry at most ${limits.maxHeaders} headers`,
         { details: { limit: limits.maxHeaders } },
       );
+    // Bodies are read as they arrive: a coding the server does not undo would be parsed as if it
+    // were plain text, so the request is refused rather than half understood (RFC 9110 §8.4).
+    const coding = request.headers['content-encoding'];
+    if (coding !== undefined && String(coding).trim().toLowerCase() !== 'identity')
+      throw new ArbiterError(
+        'ARB_ERR_UNSUPPORTED_MEDIA_TYPE',
+        `request bodies are not decompressed here (content-encoding: ${String(coding).slice(0, 40)}); send them uncompressed`,
+        { details: { reason: 'content-encoding' } },
+      );
   });
 
   // Path parameters and query strings are text too: the same rule as for bodies, before validation.

@@ -99,6 +99,22 @@ describe('CEL expressions are bounded at load', () => {
     expect(() => bundleOf(oneRule(`${l}.all(a, ${l}.all(b, ${l}.exists(c, c == a)))`))).not.toThrow();
     expect(() => bundleOf(oneRule(`${l}.filter(a, a > 1).map(b, b * 2).all(c, c > 0)`))).not.toThrow();
   });
+
+  it('refuses cel.bind nested deeper than the limit: each level could double the list it binds', () => {
+    const nested = (depth: number) => {
+      let body = `size(b${depth - 1}) > 0`;
+      for (let i = depth - 1; i >= 0; i--)
+        body = `cel.bind(b${i}, ${i === 0 ? 'request.context.l + request.context.l' : `b${i - 1} + b${i - 1}`}, ${body})`;
+      return body;
+    };
+    const tooDeep = nested(celLimits.maxBindNesting + 1);
+    const problem = only(problemsOf(oneRule(tooDeep)));
+    expect(problem.code).toBe('ARB_ERR_POLICY_CEL_LIMIT');
+    expect(problem.message).toContain(`cel.bind is nested ${celLimits.maxBindNesting + 1} deep`);
+    // Within the limit it loads and evaluates: 2^4 copies of a 3-element list.
+    const bundle = bundleOf(oneRule(nested(celLimits.maxBindNesting), 'deny'));
+    expect(decide(bundle, { l: [1, 2, 3] }).effect).toBe('deny');
+  });
 });
 
 describe('matches runs RE2 and refuses patterns RE2 cannot run in linear time', () => {

@@ -424,6 +424,29 @@ spec:
   });
 });
 
+describe('content codings', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(async () => server?.close());
+
+  it('a body with a content-encoding the server does not undo is a 415, recording nothing', async () => {
+    const before = await server.arbiter.store.ledger.size();
+    for (const coding of ['br', 'gzip', 'identity, gzip']) {
+      const refused = await server.call(server.tokens.deployBot, 'POST', '/v1/decisions', deploy(), {
+        'content-encoding': coding,
+      });
+      expect([refused.status, refused.body.error.code]).toEqual([415, 'ARB_ERR_UNSUPPORTED_MEDIA_TYPE']);
+    }
+    expect(await server.arbiter.store.ledger.size()).toBe(before);
+    const plain = await server.call(server.tokens.deployBot, 'POST', '/v1/decisions', deploy(), {
+      'content-encoding': 'identity',
+    });
+    expect(plain.status).toBe(201);
+  });
+});
+
 describe('rate limits', () => {
   let server: TestServer;
   let t: Record<string, string>;
