@@ -2,32 +2,20 @@
 // Prepares the monitoring demo from the German Credit data: scores every applicant with the released
 // credit-scoring model 1.1.0, then splits the rows into a reference half (what the model was validated
 // on) and a production half streamed over 24 hours, in which the second twelve hours drift: larger and
-// longer loans and many more young applicants. Deterministic. Run from the repository root:
+// longer loans and many more young applicants. Deterministic. Run from the repository root after
+// `npm run build` (it reads the data with arbiter/monitor):
 //   node examples/monitoring/prepare.mjs
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArff } from 'arbiter/monitor';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const modelFile = join(here, '../releases/credit-scoring/1.1.0/model/model.safetensors');
 
+/** The ARFF rows, numeric attributes as numbers (Arbiter's own reader). */
 function readArff(text) {
-  const attributes = [];
-  const rows = [];
-  let inData = false;
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('%')) continue;
-    if (!inData) {
-      const match = /^@attribute\s+(\S+)\s+(.*)$/i.exec(line);
-      if (match) attributes.push({ name: match[1], numeric: /^numeric$/i.test(match[2]) });
-      if (/^@data/i.test(line)) inData = true;
-      continue;
-    }
-    const cells = [...line.matchAll(/'([^']*)'|([^,]+)/g)].map((m) => m[1] ?? m[2].trim());
-    rows.push(Object.fromEntries(attributes.map((a, i) => [a.name, a.numeric ? Number(cells[i]) : cells[i]])));
-  }
-  return rows;
+  return parseArff(text).rows;
 }
 
 /** The released model: weights and bias from safetensors, the input encoding from its metadata. */

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { exportAuditSource, exportLedger, storeAuditSource } from '../app/ledger-export.js';
+import { consistencyProofResponse, inclusionProofResponse } from '../app/ledger-proof-responses.js';
 import { ArbiterError } from '../core/errors.js';
 import type { JsonValue } from '../core/json.js';
 import { type AuditReport, auditLedger } from '../ledger/audit.js';
@@ -33,13 +34,6 @@ export function loadVerifierKey(value: string) {
   } catch (error) {
     throw new ArbiterError('ARB_ERR_LEDGER_KEY', `--key: ${(error as Error).message}`);
   }
-}
-
-function rangeError<T>(promise: Promise<T>): Promise<T> {
-  return promise.catch((error: unknown) => {
-    if (error instanceof RangeError) throw new ArbiterError('ARB_ERR_LEDGER_RANGE', error.message);
-    throw error;
-  });
 }
 
 function reportAudit(report: AuditReport, output: Output, json: boolean | undefined): ExitCode {
@@ -161,28 +155,19 @@ export function registerLedgerCommands(program: Command, output: Output, run: Ru
         const result = await withLedger(
           options,
           async (l) => {
-            const reader = l.store.ledger;
-            if (options.index !== undefined) {
-              const index = nonNegativeInteger('--index', options.index);
-              const treeSize =
-                options.size === undefined ? await reader.size() : nonNegativeInteger('--size', options.size);
-              const proof = await rangeError(l.log.inclusionProof(reader, index, treeSize));
-              const [leaf] = await reader.nodes([{ level: 0, index }]);
-              const { root } = await l.log.root(reader, treeSize);
-              return { index, treeSize, leafHash: b64(leaf!), root: b64(root), proof: proof.map(b64) };
-            }
+            if (options.index !== undefined)
+              return inclusionProofResponse(
+                l,
+                nonNegativeInteger('--index', options.index),
+                options.size === undefined ? undefined : nonNegativeInteger('--size', options.size),
+              );
             if (options.consistency?.length !== 2)
               throw new ArbiterError('ARB_ERR_USAGE', '--consistency takes two sizes: OLD NEW');
-            const first = nonNegativeInteger('OLD', options.consistency[0]!);
-            const second = nonNegativeInteger('NEW', options.consistency[1]!);
-            const proof = await rangeError(l.log.consistencyProof(reader, first, second));
-            return {
-              first,
-              second,
-              firstRoot: b64((await l.log.root(reader, first)).root),
-              secondRoot: b64((await l.log.root(reader, second)).root),
-              proof: proof.map(b64),
-            };
+            return consistencyProofResponse(
+              l,
+              nonNegativeInteger('OLD', options.consistency[0]!),
+              nonNegativeInteger('NEW', options.consistency[1]!),
+            );
           },
           { existing: true },
         );

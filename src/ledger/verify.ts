@@ -1,21 +1,12 @@
+import { isHash, isHashList, isSize, walkConsistency, walkInclusion } from './proof-walk.js';
 import { emptyRoot, nodeHash } from './rfc6962.js';
 
 /**
- * Proof verification as RFC 9162 §2.1.3.2 and §2.1.4.2 specify it. Pure, and total: malformed
- * input (wrong lengths, garbage, out-of-range sizes) returns false, never throws.
+ * Proof verification as RFC 9162 §2.1.3.2 and §2.1.4.2 specify it, hashing with node:crypto; the
+ * walk itself (which node is hashed with which) is proof-walk.ts, shared with the dashboard. Pure,
+ * and total: malformed input (wrong lengths, garbage, out-of-range sizes) returns false, never
+ * throws.
  */
-
-function isHash(value: unknown): value is Uint8Array {
-  return value instanceof Uint8Array && value.length === 32;
-}
-
-function isHashList(value: unknown): value is Uint8Array[] {
-  return Array.isArray(value) && value.length <= 128 && value.every(isHash);
-}
-
-function isSize(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
@@ -23,9 +14,6 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
   return diff === 0;
 }
-
-const isOdd = (n: number) => n % 2 === 1;
-const half = (n: number) => Math.floor(n / 2);
 
 /** True when `proof` shows the leaf with hash `leafHash` at `index` in the tree of `treeSize` leaves with root `root`. */
 export function verifyInclusion(
@@ -37,27 +25,8 @@ export function verifyInclusion(
 ): boolean {
   if (!isHash(leafHash) || !isHash(root) || !isSize(index) || !isSize(treeSize) || !isHashList(proof))
     return false;
-  if (index >= treeSize) return false;
-  let fn = index;
-  let sn = treeSize - 1;
-  let r = leafHash;
-  for (const p of proof) {
-    if (sn === 0) return false;
-    if (isOdd(fn) || fn === sn) {
-      r = nodeHash(p, r);
-      if (!isOdd(fn)) {
-        while (!isOdd(fn) && fn !== 0) {
-          fn = half(fn);
-          sn = half(sn);
-        }
-      }
-    } else {
-      r = nodeHash(r, p);
-    }
-    fn = half(fn);
-    sn = half(sn);
-  }
-  return sn === 0 && equalBytes(r, root);
+  const implied = walkInclusion(leafHash, index, treeSize, proof, nodeHash);
+  return implied !== undefined && equalBytes(implied, root);
 }
 
 /**
@@ -81,35 +50,8 @@ export function verifyConsistency(
   if (oldSize > newSize) return false;
   if (oldSize === newSize) return proof.length === 0 && equalBytes(oldRoot, newRoot);
   if (oldSize === 0) return proof.length === 0 && equalBytes(oldRoot, emptyRoot);
-  if (proof.length === 0) return false;
-
-  const path = Number.isInteger(Math.log2(oldSize)) ? [oldRoot, ...proof] : [...proof];
-  let fn = oldSize - 1;
-  let sn = newSize - 1;
-  while (isOdd(fn)) {
-    fn = half(fn);
-    sn = half(sn);
-  }
-  let fr = path[0]!;
-  let sr = path[0]!;
-  for (const c of path.slice(1)) {
-    if (sn === 0) return false;
-    if (isOdd(fn) || fn === sn) {
-      fr = nodeHash(c, fr);
-      sr = nodeHash(c, sr);
-      if (!isOdd(fn)) {
-        while (!isOdd(fn) && fn !== 0) {
-          fn = half(fn);
-          sn = half(sn);
-        }
-      }
-    } else {
-      sr = nodeHash(sr, c);
-    }
-    fn = half(fn);
-    sn = half(sn);
-  }
-  return sn === 0 && equalBytes(fr, oldRoot) && equalBytes(sr, newRoot);
+  const implied = walkConsistency(oldSize, newSize, proof, oldRoot, nodeHash);
+  return implied !== undefined && equalBytes(implied[0], oldRoot) && equalBytes(implied[1], newRoot);
 }
 
 export { equalBytes };

@@ -1,15 +1,20 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   consistencyProof,
+  consistencyRanges,
   emptyRoot,
   inclusionProof,
+  inclusionRanges,
   leafHash,
   nodeHash,
   rootHash,
+  splitPoint,
   verifyConsistency,
   verifyInclusion,
 } from '../../src/ledger/index.js';
+import { walkConsistency, walkInclusion } from '../../src/ledger/proof-walk.js';
 import { hex, refLeaf, refMTH, refPath, refProof, unhex } from './reference.js';
 
 const sha256 = (bytes: Uint8Array) => new Uint8Array(createHash('sha256').update(bytes).digest());
@@ -243,5 +248,46 @@ describe('malformed and mutated proofs are rejected, never thrown', () => {
 describe('refLeaf sanity', () => {
   it('the reference and the library hash leaves the same way', () => {
     expect(hex(refLeaf(unhex('42')))).toBe(hex(leafHash(unhex('42'))));
+  });
+});
+
+describe('proof walk (shared with the dashboard)', () => {
+  // The walk never looks at hash values, so a symbolic combiner shows exactly which nodes it pairs:
+  // the implied root must be the tree's own shape, written out by the RFC 6962 MTH recursion.
+  const shape = (start: number, end: number): string => {
+    if (end - start === 1) return `${start}`;
+    const k = splitPoint(end - start);
+    return `(${shape(start, start + k)} ${shape(start + k, end)})`;
+  };
+  const pair = (left: string, right: string) => `(${left} ${right})`;
+
+  it('pairs inclusion-proof nodes into the tree shape for every index of sizes 1..40', () => {
+    for (let size = 1; size <= 40; size++) {
+      for (let index = 0; index < size; index++) {
+        const proof = inclusionRanges(index, size).map(([start, end]) => shape(start, end));
+        expect(walkInclusion(`${index}`, index, size, proof, pair)).toBe(shape(0, size));
+        if (proof.length > 0)
+          expect(walkInclusion(`${index}`, index, size, proof.slice(1), pair)).toBeUndefined();
+        expect(walkInclusion(`${index}`, index, size, [...proof, 'x'], pair)).toBeUndefined();
+      }
+    }
+  });
+
+  it('pairs consistency-proof nodes into both tree shapes for all sizes 1 <= m < n <= 40', () => {
+    for (let newSize = 2; newSize <= 40; newSize++) {
+      for (let oldSize = 1; oldSize < newSize; oldSize++) {
+        const proof = consistencyRanges(oldSize, newSize).map(([start, end]) => shape(start, end));
+        expect(walkConsistency(oldSize, newSize, proof, shape(0, oldSize), pair)).toEqual([
+          shape(0, oldSize),
+          shape(0, newSize),
+        ]);
+        expect(walkConsistency(oldSize, newSize, [...proof, 'x'], shape(0, oldSize), pair)).toBeUndefined();
+      }
+    }
+  });
+
+  it('imports nothing, so the browser bundle can use it', () => {
+    const text = readFileSync(new URL('../../src/ledger/proof-walk.ts', import.meta.url), 'utf8');
+    expect(text).not.toMatch(/^\s*(?:import|export)[^'"]*from\s*['"]/m);
   });
 });

@@ -1,34 +1,22 @@
 #!/usr/bin/env node
 // Trains the example credit-scoring model on the German Credit data (UCI Statlog, CC BY 4.0) and
 // writes two releases for `arbiter gate`: 1.1.0, which passes, and 1.2.0, which fails. Deterministic:
-// the same data gives the same weights, files and digests. Run from the repository root:
+// the same data gives the same weights, files and digests. Run from the repository root after
+// `npm run build` (it reads the data with arbiter/monitor):
 //   node examples/releases/credit-scoring/train.mjs [path/to/credit-g.arff]
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArff } from 'arbiter/monitor';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const arff = process.argv[2] ?? join(here, '../../../../shared/data/credit-g.arff');
 
-/** ARFF: attribute declarations, then comma-separated rows with single-quoted strings. */
+/** ARFF attributes (numeric or not) and rows, read with Arbiter's own reader. */
 function readArff(text) {
-  const attributes = [];
-  const rows = [];
-  let inData = false;
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('%')) continue;
-    if (!inData) {
-      const match = /^@attribute\s+(\S+)\s+(.*)$/i.exec(line);
-      if (match) attributes.push({ name: match[1], numeric: /^numeric$/i.test(match[2]) });
-      if (/^@data/i.test(line)) inData = true;
-      continue;
-    }
-    const cells = [...line.matchAll(/'([^']*)'|([^,]+)/g)].map((m) => m[1] ?? m[2].trim());
-    rows.push(Object.fromEntries(attributes.map((a, i) => [a.name, a.numeric ? Number(cells[i]) : cells[i]])));
-  }
-  return { attributes, rows };
+  const { columns, rows } = parseArff(text);
+  return { attributes: columns.map((c) => ({ name: c.name, numeric: c.type === 'numeric' })), rows };
 }
 
 function encoder(attributes, rows, features) {

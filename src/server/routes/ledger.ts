@@ -1,19 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { Arbiter } from '../../app/arbiter.js';
-import { ArbiterError } from '../../core/errors.js';
+import { consistencyProofResponse, inclusionProofResponse } from '../../app/ledger-proof-responses.js';
 import { ConsistencyQuery, ErrorSchema, InclusionQuery, LedgerEntriesQuery } from '../schemas.js';
 
 const security = [{ bearer: [] }];
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema };
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 const readers = ['approver', 'auditor', 'admin'] as const;
-
-function rangeErrors<T>(promise: Promise<T>): Promise<T> {
-  return promise.catch((error: unknown) => {
-    if (error instanceof RangeError) throw new ArbiterError('ARB_ERR_LEDGER_RANGE', error.message);
-    throw error;
-  });
-}
 
 export function ledgerRoutes(app: FastifyInstance, arbiter: Arbiter): void {
   const { ledger, store } = arbiter;
@@ -85,15 +78,12 @@ export function ledgerRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         response: errors,
       },
     },
-    async (request) => {
-      const index = Number(request.query.index);
-      const treeSize =
-        request.query.treeSize === undefined ? await reader.size() : Number(request.query.treeSize);
-      const proof = await rangeErrors(ledger.log.inclusionProof(reader, index, treeSize));
-      const [leaf] = await reader.nodes([{ level: 0, index }]);
-      const { root } = await ledger.log.root(reader, treeSize);
-      return { index, treeSize, leafHash: b64(leaf!), root: b64(root), proof: proof.map(b64) };
-    },
+    async (request) =>
+      inclusionProofResponse(
+        ledger,
+        Number(request.query.index),
+        request.query.treeSize === undefined ? undefined : Number(request.query.treeSize),
+      ),
   );
 
   app.get<{ Querystring: { first: string; second?: string } }>(
@@ -108,17 +98,11 @@ export function ledgerRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         response: errors,
       },
     },
-    async (request) => {
-      const first = Number(request.query.first);
-      const second = request.query.second === undefined ? await reader.size() : Number(request.query.second);
-      const proof = await rangeErrors(ledger.log.consistencyProof(reader, first, second));
-      return {
-        first,
-        second,
-        firstRoot: b64((await ledger.log.root(reader, first)).root),
-        secondRoot: b64((await ledger.log.root(reader, second)).root),
-        proof: proof.map(b64),
-      };
-    },
+    async (request) =>
+      consistencyProofResponse(
+        ledger,
+        Number(request.query.first),
+        request.query.second === undefined ? undefined : Number(request.query.second),
+      ),
   );
 }
