@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { defaultLedgerKeyPath, type Ledger, openLedger } from '../app/ledger.js';
+import { defaultLedgerKeyPath, type Ledger, openLedger } from '../app/ledger/ledger.js';
 import { ArbiterError } from '../core/errors.js';
 import { defaultDatabaseUrl, openStore, parseDatabaseUrl } from '../store/open.js';
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { exportAuditSource, exportLedger, storeAuditSource } from '../app/ledger-export.js';
-import { consistencyProofResponse, inclusionProofResponse } from '../app/ledger-proof-responses.js';
+import { exportAuditSource, exportLedger, storeAuditSource } from '../app/ledger/export.js';
+import { consistencyProofResponse, inclusionProofResponse } from '../app/ledger/proof-responses.js';
 import { ArbiterError } from '../core/errors.js';
 import type { JsonValue } from '../core/json.js';
 import { type AuditReport, auditLedger } from '../ledger/audit.js';

@@ -4,12 +4,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { type Arbiter, startArbiter } from '../app/arbiter.js';
-import { issueDemoTokens } from '../app/demo.js';
-import { type MonitoringDemo, seedMonitoringDemo } from '../app/demo-monitoring.js';
-import { type DemoStory, seedDemoStory } from '../app/demo-story.js';
 import { ArbiterError } from '../core/errors.js';
+import { issueDemoTokens } from '../demo/demo.js';
+import { type MonitoringDemo, seedMonitoringDemo } from '../demo/monitoring.js';
+import { type DemoStory, seedDemoStory } from '../demo/story.js';
 import { formatProblem } from '../policy/problems.js';
-import { buildServer } from '../server/app.js';
+import { buildServer, serverLogger } from '../server/app.js';
 import { defaultLimits, limitOptions, limitsFromOptions } from '../server/limits.js';
 import { defaultDatabaseUrl, parseDatabaseUrl } from '../store/open.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
@@ -107,8 +107,10 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
             : existsSync('policies')
               ? 'policies'
               : undefined);
+        const logger = serverLogger(options.logLevel ?? (options.demo ? 'warn' : 'info'));
         const arbiter = await startArbiter({
           databaseUrl,
+          logger,
           ...(policyDir ? { policyDir } : {}),
           ...(options.ledgerKey ? { ledgerKeyPath: options.ledgerKey } : {}),
           adminTokenPath: adminTokenPath(databaseUrl),
@@ -126,7 +128,7 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
           },
         });
         const { app, state } = await buildServer(arbiter, {
-          logger: { level: options.logLevel ?? (options.demo ? 'warn' : 'info') },
+          loggerInstance: logger,
           limits,
         });
         let address: string;

@@ -2,7 +2,7 @@ import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type Arbiter, startArbiter } from '../../src/app/arbiter.js';
-import type { NotificationOptions } from '../../src/app/notifications.js';
+import type { NotificationOptions } from '../../src/app/notifications/notifications.js';
 import { buildServer } from '../../src/server/app.js';
 import type { ServerLimits } from '../../src/server/limits.js';
 import { repoRoot } from './cli.js';

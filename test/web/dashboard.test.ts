@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedMonitoringDemo } from '../../src/app/demo-monitoring.js';
+import { seedMonitoringDemo } from '../../src/demo/monitoring.js';
 import { runGate } from '../../src/gate/run.js';
 import { repoRoot } from '../helpers/cli.js';
 import { deploy, startTestServer, type TestServer } from '../helpers/server.js';
