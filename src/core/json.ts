@@ -38,11 +38,15 @@ export const defaultJsonDepth = 64;
  */
 export const reservedKeys: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** Why a parsed JSON body is refused, if it is: too deep, a reserved key, or text that is not clean Unicode. */
+/**
+ * Why a parsed JSON body is refused, if it is: too deep, a reserved key, text that is not clean
+ * Unicode, or a number JSON.parse could only read as ±Infinity.
+ */
 export type JsonBodyProblem =
   | { reason: 'json-depth'; limit: number; message: string }
   | { reason: 'reserved-key'; key: string; path: string; message: string }
-  | { reason: 'text'; path: string; message: string };
+  | { reason: 'text'; path: string; message: string }
+  | { reason: 'non-finite-number'; path: string; message: string };
 
 /** A UTF-16 surrogate without its pair: not a Unicode character, and not representable in UTF-8. */
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -59,7 +63,9 @@ export function textProblem(text: string): string | undefined {
 }
 
 /**
- * Checks a parsed JSON value against the depth limit and for reserved keys, without recursion
+ * Checks a parsed JSON value against the depth limit, for reserved keys, unclean text and numbers
+ * beyond a double (`1e999` parses as Infinity, which canonical JSON cannot hash and a JSON column
+ * would silently store as null), without recursion
  * (so a hostile nesting cannot exhaust the stack here) and visiting each node once. `root` names
  * the value in paths and messages: an HTTP request body, or the arguments of an MCP tool call.
  */
@@ -74,6 +80,15 @@ export function inspectJsonBody(
     if (typeof node === 'string') {
       const problem = textProblem(node);
       if (problem) return { reason: 'text', path: `${root}${path}`, message: `${root}${path} ${problem}` };
+      continue;
+    }
+    if (typeof node === 'number') {
+      if (!Number.isFinite(node))
+        return {
+          reason: 'non-finite-number',
+          path: `${root}${path}`,
+          message: `${root}${path} is a number too large for a 64-bit double (it would read as ${node}); send at most ±1.7976931348623157e308`,
+        };
       continue;
     }
     if (typeof node !== 'object' || node === null) continue;

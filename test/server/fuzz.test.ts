@@ -494,6 +494,25 @@ describe('fuzzing every endpoint with bad input', () => {
         cases.push(withBody(`${key} in ${path.join('.')}`, setAt(baseBody, [...path, key], value), true));
       }
     }
+    // Numbers beyond a double (1e999 reads as Infinity) anywhere, free-form maps included:
+    // JSON.stringify cannot write them, so they are spliced into the text in place of a marker.
+    const marker = '__fuzz_non_finite__';
+    const nonFinite: [string, unknown][] = [
+      ['body [n]', [marker]],
+      ['body {n}', { ...(baseBody as object), n: marker }],
+    ];
+    for (const { path, schema } of propertyPaths(op.body)) {
+      const at = path.join('.');
+      nonFinite.push([at, setAt(baseBody, path, marker)]);
+      if (schema.type === 'object') nonFinite.push([`${at}.n`, setAt(baseBody, [...path, 'n'], marker)]);
+      if (schema.type === 'array') nonFinite.push([`${at}[0]`, setAt(baseBody, path, [marker])]);
+    }
+    for (const [at, body] of nonFinite)
+      for (const number of ['1e999', '-1e999'])
+        cases.push({
+          ...withBody(`${at}=${number}`, body, true),
+          payload: json(body).replace(`"${marker}"`, number),
+        });
     // A huge body, and one nested past the depth limit.
     cases.push({ ...withBody('deep', {}, true), payload: `{"a":${'['.repeat(5_000)}${']'.repeat(5_000)}}` });
     cases.push({ ...withBody('20 MiB', {}, true), payload: hugeBody });
