@@ -1,4 +1,4 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { afterAll } from 'vitest';
 
 export interface Received {
@@ -7,9 +7,13 @@ export interface Received {
   body: string;
 }
 
-/** A real HTTP receiver on loopback that records what arrives and answers as told. */
+/**
+ * A real HTTP receiver on loopback that records what arrives and answers as told: a status, no
+ * answer at all ('hang'), or an answer the test writes itself.
+ */
 export async function startReceiver(
-  answer: (request: Received, count: number) => number | 'hang' = () => 200,
+  answer: (request: Received, count: number) => number | 'hang' | ((response: ServerResponse) => void) = () =>
+    200,
 ): Promise<{
   url: string;
   received: Received[];
@@ -26,6 +30,7 @@ export async function startReceiver(
       received.push(record);
       const status = answer(record, received.length);
       if (status === 'hang') return;
+      if (typeof status === 'function') return status(response);
       response.writeHead(status, { 'content-type': 'application/json' }).end('{}');
     });
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { JsonValue } from '../../src/core/json.js';
 import { type NotificationEvent, routeEvent } from '../../src/notify/event.js';
 import {
   cloudEvent,
@@ -7,6 +8,8 @@ import {
   verifyWebhookSignature,
   webhookSignature,
 } from '../../src/notify/formats.js';
+import { escapeSlackText, slackText } from '../../src/notify/slack-text.js';
+import { boundJson, truncateText } from '../../src/notify/text-bounds.js';
 import type { NotifierConfig } from '../../src/policy/bundle.js';
 
 const event = (overrides: Partial<NotificationEvent> = {}): NotificationEvent => ({
@@ -115,5 +118,142 @@ describe('formats', () => {
       event_action: 'resolve',
       dedup_key: 'arbiter:system:deploy-bot:frozen',
     });
+  });
+});
+
+/** Text an agent controls, as an attacker would write it into every field it can. */
+const hostileStrings = [
+  '<!channel> deploy now',
+  '<!here|here> and <!everyone>',
+  '<@U024BE7LH> approve this',
+  '<https://evil.example/approve|✅ Pre-approved by SRE, click to confirm>',
+  '&lt;!channel&gt; already escaped',
+  '@channel @here @everyone',
+  'https://evil.example/phish',
+  '*bold* _italic_ ~strike~ `code` ```block```',
+  '> quoted\n• fake bullet',
+  '\u202Eright-to-left override',
+  `${'<'.repeat(3000)}tail`,
+  `${'😀'.repeat(2000)}`,
+];
+
+/** Every string anywhere in a JSON value, with where it is. */
+function stringsIn(value: unknown, path = ''): { path: string; text: string }[] {
+  if (typeof value === 'string') return [{ path, text: value }];
+  if (Array.isArray(value)) return value.flatMap((item, i) => stringsIn(item, `${path}/${i}`));
+  if (value && typeof value === 'object')
+    return Object.entries(value).flatMap(([key, item]) => stringsIn(item, `${path}/${key}`));
+  return [];
+}
+
+/** Every object anywhere in a JSON value. */
+function objectsIn(value: unknown): Record<string, unknown>[] {
+  if (Array.isArray(value)) return value.flatMap(objectsIn);
+  if (value && typeof value === 'object')
+    return [value as Record<string, unknown>, ...Object.values(value).flatMap(objectsIn)];
+  return [];
+}
+
+const isWellFormed = (text: string) =>
+  !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);
+
+describe('hostile text in every agent-controlled field', () => {
+  const hostileEvent = (text: string, type: NotificationEvent['type'] = 'decision.pending') =>
+    event({
+      type,
+      severity: 'error',
+      subject: 'dec_1',
+      summary: `${text} asks to ${text} ${text}:${text} (prod): approval needed`,
+      data: {
+        decision: {
+          action: text,
+          resource: { type: text, id: text, environment: 'prod' },
+          statusReason: text,
+        },
+        reasons: [{ rule: `policy/${text}`, effect: 'require_approval', message: text }],
+        approvalsRequired: [{ count: 1, from: [text], ttl: text }],
+        outcome: { status: 'failed', detail: text },
+      },
+    });
+
+  it('Slack: no control character survives, every text object is verbatim and within 3000 characters', () => {
+    for (const text of hostileStrings) {
+      const message = slackMessage(hostileEvent(text));
+      for (const { path, text: value } of stringsIn(message)) {
+        if (path.endsWith('/url')) {
+          expect(value, path).toBe(event().link);
+          continue;
+        }
+        // Slack's control characters: only as the entities Arbiter wrote.
+        expect(value, `${path} of ${JSON.stringify(text.slice(0, 40))}`).not.toMatch(/[<>]/);
+        expect(value.replace(/&(amp|lt|gt);/g, ''), path).not.toContain('&');
+        expect(value.length, path).toBeLessThanOrEqual(3000);
+        expect(isWellFormed(value), `${path} cut a surrogate pair`).toBe(true);
+      }
+      for (const object of objectsIn(message))
+        if (object.type === 'mrkdwn') expect(object.verbatim, JSON.stringify(object).slice(0, 80)).toBe(true);
+      expect(message).toMatchObject({ unfurl_links: false, unfurl_media: false });
+    }
+    // Escaped, not dropped: a person still reads what the agent wrote.
+    const shown = JSON.stringify(slackMessage(hostileEvent('<!channel> & <@U1>')));
+    expect(shown).toContain('&lt;!channel&gt; &amp; &lt;@U1&gt;');
+    // Only Arbiter's own headline is formatted.
+    const first = (slackMessage(hostileEvent('*x*')).blocks as { text: { text: string } }[])[0]!.text.text;
+    expect(first.startsWith(':x: *Approval needed*\n*x*')).toBe(true);
+  });
+
+  it('PagerDuty: summary within 1024, dedup key within 255, every detail within 1024', () => {
+    for (const text of hostileStrings) {
+      const paged = pagerDutyEvent(hostileEvent(text, 'decision.outcome'), 'rk') as {
+        dedup_key: string;
+        payload: { summary: string; custom_details: unknown };
+      };
+      expect(paged.payload.summary.length).toBeLessThanOrEqual(1024);
+      expect(isWellFormed(paged.payload.summary)).toBe(true);
+      expect(paged.dedup_key.length).toBeLessThanOrEqual(255);
+      for (const { path, text: value } of stringsIn(paged.payload.custom_details))
+        expect(value.length, path).toBeLessThanOrEqual(1024);
+    }
+    const long = event({ type: 'system.frozen', subject: 's'.repeat(400) });
+    const key = pagerDutyEvent(long, 'rk').dedup_key as string;
+    expect(key).toMatch(/^arbiter:sha256:[0-9a-f]{64}$/);
+    // The resolve computes the same key, so it still ends the page.
+    expect(pagerDutyEvent({ ...long, type: 'system.unfrozen' }, 'rk').dedup_key).toBe(key);
+  });
+
+  it('webhooks: every string of the CloudEvent within 4096 characters', () => {
+    for (const text of [...hostileStrings, 'x'.repeat(50_000)]) {
+      const cloud = cloudEvent({ ...hostileEvent(text), subject: text }, 'arbiter://x');
+      for (const { path, text: value } of stringsIn(cloud)) {
+        expect(value.length, path).toBeLessThanOrEqual(4096);
+        expect(isWellFormed(value), path).toBe(true);
+      }
+    }
+  });
+});
+
+describe('text bounds', () => {
+  it('truncateText cuts at max with an ellipsis and never splits a surrogate pair', () => {
+    expect(truncateText('abc', 3)).toBe('abc');
+    expect(truncateText('abcd', 3)).toBe('ab…');
+    // '😀' is two code units; a cut in its middle drops it whole.
+    expect(truncateText('a😀b', 3)).toBe('a…');
+    expect(truncateText('😀😀😀', 4)).toBe('😀…');
+  });
+
+  it('boundJson cuts strings, keys, long lists and deep nesting without recursion', () => {
+    let deep: JsonValue = 'leaf';
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    const bounded = boundJson(
+      { ['k'.repeat(10)]: 'v'.repeat(10), list: Array.from({ length: 10 }, (_, i) => i), deep },
+      { maxString: 5, maxItems: 3, maxDepth: 4 },
+    );
+    expect(bounded).toEqual({ 'kkkk…': 'vvvv…', list: [0, 1, 2], deep: [[['…']]] });
+  });
+
+  it('slackText escapes, then cuts before a whole character: never inside an entity', () => {
+    expect(escapeSlackText('a<b>&c')).toBe('a&lt;b&gt;&amp;c');
+    expect(slackText('<<<<', 10)).toBe('&lt;&lt;…');
+    expect(slackText('ok', 10)).toBe('ok');
   });
 });

@@ -10,6 +10,32 @@ import type { Ledger } from '../ledger/ledger.js';
 
 const pagerDutyUrl = 'https://events.pagerduty.com/v2/enqueue';
 const leaseMs = 60_000;
+/** Receivers' answers are read this far (only the status matters), then the connection is dropped. */
+export const maxResponseBytes = 64 * 1024;
+
+/**
+ * Reads and discards at most `limit` bytes of a response body, so the connection can be reused
+ * after a small answer; a larger (or endless) one is cut off by aborting the request.
+ */
+async function readAtMost(response: Response, limit: number, aborter: AbortController): Promise<void> {
+  const reader = response.body?.getReader();
+  if (!reader) return;
+  let read = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      read += value.byteLength;
+      if (read > limit) {
+        aborter.abort();
+        await reader.cancel().catch(() => undefined);
+        return;
+      }
+    }
+  } catch {
+    // The status is already known; a body that breaks off changes nothing.
+  }
+}
 
 /** Where state changes announce themselves; written in the same transaction as the change. */
 export interface EventSink {
@@ -235,14 +261,23 @@ export class NotificationService implements EventSink {
       }
     }
     if (!url) return { row, error: `notifier ${notifier.name} has no URL (${notifier.urlEnv} is not set)` };
+    const aborter = new AbortController();
     try {
       const response = await (this.options.fetch ?? fetch)(url, {
         method: 'POST',
         headers,
         body,
-        signal: AbortSignal.timeout(notifier.timeoutMs),
+        // A redirect would send the signed event (or a routing key) wherever the receiver points.
+        redirect: 'manual',
+        signal: AbortSignal.any([AbortSignal.timeout(notifier.timeoutMs), aborter.signal]),
       });
-      await response.arrayBuffer().catch(() => undefined);
+      await readAtMost(response, maxResponseBytes, aborter);
+      // The target is left out: the error enters the ledger, and a Location may carry a secret.
+      if (response.status >= 300 && response.status < 400)
+        return {
+          row,
+          error: `HTTP ${response.status}: the receiver redirects; redirects are not followed, configure the final URL`,
+        };
       if (response.ok) return { row };
       return { row, error: `HTTP ${response.status}` };
     } catch (error) {
