@@ -1,11 +1,10 @@
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { type IdGenerator, randomIds } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { PolicyBundle } from '../policy/bundle.js';
 import { loadPolicyDirectory } from '../policy/load-dir.js';
 import { openStore, type PostgresTuning, postgresTuningFromEnvironment } from '../store/open.js';
 import type { Store } from '../store/store.js';
+import { type AdminTokenFile, settleAdminTokenFile } from './access/admin-token-file.js';
 import { TokenService } from './access/tokens.js';
 import { BackgroundLoops } from './background.js';
 import { DecisionService } from './decisions/decisions.js';
@@ -31,6 +30,8 @@ export interface ArbiterOptions {
   policyDir?: string;
   /** Where to write the first admin token when the database has no tokens (mode 0600). */
   adminTokenPath?: string;
+  /** The shared `admin.token` of older versions, adopted when it holds this database's token. */
+  legacyAdminTokenPath?: string;
   clock?: () => Date;
   ids?: IdGenerator;
   /** How often a checkpoint is signed when the log grew (default 60 s). */
@@ -73,6 +74,8 @@ export interface Arbiter {
   clock: () => Date;
   /** Set when this start created the first admin token. */
   bootstrapAdminToken?: string;
+  /** What this start did about the admin token file: wrote a new token, or adopted the old file. */
+  adminTokenFile: AdminTokenFile;
   /** Signs a checkpoint if the log grew since the last one. */
   checkpointIfGrown(): Promise<void>;
   /** Stops background work, signs a final checkpoint and closes the store. */
@@ -139,17 +142,16 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
     const traces = new TraceService({ ...core, policies });
     await policies.install('arbiter', 'start');
 
-    let bootstrapAdminToken: string | undefined;
-    if (options.adminTokenPath && (await store.listTokens()).length === 0) {
-      const { token } = await tokens.create(
-        { role: 'admin', user: 'admin', label: 'first start' },
-        'arbiter',
-      );
-      mkdirSync(dirname(options.adminTokenPath), { recursive: true, mode: 0o700 });
-      writeFileSync(options.adminTokenPath, `${token}\n`, { mode: 0o600 });
-      if (existsSync(options.adminTokenPath)) chmodSync(options.adminTokenPath, 0o600);
-      bootstrapAdminToken = token;
-    }
+    const adminTokenFile = options.adminTokenPath
+      ? await settleAdminTokenFile({
+          store,
+          tokens,
+          path: options.adminTokenPath,
+          ...(options.legacyAdminTokenPath ? { legacyPath: options.legacyAdminTokenPath } : {}),
+        })
+      : undefined;
+    const bootstrapAdminToken =
+      adminTokenFile && 'token' in adminTokenFile ? adminTokenFile.token : undefined;
 
     const checkpoints = await Checkpointer.open(ledger);
     const loops = new BackgroundLoops(logger);
@@ -193,6 +195,7 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
       traces,
       clock,
       ...(bootstrapAdminToken ? { bootstrapAdminToken } : {}),
+      adminTokenFile,
       checkpointIfGrown,
       async close() {
         if (closed) return;

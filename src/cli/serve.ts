@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { defaultAdminTokenPath, legacyAdminTokenPath } from '../app/access/admin-token-file.js';
 import { type Arbiter, startArbiter } from '../app/arbiter.js';
 import { ArbiterError } from '../core/errors.js';
 import { issueDemoTokens } from '../demo/demo.js';
@@ -11,7 +12,7 @@ import { type DemoStory, seedDemoStory } from '../demo/story.js';
 import { formatProblem } from '../policy/problems.js';
 import { buildServer, serverLogger } from '../server/app.js';
 import { defaultLimits, limitOptions, limitsFromOptions } from '../server/limits.js';
-import { defaultDatabaseUrl, parseDatabaseUrl } from '../store/open.js';
+import { defaultDatabaseUrl } from '../store/open.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
 import type { Output } from './io.js';
 
@@ -40,13 +41,6 @@ function positive(name: string, value: string | undefined): number | undefined {
   if (!Number.isInteger(parsed) || parsed <= 0)
     throw new ArbiterError('ARB_ERR_USAGE', `${name} ${value} must be a positive integer`);
   return parsed;
-}
-
-function adminTokenPath(databaseUrl: string): string {
-  const parsed = parseDatabaseUrl(databaseUrl);
-  return parsed.kind === 'sqlite' && parsed.path !== ':memory:'
-    ? join(dirname(parsed.path), 'admin.token')
-    : join('.arbiter', 'admin.token');
 }
 
 /** `arbiter serve`: the decision checkpoint over HTTP. */
@@ -108,12 +102,14 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
               ? 'policies'
               : undefined);
         const logger = serverLogger(options.logLevel ?? (options.demo ? 'warn' : 'info'));
+        const legacy = legacyAdminTokenPath(databaseUrl);
         const arbiter = await startArbiter({
           databaseUrl,
           logger,
           ...(policyDir ? { policyDir } : {}),
           ...(options.ledgerKey ? { ledgerKeyPath: options.ledgerKey } : {}),
-          adminTokenPath: adminTokenPath(databaseUrl),
+          adminTokenPath: defaultAdminTokenPath(databaseUrl),
+          ...(legacy ? { legacyAdminTokenPath: legacy } : {}),
           checkpointIntervalMs: Math.max(1, Number(options.checkpointInterval)) * 1000,
           notifications: {
             dashboardUrl:
@@ -176,8 +172,13 @@ function announce(
   );
   output.out(`  ledger    ${arbiter.ledger.origin}  verifier key ${arbiter.ledger.verifierKey}`);
   output.out(`  API       ${address}/v1   OpenAPI ${address}/openapi.json   metrics ${address}/metrics`);
-  if (arbiter.bootstrapAdminToken)
-    output.out(`  first start: an admin token was written to ${adminTokenPath(databaseUrl)} (mode 0600)`);
+  const tokenFile = arbiter.adminTokenFile;
+  if (tokenFile && 'written' in tokenFile)
+    output.out(`  first start: an admin token was written to ${tokenFile.written} (mode 0600)`);
+  if (tokenFile && 'adoptedFrom' in tokenFile)
+    output.out(
+      `  admin token: ${tokenFile.adoptedFrom} holds this database's admin token; copied to ${tokenFile.path}, its name from now on`,
+    );
   if (demoTokens) {
     output.out('\nDemo tokens (shown once; new ones are issued at every demo start):');
     for (const token of demoTokens)

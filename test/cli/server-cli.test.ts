@@ -16,7 +16,9 @@ describe('arbiter serve --demo, the CLI clients, and graceful shutdown', () => {
       const token = (name: string) =>
         new RegExp(`^  ${name}\\s.*\\s(arb_\\S+)$`, 'm').exec(server.output())![1]!;
       const env = (name: string) => ({ ARBITER_URL: server.url, ARBITER_TOKEN: token(name) });
-      expect(statSync(join(dir, '.arbiter', 'admin.token')).mode & 0o777).toBe(0o600);
+      // Named after the database (demo.db), like its ledger key: another database here has its own.
+      expect(statSync(join(dir, '.arbiter', 'demo.admin.token')).mode & 0o777).toBe(0o600);
+      expect(text).toContain(`an admin token was written to ${join('.arbiter', 'demo.admin.token')}`);
 
       const asked = arbiter(
         [

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ArbiterError } from '../../core/errors.js';
 import { MerkleLog } from '../../ledger/log.js';
 import { generateSigner, type NoteSigner, parseSignerKey, verifierKeyOf } from '../../ledger/note.js';
-import { parseDatabaseUrl } from '../../store/open.js';
 import type { Store } from '../../store/store.js';
+import { fileBesideDatabase } from '../database-files.js';
 
 /** The ledger of one database: its log, its origin and its signing key. */
 export interface Ledger {
@@ -23,11 +23,7 @@ export interface Ledger {
  * for PostgreSQL, ./.arbiter/ledger-signing.key.
  */
 export function defaultLedgerKeyPath(databaseUrl: string): string {
-  const parsed = parseDatabaseUrl(databaseUrl);
-  if (parsed.kind === 'sqlite' && parsed.path !== ':memory:') {
-    return join(dirname(parsed.path), `${basename(parsed.path).replace(/\.(db|sqlite3?)$/i, '')}.ledger.key`);
-  }
-  return join('.arbiter', 'ledger-signing.key');
+  return fileBesideDatabase(databaseUrl, 'ledger.key') ?? join('.arbiter', 'ledger-signing.key');
 }
 
 function readKey(path: string): NoteSigner | undefined {
