@@ -1,6 +1,6 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { connect as netConnect } from 'node:net';
+import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 
 /**
@@ -164,28 +164,88 @@ export class Prober {
     });
   }
 
+  /** A bare connection to the target (TLS for https), for probes node:http cannot send. */
+  connect(): Socket {
+    const port = Number(this.base.port || (this.base.protocol === 'https:' ? 443 : 80));
+    return this.base.protocol === 'https:'
+      ? tlsConnect({ host: this.base.hostname, port, servername: this.base.hostname })
+      : netConnect({ host: this.base.hostname, port });
+  }
+
+  /** The request line and headers of `probe` as raw HTTP/1.1 text, ending with the blank line. */
+  head(probe: ProbeRequest, headers: Record<string, string>): string {
+    const path = `${this.base.pathname.replace(/\/$/, '')}${probe.path}`;
+    return [
+      `${probe.method} ${path} HTTP/1.1`,
+      `host: ${this.base.host}`,
+      'connection: close',
+      ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+      '',
+      '',
+    ].join('\r\n');
+  }
+
+  /**
+   * Sends only the head of a request that declares a `declaredLength`-byte body, and withholds the
+   * body: the answer, if the server gives one within `waitMs` without the body (a refusal made
+   * before reading), else undefined, and the connection is dropped. Recorded like any exchange.
+   */
+  async sendHeadOnly(
+    probe: ProbeRequest,
+    declaredLength: number,
+    waitMs: number,
+  ): Promise<ProbeResponse | undefined> {
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      ...probe.headers,
+      'content-length': String(declaredLength),
+    };
+    if (probe.as !== undefined) headers.authorization = `Bearer ${this.tokens[probe.as] ?? ''}`;
+    const exchange: Exchange = {
+      request: probe,
+      requestExcerpt: probe.describe ?? `(headers only: content-length ${declaredLength}, body withheld)`,
+      response: { status: 0, headers: {}, text: '', body: undefined },
+    };
+    const answer = await new Promise<ProbeResponse | undefined>((resolve) => {
+      const socket = this.connect();
+      const received: Buffer[] = [];
+      const finish = (response: ProbeResponse | undefined) => {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(response);
+      };
+      const timer = setTimeout(() => finish(undefined), waitMs);
+      socket.on('error', () => {
+        // A refusal may reset the connection after its answer; what arrived is judged.
+      });
+      socket.on('data', (chunk: Buffer) => {
+        received.push(chunk);
+        const response = completeResponse(Buffer.concat(received));
+        if (response) finish(response);
+      });
+      socket.on('close', () => finish(completeResponse(Buffer.concat(received))));
+      socket.write(this.head(probe, headers));
+    });
+    if (answer) exchange.response = answer;
+    else exchange.error = `no answer within ${waitMs} ms without the body`;
+    this.exchanges.push(exchange);
+    return answer;
+  }
+
+  /** Records an exchange a check made itself over raw connections (evidence for the report). */
+  record(exchange: Exchange): void {
+    this.exchanges.push(exchange);
+  }
+
   /** Sends a request on a bare socket, ignoring write errors, and parses whatever answer arrives. */
   private transmitOverSocket(
     probe: ProbeRequest,
     headers: Record<string, string>,
     payload: Uint8Array,
   ): Promise<ProbeResponse> {
-    const target = new URL(probe.path.replace(/^\//, ''), this.base);
-    const path = `${this.base.pathname.replace(/\/$/, '')}${probe.path}`;
-    const port = Number(target.port || (target.protocol === 'https:' ? 443 : 80));
-    const head = [
-      `${probe.method} ${path} HTTP/1.1`,
-      `host: ${target.host}`,
-      'connection: close',
-      ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
-      '',
-      '',
-    ].join('\r\n');
+    const head = this.head(probe, headers);
     return new Promise((resolve, reject) => {
-      const socket =
-        target.protocol === 'https:'
-          ? tlsConnect({ host: target.hostname, port, servername: target.hostname })
-          : netConnect({ host: target.hostname, port });
+      const socket = this.connect();
       const received: Buffer[] = [];
       const timer = setTimeout(() => socket.destroy(), this.timeoutMs);
       socket.on('data', (chunk: Buffer) => received.push(chunk));
@@ -238,6 +298,15 @@ function parseRawResponse(raw: Buffer): ProbeResponse {
     parsed = undefined;
   }
   return { status, headers, text, body: parsed };
+}
+
+/** The answer in `raw` once it is complete (head and Content-Length body), else undefined. */
+export function completeResponse(raw: Buffer): ProbeResponse | undefined {
+  const end = raw.indexOf('\r\n\r\n');
+  if (end < 0) return undefined;
+  const length = /\r\ncontent-length:\s*(\d+)/i.exec(raw.subarray(0, end).toString('latin1'))?.[1];
+  if (length === undefined || raw.length - end - 4 < Number(length)) return undefined;
+  return parseRawResponse(raw.subarray(0, end + 4 + Number(length)));
 }
 
 /** A short, single-line account of a request body for the evidence. */

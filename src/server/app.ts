@@ -1,10 +1,17 @@
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Arbiter } from '../app/arbiter.js';
 import { ArbiterError } from '../core/errors.js';
 import { installAuth } from './auth.js';
 import { FailedAuthentications } from './auth-failures.js';
+import { installByteBudget } from './byte-budget.js';
+import {
+  ConnectionBudget,
+  type ConnectionRefusalReason,
+  installConnectionBudget,
+} from './connection-budget.js';
 import { installErrorHandling } from './errors.js';
 import { fastifyLimitOptions, installLimits, resolveLimits, type ServerLimits } from './limits.js';
 import { decisionRoutes } from './routes/decisions.js';
@@ -77,6 +84,13 @@ export async function buildServer(
   });
 
   installErrorHandling(app);
+  const connections = new ConnectionBudget(limits);
+  installConnectionBudget(
+    app.server,
+    connections,
+    limits,
+    connectionMetrics(arbiter.metrics.registry, connections),
+  );
   // Before authentication: floods and oversized requests are refused before they cost a lookup.
   await installLimits(app, limits);
   app.addHook('onRequest', async () => {
@@ -87,9 +101,14 @@ export async function buildServer(
     arbiter.tokens,
     limits.rateLimit > 0 ? new FailedAuthentications(limits.rateLimit, limits.rateLimitWindowMs) : undefined,
   );
+  // After authentication and each route's own checks (onRequest), before any body is read.
+  installByteBudget(app, limits);
   // Every answer, errors and 404s included: browsers must never sniff a JSON body into HTML.
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', async (request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
+    // A request answered before its body arrived (refused early): closing the connection is
+    // cheaper than reading a body nobody will use, which Node would otherwise do to reuse it.
+    if (!request.raw.complete) reply.header('connection', 'close');
   });
   app.addHook('onResponse', async (request, reply) => {
     arbiter.metrics.httpSeconds.observe(
@@ -116,4 +135,32 @@ export async function buildServer(
 
   await app.ready();
   return { app, state };
+}
+
+/**
+ * Open connections (a gauge) and refused ones by reason (a counter) in the Arbiter's registry;
+ * returns what the connection budget calls on each refusal. A second server over the same
+ * Arbiter takes the metrics over.
+ */
+function connectionMetrics(
+  registry: Registry,
+  budget: ConnectionBudget,
+): (reason: ConnectionRefusalReason) => void {
+  for (const name of ['arbiter_connections_open', 'arbiter_connections_refused_total'])
+    registry.removeSingleMetric(name);
+  new Gauge({
+    name: 'arbiter_connections_open',
+    help: 'Open HTTP connections',
+    registers: [registry],
+    collect() {
+      this.set(budget.open);
+    },
+  });
+  const refused = new Counter({
+    name: 'arbiter_connections_refused_total',
+    help: 'Connections refused at a limit, by reason (connections-per-address, connections)',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  return (reason) => refused.inc({ reason });
 }

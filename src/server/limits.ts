@@ -30,6 +30,12 @@ export interface ServerLimits {
   /** Requests per `rateLimitWindowMs` per token (or per address without one); 0 turns limiting off. */
   rateLimit: number;
   rateLimitWindowMs: number;
+  /** Request-body bytes per `rateLimitWindowMs` per token (or address); 0 turns the budget off. */
+  byteRateLimit: number;
+  /** Open connections in total; a new one past it is answered 503 and closed. */
+  maxConnections: number;
+  /** Open connections per client address; a new one past it is answered 429 and closed. 0: no limit. */
+  connectionsPerAddress: number;
 }
 
 export const defaultLimits: Readonly<ServerLimits> = Object.freeze({
@@ -42,7 +48,17 @@ export const defaultLimits: Readonly<ServerLimits> = Object.freeze({
   keepAliveTimeoutMs: 72_000,
   rateLimit: 1200,
   rateLimitWindowMs: 60_000,
+  byteRateLimit: 64 * 1024 * 1024,
+  maxConnections: 2048,
+  connectionsPerAddress: 256,
 });
+
+/** Limits where 0 means "off" rather than "nothing allowed". */
+const mayBeOff: ReadonlySet<keyof ServerLimits> = new Set([
+  'rateLimit',
+  'byteRateLimit',
+  'connectionsPerAddress',
+]);
 
 /** The longest `GET /v1/decisions/:id/wait` a client may ask for; connections must outlive it. */
 const longestLongPollMs = 60_000;
@@ -56,7 +72,7 @@ export function resolveLimits(overrides: Partial<ServerLimits> = {}): Readonly<S
   for (const [name, value] of Object.entries(overrides) as [keyof ServerLimits, number | undefined][]) {
     if (value === undefined) continue;
     if (!(name in defaultLimits)) throw new ArbiterError('ARB_ERR_USAGE', `unknown server limit ${name}`);
-    const least = name === 'rateLimit' ? 0 : 1;
+    const least = mayBeOff.has(name) ? 0 : 1;
     if (!Number.isSafeInteger(value) || value < least)
       throw new ArbiterError(
         'ARB_ERR_USAGE',
@@ -130,6 +146,20 @@ function answerClientError(error: Error & { code?: string }, socket: Duplex): vo
 }
 
 export { inspectJsonBody, type JsonBodyProblem, reservedKeys, textProblem } from '../core/json.js';
+
+/** The 400 for a path parameter or query value that is not clean text (textProblem), if it is not. */
+export function textParameterError(
+  part: 'params' | 'querystring',
+  name: string,
+  value: unknown,
+): ArbiterError | undefined {
+  const problem = typeof value === 'string' ? textProblem(value) : undefined;
+  return problem
+    ? new ArbiterError('ARB_ERR_REQUEST_INVALID', `${part}/${name} ${problem}`, {
+        details: { reason: 'text', path: `${part}/${name}` },
+      })
+    : undefined;
+}
 
 /** The error for a body `inspectJsonBody` refused. */
 export function jsonBodyError(problem: JsonBodyProblem): ArbiterError {
@@ -250,11 +280,8 @@ export async function installLimits(app: FastifyInstance, limits: Readonly<Serve
       if (typeof values !== 'object' || values === null) continue;
       for (const [name, value] of Object.entries(values)) {
         for (const text of [name, ...(Array.isArray(value) ? value : [value])]) {
-          const problem = typeof text === 'string' ? textProblem(text) : undefined;
-          if (problem)
-            throw new ArbiterError('ARB_ERR_REQUEST_INVALID', `${part}/${name} ${problem}`, {
-              details: { reason: 'text', path: `${part}/${name}` },
-            });
+          const problem = textParameterError(part, name, text);
+          if (problem) throw problem;
         }
       }
     }
@@ -271,7 +298,14 @@ export async function installLimits(app: FastifyInstance, limits: Readonly<Serve
         new ArbiterError(
           'ARB_ERR_RATE_LIMITED',
           `more than ${context.max} requests in ${limits.rateLimitWindowMs / 1000} s; retry in ${context.after}`,
-          { details: { limit: context.max, windowMs: limits.rateLimitWindowMs, retryAfterMs: context.ttl } },
+          {
+            details: {
+              reason: 'requests',
+              limit: context.max,
+              windowMs: limits.rateLimitWindowMs,
+              retryAfterMs: context.ttl,
+            },
+          },
         ),
     });
     app.addHook('onRequest', app.rateLimit());
@@ -327,6 +361,28 @@ export const limitOptions: readonly LimitOption[] = [
     env: 'ARBITER_RATE_LIMIT_WINDOW',
     scale: 1000,
     description: 'the rate-limit window',
+  },
+  {
+    key: 'byteRateLimit',
+    flag: '--byte-rate-limit <bytes>',
+    env: 'ARBITER_BYTE_RATE_LIMIT',
+    scale: 1,
+    description:
+      'request-body bytes per rate-limit window per token (per address without one); 0 turns it off',
+  },
+  {
+    key: 'maxConnections',
+    flag: '--max-connections <n>',
+    env: 'ARBITER_MAX_CONNECTIONS',
+    scale: 1,
+    description: 'open connections in total (keep it below the open-file limit, ulimit -n)',
+  },
+  {
+    key: 'connectionsPerAddress',
+    flag: '--connections-per-address <n>',
+    env: 'ARBITER_CONNECTIONS_PER_ADDRESS',
+    scale: 1,
+    description: "open connections per client address (behind a proxy: the proxy's); 0 turns it off",
   },
   {
     key: 'bodyLimit',

@@ -35,20 +35,71 @@ export class NdjsonBatch {
   constructor(readonly items: BatchItem[]) {}
 }
 
-/** Splits NDJSON into items; blank lines are skipped, a line that is not JSON is an item with an error. */
-export function parseNdjson(text: string): NdjsonBatch {
-  const items: BatchItem[] = [];
-  const lines = text.split('\n');
-  for (const [i, raw] of lines.entries()) {
-    const line = raw.trim();
-    if (line === '') continue;
+/** The longest NDJSON line read; a longer one is a rejected item and is never held whole. */
+export const maxNdjsonLineLength = 1024 * 1024;
+
+/**
+ * Reads NDJSON piece by piece as it arrives: each complete line becomes an item at once, so a large
+ * batch is parsed a chunk at a time (other requests are served in between) instead of in one long
+ * pause at the end. Blank lines are skipped; a line that is not JSON, or is longer than
+ * `maxLineLength`, is an item with an error.
+ */
+export class NdjsonReader {
+  readonly items: BatchItem[] = [];
+  private partial = '';
+  private line = 1;
+  /** The current line is over the length limit: its rest is skipped up to the next newline. */
+  private skipping = false;
+
+  constructor(private readonly maxLineLength = maxNdjsonLineLength) {}
+
+  /** Adds the next piece of text (any split, even inside a line). */
+  push(text: string): this {
+    let start = 0;
+    for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
+      if (!this.skipping) this.take(this.partial + text.slice(start, end));
+      this.partial = '';
+      this.skipping = false;
+      this.line++;
+      start = end + 1;
+    }
+    if (this.skipping) return this;
+    this.partial += text.slice(start);
+    if (this.partial.length > this.maxLineLength) {
+      this.items.push({
+        error: `line ${this.line} is longer than ${this.maxLineLength} characters`,
+        line: this.line,
+      });
+      this.partial = '';
+      this.skipping = true;
+    }
+    return this;
+  }
+
+  /** The batch, once the text has ended (a last line needs no newline). */
+  end(): NdjsonBatch {
+    if (!this.skipping) this.take(this.partial);
+    this.partial = '';
+    return new NdjsonBatch(this.items);
+  }
+
+  private take(raw: string): void {
+    const text = raw.trim();
+    if (text === '') return;
     try {
-      items.push({ value: JSON.parse(line), line: i + 1 });
+      this.items.push({ value: JSON.parse(text), line: this.line });
     } catch (error) {
-      items.push({ error: `line ${i + 1} is not JSON: ${(error as Error).message}`, line: i + 1 });
+      this.items.push({
+        error: `line ${this.line} is not JSON: ${(error as Error).message}`,
+        line: this.line,
+      });
     }
   }
-  return new NdjsonBatch(items);
+}
+
+/** Splits NDJSON text into items (see NdjsonReader). */
+export function parseNdjson(text: string): NdjsonBatch {
+  return new NdjsonReader().push(text).end();
 }
 
 /** The items of a request body (a JSON array or NDJSON); undefined when it is neither. */

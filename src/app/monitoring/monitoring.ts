@@ -445,8 +445,11 @@ export class MonitoringService {
     }
   }
 
-  /** Sending events or labels: agents for their own System, admins for any; the System must be monitored. */
-  private async forSending(principal: Principal, systemId: string, count: number): Promise<MonitoredSystem> {
+  /**
+   * Refuses a sender before its batch is read (the server calls it ahead of the body): agents send
+   * for their own System only, admins for any, and the System must exist and be monitored.
+   */
+  async checkSender(principal: Principal, systemId: string): Promise<MonitoredSystem> {
     requireRole(principal, 'agent', 'admin');
     if (principal.role === 'agent' && principal.systemId !== systemId)
       throw new ArbiterError(
@@ -468,6 +471,12 @@ export class MonitoringService {
         { details: { system: systemId, problems } },
       );
     }
+    return monitored;
+  }
+
+  /** Sending events or labels: the sender's checks, then the size of the batch. */
+  private async forSending(principal: Principal, systemId: string, count: number): Promise<MonitoredSystem> {
+    const monitored = await this.checkSender(principal, systemId);
     if (count > maxBatchItems)
       throw new ArbiterError(
         'ARB_ERR_MONITOR_BATCH_TOO_LARGE',

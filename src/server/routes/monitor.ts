@@ -1,10 +1,12 @@
+import type { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Arbiter } from '../../app/arbiter.js';
-import { type BatchItem, batchItems, maxBatchItems, parseNdjson } from '../../app/monitoring/batch.js';
+import { type BatchItem, batchItems, maxBatchItems } from '../../app/monitoring/batch.js';
 import { ArbiterError } from '../../core/errors.js';
 import { principalOf } from '../auth.js';
-import { screenNdjson } from '../limits.js';
+import { screenNdjson, textParameterError } from '../limits.js';
+import { readNdjsonBody } from '../ndjson-body.js';
 import { ErrorSchema } from '../schemas.js';
 
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema };
@@ -64,10 +66,28 @@ function itemsOf(body: unknown): BatchItem[] {
 export function monitorRoutes(app: FastifyInstance, arbiter: Arbiter): void {
   const { monitoring } = arbiter;
 
+  /**
+   * Before the body is read: a token that may not send here (another System's agent, a System
+   * that is not monitored) is refused without the server reading, or the sender uploading, its
+   * batch. The path parameter gets the text check validation would give it later.
+   */
+  const senderFirst = async (request: FastifyRequest) => {
+    const { system } = request.params as { system: string };
+    const problem = textParameterError('params', 'system', system);
+    if (problem) throw problem;
+    await monitoring.checkSender(principalOf(request), system);
+  };
+
   void app.register(async (scope) => {
-    // A line that is not JSON is one rejected item, never a failed batch: parsing cannot fail here.
-    scope.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (_request, body, done) =>
-      done(null, screenNdjson(parseNdjson(body as string))),
+    // A line that is not JSON is one rejected item, never a failed batch; the body is parsed as it
+    // streams in, and only a body over its byte or item limit fails.
+    scope.addContentTypeParser('application/x-ndjson', async (request: FastifyRequest, payload: Readable) =>
+      screenNdjson(
+        await readNdjsonBody(request, payload, {
+          bytes: request.routeOptions.bodyLimit ?? batchBodyLimit,
+          items: maxBatchItems,
+        }),
+      ),
     );
 
     scope.post<{ Params: { system: string } }>(
@@ -75,6 +95,7 @@ export function monitorRoutes(app: FastifyInstance, arbiter: Arbiter): void {
       {
         bodyLimit: batchBodyLimit,
         config: { roles: senders },
+        onRequest: senderFirst,
         schema: {
           tags: ['monitoring'],
           summary:
@@ -95,6 +116,7 @@ export function monitorRoutes(app: FastifyInstance, arbiter: Arbiter): void {
       {
         bodyLimit: batchBodyLimit,
         config: { roles: senders },
+        onRequest: senderFirst,
         schema: {
           tags: ['monitoring'],
           summary: 'Send late labels ({id, label}), joined by id to events sent earlier',
