@@ -18,6 +18,7 @@ interface RedteamCliOptions {
   ledgerKey?: string;
   pendingRequest?: string;
   skip?: string;
+  load?: boolean;
   timeout: string;
   json?: boolean;
   out?: string;
@@ -46,7 +47,7 @@ export function registerRedteamCommand(program: Command, output: Output, run: Ru
   program
     .command('redteam')
     .description(
-      'run hostile-input, authorization, separation-of-duties, fail-closed, disclosure, ledger and rate-limit checks against a running Arbiter; exit 1 on any failure',
+      'run hostile-input, authorization, separation-of-duties, fail-closed, disclosure, ledger, rate-limit and (with --load) load checks against a running Arbiter; exit 1 on any failure',
     )
     .option('--url <url>', 'the Arbiter to check (default $ARBITER_URL)')
     .option('--agent-token <token>', 'an agent token (default $ARBITER_REDTEAM_AGENT_TOKEN)')
@@ -59,6 +60,10 @@ export function registerRedteamCommand(program: Command, output: Output, run: Ru
       'a decision request (JSON or YAML) that waits for approval under your policies (default: a big prod deploy)',
     )
     .option('--skip <ids>', `comma-separated check ids or areas not to run (${ids})`)
+    .option(
+      '--load',
+      'also run the load checks (LOAD-01: 512 slow-header connections, LOAD-02: large bodies); they load the target on purpose',
+    )
     .option('--timeout <seconds>', 'per-request timeout', '15')
     .option('--json', 'print the report as JSON')
     .option('--out <file>', 'also write the report as Markdown to this file')
@@ -102,6 +107,7 @@ export function registerRedteamCommand(program: Command, output: Output, run: Ru
                   .filter(Boolean),
               }
             : {}),
+          ...(options.load ? { load: true } : {}),
           timeoutMs: timeoutSeconds * 1000,
           ...(options.json || !process.stderr.isTTY
             ? {}

@@ -10,6 +10,7 @@ export const checkAreas = [
   'hostile-input',
   'disclosure',
   'ledger',
+  'load',
   'rate-limit',
 ] as const;
 export type CheckArea = (typeof checkAreas)[number];
@@ -102,6 +103,8 @@ export interface Check {
   id: string;
   area: CheckArea;
   title: string;
+  /** A load check loads the target on purpose (many connections, large bodies): it runs only with --load. */
+  load?: boolean;
   run(ctx: RedteamContext): Promise<CheckVerdict>;
 }
 

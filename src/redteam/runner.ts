@@ -17,6 +17,7 @@ import { disclosureChecks, tokenEchoCheck } from './checks/disclosure.js';
 import { failClosedChecks } from './checks/fail-closed.js';
 import { hostileInputChecks } from './checks/hostile-input.js';
 import { ledgerChecks } from './checks/ledger.js';
+import { loadChecks } from './checks/load.js';
 import { ownershipChecks } from './checks/ownership.js';
 import { rateLimitCheck } from './checks/rate-limit.js';
 import { separationChecks } from './checks/separation.js';
@@ -24,8 +25,9 @@ import { defaultPendingRequest, once, othersDecision, pendingDecision } from './
 import { Prober } from './http.js';
 
 /**
- * Every check in the order it runs. The rate limit spends the agent token's budget, so it runs
- * after everything that uses that token; the token-echo scan runs last to see every answer.
+ * Every check in the order it runs. The load checks spend the agent token's byte budget and the
+ * rate limit its request budget, so they run after everything else that uses that token (the rate
+ * limit sends no bodies); the token-echo scan runs last to see every answer.
  */
 export const allChecks: readonly Check[] = Object.freeze([
   ...authenticationChecks,
@@ -36,6 +38,7 @@ export const allChecks: readonly Check[] = Object.freeze([
   ...hostileInputChecks,
   ...disclosureChecks,
   ...ledgerChecks,
+  ...loadChecks,
   rateLimitCheck,
   tokenEchoCheck,
 ]);
@@ -51,6 +54,8 @@ export interface RedteamOptions {
   pendingRequest?: ProbeActionRequest;
   /** Check ids or areas not to run. */
   skip?: readonly string[];
+  /** Run the load checks (many connections, large bodies), which load the target on purpose. */
+  load?: boolean;
   /** Per-request timeout. */
   timeoutMs?: number;
   /** Called as each check finishes (progress). */
@@ -120,6 +125,8 @@ export async function runRedteam(options: RedteamOptions): Promise<RedteamReport
     let verdict: { status: CheckStatus; note?: string };
     if (skipped.has(check.id) || skipped.has(check.area))
       verdict = { status: 'skip', note: 'skipped with --skip' };
+    else if (check.load && !options.load)
+      verdict = { status: 'skip', note: 'a load check: it runs only with --load' };
     else {
       try {
         verdict = await check.run(ctx);

@@ -72,10 +72,14 @@ describe('arbiter redteam against a real Arbiter', () => {
     ]);
     const report = JSON.parse(result.stdout) as JsonReport;
     const notPassed = report.results.filter((r) => r.status !== 'pass');
-    expect(notPassed).toEqual([]);
+    // Everything passes but the load checks, which never run by surprise (only with --load).
+    expect(notPassed.map((r) => [r.id, r.status, r.note])).toEqual([
+      ['LOAD-01', 'skip', 'a load check: it runs only with --load'],
+      ['LOAD-02', 'skip', 'a load check: it runs only with --load'],
+    ]);
     expect(result.code).toBe(0);
     expect(report.results.map((r) => r.id)).toEqual(
-      expect.arrayContaining(['AUTH-01', 'SOD-03', 'FC-01', 'IN-05', 'LED-02', 'RATE-01', 'DIS-04']),
+      expect.arrayContaining(['AUTH-01', 'SOD-03', 'FC-01', 'IN-05', 'IN-11', 'LED-02', 'RATE-01', 'DIS-04']),
     );
     // The suite records two probe decisions, both pending, and one vote; no tokens anywhere in its report.
     expect(report.writes).toHaveLength(3);
@@ -125,6 +129,49 @@ describe('arbiter redteam against a real Arbiter', () => {
     expect(result.stdout).toMatch(/IN-01\s+SKIP/);
     expect(result.code).toBe(0);
   }, 60_000);
+
+  it('with --load: slow-header connections and large bodies are refused, and the server serves again', async () => {
+    const loaded = await startTestServer({
+      limits: {
+        connectionsPerAddress: 64,
+        // Longer than the check's own wait for refusals (2 s), so "refused at once" is exact.
+        headersTimeoutMs: 5_000,
+        requestTimeoutMs: 10_000,
+        byteRateLimit: 32 * 1024 * 1024,
+      },
+    });
+    try {
+      const others =
+        'authentication,authorization,ownership,separation-of-duties,fail-closed,hostile-input,disclosure,ledger,rate-limit';
+      const result = await redteam([
+        '--url',
+        loaded.url,
+        '--agent-token',
+        loaded.tokens.deployBot!,
+        '--approver-token',
+        loaded.tokens.alice!,
+        '--skip',
+        others,
+        '--load',
+        '--json',
+      ]);
+      const report = JSON.parse(result.stdout) as JsonReport;
+      const load = report.results.filter((r) => r.id.startsWith('LOAD-'));
+      expect(load.map((r) => [r.id, r.status])).toEqual([
+        ['LOAD-01', 'pass'],
+        ['LOAD-02', 'pass'],
+      ]);
+      expect(load[0]!.note).toMatch(
+        /^448 of 512 refused at once \(429 ARB_ERR_RATE_LIMITED\); the other 64 closed by the server/,
+      );
+      expect(load[1]!.note).toContain('byte budget: 429 after 4 × 8 MiB declared');
+      expect(result.code).toBe(0);
+      // Nothing was recorded: every large body was refused or withheld.
+      expect((await loaded.call(loaded.tokens.erin, 'GET', '/v1/gate-runs')).body.gateRuns).toEqual([]);
+    } finally {
+      await loaded.close();
+    }
+  }, 120_000);
 
   it('refuses to start with a token of the wrong role, or without one (exit 2)', async () => {
     const wrongRole = await redteam([

@@ -397,6 +397,26 @@ export const hostileInputChecks: Check[] = [
     },
   },
   {
+    id: 'IN-11',
+    area: 'hostile-input',
+    title: 'A number beyond a double (1e999) anywhere in a body is a 400, never a 5xx or a silent null',
+    async run(ctx) {
+      const base = JSON.stringify(valid(ctx)).slice(0, -1);
+      const bodies: [string, string][] = [
+        ['context.n = 1e999', `${base},"context":{"n":1e999}}`],
+        ['change.linesChanged = -1e999', `${base},"change":{"linesChanged":-1e999}}`],
+        ['evidence = [1e999]', `${base},"evidence":[1e999]}`],
+        ['context nested 3 deep = 1E+400', `${base},"context":{"a":{"b":[1,2,1E+400]}}}`],
+      ];
+      const problems = [];
+      for (const [what, text] of bodies) {
+        const response = await ctx.http.send(post(rawJson(text)));
+        problems.push(statusIn(response, [400], what) ?? arbiterError(response, what));
+      }
+      return firstFailure(problems) ?? pass(`${bodies.length} bodies refused with 400`);
+    },
+  },
+  {
     id: 'IN-10',
     area: 'hostile-input',
     title: 'After all of the above the server still serves (health, identity, a dry run)',
