@@ -11,6 +11,7 @@ import {
 import { escapeSlackText, slackText } from '../../src/notify/slack-text.js';
 import { boundJson, truncateText } from '../../src/notify/text-bounds.js';
 import type { NotifierConfig } from '../../src/policy/bundle.js';
+import { objectsIn, stringsIn } from '../helpers/json-walk.js';
 
 const event = (overrides: Partial<NotificationEvent> = {}): NotificationEvent => ({
   id: 'evt_1',
@@ -136,23 +137,6 @@ const hostileStrings = [
   `${'<'.repeat(3000)}tail`,
   `${'😀'.repeat(2000)}`,
 ];
-
-/** Every string anywhere in a JSON value, with where it is. */
-function stringsIn(value: unknown, path = ''): { path: string; text: string }[] {
-  if (typeof value === 'string') return [{ path, text: value }];
-  if (Array.isArray(value)) return value.flatMap((item, i) => stringsIn(item, `${path}/${i}`));
-  if (value && typeof value === 'object')
-    return Object.entries(value).flatMap(([key, item]) => stringsIn(item, `${path}/${key}`));
-  return [];
-}
-
-/** Every object anywhere in a JSON value. */
-function objectsIn(value: unknown): Record<string, unknown>[] {
-  if (Array.isArray(value)) return value.flatMap(objectsIn);
-  if (value && typeof value === 'object')
-    return [value as Record<string, unknown>, ...Object.values(value).flatMap(objectsIn)];
-  return [];
-}
 
 const isWellFormed = (text: string) =>
   !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWebhookSignature } from '../../src/notify/formats.js';
+import { objectsIn, stringsIn } from '../helpers/json-walk.js';
 import { startReceiver } from '../helpers/receiver.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -39,21 +40,6 @@ const hostile = {
   note: '<!everyone> @channel',
   detail: `${'<'.repeat(1_980)}<!channel>`,
 };
-
-function stringsIn(value: unknown, path = ''): { path: string; text: string }[] {
-  if (typeof value === 'string') return [{ path, text: value }];
-  if (Array.isArray(value)) return value.flatMap((item, i) => stringsIn(item, `${path}/${i}`));
-  if (value && typeof value === 'object')
-    return Object.entries(value).flatMap(([key, item]) => stringsIn(item, `${path}/${key}`));
-  return [];
-}
-
-function objectsIn(value: unknown): Record<string, unknown>[] {
-  if (Array.isArray(value)) return value.flatMap(objectsIn);
-  if (value && typeof value === 'object')
-    return [value as Record<string, unknown>, ...Object.values(value).flatMap(objectsIn)];
-  return [];
-}
 
 describe('hostile agent text through every notifier', () => {
   let server: TestServer;

@@ -231,6 +231,20 @@ describe('bodies: authorised before they are read, and budgeted per token', () =
     connection.socket.destroy();
   });
 
+  it('a request whose body was read keeps its connection; only an early refusal closes it', async () => {
+    const body = JSON.stringify({ title: 'keep-alive probe', system: 'deploy-bot' });
+    const connection = openRaw(
+      server.url,
+      `GET /v1/me HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${server.tokens.erin}\r\n\r\n` +
+        `POST /v1/decisions/explain HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${server.tokens.alice}\r\n` +
+        `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+    await eventually(() => (connection.received().toString().match(/HTTP\/1\.1 /g) ?? []).length === 2, 'two answers');
+    expect(connection.received().toString()).not.toMatch(/connection: close/i);
+    expect(connection.closed()).toBe(false);
+    connection.socket.destroy();
+  });
+
   it('four 16 MiB monitoring posts by an agent for Systems it may not feed are refused before their bodies', async () => {
     const t = server.tokens;
     const headers = { authorization: `Bearer ${t.deployBot}`, 'content-type': 'application/x-ndjson' };
