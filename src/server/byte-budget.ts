@@ -53,6 +53,12 @@ export function installByteBudget(app: FastifyInstance, limits: Readonly<ByteBud
     if (!chunked) {
       const length = Number(declared);
       if (!(length > 0)) return payload;
+      // Over the route's own limit: refused as too large without charging (nor reading) anything.
+      const bodyLimit = request.routeOptions.bodyLimit;
+      if (bodyLimit !== undefined && length > bodyLimit)
+        throw new ArbiterError('ARB_ERR_PAYLOAD_TOO_LARGE', `the body is larger than ${bodyLimit} bytes`, {
+          details: { limit: bodyLimit },
+        });
       if (length > left(key)) throw overBudget(limits, spent.endsInMs(key), reply);
       spent.add(key, length);
       return payload;

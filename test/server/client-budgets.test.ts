@@ -239,7 +239,16 @@ describe('bodies: authorised before they are read, and budgeted per token', () =
         `POST /v1/decisions/explain HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${server.tokens.alice}\r\n` +
         `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     );
-    await eventually(() => (connection.received().toString().match(/HTTP\/1\.1 /g) ?? []).length === 2, 'two answers');
+    await eventually(
+      () =>
+        (
+          connection
+            .received()
+            .toString()
+            .match(/HTTP\/1\.1 /g) ?? []
+        ).length === 2,
+      'two answers',
+    );
     expect(connection.received().toString()).not.toMatch(/connection: close/i);
     expect(connection.closed()).toBe(false);
     connection.socket.destroy();

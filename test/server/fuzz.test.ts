@@ -254,7 +254,8 @@ describe('fuzzing every endpoint with bad input', () => {
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
-    server = await startTestServer({ limits: { rateLimit: 0 } });
+    // No request or byte budget: every case must reach the route, not a 429.
+    server = await startTestServer({ limits: { rateLimit: 0, byteRateLimit: 0 } });
     t = server.tokens;
     const allowed = await server.call(
       t.deployBot,
