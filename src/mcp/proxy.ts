@@ -9,6 +9,7 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { ArbiterApiError, type ArbiterClient, type Decision } from '../client/index.js';
+import { dashboardLink } from '../core/dashboard-links.js';
 import { packageVersion } from '../core/version.js';
 import { argumentsDigest, ToolPins } from './fingerprint.js';
 import { screenToolCalls } from './screen.js';
@@ -156,7 +157,7 @@ export async function startProxy(options: ProxyOptions, upstream: Transport): Pr
       });
     if (decision.status === 'pending') {
       return toolError(`${name} is waiting for approval; it was not called (decision ${decision.id})`, {
-        approvalUrl: `${options.dashboardUrl.replace(/\/+$/, '')}/#/decisions/${decision.id}`,
+        approvalUrl: dashboardLink(options.dashboardUrl, { kind: 'decision', id: decision.id }),
         reasons,
       });
     }

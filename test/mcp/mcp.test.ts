@@ -63,7 +63,7 @@ describe('arbiter mcp serve: the tools', () => {
     );
     expect(asked).toMatchObject({
       status: 'pending',
-      approvalUrl: `https://arbiter.example/#/decisions/${asked.decisionId}`,
+      approvalUrl: `https://arbiter.example/decisions/${asked.decisionId}`,
     });
     expect(asked.approvalsNeeded).toEqual([{ count: 2, from: ['group:sre', 'owner'], ttl: '1h' }]);
 
@@ -374,7 +374,7 @@ describe('arbiter mcp proxy', () => {
         /waiting for approval; it was not called/,
       );
       expect((result.content as { text: string }[])[0]!.text).toContain(
-        'https://arbiter.example/#/decisions/dec_',
+        'https://arbiter.example/decisions/dec_',
       );
     } finally {
       await stop();
