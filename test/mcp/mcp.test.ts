@@ -416,7 +416,10 @@ describe('arbiter mcp proxy', () => {
       expect((result.content as { text: string }[])[0]!.text).toContain(
         'changed during this session and is blocked',
       );
-      expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(['read_note']);
+      expect((await client.listTools()).tools.map((tool) => tool.name).sort()).toEqual([
+        'list_env_names',
+        'read_note',
+      ]);
       const entries = (await server.call(server.tokens.erin, 'GET', '/v1/ledger/entries?start=0&end=1000'))
         .body.entries;
       const change = entries.find((e: { entry: { type: string } }) => e.entry.type === 'mcp.tool_changed');
