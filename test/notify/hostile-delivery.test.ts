@@ -106,7 +106,7 @@ describe('hostile agent text through every notifier', () => {
     for (const message of messages) {
       for (const { path, text } of stringsIn(message)) {
         if (path.endsWith('/url')) {
-          expect(text).toBe(`https://arbiter.example.com/#/decisions/${asked.body.id}`);
+          expect(text).toBe(`https://arbiter.example.com/decisions/${asked.body.id}`);
           continue;
         }
         expect(text, path).not.toMatch(/[<>]/);
