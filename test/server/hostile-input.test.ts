@@ -245,6 +245,34 @@ spec:
       expect(response.body.error.message).toContain(`body${path}`);
     });
 
+    it('a number beyond a double (1e999) is a 400 naming its path, and nothing is stored as null', async () => {
+      const system = JSON.stringify({
+        id: 'infinite-bot',
+        kind: 'agent',
+        owner: { team: 'platform', person: 'dana@example.com' },
+        onCall: { team: 'platform-oncall' },
+        autonomy: 1,
+        riskTier: 'limited',
+        operatingConditions: { maxQps: 0 },
+      }).replace('"maxQps":0', '"maxQps":1e999');
+      const registered = await server.call(t.root, 'POST', '/v1/systems', system);
+      expect(registered.status).toBe(400);
+      expect(registered.body.error).toMatchObject({
+        code: 'ARB_ERR_REQUEST_INVALID',
+        details: { reason: 'non-finite-number', path: 'body/operatingConditions/maxQps' },
+      });
+      expect((await server.call(t.root, 'GET', '/v1/systems/infinite-bot')).status).toBe(404);
+      const before = await counts();
+      const asked = await server.call(
+        t.deployBot,
+        'POST',
+        '/v1/decisions',
+        JSON.stringify(deploy({ context: { ticket: 0 } })).replace('"ticket":0', '"ticket":-1e999'),
+      );
+      expect([asked.status, asked.body.error.details.path]).toEqual([400, 'body/context/ticket']);
+      expect(await counts()).toEqual(before);
+    });
+
     it('a path parameter longer than the router allows, or a malformed URL, is a 400 with a JSON error', async () => {
       const long = await server.call(t.erin, 'GET', `/v1/decisions/${'d'.repeat(201)}`);
       expect(long.status).toBe(400);
