@@ -1,5 +1,3 @@
-import { readdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 
 export type Ecosystem = 'npm' | 'PyPI';
@@ -35,7 +33,8 @@ export function isLockfile(file: string): boolean {
 }
 
 function kindOf(file: string): 'npm' | 'requirements' | 'poetry' | 'uv' | undefined {
-  const name = basename(file);
+  // Either separator: callers pass paths as the platform writes them.
+  const name = file.split(/[/\\]/).pop() ?? file;
   if (name === 'package-lock.json' || name === 'npm-shrinkwrap.json') return 'npm';
   if (name === 'poetry.lock') return 'poetry';
   if (name === 'uv.lock') return 'uv';
@@ -63,25 +62,6 @@ export function parseLockfile(file: string, text: string): LockedPackage[] {
       throw new LockfileError(`${file}: not a supported lockfile`);
   }
   return packages.sorted();
-}
-
-/** Finds supported lockfiles under a directory, sorted. Symlinks are not followed (no cycles). */
-export function findLockfiles(dir: string): string[] {
-  const found: string[] = [];
-  const walk = (at: string): void => {
-    for (const entry of readdirSync(at, { withFileTypes: true })) {
-      const path = join(at, entry.name);
-      if (entry.isDirectory()) {
-        // Installed trees and virtualenvs hold other projects' lockfiles, not ours.
-        const skip = entry.name === 'node_modules' || entry.name === 'venv' || entry.name.startsWith('.');
-        if (!skip) walk(path);
-      } else if (entry.isFile() && isLockfile(entry.name)) {
-        found.push(path);
-      }
-    }
-  };
-  walk(dir);
-  return found.sort();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@ import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Log as SarifLog } from 'sarif';
 import { describe, expect, it } from 'vitest';
-import { bomSchemaErrors } from '../../src/supply/bom-schema.js';
+import { bomSchemaErrors } from '../../src/app/supply/bom-schema-files.js';
 import { arbiter, arbiterAsync } from '../helpers/cli.js';
 import { startTestServer } from '../helpers/server.js';
 import { tempDir } from '../helpers/temp.js';

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { findLockfiles } from '../../src/app/supply/lockfile-files.js';
 import {
-  findLockfiles,
   isLockfile,
   type LockedPackage,
   LockfileError,
