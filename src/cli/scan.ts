@@ -58,6 +58,8 @@ const ruleDescriptions: Record<string, string> = {
   'scan-limit': 'A file exceeds what the scanner tracks (header size, pickle complexity, number of findings)',
   'compressed-corrupt': 'A compressed container does not decompress to its end',
   'compressed-unreadable': 'A compressed container uses a compressor the scanner does not read',
+  'archive-unreadable':
+    'An archive format the scanner recognises but does not open (7z, RAR, tar, Zstandard)',
   'pickle-nested': 'A pickle loads a nested pickle from its own bytes; those bytes were scanned',
   'onnx-custom-op': 'An ONNX model uses operators of a custom domain, which need a native custom-op library',
   'onnx-external-data': 'An ONNX model keeps tensor data in external files',

@@ -36,6 +36,21 @@ export interface Identified {
   /** For compressed pickles (joblib containers): the compressor and where its stream starts. */
   compression?: Compression;
   compressedFrom?: number;
+  /** An archive or compressor the scanner recognises but does not open (7z, RAR, tar, zstd). */
+  unreadable?: string;
+}
+
+/**
+ * Containers a loader may open but this scanner does not. Recognising them matters: what cannot be
+ * read fails closed (legacy `torch.load` opens tar archives; other scanners open 7z).
+ */
+function unreadableContainer(head: Uint8Array): string | undefined {
+  const starts = (bytes: number[], at = 0) => bytes.every((byte, i) => head[at + i] === byte);
+  if (starts([0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c])) return 'a 7z archive';
+  if (starts([0x52, 0x61, 0x72, 0x21, 0x1a, 0x07])) return 'a RAR archive';
+  if (starts([0x28, 0xb5, 0x2f, 0xfd])) return 'a Zstandard stream';
+  if (starts([0x75, 0x73, 0x74, 0x61, 0x72], 257)) return 'a tar archive (the legacy torch.load format)';
+  return undefined;
 }
 
 /**
@@ -134,6 +149,8 @@ export async function identify(reader: RandomAccessReader, name: string): Promis
       return { format: 'pytorch-legacy' };
     return { format: 'pickle' };
   }
+  const unreadable = unreadableContainer(head);
+  if (unreadable) return { format: 'unknown', unreadable };
   const container = containerOf(head);
   if (container === 'lz4') return { format: 'joblib' };
   if (container && (await holdsPickle(reader, container.compression, container.from)))

@@ -116,6 +116,8 @@ type Value =
   | { kind: 'bool'; value: boolean }
   | { kind: 'int'; value: number }
   | { kind: 'string'; value: string }
+  /** A string too long to track as a name, kept as its UTF-8 bytes in case it becomes bytes (see below). */
+  | { kind: 'text'; offset: number; utf8: Uint8Array }
   /** Bytes located in the stream (`offset`), with a reader over them or a copy when the stream is not seekable. */
   | { kind: 'bytes'; offset: number; length: number; reader?: RandomAccessReader; copy?: Uint8Array }
   | { kind: 'global'; name: string }
@@ -289,6 +291,8 @@ async function parseOne(context: ParseContext): Promise<{ protocol: number; long
     if (callable.kind !== 'global') return other;
     context.calls.push({ global: callable.name, offset });
     const canonical = callable.name;
+    if (canonical === '_codecs.encode')
+      return latin1Bytes(args) ?? track({ kind: 'object', global: canonical, args });
     if (nestedLoaders.has(canonical) && args.kind === 'tuple' && args.items[0]?.kind === 'bytes') {
       const bytes = args.items[0];
       context.nested.push({
@@ -680,6 +684,23 @@ function isJoblibArrayWrapper(value: Value): value is Extract<Value, { kind: 'ob
   return (
     value.global === 'copyreg._reconstructor' && cls?.kind === 'global' && joblibArrayWrappers.has(cls.name)
   );
+}
+
+/**
+ * Protocols 0–2 have no bytes opcode: Python 3 pickles `bytes` as `_codecs.encode(text, 'latin1')`,
+ * the text holding one code point per byte. Rebuilt here so a nested loader's argument is found
+ * whatever the protocol.
+ */
+function latin1Bytes(args: Value): Value | undefined {
+  if (args.kind !== 'tuple') return undefined;
+  const [text, encoding] = args.items;
+  if (encoding?.kind !== 'string' || !/^latin[-_]?1$/i.test(encoding.value)) return undefined;
+  const value =
+    text?.kind === 'string' ? text.value : text?.kind === 'text' ? utf8.decode(text.utf8) : undefined;
+  if (value === undefined) return undefined;
+  const copy = new Uint8Array(value.length);
+  for (let i = 0; i < value.length; i++) copy[i] = value.charCodeAt(i) & 0xff;
+  return { kind: 'bytes', offset: text?.kind === 'text' ? text.offset : 0, length: copy.length, copy };
 }
 
 function tupleOf(items: Value[], track: (value: Value) => Value, kind: 'tuple' | 'list' = 'tuple'): Value {

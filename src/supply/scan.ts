@@ -220,6 +220,16 @@ class Scanner {
       case 'data':
         return 'data';
       default:
+        if (identified.unreadable) {
+          this.report({
+            file,
+            offset: 0,
+            severity: 'high',
+            rule: 'archive-unreadable',
+            message: `${identified.unreadable}, which the scanner does not open: it cannot vouch for what it holds`,
+          });
+          return 'unknown';
+        }
         this.report({
           file,
           offset: 0,
