@@ -16,6 +16,16 @@ export interface RandomAccessReader {
   read(offset: number, length: number): Promise<Uint8Array>;
 }
 
+/**
+ * A reader that can also fill a caller's buffer (the file-backed one): a sequential pass such as
+ * hashing then reuses one buffer instead of allocating a fresh chunk per read, which on a large
+ * file costs several times the reading itself.
+ */
+export interface BufferFillingReader extends RandomAccessReader {
+  /** Fills `target` from `offset`; returns how many bytes were read (fewer only at the end). */
+  readInto(offset: number, target: Uint8Array): Promise<number>;
+}
+
 /** A reader over bytes already in memory. */
 export function bytesReader(bytes: Uint8Array): RandomAccessReader {
   return {
@@ -59,6 +69,21 @@ export type Progress = (done: number, total: number) => void;
 export async function sha256Of(reader: RandomAccessReader, progress?: Progress): Promise<string> {
   const hash = createHash('sha256');
   let done = 0;
+  if ('readInto' in reader) {
+    const filling = reader as BufferFillingReader;
+    const buffer = new Uint8Array(Math.min(readChunkBytes, Math.max(1, reader.size)));
+    while (done < reader.size) {
+      const count = await filling.readInto(
+        done,
+        buffer.subarray(0, Math.min(buffer.length, reader.size - done)),
+      );
+      if (count === 0) throw new RangeError(`reader returned no bytes at offset ${done} of ${reader.size}`);
+      hash.update(buffer.subarray(0, count));
+      done += count;
+      progress?.(done, reader.size);
+    }
+    return hash.digest('hex');
+  }
   for await (const chunk of readerChunks(reader)) {
     hash.update(chunk);
     done += chunk.length;

@@ -1,8 +1,8 @@
 import { open } from 'node:fs/promises';
-import type { RandomAccessReader } from '../../supply/reader.js';
+import type { BufferFillingReader } from '../../supply/reader.js';
 
 /** A random-access reader over a file on disk, with the handle to close when done. */
-export interface FileReader extends RandomAccessReader {
+export interface FileReader extends BufferFillingReader {
   close(): Promise<void>;
 }
 
@@ -14,19 +14,23 @@ export interface FileReader extends RandomAccessReader {
 export async function openFileReader(path: string): Promise<FileReader> {
   const handle = await open(path, 'r');
   const { size } = await handle.stat();
+  const fill = async (offset: number, target: Uint8Array) => {
+    const wanted = Math.max(0, Math.min(target.length, size - offset));
+    let filled = 0;
+    while (filled < wanted) {
+      const { bytesRead } = await handle.read(target, filled, wanted - filled, offset + filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return filled;
+  };
   return {
     size,
     async read(offset, length) {
-      const wanted = Math.max(0, Math.min(length, size - offset));
-      const buffer = Buffer.allocUnsafe(wanted);
-      let filled = 0;
-      while (filled < wanted) {
-        const { bytesRead } = await handle.read(buffer, filled, wanted - filled, offset + filled);
-        if (bytesRead === 0) break;
-        filled += bytesRead;
-      }
-      return new Uint8Array(buffer.buffer, buffer.byteOffset, filled);
+      const buffer = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
+      return buffer.subarray(0, await fill(offset, buffer));
     },
+    readInto: fill,
     close: () => handle.close(),
   };
 }
