@@ -66,14 +66,18 @@ export async function* decompressChunks(
       );
     ready.push(chunk);
   });
+  /** What went wrong in the last push; the output decoded before it is handed out first. */
+  let failure: Error | undefined;
   const push = (piece: Uint8Array, final: boolean) => {
     try {
       decoder.push(piece, final);
     } catch (error) {
-      if (error instanceof LimitExceeded) throw error;
-      throw new CorruptCompressedData(
-        `${compression} data does not decode: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      failure =
+        error instanceof LimitExceeded
+          ? error
+          : new CorruptCompressedData(
+              `${compression} data does not decode: ${error instanceof Error ? error.message : String(error)}`,
+            );
     }
   };
   for await (const chunk of input) {
@@ -82,8 +86,10 @@ export async function* decompressChunks(
       consumed += piece.length;
       push(piece, false);
       while (ready.length > 0) yield ready.shift()!;
+      if (failure) throw failure;
     }
   }
   push(new Uint8Array(0), true);
   while (ready.length > 0) yield ready.shift()!;
+  if (failure) throw failure;
 }

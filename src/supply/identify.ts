@@ -81,19 +81,19 @@ export function containerCursor(
   return new ByteCursor(iteratorSource(decompressChunks(compressed, compression, limits)));
 }
 
-/** True when a compressed container decodes to the start of a binary pickle. */
-async function holdsPickle(
+/** What a compressed container's first bytes decode to: a binary pickle, something else, or nothing. */
+async function containerContent(
   reader: RandomAccessReader,
   compression: Compression,
   from: number,
-): Promise<boolean> {
+): Promise<'pickle' | 'other' | 'corrupt'> {
   try {
     const cursor = containerCursor(reader, compression, from);
-    if (!(await cursor.fill(2))) return false;
+    if (!(await cursor.fill(2))) return 'other';
     const [proto, version] = cursor.peek(2);
-    return proto === 0x80 && version! <= 5;
+    return proto === 0x80 && version! <= 5 ? 'pickle' : 'other';
   } catch (error) {
-    if (error instanceof CorruptCompressedData || error instanceof LimitExceeded) return false;
+    if (error instanceof CorruptCompressedData || error instanceof LimitExceeded) return 'corrupt';
     throw error;
   }
 }
@@ -153,8 +153,14 @@ export async function identify(reader: RandomAccessReader, name: string): Promis
   if (unreadable) return { format: 'unknown', unreadable };
   const container = containerOf(head);
   if (container === 'lz4') return { format: 'joblib' };
-  if (container && (await holdsPickle(reader, container.compression, container.from)))
-    return { format: 'joblib', compression: container.compression, compressedFrom: container.from };
+  if (container) {
+    // A corrupt stream behind an unmistakable magic (not zlib's lone `x`, which text can start with)
+    // is still a container: scanning it reports what it cannot decode instead of calling it unknown.
+    const content = await containerContent(reader, container.compression, container.from);
+    const unmistakable = container.compression !== 'zlib' || container.from > 0 || !looksLikeText(head);
+    if (content === 'pickle' || (content === 'corrupt' && unmistakable))
+      return { format: 'joblib', compression: container.compression, compressedFrom: container.from };
+  }
   if (await isOnnx(reader, head)) return { format: 'onnx' };
   if (await isTextPickle(reader, head)) return { format: 'pickle' };
   if (

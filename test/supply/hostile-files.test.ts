@@ -180,3 +180,41 @@ describe('files of any size (sparse files made at test time)', () => {
     // Hashing 4.5 GiB takes seconds on an idle machine and minutes on a loaded one: a budget, not a threshold.
   }, 300_000);
 });
+
+describe('hostile pickles and corrupt containers', () => {
+  it('reports a pickle whose stack grows past the limit instead of exhausting memory', async () => {
+    const marks = Buffer.concat([Buffer.from([0x80, 0x02]), Buffer.alloc(1_100_000, 0x28), Buffer.from('.')]);
+    const scan = await scanBytes('marks.pkl', marks);
+    expect(rules(scan)).toEqual(['high:scan-limit:marks.pkl']);
+    expect(scan.findings[0]?.message).toContain('stack grows past 1000000 entries');
+  });
+
+  it('lists at most 10,000 findings of one file and says how many more there were', async () => {
+    const parts = [Buffer.from([0x80, 0x02])];
+    for (let i = 0; i < 10_050; i++) parts.push(Buffer.from(`cunknown_module_${i}\nthing\n0`));
+    parts.push(Buffer.from('N.'));
+    const scan = await scanBytes('many.pkl', Buffer.concat(parts));
+    expect(scan.findings).toHaveLength(10_001);
+    expect(scan.findings.at(-1)).toMatchObject({ rule: 'scan-limit', severity: 'high' });
+    expect(scan.findings.at(-1)?.message).toContain('50 more findings');
+  });
+
+  it('fails closed when a compressed joblib container is corrupt (bzip2 CRC, xz and lzma cut short)', async () => {
+    const models = new URL('../fixtures/models/', import.meta.url).pathname;
+    const { readFileSync } = await import('node:fs');
+    const bz2 = Buffer.from(readFileSync(join(models, 'evil-large.joblib.bz2')));
+    bz2.writeUInt8(bz2.readUInt8(bz2.length - 200) ^ 0xff, bz2.length - 200);
+    for (const [name, bytes] of [
+      ['flipped.bz2', bz2],
+      ['cut.xz', readFileSync(join(models, 'evil-large.joblib.xz')).subarray(0, 30_000)],
+      ['cut.lzma', readFileSync(join(models, 'evil-large.joblib.lzma')).subarray(0, 30_000)],
+    ] as const) {
+      const scan = await scanBytes(name, bytes);
+      expect(scan.format, name).toBe('joblib');
+      expect(
+        scan.findings.some((f) => f.rule === 'compressed-corrupt' && f.severity === 'high'),
+        `${name}: ${JSON.stringify(scan.findings)}`,
+      ).toBe(true);
+    }
+  });
+});
