@@ -314,7 +314,7 @@ async function parseOne(context: ParseContext): Promise<{ protocol: number; long
       if (!(await cursor.skip(length))) fail(`truncated ${what}`);
       return other;
     }
-    await need(length, what);
+    if (cursor.available() < length) await need(length, what);
     return track({ kind: 'string', value: decoder.decode(cursor.take(length)) });
   };
   const bytes = async (length: number, what: string): Promise<Value> => {
@@ -322,7 +322,7 @@ async function parseOne(context: ParseContext): Promise<{ protocol: number; long
     const reader = cursor.windowAt(offset, length);
     let copy: Uint8Array | undefined;
     if (!reader && length <= maxCopiedBytes && context.copied + length <= maxCopiedTotal) {
-      await need(length, what);
+      if (cursor.available() < length) await need(length, what);
       copy = cursor.take(length).slice();
       context.copied += length;
     } else if (!(await cursor.skip(length))) fail(`truncated ${what}: ${length} bytes announced`);
@@ -356,13 +356,13 @@ async function parseOne(context: ParseContext): Promise<{ protocol: number; long
     const [name, arg] = op as [string, Arg];
     switch (name) {
       case 'PROTO': {
-        await need(1, name);
+        if (cursor.available() < 1) await need(1, name);
         protocol = cursor.byte();
         if (protocol > 5) fail(`unsupported pickle protocol ${protocol} at offset ${offset}`, offset);
         break;
       }
       case 'FRAME':
-        await need(8, name);
+        if (cursor.available() < 8) await need(8, name);
         cursor.take(8);
         break;
       case 'STOP':
@@ -395,30 +395,30 @@ async function parseOne(context: ParseContext): Promise<{ protocol: number; long
         push(other);
         break;
       case 'BININT1':
-        await need(1, name);
+        if (cursor.available() < 1) await need(1, name);
         push({ kind: 'int', value: cursor.byte() });
         break;
       case 'BININT2': {
-        await need(2, name);
+        if (cursor.available() < 2) await need(2, name);
         const b = cursor.take(2);
         push({ kind: 'int', value: b[0]! | (b[1]! << 8) });
         break;
       }
       case 'BININT': {
-        await need(4, name);
+        if (cursor.available() < 4) await need(4, name);
         const b = cursor.take(4);
         push({ kind: 'int', value: b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24) });
         break;
       }
       case 'BINFLOAT':
-        await need(8, name);
+        if (cursor.available() < 8) await need(8, name);
         cursor.take(8);
         push(other);
         break;
       case 'LONG1':
       case 'LONG4': {
         const size = name === 'LONG1' ? 1 : 4;
-        await need(size, name);
+        if (cursor.available() < size) await need(size, name);
         const header = cursor.take(size);
         const length =
           size === 1 ? header[0]! : header[0]! | (header[1]! << 8) | (header[2]! << 16) | (header[3]! << 24);
@@ -428,7 +428,7 @@ async function parseOne(context: ParseContext): Promise<{ protocol: number; long
           push(other);
           break;
         }
-        await need(length, name);
+        if (cursor.available() < length) await need(length, name);
         const payload = cursor.take(length);
         let value = 0n;
         for (let i = payload.length - 1; i >= 0; i--) value = (value << 8n) | BigInt(payload[i]!);
@@ -458,7 +458,7 @@ async function parseOne(context: ParseContext): Promise<{ protocol: number; long
       case 'BINBYTES8':
       case 'BYTEARRAY8': {
         const size = arg === 'len1' ? 1 : arg === 'len8' ? 8 : 4;
-        await need(size, `${name} length`);
+        if (cursor.available() < size) await need(size, `${name} length`);
         const header = cursor.take(size);
         const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
         const length =
@@ -471,8 +471,19 @@ async function parseOne(context: ParseContext): Promise<{ protocol: number; long
                 : view.getUint32(0, true);
         if (length < 0 || !Number.isSafeInteger(length))
           fail(`${name} at offset ${offset} has an invalid length ${length}`, offset);
+        const isBytes = name.includes('BYTES') || name === 'BYTEARRAY8';
+        if (!isBytes && length <= maxTrackedString && cursor.available() >= length) {
+          // The common case, short names and keys already buffered: no await.
+          push(
+            track({
+              kind: 'string',
+              value: (name.includes('UNICODE') ? utf8 : latin1).decode(cursor.take(length)),
+            }),
+          );
+          break;
+        }
         push(
-          /BYTES|BYTEARRAY/.test(name)
+          isBytes
             ? await bytes(length, name)
             : await text(length, name, name.includes('UNICODE') ? utf8 : latin1),
         );
@@ -511,7 +522,7 @@ async function parseOne(context: ParseContext): Promise<{ protocol: number; long
       case 'EXT2':
       case 'EXT4': {
         const size = name === 'EXT1' ? 1 : name === 'EXT2' ? 2 : 4;
-        await need(size, name);
+        if (cursor.available() < size) await need(size, name);
         const b = cursor.take(size);
         let number = 0;
         for (let i = size - 1; i >= 0; i--) number = number * 256 + b[i]!;
@@ -559,11 +570,11 @@ async function parseOne(context: ParseContext): Promise<{ protocol: number; long
         memoize(Number.parseInt(latin1.decode(await line(name)), 10), top());
         break;
       case 'BINPUT':
-        await need(1, name);
+        if (cursor.available() < 1) await need(1, name);
         memoize(cursor.byte(), top());
         break;
       case 'LONG_BINPUT': {
-        await need(4, name);
+        if (cursor.available() < 4) await need(4, name);
         const b = cursor.take(4);
         memoize((b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0, top());
         break;
@@ -575,11 +586,11 @@ async function parseOne(context: ParseContext): Promise<{ protocol: number; long
         push(memo.get(Number.parseInt(latin1.decode(await line(name)), 10)) ?? other);
         break;
       case 'BINGET':
-        await need(1, name);
+        if (cursor.available() < 1) await need(1, name);
         push(memo.get(cursor.byte()) ?? other);
         break;
       case 'LONG_BINGET': {
-        await need(4, name);
+        if (cursor.available() < 4) await need(4, name);
         const b = cursor.take(4);
         push(memo.get((b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0) ?? other);
         break;
