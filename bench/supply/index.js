@@ -67,7 +67,7 @@ function stateDictPickle(tensors) {
  * Writes a stored (uncompressed) ZIP the way torch.save lays out `archive/…`: the storage members are
  * 64 MiB of zeros left as holes, so the file is sparse on disk but every byte reads as data.
  */
-function writeCheckpoint(path, totalBytes) {
+export function writeCheckpoint(path, totalBytes) {
   const chunkBytes = 64 * 2 ** 20;
   const zeros = Buffer.alloc(chunkBytes);
   const chunkCrc = crc32(zeros);
@@ -176,7 +176,7 @@ function writeCheckpoint(path, totalBytes) {
 }
 
 /** A sparse safetensors file of `totalBytes`: one U8 tensor over everything after the header. */
-function writeSafetensors(path, totalBytes) {
+export function writeSafetensors(path, totalBytes) {
   const headerBytes = 256;
   const dataBytes = totalBytes - 8 - headerBytes;
   const header = Buffer.from(
@@ -209,7 +209,7 @@ function scanInChild(file) {
 }
 
 /** A small pickle like a tokenizer config or a scikit-learn parameter dict. */
-function smallPickle(i) {
+export function smallPickle(i) {
   const parts = [Buffer.from([0x80, 0x04]), text('}('), Buffer.alloc(0)];
   for (let k = 0; k < 120; k++) parts.push(unicode(`feature_${i}_${k}`), text('G'), Buffer.alloc(8, k));
   parts.push(text('u.'));

@@ -19,6 +19,17 @@ export function isNpy(head: Uint8Array): boolean {
 
 const view = (bytes: Uint8Array) => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
+/** A header larger than the scanner reads whole: not a pass, a scan-limit finding. */
+function headerTooLarge(file: string, offset: number, bytes: number, scope: ScanScope): void {
+  scope.report({
+    file,
+    offset,
+    severity: 'high',
+    rule: 'scan-limit',
+    message: `a header of ${bytes} bytes is larger than the ${scope.limits.maxHeaderBytes} bytes the scanner reads whole`,
+  });
+}
+
 /** NumPy .npy: a header dict; object arrays (dtype `O`) store their elements as a pickle. */
 export async function scanNpy(file: string, reader: RandomAccessReader, scope: ScanScope): Promise<void> {
   const problem = (offset: number, message: string) =>
@@ -31,14 +42,7 @@ export async function scanNpy(file: string, reader: RandomAccessReader, scope: S
   const headerEnd = headerStart + headerLength;
   if (headerEnd > reader.size)
     return problem(8, `.npy header length ${headerLength} runs past the end of the file`);
-  if (headerLength > scope.limits.maxHeaderBytes)
-    return scope.report({
-      file,
-      offset: 8,
-      severity: 'high',
-      rule: 'scan-limit',
-      message: `.npy header of ${headerLength} bytes is larger than the ${scope.limits.maxHeaderBytes}-byte limit`,
-    });
+  if (headerLength > scope.limits.maxHeaderBytes) return headerTooLarge(file, 8, headerLength, scope);
   const header = new TextDecoder('latin1').decode(await reader.read(headerStart, headerLength));
   const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1] ?? /'descr'\s*:\s*(\[)/.exec(header)?.[1];
   if (descr === undefined) return problem(headerStart, '.npy header has no descr');
@@ -100,14 +104,7 @@ export async function scanSafetensors(
     return problem(0, `header length ${headerLength} exceeds the 100 MB limit`);
   if (8 + headerLength > reader.size)
     return problem(0, `header length ${headerLength} runs past the end of the file`);
-  if (headerLength > scope.limits.maxHeaderBytes)
-    return scope.report({
-      file,
-      offset: 0,
-      severity: 'high',
-      rule: 'scan-limit',
-      message: `header of ${headerLength} bytes is larger than the scanner's ${scope.limits.maxHeaderBytes}-byte limit`,
-    });
+  if (headerLength > scope.limits.maxHeaderBytes) return headerTooLarge(file, 0, headerLength, scope);
   let header: Record<string, unknown>;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(await reader.read(8, headerLength)));

@@ -37,9 +37,8 @@ function deflateBomb(inflated: number): Buffer {
 /** A PyTorch-style zip whose data.pkl is deflated; `declared` is the size the directory claims. */
 function zipWithDeflated(name: string, compressed: Buffer, declared: number): Buffer {
   const nameBytes = Buffer.from(name);
-  const local = Buffer.concat([
-    u32(0x04034b50),
-    u16(20),
+  // Shared by both headers: flags 0, method 8, time, date, CRC 0 (not checked for large members), sizes, name length.
+  const fields = Buffer.concat([
     u16(0),
     u16(8),
     u16(0),
@@ -48,21 +47,13 @@ function zipWithDeflated(name: string, compressed: Buffer, declared: number): Bu
     u32(compressed.length),
     u32(declared),
     u16(nameBytes.length),
-    u16(0),
-    nameBytes,
   ]);
+  const local = Buffer.concat([u32(0x04034b50), u16(20), fields, u16(0), nameBytes]);
   const central = Buffer.concat([
     u32(0x02014b50),
     u16(20),
     u16(20),
-    u16(0),
-    u16(8),
-    u16(0),
-    u16(0),
-    u32(0),
-    u32(compressed.length),
-    u32(declared),
-    u16(nameBytes.length),
+    fields,
     u16(0),
     u16(0),
     u16(0),
