@@ -311,6 +311,13 @@ async function parseOne(context: ParseContext): Promise<{ protocol: number; long
     decoder: { decode(bytes: Uint8Array): string },
   ): Promise<Value> => {
     if (length > maxTrackedString) {
+      const offset = cursor.position;
+      // Kept (within the copy budget) in case `_codecs.encode` turns it into a nested loader's bytes.
+      if (decoder === utf8 && length <= maxCopiedBytes && context.copied + length <= maxCopiedTotal) {
+        if (cursor.available() < length) await need(length, what);
+        context.copied += length;
+        return track({ kind: 'text', offset, utf8: cursor.take(length).slice() });
+      }
       if (!(await cursor.skip(length))) fail(`truncated ${what}`);
       return other;
     }

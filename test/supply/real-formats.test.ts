@@ -101,8 +101,10 @@ describe('NumPy, PyTorch and cloudpickle files', () => {
   });
 
   it('scans the bytes torch.storage._load_from_bytes loads instead of trusting it', async () => {
-    const plain = await scan('torch-tensor-plain.pkl');
-    expect(summary(plain.findings)).toEqual(['info:pickle-nested:torch.storage._load_from_bytes']);
+    for (const file of ['torch-tensor-plain.pkl', 'torch-tensor-plain-large.pkl']) {
+      const plain = await scan(file);
+      expect(summary(plain.findings), file).toEqual(['info:pickle-nested:torch.storage._load_from_bytes']);
+    }
     const evil = await scan('torch-nested-evil.pkl');
     expect(summary(evil.findings)).toEqual([
       'critical:pickle-global:posix.system',
