@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
+import { verifyModelSignature } from '../app/supply/model-signing-files.js';
 import { ArbiterError } from '../core/errors.js';
 import type { JsonObject } from '../core/json.js';
 import type { CompiledGatePolicy, PolicyBundle } from '../policy/bundle.js';
@@ -7,7 +8,7 @@ import type { GateFinding } from '../policy/evaluate-gate.js';
 import { evaluateGate, type GateCheckResult, gatePassed } from '../policy/evaluate-gate.js';
 import { anyGlobMatches } from '../policy/glob.js';
 import { loadPolicyDirectory } from '../policy/load-dir.js';
-import { ModelSigningError, verifyModelSignature } from '../supply/model-signing.js';
+import { ModelSigningError } from '../supply/model-signing.js';
 import { type CollectedRelease, collectRelease, releasePath } from './collect.js';
 import { evaluationCaseKey } from './evaluation-view.js';
 import type { SignatureEvidence, SupplyEvidence } from './evidence.js';
