@@ -1,0 +1,80 @@
+import { groupOf, isPositive, type MonitorSchema } from '../monitor/schema.js';
+import { scanText } from './pii/scan.js';
+import type { DatasetSchema } from './schema.js';
+
+/**
+ * Rows per sensitive group and intersection, and how many of each group's labelled rows carry the
+ * positive label: all that representation and label bias need. Counts only, so chunks add up.
+ */
+
+export interface GroupTally {
+  rows: number;
+  /** Rows with a label. */
+  labeled: number;
+  /** Labelled rows whose label is the positive class. */
+  positives: number;
+}
+
+/** attribute (or "a & b" intersection) → group → tally. */
+export type GroupTallies = Record<string, Record<string, GroupTally>>;
+
+const safeNames = new Map<string, string>();
+
+/**
+ * A group name fit to print: a sensitive attribute's raw values become group names, and a value
+ * holding personal data (an e-mail declared as an attribute by mistake) must not reach a report.
+ */
+export function safeGroupName(name: string): string {
+  let safe = safeNames.get(name);
+  if (safe === undefined) {
+    const found = scanText(name);
+    safe = found.length === 0 ? name : `[${found[0]!.kind} ${found[0]!.redacted}]`;
+    if (safeNames.size < 10_000) safeNames.set(name, safe);
+  }
+  return safe;
+}
+
+/** The group names of a row, per attribute and intersection (as `arbiter/monitor` derives them). */
+export function rowGroups(
+  schema: DatasetSchema,
+  row: Readonly<Record<string, unknown>>,
+): Record<string, string> {
+  const groups: Record<string, string> = {};
+  for (const [attribute, spec] of Object.entries(schema.sensitive ?? {})) {
+    const group = groupOf(attribute, spec, row);
+    if (group !== undefined) groups[attribute] = safeGroupName(group);
+  }
+  for (const combination of schema.intersections ?? []) {
+    const parts = combination.map((attribute) => groups[attribute]);
+    if (parts.every((part) => part !== undefined)) groups[combination.join(' & ')] = parts.join(' & ');
+  }
+  return groups;
+}
+
+/** Counts one row into the tallies. */
+export function tallyRow(
+  tallies: GroupTallies,
+  schema: DatasetSchema,
+  row: Readonly<Record<string, unknown>>,
+): void {
+  const groups = rowGroups(schema, row);
+  const label = schema.label === undefined ? undefined : row[schema.label];
+  const labeled = label !== undefined && label !== null && label !== '';
+  const positive = labeled && isPositive(schema as unknown as MonitorSchema, label);
+  for (const [attribute, group] of Object.entries(groups)) {
+    tallies[attribute] ??= {};
+    // Object.hasOwn: a group named "__proto__" or "constructor" is still just a group.
+    const byGroup = tallies[attribute]!;
+    if (!Object.hasOwn(byGroup, group))
+      Object.defineProperty(byGroup, group, {
+        value: { rows: 0, labeled: 0, positives: 0 },
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    const tally = byGroup[group]!;
+    tally.rows++;
+    if (labeled) tally.labeled++;
+    if (positive) tally.positives++;
+  }
+}
