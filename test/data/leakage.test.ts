@@ -41,7 +41,7 @@ describe('single-feature AUC', () => {
       const values = Array.from({ length: 300 }, () => Math.round(next() * 50));
       const labels = values.map((v) => next() < 0.2 + v / 100);
       const check = new FeatureAucCheck({ x: 'numeric' });
-      values.forEach((x, i) => check.addRow({ x }, labels[i]!));
+      for (const [i, x] of values.entries()) check.addRow({ x }, labels[i]!);
       const auc = naiveAuc(values, labels);
       expect(check.results().x!.auc).toBeCloseTo(Math.max(auc, 1 - auc), 12);
     }
@@ -67,7 +67,7 @@ describe('single-feature AUC', () => {
     const values = Array.from({ length: maxExactValues + 5000 }, () => next());
     const labels = values.map((v) => next() < v);
     const check = new FeatureAucCheck({ x: 'numeric' });
-    values.forEach((x, i) => check.addRow({ x }, labels[i]!));
+    for (const [i, x] of values.entries()) check.addRow({ x }, labels[i]!);
     // Exact AUC by sorting (the pairwise loop is too slow at this size).
     const order = values.map((v, i) => [v, labels[i]!] as const).sort((a, b) => a[0] - b[0]);
     let negatives = 0;

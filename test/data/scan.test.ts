@@ -58,7 +58,8 @@ describe('PersonalDataScan', () => {
   it('counts cells per column and kind with their share, and keeps at most three redacted samples', () => {
     const scan = new PersonalDataScan();
     const emails = ['a.b@example.com', 'c.d@example.org', 'e.f@example.net', 'g.h@example.de'];
-    emails.forEach((email, i) => scan.addCell('contact', `mail ${email}`, { file: 'x.csv', row: i + 1 }));
+    for (const [i, email] of emails.entries())
+      scan.addCell('contact', `mail ${email}`, { file: 'x.csv', row: i + 1 });
     for (let i = 0; i < 6; i++) scan.addCell('contact', 'none', { file: 'x.csv', row: 5 + i });
     const result = scan.columns().contact!;
     expect(result.values).toBe(10);
