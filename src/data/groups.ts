@@ -1,4 +1,4 @@
-import { groupOf, isPositive, type MonitorSchema } from '../monitor/schema.js';
+import { groupOf, isPositive, type MonitorSchema, type SensitiveAttribute } from '../monitor/schema.js';
 import { scanText } from './pii/scan.js';
 import type { DatasetSchema } from './schema.js';
 

@@ -119,10 +119,14 @@ export class QualityCheck {
         continue;
       }
       state.values++;
-      const text = canonicalCell(value);
-      if (state.first === undefined) state.first = text;
-      else if (!state.varied && text !== state.first) state.varied = true;
       const expectation = this.#expectations[name];
+      // Constancy by raw text is enough until the column varies; then canonical text settles it
+      // ("1" and "1.0" are one value), and only while it might still be constant.
+      if (!state.varied) {
+        const text = canonicalCell(value);
+        if (state.first === undefined) state.first = text;
+        else if (text !== state.first) state.varied = true;
+      }
       if (!expectation) continue;
       let violated = false;
       if (!typeHolds(expectation.type, value)) {
@@ -141,6 +145,7 @@ export class QualityCheck {
         }
       }
       const allowed = this.#allowed.get(name);
+      const text = allowed || state.unique ? canonicalCell(value) : '';
       if (allowed && !allowed.has(text)) {
         state.valueViolations++;
         violated = true;

@@ -170,35 +170,47 @@ describe('arbiter data check', () => {
     expectNoPlantedValue({ stdout: result.stdout, stderr: result.stderr });
   });
 
-  it('exits 2 for a bad schema, a column the data lacks, a missing file, an unreadable Parquet file, and a lone --train', () => {
+  describe('exits 2 and judges nothing', () => {
     const csv = writePlanted(dir, 'clean', 'csv', rows.slice(0, 10));
-    const badSchema = join(dir, 'bad-schema.yaml');
-    writeFileSync(badSchema, plantedSchema.replace('reference: { sex: m }', 'reference: { gender: m }'));
-    const bad = arbiter(['data', 'check', csv, '--schema', badSchema]);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('reference.gender: "gender" is not a sensitive attribute of this schema');
 
-    const typo = join(dir, 'typo-schema.yaml');
-    writeFileSync(typo, plantedSchema.replace('  label: label', '  lable: label'));
-    const typoResult = arbiter(['data', 'check', csv, '--schema', typo]);
-    expect(typoResult.code).toBe(2);
-    expect(typoResult.stderr).toMatch(/typo-schema\.yaml:\d+:\d+: .*lable/);
+    it('for a schema naming an undeclared sensitive attribute', () => {
+      const badSchema = join(dir, 'bad-schema.yaml');
+      writeFileSync(badSchema, plantedSchema.replace('reference: { sex: m }', 'reference: { gender: m }'));
+      const bad = arbiter(['data', 'check', csv, '--schema', badSchema]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('reference.gender: "gender" is not a sensitive attribute of this schema');
+    });
 
-    const other = join(dir, 'other-schema.yaml');
-    writeFileSync(other, plantedSchema.replace('income: numeric', 'salary: numeric'));
-    const missing = arbiter(['data', 'check', csv, '--schema', other]);
-    expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain('no column "salary" (feature), named in the schema');
+    it('for a schema with a misspelt field, naming file:line:col', () => {
+      const typo = join(dir, 'typo-schema.yaml');
+      writeFileSync(typo, plantedSchema.replace('  label: label', '  lable: label'));
+      const typoResult = arbiter(['data', 'check', csv, '--schema', typo]);
+      expect(typoResult.code).toBe(2);
+      expect(typoResult.stderr).toMatch(/typo-schema\.yaml:\d+:\d+: .*lable/);
+    });
 
-    expect(arbiter(['data', 'check', join(dir, 'nope.csv'), '--schema', schema]).code).toBe(2);
-    const notParquet = join(dir, 'fake.parquet');
-    writeFileSync(notParquet, 'PAR1 this is not parquet PAR1');
-    const fake = arbiter(['data', 'check', notParquet, '--schema', schema]);
-    expect(fake.code).toBe(2);
-    expect(fake.stderr).toContain('not a Parquet file');
-    const lone = arbiter(['data', 'check', '--train', csv, '--schema', schema]);
-    expect(lone.code).toBe(2);
-    expect(lone.stderr).toContain('--train and --eval go together');
+    it('for a column the data lacks', () => {
+      const other = join(dir, 'other-schema.yaml');
+      writeFileSync(other, plantedSchema.replace('income: numeric', 'salary: numeric'));
+      const missing = arbiter(['data', 'check', csv, '--schema', other]);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toContain('no column "salary" (feature), named in the schema');
+    });
+
+    it('for a missing file and a file that is not Parquet', () => {
+      expect(arbiter(['data', 'check', join(dir, 'nope.csv'), '--schema', schema]).code).toBe(2);
+      const notParquet = join(dir, 'fake.parquet');
+      writeFileSync(notParquet, 'PAR1 this is not parquet PAR1');
+      const fake = arbiter(['data', 'check', notParquet, '--schema', schema]);
+      expect(fake.code).toBe(2);
+      expect(fake.stderr).toContain('not a Parquet file');
+    });
+
+    it('for --train without --eval', () => {
+      const lone = arbiter(['data', 'check', '--train', csv, '--schema', schema]);
+      expect(lone.code).toBe(2);
+      expect(lone.stderr).toContain('--train and --eval go together');
+    });
   });
 
   it('passes clean data with exit 0', () => {

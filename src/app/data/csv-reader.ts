@@ -29,8 +29,8 @@ export async function* csvChunks(
     skip_empty_lines: true,
     skip_records_with_error: true,
     max_record_size: maxRecordBytes,
-    relax_column_count: true,
-    info: true,
+    // A record whose field count differs from the header's is skipped through the "skip" event.
+    relax_column_count: false,
   });
   // Records in file order, the header included: a skipped record still takes its number.
   let records = 0;
@@ -43,17 +43,10 @@ export async function* csvChunks(
   input.pipe(parser);
   const chunks = new ChunkBuilder(stats);
   try {
-    for await (const { record, info } of parser as AsyncIterable<{
-      record: string[];
-      info: { lines: number };
-    }>) {
+    for await (const record of parser as AsyncIterable<string[]>) {
       records++;
       if (!header) {
         header = checkedHeader(path, record);
-        continue;
-      }
-      if (record.length !== header.length) {
-        stats.reject(info.lines, `${record.length} fields, the header has ${header.length}`);
         continue;
       }
       const row: Record<string, unknown> = {};
@@ -87,6 +80,8 @@ function csvReason(code: string | undefined): string {
       return 'a quoted field is not closed';
     case 'CSV_MAX_RECORD_SIZE':
       return `longer than ${maxRecordBytes} bytes`;
+    case 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH':
+      return 'a different number of fields than the header';
     case 'CSV_INVALID_CLOSING_QUOTE':
     case 'INVALID_OPENING_QUOTE':
       return 'a quote inside an unquoted field';

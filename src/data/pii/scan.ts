@@ -50,13 +50,26 @@ function collect(
   out: CellMatch[],
 ): string {
   let rest = text;
-  for (const match of text.matchAll(pattern)) {
+  pattern.lastIndex = 0;
+  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
     const found = accept(match[0]);
-    if (!found) continue;
-    out.push(found);
-    rest = blank(rest, match.index, match[0].length);
+    if (found) {
+      out.push(found);
+      rest = blank(rest, match.index, match[0].length);
+    }
+    if (match[0].length === 0) pattern.lastIndex++;
   }
   return rest;
+}
+
+/** How many ASCII digits a text holds. */
+function digitCount(text: string): number {
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 48 && code <= 57) digits++;
+  }
+  return digits;
 }
 
 /**
@@ -83,7 +96,17 @@ export function scanText(cell: string): CellMatch[] {
       );
   if (text.includes('@'))
     text = collect(text, emailPattern, (value) => ({ kind: 'email', redacted: redact('email', value) }), out);
-  if (/[0-9]/.test(text)) {
+  const digits = digitCount(text);
+  // An IPv4 address has at least four digits and three dots.
+  if (digits >= 4 && text.includes('.'))
+    text = collect(
+      text,
+      ipv4Pattern,
+      (value) => (isIpv4(value) ? { kind: 'ip-address', redacted: redact('ip-address', value) } : undefined),
+      out,
+    );
+  // Every IBAN, card, national identifier and phone number here has at least seven digits.
+  if (digits >= 7) {
     text = collect(
       text,
       ibanPattern,
@@ -106,12 +129,6 @@ export function scanText(cell: string): CellMatch[] {
         const scheme = distinctiveNationalId(value);
         return scheme ? { kind: 'national-id', scheme, redacted: redact('national-id', value) } : undefined;
       },
-      out,
-    );
-    text = collect(
-      text,
-      ipv4Pattern,
-      (value) => (isIpv4(value) ? { kind: 'ip-address', redacted: redact('ip-address', value) } : undefined),
       out,
     );
     text = collect(
