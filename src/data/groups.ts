@@ -34,19 +34,49 @@ export function safeGroupName(name: string): string {
   return safe;
 }
 
+/** A schema's attributes with their bins sorted once (monitor's groupOf sorts a copy on every call). */
+const preparedSchemas = new WeakMap<
+  DatasetSchema,
+  { attributes: [string, SensitiveAttribute][]; names: Map<string, string> }
+>();
+
+function prepared(schema: DatasetSchema) {
+  let entry = preparedSchemas.get(schema);
+  if (!entry) {
+    entry = {
+      attributes: Object.entries(schema.sensitive ?? {}).map(([attribute, spec]) => [
+        attribute,
+        spec.bins ? { ...spec, bins: [...spec.bins].sort((a, b) => a - b) } : spec,
+      ]),
+      // Intersection group names, so that a row does not build the same string again.
+      names: new Map(),
+    };
+    preparedSchemas.set(schema, entry);
+  }
+  return entry;
+}
+
 /** The group names of a row, per attribute and intersection (as `arbiter/monitor` derives them). */
 export function rowGroups(
   schema: DatasetSchema,
   row: Readonly<Record<string, unknown>>,
 ): Record<string, string> {
+  const { attributes, names } = prepared(schema);
   const groups: Record<string, string> = {};
-  for (const [attribute, spec] of Object.entries(schema.sensitive ?? {})) {
+  for (const [attribute, spec] of attributes) {
     const group = groupOf(attribute, spec, row);
     if (group !== undefined) groups[attribute] = safeGroupName(group);
   }
   for (const combination of schema.intersections ?? []) {
     const parts = combination.map((attribute) => groups[attribute]);
-    if (parts.every((part) => part !== undefined)) groups[combination.join(' & ')] = parts.join(' & ');
+    if (!parts.every((part) => part !== undefined)) continue;
+    const key = parts.join('\u0000');
+    let name = names.get(key);
+    if (name === undefined) {
+      name = parts.join(' & ');
+      if (names.size < 100_000) names.set(key, name);
+    }
+    groups[combination.join(' & ')] = name;
   }
   return groups;
 }
