@@ -27,6 +27,12 @@ interface DataCheckCommandOptions {
   markdown?: string;
 }
 
+/** Commands `--help` prints; a test runs each of them. */
+export const helpExamples = [
+  'arbiter data check examples/monitoring/credit-g.arff --schema examples/data/credit-g.schema.yaml',
+  'arbiter data check examples/monitoring/credit-g.arff --schema examples/data/credit-g.schema.yaml --baseline examples/policies/profiles/credit-scoring.json --markdown data-check.md',
+] as const;
+
 const write = (file: string, text: string) => writeFileSync(file, text.endsWith('\n') ? text : `${text}\n`);
 
 /** A progress line redrawn in place, at most every 200 ms; cleared when the work ends. */
@@ -76,7 +82,7 @@ export function registerDataCommands(
     .option('--markdown <file>', 'write a Markdown summary for a pull-request comment')
     .addHelpText(
       'after',
-      '\nExamples:\n  arbiter data check credit-g.arff --schema credit-g.schema.yaml\n  arbiter data check --train train.parquet --eval eval.parquet --schema schema.yaml --baseline last-quarter.csv --json\n\nDocs: docs/data.md',
+      `\nExamples (from the Arbiter repository):\n${helpExamples.map((example) => `  ${example}`).join('\n')}\n\nDocs: docs/data.md`,
     )
     .action((files: string[], options: DataCheckCommandOptions) =>
       run(async () => {

@@ -1,10 +1,10 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { registerDataCommands } from '../../src/cli/data.js';
+import { helpExamples, registerDataCommands } from '../../src/cli/data.js';
 import type { ExitCode } from '../../src/cli/exit-codes.js';
-import { arbiter } from '../helpers/cli.js';
+import { arbiter, repoRoot } from '../helpers/cli.js';
 import { planted, plantedForms, plantedRows, plantedSchema, writePlanted } from '../helpers/planted-data.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -252,12 +252,27 @@ describe('arbiter data check', () => {
     expect(moved.findings.map((f: { id: string }) => f.id)).toContain('drift.feature:income');
   });
 
-  it('--help lists the options and the docs page', () => {
+  it('--help lists the options and the docs page, and each example it prints runs as printed', () => {
     const help = arbiter(['data', 'check', '--help']);
     expect(help.code).toBe(0);
     for (const option of ['--schema', '--train', '--eval', '--baseline', '--json', '--sarif', '--markdown'])
       expect(help.stdout).toContain(option);
     expect(help.stdout).toContain('docs/data.md');
+    expect(existsSync(join(repoRoot, 'docs/data.md'))).toBe(true);
+    const printed = [...help.stdout.matchAll(/^ {2}(arbiter data check .*)$/gm)].map((match) => match[1]!);
+    expect(printed).toEqual([...helpExamples]);
+    for (const example of printed) {
+      // Run from a copy of the paths it names, in a scratch directory, so written files land there.
+      const args = example
+        .split(' ')
+        .slice(1)
+        .map((arg) => (/^examples\//.test(arg) ? join(repoRoot, arg) : arg));
+      const result = arbiter(args, { cwd: dir });
+      // The German Credit labels fail the four-fifths rule: a verdict (1), not an input error (2).
+      expect(result.code, `${example}\n${result.stderr}`).toBe(1);
+      expect(result.stdout).toContain('bias.disparate-impact:age & sex=<25 & female');
+    }
+    expect(readFileSync(join(dir, 'data-check.md'), 'utf8')).toContain('Data check failed');
   });
 
   it('draws a progress line on a terminal and none with --json', async () => {
