@@ -3,8 +3,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openLedger } from '../../dist/app/ledger.js';
-import { storeAuditSource } from '../../dist/app/ledger-export.js';
+import { storeAuditSource } from '../../dist/app/ledger/export.js';
+import { openLedger } from '../../dist/app/ledger/ledger.js';
 import {
   auditLedger,
   parseVerifierKey,

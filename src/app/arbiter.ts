@@ -1,28 +1,35 @@
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type IdGenerator, randomIds } from '../core/ids.js';
+import type { Logger } from '../core/logger.js';
 import type { PolicyBundle } from '../policy/bundle.js';
 import { loadPolicyDirectory } from '../policy/load-dir.js';
 import { openStore, type PostgresTuning, postgresTuningFromEnvironment } from '../store/open.js';
 import type { Store } from '../store/store.js';
-import { AutonomyService } from './autonomy.js';
-import { DecisionService } from './decisions.js';
-import { DecisionEvents } from './events.js';
-import { GateRunService } from './gate-runs.js';
-import { IncidentService } from './incidents.js';
-import { defaultLedgerKeyPath, type Ledger, openLedger } from './ledger.js';
-import { ArbiterMetrics } from './metrics.js';
-import { MonitorMetrics } from './monitor-metrics.js';
-import { type MonitoringOptions, MonitoringService } from './monitoring.js';
-import { type NotificationOptions, NotificationService } from './notifications.js';
-import { emptyBundle, PolicyHolder } from './policies.js';
-import { SystemService } from './systems.js';
-import { TokenService } from './tokens.js';
-import { TraceService } from './traces.js';
+import { TokenService } from './access/tokens.js';
+import { BackgroundLoops } from './background.js';
+import { DecisionService } from './decisions/decisions.js';
+import { DecisionEvents } from './decisions/wake-ups.js';
+import { GateRunService } from './gate-runs/gate-runs.js';
+import { IncidentService } from './incidents/incidents.js';
+import { Checkpointer } from './ledger/checkpointer.js';
+import { defaultLedgerKeyPath, type Ledger, openLedger } from './ledger/ledger.js';
+import { TrustedCheckpoint } from './ledger/trusted-checkpoint.js';
+import { MonitorMetrics } from './monitoring/metrics.js';
+import { type MonitoringOptions, MonitoringService } from './monitoring/monitoring.js';
+import { type NotificationOptions, NotificationService } from './notifications/notifications.js';
+import { stderrLogger } from './observability/logger.js';
+import { ArbiterMetrics } from './observability/metrics.js';
+import { emptyBundle, PolicyHolder } from './policies/policies.js';
+import { AutonomyService } from './systems/autonomy.js';
+import { SystemService } from './systems/systems.js';
+import { TraceService } from './traces/traces.js';
 
 export interface ArbiterOptions {
   databaseUrl: string;
   ledgerKeyPath?: string;
+  /** The trusted checkpoint file (default: beside the ledger key, `….checkpoint`). */
+  trustedCheckpointPath?: string;
   /** Governance directory; without one, every request is denied (the empty bundle's default). */
   policyDir?: string;
   /** Where to write the first admin token when the database has no tokens (mode 0600). */
@@ -43,12 +50,16 @@ export interface ArbiterOptions {
   monitorIntervalMs?: number;
   /** Monitoring: grace period before a window closes, event retention. */
   monitoring?: MonitoringOptions;
+  /** Where background failures and warnings go: the server passes its own logger (default: stderr, warn level). */
+  logger?: Logger;
 }
 
 /** Everything a running Arbiter is made of; the HTTP server and the CLI both use it. */
 export interface Arbiter {
   store: Store;
   ledger: Ledger;
+  /** The checkpoint kept outside the database, and the check that the database extends it. */
+  trustedCheckpoint: TrustedCheckpoint;
   policies: PolicyHolder;
   systems: SystemService;
   tokens: TokenService;
@@ -77,6 +88,7 @@ export interface Arbiter {
 export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
   const clock = options.clock ?? (() => new Date());
   const ids = options.ids ?? randomIds;
+  const logger = options.logger ?? stderrLogger();
   // A bad bundle stops the start before anything is opened.
   const bundle: PolicyBundle = options.policyDir ? loadPolicyDirectory(options.policyDir) : emptyBundle();
   const store = await openStore(options.databaseUrl, {
@@ -88,50 +100,53 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
       keyPath: options.ledgerKeyPath ?? defaultLedgerKeyPath(options.databaseUrl),
       clock,
     });
+    // Before anything is served: a database whose history was rewritten or rolled back is refused.
+    const trustedCheckpoint = await TrustedCheckpoint.open(ledger, {
+      ...(options.trustedCheckpointPath ? { path: options.trustedCheckpointPath } : {}),
+      logger,
+    });
     const events = new DecisionEvents();
     store.onDecisionChanged((id) => events.notify(id));
     const metrics = new ArbiterMetrics(store);
     // Notifiers come from the bundle in force, which the policy holder (created below) owns.
     let policies: PolicyHolder | undefined;
-    const notifications = new NotificationService(
+    const notifications = new NotificationService({
       store,
       ledger,
-      () => (policies?.bundle ?? bundle).notifiers,
+      notifiers: () => (policies?.bundle ?? bundle).notifiers,
       clock,
       ids,
-      metrics.registry,
-      { ...options.notifications },
-    );
-    const systems = new SystemService(store, ledger, clock, notifications);
-    policies = new PolicyHolder(options.policyDir, bundle, store, ledger, systems);
-    const tokens = new TokenService(store, ledger, clock, ids);
-    const decisions = new DecisionService(
-      store,
-      ledger,
+      registry: metrics.registry,
+      options: { ...options.notifications },
+    });
+    const core = { store, ledger, clock };
+    const systems = new SystemService({ ...core, sink: notifications });
+    policies = new PolicyHolder({ dir: options.policyDir, initial: bundle, store, ledger, systems, logger });
+    const tokens = new TokenService({ ...core, ids });
+    const decisions = new DecisionService({
+      ...core,
       policies,
       systems,
       events,
-      clock,
       ids,
-      metrics,
-      notifications,
-    );
-    const autonomy = new AutonomyService(store, ledger, clock, notifications);
+      observer: metrics,
+      sink: notifications,
+    });
+    const autonomy = new AutonomyService({ ...core, sink: notifications });
     decisions.onPolicyActor(autonomy.policyActor);
     decisions.onOutcome(autonomy.afterOutcome);
-    const gateRuns = new GateRunService(store, ledger, policies, clock, ids, metrics);
-    const monitoring = new MonitoringService(
-      store,
-      ledger,
+    const gateRuns = new GateRunService({ ...core, policies, ids, observer: metrics });
+    const monitoring = new MonitoringService({
+      ...core,
       policies,
-      notifications,
-      clock,
-      new MonitorMetrics(metrics.registry, store, policies),
-      options.monitoring,
-    );
-    const incidents = new IncidentService(store, ledger, policies, notifications, clock, ids);
+      sink: notifications,
+      observer: new MonitorMetrics({ registry: metrics.registry, store, policies }),
+      logger,
+      ...(options.monitoring ? { options: options.monitoring } : {}),
+    });
+    const incidents = new IncidentService({ ...core, policies, sink: notifications, ids });
     incidents.openAutomatically({ decisions, monitoring });
-    const traces = new TraceService(store, ledger, policies, clock);
+    const traces = new TraceService({ ...core, policies });
     await policies.install('arbiter', 'start');
 
     let bootstrapAdminToken: string | undefined;
@@ -146,40 +161,35 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
       bootstrapAdminToken = token;
     }
 
-    let lastCheckpoint = (await store.ledger.checkpoints()).at(-1)?.size ?? -1;
-    const checkpointIfGrown = async () => {
-      const size = await store.ledger.size();
-      if (size === lastCheckpoint) return;
-      const signed = await store.write((tx) => ledger.log.checkpoint(tx.ledger));
-      lastCheckpoint = signed.size;
-    };
-    const background = (every: number, work: () => Promise<unknown>) => {
-      let running = false;
-      const timer = setInterval(() => {
-        if (running) return;
-        running = true;
-        work()
-          .catch((error: unknown) =>
-            process.emitWarning(`arbiter background task failed: ${(error as Error).message}`),
-          )
-          .finally(() => {
-            running = false;
-          });
-      }, every);
-      timer.unref();
-      return timer;
-    };
-    const timers = [
-      background(options.expiryIntervalMs ?? 1_000, () => decisions.expireDue()),
-      background(options.checkpointIntervalMs ?? 60_000, checkpointIfGrown),
-      background(options.notificationIntervalMs ?? 500, () => notifications.deliverDue()),
-      background(options.monitorIntervalMs ?? 10_000, () => monitoring.tick()),
-    ];
+    const checkpoints = await Checkpointer.open(ledger, trustedCheckpoint);
+    const loops = new BackgroundLoops(logger);
+    loops.start({
+      name: 'approval expiry',
+      everyMs: options.expiryIntervalMs ?? 1_000,
+      run: () => decisions.expireDue(),
+    });
+    loops.start({
+      name: 'checkpoint signing',
+      everyMs: options.checkpointIntervalMs ?? 60_000,
+      run: () => checkpoints.signIfGrown(),
+    });
+    loops.start({
+      name: 'notification delivery',
+      everyMs: options.notificationIntervalMs ?? 500,
+      run: () => notifications.deliverDue(),
+    });
+    loops.start({
+      name: 'monitoring evaluation',
+      everyMs: options.monitorIntervalMs ?? 10_000,
+      run: () => monitoring.tick(),
+    });
+    const checkpointIfGrown = () => checkpoints.signIfGrown();
 
     let closed = false;
     return {
       store,
       ledger,
+      trustedCheckpoint,
       policies,
       systems,
       tokens,
@@ -198,7 +208,7 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
       async close() {
         if (closed) return;
         closed = true;
-        for (const timer of timers) clearInterval(timer);
+        loops.stop();
         events.close();
         await checkpointIfGrown();
         await store.close();

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { replayRecordedDecisions } from '../app/replay.js';
+import { replayRecordedDecisions } from '../app/policies/replay.js';
 import { parseDuration } from '../core/duration.js';
 import { ArbiterError } from '../core/errors.js';
 import type { ReplayedDecision, ReplayReport } from '../decisions/replay.js';

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { exportAuditSource, storeAuditSource } from '../app/ledger-export.js';
+import { exportAuditSource, storeAuditSource } from '../app/ledger/export.js';
 import { type Framework, frameworks } from '../compliance/frameworks.js';
 import { complianceReportHtml } from '../compliance/html.js';
 import { buildComplianceReport } from '../compliance/report.js';

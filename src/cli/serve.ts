@@ -4,12 +4,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { type Arbiter, startArbiter } from '../app/arbiter.js';
-import { issueDemoTokens } from '../app/demo.js';
-import { type MonitoringDemo, seedMonitoringDemo } from '../app/demo-monitoring.js';
-import { type DemoStory, seedDemoStory } from '../app/demo-story.js';
 import { ArbiterError } from '../core/errors.js';
+import { issueDemoTokens } from '../demo/demo.js';
+import { type MonitoringDemo, seedMonitoringDemo } from '../demo/monitoring.js';
+import { type DemoStory, seedDemoStory } from '../demo/story.js';
 import { formatProblem } from '../policy/problems.js';
-import { buildServer } from '../server/app.js';
+import { buildServer, serverLogger } from '../server/app.js';
 import { defaultLimits, limitOptions, limitsFromOptions } from '../server/limits.js';
 import { defaultDatabaseUrl, parseDatabaseUrl } from '../store/open.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
@@ -26,6 +26,7 @@ interface ServeOptions {
   port: string;
   demo?: boolean;
   ledgerKey?: string;
+  trustedCheckpoint?: string;
   logLevel?: string;
   checkpointInterval: string;
   dbPoolSize?: string;
@@ -68,6 +69,10 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
     .option('--port <port>', 'port (0 picks a free one)', '8080')
     .option('--demo', 'load the example policies and Systems and print demo tokens')
     .option('--ledger-key <file>', 'ledger signing key file')
+    .option(
+      '--trusted-checkpoint <file>',
+      'the newest signed checkpoint, kept outside the database (default: beside the ledger key); the server refuses a database that does not extend it',
+    )
     .option('--log-level <level>', 'fatal, error, warn, info, debug (default info; warn with --demo)')
     .option('--checkpoint-interval <seconds>', 'sign a checkpoint this often when the ledger grew', '60')
     .option('--db-pool-size <n>', 'PostgreSQL connections per replica (default 10, or $ARBITER_PG_POOL_SIZE)')
@@ -107,10 +112,13 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
             : existsSync('policies')
               ? 'policies'
               : undefined);
+        const logger = serverLogger(options.logLevel ?? (options.demo ? 'warn' : 'info'));
         const arbiter = await startArbiter({
           databaseUrl,
+          logger,
           ...(policyDir ? { policyDir } : {}),
           ...(options.ledgerKey ? { ledgerKeyPath: options.ledgerKey } : {}),
+          ...(options.trustedCheckpoint ? { trustedCheckpointPath: options.trustedCheckpoint } : {}),
           adminTokenPath: adminTokenPath(databaseUrl),
           checkpointIntervalMs: Math.max(1, Number(options.checkpointInterval)) * 1000,
           notifications: {
@@ -126,7 +134,7 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
           },
         });
         const { app, state } = await buildServer(arbiter, {
-          logger: { level: options.logLevel ?? (options.demo ? 'warn' : 'info') },
+          loggerInstance: logger,
           limits,
         });
         let address: string;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { TokenService } from '../app/tokens.js';
+import { TokenService } from '../app/access/tokens.js';
 import { ArbiterError } from '../core/errors.js';
 import { randomIds } from '../core/ids.js';
 import { type Role, roles } from '../store/records.js';
@@ -13,7 +13,7 @@ type DbOptions = DatabaseOptions;
 
 function withTokens<T>(options: DbOptions, use: (tokens: TokenService) => Promise<T>): Promise<T> {
   return withLedger(options, (ledger) =>
-    use(new TokenService(ledger.store, ledger, () => new Date(), randomIds)),
+    use(new TokenService({ store: ledger.store, ledger, clock: () => new Date(), ids: randomIds })),
   );
 }
 

@@ -1,5 +1,6 @@
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { pino } from 'pino';
 import type { Arbiter } from '../app/arbiter.js';
 import { ArbiterError } from '../core/errors.js';
 import { installAuth } from './auth.js';
@@ -20,12 +21,22 @@ import { defaultWebRoot, webRoutes } from './static.js';
 export interface ServerOptions {
   /** pino logger options, or false for none (tests). */
   logger?: boolean | object;
+  /** A logger made with `serverLogger` and shared with the background loops (wins over `logger`). */
+  loggerInstance?: FastifyBaseLogger;
   /** Sizes, timeouts and the rate limit; anything not given keeps its default (see limits.ts). */
   limits?: Partial<ServerLimits>;
   /** The same as `limits.bodyLimit`. */
   bodyLimit?: number;
   /** Directory of the built dashboard (default dist/web of this package); false serves none. */
   webRoot?: string | false;
+}
+
+// Credentials never reach the log.
+const loggedSafely = { redact: ['req.headers.authorization', 'req.headers.cookie'] };
+
+/** The server's pino logger at `level`, for Fastify and the background loops alike. */
+export function serverLogger(level: string): FastifyBaseLogger {
+  return pino({ ...loggedSafely, level });
 }
 
 /** The Fastify application over a running Arbiter. Listening is the caller's business. */
@@ -36,13 +47,14 @@ export async function buildServer(
   const state = { shuttingDown: false };
   const limits = resolveLimits({ bodyLimit: options.bodyLimit, ...options.limits });
   const app = Fastify({
-    logger:
-      options.logger === false || options.logger === undefined
-        ? false
-        : {
-            redact: ['req.headers.authorization', 'req.headers.cookie'],
-            ...(typeof options.logger === 'object' ? options.logger : {}),
-          },
+    ...(options.loggerInstance
+      ? { loggerInstance: options.loggerInstance }
+      : {
+          logger:
+            options.logger === false || options.logger === undefined
+              ? false
+              : { ...loggedSafely, ...(typeof options.logger === 'object' ? options.logger : {}) },
+        }),
     ...fastifyLimitOptions(limits),
     // Strict validation: no coercion of body types, no silently dropped fields.
     ajv: {

@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { NdjsonBatch } from '../app/monitor-batch.js';
+import { NdjsonBatch } from '../app/monitoring/batch.js';
 import { ArbiterError } from '../core/errors.js';
 import { defaultJsonDepth, inspectJsonBody, type JsonBodyProblem, textProblem } from '../core/json.js';
 

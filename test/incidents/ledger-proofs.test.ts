@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openLedger } from '../../src/app/ledger.js';
-import { LedgerProver } from '../../src/app/ledger-proofs.js';
+import { openLedger } from '../../src/app/ledger/ledger.js';
+import { LedgerProver } from '../../src/app/ledger/proofs.js';
 import { generateSigner, parseSignerKey, signCheckpoint } from '../../src/ledger/index.js';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { tempDir } from '../helpers/temp.js';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Ledger, openLedger } from '../../src/app/ledger.js';
-import { storeAuditSource } from '../../src/app/ledger-export.js';
+import { storeAuditSource } from '../../src/app/ledger/export.js';
+import { type Ledger, openLedger } from '../../src/app/ledger/ledger.js';
 import {
   auditLedger,
   consistencyProof,

@@ -2,8 +2,8 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openLedger } from '../../src/app/ledger.js';
-import { exportAuditSource, exportLedger, storeAuditSource } from '../../src/app/ledger-export.js';
+import { exportAuditSource, exportLedger, storeAuditSource } from '../../src/app/ledger/export.js';
+import { openLedger } from '../../src/app/ledger/ledger.js';
 import {
   auditLedger,
   generateSigner,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedDemoStory } from '../../src/app/demo-story.js';
+import { seedDemoStory } from '../../src/demo/story.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 describe('the demo’s accountability story', () => {

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startArbiter } from '../../src/app/arbiter.js';
-import { storeAuditSource } from '../../src/app/ledger-export.js';
+import { storeAuditSource } from '../../src/app/ledger/export.js';
 import { main } from '../../src/cli/main.js';
 import { requestHash } from '../../src/decisions/request-hash.js';
 import { auditLedger, parseVerifierKey } from '../../src/ledger/index.js';

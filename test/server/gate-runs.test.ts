@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { GateRunReport } from '../../src/app/gate-run-report.js';
-import { storeAuditSource } from '../../src/app/ledger-export.js';
+import type { GateRunReport } from '../../src/app/gate-runs/report.js';
+import { storeAuditSource } from '../../src/app/ledger/export.js';
 import { ArbiterClient, type GateRunReport as ClientGateRunReport } from '../../src/client/index.js';
 import { canonicalJson } from '../../src/core/canonical-json.js';
 import { sha256Hex } from '../../src/core/digest.js';

@@ -1,9 +1,9 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { IncidentService } from '../../src/app/incidents.js';
-import type { AlertChange } from '../../src/app/monitor-alert-events.js';
-import type { AlertFiredHook } from '../../src/app/monitor-evaluation.js';
+import { IncidentService } from '../../src/app/incidents/incidents.js';
+import type { AlertChange } from '../../src/app/monitoring/alert-events.js';
+import type { AlertFiredHook } from '../../src/app/monitoring/evaluation.js';
 import { main } from '../../src/cli/main.js';
 import { randomIds } from '../../src/core/ids.js';
 import type { LedgerProof, Trace } from '../../src/incidents/trace.js';
@@ -731,14 +731,14 @@ spec:
 
       it('a critical alert opens one incident while it stays open; firing again is linked to it; a warning opens none', async () => {
         const { store, ledger, policies, notifications } = server.arbiter;
-        const service = new IncidentService(
+        const service = new IncidentService({
           store,
           ledger,
           policies,
-          notifications,
-          server.clock.now,
-          randomIds,
-        );
+          sink: notifications,
+          clock: server.clock.now,
+          ids: randomIds,
+        });
         let fired: AlertFiredHook | undefined;
         service.openAutomatically({
           decisions: { onOutcome() {} },

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openLedger } from '../../src/app/ledger.js';
+import { openLedger } from '../../src/app/ledger/ledger.js';
 import { isArbiterError } from '../../src/core/errors.js';
 import { consistencyProof, inclusionProof, rootHash } from '../../src/ledger/index.js';
 import { openStore } from '../../src/store/open.js';

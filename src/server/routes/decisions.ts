@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Arbiter } from '../../app/arbiter.js';
-import type { DecisionRequest, OutcomeRequest, VoteRequest } from '../../app/decisions.js';
+import type { DecisionRequest, OutcomeRequest, VoteRequest } from '../../app/decisions/decisions.js';
 import type { DecisionStatus } from '../../store/records.js';
 import { principalOf } from '../auth.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';

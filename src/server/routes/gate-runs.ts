@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Arbiter } from '../../app/arbiter.js';
-import { type GateRunRequest, GateRunRequestSchema } from '../../app/gate-run-report.js';
-import { gateRunView } from '../../app/gate-runs.js';
+import { gateRunView } from '../../app/gate-runs/gate-runs.js';
+import { type GateRunRequest, GateRunRequestSchema } from '../../app/gate-runs/report.js';
 import { principalOf } from '../auth.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { ErrorSchema, GateRunIdParams, GateRunListQuery, GateRunViewSchema } from '../schemas.js';

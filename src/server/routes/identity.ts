@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { actorId } from '../../app/principal.js';
+import { actorId } from '../../app/access/principal.js';
 import { principalOf } from '../auth.js';
 import { ErrorSchema } from '../schemas.js';
 

@@ -4,7 +4,7 @@ import type {
   LinkIncidentRequest,
   OpenIncidentRequest,
   ResolveIncidentRequest,
-} from '../../app/incidents.js';
+} from '../../app/incidents/incidents.js';
 import type { IncidentSeverity, IncidentStatus } from '../../incidents/incident.js';
 import { principalOf } from '../auth.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Arbiter } from '../../app/arbiter.js';
-import { consistencyProofResponse, inclusionProofResponse } from '../../app/ledger-proof-responses.js';
+import { consistencyProofResponse, inclusionProofResponse } from '../../app/ledger/proof-responses.js';
 import { ConsistencyQuery, ErrorSchema, InclusionQuery, LedgerEntriesQuery } from '../schemas.js';
 
 const security = [{ bearer: [] }];

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Arbiter } from '../../app/arbiter.js';
-import { type BatchItem, batchItems, maxBatchItems, parseNdjson } from '../../app/monitor-batch.js';
+import { type BatchItem, batchItems, maxBatchItems, parseNdjson } from '../../app/monitoring/batch.js';
 import { ArbiterError } from '../../core/errors.js';
 import { principalOf } from '../auth.js';
 import { screenNdjson } from '../limits.js';

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import { actorId } from '../../app/access/principal.js';
 import type { Arbiter } from '../../app/arbiter.js';
-import { actorId } from '../../app/principal.js';
 import { ArbiterError } from '../../core/errors.js';
 import { storeUnavailableReason } from '../../store/availability.js';
 import { principalOf } from '../auth.js';

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Arbiter } from '../../app/arbiter.js';
-import { type ReportableEvent, recordReport, reportableEvents } from '../../app/reports.js';
+import { type ReportableEvent, recordReport, reportableEvents } from '../../app/reports/reports.js';
 import type { JsonObject } from '../../core/json.js';
 import type { ActionRequest } from '../../policy/request.js';
 import { ActionRequestSchema } from '../../policy/request.js';

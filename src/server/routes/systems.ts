@@ -1,7 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Arbiter } from '../../app/arbiter.js';
-import type { SystemRegistration } from '../../app/systems.js';
+import type { SystemRegistration } from '../../app/systems/systems.js';
 import { ArbiterError } from '../../core/errors.js';
 import type { SystemRow } from '../../store/records.js';
 import { principalOf } from '../auth.js';

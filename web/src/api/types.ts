@@ -1,5 +1,5 @@
-import type { DecisionView } from '../../../src/app/decision-view.js';
-import type { GateRunView } from '../../../src/app/gate-runs.js';
+import type { DecisionView } from '../../../src/app/decisions/view.js';
+import type { GateRunView } from '../../../src/app/gate-runs/gate-runs.js';
 import type { LedgerEntry } from '../../../src/ledger/entry.js';
 import type { TrackRecord } from '../../../src/registry/autonomy.js';
 import type { AutonomyChangeRow } from '../../../src/store/autonomy-records.js';

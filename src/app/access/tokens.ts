@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto';
+import { sha256Hex } from '../../core/digest.js';
+import { ArbiterError } from '../../core/errors.js';
+import type { IdGenerator } from '../../core/ids.js';
+import { TtlCache } from '../../core/ttl-cache.js';
+import type { Role, TokenRow } from '../../store/records.js';
+import type { Store } from '../../store/store.js';
+import type { Ledger } from '../ledger/ledger.js';
+import type { Principal } from './principal.js';
+
+const tokenPattern = /^arb_[A-Za-z0-9_-]{43}$/;
+
+/** A new bearer token: `arb_` and 256 random bits, base64url. */
+export function newToken(): string {
+  return `arb_${randomBytes(32).toString('base64url')}`;
+}
+
+/** Tokens are stored only as this hash. */
+export function tokenHash(token: string): string {
+  return sha256Hex(token);
+}
+
+export interface TokenRequest {
+  role: Role;
+  systemId?: string;
+  user?: string;
+  groups?: string[];
+  label?: string;
+}
+
+export interface TokenServiceDeps {
+  store: Store;
+  ledger: Ledger;
+  clock: () => Date;
+  ids: IdGenerator;
+}
+
+/**
+ * Token issuing, revocation and authentication. Every issue and revocation is a ledger entry.
+ * Authentication results are cached for one second: a revocation takes effect at once on this
+ * server and within a second on other replicas.
+ */
+export class TokenService {
+  private readonly cache = new TtlCache<string, Principal>(1_000);
+
+  private readonly store: Store;
+  private readonly ledger: Ledger;
+  private readonly clock: () => Date;
+  private readonly ids: IdGenerator;
+
+  constructor({ store, ledger, clock, ids }: TokenServiceDeps) {
+    this.store = store;
+    this.ledger = ledger;
+    this.clock = clock;
+    this.ids = ids;
+  }
+
+  /** Issues a token; the value is returned once and never stored. */
+  async create(request: TokenRequest, by: string): Promise<{ token: string; row: TokenRow }> {
+    if (request.role === 'agent' && !request.systemId)
+      throw new ArbiterError('ARB_ERR_USAGE', 'an agent token needs --system ID');
+    if (request.role !== 'agent' && request.systemId)
+      throw new ArbiterError('ARB_ERR_USAGE', 'only agent tokens are bound to a System');
+    if (request.role !== 'agent' && !request.user)
+      throw new ArbiterError('ARB_ERR_USAGE', `a ${request.role} token needs --user NAME`);
+    if (request.role === 'agent' && !(await this.store.getSystem(request.systemId!))) {
+      throw new ArbiterError('ARB_ERR_NOT_FOUND', `System ${request.systemId} is not registered`);
+    }
+    const token = newToken();
+    const row: TokenRow = {
+      id: this.ids('tok'),
+      hash: tokenHash(token),
+      role: request.role,
+      ...(request.systemId ? { systemId: request.systemId } : {}),
+      ...(request.user ? { userName: request.user } : {}),
+      groups: request.groups ?? [],
+      ...(request.label ? { label: request.label } : {}),
+      createdAt: this.clock().toISOString(),
+    };
+    await this.store.write(async (tx) => {
+      await tx.insertToken(row);
+      await this.ledger.log.append(tx.ledger, [
+        {
+          type: 'token.created',
+          actor: by,
+          subject: row.id,
+          data: {
+            role: row.role,
+            ...(row.systemId ? { systemId: row.systemId } : {}),
+            ...(row.userName ? { user: row.userName } : {}),
+            groups: row.groups,
+          },
+        },
+      ]);
+    });
+    return { token, row };
+  }
+
+  async revoke(id: string, by: string): Promise<void> {
+    await this.store.write(async (tx) => {
+      this.cache.deleteWhere((principal) => principal.tokenId === id);
+      if (!(await tx.revokeToken(id, this.clock().toISOString()))) {
+        throw new ArbiterError('ARB_ERR_NOT_FOUND', `no active token ${id}`);
+      }
+      await this.ledger.log.append(tx.ledger, [{ type: 'token.revoked', actor: by, subject: id, data: {} }]);
+    });
+  }
+
+  async list(): Promise<TokenRow[]> {
+    return this.store.listTokens();
+  }
+
+  /** The principal of a bearer token; 401 when absent, malformed, unknown or revoked. */
+  async authenticate(token: string | undefined): Promise<Principal> {
+    if (!token) throw new ArbiterError('ARB_ERR_AUTH_REQUIRED', 'send Authorization: Bearer arb_…');
+    if (!tokenPattern.test(token))
+      throw new ArbiterError('ARB_ERR_AUTH_INVALID', 'the bearer token is not an Arbiter token');
+    const hash = tokenHash(token);
+    const cached = this.cache.get(hash);
+    if (cached) return cached;
+    const row = await this.store.tokenByHash(hash);
+    if (!row || row.revokedAt)
+      throw new ArbiterError('ARB_ERR_AUTH_INVALID', 'the bearer token is unknown or revoked');
+    const principal: Principal = {
+      tokenId: row.id,
+      role: row.role,
+      ...(row.systemId ? { systemId: row.systemId } : {}),
+      ...(row.userName ? { user: row.userName } : {}),
+      groups: row.groups,
+    };
+    this.cache.set(hash, principal);
+    return principal;
+  }
+}

@@ -1,0 +1,44 @@
+import { ArbiterError } from '../../core/errors.js';
+import type { JsonObject } from '../../core/json.js';
+import type { Store } from '../../store/store.js';
+import { actorId, type Principal, requireRole } from '../access/principal.js';
+import type { Ledger } from '../ledger/ledger.js';
+
+/** Event types agents may put in the ledger themselves (the MCP proxy reports tool changes). */
+export const reportableEvents = ['mcp.tool_changed', 'mcp.tool_blocked'] as const;
+export type ReportableEvent = (typeof reportableEvents)[number];
+
+/**
+ * A reported event joins the trace of whatever its subject names, so an agent may name its own
+ * decisions but no other record of Arbiter's: otherwise System A could write into System B's trace.
+ * Other subjects (the MCP proxy's `server/tool`) are free text.
+ */
+async function requireOwnSubject(store: Store, principal: Principal, subject: string): Promise<void> {
+  if (subject.startsWith('dec_')) {
+    const decision = await store.getDecision(subject);
+    if (!decision || decision.systemId !== principal.systemId)
+      throw new ArbiterError('ARB_ERR_NOT_FOUND', `no decision ${subject}`);
+  } else if (/^(inc|gate|tok)_/.test(subject)) {
+    throw new ArbiterError(
+      'ARB_ERR_REQUEST_INVALID',
+      `an agent's event may be about its own decisions, not about ${subject}`,
+    );
+  }
+}
+
+/** Records an event an agent reports, attributed to the agent; returns its ledger index. */
+export async function recordReport(
+  store: Store,
+  ledger: Ledger,
+  principal: Principal,
+  report: { type: ReportableEvent; subject: string; data: JsonObject },
+): Promise<number> {
+  requireRole(principal, 'agent');
+  await requireOwnSubject(store, principal, report.subject);
+  const [entry] = await store.write((tx) =>
+    ledger.log.append(tx.ledger, [
+      { type: report.type, actor: actorId(principal), subject: report.subject, data: report.data },
+    ]),
+  );
+  return entry!.seq;
+}

@@ -1,0 +1,260 @@
+import { parseDuration } from '../../core/duration.js';
+import { ArbiterError } from '../../core/errors.js';
+import type { JsonObject } from '../../core/json.js';
+import { TtlCache } from '../../core/ttl-cache.js';
+import { defaultBudgetEnvironments, type PolicyBundle, type SystemRecord } from '../../policy/bundle.js';
+import type { ErrorBudgetSpec, SystemSpec } from '../../policy/documents.js';
+import type { SystemRow } from '../../store/records.js';
+import type { Store, StoreTransaction } from '../../store/store.js';
+import { actorId, type Principal } from '../access/principal.js';
+import { decisionEvent, systemEvent } from '../decisions/notification-events.js';
+import type { Ledger } from '../ledger/ledger.js';
+import type { EventSink } from '../notifications/notifications.js';
+
+/** What an API caller registers: the System document's spec plus its id. */
+export type SystemRegistration = SystemSpec & { id: string };
+
+function specOf(
+  system: Omit<SystemRecord, 'source' | 'id' | 'kind' | 'status' | 'errorBudget'> & {
+    description?: string;
+    errorBudget?: Omit<ErrorBudgetSpec, 'environments'> & { environments?: readonly string[] };
+  },
+): JsonObject {
+  const budget = system.errorBudget;
+  return JSON.parse(
+    JSON.stringify({
+      owner: system.owner,
+      onCall: system.onCall,
+      autonomy: system.autonomy,
+      riskTier: system.riskTier,
+      ...(system.description ? { description: system.description } : {}),
+      ...(system.operatingConditions ? { operatingConditions: system.operatingConditions } : {}),
+      ...(budget
+        ? { errorBudget: { ...budget, environments: budget.environments ?? defaultBudgetEnvironments } }
+        : {}),
+    }),
+  ) as JsonObject;
+}
+
+/** Admins, and approvers of the System's owner team, govern it: kill switch, autonomy. */
+export function mayGovern(principal: Principal, system: SystemRow): boolean {
+  const owner = ownerTeamOf(system);
+  return (
+    principal.role === 'admin' ||
+    (principal.role === 'approver' && owner !== undefined && principal.groups.includes(owner))
+  );
+}
+
+/** The owner team of a stored System. */
+export function ownerTeamOf(system: SystemRow | undefined): string | undefined {
+  const owner = system?.spec.owner as { team?: string } | undefined;
+  return owner?.team;
+}
+
+export interface SystemServiceDeps {
+  store: Store;
+  ledger: Ledger;
+  clock: () => Date;
+  sink?: EventSink;
+}
+
+/**
+ * The registry of AI systems: synchronised from the governance repository on start and on
+ * every policy reload, extended through the API, with the kill switch (freeze).
+ */
+export class SystemService {
+  /** Hot-path lookups may be a second stale; the freeze is re-checked inside each decision's transaction. */
+  private readonly cache = new TtlCache<string, SystemRow | null>(1_000);
+
+  private readonly store: Store;
+  private readonly ledger: Ledger;
+  private readonly clock: () => Date;
+  private readonly sink: EventSink;
+
+  constructor({ store, ledger, clock, sink = { emit: async () => {} } }: SystemServiceDeps) {
+    this.store = store;
+    this.ledger = ledger;
+    this.clock = clock;
+    this.sink = sink;
+  }
+
+  /**
+   * Upserts the bundle's Systems inside `tx`. A freeze survives reloads. A System that left the
+   * repository is frozen (fail closed) rather than deleted, so its history stays readable.
+   */
+  async syncFromBundle(tx: StoreTransaction, bundle: PolicyBundle, by: string): Promise<void> {
+    this.cache.clear();
+    const now = this.clock().toISOString();
+    const existing = new Map((await tx.listSystems()).map((row) => [row.id, row]));
+    for (const system of bundle.systems) {
+      const previous = existing.get(system.id);
+      const row: SystemRow = {
+        id: system.id,
+        kind: system.kind,
+        spec: specOf(system),
+        source: 'bundle',
+        status: previous?.status ?? system.status,
+        ...(previous?.statusReason ? { statusReason: previous.statusReason } : {}),
+        ...(previous?.statusBy ? { statusBy: previous.statusBy } : {}),
+        ...(previous?.statusAt ? { statusAt: previous.statusAt } : {}),
+        createdAt: previous?.createdAt ?? now,
+        updatedAt: now,
+      };
+      const changed =
+        !previous ||
+        JSON.stringify(previous.spec) !== JSON.stringify(row.spec) ||
+        previous.source !== 'bundle';
+      await tx.upsertSystem(row);
+      if (!previous && system.status === 'frozen') {
+        await tx.setSystemStatus(system.id, 'frozen', 'frozen in the governance repository', by, now);
+      }
+      if (changed) {
+        await this.ledger.log.append(tx.ledger, [
+          {
+            type: 'system.registered',
+            actor: by,
+            subject: system.id,
+            data: { kind: system.kind, source: 'bundle', spec: row.spec },
+          },
+        ]);
+      }
+    }
+    const inBundle = new Set(bundle.systems.map((system) => system.id));
+    for (const row of existing.values()) {
+      if (row.source !== 'bundle' || inBundle.has(row.id) || row.status === 'frozen') continue;
+      await this.setStatus(tx, row, 'frozen', 'removed from the governance repository', by);
+    }
+  }
+
+  /** A System for the decision hot path (cached for a second), or undefined. */
+  async lookup(id: string): Promise<SystemRow | undefined> {
+    const cached = this.cache.get(id);
+    if (cached !== undefined) return cached ?? undefined;
+    const row = await this.store.getSystem(id);
+    this.cache.set(id, row ?? null);
+    return row;
+  }
+
+  async list(): Promise<SystemRow[]> {
+    return this.store.listSystems();
+  }
+
+  async get(id: string): Promise<SystemRow> {
+    const row = await this.store.getSystem(id);
+    if (!row) throw new ArbiterError('ARB_ERR_NOT_FOUND', `no System ${id}`);
+    return row;
+  }
+
+  /** Registers or updates a System through the API (admin). Systems from the repository are refused. */
+  async register(
+    principal: Principal,
+    registration: SystemRegistration,
+  ): Promise<{ row: SystemRow; created: boolean }> {
+    if (principal.role !== 'admin')
+      throw new ArbiterError('ARB_ERR_FORBIDDEN', 'only admins register Systems');
+    const now = this.clock().toISOString();
+    return this.store.write(async (tx) => {
+      const previous = await tx.getSystem(registration.id);
+      if (previous?.source === 'bundle') {
+        throw new ArbiterError(
+          'ARB_ERR_SYSTEM_CONFLICT',
+          `System ${registration.id} is defined in the governance repository; change it there`,
+        );
+      }
+      const { id, kind, status, ...rest } = registration;
+      if (rest.errorBudget && parseDuration(rest.errorBudget.window) === undefined) {
+        throw new ArbiterError(
+          'ARB_ERR_REQUEST_INVALID',
+          `errorBudget window "${rest.errorBudget.window}" is not a duration such as 7d or 24h`,
+        );
+      }
+      const row: SystemRow = {
+        id,
+        kind,
+        spec: specOf(rest as never),
+        source: 'api',
+        status: previous?.status ?? status ?? 'active',
+        createdAt: previous?.createdAt ?? now,
+        updatedAt: now,
+      };
+      this.cache.delete(id);
+      await tx.upsertSystem(row);
+      await this.ledger.log.append(tx.ledger, [
+        {
+          type: 'system.registered',
+          actor: actorId(principal),
+          subject: id,
+          data: { kind, source: 'api', spec: row.spec },
+        },
+      ]);
+      return { row: (await tx.getSystem(id))!, created: !previous };
+    });
+  }
+
+  /**
+   * The kill switch. Admins, and approvers of the System's owner team, may freeze and unfreeze.
+   * Freezing also denies every pending decision of the System.
+   */
+  async setFrozen(principal: Principal, id: string, frozen: boolean, reason: string): Promise<SystemRow> {
+    const row = await this.store.write(async (tx) => {
+      const system = await tx.getSystem(id);
+      if (!system) throw new ArbiterError('ARB_ERR_NOT_FOUND', `no System ${id}`);
+      if (!mayGovern(principal, system)) {
+        throw new ArbiterError(
+          'ARB_ERR_FORBIDDEN',
+          `only admins and approvers of the owner team (${ownerTeamOf(system) ?? 'none'}) may ${frozen ? 'freeze' : 'unfreeze'} ${id}`,
+        );
+      }
+      await this.setStatus(tx, system, frozen ? 'frozen' : 'active', reason, actorId(principal));
+      await this.sink.emit(tx, systemEvent(system, frozen, reason, actorId(principal)));
+      if (frozen) {
+        for (const decision of await tx.pendingOfSystem(id)) {
+          const at = this.clock().toISOString();
+          const statusReason = `frozen: ${reason}`;
+          await tx.updateDecisionStatus(decision.id, 'denied', statusReason, at);
+          await this.ledger.log.append(tx.ledger, [
+            {
+              type: 'decision.denied',
+              actor: actorId(principal),
+              subject: decision.id,
+              data: { reason: 'frozen', detail: reason },
+            },
+          ]);
+          await tx.addActivity({
+            actorId: decision.actorId,
+            action: decision.action,
+            environment: decision.environment ?? '',
+            at: this.clock(),
+            denied: 1,
+          });
+          await tx.decisionChanged(decision.id);
+          await this.sink.emit(
+            tx,
+            decisionEvent('decision.denied', { ...decision, status: 'denied', statusReason }, system),
+          );
+        }
+      }
+      return (await tx.getSystem(id))!;
+    });
+    return row;
+  }
+
+  private async setStatus(
+    tx: StoreTransaction,
+    system: SystemRow,
+    status: SystemRow['status'],
+    reason: string,
+    by: string,
+  ): Promise<void> {
+    this.cache.delete(system.id);
+    await tx.setSystemStatus(system.id, status, reason, by, this.clock().toISOString());
+    await this.ledger.log.append(tx.ledger, [
+      {
+        type: status === 'frozen' ? 'system.frozen' : 'system.unfrozen',
+        actor: by,
+        subject: system.id,
+        data: { reason },
+      },
+    ]);
+  }
+}
