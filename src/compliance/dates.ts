@@ -12,6 +12,7 @@ export interface ApplicationDate {
   source: string;
 }
 
+/** The dates by framework (none are tracked for NIST AI RMF and ISO/IEC 42001, which are voluntary). */
 export const applicationDates: Record<Framework, ApplicationDate[]> = {
   'eu-ai-act': [
     {

@@ -16,8 +16,11 @@ import { rocAucFromHistograms } from '../monitor/stats/performance.js';
  * not computed and says why. A missing value is its own category: missingness can leak too.
  */
 
+/** Distinct numeric keys counted exactly per feature before they are binned. */
 export const maxExactValues = 100_000;
+/** Bins the keys are merged into past `maxExactValues`. */
 export const compactBins = 2_000;
+/** Categorical features with more categories are not judged (ordering them by rate would fit noise). */
 export const maxCategories = 50;
 
 export interface FeatureAuc {

@@ -14,9 +14,11 @@ const strict = { additionalProperties: false } as const;
 const Column = Type.String({ minLength: 1 });
 const Share = Type.Number({ minimum: 0, maximum: 1 });
 
+/** The types a column expectation may require. */
 export const columnTypes = ['number', 'integer', 'string', 'boolean'] as const;
 export type ColumnType = (typeof columnTypes)[number];
 
+/** What one column is expected to hold. */
 export const ColumnExpectation = Type.Object(
   {
     type: Type.Optional(Type.Union(columnTypes.map((type) => Type.Literal(type)))),
@@ -41,6 +43,7 @@ export const ColumnExpectation = Type.Object(
   strict,
 );
 
+/** Where a figure becomes a finding; each has a default (`defaultDataThresholds`). */
 export const DataThresholds = Type.Object(
   {
     /** A feature whose AUC alone reaches this predicts the label too well: leakage (default 0.95). */
@@ -57,6 +60,7 @@ export const DataThresholds = Type.Object(
   strict,
 );
 
+/** The `spec` of a DatasetSchema document. */
 export const DatasetSchemaSpec = Type.Object(
   {
     features: Type.Record(Type.String(), Type.Union([Type.Literal('numeric'), Type.Literal('categorical')]), {
@@ -86,6 +90,7 @@ const SchemaMetadata = Type.Object(
   strict,
 );
 
+/** A DatasetSchema document, as `--schema` reads it. */
 export const DatasetSchemaDocument = Type.Object(
   {
     apiVersion: Type.Literal('arbiter/v1'),
@@ -121,6 +126,7 @@ export type DataThresholds = Required<Omit<Static<typeof DataThresholds>, 'maxPa
 };
 type MonitorSchemaForData = Static<typeof MonitorSchemaForDataDocument>['spec'];
 
+/** The thresholds in force when the schema sets none. */
 export const defaultDataThresholds = {
   maxFeatureAuc: 0.95,
   minDisparateImpact: 0.8,

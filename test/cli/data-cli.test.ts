@@ -213,6 +213,37 @@ describe('arbiter data check', () => {
     });
   });
 
+  it('takes a MonitorSchema as the schema, with or without its system and prediction', () => {
+    const monitor = arbiter([
+      'data',
+      'check',
+      'examples/monitoring/credit-g.arff',
+      '--schema',
+      'examples/monitoring/schema.yaml',
+      '--json',
+    ]);
+    expect(monitor.code, monitor.stderr).toBe(1);
+    const result = JSON.parse(monitor.stdout);
+    expect(result.schema).toMatchObject({ name: 'credit-scoring', kind: 'MonitorSchema' });
+    expect(Object.keys(result.checks.representation)).toEqual(['age', 'age & sex', 'foreign_worker', 'sex']);
+
+    const bare = join(dir, 'monitor-schema.yaml');
+    writeFileSync(
+      bare,
+      'apiVersion: arbiter/v1\nkind: MonitorSchema\nmetadata: { name: bare }\nspec:\n  label: class\n  positive: good\n  features: { age: numeric, purpose: categorical }\n',
+    );
+    const accepted = arbiter([
+      'data',
+      'check',
+      'examples/monitoring/credit-g.arff',
+      '--schema',
+      bare,
+      '--json',
+    ]);
+    expect(accepted.code, accepted.stderr).toBe(0);
+    expect(JSON.parse(accepted.stdout).schema.kind).toBe('MonitorSchema');
+  });
+
   it('passes clean data with exit 0', () => {
     const clean = plantedRows(300).map((row) => ({
       ...row,
