@@ -8,22 +8,12 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fileWriter, ParquetWriter, schemaFromColumnData } from 'hyparquet-writer';
-import { fmt } from '../measure.js';
+import { fmt, random } from '../measure.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'bin', 'arbiter.js');
 const rows = Number(process.env.BENCH_DATA_ROWS ?? 10_000_000);
 const batch = 100_000;
-
-function random(seed) {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 2 ** 32;
-  };
-}
 
 const regions = ['north', 'south', 'east', 'west', 'central'];
 const notes = ['ok', 'call back', 'paid in full', 'late payment', 'new customer'];

@@ -9,6 +9,7 @@ import {
   sharedHashes,
 } from '../../src/data/index.js';
 import { murmur3 } from '../../src/data/row-hash.js';
+import { seeded } from '../helpers/seeded.js';
 
 /** AUC by its definition: over all (positive, negative) pairs, 1 when the positive scores higher, ½ for a tie. */
 function naiveAuc(values: number[], labels: boolean[]): number {
@@ -23,16 +24,6 @@ function naiveAuc(values: number[], labels: boolean[]): number {
     });
   });
   return wins / pairs;
-}
-
-function seeded(seed: number) {
-  let x = seed;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x1_0000_0000;
-  };
 }
 
 describe('single-feature AUC', () => {
