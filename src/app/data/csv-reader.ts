@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { type CsvError, parse } from 'csv-parse';
+import { type CsvError, type Options, parse } from 'csv-parse';
 import { ArbiterError } from '../../core/errors.js';
 import { checkedHeader } from './header.js';
 import {
@@ -22,6 +22,9 @@ export async function* csvChunks(
   options: { delimiter: ',' | '\t'; progress?: Progress },
 ): AsyncGenerator<RowChunk> {
   let header: string[] | undefined;
+  // Records in file order, the header included: a skipped record still takes its number. Both
+  // callbacks run synchronously while parsing, in file order (the iterator below runs later).
+  let records = 0;
   const parser = parse({
     delimiter: options.delimiter,
     bom: true,
@@ -31,9 +34,9 @@ export async function* csvChunks(
     max_record_size: maxRecordBytes,
     // A record whose field count differs from the header's is skipped through the "skip" event.
     relax_column_count: false,
+    // Each record carries its number through the stream (csv-parse's types only allow arrays here).
+    on_record: ((record: string[]) => ({ record, number: ++records })) as unknown as Options['on_record'],
   });
-  // Records in file order, the header included: a skipped record still takes its number.
-  let records = 0;
   parser.on('skip', (error: CsvError) => {
     records++;
     stats.reject(Number((error as CsvError & { lines?: number }).lines ?? 0), csvReason(error.code));
@@ -43,15 +46,14 @@ export async function* csvChunks(
   input.pipe(parser);
   const chunks = new ChunkBuilder(stats);
   try {
-    for await (const record of parser as AsyncIterable<string[]>) {
-      records++;
+    for await (const { record, number } of parser as AsyncIterable<{ record: string[]; number: number }>) {
       if (!header) {
         header = checkedHeader(path, record);
         continue;
       }
       const row: Record<string, unknown> = {};
       for (let i = 0; i < header.length; i++) row[header[i]!] = record[i] === '' ? null : record[i];
-      const chunk = chunks.add(row, records - 1);
+      const chunk = chunks.add(row, number - 1);
       if (chunk) yield chunk;
     }
   } catch (error) {

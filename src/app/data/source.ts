@@ -94,7 +94,7 @@ export async function* textLines(
       const newline = text.indexOf('\n', start);
       if (newline < 0) break;
       line++;
-      if (skipping) {
+      if (skipping || newline - start > maxRecordBytes) {
         skipping = false;
         yield { line, text: undefined };
       } else {
