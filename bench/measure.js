@@ -39,3 +39,14 @@ export const fmt = {
   us: (value) => (value < 10 ? value.toFixed(2) : value.toFixed(1)),
   rate: (value) => Math.round(value).toLocaleString('en-US'),
 };
+
+/** A deterministic pseudo-random generator (xorshift32), so runs are comparable. */
+export function random(seed) {
+  let state = seed >>> 0 || 1;
+  return () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 2 ** 32;
+  };
+}

@@ -8,6 +8,7 @@ const available = {
   server: () => import('./server/index.js'),
   supply: () => import('./supply/index.js'),
   monitor: () => import('./monitor/index.js'),
+  data: () => import('./data/index.js'),
 };
 
 const requested = process.argv.slice(2);

@@ -22,7 +22,7 @@ function importsOf(file: string): string[] {
 }
 
 // The domain libraries are usable on their own: they never reach into adapters.
-const pureLayers = ['core', 'policy', 'ledger', 'monitor', 'supply'];
+const pureLayers = ['core', 'policy', 'ledger', 'monitor', 'supply', 'data'];
 const adapters = ['server', 'store', 'cli', 'mcp', 'web'];
 
 describe('layering', () => {

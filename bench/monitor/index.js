@@ -15,23 +15,13 @@ import {
   psi,
   wassersteinNormed,
 } from '../../dist/monitor/index.js';
-import { fmt } from '../measure.js';
+import { fmt, random } from '../measure.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'bin', 'arbiter.js');
 const rowsPerSide = Number(process.env.BENCH_MONITOR_ROWS ?? 1_000_000);
 const ingestEvents = Number(process.env.BENCH_MONITOR_EVENTS ?? 200_000);
 
-/** A deterministic pseudo-random generator (xorshift), so runs are comparable. */
-function random(seed) {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 2 ** 32;
-  };
-}
 const normal = (next) => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
 
 const numericFeatures = Array.from({ length: 14 }, (_, i) => `x${i}`);

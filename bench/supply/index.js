@@ -1,18 +1,33 @@
-// bench/supply: model-file scan throughput on a generated 1 GB PyTorch-style checkpoint and on 1,000
-// small pickles, and AI-BOM generation time for this repository (`arbiter bom .`).
+// bench/supply: model-file scans of a 10 GB sparse safetensors file and a 10 GB stored-zip PyTorch
+// checkpoint (throughput and peak memory of a scan in its own process), 1,000 small pickles, and
+// AI-BOM generation time for this repository (`arbiter bom .`).
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  ftruncateSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { scanBytes } from '../../dist/supply/scan.js';
 import { fmt } from '../measure.js';
 
-const checkpointBytes = Number(process.env.BENCH_SUPPLY_CHECKPOINT_MB ?? 1024) * 2 ** 20;
+const checkpointBytes = Number(process.env.BENCH_SUPPLY_CHECKPOINT_MB ?? 10 * 1024) * 2 ** 20;
 
 const u32 = (n) => {
   const b = Buffer.alloc(4);
   b.writeUInt32LE(n >>> 0);
+  return b;
+};
+const u64 = (n) => {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(BigInt(n));
   return b;
 };
 const u16 = (n) => {
@@ -48,32 +63,37 @@ function stateDictPickle(tensors) {
   return Buffer.concat(parts);
 }
 
-/** Writes a stored (uncompressed) ZIP the way torch.save lays out `archive/…`, streaming the big members. */
-function writeCheckpoint(path, totalBytes) {
-  const chunk = Buffer.alloc(64 * 2 ** 20);
-  for (let i = 0; i < chunk.length; i += 4) chunk.writeFloatLE(Math.sin(i), i);
-  const chunkCrc = crc32(chunk);
-  const tensorCount = Math.max(1, Math.floor(totalBytes / chunk.length));
+/**
+ * Writes a stored (uncompressed) ZIP the way torch.save lays out `archive/…`: the storage members are
+ * 64 MiB of zeros left as holes, so the file is sparse on disk but every byte reads as data.
+ */
+export function writeCheckpoint(path, totalBytes) {
+  const chunkBytes = 64 * 2 ** 20;
+  const zeros = Buffer.alloc(chunkBytes);
+  const chunkCrc = crc32(zeros);
+  const tensorCount = Math.max(1, Math.floor(totalBytes / chunkBytes));
   const tensors = Array.from({ length: tensorCount }, (_, i) => ({
     name: `layers.${i}.weight`,
-    elements: chunk.length / 4,
+    elements: chunkBytes / 4,
   }));
   const members = [
     { name: 'archive/data.pkl', data: stateDictPickle(tensors) },
     { name: 'archive/version', data: text('3\n') },
-    ...tensors.map((_, i) => ({ name: `archive/data/${i}`, data: chunk, crc: chunkCrc })),
+    ...tensors.map((_, i) => ({ name: `archive/data/${i}`, size: chunkBytes, crc: chunkCrc })),
   ];
   const fd = openSync(path, 'w');
   let offset = 0;
   const central = [];
   const write = (buffer) => {
-    writeSync(fd, buffer);
+    writeSync(fd, buffer, 0, buffer.length, offset);
     offset += buffer.length;
   };
+  const zip64 = (value) => (value >= 0xffffffff ? 0xffffffff : value);
   for (const member of members) {
     const name = text(member.name);
+    const size = member.data?.length ?? member.size;
     const crc = member.crc ?? crc32(member.data);
-    central.push({ name, crc, size: member.data.length, offset });
+    central.push({ name, crc, size, offset });
     write(
       Buffer.concat([
         u32(0x04034b50),
@@ -83,22 +103,25 @@ function writeCheckpoint(path, totalBytes) {
         u16(0),
         u16(0),
         u32(crc),
-        u32(member.data.length),
-        u32(member.data.length),
+        u32(size),
+        u32(size),
         u16(name.length),
         u16(0),
         name,
       ]),
     );
-    write(member.data);
+    if (member.data) write(member.data);
+    else offset += size; // a hole: reads as zeros
   }
   const directoryStart = offset;
-  for (const entry of central)
+  for (const entry of central) {
+    const extra =
+      entry.offset >= 0xffffffff ? Buffer.concat([u16(1), u16(8), u64(entry.offset)]) : Buffer.alloc(0);
     write(
       Buffer.concat([
         u32(0x02014b50),
-        u16(20),
-        u16(20),
+        u16(45),
+        u16(45),
         u16(0),
         u16(0),
         u16(0),
@@ -107,33 +130,86 @@ function writeCheckpoint(path, totalBytes) {
         u32(entry.size),
         u32(entry.size),
         u16(entry.name.length),
-        u16(0),
+        u16(extra.length),
         u16(0),
         u16(0),
         u16(0),
         u32(0),
-        u32(entry.offset),
+        u32(zip64(entry.offset)),
         entry.name,
+        extra,
       ]),
     );
+  }
+  const directoryEnd = offset;
+  // ZIP64 end record and locator: the directory starts past 4 GiB.
+  write(
+    Buffer.concat([
+      u32(0x06064b50),
+      u64(44),
+      u16(45),
+      u16(45),
+      u32(0),
+      u32(0),
+      u64(central.length),
+      u64(central.length),
+      u64(directoryEnd - directoryStart),
+      u64(directoryStart),
+    ]),
+  );
+  write(Buffer.concat([u32(0x07064b50), u32(0), u64(directoryEnd), u32(1)]));
   write(
     Buffer.concat([
       u32(0x06054b50),
       u16(0),
       u16(0),
-      u16(central.length),
-      u16(central.length),
-      u32(offset - directoryStart),
-      u32(directoryStart),
+      u16(0xffff),
+      u16(0xffff),
+      u32(0xffffffff),
+      u32(0xffffffff),
       u16(0),
     ]),
   );
+  ftruncateSync(fd, offset);
   closeSync(fd);
   return tensorCount;
 }
 
+/** A sparse safetensors file of `totalBytes`: one U8 tensor over everything after the header. */
+export function writeSafetensors(path, totalBytes) {
+  const headerBytes = 256;
+  const dataBytes = totalBytes - 8 - headerBytes;
+  const header = Buffer.from(
+    JSON.stringify({ weight: { dtype: 'U8', shape: [dataBytes], data_offsets: [0, dataBytes] } }).padEnd(
+      headerBytes,
+    ),
+  );
+  const fd = openSync(path, 'w');
+  writeSync(fd, Buffer.concat([u64(headerBytes), header]));
+  ftruncateSync(fd, totalBytes);
+  closeSync(fd);
+}
+
+/** Scans `file` with `arbiter/supply/node` in a fresh process: its wall time and peak resident memory. */
+function scanInChild(file) {
+  const node = new URL('../../dist/app/supply/node.js', import.meta.url).pathname;
+  const script = `
+    const { scanFile } = await import(${JSON.stringify(node)});
+    const start = process.hrtime.bigint();
+    const scan = await scanFile(${JSON.stringify(file)});
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    console.log(JSON.stringify({ seconds, maxRssBytes: process.resourceUsage().maxRSS * 1024, format: scan.format, findings: scan.findings }));
+  `;
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 2 ** 20,
+  });
+  if (child.status !== 0) throw new Error(child.stderr);
+  return JSON.parse(child.stdout);
+}
+
 /** A small pickle like a tokenizer config or a scikit-learn parameter dict. */
-function smallPickle(i) {
+export function smallPickle(i) {
   const parts = [Buffer.from([0x80, 0x04]), text('}('), Buffer.alloc(0)];
   for (let k = 0; k < 120; k++) parts.push(unicode(`feature_${i}_${k}`), text('G'), Buffer.alloc(8, k));
   parts.push(text('u.'));
@@ -141,22 +217,28 @@ function smallPickle(i) {
 }
 
 const mbps = (bytes, seconds) => (bytes / 2 ** 20 / seconds).toFixed(0);
+const mib = (bytes) => (bytes / 2 ** 20).toFixed(0);
 
 export async function run({ log }) {
   const dir = mkdtempSync(join(tmpdir(), 'arbiter-bench-supply-'));
   try {
     const checkpoint = join(dir, 'model.pt');
-    log(`writing a ${fmt.rate(checkpointBytes / 2 ** 20)} MB PyTorch-style checkpoint …`);
+    log(`writing a ${fmt.rate(checkpointBytes / 2 ** 20)} MB PyTorch-style stored-zip checkpoint (sparse) …`);
     const tensors = writeCheckpoint(checkpoint, checkpointBytes);
-    let start = process.hrtime.bigint();
-    const data = readFileSync(checkpoint);
-    const readSeconds = Number(process.hrtime.bigint() - start) / 1e9;
-    start = process.hrtime.bigint();
-    const scan = scanBytes(checkpoint, data);
-    const scanSeconds = Number(process.hrtime.bigint() - start) / 1e9;
-    if (scan.format !== 'pytorch-zip' || scan.findings.length !== 0)
-      throw new Error(`unexpected scan result: ${scan.format}, ${JSON.stringify(scan.findings)}`);
-    log(`checkpoint: read ${readSeconds.toFixed(2)} s, scan ${scanSeconds.toFixed(2)} s`);
+    const zipScan = scanInChild(checkpoint);
+    if (zipScan.format !== 'pytorch-zip' || zipScan.findings.length !== 0)
+      throw new Error(`unexpected scan result: ${zipScan.format}, ${JSON.stringify(zipScan.findings)}`);
+    log(`checkpoint: ${zipScan.seconds.toFixed(1)} s, peak ${mib(zipScan.maxRssBytes)} MiB`);
+    rmSync(checkpoint);
+    const safetensors = join(dir, 'model.safetensors');
+    log(`writing a ${fmt.rate(checkpointBytes / 2 ** 20)} MB safetensors file (sparse) …`);
+    writeSafetensors(safetensors, checkpointBytes);
+    const safeScan = scanInChild(safetensors);
+    if (safeScan.format !== 'safetensors' || safeScan.findings.length !== 0)
+      throw new Error(`unexpected scan result: ${safeScan.format}, ${JSON.stringify(safeScan.findings)}`);
+    log(`safetensors: ${safeScan.seconds.toFixed(1)} s, peak ${mib(safeScan.maxRssBytes)} MiB`);
+    rmSync(safetensors);
+    const zipBytes = tensors * 64 * 2 ** 20;
 
     const small = [];
     for (let i = 0; i < 1000; i++) {
@@ -164,12 +246,12 @@ export async function run({ log }) {
       writeFileSync(file, smallPickle(i));
       small.push(file);
     }
-    start = process.hrtime.bigint();
+    let start = process.hrtime.bigint();
     let smallBytes = 0;
     for (const file of small) {
       const bytes = readFileSync(file);
       smallBytes += bytes.length;
-      const result = scanBytes(file, bytes);
+      const result = await scanBytes(file, bytes);
       if (result.format !== 'pickle' || result.findings.length !== 0) throw new Error(`unexpected: ${file}`);
     }
     const smallSeconds = Number(process.hrtime.bigint() - start) / 1e9;
@@ -202,19 +284,22 @@ export async function run({ log }) {
     return `
 ## Supply chain (\`bench/supply\`)
 
-\`scanBytes\` on data already in memory (SHA-256 of every byte, format detection, ZIP directory, pickle
-opcode walk). The checkpoint is a stored ZIP laid out like \`torch.save\` output: \`archive/data.pkl\`
-(an OrderedDict of ${tensors} tensors rebuilt through \`torch._utils._rebuild_tensor_v2\` from persistent
-storage ids) and one 64 MB storage member per tensor.
+Each large file is scanned by \`scanFile\` (\`arbiter/supply/node\`) in a process of its own, reading
+through the file reader: SHA-256 of every byte, format detection, the ZIP directory and each
+member's head, the pickle opcode walk, header checks. Both files are sparse on disk (holes read as
+zeros), so the numbers are the scanner's and the page cache's, not the disk's. The machine was shared
+with other engineers' builds and tests while this ran: treat the times as indicative.
 
-| what | result | notes |
-| --- | ---: | --- |
-| scan a ${fmt.rate(checkpointBytes / 2 ** 20)} MB PyTorch checkpoint | ${mbps(checkpointBytes, scanSeconds)} MB/s | ${scanSeconds.toFixed(2)} s; reading it from disk took another ${readSeconds.toFixed(2)} s |
-| scan 1,000 small pickles (~${Math.round(smallBytes / 1000 / 1024)} KB each, read from disk) | ${fmt.rate(1000 / smallSeconds)} files/s | ${mbps(smallBytes, smallSeconds)} MB/s, ${smallSeconds.toFixed(2)} s in all |
-| \`arbiter bom .\` on this repository | median ${times[2].toFixed(0)} ms | ${components} components; process start alone (\`arbiter --version\`) ${startup[2].toFixed(0)} ms; min ${times[0].toFixed(0)}, max ${times[4].toFixed(0)} ms over 5 runs |
+| what | throughput | peak memory (RSS) | notes |
+| --- | ---: | ---: | --- |
+| scan a ${fmt.rate(zipBytes / 2 ** 20)} MB stored-zip PyTorch checkpoint | ${mbps(zipBytes, zipScan.seconds)} MB/s | ${mib(zipScan.maxRssBytes)} MiB | ${zipScan.seconds.toFixed(1)} s; ZIP64, \`archive/data.pkl\` (an OrderedDict of ${tensors} tensors rebuilt through \`torch._utils._rebuild_tensor_v2\`) and one 64 MiB storage member per tensor |
+| scan a ${fmt.rate(checkpointBytes / 2 ** 20)} MB safetensors file | ${mbps(checkpointBytes, safeScan.seconds)} MB/s | ${mib(safeScan.maxRssBytes)} MiB | ${safeScan.seconds.toFixed(1)} s; one tensor over the whole data section |
+| scan 1,000 small pickles (~${Math.round(smallBytes / 1000 / 1024)} KB each, read from disk) | ${fmt.rate(1000 / smallSeconds)} files/s | | ${mbps(smallBytes, smallSeconds)} MB/s, ${smallSeconds.toFixed(2)} s in all, in one process |
+| \`arbiter bom .\` on this repository | median ${times[2].toFixed(0)} ms | | ${components} components; process start alone (\`arbiter --version\`) ${startup[2].toFixed(0)} ms; min ${times[0].toFixed(0)}, max ${times[4].toFixed(0)} ms over 5 runs |
 
-Most of the checkpoint time is SHA-256 over every byte (the digest goes into the BOM and the
-digest check); the pickle walk itself touches only \`data.pkl\`.
+Memory stays flat whatever the size: the reader hands out chunks, hashing reuses one 4 MiB buffer,
+and parsers hold headers and pickle state, never files. Almost all of the time is SHA-256 over every
+byte (the digest goes into the AI-BOM and the gate's digest check).
 `;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { closeSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
-import { basename, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { assertValidBom } from '../app/supply/bom-schema-files.js';
+import { findLockfiles } from '../app/supply/lockfile-files.js';
+import { filesUnder, scanFile } from '../app/supply/model-files.js';
 import { ArbiterError } from '../core/errors.js';
 import type { JsonObject } from '../core/json.js';
 import {
@@ -14,17 +18,14 @@ import {
 import { loadRelease } from '../gate/release.js';
 import { type BomModel, buildBom } from '../supply/bom.js';
 import { type BomDiff, diffBoms } from '../supply/bom-diff.js';
-import { assertValidBom } from '../supply/bom-schema.js';
-import { findLockfiles } from '../supply/lockfiles.js';
-import { scanBytes } from '../supply/scan.js';
+import { isLockfile } from '../supply/lockfiles.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
 import { type Output, readInputText } from './io.js';
-import { filesUnder } from './scan.js';
 
 type Run = (action: () => Promise<ExitCode> | ExitCode) => Promise<void>;
 
-/** Formats worth a `machine-learning-model` component; a plain zip or unknown bytes are not models. */
-const notModels = new Set(['unknown', 'zip']);
+/** Formats that are not models by themselves: plain archives, known data, bytes nothing identifies. */
+const notModels = new Set(['unknown', 'zip', 'data']);
 
 /** Cheap first look, so a BOM of a large repository does not read every file whole. */
 function mightBeModel(file: string): boolean {
@@ -39,6 +40,12 @@ function mightBeModel(file: string): boolean {
   const text = head.toString('latin1');
   return (
     (head[0] === 0x80 && head[1]! <= 5) || // pickle protocol 2+
+    head[0] === 0x08 || // ONNX: ir_version first
+    text.startsWith('\x1f\x8b') || // joblib containers: gzip, bz2, xz, lzma, zlib
+    text.startsWith('BZh') ||
+    text.startsWith('\xfd7zXZ') ||
+    text.startsWith(']\x00') ||
+    (head[0] === 0x78 && ((head[0] << 8) | head[1]!) % 31 === 0) ||
     text.startsWith('PK\x03\x04') ||
     text.startsWith('\x93NUMPY') ||
     text.startsWith('GGUF') ||
@@ -47,17 +54,34 @@ function mightBeModel(file: string): boolean {
   );
 }
 
-/** Model files under a directory, found by content. */
-function modelFilesIn(dir: string): BomModel[] {
+/**
+ * Model files under a directory, found by content. Files beside a model that the scanner cannot
+ * identify (custom code, unknown weights) belong to the model too, and are listed with format
+ * `unknown`, so the AI-BOM shows — and `bom diff` tracks — everything a loader may read.
+ */
+async function modelFilesIn(dir: string): Promise<BomModel[]> {
   const models: BomModel[] = [];
-  for (const file of filesUnder([dir])) {
-    if (!mightBeModel(file)) continue;
-    const scan = scanBytes(file, readFileSync(file));
-    if (notModels.has(scan.format)) continue;
+  const modelDirectories = new Set<string>();
+  const component = (file: string, scan: { sha256: string; sizeBytes: number; format: string }): BomModel => {
     const path = relative(dir, file);
-    models.push({ name: path, path, sha256: scan.sha256, sizeBytes: scan.sizeBytes, format: scan.format });
+    return { name: path, path, sha256: scan.sha256, sizeBytes: scan.sizeBytes, format: scan.format };
+  };
+  const files = filesUnder([dir]);
+  const listed = new Set<string>();
+  for (const file of files) {
+    if (!mightBeModel(file)) continue;
+    const scan = await scanFile(file);
+    if (notModels.has(scan.format)) continue;
+    models.push(component(file, scan));
+    listed.add(file);
+    modelDirectories.add(dirname(file));
   }
-  return models;
+  for (const file of files) {
+    if (listed.has(file) || !modelDirectories.has(dirname(file)) || isLockfile(file)) continue;
+    const scan = await scanFile(file);
+    if (scan.format === 'unknown') models.push(component(file, scan));
+  }
+  return models.sort((a, b) => a.path.localeCompare(b.path));
 }
 
 function projectIdentity(dir: string): { name: string; version: string } {
@@ -96,15 +120,18 @@ async function bomFor(path: string, options: BomOptions): Promise<{ bom: JsonObj
   }
   const identity = projectIdentity(path);
   const { packages, warnings } = readPackages(findLockfiles(path));
-  const vulnerabilities = options.osv ? matchVulnerabilities(openOsvDatabase(options.osv), packages) : [];
+  const vulnerabilities = options.osv
+    ? matchVulnerabilities(await openOsvDatabase(options.osv), packages)
+    : [];
   const bom = buildBom({
     subject: { name: options.name ?? identity.name, version: options.subjectVersion ?? identity.version },
     packages,
-    models: modelFilesIn(path),
+    models: await modelFilesIn(path),
     datasets: [],
     vulnerabilities: bomVulnerabilities(vulnerabilities),
     timestamp: now,
     tool: arbiterTool(),
+    serialNumber: `urn:uuid:${randomUUID()}`,
   });
   assertValidBom(bom, 'the generated BOM');
   return { bom, warnings };

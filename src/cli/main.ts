@@ -3,6 +3,7 @@ import { isArbiterError } from '../core/errors.js';
 import { packageVersion } from '../core/version.js';
 import { formatProblem, type LoadProblem } from '../policy/index.js';
 import { registerBomCommands } from './bom.js';
+import { registerDataCommands } from './data.js';
 import { registerDbCommands } from './db.js';
 import { registerExecCommand } from './exec.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
@@ -55,6 +56,7 @@ export function buildProgram(output: Output, setExit: (code: ExitCode) => void):
   registerGateCommand(program, output, run);
   registerBomCommands(program, output, run);
   registerMonitorCommands(program, output, run);
+  registerDataCommands(program, output, run);
   registerIncidentCommands(program, output, run);
   registerReportCommand(program, output, run);
   registerRedteamCommand(program, output, run);

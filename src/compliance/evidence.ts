@@ -46,6 +46,8 @@ export interface Evidence {
   outcomes: { succeeded: number; failed: number; rolledBack: number };
   oversight: { freezes: number; unfreezes: number; autonomyDemotions: number; autonomyChanges: number };
   gates: { runs: number; passed: number; failed: number; waivedChecks: number; systems: string[] };
+  /** Data sets checked by `arbiter data check`, as gate runs recorded them (Art. 10, A.7). */
+  data: { checks: number; passed: number; failed: number; withPersonalData: number; datasets: string[] };
   monitoring: { alertsFired: number; alertsResolved: number; critical: number; systems: string[] };
   incidents: { opened: number; resolved: number; linked: number };
   access: { tokensCreated: number; tokensRevoked: number };
@@ -99,6 +101,7 @@ export function collectEvidence(entries: readonly LedgerEntry[], from: Date, to:
     outcomes: { succeeded: 0, failed: 0, rolledBack: 0 },
     oversight: { freezes: 0, unfreezes: 0, autonomyDemotions: 0, autonomyChanges: 0 },
     gates: { runs: 0, passed: 0, failed: 0, waivedChecks: 0, systems: [] },
+    data: { checks: 0, passed: 0, failed: 0, withPersonalData: 0, datasets: [] },
     monitoring: { alertsFired: 0, alertsResolved: 0, critical: 0, systems: [] },
     incidents: { opened: 0, resolved: 0, linked: 0 },
     access: { tokensCreated: 0, tokensRevoked: 0 },
@@ -117,6 +120,7 @@ export function collectEvidence(entries: readonly LedgerEntry[], from: Date, to:
   const minutesToDecision: number[] = [];
   const bundles = new Set<string>();
   const gateSystems = new Set<string>();
+  const checkedDatasets = new Set<string>();
   const alertSystems = new Set<string>();
 
   for (const entry of entries) {
@@ -215,6 +219,20 @@ export function collectEvidence(entries: readonly LedgerEntry[], from: Date, to:
           entry,
           `${system} ${str(data.version) ?? ''}: ${data.passed === true ? 'passed' : 'failed'}`,
         );
+        for (const dataset of Array.isArray(data.datasets) ? data.datasets.map(obj) : []) {
+          evidence.data.checks++;
+          if (dataset.passed === true) evidence.data.passed++;
+          else evidence.data.failed++;
+          if (typeof dataset.personalData === 'number' && dataset.personalData > 0)
+            evidence.data.withPersonalData++;
+          const name = str(dataset.name) ?? '?';
+          checkedDatasets.add(name);
+          example(
+            'data',
+            entry,
+            `${system} ${str(data.version) ?? ''}: data set ${name} (sha256 ${(str(dataset.sha256) ?? '').slice(0, 12)}…) ${dataset.passed === true ? 'passed' : 'failed'} its data check`,
+          );
+        }
         break;
       }
       case 'alert.firing': {
@@ -266,6 +284,7 @@ export function collectEvidence(entries: readonly LedgerEntry[], from: Date, to:
   evidence.approvals.approvers = approvers.size;
   evidence.approvals.medianMinutesToDecision = median(minutesToDecision);
   evidence.gates.systems = [...gateSystems].sort();
+  evidence.data.datasets = [...checkedDatasets].sort();
   evidence.monitoring.systems = [...alertSystems].sort();
   return evidence;
 }

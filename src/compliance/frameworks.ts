@@ -234,14 +234,27 @@ function supplyChain(e: Evidence) {
 
 function dataGovernance(e: Evidence) {
   const evidence: string[] = [];
-  const gaps = [
-    'Data quality, representativeness and bias examination of training data are not assessed by Arbiter.',
-  ];
+  const gaps: string[] = [];
+  if (e.data.checks > 0) {
+    evidence.push(
+      `${e.data.checks} data checks of ${e.data.datasets.length} data sets (${e.data.datasets.join(', ')}) were recorded with gate runs, each pinning the data by SHA-256: personal data and secrets, quality, representation and label bias against stated reference groups, train/evaluation leakage, drift; ${e.data.passed} passed, ${e.data.failed} failed.`,
+    );
+    if (e.data.withPersonalData > 0)
+      gaps.push(
+        `${e.data.withPersonalData} data checks found personal data where the schema does not allow it.`,
+      );
+  } else
+    gaps.push(
+      'No gate run recorded an `arbiter data check` of its training data: examination for bias, representativeness and errors is not evidenced.',
+    );
   if (e.gates.runs > 0)
     evidence.push(
-      `Datasets are named (with licences and hashes) in the AI-BOMs of ${e.gates.runs} gate runs; fairness checks ran in the gates that define them.`,
+      `Datasets are named (with licences and hashes) in the AI-BOMs of ${e.gates.runs} gate runs.`,
     );
-  return result(evidence, gaps, ['gate']);
+  gaps.push(
+    'Relevance of the data to the intended purpose, and data collection processes, are outside Arbiter.',
+  );
+  return result(evidence, gaps, ['data', 'gate']);
 }
 
 function qualityManagement(e: Evidence) {

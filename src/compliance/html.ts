@@ -38,6 +38,7 @@ code{background:#f3f5f8;padding:0 .2rem;border-radius:3px}.summary span{margin-r
 <p>Evidence held by Arbiter from ${escapeHtml(report.period.from)} to ${escapeHtml(report.period.to)}, generated ${escapeHtml(report.generatedAt)} from a ledger that ${report.ledger.verified ? `verifies in full (${report.ledger.entries} entries)` : `<strong>does not verify: ${escapeHtml(report.ledger.problem ?? '')}</strong>`}.</p>
 <p class="summary"><span>✔ ${report.summary.met} met</span><span>◐ ${report.summary.partial} partial</span><span>✘ ${report.summary.gap} gap</span></p>
 ${anchor}
+${report.applicationDates.length > 0 ? `<h3>When the obligations apply</h3><table><thead><tr><th>from</th><th>obligation</th><th>source</th></tr></thead><tbody>${report.applicationDates.map((d) => `<tr><td>${escapeHtml(d.date)}</td><td>${escapeHtml(d.obligation)}</td><td>${escapeHtml(d.source)}</td></tr>`).join('')}</tbody></table>` : ''}
 <p class="asks">"Met" means the ledger holds evidence for what Arbiter is responsible for. It is not a statement of legal conformity; the gaps name what must come from elsewhere.</p>
 ${controls}
 </body></html>

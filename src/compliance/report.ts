@@ -1,4 +1,5 @@
 import type { LedgerEntry } from '../ledger/entry.js';
+import { type ApplicationDate, applicationDates } from './dates.js';
 import { collectEvidence, type Evidence } from './evidence.js';
 import {
   assessFramework,
@@ -17,6 +18,8 @@ export interface ComplianceReport {
   period: { from: string; to: string };
   ledger: LedgerIntegrity & { origin: string };
   summary: { met: number; partial: number; gap: number };
+  /** When the framework's obligations apply (EU AI Act: as amended by the 2026 Digital Omnibus). */
+  applicationDates: ApplicationDate[];
   controls: ControlAssessment[];
   evidence: Evidence;
 }
@@ -40,6 +43,7 @@ export function buildComplianceReport(options: {
     period: evidence.period,
     ledger: options.ledger,
     summary: { met: count('met'), partial: count('partial'), gap: count('gap') },
+    applicationDates: applicationDates[options.framework],
     controls,
     evidence,
   };

@@ -123,6 +123,27 @@ export const errorRegistry = {
     status: 413,
     summary: 'A monitoring batch holds more events or labels than one request may',
   },
+  ARB_ERR_DATA_SCHEMA_INVALID: {
+    status: 400,
+    summary: 'A data set schema is not a valid DatasetSchema or MonitorSchema',
+  },
+  ARB_ERR_DATA_FILE_UNREADABLE: {
+    status: 400,
+    summary: 'A data file cannot be read as CSV, NDJSON, ARFF or Parquet, or its header is not usable',
+  },
+  ARB_ERR_DATA_COLUMN_MISSING: {
+    status: 400,
+    summary: 'The schema names a column that a data file does not have',
+  },
+  ARB_ERR_DATA_BASELINE_INVALID: {
+    status: 400,
+    summary: 'The drift baseline is neither a readable data file nor an Arbiter monitoring profile',
+  },
+  ARB_ERR_DATA_CHECK_INVALID: {
+    status: 400,
+    summary:
+      "A Release's data check result is not an arbiter.data.check/v1 document, or does not match its data set",
+  },
   ARB_ERR_INCIDENT_SYSTEM_UNKNOWN: {
     status: 422,
     summary: 'An incident names a System that is not registered',

@@ -1,5 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
+import { assertValidBom } from '../app/supply/bom-schema-files.js';
+import { findLockfiles } from '../app/supply/lockfile-files.js';
+import { scanFile } from '../app/supply/model-files.js';
+import { loadOsvDatabase } from '../app/supply/osv-files.js';
 import { sha256Hex } from '../core/digest.js';
 import { ArbiterError } from '../core/errors.js';
 import type { JsonObject } from '../core/json.js';
@@ -12,19 +17,17 @@ import {
   buildBom,
   vulnerabilityEntry,
 } from '../supply/bom.js';
-import { assertValidBom } from '../supply/bom-schema.js';
 import type { ScanFinding } from '../supply/findings.js';
 import {
-  findLockfiles,
   LockfileError,
   normalizePypiName,
   parseLockfile,
   unpinnedRequirements,
 } from '../supply/lockfiles.js';
-import { loadOsvDatabase, type OsvDatabase, OsvError } from '../supply/osv.js';
+import { type OsvDatabase, OsvError } from '../supply/osv.js';
 import { parsePurl, purlKey } from '../supply/purl.js';
 import { mergeSboms } from '../supply/sbom-import.js';
-import { type FileScan, scanBytes } from '../supply/scan.js';
+import type { FileScan } from '../supply/scan.js';
 import type { EvaluationResult } from './evaluation-results.js';
 import type { DatabaseEvidence, ModelEvidence, SupplyEvidence, VulnerabilityEvidence } from './evidence.js';
 import {
@@ -100,9 +103,9 @@ const shown = (path: string) => relative(process.cwd(), path) || '.';
 export { releasePath } from './release.js';
 
 /** An OSV database, with its errors as CLI errors. */
-export function openOsvDatabase(path: string): OsvDatabase {
+export async function openOsvDatabase(path: string): Promise<OsvDatabase> {
   try {
-    return loadOsvDatabase(path);
+    return await loadOsvDatabase(path);
   } catch (error) {
     if (error instanceof OsvError) throw new ArbiterError('ARB_ERR_OSV_DATABASE', error.message);
     throw error;
@@ -270,7 +273,7 @@ export async function collectRelease(
       models.push({ ...base, exists: false });
       continue;
     }
-    const scan = scanBytes(file, readFileSync(path));
+    const scan = await scanFile(path, file);
     inputs.push({ kind: 'model', path: file, sha256: scan.sha256 });
     const earlier = precomputed?.find((entry) => entry.sha256 === scan.sha256);
     if (precomputed && !earlier)
@@ -331,7 +334,7 @@ export async function collectRelease(
     append(warnings, baseline.warnings);
   }
 
-  const database = options.osv ? openOsvDatabase(options.osv) : undefined;
+  const database = options.osv ? await openOsvDatabase(options.osv) : undefined;
   if (database)
     inputs.push({
       kind: 'osv-database',
@@ -375,6 +378,7 @@ export async function collectRelease(
       ...(spec.slices ? { slices: spec.slices } : {}),
       timestamp: options.now,
       tool: arbiterTool(),
+      serialNumber: `urn:uuid:${randomUUID()}`,
     });
     assertValidBom(bom, 'the generated BOM');
   }

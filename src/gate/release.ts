@@ -36,6 +36,8 @@ export const ReleaseDataset = Type.Object(
     description: Type.Optional(Type.String()),
     /** What the data was used for: training, validation, evaluation… */
     role: Type.Optional(Text),
+    /** An `arbiter data check --json` result for this data set (docs/data.md#in-the-release-gate). */
+    checks: Type.Optional(Text),
   },
   strict,
 );

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
+import { verifyModelSignature } from '../app/supply/model-signing-files.js';
 import { ArbiterError } from '../core/errors.js';
 import type { JsonObject } from '../core/json.js';
 import type { CompiledGatePolicy, PolicyBundle } from '../policy/bundle.js';
@@ -7,8 +8,15 @@ import type { GateFinding } from '../policy/evaluate-gate.js';
 import { evaluateGate, type GateCheckResult, gatePassed } from '../policy/evaluate-gate.js';
 import { anyGlobMatches } from '../policy/glob.js';
 import { loadPolicyDirectory } from '../policy/load-dir.js';
-import { ModelSigningError, verifyModelSignature } from '../supply/model-signing.js';
+import { ModelSigningError } from '../supply/model-signing.js';
 import { type CollectedRelease, collectRelease, releasePath } from './collect.js';
+import {
+  bomWithDatasetChecks,
+  datasetCheckSummaries,
+  datasetsWithChecks,
+  datasetWaivableFindings,
+} from './dataset-checks.js';
+import { loadDatasetChecks } from './dataset-checks-load.js';
 import { evaluationCaseKey } from './evaluation-view.js';
 import type { SignatureEvidence, SupplyEvidence } from './evidence.js';
 import { type EvidenceSummary, evidenceSummary } from './evidence-summary.js';
@@ -38,6 +46,8 @@ export interface GateRun {
     inputs?: GateInput[];
     /** Other tools' evidence by source: SARIF runs, SBOMs, VEX, evaluation suites, what is new. */
     evidence?: EvidenceSummary;
+    /** Data sets checked by `arbiter data check`: digests and counts (docs/data.md). */
+    datasets?: ReturnType<typeof datasetCheckSummaries>;
   };
   warnings: string[];
   startedAt: string;
@@ -71,10 +81,19 @@ export async function runGate(options: GateOptions): Promise<{ run: GateRun; bom
   const system = release.spec.system;
   const policies = bundle.gatePolicies.filter((policy) => anyGlobMatches(policy.match.systems, system));
   const signatures = await verifySignatures(release, policies);
+  const dataChecks = loadDatasetChecks(release);
+  // release.datasets[i].checks: the data check results, less the findings a waiver covers.
+  const viewOf = (excluded?: ReadonlySet<string>) => {
+    const view = releaseView(release, collected, excluded);
+    return {
+      ...view,
+      datasets: datasetsWithChecks(view.datasets as Record<string, unknown>[], dataChecks, excluded),
+    };
+  };
 
   const baselineRoot = baseline ? baselineView(baseline, collected) : {};
   const evaluation = evaluateGate(bundle, {
-    release: releaseView(release, collected),
+    release: viewOf(),
     baseline: baselineRoot,
     now,
   });
@@ -87,19 +106,19 @@ export async function runGate(options: GateOptions): Promise<{ run: GateRun; bom
   const judged = applyWaivers(checks, bundle.waivers, {
     system,
     now,
-    waivable: waivableFindings(collected.evidence),
+    waivable: [...waivableFindings(collected.evidence), ...datasetWaivableFindings(dataChecks)],
     // A CEL check a waiver covers findings of is judged again without them.
     reevaluate: (check, waived) => {
       const excluded = new Set(waived.map((finding) => (finding as WaivableFinding).key));
       const again = evaluateGate(bundle, {
-        release: releaseView(release, collected, excluded),
+        release: viewOf(excluded),
         baseline: baselineRoot,
         now,
       });
       return again.checks.find((c) => c.policy === check.policy && c.check === check.check) ?? check;
     },
   });
-  const bom = collected.bom;
+  const bom = bomWithDatasetChecks(collected.bom, dataChecks);
   return {
     bom,
     run: {
@@ -110,7 +129,10 @@ export async function runGate(options: GateOptions): Promise<{ run: GateRun; bom
       bundle: bundle.digest,
       passed: gatePassed(judged),
       checks: judged,
-      summary: summarise(collected),
+      summary: {
+        ...summarise(collected),
+        ...(dataChecks.length > 0 ? { datasets: datasetCheckSummaries(dataChecks) } : {}),
+      },
       warnings: collected.warnings,
       startedAt: now.toISOString(),
       durationMs: Date.now() - started,

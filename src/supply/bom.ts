@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { JsonObject, JsonValue } from '../core/json.js';
 import { cycloneLicense } from './licenses.js';
 
@@ -69,7 +68,8 @@ export interface BomInput {
   slices?: Readonly<Record<string, Readonly<Record<string, number>>>>;
   timestamp: Date;
   tool: { name: string; version: string };
-  serialNumber?: string;
+  /** `urn:uuid:…`, unique per BOM; the caller draws it (the domain has no randomness of its own). */
+  serialNumber: string;
 }
 
 export const modelRef = (path: string) => `model:${path}`;
@@ -276,12 +276,13 @@ function uniquePackages(packages: readonly BomPackage[]): BomPackage[] {
   return [...byPurl.values()].sort((a, b) => a.purl.localeCompare(b.purl));
 }
 
+/** The CycloneDX 1.6 AI-BOM of a release or project. */
 export function buildBom(input: BomInput): JsonObject {
   const vulnerabilities = input.vulnerabilities ?? [];
   return {
     bomFormat: 'CycloneDX',
     specVersion: '1.6',
-    serialNumber: input.serialNumber ?? `urn:uuid:${randomUUID()}`,
+    serialNumber: input.serialNumber,
     version: 1,
     metadata: {
       timestamp: input.timestamp.toISOString(),

@@ -1,10 +1,11 @@
-import { createRequire } from 'node:module';
 import parse from 'spdx-expression-parse';
+// JSON modules: the SPDX lists come in through the module system, not through file reads.
+import deprecatedList from 'spdx-license-ids/deprecated.json' with { type: 'json' };
+import currentList from 'spdx-license-ids/index.json' with { type: 'json' };
 import satisfies from 'spdx-satisfies';
 
-const require = createRequire(import.meta.url);
-const licenseIds = new Set<string>(require('spdx-license-ids') as string[]);
-const deprecatedIds = new Set<string>(require('spdx-license-ids/deprecated.json') as string[]);
+const licenseIds = new Set<string>(currentList);
+const deprecatedIds = new Set<string>(deprecatedList);
 
 /** A licence as CycloneDX carries it: a valid SPDX id, a valid SPDX expression, or a plain name. */
 export type CycloneLicense =

@@ -1,5 +1,3 @@
-import { readdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 
 export type Ecosystem = 'npm' | 'PyPI';
@@ -35,7 +33,8 @@ export function isLockfile(file: string): boolean {
 }
 
 function kindOf(file: string): 'npm' | 'requirements' | 'poetry' | 'uv' | undefined {
-  const name = basename(file);
+  // Either separator: callers pass paths as the platform writes them.
+  const name = file.split(/[/\\]/).pop() ?? file;
   if (name === 'package-lock.json' || name === 'npm-shrinkwrap.json') return 'npm';
   if (name === 'poetry.lock') return 'poetry';
   if (name === 'uv.lock') return 'uv';
@@ -65,25 +64,6 @@ export function parseLockfile(file: string, text: string): LockedPackage[] {
   return packages.sorted();
 }
 
-/** Finds supported lockfiles under a directory, sorted. Symlinks are not followed (no cycles). */
-export function findLockfiles(dir: string): string[] {
-  const found: string[] = [];
-  const walk = (at: string): void => {
-    for (const entry of readdirSync(at, { withFileTypes: true })) {
-      const path = join(at, entry.name);
-      if (entry.isDirectory()) {
-        // Installed trees and virtualenvs hold other projects' lockfiles, not ours.
-        const skip = entry.name === 'node_modules' || entry.name === 'venv' || entry.name.startsWith('.');
-        if (!skip) walk(path);
-      } else if (entry.isFile() && isLockfile(entry.name)) {
-        found.push(path);
-      }
-    }
-  };
-  walk(dir);
-  return found.sort();
-}
-
 // ---------------------------------------------------------------------------------------------
 // Collecting: the same name@version found twice (nested node_modules, repeated pins) is one package.
 
@@ -99,8 +79,13 @@ class Packages {
     optional: boolean,
     hashes: Hash[],
     license?: string,
+    git?: GitSource,
   ) {
-    const purl = ecosystem === 'npm' ? npmPurl(name, version) : pypiPurl(name, version);
+    const purl = git
+      ? gitPurl(ecosystem, name, version, git)
+      : ecosystem === 'npm'
+        ? npmPurl(name, version)
+        : pypiPurl(name, version);
     const known = this.byKey.get(purl);
     if (!known) {
       const pkg: LockedPackage = {
@@ -170,6 +155,40 @@ function pypiPurl(name: string, version: string): string {
   return `pkg:pypi/${purlEncode(normalizePypiName(name))}@${purlEncode(version)}`;
 }
 
+/** Where a package installed from a git repository came from: the repository and the commit. */
+export interface GitSource {
+  url: string;
+  commit?: string;
+}
+
+/**
+ * A git dependency's purl: `pkg:github/owner/repo@commit` for GitHub, as the purl spec's github type
+ * names a repository; elsewhere the ecosystem's purl with a `vcs_url` qualifier (`git+https://…@commit`),
+ * never a plain registry purl, which would name a release that was not installed.
+ */
+export function gitPurl(ecosystem: Ecosystem, name: string, version: string, git: GitSource): string {
+  const url = git.url.replace(/^git\+/, '');
+  const github =
+    /^(?:https?:\/\/|ssh:\/\/)?(?:[^@/]+@)?github\.com[/:]([^/]+)\/([^/#?@]+?)(?:\.git)?(?:[/#?@].*)?$/i.exec(
+      url,
+    );
+  if (github) {
+    const owner = github[1]!.toLowerCase();
+    const repo = github[2]!.toLowerCase();
+    return `pkg:github/${purlEncode(owner)}/${purlEncode(repo)}${git.commit ? `@${purlEncode(git.commit)}` : ''}`;
+  }
+  const base = ecosystem === 'npm' ? npmPurl(name, version) : pypiPurl(name, version);
+  const vcs = `git+${url.replace(/[#?].*$/, '')}${git.commit ? `@${git.commit}` : ''}`;
+  return `${base}?vcs_url=${encodeURIComponent(vcs)}`;
+}
+
+/** A git URL as lockfiles write it (`git+https://host/repo.git#commit`, `…?rev=v1#commit`), split. */
+function gitSourceOf(url: string, commit?: string): GitSource {
+  const fragment = /#([0-9a-f]{7,40})$/i.exec(url)?.[1];
+  const resolved = commit ?? fragment;
+  return { url: url.replace(/#.*$/, ''), ...(resolved ? { commit: resolved } : {}) };
+}
+
 /** "sha256:abc…" (pip, poetry, uv) → a hash; other algorithms are ignored. */
 function colonHash(text: unknown): Hash[] {
   if (typeof text !== 'string') return [];
@@ -204,7 +223,9 @@ function parseNpm(file: string, text: string, out: Packages): void {
       // An aliased install ("node_modules/alias" → real package) records the real name in `name`.
       const name = typeof entry.name === 'string' ? entry.name : path.slice(at + 'node_modules/'.length);
       const license = typeof entry.license === 'string' ? entry.license : undefined;
-      out.add('npm', name, entry.version, npmOptional(entry), integrity(entry.integrity), license);
+      const resolved = typeof entry.resolved === 'string' ? entry.resolved : '';
+      const git = /^git(\+|:)/.test(resolved) ? gitSourceOf(resolved) : undefined;
+      out.add('npm', name, entry.version, npmOptional(entry), integrity(entry.integrity), license, git);
     }
   } else if (version === 1) {
     const walk = (deps: unknown): void => {
@@ -259,12 +280,14 @@ interface Requirement {
   name: string;
   version?: string;
   hashes: Hash[];
+  git?: GitSource;
 }
 
 function parseRequirements(text: string, out: Packages): void {
   for (const req of requirementLines(text)) {
     // A requirements file does not say whether it is for development: all pins count as required.
-    if (req.version !== undefined) out.add('PyPI', req.name, req.version, false, req.hashes);
+    if (req.version !== undefined)
+      out.add('PyPI', req.name, req.version, false, req.hashes, undefined, req.git);
   }
 }
 
@@ -314,7 +337,19 @@ function requirementLines(text: string): Requirement[] {
 
     const match = /^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[[^\]]*\])?\s*(.*)$/.exec(spec);
     if (match && match[2]!.startsWith('@')) {
-      // "name @ https://…": a direct reference, pinned to a URL rather than a version.
+      // "name @ git+https://…@<commit>" pins a commit: the commit is the version, the purl names the repository.
+      const reference = match[2]!.slice(1).trim().split(';')[0]!.trim();
+      const pinned = /^(git\+.+)@([0-9a-f]{40})(?:#.*)?$/i.exec(reference);
+      if (pinned) {
+        reqs.push({
+          name: match[1]!,
+          version: pinned[2]!,
+          hashes,
+          git: { url: pinned[1]!, commit: pinned[2]! },
+        });
+        continue;
+      }
+      // Any other "name @ https://…" is a direct reference, pinned to a URL rather than a version.
       reqs.push({ name: match[1]!, hashes: [] });
       continue;
     }
@@ -369,12 +404,23 @@ function parsePoetry(file: string, text: string, out: Packages): void {
       pkg.optional === true ||
       (groups ? !groups.includes('main') : typeof pkg.category === 'string' && pkg.category !== 'main');
     const files = [...tables(pkg.files), ...tables(legacyFiles[pkg.name])];
+    // [package.source] type = "git", url, resolved_reference = the commit that was locked.
+    const source = isObject(pkg.source) ? pkg.source : undefined;
+    const git =
+      source?.type === 'git' && typeof source.url === 'string'
+        ? gitSourceOf(
+            source.url,
+            typeof source.resolved_reference === 'string' ? source.resolved_reference : undefined,
+          )
+        : undefined;
     out.add(
       'PyPI',
       pkg.name,
       pkg.version,
       optional,
       files.flatMap((f) => colonHash(f.hash)),
+      undefined,
+      git,
     );
   }
 }
@@ -424,6 +470,9 @@ function parseUv(file: string, text: string, out: Packages): void {
     ];
     // Without a project entry (e.g. a script lock) nothing tells dev from runtime: all required.
     const optional = roots.length > 0 && !required.has(pkg);
-    out.add('PyPI', pkg.name, pkg.version, optional, hashes);
+    // source = { git = "https://host/repo?rev=v1#<commit>" }
+    const git =
+      isObject(pkg.source) && typeof pkg.source.git === 'string' ? gitSourceOf(pkg.source.git) : undefined;
+    out.add('PyPI', pkg.name, pkg.version, optional, hashes, undefined, git);
   }
 }

@@ -10,8 +10,6 @@
  * [{name: POSIX path relative to the model root ("." for a single-file model), algorithm, digest: hex}]}.
  */
 import { createHash, createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import { lstat, readFile, stat } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
 import { type Bundle, bundleFromJSON } from '@sigstore/bundle';
 import { dsse } from '@sigstore/core';
 // Not a direct dependency: it comes with @sigstore/verify and @sigstore/bundle, and is the only parser
@@ -26,7 +24,6 @@ import {
   Verifier,
   type VerifierOptions,
 } from '@sigstore/verify';
-import { listFiles, sha256File } from './digests.js';
 
 export interface ModelSignaturePolicy {
   /** Accepted signers. Keyless: certificate SAN identity (email or URI) + OIDC issuer; or a PEM public key (key-based signing). At least one must match. */
@@ -45,6 +42,29 @@ export interface ModelSignatureResult {
   problems: string[];
   /** Why it failed, readable (bad signature, untrusted signer, digest mismatch for x, …). */
   reason?: string;
+}
+
+/**
+ * The model a signature covers, as the verifier needs to see it: a port, so the verification is pure
+ * and the file system stays at the edge (app/supply/model-signing-files.ts).
+ */
+export interface ModelTree {
+  /** True for a directory of files, false for a single-file model. */
+  isDirectory: boolean;
+  /** Where the signature file itself sits inside the model directory (relative POSIX path), if it does. */
+  signatureName?: string;
+  /** What is at `name` (relative POSIX path; "." is a single-file model itself); undefined when nothing is. */
+  stat(name: string): Promise<{ symlink: boolean; regularFile: boolean } | undefined>;
+  /** Hex SHA-256 of the file at `name`. */
+  sha256(name: string): Promise<string>;
+  /** Every non-directory entry as a relative POSIX path, sorted; `skip` prunes a path before it is visited. */
+  list(skip: (relative: string) => boolean): Promise<string[]>;
+}
+
+/** A signature file's name (for messages) and its text. */
+export interface SignatureFile {
+  name: string;
+  text: string;
 }
 
 /** Unreadable or malformed input: signature file, model path or policy. Never a verification failure. */
@@ -75,10 +95,10 @@ const KEY_THRESHOLDS: VerifierOptions = { tlogThreshold: 0, ctlogThreshold: 0, t
 // proof), and revocation, which Sigstore does not have for its ten-minute certificates.
 const CERT_THRESHOLDS: VerifierOptions = { tlogThreshold: 1, ctlogThreshold: 0, timestampThreshold: 1 };
 
-/** Verifies `signaturePath` over the model at `modelPath` (a directory or a single file), offline. Never throws for a verification failure (returns verified:false with reason); throws ModelSigningError only for unreadable/malformed input. */
-export async function verifyModelSignature(
-  signaturePath: string,
-  modelPath: string,
+/** Verifies a model signature over `model`, offline. Never throws for a verification failure (returns verified:false with reason); throws ModelSigningError only for malformed input. */
+export async function verifySignedModel(
+  signature: SignatureFile,
+  model: ModelTree,
   policy: ModelSignaturePolicy,
 ): Promise<ModelSignatureResult> {
   if (!Array.isArray(policy.signers) || policy.signers.length === 0) {
@@ -86,13 +106,7 @@ export async function verifyModelSignature(
   }
   const keys = policy.signers.flatMap((s) => ('publicKey' in s ? [parsePublicKey(s.publicKey)] : []));
   const trust = trustMaterial(policy.trustedRoot);
-  const { bundle, entity } = await readBundle(signaturePath);
-  const modelIsDirectory = await stat(modelPath).then(
-    (s) => s.isDirectory(),
-    (error: unknown) => {
-      throw new ModelSigningError(`cannot read model ${modelPath}: ${message(error)}`, { cause: error });
-    },
-  );
+  const { bundle, entity } = readBundle(signature);
 
   const signed =
     entity.key.$case === 'public-key'
@@ -106,7 +120,7 @@ export async function verifyModelSignature(
   if (typeof manifest === 'string')
     return { verified: false, ...signer, files: [], problems: [], reason: manifest };
 
-  const problems = await compareModel(modelPath, modelIsDirectory, signaturePath, manifest);
+  const problems = await compareModel(model, manifest);
   const shown =
     problems.slice(0, 3).join('; ') + (problems.length > 3 ? `; and ${problems.length - 3} more` : '');
   return {
@@ -197,10 +211,11 @@ function withCurveHash(entity: SignedEntity, pae: Buffer): SignedEntity {
   };
 }
 
-async function readBundle(path: string): Promise<{ bundle: Bundle; entity: SignedEntity }> {
+function readBundle(signature: SignatureFile): { bundle: Bundle; entity: SignedEntity } {
+  const path = signature.name;
   let json: unknown;
   try {
-    json = JSON.parse(await readFile(path, 'utf8'));
+    json = JSON.parse(signature.text);
   } catch (error) {
     throw new ModelSigningError(`cannot read signature ${path}: ${message(error)}`, { cause: error });
   }
@@ -346,45 +361,34 @@ function isSafeName(name: string): boolean {
   );
 }
 
-async function compareModel(
-  modelPath: string,
-  isDirectory: boolean,
-  signaturePath: string,
-  manifest: SignedManifest,
-): Promise<string[]> {
+async function compareModel(model: ModelTree, manifest: SignedManifest): Promise<string[]> {
   const problems: string[] = [];
   const signed = new Set(manifest.files.map((f) => f.name));
   for (const { name, sha256 } of manifest.files) {
-    const path = localPath(modelPath, isDirectory, name);
-    const entry = path === undefined ? undefined : await lstat(path).catch(() => undefined);
-    if (path === undefined || entry === undefined) {
+    // model_signing names a single-file model's only resource "." (the file relative to itself).
+    const applies = name === '.' ? !model.isDirectory : model.isDirectory;
+    const entry = applies ? await model.stat(name) : undefined;
+    if (entry === undefined) {
       problems.push(`missing signed file ${name}`);
-    } else if (entry.isSymbolicLink() && !manifest.allowSymlinks) {
+    } else if (entry.symlink && !manifest.allowSymlinks) {
       problems.push(`${name} is a symbolic link, which the signature does not allow`);
-    } else if (!(await stat(path).catch(() => undefined))?.isFile()) {
+    } else if (!entry.regularFile) {
       problems.push(`${name} is not a regular file`);
-    } else if ((await sha256File(path)) !== sha256) {
+    } else if ((await model.sha256(name)) !== sha256) {
       problems.push(`digest mismatch for ${name}`);
     }
   }
-  if (isDirectory) {
-    const signature = relative(resolve(modelPath), resolve(signaturePath)).split(sep).join('/');
+  if (model.isDirectory) {
     const ignored = manifest.ignorePaths.map((p) => p.replace(/\/+$/, ''));
     const skip = (rel: string) =>
-      rel === signature ||
+      rel === model.signatureName ||
       rel.split('/').some((part) => part.startsWith('.')) ||
       ignored.some((p) => rel === p || rel.startsWith(`${p}/`));
-    for (const name of await listFiles(modelPath, skip)) {
+    for (const name of await model.list(skip)) {
       if (!signed.has(name)) problems.push(`unsigned file ${name}`);
     }
   }
   return problems;
-}
-
-/** Where a signed resource lives: model_signing names a single-file model's only resource "." (the file relative to itself). */
-function localPath(modelPath: string, isDirectory: boolean, name: string): string | undefined {
-  if (name === '.') return isDirectory ? undefined : modelPath;
-  return isDirectory ? join(modelPath, ...name.split('/')) : undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

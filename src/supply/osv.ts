@@ -1,9 +1,8 @@
-import { type Dirent, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
 import { compare as pep440Compare, explain as pep440Explain } from '@renovatebot/pep440';
 import semver from 'semver';
-import { sha256Hex } from '../core/digest.js';
-import { isZip, listZip, readZipMember, ZipError } from './zip.js';
+import { defaultScanLimits } from './limits.js';
+import type { RandomAccessReader } from './reader.js';
+import { listZip, memberSource, ZipError, type ZipMember } from './zip.js';
 
 /**
  * Offline matching of npm and PyPI packages against OSV records (https://ossf.github.io/osv-schema/),
@@ -373,14 +372,15 @@ function testEntry(entry: Entry, version: string): Hit | undefined {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Loading
+// Loading: the edge reads files (app/supply/osv-files.ts); records arrive here as parsed JSON.
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function parseJson(bytes: Uint8Array, where: string): unknown {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+/** Parses one JSON document (a record file or an archive member), BOM-tolerant; `where` names it in errors. */
+export function parseOsvJson(bytes: Uint8Array, where: string): unknown {
+  const text = new TextDecoder().decode(bytes);
   try {
     return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (error) {
@@ -388,102 +388,69 @@ function parseJson(bytes: Uint8Array, where: string): unknown {
   }
 }
 
-function readBytes(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw new OsvError(`cannot read ${path}: ${message(error)}`);
-  }
-}
+/** The largest single record an archive member may inflate to (osv.dev records are kilobytes). */
+const maxRecordBytes = 64 * 1024 * 1024;
 
 /**
- * *.json files under a directory, sorted. Dot-entries (the .git of a cloned advisory repository) and
- * symbolic links are skipped, the latter so a link cycle cannot recurse forever.
+ * The JSON members of an osv.dev `all.zip`, parsed one at a time through the reader, so only the
+ * compacted records stay in memory.
  */
-function jsonFiles(dir: string): string[] {
-  const files: string[] = [];
-  let entries: Dirent[];
+export async function* osvZipRecords(reader: RandomAccessReader, where: string): AsyncGenerator<unknown> {
+  const limits = { ...defaultScanLimits, maxArchiveMembers: 10_000_000, maxInflatedBytes: maxRecordBytes };
+  let members: ZipMember[];
   try {
-    entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
+    members = await listZip(reader, limits);
   } catch (error) {
-    throw new OsvError(`cannot read ${dir}: ${message(error)}`);
-  }
-  for (const entry of entries) {
-    if (entry.name.startsWith('.')) continue;
-    const path = join(dir, entry.name);
-    // One by one: a directory of 200,000 advisories spread into push() would overflow the stack.
-    if (entry.isDirectory()) for (const file of jsonFiles(path)) files.push(file);
-    else if (entry.isFile() && entry.name.toLowerCase().endsWith('.json')) files.push(path);
-  }
-  return files;
-}
-
-/** Each zip member is decoded, compacted and dropped before the next, so only compact records stay. */
-function* zipRecords(data: Uint8Array, path: string): Generator<unknown> {
-  let members: ReturnType<typeof listZip>;
-  try {
-    members = listZip(data);
-  } catch (error) {
-    throw new OsvError(`${path}: ${message(error)}`);
+    throw new OsvError(`${where}: ${message(error)}`);
   }
   for (const member of members) {
     if (!member.name.toLowerCase().endsWith('.json')) continue;
-    let bytes: Uint8Array;
+    const chunks: Uint8Array[] = [];
     try {
-      bytes = readZipMember(data, member);
+      const source = await memberSource(reader, member, limits);
+      for (let chunk = await source.next(); chunk !== undefined; chunk = await source.next())
+        chunks.push(chunk);
     } catch (error) {
-      if (error instanceof ZipError) throw new OsvError(`${path}: ${error.message}`);
-      throw new OsvError(`${path}: member ${member.name}: ${message(error)}`);
+      if (error instanceof ZipError) throw new OsvError(`${where}: ${error.message}`);
+      throw new OsvError(`${where}: member ${member.name}: ${message(error)}`);
     }
-    yield parseJson(bytes, `${path}: member ${member.name}`);
+    const bytes = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+    let at = 0;
+    for (const chunk of chunks) {
+      bytes.set(chunk, at);
+      at += chunk.length;
+    }
+    yield parseOsvJson(bytes, `${where}: member ${member.name}`);
   }
 }
 
 /**
- * Loads a directory (recursively, *.json files), an osv.dev all.zip (one record per member) or a single
- * record file. JSON without an `id` is skipped in directories and archives but is an error as a single file.
- * When two records share an id, the one with the later `modified` wins.
+ * Collects OSV records into a database. Records without an `id` are skipped (directories and
+ * archives hold other JSON too); when two records share an id, the later `modified` wins.
  */
-export function loadOsvDatabase(path: string): OsvDatabase {
-  let isDirectory: boolean;
-  try {
-    isDirectory = statSync(path).isDirectory();
-  } catch (error) {
-    throw new OsvError(`cannot read OSV database ${path}: ${message(error)}`);
-  }
-  const byId = new Map<string, Advisory>();
-  const listedKey = listedKeys();
-  const add = (value: unknown) => {
-    const advisory = compileRecord(value, listedKey);
-    if (!advisory) return;
-    const known = byId.get(advisory.id);
-    if (!known || Date.parse(advisory.modified ?? '') > Date.parse(known.modified ?? ''))
-      byId.set(advisory.id, advisory);
-  };
+export class OsvDatabaseBuilder {
+  private readonly byId = new Map<string, Advisory>();
+  private readonly listedKey = listedKeys();
 
-  let sha256: string;
-  if (isDirectory) {
-    const listing: string[] = [];
-    for (const file of jsonFiles(path)) {
-      const data = readBytes(file);
-      listing.push(`${relative(path, file).split(sep).join('/')}\0${sha256Hex(data)}\n`);
-      add(parseJson(data, file));
-    }
-    sha256 = sha256Hex(listing.join(''));
-  } else {
-    const data = readBytes(path);
-    sha256 = sha256Hex(data);
-    if (isZip(data)) {
-      for (const value of zipRecords(data, path)) add(value);
-    } else if (path.toLowerCase().endsWith('.zip')) {
-      throw new OsvError(`${path}: not a ZIP archive`);
-    } else {
-      const value = parseJson(data, path);
-      if (typeof asObject(value)?.id !== 'string') throw new OsvError(`${path}: not an OSV record (no "id")`);
-      add(value);
-    }
+  /** Adds one parsed record; returns false when it is not an OSV record (no `id`). */
+  add(value: unknown): boolean {
+    const advisory = compileRecord(value, this.listedKey);
+    if (!advisory) return false;
+    const known = this.byId.get(advisory.id);
+    if (!known || Date.parse(advisory.modified ?? '') > Date.parse(known.modified ?? ''))
+      this.byId.set(advisory.id, advisory);
+    return true;
   }
-  return buildDatabase(path, [...byId.values()], sha256);
+
+  /** The database; `source` names where it came from, `sha256` pins what was read. */
+  build(source: string, sha256: string): OsvDatabase {
+    return buildDatabase(source, [...this.byId.values()], sha256);
+  }
+}
+
+/** True when a parsed JSON value is an OSV record (has a string `id`). */
+export function isOsvRecord(value: unknown): boolean {
+  return typeof asObject(value)?.id === 'string';
 }
 
 const severityRank: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, unknown: 4 };

@@ -2,7 +2,7 @@ import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Log as SarifLog } from 'sarif';
 import { describe, expect, it } from 'vitest';
-import { bomSchemaErrors } from '../../src/supply/bom-schema.js';
+import { bomSchemaErrors } from '../../src/app/supply/bom-schema-files.js';
 import { arbiter, arbiterAsync } from '../helpers/cli.js';
 import { startTestServer } from '../helpers/server.js';
 import { tempDir } from '../helpers/temp.js';
@@ -20,7 +20,8 @@ function timelessPolicies(): string {
   return dir;
 }
 
-describe('arbiter gate', () => {
+// Each test spawns the CLI several times; on a loaded machine one spawn can take seconds.
+describe('arbiter gate', { timeout: 120_000 }, () => {
   it('exits 0 for a passing release and 1 for a failing one, writing SARIF, JUnit, Markdown and the BOM', () => {
     const policies = timelessPolicies();
     const pass = arbiter([
@@ -211,7 +212,7 @@ describe('arbiter gate --record', () => {
   });
 });
 
-describe('arbiter bom', () => {
+describe('arbiter bom', { timeout: 120_000 }, () => {
   it('writes a valid CycloneDX BOM for a release and for this repository', () => {
     const file = join(out, 'release-bom.json');
     const result = arbiter(['bom', `${releases}/1.2.0/release.yaml`, '-o', file, '--osv', 'examples/osv']);
@@ -275,7 +276,7 @@ describe('arbiter bom', () => {
   });
 });
 
-describe('arbiter scan', () => {
+describe('arbiter scan', { timeout: 120_000 }, () => {
   it('finds the pickled preprocessor and, with --osv, vulnerable locked packages', () => {
     const sarifFile = join(out, 'scan.sarif');
     const result = arbiter(['scan', `${releases}/1.2.0`, '--osv', 'examples/osv', '--sarif', sarifFile]);

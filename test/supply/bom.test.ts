@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { type BomInput, type BomModel, bomProperty, buildBom } from '../../src/supply/bom.js';
+import { assertValidBom, bomSchemaErrors } from '../../src/app/supply/bom-schema-files.js';
+import {
+  type BomInput,
+  type BomModel,
+  type BomPackage,
+  bomProperty,
+  buildBom,
+} from '../../src/supply/bom.js';
 import { diffBoms } from '../../src/supply/bom-diff.js';
-import { assertValidBom, bomSchemaErrors } from '../../src/supply/bom-schema.js';
 import { cycloneLicense, judgeLicense } from '../../src/supply/licenses.js';
 
 const model: BomModel = {
@@ -78,6 +84,7 @@ const input = (overrides: Partial<BomInput> = {}): BomInput => ({
   slices: { 'age<25': { accuracy: 0.74 } },
   timestamp: new Date('2026-11-23T12:00:00Z'),
   tool: { name: 'arbiter', version: '0.1.0' },
+  serialNumber: 'urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79',
   ...overrides,
 });
 
@@ -88,7 +95,7 @@ describe('CycloneDX AI-BOM', () => {
     const bom = buildBom(input());
     expect(bomSchemaErrors(bom)).toEqual([]);
     expect(bom).toMatchObject({ bomFormat: 'CycloneDX', specVersion: '1.6', version: 1 });
-    expect(String(bom.serialNumber)).toMatch(/^urn:uuid:[0-9a-f-]{36}$/);
+    expect(bom.serialNumber).toBe('urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79');
   });
 
   it('describes a model with its hash, format, licence and model card', () => {
@@ -226,6 +233,52 @@ describe('bom diff', () => {
         name: '@fastify/swagger',
         reason: 'content hash changed under the same version 9.9.3',
       }),
+    ]);
+  });
+});
+
+describe('bom diff of a package locked at two versions', () => {
+  const numpy = (version: string): BomPackage => ({
+    ecosystem: 'PyPI',
+    name: 'numpy',
+    version,
+    purl: `pkg:pypi/numpy@${version}`,
+    scope: 'required',
+    hashes: [],
+    source: 'requirements.txt',
+  });
+  const withPackages = (...packages: BomPackage[]) => buildBom(input({ packages }));
+
+  it('shows both versions, and removing one of them is a change', () => {
+    const both = withPackages(numpy('1.26.4'), numpy('2.1.0'));
+    const summaries = diffBoms(withPackages(), both).added.map((c) => `${c.key}@${c.version}`);
+    expect(summaries).toEqual(['pkg:pypi/numpy@1.26.4', 'pkg:pypi/numpy@2.1.0']);
+    const removed = diffBoms(both, withPackages(numpy('2.1.0')));
+    expect(removed.removed.map((c) => c.version)).toEqual(['1.26.4']);
+    expect([removed.added, removed.changed]).toEqual([[], []]);
+  });
+
+  it('does not count reordering as a change', () => {
+    const forward = withPackages(numpy('1.26.4'), numpy('2.1.0'));
+    const backward = {
+      ...forward,
+      components: [...(forward.components as unknown[])].reverse(),
+    };
+    expect(diffBoms(forward, backward)).toEqual({ added: [], removed: [], changed: [], suspicious: [] });
+  });
+
+  it('pairs a single version on each side as an upgrade, and keeps several versions apart', () => {
+    expect(diffBoms(withPackages(numpy('1.26.4')), withPackages(numpy('2.1.0'))).changed).toEqual([
+      expect.objectContaining({ key: 'pkg:pypi/numpy', changes: ['version'] }),
+    ]);
+    const many = diffBoms(
+      withPackages(numpy('1.0.0'), numpy('1.26.4')),
+      withPackages(numpy('1.26.4'), numpy('2.1.0')),
+    );
+    expect([many.added.map((c) => c.version), many.removed.map((c) => c.version), many.changed]).toEqual([
+      ['2.1.0'],
+      ['1.0.0'],
+      [],
     ]);
   });
 });

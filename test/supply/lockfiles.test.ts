@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { findLockfiles } from '../../src/app/supply/lockfile-files.js';
 import {
-  findLockfiles,
   isLockfile,
   type LockedPackage,
   LockfileError,
@@ -595,5 +595,59 @@ describe("this repository's package-lock.json", () => {
       purls.add(p.purl);
     }
     expect(purls.size).toBe(pkgs.length);
+  });
+});
+
+describe('packages installed from git', () => {
+  const commit = '0123456789abcdef0123456789abcdef01234567';
+
+  it('get a pkg:github purl from poetry.lock, uv.lock, package-lock.json and requirements', () => {
+    const poetry = parseLockfile(
+      'poetry.lock',
+      `[[package]]\nname = "tinylib"\nversion = "0.3.0"\n\n[package.source]\ntype = "git"\nurl = "https://github.com/Example/TinyLib.git"\nreference = "main"\nresolved_reference = "${commit}"\n`,
+    );
+    expect(poetry.map((p) => p.purl)).toEqual([`pkg:github/example/tinylib@${commit}`]);
+    const uv = parseLockfile(
+      'uv.lock',
+      `version = 1\n\n[[package]]\nname = "tinylib"\nversion = "0.3.0"\nsource = { git = "https://github.com/example/tinylib?rev=v0.3#${commit}" }\n`,
+    );
+    expect(uv.map((p) => p.purl)).toEqual([`pkg:github/example/tinylib@${commit}`]);
+    const npm = parseLockfile(
+      'package-lock.json',
+      JSON.stringify({
+        lockfileVersion: 3,
+        packages: {
+          '': { name: 'app' },
+          'node_modules/tiny': {
+            version: '1.0.0',
+            resolved: `git+ssh://git@github.com/example/tiny.git#${commit}`,
+          },
+        },
+      }),
+    );
+    expect(npm.map((p) => p.purl)).toEqual([`pkg:github/example/tiny@${commit}`]);
+    const requirements = parseLockfile(
+      'requirements.txt',
+      `tinylib @ git+https://github.com/example/tinylib@${commit}\n`,
+    );
+    expect(requirements.map((p) => [p.purl, p.version])).toEqual([
+      [`pkg:github/example/tinylib@${commit}`, commit],
+    ]);
+  });
+
+  it('keep their ecosystem purl with a vcs_url qualifier when the repository is not on GitHub', () => {
+    const poetry = parseLockfile(
+      'poetry.lock',
+      `[[package]]\nname = "tinylib"\nversion = "0.3.0"\n\n[package.source]\ntype = "git"\nurl = "https://gitlab.example.org/ml/tinylib.git"\nresolved_reference = "${commit}"\n`,
+    );
+    expect(poetry.map((p) => p.purl)).toEqual([
+      `pkg:pypi/tinylib@0.3.0?vcs_url=${encodeURIComponent(`git+https://gitlab.example.org/ml/tinylib.git@${commit}`)}`,
+    ]);
+  });
+
+  it('leave a requirement pinned to a branch out, with a warning, as before', () => {
+    const text = 'tinylib @ git+https://github.com/example/tinylib@main\n';
+    expect(parseLockfile('requirements.txt', text)).toEqual([]);
+    expect(unpinnedRequirements('requirements.txt', text)).toEqual(['tinylib']);
   });
 });

@@ -2,11 +2,8 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  type ModelSignaturePolicy,
-  ModelSigningError,
-  verifyModelSignature,
-} from '../../src/supply/model-signing.js';
+import { verifyModelSignature } from '../../src/app/supply/model-signing-files.js';
+import { type ModelSignaturePolicy, ModelSigningError } from '../../src/supply/model-signing.js';
 import {
   certificateBundle,
   createTestCA,

@@ -1,12 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadOsvDatabase } from '../../src/app/supply/osv-files.js';
 import {
   cvss3BaseScore,
   databaseAgeDays,
   type Ecosystem,
-  loadOsvDatabase,
   type OsvDatabase,
+  OsvDatabaseBuilder,
   OsvError,
   severityOfScore,
 } from '../../src/supply/osv.js';
@@ -88,13 +89,11 @@ function freshDir(): string {
   return dir;
 }
 
-/** A database holding just these records, loaded from a fresh directory. */
+/** A database holding just these records, built in memory (loading from files is tested below). */
 function databaseOf(...records: unknown[]): OsvDatabase {
-  const dir = freshDir();
-  records.forEach((record, i) => {
-    writeJson(join(dir, `record-${i}.json`), record);
-  });
-  return loadOsvDatabase(dir);
+  const builder = new OsvDatabaseBuilder();
+  for (const record of records) builder.add(record);
+  return builder.build('records', 'sha256');
 }
 
 function ids(db: OsvDatabase, ecosystem: Ecosystem, name: string, version: string): string[] {
@@ -420,7 +419,7 @@ describe('severity', () => {
 });
 
 describe('loading', () => {
-  it('reads nested directories, skipping non-OSV JSON, other files and dot-directories', () => {
+  it('reads nested directories, skipping non-OSV JSON, other files and dot-directories', async () => {
     const dir = freshDir();
     writeJson(join(dir, 'advisories', 'github-reviewed', '2021', '05', 'GHSA-35jh-r3h4-6jhm.json'), lodash);
     writeJson(join(dir, 'pypi', 'PyYAML', 'PYSEC-2021-142.json'), pyyaml);
@@ -429,7 +428,7 @@ describe('loading', () => {
     writeFileSync(join(dir, 'pypi', 'notes.txt'), '{ not json');
     writeJson(join(dir, '.git', 'bad.json'), '{');
     writeFileSync(join(dir, '.git', 'broken.json'), '{');
-    const db = loadOsvDatabase(dir);
+    const db = await loadOsvDatabase(dir);
     expect(db.source).toBe(dir);
     expect(db.records).toBe(2);
     expect(db.withdrawn).toBe(0);
@@ -437,7 +436,7 @@ describe('loading', () => {
     expect(ids(db, 'PyPI', 'pyyaml', '5.1')).toEqual(['PYSEC-2021-142']);
   });
 
-  it('reads an osv.dev all.zip, one record per member', () => {
+  it('reads an osv.dev all.zip, one record per member', async () => {
     const dir = freshDir();
     const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
     const zip = join(dir, 'all.zip');
@@ -452,67 +451,67 @@ describe('loading', () => {
         ),
       }),
     );
-    const db = loadOsvDatabase(zip);
+    const db = await loadOsvDatabase(zip);
     expect([db.records, db.withdrawn]).toEqual([4, 1]);
     expect(ids(db, 'npm', 'lodash', '4.17.20')).toEqual(['GHSA-35jh-r3h4-6jhm']);
     expect(ids(db, 'PyPI', 'PyYAML', '5.4b2')).toEqual(['PYSEC-2021-142']);
     expect(ids(db, 'npm', 'left-pad', '2.0.0-rc.1')).toEqual(['GHSA-pre-0001']);
   });
 
-  it('reads a single record file', () => {
+  it('reads a single record file', async () => {
     const dir = freshDir();
     const file = join(dir, 'GHSA-35jh-r3h4-6jhm.json');
     writeJson(file, lodash);
-    const db = loadOsvDatabase(file);
+    const db = await loadOsvDatabase(file);
     expect([db.source, db.records]).toEqual([file, 1]);
     expect(ids(db, 'npm', 'lodash', '1.0.0')).toEqual(['GHSA-35jh-r3h4-6jhm']);
   });
 
-  it('names the file holding malformed JSON', () => {
+  it('names the file holding malformed JSON', async () => {
     const dir = freshDir();
     writeJson(join(dir, 'ok.json'), lodash);
     const bad = join(dir, 'nested', 'GHSA-bad.json');
     mkdirSync(join(dir, 'nested'));
     writeFileSync(bad, '{"id": "GHSA-bad", ');
-    expect(() => loadOsvDatabase(dir)).toThrow(OsvError);
-    expect(() => loadOsvDatabase(dir)).toThrow(`${bad}: malformed JSON`);
+    await expect(loadOsvDatabase(dir)).rejects.toThrow(OsvError);
+    await expect(loadOsvDatabase(dir)).rejects.toThrow(`${bad}: malformed JSON`);
   });
 
-  it('names the archive and member holding malformed JSON', () => {
+  it('names the archive and member holding malformed JSON', async () => {
     const dir = freshDir();
     const zip = join(dir, 'all.zip');
     writeFileSync(
       zip,
       writeZip({ 'ok.json': new TextEncoder().encode('{}'), 'PYSEC-x.json': new TextEncoder().encode('[') }),
     );
-    expect(() => loadOsvDatabase(zip)).toThrow(`${zip}: member PYSEC-x.json: malformed JSON`);
+    await expect(loadOsvDatabase(zip)).rejects.toThrow(`${zip}: member PYSEC-x.json: malformed JSON`);
   });
 
-  it('rejects missing paths, damaged archives and a single file that is not a record', () => {
+  it('rejects missing paths, damaged archives and a single file that is not a record', async () => {
     const dir = freshDir();
-    expect(() => loadOsvDatabase(join(dir, 'missing'))).toThrow(OsvError);
+    await expect(loadOsvDatabase(join(dir, 'missing'))).rejects.toThrow(OsvError);
     const truncated = join(dir, 'truncated.zip');
     writeFileSync(truncated, writeZip({ 'a.json': new TextEncoder().encode('{}') }).subarray(0, 40));
-    expect(() => loadOsvDatabase(truncated)).toThrow(/truncated\.zip: no end-of-central-directory/);
+    await expect(loadOsvDatabase(truncated)).rejects.toThrow(/truncated\.zip: no end-of-central-directory/);
     const notZip = join(dir, 'all.zip');
     writeFileSync(notZip, 'hello');
-    expect(() => loadOsvDatabase(notZip)).toThrow('not a ZIP archive');
+    await expect(loadOsvDatabase(notZip)).rejects.toThrow('not a ZIP archive');
     const notRecord = join(dir, 'package.json');
     writeJson(notRecord, { name: 'x' });
-    expect(() => loadOsvDatabase(notRecord)).toThrow('not an OSV record');
+    await expect(loadOsvDatabase(notRecord)).rejects.toThrow('not an OSV record');
   });
 
-  it('rejects a zip member with an unsupported compression method', () => {
+  it('rejects a zip member with an unsupported compression method', async () => {
     const dir = freshDir();
     const bytes = writeZip({ 'GHSA-x.json': new TextEncoder().encode('{}') });
-    // Patch the method field (stored → 12, bzip2) in the central directory entry.
+    // Patch the method field (stored → 93, Zstandard) in the central directory entry.
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const central = bytes.length - 22 - (46 + 'GHSA-x.json'.length);
-    view.setUint16(central + 10, 12, true);
+    view.setUint16(central + 10, 93, true);
     const zip = join(dir, 'all.zip');
     writeFileSync(zip, bytes);
-    expect(() => loadOsvDatabase(zip)).toThrow(OsvError);
-    expect(() => loadOsvDatabase(zip)).toThrow(/all\.zip: GHSA-x\.json uses compression method 12/);
+    await expect(loadOsvDatabase(zip)).rejects.toThrow(OsvError);
+    await expect(loadOsvDatabase(zip)).rejects.toThrow(/all\.zip: GHSA-x\.json uses compression method 93/);
   });
 });
 

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bomSchemaErrors } from '../../src/supply/bom-schema.js';
+import { bomSchemaErrors } from '../../src/app/supply/bom-schema-files.js';
 import { repoRoot } from '../helpers/cli.js';
 
 interface LockEntry {

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { assertValidBom } from '../../src/app/supply/bom-schema-files.js';
 import { isArbiterError } from '../../src/core/errors.js';
 import type { JsonObject } from '../../src/core/json.js';
 import { buildBom } from '../../src/supply/bom.js';
-import { assertValidBom } from '../../src/supply/bom-schema.js';
 import { parsePurl, purlKey, purlMatches } from '../../src/supply/purl.js';
 import { mergeSboms, readCycloneDx, sbomSourceProperty } from '../../src/supply/sbom-import.js';
 import { parseVex, vexStatementFor } from '../../src/supply/vex.js';
@@ -120,6 +120,7 @@ describe('CycloneDX SBOMs of other tools', () => {
       datasets: [],
       timestamp: new Date('2026-11-20T00:00:00Z'),
       tool: { name: 'arbiter', version: '0.0.0' },
+      serialNumber: 'urn:uuid:0c6f7a3e-2b1d-4c5e-9f8a-7b6c5d4e3f21',
     });
     const trivy = readCycloneDx('trivy.cdx.json', json('trivy.cdx.json'));
     const syft = readCycloneDx('syft.cdx.json', json('syft.cdx.json'));

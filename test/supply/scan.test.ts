@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parsePickle, scanPickles } from '../../src/supply/pickle.js';
-import { detectFormat, scanBytes } from '../../src/supply/scan.js';
+import { ByteCursor, readerSource } from '../../src/supply/byte-cursor.js';
+import { parsePickle } from '../../src/supply/pickle.js';
+import { bytesReader } from '../../src/supply/reader.js';
+import { detectFormat as detectReaderFormat, scanBytes } from '../../src/supply/scan.js';
 import { hasPython, pythonBytes } from '../helpers/python.js';
 import { writeZip } from '../helpers/zip-writer.js';
 
@@ -19,56 +21,60 @@ import sys, pickle, collections
 sys.stdout.buffer.write(pickle.dumps(collections.OrderedDict([('layer.weight', [0.1, 0.2]), ('layer.bias', (1, 2, {3}))]), protocol=${protocol}))
 `);
 
+/** Findings of a file holding just these bytes. */
+const scanPickles = async (file: string, data: Uint8Array) => (await scanBytes(file, data)).findings;
+const detectFormat = (data: Uint8Array) => detectReaderFormat(bytesReader(data));
+
 const globals = (findings: { global?: string; severity: string }[]) =>
   findings.map((f) => `${f.severity}:${f.global}`);
 
 describe.skipIf(!hasPython)('pickle scanning (samples made by Python at test time)', () => {
   for (const protocol of [0, 1, 2, 3, 4, 5]) {
-    it(`protocol ${protocol}: os.system is critical, OrderedDict is fine`, () => {
-      const findings = scanPickles('m.pkl', evil(protocol));
+    it(`protocol ${protocol}: os.system is critical, OrderedDict is fine`, async () => {
+      const findings = await scanPickles('m.pkl', evil(protocol));
       expect(globals(findings)).toEqual([`critical:${process.platform === 'win32' ? 'nt' : 'posix'}.system`]);
       expect(findings[0]!.message).toContain('the pickle calls it');
-      expect(scanPickles('ok.pkl', benign(protocol))).toEqual([]);
+      expect(await scanPickles('ok.pkl', benign(protocol))).toEqual([]);
     });
   }
 
-  it('resolves STACK_GLOBAL through the memo (protocol 4 with repeated globals)', () => {
+  it('resolves STACK_GLOBAL through the memo (protocol 4 with repeated globals)', async () => {
     const data = pythonBytes(`
 import sys, pickle, builtins
 class E:
     def __reduce__(self): return (builtins.eval, ('1+1',))
 sys.stdout.buffer.write(pickle.dumps([E(), E(), E()], protocol=4))
 `);
-    const parsed = parsePickle(data);
+    const parsed = await parsePickle(new ByteCursor(readerSource(bytesReader(data))));
     expect(parsed.imports.map((i) => `${i.opcode}:${i.global}`)).toEqual(['STACK_GLOBAL:builtins.eval']);
     expect(parsed.calls.map((c) => c.global)).toEqual(['builtins.eval', 'builtins.eval', 'builtins.eval']);
-    expect(globals(scanPickles('e.pkl', data))).toEqual(['critical:builtins.eval']);
+    expect(globals(await scanPickles('e.pkl', data))).toEqual(['critical:builtins.eval']);
   });
 
-  it('flags unknown globals as high and subprocess as critical', () => {
-    expect(globals(scanPickles('s.pkl', evil(4, "__import__('subprocess').Popen, (['id'],)")))).toEqual([
-      'critical:subprocess.Popen',
-    ]);
+  it('flags unknown globals as high and subprocess as critical', async () => {
+    expect(globals(await scanPickles('s.pkl', evil(4, "__import__('subprocess').Popen, (['id'],)")))).toEqual(
+      ['critical:subprocess.Popen'],
+    );
     // Protocol 2 pickles name it as Python 2 did; still critical.
-    expect(globals(scanPickles('s2.pkl', evil(2, "__import__('subprocess').Popen, (['id'],)")))).toEqual([
-      'critical:commands.Popen',
-    ]);
+    expect(
+      globals(await scanPickles('s2.pkl', evil(2, "__import__('subprocess').Popen, (['id'],)"))),
+    ).toEqual(['critical:commands.Popen']);
     const unknown = pythonBytes(`
 import sys, pickle, fractions
 sys.stdout.buffer.write(pickle.dumps(fractions.Fraction(1, 3), protocol=2))
 `);
-    expect(globals(scanPickles('f.pkl', unknown))).toEqual(['high:fractions.Fraction']);
+    expect(globals(await scanPickles('f.pkl', unknown))).toEqual(['high:fractions.Fraction']);
   });
 
-  it('reports a truncated pickle instead of passing it', () => {
+  it('reports a truncated pickle instead of passing it', async () => {
     const data = benign(4);
-    const findings = scanPickles('t.pkl', data.subarray(0, data.length - 5));
+    const findings = await scanPickles('t.pkl', data.subarray(0, data.length - 5));
     expect(findings).toMatchObject([{ rule: 'pickle-unparseable', severity: 'high' }]);
   });
 
-  it('scans every pickle of a file, and the legacy PyTorch layout', () => {
+  it('scans every pickle of a file, and the legacy PyTorch layout', async () => {
     const two = new Uint8Array([...benign(2), ...evil(2)]);
-    expect(globals(scanPickles('two.pkl', two))).toEqual(['critical:posix.system']);
+    expect(globals(await scanPickles('two.pkl', two))).toEqual(['critical:posix.system']);
     const legacy = pythonBytes(`
 import sys, pickle, os
 class Evil:
@@ -81,12 +87,12 @@ out.write(pickle.dumps({'state': Evil()}, protocol=2))
 out.write(pickle.dumps(['0', '1'], protocol=2))
 out.write(b'\\x80' + bytes(range(200)))  # raw storage bytes that merely start like a pickle
 `);
-    expect(detectFormat(legacy)).toBe('pytorch-legacy');
-    const scan = scanBytes('legacy.pt', legacy);
+    expect(await detectFormat(legacy)).toBe('pytorch-legacy');
+    const scan = await scanBytes('legacy.pt', legacy);
     expect(globals(scan.findings)).toEqual(['critical:posix.system']);
   });
 
-  it('opens PyTorch zip checkpoints, including members written with data descriptors', () => {
+  it('opens PyTorch zip checkpoints, including members written with data descriptors', async () => {
     for (const dataDescriptor of [false, true]) {
       const zip = writeZip(
         {
@@ -96,7 +102,7 @@ out.write(b'\\x80' + bytes(range(200)))  # raw storage bytes that merely start l
         },
         { dataDescriptor },
       );
-      const scan = scanBytes('model.pt', zip);
+      const scan = await scanBytes('model.pt', zip);
       expect(scan.format).toBe('pytorch-zip');
       expect(scan.findings).toMatchObject([
         { file: 'model.pt!archive/data.pkl', severity: 'critical', global: 'posix.system' },
@@ -104,7 +110,7 @@ out.write(b'\\x80' + bytes(range(200)))  # raw storage bytes that merely start l
     }
   });
 
-  it('finds the pickle inside a NumPy object array, alone and in an .npz', () => {
+  it('finds the pickle inside a NumPy object array, alone and in an .npz', async () => {
     const payload = evil(2);
     const header = "{'descr': '|O', 'fortran_order': False, 'shape': (2,), }";
     const padded = `${header.padEnd(Math.ceil((header.length + 11) / 64) * 64 - 11, ' ')}\n`;
@@ -118,11 +124,11 @@ out.write(b'\\x80' + bytes(range(200)))  # raw storage bytes that merely start l
       ...new TextEncoder().encode(padded),
       ...payload,
     ]);
-    const scan = scanBytes('array.npy', npy);
+    const scan = await scanBytes('array.npy', npy);
     expect(scan.format).toBe('numpy');
     expect(scan.findings.map((f) => f.rule)).toEqual(['npy-object-array', 'pickle-global']);
     expect(scan.findings[0]!.severity).toBe('critical');
-    const npz = scanBytes('arrays.npz', writeZip({ 'a.npy': npy }));
+    const npz = await scanBytes('arrays.npz', writeZip({ 'a.npy': npy }));
     expect(npz.format).toBe('numpy-npz');
     expect(npz.findings.some((f) => f.file === 'arrays.npz!a.npy' && f.global === 'posix.system')).toBe(true);
   });
@@ -137,7 +143,7 @@ describe('header validation of non-pickle formats', () => {
     return out;
   }
 
-  it('accepts a well-formed safetensors file', () => {
+  it('accepts a well-formed safetensors file', async () => {
     const file = safetensors(
       {
         __metadata__: { format: 'pt' },
@@ -146,7 +152,7 @@ describe('header validation of non-pickle formats', () => {
       },
       24,
     );
-    expect(scanBytes('m.safetensors', file)).toMatchObject({ format: 'safetensors', findings: [] });
+    expect(await scanBytes('m.safetensors', file)).toMatchObject({ format: 'safetensors', findings: [] });
   });
 
   it.each([
@@ -167,10 +173,9 @@ describe('header validation of non-pickle formats', () => {
     ],
     ['size not matching shape', { w: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, 16, /need 12/],
     ['unknown dtype', { w: { dtype: 'X9', shape: [1], data_offsets: [0, 1] } }, 16, /unknown dtype/],
-  ])('rejects safetensors with %s', (_name, header, size, message) => {
-    const [finding] = scanBytes(
-      'bad.safetensors',
-      safetensors(header as Record<string, unknown>, size),
+  ])('rejects safetensors with %s', async (_name, header, size, message) => {
+    const [finding] = (
+      await scanBytes('bad.safetensors', safetensors(header as Record<string, unknown>, size))
     ).findings;
     expect(finding?.rule).toBe('safetensors-malformed');
     expect(finding?.message).toMatch(message);
@@ -201,13 +206,17 @@ describe('header validation of non-pickle formats', () => {
     return new Uint8Array(parts);
   }
 
-  it('accepts a well-formed GGUF file and rejects lying counts and offsets', () => {
-    expect(scanBytes('m.gguf', gguf())).toMatchObject({ format: 'gguf', findings: [] });
-    expect(scanBytes('m.gguf', gguf({ tensorCount: 1n << 40n })).findings[0]?.message).toMatch(/cannot fit/);
-    expect(scanBytes('m.gguf', gguf({ offset: 1n << 20n })).findings[0]?.message).toMatch(/outside the file/);
+  it('accepts a well-formed GGUF file and rejects lying counts and offsets', async () => {
+    expect(await scanBytes('m.gguf', gguf())).toMatchObject({ format: 'gguf', findings: [] });
+    expect((await scanBytes('m.gguf', gguf({ tensorCount: 1n << 40n }))).findings[0]?.message).toMatch(
+      /cannot fit/,
+    );
+    expect((await scanBytes('m.gguf', gguf({ offset: 1n << 20n }))).findings[0]?.message).toMatch(
+      /outside the file/,
+    );
   });
 
-  it('flags Keras Lambda layers in .keras archives and .h5 files', () => {
+  it('flags Keras Lambda layers in .keras archives and .h5 files', async () => {
     const config = new TextEncoder().encode(
       JSON.stringify({
         class_name: 'Sequential',
@@ -216,7 +225,7 @@ describe('header validation of non-pickle formats', () => {
         },
       }),
     );
-    const keras = scanBytes(
+    const keras = await scanBytes(
       'model.keras',
       writeZip({
         'config.json': config,
@@ -240,19 +249,21 @@ describe('header validation of non-pickle formats', () => {
       ...new Uint8Array(100),
       ...config,
     ]);
-    expect(scanBytes('model.h5', h5)).toMatchObject({
+    expect(await scanBytes('model.h5', h5)).toMatchObject({
       format: 'keras-h5',
       findings: [{ rule: 'keras-lambda' }],
     });
   });
 
-  it('detects formats from content, not names', () => {
-    expect(detectFormat(new TextEncoder().encode('hello world'))).toBe('unknown');
-    expect(detectFormat(new Uint8Array([0x80, 0x04, 0x95]))).toBe('pickle');
+  it('detects formats from content, not names', async () => {
+    expect(await detectFormat(new TextEncoder().encode('hello world'))).toBe('unknown');
+    expect(await detectFormat(new Uint8Array([0x80, 0x04, 0x95]))).toBe('pickle');
   });
 
-  it('reports a damaged archive', () => {
+  it('reports a damaged archive', async () => {
     const zip = writeZip({ 'archive/data.pkl': new Uint8Array([0x80, 2, 0x4e, 0x2e]) });
-    expect(scanBytes('cut.pt', zip.subarray(0, zip.length - 30)).findings[0]?.rule).toBe('zip-malformed');
+    expect((await scanBytes('cut.pt', zip.subarray(0, zip.length - 30))).findings[0]?.rule).toBe(
+      'zip-malformed',
+    );
   });
 });

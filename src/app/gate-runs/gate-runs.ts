@@ -65,8 +65,26 @@ export function gateRunEntryData(id: string, report: GateRunReport, reportSha256
     // What the decision rested on: each input file (release, lockfiles, SARIF, SBOM, VEX,
     // evaluation results, the OSV database…) by SHA-256.
     inputs: (report.summary.inputs ?? []).map(({ kind, path, sha256 }) => ({ kind, path, sha256 })),
+    // The data the model learned from, as `arbiter data check` found it: a trace reaches it from here.
+    ...(report.summary.datasets ? { datasets: report.summary.datasets.map(datasetLedgerFacts) } : {}),
     reportSha256,
   };
+}
+
+type DatasetSummary = NonNullable<GateRunReport['summary']['datasets']>[number];
+
+/** What the ledger keeps of a checked data set: its digest, its check result's digest and the verdict. */
+function datasetLedgerFacts({
+  name,
+  sha256,
+  checksSha256,
+  rows,
+  passed,
+  errors,
+  warnings,
+  personalData,
+}: DatasetSummary) {
+  return { name, sha256, checksSha256, rows, passed, errors, warnings, personalData };
 }
 
 /** Observers of recorded gate runs, for metrics. */

@@ -77,6 +77,25 @@ const GateRunSummarySchema = Type.Object(
     scanFindings: count,
     database: Type.Optional(Type.Object({ source: path, records: count }, open)),
     bom: Type.Object({ source: path, serialNumber: Type.Optional(text(500)), components: count }, open),
+    /** Data sets checked by `arbiter data check`; the gate.run ledger entry carries their digests. */
+    datasets: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            name: name(),
+            sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+            checksSha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+            rows: count,
+            passed: Type.Boolean(),
+            errors: count,
+            warnings: count,
+            personalData: count,
+          },
+          open,
+        ),
+        { maxItems: 1000 },
+      ),
+    ),
     /** Every file the decision rested on, pinned by SHA-256; the gate.run ledger entry carries them. */
     inputs: Type.Optional(
       Type.Array(
