@@ -1,8 +1,18 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
 import { repoRoot } from './cli.js';
 
 const bin = fileURLToPath(new URL('../../bin/arbiter.js', import.meta.url));
+
+// Servers a test file started and did not stop (a failed or timed-out test) die with the file,
+// never outliving the run and loading the machine for the tests after it.
+const running = new Set<ChildProcess>();
+const killRunning = () => {
+  for (const child of running) child.kill('SIGKILL');
+};
+afterAll(killRunning);
+process.once('exit', killRunning);
 
 export interface ServeProcess {
   child: ChildProcess;
@@ -23,6 +33,8 @@ export async function spawnServe(
     env: { ...process.env, ARBITER_RATE_LIMIT: '0', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let text = '';
   child.stdout!.on('data', (chunk) => {
     text += chunk;
