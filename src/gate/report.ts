@@ -217,7 +217,7 @@ export interface GateSarifOptions {
 }
 
 /** The run as SARIF 2.1.0, for GitHub code scanning: one result per failing finding or check. */
-export function gateSarif(run: GateRun, options: GateSarifOptions = {}) {
+export function gateSarif(run: Pick<GateRun, 'checks' | 'release'>, options: GateSarifOptions = {}) {
   const reported = run.checks.filter((check) => check.status !== 'passed');
   const rules = [...new Map(reported.map((check) => [checkId(check), check])).values()].map((check) => ({
     id: checkId(check),
