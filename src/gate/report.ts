@@ -19,6 +19,7 @@ const icon = (check: GateCheckResult) =>
 /** `| a | b |` cells must not break the table. */
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 
+/** The run as a Markdown summary for a pull-request comment: the checks, then what failed and why. */
 export function gateMarkdown(run: GateRun): string {
   const failed = run.checks.filter((check) => check.status === 'failed' && check.severity === 'error');
   const lines = [
@@ -179,6 +180,7 @@ export function evidenceText(run: GateRun): string[] {
   return lines.length > 0 ? ['evidence:', ...lines] : [];
 }
 
+/** The run as JUnit XML: one suite per GatePolicy, one case per check (waived and warnings skipped). */
 export function gateJunit(run: GateRun): string {
   const policies = [...new Set(run.checks.map((check) => check.policy))];
   return junitXml(
