@@ -13,6 +13,7 @@ import { GateRunService } from './gate-runs/gate-runs.js';
 import { IncidentService } from './incidents/incidents.js';
 import { Checkpointer } from './ledger/checkpointer.js';
 import { defaultLedgerKeyPath, type Ledger, openLedger } from './ledger/ledger.js';
+import { TrustedCheckpoint } from './ledger/trusted-checkpoint.js';
 import { MonitorMetrics } from './monitoring/metrics.js';
 import { type MonitoringOptions, MonitoringService } from './monitoring/monitoring.js';
 import { type NotificationOptions, NotificationService } from './notifications/notifications.js';
@@ -27,6 +28,8 @@ import { TraceService } from './traces/traces.js';
 export interface ArbiterOptions {
   databaseUrl: string;
   ledgerKeyPath?: string;
+  /** The trusted checkpoint file (default: beside the ledger key, `….checkpoint`). */
+  trustedCheckpointPath?: string;
   /** Governance directory; without one, every request is denied (the empty bundle's default). */
   policyDir?: string;
   /** Where to write the first admin token when the database has no tokens (mode 0600). */
@@ -55,6 +58,8 @@ export interface ArbiterOptions {
 export interface Arbiter {
   store: Store;
   ledger: Ledger;
+  /** The checkpoint kept outside the database, and the check that the database extends it. */
+  trustedCheckpoint: TrustedCheckpoint;
   policies: PolicyHolder;
   systems: SystemService;
   tokens: TokenService;
@@ -94,6 +99,11 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
     const ledger = await openLedger(store, {
       keyPath: options.ledgerKeyPath ?? defaultLedgerKeyPath(options.databaseUrl),
       clock,
+    });
+    // Before anything is served: a database whose history was rewritten or rolled back is refused.
+    const trustedCheckpoint = await TrustedCheckpoint.open(ledger, {
+      ...(options.trustedCheckpointPath ? { path: options.trustedCheckpointPath } : {}),
+      logger,
     });
     const events = new DecisionEvents();
     store.onDecisionChanged((id) => events.notify(id));
@@ -151,7 +161,7 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
       bootstrapAdminToken = token;
     }
 
-    const checkpoints = await Checkpointer.open(ledger);
+    const checkpoints = await Checkpointer.open(ledger, trustedCheckpoint);
     const loops = new BackgroundLoops(logger);
     loops.start({
       name: 'approval expiry',
@@ -179,6 +189,7 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
     return {
       store,
       ledger,
+      trustedCheckpoint,
       policies,
       systems,
       tokens,

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { defaultLedgerKeyPath, type Ledger, openLedger } from '../app/ledger/ledger.js';
+import { TrustedCheckpoint } from '../app/ledger/trusted-checkpoint.js';
 import { ArbiterError } from '../core/errors.js';
 import { defaultDatabaseUrl, openStore, parseDatabaseUrl } from '../store/open.js';
 
@@ -8,6 +9,7 @@ import { defaultDatabaseUrl, openStore, parseDatabaseUrl } from '../store/open.j
 export interface DatabaseOptions {
   db: string;
   ledgerKey?: string;
+  trustedCheckpoint?: string;
 }
 
 /** Adds `--db` and `--ledger-key` to a command. */
@@ -18,7 +20,11 @@ export function withDatabaseOptions(command: Command): Command {
       'database: sqlite:PATH or postgres://…',
       process.env.ARBITER_DB ?? defaultDatabaseUrl,
     )
-    .option('--ledger-key <file>', 'ledger signing key file (default: beside an SQLite database)');
+    .option('--ledger-key <file>', 'ledger signing key file (default: beside an SQLite database)')
+    .option(
+      '--trusted-checkpoint <file>',
+      'the checkpoint kept outside the database (default: beside the ledger key, …ledger.checkpoint)',
+    );
 }
 
 /** Refuses `--db sqlite:PATH` when PATH does not exist (PostgreSQL databases are the operator's to create). */
@@ -29,6 +35,11 @@ export function requireExistingDatabase(url: string): void {
       'ARB_ERR_INPUT_NOT_FOUND',
       `--db ${url}: no such database file (the demo's is sqlite:./.arbiter/demo.db)`,
     );
+}
+
+/** The trusted checkpoint of `ledger`; refuses a database that does not extend it. */
+export function openTrustedCheckpoint(ledger: Ledger, options: DatabaseOptions): Promise<TrustedCheckpoint> {
+  return TrustedCheckpoint.open(ledger, options.trustedCheckpoint ? { path: options.trustedCheckpoint } : {});
 }
 
 /**

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { ArbiterApiError, ArbiterClient, type Decision } from '../client/index.js';
+import { dashboardLink } from '../core/dashboard-links.js';
 import { parseDuration } from '../core/duration.js';
 import { ArbiterError } from '../core/errors.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
@@ -154,7 +155,7 @@ export function registerExecCommand(program: Command, output: Output, run: Run):
               );
             }
             output.err(
-              `  approve at ${dashboard}/#/decisions/${decision.id}  or: arbiter approve ${decision.id} --reason …`,
+              `  approve at ${dashboardLink(dashboard, { kind: 'decision', id: decision.id })}  or: arbiter approve ${decision.id} --reason …`,
             );
             const started = Date.now();
             decision = await client.waitForDecision(decision.id, {

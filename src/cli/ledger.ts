@@ -2,11 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { exportAuditSource, exportLedger, storeAuditSource } from '../app/ledger/export.js';
 import { consistencyProofResponse, inclusionProofResponse } from '../app/ledger/proof-responses.js';
+import { adoptDatabaseTree } from '../app/ledger/trusted-checkpoint.js';
 import { ArbiterError } from '../core/errors.js';
 import type { JsonValue } from '../core/json.js';
-import { type AuditReport, auditLedger } from '../ledger/audit.js';
+import { type AuditReport, type AuditSource, auditLedger } from '../ledger/audit.js';
 import { parseVerifierKey } from '../ledger/note.js';
-import { type DatabaseOptions, withDatabaseOptions, withLedger } from './database.js';
+import { type DatabaseOptions, openTrustedCheckpoint, withDatabaseOptions, withLedger } from './database.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
 import { jsonObjectOption, type Output } from './io.js';
 
@@ -34,6 +35,25 @@ export function loadVerifierKey(value: string) {
   } catch (error) {
     throw new ArbiterError('ARB_ERR_LEDGER_KEY', `--key: ${(error as Error).message}`);
   }
+}
+
+/** A checkpoint file given to `verify --checkpoint`: its note text. */
+function readHeldCheckpoint(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ArbiterError('ARB_ERR_INPUT_NOT_FOUND', `--checkpoint ${file}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * The source's own checkpoints plus those held elsewhere: each must verify with the key and be
+ * reproduced by the entries, so a log rewritten and re-signed by its key holder fails against a
+ * checkpoint an auditor kept from before.
+ */
+function withHeldCheckpoints(source: AuditSource, held: readonly string[]): AuditSource {
+  if (held.length === 0) return source;
+  return { ...source, checkpoints: async () => [...(await source.checkpoints()), ...held] };
 }
 
 function reportAudit(report: AuditReport, output: Output, json: boolean | undefined): ExitCode {
@@ -121,7 +141,9 @@ export function registerLedgerCommands(program: Command, output: Output, run: Ru
       .description('sign a checkpoint of the current tree and print it (C2SP signed note)'),
   ).action((options: DbOptions) =>
     run(async () => {
-      const checkpoint = await withLedger(options, (l) => l.store.write((tx) => l.log.checkpoint(tx.ledger)));
+      const checkpoint = await withLedger(options, async (l) =>
+        (await openTrustedCheckpoint(l, options)).sign(),
+      );
       output.out(checkpoint.note.trimEnd());
       return exitCodes.ok;
     }),
@@ -189,7 +211,7 @@ export function registerLedgerCommands(program: Command, output: Output, run: Ru
         const manifest = await withLedger(
           options,
           async (l) => {
-            if (options.checkpoint) await l.store.write((tx) => l.log.checkpoint(tx.ledger));
+            if (options.checkpoint) await (await openTrustedCheckpoint(l, options)).sign();
             return exportLedger(l, options.out, (done, total) => {
               if (process.stderr.isTTY && total > 100_000)
                 process.stderr.write(`\rexporting ${done}/${total}`);
@@ -216,10 +238,19 @@ export function registerLedgerCommands(program: Command, output: Output, run: Ru
       '--key <vkey>',
       'verifier key (the text, or a file holding it); required for DIR, default for --db: the database key',
     )
+    .option(
+      '--checkpoint <files...>',
+      "signed checkpoints kept outside the log (e.g. the server's trusted checkpoint, or ones auditors saved): the log must reproduce each",
+    )
     .option('--json', 'print the report as JSON')
     .action(
-      (dir: string | undefined, options: DbOptions & { key?: string; json?: boolean }, command: Command) =>
+      (
+        dir: string | undefined,
+        options: DbOptions & { key?: string; json?: boolean; checkpoint?: string[] },
+        command: Command,
+      ) =>
         run(async () => {
+          const held = (options.checkpoint ?? []).map(readHeldCheckpoint);
           const progress = (entries: number) => {
             if (process.stderr.isTTY) process.stderr.write(`\rverified ${entries} entries`);
           };
@@ -234,7 +265,7 @@ export function registerLedgerCommands(program: Command, output: Output, run: Ru
             const verifier = loadVerifierKey(options.key);
             const { source, manifest } = exportAuditSource(dir);
             return reportAudit(
-              await auditLedger(source, {
+              await auditLedger(withHeldCheckpoints(source, held), {
                 verifiers: [verifier],
                 origin: manifest.origin,
                 onProgress: progress,
@@ -247,7 +278,7 @@ export function registerLedgerCommands(program: Command, output: Output, run: Ru
             options,
             async (l) => {
               const verifier = loadVerifierKey(options.key ?? l.verifierKey);
-              return auditLedger(storeAuditSource(l), {
+              return auditLedger(withHeldCheckpoints(storeAuditSource(l), held), {
                 verifiers: [verifier],
                 origin: l.origin,
                 onProgress: progress,
@@ -297,6 +328,40 @@ export function registerLedgerCommands(program: Command, output: Output, run: Ru
           }),
         );
         output.out(`erased ${erased} personal value${erased === 1 ? '' : 's'}`);
+        return exitCodes.ok;
+      }),
+    );
+
+  withDb(
+    ledger
+      .command('adopt')
+      .description(
+        "trust the database's ledger as it is now although it does not extend the trusted checkpoint (after reviewing a restore); recorded in the ledger",
+      ),
+  )
+    .requiredOption('--by <name>', 'who reviewed the database and accepts it')
+    .requiredOption('--reason <text>', 'why (e.g. "restored from the 03:00 backup after disk loss")')
+    .action((options: DbOptions & { by: string; reason: string }) =>
+      run(async () => {
+        if (options.by.trim() === '' || options.reason.trim() === '')
+          throw new ArbiterError('ARB_ERR_USAGE', '--by and --reason must not be empty');
+        const adoption = await withLedger(
+          options,
+          (l) =>
+            adoptDatabaseTree(l, {
+              ...(options.trustedCheckpoint ? { path: options.trustedCheckpoint } : {}),
+              by: options.by.trim(),
+              reason: options.reason.trim(),
+            }),
+          { existing: true },
+        );
+        output.out(
+          `adopted: the database's ledger (size ${adoption.adopted.size}) is trusted from now on; ` +
+            (adoption.previous
+              ? `it replaces the trusted checkpoint at size ${adoption.previous.size}`
+              : 'there was no trusted checkpoint before') +
+            `; recorded as ledger entry ${adoption.seq}; ${adoption.path} updated`,
+        );
         return exitCodes.ok;
       }),
     );

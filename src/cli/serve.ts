@@ -26,6 +26,7 @@ interface ServeOptions {
   port: string;
   demo?: boolean;
   ledgerKey?: string;
+  trustedCheckpoint?: string;
   logLevel?: string;
   checkpointInterval: string;
   dbPoolSize?: string;
@@ -68,6 +69,10 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
     .option('--port <port>', 'port (0 picks a free one)', '8080')
     .option('--demo', 'load the example policies and Systems and print demo tokens')
     .option('--ledger-key <file>', 'ledger signing key file')
+    .option(
+      '--trusted-checkpoint <file>',
+      'the newest signed checkpoint, kept outside the database (default: beside the ledger key); the server refuses a database that does not extend it',
+    )
     .option('--log-level <level>', 'fatal, error, warn, info, debug (default info; warn with --demo)')
     .option('--checkpoint-interval <seconds>', 'sign a checkpoint this often when the ledger grew', '60')
     .option('--db-pool-size <n>', 'PostgreSQL connections per replica (default 10, or $ARBITER_PG_POOL_SIZE)')
@@ -113,6 +118,7 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
           logger,
           ...(policyDir ? { policyDir } : {}),
           ...(options.ledgerKey ? { ledgerKeyPath: options.ledgerKey } : {}),
+          ...(options.trustedCheckpoint ? { trustedCheckpointPath: options.trustedCheckpoint } : {}),
           adminTokenPath: adminTokenPath(databaseUrl),
           checkpointIntervalMs: Math.max(1, Number(options.checkpointInterval)) * 1000,
           notifications: {

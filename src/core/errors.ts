@@ -73,6 +73,16 @@ export const errorRegistry = {
     status: 500,
     summary: 'The ledger signing or verifier key cannot be read, created or parsed',
   },
+  ARB_ERR_LEDGER_UNTRUSTED: {
+    status: 500,
+    summary:
+      "The database's ledger is not a consistent extension of the trusted checkpoint kept outside it: history was rewritten",
+  },
+  ARB_ERR_LEDGER_BEHIND_TRUST: {
+    status: 500,
+    summary:
+      'The database holds fewer ledger entries than the trusted checkpoint: restored from an older backup',
+  },
   ARB_ERR_LEDGER_RANGE: { status: 400, summary: 'A ledger index or tree size is outside the log' },
   ARB_ERR_LEDGER_EXPORT: {
     status: 400,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
@@ -10,6 +11,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { packageVersion } from '../app/version.js';
 import { ArbiterApiError, type ArbiterClient, type Decision } from '../client/index.js';
+import { dashboardLink } from '../core/dashboard-links.js';
 import { argumentsDigest, ToolPins } from './fingerprint.js';
 import { screenToolCalls } from './screen.js';
 
@@ -26,6 +28,7 @@ export interface ProxyOptions {
   /** How to start the downstream server. */
   command: string;
   args: string[];
+  /** Variables for the wrapped server on top of this process's environment (minus Arbiter's credentials). */
   env?: Record<string, string>;
   client: ArbiterClient;
   /** Environment the tool acts in, for policies' `environments` filter. */
@@ -46,12 +49,38 @@ const toolError = (message: string, details?: Record<string, unknown>): CallTool
   isError: true,
 });
 
-function resultSummary(result: CallToolResult): string {
-  const texts = (result.content ?? []).flatMap((item) =>
-    item.type === 'text' ? [item.text] : [`[${item.type}]`],
-  );
-  const summary = texts.join(' ').replace(/\s+/g, ' ').trim();
-  return summary.length > 500 ? `${summary.slice(0, 500)}…` : summary;
+/**
+ * What the outcome says of a tool's result: its size and digest, never its content. Results can
+ * hold anything the tool read (a `.env` file, a customer record); the ledger is permanent.
+ */
+export function resultSummary(result: CallToolResult): string {
+  const canonical = JSON.stringify(result.content ?? []);
+  const bytes = Buffer.byteLength(canonical);
+  const kinds = [...new Set((result.content ?? []).map((item) => item.type))].join(', ') || 'nothing';
+  const digest = createHash('sha256').update(canonical).digest('hex');
+  return `${result.isError ? 'tool error' : 'tool result'}: ${kinds}, ${bytes} bytes, sha256:${digest}`;
+}
+
+/**
+ * The environment the wrapped server starts with: this process's, so servers that read their
+ * credentials from it (the GitHub MCP server's token) work — minus Arbiter's own credentials,
+ * which the wrapped server has no business seeing.
+ */
+export function wrappedServerEnvironment(
+  parent: NodeJS.ProcessEnv,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  const inherited: Record<string, string> = {};
+  for (const [name, value] of Object.entries(parent)) {
+    if (value === undefined || isArbiterCredential(name)) continue;
+    inherited[name] = value;
+  }
+  return { ...inherited, ...extra };
+}
+
+/** ARBITER_TOKEN, ARBITER_REDTEAM_*_TOKEN, ARBITER_DB (may hold a password), and any ARBITER_* secret. */
+function isArbiterCredential(name: string): boolean {
+  return /^ARBITER_/i.test(name) && /(TOKEN|SECRET|PASSWORD|KEY|^ARBITER_DB$)/i.test(name);
 }
 
 /** Starts the downstream server and serves the governed tools on `upstream`. */
@@ -62,7 +91,7 @@ export async function startProxy(options: ProxyOptions, upstream: Transport): Pr
     new StdioClientTransport({
       command: options.command,
       args: options.args,
-      ...(options.env ? { env: options.env } : {}),
+      env: wrappedServerEnvironment(process.env, options.env),
       stderr: 'inherit',
     }),
   );
@@ -156,7 +185,7 @@ export async function startProxy(options: ProxyOptions, upstream: Transport): Pr
       });
     if (decision.status === 'pending') {
       return toolError(`${name} is waiting for approval; it was not called (decision ${decision.id})`, {
-        approvalUrl: `${options.dashboardUrl.replace(/\/+$/, '')}/#/decisions/${decision.id}`,
+        approvalUrl: dashboardLink(options.dashboardUrl, { kind: 'decision', id: decision.id }),
         reasons,
       });
     }

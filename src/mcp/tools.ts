@@ -3,6 +3,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { z } from 'zod';
 import { packageVersion } from '../app/version.js';
 import { ArbiterApiError, type ArbiterClient, type Decision } from '../client/index.js';
+import { dashboardLink } from '../core/dashboard-links.js';
 import { screenToolCalls } from './screen.js';
 
 /**
@@ -44,7 +45,7 @@ export function decisionSummary(decision: Decision, dashboardUrl: string): Recor
               from: requirement.from,
               ttl: requirement.ttl,
             })),
-          approvalUrl: `${dashboardUrl.replace(/\/+$/, '')}/#/decisions/${decision.id}`,
+          approvalUrl: dashboardLink(dashboardUrl, { kind: 'decision', id: decision.id }),
           expiresAt: decision.expiresAt,
           next: 'call wait_for_decision with this decisionId; act only once status is allowed',
         }

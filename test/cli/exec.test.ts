@@ -92,7 +92,7 @@ describe('arbiter exec', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toBe('released\n');
     expect(result.stderr).toContain(`needs approval before`);
-    expect(result.stderr).toContain(`/#/decisions/${pending.id}`);
+    expect(result.stderr).toContain(`/decisions/${pending.id}`);
   });
 
   it('gives up when approval does not come in time, exit 1, command not run', async () => {

@@ -1,4 +1,5 @@
 import { cpSync, writeFileSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type Arbiter, startArbiter } from '../../src/app/arbiter.js';
@@ -63,6 +64,8 @@ export async function startTestServer(
     webRoot?: string;
     /** Server limits other than the defaults (e.g. a low rate limit). */
     limits?: Partial<ServerLimits>;
+    /** Listen on this port (default: any free one), e.g. to give notifications a known dashboard URL. */
+    port?: number;
   } = {},
 ): Promise<TestServer> {
   const dir = tempDir('arbiter-server-');
@@ -90,7 +93,7 @@ export async function startTestServer(
     webRoot: options.webRoot ?? false,
     ...(options.limits ? { limits: options.limits } : {}),
   });
-  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const url = await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   const tokens: Record<string, string> = {};
   for (const [name, identity] of Object.entries(identities)) {
     tokens[name] = (
@@ -161,4 +164,13 @@ export async function waitForPending(
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`no pending decision matching ${query || 'anything'} appeared`);
+}
+
+/** A loopback port that was free a moment ago, for a server whose URL must be known before it starts. */
+export async function freePort(): Promise<number> {
+  const probe = createNetServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }

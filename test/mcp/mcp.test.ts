@@ -63,7 +63,7 @@ describe('arbiter mcp serve: the tools', () => {
     );
     expect(asked).toMatchObject({
       status: 'pending',
-      approvalUrl: `https://arbiter.example/#/decisions/${asked.decisionId}`,
+      approvalUrl: `https://arbiter.example/decisions/${asked.decisionId}`,
     });
     expect(asked.approvalsNeeded).toEqual([{ count: 2, from: ['group:sre', 'owner'], ttl: '1h' }]);
 
@@ -264,7 +264,7 @@ describe('arbiter mcp proxy', () => {
           name: 'notes',
           command: process.execPath,
           args: [notesServer],
-          env: { ...(process.env as Record<string, string>), ...options.env },
+          ...(options.env ? { env: options.env } : {}),
           client: agentClient(),
           environment: 'prod',
           waitMs: options.waitMs ?? 20_000,
@@ -282,7 +282,7 @@ describe('arbiter mcp proxy', () => {
     const { client, stop } = await proxied();
     try {
       const { tools } = await client.listTools();
-      expect(tools.map((tool) => tool.name).sort()).toEqual(['read_note', 'write_note']);
+      expect(tools.map((tool) => tool.name).sort()).toEqual(['list_env_names', 'read_note', 'write_note']);
       const result = await client.callTool({ name: 'read_note', arguments: { title: 'todo' } });
       expect(result).toEqual({ content: [{ type: 'text', text: 'buy milk' }] });
       const [decision] = (
@@ -294,9 +294,35 @@ describe('arbiter mcp proxy', () => {
       });
       expect(decision.request.context).toMatchObject({ tool: 'read_note', arguments: { title: 'todo' } });
       expect(decision.request.context.argumentsDigest).toMatch(/^sha256:/);
-      expect(decision.outcome).toMatchObject({ status: 'succeeded', detail: 'buy milk' });
+      // The result's content never reaches the permanent record: its size and digest do.
+      expect(decision.outcome.detail).toMatch(/^tool result: text, \d+ bytes, sha256:[0-9a-f]{64}$/);
+      const entries = await server.arbiter.store.ledger.entries(0, await server.arbiter.store.ledger.size());
+      expect(entries.some((entry) => Buffer.from(entry.bytes).toString('utf8').includes('buy milk'))).toBe(
+        false,
+      );
     } finally {
       await stop();
+    }
+  });
+
+  it("starts the wrapped server with this process's environment, minus Arbiter's own credentials", async () => {
+    const saved = { ...process.env };
+    process.env.GITHUB_PERSONAL_ACCESS_TOKEN = 'ghp_test_only';
+    process.env.ARBITER_TOKEN = 'arb_must_not_leak';
+    process.env.ARBITER_DB = 'postgres://arbiter:secret@db/arbiter';
+    const { client, stop } = await proxied({ env: { NOTES_EXTRA: '1' } });
+    try {
+      const result = await client.callTool({ name: 'list_env_names', arguments: {} });
+      const names = JSON.parse((result.content as { text: string }[])[0]!.text) as string[];
+      expect(names).toContain('GITHUB_PERSONAL_ACCESS_TOKEN');
+      expect(names).toContain('NOTES_EXTRA');
+      expect(names).toContain('PATH');
+      expect(names).not.toContain('ARBITER_TOKEN');
+      expect(names).not.toContain('ARBITER_DB');
+      expect(names.length).toBeGreaterThan(6);
+    } finally {
+      await stop();
+      process.env = saved;
     }
   });
 
@@ -374,7 +400,7 @@ describe('arbiter mcp proxy', () => {
         /waiting for approval; it was not called/,
       );
       expect((result.content as { text: string }[])[0]!.text).toContain(
-        'https://arbiter.example/#/decisions/dec_',
+        'https://arbiter.example/decisions/dec_',
       );
     } finally {
       await stop();
@@ -390,7 +416,10 @@ describe('arbiter mcp proxy', () => {
       expect((result.content as { text: string }[])[0]!.text).toContain(
         'changed during this session and is blocked',
       );
-      expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(['read_note']);
+      expect((await client.listTools()).tools.map((tool) => tool.name).sort()).toEqual([
+        'list_env_names',
+        'read_note',
+      ]);
       const entries = (await server.call(server.tokens.erin, 'GET', '/v1/ledger/entries?start=0&end=1000'))
         .body.entries;
       const change = entries.find((e: { entry: { type: string } }) => e.entry.type === 'mcp.tool_changed');
@@ -414,6 +443,7 @@ describe('arbiter mcp proxy', () => {
     const client = new Client({ name: 'ide', version: '1.0.0' });
     await client.connect(transport);
     expect((await client.listTools()).tools.map((tool) => tool.name).sort()).toEqual([
+      'list_env_names',
       'read_note',
       'write_note',
     ]);

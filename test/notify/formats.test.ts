@@ -18,7 +18,7 @@ const event = (overrides: Partial<NotificationEvent> = {}): NotificationEvent =>
   team: 'platform',
   systemId: 'deploy-bot',
   summary: 'deploy-bot asks to deploy service:payments (prod): approval needed',
-  link: 'https://arbiter.example/#/decisions/dec_1',
+  link: 'https://arbiter.example/decisions/dec_1',
   data: {
     reasons: [{ rule: 'prod-deploys/needs-sre', message: 'big change' }],
     approvalsRequired: [{ count: 2, from: ['group:sre', 'owner'], ttl: '1h' }],

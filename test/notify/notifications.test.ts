@@ -113,7 +113,7 @@ describe('notifications', () => {
       team: 'platform',
       data: {
         decision: { id: decision.id, status: 'pending', action: 'deploy', actor: 'deploy-bot' },
-        link: `https://arbiter.example.com/#/decisions/${decision.id}`,
+        link: `https://arbiter.example.com/decisions/${decision.id}`,
       },
     });
 
@@ -123,7 +123,7 @@ describe('notifications', () => {
     expect(JSON.stringify(blocks)).toContain('prod-deploys/needs-sre');
     expect(blocks.at(-1).elements[0]).toMatchObject({
       type: 'button',
-      url: `https://arbiter.example.com/#/decisions/${decision.id}`,
+      url: `https://arbiter.example.com/decisions/${decision.id}`,
     });
   });
 

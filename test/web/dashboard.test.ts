@@ -5,8 +5,9 @@ import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runGate } from '../../src/app/releases/run-gate.js';
 import { seedMonitoringDemo } from '../../src/demo/monitoring.js';
-import { repoRoot } from '../helpers/cli.js';
-import { deploy, startTestServer, type TestServer } from '../helpers/server.js';
+import { arbiterAsync, repoRoot } from '../helpers/cli.js';
+import { startReceiver } from '../helpers/receiver.js';
+import { deploy, freePort, startTestServer, type TestServer, waitForPending } from '../helpers/server.js';
 import { tempDir } from '../helpers/temp.js';
 import { notSee, see, seeText } from './browser.js';
 
@@ -22,6 +23,7 @@ const screenshots = join(repoRoot, 'test-output', 'screenshots');
 const readmeShots = new Set(['approvals', 'decision', 'systems', 'monitoring', 'incident-trace', 'gate-run']);
 
 let server: TestServer;
+let webhook: Awaited<ReturnType<typeof startReceiver>>;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
 const pageErrors: string[] = [];
@@ -63,7 +65,20 @@ beforeAll(async () => {
     logLevel: 'warn',
     build: { outDir: webRoot, emptyOutDir: true, sourcemap: false },
   });
-  server = await startTestServer({ webRoot });
+  // The server's URL is known before it starts, so the links its notifications carry are real.
+  webhook = await startReceiver();
+  const port = await freePort();
+  server = await startTestServer({
+    webRoot,
+    port,
+    extraPolicies: {
+      'notifiers.yaml': `apiVersion: arbiter/v1\nkind: Notifier\nmetadata: {name: approvers-webhook}\nspec:\n  type: webhook\n  url: ${webhook.url}/events\n  secretEnv: TEST_WEBHOOK_SECRET\n  events: [decision.pending]\n`,
+    },
+    notifications: {
+      dashboardUrl: `http://127.0.0.1:${port}`,
+      env: { TEST_WEBHOOK_SECRET: 'whsec-dashboard-test' },
+    },
+  });
   // Relative times in the UI read against the browser's real clock.
   server.clock.time = new Date();
   await seedMonitoringDemo(server.arbiter, server.clock.now());
@@ -138,6 +153,66 @@ describe('dashboard in Chromium', () => {
     // Alice's inbox hears about bob's vote by itself.
     await see(alice.getByText(new RegExp(`${id}\\) is no longer pending`)));
     await notSee(card(alice, 'data-decision', id));
+  });
+
+  it('the approval links Arbiter prints (arbiter exec, a notification, an old #/ link) land on the decision with its Approve button', async () => {
+    const exec = await arbiterAsync(
+      [
+        'exec',
+        '--action',
+        'deploy',
+        '--resource',
+        'service:payments',
+        '--env',
+        'prod',
+        '--rationale',
+        'roll out the checkout fix',
+        '--change',
+        '{"linesChanged":640}',
+        '--wait',
+        '1s',
+        '--',
+        process.execPath,
+        '-e',
+        '0',
+      ],
+      { env: { ARBITER_URL: server.url, ARBITER_TOKEN: server.tokens.deployBot! } },
+    );
+    expect(exec.code).toBe(1);
+    const printed = /approve at (\S+)/.exec(exec.stderr)?.[1];
+    const pending = await waitForPending(server, 'system=deploy-bot');
+    expect(printed).toBe(`${server.url}/decisions/${pending.id}`);
+
+    await server.arbiter.notifications.deliverDue();
+    const notified = webhook.received
+      .map((request) => JSON.parse(request.body) as { subject: string; data: { link?: string } })
+      .find((event) => event.subject === pending.id)?.data.link;
+    expect(notified).toBe(`${server.url}/decisions/${pending.id}`);
+
+    for (const link of [printed!, notified!, `${server.url}/#/decisions/${pending.id}`]) {
+      // A fresh browser: the approver follows the link, signs in, and stays on the decision.
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      contexts.push(context);
+      const page = await context.newPage();
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+      await page.goto(link);
+      await page.getByLabel('Token').fill(server.tokens.alice!);
+      await page.keyboard.press('Enter');
+      await page.waitForURL(`${server.url}/decisions/${pending.id}`);
+      await seeText(page.locator('h1'), 'deploy');
+      await seeText(page.locator('h1'), 'payments');
+      await see(page.getByRole('button', { name: 'Approve' }));
+    }
+  });
+
+  it('a System link opens its page, and an unknown System says so', async () => {
+    const page = await signedIn(server.tokens.alice!);
+    await page.goto(`${server.url}/systems/deploy-bot`);
+    await see(page.getByRole('heading', { name: 'System deploy-bot' }));
+    await see(page.locator('h2#sys-deploy-bot'));
+    await notSee(page.locator('h2#sys-migrate-bot'));
+    await page.goto(`${server.url}/systems/no-such-system`);
+    await see(page.getByText('No System no-such-system'));
   });
 
   it('shows a decision with its explanation and verifies its ledger entry in the browser', async () => {

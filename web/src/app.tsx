@@ -39,6 +39,7 @@ const routes: { pattern: string; render: (params: Record<string, string>) => Rea
   { pattern: '/decisions', render: () => <DecisionsView /> },
   { pattern: '/decisions/:id', render: ({ id }) => <DecisionPage id={id!} /> },
   { pattern: '/systems', render: () => <SystemsView /> },
+  { pattern: '/systems/:id', render: ({ id }) => <SystemsView focus={id!} /> },
   { pattern: '/ledger', render: () => <LedgerView /> },
   { pattern: '/monitoring', render: () => <MonitoringView /> },
   { pattern: '/monitoring/:system', render: ({ system }) => <MonitoringView system={system!} /> },

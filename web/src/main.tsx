@@ -17,6 +17,9 @@ const queryClient = new QueryClient({
   },
 });
 
+// Links printed before the dashboard routed by path (`…/#/decisions/dec_…`) still land on their page.
+if (location.hash.startsWith('#/')) history.replaceState(null, '', location.hash.slice(1));
+
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <QueryClientProvider client={queryClient}>

@@ -1,4 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { type DashboardTarget, dashboardLink } from '../../core/dashboard-links.js';
 import type { IdGenerator } from '../../core/ids.js';
 import type { JsonObject } from '../../core/json.js';
 import { type NotificationEvent, routeEvent } from '../../notify/event.js';
@@ -109,10 +110,13 @@ export class NotificationService implements EventSink {
   }
 
   private linkFor(event: Omit<NotificationEvent, 'id' | 'time'>): string {
-    const base = this.options.dashboardUrl!.replace(/\/+$/, '');
-    return event.type.startsWith('decision.') || event.type === 'approval.recorded'
-      ? `${base}/#/decisions/${event.subject}`
-      : `${base}/#/systems/${event.systemId ?? event.subject}`;
+    const target: DashboardTarget =
+      event.type.startsWith('decision.') || event.type === 'approval.recorded'
+        ? { kind: 'decision', id: event.subject }
+        : event.type.startsWith('incident.')
+          ? { kind: 'incident', id: event.subject }
+          : { kind: 'system', id: event.systemId ?? event.subject };
+    return dashboardLink(this.options.dashboardUrl!, target);
   }
 
   /** Sends what is due; returns how many deliveries were attempted. Safe to call often. */

@@ -17,21 +17,33 @@ function canFreeze(me: { role: string; groups: readonly string[] }, system: Syst
   return me.role === 'approver' && system.owner?.team !== undefined && me.groups.includes(system.owner.team);
 }
 
-/** Every registered AI agent and model: who owns it, how much autonomy it has, and the kill switch. */
-export function SystemsView() {
-  useTitle('Systems');
+/**
+ * Every registered AI agent and model: who owns it, how much autonomy it has, and the kill switch.
+ * With `focus` (the /systems/:id page that notifications link to), just that System.
+ */
+export function SystemsView({ focus }: { focus?: string } = {}) {
+  useTitle(focus ?? 'Systems');
   const systems = useSystems();
   return (
     <section className="page">
       <header className="page-head">
-        <h1>Systems</h1>
+        <h1>{focus ? `System ${focus}` : 'Systems'}</h1>
         <p className="muted">
-          AI agents and models, each with an accountable owner. Freezing one denies its requests at once.
+          {focus ? (
+            <Link to="/systems">All Systems</Link>
+          ) : (
+            'AI agents and models, each with an accountable owner. Freezing one denies its requests at once.'
+          )}
         </p>
       </header>
       <QueryView query={systems} loading="Loading Systems…">
-        {({ systems: list }) =>
-          list.length === 0 ? (
+        {({ systems: all }) => {
+          const list = focus ? all.filter((system) => system.id === focus) : all;
+          return focus && list.length === 0 ? (
+            <Empty title={`No System ${focus}`}>
+              It is not registered. <Link to="/systems">See every System</Link>.
+            </Empty>
+          ) : list.length === 0 ? (
             <Empty title="No Systems registered">
               Add <code>kind: System</code> documents to the policy directory, or register one with{' '}
               <code>POST /v1/systems</code>.
@@ -44,8 +56,8 @@ export function SystemsView() {
                 </li>
               ))}
             </ul>
-          )
-        }
+          );
+        }}
       </QueryView>
     </section>
   );
