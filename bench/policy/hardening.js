@@ -1,6 +1,7 @@
 // bench/policy, hardening part: what the load-time and run-time bounds of issue 11 cost on the
 // example policies, and how quickly hostile input is refused or fails closed.
-// `engine` is a build of arbiter/policy (dist/policy/index.js), so two builds can be compared.
+// `engine` is a build of arbiter/policy (dist/policy/index.js), so two builds can be compared;
+// `loadPolicyDirectory` comes from the same build's arbiter/policy/node (it reads the disk).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { fmt, measure } from '../measure.js';
@@ -45,8 +46,8 @@ function rejectionCode(fn) {
 }
 
 /** Runs the hardening measurements against one build; returns its Markdown section. */
-export function hardeningBench({ engine, log }) {
-  const { actorFromSystem, compileBundle, evaluateAction, loadPolicyDirectory } = engine;
+export function hardeningBench({ engine, loadPolicyDirectory, log }) {
+  const { actorFromSystem, compileBundle, evaluateAction } = engine;
   const examples = loadPolicyDirectory(examplesDir);
   const mcp = mcpToolMix(examples, actorFromSystem);
   const rows = [];

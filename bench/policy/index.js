@@ -2,13 +2,9 @@
 // on the example bundle and on a generated 200-rule bundle.
 import { fileURLToPath } from 'node:url';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import { loadPolicyDirectory } from '../../dist/app/policies/node.js';
 import * as engine from '../../dist/policy/index.js';
-import {
-  actorFromSystem,
-  compileBundle,
-  evaluateAction,
-  loadPolicyDirectory,
-} from '../../dist/policy/index.js';
+import { actorFromSystem, compileBundle, evaluateAction } from '../../dist/policy/index.js';
 import { fmt, measure } from '../measure.js';
 import { cedarCall, cedarEffect, examplePolicies } from './examples.cedar.js';
 import {
@@ -221,7 +217,7 @@ export async function run({ log }) {
     );
   }
 
-  const hardening = hardeningBench({ engine, log });
+  const hardening = hardeningBench({ engine, loadPolicyDirectory, log });
 
   return `## Policy engine (\`bench/policy\`)
 

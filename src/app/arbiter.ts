@@ -1,7 +1,6 @@
 import { type IdGenerator, randomIds } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { PolicyBundle } from '../policy/bundle.js';
-import { loadPolicyDirectory } from '../policy/load-dir.js';
 import { openStore, type PostgresTuning, postgresTuningFromEnvironment } from '../store/open.js';
 import type { Store } from '../store/store.js';
 import { type AdminTokenFile, settleAdminTokenFile } from './access/admin-token-file.js';
@@ -19,6 +18,7 @@ import { type MonitoringOptions, MonitoringService } from './monitoring/monitori
 import { type NotificationOptions, NotificationService } from './notifications/notifications.js';
 import { stderrLogger } from './observability/logger.js';
 import { ArbiterMetrics } from './observability/metrics.js';
+import { loadPolicyDirectory } from './policies/load-dir.js';
 import { emptyBundle, PolicyHolder } from './policies/policies.js';
 import { AutonomyService } from './systems/autonomy.js';
 import { SystemService } from './systems/systems.js';

@@ -2,20 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { openOsvDatabase, readPackages } from '../app/releases/package-files.js';
+import { loadRelease } from '../app/releases/release-file.js';
+import { gatherRelease } from '../app/releases/run-gate.js';
 import { assertValidBom } from '../app/supply/bom-schema-files.js';
 import { findLockfiles } from '../app/supply/lockfile-files.js';
 import { filesUnder, scanFile } from '../app/supply/model-files.js';
+import { arbiterTool } from '../app/version.js';
 import { ArbiterError } from '../core/errors.js';
 import type { JsonObject } from '../core/json.js';
-import {
-  arbiterTool,
-  bomVulnerabilities,
-  collectRelease,
-  matchVulnerabilities,
-  openOsvDatabase,
-  readPackages,
-} from '../gate/collect.js';
-import { loadRelease } from '../gate/release.js';
+import { bomVulnerabilities, matchVulnerabilities } from '../gate/collect.js';
 import { type BomModel, buildBom } from '../supply/bom.js';
 import { type BomDiff, diffBoms } from '../supply/bom-diff.js';
 import { isLockfile } from '../supply/lockfiles.js';
@@ -112,7 +108,7 @@ async function bomFor(path: string, options: BomOptions): Promise<{ bom: JsonObj
   }
   const now = new Date();
   if (stat.isFile()) {
-    const collected = await collectRelease(loadRelease(path), {
+    const collected = await gatherRelease(loadRelease(path), {
       ...(options.osv ? { osv: options.osv } : {}),
       now,
     });

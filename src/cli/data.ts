@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { checkDataFiles } from '../app/data/check-files.js';
+import { packageVersion } from '../app/version.js';
 import { ArbiterError } from '../core/errors.js';
-import { packageVersion } from '../core/version.js';
 import type { DataRole } from '../data/check.js';
 import { dataCheckMarkdown, dataCheckSarif, dataCheckText } from '../data/report.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';

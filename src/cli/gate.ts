@@ -1,9 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { runGate } from '../app/releases/run-gate.js';
+import { packageVersion } from '../app/version.js';
 import { ArbiterApiError, ArbiterClient } from '../client/index.js';
 import { ArbiterError } from '../core/errors.js';
 import { evidenceText, gateJunit, gateMarkdown, gateSarif } from '../gate/report.js';
-import { runGate } from '../gate/run.js';
 import { explainGate } from '../policy/explain.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
 import type { Output } from './io.js';
@@ -69,7 +70,11 @@ export function registerGateCommand(program: Command, output: Output, run: Run):
             'ARB_ERR_USAGE',
             '--record needs a token: set ARBITER_TOKEN or pass --token',
           );
-        const { run: gate, bom } = await runGate({
+        const {
+          run: gate,
+          bom,
+          releaseLine,
+        } = await runGate({
           policies: options.policies,
           release: options.release,
           ...(options.baseline ? { baseline: options.baseline } : {}),
@@ -81,7 +86,11 @@ export function registerGateCommand(program: Command, output: Output, run: Run):
             evaluations: options.evaluations ?? [],
           },
         });
-        if (options.sarif) write(options.sarif, JSON.stringify(gateSarif(gate), null, 2));
+        if (options.sarif)
+          write(
+            options.sarif,
+            JSON.stringify(gateSarif(gate, { version: packageVersion(), releaseLine }), null, 2),
+          );
         if (options.junit) write(options.junit, gateJunit(gate));
         if (options.markdown) write(options.markdown, gateMarkdown(gate));
         if (options.bom) write(options.bom, JSON.stringify(bom, null, 2));

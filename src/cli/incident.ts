@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Command } from 'commander';
+import { loadPolicyDirectory } from '../app/policies/load-dir.js';
 import type { Incident, Trace } from '../client/index.js';
 import { ArbiterError } from '../core/errors.js';
 import { incidentLinkKinds, incidentSeverities } from '../incidents/incident.js';
@@ -9,7 +10,6 @@ import type { TraceReplay } from '../incidents/trace.js';
 import { describePaged, traceText } from '../incidents/trace-text.js';
 import { replayRequest } from '../incidents/what-if.js';
 import { actorFromSystem } from '../policy/evaluate-action.js';
-import { loadPolicyDirectory } from '../policy/load-dir.js';
 import type { ActionRequest } from '../policy/request.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
 import type { Output } from './io.js';

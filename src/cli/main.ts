@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
+import { packageVersion } from '../app/version.js';
 import { isArbiterError } from '../core/errors.js';
-import { packageVersion } from '../core/version.js';
 import { formatProblem, type LoadProblem } from '../policy/index.js';
 import { registerBomCommands } from './bom.js';
 import { registerDataCommands } from './data.js';

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
+import { loadPolicyDirectory } from '../app/policies/load-dir.js';
 import { replayRecordedDecisions } from '../app/policies/replay.js';
 import { parseDuration } from '../core/duration.js';
 import { ArbiterError } from '../core/errors.js';
 import type { ReplayedDecision, ReplayReport } from '../decisions/replay.js';
 import { effects } from '../policy/documents.js';
-import { loadPolicyDirectory } from '../policy/load-dir.js';
 import { defaultDatabaseUrl, openStore } from '../store/open.js';
 import { requireExistingDatabase } from './database.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';

@@ -1,6 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { Value } from '@sinclair/typebox/value';
 import type { Command } from 'commander';
+import { loadPolicyDirectory, readPolicyDirectory } from '../app/policies/load-dir.js';
 import { ArbiterError } from '../core/errors.js';
 import { junitXml } from '../core/junit.js';
 import {
@@ -11,9 +12,7 @@ import {
   compilePolicyTests,
   evaluateAction,
   explainVerdict,
-  loadPolicyDirectory,
   type PolicyBundle,
-  readPolicyDirectory,
   runPolicyTests,
 } from '../policy/index.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';

@@ -1,12 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { Command } from 'commander';
+import { openOsvDatabase, readPackages } from '../app/releases/package-files.js';
 import { withFileReader } from '../app/supply/file-reader.js';
 import { filesUnder } from '../app/supply/model-files.js';
+import { packageVersion } from '../app/version.js';
 import { ArbiterError } from '../core/errors.js';
 import { sarifLog } from '../core/sarif.js';
-import { packageVersion } from '../core/version.js';
-import { matchVulnerabilities, openOsvDatabase, readPackages } from '../gate/collect.js';
+import { matchVulnerabilities } from '../gate/collect.js';
 import { type Severity, severities, severityRank } from '../supply/findings.js';
 import { isLockfile } from '../supply/lockfiles.js';
 import { type FileScan, scanReader } from '../supply/scan.js';

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { TokenService } from '../app/access/tokens.js';
 import { ArbiterError } from '../core/errors.js';
 import { randomIds } from '../core/ids.js';
-import { type Role, roles } from '../store/records.js';
+import { type Role, roles } from '../identity/records.js';
 import { type DatabaseOptions, withDatabaseOptions, withLedger } from './database.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
 import type { Output } from './io.js';

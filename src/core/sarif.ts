@@ -22,8 +22,9 @@ export interface SarifResult {
   properties?: JsonObject;
 }
 
+/** A SARIF log of one run of `tool` (its version is left out when not given: SARIF makes it optional). */
 export function sarifLog(
-  tool: { name: string; version: string; informationUri?: string },
+  tool: { name: string; version?: string; informationUri?: string },
   rules: readonly SarifRule[],
   results: readonly SarifResult[],
 ) {
@@ -35,7 +36,7 @@ export function sarifLog(
         tool: {
           driver: {
             name: tool.name,
-            version: tool.version,
+            ...(tool.version !== undefined ? { version: tool.version } : {}),
             ...(tool.informationUri ? { informationUri: tool.informationUri } : {}),
             rules: rules.map((rule) => ({
               id: rule.id,

@@ -1,4 +1,4 @@
-import type { ActivityCounts, ActivityRow, FailureRow } from '../store/records.js';
+import type { ActivityCounts, ActivityRow, FailureRow } from './records.js';
 
 /**
  * What policies see as `actor.recent`: the actor's recent decisions and outcomes, so rules like

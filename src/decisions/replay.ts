@@ -4,7 +4,7 @@ import { type Effect, effects } from '../policy/documents.js';
 import { type Actor, evaluateAction } from '../policy/evaluate-action.js';
 import { factPath } from '../policy/facts.js';
 import type { ActionRequest } from '../policy/request.js';
-import type { DecisionRow } from '../store/records.js';
+import type { DecisionRow } from './records.js';
 
 /**
  * Replaying recorded decisions against a candidate bundle (`arbiter policy replay`), as pure

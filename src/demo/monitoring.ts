@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { Principal } from '../app/access/principal.js';
 import type { Arbiter } from '../app/arbiter.js';
+import type { Principal } from '../identity/principal.js';
 import { parseNdjson } from '../monitor/data.js';
 import { rowToEvent } from '../monitor/profile.js';
 

@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import type { Principal } from '../app/access/principal.js';
 import type { Arbiter } from '../app/arbiter.js';
 import type { GateRunRequest } from '../app/gate-runs/report.js';
-import { runGate } from '../gate/run.js';
+import { runGate } from '../app/releases/run-gate.js';
+import type { Principal } from '../identity/principal.js';
 
 /** What the demo's accountability story left behind, for the start-up banner. */
 export interface DemoStory {

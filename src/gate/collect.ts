@@ -1,14 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, relative } from 'node:path';
-import { assertValidBom } from '../app/supply/bom-schema-files.js';
-import { findLockfiles } from '../app/supply/lockfile-files.js';
-import { scanFile } from '../app/supply/model-files.js';
-import { loadOsvDatabase } from '../app/supply/osv-files.js';
-import { sha256Hex } from '../core/digest.js';
-import { ArbiterError } from '../core/errors.js';
 import type { JsonObject } from '../core/json.js';
-import { packageVersion } from '../core/version.js';
 import {
   type BomDataset,
   type BomModel,
@@ -18,13 +8,7 @@ import {
   vulnerabilityEntry,
 } from '../supply/bom.js';
 import type { ScanFinding } from '../supply/findings.js';
-import {
-  LockfileError,
-  normalizePypiName,
-  parseLockfile,
-  unpinnedRequirements,
-} from '../supply/lockfiles.js';
-import { type OsvDatabase, OsvError } from '../supply/osv.js';
+import type { OsvDatabase } from '../supply/osv.js';
 import { parsePurl, purlKey } from '../supply/purl.js';
 import { mergeSboms } from '../supply/sbom-import.js';
 import type { FileScan } from '../supply/scan.js';
@@ -38,31 +22,64 @@ import {
   sbomVulnerabilities,
   uniqueVulnerabilities,
 } from './evidence-join.js';
-import {
-  append,
-  type EvidencePaths,
-  evidencePaths,
-  readBaselineEvidence,
-  readExternalEvidence,
-} from './external-evidence.js';
+import { append, type ExternalEvidence } from './external-evidence.js';
 import { type GateInput, uniqueInputs } from './inputs.js';
-import { type LoadedRelease, releasePath } from './release.js';
+import type { LoadedRelease } from './release.js';
 import type { SarifRunSummary, ScannerFinding } from './sarif-input.js';
 
 /**
- * Gathers the facts about a release that the gate judges: reads and scans the model files,
- * parses the lockfiles, matches packages against the OSV database and builds (or reads) the
- * AI-BOM. Every path is shown relative to the working directory, as CI annotations need.
+ * Gathers the facts about a release that the gate judges, from its files as the edge read them
+ * (app/releases/release-files.ts): the model files' scans, the lockfiles' packages matched
+ * against the OSV database, other tools' evidence, and the AI-BOM, built or as the release names
+ * it. Pure: every file is already in memory, every path already shown relative to the working
+ * directory.
  */
 
+/** A model file a release names, as read: its scan, or nothing when there is no such file. */
+export interface ModelFileRead {
+  /** The path as shown. */
+  file: string;
+  scan?: FileScan;
+  /** Inside the directory the release's signature covers. */
+  signed: boolean;
+}
+
+/** Everything `arbiter gate` read for one release, in memory. */
+export interface ReleaseFiles {
+  release: LoadedRelease;
+  /** The release file, as shown. */
+  releaseFile: string;
+  /** The results of an earlier `arbiter scan --json` the release names (`spec.scan`). */
+  scanResults?: FileScan[];
+  /** The model signature the release names (`provenance.signature`), as shown, whether or not it exists. */
+  signatureFile?: string;
+  /** That signature, when it could be read, with its digest. */
+  signature?: { file: string; sha256: string };
+  /** One entry per `spec.models`, in order. */
+  models: ModelFileRead[];
+  /** One entry per `spec.datasets`, in order: the digest of the file read, if it was. */
+  datasetDigests: (string | undefined)[];
+  /** Packages from the lockfiles, and what is worth saying about them. */
+  packages: BomPackage[];
+  packageWarnings: string[];
+  external: ExternalEvidence;
+  /** The baseline release's own evidence (those files still readable). */
+  baseline?: ExternalEvidence & { complete: boolean };
+  osv?: OsvDatabase;
+  /** The AI-BOM the release names (`spec.bom`), already validated. */
+  bom?: { value: JsonObject; file: string };
+  /** Every file read, in the order read, with its SHA-256. */
+  inputs: GateInput[];
+}
+
 export interface CollectOptions {
-  /** An OSV database: a directory of OSV JSON files or an osv.dev `all.zip`. */
-  osv?: string;
   now: Date;
-  /** Evidence files named on the command line (paths as given), besides those the release lists. */
-  evidence?: EvidencePaths;
-  /** The baseline release: its SARIF findings tell which are new, its evaluation results are compared. */
-  baseline?: LoadedRelease;
+  /** Who made the BOM: Arbiter and its version. */
+  tool: { name: string; version: string };
+  /** The generated BOM's serial number (`urn:uuid:…`): drawn at the edge, so the domain stays deterministic. */
+  serialNumber: string;
+  /** Throws ARB_ERR_BOM_INVALID when a BOM is not valid CycloneDX 1.6; `what` names it. */
+  validateBom: (bom: unknown, what: string) => void;
 }
 
 /** An SBOM of another tool, as merged into the AI-BOM. */
@@ -98,20 +115,7 @@ export interface CollectedRelease {
   baseline?: BaselineEvidence;
 }
 
-const shown = (path: string) => relative(process.cwd(), path) || '.';
-
-export { releasePath } from './release.js';
-
-/** An OSV database, with its errors as CLI errors. */
-export async function openOsvDatabase(path: string): Promise<OsvDatabase> {
-  try {
-    return await loadOsvDatabase(path);
-  } catch (error) {
-    if (error instanceof OsvError) throw new ArbiterError('ARB_ERR_OSV_DATABASE', error.message);
-    throw error;
-  }
-}
-
+/** What the gate reports of the OSV database: its size and how old its newest record is at `now`. */
 export function databaseEvidence(database: OsvDatabase, now: Date): DatabaseEvidence {
   return {
     source: database.source,
@@ -125,44 +129,7 @@ export function databaseEvidence(database: OsvDatabase, now: Date): DatabaseEvid
   };
 }
 
-/** Packages from lockfiles, with licences the release declares for those whose lockfile records none. */
-export function readPackages(
-  files: readonly string[],
-  declaredLicenses: Readonly<Record<string, string>> = {},
-): { packages: BomPackage[]; warnings: string[]; inputs: GateInput[] } {
-  const packages: BomPackage[] = [];
-  const warnings: string[] = [];
-  const inputs: GateInput[] = [];
-  const declared = new Map(
-    Object.entries(declaredLicenses).map(([name, license]) => [name.toLowerCase(), license]),
-  );
-  for (const file of files) {
-    let text: string;
-    try {
-      const bytes = readFileSync(file);
-      inputs.push({ kind: 'lockfile', path: shown(file), sha256: sha256Hex(bytes) });
-      text = bytes.toString('utf8');
-    } catch {
-      throw new ArbiterError('ARB_ERR_INPUT_NOT_FOUND', `dependency file ${shown(file)} cannot be read`);
-    }
-    try {
-      for (const pkg of parseLockfile(shown(file), text)) {
-        const license =
-          pkg.license ??
-          declared.get(pkg.name.toLowerCase()) ??
-          (pkg.ecosystem === 'PyPI' ? declared.get(normalizePypiName(pkg.name)) : undefined);
-        packages.push({ ...pkg, ...(license ? { license } : {}) });
-      }
-      for (const name of unpinnedRequirements(shown(file), text))
-        warnings.push(`${shown(file)}: ${name} is not pinned to one version and is left out of the BOM`);
-    } catch (error) {
-      if (error instanceof LockfileError) throw new ArbiterError('ARB_ERR_INPUT_INVALID', error.message);
-      throw error;
-    }
-  }
-  return { packages, warnings, inputs };
-}
-
+/** The packages' known vulnerabilities in the OSV database. */
 export function matchVulnerabilities(
   database: OsvDatabase,
   packages: readonly BomPackage[],
@@ -183,84 +150,18 @@ export function bomVulnerabilities(vulnerabilities: readonly VulnerabilityEviden
   }));
 }
 
-export const arbiterTool = () => ({ name: 'arbiter', version: packageVersion() });
-
-/**
- * The release's signature file and the directory it covers, so each model's BOM entry names the
- * signature over it: `bom diff` can then tell a re-signed model from bytes that changed unsigned.
- */
-function signatureCover(
-  release: LoadedRelease,
-): { file: string; sha256: string; directory: string } | undefined {
-  const provenance = release.spec.provenance;
-  if (!provenance?.signature) return undefined;
-  const file = releasePath(release, provenance.signature);
-  if (!existsSync(file)) return undefined;
-  return {
-    file: shown(file),
-    sha256: sha256Hex(readFileSync(file)),
-    directory: provenance.modelDirectory ? releasePath(release, provenance.modelDirectory) : dirname(file),
-  };
-}
-
-const isInside = (file: string, directory: string) => !relative(directory, file).startsWith('..');
-
-/** Findings of an earlier `arbiter scan --json`, for releases that scanned elsewhere. */
-function readScanResults(file: string): FileScan[] {
-  try {
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { files?: FileScan[] };
-    if (!Array.isArray(parsed.files)) throw new Error('no "files" array');
-    return parsed.files;
-  } catch (error) {
-    throw new ArbiterError(
-      'ARB_ERR_INPUT_INVALID',
-      `${shown(file)}: not the JSON output of arbiter scan (${error instanceof Error ? error.message : String(error)})`,
-    );
-  }
-}
-
-function readJson(file: string, what: string): unknown {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new ArbiterError(
-      existsSync(file) ? 'ARB_ERR_INPUT_INVALID' : 'ARB_ERR_INPUT_NOT_FOUND',
-      `${what} ${shown(file)} cannot be read as JSON (${error instanceof Error ? error.message : String(error)})`,
-    );
-  }
-}
-
-/** Hashes a file the gate reads whole elsewhere (the release file, a signature, a BOM). */
-function inputOf(kind: GateInput['kind'], path: string): GateInput | undefined {
-  try {
-    return { kind, path: shown(path), sha256: sha256Hex(readFileSync(path)) };
-  } catch {
-    return undefined;
-  }
-}
-
-export async function collectRelease(
-  release: LoadedRelease,
-  options: CollectOptions,
-): Promise<CollectedRelease> {
+/** Judges nothing yet: turns the files read for a release into the evidence and AI-BOM the gate judges. */
+export function collectRelease(files: ReleaseFiles, options: CollectOptions): CollectedRelease {
+  const { release, external, baseline, osv: database } = files;
   const spec = release.spec;
   const warnings: string[] = [];
-  const inputs: GateInput[] = [];
-  const addInput = (input: GateInput | undefined) => {
-    if (input) inputs.push(input);
-  };
-  addInput(inputOf('release', release.file));
-  if (options.baseline) addInput(inputOf('baseline', options.baseline.file));
-  const precomputed = spec.scan ? readScanResults(releasePath(release, spec.scan)) : undefined;
-  if (spec.scan) addInput(inputOf('scan', releasePath(release, spec.scan)));
+  const precomputed = files.scanResults;
   const scanFindings: ScanFinding[] = [];
-  const signature = signatureCover(release);
-  if (signature) inputs.push({ kind: 'signature', path: signature.file, sha256: signature.sha256 });
+  const signature = files.signature;
   const models: ModelEvidence[] = [];
   const bomModels: BomModel[] = [];
-  for (const model of spec.models ?? []) {
-    const path = releasePath(release, model.path);
-    const file = shown(path);
+  (spec.models ?? []).forEach((model, i) => {
+    const { file, scan, signed } = files.models[i]!;
     const base = {
       name: model.name ?? model.path,
       path: model.path,
@@ -269,12 +170,10 @@ export async function collectRelease(
       ...(model.license ? { license: model.license } : {}),
       ...(model.sha256 ? { expectedSha256: model.sha256 } : {}),
     };
-    if (!existsSync(path) || !statSync(path).isFile()) {
+    if (!scan) {
       models.push({ ...base, exists: false });
-      continue;
+      return;
     }
-    const scan = await scanFile(path, file);
-    inputs.push({ kind: 'model', path: file, sha256: scan.sha256 });
     const earlier = precomputed?.find((entry) => entry.sha256 === scan.sha256);
     if (precomputed && !earlier)
       warnings.push(`${file}: not in the release's scan results (or changed since); scanned now`);
@@ -300,49 +199,19 @@ export async function collectRelease(
       ...(model.framework ? { framework: model.framework } : {}),
       ...(model.license ? { license: model.license } : {}),
       ...(spec.modelCard ? { modelCard: spec.modelCard } : {}),
-      ...(signature && isInside(path, signature.directory)
-        ? { signature: { file: signature.file, sha256: signature.sha256 } }
-        : {}),
+      ...(signature && signed ? { signature: { file: signature.file, sha256: signature.sha256 } } : {}),
     });
-  }
+  });
 
-  const datasets: BomDataset[] = (spec.datasets ?? []).map((dataset) => {
-    const path = dataset.path ? releasePath(release, dataset.path) : undefined;
-    const read = path && existsSync(path) ? inputOf('dataset', path) : undefined;
-    addInput(read);
-    const sha256 = dataset.sha256 ?? read?.sha256;
+  const datasets: BomDataset[] = (spec.datasets ?? []).map((dataset, i) => {
+    const sha256 = dataset.sha256 ?? files.datasetDigests[i];
     return { ...dataset, ...(sha256 ? { sha256 } : {}) };
   });
 
-  const lockfiles = spec.dependencies
-    ? spec.dependencies.map((file) => releasePath(release, file))
-    : findLockfiles(dirname(release.file));
-  const {
-    packages,
-    warnings: packageWarnings,
-    inputs: lockfileInputs,
-  } = readPackages(lockfiles, spec.packageLicenses);
-  append(warnings, packageWarnings);
-  append(inputs, lockfileInputs);
+  const packages = files.packages;
+  append(warnings, files.packageWarnings);
+  if (baseline) append(warnings, baseline.warnings);
 
-  // Other tools' reports: SARIF, SBOMs, VEX, evaluation results (an unreadable one is exit 2).
-  const external = readExternalEvidence(evidencePaths(release, options.evidence));
-  append(inputs, external.inputs);
-  const baseline = options.baseline ? readBaselineEvidence(options.baseline) : undefined;
-  if (baseline) {
-    append(inputs, baseline.inputs);
-    append(warnings, baseline.warnings);
-  }
-
-  const database = options.osv ? await openOsvDatabase(options.osv) : undefined;
-  if (database)
-    inputs.push({
-      kind: 'osv-database',
-      path: shown(options.osv ?? database.source),
-      sha256: database.sha256,
-      records: database.records,
-      ...(database.newestModified ? { newestModified: database.newestModified } : {}),
-    });
   const fromSboms = sbomPackagesToMatch(external.sboms, packages);
   const lockfileVulnerabilities = database ? osvVulnerabilities(database, packages) : [];
   const sbomPackageVulnerabilities = database
@@ -361,12 +230,9 @@ export async function collectRelease(
 
   let bom: JsonObject;
   let bomSource = 'generated';
-  if (spec.bom) {
-    const file = releasePath(release, spec.bom);
-    bom = readJson(file, 'BOM') as JsonObject;
-    assertValidBom(bom, shown(file));
-    bomSource = shown(file);
-    addInput(inputOf('bom', file));
+  if (files.bom) {
+    bom = files.bom.value;
+    bomSource = files.bom.file;
   } else {
     bom = buildBom({
       subject: { name: spec.system, version: spec.version },
@@ -377,10 +243,10 @@ export async function collectRelease(
       ...(spec.metrics ? { metrics: spec.metrics } : {}),
       ...(spec.slices ? { slices: spec.slices } : {}),
       timestamp: options.now,
-      tool: arbiterTool(),
-      serialNumber: `urn:uuid:${randomUUID()}`,
+      tool: options.tool,
+      serialNumber: options.serialNumber,
     });
-    assertValidBom(bom, 'the generated BOM');
+    options.validateBom(bom, 'the generated BOM');
   }
   const sboms: SbomSummary[] = [];
   if (external.sboms.length > 0) {
@@ -398,12 +264,12 @@ export async function collectRelease(
       });
     }
     bom = withOsvMatchesOfSbomPackages(merged, sbomPackageVulnerabilities);
-    assertValidBom(bom, `the AI-BOM merged with ${external.sboms.map((sbom) => sbom.file).join(', ')}`);
+    options.validateBom(bom, `the AI-BOM merged with ${external.sboms.map((sbom) => sbom.file).join(', ')}`);
   }
 
   return {
     evidence: {
-      releaseFile: shown(release.file),
+      releaseFile: files.releaseFile,
       models,
       scanFindings,
       packages,
@@ -418,14 +284,12 @@ export async function collectRelease(
       sboms: external.sboms.map((sbom) => sbom.file),
       ...(database ? { database: databaseEvidence(database, options.now) } : {}),
       vulnerabilities,
-      ...(spec.provenance?.signature
-        ? { signatureFile: shown(releasePath(release, spec.provenance.signature)) }
-        : {}),
+      ...(files.signatureFile ? { signatureFile: files.signatureFile } : {}),
     },
     bom,
     bomSource,
     warnings,
-    inputs: uniqueInputs(inputs),
+    inputs: uniqueInputs(files.inputs),
     sboms,
     ...(baseline
       ? {

@@ -7,7 +7,7 @@ import type { GateFinding } from '../policy/evaluate-gate.js';
  * `arbiter data check` results in a gate: what GatePolicies read as `release.datasets[i].checks`,
  * the data findings waivers can name, the check summary in the gate run (and so its ledger entry),
  * and the data set's digest and check summary on its AI-BOM `data` component. Pure: the results
- * are read by `dataset-checks-load.ts`.
+ * are read by `app/releases/dataset-check-files.ts`.
  */
 
 /** One data set's check result, as the Release names it. */

@@ -1,11 +1,9 @@
-import { closeSync, existsSync, fstatSync, openSync, readFileSync } from 'node:fs';
-import { relative } from 'node:path';
-import { sha256Hex } from '../core/digest.js';
 import { ArbiterError } from '../core/errors.js';
 
 /**
  * Every file a gate decision rests on, with its SHA-256: recorded in the gate run's summary, so the
- * ledger entry that pins the report's digest pins exactly this evidence.
+ * ledger entry that pins the report's digest pins exactly this evidence. The files are read at the
+ * edge (app/releases/input-files.ts) within the limits set here; parsing them is pure.
  */
 
 export const gateInputKinds = [
@@ -38,8 +36,6 @@ export interface GateInput {
   records?: number;
 }
 
-export const shownPath = (path: string) => relative(process.cwd(), path) || '.';
-
 /**
  * The largest input file the gate reads (256 MiB): a SARIF log with hundreds of thousands of
  * results is far below it, and a larger file is refused before it is read rather than exhausting
@@ -52,61 +48,6 @@ export const maxInputBytes = 256 * 1024 * 1024;
  * under 20). Deeper input is refused before anything walks it, so no reader can exhaust the stack.
  */
 export const maxInputDepth = 256;
-
-const mebibytes = (bytes: number) =>
-  `${(bytes / (1024 * 1024)).toFixed(bytes % (1024 * 1024) === 0 ? 0 : 1)} MiB`;
-
-/**
- * Reads a file once, returning its bytes with the input record that pins them. A file larger
- * than `maxInputBytes` is refused (ARB_ERR_INPUT_INVALID, `details.reason: 'too-large'`) unread.
- */
-export function readInput(
-  kind: GateInputKind,
-  path: string,
-  what: string,
-  limit: number = maxInputBytes,
-): { bytes: Buffer; input: GateInput } {
-  const file = shownPath(path);
-  let descriptor: number;
-  try {
-    descriptor = openSync(path, 'r');
-  } catch {
-    throw new ArbiterError(
-      existsSync(path) ? 'ARB_ERR_INPUT_INVALID' : 'ARB_ERR_INPUT_NOT_FOUND',
-      `${what} ${file} cannot be read`,
-      { details: { file } },
-    );
-  }
-  try {
-    let size: number;
-    try {
-      const stat = fstatSync(descriptor);
-      if (!stat.isFile()) throw new Error('not a file');
-      size = stat.size;
-    } catch {
-      throw new ArbiterError('ARB_ERR_INPUT_INVALID', `${what} ${file} cannot be read`, {
-        details: { file },
-      });
-    }
-    if (size > limit)
-      throw new ArbiterError(
-        'ARB_ERR_INPUT_INVALID',
-        `${what} ${file} is ${size} bytes (${mebibytes(size)}); input files larger than ${mebibytes(limit)} are refused`,
-        { details: { file, reason: 'too-large', bytes: size, limit } },
-      );
-    const bytes = readFileSync(descriptor);
-    // A file that grew after fstat is held to the same limit.
-    if (bytes.length > limit)
-      throw new ArbiterError(
-        'ARB_ERR_INPUT_INVALID',
-        `${what} ${file} grew past ${mebibytes(limit)} while being read; input files larger than that are refused`,
-        { details: { file, reason: 'too-large', bytes: bytes.length, limit } },
-      );
-    return { bytes, input: { kind, path: file, sha256: sha256Hex(bytes) } };
-  } finally {
-    closeSync(descriptor);
-  }
-}
 
 /** `components[0].components[3]`, shortened in the middle when it is long. */
 function jsonPath(segments: readonly (string | number)[]): string {

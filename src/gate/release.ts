@@ -1,13 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path/posix';
 import { type Static, Type } from '@sinclair/typebox';
-import { ArbiterError } from '../core/errors.js';
 import { Metadata } from '../policy/documents.js';
 import { parseSingleDocument } from '../policy/single-document.js';
 
 /**
  * A Release file describes one candidate version of a System for `arbiter gate`: its model files,
- * evaluation results, datasets and provenance. Paths inside it are relative to the file.
+ * evaluation results, datasets and provenance. Paths inside it are relative to the file. The file
+ * is read at the edge (app/releases/release-file.ts); parsing it is pure.
  */
 const strict = { additionalProperties: false } as const;
 const Text = Type.String({ minLength: 1 });
@@ -114,17 +113,7 @@ export interface LoadedRelease {
   spec: ReleaseSpec;
 }
 
-/** Reads and validates a Release file; problems are reported as `file:line:col: message`. */
-export function loadRelease(file: string): LoadedRelease {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new ArbiterError('ARB_ERR_INPUT_NOT_FOUND', `release file ${file} cannot be read`);
-  }
-  return parseRelease(file, text);
-}
-
+/** Parses and validates a Release file read from `file`; problems are reported as `file:line:col: message`. */
 export function parseRelease(file: string, text: string): LoadedRelease {
   const value = parseSingleDocument<ReleaseDocument>(
     file,

@@ -1,9 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { junitXml } from '../core/junit.js';
 import { type SarifResult, sarifLog } from '../core/sarif.js';
-import { packageVersion } from '../core/version.js';
 import type { GateCheckResult } from '../policy/evaluate-gate.js';
-import { parseYamlFile } from '../policy/yaml-source.js';
 import type { GateRun } from './run.js';
 
 /** Reports of a gate run: SARIF for code scanning, JUnit for test tabs, Markdown for a pull-request comment. */
@@ -22,6 +19,7 @@ const icon = (check: GateCheckResult) =>
 /** `| a | b |` cells must not break the table. */
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 
+/** The run as a Markdown summary for a pull-request comment: the checks, then what failed and why. */
 export function gateMarkdown(run: GateRun): string {
   const failed = run.checks.filter((check) => check.status === 'failed' && check.severity === 'error');
   const lines = [
@@ -182,6 +180,7 @@ export function evidenceText(run: GateRun): string[] {
   return lines.length > 0 ? ['evidence:', ...lines] : [];
 }
 
+/** The run as JUnit XML: one suite per GatePolicy, one case per check (waived and warnings skipped). */
 export function gateJunit(run: GateRun): string {
   const policies = [...new Set(run.checks.map((check) => check.policy))];
   return junitXml(
@@ -208,29 +207,25 @@ export function gateJunit(run: GateRun): string {
   );
 }
 
-/** Finds the line of `release.metrics.accuracy` and the like in the release file, for annotations. */
-function releaseLines(file: string): (path: string) => number {
-  try {
-    const document = parseYamlFile({ path: file, text: readFileSync(file, 'utf8') }).documents[0];
-    if (!document) return () => 1;
-    return (fact) => {
-      const path = fact.startsWith('release.')
-        ? ['spec', ...fact.slice('release.'.length).split('.')]
-        : ['spec'];
-      return document.locator.at(path).line;
-    };
-  } catch {
-    return () => 1;
-  }
+/** What a SARIF log of a gate run says beyond the run itself: which Arbiter wrote it, where the release's facts are. */
+export interface GateSarifOptions {
+  /** Arbiter's version, for the SARIF tool driver; omitted when not given. */
+  version?: string;
+  /**
+   * The line of a release fact (`release.metrics.accuracy`) in the release file, worked out when the
+   * release was loaded (gate/release-lines.ts); line 1 when not given.
+   */
+  releaseLine?: (fact: string) => number;
 }
 
-export function gateSarif(run: GateRun) {
+/** The run as SARIF 2.1.0, for GitHub code scanning: one result per failing finding or check. */
+export function gateSarif(run: Pick<GateRun, 'checks' | 'release'>, options: GateSarifOptions = {}) {
   const reported = run.checks.filter((check) => check.status !== 'passed');
   const rules = [...new Map(reported.map((check) => [checkId(check), check])).values()].map((check) => ({
     id: checkId(check),
     description: check.expected,
   }));
-  const lineOf = releaseLines(run.release.file);
+  const lineOf = options.releaseLine ?? (() => 1);
   const results: SarifResult[] = reported.flatMap((check) => {
     const level = check.status === 'waived' || check.severity === 'warning' ? 'warning' : 'error';
     const properties = {
@@ -262,5 +257,9 @@ export function gateSarif(run: GateRun) {
       },
     ];
   });
-  return sarifLog({ name: 'arbiter-gate', version: packageVersion() }, rules, results);
+  return sarifLog(
+    { name: 'arbiter-gate', ...(options.version ? { version: options.version } : {}) },
+    rules,
+    results,
+  );
 }

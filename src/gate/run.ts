@@ -1,29 +1,22 @@
-import { readFileSync } from 'node:fs';
-import { dirname, relative } from 'node:path';
-import { verifyModelSignature } from '../app/supply/model-signing-files.js';
-import { ArbiterError } from '../core/errors.js';
 import type { JsonObject } from '../core/json.js';
 import type { CompiledGatePolicy, PolicyBundle } from '../policy/bundle.js';
 import type { GateFinding } from '../policy/evaluate-gate.js';
 import { evaluateGate, type GateCheckResult, gatePassed } from '../policy/evaluate-gate.js';
 import { anyGlobMatches } from '../policy/glob.js';
-import { loadPolicyDirectory } from '../policy/load-dir.js';
-import { ModelSigningError } from '../supply/model-signing.js';
-import { type CollectedRelease, collectRelease, releasePath } from './collect.js';
+import type { CollectedRelease } from './collect.js';
 import {
   bomWithDatasetChecks,
+  type DatasetCheckEvidence,
   datasetCheckSummaries,
   datasetsWithChecks,
   datasetWaivableFindings,
 } from './dataset-checks.js';
-import { loadDatasetChecks } from './dataset-checks-load.js';
 import { evaluationCaseKey } from './evaluation-view.js';
 import type { SignatureEvidence, SupplyEvidence } from './evidence.js';
 import { type EvidenceSummary, evidenceSummary } from './evidence-summary.js';
-import type { EvidencePaths } from './external-evidence.js';
 import { scannerFindingKey } from './findings-view.js';
 import type { GateInput } from './inputs.js';
-import { type LoadedRelease, loadRelease } from './release.js';
+import type { LoadedRelease } from './release.js';
 import { evaluateSupplyChain } from './supply-checks.js';
 import { baselineView, releaseView, vulnerabilityKey } from './view.js';
 import { applyWaivers } from './waivers.js';
@@ -46,7 +39,7 @@ export interface GateRun {
     inputs?: GateInput[];
     /** Other tools' evidence by source: SARIF runs, SBOMs, VEX, evaluation suites, what is new. */
     evidence?: EvidenceSummary;
-    /** Data sets checked by `arbiter data check`: digests and counts (docs/data.md). */
+    /** The data check results the release's datasets name (docs/data.md). */
     datasets?: ReturnType<typeof datasetCheckSummaries>;
   };
   warnings: string[];
@@ -54,34 +47,38 @@ export interface GateRun {
   durationMs: number;
 }
 
-export interface GateOptions {
-  policies: string;
-  release: string;
-  baseline?: string;
-  osv?: string;
-  /** SARIF, SBOM, VEX and evaluation result files besides those the release lists (`--sarif-in` …). */
-  evidence?: EvidencePaths;
-  now?: Date;
+/** What judging a release needs, all in memory (app/releases/run-gate.ts reads it from disk). */
+export interface ReleaseEvaluationInput {
+  bundle: PolicyBundle;
+  release: LoadedRelease;
+  /** The release file, as shown. */
+  releaseFile: string;
+  baseline?: { release: LoadedRelease; file: string };
+  collected: CollectedRelease;
+  /** The model signature verified per GatePolicy that names signers (see `gatePoliciesFor`). */
+  signatures: ReadonlyMap<string, SignatureEvidence>;
+  /** The `arbiter data check` results the release's datasets name (`datasets[].checks`). */
+  dataChecks?: readonly DatasetCheckEvidence[];
+  now: Date;
 }
 
-const shown = (path: string) => relative(process.cwd(), path) || '.';
+/** The gate policies that judge a release of `system`. */
+export function gatePoliciesFor(bundle: PolicyBundle, system: string): CompiledGatePolicy[] {
+  return bundle.gatePolicies.filter((policy) => anyGlobMatches(policy.match.systems, system));
+}
 
-export async function runGate(options: GateOptions): Promise<{ run: GateRun; bom: JsonObject }> {
-  const started = Date.now();
-  const now = options.now ?? new Date();
-  const bundle = loadPolicyDirectory(options.policies);
-  const release = loadRelease(options.release);
-  const baseline = options.baseline ? loadRelease(options.baseline) : undefined;
-  const collected = await collectRelease(release, {
-    ...(options.osv ? { osv: options.osv } : {}),
-    ...(options.evidence ? { evidence: options.evidence } : {}),
-    ...(baseline ? { baseline } : {}),
-    now,
-  });
+/**
+ * Judges a release: the GatePolicies' CEL checks and supply-chain checks over what was collected,
+ * then the waivers. Pure; the caller times the run (`durationMs`, which comes last).
+ */
+export function evaluateRelease(input: ReleaseEvaluationInput): {
+  run: Omit<GateRun, 'durationMs'>;
+  bom: JsonObject;
+} {
+  const { bundle, release, baseline, collected, now } = input;
+  const dataChecks = input.dataChecks ?? [];
   const system = release.spec.system;
-  const policies = bundle.gatePolicies.filter((policy) => anyGlobMatches(policy.match.systems, system));
-  const signatures = await verifySignatures(release, policies);
-  const dataChecks = loadDatasetChecks(release);
+  const policies = gatePoliciesFor(bundle, system);
   // release.datasets[i].checks: the data check results, less the findings a waiver covers.
   const viewOf = (excluded?: ReadonlySet<string>) => {
     const view = releaseView(release, collected, excluded);
@@ -90,14 +87,13 @@ export async function runGate(options: GateOptions): Promise<{ run: GateRun; bom
       datasets: datasetsWithChecks(view.datasets as Record<string, unknown>[], dataChecks, excluded),
     };
   };
-
-  const baselineRoot = baseline ? baselineView(baseline, collected) : {};
+  const baselineRoot = baseline ? baselineView(baseline.release, collected) : {};
   const evaluation = evaluateGate(bundle, {
     release: viewOf(),
     baseline: baselineRoot,
     now,
   });
-  const evidence = { ...collected.evidence, signatures };
+  const evidence = { ...collected.evidence, signatures: input.signatures };
   const checks = [
     ...evaluation.checks,
     ...policies.flatMap((policy) => evaluateSupplyChain(policy, evidence, now)),
@@ -118,13 +114,18 @@ export async function runGate(options: GateOptions): Promise<{ run: GateRun; bom
       return again.checks.find((c) => c.policy === check.policy && c.check === check.check) ?? check;
     },
   });
-  const bom = bomWithDatasetChecks(collected.bom, dataChecks);
   return {
-    bom,
+    bom: bomWithDatasetChecks(collected.bom, dataChecks),
     run: {
-      release: { file: shown(release.file), name: release.name, system, version: release.spec.version },
+      release: { file: input.releaseFile, name: release.name, system, version: release.spec.version },
       ...(baseline
-        ? { baseline: { file: shown(baseline.file), name: baseline.name, version: baseline.spec.version } }
+        ? {
+            baseline: {
+              file: baseline.file,
+              name: baseline.release.name,
+              version: baseline.release.spec.version,
+            },
+          }
         : {}),
       bundle: bundle.digest,
       passed: gatePassed(judged),
@@ -135,7 +136,6 @@ export async function runGate(options: GateOptions): Promise<{ run: GateRun; bom
       },
       warnings: collected.warnings,
       startedAt: now.toISOString(),
-      durationMs: Date.now() - started,
     },
   };
 }
@@ -232,57 +232,4 @@ function summarise(collected: CollectedRelease): GateRun['summary'] {
     inputs: collected.inputs,
     evidence: evidenceSummary(collected),
   };
-}
-
-/** Verifies the release's model signature once per policy that has signers (each accepts its own). */
-async function verifySignatures(
-  release: LoadedRelease,
-  policies: readonly CompiledGatePolicy[],
-): Promise<Map<string, SignatureEvidence>> {
-  const out = new Map<string, SignatureEvidence>();
-  const signature = release.spec.provenance?.signature;
-  if (!signature) return out;
-  const signaturePath = releasePath(release, signature);
-  const modelPath = release.spec.provenance?.modelDirectory
-    ? releasePath(release, release.spec.provenance.modelDirectory)
-    : dirname(signaturePath);
-  for (const policy of policies) {
-    const provenance = policy.supplyChain?.provenance;
-    if (!provenance || provenance.signers.length === 0) continue;
-    const file = shown(signaturePath);
-    try {
-      const signers = provenance.signers.map((signer) =>
-        'publicKeyFile' in signer ? { publicKey: readText(signer.publicKeyFile, 'public key') } : signer,
-      );
-      const trustedRoot = provenance.trustedRoot
-        ? (JSON.parse(readText(provenance.trustedRoot, 'trusted root')) as unknown)
-        : undefined;
-      const result = await verifyModelSignature(signaturePath, modelPath, {
-        signers,
-        ...(trustedRoot ? { trustedRoot } : {}),
-      });
-      out.set(policy.name, {
-        file,
-        verified: result.verified,
-        ...(result.signer ? { signer: result.signer } : {}),
-        ...(result.reason ? { reason: result.reason } : {}),
-        problems: result.problems,
-      });
-    } catch (error) {
-      if (!(error instanceof ModelSigningError)) throw error;
-      out.set(policy.name, { file, verified: false, reason: error.message, problems: [] });
-    }
-  }
-  return out;
-}
-
-function readText(file: string, what: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    throw new ArbiterError(
-      'ARB_ERR_INPUT_NOT_FOUND',
-      `${what} ${file} (named by a GatePolicy) cannot be read`,
-    );
-  }
 }

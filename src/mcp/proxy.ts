@@ -9,9 +9,9 @@ import {
   ListToolsRequestSchema,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
+import { packageVersion } from '../app/version.js';
 import { ArbiterApiError, type ArbiterClient, type Decision } from '../client/index.js';
 import { dashboardLink } from '../core/dashboard-links.js';
-import { packageVersion } from '../core/version.js';
 import { argumentsDigest, ToolPins } from './fingerprint.js';
 import { screenToolCalls } from './screen.js';
 

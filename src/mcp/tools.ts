@@ -1,9 +1,9 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { z } from 'zod';
+import { packageVersion } from '../app/version.js';
 import { ArbiterApiError, type ArbiterClient, type Decision } from '../client/index.js';
 import { dashboardLink } from '../core/dashboard-links.js';
-import { packageVersion } from '../core/version.js';
 import { screenToolCalls } from './screen.js';
 
 /**

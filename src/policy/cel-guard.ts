@@ -222,8 +222,18 @@ export function instrumentComprehensions(ast: unknown): number {
  * registered function evaluates CEL), so one module-level meter is enough. `active` is false
  * outside evaluateMetered: a `matches` run there is then bounded on its own.
  */
+/** Milliseconds on a monotonic clock: what the time bound reads. */
+export type MonotonicClock = () => number;
+
+/**
+ * The time bound's clock unless one is injected (`evaluateMetered`). This module and core/ids.ts
+ * are the only domain code that reads a clock by itself (test/layering.test.ts).
+ */
+export const monotonicClock: MonotonicClock = () => performance.now();
+
 const meter = {
   active: false,
+  clock: monotonicClock,
   remaining: 0,
   deadline: 0,
   matchCost: 0,
@@ -244,7 +254,7 @@ function step(): void {
     throw exceed(meter.exceeded ?? `evaluation exceeded ${celLimits.maxIterations} comprehension steps`);
   // The clock is read on every fourth step; the first reading starts it.
   if ((left & 3) === 0) {
-    const now = performance.now();
+    const now = meter.clock();
     if (meter.deadline === 0) meter.deadline = now + celLimits.maxIterationMs;
     else if (now > meter.deadline)
       throw exceed(`evaluation iterated for more than ${celLimits.maxIterationMs} ms`);
@@ -273,10 +283,11 @@ function chargeMatch(textLength: number, programSize: number): void {
 /**
  * Runs a program under a fresh meter. Exceeding it is an ARB_ERR_POLICY_CEL_COST error even when
  * CEL's error semantics absorbed the failure (`error || true` is `true`): a bound that was hit
- * always fails the expression.
+ * always fails the expression. `clock` times the wall-clock bound (`celLimits.maxIterationMs`).
  */
-export function evaluateMetered<T>(run: () => T): T {
+export function evaluateMetered<T>(run: () => T, clock: MonotonicClock = monotonicClock): T {
   meter.active = true;
+  meter.clock = clock;
   meter.remaining = celLimits.maxIterations;
   meter.deadline = 0;
   meter.matchCost = celLimits.maxMatchesCost;

@@ -5,6 +5,7 @@ import {
   evaluateMetered,
   instrumentComprehensions,
   linearLastIndexOf,
+  type MonotonicClock,
   re2Matches,
   re2MatchesComputed,
   renameCalls,
@@ -75,8 +76,11 @@ export interface CompiledExpression {
   readonly variables: readonly string[];
   /** What an explanation shows: the reads plus those of the variables read, prepared once. */
   readonly facts: FactSet;
-  /** Evaluates against a context; throws the CEL evaluation error on failure. */
-  evaluate(context: ExpressionContext): unknown;
+  /**
+   * Evaluates against a context; throws the CEL evaluation error on failure. `clock` times the
+   * iteration bound (default: the process's monotonic clock).
+   */
+  evaluate(context: ExpressionContext, clock?: MonotonicClock): unknown;
 }
 
 export interface CompileFailure {
@@ -165,7 +169,7 @@ function guardedProgram(
   env: Environment,
   checked: Program,
   source: string,
-): { evaluate: (context: ExpressionContext) => unknown } | CompileFailure {
+): { evaluate: (context: ExpressionContext, clock?: MonotonicClock) => unknown } | CompileFailure {
   const analysis = analyseExpression(checked.ast, source);
   const [problem] = analysis.problems;
   if (problem) return problem;
@@ -203,7 +207,7 @@ function guardedProgram(
       offset: 0,
       message: 'CEL: the cost of this expression cannot be bounded by this version of cel-js',
     };
-  return { evaluate: (context) => evaluateMetered(() => program(context)) };
+  return { evaluate: (context, clock) => evaluateMetered(() => program(context), clock) };
 }
 
 /** cel-js names the limit it hit (`Exceeded maxDepth (32)`); say what it means. */

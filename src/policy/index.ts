@@ -1,7 +1,7 @@
 /**
- * arbiter/policy — decision boundaries as code. Load a governance directory of YAML documents,
- * compile their CEL once, and evaluate action requests, release gates and monitoring windows
- * with explanations a person can read.
+ * arbiter/policy — decision boundaries as code. Compile a governance bundle of YAML documents
+ * (their CEL once), and evaluate action requests, release gates and monitoring windows with
+ * explanations a person can read. Reading a directory from disk is Node-only: arbiter/policy/node.
  */
 export type {
   ActionMatch,
@@ -47,7 +47,6 @@ export type { YamlLimits } from './limits.js';
 export { celLimits, defaultYamlLimits } from './limits.js';
 export type { PolicyLoadOptions } from './load.js';
 export { compileBundle } from './load.js';
-export { loadPolicyDirectory, readPolicyDirectory } from './load-dir.js';
 export type { BundleLoadError, LoadProblem } from './problems.js';
 export { formatProblem } from './problems.js';
 export type { ActionRequest } from './request.js';

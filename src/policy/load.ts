@@ -1,9 +1,9 @@
-import { dirname, join } from 'node:path';
+import { dirname, join } from 'node:path/posix';
 import { canonicalJson } from '../core/canonical-json.js';
 import { sha256Hex } from '../core/digest.js';
 import { parseDuration } from '../core/duration.js';
 import type { JsonValue } from '../core/json.js';
-import { licenseListProblems } from '../supply/licenses.js';
+import { licenseListProblems } from '../core/license-list.js';
 import type {
   ApprovalRequirement,
   CompiledActionPolicy,

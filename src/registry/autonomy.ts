@@ -1,7 +1,7 @@
 import { parseDuration } from '../core/duration.js';
 import type { JsonObject } from '../core/json.js';
 import { defaultBudgetEnvironments } from '../policy/bundle.js';
-import type { OutcomeCounts } from '../store/autonomy-records.js';
+import type { OutcomeCounts } from './autonomy-records.js';
 
 /**
  * Autonomy that follows the track record (docs/policies.md#error-budget), as pure functions:

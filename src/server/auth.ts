@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Principal } from '../app/access/principal.js';
 import type { TokenService } from '../app/access/tokens.js';
 import { ArbiterError } from '../core/errors.js';
+import type { Principal } from '../identity/principal.js';
 import type { Role } from '../store/records.js';
 import type { FailedAuthentications } from './auth-failures.js';
 

@@ -301,7 +301,7 @@ describe('arbiter scan', { timeout: 120_000 }, () => {
 
 describe('SARIF shape', () => {
   it('type-checks against the SARIF 2.1.0 object model (@types/sarif)', async () => {
-    const { runGate } = await import('../../src/gate/run.js');
+    const { runGate } = await import('../../src/app/releases/run-gate.js');
     const { gateSarif } = await import('../../src/gate/report.js');
     const { scanSarif } = await import('../../src/cli/scan.js');
     const { run } = await runGate({

@@ -1,14 +1,14 @@
 import { cpSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readExternalEvidence } from '../../src/app/releases/evidence-files.js';
+import { runGate } from '../../src/app/releases/run-gate.js';
 import { main } from '../../src/cli/main.js';
 import { isArbiterError } from '../../src/core/errors.js';
 import type { EvaluationResult } from '../../src/gate/evaluation-results.js';
 import { evaluationsView } from '../../src/gate/evaluation-view.js';
-import { readExternalEvidence } from '../../src/gate/external-evidence.js';
 import { maxInputBytes, maxInputDepth } from '../../src/gate/inputs.js';
 import { gateMarkdown } from '../../src/gate/report.js';
-import { runGate } from '../../src/gate/run.js';
 import { parseSarif } from '../../src/gate/sarif-input.js';
 import { readCycloneDx } from '../../src/supply/sbom-import.js';
 import { tempDir } from '../helpers/temp.js';

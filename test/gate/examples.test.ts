@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runGate } from '../../src/gate/run.js';
+import { runGate } from '../../src/app/releases/run-gate.js';
 
 const now = new Date('2026-11-23T12:00:00Z');
 const examples = 'examples/releases/credit-scoring';

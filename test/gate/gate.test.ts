@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runGate } from '../../src/app/releases/run-gate.js';
 import { isArbiterError } from '../../src/core/errors.js';
 import { parseRelease } from '../../src/gate/release.js';
-import { runGate } from '../../src/gate/run.js';
 import {
   ecKeyPair,
   keyBundle,

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  compilePolicyTests,
-  evaluateAction,
-  loadPolicyDirectory,
-  readPolicyDirectory,
-  runPolicyTests,
-} from '../../src/policy/index.js';
+import { loadPolicyDirectory, readPolicyDirectory } from '../../src/app/policies/node.js';
+import { compilePolicyTests, evaluateAction, runPolicyTests } from '../../src/policy/index.js';
 
 const dir = new URL('../../examples/policies', import.meta.url).pathname;
 const bundle = loadPolicyDirectory(dir);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RE2JS } from 're2js';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadPolicyDirectory } from '../../src/app/policies/node.js';
 import { isArbiterError } from '../../src/core/errors.js';
 import { linearLastIndexOf } from '../../src/policy/cel-guard.js';
 import {
@@ -15,7 +16,6 @@ import {
   evaluateMonitorWindow,
   formatProblem,
   type LoadProblem,
-  loadPolicyDirectory,
   type PolicyBundle,
 } from '../../src/policy/index.js';
 import type { ActionRequest } from '../../src/policy/request.js';

@@ -3,10 +3,10 @@ import { sha256Hex } from '../../core/digest.js';
 import { ArbiterError } from '../../core/errors.js';
 import type { IdGenerator } from '../../core/ids.js';
 import { TtlCache } from '../../core/ttl-cache.js';
-import type { Role, TokenRow } from '../../store/records.js';
+import type { Principal } from '../../identity/principal.js';
+import type { Role, TokenRow } from '../../identity/records.js';
 import type { Store } from '../../store/store.js';
 import type { Ledger } from '../ledger/ledger.js';
-import type { Principal } from './principal.js';
 
 const tokenPattern = /^arb_[A-Za-z0-9_-]{43}$/;
 

@@ -1,22 +1,46 @@
 import { ArbiterError } from '../../core/errors.js';
 import type { IdGenerator } from '../../core/ids.js';
 import type { JsonObject } from '../../core/json.js';
-import { approvalProgress, type Requirement, voteRefusal } from '../../decisions/approvals.js';
+import type { Requirement } from '../../decisions/approvals.js';
+import {
+  baseActor,
+  createdActivity,
+  createdEntryData,
+  expiryTransition,
+  isExpired,
+  type NewDecision,
+  newDecisionRow,
+  outcomeActivity,
+  type Transition,
+  transitionActivity,
+  transitionEntryType,
+  voteTransition,
+} from '../../decisions/lifecycle.js';
+import {
+  assertMayVote,
+  assertOutcomeReportable,
+  assertRecordedRequest,
+  assertRequester,
+  assertSameRequest,
+  assertVotable,
+  maySeeDecision,
+} from '../../decisions/preconditions.js';
 import { activityWindow, recentActivity } from '../../decisions/recent.js';
+import type { DecisionFilter, DecisionRow, OutcomeStatus } from '../../decisions/records.js';
 import { requestHash } from '../../decisions/request-hash.js';
+import {
+  frozenReason,
+  frozenVerdict,
+  noPoliciesReason,
+  noPoliciesVerdict,
+} from '../../decisions/verdicts.js';
+import { actorId, type Principal, requireRole } from '../../identity/principal.js';
 import type { PolicyBundle } from '../../policy/bundle.js';
 import type { Actor, Verdict } from '../../policy/evaluate-action.js';
 import { evaluateAction, needsRecentActivity } from '../../policy/evaluate-action.js';
 import type { ActionRequest } from '../../policy/request.js';
-import type {
-  DecisionFilter,
-  DecisionRow,
-  DecisionStatus,
-  OutcomeStatus,
-  SystemRow,
-} from '../../store/records.js';
+import type { SystemRow } from '../../registry/records.js';
 import type { Store, StoreTransaction } from '../../store/store.js';
-import { actorId, type Principal, requireRole } from '../access/principal.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { EventSink } from '../notifications/notifications.js';
 import type { PolicyHolder } from '../policies/policies.js';
@@ -38,12 +62,6 @@ export interface OutcomeRequest {
   status: OutcomeStatus;
   detail?: string;
 }
-
-const statusOf: Record<Verdict['effect'], DecisionStatus> = {
-  allow: 'allowed',
-  require_approval: 'pending',
-  deny: 'denied',
-};
 
 /** Observers of decisions, for metrics. */
 export interface DecisionObserver {
@@ -128,14 +146,13 @@ export class DecisionService {
       const existing = await this.store.decisionByIdempotencyKey(actor, idempotencyKey);
       if (existing)
         return {
-          decision: await this.view(this.sameRequest(existing, hash, idempotencyKey)),
+          decision: await this.view(assertSameRequest(existing, hash, idempotencyKey)),
           created: false,
         };
     }
 
     const now = this.clock();
     const bundle = this.policies.bundle;
-    const environment = request.resource.environment ?? '';
     let { verdict, statusReason } = await this.decide(principal, system, request, now);
     const id = this.ids('dec');
 
@@ -148,66 +165,31 @@ export class DecisionService {
       if (system && system.status !== 'frozen') {
         const current = await tx.getSystem(system.id);
         if (current?.status === 'frozen') {
-          statusReason = `frozen: ${current.statusReason ?? 'kill switch'}`;
+          statusReason = frozenReason(current);
           verdict = frozenVerdict(current, bundle.digest);
         }
       }
-      const status = statusOf[verdict.effect];
-      const ttl = Math.min(...verdict.approvals.map((approval) => approval.ttlMs));
-      const [entry] = await this.ledger.log.append(tx.ledger, [
-        {
-          type: 'decision.created',
-          actor,
-          subject: id,
-          data: {
-            request: request as unknown as JsonObject,
-            requestHash: hash,
-            status,
-            effect: verdict.effect,
-            reasons: verdict.reasons.map((reason) => JSON.parse(JSON.stringify(reason))),
-            approvalsRequired: requirementsOf(verdict),
-            bundle: verdict.bundle,
-            ...(statusReason ? { statusReason } : {}),
-          },
-        },
-      ]);
-      const row: DecisionRow = {
+      const decision: NewDecision = {
         id,
-        actorId: actor,
-        actorKind: system ? system.kind : 'human',
-        ...(system ? { systemId: system.id } : {}),
-        action: request.action,
-        resourceType: request.resource.type,
-        resourceId: request.resource.id,
-        ...(request.resource.environment ? { environment: request.resource.environment } : {}),
-        request: request as unknown as JsonObject,
+        actor,
+        system,
+        request,
         requestHash: hash,
         ...(idempotencyKey ? { idempotencyKey } : {}),
-        status,
-        effect: verdict.effect,
-        verdict: JSON.parse(JSON.stringify(verdict)) as JsonObject,
-        requirements: requirementsOf(verdict),
-        bundle: verdict.bundle,
-        ...(statusReason ? { statusReason } : {}),
-        createdAt: now.toISOString(),
-        updatedAt: now.toISOString(),
-        ...(status === 'pending' ? { expiresAt: new Date(now.getTime() + ttl).toISOString() } : {}),
-        ledgerIndex: entry!.seq,
+        verdict,
+        statusReason,
+        now,
       };
+      const [entry] = await this.ledger.log.append(tx.ledger, [
+        { type: 'decision.created', actor, subject: id, data: createdEntryData(decision) },
+      ]);
+      const row = newDecisionRow(decision, entry!.seq);
       await tx.insertDecision(row);
-      await this.sink.emit(tx, decisionEvent(`decision.${status}`, row, system));
-      await tx.addActivity({
-        actorId: actor,
-        action: request.action,
-        environment,
-        at: now,
-        decisions: 1,
-        ...(status === 'allowed' ? { allowed: 1 } : {}),
-        ...(status === 'denied' ? { denied: 1 } : {}),
-      });
+      await this.sink.emit(tx, decisionEvent(`decision.${row.status}`, row, system));
+      await tx.addActivity(createdActivity(row, now));
       return { row, created: true };
     });
-    if (!result.created) this.sameRequest(result.row, hash, idempotencyKey!);
+    if (!result.created) assertSameRequest(result.row, hash, idempotencyKey!);
     if (result.created) this.observer.created?.(result.row, Number(process.hrtime.bigint() - started) / 1e9);
     return { decision: await this.view(result.row), created: result.created };
   }
@@ -219,15 +201,7 @@ export class DecisionService {
   ): Promise<{ actor: string; system: SystemRow | undefined }> {
     requireRole(principal, 'agent', 'approver', 'admin');
     const system = principal.role === 'agent' ? await this.systems.lookup(principal.systemId!) : undefined;
-    if (principal.role === 'agent' && !system) {
-      throw new ArbiterError(
-        'ARB_ERR_SYSTEM_UNKNOWN',
-        `this agent token is bound to System ${principal.systemId}, which is not registered`,
-      );
-    }
-    if (principal.role === 'agent' && !request.rationale?.trim()) {
-      throw new ArbiterError('ARB_ERR_RATIONALE_REQUIRED', 'agents must say why: give a rationale');
-    }
+    assertRequester(principal, system, request);
     return { actor: actorId(principal), system };
   }
 
@@ -240,10 +214,7 @@ export class DecisionService {
   ): Promise<{ verdict: Verdict; statusReason: string | undefined }> {
     const bundle = this.policies.bundle;
     if (system?.status === 'frozen') {
-      return {
-        verdict: frozenVerdict(system, bundle.digest),
-        statusReason: `frozen: ${system.statusReason ?? 'kill switch'}`,
-      };
+      return { verdict: frozenVerdict(system, bundle.digest), statusReason: frozenReason(system) };
     }
     if (this.policies.directory === undefined) {
       return { verdict: noPoliciesVerdict(bundle.digest), statusReason: noPoliciesReason };
@@ -276,9 +247,7 @@ export class DecisionService {
     now: Date,
   ): Promise<Actor> {
     const id = actorId(principal);
-    let actor: Actor = system
-      ? { ...system.spec, id: system.id, kind: system.kind, status: system.status }
-      : { id, kind: 'human', groups: principal.groups };
+    let actor = baseActor(system, { id, groups: principal.groups });
     if (system)
       for (const hook of this.policyActorHooks)
         actor = await hook(actor, { system, request, now, bundle: this.policies.bundle });
@@ -297,9 +266,9 @@ export class DecisionService {
   /** One decision, expired first if its approval window has closed. Agents see only their own. */
   async get(principal: Principal, id: string): Promise<DecisionView> {
     let row = await this.store.getDecision(id);
-    if (!row || !this.maySee(principal, row))
+    if (!row || !maySeeDecision(principal, row))
       throw new ArbiterError('ARB_ERR_NOT_FOUND', `no decision ${id}`);
-    if (row.status === 'pending' && row.expiresAt && row.expiresAt <= this.clock().toISOString()) {
+    if (row.status === 'pending' && isExpired(row, this.clock())) {
       await this.expireDue();
       row = (await this.store.getDecision(id))!;
     }
@@ -340,31 +309,14 @@ export class DecisionService {
     const result = await this.store.write(async (tx) => {
       const decision = await tx.getDecision(id);
       if (!decision) throw new ArbiterError('ARB_ERR_NOT_FOUND', `no decision ${id}`);
-      if (decision.status !== 'pending') {
-        throw new ArbiterError(
-          'ARB_ERR_DECISION_NOT_PENDING',
-          `decision ${id} is ${decision.status}${decision.statusReason ? ` (${decision.statusReason})` : ''}`,
-          {
-            details: { status: decision.status },
-          },
-        );
-      }
-      if (vote.requestHash !== undefined && vote.requestHash !== decision.requestHash) {
-        throw new ArbiterError(
-          'ARB_ERR_APPROVAL_HASH_MISMATCH',
-          `the approval is for request ${vote.requestHash}, but decision ${id} is request ${decision.requestHash}`,
-          { details: { reason: 'other-request' } },
-        );
-      }
-      await this.requireRecordedRequest(decision);
+      assertVotable(decision, vote.requestHash);
+      const [created] = await this.store.ledger.entries(decision.ledgerIndex, decision.ledgerIndex + 1);
+      assertRecordedRequest(decision, created?.bytes);
       // Judged by the clock when the vote is recorded, not when it arrived: a vote that waited
       // behind other writes past the expiry is refused, and the decision expires now.
       const now = this.clock();
-      if (decision.expiresAt && decision.expiresAt <= now.toISOString()) {
-        await this.transition(tx, decision, 'denied', 'expired', 'arbiter', {
-          reason: 'expired',
-          expiresAt: decision.expiresAt,
-        });
+      if (isExpired(decision, now)) {
+        await this.transition(tx, decision, expiryTransition(decision));
         await tx.decisionChanged(id);
         return { expired: true as const, decision: (await tx.getDecision(id))! };
       }
@@ -372,7 +324,7 @@ export class DecisionService {
       const system = decision.systemId ? await tx.getSystem(decision.systemId) : undefined;
       const ownerTeam = ownerTeamOf(system);
       const requirements = decision.requirements as unknown as Requirement[];
-      const refusal = voteRefusal(
+      assertMayVote(
         { approver, groups: principal.groups },
         {
           requester: decision.actorId,
@@ -381,14 +333,6 @@ export class DecisionService {
           ownerTeam,
         },
       );
-      if (refusal) {
-        const code = {
-          self: 'ARB_ERR_APPROVAL_SELF',
-          duplicate: 'ARB_ERR_APPROVAL_DUPLICATE',
-          'not-eligible': 'ARB_ERR_APPROVAL_NOT_ELIGIBLE',
-        } as const;
-        throw new ArbiterError(code[refusal.code], refusal.message);
-      }
       const [entry] = await this.ledger.log.append(tx.ledger, [
         {
           type: 'approval.recorded',
@@ -413,17 +357,13 @@ export class DecisionService {
         decisionEvent('approval.recorded', decision, system, { approver, verdict: vote.verdict }),
       );
       const allVotes = [...votes, { approver, groups: principal.groups, verdict: vote.verdict }];
-      if (vote.verdict === 'reject') {
-        await this.transition(tx, decision, 'denied', `rejected by ${approver}`, approver, {
-          reason: 'rejected',
-          by: approver,
-        });
-      } else if (approvalProgress(requirements, allVotes, ownerTeam).met) {
-        await this.transition(tx, decision, 'allowed', 'approved', approver, {
-          reason: 'approved',
-          approvers: allVotes.filter((v) => v.verdict === 'approve').map((v) => v.approver),
-        });
-      }
+      const transition = voteTransition(
+        requirements,
+        allVotes,
+        { approver, verdict: vote.verdict },
+        ownerTeam,
+      );
+      if (transition) await this.transition(tx, decision, transition);
       await tx.decisionChanged(id);
       return { expired: false as const, decision: (await tx.getDecision(id))! };
     });
@@ -435,50 +375,12 @@ export class DecisionService {
     return this.view(result.decision);
   }
 
-  /**
-   * Refuses a vote on a request that is not the one recorded: the stored request must still hash
-   * to the decision's request hash, and that hash must be the one the ledger's `decision.created`
-   * entry holds. A row altered in the database after the fact is never approved.
-   */
-  private async requireRecordedRequest(decision: DecisionRow): Promise<void> {
-    const [created] = await this.store.ledger.entries(decision.ledgerIndex, decision.ledgerIndex + 1);
-    const entry = created
-      ? (JSON.parse(Buffer.from(created.bytes).toString('utf8')) as {
-          subject?: string;
-          data?: { requestHash?: unknown };
-        })
-      : undefined;
-    const recorded = entry?.subject === decision.id ? entry.data?.requestHash : undefined;
-    if (
-      requestHash(decision.actorId, decision.request) !== decision.requestHash ||
-      recorded !== decision.requestHash
-    ) {
-      throw new ArbiterError(
-        'ARB_ERR_APPROVAL_HASH_MISMATCH',
-        `decision ${decision.id}'s stored request does not match the request recorded in the ledger: it was altered after it was made, and cannot be approved`,
-        { details: { reason: 'request-altered' } },
-      );
-    }
-  }
-
   /** The requesting agent (or human) reports what happened after an allowed action. */
   async reportOutcome(principal: Principal, id: string, outcome: OutcomeRequest): Promise<DecisionView> {
     requireRole(principal, 'agent', 'approver', 'admin');
     const reporter = actorId(principal);
     const row = await this.store.write(async (tx) => {
-      const decision = await tx.getDecision(id);
-      if (!decision || (principal.role === 'agent' && decision.actorId !== reporter))
-        throw new ArbiterError('ARB_ERR_NOT_FOUND', `no decision ${id}`);
-      if (decision.actorId !== reporter)
-        throw new ArbiterError('ARB_ERR_FORBIDDEN', 'only the requester reports the outcome of its decision');
-      if (decision.status !== 'allowed' || decision.outcome) {
-        throw new ArbiterError(
-          'ARB_ERR_OUTCOME_NOT_ALLOWED',
-          decision.outcome
-            ? `the outcome of ${id} was already reported (${decision.outcome.status})`
-            : `decision ${id} is ${decision.status}, not allowed`,
-        );
-      }
+      const decision = assertOutcomeReportable(principal, id, await tx.getDecision(id));
       const now = this.clock();
       const [entry] = await this.ledger.log.append(tx.ledger, [
         {
@@ -495,17 +397,7 @@ export class DecisionService {
         ledgerIndex: entry!.seq,
       });
       const environment = decision.environment ?? '';
-      await tx.addActivity({
-        actorId: decision.actorId,
-        action: decision.action,
-        environment,
-        at: now,
-        ...(outcome.status === 'succeeded'
-          ? { succeeded: 1 }
-          : outcome.status === 'failed'
-            ? { failed: 1 }
-            : { rolledBack: 1 }),
-      });
+      await tx.addActivity(outcomeActivity(decision, outcome.status, now));
       if (outcome.status !== 'succeeded')
         await tx.recordFailure(decision.actorId, decision.action, environment, now.toISOString());
       await tx.decisionChanged(id);
@@ -539,10 +431,7 @@ export class DecisionService {
     const expired = await this.store.write(async (tx) => {
       const due = await tx.expiredPending(now, 500);
       for (const decision of due) {
-        await this.transition(tx, decision, 'denied', 'expired', 'arbiter', {
-          reason: 'expired',
-          expiresAt: decision.expiresAt!,
-        });
+        await this.transition(tx, decision, expiryTransition(decision));
         await tx.decisionChanged(decision.id);
       }
       return due.length;
@@ -553,52 +442,18 @@ export class DecisionService {
   private async transition(
     tx: StoreTransaction,
     decision: DecisionRow,
-    status: DecisionStatus,
-    reason: string,
-    by: string,
-    data: JsonObject,
+    transition: Transition,
   ): Promise<void> {
+    const { status, reason, by, data } = transition;
     const now = this.clock();
     await tx.updateDecisionStatus(decision.id, status, reason, now.toISOString());
     await this.ledger.log.append(tx.ledger, [
-      {
-        type: status === 'allowed' ? 'decision.allowed' : 'decision.denied',
-        actor: by,
-        subject: decision.id,
-        data,
-      },
+      { type: transitionEntryType(status), actor: by, subject: decision.id, data },
     ]);
-    await tx.addActivity({
-      actorId: decision.actorId,
-      action: decision.action,
-      environment: decision.environment ?? '',
-      at: now,
-      ...(status === 'allowed' ? { allowed: 1 } : { denied: 1 }),
-    });
+    await tx.addActivity(transitionActivity(decision, status, now));
     const system = decision.systemId ? await tx.getSystem(decision.systemId) : undefined;
     const updated: DecisionRow = { ...decision, status, statusReason: reason, updatedAt: now.toISOString() };
-    await this.sink.emit(
-      tx,
-      decisionEvent(status === 'allowed' ? 'decision.allowed' : 'decision.denied', updated, system),
-    );
-  }
-
-  /** A repeated idempotency key must come with the same request. */
-  private sameRequest(existing: DecisionRow, hash: string, key: string): DecisionRow {
-    if (existing.requestHash !== hash) {
-      throw new ArbiterError(
-        'ARB_ERR_IDEMPOTENCY_CONFLICT',
-        `idempotency key ${key} was used for a different request (decision ${existing.id})`,
-        {
-          details: { decision: existing.id },
-        },
-      );
-    }
-    return existing;
-  }
-
-  private maySee(principal: Principal, row: DecisionRow): boolean {
-    return principal.role !== 'agent' || row.actorId === actorId(principal);
+    await this.sink.emit(tx, decisionEvent(transitionEntryType(status), updated, system));
   }
 
   private async view(row: DecisionRow): Promise<DecisionView> {
@@ -612,53 +467,4 @@ export class DecisionService {
     ]);
     return decisionView(row, approvals, system);
   }
-}
-
-/** The approval requirements a decision keeps: what must be met, and which rules asked. */
-function requirementsOf(verdict: Verdict): JsonObject[] {
-  return verdict.approvals.map(({ count, from, ttl, rules }) => ({ count, from, ttl, rules }));
-}
-
-const noPoliciesReason =
-  'no policies: the server was started without a policy directory, so every request is denied';
-
-/** A denial Arbiter itself makes before any policy runs: one reason, nothing else evaluated. */
-function refusalVerdict(reason: Omit<Verdict['reasons'][number], 'effect'>, bundle: string): Verdict {
-  return {
-    effect: 'deny',
-    reasons: [{ ...reason, effect: 'deny' }],
-    notFired: [],
-    approvals: [],
-    shadow: [],
-    shadowEffect: 'deny',
-    defaulted: false,
-    policies: [],
-    bundle,
-  };
-}
-
-/** The verdict when no governance directory is loaded: denied, and saying why. */
-function noPoliciesVerdict(bundle: string): Verdict {
-  return refusalVerdict(
-    {
-      policy: '(server)',
-      rule: 'no-policies',
-      message: `${noPoliciesReason}; start arbiter serve with --policies DIR`,
-      facts: {},
-    },
-    bundle,
-  );
-}
-
-/** The verdict for a frozen System: denied before any policy runs. */
-function frozenVerdict(system: SystemRow, bundle: string): Verdict {
-  return refusalVerdict(
-    {
-      policy: '(registry)',
-      rule: 'frozen',
-      message: `System ${system.id} is frozen${system.statusReason ? `: ${system.statusReason}` : ''}`,
-      facts: { 'actor.status': 'frozen' },
-    },
-    bundle,
-  );
 }

@@ -1,19 +1,20 @@
 import { ArbiterError } from '../../core/errors.js';
 import type { IdGenerator } from '../../core/ids.js';
+import { actorId, type Principal, requireRole } from '../../identity/principal.js';
 import type { IncidentLinkKind, IncidentSeverity } from '../../incidents/incident.js';
-import type { IncidentFilter, IncidentRow } from '../../store/records.js';
+import type { NewLink } from '../../incidents/opening.js';
+import type { IncidentFilter, IncidentRow } from '../../incidents/records.js';
+import { linkTarget } from '../../incidents/targets.js';
 import type { Store } from '../../store/store.js';
-import { actorId, type Principal, requireRole } from '../access/principal.js';
 import type { OutcomeHook } from '../decisions/decisions.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { AlertFiredHook } from '../monitoring/evaluation.js';
 import type { EventSink } from '../notifications/notifications.js';
 import type { PolicyHolder } from '../policies/policies.js';
 import { incidentEvent } from './notification-events.js';
-import { linkTarget } from './targets.js';
 import { IncidentTriggers } from './triggers.js';
 import { type IncidentView, incidentView } from './view.js';
-import { IncidentWriter, type NewLink } from './writer.js';
+import { IncidentWriter } from './writer.js';
 
 export interface OpenIncidentRequest {
   title: string;

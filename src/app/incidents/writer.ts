@@ -1,35 +1,19 @@
 import type { IdGenerator } from '../../core/ids.js';
-import type { JsonObject, JsonValue } from '../../core/json.js';
-import type { IncidentLinkKind, IncidentSeverity, IncidentTrigger } from '../../incidents/incident.js';
+import {
+  type NewIncident,
+  type NewLink,
+  newIncidentRow,
+  newLinkRow,
+  openedEntry,
+} from '../../incidents/opening.js';
 import { type OnCallSpec, pagedContact } from '../../incidents/paging.js';
-import type { IncidentLinkRow, IncidentRow, SystemRow } from '../../store/records.js';
+import type { IncidentLinkRow, IncidentRow } from '../../incidents/records.js';
+import { ownerTeamOf } from '../../registry/systems.js';
 import type { StoreTransaction } from '../../store/store.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { EventSink } from '../notifications/notifications.js';
 import type { PolicyHolder } from '../policies/policies.js';
-import { ownerTeamOf } from '../systems/systems.js';
 import { incidentEvent } from './notification-events.js';
-
-/** A link about to be made: what it names, and the ledger entry of what it names. */
-export interface NewLink {
-  kind: IncidentLinkKind;
-  ref: string;
-  note?: string;
-  targetLedgerIndex?: number;
-  systemId?: string;
-}
-
-export interface NewIncident {
-  title: string;
-  severity: IncidentSeverity;
-  systemId?: string;
-  system?: SystemRow;
-  description?: string;
-  trigger: IncidentTrigger;
-  dedupKey?: string;
-  openedBy: string;
-  links: NewLink[];
-}
 
 export interface IncidentWriterDeps {
   ledger: Ledger;
@@ -77,60 +61,13 @@ export class IncidentWriter {
       notifiers: bundle.notifiers,
       at: now,
     });
-    const { person, ...pagedRecord } = paged;
-    const personal: Record<string, JsonValue> = {
-      ...(person ? { pagedPerson: person } : {}),
-      ...(spec.description ? { description: spec.description } : {}),
-    };
     const [entry] = await this.ledger.log.append(tx.ledger, [
-      {
-        type: 'incident.opened',
-        actor: spec.openedBy,
-        subject: id,
-        data: JSON.parse(
-          JSON.stringify({
-            title: spec.title,
-            severity: spec.severity,
-            system: spec.systemId ?? null,
-            trigger: spec.trigger,
-            paged: pagedRecord,
-            links: spec.links.map((link) => ({
-              kind: link.kind,
-              ref: link.ref,
-              ledgerIndex: link.targetLedgerIndex ?? null,
-            })),
-          }),
-        ) as JsonObject,
-        ...(Object.keys(personal).length > 0 ? { personal } : {}),
-      },
+      { type: 'incident.opened', actor: spec.openedBy, subject: id, ...openedEntry(spec, paged) },
     ]);
-    const row: IncidentRow = {
-      id,
-      title: spec.title,
-      severity: spec.severity,
-      status: 'open',
-      ...(spec.systemId ? { systemId: spec.systemId } : {}),
-      ...(spec.description ? { description: spec.description } : {}),
-      trigger: spec.trigger,
-      ...(spec.dedupKey ? { dedupKey: spec.dedupKey } : {}),
-      openedBy: spec.openedBy,
-      openedAt: at,
-      paged: JSON.parse(JSON.stringify(paged)) as JsonObject,
-      ledgerIndex: entry!.seq,
-      updatedAt: at,
-    };
+    const row = newIncidentRow(spec, { id, at, paged, ledgerIndex: entry!.seq });
     await tx.insertIncident(row);
-    const linkRows = spec.links.map(
-      (link): IncidentLinkRow => ({
-        incidentId: id,
-        kind: link.kind,
-        ref: link.ref,
-        ...(link.note ? { note: link.note } : {}),
-        ...(link.targetLedgerIndex === undefined ? {} : { targetLedgerIndex: link.targetLedgerIndex }),
-        linkedBy: spec.openedBy,
-        linkedAt: at,
-        ledgerIndex: entry!.seq,
-      }),
+    const linkRows = spec.links.map((link) =>
+      newLinkRow(id, link, { by: spec.openedBy, at, ledgerIndex: entry!.seq }),
     );
     for (const link of linkRows) await tx.insertIncidentLink(link);
     await this.sink.emit(tx, incidentEvent('incident.opened', row, spec.system, linkRows));
@@ -151,16 +88,7 @@ export class IncidentWriter {
         ...(link.note ? { personal: { note: link.note } } : {}),
       },
     ]);
-    await tx.insertIncidentLink({
-      incidentId: incident.id,
-      kind: link.kind,
-      ref: link.ref,
-      ...(link.note ? { note: link.note } : {}),
-      ...(link.targetLedgerIndex === undefined ? {} : { targetLedgerIndex: link.targetLedgerIndex }),
-      linkedBy: by,
-      linkedAt: now,
-      ledgerIndex: entry!.seq,
-    });
+    await tx.insertIncidentLink(newLinkRow(incident.id, link, { by, at: now, ledgerIndex: entry!.seq }));
     return true;
   }
 }

@@ -1,8 +1,8 @@
 import type { JsonObject } from '../../core/json.js';
 import type { AlertState } from '../../monitor/alerts.js';
 import type { NotificationEvent } from '../../notify/event.js';
-import type { SystemRow } from '../../store/records.js';
-import { ownerTeamOf } from '../systems/systems.js';
+import type { SystemRow } from '../../registry/records.js';
+import { ownerTeamOf } from '../../registry/systems.js';
 
 /**
  * What an alert transition writes: the `alert.firing` / `alert.resolved` ledger entry's data and

@@ -3,7 +3,7 @@ import { type Logger, silentLogger } from '../../core/logger.js';
 import { type AlertState, stepAlert } from '../../monitor/alerts.js';
 import { evaluateWindow } from '../../monitor/evaluate.js';
 import { evaluateMonitorWindow } from '../../policy/evaluate-monitor.js';
-import type { SystemRow } from '../../store/records.js';
+import type { SystemRow } from '../../registry/records.js';
 import type { Store, StoreTransaction } from '../../store/store.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { EventSink } from '../notifications/notifications.js';

@@ -1,9 +1,11 @@
 import { ArbiterError } from '../../core/errors.js';
 import type { JsonObject } from '../../core/json.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
+import { type Principal, requireRole } from '../../identity/principal.js';
 import type { AlertState } from '../../monitor/alerts.js';
 import { evaluateWindow } from '../../monitor/evaluate.js';
 import type { Profile } from '../../monitor/profile.js';
+import type { MonitorAlertRow, MonitorEventRow, MonitorWindowRow } from '../../monitor/records.js';
 import {
   addEvent,
   addLabel,
@@ -14,9 +16,8 @@ import {
   windowStart,
 } from '../../monitor/window.js';
 import { anyGlobMatches } from '../../policy/glob.js';
-import type { MonitorAlertRow, MonitorEventRow, MonitorWindowRow, RecordReads } from '../../store/records.js';
+import type { RecordReads } from '../../store/records.js';
 import type { Store, StoreTransaction } from '../../store/store.js';
-import { type Principal, requireRole } from '../access/principal.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { EventSink } from '../notifications/notifications.js';
 import type { PolicyHolder } from '../policies/policies.js';

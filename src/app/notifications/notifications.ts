@@ -4,8 +4,8 @@ import type { IdGenerator } from '../../core/ids.js';
 import type { JsonObject } from '../../core/json.js';
 import { type NotificationEvent, routeEvent } from '../../notify/event.js';
 import { cloudEvent, pagerDutyEvent, slackMessage, webhookSignature } from '../../notify/formats.js';
+import type { NotificationRow } from '../../notify/records.js';
 import type { NotifierConfig } from '../../policy/bundle.js';
-import type { NotificationRow } from '../../store/records.js';
 import type { Store, StoreTransaction } from '../../store/store.js';
 import type { Ledger } from '../ledger/ledger.js';
 

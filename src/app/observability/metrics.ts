@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { DecisionRow, GateRunSummaryRow } from '../../store/records.js';
+import type { DecisionRow } from '../../decisions/records.js';
+import type { GateRunSummaryRow } from '../../gate/records.js';
 import type { Store } from '../../store/store.js';
 import type { DecisionObserver } from '../decisions/decisions.js';
 import type { GateRunObserver } from '../gate-runs/gate-runs.js';

@@ -3,12 +3,12 @@ import type { JsonObject } from '../../core/json.js';
 import type { Logger } from '../../core/logger.js';
 import type { PolicyBundle } from '../../policy/bundle.js';
 import { compileBundle } from '../../policy/load.js';
-import { loadPolicyDirectory } from '../../policy/load-dir.js';
 import type { LoadProblem } from '../../policy/problems.js';
 import type { Store, StoreTransaction } from '../../store/store.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { loadMonitorProfiles, type MonitorProfiles, type ProfileProblem } from '../monitoring/profiles.js';
 import type { SystemService } from '../systems/systems.js';
+import { loadPolicyDirectory } from './load-dir.js';
 
 /** Which Systems are monitored with which profile, and the profiles that failed to load. */
 export interface MonitoringSummary {

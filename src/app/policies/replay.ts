@@ -1,4 +1,5 @@
 import { activityWindow, recentActivity } from '../../decisions/recent.js';
+import type { DecisionRow } from '../../decisions/records.js';
 import {
   deniedByRegistry,
   type ReplayReport,
@@ -9,8 +10,10 @@ import {
 import type { PolicyBundle } from '../../policy/bundle.js';
 import { type Actor, needsRecentActivity, needsTrackRecord } from '../../policy/evaluate-action.js';
 import type { ActionRequest } from '../../policy/request.js';
-import type { AutonomyChangeRow, DecisionRow, RecordReads, SystemRow } from '../../store/records.js';
-import { stateOf, trackRecordOf } from '../systems/autonomy-state.js';
+import type { AutonomyChangeRow } from '../../registry/autonomy-records.js';
+import { stateOf, trackRecordOf } from '../../registry/autonomy-state.js';
+import type { SystemRow } from '../../registry/records.js';
+import type { RecordReads } from '../../store/records.js';
 
 export interface ReplayOptions {
   /** The candidate bundle. */

@@ -1,7 +1,7 @@
 import { ArbiterError } from '../../core/errors.js';
 import type { JsonObject } from '../../core/json.js';
+import { actorId, type Principal, requireRole } from '../../identity/principal.js';
 import type { Store } from '../../store/store.js';
-import { actorId, type Principal, requireRole } from '../access/principal.js';
 import type { Ledger } from '../ledger/ledger.js';
 
 /** Event types agents may put in the ledger themselves (the MCP proxy reports tool changes). */

@@ -1,17 +1,19 @@
 import { ArbiterError } from '../../core/errors.js';
 import type { JsonObject } from '../../core/json.js';
 import { TtlCache } from '../../core/ttl-cache.js';
+import { actorId, type Principal } from '../../identity/principal.js';
 import type { NotificationEvent } from '../../notify/event.js';
 import { needsTrackRecord } from '../../policy/evaluate-action.js';
 import { errorBudgetOf } from '../../registry/autonomy.js';
-import type { AutonomyChangeRow, RecordReads, SystemRow } from '../../store/records.js';
+import type { AutonomyChangeRow } from '../../registry/autonomy-records.js';
+import { type AutonomyState, budgetSpend, stateOf, trackRecordOf } from '../../registry/autonomy-state.js';
+import type { SystemRow } from '../../registry/records.js';
+import { mayGovern, ownerTeamOf } from '../../registry/systems.js';
+import type { RecordReads } from '../../store/records.js';
 import type { Store, StoreTransaction } from '../../store/store.js';
-import { actorId, type Principal } from '../access/principal.js';
 import type { OutcomeHook, PolicyActorHook } from '../decisions/decisions.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { EventSink } from '../notifications/notifications.js';
-import { type AutonomyState, budgetSpend, stateOf, trackRecordOf } from './autonomy-state.js';
-import { mayGovern, ownerTeamOf } from './systems.js';
 
 /** How many autonomy changes a System view shows. */
 const recentChanges = 5;

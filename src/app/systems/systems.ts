@@ -1,55 +1,21 @@
 import { parseDuration } from '../../core/duration.js';
 import { ArbiterError } from '../../core/errors.js';
-import type { JsonObject } from '../../core/json.js';
 import { TtlCache } from '../../core/ttl-cache.js';
-import { defaultBudgetEnvironments, type PolicyBundle, type SystemRecord } from '../../policy/bundle.js';
-import type { ErrorBudgetSpec, SystemSpec } from '../../policy/documents.js';
-import type { SystemRow } from '../../store/records.js';
+import { actorId, type Principal } from '../../identity/principal.js';
+import type { PolicyBundle } from '../../policy/bundle.js';
+import type { SystemSpec } from '../../policy/documents.js';
+import type { SystemRow } from '../../registry/records.js';
+import { mayGovern, ownerTeamOf, systemSpecOf } from '../../registry/systems.js';
 import type { Store, StoreTransaction } from '../../store/store.js';
-import { actorId, type Principal } from '../access/principal.js';
 import { decisionEvent, systemEvent } from '../decisions/notification-events.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { EventSink } from '../notifications/notifications.js';
 
+// The wire-shape modules (decisions/view.ts, notification-events.ts) name the owner team from here.
+export { mayGovern, ownerTeamOf } from '../../registry/systems.js';
+
 /** What an API caller registers: the System document's spec plus its id. */
 export type SystemRegistration = SystemSpec & { id: string };
-
-function specOf(
-  system: Omit<SystemRecord, 'source' | 'id' | 'kind' | 'status' | 'errorBudget'> & {
-    description?: string;
-    errorBudget?: Omit<ErrorBudgetSpec, 'environments'> & { environments?: readonly string[] };
-  },
-): JsonObject {
-  const budget = system.errorBudget;
-  return JSON.parse(
-    JSON.stringify({
-      owner: system.owner,
-      onCall: system.onCall,
-      autonomy: system.autonomy,
-      riskTier: system.riskTier,
-      ...(system.description ? { description: system.description } : {}),
-      ...(system.operatingConditions ? { operatingConditions: system.operatingConditions } : {}),
-      ...(budget
-        ? { errorBudget: { ...budget, environments: budget.environments ?? defaultBudgetEnvironments } }
-        : {}),
-    }),
-  ) as JsonObject;
-}
-
-/** Admins, and approvers of the System's owner team, govern it: kill switch, autonomy. */
-export function mayGovern(principal: Principal, system: SystemRow): boolean {
-  const owner = ownerTeamOf(system);
-  return (
-    principal.role === 'admin' ||
-    (principal.role === 'approver' && owner !== undefined && principal.groups.includes(owner))
-  );
-}
-
-/** The owner team of a stored System. */
-export function ownerTeamOf(system: SystemRow | undefined): string | undefined {
-  const owner = system?.spec.owner as { team?: string } | undefined;
-  return owner?.team;
-}
 
 export interface SystemServiceDeps {
   store: Store;
@@ -91,7 +57,7 @@ export class SystemService {
       const row: SystemRow = {
         id: system.id,
         kind: system.kind,
-        spec: specOf(system),
+        spec: systemSpecOf(system),
         source: 'bundle',
         status: previous?.status ?? system.status,
         ...(previous?.statusReason ? { statusReason: previous.statusReason } : {}),
@@ -171,7 +137,7 @@ export class SystemService {
       const row: SystemRow = {
         id,
         kind,
-        spec: specOf(rest as never),
+        spec: systemSpecOf(rest as never),
         source: 'api',
         status: previous?.status ?? status ?? 'active',
         createdAt: previous?.createdAt ?? now,

@@ -1,5 +1,7 @@
+import type { DecisionRow } from '../../decisions/records.js';
 import { parseAlertRef } from '../../incidents/incident.js';
 import { type OnCallSpec, type PagedContact, pagedContact } from '../../incidents/paging.js';
+import type { IncidentLinkRow, IncidentRow } from '../../incidents/records.js';
 import { describeEntry } from '../../incidents/timeline.js';
 import {
   type LedgerProof,
@@ -20,12 +22,11 @@ import type { LedgerEntry } from '../../ledger/entry.js';
 import type { PolicyBundle } from '../../policy/bundle.js';
 import type { Actor } from '../../policy/evaluate-action.js';
 import type { ActionRequest } from '../../policy/request.js';
-import type { DecisionRow, IncidentLinkRow, IncidentRow } from '../../store/records.js';
+import { stateOf } from '../../registry/autonomy-state.js';
+import { ownerTeamOf } from '../../registry/systems.js';
 import type { Store } from '../../store/store.js';
 import { incidentView } from '../incidents/view.js';
 import type { LedgerProver } from '../ledger/proofs.js';
-import { stateOf } from '../systems/autonomy-state.js';
-import { ownerTeamOf } from '../systems/systems.js';
 
 /** Where a request names the model version it deploys, in the order they are read. */
 const versionFields = [

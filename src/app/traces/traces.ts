@@ -1,9 +1,9 @@
 import { ArbiterError } from '../../core/errors.js';
+import { type Principal, requireRole } from '../../identity/principal.js';
 import type { PagedContact } from '../../incidents/paging.js';
+import type { IncidentRow } from '../../incidents/records.js';
 import type { Trace, TraceDecision, TraceDeployment } from '../../incidents/trace.js';
-import type { IncidentRow } from '../../store/records.js';
 import type { Store } from '../../store/store.js';
-import { type Principal, requireRole } from '../access/principal.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { LedgerProver } from '../ledger/proofs.js';
 import type { PolicyHolder } from '../policies/policies.js';

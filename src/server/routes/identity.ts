@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { actorId } from '../../app/access/principal.js';
+import { actorId } from '../../identity/principal.js';
 import { principalOf } from '../auth.js';
 import { ErrorSchema } from '../schemas.js';
 

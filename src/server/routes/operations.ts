@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { actorId } from '../../app/access/principal.js';
 import type { Arbiter } from '../../app/arbiter.js';
 import { ArbiterError } from '../../core/errors.js';
+import { actorId } from '../../identity/principal.js';
 import { storeUnavailableReason } from '../../store/availability.js';
 import { principalOf } from '../auth.js';
 import { ErrorSchema } from '../schemas.js';

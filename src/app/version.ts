@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 
+// Read at the edge: the domain never looks for files; it is handed the version it records.
 let version: string | undefined;
 
 /** The version in package.json. */
@@ -9,3 +10,6 @@ export function packageVersion(): string {
   ).version;
   return version;
 }
+
+/** Arbiter as the tool that made a BOM. */
+export const arbiterTool = () => ({ name: 'arbiter', version: packageVersion() });

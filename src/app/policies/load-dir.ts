@@ -1,10 +1,15 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { ArbiterError } from '../core/errors.js';
-import type { PolicyBundle } from './bundle.js';
-import { defaultYamlLimits } from './limits.js';
-import { compileBundle, type PolicyLoadOptions } from './load.js';
-import type { SourceFile } from './yaml-source.js';
+import { ArbiterError } from '../../core/errors.js';
+import type { PolicyBundle } from '../../policy/bundle.js';
+import { defaultYamlLimits } from '../../policy/limits.js';
+import { compileBundle, type PolicyLoadOptions } from '../../policy/load.js';
+import type { SourceFile } from '../../policy/yaml-source.js';
+
+/**
+ * Reading a governance directory from disk, at the edge: the policy engine itself (`policy/`)
+ * compiles files it is handed and never touches the file system.
+ */
 
 const yamlFile = /\.ya?ml$/i;
 const testFile = /\.test\.ya?ml$/i;

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { sha256Hex } from '../core/digest.js';
-import { ArbiterError } from '../core/errors.js';
-import { type DataCheckResult, dataCheckFormat } from '../data/result.js';
-import type { DatasetCheckEvidence } from './dataset-checks.js';
-import { type LoadedRelease, releasePath } from './release.js';
+import { sha256Hex } from '../../core/digest.js';
+import { ArbiterError } from '../../core/errors.js';
+import { type DataCheckResult, dataCheckFormat } from '../../data/result.js';
+import type { DatasetCheckEvidence } from '../../gate/dataset-checks.js';
+import { type LoadedRelease, releasePath } from '../../gate/release.js';
 
 /** The largest check result read (a result is counts and a few samples: megabytes at most). */
 const maxResultBytes = 64 << 20;

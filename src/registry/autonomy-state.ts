@@ -8,8 +8,14 @@ import {
   type TrackRecord,
   trackRecord,
   trackRecordWindow,
-} from '../../registry/autonomy.js';
-import type { AutonomyChangeRow, RecordReads, SystemRow } from '../../store/records.js';
+} from './autonomy.js';
+import type { AutonomyChangeRow, AutonomyReads } from './autonomy-records.js';
+import type { SystemRow } from './records.js';
+
+/**
+ * A System's standing autonomy and track record, read through the autonomy port
+ * (`AutonomyReads`): the pure rules are in autonomy.ts, this module fetches what they need.
+ */
 
 /** A System's autonomy: the document's level (the ceiling), the standing change and the effective level. */
 export interface AutonomyState {
@@ -21,7 +27,7 @@ export interface AutonomyState {
 
 /** The autonomy state of a System, as of `at` (default: every change so far). */
 export async function autonomyState(
-  reads: RecordReads,
+  reads: AutonomyReads,
   system: SystemRow,
   at?: Date,
 ): Promise<AutonomyState> {
@@ -46,7 +52,7 @@ const failureReadLimit = 2_000;
  * budget's environments within its window, after the standing autonomy change.
  */
 export async function budgetSpend(
-  reads: RecordReads,
+  reads: AutonomyReads,
   system: SystemRow,
   budget: ErrorBudget,
   options: { now: Date; standing: AutonomyChangeRow | undefined; before?: boolean },
@@ -67,7 +73,7 @@ export async function budgetSpend(
  * count (a replay of a past decision); otherwise every outcome reported so far.
  */
 export async function trackRecordOf(
-  reads: RecordReads,
+  reads: AutonomyReads,
   system: SystemRow,
   options: { now: Date; standing: AutonomyChangeRow | undefined; before?: boolean },
 ): Promise<TrackRecord> {

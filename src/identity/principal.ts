@@ -1,5 +1,5 @@
-import { ArbiterError } from '../../core/errors.js';
-import type { Role } from '../../store/records.js';
+import { ArbiterError } from '../core/errors.js';
+import type { Role } from './records.js';
 
 /** Who is calling, from their token. Agents act as their System; humans as their user name. */
 export interface Principal {

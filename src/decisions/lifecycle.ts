@@ -1,0 +1,187 @@
+import type { JsonObject } from '../core/json.js';
+import type { Actor, Verdict } from '../policy/evaluate-action.js';
+import type { ActionRequest } from '../policy/request.js';
+import type { SystemRow } from '../registry/records.js';
+import { approvalProgress, type Requirement, type Vote } from './approvals.js';
+import type { ActivityDelta, DecisionRow, DecisionStatus, OutcomeStatus } from './records.js';
+import { requirementsOf, statusOfEffect } from './verdicts.js';
+
+/**
+ * The decision lifecycle as pure functions (docs/decisions.md): request → allowed | pending |
+ * denied; pending → approvals → allowed, or rejection / expiry → denied; allowed → outcome. Each
+ * step returns what the service writes — the row, the ledger entry's data, the activity counters —
+ * and the service writes them together in one transaction.
+ */
+
+/** A decision about to be recorded: who asked, for what, and what was decided. */
+export interface NewDecision {
+  id: string;
+  /** The requester's actor id. */
+  actor: string;
+  /** The requester's System (undefined for a human). */
+  system: SystemRow | undefined;
+  request: ActionRequest;
+  requestHash: string;
+  idempotencyKey?: string;
+  verdict: Verdict;
+  /** Why the status is not simply the verdict's (frozen, no policies). */
+  statusReason: string | undefined;
+  now: Date;
+}
+
+/** What policies see as `actor` before hooks add to it: the System's spec, or the human and their groups. */
+export function baseActor(system: SystemRow | undefined, human: { id: string; groups: string[] }): Actor {
+  return system
+    ? { ...system.spec, id: system.id, kind: system.kind, status: system.status }
+    : { id: human.id, kind: 'human', groups: human.groups };
+}
+
+/** The data of a new decision's `decision.created` ledger entry. */
+export function createdEntryData(decision: NewDecision): JsonObject {
+  const { request, verdict, statusReason } = decision;
+  return {
+    request: request as unknown as JsonObject,
+    requestHash: decision.requestHash,
+    status: statusOfEffect[verdict.effect],
+    effect: verdict.effect,
+    reasons: verdict.reasons.map((reason) => JSON.parse(JSON.stringify(reason))),
+    approvalsRequired: requirementsOf(verdict),
+    bundle: verdict.bundle,
+    ...(statusReason ? { statusReason } : {}),
+  };
+}
+
+/**
+ * The row of a new decision whose `decision.created` entry is `ledgerIndex`. A pending decision
+ * expires when the shortest approval ttl of its requirements runs out.
+ */
+export function newDecisionRow(decision: NewDecision, ledgerIndex: number): DecisionRow {
+  const { request, verdict, statusReason, system, idempotencyKey, now } = decision;
+  const status = statusOfEffect[verdict.effect];
+  const ttl = Math.min(...verdict.approvals.map((approval) => approval.ttlMs));
+  return {
+    id: decision.id,
+    actorId: decision.actor,
+    actorKind: system ? system.kind : 'human',
+    ...(system ? { systemId: system.id } : {}),
+    action: request.action,
+    resourceType: request.resource.type,
+    resourceId: request.resource.id,
+    ...(request.resource.environment ? { environment: request.resource.environment } : {}),
+    request: request as unknown as JsonObject,
+    requestHash: decision.requestHash,
+    ...(idempotencyKey ? { idempotencyKey } : {}),
+    status,
+    effect: verdict.effect,
+    verdict: JSON.parse(JSON.stringify(verdict)) as JsonObject,
+    requirements: requirementsOf(verdict),
+    bundle: verdict.bundle,
+    ...(statusReason ? { statusReason } : {}),
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    ...(status === 'pending' ? { expiresAt: new Date(now.getTime() + ttl).toISOString() } : {}),
+    ledgerIndex,
+  };
+}
+
+/** The actor's activity bucket a decision counts in: its action in its environment (`''` when none). */
+function activityOf(decision: Pick<DecisionRow, 'actorId' | 'action' | 'environment'>, at: Date) {
+  return {
+    actorId: decision.actorId,
+    action: decision.action,
+    environment: decision.environment ?? '',
+    at,
+  };
+}
+
+/** What a new decision adds to its actor's activity: one decision, allowed or denied when it is. */
+export function createdActivity(row: DecisionRow, at: Date): ActivityDelta {
+  return {
+    ...activityOf(row, at),
+    decisions: 1,
+    ...(row.status === 'allowed' ? { allowed: 1 } : {}),
+    ...(row.status === 'denied' ? { denied: 1 } : {}),
+  };
+}
+
+/** A pending decision's move to allowed or denied: the new status, why, who, and the ledger entry. */
+export interface Transition {
+  status: Exclude<DecisionStatus, 'pending'>;
+  /** The decision's new status reason. */
+  reason: string;
+  /** The actor id the ledger entry names. */
+  by: string;
+  /** The ledger entry's data. */
+  data: JsonObject;
+}
+
+/** The ledger entry type that records a transition. */
+export function transitionEntryType(status: Transition['status']): 'decision.allowed' | 'decision.denied' {
+  return status === 'allowed' ? 'decision.allowed' : 'decision.denied';
+}
+
+/** What a transition adds to the decision's actor's activity: one allowed or one denied. */
+export function transitionActivity(
+  decision: Pick<DecisionRow, 'actorId' | 'action' | 'environment'>,
+  status: Transition['status'],
+  at: Date,
+): ActivityDelta {
+  return { ...activityOf(decision, at), ...(status === 'allowed' ? { allowed: 1 } : { denied: 1 }) };
+}
+
+/** True when a decision's approval window has closed at `now`. */
+export function isExpired(decision: Pick<DecisionRow, 'expiresAt'>, now: Date): boolean {
+  return !!decision.expiresAt && decision.expiresAt <= now.toISOString();
+}
+
+/** The transition of a pending decision whose approval window closed. */
+export function expiryTransition(decision: Pick<DecisionRow, 'expiresAt'>): Transition {
+  return {
+    status: 'denied',
+    reason: 'expired',
+    by: 'arbiter',
+    data: { reason: 'expired', expiresAt: decision.expiresAt! },
+  };
+}
+
+/**
+ * What a recorded vote does to a pending decision: a rejection denies it, an approval that meets
+ * every requirement allows it, anything else leaves it pending (undefined). `votes` includes the
+ * new vote.
+ */
+export function voteTransition(
+  requirements: readonly Requirement[],
+  votes: readonly Vote[],
+  vote: Pick<Vote, 'approver' | 'verdict'>,
+  ownerTeam: string | undefined,
+): Transition | undefined {
+  if (vote.verdict === 'reject')
+    return {
+      status: 'denied',
+      reason: `rejected by ${vote.approver}`,
+      by: vote.approver,
+      data: { reason: 'rejected', by: vote.approver },
+    };
+  if (!approvalProgress(requirements, votes, ownerTeam).met) return undefined;
+  return {
+    status: 'allowed',
+    reason: 'approved',
+    by: vote.approver,
+    data: {
+      reason: 'approved',
+      approvers: votes.filter((v) => v.verdict === 'approve').map((v) => v.approver),
+    },
+  };
+}
+
+/** What an outcome adds to the decision's actor's activity: one succeeded, failed or rolled back. */
+export function outcomeActivity(
+  decision: Pick<DecisionRow, 'actorId' | 'action' | 'environment'>,
+  status: OutcomeStatus,
+  at: Date,
+): ActivityDelta {
+  return {
+    ...activityOf(decision, at),
+    ...(status === 'succeeded' ? { succeeded: 1 } : status === 'failed' ? { failed: 1 } : { rolledBack: 1 }),
+  };
+}

@@ -1,0 +1,449 @@
+import { describe, expect, it } from 'vitest';
+import { isArbiterError } from '../../src/core/errors.js';
+import {
+  baseActor,
+  createdActivity,
+  createdEntryData,
+  expiryTransition,
+  isExpired,
+  type NewDecision,
+  newDecisionRow,
+  outcomeActivity,
+  transitionActivity,
+  transitionEntryType,
+  voteTransition,
+} from '../../src/decisions/lifecycle.js';
+import {
+  assertMayVote,
+  assertOutcomeReportable,
+  assertRecordedRequest,
+  assertRequester,
+  assertSameRequest,
+  assertVotable,
+  maySeeDecision,
+} from '../../src/decisions/preconditions.js';
+import type { DecisionRow } from '../../src/decisions/records.js';
+import { requestHash } from '../../src/decisions/request-hash.js';
+import {
+  frozenReason,
+  frozenVerdict,
+  noPoliciesReason,
+  noPoliciesVerdict,
+  requirementsOf,
+  statusOfEffect,
+} from '../../src/decisions/verdicts.js';
+import type { Principal } from '../../src/identity/principal.js';
+import { evaluateAction, type Verdict } from '../../src/policy/index.js';
+import type { ActionRequest } from '../../src/policy/request.js';
+import type { SystemRow } from '../../src/registry/records.js';
+import { actionPolicy, bundleOf } from '../helpers/bundle.js';
+
+// The decision lifecycle without a store or a server: verdicts from a real compiled bundle, rows
+// and ledger data built from them, and the checks that guard each step.
+
+const bundle = bundleOf({
+  'prod.yaml': actionPolicy(
+    'prod',
+    `  match: { environments: [prod] }
+  rules:
+    - name: big
+      when: request.change.linesChanged > 500
+      effect: require_approval
+      approval: { count: 1, from: ["owner"], ttl: 1h }
+    - name: wide
+      when: request.change.linesChanged > 200
+      effect: require_approval
+      approval: { count: 2, from: ["group:sre"], ttl: 30m }
+    - name: dropping
+      when: request.action == "db.drop"
+      effect: deny
+      message: never drop
+    - name: otherwise
+      when: "true"
+      effect: allow
+`,
+  ),
+});
+
+const now = new Date('2026-03-04T10:00:00.000Z');
+
+const system: SystemRow = {
+  id: 'deploy-bot',
+  kind: 'agent',
+  spec: { owner: { team: 'platform', person: 'dana@example.com' }, autonomy: 2, riskTier: 'high' },
+  source: 'bundle',
+  status: 'active',
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+};
+
+function request(linesChanged: number, action = 'deploy'): ActionRequest {
+  return {
+    action,
+    resource: { type: 'service', id: 'payments', environment: 'prod' },
+    rationale: 'ship the fix',
+    change: { linesChanged },
+  } as ActionRequest;
+}
+
+function decide(req: ActionRequest): Verdict {
+  return evaluateAction(bundle, { request: req, actor: baseActor(system, { id: 'x', groups: [] }), now });
+}
+
+function newDecision(
+  req: ActionRequest,
+  verdict = decide(req),
+  extra: Partial<NewDecision> = {},
+): NewDecision {
+  return {
+    id: 'dec_1',
+    actor: system.id,
+    system,
+    request: req,
+    requestHash: requestHash(system.id, req as never),
+    verdict,
+    statusReason: undefined,
+    now,
+    ...extra,
+  };
+}
+
+const agent: Principal = { tokenId: 'tok_a', role: 'agent', systemId: 'deploy-bot', groups: [] };
+const approver: Principal = { tokenId: 'tok_b', role: 'approver', user: 'sam', groups: ['platform'] };
+
+function errorCode(run: () => unknown): string | undefined {
+  try {
+    run();
+  } catch (error) {
+    if (isArbiterError(error)) return error.code;
+    throw error;
+  }
+  return undefined;
+}
+
+describe('verdicts the lifecycle reads', () => {
+  it('maps each effect to the status a new decision takes', () => {
+    expect(statusOfEffect).toEqual({ allow: 'allowed', require_approval: 'pending', deny: 'denied' });
+  });
+
+  it('keeps every approval requirement with the rules that asked for it, without the parsed ttl', () => {
+    const verdict = decide(request(600));
+    expect(verdict.effect).toBe('require_approval');
+    expect(requirementsOf(verdict)).toEqual(
+      verdict.approvals.map(({ count, from, ttl, rules }) => ({ count, from, ttl, rules })),
+    );
+    expect(requirementsOf(verdict).map((r) => r.rules)).toEqual([['prod/big'], ['prod/wide']]);
+  });
+
+  it('denies a frozen System before any policy runs, naming the freeze', () => {
+    const frozen = { ...system, status: 'frozen' as const, statusReason: 'incident 42' };
+    const verdict = frozenVerdict(frozen, bundle.digest);
+    expect(verdict).toMatchObject({
+      effect: 'deny',
+      reasons: [
+        {
+          policy: '(registry)',
+          rule: 'frozen',
+          effect: 'deny',
+          message: 'System deploy-bot is frozen: incident 42',
+          facts: { 'actor.status': 'frozen' },
+        },
+      ],
+      approvals: [],
+      defaulted: false,
+      bundle: bundle.digest,
+    });
+    expect(frozenReason(frozen)).toBe('frozen: incident 42');
+    expect(frozenReason({ ...frozen, statusReason: undefined })).toBe('frozen: kill switch');
+    expect(frozenVerdict({ id: 'x' }, 'b').reasons[0]!.message).toBe('System x is frozen');
+  });
+
+  it('denies every request of a server without policies, saying how to start it', () => {
+    const verdict = noPoliciesVerdict('sha256:empty');
+    expect(verdict.effect).toBe('deny');
+    expect(verdict.reasons[0]).toMatchObject({ policy: '(server)', rule: 'no-policies' });
+    expect(verdict.reasons[0]!.message).toBe(`${noPoliciesReason}; start arbiter serve with --policies DIR`);
+  });
+});
+
+describe('a new decision', () => {
+  it('is pending until the shortest approval ttl runs out, with its requirements', () => {
+    const decision = newDecision(request(600));
+    const row = newDecisionRow(decision, 7);
+    expect(row).toMatchObject({
+      id: 'dec_1',
+      actorId: 'deploy-bot',
+      actorKind: 'agent',
+      systemId: 'deploy-bot',
+      action: 'deploy',
+      resourceType: 'service',
+      resourceId: 'payments',
+      environment: 'prod',
+      status: 'pending',
+      effect: 'require_approval',
+      bundle: bundle.digest,
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      // 30m is shorter than 1h: the window closes when the first requirement would expire.
+      expiresAt: '2026-03-04T10:30:00.000Z',
+      ledgerIndex: 7,
+    });
+    expect(row.requirements).toEqual(requirementsOf(decision.verdict));
+    expect(row.verdict).toEqual(JSON.parse(JSON.stringify(decision.verdict)));
+    expect(row).not.toHaveProperty('statusReason');
+    expect(row).not.toHaveProperty('idempotencyKey');
+  });
+
+  it('has no expiry unless pending, and keeps the idempotency key and status reason it was given', () => {
+    const allowed = newDecisionRow(newDecision(request(10), undefined, { idempotencyKey: 'k1' }), 1);
+    expect(allowed.status).toBe('allowed');
+    expect(allowed).not.toHaveProperty('expiresAt');
+    expect(allowed.idempotencyKey).toBe('k1');
+    const frozen = newDecisionRow(
+      newDecision(request(10), frozenVerdict(system, bundle.digest), { statusReason: 'frozen: x' }),
+      2,
+    );
+    expect(frozen).toMatchObject({ status: 'denied', statusReason: 'frozen: x' });
+  });
+
+  it('is a human decision when there is no System, without an environment when the request names none', () => {
+    const req = { action: 'deploy', resource: { type: 'service', id: 'web' } } as ActionRequest;
+    const row = newDecisionRow(newDecision(req, undefined, { system: undefined, actor: 'sam' }), 3);
+    expect(row.actorKind).toBe('human');
+    expect(row).not.toHaveProperty('systemId');
+    expect(row).not.toHaveProperty('environment');
+    // No policy matches outside prod, so the bundle's default denies it.
+    expect(createdActivity(row, now)).toEqual({
+      actorId: 'sam',
+      action: 'deploy',
+      environment: '',
+      at: now,
+      decisions: 1,
+      denied: 1,
+    });
+  });
+
+  it('records in the ledger the request, its hash, the verdict reasons and the requirements', () => {
+    const decision = newDecision(request(700, 'db.drop'));
+    expect(createdEntryData(decision)).toEqual({
+      request: decision.request,
+      requestHash: decision.requestHash,
+      status: 'denied',
+      effect: 'deny',
+      reasons: JSON.parse(JSON.stringify(decision.verdict.reasons)),
+      approvalsRequired: [],
+      bundle: bundle.digest,
+    });
+    expect(createdEntryData({ ...decision, statusReason: 'frozen: x' }).statusReason).toBe('frozen: x');
+  });
+
+  it('counts one decision, and one denial when denied', () => {
+    const row = newDecisionRow(newDecision(request(1, 'db.drop')), 1);
+    expect(createdActivity(row, now)).toEqual({
+      actorId: 'deploy-bot',
+      action: 'db.drop',
+      environment: 'prod',
+      at: now,
+      decisions: 1,
+      denied: 1,
+    });
+    const pending = newDecisionRow(newDecision(request(600)), 1);
+    expect(createdActivity(pending, now)).toEqual({
+      actorId: 'deploy-bot',
+      action: 'deploy',
+      environment: 'prod',
+      at: now,
+      decisions: 1,
+    });
+  });
+
+  it('shows policies the System spec as actor, or a human with their groups', () => {
+    expect(baseActor(system, { id: 'ignored', groups: ['x'] })).toEqual({
+      ...system.spec,
+      id: 'deploy-bot',
+      kind: 'agent',
+      status: 'active',
+    });
+    expect(baseActor(undefined, { id: 'sam', groups: ['sre'] })).toEqual({
+      id: 'sam',
+      kind: 'human',
+      groups: ['sre'],
+    });
+  });
+});
+
+describe('transitions', () => {
+  const pending = newDecisionRow(newDecision(request(600)), 1);
+  const requirements = pending.requirements as never;
+
+  it('a rejection denies at once', () => {
+    const t = voteTransition(
+      requirements,
+      [{ approver: 'sam', groups: ['platform'], verdict: 'reject' }],
+      { approver: 'sam', verdict: 'reject' },
+      'platform',
+    );
+    expect(t).toEqual({
+      status: 'denied',
+      reason: 'rejected by sam',
+      by: 'sam',
+      data: { reason: 'rejected', by: 'sam' },
+    });
+  });
+
+  it('an approval allows only once every requirement is met', () => {
+    const owner = { approver: 'sam', groups: ['platform'], verdict: 'approve' as const };
+    const sre1 = { approver: 'ann', groups: ['sre'], verdict: 'approve' as const };
+    const sre2 = { approver: 'bob', groups: ['sre'], verdict: 'approve' as const };
+    expect(voteTransition(requirements, [owner], owner, 'platform')).toBeUndefined();
+    expect(voteTransition(requirements, [owner, sre1], sre1, 'platform')).toBeUndefined();
+    expect(voteTransition(requirements, [owner, sre1, sre2], sre2, 'platform')).toEqual({
+      status: 'allowed',
+      reason: 'approved',
+      by: 'bob',
+      data: { reason: 'approved', approvers: ['sam', 'ann', 'bob'] },
+    });
+    // The owner selector needs the owner team: without one, the first requirement is never met.
+    expect(voteTransition(requirements, [owner, sre1, sre2], sre2, undefined)).toBeUndefined();
+  });
+
+  it('expires when the approval window has closed, not a millisecond before', () => {
+    expect(isExpired(pending, new Date('2026-03-04T10:29:59.999Z'))).toBe(false);
+    expect(isExpired(pending, new Date('2026-03-04T10:30:00.000Z'))).toBe(true);
+    expect(isExpired({ expiresAt: undefined }, new Date('2100-01-01T00:00:00Z'))).toBe(false);
+    expect(expiryTransition(pending)).toEqual({
+      status: 'denied',
+      reason: 'expired',
+      by: 'arbiter',
+      data: { reason: 'expired', expiresAt: '2026-03-04T10:30:00.000Z' },
+    });
+  });
+
+  it('names the ledger entry and counts one allowed or one denied', () => {
+    expect(transitionEntryType('allowed')).toBe('decision.allowed');
+    expect(transitionEntryType('denied')).toBe('decision.denied');
+    expect(transitionActivity(pending, 'allowed', now)).toEqual({
+      actorId: 'deploy-bot',
+      action: 'deploy',
+      environment: 'prod',
+      at: now,
+      allowed: 1,
+    });
+    expect(transitionActivity({ ...pending, environment: undefined }, 'denied', now)).toMatchObject({
+      environment: '',
+      denied: 1,
+    });
+  });
+
+  it('counts each outcome under its own counter', () => {
+    const counters = (['succeeded', 'failed', 'rolled_back'] as const).map((status) => {
+      const { actorId, action, environment, at, ...rest } = outcomeActivity(pending, status, now);
+      expect({ actorId, action, environment, at }).toEqual({
+        actorId: 'deploy-bot',
+        action: 'deploy',
+        environment: 'prod',
+        at: now,
+      });
+      return rest;
+    });
+    expect(counters).toEqual([{ succeeded: 1 }, { failed: 1 }, { rolledBack: 1 }]);
+  });
+});
+
+describe('preconditions', () => {
+  const pending: DecisionRow = newDecisionRow(newDecision(request(600)), 5);
+
+  it('agents must be registered and say why; humans need neither', () => {
+    expect(errorCode(() => assertRequester(agent, undefined, { rationale: 'x' }))).toBe(
+      'ARB_ERR_SYSTEM_UNKNOWN',
+    );
+    expect(errorCode(() => assertRequester(agent, system, { rationale: '  ' }))).toBe(
+      'ARB_ERR_RATIONALE_REQUIRED',
+    );
+    expect(errorCode(() => assertRequester(agent, system, {}))).toBe('ARB_ERR_RATIONALE_REQUIRED');
+    expect(errorCode(() => assertRequester(agent, system, { rationale: 'fix' }))).toBeUndefined();
+    expect(errorCode(() => assertRequester(approver, undefined, {}))).toBeUndefined();
+  });
+
+  it('a repeated idempotency key must carry the same request', () => {
+    expect(assertSameRequest(pending, pending.requestHash, 'k')).toBe(pending);
+    expect(errorCode(() => assertSameRequest(pending, 'sha256:other', 'k'))).toBe(
+      'ARB_ERR_IDEMPOTENCY_CONFLICT',
+    );
+  });
+
+  it('agents see only their own decisions', () => {
+    expect(maySeeDecision(agent, pending)).toBe(true);
+    expect(maySeeDecision({ ...agent, systemId: 'other-bot' }, pending)).toBe(false);
+    expect(maySeeDecision({ ...approver, role: 'auditor' }, pending)).toBe(true);
+  });
+
+  it('votes are on pending decisions and on exactly the request the approver saw', () => {
+    expect(errorCode(() => assertVotable(pending, undefined))).toBeUndefined();
+    expect(errorCode(() => assertVotable(pending, pending.requestHash))).toBeUndefined();
+    expect(errorCode(() => assertVotable(pending, 'sha256:seen-something-else'))).toBe(
+      'ARB_ERR_APPROVAL_HASH_MISMATCH',
+    );
+    expect(errorCode(() => assertVotable({ ...pending, status: 'denied' }, undefined))).toBe(
+      'ARB_ERR_DECISION_NOT_PENDING',
+    );
+  });
+
+  it('refuses a stored request that differs from the one the ledger recorded', () => {
+    const entry = (data: object) => new TextEncoder().encode(JSON.stringify(data));
+    const recorded = entry({ subject: pending.id, data: { requestHash: pending.requestHash } });
+    expect(errorCode(() => assertRecordedRequest(pending, recorded))).toBeUndefined();
+    // The row was edited after the fact: its request no longer hashes to its request hash.
+    const edited = { ...pending, request: { ...pending.request, rationale: 'something else' } };
+    expect(errorCode(() => assertRecordedRequest(edited, recorded))).toBe('ARB_ERR_APPROVAL_HASH_MISMATCH');
+    // The ledger entry is about another decision, holds another hash, or cannot be read.
+    for (const other of [
+      entry({ subject: 'dec_other', data: { requestHash: pending.requestHash } }),
+      entry({ subject: pending.id, data: { requestHash: 'sha256:0' } }),
+      undefined,
+    ])
+      expect(errorCode(() => assertRecordedRequest(pending, other))).toBe('ARB_ERR_APPROVAL_HASH_MISMATCH');
+  });
+
+  it('maps each separation-of-duties refusal to its own error', () => {
+    const context = {
+      requester: 'deploy-bot',
+      requirements: pending.requirements as never,
+      previousVoters: ['ann'],
+      ownerTeam: 'platform',
+    };
+    expect(errorCode(() => assertMayVote({ approver: 'deploy-bot', groups: [] }, context))).toBe(
+      'ARB_ERR_APPROVAL_SELF',
+    );
+    expect(errorCode(() => assertMayVote({ approver: 'ann', groups: ['sre'] }, context))).toBe(
+      'ARB_ERR_APPROVAL_DUPLICATE',
+    );
+    expect(errorCode(() => assertMayVote({ approver: 'eve', groups: ['finance'] }, context))).toBe(
+      'ARB_ERR_APPROVAL_NOT_ELIGIBLE',
+    );
+    expect(
+      errorCode(() => assertMayVote({ approver: 'sam', groups: ['platform'] }, context)),
+    ).toBeUndefined();
+  });
+
+  it('only the requester reports an outcome, once, of an allowed decision', () => {
+    const allowed: DecisionRow = { ...pending, status: 'allowed' };
+    expect(assertOutcomeReportable(agent, allowed.id, allowed)).toBe(allowed);
+    expect(errorCode(() => assertOutcomeReportable(agent, 'dec_x', undefined))).toBe('ARB_ERR_NOT_FOUND');
+    // Another agent does not learn the decision exists; a human who did not ask is forbidden.
+    expect(errorCode(() => assertOutcomeReportable({ ...agent, systemId: 'b' }, allowed.id, allowed))).toBe(
+      'ARB_ERR_NOT_FOUND',
+    );
+    expect(errorCode(() => assertOutcomeReportable(approver, allowed.id, allowed))).toBe('ARB_ERR_FORBIDDEN');
+    expect(errorCode(() => assertOutcomeReportable(agent, pending.id, pending))).toBe(
+      'ARB_ERR_OUTCOME_NOT_ALLOWED',
+    );
+    const reported: DecisionRow = {
+      ...allowed,
+      outcome: { status: 'failed', at: now.toISOString(), ledgerIndex: 9 },
+    };
+    expect(errorCode(() => assertOutcomeReportable(agent, reported.id, reported))).toBe(
+      'ARB_ERR_OUTCOME_NOT_ALLOWED',
+    );
+  });
+});
