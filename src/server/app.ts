@@ -7,6 +7,8 @@ import { installAuth } from './auth.js';
 import { FailedAuthentications } from './auth-failures.js';
 import { installErrorHandling } from './errors.js';
 import { fastifyLimitOptions, installLimits, resolveLimits, type ServerLimits } from './limits.js';
+import { reportResponseDrift } from './response-check.js';
+import { requireResponseSchemas } from './response-schemas.js';
 import { decisionRoutes } from './routes/decisions.js';
 import { gateRunRoutes } from './routes/gate-runs.js';
 import { identityRoutes } from './routes/identity.js';
@@ -29,6 +31,11 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** Directory of the built dashboard (default dist/web of this package); false serves none. */
   webRoot?: string | false;
+  /**
+   * Tests: told of every JSON answer whose response schema dropped or changed part of what the
+   * handler returned (see response-check.ts). Costs a second serialisation per answer.
+   */
+  onResponseDrift?: (problem: string) => void;
 }
 
 // Credentials never reach the log.
@@ -76,6 +83,8 @@ export async function buildServer(
     },
   });
 
+  requireResponseSchemas(app);
+  if (options.onResponseDrift) reportResponseDrift(app, options.onResponseDrift);
   installErrorHandling(app);
   // Before authentication: floods and oversized requests are refused before they cost a lookup.
   await installLimits(app, limits);

@@ -8,13 +8,7 @@ import type { PolicyBundle } from '../../policy/bundle.js';
 import type { Actor, Verdict } from '../../policy/evaluate-action.js';
 import { evaluateAction, needsRecentActivity } from '../../policy/evaluate-action.js';
 import type { ActionRequest } from '../../policy/request.js';
-import type {
-  DecisionFilter,
-  DecisionRow,
-  DecisionStatus,
-  OutcomeStatus,
-  SystemRow,
-} from '../../store/records.js';
+import type { DecisionFilter, DecisionRow, DecisionStatus, SystemRow } from '../../store/records.js';
 import type { Store, StoreTransaction } from '../../store/store.js';
 import { actorId, type Principal, requireRole } from '../access/principal.js';
 import type { Ledger } from '../ledger/ledger.js';
@@ -22,22 +16,11 @@ import type { EventSink } from '../notifications/notifications.js';
 import type { PolicyHolder } from '../policies/policies.js';
 import { ownerTeamOf, type SystemService } from '../systems/systems.js';
 import { decisionEvent } from './notification-events.js';
+import type { DecisionRequest, OutcomeRequest, VoteRequest } from './requests.js';
 import { type DecisionView, decisionView } from './view.js';
 import type { DecisionEvents } from './wake-ups.js';
 
-export type DecisionRequest = ActionRequest & { idempotencyKey?: string };
-
-export interface VoteRequest {
-  verdict: 'approve' | 'reject';
-  reason: string;
-  /** When given, must equal the decision's request hash: the approver saw exactly this request. */
-  requestHash?: string;
-}
-
-export interface OutcomeRequest {
-  status: OutcomeStatus;
-  detail?: string;
-}
+export type { DecisionRequest, OutcomeRequest, VoteRequest } from './requests.js';
 
 const statusOf: Record<Verdict['effect'], DecisionStatus> = {
   allow: 'allowed',

@@ -1,6 +1,6 @@
 import { ArbiterError } from '../../core/errors.js';
 import type { IdGenerator } from '../../core/ids.js';
-import type { IncidentLinkKind, IncidentSeverity } from '../../incidents/incident.js';
+import type { IncidentSeverity } from '../../incidents/incident.js';
 import type { IncidentFilter, IncidentRow } from '../../store/records.js';
 import type { Store } from '../../store/store.js';
 import { actorId, type Principal, requireRole } from '../access/principal.js';
@@ -10,28 +10,13 @@ import type { AlertFiredHook } from '../monitoring/evaluation.js';
 import type { EventSink } from '../notifications/notifications.js';
 import type { PolicyHolder } from '../policies/policies.js';
 import { incidentEvent } from './notification-events.js';
+import type { LinkIncidentRequest, OpenIncidentRequest, ResolveIncidentRequest } from './requests.js';
 import { linkTarget } from './targets.js';
 import { IncidentTriggers } from './triggers.js';
 import { type IncidentView, incidentView } from './view.js';
 import { IncidentWriter, type NewLink } from './writer.js';
 
-export interface OpenIncidentRequest {
-  title: string;
-  severity?: IncidentSeverity;
-  system?: string;
-  decision?: string;
-  description?: string;
-}
-
-export interface LinkIncidentRequest {
-  kind: IncidentLinkKind;
-  ref: string;
-  note?: string;
-}
-
-export interface ResolveIncidentRequest {
-  summary: string;
-}
+export type { LinkIncidentRequest, OpenIncidentRequest, ResolveIncidentRequest } from './requests.js';
 
 export const defaultIncidentSeverity: IncidentSeverity = 'sev3';
 

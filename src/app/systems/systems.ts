@@ -3,7 +3,7 @@ import { ArbiterError } from '../../core/errors.js';
 import type { JsonObject } from '../../core/json.js';
 import { TtlCache } from '../../core/ttl-cache.js';
 import { defaultBudgetEnvironments, type PolicyBundle, type SystemRecord } from '../../policy/bundle.js';
-import type { ErrorBudgetSpec, SystemSpec } from '../../policy/documents.js';
+import type { ErrorBudgetSpec } from '../../policy/documents.js';
 import type { SystemRow } from '../../store/records.js';
 import type { Store, StoreTransaction } from '../../store/store.js';
 import { actorId, type Principal } from '../access/principal.js';
@@ -11,8 +11,9 @@ import { decisionEvent, systemEvent } from '../decisions/notification-events.js'
 import type { Ledger } from '../ledger/ledger.js';
 import type { EventSink } from '../notifications/notifications.js';
 
-/** What an API caller registers: the System document's spec plus its id. */
-export type SystemRegistration = SystemSpec & { id: string };
+import type { SystemRegistration } from './registration.js';
+
+export type { SystemRegistration };
 
 function specOf(
   system: Omit<SystemRecord, 'source' | 'id' | 'kind' | 'status' | 'errorBudget'> & {

@@ -1,11 +1,16 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Arbiter } from '../../app/arbiter.js';
+import { MonitorAlertViewSchema } from '../../app/monitoring/alert-view.js';
 import { type BatchItem, batchItems, maxBatchItems, parseNdjson } from '../../app/monitoring/batch.js';
+import { IngestResultSchema, LabelResultSchema } from '../../app/monitoring/batch-results.js';
+import { MonitoringOverviewSchema } from '../../app/monitoring/monitored-view.js';
+import { MonitorWindowViewSchema } from '../../app/monitoring/window-views.js';
 import { ArbiterError } from '../../core/errors.js';
 import { principalOf } from '../auth.js';
 import { screenNdjson } from '../limits.js';
-import { ErrorSchema } from '../schemas.js';
+import { ErrorSchema, MonitoredSystemParams, WindowsQuery } from '../schemas.js';
 
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema };
 const security = [{ bearer: [] }];
@@ -14,37 +19,9 @@ const readers = ['agent', 'approver', 'auditor', 'admin'] as const;
 /** 10 000 events of 20 features with ids and times fit with room to spare. */
 const batchBodyLimit = 16 * 1024 * 1024;
 
-const SystemParams = Type.Object(
-  { system: Type.String({ minLength: 1, maxLength: 200 }) },
-  { additionalProperties: false },
-);
-
 const BatchBody = Type.Unknown({
   description: `A JSON array, or NDJSON (content-type application/x-ndjson, one item per line); at most ${maxBatchItems} items`,
 });
-
-const BatchResultSchema = Type.Object({
-  accepted: Type.Integer(),
-  rejected: Type.Integer(),
-  duplicates: Type.Integer(),
-  unknown: Type.Optional(Type.Integer()),
-  problems: Type.Array(
-    Type.Object({ index: Type.Integer(), line: Type.Optional(Type.Integer()), message: Type.String() }),
-  ),
-});
-
-const WindowsQuery = Type.Object(
-  {
-    from: Type.Optional(
-      Type.String({ description: 'RFC 3339 or epoch ms; default: 7 days (31 merged) before to' }),
-    ),
-    to: Type.Optional(Type.String({ description: 'RFC 3339 or epoch ms (exclusive); default: now' })),
-    merge: Type.Optional(Type.Literal('day')),
-  },
-  { additionalProperties: false },
-);
-
-const Loose = Type.Record(Type.String(), Type.Unknown());
 
 /** The items of a monitoring body; a body that is neither a JSON array nor NDJSON is a 400. */
 function itemsOf(body: unknown): BatchItem[] {
@@ -63,14 +40,16 @@ function itemsOf(body: unknown): BatchItem[] {
  */
 export function monitorRoutes(app: FastifyInstance, arbiter: Arbiter): void {
   const { monitoring } = arbiter;
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  void app.register(async (scope) => {
+  void api.register(async (plain) => {
+    const scope = plain.withTypeProvider<TypeBoxTypeProvider>();
     // A line that is not JSON is one rejected item, never a failed batch: parsing cannot fail here.
     scope.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (_request, body, done) =>
       done(null, screenNdjson(parseNdjson(body as string))),
     );
 
-    scope.post<{ Params: { system: string } }>(
+    scope.post(
       '/v1/monitor/:system/events',
       {
         bodyLimit: batchBodyLimit,
@@ -81,16 +60,16 @@ export function monitorRoutes(app: FastifyInstance, arbiter: Arbiter): void {
             'Send production events ({id?, time?, features, prediction, score?, label?, sensitive?}); bad events are counted and reported, not fatal',
           security,
           consumes: ['application/json', 'application/x-ndjson'],
-          params: SystemParams,
+          params: MonitoredSystemParams,
           body: BatchBody,
-          response: { 200: BatchResultSchema, ...errors, 413: ErrorSchema, 422: ErrorSchema },
+          response: { 200: IngestResultSchema, ...errors, 413: ErrorSchema, 422: ErrorSchema },
         },
       },
       async (request) =>
         monitoring.ingest(principalOf(request), request.params.system, itemsOf(request.body)),
     );
 
-    scope.post<{ Params: { system: string } }>(
+    scope.post(
       '/v1/monitor/:system/labels',
       {
         bodyLimit: batchBodyLimit,
@@ -100,9 +79,9 @@ export function monitorRoutes(app: FastifyInstance, arbiter: Arbiter): void {
           summary: 'Send late labels ({id, label}), joined by id to events sent earlier',
           security,
           consumes: ['application/json', 'application/x-ndjson'],
-          params: SystemParams,
+          params: MonitoredSystemParams,
           body: BatchBody,
-          response: { 200: BatchResultSchema, ...errors, 413: ErrorSchema, 422: ErrorSchema },
+          response: { 200: LabelResultSchema, ...errors, 413: ErrorSchema, 422: ErrorSchema },
         },
       },
       async (request) =>
@@ -110,7 +89,7 @@ export function monitorRoutes(app: FastifyInstance, arbiter: Arbiter): void {
     );
   });
 
-  app.get(
+  api.get(
     '/v1/monitor',
     {
       config: { roles: readers },
@@ -120,7 +99,7 @@ export function monitorRoutes(app: FastifyInstance, arbiter: Arbiter): void {
           'Monitored Systems with their reference profiles and alert rules; profiles that failed to load',
         security,
         response: {
-          200: Type.Object({ systems: Type.Array(Loose), problems: Type.Array(Loose) }),
+          200: MonitoringOverviewSchema,
           401: ErrorSchema,
           403: ErrorSchema,
         },
@@ -129,7 +108,7 @@ export function monitorRoutes(app: FastifyInstance, arbiter: Arbiter): void {
     async (request) => monitoring.monitored(principalOf(request)),
   );
 
-  app.get<{ Params: { system: string }; Querystring: { from?: string; to?: string; merge?: 'day' } }>(
+  api.get(
     '/v1/monitor/:system/windows',
     {
       config: { roles: readers },
@@ -138,10 +117,10 @@ export function monitorRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         summary:
           'Windows starting in [from, to) with drift, performance and fairness; open windows are computed on read; merge=day adds windows up per day',
         security,
-        params: SystemParams,
+        params: MonitoredSystemParams,
         querystring: WindowsQuery,
         response: {
-          200: Type.Object({ system: Type.String(), windows: Type.Array(Loose) }),
+          200: Type.Object({ system: Type.String(), windows: Type.Array(MonitorWindowViewSchema) }),
           ...errors,
         },
       },
@@ -152,7 +131,7 @@ export function monitorRoutes(app: FastifyInstance, arbiter: Arbiter): void {
     }),
   );
 
-  app.get<{ Params: { system: string } }>(
+  api.get(
     '/v1/monitor/:system/alerts',
     {
       config: { roles: readers },
@@ -161,8 +140,11 @@ export function monitorRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         summary:
           'The state of every alert of the System: ok, pending (held for fewer than `for` windows) or firing',
         security,
-        params: SystemParams,
-        response: { 200: Type.Object({ system: Type.String(), alerts: Type.Array(Loose) }), ...errors },
+        params: MonitoredSystemParams,
+        response: {
+          200: Type.Object({ system: Type.String(), alerts: Type.Array(MonitorAlertViewSchema) }),
+          ...errors,
+        },
       },
     },
     async (request) => ({

@@ -1,5 +1,5 @@
 import type { DecisionView } from '../../../src/app/decisions/view.js';
-import type { GateRunView } from '../../../src/app/gate-runs/gate-runs.js';
+import type { GateRunView } from '../../../src/app/gate-runs/view.js';
 import type { LedgerEntry } from '../../../src/ledger/entry.js';
 import type { TrackRecord } from '../../../src/registry/autonomy.js';
 import type { AutonomyChangeRow } from '../../../src/store/autonomy-records.js';
