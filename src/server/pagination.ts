@@ -27,6 +27,9 @@ export interface PagePosition {
   id: string;
 }
 
+/** A page of a list: its items under the list's name, and the cursor of the next page (null on the last). */
+export type PageOf<K extends string, T> = { [P in K]: T[] } & { nextCursor: string | null };
+
 /** The query string of a list route: its filters, plus `limit` and `cursor`. Unknown parameters are a 400. */
 export function PageQuerySchema<T extends TProperties>(filters: T) {
   return Type.Object(
@@ -70,10 +73,10 @@ export function page<K extends string, T>(
   items: T[],
   limit: number,
   positionOf: (item: T) => PagePosition,
-): { [P in K]: T[] } & { nextCursor: string | null } {
+): PageOf<K, T> {
   const last = items.at(-1);
   const nextCursor = items.length === limit && last ? encodeCursor(positionOf(last)) : null;
-  return { [key]: items, nextCursor } as { [P in K]: T[] } & { nextCursor: string | null };
+  return { [key]: items, nextCursor } as PageOf<K, T>;
 }
 
 function encodeCursor({ time, id }: PagePosition): string {
