@@ -1,6 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { JsonObjectSchema, JsonValueSchema, literals, Nullable } from '../core/json-schema.js';
 import { effects } from '../policy/documents.js';
+import { VerdictApprovalSchema } from '../policy/evaluate-action.js';
 import { IncidentLinkViewSchema, IncidentViewSchema } from './incident.js';
 import { PagedContactSchema } from './paging.js';
 
@@ -155,14 +156,7 @@ export const TraceReplaySchema = Type.Object({
     description: 'The replayed verdict would have denied it or asked for approval where it was allowed',
   }),
   rules: Type.Array(TraceRuleSchema),
-  approvals: Type.Array(
-    Type.Object({
-      count: Type.Number(),
-      from: Type.Array(Type.String()),
-      ttl: Type.String(),
-      rules: Type.Array(Type.String()),
-    }),
-  ),
+  approvals: Type.Array(Type.Omit(VerdictApprovalSchema, ['ttlMs'])),
 });
 export type TraceReplay = Static<typeof TraceReplaySchema>;
 
