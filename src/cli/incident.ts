@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Command } from 'commander';
 import { loadPolicyDirectory } from '../app/policies/load-dir.js';
-import type { Incident, Trace } from '../client/index.js';
+import type { Incident, IncidentQuery, Trace } from '../client/index.js';
 import { ArbiterError } from '../core/errors.js';
 import { incidentLinkKinds, incidentSeverities } from '../incidents/incident.js';
 import { postmortemBlocks, postmortemHtml, postmortemMarkdown } from '../incidents/postmortem.js';
@@ -121,7 +121,8 @@ export function registerIncidentCommands(program: Command, output: Output, run: 
             clientFor(options).listIncidents({
               ...(status ? { status } : {}),
               ...(options.system ? { system: options.system } : {}),
-              ...(options.severity ? { severity: options.severity } : {}),
+              // The server checks the severity and answers a bad one with a 400 naming it.
+              ...(options.severity ? { severity: options.severity as IncidentQuery['severity'] } : {}),
               limit: Number(options.limit),
             }),
           );

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ArbiterApiError, ArbiterClient, type Decision } from '../client/index.js';
+import { ArbiterApiError, ArbiterClient, type Decision, type DecisionQuery } from '../client/index.js';
 import { parseDuration } from '../core/duration.js';
 import { ArbiterError } from '../core/errors.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
@@ -142,7 +142,8 @@ export function registerRemoteCommands(program: Command, output: Output, run: Ru
       run(async () => {
         const page = await remote(() =>
           clientFor(options).listDecisions({
-            ...(options.status ? { status: options.status } : {}),
+            // The server checks the status and answers a bad one with a 400 naming it.
+            ...(options.status ? { status: options.status as DecisionQuery['status'] } : {}),
             ...(options.system ? { system: options.system } : {}),
             limit: Number(options.limit),
           }),

@@ -1,169 +1,63 @@
 import { randomUUID } from 'node:crypto';
-import type { GateRun as GateRunReport } from '../gate/run.js';
-import type { IncidentView as Incident } from '../incidents/incident.js';
+import type { Static } from '@sinclair/typebox';
+import type { DecisionRequest } from '../app/decisions/requests.js';
+import type { DecisionView } from '../app/decisions/view.js';
+import type { GateRunReport } from '../app/gate-runs/report.js';
+import type { GateRunView } from '../app/gate-runs/view.js';
+import type { LinkIncidentRequest, OpenIncidentRequest } from '../app/incidents/requests.js';
+import type { MonitorAlertView } from '../app/monitoring/alert-view.js';
+import type { IngestResult, LabelResult } from '../app/monitoring/batch-results.js';
+import type { MonitorWindowView } from '../app/monitoring/window-views.js';
+import type { ReportedEvent } from '../app/reports/reports.js';
+import type { SystemView } from '../app/systems/view.js';
+import type { IncidentView } from '../incidents/incident.js';
 import type { Trace } from '../incidents/trace.js';
-import type { AlertState } from '../monitor/alerts.js';
-import type { WindowMetrics } from '../monitor/evaluate.js';
 import type { MonitorEvent } from '../monitor/window.js';
+import type { Verdict } from '../policy/evaluate-action.js';
+import type { PageOf } from '../server/pagination.js';
+import type { DecisionListQuery, GateRunListQuery, IncidentListQuery } from '../server/schemas.js';
 
 /**
  * arbiter/client — a small typed client for agents and tools: ask before acting, wait for the
  * humans, report what happened. Retries network failures, 429 and 5xx with the same
- * idempotency key, so a retried request never creates a second decision.
+ * idempotency key, so a retried request never creates a second decision. Its types are the
+ * server's wire shapes (derived from the schemas /openapi.json is made of), never copies.
  */
 
-export interface ActionRequestBody {
-  action: string;
-  resource: { type: string; id: string; environment?: string };
-  change?: Record<string, unknown>;
-  rationale?: string;
-  confidence?: number;
-  evidence?: unknown[];
-  context?: Record<string, unknown>;
-  idempotencyKey?: string;
-}
-
-export interface Decision {
-  id: string;
-  status: 'allowed' | 'pending' | 'denied';
-  effect: 'allow' | 'require_approval' | 'deny';
-  actor: { id: string; kind: string };
-  systemId: string | null;
-  action: string;
-  resource: { type: string; id: string; environment: string | null };
-  request: Record<string, unknown>;
-  requestHash: string;
-  reasons: {
-    policy: string;
-    rule: string;
-    effect: string;
-    message: string;
-    facts: Record<string, unknown>;
-    error?: string;
-  }[];
-  approvals: {
-    required: {
-      count: number;
-      from: string[];
-      ttl: string;
-      met: boolean;
-      approvers: string[];
-      missing: string[];
-    }[];
-    received: { approver: string; verdict: 'approve' | 'reject'; reason: string | null; at: string }[];
-  };
-  statusReason: string | null;
-  bundle: string;
-  ledgerIndex: number;
-  createdAt: string;
-  updatedAt: string;
-  expiresAt: string | null;
-  outcome: { status: string; detail: string | null; at: string; ledgerIndex: number } | null;
-  [field: string]: unknown;
-}
-
+/** What `requestAction` sends: an action request, with an optional idempotency key. */
+export type ActionRequestBody = DecisionRequest;
+/** A decision with its explanation, approvals and outcome. */
+export type Decision = DecisionView;
 /** A dry-run verdict: the effect and why, without a decision being recorded. */
-export interface Explanation {
-  effect: 'allow' | 'require_approval' | 'deny';
-  reasons: Decision['reasons'];
-  notFired: { policy: string; rule: string; effect: string; facts: Record<string, unknown> }[];
-  approvals: { count: number; from: string[]; ttl: string; rules: string[] }[];
-  bundle: string;
-  [field: string]: unknown;
-}
-
-export interface SystemInfo {
-  id: string;
-  kind: string;
-  status: 'active' | 'frozen';
-  statusReason: string | null;
-  owner: { team: string; person: string };
-  onCall: Record<string, string>;
-  /** The effective level: the document's, unless a demotion stands. */
-  autonomy: number;
-  /** The System document's level: the most a promotion may restore. */
-  autonomyCeiling: number;
-  errorBudget: { maxFailures: number; window: string; environments: string[] } | null;
-  trackRecord: {
-    window: string;
-    environments: string[];
-    actions: number;
-    succeeded: number;
-    failed: number;
-    rolledBack: number;
-    failureRate: number;
-    budget?: { maxFailures: number; failures: number; remaining: number };
-  };
-  /** The newest autonomy changes first (at most 5). */
-  autonomyChanges: {
-    at: string;
-    from: number;
-    to: number;
-    ceiling: number;
-    cause: 'budget' | 'human';
-    by: string;
-    reason: string;
-    decisions: string[];
-    ledgerIndex: number;
-  }[];
-  riskTier: string;
-  [field: string]: unknown;
-}
-
+export type Explanation = Verdict;
+/** A registered System with its owner, effective autonomy, error budget and track record. */
+export type SystemInfo = SystemView;
 /** What `arbiter gate` produced for one release, as sent to `POST /v1/gate-runs`. */
-export type { GateRun as GateRunReport } from '../gate/run.js';
-export type { GateCheckResult as GateCheckReport } from '../policy/evaluate-gate.js';
-
+export type { GateRunReport };
+/** One check of a gate run report. */
+export type GateCheckReport = GateRunReport['checks'][number];
 /** A gate run as the server recorded it; `report` only when read by id. */
-export interface RecordedGateRun {
-  id: string;
-  system: string;
-  version: string;
-  release: string;
-  passed: boolean;
-  bundle: string;
-  startedAt: string;
-  recordedAt: string;
-  recordedBy: string;
-  reportSha256: string;
-  ledgerIndex: number;
-  report?: GateRunReport;
-}
-
-export type { IncidentLinkView, IncidentView as Incident } from '../incidents/incident.js';
+export type RecordedGateRun = GateRunView;
+/** An incident; its links only when read by id. */
+export type Incident = IncidentView;
+export type { IncidentLinkView } from '../incidents/incident.js';
 export type * from '../incidents/trace.js';
-export type { MonitorEvent } from '../monitor/window.js';
-
-/** What the server did with a batch of monitoring events or labels. */
-export interface MonitorBatchResult {
-  /** Events counted, or labels joined to their events. */
-  accepted: number;
-  /** Items not counted; the first 50 are listed in `problems`. */
-  rejected: number;
-  /** Of the rejected: repeated ids (events), or labels for events already labelled. */
-  duplicates: number;
-  /** Labels only: ids no stored event has. */
-  unknown?: number;
-  /** `index` is the 0-based position in the batch; `line` the NDJSON line, when sent as NDJSON. */
-  problems: { index: number; line?: number; message: string }[];
-}
-
+export type { MonitorEvent };
+/** What the server did with a batch of monitoring events (`IngestResult`) or labels (`LabelResult`). */
+export type MonitorBatchResult = IngestResult | LabelResult;
+export type { IngestResult, LabelResult };
 /** One monitoring window (or, merged, one day) with its metrics. */
-export interface MonitorWindow {
-  start: string;
-  end: string;
-  /** Not evaluated yet: metrics computed on read, alerts not stepped. */
-  open: boolean;
-  evaluatedAt: string | null;
-  /** SHA-256 of the reference profile the window is counted against. */
-  profile: string;
-  /** Stored windows merged into this one (merge=day). */
-  windows?: number;
-  metrics: WindowMetrics;
-}
-
+export type MonitorWindow = MonitorWindowView;
 /** The state of one monitoring alert (`lastWindow`: start of the last window stepped, epoch ms). */
-export type MonitorAlert = AlertState & { system: string; updatedAt: string };
+export type MonitorAlert = MonitorAlertView;
+/** A page of a list: its items under the list's name, and the cursor of the next page (null on the last). */
+export type { PageOf };
+
+/** Page queries take `limit` as a number; the other parameters are the route's own. */
+type ListQuery<Q> = Omit<Q, 'limit'> & { limit?: number };
+export type DecisionQuery = ListQuery<Static<typeof DecisionListQuery>>;
+export type GateRunQuery = ListQuery<Static<typeof GateRunListQuery>>;
+export type IncidentQuery = ListQuery<Static<typeof IncidentListQuery>>;
 
 /** An error answered by the Arbiter API, with its stable code. */
 export class ArbiterApiError extends Error {
@@ -188,6 +82,13 @@ export interface ClientOptions {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** `?a=1&b=2` of the parameters that are set, or nothing. */
+function queryString(query: object): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+  return params.size > 0 ? `?${params}` : '';
+}
 
 export class ArbiterClient {
   private readonly base: string;
@@ -267,9 +168,9 @@ export class ArbiterClient {
 
   /** Records an event the agent observed in the ledger (e.g. an MCP tool that changed). */
   report(
-    type: 'mcp.tool_changed' | 'mcp.tool_blocked',
+    type: ReportedEvent['type'],
     subject: string,
-    data: Record<string, unknown>,
+    data: ReportedEvent['data'],
   ): Promise<{ ledgerIndex: number }> {
     return this.call('POST', '/v1/events', { type, subject, data });
   }
@@ -278,22 +179,8 @@ export class ArbiterClient {
     return this.call('GET', `/v1/decisions/${encodeURIComponent(id)}`);
   }
 
-  listDecisions(
-    query: {
-      status?: string;
-      system?: string;
-      action?: string;
-      environment?: string;
-      limit?: number;
-      cursor?: string;
-    } = {},
-  ) {
-    const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
-    return this.call<{ decisions: Decision[]; nextCursor: string | null }>(
-      'GET',
-      `/v1/decisions${params.size > 0 ? `?${params}` : ''}`,
-    );
+  listDecisions(query: DecisionQuery = {}): Promise<PageOf<'decisions', Decision>> {
+    return this.call('GET', `/v1/decisions${queryString(query)}`);
   }
 
   /** Waits until the decision leaves pending or `timeoutMs` passes; long-polls in rounds of at most 60 s. */
@@ -349,30 +236,22 @@ export class ArbiterClient {
     return this.call('GET', `/v1/gate-runs/${encodeURIComponent(id)}`);
   }
 
-  listGateRuns(query: { system?: string; version?: string; limit?: number; cursor?: string } = {}) {
-    const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
-    return this.call<{ gateRuns: RecordedGateRun[]; nextCursor: string | null }>(
-      'GET',
-      `/v1/gate-runs${params.size > 0 ? `?${params}` : ''}`,
-    );
+  listGateRuns(query: GateRunQuery = {}): Promise<PageOf<'gateRuns', RecordedGateRun>> {
+    return this.call('GET', `/v1/gate-runs${queryString(query)}`);
   }
 
   /**
    * Sends production events (at most 10 000 per call). Retried on network failures only when every
    * event has an id: the server refuses repeated ids, so a retry never counts an event twice.
    */
-  sendMonitorEvents(system: string, events: readonly MonitorEvent[]): Promise<MonitorBatchResult> {
+  sendMonitorEvents(system: string, events: readonly MonitorEvent[]): Promise<IngestResult> {
     return this.call('POST', `/v1/monitor/${encodeURIComponent(system)}/events`, events, {
       idempotent: events.every((event) => event.id !== undefined),
     });
   }
 
   /** Sends late labels, joined to earlier events by id; safe to retry (a second label is refused). */
-  sendMonitorLabels(
-    system: string,
-    labels: readonly { id: string; label: unknown }[],
-  ): Promise<MonitorBatchResult> {
+  sendMonitorLabels(system: string, labels: readonly { id: string; label: unknown }[]): Promise<LabelResult> {
     return this.call('POST', `/v1/monitor/${encodeURIComponent(system)}/labels`, labels, {
       idempotent: true,
     });
@@ -383,12 +262,7 @@ export class ArbiterClient {
     system: string,
     query: { from?: string; to?: string; merge?: 'day' } = {},
   ): Promise<{ system: string; windows: MonitorWindow[] }> {
-    const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
-    return this.call(
-      'GET',
-      `/v1/monitor/${encodeURIComponent(system)}/windows${params.size > 0 ? `?${params}` : ''}`,
-    );
+    return this.call('GET', `/v1/monitor/${encodeURIComponent(system)}/windows${queryString(query)}`);
   }
 
   monitorAlerts(system: string): Promise<{ system: string; alerts: MonitorAlert[] }> {
@@ -415,13 +289,7 @@ export class ArbiterClient {
   }
 
   /** Opens an incident (agents: about their own System); `decision` is linked at once. Not retried. */
-  openIncident(incident: {
-    title: string;
-    severity?: 'sev1' | 'sev2' | 'sev3' | 'sev4';
-    system?: string;
-    decision?: string;
-    description?: string;
-  }): Promise<Incident> {
+  openIncident(incident: OpenIncidentRequest): Promise<Incident> {
     return this.call('POST', '/v1/incidents', incident);
   }
 
@@ -429,28 +297,12 @@ export class ArbiterClient {
     return this.call('GET', `/v1/incidents/${encodeURIComponent(id)}`);
   }
 
-  listIncidents(
-    query: {
-      status?: 'open' | 'resolved';
-      system?: string;
-      severity?: string;
-      limit?: number;
-      cursor?: string;
-    } = {},
-  ) {
-    const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
-    return this.call<{ incidents: Incident[]; nextCursor: string | null }>(
-      'GET',
-      `/v1/incidents${params.size > 0 ? `?${params}` : ''}`,
-    );
+  listIncidents(query: IncidentQuery = {}): Promise<PageOf<'incidents', Incident>> {
+    return this.call('GET', `/v1/incidents${queryString(query)}`);
   }
 
   /** Links a decision, gate run, alert (`system/policy/alert`) or deployment; linking twice is harmless. */
-  linkIncident(
-    id: string,
-    link: { kind: 'decision' | 'gate_run' | 'alert' | 'deployment'; ref: string; note?: string },
-  ): Promise<Incident> {
+  linkIncident(id: string, link: LinkIncidentRequest): Promise<Incident> {
     return this.call('POST', `/v1/incidents/${encodeURIComponent(id)}/links`, link, { idempotent: true });
   }
 

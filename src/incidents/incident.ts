@@ -1,5 +1,7 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { literals, Nullable } from '../core/json-schema.js';
 import type { NotificationSeverity } from '../policy/documents.js';
-import type { PagedContact } from './paging.js';
+import { PagedContactSchema } from './paging.js';
 
 /**
  * The nouns of an incident: how bad it is, what opened it, and what can be linked to it. Shared by
@@ -65,34 +67,39 @@ export function formatAlertRef(ref: AlertRef): string {
   return `${ref.system}/${ref.policy}/${ref.alert}${ref.seq === undefined ? '' : `#${ref.seq}`}`;
 }
 
-/** An incident as the API returns it: every field present (null when unset). */
-export interface IncidentView {
-  id: string;
-  title: string;
-  severity: IncidentSeverity;
-  status: IncidentStatus;
-  system: string | null;
-  description: string | null;
-  trigger: IncidentTrigger;
-  openedBy: string;
-  openedAt: string;
-  /** Who was paged when it opened (see docs/incidents.md). */
-  paged: PagedContact;
-  ledgerIndex: number;
-  resolvedBy: string | null;
-  resolvedAt: string | null;
-  resolution: string | null;
-  resolvedLedgerIndex: number | null;
-  /** Only when one incident is read. */
-  links?: IncidentLinkView[];
-}
+export const IncidentLinkViewSchema = Type.Object({
+  kind: literals(incidentLinkKinds),
+  ref: Type.String(),
+  note: Nullable(Type.String()),
+  targetLedgerIndex: Nullable(Type.Number({ description: 'The ledger entry of what is linked, when known' })),
+  linkedBy: Type.String(),
+  linkedAt: Type.String(),
+  ledgerIndex: Type.Number(),
+});
+export type IncidentLinkView = Static<typeof IncidentLinkViewSchema>;
 
-export interface IncidentLinkView {
-  kind: IncidentLinkKind;
-  ref: string;
-  note: string | null;
-  targetLedgerIndex: number | null;
-  linkedBy: string;
-  linkedAt: string;
-  ledgerIndex: number;
-}
+/** An incident as the API returns it: every field present (null when unset). */
+export const IncidentViewSchema = Type.Object(
+  {
+    id: Type.String(),
+    title: Type.String(),
+    severity: literals(incidentSeverities),
+    status: literals(incidentStatuses),
+    system: Nullable(Type.String()),
+    description: Nullable(Type.String()),
+    trigger: literals(incidentTriggers),
+    openedBy: Type.String(),
+    openedAt: Type.String(),
+    paged: PagedContactSchema,
+    ledgerIndex: Type.Number(),
+    resolvedBy: Nullable(Type.String()),
+    resolvedAt: Nullable(Type.String()),
+    resolution: Nullable(Type.String()),
+    resolvedLedgerIndex: Nullable(Type.Number()),
+    links: Type.Optional(
+      Type.Array(IncidentLinkViewSchema, { description: 'Only when one incident is read' }),
+    ),
+  },
+  { additionalProperties: false, description: 'An incident; its links only when read by id' },
+);
+export type IncidentView = Static<typeof IncidentViewSchema>;

@@ -1,3 +1,5 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { Nullable } from '../core/json-schema.js';
 import type { NotifierConfig } from '../policy/bundle.js';
 import type { OnCallRotationRecord } from '../policy/on-call.js';
 import { onCallAt } from './rotation.js';
@@ -15,25 +17,47 @@ export interface OnCallSpec {
   pagerdutyRoutingKey?: string;
 }
 
-export interface PagedContact {
-  /** When the contact was resolved (ISO 8601). */
-  at: string;
-  /** The on-call team (`onCall.team`), else the owner team. */
-  team: string | null;
-  person: string | null;
-  /** Where `person` came from. */
-  source: 'override' | 'rotation' | 'onCall.person' | 'none';
-  rotation: string | null;
-  /** The shift (or override) the person was on: [from, to). */
-  shift: { from: string; to: string } | null;
-  /**
-   * The name of the environment variable holding the PagerDuty routing key the page goes to. Never a
-   * key itself: a literal key in a System document is not recorded.
-   */
-  pagerdutyRoutingKey: string | null;
-  /** Why the contact is less than it could be (e.g. a rotation the repository does not define). */
-  note?: string;
-}
+export const PagedContactSchema = Type.Object(
+  {
+    at: Type.String({ description: 'When the contact was resolved (ISO 8601)' }),
+    team: Nullable(Type.String({ description: 'The on-call team (`onCall.team`), else the owner team' })),
+    person: Nullable(Type.String()),
+    source: Type.Union(
+      [
+        Type.Literal('override'),
+        Type.Literal('rotation'),
+        Type.Literal('onCall.person'),
+        Type.Literal('none'),
+      ],
+      { description: 'Where `person` came from' },
+    ),
+    rotation: Nullable(Type.String()),
+    shift: Nullable(
+      Type.Object(
+        { from: Type.String(), to: Type.String() },
+        { description: 'The shift (or override) the person was on: [from, to)' },
+      ),
+    ),
+    pagerdutyRoutingKey: Nullable(
+      Type.String({
+        description:
+          'The name of the environment variable holding the PagerDuty routing key the page goes to; never a key itself',
+      }),
+    ),
+    note: Type.Optional(
+      Type.String({
+        description:
+          'Why the contact is less than it could be (e.g. a rotation the repository does not define)',
+      }),
+    ),
+  },
+  { description: "Who was paged: a System's on-call contact resolved at one instant" },
+);
+/**
+ * A contact resolved at one instant. `pagerdutyRoutingKey` names an environment variable: a literal
+ * key in a System document is not recorded.
+ */
+export type PagedContact = Static<typeof PagedContactSchema>;
 
 const envName = /^[A-Z_][A-Z0-9_]*$/;
 

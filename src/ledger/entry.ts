@@ -1,26 +1,32 @@
 import { randomBytes } from 'node:crypto';
+import { type Static, Type } from '@sinclair/typebox';
 import { canonicalJson } from '../core/canonical-json.js';
 import { sha256Hex } from '../core/digest.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
+import { JsonObjectSchema } from '../core/json-schema.js';
 
 /** Version of the entry format; part of every entry. */
 export const entryVersion = 1;
 
+export const LedgerEntrySchema = Type.Object(
+  {
+    v: Type.Number({ description: 'Version of the entry format' }),
+    seq: Type.Number(),
+    time: Type.String({ description: 'ISO 8601 UTC time the entry was appended' }),
+    type: Type.String({
+      description: 'What happened: `decision.created`, `approval.recorded`, `policy.reloaded`, …',
+    }),
+    actor: Type.String({ description: 'Who caused it: a System id, a user account, or `arbiter` itself' }),
+    subject: Type.String({ description: 'What it is about: a decision id, a System id, …' }),
+    data: JsonObjectSchema,
+  },
+  {
+    description:
+      'A ledger entry as hashed: RFC 8785 JSON of exactly these fields. Personal fields appear in `data` only as commitments under `personal`',
+  },
+);
 /** A ledger entry as hashed: RFC 8785 JSON of exactly these fields. */
-export interface LedgerEntry {
-  v: number;
-  seq: number;
-  /** ISO 8601 UTC time the entry was appended. */
-  time: string;
-  /** What happened: `decision.created`, `approval.recorded`, `policy.reloaded`, … */
-  type: string;
-  /** Who caused it: a System id, a user account, or `arbiter` itself. */
-  actor: string;
-  /** What it is about: a decision id, a System id, … */
-  subject: string;
-  /** The event's data. Personal fields appear here only as commitments under `personal`. */
-  data: JsonObject;
-}
+export type LedgerEntry = Static<typeof LedgerEntrySchema>;
 
 /** What a caller appends: the event, plus fields holding personal data kept outside the hashed entry. */
 export interface LedgerAppend {

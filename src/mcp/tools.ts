@@ -1,29 +1,60 @@
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { z } from 'zod';
+import {
+  CallToolRequestSchema,
+  type CallToolResult,
+  ListToolsRequestSchema,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import { type Static, type TObject, Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { DecisionRequestSchema, OutcomeRequestSchema } from '../app/decisions/requests.js';
 import { packageVersion } from '../app/version.js';
 import { ArbiterApiError, type ArbiterClient, type Decision } from '../client/index.js';
 import { dashboardLink } from '../core/dashboard-links.js';
+import { ActionRequestSchema } from '../policy/request.js';
 import { screenToolCalls } from './screen.js';
 
 /**
  * `arbiter mcp serve`: Arbiter's own tools for agents that speak MCP. Each tool is a thin,
  * documented call to the Arbiter API with the agent's token; answers are JSON the model reads.
+ * Tool inputs are the API's own request schemas (JSON Schema from TypeBox), checked here as the
+ * API checks them, so a model sees and meets exactly what the server will accept.
  */
 
-const resource = z.object({
-  type: z.string().min(1).describe('what kind of thing, e.g. service, database, model'),
-  id: z.string().min(1).describe('which one, e.g. payments'),
-  environment: z.string().min(1).optional().describe('e.g. prod, staging'),
+const DecisionIdInput = Type.String({
+  minLength: 1,
+  maxLength: 100,
+  description: 'the decisionId of a decision',
 });
 
-const actionShape = {
-  action: z.string().min(1).describe('what you want to do, e.g. deploy, db.migrate, rollback'),
-  resource,
-  change: z.record(z.string(), z.unknown()).optional().describe('what changes, e.g. {"linesChanged": 40}'),
-  confidence: z.number().min(0).max(1).optional().describe('how sure you are, 0..1'),
-  context: z.record(z.string(), z.unknown()).optional().describe('anything else the policies should know'),
-};
+// Agents must say why; the API answers a missing rationale with ARB_ERR_RATIONALE_REQUIRED, the tool asks for it upfront.
+const RequestActionInput = Type.Object(
+  {
+    ...DecisionRequestSchema.properties,
+    rationale: Type.String({
+      minLength: 1,
+      maxLength: ActionRequestSchema.properties.rationale.maxLength,
+      description: ActionRequestSchema.properties.rationale.description,
+    }),
+  },
+  { additionalProperties: false },
+);
+
+const WaitInput = Type.Object(
+  {
+    decisionId: DecisionIdInput,
+    timeoutSeconds: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 600, description: 'how long to wait (default 60, at most 600)' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const OutcomeInput = Type.Object(
+  { decisionId: DecisionIdInput, ...OutcomeRequestSchema.properties },
+  { additionalProperties: false },
+);
 
 /** What a model needs to know about a decision, and where a human approves it. */
 export function decisionSummary(decision: Decision, dashboardUrl: string): Record<string, unknown> {
@@ -72,93 +103,78 @@ async function guarded(work: () => Promise<unknown>) {
 const apiError = (error: { code: string; message: string; details?: unknown }) =>
   text({ error: { code: error.code, message: error.message, details: error.details } }, true);
 
+/** One tool: its description for the model, its input schema, and what it does with valid input. */
+interface ToolDefinition<Input extends TObject> {
+  name: string;
+  title: string;
+  description: string;
+  input: Input;
+  run(input: Static<Input>): Promise<unknown>;
+}
+
+const tool = <Input extends TObject>(definition: ToolDefinition<Input>) =>
+  definition as unknown as ToolDefinition<TObject>;
+
+/** The arguments' problems as the HTTP API words a 400: `arguments/path message`. */
+function argumentsError(schema: TObject, args: unknown) {
+  const details = [...Value.Errors(schema, args)].map((error) => ({
+    path: `arguments${error.path}`,
+    message: error.message,
+  }));
+  return apiError({
+    code: 'ARB_ERR_REQUEST_INVALID',
+    message: details.map((detail) => `${detail.path} ${detail.message}`).join('; '),
+    details,
+  });
+}
+
 /** Arbiter's MCP server: tool arguments are screened on every transport it connects to. */
-class ArbiterMcpServer extends McpServer {
+class ArbiterMcpServer extends Server {
   override connect(transport: Transport): Promise<void> {
     return super.connect(screenToolCalls(transport, (_tool, error) => apiError(error)));
   }
 }
 
 /** An MCP server exposing Arbiter's tools, calling the API with `client` (the agent's token). */
-export function createArbiterMcpServer(client: ArbiterClient, options: { dashboardUrl: string }): McpServer {
-  const server = new ArbiterMcpServer({ name: 'arbiter', version: packageVersion() });
-
-  server.registerTool(
-    'request_action',
-    {
+export function createArbiterMcpServer(client: ArbiterClient, options: { dashboardUrl: string }): Server {
+  const tools = [
+    tool({
+      name: 'request_action',
       title: 'Ask before acting',
       description:
         'Ask Arbiter for permission before a consequential action (deploy, migrate, roll back, promote a model). ' +
         'Returns status allowed (go ahead), pending (a human must approve: wait with wait_for_decision) or denied (do not act; the reasons say why).',
-      inputSchema: {
-        ...actionShape,
-        rationale: z.string().min(1).describe('why you want to do it; required'),
-        idempotencyKey: z
-          .string()
-          .min(1)
-          .max(200)
-          .optional()
-          .describe('reuse to retry the same request safely'),
-      },
-    },
-    async (input) =>
-      guarded(async () => decisionSummary(await client.requestAction(input), options.dashboardUrl)),
-  );
-
-  server.registerTool(
-    'wait_for_decision',
-    {
+      input: RequestActionInput,
+      run: async (input) => decisionSummary(await client.requestAction(input), options.dashboardUrl),
+    }),
+    tool({
+      name: 'wait_for_decision',
       title: 'Wait for approval',
       description:
         'Wait until a pending decision is allowed or denied, or the timeout passes. Act only when status is allowed.',
-      inputSchema: {
-        decisionId: z.string().min(1),
-        timeoutSeconds: z
-          .number()
-          .int()
-          .min(1)
-          .max(600)
-          .optional()
-          .describe('how long to wait (default 60, at most 600)'),
-      },
-    },
-    async ({ decisionId, timeoutSeconds }) =>
-      guarded(async () =>
+      input: WaitInput,
+      run: async ({ decisionId, timeoutSeconds }) =>
         decisionSummary(
           await client.waitForDecision(decisionId, { timeoutMs: (timeoutSeconds ?? 60) * 1000 }),
           options.dashboardUrl,
         ),
-      ),
-  );
-
-  server.registerTool(
-    'report_outcome',
-    {
+    }),
+    tool({
+      name: 'report_outcome',
       title: 'Report what happened',
       description:
         'After an allowed action, report whether it succeeded, failed or was rolled back. Failures count against your autonomy.',
-      inputSchema: {
-        decisionId: z.string().min(1),
-        status: z.enum(['succeeded', 'failed', 'rolled_back']),
-        detail: z.string().max(2000).optional(),
-      },
-    },
-    async ({ decisionId, status, detail }) =>
-      guarded(async () =>
+      input: OutcomeInput,
+      run: async ({ decisionId, status, detail }) =>
         decisionSummary(await client.reportOutcome(decisionId, status, detail), options.dashboardUrl),
-      ),
-  );
-
-  server.registerTool(
-    'explain_policy',
-    {
+    }),
+    tool({
+      name: 'explain_policy',
       title: 'What would be decided?',
       description:
         'Ask what Arbiter would decide for an action, and why, without asking for it: nothing is recorded.',
-      inputSchema: { ...actionShape, rationale: z.string().min(1).optional() },
-    },
-    async (input) =>
-      guarded(async () => {
+      input: ActionRequestSchema,
+      run: async (input) => {
         const verdict = await client.explain(input);
         return {
           effect: verdict.effect,
@@ -170,8 +186,32 @@ export function createArbiterMcpServer(client: ArbiterClient, options: { dashboa
           approvalsNeeded: verdict.approvals.map(({ count, from, ttl }) => ({ count, from, ttl })),
           bundle: verdict.bundle,
         };
-      }),
-  );
+      },
+    }),
+  ];
+  const byName = new Map(tools.map((definition) => [definition.name, definition]));
 
+  const server = new ArbiterMcpServer(
+    { name: 'arbiter', version: packageVersion() },
+    { capabilities: { tools: {} } },
+  );
+  // As JSON: the schemas' TypeBox markers stay here, whatever transport carries the list.
+  const listed = tools.map(
+    ({ name, title, description, input }): Tool => ({
+      name,
+      title,
+      description,
+      inputSchema: JSON.parse(JSON.stringify(input)) as Tool['inputSchema'],
+    }),
+  );
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: listed }));
+  server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
+    const definition = byName.get(request.params.name);
+    if (!definition)
+      return apiError({ code: 'ARB_ERR_NOT_FOUND', message: `no tool ${request.params.name}` });
+    const args = request.params.arguments ?? {};
+    if (!Value.Check(definition.input, args)) return argumentsError(definition.input, args);
+    return guarded(() => definition.run(args));
+  });
   return server;
 }

@@ -1,4 +1,6 @@
-import type { JsonValue } from '../core/json.js';
+import { type Static, Type } from '@sinclair/typebox';
+import { JsonValueSchema, literals } from '../core/json-schema.js';
+import { alertSeverities } from '../policy/documents.js';
 import type { AlertCondition } from '../policy/evaluate-monitor.js';
 
 /**
@@ -7,22 +9,29 @@ import type { AlertCondition } from '../policy/evaluate-monitor.js';
  * resolves on the first window where it does not. Pure; the server stores the state.
  */
 
-export interface AlertState {
-  policy: string;
-  alert: string;
-  status: 'ok' | 'pending' | 'firing';
-  /** Consecutive windows, up to the last one evaluated, in which the condition held. */
-  consecutive: number;
-  /** When it started firing (the end of the window that made it fire). */
-  firingSince?: string;
-  /** Start of the last window evaluated, in epoch ms; older windows are never evaluated again. */
-  lastWindow: number;
-  severity: AlertCondition['severity'];
-  message: string;
-  facts: Record<string, JsonValue>;
-  /** Why the last evaluation failed, when it did; the state is then left as it was. */
-  lastError?: string;
-}
+export const AlertStateSchema = Type.Object({
+  policy: Type.String(),
+  alert: Type.String(),
+  status: Type.Union([Type.Literal('ok'), Type.Literal('pending'), Type.Literal('firing')]),
+  consecutive: Type.Number({
+    description: 'Consecutive windows, up to the last one evaluated, in which the condition held',
+  }),
+  firingSince: Type.Optional(
+    Type.String({ description: 'When it started firing (the end of the window that made it fire)' }),
+  ),
+  lastWindow: Type.Number({
+    description: 'Start of the last window evaluated, in epoch ms; older windows are never evaluated again',
+  }),
+  severity: literals(alertSeverities),
+  message: Type.String(),
+  facts: Type.Record(Type.String(), JsonValueSchema),
+  lastError: Type.Optional(
+    Type.String({
+      description: 'Why the last evaluation failed, when it did; the state is then left as it was',
+    }),
+  ),
+});
+export type AlertState = Static<typeof AlertStateSchema>;
 
 export interface AlertStep {
   /** `fired` and `resolved` are the transitions worth a ledger entry and a notification. */

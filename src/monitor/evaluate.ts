@@ -1,9 +1,12 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { literals } from '../core/json-schema.js';
 import { binLabel } from './columns.js';
 import type { Profile, ProfiledColumn } from './profile.js';
 import { defaultMinGroupSize } from './schema.js';
 import {
   chiSquareTest,
   type DriftMethod,
+  driftScoreKind,
   fairnessFromCounts,
   isDrifted,
   jensenShannon,
@@ -22,47 +25,87 @@ import type { ColumnState, WindowState } from './window.js';
  * sensitive attribute. This object is what MonitorPolicy conditions read as `metrics`.
  */
 
-export interface BinShift {
-  bin: string;
-  reference: number;
-  current: number;
-  /** This bin's share of the Jensen–Shannon divergence (or PSI when JS is zero). */
-  contribution: number;
-}
+const driftMethods = Object.keys(driftScoreKind) as DriftMethod[];
 
-export interface DriftResult {
-  method: DriftMethod;
-  /** What the method measured: a p-value for tests (ks, chisquare, z), a distance otherwise. */
-  score: number;
-  threshold: number;
-  /** Tests drift when p < threshold; distances when score >= threshold. */
-  drifted: boolean;
-  statistic?: number;
-  psi: number;
-  jensenShannon: number;
-  referenceSize: number;
-  currentSize: number;
-  /** The bins or categories whose share moved most, largest contribution first. */
-  topBins: BinShift[];
-}
+/**
+ * A computed statistic: a number, or null in JSON when it cannot be computed (NaN, e.g. a test on
+ * too few values). The schema names no type on purpose: Fastify's serializer then writes the value
+ * as JSON.stringify does (NaN → null), where a `number` schema would fail the response.
+ */
+const Statistic = Type.Unsafe<number>({ description: 'a number; null when it cannot be computed' });
+const OptionalStatistic = Type.Unsafe<number | null>({
+  description: 'a number; null when it cannot be computed',
+});
 
-export interface FairnessSummary {
-  demographicParityDifference: number | null;
-  demographicParityRatio: number | null;
-  equalizedOddsDifference: number | null;
-  equalizedOddsRatio: number | null;
-  equalOpportunityDifference: number | null;
-  byGroup: Record<string, unknown>;
-  insufficientGroups: string[];
-}
+export const BinShiftSchema = Type.Object({
+  bin: Type.String(),
+  reference: Statistic,
+  current: Statistic,
+  contribution: Type.Unsafe<number>({
+    ...Statistic,
+    description: "This bin's share of the Jensen–Shannon divergence (or PSI when JS is zero)",
+  }),
+});
+export type BinShift = Static<typeof BinShiftSchema>;
 
-export interface WindowMetrics {
-  window: { start: string; end: string; rows: number; labeled: number; rejected: number };
-  drift: { features: Record<string, DriftResult>; prediction?: DriftResult };
-  datasetDrift: { share: number; drifted: number; total: number; features: string[] };
-  performance?: Record<string, number | null>;
-  fairness: Record<string, FairnessSummary>;
-}
+export const DriftResultSchema = Type.Object({
+  method: literals(driftMethods),
+  score: Type.Unsafe<number>({
+    ...Statistic,
+    description: 'What the method measured: a p-value for tests (ks, chisquare, z), a distance otherwise',
+  }),
+  threshold: Type.Number(),
+  drifted: Type.Boolean({ description: 'Tests drift when p < threshold; distances when score >= threshold' }),
+  statistic: Type.Optional(Statistic),
+  psi: Statistic,
+  jensenShannon: Statistic,
+  referenceSize: Type.Number(),
+  currentSize: Type.Number(),
+  topBins: Type.Array(BinShiftSchema, {
+    description: 'The bins or categories whose share moved most, largest contribution first',
+  }),
+});
+export type DriftResult = Static<typeof DriftResultSchema>;
+
+export const FairnessSummarySchema = Type.Object({
+  demographicParityDifference: OptionalStatistic,
+  demographicParityRatio: OptionalStatistic,
+  equalizedOddsDifference: OptionalStatistic,
+  equalizedOddsRatio: OptionalStatistic,
+  equalOpportunityDifference: OptionalStatistic,
+  byGroup: Type.Record(Type.String(), Type.Unknown(), {
+    description:
+      'Per group: rows, selected, selectionRate, selectionRateInterval, sufficient, labeled, tpr, fpr, their intervals, sufficientLabels',
+  }),
+  insufficientGroups: Type.Array(Type.String()),
+});
+export type FairnessSummary = Static<typeof FairnessSummarySchema>;
+
+export const WindowMetricsSchema = Type.Object(
+  {
+    window: Type.Object({
+      start: Type.String(),
+      end: Type.String(),
+      rows: Type.Number(),
+      labeled: Type.Number(),
+      rejected: Type.Number(),
+    }),
+    drift: Type.Object({
+      features: Type.Record(Type.String(), DriftResultSchema),
+      prediction: Type.Optional(DriftResultSchema),
+    }),
+    datasetDrift: Type.Object({
+      share: Type.Number(),
+      drifted: Type.Number(),
+      total: Type.Number(),
+      features: Type.Array(Type.String()),
+    }),
+    performance: Type.Optional(Type.Record(Type.String(), OptionalStatistic)),
+    fairness: Type.Record(Type.String(), FairnessSummarySchema),
+  },
+  { description: 'What MonitorPolicy conditions read as `metrics`' },
+);
+export type WindowMetrics = Static<typeof WindowMetricsSchema>;
 
 const cumulative = (counts: readonly number[]) => {
   let total = 0;

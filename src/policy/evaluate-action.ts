@@ -1,4 +1,5 @@
-import type { JsonValue } from '../core/json.js';
+import { type Static, Type } from '@sinclair/typebox';
+import { JsonValueSchema, literals } from '../core/json-schema.js';
 import {
   type ApprovalRequirement,
   type CompiledActionPolicy,
@@ -6,7 +7,7 @@ import {
   type SystemRecord,
   systemView,
 } from './bundle.js';
-import type { ActorKind, Effect } from './documents.js';
+import { type ActorKind, type Effect, effects } from './documents.js';
 import { anyGlobMatches } from './glob.js';
 import type { ActionRequest } from './request.js';
 import { buildScope, evaluateCondition, renderMessage } from './scope.js';
@@ -18,55 +19,68 @@ export interface Actor {
   [field: string]: unknown;
 }
 
+const FactsSchema = Type.Record(Type.String(), JsonValueSchema, {
+  description: 'The values the expression read, by path (`request.confidence`)',
+});
+const MissingSchema = Type.Array(Type.String(), {
+  description: 'Paths the expression read that do not exist in the request',
+});
+
 /** A rule that fired, with the values its expression read. */
-export interface Reason {
-  policy: string;
-  rule: string;
-  effect: Effect;
-  message: string;
-  facts: Record<string, JsonValue>;
-  /** Paths the expression read that do not exist in the request. */
-  missing?: string[];
-  /** Set when the expression failed: the rule then counts as fired unless its effect is allow (fail closed). */
-  error?: string;
-}
+export const ReasonSchema = Type.Object({
+  policy: Type.String(),
+  rule: Type.String(),
+  effect: literals(effects),
+  message: Type.String(),
+  facts: FactsSchema,
+  missing: Type.Optional(MissingSchema),
+  error: Type.Optional(
+    Type.String({
+      description: 'Set when the expression failed: the rule then counts as fired unless its effect is allow',
+    }),
+  ),
+});
+export type Reason = Static<typeof ReasonSchema>;
 
 /** A rule of a matching policy that did not fire, so "why was this not allowed" has an answer. */
-export interface NotFired {
-  policy: string;
-  rule: string;
-  effect: Effect;
-  facts: Record<string, JsonValue>;
-  missing?: string[];
-  error?: string;
-}
+export const NotFiredSchema = Type.Object({
+  policy: Type.String(),
+  rule: Type.String(),
+  effect: literals(effects),
+  facts: FactsSchema,
+  missing: Type.Optional(MissingSchema),
+  error: Type.Optional(Type.String()),
+});
+export type NotFired = Static<typeof NotFiredSchema>;
 
 /** An approval requirement of the verdict: all of them must be met. */
-export interface VerdictApproval {
-  count: number;
-  from: string[];
-  ttl: string;
-  ttlMs: number;
-  /** The rules (`policy/rule`) that asked for it. */
-  rules: string[];
-}
+export const VerdictApprovalSchema = Type.Object({
+  count: Type.Number(),
+  from: Type.Array(Type.String()),
+  ttl: Type.String(),
+  ttlMs: Type.Number(),
+  rules: Type.Array(Type.String(), { description: 'The rules (`policy/rule`) that asked for it' }),
+});
+export type VerdictApproval = Static<typeof VerdictApprovalSchema>;
 
 /** The answer to an action request: an effect and its full explanation. */
-export interface Verdict {
-  effect: Effect;
-  reasons: Reason[];
-  notFired: NotFired[];
-  approvals: VerdictApproval[];
-  /** Rules that fired in shadow policies: recorded, never applied. */
-  shadow: Reason[];
-  /** The effect the verdict would have if the shadow policies were enforced too. */
-  shadowEffect: Effect;
-  /** True when no enforced rule fired and the bundle default decided. */
-  defaulted: boolean;
-  /** Enforced policies whose match held. */
-  policies: string[];
-  bundle: string;
-}
+export const VerdictSchema = Type.Object(
+  {
+    effect: literals(effects),
+    reasons: Type.Array(ReasonSchema),
+    notFired: Type.Array(NotFiredSchema),
+    approvals: Type.Array(VerdictApprovalSchema),
+    shadow: Type.Array(ReasonSchema, {
+      description: 'Rules that fired in shadow policies: recorded, never applied',
+    }),
+    shadowEffect: literals(effects),
+    defaulted: Type.Boolean({ description: 'No enforced rule fired and the bundle default decided' }),
+    policies: Type.Array(Type.String(), { description: 'Enforced policies whose match held' }),
+    bundle: Type.String(),
+  },
+  { description: 'A verdict with its explanation' },
+);
+export type Verdict = Static<typeof VerdictSchema>;
 
 export interface ActionEvaluationInput {
   request: ActionRequest;

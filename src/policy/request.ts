@@ -16,9 +16,15 @@ export const ActionRequestSchema = Type.Object(
     }),
     resource: Type.Object(
       {
-        type: Type.String({ minLength: 1, maxLength: 200 }),
-        id: Type.String({ minLength: 1, maxLength: 500 }),
-        environment: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+        type: Type.String({
+          minLength: 1,
+          maxLength: 200,
+          description: 'What kind of thing, e.g. service, database, model',
+        }),
+        id: Type.String({ minLength: 1, maxLength: 500, description: 'Which one, e.g. payments' }),
+        environment: Type.Optional(
+          Type.String({ minLength: 1, maxLength: 100, description: 'Where, e.g. prod, staging' }),
+        ),
       },
       { additionalProperties: false },
     ),
@@ -26,9 +32,18 @@ export const ActionRequestSchema = Type.Object(
       Type.Record(Type.String(), Type.Unknown(), { description: 'What changes, e.g. {linesChanged: 812}' }),
     ),
     rationale: Type.Optional(Type.String({ maxLength: 10_000, description: 'Why the actor wants to do it' })),
-    confidence: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-    evidence: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 100 })),
-    context: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    confidence: Type.Optional(
+      Type.Number({ minimum: 0, maximum: 1, description: 'How sure the actor is that it should act, 0..1' }),
+    ),
+    evidence: Type.Optional(
+      Type.Array(Type.Unknown(), {
+        maxItems: 100,
+        description: 'What the actor relied on, e.g. [{"url": "…", "title": "…"}]',
+      }),
+    ),
+    context: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), { description: 'Anything else the policies should know' }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -1,3 +1,4 @@
+import { type Static, Type } from '@sinclair/typebox';
 import { parseDuration } from '../core/duration.js';
 import type { JsonObject } from '../core/json.js';
 import { defaultBudgetEnvironments } from '../policy/bundle.js';
@@ -106,20 +107,28 @@ export function spendBudget(
   };
 }
 
+export const TrackRecordSchema = Type.Object(
+  {
+    window: Type.String(),
+    environments: Type.Array(Type.String()),
+    actions: Type.Number({ description: 'Actions with a reported outcome in the window' }),
+    succeeded: Type.Number(),
+    failed: Type.Number(),
+    rolledBack: Type.Number(),
+    failureRate: Type.Number({ description: '(failed + rolledBack) / actions; 0 without actions' }),
+    budget: Type.Optional(
+      Type.Object(
+        { maxFailures: Type.Number(), failures: Type.Number(), remaining: Type.Number() },
+        { description: 'Only for Systems with an error budget' },
+      ),
+    ),
+  },
+  {
+    description: 'Outcomes of the System in its error budget window (what policies see as actor.trackRecord)',
+  },
+);
 /** What policies see as `actor.trackRecord`. Numbers are doubles, like every number in CEL facts. */
-export interface TrackRecord {
-  window: string;
-  environments: string[];
-  /** Actions with a reported outcome in the window. */
-  actions: number;
-  succeeded: number;
-  failed: number;
-  rolledBack: number;
-  /** (failed + rolledBack) / actions; 0 without actions. */
-  failureRate: number;
-  /** Only for Systems with an error budget. */
-  budget?: { maxFailures: number; failures: number; remaining: number };
-}
+export type TrackRecord = Static<typeof TrackRecordSchema>;
 
 /** Builds a track record from outcome counts and, for budgeted Systems, the budget's spend. */
 export function trackRecord(

@@ -14,6 +14,8 @@ import {
 } from './connection-budget.js';
 import { installErrorHandling } from './errors.js';
 import { fastifyLimitOptions, installLimits, resolveLimits, type ServerLimits } from './limits.js';
+import { reportResponseDrift } from './response-check.js';
+import { requireResponseSchemas } from './response-schemas.js';
 import { decisionRoutes } from './routes/decisions.js';
 import { gateRunRoutes } from './routes/gate-runs.js';
 import { identityRoutes } from './routes/identity.js';
@@ -36,6 +38,11 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** Directory of the built dashboard (default dist/web of this package); false serves none. */
   webRoot?: string | false;
+  /**
+   * Tests: told of every JSON answer whose response schema dropped or changed part of what the
+   * handler returned (see response-check.ts). Costs a second serialisation per answer.
+   */
+  onResponseDrift?: (problem: string) => void;
 }
 
 // Credentials never reach the log.
@@ -83,6 +90,8 @@ export async function buildServer(
     },
   });
 
+  requireResponseSchemas(app);
+  if (options.onResponseDrift) reportResponseDrift(app, options.onResponseDrift);
   installErrorHandling(app);
   const connections = new ConnectionBudget(limits);
   installConnectionBudget(

@@ -89,9 +89,15 @@ export async function startTestServer(
     ...(options.notifications ? { notifications: options.notifications } : {}),
     checkpointIntervalMs: options.checkpointIntervalMs ?? 3_600_000,
   });
+  // Every answer of every test is checked against what its handler returned: a response schema
+  // that drops or changes a field fails the request's test (in `call`) or the file (in `close`).
+  const drift: string[] = [];
+  const driftError = (problems: string[]) =>
+    new Error(`response schemas changed answers:\n${problems.join('\n')}`);
   const { app } = await buildServer(arbiter, {
     webRoot: options.webRoot ?? false,
     ...(options.limits ? { limits: options.limits } : {}),
+    onResponseDrift: (problem) => drift.push(problem),
   });
   const url = await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   const tokens: Record<string, string> = {};
@@ -114,6 +120,7 @@ export async function startTestServer(
     ledgerKeyPath,
     tokens,
     async call(token, method, path, body, headers = {}) {
+      const driftBefore = drift.length;
       const response = await fetch(`${url}${path}`, {
         method,
         headers: {
@@ -124,6 +131,7 @@ export async function startTestServer(
         ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
       });
       const text = await response.text();
+      if (drift.length > driftBefore) throw driftError(drift.slice(driftBefore));
       let parsed: unknown = text;
       try {
         parsed = JSON.parse(text);
@@ -135,6 +143,7 @@ export async function startTestServer(
     async close() {
       await app.close();
       await arbiter.close();
+      if (drift.length > 0) throw driftError(drift);
     },
   };
 }

@@ -4,10 +4,12 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DecisionRequestSchema, OutcomeRequestSchema } from '../../src/app/decisions/requests.js';
 import { ArbiterClient } from '../../src/client/index.js';
 import { serveMcpOverHttp } from '../../src/mcp/http.js';
 import { startProxy } from '../../src/mcp/proxy.js';
 import { createArbiterMcpServer } from '../../src/mcp/tools.js';
+import { ActionRequestSchema } from '../../src/policy/request.js';
 import { repoRoot } from '../helpers/cli.js';
 import { deploy, startTestServer, type TestServer, waitForPending } from '../helpers/server.js';
 
@@ -167,6 +169,52 @@ describe('arbiter mcp serve: the tools', () => {
     // The session goes on: the next call is decided as usual.
     const asked = json(await client.callTool({ name: 'request_action', arguments: deploy() }));
     expect(asked.status).toBe('allowed');
+  });
+
+  it('tool inputs are the API request schemas, and arguments are checked against them like a request body', async () => {
+    const client = await linkedClient((transport) =>
+      createArbiterMcpServer(agentClient(), { dashboardUrl: server.url }).connect(transport),
+    );
+    const { tools } = await client.listTools();
+    const input = (name: string) => tools.find((candidate) => candidate.name === name)!.inputSchema;
+    const apiFields = (schema: { properties: object }) => Object.keys(schema.properties).sort();
+    // The same fields the HTTP API takes, closed like it; an agent must give its rationale.
+    expect(Object.keys(input('request_action').properties!).sort()).toEqual(apiFields(DecisionRequestSchema));
+    expect(input('request_action')).toMatchObject({
+      additionalProperties: false,
+      required: ['action', 'resource', 'rationale'],
+    });
+    expect(input('explain_policy')).toEqual(JSON.parse(JSON.stringify(ActionRequestSchema)));
+    expect(input('report_outcome').properties!.status).toEqual(
+      JSON.parse(JSON.stringify(OutcomeRequestSchema.properties.status)),
+    );
+
+    const before = await decisionCount();
+    const refused = async (name: string, args: Record<string, unknown>) => {
+      const result = await client.callTool({ name, arguments: args });
+      expect(result.isError, name).toBe(true);
+      return json(result).error;
+    };
+    expect(await refused('request_action', deploy({ confidence: 2 }))).toMatchObject({
+      code: 'ARB_ERR_REQUEST_INVALID',
+      details: [{ path: 'arguments/confidence' }],
+    });
+    expect((await refused('request_action', deploy({ misspelt: true }))).code).toBe(
+      'ARB_ERR_REQUEST_INVALID',
+    );
+    const { rationale: _, ...unexplained } = deploy();
+    expect((await refused('request_action', unexplained)).message).toContain('arguments/rationale');
+    expect((await refused('report_outcome', { decisionId: 'dec_x', status: 'fine' })).code).toBe(
+      'ARB_ERR_REQUEST_INVALID',
+    );
+    expect((await refused('wait_for_decision', { decisionId: 'dec_x', timeoutSeconds: 0 })).details).toEqual([
+      expect.objectContaining({ path: 'arguments/timeoutSeconds' }),
+    ]);
+    expect(await refused('deploy_now', {})).toEqual({
+      code: 'ARB_ERR_NOT_FOUND',
+      message: 'no tool deploy_now',
+    });
+    expect(await decisionCount()).toBe(before);
   });
 
   it('runs over stdio as a real process', async () => {

@@ -14,7 +14,9 @@ export type AutonomyCap =
  * document changed since.
  */
 export function autonomyCap(
-  system: Pick<System, 'autonomy' | 'autonomyCeiling' | 'autonomyChanges' | 'errorBudget'>,
+  // An older server sends no ceiling, changes or budget.
+  system: Pick<System, 'autonomy'> &
+    Partial<Pick<System, 'autonomyCeiling' | 'autonomyChanges' | 'errorBudget'>>,
 ): AutonomyCap | undefined {
   const ceiling = system.autonomyCeiling;
   if (typeof ceiling !== 'number' || ceiling <= system.autonomy) return undefined;

@@ -46,22 +46,11 @@ import type { EventSink } from '../notifications/notifications.js';
 import type { PolicyHolder } from '../policies/policies.js';
 import { ownerTeamOf, type SystemService } from '../systems/systems.js';
 import { decisionEvent } from './notification-events.js';
+import type { DecisionRequest, OutcomeRequest, VoteRequest } from './requests.js';
 import { type DecisionView, decisionView } from './view.js';
 import type { DecisionEvents } from './wake-ups.js';
 
-export type DecisionRequest = ActionRequest & { idempotencyKey?: string };
-
-export interface VoteRequest {
-  verdict: 'approve' | 'reject';
-  reason: string;
-  /** When given, must equal the decision's request hash: the approver saw exactly this request. */
-  requestHash?: string;
-}
-
-export interface OutcomeRequest {
-  status: OutcomeStatus;
-  detail?: string;
-}
+export type { DecisionRequest, OutcomeRequest, VoteRequest } from './requests.js';
 
 /** Observers of decisions, for metrics. */
 export interface DecisionObserver {

@@ -1,34 +1,76 @@
-import type { JsonObject, JsonValue } from '../../core/json.js';
-import { approvalProgress, type Requirement, type RequirementProgress } from '../../decisions/approvals.js';
-import type { ApprovalRow, DecisionRow, SystemRow } from '../../store/records.js';
+import { type Static, Type } from '@sinclair/typebox';
+import { literals, Nullable } from '../../core/json-schema.js';
+import { approvalProgress, type Requirement } from '../../decisions/approvals.js';
+import { actorKinds, effects } from '../../policy/documents.js';
+import { NotFiredSchema, ReasonSchema } from '../../policy/evaluate-action.js';
+import { ActionRequestSchema } from '../../policy/request.js';
+import {
+  type ApprovalRow,
+  type DecisionRow,
+  decisionStatuses,
+  outcomeStatuses,
+  type SystemRow,
+} from '../../store/records.js';
 import { ownerTeamOf } from '../systems/systems.js';
 
+/** An approval requirement of a decision and how far the votes so far meet it. */
+export const RequirementProgressSchema = Type.Object({
+  count: Type.Number(),
+  from: Type.Array(Type.String()),
+  ttl: Type.String(),
+  met: Type.Boolean(),
+  approvers: Type.Array(Type.String(), { description: 'Approvers who count towards this requirement' }),
+  missing: Type.Array(Type.String(), { description: 'Selectors not yet covered by a distinct approver' }),
+});
+
+export const DecisionViewSchema = Type.Object(
+  {
+    id: Type.String(),
+    status: literals(decisionStatuses),
+    effect: literals(effects),
+    actor: Type.Object({ id: Type.String(), kind: literals(actorKinds) }),
+    systemId: Nullable(Type.String()),
+    action: Type.String(),
+    resource: Type.Object({ type: Type.String(), id: Type.String(), environment: Nullable(Type.String()) }),
+    // Every field optional and more allowed: the request as it was recorded, whatever it held.
+    request: Type.Partial(ActionRequestSchema, {
+      additionalProperties: true,
+      description: 'The request as recorded: rationale, confidence, evidence, change, context',
+    }),
+    requestHash: Type.String(),
+    reasons: Type.Array(ReasonSchema),
+    notFired: Type.Array(NotFiredSchema),
+    shadow: Type.Array(ReasonSchema),
+    approvals: Type.Object({
+      required: Type.Array(RequirementProgressSchema),
+      received: Type.Array(
+        Type.Object({
+          approver: Type.String(),
+          verdict: Type.Union([Type.Literal('approve'), Type.Literal('reject')]),
+          reason: Nullable(Type.String()),
+          at: Type.String(),
+        }),
+      ),
+    }),
+    statusReason: Nullable(Type.String()),
+    bundle: Type.String(),
+    ledgerIndex: Type.Number(),
+    createdAt: Type.String(),
+    updatedAt: Type.String(),
+    expiresAt: Nullable(Type.String()),
+    outcome: Nullable(
+      Type.Object({
+        status: literals(outcomeStatuses),
+        detail: Nullable(Type.String()),
+        at: Type.String(),
+        ledgerIndex: Type.Number(),
+      }),
+    ),
+  },
+  { description: 'A decision with its explanation, approvals and outcome' },
+);
 /** A decision as the API returns it. */
-export interface DecisionView {
-  id: string;
-  status: DecisionRow['status'];
-  effect: DecisionRow['effect'];
-  actor: { id: string; kind: DecisionRow['actorKind'] };
-  systemId: string | null;
-  action: string;
-  resource: { type: string; id: string; environment: string | null };
-  request: JsonObject;
-  requestHash: string;
-  reasons: JsonValue;
-  notFired: JsonValue;
-  shadow: JsonValue;
-  approvals: {
-    required: RequirementProgress[];
-    received: { approver: string; verdict: 'approve' | 'reject'; reason: string | null; at: string }[];
-  };
-  statusReason: string | null;
-  bundle: string;
-  ledgerIndex: number;
-  createdAt: string;
-  updatedAt: string;
-  expiresAt: string | null;
-  outcome: { status: string; detail: string | null; at: string; ledgerIndex: number } | null;
-}
+export type DecisionView = Static<typeof DecisionViewSchema>;
 
 /** Builds the API view of a decision from its row, its votes and its System. */
 export function decisionView(
@@ -41,6 +83,8 @@ export function decisionView(
     approvals,
     ownerTeamOf(system),
   );
+  // The verdict is stored as JSON of a `Verdict` (policy/evaluate-action.ts).
+  const verdict = row.verdict as Partial<Pick<DecisionView, 'reasons' | 'notFired' | 'shadow'>>;
   return {
     id: row.id,
     status: row.status,
@@ -51,9 +95,9 @@ export function decisionView(
     resource: { type: row.resourceType, id: row.resourceId, environment: row.environment ?? null },
     request: row.request,
     requestHash: row.requestHash,
-    reasons: row.verdict.reasons ?? [],
-    notFired: row.verdict.notFired ?? [],
-    shadow: row.verdict.shadow ?? [],
+    reasons: verdict.reasons ?? [],
+    notFired: verdict.notFired ?? [],
+    shadow: verdict.shadow ?? [],
     approvals: {
       required: progress.requirements,
       received: approvals.map((approval) => ({

@@ -14,39 +14,6 @@ import type { GateRunReport, GateRunRequest } from './report.js';
 /** Deeper than any report `arbiter gate` writes; bounds the recursion of hashing and storing. */
 const maxReportDepth = 64;
 
-/** A gate run as the API returns it; `report` only for a single run. */
-export interface GateRunView {
-  id: string;
-  system: string;
-  version: string;
-  release: string;
-  passed: boolean;
-  bundle: string;
-  startedAt: string;
-  recordedAt: string;
-  recordedBy: string;
-  reportSha256: string;
-  ledgerIndex: number;
-  report?: JsonObject;
-}
-
-export function gateRunView(row: GateRunSummaryRow | GateRunRow): GateRunView {
-  return {
-    id: row.id,
-    system: row.systemId,
-    version: row.version,
-    release: row.releaseName,
-    passed: row.passed,
-    bundle: row.bundle,
-    startedAt: row.startedAt,
-    recordedAt: row.recordedAt,
-    recordedBy: row.recordedBy,
-    reportSha256: row.reportSha256,
-    ledgerIndex: row.ledgerIndex,
-    ...('report' in row ? { report: row.report } : {}),
-  };
-}
-
 /**
  * The `gate.run` ledger entry's data: what was gated and the verdict, each check's outcome, the
  * model digests, and the SHA-256 of the full stored report, which the entry thereby pins.

@@ -147,5 +147,9 @@ export const GateRunRequestSchema = Type.Object(
 );
 
 export type GateRunRequest = Static<typeof GateRunRequestSchema>;
-/** The gate run itself: what is stored, and hashed into `reportSha256`. */
-export type GateRunReport = Omit<GateRunRequest, 'idempotencyKey'>;
+
+/** The gate run itself: what is stored, hashed into `reportSha256`, and returned whole when read by id. */
+export const GateRunReportSchema = Type.Omit(GateRunRequestSchema, ['idempotencyKey'], {
+  description: 'A gate run as `arbiter gate` reported it, stored whole',
+});
+export type GateRunReport = Static<typeof GateRunReportSchema>;

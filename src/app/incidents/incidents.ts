@@ -12,27 +12,12 @@ import type { AlertFiredHook } from '../monitoring/evaluation.js';
 import type { EventSink } from '../notifications/notifications.js';
 import type { PolicyHolder } from '../policies/policies.js';
 import { incidentEvent } from './notification-events.js';
+import type { LinkIncidentRequest, OpenIncidentRequest, ResolveIncidentRequest } from './requests.js';
 import { IncidentTriggers } from './triggers.js';
 import { type IncidentView, incidentView } from './view.js';
 import { IncidentWriter } from './writer.js';
 
-export interface OpenIncidentRequest {
-  title: string;
-  severity?: IncidentSeverity;
-  system?: string;
-  decision?: string;
-  description?: string;
-}
-
-export interface LinkIncidentRequest {
-  kind: IncidentLinkKind;
-  ref: string;
-  note?: string;
-}
-
-export interface ResolveIncidentRequest {
-  summary: string;
-}
+export type { LinkIncidentRequest, OpenIncidentRequest, ResolveIncidentRequest } from './requests.js';
 
 export const defaultIncidentSeverity: IncidentSeverity = 'sev3';
 

@@ -23,12 +23,9 @@ export const rfc3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz
 /** One item of a batch: a parsed JSON value, or why its NDJSON line could not be read. */
 export type BatchItem = { value: unknown; line?: number } | { error: string; line?: number };
 
-/** A rejected item: its 0-based position in the batch and, for NDJSON, its 1-based line. */
-export interface BatchProblem {
-  index: number;
-  line?: number;
-  message: string;
-}
+import type { BatchProblem } from './batch-results.js';
+
+export type { BatchProblem };
 
 /** The body of an NDJSON request, as its content-type parser read it. */
 export class NdjsonBatch {

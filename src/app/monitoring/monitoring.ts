@@ -21,9 +21,9 @@ import type { Store, StoreTransaction } from '../../store/store.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { EventSink } from '../notifications/notifications.js';
 import type { PolicyHolder } from '../policies/policies.js';
+import { alertView, type MonitorAlertView } from './alert-view.js';
 import {
   type BatchItem,
-  type BatchProblem,
   maxBatchItems,
   type PreparedEvent,
   ProblemList,
@@ -32,7 +32,8 @@ import {
   rfc3339,
 } from './batch.js';
 import { type AlertFiredHook, MonitorEvaluator } from './evaluation.js';
-import { type MonitoredSystem, type ProfileProblem, ProfileResolver } from './profiles.js';
+import { type MonitoringOverview, profileSummary } from './monitored-view.js';
+import { type MonitoredSystem, ProfileResolver } from './profiles.js';
 import { dayViews, type MonitorWindowView, stateOf, windowView } from './window-views.js';
 
 const dayMs = 86_400_000;
@@ -45,29 +46,10 @@ export interface MonitoringOptions {
   eventRetentionMs?: number;
 }
 
-export interface IngestResult {
-  /** Events counted into their windows. */
-  accepted: number;
-  /** Events not counted: invalid ones and duplicates. */
-  rejected: number;
-  /** Of the rejected, repeated ids (not counted as rejected in any window: a retry is not bad data). */
-  duplicates: number;
-  /** The first 50 rejections. */
-  problems: BatchProblem[];
-}
+import type { IngestResult, LabelResult } from './batch-results.js';
 
-export interface LabelResult {
-  /** Labels joined to their events. */
-  accepted: number;
-  /** Labels not joined: invalid, unknown ids, events already labelled. */
-  rejected: number;
-  unknown: number;
-  duplicates: number;
-  problems: BatchProblem[];
-}
-
-/** An alert as the API returns it: the stored AlertState (`lastWindow` in epoch ms) and whose it is. */
-export type MonitorAlertView = AlertState & { system: string; updatedAt: string };
+export type { MonitorAlertView } from './alert-view.js';
+export type { IngestResult, LabelResult };
 
 /** Counters of ingestion, for metrics. */
 export interface MonitoringObserver {
@@ -288,7 +270,7 @@ export class MonitoringService {
   }
 
   /** The monitored Systems with their profiles and alert rules, and the profiles that failed to load. */
-  async monitored(principal: Principal): Promise<{ systems: JsonObject[]; problems: ProfileProblem[] }> {
+  async monitored(principal: Principal): Promise<MonitoringOverview> {
     requireRole(principal, 'agent', 'approver', 'auditor', 'admin');
     const own = principal.role === 'agent' ? principal.systemId : undefined;
     const { systems, problems } = this.policies.monitorProfiles;
@@ -498,33 +480,4 @@ export class MonitoringService {
     if (!(await this.store.getSystem(systemId)))
       throw new ArbiterError('ARB_ERR_NOT_FOUND', `no System ${systemId}`);
   }
-}
-
-function alertView(row: MonitorAlertRow): MonitorAlertView {
-  const state = row.state as unknown as AlertState;
-  return { ...state, system: row.systemId, updatedAt: row.updatedAt };
-}
-
-/** What GET /v1/monitor shows of a profile: its identity, window and columns, not its counts. */
-function profileSummary(monitored: MonitoredSystem): JsonObject {
-  const { profile } = monitored;
-  const column = (c: Profile['prediction']) => ({
-    kind: c.kind,
-    drift: c.drift.method,
-    threshold: c.drift.threshold,
-  });
-  return {
-    sha256: monitored.sha256,
-    file: monitored.file,
-    policies: monitored.policies,
-    createdAt: profile.createdAt,
-    source: { name: profile.source.name, sha256: profile.source.sha256, rows: profile.source.rows },
-    task: profile.schema.task ?? 'classification',
-    window: profile.window,
-    windowMs: profile.windowMs,
-    features: Object.fromEntries(Object.entries(profile.features).map(([name, c]) => [name, column(c)])),
-    prediction: column(profile.prediction),
-    sensitive: Object.keys(profile.schema.sensitive ?? {}),
-    intersections: (profile.schema.intersections ?? []).map((combination) => combination.join(' & ')),
-  };
 }

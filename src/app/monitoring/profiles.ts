@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { type Static, Type } from '@sinclair/typebox';
 import { sha256Hex } from '../../core/digest.js';
 import { isPlainObject } from '../../core/json.js';
 import { binCount, type Column } from '../../monitor/columns.js';
@@ -25,13 +26,16 @@ export interface MonitoredSystem {
   policies: string[];
 }
 
-export interface ProfileProblem {
-  policy: string;
-  file: string;
-  /** The System concerned, when the profile or the policy's match names it. */
-  system?: string;
-  message: string;
-}
+/** A reference profile that failed to load: its System is not monitored until a reload fixes it. */
+export const ProfileProblemSchema = Type.Object({
+  policy: Type.String(),
+  file: Type.String(),
+  system: Type.Optional(
+    Type.String({ description: "The System concerned, when the profile or the policy's match names it" }),
+  ),
+  message: Type.String(),
+});
+export type ProfileProblem = Static<typeof ProfileProblemSchema>;
 
 export interface MonitorProfiles {
   systems: ReadonlyMap<string, MonitoredSystem>;

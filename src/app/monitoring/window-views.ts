@@ -1,21 +1,28 @@
-import { evaluateWindow, type WindowMetrics } from '../../monitor/evaluate.js';
+import { type Static, Type } from '@sinclair/typebox';
+import { Nullable } from '../../core/json-schema.js';
+import { evaluateWindow, type WindowMetrics, WindowMetricsSchema } from '../../monitor/evaluate.js';
 import type { Profile } from '../../monitor/profile.js';
 import { mergeWindows, type WindowState, windowStart } from '../../monitor/window.js';
 import type { MonitorWindowRow } from '../../store/records.js';
 
+export const MonitorWindowViewSchema = Type.Object(
+  {
+    start: Type.String(),
+    end: Type.String(),
+    open: Type.Boolean({
+      description: 'Not evaluated yet: its metrics are computed on read and its alerts not stepped',
+    }),
+    evaluatedAt: Nullable(Type.String()),
+    profile: Type.String({ description: 'SHA-256 of the reference profile the window is counted against' }),
+    windows: Type.Optional(
+      Type.Number({ description: 'How many stored windows a merged view holds (merge=day only)' }),
+    ),
+    metrics: WindowMetricsSchema,
+  },
+  { description: 'A monitoring window (or, merged, one day) with its metrics' },
+);
 /** A monitoring window as the API returns it: bounds, whether it is still open, and its metrics. */
-export interface MonitorWindowView {
-  start: string;
-  end: string;
-  /** Not evaluated yet: its metrics are computed on read and its alerts not stepped. */
-  open: boolean;
-  evaluatedAt: string | null;
-  /** SHA-256 of the profile the window is counted against. */
-  profile: string;
-  /** How many stored windows a merged view holds (merge=day only). */
-  windows?: number;
-  metrics: WindowMetrics;
-}
+export type MonitorWindowView = Static<typeof MonitorWindowViewSchema>;
 
 const dayMs = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();

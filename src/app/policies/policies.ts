@@ -6,19 +6,12 @@ import { compileBundle } from '../../policy/load.js';
 import type { LoadProblem } from '../../policy/problems.js';
 import type { Store, StoreTransaction } from '../../store/store.js';
 import type { Ledger } from '../ledger/ledger.js';
-import { loadMonitorProfiles, type MonitorProfiles, type ProfileProblem } from '../monitoring/profiles.js';
+import { loadMonitorProfiles, type MonitorProfiles } from '../monitoring/profiles.js';
 import type { SystemService } from '../systems/systems.js';
 import { loadPolicyDirectory } from './load-dir.js';
+import type { MonitoringSummary, ReloadResult } from './reload-result.js';
 
-/** Which Systems are monitored with which profile, and the profiles that failed to load. */
-export interface MonitoringSummary {
-  systems: { system: string; profile: string; file: string }[];
-  problems: readonly ProfileProblem[];
-}
-
-export type ReloadResult =
-  | { ok: true; bundle: string; counts: PolicyBundle['counts']; monitoring: MonitoringSummary }
-  | { ok: false; problems: LoadProblem[]; message: string };
+export type { MonitoringSummary, ReloadResult } from './reload-result.js';
 
 function monitoringSummary(profiles: MonitorProfiles): MonitoringSummary {
   return {
@@ -27,7 +20,7 @@ function monitoringSummary(profiles: MonitorProfiles): MonitoringSummary {
       profile: sha256,
       file,
     })),
-    problems: profiles.problems,
+    problems: [...profiles.problems],
   };
 }
 

@@ -1,5 +1,7 @@
+import { type Static, Type } from '@sinclair/typebox';
 import { ArbiterError } from '../../core/errors.js';
 import type { JsonObject } from '../../core/json.js';
+import { JsonValueSchema, literals } from '../../core/json-schema.js';
 import { actorId, type Principal, requireRole } from '../../identity/principal.js';
 import type { Store } from '../../store/store.js';
 import type { Ledger } from '../ledger/ledger.js';
@@ -7,6 +9,17 @@ import type { Ledger } from '../ledger/ledger.js';
 /** Event types agents may put in the ledger themselves (the MCP proxy reports tool changes). */
 export const reportableEvents = ['mcp.tool_changed', 'mcp.tool_blocked'] as const;
 export type ReportableEvent = (typeof reportableEvents)[number];
+
+/** An event an agent reports for the ledger. */
+export const ReportedEventSchema = Type.Object(
+  {
+    type: literals(reportableEvents),
+    subject: Type.String({ minLength: 1, maxLength: 500 }),
+    data: Type.Record(Type.String(), JsonValueSchema),
+  },
+  { additionalProperties: false },
+);
+export type ReportedEvent = Static<typeof ReportedEventSchema>;
 
 /**
  * A reported event joins the trace of whatever its subject names, so an agent may name its own
@@ -31,7 +44,7 @@ export async function recordReport(
   store: Store,
   ledger: Ledger,
   principal: Principal,
-  report: { type: ReportableEvent; subject: string; data: JsonObject },
+  report: ReportedEvent,
 ): Promise<number> {
   requireRole(principal, 'agent');
   await requireOwnSubject(store, principal, report.subject);

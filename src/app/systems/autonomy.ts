@@ -14,6 +14,7 @@ import type { Store, StoreTransaction } from '../../store/store.js';
 import type { OutcomeHook, PolicyActorHook } from '../decisions/decisions.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { EventSink } from '../notifications/notifications.js';
+import type { AutonomyView } from './view.js';
 
 /** How many autonomy changes a System view shows. */
 const recentChanges = 5;
@@ -143,19 +144,17 @@ export class AutonomyService {
   }
 
   /** What the API shows of a System's autonomy, error budget and track record. */
-  async view(system: SystemRow, reads: RecordReads = this.store): Promise<JsonObject> {
+  async view(system: SystemRow, reads: RecordReads = this.store): Promise<AutonomyView> {
     const changes = await reads.autonomyChanges(system.id, { limit: recentChanges });
     const state = stateOf(system, changes[0]);
     const trackRecord = await trackRecordOf(reads, system, { now: this.clock(), standing: changes[0] });
-    return JSON.parse(
-      JSON.stringify({
-        autonomy: state.effective,
-        autonomyCeiling: state.ceiling,
-        errorBudget: system.spec.errorBudget ?? null,
-        trackRecord,
-        autonomyChanges: changes.map(({ systemId: _id, seq: _seq, ...change }) => change),
-      }),
-    ) as JsonObject;
+    return {
+      autonomy: state.effective,
+      autonomyCeiling: state.ceiling,
+      errorBudget: (system.spec.errorBudget as AutonomyView['errorBudget'] | undefined) ?? null,
+      trackRecord,
+      autonomyChanges: changes.map(({ systemId: _id, seq: _seq, ...change }) => change),
+    };
   }
 
   private async record(

@@ -3,7 +3,8 @@ import { ArbiterError } from '../../core/errors.js';
 import { TtlCache } from '../../core/ttl-cache.js';
 import { actorId, type Principal } from '../../identity/principal.js';
 import type { PolicyBundle } from '../../policy/bundle.js';
-import type { SystemSpec } from '../../policy/documents.js';
+import { defaultBudgetEnvironments, type SystemRecord } from '../../policy/bundle.js';
+import type { ErrorBudgetSpec, SystemSpec } from '../../policy/documents.js';
 import type { SystemRow } from '../../registry/records.js';
 import { mayGovern, ownerTeamOf, systemSpecOf } from '../../registry/systems.js';
 import type { Store, StoreTransaction } from '../../store/store.js';
@@ -14,8 +15,9 @@ import type { EventSink } from '../notifications/notifications.js';
 // The wire-shape modules (decisions/view.ts, notification-events.ts) name the owner team from here.
 export { mayGovern, ownerTeamOf } from '../../registry/systems.js';
 
-/** What an API caller registers: the System document's spec plus its id. */
-export type SystemRegistration = SystemSpec & { id: string };
+import type { SystemRegistration } from './registration.js';
+
+export type { SystemRegistration };
 
 export interface SystemServiceDeps {
   store: Store;

@@ -1,41 +1,32 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Arbiter } from '../../app/arbiter.js';
-import type { DecisionRequest, OutcomeRequest, VoteRequest } from '../../app/decisions/decisions.js';
-import type { DecisionStatus } from '../../store/records.js';
-import { principalOf } from '../auth.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
 import {
-  DecisionIdParams,
-  DecisionListQuery,
   DecisionRequestSchema,
-  DecisionViewSchema,
-  ErrorSchema,
-  instantOf,
-  OutcomeSchema,
-  VoteSchema,
-  WaitQuery,
-} from '../schemas.js';
+  OutcomeRequestSchema,
+  VoteRequestSchema,
+} from '../../app/decisions/requests.js';
+import { DecisionViewSchema } from '../../app/decisions/view.js';
+import { principalOf } from '../auth.js';
+import { type PagePosition, PageSchema, page, pageRequest } from '../pagination.js';
+import { instantOf } from '../query-strings.js';
+import { DecisionIdParams, DecisionListQuery, ErrorSchema, WaitQuery } from '../schemas.js';
 
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
 const security = [{ bearer: [] }];
 
-function decodeBefore(cursor: string): { createdAt: string; id: string } {
-  const { time, id } = decodeCursor(cursor);
-  return { createdAt: time, id };
-}
-
-type Position = { createdAt: string; id: string };
-
 /** The earlier of two keyset positions (newest-first order). */
-function earlier(a: Position | undefined, b: Position | undefined): Position | undefined {
+function earlier(a: PagePosition | undefined, b: PagePosition | undefined): PagePosition | undefined {
   if (!a || !b) return a ?? b;
-  return a.createdAt < b.createdAt || (a.createdAt === b.createdAt && a.id < b.id) ? a : b;
+  return a.time < b.time || (a.time === b.time && a.id < b.id) ? a : b;
 }
 
+/** Decisions: ask before acting, list and read them, wait, approve or reject, report the outcome. */
 export function decisionRoutes(app: FastifyInstance, arbiter: Arbiter): void {
   const { decisions } = arbiter;
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.post<{ Body: DecisionRequest }>(
+  api.post(
     '/v1/decisions',
     {
       config: { roles: ['agent', 'approver', 'admin'] },
@@ -54,18 +45,7 @@ export function decisionRoutes(app: FastifyInstance, arbiter: Arbiter): void {
     },
   );
 
-  app.get<{
-    Querystring: {
-      status?: DecisionStatus;
-      system?: string;
-      action?: string;
-      environment?: string;
-      since?: string;
-      until?: string;
-      limit?: string;
-      cursor?: string;
-    };
-  }>(
+  api.get(
     '/v1/decisions',
     {
       config: { roles: ['agent', 'approver', 'auditor', 'admin'] },
@@ -74,34 +54,31 @@ export function decisionRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         summary: 'Decisions, newest first (agents see their own)',
         security,
         querystring: DecisionListQuery,
+        response: { 200: PageSchema('decisions', DecisionViewSchema), ...errors },
       },
     },
     async (request) => {
       const query = request.query;
-      const limit = Math.min(500, Math.max(1, Number(query.limit ?? 50)));
+      const { limit, after } = pageRequest(query);
       const before = earlier(
-        query.cursor ? decodeBefore(query.cursor) : undefined,
+        after,
         // Created strictly before `until`: no id sorts below the empty string.
-        query.until ? { createdAt: instantOf(query.until, 'until'), id: '' } : undefined,
+        query.until ? { time: instantOf(query.until, 'until'), id: '' } : undefined,
       );
-      const page = await decisions.list(principalOf(request), {
+      const rows = await decisions.list(principalOf(request), {
         ...(query.status ? { status: query.status } : {}),
         ...(query.system ? { systemId: query.system } : {}),
         ...(query.action ? { action: query.action } : {}),
         ...(query.environment ? { environment: query.environment } : {}),
         ...(query.since ? { since: instantOf(query.since, 'since') } : {}),
-        ...(before ? { before } : {}),
+        ...(before ? { before: { createdAt: before.time, id: before.id } } : {}),
         limit,
       });
-      const last = page.at(-1);
-      return {
-        decisions: page,
-        nextCursor: page.length === limit && last ? encodeCursor(last.createdAt, last.id) : null,
-      };
+      return page('decisions', rows, limit, (decision) => ({ time: decision.createdAt, id: decision.id }));
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  api.get(
     '/v1/decisions/:id',
     {
       config: { roles: ['agent', 'approver', 'auditor', 'admin'] },
@@ -116,7 +93,7 @@ export function decisionRoutes(app: FastifyInstance, arbiter: Arbiter): void {
     async (request) => decisions.get(principalOf(request), request.params.id),
   );
 
-  app.get<{ Params: { id: string }; Querystring: { timeoutMs?: string } }>(
+  api.get(
     '/v1/decisions/:id/wait',
     {
       config: { roles: ['agent', 'approver', 'auditor', 'admin'] },
@@ -136,7 +113,7 @@ export function decisionRoutes(app: FastifyInstance, arbiter: Arbiter): void {
     },
   );
 
-  app.post<{ Params: { id: string }; Body: VoteRequest }>(
+  api.post(
     '/v1/decisions/:id/approvals',
     {
       config: { roles: ['agent', 'approver', 'admin'] },
@@ -145,14 +122,14 @@ export function decisionRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         summary: 'Approve or reject a pending decision (approvers; never the requester, never an agent)',
         security,
         params: DecisionIdParams,
-        body: VoteSchema,
+        body: VoteRequestSchema,
         response: { 200: DecisionViewSchema, ...errors },
       },
     },
     async (request) => decisions.vote(principalOf(request), request.params.id, request.body),
   );
 
-  app.post<{ Params: { id: string }; Body: OutcomeRequest }>(
+  api.post(
     '/v1/decisions/:id/outcome',
     {
       config: { roles: ['agent', 'approver', 'admin'] },
@@ -161,7 +138,7 @@ export function decisionRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         summary: 'The requester reports what happened: succeeded, failed or rolled_back',
         security,
         params: DecisionIdParams,
-        body: OutcomeSchema,
+        body: OutcomeRequestSchema,
         response: { 200: DecisionViewSchema, ...errors },
       },
     },

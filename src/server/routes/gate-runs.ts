@@ -1,10 +1,11 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Arbiter } from '../../app/arbiter.js';
-import { gateRunView } from '../../app/gate-runs/gate-runs.js';
-import { type GateRunRequest, GateRunRequestSchema } from '../../app/gate-runs/report.js';
+import { GateRunRequestSchema } from '../../app/gate-runs/report.js';
+import { GateRunViewSchema, gateRunView } from '../../app/gate-runs/view.js';
 import { principalOf } from '../auth.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
-import { ErrorSchema, GateRunIdParams, GateRunListQuery, GateRunViewSchema } from '../schemas.js';
+import { PageSchema, page, pageRequest } from '../pagination.js';
+import { ErrorSchema, GateRunIdParams, GateRunListQuery } from '../schemas.js';
 
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema };
 const security = [{ bearer: [] }];
@@ -13,8 +14,9 @@ const readers = ['approver', 'auditor', 'admin'] as const;
 /** CI gate runs: `arbiter gate --record` sends them; humans read them. */
 export function gateRunRoutes(app: FastifyInstance, arbiter: Arbiter): void {
   const { gateRuns } = arbiter;
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.post<{ Body: GateRunRequest }>(
+  api.post(
     '/v1/gate-runs',
     {
       // A run with many findings is larger than a decision request; reports are stored whole.
@@ -41,7 +43,7 @@ export function gateRunRoutes(app: FastifyInstance, arbiter: Arbiter): void {
     },
   );
 
-  app.get<{ Querystring: { system?: string; version?: string; limit?: string; cursor?: string } }>(
+  api.get(
     '/v1/gate-runs',
     {
       config: { roles: readers },
@@ -50,28 +52,23 @@ export function gateRunRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         summary: 'Gate runs newest first, without their reports',
         security,
         querystring: GateRunListQuery,
-        response: errors,
+        response: { 200: PageSchema('gateRuns', GateRunViewSchema), ...errors },
       },
     },
     async (request) => {
       const query = request.query;
-      const limit = Math.min(500, Math.max(1, Number(query.limit ?? 50)));
-      const before = query.cursor ? decodeCursor(query.cursor) : undefined;
-      const page = await gateRuns.list(principalOf(request), {
+      const { limit, after } = pageRequest(query);
+      const rows = await gateRuns.list(principalOf(request), {
         ...(query.system ? { systemId: query.system } : {}),
         ...(query.version ? { version: query.version } : {}),
-        ...(before ? { before: { recordedAt: before.time, id: before.id } } : {}),
+        ...(after ? { before: { recordedAt: after.time, id: after.id } } : {}),
         limit,
       });
-      const last = page.at(-1);
-      return {
-        gateRuns: page.map(gateRunView),
-        nextCursor: page.length === limit && last ? encodeCursor(last.recordedAt, last.id) : null,
-      };
+      return page('gateRuns', rows.map(gateRunView), limit, (run) => ({ time: run.recordedAt, id: run.id }));
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  api.get(
     '/v1/gate-runs/:id',
     {
       config: { roles: readers },

@@ -1,26 +1,12 @@
-import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { actorId } from '../../identity/principal.js';
 import { principalOf } from '../auth.js';
-import { ErrorSchema } from '../schemas.js';
-
-const MeSchema = Type.Object(
-  {
-    id: Type.String({
-      description: 'The identity decisions and ledger entries name: user name or System id',
-    }),
-    role: Type.Union(['agent', 'approver', 'auditor', 'admin'].map((role) => Type.Literal(role))),
-    user: Type.Union([Type.String(), Type.Null()]),
-    systemId: Type.Union([Type.String(), Type.Null()]),
-    groups: Type.Array(Type.String()),
-    tokenId: Type.String(),
-  },
-  { additionalProperties: false },
-);
+import { ErrorSchema, MeSchema } from '../schemas.js';
 
 /** Who the caller is: the dashboard signs in with it and shows only the actions the role allows. */
 export function identityRoutes(app: FastifyInstance): void {
-  app.get(
+  app.withTypeProvider<TypeBoxTypeProvider>().get(
     '/v1/me',
     {
       config: { roles: ['agent', 'approver', 'auditor', 'admin'] },

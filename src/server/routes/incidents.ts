@@ -1,23 +1,17 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Arbiter } from '../../app/arbiter.js';
-import type {
-  LinkIncidentRequest,
-  OpenIncidentRequest,
-  ResolveIncidentRequest,
-} from '../../app/incidents/incidents.js';
-import type { IncidentSeverity, IncidentStatus } from '../../incidents/incident.js';
-import { principalOf } from '../auth.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
 import {
-  IncidentIdParams,
-  IncidentLinkSchema,
-  IncidentListQuery,
-  IncidentOpenSchema,
-  IncidentResolveSchema,
-  IncidentViewSchema,
-  TraceSchema,
-} from '../incident-schemas.js';
-import { ErrorSchema, instantOf } from '../schemas.js';
+  LinkIncidentRequestSchema,
+  OpenIncidentRequestSchema,
+  ResolveIncidentRequestSchema,
+} from '../../app/incidents/requests.js';
+import { IncidentViewSchema } from '../../incidents/incident.js';
+import { TraceSchema } from '../../incidents/trace.js';
+import { principalOf } from '../auth.js';
+import { PageSchema, page, pageRequest } from '../pagination.js';
+import { instantOf } from '../query-strings.js';
+import { DecisionIdParams, ErrorSchema, IncidentIdParams, IncidentListQuery } from '../schemas.js';
 
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema };
 const security = [{ bearer: [] }];
@@ -26,8 +20,9 @@ const humanReaders = ['approver', 'auditor', 'admin'] as const;
 /** Incidents and accountability traces. */
 export function incidentRoutes(app: FastifyInstance, arbiter: Arbiter): void {
   const { incidents, traces } = arbiter;
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.post<{ Body: OpenIncidentRequest }>(
+  api.post(
     '/v1/incidents',
     {
       config: { roles: ['agent', 'approver', 'admin'] },
@@ -35,23 +30,14 @@ export function incidentRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         tags: ['incidents'],
         summary: 'Open an incident (agents: about their own System), optionally linked to a decision',
         security,
-        body: IncidentOpenSchema,
+        body: OpenIncidentRequestSchema,
         response: { 201: IncidentViewSchema, ...errors, 422: ErrorSchema },
       },
     },
     async (request, reply) => reply.code(201).send(await incidents.open(principalOf(request), request.body)),
   );
 
-  app.get<{
-    Querystring: {
-      status?: IncidentStatus;
-      system?: string;
-      severity?: IncidentSeverity;
-      since?: string;
-      limit?: string;
-      cursor?: string;
-    };
-  }>(
+  api.get(
     '/v1/incidents',
     {
       config: { roles: ['agent', ...humanReaders] },
@@ -60,30 +46,25 @@ export function incidentRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         summary: 'Incidents, newest first (agents see their own System’s)',
         security,
         querystring: IncidentListQuery,
-        response: errors,
+        response: { 200: PageSchema('incidents', IncidentViewSchema), ...errors },
       },
     },
     async (request) => {
       const query = request.query;
-      const limit = Math.min(500, Math.max(1, Number(query.limit ?? 50)));
-      const before = query.cursor ? decodeCursor(query.cursor) : undefined;
-      const page = await incidents.list(principalOf(request), {
+      const { limit, after } = pageRequest(query);
+      const rows = await incidents.list(principalOf(request), {
         ...(query.status ? { status: query.status } : {}),
         ...(query.system ? { systemId: query.system } : {}),
         ...(query.severity ? { severity: query.severity } : {}),
         ...(query.since ? { since: instantOf(query.since, 'since') } : {}),
-        ...(before ? { before: { openedAt: before.time, id: before.id } } : {}),
+        ...(after ? { before: { openedAt: after.time, id: after.id } } : {}),
         limit,
       });
-      const last = page.at(-1);
-      return {
-        incidents: page,
-        nextCursor: page.length === limit && last ? encodeCursor(last.openedAt, last.id) : null,
-      };
+      return page('incidents', rows, limit, (incident) => ({ time: incident.openedAt, id: incident.id }));
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  api.get(
     '/v1/incidents/:id',
     {
       config: { roles: ['agent', ...humanReaders] },
@@ -98,7 +79,7 @@ export function incidentRoutes(app: FastifyInstance, arbiter: Arbiter): void {
     async (request) => incidents.get(principalOf(request), request.params.id),
   );
 
-  app.post<{ Params: { id: string }; Body: LinkIncidentRequest }>(
+  api.post(
     '/v1/incidents/:id/links',
     {
       config: { roles: ['approver', 'admin'] },
@@ -107,7 +88,7 @@ export function incidentRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         summary: 'Link a decision, gate run, alert or deployment (200 when already linked)',
         security,
         params: IncidentIdParams,
-        body: IncidentLinkSchema,
+        body: LinkIncidentRequestSchema,
         response: { 200: IncidentViewSchema, 201: IncidentViewSchema, ...errors, 422: ErrorSchema },
       },
     },
@@ -121,7 +102,7 @@ export function incidentRoutes(app: FastifyInstance, arbiter: Arbiter): void {
     },
   );
 
-  app.post<{ Params: { id: string }; Body: ResolveIncidentRequest }>(
+  api.post(
     '/v1/incidents/:id/resolve',
     {
       config: { roles: ['approver', 'admin'] },
@@ -130,7 +111,7 @@ export function incidentRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         summary: 'Resolve an incident with a summary (once)',
         security,
         params: IncidentIdParams,
-        body: IncidentResolveSchema,
+        body: ResolveIncidentRequestSchema,
         response: { 200: IncidentViewSchema, ...errors, 409: ErrorSchema },
       },
     },
@@ -138,7 +119,7 @@ export function incidentRoutes(app: FastifyInstance, arbiter: Arbiter): void {
   );
 
   // Traces sign a checkpoint first (as GET /v1/ledger/checkpoint does), so every step is provable.
-  app.get<{ Params: { id: string } }>(
+  api.get(
     '/v1/incidents/:id/trace',
     {
       config: { roles: humanReaders },
@@ -157,7 +138,7 @@ export function incidentRoutes(app: FastifyInstance, arbiter: Arbiter): void {
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  api.get(
     '/v1/decisions/:id/trace',
     {
       config: { roles: humanReaders },
@@ -165,7 +146,7 @@ export function incidentRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         tags: ['decisions'],
         summary: 'The accountability trace of one decision, with ledger proofs',
         security,
-        params: IncidentIdParams,
+        params: DecisionIdParams,
         response: { 200: TraceSchema, ...errors },
       },
     },

@@ -1,18 +1,35 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Arbiter } from '../../app/arbiter.js';
-import { consistencyProofResponse, inclusionProofResponse } from '../../app/ledger/proof-responses.js';
-import { ConsistencyQuery, ErrorSchema, InclusionQuery, LedgerEntriesQuery } from '../schemas.js';
+import {
+  ConsistencyProofSchema,
+  consistencyProofResponse,
+  InclusionProofSchema,
+  inclusionProofResponse,
+} from '../../app/ledger/proof-responses.js';
+import type { LedgerEntry } from '../../ledger/entry.js';
+import {
+  ConsistencyQuery,
+  ErrorSchema,
+  InclusionQuery,
+  LedgerEntriesQuery,
+  LedgerEntriesSchema,
+  TextResponse,
+} from '../schemas.js';
 
 const security = [{ bearer: [] }];
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema };
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 const readers = ['approver', 'auditor', 'admin'] as const;
+const signedNote = 'text/plain; charset=utf-8';
 
+/** The ledger for auditors: the signed checkpoint and its key, entries, and RFC 6962 proofs. */
 export function ledgerRoutes(app: FastifyInstance, arbiter: Arbiter): void {
   const { ledger, store } = arbiter;
   const reader = store.ledger;
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.get(
+  api.get(
     '/v1/ledger/checkpoint',
     {
       config: { roles: readers },
@@ -20,25 +37,42 @@ export function ledgerRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         tags: ['ledger'],
         summary: 'The latest signed checkpoint (C2SP signed note), signed now if the log grew',
         security,
+        response: {
+          200: TextResponse(
+            signedNote,
+            'A C2SP tlog-checkpoint signed note; empty before the first checkpoint',
+          ),
+          401: ErrorSchema,
+          403: ErrorSchema,
+        },
       },
     },
     async (_request, reply) => {
       await arbiter.checkpointIfGrown();
       const latest = (await reader.checkpoints()).at(-1);
-      return reply.type('text/plain; charset=utf-8').send(latest?.note ?? '');
+      return reply.type(signedNote).send(latest?.note ?? '');
     },
   );
 
-  app.get(
+  api.get(
     '/v1/ledger/key',
     {
       config: { roles: readers },
-      schema: { tags: ['ledger'], summary: 'The verifier key of the ledger (signed-note format)', security },
+      schema: {
+        tags: ['ledger'],
+        summary: 'The verifier key of the ledger (signed-note format)',
+        security,
+        response: {
+          200: TextResponse(signedNote, 'The Ed25519 verifier key, in the signed-note verifier format'),
+          401: ErrorSchema,
+          403: ErrorSchema,
+        },
+      },
     },
-    async (_request, reply) => reply.type('text/plain; charset=utf-8').send(`${ledger.verifierKey}\n`),
+    async (_request, reply) => reply.type(signedNote).send(`${ledger.verifierKey}\n`),
   );
 
-  app.get<{ Querystring: { start?: string; end?: string } }>(
+  api.get(
     '/v1/ledger/entries',
     {
       config: { roles: readers },
@@ -47,7 +81,7 @@ export function ledgerRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         summary: 'Entries start <= seq < end (at most 1000)',
         security,
         querystring: LedgerEntriesQuery,
-        response: errors,
+        response: { 200: LedgerEntriesSchema, ...errors },
       },
     },
     async (request) => {
@@ -60,13 +94,13 @@ export function ledgerRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         entries: entries.map((entry) => ({
           seq: entry.seq,
           leafHash: b64(entry.leafHash),
-          entry: JSON.parse(Buffer.from(entry.bytes).toString('utf8')) as unknown,
+          entry: JSON.parse(Buffer.from(entry.bytes).toString('utf8')) as LedgerEntry,
         })),
       };
     },
   );
 
-  app.get<{ Querystring: { index: string; treeSize?: string } }>(
+  api.get(
     '/v1/ledger/proofs/inclusion',
     {
       config: { roles: readers },
@@ -75,7 +109,7 @@ export function ledgerRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         summary: 'RFC 6962 inclusion proof',
         security,
         querystring: InclusionQuery,
-        response: errors,
+        response: { 200: InclusionProofSchema, ...errors },
       },
     },
     async (request) =>
@@ -86,7 +120,7 @@ export function ledgerRoutes(app: FastifyInstance, arbiter: Arbiter): void {
       ),
   );
 
-  app.get<{ Querystring: { first: string; second?: string } }>(
+  api.get(
     '/v1/ledger/proofs/consistency',
     {
       config: { roles: readers },
@@ -95,7 +129,7 @@ export function ledgerRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         summary: 'RFC 6962 consistency proof',
         security,
         querystring: ConsistencyQuery,
-        response: errors,
+        response: { 200: ConsistencyProofSchema, ...errors },
       },
     },
     async (request) =>

@@ -1,13 +1,18 @@
 import type { Readable } from 'node:stream';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Arbiter } from '../../app/arbiter.js';
+import { MonitorAlertViewSchema } from '../../app/monitoring/alert-view.js';
 import { type BatchItem, batchItems, maxBatchItems } from '../../app/monitoring/batch.js';
+import { IngestResultSchema, LabelResultSchema } from '../../app/monitoring/batch-results.js';
+import { MonitoringOverviewSchema } from '../../app/monitoring/monitored-view.js';
+import { MonitorWindowViewSchema } from '../../app/monitoring/window-views.js';
 import { ArbiterError } from '../../core/errors.js';
 import { principalOf } from '../auth.js';
 import { screenNdjson, textParameterError } from '../limits.js';
 import { readNdjsonBody } from '../ndjson-body.js';
-import { ErrorSchema } from '../schemas.js';
+import { ErrorSchema, MonitoredSystemParams, WindowsQuery } from '../schemas.js';
 
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema };
 const security = [{ bearer: [] }];
@@ -16,37 +21,9 @@ const readers = ['agent', 'approver', 'auditor', 'admin'] as const;
 /** 10 000 events of 20 features with ids and times fit with room to spare. */
 const batchBodyLimit = 16 * 1024 * 1024;
 
-const SystemParams = Type.Object(
-  { system: Type.String({ minLength: 1, maxLength: 200 }) },
-  { additionalProperties: false },
-);
-
 const BatchBody = Type.Unknown({
   description: `A JSON array, or NDJSON (content-type application/x-ndjson, one item per line); at most ${maxBatchItems} items`,
 });
-
-const BatchResultSchema = Type.Object({
-  accepted: Type.Integer(),
-  rejected: Type.Integer(),
-  duplicates: Type.Integer(),
-  unknown: Type.Optional(Type.Integer()),
-  problems: Type.Array(
-    Type.Object({ index: Type.Integer(), line: Type.Optional(Type.Integer()), message: Type.String() }),
-  ),
-});
-
-const WindowsQuery = Type.Object(
-  {
-    from: Type.Optional(
-      Type.String({ description: 'RFC 3339 or epoch ms; default: 7 days (31 merged) before to' }),
-    ),
-    to: Type.Optional(Type.String({ description: 'RFC 3339 or epoch ms (exclusive); default: now' })),
-    merge: Type.Optional(Type.Literal('day')),
-  },
-  { additionalProperties: false },
-);
-
-const Loose = Type.Record(Type.String(), Type.Unknown());
 
 /** The items of a monitoring body; a body that is neither a JSON array nor NDJSON is a 400. */
 function itemsOf(body: unknown): BatchItem[] {
@@ -65,6 +42,7 @@ function itemsOf(body: unknown): BatchItem[] {
  */
 export function monitorRoutes(app: FastifyInstance, arbiter: Arbiter): void {
   const { monitoring } = arbiter;
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
   /**
    * Before the body is read: a token that may not send here (another System's agent, a System
@@ -78,7 +56,8 @@ export function monitorRoutes(app: FastifyInstance, arbiter: Arbiter): void {
     await monitoring.checkSender(principalOf(request), system);
   };
 
-  void app.register(async (scope) => {
+  void api.register(async (plain) => {
+    const scope = plain.withTypeProvider<TypeBoxTypeProvider>();
     // A line that is not JSON is one rejected item, never a failed batch; the body is parsed as it
     // streams in, and only a body over its byte or item limit fails.
     scope.addContentTypeParser('application/x-ndjson', async (request: FastifyRequest, payload: Readable) =>
@@ -90,7 +69,7 @@ export function monitorRoutes(app: FastifyInstance, arbiter: Arbiter): void {
       ),
     );
 
-    scope.post<{ Params: { system: string } }>(
+    scope.post(
       '/v1/monitor/:system/events',
       {
         bodyLimit: batchBodyLimit,
@@ -102,16 +81,16 @@ export function monitorRoutes(app: FastifyInstance, arbiter: Arbiter): void {
             'Send production events ({id?, time?, features, prediction, score?, label?, sensitive?}); bad events are counted and reported, not fatal',
           security,
           consumes: ['application/json', 'application/x-ndjson'],
-          params: SystemParams,
+          params: MonitoredSystemParams,
           body: BatchBody,
-          response: { 200: BatchResultSchema, ...errors, 413: ErrorSchema, 422: ErrorSchema },
+          response: { 200: IngestResultSchema, ...errors, 413: ErrorSchema, 422: ErrorSchema },
         },
       },
       async (request) =>
         monitoring.ingest(principalOf(request), request.params.system, itemsOf(request.body)),
     );
 
-    scope.post<{ Params: { system: string } }>(
+    scope.post(
       '/v1/monitor/:system/labels',
       {
         bodyLimit: batchBodyLimit,
@@ -122,9 +101,9 @@ export function monitorRoutes(app: FastifyInstance, arbiter: Arbiter): void {
           summary: 'Send late labels ({id, label}), joined by id to events sent earlier',
           security,
           consumes: ['application/json', 'application/x-ndjson'],
-          params: SystemParams,
+          params: MonitoredSystemParams,
           body: BatchBody,
-          response: { 200: BatchResultSchema, ...errors, 413: ErrorSchema, 422: ErrorSchema },
+          response: { 200: LabelResultSchema, ...errors, 413: ErrorSchema, 422: ErrorSchema },
         },
       },
       async (request) =>
@@ -132,7 +111,7 @@ export function monitorRoutes(app: FastifyInstance, arbiter: Arbiter): void {
     );
   });
 
-  app.get(
+  api.get(
     '/v1/monitor',
     {
       config: { roles: readers },
@@ -142,7 +121,7 @@ export function monitorRoutes(app: FastifyInstance, arbiter: Arbiter): void {
           'Monitored Systems with their reference profiles and alert rules; profiles that failed to load',
         security,
         response: {
-          200: Type.Object({ systems: Type.Array(Loose), problems: Type.Array(Loose) }),
+          200: MonitoringOverviewSchema,
           401: ErrorSchema,
           403: ErrorSchema,
         },
@@ -151,7 +130,7 @@ export function monitorRoutes(app: FastifyInstance, arbiter: Arbiter): void {
     async (request) => monitoring.monitored(principalOf(request)),
   );
 
-  app.get<{ Params: { system: string }; Querystring: { from?: string; to?: string; merge?: 'day' } }>(
+  api.get(
     '/v1/monitor/:system/windows',
     {
       config: { roles: readers },
@@ -160,10 +139,10 @@ export function monitorRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         summary:
           'Windows starting in [from, to) with drift, performance and fairness; open windows are computed on read; merge=day adds windows up per day',
         security,
-        params: SystemParams,
+        params: MonitoredSystemParams,
         querystring: WindowsQuery,
         response: {
-          200: Type.Object({ system: Type.String(), windows: Type.Array(Loose) }),
+          200: Type.Object({ system: Type.String(), windows: Type.Array(MonitorWindowViewSchema) }),
           ...errors,
         },
       },
@@ -174,7 +153,7 @@ export function monitorRoutes(app: FastifyInstance, arbiter: Arbiter): void {
     }),
   );
 
-  app.get<{ Params: { system: string } }>(
+  api.get(
     '/v1/monitor/:system/alerts',
     {
       config: { roles: readers },
@@ -183,8 +162,11 @@ export function monitorRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         summary:
           'The state of every alert of the System: ok, pending (held for fewer than `for` windows) or firing',
         security,
-        params: SystemParams,
-        response: { 200: Type.Object({ system: Type.String(), alerts: Type.Array(Loose) }), ...errors },
+        params: MonitoredSystemParams,
+        response: {
+          200: Type.Object({ system: Type.String(), alerts: Type.Array(MonitorAlertViewSchema) }),
+          ...errors,
+        },
       },
     },
     async (request) => ({

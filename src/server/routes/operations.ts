@@ -1,10 +1,12 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Arbiter } from '../../app/arbiter.js';
+import { ReloadedSchema } from '../../app/policies/reload-result.js';
 import { ArbiterError } from '../../core/errors.js';
 import { actorId } from '../../identity/principal.js';
 import { storeUnavailableReason } from '../../store/availability.js';
 import { principalOf } from '../auth.js';
-import { ErrorSchema } from '../schemas.js';
+import { ErrorSchema, HealthSchema, PolicyBundleViewSchema, ReadySchema, TextResponse } from '../schemas.js';
 
 /** Health, readiness, metrics, and the policy bundle in force (with reload). */
 export function operationRoutes(
@@ -12,16 +14,21 @@ export function operationRoutes(
   arbiter: Arbiter,
   state: { shuttingDown: boolean },
 ): void {
-  app.get('/healthz', { schema: { tags: ['operations'], summary: 'The process is alive' } }, async () => ({
-    status: 'ok',
-  }));
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.get(
+  api.get(
+    '/healthz',
+    { schema: { tags: ['operations'], summary: 'The process is alive', response: { 200: HealthSchema } } },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  api.get(
     '/readyz',
     {
       schema: {
         tags: ['operations'],
         summary: 'Ready to serve: the store answers and the server is not shutting down',
+        response: { 200: ReadySchema, 503: ErrorSchema },
       },
     },
     async (_request, reply) => {
@@ -40,24 +47,36 @@ export function operationRoutes(
           ).toResponseBody(),
         );
       }
-      return { status: 'ready', bundle: arbiter.policies.bundle.digest };
+      return { status: 'ready' as const, bundle: arbiter.policies.bundle.digest };
     },
   );
 
-  app.get(
+  const metricsType = arbiter.metrics.registry.contentType;
+  api.get(
     '/metrics',
-    { schema: { tags: ['operations'], summary: 'Prometheus metrics' } },
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Prometheus metrics',
+        response: { 200: TextResponse(metricsType, 'Metrics in the Prometheus text exposition format') },
+      },
+    },
     async (_request, reply) => {
       const body = await arbiter.metrics.registry.metrics();
-      return reply.type(arbiter.metrics.registry.contentType).send(body);
+      return reply.type(metricsType).send(body);
     },
   );
 
-  app.get(
+  api.get(
     '/v1/policies',
     {
       config: { roles: ['agent', 'approver', 'auditor', 'admin'] },
-      schema: { tags: ['policies'], summary: 'The policy bundle in force', security: [{ bearer: [] }] },
+      schema: {
+        tags: ['policies'],
+        summary: 'The policy bundle in force',
+        security: [{ bearer: [] }],
+        response: { 200: PolicyBundleViewSchema, 401: ErrorSchema, 403: ErrorSchema },
+      },
     },
     async (request) => ({
       bundle: arbiter.policies.bundle.digest,
@@ -67,7 +86,7 @@ export function operationRoutes(
     }),
   );
 
-  app.post(
+  api.post(
     '/v1/policies/reload',
     {
       config: { roles: ['admin'] },
@@ -76,7 +95,7 @@ export function operationRoutes(
         summary:
           'Reload the governance directory; a bundle that fails to load is rejected and the old one stays in force',
         security: [{ bearer: [] }],
-        response: { 401: ErrorSchema, 403: ErrorSchema, 422: ErrorSchema },
+        response: { 200: ReloadedSchema, 401: ErrorSchema, 403: ErrorSchema, 422: ErrorSchema },
       },
     },
     async (request, reply) => {

@@ -1,28 +1,20 @@
-import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Arbiter } from '../../app/arbiter.js';
-import { type ReportableEvent, recordReport, reportableEvents } from '../../app/reports/reports.js';
-import type { JsonObject } from '../../core/json.js';
-import type { ActionRequest } from '../../policy/request.js';
+import { ReportedEventSchema, recordReport, reportableEvents } from '../../app/reports/reports.js';
+import { VerdictSchema } from '../../policy/evaluate-action.js';
 import { ActionRequestSchema } from '../../policy/request.js';
 import { principalOf } from '../auth.js';
-import { ErrorSchema } from '../schemas.js';
+import { ErrorSchema, EventReceiptSchema } from '../schemas.js';
 
 const security = [{ bearer: [] }];
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema };
 
-const ReportSchema = Type.Object(
-  {
-    type: Type.Union(reportableEvents.map((type) => Type.Literal(type))),
-    subject: Type.String({ minLength: 1, maxLength: 500 }),
-    data: Type.Record(Type.String(), Type.Unknown()),
-  },
-  { additionalProperties: false },
-);
-
 /** Dry-run explanations and agent-reported events. */
 export function reportRoutes(app: FastifyInstance, arbiter: Arbiter): void {
-  app.post<{ Body: ActionRequest }>(
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  api.post(
     '/v1/decisions/explain',
     {
       config: { roles: ['agent', 'approver', 'admin'] },
@@ -31,13 +23,13 @@ export function reportRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         summary: 'What would be decided for this request now, with the explanation — nothing is recorded',
         security,
         body: ActionRequestSchema,
-        response: errors,
+        response: { 200: VerdictSchema, ...errors },
       },
     },
     async (request) => arbiter.decisions.explain(principalOf(request), request.body),
   );
 
-  app.post<{ Body: { type: ReportableEvent; subject: string; data: Record<string, unknown> } }>(
+  api.post(
     '/v1/events',
     {
       config: { roles: ['agent'] },
@@ -45,15 +37,17 @@ export function reportRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         tags: ['ledger'],
         summary: `Record an event the agent observed (${reportableEvents.join(', ')}) in the ledger`,
         security,
-        body: ReportSchema,
-        response: errors,
+        body: ReportedEventSchema,
+        response: { 201: EventReceiptSchema, ...errors },
       },
     },
     async (request, reply) => {
-      const ledgerIndex = await recordReport(arbiter.store, arbiter.ledger, principalOf(request), {
-        ...request.body,
-        data: request.body.data as JsonObject,
-      });
+      const ledgerIndex = await recordReport(
+        arbiter.store,
+        arbiter.ledger,
+        principalOf(request),
+        request.body,
+      );
       return reply.code(201).send({ ledgerIndex });
     },
   );

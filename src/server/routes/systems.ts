@@ -1,51 +1,24 @@
-import { type Static, Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Arbiter } from '../../app/arbiter.js';
-import type { SystemRegistration } from '../../app/systems/systems.js';
+import { SystemRegistrationSchema } from '../../app/systems/registration.js';
+import { type SystemView, SystemViewSchema, systemView } from '../../app/systems/view.js';
 import { ArbiterError } from '../../core/errors.js';
 import type { SystemRow } from '../../store/records.js';
 import { principalOf } from '../auth.js';
-import {
-  ErrorSchema,
-  ReasonSchema,
-  SystemIdParams,
-  SystemRegistrationSchema,
-  SystemViewSchema,
-} from '../schemas.js';
+import { AutonomyRequestSchema, ErrorSchema, ReasonSchema, SystemIdParams } from '../schemas.js';
 
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
 const security = [{ bearer: [] }];
 
-/** A System as the API shows it. */
-export function systemView(row: SystemRow) {
-  return {
-    id: row.id,
-    kind: row.kind,
-    source: row.source,
-    status: row.status,
-    statusReason: row.statusReason ?? null,
-    statusBy: row.statusBy ?? null,
-    statusAt: row.statusAt ?? null,
-    ...row.spec,
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-  };
-}
-
-const AutonomyBody = Type.Object(
-  {
-    level: Type.Integer({ minimum: 0, maximum: 3, description: '0 observe … 3 act within boundaries' }),
-    reason: Type.String({ minLength: 1, maxLength: 2000 }),
-  },
-  { additionalProperties: false },
-);
-
+/** Registered Systems: read them, register one, freeze and unfreeze, set the autonomy. */
 export function systemRoutes(app: FastifyInstance, arbiter: Arbiter): void {
   const { systems, autonomy } = arbiter;
-  // The effective autonomy replaces the document's level; the document's is `autonomyCeiling`.
-  const fullView = async (row: SystemRow) => ({ ...systemView(row), ...(await autonomy.view(row)) });
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const fullView = async (row: SystemRow): Promise<SystemView> => systemView(row, await autonomy.view(row));
 
-  app.get(
+  api.get(
     '/v1/systems',
     {
       config: { roles: ['agent', 'approver', 'auditor', 'admin'] },
@@ -53,6 +26,7 @@ export function systemRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         tags: ['systems'],
         summary: 'Registered AI agents and models (agents see their own)',
         security,
+        response: { 200: Type.Object({ systems: Type.Array(SystemViewSchema) }), 401: ErrorSchema },
       },
     },
     async (request) => {
@@ -66,7 +40,7 @@ export function systemRoutes(app: FastifyInstance, arbiter: Arbiter): void {
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  api.get(
     '/v1/systems/:id',
     {
       config: { roles: ['agent', 'approver', 'auditor', 'admin'] },
@@ -86,7 +60,7 @@ export function systemRoutes(app: FastifyInstance, arbiter: Arbiter): void {
     },
   );
 
-  app.post<{ Body: SystemRegistration }>(
+  api.post(
     '/v1/systems',
     {
       config: { roles: ['admin'] },
@@ -108,7 +82,7 @@ export function systemRoutes(app: FastifyInstance, arbiter: Arbiter): void {
     ['freeze', true],
     ['unfreeze', false],
   ] as const) {
-    app.post<{ Params: { id: string }; Body: { reason: string } }>(
+    api.post(
       `/v1/systems/:id/${path}`,
       {
         config: { roles: ['approver', 'admin'] },
@@ -130,7 +104,7 @@ export function systemRoutes(app: FastifyInstance, arbiter: Arbiter): void {
     );
   }
 
-  app.post<{ Params: { id: string }; Body: Static<typeof AutonomyBody> }>(
+  api.post(
     '/v1/systems/:id/autonomy',
     {
       config: { roles: ['approver', 'admin'] },
@@ -140,7 +114,7 @@ export function systemRoutes(app: FastifyInstance, arbiter: Arbiter): void {
           "Set a System's autonomy with a reason, e.g. promote it back after a demotion (admins, owner-team approvers; never above its document's level)",
         security,
         params: SystemIdParams,
-        body: AutonomyBody,
+        body: AutonomyRequestSchema,
         response: { 200: SystemViewSchema, ...errors, 422: ErrorSchema },
       },
     },

@@ -25,6 +25,14 @@ export function Confidence({ value }: { value: number | undefined }) {
   );
 }
 
+/** The http(s) link of an evidence item `{url, title?}`; any other item is shown as JSON. */
+function evidenceLink(item: unknown): { url: string; title: string } | undefined {
+  if (typeof item !== 'object' || item === null) return undefined;
+  const { url, title } = item as { url?: unknown; title?: unknown };
+  if (typeof url !== 'string' || !/^https?:\/\//.test(url)) return undefined;
+  return { url, title: typeof title === 'string' ? title : url };
+}
+
 /** Rationale, confidence, evidence, the change and the context, as the agent sent them. */
 export function RequestDetails({ decision }: { decision: Decision }) {
   const { rationale, confidence, evidence, change, context } = decision.request;
@@ -53,17 +61,20 @@ export function RequestDetails({ decision }: { decision: Decision }) {
           <dt>Evidence</dt>
           <dd>
             <ul className="evidence">
-              {evidence.map((item, index) => (
-                <li key={`${item.url ?? ''}-${index}`}>
-                  {item.url && /^https?:\/\//.test(item.url) ? (
-                    <a href={item.url} target="_blank" rel="noreferrer noopener">
-                      {item.title ?? item.url}
-                    </a>
-                  ) : (
-                    <code>{JSON.stringify(item)}</code>
-                  )}
-                </li>
-              ))}
+              {evidence.map((item, index) => {
+                const link = evidenceLink(item);
+                return (
+                  <li key={`${link?.url ?? ''}-${index}`}>
+                    {link ? (
+                      <a href={link.url} target="_blank" rel="noreferrer noopener">
+                        {link.title}
+                      </a>
+                    ) : (
+                      <code>{JSON.stringify(item)}</code>
+                    )}
+                  </li>
+                );
+              })}
             </ul>
           </dd>
         </div>
@@ -99,7 +110,7 @@ export function RuleList({
               {reason.policy}/{reason.rule}
             </code>
           </div>
-          {reason.message ? <p>{reason.message}</p> : null}
+          {'message' in reason && reason.message ? <p>{reason.message}</p> : null}
           <Facts facts={reason.facts} />
         </li>
       ))}

@@ -1,0 +1,35 @@
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * Every route declares the schema of its 2xx answers: the OpenAPI document (and every client made
+ * from it) is only as good as its response schemas, so a route without one fails the boot.
+ */
+
+/** Hidden routes that answer without a response schema: the OpenAPI document itself, the dashboard's files. */
+export const routesWithoutResponseSchema: readonly string[] = ['/openapi.json', '/*'];
+
+const success = /^(2\d\d|2XX)$/;
+
+/** Which 2xx statuses a route's schema declares (none for a route without a response schema). */
+export function successStatuses(schema: { response?: unknown } | undefined): string[] {
+  const response = schema?.response;
+  if (typeof response !== 'object' || response === null) return [];
+  return Object.keys(response).filter((status) => success.test(status));
+}
+
+/**
+ * Refuses, at registration, a route that declares no 2xx response schema, naming the route.
+ * Install before any route is added.
+ */
+export function requireResponseSchemas(app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    const schema = route.schema as { response?: unknown; hide?: boolean } | undefined;
+    if (schema?.hide === true && routesWithoutResponseSchema.includes(route.url)) return;
+    if (successStatuses(schema).length === 0) {
+      const methods = Array.isArray(route.method) ? route.method.join(',') : route.method;
+      throw new Error(
+        `${methods} ${route.url} declares no schema for its 2xx answers: add schema.response (see src/server/schemas.ts)`,
+      );
+    }
+  });
+}
