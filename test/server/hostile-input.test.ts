@@ -63,7 +63,9 @@ describe('hostile input', () => {
   });
 
   beforeAll(async () => {
+    // Hostile clients are about the wire: every call goes over the loopback socket.
     server = await startTestServer({
+      transport: 'socket',
       limits: { headersTimeoutMs: 1_000, requestTimeoutMs: 2_000 },
       extraPolicies: {
         'probe.yaml': `apiVersion: arbiter/v1
@@ -455,7 +457,7 @@ spec:
 describe('content codings', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ transport: 'socket' });
   });
   afterAll(async () => server?.close());
 
@@ -480,7 +482,10 @@ describe('rate limits', () => {
   let t: Record<string, string>;
 
   beforeAll(async () => {
-    server = await startTestServer({ limits: { rateLimit: 5, rateLimitWindowMs: 60_000 } });
+    server = await startTestServer({
+      transport: 'socket',
+      limits: { rateLimit: 5, rateLimitWindowMs: 60_000 },
+    });
     t = server.tokens;
   });
   afterAll(async () => server?.close());
@@ -525,7 +530,10 @@ describe('rate limits', () => {
   });
 
   it('an address rotating made-up tokens gets 429 once it has failed too often; valid tokens still work', async () => {
-    const rotating = await startTestServer({ limits: { rateLimit: 5, rateLimitWindowMs: 60_000 } });
+    const rotating = await startTestServer({
+      transport: 'socket',
+      limits: { rateLimit: 5, rateLimitWindowMs: 60_000 },
+    });
     try {
       const statuses: number[] = [];
       let last: Response | undefined;
