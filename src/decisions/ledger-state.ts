@@ -63,9 +63,7 @@ export function recordedDecision(entries: readonly LedgerEntry[]): RecordedDecis
 /** The state a `decision.created` entry records. */
 export function startDecision(created: LedgerEntry): RecordedDecision {
   const data = created.data;
-  const requirements = Array.isArray(data.approvalsRequired)
-    ? data.approvalsRequired.filter(isObject)
-    : [];
+  const requirements = Array.isArray(data.approvalsRequired) ? data.approvalsRequired.filter(isObject) : [];
   const status = (data.status as DecisionStatus | undefined) ?? 'denied';
   const ttls = requirements.map((requirement) =>
     typeof requirement.ttl === 'string' ? parseDuration(requirement.ttl) : undefined,
@@ -94,7 +92,10 @@ export function applyDecisionEntry(recorded: RecordedDecision, entry: LedgerEntr
       const groups = Array.isArray(entry.data.groups)
         ? entry.data.groups.filter((group): group is string => typeof group === 'string')
         : [];
-      return { ...recorded, votes: [...recorded.votes, { approver: entry.actor, verdict, groups, seq: entry.seq }] };
+      return {
+        ...recorded,
+        votes: [...recorded.votes, { approver: entry.actor, verdict, groups, seq: entry.seq }],
+      };
     }
     case 'decision.allowed':
       return recorded.status === 'pending' ? { ...recorded, status: 'allowed' } : recorded;
@@ -147,11 +148,7 @@ export function decisionMismatches(
   differ('outcome', row.outcome?.status, recorded.outcome?.status);
   if (approvals) {
     const key = (vote: { approver: string; verdict: string }) => `${vote.approver}:${vote.verdict}`;
-    differ(
-      'approvals',
-      approvals.map(key).sort(),
-      recorded.votes.map(key).sort(),
-    );
+    differ('approvals', approvals.map(key).sort(), recorded.votes.map(key).sort());
   }
   return problems;
 }

@@ -6,8 +6,8 @@ import { TtlCache } from '../../core/ttl-cache.js';
 import { recordedToken, tokenEntryData, tokenEntryTypes } from '../../identity/ledger-state.js';
 import type { Principal } from '../../identity/principal.js';
 import type { Role, TokenRow } from '../../identity/records.js';
-import type { Store } from '../../store/store.js';
 import { decodeEntry, type LedgerEntry } from '../../ledger/entry.js';
+import type { Store } from '../../store/store.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { StateChecks } from '../ledger/state-checks.js';
 
@@ -107,7 +107,11 @@ export class TokenService {
     return this.store.write(async (tx) => {
       const attested: string[] = [];
       for (const row of await tx.listTokens()) {
-        const hints = await tx.ledgerEntriesAbout({ subject: row.id, types: [...tokenEntryTypes], limit: 1_000 });
+        const hints = await tx.ledgerEntriesAbout({
+          subject: row.id,
+          types: [...tokenEntryTypes],
+          limit: 1_000,
+        });
         const entries: LedgerEntry[] = [];
         for (const hint of hints) {
           const decoded = decodeEntry(hint.bytes, hint.seq);

@@ -70,7 +70,8 @@ export class StateChecks {
     const message = `System ${row.id} is ${row.status} in the database but ${recorded} in the ledger`;
     if (recorded !== 'frozen') {
       // Frozen in the table only: frozen already stops everything. Said once per process.
-      if (!this.frozenOnlyInTable.has(row.id)) this.alert({ system: row.id, table: row.status, ledger: recorded }, message);
+      if (!this.frozenOnlyInTable.has(row.id))
+        this.alert({ system: row.id, table: row.status, ledger: recorded }, message);
       this.frozenOnlyInTable.add(row.id);
       return;
     }
