@@ -88,7 +88,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         expect(trace.body.verified).toBe(false);
         expect(trace.body.decisions[0].state.supported).toBe(false);
         expect(trace.body.decisions[0].state.problems.join('\n')).toContain('requirements');
-        const printed = await arbiterAsync(['trace', id, '--url', server.url, '--token', t.erin]);
+        const printed = await arbiterAsync(['trace', id, '--url', server.url, '--token', t.erin!]);
         expect(printed.code).toBe(1);
         expect(printed.stdout).toContain('UNVERIFIED');
         expect(printed.stdout).toContain('requirements: table');
