@@ -165,6 +165,12 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
           ...(options.legacyAdminTokenPath ? { legacyPath: options.legacyAdminTokenPath } : {}),
         })
       : undefined;
+    const unattested = await checks.unattestedTokens(await store.listTokens());
+    if (unattested.length > 0)
+      logger.warn(
+        { tokens: unattested },
+        `${unattested.length} token${unattested.length === 1 ? ' was' : 's were'} issued before the ledger recorded token hashes and ${unattested.length === 1 ? 'is' : 'are'} refused until an admin attests them: run \`arbiter tokens attest --by NAME\` (docs/ledger.md#state-checks)`,
+      );
     const bootstrapAdminToken =
       adminTokenFile && 'token' in adminTokenFile ? adminTokenFile.token : undefined;
 

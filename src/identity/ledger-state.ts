@@ -79,6 +79,8 @@ export function tokenMismatch(
   row: TokenRow,
   recorded: RecordedToken | undefined,
 ): { reason: 'unrecorded' | 'unattested' | 'altered' | 'revoked'; message: string } | undefined {
+  // Revoked in both: it authenticates nobody, whatever else it was.
+  if (row.revokedAt && recorded?.revoked) return undefined;
   if (!recorded)
     return { reason: 'unrecorded', message: `token ${row.id} has no token.created entry in the ledger` };
   if (recorded.hash === undefined)

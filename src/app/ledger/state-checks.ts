@@ -98,6 +98,17 @@ export class StateChecks {
     this.provenTokens.set(row.id, fields);
   }
 
+  /** The active tokens issued before `token.created` recorded hashes and not attested since (no alert: a start-up note). */
+  async unattestedTokens(rows: readonly TokenRow[]): Promise<string[]> {
+    const unattested: string[] = [];
+    for (const row of rows) {
+      if (row.revokedAt) continue;
+      const mismatch = tokenMismatch(row, recordedToken(await this.facts.about(row.id, tokenEntryTypes)));
+      if (mismatch?.reason === 'unattested') unattested.push(row.id);
+    }
+    return unattested;
+  }
+
   /** Forgets a proven token (it was revoked). */
   tokenRevoked(id: string): void {
     this.provenTokens.delete(id);
