@@ -120,6 +120,42 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         expect(honest.body.status).toBe('pending');
       });
 
+      it('weakening the decision.created entry too does not help: its bytes fail the inclusion proof', async () => {
+        const asked = await post(t.deployBot, '/v1/decisions', deploy({ change: { linesChanged: 902 } }));
+        const id = asked.body.id as string;
+        const weakened = '[{"count":1,"from":["group:sre"],"ttl":"1h"}]';
+        await tamper(server, `UPDATE decisions SET requirements = '${weakened}' WHERE id = '${id}'`);
+        const seq = asked.body.ledgerIndex as number;
+        const from = '"approvalsRequired":[{"count":2,"from":["group:sre","owner"]';
+        const to = '"approvalsRequired":[{"count":1,"from":["group:sre"]';
+        await tamper(
+          server,
+          backend === 'sqlite'
+            ? `UPDATE ledger_entries SET entry = CAST(replace(CAST(entry AS TEXT), '${from}', '${to}') AS BLOB) WHERE seq = ${seq}`
+            : `UPDATE ledger_entries SET entry = convert_to(replace(convert_from(entry, 'UTF8'), '${from}', '${to}'), 'UTF8') WHERE seq = ${seq}`,
+        );
+        const entry = (await get(t.erin, `/v1/ledger/entries?start=${seq}&end=${seq + 1}`)).body.entries[0]
+          .entry;
+        expect(entry.data.approvalsRequired[0].count).toBe(1); // the edit took
+        const vote = await post(t.alice, `/v1/decisions/${id}/approvals`, {
+          verdict: 'approve',
+          reason: 'looks fine',
+        });
+        expect(vote.status).toBe(500);
+        expect(vote.body.error).toMatchObject({
+          code: 'ARB_ERR_STATE_UNSUPPORTED',
+          details: { reason: 'ledger-entry', index: seq },
+        });
+        expect((await get(t.erin, `/v1/decisions/${id}`)).body.status).toBe('pending');
+        // Put the entry back (the log audit at the end is about the tables), leaving the row weakened.
+        await tamper(
+          server,
+          backend === 'sqlite'
+            ? `UPDATE ledger_entries SET entry = CAST(replace(CAST(entry AS TEXT), '${to}', '${from}') AS BLOB) WHERE seq = ${seq}`
+            : `UPDATE ledger_entries SET entry = convert_to(replace(convert_from(entry, 'UTF8'), '${to}', '${from}'), 'UTF8') WHERE seq = ${seq}`,
+        );
+      });
+
       it('(b) a denied decision flipped to allowed: the outcome is refused, the trace unverified', async () => {
         const asked = await post(t.deployBot, '/v1/decisions', {
           action: 'rollback',
