@@ -19,7 +19,9 @@ function withTokens<T>(options: DbOptions, use: (tokens: TokenService) => Promis
 
 /** `arbiter tokens create|list|revoke`: administered against the database directly. */
 export function registerTokenCommands(program: Command, output: Output, run: Run): void {
-  const tokens = program.command('tokens').description('bearer tokens: create (printed once), list, revoke');
+  const tokens = program
+    .command('tokens')
+    .description('bearer tokens: create (printed once), list, revoke, attest (upgrade step)');
   const withDb = withDatabaseOptions;
 
   withDb(
@@ -84,6 +86,24 @@ export function registerTokenCommands(program: Command, output: Output, run: Run
             );
           }
         }
+        return exitCodes.ok;
+      }),
+    );
+
+  withDb(
+    tokens
+      .command('attest')
+      .description(
+        'upgrade step: record a token.attested ledger entry, naming you, for every active token the ledger holds no hash of (issued before token.created recorded hashes). Until then such tokens are refused (ARB_ERR_AUTH_UNRECORDED). Review `tokens list` first: you vouch for every row',
+      ),
+  )
+    .requiredOption('--by <name>', 'the admin who vouches for the tokens (recorded in the ledger)')
+    .action((options: DbOptions & { by: string }) =>
+      run(async () => {
+        if (!options.by.trim()) throw new ArbiterError('ARB_ERR_USAGE', '--by needs a name');
+        const attested = await withTokens(options, (service) => service.attest(options.by.trim()));
+        if (attested.length === 0) output.out('no tokens to attest: the ledger records every active token');
+        for (const id of attested) output.out(`attested ${id}`);
         return exitCodes.ok;
       }),
     );
