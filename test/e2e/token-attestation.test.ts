@@ -120,9 +120,12 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         expect(audit.stdout).not.toContain('tok_old_revoked');
 
         expect(cli(['tokens', 'attest', ...db]).code).toBe(2); // --by is required
+        // A dry run lists what the admin would vouch for, and writes nothing.
+        const dry = cli(['tokens', 'attest', '--by', 'alice', '--dry-run', ...db]);
+        expect(dry.stdout.trim()).toBe('would attest tok_old_admin  admin user root');
         const attest = cli(['tokens', 'attest', '--by', 'alice', ...db]);
         expect(attest.stderr).toBe('');
-        expect(attest.stdout.trim()).toBe('attested tok_old_admin');
+        expect(attest.stdout.trim()).toBe('attested tok_old_admin  admin user root');
         // Once is enough: nothing is attested twice.
         expect(cli(['tokens', 'attest', '--by', 'alice', ...db]).stdout).toContain('no tokens to attest');
 
