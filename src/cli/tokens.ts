@@ -98,12 +98,20 @@ export function registerTokenCommands(program: Command, output: Output, run: Run
       ),
   )
     .requiredOption('--by <name>', 'the admin who vouches for the tokens (recorded in the ledger)')
-    .action((options: DbOptions & { by: string }) =>
+    .option('--dry-run', 'list the tokens that would be attested, and write nothing')
+    .action((options: DbOptions & { by: string; dryRun?: boolean }) =>
       run(async () => {
         if (!options.by.trim()) throw new ArbiterError('ARB_ERR_USAGE', '--by needs a name');
-        const attested = await withTokens(options, (service) => service.attest(options.by.trim()));
+        const attested = await withTokens(options, (service) =>
+          service.attest(options.by.trim(), { dryRun: options.dryRun === true }),
+        );
         if (attested.length === 0) output.out('no tokens to attest: the ledger records every active token');
-        for (const id of attested) output.out(`attested ${id}`);
+        for (const row of attested) {
+          const who = row.systemId ? `system ${row.systemId}` : `user ${row.userName}`;
+          output.out(
+            `${options.dryRun ? 'would attest' : 'attested'} ${row.id}  ${row.role} ${who}${row.groups.length ? ` (${row.groups.join(', ')})` : ''}`,
+          );
+        }
         return exitCodes.ok;
       }),
     );

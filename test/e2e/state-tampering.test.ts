@@ -40,6 +40,8 @@ async function tamper(server: TestServer, statement: string): Promise<void> {
 for (const backend of ['sqlite', 'postgres'] as const) {
   describe.skipIf(backend === 'postgres' && !hasPostgres)(
     `database edits without the key, on ${backend}`,
+    // The trace and verify steps run the CLI, which takes seconds on a loaded machine.
+    { timeout: 120_000 },
     () => {
       let server: TestServer;
       let t: Record<string, string>;

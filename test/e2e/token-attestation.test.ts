@@ -62,7 +62,11 @@ async function seedOldTokens(
 
 async function whoAmI(databaseUrl: string, keyPath: string, token: string) {
   const warnings: string[] = [];
-  const logger = { warn: (_: object, message: string) => warnings.push(message), error() {} };
+  const alerts: { details: object; message: string }[] = [];
+  const logger = {
+    warn: (_: object, message: string) => warnings.push(message),
+    error: (details: object, message: string) => alerts.push({ details, message }),
+  };
   const arbiter = await startArbiter({ databaseUrl, ledgerKeyPath: keyPath, logger });
   const { app } = await buildServer(arbiter, { webRoot: false });
   try {
@@ -71,7 +75,7 @@ async function whoAmI(databaseUrl: string, keyPath: string, token: string) {
       url: '/v1/me',
       headers: { authorization: `Bearer ${token}` },
     });
-    return { status: response.statusCode, body: response.json(), warnings };
+    return { status: response.statusCode, body: response.json(), warnings, alerts };
   } finally {
     await app.close();
     await arbiter.close();
@@ -101,21 +105,34 @@ for (const backend of ['sqlite', 'postgres'] as const) {
           '1 token was issued before the ledger recorded token hashes',
         );
         expect(before.warnings.join('\n')).toContain('arbiter tokens attest --by NAME');
+        // The refusal is an alert in the log, naming the token and why.
+        expect(before.alerts).toEqual([
+          {
+            details: { alert: 'state-unsupported', token: 'tok_old_admin', reason: 'unattested' },
+            message: expect.stringContaining(
+              'token tok_old_admin was issued before the ledger recorded token hashes',
+            ),
+          },
+        ]);
         const audit = cli(['ledger', 'verify', ...db]);
         expect(audit.code).toBe(1);
         expect(audit.stdout).toContain('token tok_old_admin: unattested');
         expect(audit.stdout).not.toContain('tok_old_revoked');
 
         expect(cli(['tokens', 'attest', ...db]).code).toBe(2); // --by is required
+        // A dry run lists what the admin would vouch for, and writes nothing.
+        const dry = cli(['tokens', 'attest', '--by', 'alice', '--dry-run', ...db]);
+        expect(dry.stdout.trim()).toBe('would attest tok_old_admin  admin user root');
         const attest = cli(['tokens', 'attest', '--by', 'alice', ...db]);
         expect(attest.stderr).toBe('');
-        expect(attest.stdout.trim()).toBe('attested tok_old_admin');
+        expect(attest.stdout.trim()).toBe('attested tok_old_admin  admin user root');
         // Once is enough: nothing is attested twice.
         expect(cli(['tokens', 'attest', '--by', 'alice', ...db]).stdout).toContain('no tokens to attest');
 
         const after = await whoAmI(databaseUrl, keyPath, active);
         expect(after.status).toBe(200);
         expect(after.warnings.join('\n')).not.toContain('attest');
+        expect(after.alerts).toEqual([]);
         expect((await whoAmI(databaseUrl, keyPath, revoked)).status).toBe(401);
         expect(cli(['ledger', 'verify', ...db]).code).toBe(0);
 

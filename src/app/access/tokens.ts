@@ -101,11 +101,12 @@ export class TokenService {
   /**
    * Records a `token.attested` entry, naming `by`, for every token the ledger holds no hash of —
    * those issued before `token.created` recorded hashes. Run once by an admin after upgrading; the
-   * admin vouches that these rows are the tokens that were issued. Returns the ids attested.
+   * admin vouches that these rows are the tokens that were issued. Returns the rows attested (with
+   * `dryRun`, the rows that would be, and nothing is written).
    */
-  async attest(by: string): Promise<string[]> {
+  async attest(by: string, { dryRun = false }: { dryRun?: boolean } = {}): Promise<TokenRow[]> {
     return this.store.write(async (tx) => {
-      const attested: string[] = [];
+      const attested: TokenRow[] = [];
       for (const row of await tx.listTokens()) {
         const hints = await tx.ledgerEntriesAbout({
           subject: row.id,
@@ -119,10 +120,11 @@ export class TokenService {
         }
         const recorded = recordedToken(entries);
         if (recorded?.hash !== undefined || row.revokedAt) continue;
-        await this.ledger.log.append(tx.ledger, [
-          { type: 'token.attested', actor: by, subject: row.id, data: tokenEntryData(row) },
-        ]);
-        attested.push(row.id);
+        if (!dryRun)
+          await this.ledger.log.append(tx.ledger, [
+            { type: 'token.attested', actor: by, subject: row.id, data: tokenEntryData(row) },
+          ]);
+        attested.push(row);
       }
       return attested;
     });

@@ -66,8 +66,12 @@ export async function auditState(store: Store): Promise<StateAuditReport> {
     for (const row of page) {
       decisionRows++;
       seen.add(row.id);
-      const approvals = await store.approvalsOf(row.id);
-      for (const problem of decisionMismatches(row, approvals, decisions.get(row.id)))
+      const recorded = decisions.get(row.id);
+      // Approvals matter only where approval was asked for; one query per such decision.
+      const votable = row.effect === 'require_approval' || recorded?.effect === 'require_approval';
+      const approvals =
+        votable || (recorded?.votes.length ?? 0) > 0 ? await store.approvalsOf(row.id) : undefined;
+      for (const problem of decisionMismatches(row, approvals, recorded))
         mismatches.push({ kind: 'decision', id: row.id, ...problem });
     }
     if (page.length < 500) break;
