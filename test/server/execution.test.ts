@@ -44,7 +44,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     const post = (token: string | undefined, path: string, body?: unknown) =>
       server.call(token, 'POST', path, body);
     const get = (token: string | undefined, path: string) => server.call(token, 'GET', path);
-    const start = (token: string, id: string) => post(token, `/v1/decisions/${id}/start`, {});
+    const start = (token: string | undefined, id: string) => post(token, `/v1/decisions/${id}/start`, {});
     async function allowedDeploy(overrides: Record<string, unknown> = {}) {
       const body = deploy({ idempotencyKey: `exec-${backend}-${++keys}`, ...overrides });
       const response = await post(t.deployBot, '/v1/decisions', body);
@@ -122,7 +122,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       it("refuses another System's token and a person who did not ask with 403", async () => {
         const { decision } = await allowedDeploy();
         for (const token of [t.migrateBot, t.alice, t.root]) {
-          const claim = await start(token!, decision.id);
+          const claim = await start(token, decision.id);
           expect(claim.status).toBe(403);
           expect(claim.body.error.code).toBe('ARB_ERR_FORBIDDEN');
         }

@@ -181,7 +181,6 @@ export function decisionRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         response: { 200: DecisionViewSchema, ...errors },
       },
     },
-    async (request) =>
-      decisions.withdraw(principalOf(request), request.params.id, request.body.reason),
+    async (request) => decisions.withdraw(principalOf(request), request.params.id, request.body.reason),
   );
 }
