@@ -48,7 +48,7 @@ async function linkedClient(serve: (transport: InMemoryTransport) => Promise<unk
 }
 
 describe('arbiter mcp serve: the tools', () => {
-  it('request_action, wait_for_decision and report_outcome carry a decision from pending to its outcome', async () => {
+  it('request_action, wait_for_decision, start_action and report_outcome carry a decision from pending to its outcome; a second start is refused', async () => {
     const client = await linkedClient((transport) =>
       createArbiterMcpServer(agentClient(), { dashboardUrl: 'https://arbiter.example' }).connect(transport),
     );
@@ -57,6 +57,7 @@ describe('arbiter mcp serve: the tools', () => {
       'explain_policy',
       'report_outcome',
       'request_action',
+      'start_action',
       'wait_for_decision',
     ]);
 
@@ -82,7 +83,22 @@ describe('arbiter mcp serve: the tools', () => {
       verdict: 'approve',
       reason: 'ok',
     });
-    expect(json(await waited)).toMatchObject({ decisionId: asked.decisionId, status: 'allowed' });
+    const allowed = json(await waited);
+    expect(allowed).toMatchObject({ decisionId: asked.decisionId, status: 'allowed' });
+    expect(allowed.next).toContain('start_action');
+    expect(allowed.startBy).toEqual(expect.any(String));
+
+    const started = await client.callTool({
+      name: 'start_action',
+      arguments: { decisionId: asked.decisionId },
+    });
+    expect(json(started)).toMatchObject({ status: 'started' });
+    const again = await client.callTool({
+      name: 'start_action',
+      arguments: { decisionId: asked.decisionId },
+    });
+    expect(again.isError).toBe(true);
+    expect(json(again).error.code).toBe('ARB_ERR_DECISION_ALREADY_STARTED');
 
     const reported = json(
       await client.callTool({
