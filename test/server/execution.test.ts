@@ -119,6 +119,13 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         expect(await entriesOf(decision.id)).toEqual(['decision.created', 'decision.started']);
       });
 
+      it('of many claims sent at once, exactly one starts it', async () => {
+        const { decision } = await allowedDeploy();
+        const claims = await Promise.all(Array.from({ length: 8 }, () => start(t.deployBot, decision.id)));
+        expect(claims.map((claim) => claim.status).sort()).toEqual([200, 409, 409, 409, 409, 409, 409, 409]);
+        expect(await entriesOf(decision.id)).toEqual(['decision.created', 'decision.started']);
+      });
+
       it("refuses another System's token and a person who did not ask with 403", async () => {
         const { decision } = await allowedDeploy();
         for (const token of [t.migrateBot, t.alice, t.root]) {
