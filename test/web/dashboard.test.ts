@@ -156,8 +156,8 @@ describe('dashboard in Chromium', () => {
   });
 
   it('the approval links Arbiter prints (arbiter exec, a notification, an old #/ link) land on the decision with its Approve button', async () => {
-    // exec waits while the approver follows the links; a rejection ends it (exec withdraws a
-    // decision it stops waiting for, so it must still be waiting).
+    // exec waits while the approver follows the links (it withdraws a decision it stops waiting
+    // for, so it must still be waiting); the agent's withdrawal ends it, leaving nothing denied.
     const running = arbiterAsync(
       [
         'exec',
@@ -203,12 +203,12 @@ describe('dashboard in Chromium', () => {
       await seeText(page.locator('h1'), 'payments');
       await see(page.getByRole('button', { name: 'Approve' }));
     }
-    await server.call(server.tokens.alice, 'POST', `/v1/decisions/${pending.id}/approvals`, {
-      verdict: 'reject',
+    await server.call(server.tokens.deployBot, 'POST', `/v1/decisions/${pending.id}/withdraw`, {
       reason: 'links followed',
     });
     const exec = await running;
     expect(exec.code).toBe(1);
+    expect(exec.stderr).toContain(`${pending.id} is withdrawn`);
     // The link exec printed is the one the browser followed.
     expect(/approve at (\S+)/.exec(exec.stderr)?.[1]).toBe(printed);
   });
