@@ -44,6 +44,13 @@ if (decision.status !== 'allowed') {
   process.exit(1);
 }
 
+// Claim it right before acting: an allowed decision runs once, and not after a freeze revoked it.
+try {
+  decision = await client.start(decision.id);
+} catch (error) {
+  console.log(`not deploying: ${error.code}: ${error.message}`);
+  process.exit(1);
+}
 console.log(`deploying ${service} to ${environment}…`);
 const failed = env.SIMULATE_FAILURE === '1';
 await client.reportOutcome(decision.id, failed ? 'failed' : 'succeeded', failed ? 'health checks failed after rollout' : 'healthy after rollout');

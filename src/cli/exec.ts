@@ -75,12 +75,24 @@ function reasons(decision: Decision): string {
     .join('\n');
 }
 
-/** `arbiter exec`: ask, wait for approval, run the command only if allowed, report the outcome. */
+/** Why a decision that is not `allowed` does not run, in words for the person reading the CI log. */
+function refusal(decision: Decision): string {
+  const why = decision.statusReason ? ` (${decision.statusReason})` : '';
+  if (decision.status === 'started')
+    return decision.outcome
+      ? `${decision.id} already ran: its outcome was reported (${decision.outcome.status}); an allowed decision runs once — ask again with a new --idempotency-key`
+      : `${decision.id} was already started${why}; an allowed decision runs once — ask again with a new --idempotency-key`;
+  if (decision.status === 'expired')
+    return `${decision.id} expired: it was not started within its execution window — ask again with a new --idempotency-key`;
+  return `${decision.id} is ${decision.status}${why}`;
+}
+
+/** `arbiter exec`: ask, wait for approval, claim the decision, run the command only then, report the outcome. */
 export function registerExecCommand(program: Command, output: Output, run: Run): void {
   program
     .command('exec')
     .description(
-      'ask Arbiter, wait for approval if needed, run COMMAND only if allowed, report its outcome; exits with its code (1 when denied)',
+      'ask Arbiter, wait for approval if needed, claim the decision, run COMMAND only if allowed, report its outcome; exits with its code (1 when denied, revoked, expired, or already run)',
     )
     .requiredOption('--action <action>', 'what the command does, e.g. deploy')
     .requiredOption('--resource <type:id>', 'what it acts on, e.g. service:payments')
@@ -158,7 +170,7 @@ export function registerExecCommand(program: Command, output: Output, run: Run):
               `  approve at ${dashboardLink(dashboard, { kind: 'decision', id: decision.id })}  or: arbiter approve ${decision.id} --reason …`,
             );
             const started = Date.now();
-            decision = await client.waitForDecision(decision.id, {
+            const waited = await client.waitForDecision(decision.id, {
               timeoutMs: waitMs,
               onWaiting: (current) => {
                 const votes = current.approvals.received
@@ -169,6 +181,12 @@ export function registerExecCommand(program: Command, output: Output, run: Run):
                 );
               },
             });
+            // Given up on: withdraw it, so nobody approves a run that will never happen.
+            if (waited.status === 'pending')
+              decision = await client
+                .withdraw(waited.id, `arbiter exec stopped waiting after ${options.wait}`)
+                .catch(() => waited);
+            else decision = waited;
           }
         } catch (error) {
           if (error instanceof ArbiterApiError)
@@ -176,13 +194,22 @@ export function registerExecCommand(program: Command, output: Output, run: Run):
           throw error;
         }
         if (decision.status !== 'allowed') {
-          output.err(
-            `arbiter: ${decision.id} is ${decision.status}${decision.statusReason ? ` (${decision.statusReason})` : ''}; not running \`${command.join(' ')}\``,
-          );
-          if (decision.reasons.length > 0) output.err(reasons(decision));
+          output.err(`arbiter: ${refusal(decision)}; not running \`${command.join(' ')}\``);
+          if (decision.reasons.length > 0 && decision.status !== 'started') output.err(reasons(decision));
           return exitCodes.failed;
         }
-        output.err(`arbiter: ${decision.id} allowed; running \`${command.join(' ')}\``);
+        // Claim it: an allowed decision runs once. A second exec with the same key, a freeze, or
+        // a window that passed since the answer stops here, before the command runs.
+        try {
+          decision = await client.start(decision.id);
+        } catch (error) {
+          if (!(error instanceof ArbiterApiError)) throw error;
+          output.err(
+            `arbiter: ${decision.id} cannot be started (${error.code}: ${error.message}); not running \`${command.join(' ')}\``,
+          );
+          return exitCodes.failed;
+        }
+        output.err(`arbiter: ${decision.id} allowed and claimed; running \`${command.join(' ')}\``);
 
         const [executable, ...args] = command;
         const child = spawn(executable!, args, { stdio: 'inherit' });

@@ -24,6 +24,8 @@ interface RedteamCliOptions {
   db?: string;
   dbKey?: string;
   pendingRequest?: string;
+  allowedRequest?: string;
+  killSwitch?: boolean;
   skip?: string;
   load?: boolean;
   timeout: string;
@@ -54,13 +56,16 @@ export function registerRedteamCommand(program: Command, output: Output, run: Ru
   program
     .command('redteam')
     .description(
-      'run hostile-input, authorization, separation-of-duties, fail-closed, disclosure, ledger, rate-limit and (with --load) load checks against a running Arbiter; exit 1 on any failure',
+      'run hostile-input, authorization, separation-of-duties, fail-closed, disclosure, ledger, single-use execution, rate-limit and (with --load) load checks against a running Arbiter; exit 1 on any failure',
     )
     .option('--url <url>', 'the Arbiter to check (default $ARBITER_URL)')
     .option('--agent-token <token>', 'an agent token (default $ARBITER_REDTEAM_AGENT_TOKEN)')
     .option('--approver-token <token>', 'an approver token (default $ARBITER_REDTEAM_APPROVER_TOKEN)')
     .option('--auditor-token <token>', 'an auditor token (default $ARBITER_REDTEAM_AUDITOR_TOKEN)')
-    .option('--admin-token <token>', 'an admin token, only read with (default $ARBITER_REDTEAM_ADMIN_TOKEN)')
+    .option(
+      '--admin-token <token>',
+      'an admin token, only read with — and, with --kill-switch, used to freeze and unfreeze (default $ARBITER_REDTEAM_ADMIN_TOKEN)',
+    )
     .option('--ledger-key <file>', "the ledger's verifier key to pin (default: the key the server publishes)")
     .option(
       '--db <url>',
@@ -73,6 +78,14 @@ export function registerRedteamCommand(program: Command, output: Output, run: Ru
     .option(
       '--pending-request <file>',
       'a decision request (JSON or YAML) that waits for approval under your policies (default: a big prod deploy)',
+    )
+    .option(
+      '--allowed-request <file>',
+      'a decision request (JSON or YAML) that your policies allow outright, for the execution checks (default: a small staging deploy)',
+    )
+    .option(
+      '--kill-switch',
+      "also run EXE-02 (needs --admin-token): it freezes the agent's System for a moment — denying its pending decisions, revoking its allowed, unstarted ones — and lifts the freeze",
     )
     .option('--skip <ids>', `comma-separated check ids or areas not to run (${ids})`)
     .option(
@@ -94,6 +107,7 @@ export function registerRedteamCommand(program: Command, output: Output, run: Ru
           throw new ArbiterError('ARB_ERR_USAGE', '--timeout must be a positive number of seconds');
         const ledgerKey = options.ledgerKey ? readKey(options.ledgerKey) : undefined;
         const pendingRequest = pendingRequestFrom(options.pendingRequest);
+        const allowedRequest = pendingRequestFrom(options.allowedRequest);
         const auditor = options.auditorToken ?? env.ARBITER_REDTEAM_AUDITOR_TOKEN;
         const admin = options.adminToken ?? env.ARBITER_REDTEAM_ADMIN_TOKEN;
         const report = await runRedteam({
@@ -114,6 +128,8 @@ export function registerRedteamCommand(program: Command, output: Output, run: Ru
           },
           ...(ledgerKey ? { ledgerKey } : {}),
           ...(pendingRequest ? { pendingRequest } : {}),
+          ...(allowedRequest ? { allowedRequest } : {}),
+          ...(options.killSwitch ? { killSwitch: true } : {}),
           ...(options.skip
             ? {
                 skip: options.skip

@@ -216,6 +216,21 @@ export class ArbiterClient {
     });
   }
 
+  /**
+   * Claims an allowed decision as the caller starts acting on it: call it right before running.
+   * It succeeds once; a second claim, a decision whose execution window passed, or one revoked by
+   * a freeze throws an `ArbiterApiError` (409) — do not run then. Never retried: a claim that may
+   * have reached the server is not sent twice.
+   */
+  start(id: string): Promise<Decision> {
+    return this.call('POST', `/v1/decisions/${encodeURIComponent(id)}/start`, {});
+  }
+
+  /** Gives up on a pending (or allowed, not started) decision, so nobody approves or starts it later. */
+  withdraw(id: string, reason: string): Promise<Decision> {
+    return this.call('POST', `/v1/decisions/${encodeURIComponent(id)}/withdraw`, { reason });
+  }
+
   reportOutcome(
     id: string,
     status: 'succeeded' | 'failed' | 'rolled_back',

@@ -180,6 +180,18 @@ export const errorRegistry = {
     status: 409,
     summary: 'The decision is no longer pending (allowed, denied or expired)',
   },
+  ARB_ERR_DECISION_ALREADY_STARTED: {
+    status: 409,
+    summary: 'The decision was already started (claimed) or its outcome reported: it runs once',
+  },
+  ARB_ERR_DECISION_NOT_STARTABLE: {
+    status: 409,
+    summary: 'Only an allowed decision within its execution window can be started',
+  },
+  ARB_ERR_DECISION_NOT_WITHDRAWABLE: {
+    status: 409,
+    summary: 'Only a pending, or an allowed but not started, decision can be withdrawn',
+  },
   ARB_ERR_APPROVAL_DUPLICATE: { status: 409, summary: 'This approver has already voted on the decision' },
   ARB_ERR_APPROVAL_HASH_MISMATCH: {
     status: 409,

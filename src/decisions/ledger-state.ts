@@ -17,6 +17,10 @@ export const decisionEntryTypes = [
   'approval.recorded',
   'decision.allowed',
   'decision.denied',
+  'decision.started',
+  'decision.revoked',
+  'decision.withdrawn',
+  'decision.expired',
   'decision.outcome',
 ] as const;
 
@@ -34,11 +38,15 @@ export interface RecordedDecision {
   createdSeq: number;
   createdTime: string;
   requestHash: string;
-  /** The status `decision.created` gave it, then each `decision.allowed` / `decision.denied` in order. */
+  /** The status `decision.created` gave it, then each later `decision.<status>` entry in order. */
   status: DecisionStatus;
   effect: string;
   requirements: JsonObject[];
-  /** When the approval window closes: the creation time plus the shortest requirement ttl (pending only). */
+  /**
+   * When the window closes: for a pending decision its approval window (the creation time plus the
+   * shortest requirement ttl); for one allowed by approval, the execution window its
+   * `decision.allowed` entry records. Unknown (undefined) for entries written before windows.
+   */
   expiresAt?: string;
   votes: RecordedVote[];
   outcome?: { status: OutcomeStatus; seq: number };
@@ -97,8 +105,19 @@ export function applyDecisionEntry(recorded: RecordedDecision, entry: LedgerEntr
         votes: [...recorded.votes, { approver: entry.actor, verdict, groups, seq: entry.seq }],
       };
     }
-    case 'decision.allowed':
-      return recorded.status === 'pending' ? { ...recorded, status: 'allowed' } : recorded;
+    case 'decision.allowed': {
+      if (recorded.status !== 'pending') return recorded;
+      const { expiresAt: _approvalWindow, ...rest } = recorded;
+      // The approval opens the execution window, which the entry records.
+      const window = entry.data.expiresAt;
+      return { ...rest, status: 'allowed', ...(typeof window === 'string' ? { expiresAt: window } : {}) };
+    }
+    // Execution (docs/server.md): claimed, stopped by a freeze, withdrawn, or its window passed.
+    case 'decision.started':
+    case 'decision.revoked':
+    case 'decision.withdrawn':
+    case 'decision.expired':
+      return { ...recorded, status: entry.type.slice('decision.'.length) as DecisionStatus };
     case 'decision.denied':
       // A denial wins over anything before it (a freeze denies a pending decision).
       return { ...recorded, status: 'denied' };

@@ -8,10 +8,22 @@ import { requirementsOf, statusOfEffect } from './verdicts.js';
 
 /**
  * The decision lifecycle as pure functions (docs/decisions.md): request → allowed | pending |
- * denied; pending → approvals → allowed, or rejection / expiry → denied; allowed → outcome. Each
- * step returns what the service writes — the row, the ledger entry's data, the activity counters —
- * and the service writes them together in one transaction.
+ * denied; pending → approvals → allowed, or rejection / expiry → denied, or withdrawal →
+ * withdrawn; allowed → started (claimed once, within its execution window) → outcome, or
+ * freeze → revoked, window passed → expired, withdrawal → withdrawn. Each step returns what the
+ * service writes — the row, the ledger entry's data, the activity counters — and the service
+ * writes them together in one transaction.
  */
+
+/** The execution window of a verdict that names none (stored before windows existed): 15 minutes. */
+export const defaultExecutionWindowMs = 15 * 60_000;
+
+/** When a decision allowed at `at` under `verdict` stops being startable. */
+export function executionDeadline(verdict: Pick<Verdict, 'executionWindow'>, at: Date): string {
+  return new Date(
+    at.getTime() + (verdict.executionWindow?.windowMs ?? defaultExecutionWindowMs),
+  ).toISOString();
+}
 
 /** A decision about to be recorded: who asked, for what, and what was decided. */
 export interface NewDecision {
@@ -80,6 +92,7 @@ export function newDecisionRow(decision: NewDecision, ledgerIndex: number): Deci
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
     ...(status === 'pending' ? { expiresAt: new Date(now.getTime() + ttl).toISOString() } : {}),
+    ...(status === 'allowed' ? { expiresAt: executionDeadline(verdict, now) } : {}),
     ledgerIndex,
   };
 }
@@ -104,7 +117,7 @@ export function createdActivity(row: DecisionRow, at: Date): ActivityDelta {
   };
 }
 
-/** A pending decision's move to allowed or denied: the new status, why, who, and the ledger entry. */
+/** A decision's move to a new status: the status, why, who, and the ledger entry. */
 export interface Transition {
   status: Exclude<DecisionStatus, 'pending'>;
   /** The decision's new status reason. */
@@ -113,25 +126,73 @@ export interface Transition {
   by: string;
   /** The ledger entry's data. */
   data: JsonObject;
+  /** The new end of the decision's window (an approval opens the execution window). */
+  expiresAt?: string;
 }
 
-/** The ledger entry type that records a transition. */
-export function transitionEntryType(status: Transition['status']): 'decision.allowed' | 'decision.denied' {
-  return status === 'allowed' ? 'decision.allowed' : 'decision.denied';
+/** The ledger entry type that records a transition: `decision.<status>`. */
+export function transitionEntryType(status: Transition['status']): `decision.${Transition['status']}` {
+  return `decision.${status}`;
 }
 
-/** What a transition adds to the decision's actor's activity: one allowed or one denied. */
+/** What a transition adds to the decision's actor's activity: one allowed or one denied, else nothing. */
 export function transitionActivity(
   decision: Pick<DecisionRow, 'actorId' | 'action' | 'environment'>,
   status: Transition['status'],
   at: Date,
 ): ActivityDelta {
-  return { ...activityOf(decision, at), ...(status === 'allowed' ? { allowed: 1 } : { denied: 1 }) };
+  return {
+    ...activityOf(decision, at),
+    ...(status === 'allowed' ? { allowed: 1 } : status === 'denied' ? { denied: 1 } : {}),
+  };
 }
 
-/** True when a decision's approval window has closed at `now`. */
+/** True when a decision's window (approval window when pending, execution window when allowed) has closed at `now`. */
 export function isExpired(decision: Pick<DecisionRow, 'expiresAt'>, now: Date): boolean {
   return !!decision.expiresAt && decision.expiresAt <= now.toISOString();
+}
+
+/** True when an allowed decision was not started within its execution window. */
+export function isLapsed(
+  decision: Pick<DecisionRow, 'status' | 'outcome' | 'expiresAt'>,
+  now: Date,
+): boolean {
+  return decision.status === 'allowed' && !decision.outcome && isExpired(decision, now);
+}
+
+/** The transition of an allowed decision that was not started within its execution window. */
+export function lapseTransition(decision: Pick<DecisionRow, 'expiresAt'>): Transition {
+  return {
+    status: 'expired',
+    reason: 'not started within its execution window',
+    by: 'arbiter',
+    data: { reason: 'execution-window', expiresAt: decision.expiresAt! },
+  };
+}
+
+/** The transition of an allowed decision its requester claims as it starts acting. */
+export function startTransition(by: string, detail?: { implicit: 'outcome' }): Transition {
+  return {
+    status: 'started',
+    reason: detail ? `started (outcome reported by ${by})` : `started by ${by}`,
+    by,
+    data: detail ? { reason: 'outcome-reported' } : { reason: 'claimed' },
+  };
+}
+
+/** The transition of an allowed, not started decision stopped by a freeze of its System. */
+export function revokeTransition(freezeReason: string, by: string): Transition {
+  return {
+    status: 'revoked',
+    reason: `revoked: frozen: ${freezeReason}`,
+    by,
+    data: { reason: 'frozen', detail: freezeReason },
+  };
+}
+
+/** The transition of a decision its requester gave up on (an abandoned proxied call). */
+export function withdrawTransition(by: string, why: string): Transition {
+  return { status: 'withdrawn', reason: `withdrawn: ${why}`, by, data: { reason: 'withdrawn', detail: why } };
 }
 
 /** The transition of a pending decision whose approval window closed. */
@@ -153,8 +214,9 @@ export function voteTransition(
   requirements: readonly Requirement[],
   votes: readonly Vote[],
   vote: Pick<Vote, 'approver' | 'verdict'>,
-  ownerTeam: string | undefined,
+  context: { ownerTeam: string | undefined; verdict: Pick<Verdict, 'executionWindow'>; now: Date },
 ): Transition | undefined {
+  const { ownerTeam } = context;
   if (vote.verdict === 'reject')
     return {
       status: 'denied',
@@ -163,6 +225,9 @@ export function voteTransition(
       data: { reason: 'rejected', by: vote.approver },
     };
   if (!approvalProgress(requirements, votes, ownerTeam).met) return undefined;
+  // The execution window opens at the approval, not at the request; the entry records its end so
+  // a database writer cannot widen it unnoticed (decisions/ledger-state.ts).
+  const expiresAt = executionDeadline(context.verdict, context.now);
   return {
     status: 'allowed',
     reason: 'approved',
@@ -170,7 +235,9 @@ export function voteTransition(
     data: {
       reason: 'approved',
       approvers: votes.filter((v) => v.verdict === 'approve').map((v) => v.approver),
+      expiresAt,
     },
+    expiresAt,
   };
 }
 

@@ -134,13 +134,75 @@ export function assertOutcomeReportable(
     throw new ArbiterError('ARB_ERR_NOT_FOUND', `no decision ${id}`);
   if (decision.actorId !== reporter)
     throw new ArbiterError('ARB_ERR_FORBIDDEN', 'only the requester reports the outcome of its decision');
-  if (decision.status !== 'allowed' || decision.outcome) {
+  if ((decision.status !== 'allowed' && decision.status !== 'started') || decision.outcome) {
     throw new ArbiterError(
       'ARB_ERR_OUTCOME_NOT_ALLOWED',
       decision.outcome
         ? `the outcome of ${id} was already reported (${decision.outcome.status})`
-        : `decision ${id} is ${decision.status}, not allowed`,
+        : `decision ${id} is ${decision.status}${decision.statusReason ? ` (${decision.statusReason})` : ''}, not allowed`,
+      { details: { status: decision.status } },
     );
   }
   return decision;
+}
+
+/**
+ * The requester's own decision, for the requester's own steps (start, withdraw): another actor
+ * — another System's token, a person who did not ask — is refused with 403.
+ */
+export function assertRequesterOf(
+  principal: Principal,
+  id: string,
+  decision: DecisionRow | undefined,
+): DecisionRow {
+  if (!decision) throw new ArbiterError('ARB_ERR_NOT_FOUND', `no decision ${id}`);
+  if (decision.actorId !== actorId(principal))
+    throw new ArbiterError(
+      'ARB_ERR_FORBIDDEN',
+      `only ${decision.actorId}, which asked, may act on decision ${id}`,
+    );
+  return decision;
+}
+
+/**
+ * An allowed decision is started once, by its requester, before its execution window closes
+ * (`lapsed`: the caller judged the window by its clock). A decision already started, or whose
+ * outcome was reported, is never started again.
+ */
+export function assertStartable(decision: DecisionRow, lapsed: boolean): void {
+  const id = decision.id;
+  if (decision.status === 'started' || decision.outcome) {
+    throw new ArbiterError(
+      'ARB_ERR_DECISION_ALREADY_STARTED',
+      decision.outcome
+        ? `decision ${id} already ran: its outcome was reported (${decision.outcome.status}); ask for a new decision`
+        : `decision ${id} was already started (${decision.statusReason ?? 'started'}); an allowed decision runs once`,
+      {
+        details: {
+          status: decision.status,
+          ...(decision.outcome ? { outcome: decision.outcome.status } : {}),
+        },
+      },
+    );
+  }
+  if (decision.status !== 'allowed' || lapsed) {
+    const status = lapsed ? 'expired' : decision.status;
+    throw new ArbiterError(
+      'ARB_ERR_DECISION_NOT_STARTABLE',
+      lapsed
+        ? `decision ${id} was not started within its execution window (it closed at ${decision.expiresAt}); ask for a new decision`
+        : `decision ${id} is ${decision.status}${decision.statusReason ? ` (${decision.statusReason})` : ''}: only an allowed decision can be started`,
+      { details: { status } },
+    );
+  }
+}
+
+/** Only a pending decision, or an allowed one not yet started, can be withdrawn. */
+export function assertWithdrawable(decision: DecisionRow): void {
+  if (decision.status === 'pending' || (decision.status === 'allowed' && !decision.outcome)) return;
+  throw new ArbiterError(
+    'ARB_ERR_DECISION_NOT_WITHDRAWABLE',
+    `decision ${decision.id} is ${decision.status}${decision.statusReason ? ` (${decision.statusReason})` : ''}: only a pending, or an allowed but not started, decision can be withdrawn`,
+    { details: { status: decision.status } },
+  );
 }

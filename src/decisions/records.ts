@@ -6,7 +6,21 @@ import type { JsonObject } from '../core/json.js';
  * which sort correctly as text.
  */
 
-export const decisionStatuses = ['allowed', 'pending', 'denied'] as const;
+/**
+ * `started`: an allowed decision the requester claimed (it runs once); `revoked`: allowed but
+ * stopped by a freeze before it started; `withdrawn`: given up by the requester (an abandoned
+ * proxied call) before it was approved or started; `expired`: allowed but not started within its
+ * execution window. A pending decision whose approval window closes is `denied` (reason expired).
+ */
+export const decisionStatuses = [
+  'allowed',
+  'pending',
+  'denied',
+  'started',
+  'revoked',
+  'withdrawn',
+  'expired',
+] as const;
 export type DecisionStatus = (typeof decisionStatuses)[number];
 export const outcomeStatuses = ['succeeded', 'failed', 'rolled_back'] as const;
 export type OutcomeStatus = (typeof outcomeStatuses)[number];
@@ -35,6 +49,7 @@ export interface DecisionRow {
   statusReason?: string;
   createdAt: string;
   updatedAt: string;
+  /** Pending: when the approval window closes. Allowed: when the execution window closes. */
   expiresAt?: string;
   ledgerIndex: number;
   outcome?: { status: OutcomeStatus; detail?: string; at: string; ledgerIndex: number };
@@ -98,6 +113,10 @@ export interface DecisionReads {
   /** Pending decisions whose approval window closed at or before `time`. */
   expiredPending(time: string, limit: number): Promise<DecisionRow[]>;
   pendingOfSystem(systemId: string): Promise<DecisionRow[]>;
+  /** Allowed decisions of a System that were not started and have no outcome. */
+  unstartedOfSystem(systemId: string): Promise<DecisionRow[]>;
+  /** Allowed, not started decisions whose execution window closed at or before `time`. */
+  lapsedAllowed(time: string, limit: number): Promise<DecisionRow[]>;
   countPending(): Promise<number>;
   approvalsOf(decisionId: string): Promise<ApprovalRow[]>;
   /** Activity of an actor: minute buckets since `sinceMinute`, hour buckets since `sinceHour` (bucket = epoch minutes / hours). */
@@ -111,7 +130,14 @@ export interface DecisionReads {
 
 export interface DecisionWrites {
   insertDecision(row: DecisionRow): Promise<void>;
-  updateDecisionStatus(id: string, status: DecisionStatus, reason: string, at: string): Promise<void>;
+  /** Sets the status; `expiresAt`, when given, replaces the decision's window end. */
+  updateDecisionStatus(
+    id: string,
+    status: DecisionStatus,
+    reason: string,
+    at: string,
+    expiresAt?: string,
+  ): Promise<void>;
   setOutcome(id: string, outcome: NonNullable<DecisionRow['outcome']>): Promise<void>;
   insertApproval(row: ApprovalRow): Promise<void>;
   addActivity(delta: ActivityDelta): Promise<void>;

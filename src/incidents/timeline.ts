@@ -18,6 +18,14 @@ export function describeEntry(entry: LedgerEntry): string {
       return `${entry.subject} allowed (${text(data.reason)}${Array.isArray(data.approvers) ? ` by ${data.approvers.join(', ')}` : ''})`;
     case 'decision.denied':
       return `${entry.subject} denied (${text(data.reason)})`;
+    case 'decision.started':
+      return `${entry.actor} started ${entry.subject}${data.reason === 'outcome-reported' ? ' (by reporting its outcome)' : ''}`;
+    case 'decision.revoked':
+      return `${entry.subject} revoked by a freeze (${text(data.detail)})`;
+    case 'decision.withdrawn':
+      return `${entry.actor} withdrew ${entry.subject}${data.detail ? `: ${text(data.detail)}` : ''}`;
+    case 'decision.expired':
+      return `${entry.subject} expired: not started within its execution window`;
     case 'decision.outcome':
       return `${entry.actor} reported ${text(data.status).replace('_', ' ')}${data.detail ? `: ${text(data.detail)}` : ''}`;
     case 'gate.run':

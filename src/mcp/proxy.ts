@@ -17,9 +17,10 @@ import { screenToolCalls } from './screen.js';
 
 /**
  * `arbiter mcp proxy`: puts any MCP server (spoken to over stdio) behind Arbiter. Every tool call
- * becomes a decision (`mcp.tool.<server>.<tool>`); allowed calls are forwarded with the exact
- * arguments that were decided on; pending calls wait for a human (bounded); denied calls come
- * back as tool errors with the reasons. Tools that policy denies outright are not listed, and a
+ * becomes a decision (`mcp.tool.<server>.<tool>`); allowed calls are claimed (started) and
+ * forwarded with the exact arguments that were decided on; pending calls wait for a human
+ * (bounded) and are withdrawn when the wait ends or the client cancels or goes away, so nobody
+ * approves a call that will never run; denied calls come back as tool errors with the reasons. Tools that policy denies outright are not listed, and a
  * tool whose definition changes during the session is blocked and reported to the ledger.
  */
 export interface ProxyOptions {
@@ -144,7 +145,41 @@ export async function startProxy(options: ProxyOptions, upstream: Transport): Pr
     return { tools: tools.filter((_, i) => verdicts[i] !== 'deny') };
   });
 
-  server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
+  /**
+   * Waits for a pending decision until it is decided, the wait ends, or the caller goes away
+   * (`signal`: the client cancelled the call or disconnected). A call given up on is withdrawn.
+   */
+  const awaitApproval = async (pending: Decision, name: string, signal: AbortSignal): Promise<Decision> => {
+    log(`${name}: waiting up to ${Math.round(options.waitMs / 1000)} s for approval of ${pending.id}`);
+    const waiting = options.client.waitForDecision(pending.id, { timeoutMs: options.waitMs });
+    // A wait that outlives an abandoned call must not surface as an unhandled rejection.
+    waiting.catch(() => {});
+    const abandoned = new Promise<'abandoned'>((resolve) => {
+      if (signal.aborted) resolve('abandoned');
+      signal.addEventListener('abort', () => resolve('abandoned'), { once: true });
+    });
+    const decided = await Promise.race([waiting, abandoned]);
+    if (decided !== 'abandoned' && decided.status !== 'pending') return decided;
+    const why =
+      decided === 'abandoned'
+        ? 'the MCP client cancelled the call or went away while it waited for approval'
+        : `no approval within ${Math.round(options.waitMs / 1000)} s; the call was not made`;
+    return withdraw(decided === 'abandoned' ? pending : decided, why);
+  };
+
+  /** Withdraws a decision the proxy will not act on; answers its state as the server has it. */
+  const withdraw = async (decision: Decision, why: string): Promise<Decision> => {
+    try {
+      const withdrawn = await options.client.withdraw(decision.id, why);
+      log(`${decision.id} withdrawn: ${why}`);
+      return withdrawn;
+    } catch (error) {
+      log(`could not withdraw ${decision.id}: ${(error as Error).message}`);
+      return options.client.getDecision(decision.id).catch(() => decision);
+    }
+  };
+
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
     const name = request.params.name;
     const args = (request.params.arguments ?? {}) as Record<string, unknown>;
     const tools = await currentTools();
@@ -168,10 +203,10 @@ export async function startProxy(options: ProxyOptions, upstream: Transport): Pr
           fingerprint: pins.pinned(name),
         },
       });
-      if (decision.status === 'pending') {
-        log(`${name}: waiting up to ${Math.round(options.waitMs / 1000)} s for approval of ${decision.id}`);
-        decision = await options.client.waitForDecision(decision.id, { timeoutMs: options.waitMs });
-      }
+      if (decision.status === 'pending') decision = await awaitApproval(decision, name, extra.signal);
+      // Approved just as the caller went away: nobody will see the result, so it is not run.
+      if (decision.status === 'allowed' && extra.signal.aborted)
+        decision = await withdraw(decision, 'the MCP client went away before the call was made');
     } catch (error) {
       const message =
         error instanceof ArbiterApiError ? `${error.code}: ${error.message}` : (error as Error).message;
@@ -184,10 +219,25 @@ export async function startProxy(options: ProxyOptions, upstream: Transport): Pr
         statusReason: decision.statusReason,
       });
     if (decision.status === 'pending') {
+      // Not withdrawn (Arbiter could not be reached to withdraw it): say where it waits.
       return toolError(`${name} is waiting for approval; it was not called (decision ${decision.id})`, {
         approvalUrl: dashboardLink(options.dashboardUrl, { kind: 'decision', id: decision.id }),
         reasons,
       });
+    }
+    if (decision.status !== 'allowed')
+      return toolError(`${name} was not called: decision ${decision.id} is ${decision.status}`, {
+        statusReason: decision.statusReason,
+      });
+    // Claimed before it runs: an allowed decision runs once, and not after a freeze revoked it.
+    try {
+      decision = await options.client.start(decision.id);
+    } catch (error) {
+      const message =
+        error instanceof ArbiterApiError ? `${error.code}: ${error.message}` : (error as Error).message;
+      return toolError(
+        `${name} was not called: Arbiter refused to start decision ${decision.id} (${message})`,
+      );
     }
 
     // Only what was decided on runs: the arguments recorded with the decision, not the caller's copy.

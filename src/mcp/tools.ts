@@ -51,6 +51,8 @@ const WaitInput = Type.Object(
   { additionalProperties: false },
 );
 
+const StartInput = Type.Object({ decisionId: DecisionIdInput }, { additionalProperties: false });
+
 const OutcomeInput = Type.Object(
   { decisionId: DecisionIdInput, ...OutcomeRequestSchema.properties },
   { additionalProperties: false },
@@ -79,6 +81,12 @@ export function decisionSummary(decision: Decision, dashboardUrl: string): Recor
           approvalUrl: dashboardLink(dashboardUrl, { kind: 'decision', id: decision.id }),
           expiresAt: decision.expiresAt,
           next: 'call wait_for_decision with this decisionId; act only once status is allowed',
+        }
+      : {}),
+    ...(decision.status === 'allowed'
+      ? {
+          startBy: decision.expiresAt,
+          next: 'call start_action with this decisionId right before acting; act only if it answers started',
         }
       : {}),
     ...(decision.statusReason ? { statusReason: decision.statusReason } : {}),
@@ -143,7 +151,7 @@ export function createArbiterMcpServer(client: ArbiterClient, options: { dashboa
       title: 'Ask before acting',
       description:
         'Ask Arbiter for permission before a consequential action (deploy, migrate, roll back, promote a model). ' +
-        'Returns status allowed (go ahead), pending (a human must approve: wait with wait_for_decision) or denied (do not act; the reasons say why).',
+        'Returns status allowed (claim it with start_action, then act), pending (a human must approve: wait with wait_for_decision) or denied (do not act; the reasons say why).',
       input: RequestActionInput,
       run: async (input) => decisionSummary(await client.requestAction(input), options.dashboardUrl),
     }),
@@ -158,6 +166,14 @@ export function createArbiterMcpServer(client: ArbiterClient, options: { dashboa
           await client.waitForDecision(decisionId, { timeoutMs: (timeoutSeconds ?? 60) * 1000 }),
           options.dashboardUrl,
         ),
+    }),
+    tool({
+      name: 'start_action',
+      title: 'Start an allowed action',
+      description:
+        'Claim an allowed decision right before acting on it. It succeeds once (status started); an error means do not act: it already ran, a freeze revoked it, or its execution window passed (ask again).',
+      input: StartInput,
+      run: async ({ decisionId }) => decisionSummary(await client.start(decisionId), options.dashboardUrl),
     }),
     tool({
       name: 'report_outcome',

@@ -38,6 +38,8 @@ export interface CompiledActionRule {
   message?: string;
   messageExpression?: CompiledExpression;
   approval?: ApprovalRequirement;
+  /** How long a decision this rule allows (or asks approval for) may wait to be started. */
+  executionWindow?: ExecutionWindow;
   source: SourceRef;
 }
 
@@ -182,9 +184,16 @@ export interface SystemRecord {
 /** Where failures count against an error budget that names no environments. */
 export const defaultBudgetEnvironments: readonly string[] = ['prod', 'production'];
 
+/** How long an allowed decision may wait to be started (claimed) before it expires. */
+export interface ExecutionWindow {
+  window: string;
+  windowMs: number;
+}
+
 export interface BundleDefaults {
   effect: Effect;
   approval: ApprovalRequirement;
+  executionWindow: ExecutionWindow;
 }
 
 /** A loaded, validated, compiled and frozen set of governance documents. */
@@ -245,6 +254,8 @@ export interface NotifierConfig {
 }
 
 export const defaultApprovalTtl = '1h';
+/** The execution window of a rule or bundle that sets none. */
+export const defaultExecutionWindow = '15m';
 
 /** A System as policies see it (`actor`, `system`): the record without its source position. */
 export function systemView(system: SystemRecord): Omit<SystemRecord, 'source'> {

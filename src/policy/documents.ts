@@ -65,6 +65,13 @@ export const ActionRule = Type.Object(
     message: Type.Optional(Text),
     messageExpression: Type.Optional(Expression),
     approval: Type.Optional(Approval),
+    executionWindow: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'How long an allowed decision may wait to be started (claimed) before it expires, e.g. 15m',
+      }),
+    ),
   },
   strict,
 );
@@ -284,7 +291,14 @@ export const BundleDocument = documentOf(
   Type.Object(
     {
       defaults: Type.Optional(
-        Type.Object({ effect: Type.Optional(literals(effects)), approval: Type.Optional(Approval) }, strict),
+        Type.Object(
+          {
+            effect: Type.Optional(literals(effects)),
+            approval: Type.Optional(Approval),
+            executionWindow: Type.Optional(Type.String({ minLength: 1 })),
+          },
+          strict,
+        ),
       ),
       /** When Arbiter opens incidents by itself (docs/incidents.md); without `openOn`, the defaults. */
       incidents: Type.Optional(

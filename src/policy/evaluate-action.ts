@@ -3,6 +3,7 @@ import { JsonValueSchema, literals } from '../core/json-schema.js';
 import {
   type ApprovalRequirement,
   type CompiledActionPolicy,
+  type ExecutionWindow,
   type PolicyBundle,
   type SystemRecord,
   systemView,
@@ -77,6 +78,15 @@ export const VerdictSchema = Type.Object(
     defaulted: Type.Boolean({ description: 'No enforced rule fired and the bundle default decided' }),
     policies: Type.Array(Type.String(), { description: 'Enforced policies whose match held' }),
     bundle: Type.String(),
+    executionWindow: Type.Optional(
+      Type.Object(
+        { window: Type.String(), windowMs: Type.Number() },
+        {
+          description:
+            'How long the decision, once allowed, may wait to be started: the shortest of the rules that fired, or the bundle default',
+        },
+      ),
+    ),
   },
   { description: 'A verdict with its explanation' },
 );
@@ -134,7 +144,22 @@ export function evaluateAction(bundle: PolicyBundle, input: ActionEvaluationInpu
     defaulted: effect.defaulted,
     policies: enforced.policies,
     bundle: bundle.digest,
+    ...(effect.effect === 'deny' ? {} : { executionWindow: executionWindowOf(bundle, enforced.reasons) }),
   };
+}
+
+/** The shortest execution window of the fired rules that set one, else the bundle default. */
+function executionWindowOf(bundle: PolicyBundle, reasons: readonly Reason[]): ExecutionWindow {
+  let shortest = bundle.defaults.executionWindow;
+  let ruleSet = false;
+  for (const reason of reasons) {
+    const policy = bundle.actionPolicies.find((candidate) => candidate.name === reason.policy);
+    const window = policy?.rules.find((candidate) => candidate.name === reason.rule)?.executionWindow;
+    if (!window) continue;
+    if (!ruleSet || window.windowMs < shortest.windowMs) shortest = window;
+    ruleSet = true;
+  }
+  return { window: shortest.window, windowMs: shortest.windowMs };
 }
 
 /**

@@ -12,13 +12,19 @@ import type {
   CompiledMonitorPolicy,
   CompiledSupplyChain,
   CompiledVariable,
+  ExecutionWindow,
   NotifierConfig,
   PolicyBundle,
   SourceRef,
   SystemRecord,
   WaiverRecord,
 } from './bundle.js';
-import { defaultApprovalTtl, defaultBudgetEnvironments, supplyCheckNames } from './bundle.js';
+import {
+  defaultApprovalTtl,
+  defaultBudgetEnvironments,
+  defaultExecutionWindow,
+  supplyCheckNames,
+} from './bundle.js';
 import {
   type CompiledExpression,
   compileExpression,
@@ -121,6 +127,11 @@ export function compileBundle(files: readonly SourceFile[], options: PolicyLoadO
       case 'Bundle':
         defaultsDocument = document.value as BundleDocument;
         compiler.approval(defaultsDocument.spec.defaults?.approval, ['spec', 'defaults', 'approval']);
+        compiler.executionWindow(defaultsDocument.spec.defaults?.executionWindow, [
+          'spec',
+          'defaults',
+          'executionWindow',
+        ]);
         incidentSettings = compiler.incidentSettings(defaultsDocument.spec.incidents);
         break;
     }
@@ -145,6 +156,9 @@ export function compileBundle(files: readonly SourceFile[], options: PolicyLoadO
   const defaults = {
     effect: defaultsDocument?.spec.defaults?.effect ?? 'deny',
     approval: compiler.approval(defaultsDocument?.spec.defaults?.approval, []) ?? defaultApproval(),
+    executionWindow:
+      compiler.executionWindow(defaultsDocument?.spec.defaults?.executionWindow, []) ??
+      executionWindowOf(defaultExecutionWindow),
   } as const;
   const byId = new Map(systems.map((system) => [system.id, system]));
   const counts = {
@@ -177,6 +191,10 @@ export function compileBundle(files: readonly SourceFile[], options: PolicyLoadO
     incidents: incidentSettings,
   };
   return deepFreeze(bundle);
+}
+
+function executionWindowOf(window: string): ExecutionWindow {
+  return { window, windowMs: parseDuration(window)! };
 }
 
 function defaultApproval(): ApprovalRequirement {
@@ -386,6 +404,21 @@ class DocumentCompiler {
     return { count, from: [...new Set(from)], ttl, ttlMs: ttlMs ?? 0 };
   }
 
+  /** Validates an execution window (`15m`); undefined when none is set. */
+  executionWindow(window: string | undefined, path: Path): ExecutionWindow | undefined {
+    if (window === undefined) return undefined;
+    const windowMs = parseDuration(window);
+    if (windowMs === undefined || windowMs <= 0) {
+      this.report(
+        path,
+        'ARB_ERR_POLICY_INVALID_VALUE',
+        `executionWindow "${window}" is not a duration such as 5m, 15m or 1h`,
+      );
+      return undefined;
+    }
+    return { window, windowMs };
+  }
+
   actionPolicy(document: ActionPolicyDocument): CompiledActionPolicy {
     const { spec, metadata } = document;
     const { compiled: variables, declared } = this.variables(spec.variables, 'action');
@@ -403,6 +436,14 @@ class DocumentCompiler {
         rule.effect === 'require_approval'
           ? (this.approval(rule.approval, [...path, 'approval']) ?? defaultApproval())
           : undefined;
+      if (rule.executionWindow !== undefined && rule.effect === 'deny') {
+        this.report(
+          [...path, 'executionWindow'],
+          'ARB_ERR_POLICY_INVALID_VALUE',
+          'executionWindow is only meaningful on an allow or require_approval rule, not on deny',
+        );
+      }
+      const executionWindow = this.executionWindow(rule.executionWindow, [...path, 'executionWindow']);
       return {
         name: rule.name,
         ...(rule.description === undefined ? {} : { description: rule.description }),
@@ -410,6 +451,7 @@ class DocumentCompiler {
         effect: rule.effect,
         ...this.messages(rule, path, 'action', declared),
         ...(approval ? { approval } : {}),
+        ...(executionWindow ? { executionWindow } : {}),
         source: this.ref(path),
       };
     });

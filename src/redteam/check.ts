@@ -10,6 +10,7 @@ export const checkAreas = [
   'hostile-input',
   'disclosure',
   'ledger',
+  'execution',
   'load',
   'rate-limit',
 ] as const;
@@ -84,6 +85,8 @@ export interface RedteamContext {
   secrets: readonly string[];
   /** The request that should wait for approval under the target's policies. */
   pendingRequest: ProbeActionRequest;
+  /** The request that should be allowed outright under the target's policies. */
+  allowedRequest: ProbeActionRequest;
   /** The signed checkpoint read before any check wrote anything. */
   firstCheckpoint: Fixture<{ note: string; size: number; root: Uint8Array }>;
   /** A pending decision requested by the agent token. */
@@ -113,6 +116,8 @@ export interface Check {
   title: string;
   /** A load check loads the target on purpose (many connections, large bodies): it runs only with --load. */
   load?: boolean;
+  /** A kill-switch check freezes the agent's System for a moment: it runs only with --kill-switch. */
+  killSwitch?: boolean;
   run(ctx: RedteamContext): Promise<CheckVerdict>;
 }
 

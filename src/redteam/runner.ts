@@ -15,6 +15,7 @@ import { readCheckpoint, type VerifiedCheckpoint } from './checkpoint.js';
 import { authenticationChecks } from './checks/authentication.js';
 import { authorizationChecks } from './checks/authorization.js';
 import { disclosureChecks, tokenEchoCheck } from './checks/disclosure.js';
+import { defaultAllowedRequest, executionChecks } from './checks/execution.js';
 import { failClosedChecks } from './checks/fail-closed.js';
 import { hostileInputChecks } from './checks/hostile-input.js';
 import { ledgerChecks } from './checks/ledger.js';
@@ -39,6 +40,7 @@ export const allChecks: readonly Check[] = Object.freeze([
   ...hostileInputChecks,
   ...disclosureChecks,
   ...ledgerChecks,
+  ...executionChecks,
   ...loadChecks,
   rateLimitCheck,
   tokenEchoCheck,
@@ -53,6 +55,10 @@ export interface RedteamOptions {
   ledgerKey?: string;
   /** A request that waits for approval under the target's policies (default: a big prod deploy). */
   pendingRequest?: ProbeActionRequest;
+  /** A request allowed outright under the target's policies (default: a small staging deploy). */
+  allowedRequest?: ProbeActionRequest;
+  /** Run the kill-switch check (EXE-02), which freezes the agent's System for a moment. */
+  killSwitch?: boolean;
   /** Check ids or areas not to run. */
   skip?: readonly string[];
   /** Run the load checks (many connections, large bodies), which load the target on purpose. */
@@ -112,6 +118,7 @@ export async function runRedteam(options: RedteamOptions): Promise<RedteamReport
     identities: identities as RedteamContext['identities'],
     secrets: Object.values(tokens),
     pendingRequest,
+    allowedRequest: options.allowedRequest ?? defaultAllowedRequest(runId),
     firstCheckpoint: once(firstCheckpoint),
     agentPending: pendingDecision(http, 'agent', pendingRequest, runId, writes),
     approverPending,
@@ -131,6 +138,11 @@ export async function runRedteam(options: RedteamOptions): Promise<RedteamReport
       verdict = { status: 'skip', note: 'skipped with --skip' };
     else if (check.load && !options.load)
       verdict = { status: 'skip', note: 'a load check: it runs only with --load' };
+    else if (check.killSwitch && !options.killSwitch)
+      verdict = {
+        status: 'skip',
+        note: "a kill-switch check: it freezes the agent's System for a moment, so it runs only with --kill-switch",
+      };
     else {
       try {
         verdict = await check.run(ctx);

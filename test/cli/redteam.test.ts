@@ -111,6 +111,7 @@ describe('arbiter redteam against a real Arbiter', () => {
       server.databaseUrl,
       '--db-key',
       server.ledgerKeyPath,
+      '--kill-switch',
       '--json',
       '--out',
       out,
@@ -132,6 +133,8 @@ describe('arbiter redteam against a real Arbiter', () => {
         'IN-11',
         'LED-02',
         'LED-04',
+        'EXE-01',
+        'EXE-02',
         'RATE-01',
         'DIS-04',
       ]),
@@ -139,12 +142,23 @@ describe('arbiter redteam against a real Arbiter', () => {
     expect(report.results.find((r) => r.id === 'LED-04')?.note).toMatch(
       /entries verified; \d+ decisions, \d+ tokens, \d+ Systems agree/,
     );
-    // The suite records two probe decisions, both pending, and one vote; no tokens anywhere in its report.
-    expect(report.writes).toHaveLength(3);
+    // The suite records two probe decisions that wait and one vote; two allowed ones for the
+    // execution checks, one claimed; and, with --kill-switch, a freeze. No tokens in its report.
+    expect(report.writes).toHaveLength(7);
     expect(
       report.writes.filter((write) => write.startsWith('decision ') && write.endsWith('(pending)')),
     ).toHaveLength(2);
+    expect(
+      report.writes.filter((write) => write.startsWith('decision ') && write.endsWith('(allowed)')),
+    ).toHaveLength(2);
     expect(report.writes).toContainEqual(expect.stringMatching(/^one approval by the approver on dec_/));
+    expect(report.writes).toContainEqual(
+      expect.stringMatching(/^decision dec_\S+ started \(claimed\) by the agent/),
+    );
+    expect(report.writes).toContainEqual(
+      expect.stringMatching(/^System deploy-bot frozen and unfrozen \(EXE-02\)/),
+    );
+    expect(report.results.find((r) => r.id === 'EXE-02')?.note).toMatch(/: revoked after the freeze$/);
     const markdown = readFileSync(out, 'utf8');
     expect(markdown).toContain('# Red-team report');
     expect(markdown).toContain('| SOD-02 | PASS |');
@@ -153,10 +167,25 @@ describe('arbiter redteam against a real Arbiter', () => {
       expect(result.stdout).not.toContain(token.slice(0, 20));
       expect(markdown).not.toContain(token.slice(0, 20));
     }
-    // The server still serves, and the probe decision waits with exactly one approval (SOD-04).
-    const pending = (await server.call(server.tokens.erin, 'GET', '/v1/decisions?status=pending')).body
-      .decisions as { actor: { id: string }; approvals: { received: unknown[] } }[];
-    expect(pending.find((d) => d.actor.id === 'deploy-bot')?.approvals.received).toHaveLength(1);
+    // The server still serves, and the System is active again; the agent's probe decision has
+    // exactly one approval (SOD-04), and the freeze of EXE-02 denied it.
+    expect((await server.call(server.tokens.erin, 'GET', '/v1/systems/deploy-bot')).body.status).toBe(
+      'active',
+    );
+    const probes = (
+      await server.call(
+        server.tokens.erin,
+        'GET',
+        '/v1/decisions?system=deploy-bot&environment=prod&limit=200',
+      )
+    ).body.decisions as {
+      status: string;
+      resource: { id: string };
+      approvals: { received: unknown[] };
+    }[];
+    const probe = probes.find((d) => d.resource.id === 'arbiter-redteam-probe');
+    expect(probe).toMatchObject({ status: 'denied' });
+    expect(probe?.approvals.received).toHaveLength(1);
   }, 120_000);
 
   it('skips what it cannot check and says why, e.g. a probe request the policies allow', async () => {
@@ -200,7 +229,7 @@ describe('arbiter redteam against a real Arbiter', () => {
     });
     try {
       const others =
-        'authentication,authorization,ownership,separation-of-duties,fail-closed,hostile-input,disclosure,ledger,rate-limit';
+        'authentication,authorization,ownership,separation-of-duties,fail-closed,hostile-input,disclosure,ledger,execution,rate-limit';
       const result = await redteam([
         '--url',
         loaded.url,

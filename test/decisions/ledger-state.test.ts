@@ -72,9 +72,44 @@ describe('recordedDecision', () => {
       requirements,
       votes: [{ approver: 'alice' }, { approver: 'paul' }],
       outcome: { status: 'succeeded' },
-      expiresAt: '2026-01-05T11:00:03.000Z',
     });
+    // An allowance written before execution windows records none: the approval window is over,
+    // and no window is known.
+    expect(recorded?.expiresAt).toBeUndefined();
+    expect(recordedDecision([created])?.expiresAt).toBe('2026-01-05T11:00:03.000Z');
   });
+  it('an approval opens the execution window its decision.allowed entry records', () => {
+    const window = '2026-01-05T10:15:07.000Z';
+    const recorded = recordedDecision([
+      created,
+      approvalEntry('alice', 5),
+      approvalEntry('paul', 6),
+      entry(7, 'decision.allowed', { reason: 'approved', expiresAt: window }),
+    ])!;
+    expect(recorded).toMatchObject({ status: 'allowed', expiresAt: window });
+    const allowed = { ...row, status: 'allowed' as const, expiresAt: window };
+    const votes = [vote('alice', 5), vote('paul', 6)];
+    expect(decisionMismatches(allowed, votes, recorded)).toEqual([]);
+    // A window widened in the table is a mismatch: the claim that relies on it is refused.
+    expect(
+      decisionMismatches({ ...allowed, expiresAt: '2026-01-06T00:00:00.000Z' }, votes, recorded).map(
+        (p) => p.field,
+      ),
+    ).toEqual(['expiresAt']);
+  });
+  it.each(['started', 'revoked', 'withdrawn', 'expired'] as const)(
+    'decision.%s moves the status, and a row that undoes it is a mismatch',
+    (status) => {
+      const allowedCreated = { ...created, data: { ...created.data, status: 'allowed', effect: 'allow' } };
+      const recorded = recordedDecision([allowedCreated, entry(4, `decision.${status}`, {})])!;
+      expect(recorded.status).toBe(status);
+      const stored = { ...row, status, effect: 'allow', expiresAt: undefined } as DecisionRow;
+      expect(decisionMismatches(stored, [], recorded)).toEqual([]);
+      expect(decisionMismatches({ ...stored, status: 'allowed' }, [], recorded).map((p) => p.field)).toEqual([
+        'status',
+      ]);
+    },
+  );
   it('a denial wins over an earlier allowance; without decision.created there is nothing', () => {
     expect(recordedDecision([created, entry(4, 'decision.denied', {})])?.status).toBe('denied');
     expect(recordedDecision([entry(4, 'decision.allowed', {})])).toBeUndefined();

@@ -4,22 +4,31 @@ import {
   baseActor,
   createdActivity,
   createdEntryData,
+  executionDeadline,
   expiryTransition,
   isExpired,
+  isLapsed,
+  lapseTransition,
   type NewDecision,
   newDecisionRow,
   outcomeActivity,
+  revokeTransition,
+  startTransition,
   transitionActivity,
   transitionEntryType,
   voteTransition,
+  withdrawTransition,
 } from '../../src/decisions/lifecycle.js';
 import {
   assertMayVote,
   assertOutcomeReportable,
   assertRecordedRequest,
   assertRequester,
+  assertRequesterOf,
   assertSameRequest,
+  assertStartable,
   assertVotable,
+  assertWithdrawable,
   maySeeDecision,
 } from '../../src/decisions/preconditions.js';
 import type { DecisionRow } from '../../src/decisions/records.js';
@@ -194,16 +203,17 @@ describe('a new decision', () => {
     expect(row).not.toHaveProperty('idempotencyKey');
   });
 
-  it('has no expiry unless pending, and keeps the idempotency key and status reason it was given', () => {
+  it('expires when allowed (its execution window, 15 minutes by default) or pending, never when denied, and keeps the idempotency key and status reason it was given', () => {
     const allowed = newDecisionRow(newDecision(request(10), undefined, { idempotencyKey: 'k1' }), 1);
     expect(allowed.status).toBe('allowed');
-    expect(allowed).not.toHaveProperty('expiresAt');
+    expect(allowed.expiresAt).toBe('2026-03-04T10:15:00.000Z');
     expect(allowed.idempotencyKey).toBe('k1');
     const frozen = newDecisionRow(
       newDecision(request(10), frozenVerdict(system, bundle.digest), { statusReason: 'frozen: x' }),
       2,
     );
     expect(frozen).toMatchObject({ status: 'denied', statusReason: 'frozen: x' });
+    expect(frozen).not.toHaveProperty('expiresAt');
   });
 
   it('is a human decision when there is no System, without an environment when the request names none', () => {
@@ -275,13 +285,18 @@ describe('a new decision', () => {
 describe('transitions', () => {
   const pending = newDecisionRow(newDecision(request(600)), 1);
   const requirements = pending.requirements as never;
+  const context = (ownerTeam: string | undefined) => ({
+    ownerTeam,
+    verdict: { executionWindow: { window: '10m', windowMs: 600_000 } },
+    now,
+  });
 
   it('a rejection denies at once', () => {
     const t = voteTransition(
       requirements,
       [{ approver: 'sam', groups: ['platform'], verdict: 'reject' }],
       { approver: 'sam', verdict: 'reject' },
-      'platform',
+      context('platform'),
     );
     expect(t).toEqual({
       status: 'denied',
@@ -295,16 +310,18 @@ describe('transitions', () => {
     const owner = { approver: 'sam', groups: ['platform'], verdict: 'approve' as const };
     const sre1 = { approver: 'ann', groups: ['sre'], verdict: 'approve' as const };
     const sre2 = { approver: 'bob', groups: ['sre'], verdict: 'approve' as const };
-    expect(voteTransition(requirements, [owner], owner, 'platform')).toBeUndefined();
-    expect(voteTransition(requirements, [owner, sre1], sre1, 'platform')).toBeUndefined();
-    expect(voteTransition(requirements, [owner, sre1, sre2], sre2, 'platform')).toEqual({
+    expect(voteTransition(requirements, [owner], owner, context('platform'))).toBeUndefined();
+    expect(voteTransition(requirements, [owner, sre1], sre1, context('platform'))).toBeUndefined();
+    expect(voteTransition(requirements, [owner, sre1, sre2], sre2, context('platform'))).toEqual({
       status: 'allowed',
       reason: 'approved',
       by: 'bob',
       data: { reason: 'approved', approvers: ['sam', 'ann', 'bob'] },
+      // The execution window (here the verdict's 10 minutes) opens at the approval.
+      expiresAt: '2026-03-04T10:10:00.000Z',
     });
     // The owner selector needs the owner team: without one, the first requirement is never met.
-    expect(voteTransition(requirements, [owner, sre1, sre2], sre2, undefined)).toBeUndefined();
+    expect(voteTransition(requirements, [owner, sre1, sre2], sre2, context(undefined))).toBeUndefined();
   });
 
   it('expires when the approval window has closed, not a millisecond before', () => {
@@ -445,5 +462,116 @@ describe('preconditions', () => {
     expect(errorCode(() => assertOutcomeReportable(agent, reported.id, reported))).toBe(
       'ARB_ERR_OUTCOME_NOT_ALLOWED',
     );
+  });
+});
+
+describe('execution: single use, within its window, stopped by a freeze', () => {
+  const allowed = newDecisionRow(newDecision(request(10)), 1);
+  const refusal = (run: () => unknown) => {
+    try {
+      run();
+    } catch (error) {
+      if (isArbiterError(error)) return { code: error.code, details: error.details };
+      throw error;
+    }
+    return undefined;
+  };
+
+  it('refuses a second claim, and a claim after the outcome was reported', () => {
+    const started: DecisionRow = { ...allowed, status: 'started', statusReason: 'started by deploy-bot' };
+    expect(refusal(() => assertStartable(started, false))).toEqual({
+      code: 'ARB_ERR_DECISION_ALREADY_STARTED',
+      details: { status: 'started' },
+    });
+    // A row recorded before claims existed: allowed, with an outcome. It ran; it never runs again.
+    const ran: DecisionRow = {
+      ...allowed,
+      outcome: { status: 'succeeded', at: now.toISOString(), ledgerIndex: 4 },
+    };
+    expect(refusal(() => assertStartable(ran, false))).toEqual({
+      code: 'ARB_ERR_DECISION_ALREADY_STARTED',
+      details: { status: 'allowed', outcome: 'succeeded' },
+    });
+  });
+
+  it('refuses to start anything but an allowed decision inside its window', () => {
+    for (const status of ['pending', 'denied', 'revoked', 'withdrawn', 'expired'] as const) {
+      expect(
+        refusal(() => assertStartable({ ...allowed, status }, false)),
+        status,
+      ).toEqual({
+        code: 'ARB_ERR_DECISION_NOT_STARTABLE',
+        details: { status },
+      });
+    }
+    expect(refusal(() => assertStartable(allowed, true))).toEqual({
+      code: 'ARB_ERR_DECISION_NOT_STARTABLE',
+      details: { status: 'expired' },
+    });
+    expect(refusal(() => assertStartable(allowed, false))).toBeUndefined();
+  });
+
+  it('lets only the requester start or withdraw: another System and a person who did not ask are forbidden', () => {
+    expect(errorCode(() => assertRequesterOf({ ...agent, systemId: 'other-bot' }, allowed.id, allowed))).toBe(
+      'ARB_ERR_FORBIDDEN',
+    );
+    expect(errorCode(() => assertRequesterOf(approver, allowed.id, allowed))).toBe('ARB_ERR_FORBIDDEN');
+    expect(errorCode(() => assertRequesterOf(agent, 'dec_x', undefined))).toBe('ARB_ERR_NOT_FOUND');
+    expect(assertRequesterOf(agent, allowed.id, allowed)).toBe(allowed);
+  });
+
+  it('lapses when the execution window closes, not a millisecond before, and only while allowed and not run', () => {
+    expect(allowed.expiresAt).toBe(executionDeadline({}, now));
+    expect(isLapsed(allowed, new Date('2026-03-04T10:14:59.999Z'))).toBe(false);
+    expect(isLapsed(allowed, new Date('2026-03-04T10:15:00.000Z'))).toBe(true);
+    const later = new Date('2026-03-05T00:00:00.000Z');
+    expect(isLapsed({ ...allowed, status: 'started' }, later)).toBe(false);
+    expect(
+      isLapsed(
+        { ...allowed, outcome: { status: 'succeeded', at: now.toISOString(), ledgerIndex: 2 } },
+        later,
+      ),
+    ).toBe(false);
+    expect(lapseTransition(allowed)).toEqual({
+      status: 'expired',
+      reason: 'not started within its execution window',
+      by: 'arbiter',
+      data: { reason: 'execution-window', expiresAt: '2026-03-04T10:15:00.000Z' },
+    });
+  });
+
+  it('takes the window from the verdict', () => {
+    expect(executionDeadline({ executionWindow: { window: '2m', windowMs: 120_000 } }, now)).toBe(
+      '2026-03-04T10:02:00.000Z',
+    );
+  });
+
+  it('withdraws only what has not started', () => {
+    expect(errorCode(() => assertWithdrawable(allowed))).toBeUndefined();
+    expect(errorCode(() => assertWithdrawable({ ...allowed, status: 'pending' }))).toBeUndefined();
+    for (const status of ['started', 'denied', 'revoked', 'withdrawn', 'expired'] as const)
+      expect(
+        errorCode(() => assertWithdrawable({ ...allowed, status })),
+        status,
+      ).toBe('ARB_ERR_DECISION_NOT_WITHDRAWABLE');
+  });
+
+  it('records each new status under its own entry type, and counts none of them as allowed or denied', () => {
+    expect(startTransition('deploy-bot')).toMatchObject({ status: 'started', data: { reason: 'claimed' } });
+    expect(startTransition('deploy-bot', { implicit: 'outcome' }).data).toEqual({
+      reason: 'outcome-reported',
+    });
+    expect(revokeTransition('incident 7', 'sam')).toEqual({
+      status: 'revoked',
+      reason: 'revoked: frozen: incident 7',
+      by: 'sam',
+      data: { reason: 'frozen', detail: 'incident 7' },
+    });
+    expect(withdrawTransition('deploy-bot', 'client went away').status).toBe('withdrawn');
+    for (const status of ['started', 'revoked', 'withdrawn', 'expired'] as const) {
+      expect(transitionEntryType(status)).toBe(`decision.${status}`);
+      expect(transitionActivity(allowed, status, now)).not.toHaveProperty('allowed');
+      expect(transitionActivity(allowed, status, now)).not.toHaveProperty('denied');
+    }
   });
 });

@@ -176,6 +176,9 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         expect(outcome.body.error).toMatchObject({ code: 'ARB_ERR_STATE_UNSUPPORTED' });
         const fields = outcome.body.error.details.problems.map((p: { field: string }) => p.field);
         expect(fields).toEqual(['status', 'effect']);
+        // … and so is claiming it to run, before anything runs.
+        const claim = await post(t.deployBot, `/v1/decisions/${id}/start`, {});
+        expect([claim.status, claim.body.error?.code]).toEqual([500, 'ARB_ERR_STATE_UNSUPPORTED']);
 
         const trace = await get(t.erin, `/v1/decisions/${id}/trace`);
         expect(trace.body.verified).toBe(false);

@@ -48,7 +48,7 @@ async function linkedClient(serve: (transport: InMemoryTransport) => Promise<unk
 }
 
 describe('arbiter mcp serve: the tools', () => {
-  it('request_action, wait_for_decision and report_outcome carry a decision from pending to its outcome', async () => {
+  it('request_action, wait_for_decision, start_action and report_outcome carry a decision from pending to its outcome; a second start is refused', async () => {
     const client = await linkedClient((transport) =>
       createArbiterMcpServer(agentClient(), { dashboardUrl: 'https://arbiter.example' }).connect(transport),
     );
@@ -57,6 +57,7 @@ describe('arbiter mcp serve: the tools', () => {
       'explain_policy',
       'report_outcome',
       'request_action',
+      'start_action',
       'wait_for_decision',
     ]);
 
@@ -82,7 +83,22 @@ describe('arbiter mcp serve: the tools', () => {
       verdict: 'approve',
       reason: 'ok',
     });
-    expect(json(await waited)).toMatchObject({ decisionId: asked.decisionId, status: 'allowed' });
+    const allowed = json(await waited);
+    expect(allowed).toMatchObject({ decisionId: asked.decisionId, status: 'allowed' });
+    expect(allowed.next).toContain('start_action');
+    expect(allowed.startBy).toEqual(expect.any(String));
+
+    const started = await client.callTool({
+      name: 'start_action',
+      arguments: { decisionId: asked.decisionId },
+    });
+    expect(json(started)).toMatchObject({ status: 'started' });
+    const again = await client.callTool({
+      name: 'start_action',
+      arguments: { decisionId: asked.decisionId },
+    });
+    expect(again.isError).toBe(true);
+    expect(json(again).error.code).toBe('ARB_ERR_DECISION_ALREADY_STARTED');
 
     const reported = json(
       await client.callTool({
@@ -336,8 +352,9 @@ describe('arbiter mcp proxy', () => {
       const [decision] = (
         await server.call(server.tokens.erin, 'GET', '/v1/decisions?action=mcp.tool.notes.read_note')
       ).body.decisions;
+      // Claimed before the call was forwarded: it ran once, and never runs again.
       expect(decision).toMatchObject({
-        status: 'allowed',
+        status: 'started',
         resource: { type: 'mcp-tool', id: 'notes/read_note', environment: 'prod' },
       });
       expect(decision.request.context).toMatchObject({ tool: 'read_note', arguments: { title: 'todo' } });
@@ -439,17 +456,79 @@ describe('arbiter mcp proxy', () => {
     }
   });
 
-  it('a call still pending when the wait ends fails with the approval link', async () => {
+  /** Polls (bounded) until the decision has left `pending`, and returns it. */
+  async function settledDecision(id: string) {
+    for (let i = 0; i < 200; i++) {
+      const decision = (await server.call(server.tokens.erin, 'GET', `/v1/decisions/${id}`)).body;
+      if (decision.status !== 'pending') return decision;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`decision ${id} stayed pending`);
+  }
+  const voteOn = (id: string) =>
+    server.call(server.tokens.paul, 'POST', `/v1/decisions/${id}/approvals`, {
+      verdict: 'approve',
+      reason: 'too late',
+    });
+
+  it('a call still pending when the wait ends is withdrawn: it fails, and a later approval is refused', async () => {
     const { client, stop } = await proxied({ waitMs: 300 });
     try {
       const result = await client.callTool({ name: 'write_note', arguments: { title: 'x', text: 'y' } });
       expect(result.isError).toBe(true);
-      expect((result.content as { text: string }[])[0]!.text).toMatch(
-        /waiting for approval; it was not called/,
-      );
-      expect((result.content as { text: string }[])[0]!.text).toContain(
-        'https://arbiter.example/decisions/dec_',
-      );
+      const text = (result.content as { text: string }[])[0]!.text;
+      expect(text).toMatch(/write_note was not called: decision dec_\S+ is withdrawn/);
+      const id = /(dec_\S+) is withdrawn/.exec(text)![1]!;
+      expect((await settledDecision(id)).statusReason).toMatch(/^withdrawn: no approval within/);
+      const vote = await voteOn(id);
+      expect(vote.status).toBe(409);
+      expect(vote.body.error).toMatchObject({
+        code: 'ARB_ERR_DECISION_NOT_PENDING',
+        details: { status: 'withdrawn' },
+      });
+    } finally {
+      await stop();
+    }
+  });
+
+  it('a pending call whose client cancelled it (a client-side timeout) is withdrawn, and a later approval is refused', async () => {
+    const { client, stop } = await proxied();
+    try {
+      const cancel = new AbortController();
+      const call = client
+        .callTool({ name: 'write_note', arguments: { title: 'gone', text: 'y' } }, undefined, {
+          signal: cancel.signal,
+        })
+        .catch((error: unknown) => error);
+      const pending = await waitForPending(server, 'action=mcp.tool.notes.write_note');
+      cancel.abort('the agent gave up');
+      await call;
+      const decision = await settledDecision(pending.id);
+      expect(decision).toMatchObject({ status: 'withdrawn' });
+      expect(decision.statusReason).toContain('cancelled the call or went away');
+      expect((await voteOn(pending.id)).status).toBe(409);
+      const entries = (await server.call(server.tokens.erin, 'GET', '/v1/ledger/entries?start=0&end=100000'))
+        .body.entries as { entry: { type: string; subject: string } }[];
+      expect(entries.filter((e) => e.entry.subject === pending.id).map((e) => e.entry.type)).toEqual([
+        'decision.created',
+        'decision.withdrawn',
+      ]);
+    } finally {
+      await stop();
+    }
+  });
+
+  it('a pending call whose client went away is withdrawn: it cannot be approved for a call that will never run', async () => {
+    const { client, stop } = await proxied();
+    try {
+      const call = client
+        .callTool({ name: 'write_note', arguments: { title: 'left', text: 'y' } })
+        .catch((error: unknown) => error);
+      const pending = await waitForPending(server, 'action=mcp.tool.notes.write_note');
+      await client.close();
+      await call;
+      expect((await settledDecision(pending.id)).status).toBe('withdrawn');
+      expect((await voteOn(pending.id)).body.error.code).toBe('ARB_ERR_DECISION_NOT_PENDING');
     } finally {
       await stop();
     }

@@ -183,6 +183,41 @@ describe('approvals', () => {
   });
 });
 
+describe('execution window', () => {
+  const window = (minutes: number) => `      executionWindow: ${minutes}m\n`;
+
+  it('is 15 minutes unless a rule or the bundle says otherwise, and a denial has none', () => {
+    const plain = bundleOf({ 'a.yaml': actionPolicy('p', rules(ruleYaml('r', 'true', 'allow'))) });
+    expect(evaluate(plain).executionWindow).toEqual({ window: '15m', windowMs: 900_000 });
+    const denied = bundleOf({ 'a.yaml': actionPolicy('p', rules(ruleYaml('r', 'true', 'deny'))) });
+    expect(evaluate(denied)).not.toHaveProperty('executionWindow');
+  });
+
+  it('is the shortest of the fired rules that set one, longer or shorter than the default', () => {
+    const bundle = bundleOf({
+      'a.yaml': actionPolicy(
+        'p',
+        rules(
+          ruleYaml('long', 'true', 'allow', window(60)),
+          ruleYaml('longer', 'true', 'require_approval', window(90)),
+          ruleYaml('short-never-fires', 'false', 'allow', window(1)),
+        ),
+      ),
+    });
+    expect(evaluate(bundle).executionWindow).toEqual({ window: '60m', windowMs: 3_600_000 });
+  });
+
+  it("takes the bundle's default when no fired rule sets one; shadow rules never set it", () => {
+    const bundle = bundleOf({
+      'a.yaml': actionPolicy('p', rules(ruleYaml('r', 'true', 'allow'))),
+      's.yaml': actionPolicy('s', `  mode: shadow\n${rules(ruleYaml('quick', 'true', 'allow', window(1)))}`),
+      'bundle.yaml':
+        'apiVersion: arbiter/v1\nkind: Bundle\nmetadata: {name: b}\nspec:\n  defaults:\n    executionWindow: 5m\n',
+    });
+    expect(evaluate(bundle).executionWindow).toEqual({ window: '5m', windowMs: 300_000 });
+  });
+});
+
 describe('shadow mode', () => {
   const bundle = bundleOf({
     'a.yaml': actionPolicy('live', rules(ruleYaml('ok', 'true', 'allow'))),

@@ -170,6 +170,31 @@ describe('policy load errors carry exact file:line:col', () => {
     });
   });
 
+  it('an execution window that is not a duration, or on a deny rule, or in the bundle defaults', () => {
+    const bad =
+      '  rules:\n    - name: r1\n      when: "true"\n      effect: allow\n      executionWindow: soon\n';
+    expect(only({ 'a.yaml': actionPolicy('p', bad) })).toMatchObject({
+      code: 'ARB_ERR_POLICY_INVALID_VALUE',
+      at: 'a.yaml:10:24',
+      message: 'executionWindow "soon" is not a duration such as 5m, 15m or 1h',
+    });
+    const zero =
+      '  rules:\n    - name: r1\n      when: "true"\n      effect: allow\n      executionWindow: 0m\n';
+    expect(only({ 'a.yaml': actionPolicy('p', zero) }).code).toBe('ARB_ERR_POLICY_INVALID_VALUE');
+    const onDeny =
+      '  rules:\n    - name: r1\n      when: "true"\n      effect: deny\n      executionWindow: 5m\n';
+    expect(only({ 'a.yaml': actionPolicy('p', onDeny) })).toMatchObject({
+      code: 'ARB_ERR_POLICY_INVALID_VALUE',
+      message: 'executionWindow is only meaningful on an allow or require_approval rule, not on deny',
+    });
+    const defaults =
+      'apiVersion: arbiter/v1\nkind: Bundle\nmetadata: {name: b}\nspec:\n  defaults:\n    executionWindow: later\n';
+    expect(only({ 'b.yaml': defaults })).toMatchObject({
+      code: 'ARB_ERR_POLICY_INVALID_VALUE',
+      at: 'b.yaml:6:22',
+    });
+  });
+
   it('bad ttl, bad selector and too small a count are each reported', () => {
     const body =
       '  rules:\n    - name: r1\n      when: "true"\n      effect: require_approval\n      approval: {count: 1, from: [owner, "team:sre"], ttl: 1 hour}\n';

@@ -201,6 +201,14 @@ describe('authorization matrix (docs/security.md)', () => {
       path: `/v1/decisions/${await decision(own, 'allowed')}/outcome`,
       body: { status: 'succeeded' },
     }),
+    'POST /v1/decisions/:id/start': async ({ own }) => ({
+      path: `/v1/decisions/${await decision(own, 'allowed')}/start`,
+      body: {},
+    }),
+    'POST /v1/decisions/:id/withdraw': async ({ own }) => ({
+      path: `/v1/decisions/${await decision(own, 'pending')}/withdraw`,
+      body: { reason: 'matrix' },
+    }),
     'GET /v1/decisions/:id/trace': async ({ own }) => ({
       path: `/v1/decisions/${await decision(own, 'allowed')}/trace`,
     }),

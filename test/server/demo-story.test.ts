@@ -23,7 +23,7 @@ describe('the demo’s accountability story', () => {
 
     const failed = (await server.call(server.tokens.erin, 'GET', `/v1/decisions/${story!.failedDecision}`))
       .body;
-    expect(failed).toMatchObject({ status: 'allowed', outcome: { status: 'failed' } });
+    expect(failed).toMatchObject({ status: 'started', outcome: { status: 'failed' } });
     expect(failed.approvals.received.map((vote: { approver: string }) => vote.approver)).toEqual([
       'alice',
       'bob',

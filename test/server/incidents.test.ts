@@ -251,9 +251,10 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         expect(decision).toMatchObject({
           id: decisionId,
           actor: { id: 'deploy-bot', kind: 'agent' },
-          status: 'allowed',
+          // Approved, then run once: its outcome claimed it (it was never started explicitly).
+          status: 'started',
           effect: 'require_approval',
-          statusReason: 'approved',
+          statusReason: 'started (outcome reported by deploy-bot)',
           bundle: server.arbiter.policies.bundle.digest,
           request: {
             rationale: 'Roll out the fix for the checkout timeout',
@@ -283,6 +284,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
           'approval.recorded',
           'approval.recorded',
           'decision.allowed',
+          'decision.started',
           'decision.outcome',
         ]);
         // The model release: the version the request named, gated before the decision (not the later 1.5.0).

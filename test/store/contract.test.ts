@@ -267,6 +267,89 @@ for (const backend of backends) {
       ).rejects.toThrow();
     });
 
+    it('finds allowed decisions not started, by System and by closed execution window; a status change may move the window', async () => {
+      await open();
+      const allowed = (id: string, expiresAt: string, overrides: Partial<DecisionRow> = {}) =>
+        decision(id, { status: 'allowed', effect: 'allow', requirements: [], expiresAt, ...overrides });
+      await store.write(async (tx) => {
+        await tx.upsertSystem(system('deploy-bot'));
+        await tx.insertDecision(allowed('dec_a', '2026-11-23T12:15:00.000Z'));
+        await tx.insertDecision(allowed('dec_b', '2026-11-23T12:10:00.000Z'));
+        await tx.insertDecision(allowed('dec_started', '2026-11-23T12:05:00.000Z', { status: 'started' }));
+        await tx.insertDecision(allowed('dec_ran', '2026-11-23T12:05:00.000Z'));
+        await tx.setOutcome('dec_ran', { status: 'succeeded', at: now, ledgerIndex: 3 });
+        await tx.insertDecision(allowed('dec_other', '2026-11-23T12:05:00.000Z', { systemId: 'other-bot' }));
+        await tx.insertDecision(decision('dec_pending'));
+      });
+      expect((await store.unstartedOfSystem('deploy-bot')).map((d) => d.id).sort()).toEqual([
+        'dec_a',
+        'dec_b',
+      ]);
+      expect((await store.lapsedAllowed('2026-11-23T12:10:00.000Z', 10)).map((d) => d.id)).toEqual([
+        'dec_other',
+        'dec_b',
+      ]);
+      expect((await store.lapsedAllowed('2026-11-23T12:09:59.999Z', 10)).map((d) => d.id)).toEqual([
+        'dec_other',
+      ]);
+      await store.write(async (tx) => {
+        // An approval opens a new window; a claim keeps the one it had.
+        await tx.updateDecisionStatus('dec_pending', 'allowed', 'approved', now, '2026-11-23T12:30:00.000Z');
+        await tx.updateDecisionStatus('dec_a', 'started', 'started by deploy-bot', now);
+      });
+      expect(await store.getDecision('dec_pending')).toMatchObject({
+        status: 'allowed',
+        expiresAt: '2026-11-23T12:30:00.000Z',
+      });
+      expect(await store.getDecision('dec_a')).toMatchObject({
+        status: 'started',
+        expiresAt: '2026-11-23T12:15:00.000Z',
+      });
+      expect((await store.unstartedOfSystem('deploy-bot')).map((d) => d.id).sort()).toEqual([
+        'dec_b',
+        'dec_pending',
+      ]);
+    });
+
+    it('the execution-window migration gives an allowed decision recorded before windows 15 minutes from its last change', async () => {
+      await open();
+      await store.write(async (tx) => {
+        await tx.insertDecision(
+          decision('dec_old', {
+            status: 'allowed',
+            effect: 'allow',
+            requirements: [],
+            updatedAt: '2026-11-23T12:01:02.345Z',
+          }),
+        );
+        await tx.insertDecision(
+          decision('dec_old_ran', { status: 'allowed', effect: 'allow', requirements: [] }),
+        );
+        await tx.setOutcome('dec_old_ran', { status: 'succeeded', at: now, ledgerIndex: 1 });
+      });
+      await store.close();
+      // Back to the schema before the migration, with rows as it wrote them: no window.
+      if (backend.name === 'sqlite') {
+        const db = new Database(url.slice('sqlite:'.length));
+        const version = db.pragma('user_version', { simple: true }) as number;
+        db.exec("UPDATE decisions SET expires_at = NULL WHERE id IN ('dec_old', 'dec_old_ran')");
+        db.pragma(`user_version = ${version - 1}`);
+        db.close();
+      } else {
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        await client.query("UPDATE decisions SET expires_at = NULL WHERE id IN ('dec_old', 'dec_old_ran')");
+        await client.query(
+          'DELETE FROM arbiter_migrations WHERE version = (SELECT MAX(version) FROM arbiter_migrations)',
+        );
+        await client.end();
+      }
+      store = await openStore(url);
+      expect((await store.getDecision('dec_old'))?.expiresAt).toBe('2026-11-23T12:16:02.345Z');
+      // One that ran keeps none: it is never started again either way.
+      expect((await store.getDecision('dec_old_ran'))?.expiresAt).toBeUndefined();
+    });
+
     it('stores gate runs: by id with the report, by idempotency key, newest first with filters and keyset paging', async () => {
       await open();
       const at = (second: number) => `2026-11-23T12:00:0${second}.000Z`;

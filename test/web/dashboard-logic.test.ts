@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { type Requirement, voteRefusal } from '../../src/decisions/approvals.js';
+import { decisionStatuses } from '../../src/decisions/records.js';
 import type { AutonomyChange } from '../../web/src/api/types.js';
 import { type Voter, voteEligibility } from '../../web/src/approvals/eligibility.js';
 import { autonomyCap } from '../../web/src/autonomy.js';
+import { statusTone } from '../../web/src/components/status-tone.js';
+import { decisionStatusMeaning, missingOutcomeText } from '../../web/src/decision-status.js';
 import { staleDataNotice } from '../../web/src/stale.js';
 import { absoluteTime, relativeTime } from '../../web/src/time.js';
 
@@ -183,5 +186,18 @@ describe('a refresh that failed after data was shown', () => {
     expect(staleDataNotice('offline', 0, now)).toBe(
       'Could not refresh: offline — showing what was loaded earlier',
     );
+  });
+});
+
+describe('decision statuses in the dashboard', () => {
+  it('names every status the server has, and tells what ran from what did not', () => {
+    expect(Object.keys(decisionStatusMeaning).sort()).toEqual([...decisionStatuses].sort());
+    expect(statusTone('revoked')).toBe('bad');
+    expect(statusTone('started')).toBe('info');
+    expect(statusTone('withdrawn')).toBe('neutral');
+    expect(statusTone('expired')).toBe('neutral');
+    expect(missingOutcomeText('started')).toMatch(/^Started; the requester has not reported/);
+    for (const status of ['revoked', 'withdrawn', 'expired', 'denied'] as const)
+      expect(missingOutcomeText(status)).toBe('No outcome: it did not run.');
   });
 });

@@ -156,7 +156,9 @@ describe('dashboard in Chromium', () => {
   });
 
   it('the approval links Arbiter prints (arbiter exec, a notification, an old #/ link) land on the decision with its Approve button', async () => {
-    const exec = await arbiterAsync(
+    // exec waits while the approver follows the links (it withdraws a decision it stops waiting
+    // for, so it must still be waiting); the agent's withdrawal ends it, leaving nothing denied.
+    const running = arbiterAsync(
       [
         'exec',
         '--action',
@@ -170,7 +172,7 @@ describe('dashboard in Chromium', () => {
         '--change',
         '{"linesChanged":640}',
         '--wait',
-        '1s',
+        '10m',
         '--',
         process.execPath,
         '-e',
@@ -178,10 +180,8 @@ describe('dashboard in Chromium', () => {
       ],
       { env: { ARBITER_URL: server.url, ARBITER_TOKEN: server.tokens.deployBot! } },
     );
-    expect(exec.code).toBe(1);
-    const printed = /approve at (\S+)/.exec(exec.stderr)?.[1];
     const pending = await waitForPending(server, 'system=deploy-bot');
-    expect(printed).toBe(`${server.url}/decisions/${pending.id}`);
+    const printed = `${server.url}/decisions/${pending.id}`;
 
     await server.arbiter.notifications.deliverDue();
     const notified = webhook.received
@@ -203,6 +203,14 @@ describe('dashboard in Chromium', () => {
       await seeText(page.locator('h1'), 'payments');
       await see(page.getByRole('button', { name: 'Approve' }));
     }
+    await server.call(server.tokens.deployBot, 'POST', `/v1/decisions/${pending.id}/withdraw`, {
+      reason: 'links followed',
+    });
+    const exec = await running;
+    expect(exec.code).toBe(1);
+    expect(exec.stderr).toContain(`${pending.id} is withdrawn`);
+    // The link exec printed is the one the browser followed.
+    expect(/approve at (\S+)/.exec(exec.stderr)?.[1]).toBe(printed);
   });
 
   it('a System link opens its page, and an unknown System says so', async () => {

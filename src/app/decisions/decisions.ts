@@ -8,21 +8,29 @@ import {
   createdEntryData,
   expiryTransition,
   isExpired,
+  isLapsed,
+  lapseTransition,
   type NewDecision,
   newDecisionRow,
   outcomeActivity,
+  revokeTransition,
+  startTransition,
   type Transition,
   transitionActivity,
   transitionEntryType,
   voteTransition,
+  withdrawTransition,
 } from '../../decisions/lifecycle.js';
 import {
   assertMayVote,
   assertOutcomeReportable,
   assertRecordedRequest,
   assertRequester,
+  assertRequesterOf,
   assertSameRequest,
+  assertStartable,
   assertVotable,
+  assertWithdrawable,
   maySeeDecision,
 } from '../../decisions/preconditions.js';
 import { activityWindow, recentActivity } from '../../decisions/recent.js';
@@ -144,8 +152,9 @@ export class DecisionService {
     if (idempotencyKey) {
       const existing = await this.store.decisionByIdempotencyKey(actor, idempotencyKey);
       if (existing)
+        // Its status now — started, revoked, expired — never the `allowed` it was first given.
         return {
-          decision: await this.view(assertSameRequest(existing, hash, idempotencyKey)),
+          decision: await this.view(await this.current(assertSameRequest(existing, hash, idempotencyKey))),
           created: false,
         };
     }
@@ -184,13 +193,18 @@ export class DecisionService {
       ]);
       const row = newDecisionRow(decision, entry!.seq);
       await tx.insertDecision(row);
-      await this.sink.emit(tx, decisionEvent(`decision.${row.status}`, row, system));
+      // A new decision is allowed, pending or denied; the other statuses come by transitions.
+      await this.sink.emit(
+        tx,
+        decisionEvent(`decision.${row.status as 'allowed' | 'pending' | 'denied'}`, row, system),
+      );
       await tx.addActivity(createdActivity(row, now));
       return { row, created: true };
     });
     if (!result.created) assertSameRequest(result.row, hash, idempotencyKey!);
     if (result.created) this.observer.created?.(result.row, Number(process.hrtime.bigint() - started) / 1e9);
-    return { decision: await this.view(result.row), created: result.created };
+    const row = result.created ? result.row : await this.current(result.row);
+    return { decision: await this.view(row), created: result.created };
   }
 
   /** The requester's identity and System; agents must be registered and must say why. */
@@ -262,16 +276,93 @@ export class DecisionService {
     };
   }
 
-  /** One decision, expired first if its approval window has closed. Agents see only their own. */
+  /** One decision, expired first if its approval or execution window has closed. Agents see only their own. */
   async get(principal: Principal, id: string): Promise<DecisionView> {
-    let row = await this.store.getDecision(id);
+    const row = await this.store.getDecision(id);
     if (!row || !maySeeDecision(principal, row))
       throw new ArbiterError('ARB_ERR_NOT_FOUND', `no decision ${id}`);
-    if (row.status === 'pending' && isExpired(row, this.clock())) {
+    return this.view(await this.current(row));
+  }
+
+  /** The decision as it stands now: expired first when its approval or execution window has closed. */
+  private async current(row: DecisionRow): Promise<DecisionRow> {
+    const now = this.clock();
+    if ((row.status === 'pending' && isExpired(row, now)) || isLapsed(row, now)) {
       await this.expireDue();
-      row = (await this.store.getDecision(id))!;
+      return (await this.store.getDecision(row.id))!;
     }
-    return this.view(row);
+    return row;
+  }
+
+  /**
+   * The requester claims its allowed decision as it starts acting: once, within the execution
+   * window, and never for a frozen System. A refusal still records what the clock and the kill
+   * switch decided (expired, revoked) before it is thrown.
+   */
+  async start(principal: Principal, id: string): Promise<DecisionView> {
+    requireRole(principal, 'agent', 'approver', 'admin');
+    const by = actorId(principal);
+    const result = await this.store.write(async (tx) => {
+      const decision = await this.settled(tx, assertRequesterOf(principal, id, await tx.getDecision(id)));
+      try {
+        assertStartable(decision, false);
+      } catch (refusal) {
+        return { refusal, decision };
+      }
+      // Allowed and unstarted by the ledger's account, not only the table's (a flipped status or a
+      // widened window in the table is refused here, before anything runs).
+      await this.checks.decision(decision);
+      await this.transition(tx, decision, startTransition(by));
+      await tx.decisionChanged(id);
+      return { decision: (await tx.getDecision(id))! };
+    });
+    if ('refusal' in result) throw result.refusal;
+    return this.view(result.decision);
+  }
+
+  /**
+   * The requester gives up on a pending decision, or an allowed one it has not started (an
+   * abandoned proxied call): it is withdrawn, so nobody can approve or start it later.
+   */
+  async withdraw(principal: Principal, id: string, why: string): Promise<DecisionView> {
+    requireRole(principal, 'agent', 'approver', 'admin');
+    const by = actorId(principal);
+    const result = await this.store.write(async (tx) => {
+      const decision = await this.settled(tx, assertRequesterOf(principal, id, await tx.getDecision(id)));
+      try {
+        assertWithdrawable(decision);
+      } catch (refusal) {
+        return { refusal, decision };
+      }
+      await this.checks.decision(decision);
+      await this.transition(tx, decision, withdrawTransition(by, why));
+      await tx.decisionChanged(id);
+      return { decision: (await tx.getDecision(id))! };
+    });
+    if ('refusal' in result) throw result.refusal;
+    return this.view(result.decision);
+  }
+
+  /**
+   * Inside `tx`: the decision after what the clock and the kill switch decide about it now — a
+   * pending decision past its approval window is denied, an allowed one past its execution window
+   * expires, an allowed one of a frozen System is revoked (a freeze revokes them all; this closes
+   * the race with one in flight).
+   */
+  private async settled(tx: StoreTransaction, decision: DecisionRow): Promise<DecisionRow> {
+    const now = this.clock();
+    let transition: Transition | undefined;
+    if (decision.status === 'pending' && isExpired(decision, now)) transition = expiryTransition(decision);
+    else if (isLapsed(decision, now)) transition = lapseTransition(decision);
+    else if (decision.status === 'allowed' && !decision.outcome && decision.systemId) {
+      const system = await tx.getSystem(decision.systemId);
+      if (system?.status === 'frozen')
+        transition = revokeTransition(system.statusReason ?? 'kill switch', system.statusBy ?? 'arbiter');
+    }
+    if (!transition) return decision;
+    await this.transition(tx, decision, transition);
+    await tx.decisionChanged(decision.id);
+    return (await tx.getDecision(decision.id))!;
   }
 
   /** Decisions newest first; agents see only their own. */
@@ -363,7 +454,7 @@ export class DecisionService {
         requirements,
         allVotes,
         { approver, verdict: vote.verdict },
-        ownerTeam,
+        { ownerTeam, verdict: decision.verdict as Pick<Verdict, 'executionWindow'>, now },
       );
       if (transition) await this.transition(tx, decision, transition);
       await tx.decisionChanged(id);
@@ -381,11 +472,20 @@ export class DecisionService {
   async reportOutcome(principal: Principal, id: string, outcome: OutcomeRequest): Promise<DecisionView> {
     requireRole(principal, 'agent', 'approver', 'admin');
     const reporter = actorId(principal);
-    const row = await this.store.write(async (tx) => {
-      const decision = assertOutcomeReportable(principal, id, await tx.getDecision(id));
+    const result = await this.store.write(async (tx) => {
+      const found = await tx.getDecision(id);
+      let decision: DecisionRow;
+      try {
+        decision = assertOutcomeReportable(principal, id, found && (await this.settled(tx, found)));
+      } catch (refusal) {
+        return { refusal };
+      }
       // Allowed (and without an outcome) by the ledger's account, not only the table's.
       await this.checks.decision(decision);
       const now = this.clock();
+      // An outcome of a decision nobody claimed claims it: it ran, and never runs again.
+      if (decision.status === 'allowed')
+        await this.transition(tx, decision, startTransition(reporter, { implicit: 'outcome' }));
       const [entry] = await this.ledger.log.append(tx.ledger, [
         {
           type: 'decision.outcome',
@@ -410,9 +510,10 @@ export class DecisionService {
       await this.sink.emit(tx, decisionEvent('decision.outcome', updated, system));
       // Consequences (error budgets, incidents) commit with the outcome or not at all.
       for (const hook of this.outcomeHooks) await hook(tx, updated, system, now);
-      return updated;
+      return { updated };
     });
-    return this.view(row);
+    if ('refusal' in result) throw result.refusal;
+    return this.view(result.updated);
   }
 
   private readonly outcomeHooks: OutcomeHook[] = [];
@@ -428,10 +529,17 @@ export class DecisionService {
     this.outcomeHooks.push(hook);
   }
 
-  /** Denies every pending decision whose approval window has closed. Returns how many. */
+  /**
+   * Denies every pending decision whose approval window has closed, and expires every allowed
+   * decision not started within its execution window. Returns how many.
+   */
   async expireDue(): Promise<number> {
     const now = this.clock().toISOString();
-    if ((await this.store.expiredPending(now, 1)).length === 0) return 0;
+    const [pending, allowed] = await Promise.all([
+      this.store.expiredPending(now, 1),
+      this.store.lapsedAllowed(now, 1),
+    ]);
+    if (pending.length === 0 && allowed.length === 0) return 0;
     const expired = await this.store.write(async (tx) => {
       const due = (await tx.expiredPending(now, 500)).filter((d) => !this.expiryRefused.has(d.id));
       let count = 0;
@@ -449,6 +557,19 @@ export class DecisionService {
         await tx.decisionChanged(decision.id);
         count++;
       }
+      const lapsed = (await tx.lapsedAllowed(now, 500)).filter((d) => !this.expiryRefused.has(d.id));
+      for (const decision of lapsed) {
+        try {
+          await this.checks.decision(decision);
+        } catch (error) {
+          if (!(error instanceof ArbiterError && error.code === 'ARB_ERR_STATE_UNSUPPORTED')) throw error;
+          this.expiryRefused.add(decision.id);
+          continue;
+        }
+        await this.transition(tx, decision, lapseTransition(decision));
+        await tx.decisionChanged(decision.id);
+        count++;
+      }
       return count;
     });
     return expired;
@@ -459,16 +580,18 @@ export class DecisionService {
     decision: DecisionRow,
     transition: Transition,
   ): Promise<void> {
-    const { status, reason, by, data } = transition;
+    const { status, reason, by, data, expiresAt } = transition;
     const now = this.clock();
-    await tx.updateDecisionStatus(decision.id, status, reason, now.toISOString());
+    await tx.updateDecisionStatus(decision.id, status, reason, now.toISOString(), expiresAt);
     await this.ledger.log.append(tx.ledger, [
       { type: transitionEntryType(status), actor: by, subject: decision.id, data },
     ]);
+    // Started, revoked, withdrawn and expired are recorded, not counted or announced.
+    if (status !== 'allowed' && status !== 'denied') return;
     await tx.addActivity(transitionActivity(decision, status, now));
     const system = decision.systemId ? await tx.getSystem(decision.systemId) : undefined;
     const updated: DecisionRow = { ...decision, status, statusReason: reason, updatedAt: now.toISOString() };
-    await this.sink.emit(tx, decisionEvent(transitionEntryType(status), updated, system));
+    await this.sink.emit(tx, decisionEvent(`decision.${status}`, updated, system));
   }
 
   private async view(row: DecisionRow): Promise<DecisionView> {

@@ -45,3 +45,14 @@ export const OutcomeRequestSchema = Type.Object(
   { additionalProperties: false },
 );
 export type OutcomeRequest = Static<typeof OutcomeRequestSchema>;
+
+/** The requester's claim as it starts acting: nothing to say but that it starts now. */
+export const StartRequestSchema = Type.Object({}, { additionalProperties: false });
+export type StartRequest = Static<typeof StartRequestSchema>;
+
+/** Why the requester gives up on a decision it asked for (e.g. its client went away). */
+export const WithdrawRequestSchema = Type.Object(
+  { reason: Type.String({ minLength: 1, maxLength: 500 }) },
+  { additionalProperties: false },
+);
+export type WithdrawRequest = Static<typeof WithdrawRequestSchema>;

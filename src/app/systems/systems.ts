@@ -1,6 +1,7 @@
 import { parseDuration } from '../../core/duration.js';
 import { ArbiterError } from '../../core/errors.js';
 import { TtlCache } from '../../core/ttl-cache.js';
+import { revokeTransition, transitionEntryType } from '../../decisions/lifecycle.js';
 import { actorId, type Principal } from '../../identity/principal.js';
 import type { PolicyBundle } from '../../policy/bundle.js';
 import { defaultBudgetEnvironments, type SystemRecord } from '../../policy/bundle.js';
@@ -92,6 +93,7 @@ export class SystemService {
     for (const row of existing.values()) {
       if (row.source !== 'bundle' || inBundle.has(row.id) || row.status === 'frozen') continue;
       await this.setStatus(tx, row, 'frozen', 'removed from the governance repository', by);
+      await this.revokeUnstarted(tx, row.id, 'removed from the governance repository', by);
     }
   }
 
@@ -164,7 +166,8 @@ export class SystemService {
 
   /**
    * The kill switch. Admins, and approvers of the System's owner team, may freeze and unfreeze.
-   * Freezing also denies every pending decision of the System.
+   * Freezing also denies every pending decision of the System and revokes every allowed one not
+   * yet started.
    */
   async setFrozen(principal: Principal, id: string, frozen: boolean, reason: string): Promise<SystemRow> {
     const row = await this.store.write(async (tx) => {
@@ -179,6 +182,7 @@ export class SystemService {
       await this.setStatus(tx, system, frozen ? 'frozen' : 'active', reason, actorId(principal));
       await this.sink.emit(tx, systemEvent(system, frozen, reason, actorId(principal)));
       if (frozen) {
+        await this.revokeUnstarted(tx, id, reason, actorId(principal));
         for (const decision of await tx.pendingOfSystem(id)) {
           const at = this.clock().toISOString();
           const statusReason = `frozen: ${reason}`;
@@ -208,6 +212,36 @@ export class SystemService {
       return (await tx.getSystem(id))!;
     });
     return row;
+  }
+
+  /**
+   * The kill switch stops what was allowed but not yet started, too: each such decision is
+   * revoked (`decision.revoked`), so neither a replayed idempotency key nor a late claim runs it.
+   */
+  private async revokeUnstarted(
+    tx: StoreTransaction,
+    systemId: string,
+    reason: string,
+    by: string,
+  ): Promise<void> {
+    for (const decision of await tx.unstartedOfSystem(systemId)) {
+      const transition = revokeTransition(reason, by);
+      await tx.updateDecisionStatus(
+        decision.id,
+        transition.status,
+        transition.reason,
+        this.clock().toISOString(),
+      );
+      await this.ledger.log.append(tx.ledger, [
+        {
+          type: transitionEntryType(transition.status),
+          actor: by,
+          subject: decision.id,
+          data: transition.data,
+        },
+      ]);
+      await tx.decisionChanged(decision.id);
+    }
   }
 
   private async setStatus(

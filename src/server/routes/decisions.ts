@@ -4,7 +4,9 @@ import type { Arbiter } from '../../app/arbiter.js';
 import {
   DecisionRequestSchema,
   OutcomeRequestSchema,
+  StartRequestSchema,
   VoteRequestSchema,
+  WithdrawRequestSchema,
 } from '../../app/decisions/requests.js';
 import { DecisionViewSchema } from '../../app/decisions/view.js';
 import { principalOf } from '../auth.js';
@@ -21,7 +23,10 @@ function earlier(a: PagePosition | undefined, b: PagePosition | undefined): Page
   return a.time < b.time || (a.time === b.time && a.id < b.id) ? a : b;
 }
 
-/** Decisions: ask before acting, list and read them, wait, approve or reject, report the outcome. */
+/**
+ * Decisions: ask before acting, list and read them, wait, approve or reject, start (claim) once,
+ * withdraw, report the outcome.
+ */
 export function decisionRoutes(app: FastifyInstance, arbiter: Arbiter): void {
   const { decisions } = arbiter;
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -143,5 +148,39 @@ export function decisionRoutes(app: FastifyInstance, arbiter: Arbiter): void {
       },
     },
     async (request) => decisions.reportOutcome(principalOf(request), request.params.id, request.body),
+  );
+
+  api.post(
+    '/v1/decisions/:id/start',
+    {
+      config: { roles: ['agent', 'approver', 'admin'] },
+      schema: {
+        tags: ['decisions'],
+        summary:
+          'The requester claims its allowed decision as it starts acting: once, within the execution window; a second claim is refused (409)',
+        security,
+        params: DecisionIdParams,
+        body: StartRequestSchema,
+        response: { 200: DecisionViewSchema, ...errors },
+      },
+    },
+    async (request) => decisions.start(principalOf(request), request.params.id),
+  );
+
+  api.post(
+    '/v1/decisions/:id/withdraw',
+    {
+      config: { roles: ['agent', 'approver', 'admin'] },
+      schema: {
+        tags: ['decisions'],
+        summary:
+          'The requester gives up on a pending (or allowed, not started) decision: nobody can approve or start it afterwards',
+        security,
+        params: DecisionIdParams,
+        body: WithdrawRequestSchema,
+        response: { 200: DecisionViewSchema, ...errors },
+      },
+    },
+    async (request) => decisions.withdraw(principalOf(request), request.params.id, request.body.reason),
   );
 }

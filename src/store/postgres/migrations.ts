@@ -273,4 +273,12 @@ export const postgresMigrations: readonly string[] = [
   );
   CREATE INDEX decisions_system_outcome ON decisions (system_id, outcome_at) WHERE outcome_at IS NOT NULL;
   `,
+  `
+  -- Execution windows (issue 17): an allowed decision not started within its window expires. An
+  -- allowed decision recorded before windows existed, with no outcome, gets the default 15 minutes
+  -- from its last change, so none stays startable forever.
+  UPDATE decisions
+    SET expires_at = to_char((updated_at::timestamptz + interval '15 minutes') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+    WHERE status = 'allowed' AND outcome_status IS NULL AND expires_at IS NULL;
+  `,
 ];

@@ -268,6 +268,22 @@ export class PgRecordReads implements RecordReads {
     );
   }
 
+  unstartedOfSystem(systemId: string): Promise<DecisionRow[]> {
+    return this.all(
+      "SELECT * FROM decisions WHERE status = 'allowed' AND outcome_status IS NULL AND system_id = $1 ORDER BY created_at",
+      [systemId],
+      pgDecision,
+    );
+  }
+
+  lapsedAllowed(time: string, limit: number): Promise<DecisionRow[]> {
+    return this.all(
+      "SELECT * FROM decisions WHERE status = 'allowed' AND outcome_status IS NULL AND expires_at <= $1 ORDER BY expires_at LIMIT $2",
+      [time, limit],
+      pgDecision,
+    );
+  }
+
   async countPending(): Promise<number> {
     const { rows } = await this.db.query("SELECT COUNT(*) AS count FROM decisions WHERE status = 'pending'");
     return Number(rows[0]!.count);
@@ -579,10 +595,16 @@ export class PgRecordWrites extends PgRecordReads implements RecordWrites {
     );
   }
 
-  async updateDecisionStatus(id: string, status: DecisionStatus, reason: string, at: string): Promise<void> {
+  async updateDecisionStatus(
+    id: string,
+    status: DecisionStatus,
+    reason: string,
+    at: string,
+    expiresAt?: string,
+  ): Promise<void> {
     await this.db.query(
-      'UPDATE decisions SET status = $1, status_reason = $2, updated_at = $3 WHERE id = $4',
-      [status, reason, at, id],
+      'UPDATE decisions SET status = $1, status_reason = $2, updated_at = $3, expires_at = COALESCE($4, expires_at) WHERE id = $5',
+      [status, reason, at, expiresAt ?? null, id],
     );
   }
 

@@ -276,4 +276,11 @@ export const sqliteMigrations: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX decisions_system_outcome ON decisions (system_id, outcome_at) WHERE outcome_at IS NOT NULL;
   `,
+  `
+  -- Execution windows (issue 17): an allowed decision not started within its window expires. An
+  -- allowed decision recorded before windows existed, with no outcome, gets the default 15 minutes
+  -- from its last change, so none stays startable forever.
+  UPDATE decisions SET expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', updated_at, '+15 minutes')
+    WHERE status = 'allowed' AND outcome_status IS NULL AND expires_at IS NULL;
+  `,
 ];

@@ -72,6 +72,12 @@ export class SqliteRecordReads implements RecordReads {
       pendingOfSystem: db.prepare(
         "SELECT * FROM decisions WHERE status = 'pending' AND system_id = ? ORDER BY created_at",
       ),
+      unstartedOfSystem: db.prepare(
+        "SELECT * FROM decisions WHERE status = 'allowed' AND outcome_status IS NULL AND system_id = ? ORDER BY created_at",
+      ),
+      lapsedAllowed: db.prepare(
+        "SELECT * FROM decisions WHERE status = 'allowed' AND outcome_status IS NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?",
+      ),
       countPending: db.prepare("SELECT COUNT(*) FROM decisions WHERE status = 'pending'").pluck(),
       approvalsOf: db.prepare('SELECT * FROM approvals WHERE decision_id = ? ORDER BY created_at, approver'),
       activityMinutes: db.prepare(
@@ -154,6 +160,14 @@ export class SqliteRecordReads implements RecordReads {
 
   async pendingOfSystem(systemId: string): Promise<DecisionRow[]> {
     return (this.statements.pendingOfSystem.all(systemId) as Row[]).map(decisionFrom);
+  }
+
+  async unstartedOfSystem(systemId: string): Promise<DecisionRow[]> {
+    return (this.statements.unstartedOfSystem.all(systemId) as Row[]).map(decisionFrom);
+  }
+
+  async lapsedAllowed(time: string, limit: number): Promise<DecisionRow[]> {
+    return (this.statements.lapsedAllowed.all(time, limit) as Row[]).map(decisionFrom);
   }
 
   async countPending(): Promise<number> {
@@ -362,7 +376,7 @@ export class SqliteRecordWrites extends SqliteRecordReads implements RecordWrite
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       updateStatus: db.prepare(
-        'UPDATE decisions SET status = ?, status_reason = ?, updated_at = ? WHERE id = ?',
+        'UPDATE decisions SET status = ?, status_reason = ?, updated_at = ?, expires_at = COALESCE(?, expires_at) WHERE id = ?',
       ),
       setOutcome: db.prepare(
         'UPDATE decisions SET outcome_status = ?, outcome_detail = ?, outcome_at = ?, outcome_ledger_index = ?, updated_at = ? WHERE id = ?',
@@ -483,8 +497,14 @@ export class SqliteRecordWrites extends SqliteRecordReads implements RecordWrite
     );
   }
 
-  async updateDecisionStatus(id: string, status: DecisionStatus, reason: string, at: string): Promise<void> {
-    this.writes.updateStatus.run(status, reason, at, id);
+  async updateDecisionStatus(
+    id: string,
+    status: DecisionStatus,
+    reason: string,
+    at: string,
+    expiresAt?: string,
+  ): Promise<void> {
+    this.writes.updateStatus.run(status, reason, at, expiresAt ?? null, id);
   }
 
   async setOutcome(id: string, outcome: NonNullable<DecisionRow['outcome']>): Promise<void> {

@@ -1,6 +1,8 @@
 import type { ReactNode } from 'react';
 
-export type Tone = 'good' | 'bad' | 'warn' | 'info' | 'neutral';
+import { statusTone, type Tone } from './status-tone.js';
+
+export { statusTone, type Tone };
 
 /** A status label; the word carries the meaning, the colour only repeats it. */
 export function Badge({ tone, children, title }: { tone: Tone; children: ReactNode; title?: string }) {
@@ -11,19 +13,10 @@ export function Badge({ tone, children, title }: { tone: Tone; children: ReactNo
   );
 }
 
-export function statusTone(status: string): Tone {
-  if (['allowed', 'active', 'passed', 'succeeded', 'ok', 'resolved', 'approve'].includes(status))
-    return 'good';
-  if (
-    ['denied', 'frozen', 'failed', 'firing', 'rolled_back', 'critical', 'reject', 'error', 'open'].includes(
-      status,
-    )
-  )
-    return 'bad';
-  if (['pending', 'warning', 'require_approval', 'waived', 'investigating'].includes(status)) return 'warn';
-  return 'neutral';
-}
-
-export function StatusBadge({ status }: { status: string }) {
-  return <Badge tone={statusTone(status)}>{status.replace(/_/g, ' ')}</Badge>;
+export function StatusBadge({ status, title }: { status: string; title?: string }) {
+  return (
+    <Badge tone={statusTone(status)} {...(title ? { title } : {})}>
+      {status.replace(/_/g, ' ')}
+    </Badge>
+  );
 }

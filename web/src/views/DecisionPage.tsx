@@ -11,6 +11,7 @@ import {
 import { InclusionCheck } from '../components/InclusionCheck.js';
 import { QueryView } from '../components/States.js';
 import { Time } from '../components/Time.js';
+import { decisionStatusMeaning, missingOutcomeText } from '../decision-status.js';
 import { Link, useTitle } from '../router.js';
 import { ownerTeams, useSystems } from '../systems.js';
 
@@ -21,7 +22,9 @@ export function DecisionPage({ id }: { id: string }) {
     `/v1/decisions/${encodeURIComponent(id)}`,
     {},
     {
-      refetchInterval: (query) => (query.state.data?.status === 'pending' ? 3_000 : false),
+      // Pending and allowed decisions still change by themselves (approved, started, expired).
+      refetchInterval: (query) =>
+        query.state.data?.status === 'pending' || query.state.data?.status === 'allowed' ? 3_000 : false,
     },
   );
   const systems = useSystems();
@@ -47,7 +50,7 @@ function DecisionBody({ decision, ownerTeam }: { decision: Decision; ownerTeam: 
           <span className="action">{decision.action}</span> {resourceLabel(decision)}
         </h1>
         <p className="head-badges">
-          <StatusBadge status={decision.status} />
+          <StatusBadge status={decision.status} title={decisionStatusMeaning[decision.status]} />
           <span className="muted">effect</span> <StatusBadge status={decision.effect} />
           {decision.statusReason ? <span className="muted">({decision.statusReason})</span> : null}
         </p>
@@ -89,6 +92,18 @@ function DecisionBody({ decision, ownerTeam }: { decision: Decision; ownerTeam: 
             </dd>
           </div>
         ) : null}
+        {decision.expiresAt && decision.status === 'allowed' ? (
+          <div>
+            <dt>Start by</dt>
+            <dd>
+              <Time value={decision.expiresAt} />
+            </dd>
+          </div>
+        ) : null}
+        <div>
+          <dt>Status</dt>
+          <dd>{decisionStatusMeaning[decision.status]}</dd>
+        </div>
         <div>
           <dt>Policy bundle</dt>
           <dd>
@@ -160,11 +175,7 @@ function DecisionBody({ decision, ownerTeam }: { decision: Decision; ownerTeam: 
             <span className="muted">(ledger entry #{decision.outcome.ledgerIndex})</span>
           </p>
         ) : (
-          <p className="muted">
-            {decision.status === 'allowed'
-              ? 'The requester has not reported how it went yet.'
-              : 'No outcome: it did not run.'}
-          </p>
+          <p className="muted">{missingOutcomeText(decision.status)}</p>
         )}
       </section>
 

@@ -190,7 +190,11 @@ function FilterForm({
           <option value="">any</option>
           <option value="pending">pending</option>
           <option value="allowed">allowed</option>
+          <option value="started">started</option>
           <option value="denied">denied</option>
+          <option value="revoked">revoked</option>
+          <option value="withdrawn">withdrawn</option>
+          <option value="expired">expired</option>
         </select>
       </div>
       <div className="field">
