@@ -316,8 +316,9 @@ describe('transitions', () => {
       status: 'allowed',
       reason: 'approved',
       by: 'bob',
-      data: { reason: 'approved', approvers: ['sam', 'ann', 'bob'] },
-      // The execution window (here the verdict's 10 minutes) opens at the approval.
+      // The execution window (here the verdict's 10 minutes) opens at the approval; the entry
+      // records its end, so the state checks can hold the table to it.
+      data: { reason: 'approved', approvers: ['sam', 'ann', 'bob'], expiresAt: '2026-03-04T10:10:00.000Z' },
       expiresAt: '2026-03-04T10:10:00.000Z',
     });
     // The owner selector needs the owner team: without one, the first requirement is never met.
