@@ -1,7 +1,7 @@
 import { parseDuration } from '../../core/duration.js';
 import { ArbiterError } from '../../core/errors.js';
 import { TtlCache } from '../../core/ttl-cache.js';
-import { actorId, type Principal } from '../../identity/principal.js';
+import { actorRef, type Principal } from '../../identity/principal.js';
 import type { PolicyBundle } from '../../policy/bundle.js';
 import { defaultBudgetEnvironments, type SystemRecord } from '../../policy/bundle.js';
 import type { ErrorBudgetSpec, SystemSpec } from '../../policy/documents.js';
@@ -150,7 +150,7 @@ export class SystemService {
       await this.ledger.log.append(tx.ledger, [
         {
           type: 'system.registered',
-          actor: actorId(principal),
+          actor: actorRef(principal),
           subject: id,
           data: { kind, source: 'api', spec: row.spec },
         },
@@ -173,8 +173,8 @@ export class SystemService {
           `only admins and approvers of the owner team (${ownerTeamOf(system) ?? 'none'}) may ${frozen ? 'freeze' : 'unfreeze'} ${id}`,
         );
       }
-      await this.setStatus(tx, system, frozen ? 'frozen' : 'active', reason, actorId(principal));
-      await this.sink.emit(tx, systemEvent(system, frozen, reason, actorId(principal)));
+      await this.setStatus(tx, system, frozen ? 'frozen' : 'active', reason, actorRef(principal));
+      await this.sink.emit(tx, systemEvent(system, frozen, reason, actorRef(principal)));
       if (frozen) {
         for (const decision of await tx.pendingOfSystem(id)) {
           const at = this.clock().toISOString();
@@ -183,7 +183,7 @@ export class SystemService {
           await this.ledger.log.append(tx.ledger, [
             {
               type: 'decision.denied',
-              actor: actorId(principal),
+              actor: actorRef(principal),
               subject: decision.id,
               data: { reason: 'frozen', detail: reason },
             },
