@@ -58,15 +58,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       (await server.arbiter.tokens.create({ role: 'approver', user, groups }, 'test')).token;
 
     it('refuses malformed user names at token creation, each with ARB_ERR_IDENTITY_NAME_INVALID', async () => {
-      for (const user of [
-        '   ',
-        'al ice',
-        'user:alice',
-        'a'.repeat(129),
-        'alice\u0000',
-        '-alice',
-        'ålice',
-      ])
+      for (const user of ['   ', 'al ice', 'user:alice', 'a'.repeat(129), 'alice\u0000', '-alice', 'ålice'])
         expect(
           await codeOf(server.arbiter.tokens.create({ role: 'approver', user, groups: [] }, 'test')),
           JSON.stringify(user),
@@ -332,10 +324,16 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         const erased = await cli(['erase', '--seq', String(asked.body.ledgerIndex), '--field', 'request']);
         expect(erased.code, erased.stderr).toBe(0);
         // Every other value holding it: the other request, the outcome detail (and the description of the
-      // incident the failure opened), the agent's incident title, the event data.
+        // incident the failure opened), the agent's incident title, the event data.
         const all = await server.arbiter.store.ledger.personal(0, await server.arbiter.store.ledger.size());
         const holding = all.filter((value) => JSON.stringify(value.value).includes(secret));
-        expect(holding.map((value) => value.field).sort()).toEqual(['data', 'description', 'detail', 'request', 'title']);
+        expect(holding.map((value) => value.field).sort()).toEqual([
+          'data',
+          'description',
+          'detail',
+          'request',
+          'title',
+        ]);
         for (const value of holding)
           expect((await cli(['erase', '--seq', String(value.seq), '--field', value.field])).code).toBe(0);
         // The rows the API reads lose it too; what the request was about stays.
