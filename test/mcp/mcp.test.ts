@@ -471,7 +471,7 @@ describe('arbiter mcp proxy', () => {
       const entries = (await server.call(server.tokens.erin, 'GET', '/v1/ledger/entries?start=0&end=1000'))
         .body.entries;
       const change = entries.find((e: { entry: { type: string } }) => e.entry.type === 'mcp.tool_changed');
-      expect(change.entry).toMatchObject({ actor: 'deploy-bot', subject: 'notes/write_note' });
+      expect(change.entry).toMatchObject({ actor: 'system:deploy-bot', subject: 'notes/write_note' });
       expect(change.entry.data.was).not.toBe(change.entry.data.now);
     } finally {
       await stop();

@@ -158,7 +158,7 @@ spec:
         const entry = await entryAt(response.body.ledgerIndex);
         expect(entry).toMatchObject({
           type: 'gate.run',
-          actor: 'credit-scoring',
+          actor: 'system:credit-scoring',
           subject: 'credit-scoring',
           data: {
             gateRun: response.body.id,
