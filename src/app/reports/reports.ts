@@ -50,6 +50,9 @@ export async function recordReport(
 ): Promise<number> {
   requireRole(principal, 'agent');
   await requireOwnSubject(store, principal, report.subject);
+  // `personal` is where an entry commits to erasable values: an agent may not forge commitments.
+  if (Object.hasOwn(report.data, 'personal'))
+    throw new ArbiterError('ARB_ERR_REQUEST_INVALID', 'event data may not use the reserved key "personal"');
   // The data is the agent's: values over the inline bound are kept as digest + size, and then the
   // verbatim data is an erasable personal value.
   const data = Object.fromEntries(
