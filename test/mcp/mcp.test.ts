@@ -269,7 +269,7 @@ describe('arbiter mcp serve: the tools', () => {
       expect(asked.status).toBe('allowed');
       const decision = (await server.call(server.tokens.erin, 'GET', `/v1/decisions/${asked.decisionId}`))
         .body;
-      expect(decision.actor).toEqual({ id: 'migrate-bot', kind: 'agent' });
+      expect(decision.actor).toEqual({ id: 'migrate-bot', ref: 'system:migrate-bot', kind: 'agent' });
       const refused = await client.callTool({
         name: 'request_action',
         arguments: {
