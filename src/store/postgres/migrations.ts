@@ -288,5 +288,8 @@ export const postgresMigrations: readonly string[] = [
     THEN 'system:' || actor_id ELSE 'user:' || actor_id END;
   UPDATE decisions SET actor_id = CASE WHEN system_id IS NOT NULL THEN 'system:' || actor_id ELSE 'user:' || actor_id END;
   UPDATE approvals SET approver = 'user:' || approver;
+  -- Gate runs are found again by (recorder, idempotency key) when CI retries: the recorder is typed too.
+  UPDATE gate_runs SET recorded_by = CASE
+    WHEN recorded_by IN (SELECT id FROM systems) THEN 'system:' || recorded_by ELSE 'user:' || recorded_by END;
   `,
 ];
