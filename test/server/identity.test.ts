@@ -288,14 +288,14 @@ for (const backend of ['sqlite', 'postgres'] as const) {
           data: { tool: 'read_file', description: long },
         });
         expect(event.status).toBeLessThan(300);
-      // A forged commitment under the reserved key is refused, not a server error.
-      const forged = await call(t.deployBot, 'POST', '/v1/events', {
-        type: 'mcp.tool_changed',
-        subject: 'fs/read_file',
-        data: { personal: { request: 'sha256:00' } },
-      });
-      expect(forged.status).toBe(400);
-      expect(forged.body.error.code).toBe('ARB_ERR_REQUEST_INVALID');
+        // A forged commitment under the reserved key is refused, not a server error.
+        const forged = await call(t.deployBot, 'POST', '/v1/events', {
+          type: 'mcp.tool_changed',
+          subject: 'fs/read_file',
+          data: { personal: { request: 'sha256:00' } },
+        });
+        expect(forged.status).toBe(400);
+        expect(forged.body.error.code).toBe('ARB_ERR_REQUEST_INVALID');
 
         const entry = async (seq: number) =>
           JSON.parse(
