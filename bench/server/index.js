@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { fmt } from '../measure.js';
+import { measureStateChecks } from './state-checks.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'bin', 'arbiter.js');
@@ -60,6 +61,7 @@ export async function run({ log }) {
   const dir = mkdtempSync(join(tmpdir(), 'arbiter-bench-server-'));
   const rows = [];
   let wakeups = '';
+  let stateChecks = '';
   try {
     cpSync(join(root, 'examples', 'policies'), join(dir, 'policies'), { recursive: true });
     const db = `sqlite:${join(dir, 'arbiter.db')}`;
@@ -130,6 +132,7 @@ export async function run({ log }) {
     rows.push(row('bare Fastify route (ceiling)', 'as fast as it goes', ceiling));
     log(`bare: ${fmt.rate(ceiling['2xx'] / ceiling.duration)}/s`);
     bare.child.kill('SIGTERM');
+    stateChecks = await measureStateChecks({ log });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -156,7 +159,9 @@ activity, NOTIFY) inside a savepoint. Round trips per decision inside the serial
 policy evaluation — limit the PostgreSQL rate, and a second replica on the same two cores adds lock
 hand-offs rather than capacity.
 
-${wakeups}`;
+${wakeups}
+
+${stateChecks}`;
 }
 
 /** PostgreSQL: one replica, then two, at full speed; and how fast an approval on A wakes a waiter on B. */

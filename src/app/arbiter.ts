@@ -12,6 +12,8 @@ import { GateRunService } from './gate-runs/gate-runs.js';
 import { IncidentService } from './incidents/incidents.js';
 import { Checkpointer } from './ledger/checkpointer.js';
 import { defaultLedgerKeyPath, type Ledger, openLedger } from './ledger/ledger.js';
+import { LedgerFacts } from './ledger/ledger-facts.js';
+import { StateChecks } from './ledger/state-checks.js';
 import { TrustedCheckpoint } from './ledger/trusted-checkpoint.js';
 import { MonitorMetrics } from './monitoring/metrics.js';
 import { type MonitoringOptions, MonitoringService } from './monitoring/monitoring.js';
@@ -108,6 +110,8 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
       ...(options.trustedCheckpointPath ? { path: options.trustedCheckpointPath } : {}),
       logger,
     });
+    // Every state-changing step proves the stored facts it relies on against the trusted tree.
+    const checks = new StateChecks(new LedgerFacts(ledger, trustedCheckpoint), logger);
     const events = new DecisionEvents();
     store.onDecisionChanged((id) => events.notify(id));
     const metrics = new ArbiterMetrics(store);
@@ -125,7 +129,7 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
     const core = { store, ledger, clock };
     const systems = new SystemService({ ...core, sink: notifications });
     policies = new PolicyHolder({ dir: options.policyDir, initial: bundle, store, ledger, systems, logger });
-    const tokens = new TokenService({ ...core, ids });
+    const tokens = new TokenService({ ...core, ids, checks });
     const decisions = new DecisionService({
       ...core,
       policies,
@@ -134,6 +138,7 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
       ids,
       observer: metrics,
       sink: notifications,
+      checks,
     });
     const autonomy = new AutonomyService({ ...core, sink: notifications });
     decisions.onPolicyActor(autonomy.policyActor);
@@ -160,6 +165,12 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
           ...(options.legacyAdminTokenPath ? { legacyPath: options.legacyAdminTokenPath } : {}),
         })
       : undefined;
+    const unattested = await checks.unattestedTokens(await store.listTokens());
+    if (unattested.length > 0)
+      logger.warn(
+        { tokens: unattested },
+        `${unattested.length} token${unattested.length === 1 ? ' was' : 's were'} issued before the ledger recorded token hashes and ${unattested.length === 1 ? 'is' : 'are'} refused until an admin attests them: run \`arbiter tokens attest --by NAME\` (docs/ledger.md#state-checks)`,
+      );
     const bootstrapAdminToken =
       adminTokenFile && 'token' in adminTokenFile ? adminTokenFile.token : undefined;
 

@@ -8,6 +8,7 @@ import { evidenceText, gateJunit, gateMarkdown, gateSarif } from '../gate/report
 import { explainGate } from '../policy/explain.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
 import type { Output } from './io.js';
+import { largeFileProgress, type ProgressStream } from './progress.js';
 
 type Run = (action: () => Promise<ExitCode> | ExitCode) => Promise<void>;
 
@@ -32,7 +33,12 @@ interface GateCommandOptions {
 const write = (file: string, text: string) => writeFileSync(file, text.endsWith('\n') ? text : `${text}\n`);
 
 /** `arbiter gate`: judges a release against the gate policies, the way CI runs tests. */
-export function registerGateCommand(program: Command, output: Output, run: Run): void {
+export function registerGateCommand(
+  program: Command,
+  output: Output,
+  run: Run,
+  terminal: ProgressStream = process.stderr,
+): void {
   program
     .command('gate')
     .description(
@@ -79,6 +85,8 @@ export function registerGateCommand(program: Command, output: Output, run: Run):
           release: options.release,
           ...(options.baseline ? { baseline: options.baseline } : {}),
           ...(options.osv ? { osv: options.osv } : {}),
+          // Multi-gigabyte model files show progress on a terminal; --json output stays clean.
+          progress: largeFileProgress(options.json ? undefined : terminal),
           evidence: {
             sarif: options.sarifIn ?? [],
             sbom: options.sbomIn ?? [],

@@ -187,7 +187,7 @@ export function registerIncidentCommands(program: Command, output: Output, run: 
     program
       .command('trace')
       .description(
-        'the accountability trace of an incident or decision, with ledger proofs; exit 1 unless every proof verifies',
+        'the accountability trace of an incident or decision, with ledger proofs; a decision whose stored state its ledger entries do not support is marked UNVERIFIED; exit 1 unless every proof verifies and every decision is supported',
       )
       .argument('<id>', 'an incident (inc_…) or decision (dec_…) id'),
   ).action((id: string, options: RemoteOptions) =>

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { exportAuditSource, exportLedger, storeAuditSource } from '../app/ledger/export.js';
 import { consistencyProofResponse, inclusionProofResponse } from '../app/ledger/proof-responses.js';
+import { auditState, describeStateMismatch, type StateAuditReport } from '../app/ledger/state-audit.js';
 import { adoptDatabaseTree } from '../app/ledger/trusted-checkpoint.js';
 import { ArbiterError } from '../core/errors.js';
 import type { JsonValue } from '../core/json.js';
@@ -71,6 +72,21 @@ function reportAudit(report: AuditReport, output: Output, json: boolean | undefi
     output.out(`   (${report.problem?.code}; ${report.entries} entries verified before it)`);
   }
   return report.ok ? exitCodes.ok : exitCodes.failed;
+}
+
+/** Prints the state audit after the ledger's own report; any mismatch fails the command. */
+function reportStateAudit(report: StateAuditReport, output: Output): ExitCode {
+  const { decisions, tokens, systems } = report.checked;
+  const checked = `${decisions} decision${decisions === 1 ? '' : 's'}, ${tokens} token${tokens === 1 ? '' : 's'}, ${systems} System${systems === 1 ? '' : 's'}`;
+  if (report.ok) {
+    output.out(`state: ${checked} agree with the ledger`);
+    return exitCodes.ok;
+  }
+  output.out(
+    `STATE MISMATCH: ${report.mismatches.length} stored fact${report.mismatches.length === 1 ? '' : 's'} the ledger does not support (${checked} checked)`,
+  );
+  for (const mismatch of report.mismatches) output.out(`   ${describeStateMismatch(mismatch)}`);
+  return exitCodes.failed;
 }
 
 /** `arbiter ledger …`. */
@@ -230,7 +246,7 @@ export function registerLedgerCommands(program: Command, output: Output, run: Ru
     ledger
       .command('verify')
       .description(
-        'verify an export directory offline (DIR --key VKEY) or a live database (--db URL); exit 1 on any mismatch',
+        'verify an export directory offline (DIR --key VKEY) or a live database (--db URL); with --db, also audit the state: every decision, approval, token and System status in the tables must be what the ledger records. Exit 1 on any mismatch',
       )
       .argument('[dir]', 'export directory to verify offline'),
   )
@@ -242,11 +258,12 @@ export function registerLedgerCommands(program: Command, output: Output, run: Ru
       '--checkpoint <files...>',
       "signed checkpoints kept outside the log (e.g. the server's trusted checkpoint, or ones auditors saved): the log must reproduce each",
     )
+    .option('--no-state', 'with --db: verify the log only, skip the state audit')
     .option('--json', 'print the report as JSON')
     .action(
       (
         dir: string | undefined,
-        options: DbOptions & { key?: string; json?: boolean; checkpoint?: string[] },
+        options: DbOptions & { key?: string; json?: boolean; checkpoint?: string[]; state: boolean },
         command: Command,
       ) =>
         run(async () => {
@@ -274,19 +291,30 @@ export function registerLedgerCommands(program: Command, output: Output, run: Ru
               options.json,
             );
           }
-          const report = await withLedger(
+          const { report, state } = await withLedger(
             options,
             async (l) => {
               const verifier = loadVerifierKey(options.key ?? l.verifierKey);
-              return auditLedger(withHeldCheckpoints(storeAuditSource(l), held), {
+              const report = await auditLedger(withHeldCheckpoints(storeAuditSource(l), held), {
                 verifiers: [verifier],
                 origin: l.origin,
                 onProgress: progress,
               });
+              // The state is compared with entries only once their bytes are proven.
+              const state = report.ok && options.state ? await auditState(l.store) : undefined;
+              return { report, state };
             },
             { existing: true },
           );
-          return reportAudit(report, output, options.json);
+          if (options.json) {
+            output.out(
+              JSON.stringify(state ? { ...report, ok: report.ok && state.ok, state } : report, null, 2),
+            );
+            return report.ok && (state?.ok ?? true) ? exitCodes.ok : exitCodes.failed;
+          }
+          const logCode = reportAudit(report, output, false);
+          if (!state) return logCode;
+          return reportStateAudit(state, output) === exitCodes.ok ? logCode : exitCodes.failed;
         }),
     );
 

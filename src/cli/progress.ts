@@ -33,3 +33,12 @@ export function terminalProgress(
     },
   };
 }
+
+/**
+ * Progress for each file a long command reads: a line on a terminal for files of at least
+ * progressThresholdBytes, nothing for smaller files, pipes, CI logs or `--json` (stream undefined).
+ */
+export function largeFileProgress(stream: ProgressStream | undefined) {
+  return (label: string, sizeBytes: number) =>
+    stream && sizeBytes >= progressThresholdBytes ? terminalProgress(label, stream) : undefined;
+}

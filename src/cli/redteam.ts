@@ -1,9 +1,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { storeAuditSource } from '../app/ledger/export.js';
+import { auditState, describeStateMismatch } from '../app/ledger/state-audit.js';
 import { ArbiterError } from '../core/errors.js';
 import { isPlainObject } from '../core/json.js';
-import type { ProbeActionRequest } from '../redteam/index.js';
+import { auditLedger } from '../ledger/audit.js';
+import { parseVerifierKey } from '../ledger/note.js';
+import type { ProbeActionRequest, StateAuditRun } from '../redteam/index.js';
 import { allChecks, formatJson, formatMarkdown, formatText, runRedteam } from '../redteam/index.js';
+import { withLedger } from './database.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
 import { type Output, readDataFile } from './io.js';
 
@@ -16,6 +21,8 @@ interface RedteamCliOptions {
   auditorToken?: string;
   adminToken?: string;
   ledgerKey?: string;
+  db?: string;
+  dbKey?: string;
   pendingRequest?: string;
   skip?: string;
   load?: boolean;
@@ -55,6 +62,14 @@ export function registerRedteamCommand(program: Command, output: Output, run: Ru
     .option('--auditor-token <token>', 'an auditor token (default $ARBITER_REDTEAM_AUDITOR_TOKEN)')
     .option('--admin-token <token>', 'an admin token, only read with (default $ARBITER_REDTEAM_ADMIN_TOKEN)')
     .option('--ledger-key <file>', "the ledger's verifier key to pin (default: the key the server publishes)")
+    .option(
+      '--db <url>',
+      "the target's database (sqlite:PATH or postgres://…), read only: runs the state audit (LED-04) of `arbiter ledger verify --db`",
+    )
+    .option(
+      '--db-key <file>',
+      "with --db: the target's ledger signing key file (default: beside an SQLite database)",
+    )
     .option(
       '--pending-request <file>',
       'a decision request (JSON or YAML) that waits for approval under your policies (default: a big prod deploy)',
@@ -108,6 +123,7 @@ export function registerRedteamCommand(program: Command, output: Output, run: Ru
               }
             : {}),
           ...(options.load ? { load: true } : {}),
+          ...(options.db ? { stateAudit: stateAuditOf(options.db, options.dbKey, ledgerKey) } : {}),
           timeoutMs: timeoutSeconds * 1000,
           ...(options.json || !process.stderr.isTTY
             ? {}
@@ -117,6 +133,35 @@ export function registerRedteamCommand(program: Command, output: Output, run: Ru
         output.out(options.json ? formatJson(report) : formatText(report));
         return report.summary.fail > 0 ? exitCodes.failed : exitCodes.ok;
       }),
+    );
+}
+
+/** LED-04's audit: the log of the database against its checkpoints (and the pinned key), then its tables against the log. */
+function stateAuditOf(db: string, keyPath: string | undefined, pinnedKey: string | undefined): StateAuditRun {
+  return () =>
+    withLedger(
+      { db, ...(keyPath ? { ledgerKey: keyPath } : {}) },
+      async (ledger) => {
+        const verifier = parseVerifierKey((pinnedKey ?? ledger.verifierKey).trim());
+        const log = await auditLedger(storeAuditSource(ledger), {
+          verifiers: [verifier],
+          origin: ledger.origin,
+        });
+        if (!log.ok)
+          return {
+            ok: false,
+            checked: `${log.entries} entries`,
+            problems: [`ledger: ${log.problem?.message}`],
+          };
+        const state = await auditState(ledger.store);
+        const { decisions, tokens, systems } = state.checked;
+        return {
+          ok: state.ok,
+          checked: `${log.entries} entries verified; ${decisions} decisions, ${tokens} tokens, ${systems} Systems agree with them`,
+          problems: state.mismatches.map(describeStateMismatch),
+        };
+      },
+      { existing: true },
     );
 }
 

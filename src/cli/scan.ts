@@ -13,7 +13,7 @@ import { isLockfile } from '../supply/lockfiles.js';
 import { type FileScan, scanReader } from '../supply/scan.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
 import type { Output } from './io.js';
-import { type ProgressStream, progressThresholdBytes, terminalProgress } from './progress.js';
+import { largeFileProgress, type ProgressStream } from './progress.js';
 
 type Run = (action: () => Promise<ExitCode> | ExitCode) => Promise<void>;
 
@@ -100,10 +100,7 @@ function scanWithProgress(
   options: { unknownSeverity: Severity; terminal: ProgressStream | undefined },
 ): Promise<FileScan> {
   return withFileReader(file, async (reader) => {
-    const bar =
-      options.terminal && reader.size >= progressThresholdBytes
-        ? terminalProgress(file, options.terminal)
-        : undefined;
+    const bar = largeFileProgress(options.terminal)(file, reader.size);
     try {
       return await scanReader(file, reader, {
         unknownSeverity: options.unknownSeverity,

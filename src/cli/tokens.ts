@@ -19,7 +19,9 @@ function withTokens<T>(options: DbOptions, use: (tokens: TokenService) => Promis
 
 /** `arbiter tokens create|list|revoke`: administered against the database directly. */
 export function registerTokenCommands(program: Command, output: Output, run: Run): void {
-  const tokens = program.command('tokens').description('bearer tokens: create (printed once), list, revoke');
+  const tokens = program
+    .command('tokens')
+    .description('bearer tokens: create (printed once), list, revoke, attest (upgrade step)');
   const withDb = withDatabaseOptions;
 
   withDb(
@@ -86,6 +88,32 @@ export function registerTokenCommands(program: Command, output: Output, run: Run
               `${row.id}  ${row.role.padEnd(8)} ${who}  ${row.revokedAt ? `revoked ${row.revokedAt}` : 'active'}${row.label ? `  ${row.label}` : ''}`,
             );
           }
+        }
+        return exitCodes.ok;
+      }),
+    );
+
+  withDb(
+    tokens
+      .command('attest')
+      .description(
+        'upgrade step: record a token.attested ledger entry, naming you, for every active token the ledger holds no hash of (issued before token.created recorded hashes). Until then such tokens are refused (ARB_ERR_AUTH_UNRECORDED). Review `tokens list` first: you vouch for every row',
+      ),
+  )
+    .requiredOption('--by <name>', 'the admin who vouches for the tokens (recorded in the ledger)')
+    .option('--dry-run', 'list the tokens that would be attested, and write nothing')
+    .action((options: DbOptions & { by: string; dryRun?: boolean }) =>
+      run(async () => {
+        if (!options.by.trim()) throw new ArbiterError('ARB_ERR_USAGE', '--by needs a name');
+        const attested = await withTokens(options, (service) =>
+          service.attest(options.by.trim(), { dryRun: options.dryRun === true }),
+        );
+        if (attested.length === 0) output.out('no tokens to attest: the ledger records every active token');
+        for (const row of attested) {
+          const who = row.systemId ? `system ${row.systemId}` : `user ${row.userName}`;
+          output.out(
+            `${options.dryRun ? 'would attest' : 'attested'} ${row.id}  ${row.role} ${who}${row.groups.length ? ` (${row.groups.join(', ')})` : ''}`,
+          );
         }
         return exitCodes.ok;
       }),

@@ -87,6 +87,11 @@ export const errorRegistry = {
     summary:
       'The database holds fewer ledger entries than the trusted checkpoint: restored from an older backup',
   },
+  ARB_ERR_STATE_UNSUPPORTED: {
+    status: 500,
+    summary:
+      'A stored decision, approval or System status disagrees with its ledger entries; the step is refused',
+  },
   ARB_ERR_LEDGER_RANGE: { status: 400, summary: 'A ledger index or tree size is outside the log' },
   ARB_ERR_LEDGER_EXPORT: {
     status: 400,
@@ -105,6 +110,11 @@ export const errorRegistry = {
   ARB_ERR_RATIONALE_REQUIRED: { status: 400, summary: 'Agents must give a rationale with every request' },
   ARB_ERR_AUTH_REQUIRED: { status: 401, summary: 'No bearer token was given' },
   ARB_ERR_AUTH_INVALID: { status: 401, summary: 'The bearer token is unknown or revoked' },
+  ARB_ERR_AUTH_UNRECORDED: {
+    status: 401,
+    summary:
+      'The bearer token is in the database but the ledger does not record it as issued (or records it revoked)',
+  },
   ARB_ERR_FORBIDDEN: { status: 403, summary: "The token's role or identity may not do this" },
   ARB_ERR_SYSTEM_UNKNOWN: { status: 403, summary: 'The agent token names a System that is not registered' },
   ARB_ERR_GATE_SYSTEM_UNKNOWN: {

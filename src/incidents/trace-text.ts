@@ -57,7 +57,8 @@ function decisionLines(decision: TraceDecision): string[] {
     change?: unknown;
   };
   const lines = [
-    `DECISION ${decision.id}  ${describeDecisionHeadline(decision)}  [${mark(decision.ledger)}]`,
+    `DECISION ${decision.id}  ${describeDecisionHeadline(decision)}  [${decision.state.supported ? mark(decision.ledger) : 'UNVERIFIED: the ledger does not support this state'}]`,
+    ...decision.state.problems.map((problem) => `  UNVERIFIED  ${problem}`),
   ];
   if (request.rationale) lines.push(`  rationale:  ${request.rationale}`);
   if (request.confidence !== undefined) lines.push(`  confidence: ${request.confidence}`);

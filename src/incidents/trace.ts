@@ -194,6 +194,21 @@ export const TraceDecisionSchema = Type.Object({
   release: TraceReleaseSchema,
   replay: Nullable(TraceReplaySchema),
   incidents: Type.Array(Type.String(), { description: 'Incidents linking this decision' }),
+  state: Type.Object(
+    {
+      supported: Type.Boolean({
+        description:
+          'The stored status, requirements, approvals and outcome are what the ledger entries record',
+      }),
+      problems: Type.Array(Type.String(), {
+        description: 'Each way the stored state differs from the entries',
+      }),
+    },
+    {
+      description:
+        'Whether the ledger supports the decision as stored; unsupported makes the trace unverified',
+    },
+  ),
 });
 export type TraceDecision = Static<typeof TraceDecisionSchema>;
 

@@ -96,7 +96,15 @@ export interface RedteamContext {
   wrote(what: string): void;
   /** Pinned ledger verifier key, when the operator gave one. */
   ledgerKey?: string;
+  /** The state audit of the target's database, when the operator gave `--db` (see RedteamOptions). */
+  stateAudit?: StateAuditRun;
 }
+
+/**
+ * Runs `arbiter ledger verify --db`'s audits on the target's database: the log against its
+ * checkpoints, then every table row against the entries. `problems` names each failure.
+ */
+export type StateAuditRun = () => Promise<{ ok: boolean; checked: string; problems: string[] }>;
 
 /** A check: runs its requests through `ctx.http` and says pass, fail or skip. */
 export interface Check {

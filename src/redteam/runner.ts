@@ -9,6 +9,7 @@ import {
   type Identity,
   type ProbeActionRequest,
   type RedteamContext,
+  type StateAuditRun,
 } from './check.js';
 import { readCheckpoint, type VerifiedCheckpoint } from './checkpoint.js';
 import { authenticationChecks } from './checks/authentication.js';
@@ -56,6 +57,8 @@ export interface RedteamOptions {
   skip?: readonly string[];
   /** Run the load checks (many connections, large bodies), which load the target on purpose. */
   load?: boolean;
+  /** With database access (`--db`): the state audit LED-04 runs. */
+  stateAudit?: StateAuditRun;
   /** Per-request timeout. */
   timeoutMs?: number;
   /** Called as each check finishes (progress). */
@@ -115,6 +118,7 @@ export async function runRedteam(options: RedteamOptions): Promise<RedteamReport
     othersDecision: othersDecision(http, approverPending, runId, writes),
     wrote: (what) => writes.push(what),
     ...(options.ledgerKey ? { ledgerKey: options.ledgerKey } : {}),
+    ...(options.stateAudit ? { stateAudit: options.stateAudit } : {}),
   };
 
   const skipped = new Set(options.skip ?? []);

@@ -12,7 +12,10 @@ import { isZip } from './zip.js';
  * non-model data, such as a tokenizer's JSON, from files the scanner cannot identify).
  */
 
-/** Model file formats, detected from content. `data` is known non-model data; `unknown` is a finding. */
+/**
+ * Model file formats, detected from content. `data` is known non-model data; `unknown` is a
+ * finding; `directory` is a model kept as a directory of files (supply/model-directory.ts).
+ */
 export const modelFormats = [
   'pytorch-zip',
   'pytorch-legacy',
@@ -28,6 +31,7 @@ export const modelFormats = [
   'zip',
   'data',
   'unknown',
+  'directory',
 ] as const;
 export type ModelFormat = (typeof modelFormats)[number];
 

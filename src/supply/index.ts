@@ -19,6 +19,7 @@ export type { LimitName, ScanLimits } from './limits.js';
 export { defaultScanLimits } from './limits.js';
 export type { LockedPackage } from './lockfiles.js';
 export { isLockfile, LockfileError, parseLockfile, unpinnedRequirements } from './lockfiles.js';
+export { type DirectoryMember, directoryManifest, directoryScan } from './model-directory.js';
 export type {
   ModelSignaturePolicy,
   ModelSignatureResult,

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -49,6 +50,46 @@ describe('arbiter redteam against a real Arbiter', () => {
     await server?.close();
   });
 
+  it('LED-04 without --db skips; with --db it fails on a decision flipped in the database', async () => {
+    const onlyLedger = [
+      '--url',
+      server.url,
+      '--agent-token',
+      server.tokens.deployBot!,
+      '--approver-token',
+      server.tokens.alice!,
+      '--skip',
+      'authentication,authorization,ownership,separation-of-duties,fail-closed,hostile-input,disclosure,rate-limit,LED-01,LED-02,LED-03',
+    ];
+    const without = await redteam(onlyLedger);
+    expect(without.stdout).toMatch(/LED-04\s+SKIP/);
+    expect(without.code).toBe(0);
+
+    const denied = await server.call(server.tokens.deployBot, 'POST', '/v1/decisions', {
+      action: 'rollback',
+      resource: { type: 'service', id: 'payments', environment: 'prod' },
+      rationale: 'error rate tripled',
+    });
+    expect(denied.body.status, JSON.stringify(denied.body)).toBe('denied');
+    const db = new Database(join(server.dir, 'arbiter.db'));
+    db.prepare("UPDATE decisions SET status = 'allowed' WHERE id = ?").run(denied.body.id);
+    db.close();
+    const withDb = await redteam([
+      ...onlyLedger,
+      '--db',
+      server.databaseUrl,
+      '--db-key',
+      server.ledgerKeyPath,
+    ]);
+    expect(withDb.stdout).toMatch(/LED-04\s+FAIL/);
+    expect(withDb.stdout).toContain(`decision ${denied.body.id}: status: table "allowed", ledger "denied"`);
+    expect(withDb.code).toBe(1);
+    // Put back, so the tests after this one see an honest database.
+    const restore = new Database(join(server.dir, 'arbiter.db'));
+    restore.prepare("UPDATE decisions SET status = 'denied' WHERE id = ?").run(denied.body.id);
+    restore.close();
+  }, 60_000);
+
   it('passes every check, writes a Markdown report and names what it wrote', async () => {
     const out = join(dir, 'report.md');
     const key = (await server.call(server.tokens.erin, 'GET', '/v1/ledger/key')).text;
@@ -66,6 +107,10 @@ describe('arbiter redteam against a real Arbiter', () => {
       server.tokens.root!,
       '--ledger-key',
       join(dir, 'verifier.key'),
+      '--db',
+      server.databaseUrl,
+      '--db-key',
+      server.ledgerKeyPath,
       '--json',
       '--out',
       out,
@@ -79,7 +124,20 @@ describe('arbiter redteam against a real Arbiter', () => {
     ]);
     expect(result.code).toBe(0);
     expect(report.results.map((r) => r.id)).toEqual(
-      expect.arrayContaining(['AUTH-01', 'SOD-03', 'FC-01', 'IN-05', 'IN-11', 'LED-02', 'RATE-01', 'DIS-04']),
+      expect.arrayContaining([
+        'AUTH-01',
+        'SOD-03',
+        'FC-01',
+        'IN-05',
+        'IN-11',
+        'LED-02',
+        'LED-04',
+        'RATE-01',
+        'DIS-04',
+      ]),
+    );
+    expect(report.results.find((r) => r.id === 'LED-04')?.note).toMatch(
+      /entries verified; \d+ decisions, \d+ tokens, \d+ Systems agree/,
     );
     // The suite records two probe decisions, both pending, and one vote; no tokens anywhere in its report.
     expect(report.writes).toHaveLength(3);

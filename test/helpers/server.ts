@@ -66,6 +66,12 @@ export async function startTestServer(
     limits?: Partial<ServerLimits>;
     /** Listen on this port (default: any free one), e.g. to give notifications a known dashboard URL. */
     port?: number;
+    /**
+     * How `call` reaches the server: through Fastify's `inject` (default: no socket, so a loaded
+     * machine's connection handling cannot fail a test about answers), or over the loopback socket,
+     * for tests about connections, budgets per address and streaming. `url` listens either way.
+     */
+    transport?: 'inject' | 'socket';
   } = {},
 ): Promise<TestServer> {
   const dir = tempDir('arbiter-server-');
@@ -121,16 +127,29 @@ export async function startTestServer(
     tokens,
     async call(token, method, path, body, headers = {}) {
       const driftBefore = drift.length;
-      const response = await fetch(`${url}${path}`, {
-        method,
+      const request = {
         headers: {
           ...(token ? { authorization: `Bearer ${token}` } : {}),
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           ...headers,
         },
-        ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-      });
-      const text = await response.text();
+        payload: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      };
+      const { status, text } =
+        options.transport === 'socket'
+          ? await fetch(`${url}${path}`, {
+              method,
+              headers: request.headers,
+              ...(request.payload === undefined ? {} : { body: request.payload }),
+            }).then(async (response) => ({ status: response.status, text: await response.text() }))
+          : await app
+              .inject({
+                method: method as 'GET',
+                url: path,
+                headers: request.headers,
+                ...(request.payload === undefined ? {} : { payload: request.payload }),
+              })
+              .then((response) => ({ status: response.statusCode, text: response.body }));
       if (drift.length > driftBefore) throw driftError(drift.slice(driftBefore));
       let parsed: unknown = text;
       try {
@@ -138,7 +157,7 @@ export async function startTestServer(
       } catch {
         // text responses stay text
       }
-      return { status: response.status, body: parsed, text };
+      return { status, body: parsed, text };
     },
     async close() {
       await app.close();

@@ -120,6 +120,7 @@ describe('connections: one address cannot hold them all', () => {
 
   beforeAll(async () => {
     server = await startTestServer({
+      transport: 'socket',
       limits: {
         connectionsPerAddress: perAddress,
         maxConnections: total,
@@ -204,7 +205,10 @@ describe('bodies: authorised before they are read, and budgeted per token', () =
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer({ limits: { byteRateLimit: 20 * MiB, rateLimit: 0 } });
+    server = await startTestServer({
+      transport: 'socket',
+      limits: { byteRateLimit: 20 * MiB, rateLimit: 0 },
+    });
   });
   afterAll(async () => server?.close());
 

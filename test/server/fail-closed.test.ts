@@ -416,11 +416,9 @@ spec:
       await new Promise((resolve) => setTimeout(resolve, 20));
     expect(hanging.received.length).toBeGreaterThan(0);
 
-    const timed = async (call: Promise<{ status: number; body: any }>) => {
-      const started = Date.now();
-      const response = await call;
-      return { ...response, ms: Date.now() - started };
-    };
+    // The receiver never answers until it is closed below: a call that waited for it would never
+    // return, so answering at all proves nothing waits on delivery (no stopwatch needed).
+    const timed = (call: Promise<{ status: number; body: any }>) => call;
     const asked = await timed(server.call(t.deployBot, 'POST', '/v1/decisions', staging()));
     const first = await timed(
       server.call(t.bob, 'POST', `/v1/decisions/${pending.id}/approvals`, {
@@ -445,11 +443,8 @@ spec:
       second.body.status,
       outcome.status,
     ]).toEqual([201, 'allowed', 200, 200, 'allowed', 200]);
-    for (const response of [asked, first, second, outcome]) expect(response.ms).toBeLessThan(2_000);
-    // A second sender does not wait for the hanging one: it returns at once.
-    const started = Date.now();
+    // A second sender does not wait for the hanging one: it returns while that one still hangs.
     expect(await server.arbiter.notifications.deliverDue()).toBe(0);
-    expect(Date.now() - started).toBeLessThan(1_000);
 
     // The receiver drops the connection: the delivery fails and is kept for a retry, not lost.
     hanging.server.closeAllConnections();

@@ -3,11 +3,14 @@ import { sha256Hex } from '../../core/digest.js';
 import { ArbiterError } from '../../core/errors.js';
 import type { IdGenerator } from '../../core/ids.js';
 import { TtlCache } from '../../core/ttl-cache.js';
+import { recordedToken, tokenEntryData, tokenEntryTypes } from '../../identity/ledger-state.js';
 import { foldUserName, normaliseUserName } from '../../identity/names.js';
 import type { Principal } from '../../identity/principal.js';
 import type { Role, TokenRow } from '../../identity/records.js';
+import { decodeEntry, type LedgerEntry } from '../../ledger/entry.js';
 import type { Store } from '../../store/store.js';
 import type { Ledger } from '../ledger/ledger.js';
+import type { StateChecks } from '../ledger/state-checks.js';
 
 const tokenPattern = /^arb_[A-Za-z0-9_-]{43}$/;
 
@@ -34,6 +37,8 @@ export interface TokenServiceDeps {
   ledger: Ledger;
   clock: () => Date;
   ids: IdGenerator;
+  /** Proves each token row against its ledger entries before it authenticates (the server always passes it). */
+  checks?: StateChecks;
 }
 
 /**
@@ -48,12 +53,14 @@ export class TokenService {
   private readonly ledger: Ledger;
   private readonly clock: () => Date;
   private readonly ids: IdGenerator;
+  private readonly checks: StateChecks | undefined;
 
-  constructor({ store, ledger, clock, ids }: TokenServiceDeps) {
+  constructor({ store, ledger, clock, ids, checks }: TokenServiceDeps) {
     this.store = store;
     this.ledger = ledger;
     this.clock = clock;
     this.ids = ids;
+    this.checks = checks;
   }
 
   /** Issues a token; the value is returned once and never stored. */
@@ -93,21 +100,49 @@ export class TokenService {
           type: 'token.created',
           actor: by,
           subject: row.id,
-          data: {
-            role: row.role,
-            ...(row.systemId ? { systemId: row.systemId } : {}),
-            ...(row.userName ? { user: row.userName } : {}),
-            groups: row.groups,
-          },
+          data: tokenEntryData(row),
         },
       ]);
     });
     return { token, row };
   }
 
+  /**
+   * Records a `token.attested` entry, naming `by`, for every token the ledger holds no hash of —
+   * those issued before `token.created` recorded hashes. Run once by an admin after upgrading; the
+   * admin vouches that these rows are the tokens that were issued. Returns the rows attested (with
+   * `dryRun`, the rows that would be, and nothing is written).
+   */
+  async attest(by: string, { dryRun = false }: { dryRun?: boolean } = {}): Promise<TokenRow[]> {
+    return this.store.write(async (tx) => {
+      const attested: TokenRow[] = [];
+      for (const row of await tx.listTokens()) {
+        const hints = await tx.ledgerEntriesAbout({
+          subject: row.id,
+          types: [...tokenEntryTypes],
+          limit: 1_000,
+        });
+        const entries: LedgerEntry[] = [];
+        for (const hint of hints) {
+          const decoded = decodeEntry(hint.bytes, hint.seq);
+          if ('entry' in decoded) entries.push(decoded.entry);
+        }
+        const recorded = recordedToken(entries);
+        if (recorded?.hash !== undefined || row.revokedAt) continue;
+        if (!dryRun)
+          await this.ledger.log.append(tx.ledger, [
+            { type: 'token.attested', actor: by, subject: row.id, data: tokenEntryData(row) },
+          ]);
+        attested.push(row);
+      }
+      return attested;
+    });
+  }
+
   async revoke(id: string, by: string): Promise<void> {
     await this.store.write(async (tx) => {
       this.cache.deleteWhere((principal) => principal.tokenId === id);
+      this.checks?.tokenRevoked(id);
       if (!(await tx.revokeToken(id, this.clock().toISOString()))) {
         throw new ArbiterError('ARB_ERR_NOT_FOUND', `no active token ${id}`);
       }
@@ -130,6 +165,8 @@ export class TokenService {
     const row = await this.store.tokenByHash(hash);
     if (!row || row.revokedAt)
       throw new ArbiterError('ARB_ERR_AUTH_INVALID', 'the bearer token is unknown or revoked');
+    if (!this.checks) throw new Error('TokenService.authenticate needs the state checks (deps.checks)');
+    await this.checks.token(row);
     const principal: Principal = {
       tokenId: row.id,
       role: row.role,

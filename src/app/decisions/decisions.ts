@@ -43,6 +43,7 @@ import type { ActionRequest } from '../../policy/request.js';
 import type { SystemRow } from '../../registry/records.js';
 import type { Store, StoreTransaction } from '../../store/store.js';
 import type { Ledger } from '../ledger/ledger.js';
+import type { StateChecks } from '../ledger/state-checks.js';
 import type { EventSink } from '../notifications/notifications.js';
 import type { PolicyHolder } from '../policies/policies.js';
 import { ownerTeamOf, type SystemService } from '../systems/systems.js';
@@ -87,6 +88,8 @@ export interface DecisionServiceDeps {
   ids: IdGenerator;
   observer?: DecisionObserver;
   sink?: EventSink;
+  /** Proves the stored facts each step relies on against their ledger entries. */
+  checks: StateChecks;
 }
 
 export class DecisionService {
@@ -99,6 +102,9 @@ export class DecisionService {
   private readonly ids: IdGenerator;
   private readonly observer: DecisionObserver;
   private readonly sink: EventSink;
+  private readonly checks: StateChecks;
+  /** Due decisions whose state the ledger does not support: left alone (and alerted once) by expiry. */
+  private readonly expiryRefused = new Set<string>();
 
   constructor({
     store,
@@ -110,7 +116,9 @@ export class DecisionService {
     ids,
     observer = {},
     sink = { emit: async () => {} },
+    checks,
   }: DecisionServiceDeps) {
+    this.checks = checks;
     this.store = store;
     this.ledger = ledger;
     this.policies = policies;
@@ -131,6 +139,8 @@ export class DecisionService {
     requireRole(principal, 'agent', 'approver', 'admin');
     const { idempotencyKey, ...request } = body;
     const { actor, system } = await this.requester(principal, request);
+    // A System unfrozen in the database while the ledger records it frozen is refused.
+    if (system) await this.checks.system(system);
     const hash = requestHash(actor, request as unknown as JsonObject);
     // A decision made before typed identities hashed the bare name: the same request repeated
     // under its key must still find it.
@@ -315,9 +325,12 @@ export class DecisionService {
         return { expired: true as const, decision: (await tx.getDecision(id))! };
       }
       const votes = await tx.approvalsOf(id);
+      // Requirements, request hash, votes and expiry as the ledger records them, proven against the
+      // trusted tree; a row or approval edited in the database is refused before anything counts.
+      const recorded = await this.checks.decision(decision, votes);
       const system = decision.systemId ? await tx.getSystem(decision.systemId) : undefined;
       const ownerTeam = ownerTeamOf(system);
-      const requirements = decision.requirements as unknown as Requirement[];
+      const requirements = recorded.requirements as unknown as Requirement[];
       assertMayVote(
         { approver, groups: principal.groups },
         {
@@ -375,6 +388,8 @@ export class DecisionService {
     const reporter = actorRef(principal);
     const row = await this.store.write(async (tx) => {
       const decision = assertOutcomeReportable(principal, id, await tx.getDecision(id));
+      // Allowed (and without an outcome) by the ledger's account, not only the table's.
+      await this.checks.decision(decision);
       const now = this.clock();
       const [entry] = await this.ledger.log.append(tx.ledger, [
         {
@@ -428,12 +443,23 @@ export class DecisionService {
     const now = this.clock().toISOString();
     if ((await this.store.expiredPending(now, 1)).length === 0) return 0;
     const expired = await this.store.write(async (tx) => {
-      const due = await tx.expiredPending(now, 500);
+      const due = (await tx.expiredPending(now, 500)).filter((d) => !this.expiryRefused.has(d.id));
+      let count = 0;
       for (const decision of due) {
+        try {
+          await this.checks.decision(decision);
+        } catch (error) {
+          // Alerted by the check; a decision whose pending state the ledger does not support is not
+          // moved on by a step that relies on it.
+          if (!(error instanceof ArbiterError && error.code === 'ARB_ERR_STATE_UNSUPPORTED')) throw error;
+          this.expiryRefused.add(decision.id);
+          continue;
+        }
         await this.transition(tx, decision, expiryTransition(decision));
         await tx.decisionChanged(decision.id);
+        count++;
       }
-      return due.length;
+      return count;
     });
     return expired;
   }

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, relative } from 'node:path';
+import { dirname, relative, sep } from 'node:path';
 import { sha256Hex } from '../../core/digest.js';
 import { ArbiterError } from '../../core/errors.js';
 import type { JsonObject } from '../../core/json.js';
@@ -7,10 +7,12 @@ import type { ModelFileRead, ReleaseFiles } from '../../gate/collect.js';
 import type { EvidencePaths } from '../../gate/external-evidence.js';
 import type { GateInput } from '../../gate/inputs.js';
 import { type LoadedRelease, releasePath } from '../../gate/release.js';
+import { directoryScan } from '../../supply/model-directory.js';
+import type { Progress } from '../../supply/reader.js';
 import type { FileScan } from '../../supply/scan.js';
 import { assertValidBom } from '../supply/bom-schema-files.js';
 import { findLockfiles } from '../supply/lockfile-files.js';
-import { scanFile } from '../supply/model-files.js';
+import { filesUnder, scanFile } from '../supply/model-files.js';
 import { evidencePaths, readBaselineEvidence, readExternalEvidence } from './evidence-files.js';
 import { hashInput, shownPath as shown } from './input-files.js';
 import { openOsvDatabase, readPackages } from './package-files.js';
@@ -29,6 +31,45 @@ export interface ReadReleaseOptions {
   evidence?: EvidencePaths;
   /** The baseline release: its SARIF findings tell which are new, its evaluation results are compared. */
   baseline?: LoadedRelease;
+  /** Shows how far the reading of a large model file has come (a terminal's progress line). */
+  progress?: ProgressDisplay;
+}
+
+/** Makes a progress display for one file about to be read, or none (small files, no terminal). */
+export type ProgressDisplay = (
+  file: string,
+  sizeBytes: number,
+) => { progress: Progress; done: () => void } | undefined;
+
+/** Scans one model file, showing progress while its bytes are hashed. */
+async function scanModelFile(path: string, file: string, display?: ProgressDisplay): Promise<FileScan> {
+  const bar = display?.(file, statSync(path).size);
+  try {
+    return await scanFile(path, file, bar ? { progress: bar.progress } : {});
+  } finally {
+    bar?.done();
+  }
+}
+
+/**
+ * Scans a model that is a file, or every file of a model that is a directory (hidden files and
+ * node_modules skipped, as `arbiter scan` skips them); undefined when there is nothing there.
+ */
+async function scanModel(
+  path: string,
+  file: string,
+  display?: ProgressDisplay,
+): Promise<FileScan | undefined> {
+  if (!existsSync(path)) return undefined;
+  const stat = statSync(path);
+  if (stat.isFile()) return scanModelFile(path, file, display);
+  if (!stat.isDirectory()) return undefined;
+  const members = [];
+  for (const member of filesUnder([path])) {
+    const inside = relative(path, member).split(sep).join('/');
+    members.push({ path: inside, scan: await scanModelFile(member, `${file}/${inside}`, display) });
+  }
+  return directoryScan(file, members);
 }
 
 /** Findings of an earlier `arbiter scan --json`, for releases that scanned elsewhere. */
@@ -96,11 +137,11 @@ export async function readReleaseFiles(
   for (const model of spec.models ?? []) {
     const path = releasePath(release, model.path);
     const file = shown(path);
-    if (!existsSync(path) || !statSync(path).isFile()) {
+    const scan = await scanModel(path, file, options.progress);
+    if (!scan) {
       models.push({ file, signed: false });
       continue;
     }
-    const scan = await scanFile(path, file);
     inputs.push({ kind: 'model', path: file, sha256: scan.sha256 });
     models.push({ file, scan, signed: signature !== undefined && isInside(path, signature.directory) });
   }

@@ -17,7 +17,7 @@ import { arbiterTool } from '../version.js';
 import { loadDatasetChecks } from './dataset-check-files.js';
 import { shownPath as shown } from './input-files.js';
 import { readReleaseFile } from './release-file.js';
-import { type ReadReleaseOptions, readReleaseFiles } from './release-files.js';
+import { type ProgressDisplay, type ReadReleaseOptions, readReleaseFiles } from './release-files.js';
 
 /**
  * `arbiter gate` at the edge: loads the policy directory and the release, reads every file the
@@ -33,6 +33,8 @@ export interface GateOptions {
   /** SARIF, SBOM, VEX and evaluation result files besides those the release lists (`--sarif-in` …). */
   evidence?: EvidencePaths;
   now?: Date;
+  /** Progress while large model files are read (a terminal's progress line). */
+  progress?: ProgressDisplay;
 }
 
 /**
@@ -68,6 +70,7 @@ export async function runGate(
     ...(options.osv ? { osv: options.osv } : {}),
     ...(options.evidence ? { evidence: options.evidence } : {}),
     ...(baseline ? { baseline } : {}),
+    ...(options.progress ? { progress: options.progress } : {}),
     now,
   });
   const policies = gatePoliciesFor(bundle, release.spec.system);

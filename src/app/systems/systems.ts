@@ -74,7 +74,8 @@ export class SystemService {
         previous.source !== 'bundle';
       await tx.upsertSystem(row);
       if (!previous && system.status === 'frozen') {
-        await tx.setSystemStatus(system.id, 'frozen', 'frozen in the governance repository', by, now);
+        // Ledgered like any freeze: the ledger, not the row, is what a System's status is checked against.
+        await this.setStatus(tx, row, 'frozen', 'frozen in the governance repository', by);
       }
       if (changed) {
         await this.ledger.log.append(tx.ledger, [
@@ -155,6 +156,8 @@ export class SystemService {
           data: { kind, source: 'api', spec: row.spec },
         },
       ]);
+      if (!previous && row.status === 'frozen')
+        await this.setStatus(tx, row, 'frozen', 'registered frozen', actorRef(principal));
       return { row: (await tx.getSystem(id))!, created: !previous };
     });
   }

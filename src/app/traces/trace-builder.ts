@@ -1,3 +1,4 @@
+import { decisionMismatches, recordedDecision } from '../../decisions/ledger-state.js';
 import type { DecisionRow } from '../../decisions/records.js';
 import { actorName } from '../../identity/actor-ref.js';
 import { parseAlertRef } from '../../incidents/incident.js';
@@ -137,10 +138,17 @@ export class TraceBuilder {
     if (row.systemId) this.systems.add(row.systemId);
     const ledger = await this.prove(row.ledgerIndex, { type: 'decision.created', subject: row.id });
     const entries: LedgerProof[] = [];
-    for (const stored of await this.store.ledgerEntriesAbout({ subject: row.id, limit: 1000 }))
+    const recordedEntries: LedgerEntry[] = [];
+    for (const stored of await this.store.ledgerEntriesAbout({ subject: row.id, limit: 1000 })) {
       entries.push(await this.prove(stored.seq, { subject: row.id }));
+      // What the entry's bytes say, not the query columns: the state is judged by those.
+      const { entry } = await this.prover.prove(stored.seq);
+      if (entry?.subject === row.id) recordedEntries.push(entry);
+    }
+    const approvalRows = await this.store.approvalsOf(row.id);
+    const mismatches = decisionMismatches(row, approvalRows, recordedDecision(recordedEntries));
     const approvals = [];
-    for (const approval of await this.store.approvalsOf(row.id))
+    for (const approval of approvalRows)
       approvals.push({
         approver: approval.approver,
         groups: approval.groups,
@@ -185,6 +193,10 @@ export class TraceBuilder {
       release: await this.release(row),
       replay: await this.replay(row),
       incidents,
+      state: {
+        supported: mismatches.length === 0,
+        problems: mismatches.map((m) => `${m.field}: table ${m.table}, ledger ${m.ledger}`),
+      },
     };
   }
 
@@ -376,7 +388,11 @@ export class TraceBuilder {
       generatedAt: this.now.toISOString(),
       subject: parts.subject,
       checkpoint: this.prover.checkpoint,
-      verified: (this.prover.checkpoint?.signatureValid ?? false) && verifiedCount === proofs.length,
+      // A decision whose stored state its entries do not support is not verified, however its proofs went.
+      verified:
+        (this.prover.checkpoint?.signatureValid ?? false) &&
+        verifiedCount === proofs.length &&
+        parts.decisions.every((decision) => decision.state.supported),
       proofs: { total: proofs.length, verified: verifiedCount },
       incident: parts.incident,
       decisions: parts.decisions,

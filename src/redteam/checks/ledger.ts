@@ -97,4 +97,20 @@ export const ledgerChecks: Check[] = [
       );
     },
   },
+  {
+    id: 'LED-04',
+    area: 'ledger',
+    title:
+      'The database agrees with the ledger: every decision, approval, token and System status is what its entries record (state audit, needs --db)',
+    async run(ctx) {
+      if (!ctx.stateAudit)
+        return skip('no database access: give --db (and --ledger-key) to run the state audit');
+      const audit = await ctx.stateAudit();
+      if (!audit.ok)
+        return fail(
+          `${audit.problems.length} problem${audit.problems.length === 1 ? '' : 's'}: ${audit.problems.slice(0, 10).join('; ')}${audit.problems.length > 10 ? '; …' : ''}`,
+        );
+      return pass(audit.checked);
+    },
+  },
 ];

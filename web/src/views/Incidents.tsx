@@ -153,6 +153,13 @@ function TraceBody({ trace }: { trace: Trace }) {
               {trace.proofs.verified}/{trace.proofs.total} ledger proofs verified
             </Badge>
           )}
+          {trace.decisions
+            .filter((decision) => !decision.state.supported)
+            .map((decision) => (
+              <Badge key={decision.id} tone="bad">
+                {decision.id}: stored state not supported by the ledger ({decision.state.problems.join('; ')})
+              </Badge>
+            ))}
         </p>
         {incident?.description ? <p>{incident.description}</p> : null}
       </header>
