@@ -164,6 +164,8 @@ for (const backend of ['sqlite', 'postgres'] as const) {
           createdAt: new Date().toISOString(),
         }),
       );
+      // An admin vouches for it after the upgrade, as `arbiter tokens attest` does: it is a real token.
+      expect((await server.arbiter.tokens.attest('test')).map((row) => row.id)).toContain('tok_impostor');
       const key = `shared-${backend}`;
       const bots = await call(t.deployBot, 'POST', '/v1/decisions', deploy({ idempotencyKey: key }));
       expect(bots.body.status).toBe('allowed');
