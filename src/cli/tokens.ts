@@ -31,7 +31,10 @@ export function registerTokenCommands(program: Command, output: Output, run: Run
   )
     .requiredOption('--role <role>', `one of ${roles.join(', ')}`)
     .option('--system <id>', 'for agent tokens: the System the agent acts as')
-    .option('--user <name>', 'for human tokens: the user name')
+    .option(
+      '--user <name>',
+      'for human tokens: the user name, kept in its normal form (NFKC, case-folded, trimmed; a-z 0-9 . _ @ + -); never a System id',
+    )
     .option('--groups <a,b>', 'for approvers: their groups (owner teams, group:X selectors)')
     .option('--label <text>', 'a note for `tokens list`')
     .action(

@@ -150,7 +150,9 @@ export function collectEvidence(entries: readonly LedgerEntry[], from: Date, to:
         evidence.decisions.total++;
         inc(evidence.decisions.byEffect, effect);
         inc(evidence.decisions.bySystem, entry.actor);
-        if (str(request.rationale)) evidence.decisions.withRationale++;
+        // Entries record a rationale's size under `withheld`; older ones held it verbatim.
+        if (str(request.rationale) || typeof obj(data.withheld).rationale === 'number')
+          evidence.decisions.withRationale++;
         if (Array.isArray(data.reasons) && data.reasons.length > 0) evidence.decisions.withExplanation++;
         const resource = obj(request.resource);
         example(

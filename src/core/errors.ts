@@ -5,6 +5,10 @@
  */
 export const errorRegistry = {
   ARB_ERR_USAGE: { status: 400, summary: 'The command line is not valid' },
+  ARB_ERR_IDENTITY_NAME_INVALID: {
+    status: 400,
+    summary: 'A user name is empty, too long or outside the allowed characters after normalisation',
+  },
   ARB_ERR_INPUT_NOT_FOUND: { status: 400, summary: 'An input file or directory does not exist' },
   ARB_ERR_INPUT_INVALID: {
     status: 400,
@@ -200,6 +204,10 @@ export const errorRegistry = {
   ARB_ERR_OUTCOME_NOT_ALLOWED: {
     status: 409,
     summary: 'An outcome is reported only once, for an allowed decision',
+  },
+  ARB_ERR_IDENTITY_NAME_TAKEN: {
+    status: 409,
+    summary: 'A user name equal to a registered System id was given for a person',
   },
   ARB_ERR_SYSTEM_CONFLICT: {
     status: 409,

@@ -1,3 +1,6 @@
+import { userRef } from '../identity/actor-ref.js';
+import { foldUserName } from '../identity/names.js';
+
 /**
  * Separation of duties, as pure functions: who may approve a pending decision, and whether the
  * approvals so far meet every requirement. Each requirement needs `count` distinct approvers,
@@ -38,7 +41,8 @@ export function selectorMatches(
 ): boolean {
   if (selector === 'owner') return ownerTeam !== undefined && groups.includes(ownerTeam);
   if (selector.startsWith('group:')) return groups.includes(selector.slice('group:'.length));
-  if (selector.startsWith('user:')) return approver === selector.slice('user:'.length);
+  // Approvers are typed (`user:alice`); the selector's name is compared in its normal form.
+  if (selector.startsWith('user:')) return approver === userRef(foldUserName(selector.slice('user:'.length)));
   return false;
 }
 

@@ -1,6 +1,7 @@
 import { canonicalJson } from '../core/canonical-json.js';
 import { parseDuration } from '../core/duration.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
+import { parseActorRef, userRef } from '../identity/actor-ref.js';
 import type { LedgerEntry } from '../ledger/entry.js';
 import type { ApprovalRow, DecisionRow, DecisionStatus, OutcomeStatus } from './records.js';
 
@@ -102,7 +103,8 @@ export function applyDecisionEntry(recorded: RecordedDecision, entry: LedgerEntr
         : [];
       return {
         ...recorded,
-        votes: [...recorded.votes, { approver: entry.actor, verdict, groups, seq: entry.seq }],
+        // Votes are people's; an entry from before typed identities names the bare user name.
+        votes: [...recorded.votes, { approver: typedVoter(entry.actor), verdict, groups, seq: entry.seq }],
       };
     }
     case 'decision.allowed': {
@@ -175,4 +177,9 @@ export function decisionMismatches(
 /** The mismatches as one line: `status: table "allowed", ledger "denied"; …`. */
 export function describeMismatches(problems: readonly StateMismatch[]): string {
   return problems.map((p) => `${p.field}: table ${p.table}, ledger ${p.ledger}`).join('; ');
+}
+
+/** A vote's approver as rows hold it: typed, also for an entry written before typed identities. */
+function typedVoter(entryActor: string): string {
+  return parseActorRef(entryActor) ? entryActor : userRef(entryActor);
 }

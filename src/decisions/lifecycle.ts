@@ -1,8 +1,10 @@
-import type { JsonObject } from '../core/json.js';
+import type { JsonObject, JsonValue } from '../core/json.js';
+import { systemRef, userRef } from '../identity/actor-ref.js';
 import type { Actor, Verdict } from '../policy/evaluate-action.js';
 import type { ActionRequest } from '../policy/request.js';
 import type { SystemRow } from '../registry/records.js';
 import { approvalProgress, type Requirement, type Vote } from './approvals.js';
+import { recordedReason, recordedRequest, recordedVerdict } from './recorded-request.js';
 import type { ActivityDelta, DecisionRow, DecisionStatus, OutcomeStatus } from './records.js';
 import { requirementsOf, statusOfEffect } from './verdicts.js';
 
@@ -28,7 +30,7 @@ export function executionDeadline(verdict: Pick<Verdict, 'executionWindow'>, at:
 /** A decision about to be recorded: who asked, for what, and what was decided. */
 export interface NewDecision {
   id: string;
-  /** The requester's actor id. */
+  /** The requester's typed identity (`system:ID`, `user:NAME`). */
   actor: string;
   /** The requester's System (undefined for a human). */
   system: SystemRow | undefined;
@@ -41,26 +43,37 @@ export interface NewDecision {
   now: Date;
 }
 
-/** What policies see as `actor` before hooks add to it: the System's spec, or the human and their groups. */
-export function baseActor(system: SystemRow | undefined, human: { id: string; groups: string[] }): Actor {
+/**
+ * What policies see as `actor` before hooks add to it: the System's spec, or the human and their
+ * groups. `actor.id` is the bare name policies have always read; `actor.ref` the typed identity.
+ */
+export function baseActor(system: SystemRow | undefined, human: { name: string; groups: string[] }): Actor {
   return system
-    ? { ...system.spec, id: system.id, kind: system.kind, status: system.status }
-    : { id: human.id, kind: 'human', groups: human.groups };
+    ? { ...system.spec, id: system.id, ref: systemRef(system.id), kind: system.kind, status: system.status }
+    : { id: human.name, ref: userRef(human.name), kind: 'human', groups: human.groups };
 }
 
-/** The data of a new decision's `decision.created` ledger entry. */
-export function createdEntryData(decision: NewDecision): JsonObject {
+/**
+ * The data of a new decision's `decision.created` ledger entry, and its personal values: the
+ * entry keeps the request's digest, identifying fields and the facts the policy read
+ * (recorded-request.ts); the verbatim request is the erasable personal value `request`.
+ */
+export function createdEntry(decision: NewDecision): {
+  data: JsonObject;
+  personal: Record<string, JsonValue>;
+} {
   const { request, verdict, statusReason } = decision;
-  return {
-    request: request as unknown as JsonObject,
+  const data: JsonObject = {
+    ...recordedRequest(request, verdict),
     requestHash: decision.requestHash,
     status: statusOfEffect[verdict.effect],
     effect: verdict.effect,
-    reasons: verdict.reasons.map((reason) => JSON.parse(JSON.stringify(reason))),
+    reasons: verdict.reasons.map(recordedReason),
     approvalsRequired: requirementsOf(verdict),
     bundle: verdict.bundle,
     ...(statusReason ? { statusReason } : {}),
   };
+  return { data, personal: { request: request as unknown as JsonObject } };
 }
 
 /**
@@ -85,7 +98,8 @@ export function newDecisionRow(decision: NewDecision, ledgerIndex: number): Deci
     ...(idempotencyKey ? { idempotencyKey } : {}),
     status,
     effect: verdict.effect,
-    verdict: JSON.parse(JSON.stringify(verdict)) as JsonObject,
+    // Explanation facts as the ledger keeps them, so erasing the request leaves no copy here.
+    verdict: JSON.parse(JSON.stringify(recordedVerdict(verdict))) as JsonObject,
     requirements: requirementsOf(verdict),
     bundle: verdict.bundle,
     ...(statusReason ? { statusReason } : {}),

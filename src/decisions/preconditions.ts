@@ -1,5 +1,6 @@
 import { ArbiterError } from '../core/errors.js';
-import { actorId, type Principal } from '../identity/principal.js';
+import { sameActor } from '../identity/actor-ref.js';
+import { actorRef, type Principal } from '../identity/principal.js';
 import type { ActionRequest } from '../policy/request.js';
 import type { SystemRow } from '../registry/records.js';
 import { type Requirement, voteRefusal } from './approvals.js';
@@ -44,7 +45,7 @@ export function assertSameRequest(existing: DecisionRow, hash: string, key: stri
 
 /** Agents see only their own decisions; every other role sees all. */
 export function maySeeDecision(principal: Principal, decision: Pick<DecisionRow, 'actorId'>): boolean {
-  return principal.role !== 'agent' || decision.actorId === actorId(principal);
+  return principal.role !== 'agent' || decision.actorId === actorRef(principal);
 }
 
 /**
@@ -83,13 +84,18 @@ export function assertVotable(
 export function assertRecordedRequest(decision: DecisionRow, createdEntry: Uint8Array | undefined): void {
   const entry = createdEntry
     ? (JSON.parse(Buffer.from(createdEntry).toString('utf8')) as {
+        actor?: unknown;
         subject?: string;
         data?: { requestHash?: unknown };
       })
     : undefined;
   const recorded = entry?.subject === decision.id ? entry.data?.requestHash : undefined;
+  // The hash covers the actor as the entry names it: typed, or the bare name of an older entry.
+  const entryActor = typeof entry?.actor === 'string' ? entry.actor : undefined;
   if (
-    requestHash(decision.actorId, decision.request) !== decision.requestHash ||
+    entryActor === undefined ||
+    !sameActor(entryActor, decision.actorId) ||
+    requestHash(entryActor, decision.request) !== decision.requestHash ||
     recorded !== decision.requestHash
   ) {
     throw new ArbiterError(
@@ -129,7 +135,7 @@ export function assertOutcomeReportable(
   id: string,
   decision: DecisionRow | undefined,
 ): DecisionRow {
-  const reporter = actorId(principal);
+  const reporter = actorRef(principal);
   if (!decision || (principal.role === 'agent' && decision.actorId !== reporter))
     throw new ArbiterError('ARB_ERR_NOT_FOUND', `no decision ${id}`);
   if (decision.actorId !== reporter)
@@ -156,7 +162,7 @@ export function assertRequesterOf(
   decision: DecisionRow | undefined,
 ): DecisionRow {
   if (!decision) throw new ArbiterError('ARB_ERR_NOT_FOUND', `no decision ${id}`);
-  if (decision.actorId !== actorId(principal))
+  if (decision.actorId !== actorRef(principal))
     throw new ArbiterError(
       'ARB_ERR_FORBIDDEN',
       `only ${decision.actorId}, which asked, may act on decision ${id}`,

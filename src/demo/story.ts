@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { Arbiter } from '../app/arbiter.js';
 import type { GateRunRequest } from '../app/gate-runs/report.js';
 import { runGate } from '../app/releases/run-gate.js';
+import { systemRef } from '../identity/actor-ref.js';
 import type { Principal } from '../identity/principal.js';
 
 /** What the demo's accountability story left behind, for the start-up banner. */
@@ -78,7 +79,7 @@ async function recordDemoGateRuns(arbiter: Arbiter): Promise<DemoStory['gateRuns
   ] as const) {
     // A report differs run to run (its time), so a later start finds the first record instead.
     const idempotencyKey = `demo-gate-credit-scoring-${version}`;
-    const existing = await arbiter.store.gateRunByIdempotencyKey('credit-scoring', idempotencyKey);
+    const existing = await arbiter.store.gateRunByIdempotencyKey(systemRef('credit-scoring'), idempotencyKey);
     if (existing) {
       recorded.push({ version, passed: existing.passed, id: existing.id });
       continue;

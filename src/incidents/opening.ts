@@ -1,5 +1,6 @@
 import type { JsonObject, JsonValue } from '../core/json.js';
 import type { DecisionRow } from '../decisions/records.js';
+import { actorName, parseActorRef } from '../identity/actor-ref.js';
 import type { AlertState } from '../monitor/alerts.js';
 import { anyGlobMatches } from '../policy/glob.js';
 import type { IncidentSettings } from '../policy/on-call.js';
@@ -60,7 +61,7 @@ export function outcomeIncident(
     return undefined;
   const where = `${decision.resourceType}:${decision.resourceId}${decision.environment ? ` in ${decision.environment}` : ''}`;
   return {
-    title: `${decision.action} of ${where} by ${decision.actorId} ${status === 'failed' ? 'failed' : 'was rolled back'}`,
+    title: `${decision.action} of ${where} by ${actorName(decision.actorId)} ${status === 'failed' ? 'failed' : 'was rolled back'}`,
     severity: severityOfOutcome[status],
     systemId: decision.systemId,
     ...(system ? { system } : {}),
@@ -123,13 +124,18 @@ export function openedEntry(
   paged: PagedContact,
 ): { data: JsonObject; personal?: Record<string, JsonValue> } {
   const { person, ...pagedRecord } = paged;
+  // An agent's own title is agent-supplied text: erasable, the entry keeps its size.
+  const agentTitle = incident.trigger === 'manual' && parseActorRef(incident.openedBy)?.kind === 'system';
   const personal: Record<string, JsonValue> = {
     ...(person ? { pagedPerson: person } : {}),
     ...(incident.description ? { description: incident.description } : {}),
+    ...(agentTitle ? { title: incident.title } : {}),
   };
   const data = JSON.parse(
     JSON.stringify({
-      title: incident.title,
+      ...(agentTitle
+        ? { title: null, titleSize: Buffer.byteLength(incident.title, 'utf8') }
+        : { title: incident.title }),
       severity: incident.severity,
       system: incident.systemId ?? null,
       trigger: incident.trigger,

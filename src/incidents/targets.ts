@@ -1,7 +1,7 @@
 import { ArbiterError } from '../core/errors.js';
 import type { DecisionReads } from '../decisions/records.js';
 import type { GateRunReads } from '../gate/records.js';
-import { actorId, type Principal } from '../identity/principal.js';
+import { actorRef, type Principal } from '../identity/principal.js';
 import type { LedgerEntry } from '../ledger/entry.js';
 import type { LedgerReader } from '../ledger/storage.js';
 import { type AlertRef, formatAlertRef, type IncidentLinkKind, parseAlertRef } from './incident.js';
@@ -28,7 +28,7 @@ export async function linkTarget(
   switch (kind) {
     case 'decision': {
       const decision = await reads.getDecision(ref);
-      if (!decision || (principal.role === 'agent' && decision.actorId !== actorId(principal)))
+      if (!decision || (principal.role === 'agent' && decision.actorId !== actorRef(principal)))
         throw unknown('decision');
       return {
         kind,

@@ -162,7 +162,7 @@ export type TraceReplay = Static<typeof TraceReplaySchema>;
 
 export const TraceDecisionSchema = Type.Object({
   id: Type.String(),
-  actor: Type.Object({ id: Type.String(), kind: Type.String() }),
+  actor: Type.Object({ id: Type.String(), ref: Type.String(), kind: Type.String() }),
   system: Nullable(Type.String()),
   action: Type.String(),
   resource: Type.Object({ type: Type.String(), id: Type.String(), environment: Nullable(Type.String()) }),

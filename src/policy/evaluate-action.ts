@@ -13,11 +13,22 @@ import { anyGlobMatches } from './glob.js';
 import type { ActionRequest } from './request.js';
 import { buildScope, evaluateCondition, renderMessage } from './scope.js';
 
-/** Who asks: a registered System (agent or model) or a human. Visible to policies as `actor.*`. */
+/**
+ * Who asks: a registered System (agent or model) or a human. Visible to policies as `actor.*`:
+ * `actor.id` is the bare name (System id or user name), `actor.ref` the typed identity
+ * (`system:deploy-bot`, `user:alice`) that storage and the ledger use.
+ */
 export interface Actor {
   id: string;
   kind: ActorKind;
+  ref?: string;
   [field: string]: unknown;
+}
+
+/** The actor with `ref` set: given, or derived from its kind and id (people are `user:`, Systems `system:`). */
+export function withActorRef(actor: Actor): Actor {
+  if (typeof actor.ref === 'string') return actor;
+  return { ...actor, ref: `${actor.kind === 'human' ? 'user' : 'system'}:${actor.id}` };
 }
 
 const FactsSchema = Type.Record(Type.String(), JsonValueSchema, {
@@ -117,7 +128,7 @@ export function actorFromSystem(system: SystemRecord, extra: Record<string, unkn
 export function evaluateAction(bundle: PolicyBundle, input: ActionEvaluationInput): Verdict {
   const enforced = { reasons: [] as Reason[], notFired: [] as NotFired[], policies: [] as string[] };
   const shadow = { reasons: [] as Reason[], notFired: [] as NotFired[], policies: [] as string[] };
-  const roots = { request: input.request, actor: input.actor, now: input.now };
+  const roots = { request: input.request, actor: withActorRef(input.actor), now: input.now };
   for (const policy of bundle.actionPolicies) {
     if (!policyMatches(policy, input)) continue;
     const target = policy.mode === 'shadow' ? shadow : enforced;

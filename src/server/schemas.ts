@@ -124,8 +124,9 @@ export const AutonomyRequestSchema = Type.Object(
 
 export const MeSchema = Type.Object(
   {
-    id: Type.String({
-      description: 'The identity decisions and ledger entries name: user name or System id',
+    id: Type.String({ description: 'The bare name policies see as `actor.id`: user name or System id' }),
+    ref: Type.String({
+      description: 'The typed identity decisions and ledger entries name: `user:NAME` or `system:ID`',
     }),
     role: literals(['agent', 'approver', 'auditor', 'admin'] as const),
     user: Nullable(Type.String()),

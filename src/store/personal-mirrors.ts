@@ -15,8 +15,29 @@ export interface PersonalMirror {
 export const personalMirrors: readonly PersonalMirror[] = [
   { field: 'reason', table: 'approvals', column: 'reason', index: 'ledger_index' },
   { field: 'description', table: 'incidents', column: 'description', index: 'ledger_index' },
+  {
+    field: 'title',
+    table: 'incidents',
+    column: 'title',
+    index: 'ledger_index',
+    erased: { sqlite: "'(erased)'", postgres: "'(erased)'" },
+  },
   { field: 'summary', table: 'incidents', column: 'resolution', index: 'resolved_ledger_index' },
   { field: 'note', table: 'incident_links', column: 'note', index: 'ledger_index' },
+  // The verbatim request of a decision: erasure keeps what it was about, as its ledger entry does.
+  {
+    field: 'request',
+    table: 'decisions',
+    column: 'request',
+    index: 'ledger_index',
+    erased: {
+      sqlite:
+        "json_object('action', json_extract(request, '$.action'), 'resource', json(json_extract(request, '$.resource')))",
+      postgres:
+        "jsonb_build_object('action', request::jsonb->'action', 'resource', request::jsonb->'resource')::text",
+    },
+  },
+  { field: 'detail', table: 'decisions', column: 'outcome_detail', index: 'outcome_ledger_index' },
   {
     field: 'pagedPerson',
     table: 'incidents',

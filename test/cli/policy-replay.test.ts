@@ -153,7 +153,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
           to: 'allow',
           count: 1,
           loosens: true,
-          actors: [{ id: 'deploy-bot', count: 1 }],
+          actors: [{ id: 'system:deploy-bot', count: 1 }],
           examples: [
             expect.objectContaining({
               id: ids['big prod deploy'],
@@ -168,7 +168,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
           to: 'allow',
           count: 1,
           loosens: true,
-          actors: [{ id: 'triage-bot', count: 1 }],
+          actors: [{ id: 'system:triage-bot', count: 1 }],
           examples: [
             expect.objectContaining({
               id: ids['observe-only deploy'],
@@ -211,13 +211,13 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       // Columns line up: every row is as long as the header.
       expect(new Set(table.map((line) => line.length)).size).toBe(1);
       expect(result.stdout).toContain('2 would change: 0 loosened, 2 tightened');
-      expect(result.stdout).toContain('allow → deny: 1  [alice 1]');
+      expect(result.stdout).toContain('allow → deny: 1  [user:alice 1]');
       expect(result.stdout).toContain(
-        `  ${ids['human prod deploy']}  2026-11-17T10:07:00.000Z  deploy service:payments (prod) by alice  rules +prod-deploys/humans-use-the-pipeline`,
+        `  ${ids['human prod deploy']}  2026-11-17T10:07:00.000Z  deploy service:payments (prod) by user:alice  rules +prod-deploys/humans-use-the-pipeline`,
       );
-      expect(result.stdout).toContain('allow → require_approval: 1  [deploy-bot 1]');
+      expect(result.stdout).toContain('allow → require_approval: 1  [system:deploy-bot 1]');
       expect(result.stdout).toContain(
-        `  ${ids['staging deploy']}  2026-11-17T10:04:00.000Z  deploy service:payments (staging) by deploy-bot  rules ~non-prod-deploys/allowed (allow → require_approval)`,
+        `  ${ids['staging deploy']}  2026-11-17T10:04:00.000Z  deploy service:payments (staging) by system:deploy-bot  rules ~non-prod-deploys/allowed (allow → require_approval)`,
       );
     });
 

@@ -55,7 +55,7 @@ describe('arbiter serve --demo, the CLI clients, and graceful shutdown', () => {
         env: env('deploy-bot'),
       });
       expect(waited.code).toBe(0);
-      expect(waited.stdout).toContain('approved by alice');
+      expect(waited.stdout).toContain('approved by user:alice');
 
       const denied = arbiter(['approve', decision.id, '--reason', 'again'], { env: env('bob') });
       expect(denied.code).toBe(2);

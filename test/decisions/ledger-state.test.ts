@@ -63,14 +63,14 @@ describe('recordedDecision', () => {
     const recorded = recordedDecision([
       entry(9, 'decision.outcome', { status: 'succeeded' }),
       entry(7, 'decision.allowed', { reason: 'approved' }),
-      approvalEntry('alice', 5),
+      approvalEntry('user:alice', 5),
       created,
-      approvalEntry('paul', 6),
+      approvalEntry('user:paul', 6),
     ]);
     expect(recorded).toMatchObject({
       status: 'allowed',
       requirements,
-      votes: [{ approver: 'alice' }, { approver: 'paul' }],
+      votes: [{ approver: 'user:alice' }, { approver: 'user:paul' }],
       outcome: { status: 'succeeded' },
     });
     // An allowance written before execution windows records none: the approval window is over,
@@ -117,8 +117,8 @@ describe('recordedDecision', () => {
 });
 
 describe('decisionMismatches', () => {
-  const recorded = recordedDecision([created, approvalEntry('alice', 5)])!;
-  const approvals = [vote('alice', 5)];
+  const recorded = recordedDecision([created, approvalEntry('user:alice', 5)])!;
+  const approvals = [vote('user:alice', 5)];
   it('an unedited row has none', () => {
     expect(decisionMismatches(row, approvals, recorded)).toEqual([]);
   });
@@ -138,9 +138,9 @@ describe('decisionMismatches', () => {
     expect(problems.map((p) => p.field)).toEqual(fields);
   });
   it('approval-row-inserted and approval-row-deleted', () => {
-    expect(decisionMismatches(row, [...approvals, vote('paul', 6)], recorded).map((p) => p.field)).toEqual([
-      'approvals',
-    ]);
+    expect(
+      decisionMismatches(row, [...approvals, vote('user:paul', 6)], recorded).map((p) => p.field),
+    ).toEqual(['approvals']);
     expect(decisionMismatches(row, [], recorded).map((p) => p.field)).toEqual(['approvals']);
   });
   it('an earlier expiry is no mismatch (the row is computed a moment before the entry)', () => {
@@ -164,5 +164,13 @@ describe('recordedSystemStatus', () => {
       'active',
     );
     expect(recordedSystemStatus([systemEntry(1, 'system.registered')])).toBe('active');
+  });
+});
+
+describe('votes recorded before typed identities', () => {
+  it('compare as the typed rows the upgrade wrote: a bare entry actor is a user', () => {
+    const recorded = recordedDecision([created, approvalEntry('alice', 5)])!;
+    expect(recorded.votes.map((v) => v.approver)).toEqual(['user:alice']);
+    expect(decisionMismatches(row, [vote('user:alice', 5)], recorded)).toEqual([]);
   });
 });

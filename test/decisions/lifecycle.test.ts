@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { isArbiterError } from '../../src/core/errors.js';
+import type { JsonObject } from '../../src/core/json.js';
 import {
   baseActor,
   createdActivity,
-  createdEntryData,
+  createdEntry,
   executionDeadline,
   expiryTransition,
   isExpired,
@@ -31,6 +32,7 @@ import {
   assertWithdrawable,
   maySeeDecision,
 } from '../../src/decisions/preconditions.js';
+import { elide, recordedFacts, requestDigest } from '../../src/decisions/recorded-request.js';
 import type { DecisionRow } from '../../src/decisions/records.js';
 import { requestHash } from '../../src/decisions/request-hash.js';
 import {
@@ -96,7 +98,7 @@ function request(linesChanged: number, action = 'deploy'): ActionRequest {
 }
 
 function decide(req: ActionRequest): Verdict {
-  return evaluateAction(bundle, { request: req, actor: baseActor(system, { id: 'x', groups: [] }), now });
+  return evaluateAction(bundle, { request: req, actor: baseActor(system, { name: 'x', groups: [] }), now });
 }
 
 function newDecision(
@@ -106,10 +108,10 @@ function newDecision(
 ): NewDecision {
   return {
     id: 'dec_1',
-    actor: system.id,
+    actor: 'system:deploy-bot',
     system,
     request: req,
-    requestHash: requestHash(system.id, req as never),
+    requestHash: requestHash('system:deploy-bot', req as never),
     verdict,
     statusReason: undefined,
     now,
@@ -181,7 +183,7 @@ describe('a new decision', () => {
     const row = newDecisionRow(decision, 7);
     expect(row).toMatchObject({
       id: 'dec_1',
-      actorId: 'deploy-bot',
+      actorId: 'system:deploy-bot',
       actorKind: 'agent',
       systemId: 'deploy-bot',
       action: 'deploy',
@@ -218,13 +220,13 @@ describe('a new decision', () => {
 
   it('is a human decision when there is no System, without an environment when the request names none', () => {
     const req = { action: 'deploy', resource: { type: 'service', id: 'web' } } as ActionRequest;
-    const row = newDecisionRow(newDecision(req, undefined, { system: undefined, actor: 'sam' }), 3);
+    const row = newDecisionRow(newDecision(req, undefined, { system: undefined, actor: 'user:sam' }), 3);
     expect(row.actorKind).toBe('human');
     expect(row).not.toHaveProperty('systemId');
     expect(row).not.toHaveProperty('environment');
     // No policy matches outside prod, so the bundle's default denies it.
     expect(createdActivity(row, now)).toEqual({
-      actorId: 'sam',
+      actorId: 'user:sam',
       action: 'deploy',
       environment: '',
       at: now,
@@ -233,24 +235,40 @@ describe('a new decision', () => {
     });
   });
 
-  it('records in the ledger the request, its hash, the verdict reasons and the requirements', () => {
+  it('records in the ledger the request digest, the facts read, the reasons and the requirements; the verbatim request is personal', () => {
     const decision = newDecision(request(700, 'db.drop'));
-    expect(createdEntryData(decision)).toEqual({
-      request: decision.request,
+    const { data, personal } = createdEntry(decision);
+    expect(data).toEqual({
+      request: {
+        action: 'db.drop',
+        resource: decision.request.resource,
+        confidence: decision.request.confidence,
+      },
+      requestDigest: requestDigest(decision.request),
+      withheld: {
+        rationale: elide(decision.request.rationale!).size,
+        change: elide(decision.request.change as JsonObject).size,
+      },
+      facts: recordedFacts(
+        Object.assign({}, ...[...decision.verdict.reasons, ...decision.verdict.notFired].map((r) => r.facts)),
+      ),
       requestHash: decision.requestHash,
       status: 'denied',
       effect: 'deny',
-      reasons: JSON.parse(JSON.stringify(decision.verdict.reasons)),
+      reasons: decision.verdict.reasons.map(({ facts: _facts, ...reason }) =>
+        JSON.parse(JSON.stringify(reason)),
+      ),
       approvalsRequired: [],
       bundle: bundle.digest,
     });
-    expect(createdEntryData({ ...decision, statusReason: 'frozen: x' }).statusReason).toBe('frozen: x');
+    expect(personal).toEqual({ request: decision.request });
+    expect(createdEntry({ ...decision, statusReason: 'frozen: x' }).data.statusReason).toBe('frozen: x');
   });
 
   it('counts one decision, and one denial when denied', () => {
     const row = newDecisionRow(newDecision(request(1, 'db.drop')), 1);
     expect(createdActivity(row, now)).toEqual({
-      actorId: 'deploy-bot',
+      actorId: 'system:deploy-bot',
       action: 'db.drop',
       environment: 'prod',
       at: now,
@@ -259,7 +277,7 @@ describe('a new decision', () => {
     });
     const pending = newDecisionRow(newDecision(request(600)), 1);
     expect(createdActivity(pending, now)).toEqual({
-      actorId: 'deploy-bot',
+      actorId: 'system:deploy-bot',
       action: 'deploy',
       environment: 'prod',
       at: now,
@@ -268,14 +286,16 @@ describe('a new decision', () => {
   });
 
   it('shows policies the System spec as actor, or a human with their groups', () => {
-    expect(baseActor(system, { id: 'ignored', groups: ['x'] })).toEqual({
+    expect(baseActor(system, { name: 'ignored', groups: ['x'] })).toEqual({
       ...system.spec,
       id: 'deploy-bot',
+      ref: 'system:deploy-bot',
       kind: 'agent',
       status: 'active',
     });
-    expect(baseActor(undefined, { id: 'sam', groups: ['sre'] })).toEqual({
+    expect(baseActor(undefined, { name: 'sam', groups: ['sre'] })).toEqual({
       id: 'sam',
+      ref: 'user:sam',
       kind: 'human',
       groups: ['sre'],
     });
@@ -341,7 +361,7 @@ describe('transitions', () => {
     expect(transitionEntryType('allowed')).toBe('decision.allowed');
     expect(transitionEntryType('denied')).toBe('decision.denied');
     expect(transitionActivity(pending, 'allowed', now)).toEqual({
-      actorId: 'deploy-bot',
+      actorId: 'system:deploy-bot',
       action: 'deploy',
       environment: 'prod',
       at: now,
@@ -357,7 +377,7 @@ describe('transitions', () => {
     const counters = (['succeeded', 'failed', 'rolled_back'] as const).map((status) => {
       const { actorId, action, environment, at, ...rest } = outcomeActivity(pending, status, now);
       expect({ actorId, action, environment, at }).toEqual({
-        actorId: 'deploy-bot',
+        actorId: 'system:deploy-bot',
         action: 'deploy',
         environment: 'prod',
         at: now,
@@ -409,15 +429,35 @@ describe('preconditions', () => {
 
   it('refuses a stored request that differs from the one the ledger recorded', () => {
     const entry = (data: object) => new TextEncoder().encode(JSON.stringify(data));
-    const recorded = entry({ subject: pending.id, data: { requestHash: pending.requestHash } });
+    const recorded = entry({
+      actor: pending.actorId,
+      subject: pending.id,
+      data: { requestHash: pending.requestHash },
+    });
     expect(errorCode(() => assertRecordedRequest(pending, recorded))).toBeUndefined();
+    // A decision from before typed identities: the entry names the bare name, the hash covers it.
+    const legacy = { ...pending, requestHash: requestHash('deploy-bot', pending.request) };
+    const legacyEntry = entry({
+      actor: 'deploy-bot',
+      subject: pending.id,
+      data: { requestHash: legacy.requestHash },
+    });
+    expect(errorCode(() => assertRecordedRequest(legacy, legacyEntry))).toBeUndefined();
+    // The entry names someone else — a person who took the System's name — so the row is not its.
+    const impostor = {
+      ...pending,
+      actorId: 'user:deploy-bot',
+      requestHash: requestHash('user:deploy-bot', pending.request),
+    };
+    expect(errorCode(() => assertRecordedRequest(impostor, recorded))).toBe('ARB_ERR_APPROVAL_HASH_MISMATCH');
     // The row was edited after the fact: its request no longer hashes to its request hash.
     const edited = { ...pending, request: { ...pending.request, rationale: 'something else' } };
     expect(errorCode(() => assertRecordedRequest(edited, recorded))).toBe('ARB_ERR_APPROVAL_HASH_MISMATCH');
     // The ledger entry is about another decision, holds another hash, or cannot be read.
     for (const other of [
-      entry({ subject: 'dec_other', data: { requestHash: pending.requestHash } }),
-      entry({ subject: pending.id, data: { requestHash: 'sha256:0' } }),
+      entry({ actor: pending.actorId, subject: 'dec_other', data: { requestHash: pending.requestHash } }),
+      entry({ actor: pending.actorId, subject: pending.id, data: { requestHash: 'sha256:0' } }),
+      entry({ subject: pending.id, data: { requestHash: pending.requestHash } }),
       undefined,
     ])
       expect(errorCode(() => assertRecordedRequest(pending, other))).toBe('ARB_ERR_APPROVAL_HASH_MISMATCH');

@@ -81,7 +81,10 @@ describe('accountability: from a failed AI deploy to the owner, the demotion and
     expect(decision.id).toBe(approvedDecision);
     expect(decision.bundle).toBe(server.arbiter.policies.bundle.digest);
     expect(decision.rules.map((rule: { rule: string }) => rule.rule)).toContain('needs-sre');
-    expect(decision.approvals.map((a: { approver: string }) => a.approver).sort()).toEqual(['alice', 'paul']);
+    expect(decision.approvals.map((a: { approver: string }) => a.approver).sort()).toEqual([
+      'user:alice',
+      'user:paul',
+    ]);
     expect(decision.outcome).toMatchObject({ status: 'failed' });
     expect(decision.ledger.status).toBe('verified');
 

@@ -285,7 +285,7 @@ describe('arbiter mcp serve: the tools', () => {
       expect(asked.status).toBe('allowed');
       const decision = (await server.call(server.tokens.erin, 'GET', `/v1/decisions/${asked.decisionId}`))
         .body;
-      expect(decision.actor).toEqual({ id: 'migrate-bot', kind: 'agent' });
+      expect(decision.actor).toEqual({ id: 'migrate-bot', ref: 'system:migrate-bot', kind: 'agent' });
       const refused = await client.callTool({
         name: 'request_action',
         arguments: {
@@ -550,7 +550,7 @@ describe('arbiter mcp proxy', () => {
       const entries = (await server.call(server.tokens.erin, 'GET', '/v1/ledger/entries?start=0&end=1000'))
         .body.entries;
       const change = entries.find((e: { entry: { type: string } }) => e.entry.type === 'mcp.tool_changed');
-      expect(change.entry).toMatchObject({ actor: 'deploy-bot', subject: 'notes/write_note' });
+      expect(change.entry).toMatchObject({ actor: 'system:deploy-bot', subject: 'notes/write_note' });
       expect(change.entry.data.was).not.toBe(change.entry.data.now);
     } finally {
       await stop();

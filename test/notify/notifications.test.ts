@@ -112,7 +112,7 @@ describe('notifications', () => {
       subject: decision.id,
       team: 'platform',
       data: {
-        decision: { id: decision.id, status: 'pending', action: 'deploy', actor: 'deploy-bot' },
+        decision: { id: decision.id, status: 'pending', action: 'deploy', actor: 'system:deploy-bot' },
         link: `https://arbiter.example.com/decisions/${decision.id}`,
       },
     });
@@ -186,7 +186,7 @@ describe('notifications', () => {
         severity: 'error',
         component: 'deploy-bot',
         group: 'platform',
-        summary: 'deploy-bot was frozen by paul: INC-7 bad deploys',
+        summary: 'deploy-bot was frozen by user:paul: INC-7 bad deploys',
       },
     });
     // Unfreezing is "info" (below the pager's default minimum "error"), so it does not page; a resolve would.

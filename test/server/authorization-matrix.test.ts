@@ -402,7 +402,7 @@ describe('authorization matrix (docs/security.md)', () => {
         ...staging(),
         context: { actor: B, system: B },
       });
-      expect(asked.actor).toEqual({ id: A, kind: 'agent' });
+      expect(asked.actor).toEqual({ id: A, ref: `system:${A}`, kind: 'agent' });
       expect(asked.systemId).toBe(A);
     });
 

@@ -274,12 +274,12 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         from: 2,
         to: 3,
         cause: 'human',
-        by: 'paul',
+        by: 'user:paul',
         reason: 'postmortem done, fix deployed',
       });
       const [entry] = await ledgerEntries('system.autonomy_changed');
       expect(entry).toMatchObject({
-        actor: 'paul',
+        actor: 'user:paul',
         subject: 'deploy-bot',
         data: { from: 2, to: 3, ceiling: 3, reason: 'postmortem done, fix deployed' },
       });

@@ -108,7 +108,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         expect(first.body.status).toBe('pending');
         expect(first.body.approvals.required[0]).toMatchObject({
           met: false,
-          approvers: ['alice'],
+          approvers: ['user:alice'],
           missing: ['owner'],
         });
         const second = await post(t.paul, `/v1/decisions/${decision.id}/approvals`, {
@@ -145,7 +145,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
           '/v1/decisions',
           deploy({ change: { linesChanged: 900 }, rationale: 'manual deploy' }),
         );
-        expect(mine.body.actor).toEqual({ id: 'alice', kind: 'human' });
+        expect(mine.body.actor).toEqual({ id: 'alice', ref: 'user:alice', kind: 'human' });
         expect(mine.body.status).toBe('pending');
         const response = await post(t.alice, `/v1/decisions/${mine.body.id}/approvals`, {
           verdict: 'approve',
@@ -192,7 +192,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
           verdict: 'reject',
           reason: 'not during the incident',
         });
-        expect(response.body).toMatchObject({ status: 'denied', statusReason: 'rejected by alice' });
+        expect(response.body).toMatchObject({ status: 'denied', statusReason: 'rejected by user:alice' });
         const late = await post(t.paul, `/v1/decisions/${decision.id}/approvals`, {
           verdict: 'approve',
           reason: 'ok',

@@ -25,8 +25,8 @@ describe('the demo’s accountability story', () => {
       .body;
     expect(failed).toMatchObject({ status: 'started', outcome: { status: 'failed' } });
     expect(failed.approvals.received.map((vote: { approver: string }) => vote.approver)).toEqual([
-      'alice',
-      'bob',
+      'user:alice',
+      'user:bob',
     ]);
 
     const incident = (await server.call(server.tokens.erin, 'GET', `/v1/incidents/${story!.incident}`)).body;

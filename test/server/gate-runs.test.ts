@@ -150,7 +150,7 @@ spec:
           bundle: run.bundle,
           startedAt: run.startedAt,
           recordedAt: server.clock.now().toISOString(),
-          recordedBy: 'credit-scoring',
+          recordedBy: 'system:credit-scoring',
           reportSha256: reportHash(run),
           ledgerIndex: before,
         });
@@ -158,7 +158,7 @@ spec:
         const entry = await entryAt(response.body.ledgerIndex);
         expect(entry).toMatchObject({
           type: 'gate.run',
-          actor: 'credit-scoring',
+          actor: 'system:credit-scoring',
           subject: 'credit-scoring',
           data: {
             gateRun: response.body.id,
@@ -209,7 +209,7 @@ spec:
         delete run.baseline;
         const response = await post(t.root, run);
         expect(response.status).toBe(201);
-        expect(response.body).toMatchObject({ recordedBy: 'root', system: 'fraud-model', passed: true });
+        expect(response.body).toMatchObject({ recordedBy: 'user:root', system: 'fraud-model', passed: true });
         expect((await entryAt(response.body.ledgerIndex)).data.bomSerialNumber).toBeNull();
       });
 

@@ -276,8 +276,8 @@ for (const backend of ['sqlite', 'postgres'] as const) {
           facts: expect.objectContaining({ 'request.change.linesChanged': 812 }),
         });
         expect(decision!.approvals.map((a) => [a.approver, a.verdict, a.reason, a.ledger.verified])).toEqual([
-          ['alice', 'approve', 'diff reviewed', true],
-          ['paul', 'approve', 'owner agrees', true],
+          ['user:alice', 'approve', 'diff reviewed', true],
+          ['user:paul', 'approve', 'owner agrees', true],
         ]);
         expect(decision!.entries.map((e) => e.type)).toEqual([
           'decision.created',
@@ -366,8 +366,8 @@ for (const backend of ['sqlite', 'postgres'] as const) {
           `INCIDENT ${incidentId} (sev2, open)`,
           `DECISION ${decisionId}`,
           'prod-deploys/needs-sre: a change of 812 lines needs two approvers',
-          'approved by alice (sre)',
-          'approved by paul (platform)',
+          'approved by user:alice (sre)',
+          'approved by user:paul (platform)',
           server.arbiter.policies.bundle.digest,
           'owner:   platform — dana@example.com',
           'dana@example.com via rotation platform-primary',
@@ -402,7 +402,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
           expect(markdown).toContain(section);
         expect(markdown.match(/TO BE WRITTEN/g)?.length).toBeGreaterThanOrEqual(4);
         expect(markdown).toContain('Rule prod-deploys/needs-sre (require_approval)');
-        expect(markdown).toContain('Approved by alice (sre)');
+        expect(markdown).toContain('Approved by user:alice (sre)');
         expect(markdown).toContain('the current rules would require approval');
         expect(markdown).toContain('so they would not have stopped it');
         expect(markdown).toContain(gate140);
@@ -473,7 +473,7 @@ spec:
           system: 'deploy-bot',
           severity: 'sev3',
           trigger: 'manual',
-          openedBy: 'deploy-bot',
+          openedBy: 'system:deploy-bot',
         });
         expect(code(await post(t.deployBot, '/v1/incidents', { title: 'x', system: 'migrate-bot' }))).toEqual(
           [403, 'ARB_ERR_FORBIDDEN'],
@@ -542,12 +542,12 @@ spec:
           kind: 'decision',
           ref: decision.id,
           note: 'ran just before',
-          linkedBy: 'alice',
+          linkedBy: 'user:alice',
           targetLedgerIndex: decision.ledgerIndex,
         });
         expect(await entryAt(link.ledgerIndex)).toMatchObject({
           type: 'incident.linked',
-          actor: 'alice',
+          actor: 'user:alice',
           subject: incidentId,
           data: { kind: 'decision', ref: decision.id, ledgerIndex: decision.ledgerIndex },
         });
@@ -612,14 +612,14 @@ spec:
         expect(resolved.status).toBe(200);
         expect(resolved.body).toMatchObject({
           status: 'resolved',
-          resolvedBy: 'carol',
+          resolvedBy: 'user:carol',
           resolvedAt: server.clock.now().toISOString(),
           resolution: 'index added, rolled forward',
         });
         const entry = await entryAt(resolved.body.resolvedLedgerIndex);
         expect(entry).toMatchObject({
           type: 'incident.resolved',
-          actor: 'carol',
+          actor: 'user:carol',
           subject: incidentId,
           data: { severity: 'sev1' },
         });
@@ -672,7 +672,7 @@ spec:
         expect(
           (await cli(['incident', 'link', id, '--kind', 'deployment', '--ref', 'helm:checkout@42', ...admin]))
             .out,
-        ).toContain('linked deployment helm:checkout@42 by root');
+        ).toContain('linked deployment helm:checkout@42 by user:root');
         expect((await cli(['incident', 'show', id, ...admin])).out).toContain(
           `${id}  sev2 OPEN  checkout errors`,
         );

@@ -17,27 +17,28 @@ import { absoluteTime, relativeTime } from '../../web/src/time.js';
 describe('vote eligibility in the dashboard', () => {
   const requirements: Requirement[] = [{ count: 2, from: ['group:sre', 'owner'], ttl: '1h' }];
   const decision = (received: string[] = []) => ({
-    actor: { id: 'deploy-bot' },
+    actor: { ref: 'system:deploy-bot' },
     approvals: {
       required: requirements.map((r) => ({ ...r, met: false })),
       received: received.map((approver) => ({ approver })),
     },
   });
   const people: Voter[] = [
-    { id: 'alice', role: 'approver', groups: ['sre'] },
-    { id: 'bob', role: 'approver', groups: ['platform'] },
-    { id: 'carol', role: 'approver', groups: ['dba'] },
-    { id: 'deploy-bot', role: 'approver', groups: ['sre'] },
-    { id: 'root', role: 'admin', groups: [] },
-    { id: 'root2', role: 'admin', groups: ['sre'] },
+    { id: 'alice', ref: 'user:alice', role: 'approver', groups: ['sre'] },
+    { id: 'bob', ref: 'user:bob', role: 'approver', groups: ['platform'] },
+    { id: 'carol', ref: 'user:carol', role: 'approver', groups: ['dba'] },
+    // A person named like the System is not the System: typed identities keep them apart.
+    { id: 'deploy-bot', ref: 'user:deploy-bot', role: 'approver', groups: ['sre'] },
+    { id: 'root', ref: 'user:root', role: 'admin', groups: [] },
+    { id: 'root2', ref: 'user:root2', role: 'admin', groups: ['sre'] },
   ];
 
   it('offers the vote exactly when the server would accept it', () => {
-    for (const previous of [[], ['alice']]) {
+    for (const previous of [[], ['user:alice']]) {
       for (const person of people) {
         const server = voteRefusal(
-          { approver: person.id, groups: person.groups },
-          { requester: 'deploy-bot', requirements, previousVoters: previous, ownerTeam: 'platform' },
+          { approver: person.ref, groups: person.groups },
+          { requester: 'system:deploy-bot', requirements, previousVoters: previous, ownerTeam: 'platform' },
         );
         const web = voteEligibility(person, decision(previous), 'platform');
         expect({ who: person.id, previous, canVote: web.canVote }).toEqual({
@@ -52,18 +53,23 @@ describe('vote eligibility in the dashboard', () => {
 
   it('never offers the vote to auditors or agents', () => {
     expect(
-      voteEligibility({ id: 'erin', role: 'auditor', groups: ['sre'] }, decision(), 'platform'),
+      voteEligibility(
+        { id: 'erin', ref: 'user:erin', role: 'auditor', groups: ['sre'] },
+        decision(),
+        'platform',
+      ),
     ).toMatchObject({
       canVote: false,
       reason: 'role',
     });
-    expect(voteEligibility({ id: 'x', role: 'agent', groups: ['sre'] }, decision(), 'platform').canVote).toBe(
-      false,
-    );
+    expect(
+      voteEligibility({ id: 'x', ref: 'system:x', role: 'agent', groups: ['sre'] }, decision(), 'platform')
+        .canVote,
+    ).toBe(false);
   });
 
   it('names the selectors the voter counts for', () => {
-    const bob = { id: 'bob', role: 'approver' as const, groups: ['sre', 'platform'] };
+    const bob = { id: 'bob', ref: 'user:bob', role: 'approver' as const, groups: ['sre', 'platform'] };
     expect(voteEligibility(bob, decision(), 'platform')).toEqual({
       canVote: true,
       selectors: ['group:sre', 'owner'],

@@ -143,7 +143,7 @@ describe('dashboard in Chromium', () => {
 
     const bob = await signedIn(server.tokens.bob!);
     const bobCard = card(bob, 'data-decision', id);
-    await see(bobCard.getByText('alice', { exact: true }));
+    await see(bobCard.getByText('user:alice', { exact: true }));
     await bobCard.getByLabel(/Your reason/).fill('owner team: ok to ship');
     await bobCard.getByRole('button', { name: 'Approve' }).click();
     const result = await waiting;
@@ -297,7 +297,7 @@ describe('dashboard in Chromium', () => {
       const page = await signedIn(server.tokens.erin!);
       await page.goto(`${server.url}/systems`);
       const cap = card(page, 'data-system', 'migrate-bot').getByTestId('autonomy-cap');
-      await seeText(cap, `set to 1 by root: ${reason}`);
+      await seeText(cap, `set to 1 by user:root: ${reason}`);
       await see(cap.getByText('lowered', { exact: true }));
       expect(await cap.textContent()).not.toContain('error budget');
     } finally {

@@ -4,6 +4,7 @@ import { ArbiterError } from '../../core/errors.js';
 import type { IdGenerator } from '../../core/ids.js';
 import { TtlCache } from '../../core/ttl-cache.js';
 import { recordedToken, tokenEntryData, tokenEntryTypes } from '../../identity/ledger-state.js';
+import { foldUserName, normaliseUserName } from '../../identity/names.js';
 import type { Principal } from '../../identity/principal.js';
 import type { Role, TokenRow } from '../../identity/records.js';
 import { decodeEntry, type LedgerEntry } from '../../ledger/entry.js';
@@ -73,13 +74,21 @@ export class TokenService {
     if (request.role === 'agent' && !(await this.store.getSystem(request.systemId!))) {
       throw new ArbiterError('ARB_ERR_NOT_FOUND', `System ${request.systemId} is not registered`);
     }
+    const user = request.user === undefined ? undefined : normaliseUserName(request.user);
+    if (user !== undefined && (await this.store.getSystem(user))) {
+      throw new ArbiterError(
+        'ARB_ERR_IDENTITY_NAME_TAKEN',
+        `${user} is a registered System's id; a person needs another name`,
+        { details: { reason: 'system-id' } },
+      );
+    }
     const token = newToken();
     const row: TokenRow = {
       id: this.ids('tok'),
       hash: tokenHash(token),
       role: request.role,
       ...(request.systemId ? { systemId: request.systemId } : {}),
-      ...(request.user ? { userName: request.user } : {}),
+      ...(user ? { userName: user } : {}),
       groups: request.groups ?? [],
       ...(request.label ? { label: request.label } : {}),
       createdAt: this.clock().toISOString(),
@@ -162,7 +171,8 @@ export class TokenService {
       tokenId: row.id,
       role: row.role,
       ...(row.systemId ? { systemId: row.systemId } : {}),
-      ...(row.userName ? { user: row.userName } : {}),
+      // Tokens from before names were normalised hold the name as typed: compare its folded form.
+      ...(row.userName ? { user: foldUserName(row.userName) } : {}),
       groups: row.groups,
     };
     this.cache.set(hash, principal);

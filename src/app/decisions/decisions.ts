@@ -5,7 +5,7 @@ import type { Requirement } from '../../decisions/approvals.js';
 import {
   baseActor,
   createdActivity,
-  createdEntryData,
+  createdEntry,
   expiryTransition,
   isExpired,
   isLapsed,
@@ -42,7 +42,8 @@ import {
   noPoliciesReason,
   noPoliciesVerdict,
 } from '../../decisions/verdicts.js';
-import { actorId, type Principal, requireRole } from '../../identity/principal.js';
+import { actorName } from '../../identity/actor-ref.js';
+import { actorRef, type Principal, principalName, requireRole } from '../../identity/principal.js';
 import type { PolicyBundle } from '../../policy/bundle.js';
 import type { Actor, Verdict } from '../../policy/evaluate-action.js';
 import { evaluateAction, needsRecentActivity } from '../../policy/evaluate-action.js';
@@ -149,12 +150,18 @@ export class DecisionService {
     // A System unfrozen in the database while the ledger records it frozen is refused.
     if (system) await this.checks.system(system);
     const hash = requestHash(actor, request as unknown as JsonObject);
+    // A decision made before typed identities hashed the bare name: the same request repeated
+    // under its key must still find it.
+    const legacyHash = requestHash(actorName(actor), request as unknown as JsonObject);
+    const hashFor = (existing: DecisionRow) => (existing.requestHash === legacyHash ? legacyHash : hash);
     if (idempotencyKey) {
       const existing = await this.store.decisionByIdempotencyKey(actor, idempotencyKey);
       if (existing)
         // Its status now — started, revoked, expired — never the `allowed` it was first given.
         return {
-          decision: await this.view(await this.current(assertSameRequest(existing, hash, idempotencyKey))),
+          decision: await this.view(
+            await this.current(assertSameRequest(existing, hashFor(existing), idempotencyKey)),
+          ),
           created: false,
         };
     }
@@ -189,7 +196,7 @@ export class DecisionService {
         now,
       };
       const [entry] = await this.ledger.log.append(tx.ledger, [
-        { type: 'decision.created', actor, subject: id, data: createdEntryData(decision) },
+        { type: 'decision.created', actor, subject: id, ...createdEntry(decision) },
       ]);
       const row = newDecisionRow(decision, entry!.seq);
       await tx.insertDecision(row);
@@ -201,7 +208,7 @@ export class DecisionService {
       await tx.addActivity(createdActivity(row, now));
       return { row, created: true };
     });
-    if (!result.created) assertSameRequest(result.row, hash, idempotencyKey!);
+    if (!result.created) assertSameRequest(result.row, hashFor(result.row), idempotencyKey!);
     if (result.created) this.observer.created?.(result.row, Number(process.hrtime.bigint() - started) / 1e9);
     const row = result.created ? result.row : await this.current(result.row);
     return { decision: await this.view(row), created: result.created };
@@ -215,7 +222,7 @@ export class DecisionService {
     requireRole(principal, 'agent', 'approver', 'admin');
     const system = principal.role === 'agent' ? await this.systems.lookup(principal.systemId!) : undefined;
     assertRequester(principal, system, request);
-    return { actor: actorId(principal), system };
+    return { actor: actorRef(principal), system };
   }
 
   /** The verdict for a request now: frozen Systems are denied before any policy runs. */
@@ -259,8 +266,8 @@ export class DecisionService {
     environment: string,
     now: Date,
   ): Promise<Actor> {
-    const id = actorId(principal);
-    let actor = baseActor(system, { id, groups: principal.groups });
+    const id = actorRef(principal);
+    let actor = baseActor(system, { name: principalName(principal), groups: principal.groups });
     if (system)
       for (const hook of this.policyActorHooks)
         actor = await hook(actor, { system, request, now, bundle: this.policies.bundle });
@@ -301,7 +308,7 @@ export class DecisionService {
    */
   async start(principal: Principal, id: string): Promise<DecisionView> {
     requireRole(principal, 'agent', 'approver', 'admin');
-    const by = actorId(principal);
+    const by = actorRef(principal);
     const result = await this.store.write(async (tx) => {
       const decision = await this.settled(tx, assertRequesterOf(principal, id, await tx.getDecision(id)));
       try {
@@ -326,7 +333,7 @@ export class DecisionService {
    */
   async withdraw(principal: Principal, id: string, why: string): Promise<DecisionView> {
     requireRole(principal, 'agent', 'approver', 'admin');
-    const by = actorId(principal);
+    const by = actorRef(principal);
     const result = await this.store.write(async (tx) => {
       const decision = await this.settled(tx, assertRequesterOf(principal, id, await tx.getDecision(id)));
       try {
@@ -367,7 +374,7 @@ export class DecisionService {
 
   /** Decisions newest first; agents see only their own. */
   async list(principal: Principal, filter: DecisionFilter): Promise<DecisionView[]> {
-    const scoped = principal.role === 'agent' ? { ...filter, actorId: actorId(principal) } : filter;
+    const scoped = principal.role === 'agent' ? { ...filter, actorId: actorRef(principal) } : filter;
     const rows = await this.store.listDecisions(scoped);
     return Promise.all(rows.map((row) => this.view(row)));
   }
@@ -395,7 +402,7 @@ export class DecisionService {
       throw new ArbiterError('ARB_ERR_APPROVAL_AGENT', 'agents never approve or reject');
     requireRole(principal, 'approver', 'admin');
     await this.expireDue();
-    const approver = actorId(principal);
+    const approver = actorRef(principal);
     const result = await this.store.write(async (tx) => {
       const decision = await tx.getDecision(id);
       if (!decision) throw new ArbiterError('ARB_ERR_NOT_FOUND', `no decision ${id}`);
@@ -471,7 +478,7 @@ export class DecisionService {
   /** The requesting agent (or human) reports what happened after an allowed action. */
   async reportOutcome(principal: Principal, id: string, outcome: OutcomeRequest): Promise<DecisionView> {
     requireRole(principal, 'agent', 'approver', 'admin');
-    const reporter = actorId(principal);
+    const reporter = actorRef(principal);
     const result = await this.store.write(async (tx) => {
       const found = await tx.getDecision(id);
       let decision: DecisionRow;
@@ -491,7 +498,12 @@ export class DecisionService {
           type: 'decision.outcome',
           actor: reporter,
           subject: id,
-          data: { status: outcome.status, ...(outcome.detail ? { detail: outcome.detail } : {}) },
+          // The agent's free text is personal (erasable); the entry keeps its size.
+          data: {
+            status: outcome.status,
+            ...(outcome.detail ? { detailSize: Buffer.byteLength(outcome.detail, 'utf8') } : {}),
+          },
+          ...(outcome.detail ? { personal: { detail: outcome.detail } } : {}),
         },
       ]);
       await tx.setOutcome(id, {

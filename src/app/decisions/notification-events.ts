@@ -1,4 +1,5 @@
 import type { JsonObject } from '../../core/json.js';
+import { actorName } from '../../identity/actor-ref.js';
 import type { NotificationEvent } from '../../notify/event.js';
 import type { NotificationEventType, NotificationSeverity } from '../../policy/documents.js';
 import type { DecisionRow, SystemRow } from '../../store/records.js';
@@ -26,11 +27,11 @@ export function decisionEvent(
   const severity: NotificationSeverity =
     type === 'decision.denied' ? 'warning' : type === 'decision.outcome' && failed ? 'error' : 'info';
   const summaries: Record<DecisionEventType, string> = {
-    'decision.pending': `${row.actorId} asks to ${what(row)}: approval needed`,
-    'decision.allowed': `${what(row)} by ${row.actorId} is allowed${row.statusReason === 'approved' ? ' (approved)' : ''}`,
-    'decision.denied': `${what(row)} by ${row.actorId} is denied${row.statusReason ? `: ${row.statusReason}` : ''}`,
-    'approval.recorded': `${extra.approver ?? 'someone'} ${extra.verdict === 'reject' ? 'rejected' : 'approved'} ${what(row)} by ${row.actorId}`,
-    'decision.outcome': `${what(row)} by ${row.actorId} ${row.outcome?.status.replace('_', ' ') ?? 'finished'}${row.outcome?.detail ? `: ${row.outcome.detail}` : ''}`,
+    'decision.pending': `${actorName(row.actorId)} asks to ${what(row)}: approval needed`,
+    'decision.allowed': `${what(row)} by ${actorName(row.actorId)} is allowed${row.statusReason === 'approved' ? ' (approved)' : ''}`,
+    'decision.denied': `${what(row)} by ${actorName(row.actorId)} is denied${row.statusReason ? `: ${row.statusReason}` : ''}`,
+    'approval.recorded': `${extra.approver ?? 'someone'} ${extra.verdict === 'reject' ? 'rejected' : 'approved'} ${what(row)} by ${actorName(row.actorId)}`,
+    'decision.outcome': `${what(row)} by ${actorName(row.actorId)} ${row.outcome?.status.replace('_', ' ') ?? 'finished'}${row.outcome?.detail ? `: ${row.outcome.detail}` : ''}`,
   };
   const team = ownerTeamOf(system);
   return {

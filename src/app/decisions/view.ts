@@ -1,6 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { literals, Nullable } from '../../core/json-schema.js';
 import { approvalProgress, type Requirement } from '../../decisions/approvals.js';
+import { actorName } from '../../identity/actor-ref.js';
 import { actorKinds, effects } from '../../policy/documents.js';
 import { NotFiredSchema, ReasonSchema } from '../../policy/evaluate-action.js';
 import { ActionRequestSchema } from '../../policy/request.js';
@@ -28,7 +29,11 @@ export const DecisionViewSchema = Type.Object(
     id: Type.String(),
     status: literals(decisionStatuses),
     effect: literals(effects),
-    actor: Type.Object({ id: Type.String(), kind: literals(actorKinds) }),
+    actor: Type.Object({
+      id: Type.String({ description: 'The bare name policies see as `actor.id`: System id or user name' }),
+      ref: Type.String({ description: 'The typed identity: `system:ID` or `user:NAME`' }),
+      kind: literals(actorKinds),
+    }),
     systemId: Nullable(Type.String()),
     action: Type.String(),
     resource: Type.Object({ type: Type.String(), id: Type.String(), environment: Nullable(Type.String()) }),
@@ -45,7 +50,7 @@ export const DecisionViewSchema = Type.Object(
       required: Type.Array(RequirementProgressSchema),
       received: Type.Array(
         Type.Object({
-          approver: Type.String(),
+          approver: Type.String({ description: 'The typed identity of who voted: `user:NAME`' }),
           verdict: Type.Union([Type.Literal('approve'), Type.Literal('reject')]),
           reason: Nullable(Type.String()),
           at: Type.String(),
@@ -89,7 +94,7 @@ export function decisionView(
     id: row.id,
     status: row.status,
     effect: row.effect,
-    actor: { id: row.actorId, kind: row.actorKind },
+    actor: { id: actorName(row.actorId), ref: row.actorId, kind: row.actorKind },
     systemId: row.systemId ?? null,
     action: row.action,
     resource: { type: row.resourceType, id: row.resourceId, environment: row.environment ?? null },

@@ -4,7 +4,7 @@ import { ArbiterError } from '../../core/errors.js';
 import type { IdGenerator } from '../../core/ids.js';
 import { type JsonObject, jsonDepthExceeds } from '../../core/json.js';
 import type { GateRunFilter, GateRunRow, GateRunSummaryRow } from '../../gate/records.js';
-import { actorId, type Principal, requireRole } from '../../identity/principal.js';
+import { actorRef, type Principal, requireRole } from '../../identity/principal.js';
 import { gatePassed } from '../../policy/evaluate-gate.js';
 import type { Store } from '../../store/store.js';
 import type { Ledger } from '../ledger/ledger.js';
@@ -120,7 +120,7 @@ export class GateRunService {
         },
       );
     }
-    const recordedBy = actorId(principal);
+    const recordedBy = actorRef(principal);
     const reportSha256 = sha256Hex(canonicalJson(report as unknown as JsonObject));
     // Before the System check: a retry still gets its record after the System left the bundle.
     if (idempotencyKey) {

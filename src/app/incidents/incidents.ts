@@ -1,6 +1,6 @@
 import { ArbiterError } from '../../core/errors.js';
 import type { IdGenerator } from '../../core/ids.js';
-import { actorId, type Principal, requireRole } from '../../identity/principal.js';
+import { actorRef, type Principal, requireRole } from '../../identity/principal.js';
 import type { IncidentLinkKind, IncidentSeverity } from '../../incidents/incident.js';
 import type { NewLink } from '../../incidents/opening.js';
 import type { IncidentFilter, IncidentRow } from '../../incidents/records.js';
@@ -93,7 +93,7 @@ export class IncidentService {
         ...(system ? { systemId: system.id, system } : {}),
         ...(body.description ? { description: body.description } : {}),
         trigger: 'manual',
-        openedBy: actorId(principal),
+        openedBy: actorRef(principal),
         links,
       });
       return incidentView(row, linkRows);
@@ -138,7 +138,7 @@ export class IncidentService {
         tx,
         incident,
         { ...target, ...(body.note ? { note: body.note } : {}) },
-        actorId(principal),
+        actorRef(principal),
       );
       return { incident: incidentView(incident, await tx.incidentLinks(id)), created };
     });
@@ -146,7 +146,7 @@ export class IncidentService {
 
   async resolve(principal: Principal, id: string, body: ResolveIncidentRequest): Promise<IncidentView> {
     requireRole(principal, 'approver', 'admin');
-    const by = actorId(principal);
+    const by = actorRef(principal);
     return this.store.write(async (tx) => {
       const incident = await tx.getIncident(id);
       if (!incident) throw new ArbiterError('ARB_ERR_NOT_FOUND', `no incident ${id}`);

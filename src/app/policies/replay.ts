@@ -7,6 +7,8 @@ import {
   replayDecision,
   withRecordedHistory,
 } from '../../decisions/replay.js';
+import { actorName, systemRef, userRef } from '../../identity/actor-ref.js';
+import { foldUserName } from '../../identity/names.js';
 import type { PolicyBundle } from '../../policy/bundle.js';
 import { type Actor, needsRecentActivity, needsTrackRecord } from '../../policy/evaluate-action.js';
 import type { ActionRequest } from '../../policy/request.js';
@@ -88,6 +90,7 @@ class ActorHistory {
       actor = {
         ...system.spec,
         id: system.id,
+        ref: systemRef(system.id),
         kind: system.kind,
         status: 'active',
         autonomy: stateOf(system, standing).effective,
@@ -95,13 +98,15 @@ class ActorHistory {
       if (needsTrackRecord(this.options.bundle, { request, actor }))
         actor.trackRecord = await trackRecordOf(this.reads, system, { now: at, standing, before: true });
     } else if (decision.actorKind === 'human') {
+      const name = actorName(decision.actorId);
       actor = {
-        id: decision.actorId,
+        id: name,
+        ref: userRef(name),
         kind: 'human',
-        groups: (await this.humanGroups()).get(decision.actorId) ?? [],
+        groups: (await this.humanGroups()).get(name) ?? [],
       };
     } else {
-      actor = { id: decision.actorId, kind: decision.actorKind };
+      actor = { id: actorName(decision.actorId), ref: decision.actorId, kind: decision.actorKind };
     }
     if (needsRecentActivity(this.options.bundle, { request, actor })) {
       const { sinceMinute, sinceHour } = activityWindow(this.options.now);
@@ -142,9 +147,10 @@ class ActorHistory {
       const byUser = new Map<string, Set<string>>();
       for (const token of tokens) {
         if (!token.userName || token.revokedAt) continue;
-        const groups = byUser.get(token.userName) ?? new Set<string>();
+        const name = foldUserName(token.userName);
+        const groups = byUser.get(name) ?? new Set<string>();
         for (const group of token.groups) groups.add(group);
-        byUser.set(token.userName, groups);
+        byUser.set(name, groups);
       }
       return new Map([...byUser].map(([user, groups]) => [user, [...groups].sort()]));
     });

@@ -1,8 +1,10 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { canonicalJson } from '../../core/canonical-json.js';
 import { ArbiterError } from '../../core/errors.js';
 import type { JsonObject } from '../../core/json.js';
 import { JsonValueSchema, literals } from '../../core/json-schema.js';
-import { actorId, type Principal, requireRole } from '../../identity/principal.js';
+import { bounded } from '../../decisions/recorded-request.js';
+import { actorRef, type Principal, requireRole } from '../../identity/principal.js';
 import type { Store } from '../../store/store.js';
 import type { Ledger } from '../ledger/ledger.js';
 
@@ -48,9 +50,24 @@ export async function recordReport(
 ): Promise<number> {
   requireRole(principal, 'agent');
   await requireOwnSubject(store, principal, report.subject);
+  // `personal` is where an entry commits to erasable values: an agent may not forge commitments.
+  if (Object.hasOwn(report.data, 'personal'))
+    throw new ArbiterError('ARB_ERR_REQUEST_INVALID', 'event data may not use the reserved key "personal"');
+  // The data is the agent's: values over the inline bound are kept as digest + size, and then the
+  // verbatim data is an erasable personal value.
+  const data = Object.fromEntries(
+    Object.entries(report.data).map(([key, value]) => [key, bounded(value)]),
+  ) as JsonObject;
+  const elided = canonicalJson(data) !== canonicalJson(report.data as JsonObject);
   const [entry] = await store.write((tx) =>
     ledger.log.append(tx.ledger, [
-      { type: report.type, actor: actorId(principal), subject: report.subject, data: report.data },
+      {
+        type: report.type,
+        actor: actorRef(principal),
+        subject: report.subject,
+        data,
+        ...(elided ? { personal: { data: report.data as JsonObject } } : {}),
+      },
     ]),
   );
   return entry!.seq;

@@ -1,7 +1,7 @@
 import { ArbiterError } from '../../core/errors.js';
 import type { JsonObject } from '../../core/json.js';
 import { TtlCache } from '../../core/ttl-cache.js';
-import { actorId, type Principal } from '../../identity/principal.js';
+import { actorRef, type Principal } from '../../identity/principal.js';
 import type { NotificationEvent } from '../../notify/event.js';
 import { needsTrackRecord } from '../../policy/evaluate-action.js';
 import { errorBudgetOf } from '../../registry/autonomy.js';
@@ -126,7 +126,7 @@ export class AutonomyService {
       }
       if (level === state.effective)
         throw new ArbiterError('ARB_ERR_AUTONOMY_UNCHANGED', `${id} already acts at autonomy ${level}`);
-      const by = actorId(principal);
+      const by = actorRef(principal);
       await this.record(tx, system, state, {
         to: level,
         cause: 'human',

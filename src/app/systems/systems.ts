@@ -2,7 +2,7 @@ import { parseDuration } from '../../core/duration.js';
 import { ArbiterError } from '../../core/errors.js';
 import { TtlCache } from '../../core/ttl-cache.js';
 import { revokeTransition, transitionEntryType } from '../../decisions/lifecycle.js';
-import { actorId, type Principal } from '../../identity/principal.js';
+import { actorRef, type Principal } from '../../identity/principal.js';
 import type { PolicyBundle } from '../../policy/bundle.js';
 import { defaultBudgetEnvironments, type SystemRecord } from '../../policy/bundle.js';
 import type { ErrorBudgetSpec, SystemSpec } from '../../policy/documents.js';
@@ -153,13 +153,13 @@ export class SystemService {
       await this.ledger.log.append(tx.ledger, [
         {
           type: 'system.registered',
-          actor: actorId(principal),
+          actor: actorRef(principal),
           subject: id,
           data: { kind, source: 'api', spec: row.spec },
         },
       ]);
       if (!previous && row.status === 'frozen')
-        await this.setStatus(tx, row, 'frozen', 'registered frozen', actorId(principal));
+        await this.setStatus(tx, row, 'frozen', 'registered frozen', actorRef(principal));
       return { row: (await tx.getSystem(id))!, created: !previous };
     });
   }
@@ -179,10 +179,10 @@ export class SystemService {
           `only admins and approvers of the owner team (${ownerTeamOf(system) ?? 'none'}) may ${frozen ? 'freeze' : 'unfreeze'} ${id}`,
         );
       }
-      await this.setStatus(tx, system, frozen ? 'frozen' : 'active', reason, actorId(principal));
-      await this.sink.emit(tx, systemEvent(system, frozen, reason, actorId(principal)));
+      await this.setStatus(tx, system, frozen ? 'frozen' : 'active', reason, actorRef(principal));
+      await this.sink.emit(tx, systemEvent(system, frozen, reason, actorRef(principal)));
       if (frozen) {
-        await this.revokeUnstarted(tx, id, reason, actorId(principal));
+        await this.revokeUnstarted(tx, id, reason, actorRef(principal));
         for (const decision of await tx.pendingOfSystem(id)) {
           const at = this.clock().toISOString();
           const statusReason = `frozen: ${reason}`;
@@ -190,7 +190,7 @@ export class SystemService {
           await this.ledger.log.append(tx.ledger, [
             {
               type: 'decision.denied',
-              actor: actorId(principal),
+              actor: actorRef(principal),
               subject: decision.id,
               data: { reason: 'frozen', detail: reason },
             },

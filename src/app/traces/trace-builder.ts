@@ -1,5 +1,6 @@
 import { decisionMismatches, recordedDecision } from '../../decisions/ledger-state.js';
 import type { DecisionRow } from '../../decisions/records.js';
+import { actorName } from '../../identity/actor-ref.js';
 import { parseAlertRef } from '../../incidents/incident.js';
 import { type OnCallSpec, type PagedContact, pagedContact } from '../../incidents/paging.js';
 import type { IncidentLinkRow, IncidentRow } from '../../incidents/records.js';
@@ -172,7 +173,7 @@ export class TraceBuilder {
     ];
     return {
       id: row.id,
-      actor: { id: row.actorId, kind: row.actorKind },
+      actor: { id: actorName(row.actorId), ref: row.actorId, kind: row.actorKind },
       system: row.systemId ?? null,
       action: row.action,
       resource: { type: row.resourceType, id: row.resourceId, environment: row.environment ?? null },
@@ -206,7 +207,7 @@ export class TraceBuilder {
    */
   private async release(row: DecisionRow): Promise<TraceRelease> {
     const resourceSystem = await this.store.getSystem(row.resourceId);
-    const system = resourceSystem?.id ?? row.systemId ?? row.actorId;
+    const system = resourceSystem?.id ?? row.systemId ?? actorName(row.actorId);
     if (resourceSystem) this.systems.add(resourceSystem.id);
     const before = { recordedAt: iso(Date.parse(row.createdAt) + 1), id: '' };
     const named = namedVersion(row.request);
@@ -241,7 +242,7 @@ export class TraceBuilder {
     const system = row.systemId ? await this.store.getSystem(row.systemId) : undefined;
     const actor: Actor = system
       ? { ...system.spec, id: system.id, kind: system.kind, status: system.status }
-      : { id: row.actorId, kind: 'human', groups: [] };
+      : { id: actorName(row.actorId), ref: row.actorId, kind: 'human', groups: [] };
     return replayRequest(this.bundle, {
       request: row.request as unknown as ActionRequest,
       actor,

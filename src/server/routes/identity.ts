@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { actorId } from '../../identity/principal.js';
+import { actorRef, principalName } from '../../identity/principal.js';
 import { principalOf } from '../auth.js';
 import { ErrorSchema, MeSchema } from '../schemas.js';
 
@@ -20,7 +20,8 @@ export function identityRoutes(app: FastifyInstance): void {
     async (request) => {
       const principal = principalOf(request);
       return {
-        id: actorId(principal),
+        id: principalName(principal),
+        ref: actorRef(principal),
         role: principal.role,
         user: principal.user ?? null,
         systemId: principal.systemId ?? null,

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Arbiter } from '../../app/arbiter.js';
 import { ReloadedSchema } from '../../app/policies/reload-result.js';
 import { ArbiterError } from '../../core/errors.js';
-import { actorId } from '../../identity/principal.js';
+import { actorRef } from '../../identity/principal.js';
 import { storeUnavailableReason } from '../../store/availability.js';
 import { principalOf } from '../auth.js';
 import { ErrorSchema, HealthSchema, PolicyBundleViewSchema, ReadySchema, TextResponse } from '../schemas.js';
@@ -99,7 +99,7 @@ export function operationRoutes(
       },
     },
     async (request, reply) => {
-      const result = await arbiter.policies.reload(actorId(principalOf(request)), 'api');
+      const result = await arbiter.policies.reload(actorRef(principalOf(request)), 'api');
       if (!result.ok) {
         return reply.code(422).send(
           new ArbiterError('ARB_ERR_POLICY_BUNDLE_INVALID', result.message, {

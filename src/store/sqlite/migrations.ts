@@ -283,4 +283,23 @@ export const sqliteMigrations: readonly string[] = [
   UPDATE decisions SET expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', updated_at, '+15 minutes')
     WHERE status = 'allowed' AND outcome_status IS NULL AND expires_at IS NULL;
   `,
+  `
+  -- One identity namespace: actors become typed references, \`system:ID\` for registered Systems
+  -- and \`user:NAME\` for people, so a person named like a System never shares its decisions,
+  -- idempotency keys, activity or failures. Activity and failures are classified from the
+  -- decisions and Systems as they stand, before the decisions themselves are rewritten.
+  UPDATE activity SET actor_id = CASE
+    WHEN actor_id IN (SELECT id FROM systems)
+      OR EXISTS (SELECT 1 FROM decisions d WHERE d.actor_id = activity.actor_id AND d.system_id IS NOT NULL)
+    THEN 'system:' || actor_id ELSE 'user:' || actor_id END;
+  UPDATE failures SET actor_id = CASE
+    WHEN actor_id IN (SELECT id FROM systems)
+      OR EXISTS (SELECT 1 FROM decisions d WHERE d.actor_id = failures.actor_id AND d.system_id IS NOT NULL)
+    THEN 'system:' || actor_id ELSE 'user:' || actor_id END;
+  UPDATE decisions SET actor_id = CASE WHEN system_id IS NOT NULL THEN 'system:' || actor_id ELSE 'user:' || actor_id END;
+  UPDATE approvals SET approver = 'user:' || approver;
+  -- Gate runs are found again by (recorder, idempotency key) when CI retries: the recorder is typed too.
+  UPDATE gate_runs SET recorded_by = CASE
+    WHEN recorded_by IN (SELECT id FROM systems) THEN 'system:' || recorded_by ELSE 'user:' || recorded_by END;
+  `,
 ];

@@ -5,14 +5,18 @@
  * without selectors takes anyone). The server still decides; this only hides buttons that would fail.
  */
 
+import { foldUserName } from '../../../src/identity/names.js';
+
 export interface Voter {
   id: string;
+  /** The typed identity the server compares: `user:NAME`. */
+  ref: string;
   role: 'agent' | 'approver' | 'auditor' | 'admin';
   groups: readonly string[];
 }
 
 export interface PendingDecision {
-  actor: { id: string };
+  actor: { ref: string };
   approvals: {
     required: readonly { from: readonly string[]; met: boolean }[];
     received: readonly { approver: string }[];
@@ -27,7 +31,9 @@ export type VoteEligibility =
 export function matchesSelector(selector: string, voter: Voter, ownerTeam: string | undefined): boolean {
   if (selector === 'owner') return ownerTeam !== undefined && voter.groups.includes(ownerTeam);
   if (selector.startsWith('group:')) return voter.groups.includes(selector.slice('group:'.length));
-  if (selector.startsWith('user:')) return voter.id === selector.slice('user:'.length);
+  // Names are compared in their normal form, as the server does (src/identity/names.ts).
+  if (selector.startsWith('user:'))
+    return voter.ref === `user:${foldUserName(selector.slice('user:'.length))}`;
   return false;
 }
 
@@ -38,9 +44,9 @@ export function voteEligibility(
 ): VoteEligibility {
   if (voter.role !== 'approver' && voter.role !== 'admin')
     return { canVote: false, reason: 'role', message: `${voter.role}s do not vote` };
-  if (voter.id === decision.actor.id)
+  if (voter.ref === decision.actor.ref)
     return { canVote: false, reason: 'self', message: 'you requested this; someone else must approve it' };
-  if (decision.approvals.received.some((vote) => vote.approver === voter.id))
+  if (decision.approvals.received.some((vote) => vote.approver === voter.ref))
     return { canVote: false, reason: 'duplicate', message: 'you have voted on this decision' };
   const requirements = decision.approvals.required;
   const eligible = requirements.some(

@@ -1,0 +1,123 @@
+import { canonicalJson } from '../core/canonical-json.js';
+import { sha256Hex } from '../core/digest.js';
+import type { JsonObject, JsonValue } from '../core/json.js';
+import type { NotFired, Reason, Verdict } from '../policy/evaluate-action.js';
+import type { ActionRequest } from '../policy/request.js';
+
+/**
+ * What the permanent ledger keeps of a request (docs/ledger.md, "What the ledger holds of a
+ * request"). The ledger cannot forget, so agent-supplied text never enters it verbatim: an entry
+ * holds the request's canonical digest, its identifying fields, and the facts the policy read —
+ * each fact longer than `maxInlineBytes`, and every fact read from free text, as digest + size.
+ * The verbatim request is a personal value beside the log (a salted commitment in the entry),
+ * erasable without breaking any proof.
+ */
+
+/** Longest fact, message or text kept verbatim in an entry, in bytes of its RFC 8785 JSON. */
+export const maxInlineBytes = 256;
+
+/** A value the ledger keeps only as its SHA-256 and size (both over its RFC 8785 JSON). */
+export interface ElidedValue {
+  digest: string;
+  size: number;
+  [key: string]: JsonValue;
+}
+
+/** The request fields that are free text an agent writes: never verbatim, whatever their size. */
+export const freeTextFields = ['rationale', 'change', 'context', 'evidence'] as const;
+
+/** `sha256:` hex of the RFC 8785 JSON of a value, and that JSON's size in bytes. */
+export function elide(value: JsonValue): ElidedValue {
+  const json = canonicalJson(value);
+  return { digest: `sha256:${sha256Hex(json)}`, size: Buffer.byteLength(json, 'utf8') };
+}
+
+/** The value itself when its JSON is at most `maxInlineBytes`, else its digest and size. */
+export function bounded(value: JsonValue): JsonValue {
+  return Buffer.byteLength(canonicalJson(value), 'utf8') > maxInlineBytes ? elide(value) : value;
+}
+
+/** A string kept verbatim up to `maxInlineBytes`, else replaced by a line naming its digest and size. */
+export function boundedText(text: string): string {
+  if (Buffer.byteLength(text, 'utf8') <= maxInlineBytes) return text;
+  const { digest, size } = elide(text);
+  return `(${size} bytes, ${digest})`;
+}
+
+/** The free-text fields that are prose, never facts a policy compares. */
+const proseFields = ['rationale', 'evidence'] as const;
+
+/** True for a fact path inside a prose field: `request.rationale`, `request.evidence[0].url`, … */
+function readsProse(path: string): boolean {
+  return proseFields.some(
+    (field) =>
+      path === `request.${field}` ||
+      path.startsWith(`request.${field}.`) ||
+      path.startsWith(`request.${field}[`),
+  );
+}
+
+/**
+ * A fact as the ledger keeps it. Rationale and evidence are prose: always elided. Change and
+ * context are where policies read numbers and flags (`request.change.linesChanged`): kept when small.
+ */
+export function recordedFact(path: string, value: JsonValue): JsonValue {
+  return readsProse(path) ? elide(value) : bounded(value);
+}
+
+/** Every fact of a rule explanation, as the ledger keeps them. */
+export function recordedFacts(facts: Readonly<Record<string, JsonValue>>): JsonObject {
+  return Object.fromEntries(Object.entries(facts).map(([path, value]) => [path, recordedFact(path, value)]));
+}
+
+/** A verdict whose explanation facts are in recorded form: what the decision row and the API keep. */
+export function recordedVerdict(verdict: Verdict): Verdict {
+  const facts = <T extends Reason | NotFired>(rule: T): T => ({
+    ...rule,
+    facts: recordedFacts(rule.facts as Record<string, JsonValue>),
+  });
+  return {
+    ...verdict,
+    reasons: verdict.reasons.map(facts),
+    notFired: verdict.notFired.map(facts),
+    shadow: verdict.shadow.map(facts),
+  };
+}
+
+/** The canonical digest of a request: `sha256:` hex of its RFC 8785 JSON. */
+export function requestDigest(request: ActionRequest): string {
+  return `sha256:${sha256Hex(canonicalJson(request as unknown as JsonValue))}`;
+}
+
+/**
+ * The request data of a `decision.created` entry: what was asked about (`request`: action,
+ * resource, confidence), the digest of the whole request, the size of each free-text field
+ * (`withheld`), and every fact any evaluated rule read (`facts`).
+ */
+export function recordedRequest(request: ActionRequest, verdict: Verdict): JsonObject {
+  const { action, resource, confidence } = request;
+  const withheld: JsonObject = {};
+  for (const field of freeTextFields) {
+    const value = request[field];
+    if (value !== undefined) withheld[field] = elide(value as JsonValue).size;
+  }
+  const facts: JsonObject = {};
+  for (const rule of [...verdict.reasons, ...verdict.notFired, ...verdict.shadow])
+    Object.assign(facts, recordedFacts(rule.facts as Record<string, JsonValue>));
+  return {
+    request: {
+      action,
+      resource: resource as unknown as JsonObject,
+      ...(confidence !== undefined ? { confidence } : {}),
+    },
+    requestDigest: requestDigest(request),
+    withheld,
+    facts,
+  };
+}
+
+/** A reason as a `decision.created` entry keeps it: its facts live in the entry's `facts`. */
+export function recordedReason(reason: Reason): JsonObject {
+  const { facts: _facts, message, ...rest } = reason;
+  return { ...(rest as JsonObject), message: boundedText(message) };
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalJson } from '../../src/core/canonical-json.js';
+import { sha256Hex } from '../../src/core/digest.js';
+import {
+  bounded,
+  boundedText,
+  elide,
+  maxInlineBytes,
+  recordedFact,
+  recordedRequest,
+} from '../../src/decisions/recorded-request.js';
+import type { Verdict } from '../../src/policy/evaluate-action.js';
+
+describe('what the ledger keeps of a request', () => {
+  it('elides by the RFC 8785 JSON: digest and size of exactly those bytes', () => {
+    const value = { b: 'é', a: [1, 2] };
+    const json = canonicalJson(value);
+    expect(elide(value)).toEqual({ digest: `sha256:${sha256Hex(json)}`, size: Buffer.byteLength(json) });
+  });
+
+  it('keeps values up to the bound and elides the first byte over it', () => {
+    const at = 'x'.repeat(maxInlineBytes - 2); // two quotes make it exactly the bound
+    expect(bounded(at)).toBe(at);
+    expect(bounded(`${at}x`)).toEqual(elide(`${at}x`));
+    // Multi-byte characters count in bytes, not characters.
+    const wide = 'é'.repeat(200);
+    expect(bounded(wide)).toEqual(elide(wide));
+    expect(boundedText('short')).toBe('short');
+    // Digest and size are of the text's JSON (with its quotes), as for every elided value.
+    expect(boundedText('y'.repeat(300))).toMatch(/^\(302 bytes, sha256:[0-9a-f]{64}\)$/);
+  });
+
+  it('never keeps prose verbatim, whatever its size; keeps small numbers and flags of change and context', () => {
+    expect(recordedFact('request.rationale', 'ok')).toEqual(elide('ok'));
+    expect(recordedFact('request.evidence', [])).toEqual(elide([]));
+    expect(recordedFact('request.evidence[0].url', 'https://x')).toEqual(elide('https://x'));
+    expect(recordedFact('request.change.linesChanged', 812)).toBe(812);
+    expect(recordedFact('request.context.ticket', 'OPS-1')).toBe('OPS-1');
+    // A path that merely starts like a prose field is not one.
+    expect(recordedFact('request.rationaleScore', 3)).toBe(3);
+  });
+
+  it('records the digest, the identifying fields, the sizes of free text and the facts every rule read', () => {
+    const request = {
+      action: 'deploy',
+      resource: { type: 'service', id: 'payments', environment: 'prod' },
+      rationale: 'secret-ish',
+      confidence: 0.5,
+      context: { ticket: 'OPS-1' },
+    };
+    const verdict = {
+      reasons: [
+        {
+          policy: 'p',
+          rule: 'a',
+          effect: 'deny',
+          message: 'm',
+          facts: { 'request.rationale': 'secret-ish' },
+        },
+      ],
+      notFired: [{ policy: 'p', rule: 'b', effect: 'allow', facts: { 'request.confidence': 0.5 } }],
+      shadow: [],
+    } as unknown as Verdict;
+    const recorded = recordedRequest(request, verdict);
+    expect(recorded).toEqual({
+      request: { action: 'deploy', resource: request.resource, confidence: 0.5 },
+      requestDigest: `sha256:${sha256Hex(canonicalJson(request))}`,
+      withheld: { rationale: 12, context: 18 },
+      facts: { 'request.rationale': elide('secret-ish'), 'request.confidence': 0.5 },
+    });
+    expect(JSON.stringify(recorded)).not.toContain('secret-ish');
+  });
+});
