@@ -11,11 +11,12 @@ import type {
   StoredEntry,
 } from '../../ledger/storage.js';
 import type { NodeId } from '../../ledger/tree-math.js';
-import { erasedValue, mirrorsOf } from '../personal-mirrors.js';
-import type { ErasureMatch, Store, StoreTransaction } from '../store.js';
+import { kyselyOver, sqliteDialect } from '../sql/dialect.js';
+import { SqlRecordReads, SqlRecordWrites } from '../sql/records.js';
+import type { Store, StoreTransaction } from '../store.js';
 import { WriteQueue } from '../write-queue.js';
+import { CachedStatementConnection } from './kysely-connection.js';
 import { sqliteMigrations } from './migrations.js';
-import { SqliteRecordReads, SqliteRecordWrites } from './records.js';
 
 type DB = Database.Database;
 
@@ -195,61 +196,27 @@ class SqliteLedgerWriter extends LedgerStatements implements LedgerWriter {
   }
 }
 
-class SqliteTransaction extends SqliteRecordWrites implements StoreTransaction {
+/** The writer's transaction: the shared queries on the writer connection, and the hand-written ledger. */
+class SqliteTransaction extends SqlRecordWrites implements StoreTransaction {
   readonly ledger: SqliteLedgerWriter;
   /** Decisions changed in the open transaction, announced after it commits. */
   changed: string[] = [];
-  private readonly getMetaStatement;
-  private readonly setMetaStatement;
 
   constructor(db: DB) {
-    super(db);
+    super(kyselyOver(new CachedStatementConnection(db), sqliteDialect), sqliteDialect);
     this.ledger = new SqliteLedgerWriter(db);
-    this.getMetaStatement = db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
-    this.setMetaStatement = db.prepare(
-      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-    );
-  }
-
-  async getMeta(key: string): Promise<string | undefined> {
-    return this.getMetaStatement.get(key) as string | undefined;
-  }
-
-  async setMeta(key: string, value: string): Promise<void> {
-    this.setMetaStatement.run(key, value);
   }
 
   async decisionChanged(decisionId: string): Promise<void> {
     this.changed.push(decisionId);
   }
-
-  async erasePersonal(match: ErasureMatch): Promise<number> {
-    const where =
-      'value' in match
-        ? { sql: 'value = ?', args: [JSON.stringify(match.value)] }
-        : match.field === undefined
-          ? { sql: 'seq = ?', args: [match.seq] }
-          : { sql: 'seq = ? AND field = ?', args: [match.seq, match.field] };
-    const erased = this.db
-      .prepare(`SELECT seq, field FROM ledger_personal WHERE ${where.sql}`)
-      .all(...where.args) as { seq: number; field: string }[];
-    for (const { seq, field } of erased)
-      for (const mirror of mirrorsOf(field))
-        this.db
-          .prepare(
-            `UPDATE ${mirror.table} SET ${mirror.column} = ${erasedValue(mirror, 'sqlite')} WHERE ${mirror.index} = ?`,
-          )
-          .run(seq);
-    return this.db.prepare(`DELETE FROM ledger_personal WHERE ${where.sql}`).run(...where.args).changes;
-  }
 }
 
 /** The embedded store: one writer connection behind a group-commit queue, one reader connection (WAL). */
-export class SqliteStore extends SqliteRecordReads implements Store {
+export class SqliteStore extends SqlRecordReads implements Store {
   readonly kind = 'sqlite' as const;
   readonly ledger: LedgerReader;
   private readonly queue: WriteQueue<SqliteTransaction>;
-  private readonly readMeta;
   private closed = false;
   private readonly listeners: ((decisionId: string) => void)[] = [];
 
@@ -258,9 +225,8 @@ export class SqliteStore extends SqliteRecordReads implements Store {
     private readonly writer: DB,
     private readonly reader: DB,
   ) {
-    super(reader);
+    super(kyselyOver(new CachedStatementConnection(reader), sqliteDialect), sqliteDialect);
     this.ledger = new LedgerStatements(reader);
-    this.readMeta = reader.prepare('SELECT value FROM meta WHERE key = ?').pluck();
     // Prepared once: these run for every write, and exec() would parse them each time.
     const begin = writer.prepare('BEGIN IMMEDIATE');
     const commit = writer.prepare('COMMIT');
@@ -292,10 +258,6 @@ export class SqliteStore extends SqliteRecordReads implements Store {
 
   onDecisionChanged(listener: (decisionId: string) => void): void {
     this.listeners.push(listener);
-  }
-
-  async getMeta(key: string): Promise<string | undefined> {
-    return this.readMeta.get(key) as string | undefined;
   }
 
   async close(): Promise<void> {
