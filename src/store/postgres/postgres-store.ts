@@ -3,11 +3,12 @@ import pg from 'pg';
 import { ArbiterError } from '../../core/errors.js';
 import type { LedgerReader } from '../../ledger/storage.js';
 import { kyselyOver, postgresDialect } from '../sql/dialect.js';
+import { SqlLedgerReads, SqlLedgerWrites } from '../sql/ledger.js';
 import { SqlRecordReads, SqlRecordWrites } from '../sql/records.js';
 import type { Store, StoreTransaction } from '../store.js';
 import { WriteQueue } from '../write-queue.js';
 import { QueryableConnection } from './kysely-connection.js';
-import { PgLedgerReads, PgLedgerWrites, type Queryable } from './ledger.js';
+import { pgAppend, pgNodes, type Queryable } from './ledger.js';
 import { postgresMigrations } from './migrations.js';
 
 export interface PostgresStoreOptions {
@@ -48,11 +49,11 @@ export function redactUrl(url: string): string {
 
 /** The write batch's transaction: the shared queries on the batch's client, and the hand-written ledger. */
 class PgTransaction extends SqlRecordWrites implements StoreTransaction {
-  readonly ledger: PgLedgerWrites;
+  readonly ledger: SqlLedgerWrites;
 
   constructor(private readonly connection: Queryable) {
     super(kyselyOver(new QueryableConnection(connection), postgresDialect), postgresDialect);
-    this.ledger = new PgLedgerWrites(connection);
+    this.ledger = new SqlLedgerWrites(this.db, pgNodes(connection), pgAppend(connection));
   }
 
   /** NOTIFY has no counterpart in SQLite (which announces in process, after the commit). */
@@ -118,7 +119,7 @@ export class PostgresStore extends SqlRecordReads implements Store {
     const reads = queryable(pool);
     super(kyselyOver(new QueryableConnection(reads), postgresDialect), postgresDialect);
     this.location = redactUrl(options.url);
-    this.ledger = new PgLedgerReads(reads);
+    this.ledger = new SqlLedgerReads(this.db, pgNodes(reads));
     const batch = new BatchConnection();
     const transaction = new PgTransaction(batch);
     this.queue = new WriteQueue<PgTransaction>({
