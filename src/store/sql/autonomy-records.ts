@@ -9,6 +9,7 @@ import type {
 import { autonomyChangeFrom, outcomeCountsFrom, systemOutcomeFrom } from '../autonomy-row-mapping.js';
 import type { OutcomeStatus } from '../records.js';
 import type { SqlDialect } from './dialect.js';
+import { precompiled } from './precompiled.js';
 import type { Database } from './schema.js';
 
 // Later than any ISO 8601 time: "no upper bound".
@@ -16,23 +17,33 @@ const endOfTime = '9999';
 
 /** The autonomy records, written once for both databases. */
 export class SqlAutonomyRecords implements AutonomyReads, AutonomyWrites {
+  /** Read for every decision of a System (its standing autonomy level): compiled once. */
+  private readonly changes;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: SqlDialect,
-  ) {}
+  ) {
+    this.changes = precompiled(db, (p: { systemId: string; atOrBefore: string; limit: number }) =>
+      db
+        .selectFrom('autonomy_changes')
+        .selectAll()
+        .where('system_id', '=', p.systemId)
+        .where('at', '<=', p.atOrBefore)
+        .orderBy('seq', 'desc')
+        .limit(p.limit),
+    );
+  }
 
   async autonomyChanges(
     systemId: string,
     options: { limit: number; atOrBefore?: string },
   ): Promise<AutonomyChangeRow[]> {
-    const rows = await this.db
-      .selectFrom('autonomy_changes')
-      .selectAll()
-      .where('system_id', '=', systemId)
-      .where('at', '<=', options.atOrBefore ?? endOfTime)
-      .orderBy('seq', 'desc')
-      .limit(options.limit)
-      .execute();
+    const { rows } = await this.changes({
+      systemId,
+      atOrBefore: options.atOrBefore ?? endOfTime,
+      limit: options.limit,
+    });
     return rows.map(autonomyChangeFrom);
   }
 

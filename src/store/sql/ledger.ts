@@ -9,6 +9,7 @@ import type {
 } from '../../ledger/storage.js';
 import type { NodeId } from '../../ledger/tree-math.js';
 import { ledgerEntryFrom } from '../incident-row-mapping.js';
+import { precompiled } from './precompiled.js';
 import type { Database } from './schema.js';
 
 /** Reads the hashes of perfect subtrees (level 0: the entries' leaf hashes); throws if one is missing. */
@@ -101,13 +102,13 @@ export class SqlLedgerWrites extends SqlLedgerReads implements LedgerWriter {
     super(db, nodes);
   }
 
+  /** Read at the start of every write batch: compiled once. */
+  private readonly last = precompiled(this.db, () =>
+    this.db.selectFrom('ledger_entries').select(['seq', 'leaf_hash']).orderBy('seq', 'desc').limit(1),
+  );
+
   async tail(): Promise<{ size: number; lastLeaf: Uint8Array | undefined }> {
-    const row = await this.db
-      .selectFrom('ledger_entries')
-      .select(['seq', 'leaf_hash'])
-      .orderBy('seq', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    const [row] = (await this.last({})).rows;
     return row ? { size: Number(row.seq) + 1, lastLeaf: row.leaf_hash } : { size: 0, lastLeaf: undefined };
   }
 

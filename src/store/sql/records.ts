@@ -48,6 +48,7 @@ import type { ErasureMatch } from '../store.js';
 import { SqlAutonomyRecords } from './autonomy-records.js';
 import type { SqlDialect } from './dialect.js';
 import { SqlIncidentRecords } from './incident-records.js';
+import { precompiled, precompiledInsert } from './precompiled.js';
 import type { Database } from './schema.js';
 
 /** Every gate_runs column but the report, which only single-run reads need. */
@@ -82,6 +83,7 @@ const counterColumns = [
 export class SqlRecordReads implements RecordReads {
   private readonly autonomy: SqlAutonomyRecords;
   private readonly incidents: SqlIncidentRecords;
+  private readonly hot: ReturnType<typeof hotReads>;
 
   constructor(
     protected readonly db: Kysely<Database>,
@@ -89,15 +91,15 @@ export class SqlRecordReads implements RecordReads {
   ) {
     this.autonomy = new SqlAutonomyRecords(db, dialect);
     this.incidents = new SqlIncidentRecords(db, dialect);
+    this.hot = hotReads(db);
   }
 
   async getMeta(key: string): Promise<string | undefined> {
-    const row = await this.db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst();
-    return row?.value;
+    return (await this.hot.meta({ key })).rows[0]?.value;
   }
 
   async getSystem(id: string): Promise<SystemRow | undefined> {
-    const row = await this.db.selectFrom('systems').selectAll().where('id', '=', id).executeTakeFirst();
+    const [row] = (await this.hot.system({ id })).rows;
     return row && systemFrom(row);
   }
 
@@ -106,7 +108,7 @@ export class SqlRecordReads implements RecordReads {
   }
 
   async tokenByHash(hash: string): Promise<TokenRow | undefined> {
-    const row = await this.db.selectFrom('tokens').selectAll().where('hash', '=', hash).executeTakeFirst();
+    const [row] = (await this.hot.token({ hash })).rows;
     return row && tokenFrom(row);
   }
 
@@ -116,17 +118,12 @@ export class SqlRecordReads implements RecordReads {
   }
 
   async getDecision(id: string): Promise<DecisionRow | undefined> {
-    const row = await this.db.selectFrom('decisions').selectAll().where('id', '=', id).executeTakeFirst();
+    const [row] = (await this.hot.decision({ id })).rows;
     return row && decisionFrom(row);
   }
 
   async decisionByIdempotencyKey(actorId: string, key: string): Promise<DecisionRow | undefined> {
-    const row = await this.db
-      .selectFrom('decisions')
-      .selectAll()
-      .where('actor_id', '=', actorId)
-      .where('idempotency_key', '=', key)
-      .executeTakeFirst();
+    const [row] = (await this.hot.decisionByKey({ actorId, key })).rows;
     return row && decisionFrom(row);
   }
 
@@ -165,14 +162,7 @@ export class SqlRecordReads implements RecordReads {
   }
 
   async pendingOfSystem(systemId: string): Promise<DecisionRow[]> {
-    const rows = await this.db
-      .selectFrom('decisions')
-      .selectAll()
-      .where('status', '=', 'pending')
-      .where('system_id', '=', systemId)
-      .orderBy('created_at')
-      .execute();
-    return rows.map(decisionFrom);
+    return (await this.hot.pendingOfSystem({ systemId })).rows.map(decisionFrom);
   }
 
   async countPending(): Promise<number> {
@@ -185,14 +175,7 @@ export class SqlRecordReads implements RecordReads {
   }
 
   async approvalsOf(decisionId: string): Promise<ApprovalRow[]> {
-    const rows = await this.db
-      .selectFrom('approvals')
-      .selectAll()
-      .where('decision_id', '=', decisionId)
-      .orderBy('created_at')
-      .orderBy('approver')
-      .execute();
-    return rows.map(approvalFrom);
+    return (await this.hot.approvals({ decisionId })).rows.map(approvalFrom);
   }
 
   async activity(
@@ -200,38 +183,20 @@ export class SqlRecordReads implements RecordReads {
     sinceMinute: number,
     sinceHour: number,
   ): Promise<{ lastHour: ActivityRow[]; lastDay: ActivityRow[] }> {
-    const sums = async (granularity: 'm' | 'h', since: number) => {
-      const rows = await this.db
-        .selectFrom('activity')
-        .select((eb) => [
-          'action',
-          'environment',
-          ...counterColumns.map(([, column]) => eb.fn.sum<number | string>(column).as(column)),
-        ])
-        .where('actor_id', '=', actorId)
-        .where('granularity', '=', granularity)
-        .where('bucket', '>=', since)
-        .groupBy(['action', 'environment'])
-        .execute();
-      // SUM is BIGINT (or NUMERIC) in PostgreSQL, which may arrive as text.
-      return rows.map((row) => {
+    const sums = async (granularity: 'm' | 'h', since: number) =>
+      (await this.hot.activity({ actorId, granularity, since })).rows.map((row) => {
+        // SUM is BIGINT (or NUMERIC) in PostgreSQL, which may arrive as text.
         const sums = row as unknown as Record<string, unknown>;
         const activity = { action: row.action, environment: row.environment } as ActivityRow;
         for (const [key, column] of counterColumns) activity[key] = Number(sums[column]);
         return activity;
       });
-    };
     const [lastHour, lastDay] = await Promise.all([sums('m', sinceMinute), sums('h', sinceHour)]);
     return { lastHour, lastDay };
   }
 
   async failures(actorId: string): Promise<FailureRow[]> {
-    const rows = await this.db
-      .selectFrom('failures')
-      .select(['action', 'environment', 'last_failed_at'])
-      .where('actor_id', '=', actorId)
-      .execute();
-    return rows.map((row) => ({
+    return (await this.hot.failures({ actorId })).rows.map((row) => ({
       action: row.action,
       environment: row.environment,
       lastFailedAt: row.last_failed_at,
@@ -445,6 +410,8 @@ export class SqlRecordReads implements RecordReads {
 
 /** Reads and writes inside the write transaction, written once for both databases. */
 export class SqlRecordWrites extends SqlRecordReads implements RecordWrites {
+  private readonly hotWrites = hotWrites(this.db);
+
   async setMeta(key: string, value: string): Promise<void> {
     await this.db
       .insertInto('meta')
@@ -521,120 +488,76 @@ export class SqlRecordWrites extends SqlRecordReads implements RecordWrites {
   }
 
   async insertDecision(row: DecisionRow): Promise<void> {
-    await this.db
-      .insertInto('decisions')
-      .values({
-        id: row.id,
-        actor_id: row.actorId,
-        actor_kind: row.actorKind,
-        system_id: row.systemId ?? null,
-        action: row.action,
-        resource_type: row.resourceType,
-        resource_id: row.resourceId,
-        environment: row.environment ?? null,
-        request: JSON.stringify(row.request),
-        request_hash: row.requestHash,
-        idempotency_key: row.idempotencyKey ?? null,
-        status: row.status,
-        effect: row.effect,
-        verdict: JSON.stringify(row.verdict),
-        requirements: JSON.stringify(row.requirements),
-        bundle: row.bundle,
-        status_reason: row.statusReason ?? null,
-        created_at: row.createdAt,
-        updated_at: row.updatedAt,
-        expires_at: row.expiresAt ?? null,
-        ledger_index: row.ledgerIndex,
-      })
-      .execute();
+    await this.hotWrites.insertDecision({
+      id: row.id,
+      actor_id: row.actorId,
+      actor_kind: row.actorKind,
+      system_id: row.systemId ?? null,
+      action: row.action,
+      resource_type: row.resourceType,
+      resource_id: row.resourceId,
+      environment: row.environment ?? null,
+      request: JSON.stringify(row.request),
+      request_hash: row.requestHash,
+      idempotency_key: row.idempotencyKey ?? null,
+      status: row.status,
+      effect: row.effect,
+      verdict: JSON.stringify(row.verdict),
+      requirements: JSON.stringify(row.requirements),
+      bundle: row.bundle,
+      status_reason: row.statusReason ?? null,
+      created_at: row.createdAt,
+      updated_at: row.updatedAt,
+      expires_at: row.expiresAt ?? null,
+      ledger_index: row.ledgerIndex,
+    });
   }
 
   async updateDecisionStatus(id: string, status: DecisionStatus, reason: string, at: string): Promise<void> {
-    await this.db
-      .updateTable('decisions')
-      .set({ status, status_reason: reason, updated_at: at })
-      .where('id', '=', id)
-      .execute();
+    await this.hotWrites.decisionStatus({ id, status, reason, at });
   }
 
   async setOutcome(id: string, outcome: NonNullable<DecisionRow['outcome']>): Promise<void> {
-    await this.db
-      .updateTable('decisions')
-      .set({
-        outcome_status: outcome.status,
-        outcome_detail: outcome.detail ?? null,
-        outcome_at: outcome.at,
-        outcome_ledger_index: outcome.ledgerIndex,
-        updated_at: outcome.at,
-      })
-      .where('id', '=', id)
-      .execute();
+    await this.hotWrites.outcome({
+      id,
+      status: outcome.status,
+      detail: outcome.detail ?? null,
+      at: outcome.at,
+      ledgerIndex: outcome.ledgerIndex,
+    });
   }
 
   async insertApproval(row: ApprovalRow): Promise<void> {
-    await this.db
-      .insertInto('approvals')
-      .values({
-        decision_id: row.decisionId,
-        approver: row.approver,
-        groups: JSON.stringify(row.groups),
-        verdict: row.verdict,
-        reason: row.reason ?? null,
-        request_hash: row.requestHash,
-        created_at: row.createdAt,
-        ledger_index: row.ledgerIndex,
-      })
-      .execute();
+    await this.hotWrites.insertApproval({
+      decision_id: row.decisionId,
+      approver: row.approver,
+      groups: JSON.stringify(row.groups),
+      verdict: row.verdict,
+      reason: row.reason ?? null,
+      request_hash: row.requestHash,
+      created_at: row.createdAt,
+      ledger_index: row.ledgerIndex,
+    });
   }
 
   /** Adds to the actor's minute and hour buckets in one statement. */
   async addActivity(delta: ActivityDelta): Promise<void> {
     const minute = Math.floor(delta.at.getTime() / 60_000);
-    const bucket = (granularity: 'm' | 'h', at: number) => ({
-      actor_id: delta.actorId,
-      granularity,
-      bucket: at,
+    await this.hotWrites.activity({
+      actorId: delta.actorId,
+      minute,
+      hour: Math.floor(minute / 60),
       action: delta.action,
       environment: delta.environment,
-      ...(Object.fromEntries(counterColumns.map(([key, column]) => [column, delta[key] ?? 0])) as Record<
-        (typeof counterColumns)[number][1],
-        number
-      >),
+      ...(Object.fromEntries(
+        counterColumns.map(([key]) => [key, delta[key] ?? 0]),
+      ) as unknown as ActivityCounts),
     });
-    await this.db
-      .insertInto('activity')
-      .values([bucket('m', minute), bucket('h', Math.floor(minute / 60))])
-      .onConflict((oc) =>
-        oc
-          .columns(['actor_id', 'granularity', 'bucket', 'action', 'environment'])
-          .doUpdateSet((eb) =>
-            Object.fromEntries(
-              counterColumns.map(([, column]) => [
-                column,
-                eb(`activity.${column}`, '+', eb.ref(`excluded.${column}`)),
-              ]),
-            ),
-          ),
-      )
-      .execute();
   }
 
   /** Keeps the latest failure time (ISO 8601 text compares in time order). */
   async recordFailure(actorId: string, action: string, environment: string, at: string): Promise<void> {
-    await this.db
-      .insertInto('failures')
-      .values({ actor_id: actorId, action, environment, last_failed_at: at })
-      .onConflict((oc) =>
-        oc.columns(['actor_id', 'action', 'environment']).doUpdateSet((eb) => ({
-          last_failed_at: eb
-            .case()
-            .when('excluded.last_failed_at', '>', eb.ref('failures.last_failed_at'))
-            .then(eb.ref('excluded.last_failed_at'))
-            .else(eb.ref('failures.last_failed_at'))
-            .end(),
-        })),
-      )
-      .execute();
+    await this.hotWrites.failure({ actorId, action, environment, at });
   }
 
   async insertGateRun(row: GateRunRow): Promise<void> {
@@ -884,4 +807,146 @@ export class SqlRecordWrites extends SqlRecordReads implements RecordWrites {
           .execute();
     return erased.length;
   }
+}
+
+/** The reads every decision makes, built and compiled once per connection (see precompiled.ts). */
+function hotReads(db: Kysely<Database>) {
+  return {
+    meta: precompiled(db, (p: { key: string }) =>
+      db.selectFrom('meta').select('value').where('key', '=', p.key),
+    ),
+    system: precompiled(db, (p: { id: string }) =>
+      db.selectFrom('systems').selectAll().where('id', '=', p.id),
+    ),
+    token: precompiled(db, (p: { hash: string }) =>
+      db.selectFrom('tokens').selectAll().where('hash', '=', p.hash),
+    ),
+    decision: precompiled(db, (p: { id: string }) =>
+      db.selectFrom('decisions').selectAll().where('id', '=', p.id),
+    ),
+    decisionByKey: precompiled(db, (p: { actorId: string; key: string }) =>
+      db
+        .selectFrom('decisions')
+        .selectAll()
+        .where('actor_id', '=', p.actorId)
+        .where('idempotency_key', '=', p.key),
+    ),
+    pendingOfSystem: precompiled(db, (p: { systemId: string }) =>
+      db
+        .selectFrom('decisions')
+        .selectAll()
+        .where('status', '=', 'pending')
+        .where('system_id', '=', p.systemId)
+        .orderBy('created_at'),
+    ),
+    approvals: precompiled(db, (p: { decisionId: string }) =>
+      db
+        .selectFrom('approvals')
+        .selectAll()
+        .where('decision_id', '=', p.decisionId)
+        .orderBy('created_at')
+        .orderBy('approver'),
+    ),
+    activity: precompiled(db, (p: { actorId: string; granularity: 'm' | 'h'; since: number }) =>
+      db
+        .selectFrom('activity')
+        .select((eb) => [
+          'action',
+          'environment',
+          ...counterColumns.map(([, column]) => eb.fn.sum<number | string>(column).as(column)),
+        ])
+        .where('actor_id', '=', p.actorId)
+        .where('granularity', '=', p.granularity)
+        .where('bucket', '>=', p.since)
+        .groupBy(['action', 'environment']),
+    ),
+    failures: precompiled(db, (p: { actorId: string }) =>
+      db
+        .selectFrom('failures')
+        .select(['action', 'environment', 'last_failed_at'])
+        .where('actor_id', '=', p.actorId),
+    ),
+  };
+}
+
+/** The writes every decision makes, built and compiled once per connection (see precompiled.ts). */
+function hotWrites(db: Kysely<Database>) {
+  return {
+    insertDecision: precompiledInsert(db, 'decisions'),
+    insertApproval: precompiledInsert(db, 'approvals'),
+    decisionStatus: precompiled(db, (p: { id: string; status: string; reason: string; at: string }) =>
+      db
+        .updateTable('decisions')
+        .set({ status: p.status, status_reason: p.reason, updated_at: p.at })
+        .where('id', '=', p.id),
+    ),
+    outcome: precompiled(
+      db,
+      (p: { id: string; status: string; detail: string | null; at: string; ledgerIndex: number }) =>
+        db
+          .updateTable('decisions')
+          .set({
+            outcome_status: p.status,
+            outcome_detail: p.detail,
+            outcome_at: p.at,
+            outcome_ledger_index: p.ledgerIndex,
+            updated_at: p.at,
+          })
+          .where('id', '=', p.id),
+    ),
+    activity: precompiled(
+      db,
+      (
+        p: {
+          actorId: string;
+          minute: number;
+          hour: number;
+          action: string;
+          environment: string;
+        } & ActivityCounts,
+      ) => {
+        const bucket = (granularity: 'm' | 'h', at: number) => ({
+          actor_id: p.actorId,
+          granularity,
+          bucket: at,
+          action: p.action,
+          environment: p.environment,
+          ...(Object.fromEntries(counterColumns.map(([key, column]) => [column, p[key]])) as Record<
+            (typeof counterColumns)[number][1],
+            number
+          >),
+        });
+        return db
+          .insertInto('activity')
+          .values([bucket('m', p.minute), bucket('h', p.hour)])
+          .onConflict((oc) =>
+            oc
+              .columns(['actor_id', 'granularity', 'bucket', 'action', 'environment'])
+              .doUpdateSet((eb) =>
+                Object.fromEntries(
+                  counterColumns.map(([, column]) => [
+                    column,
+                    eb(`activity.${column}`, '+', eb.ref(`excluded.${column}`)),
+                  ]),
+                ),
+              ),
+          );
+      },
+    ),
+    failure: precompiled(db, (p: { actorId: string; action: string; environment: string; at: string }) =>
+      db
+        .insertInto('failures')
+        .values({ actor_id: p.actorId, action: p.action, environment: p.environment, last_failed_at: p.at })
+        .onConflict((oc) =>
+          oc.columns(['actor_id', 'action', 'environment']).doUpdateSet((eb) => ({
+            last_failed_at: eb
+              .case()
+              .when('excluded.last_failed_at', '>', eb.ref('failures.last_failed_at'))
+              .then(eb.ref('excluded.last_failed_at'))
+              .else(eb.ref('failures.last_failed_at'))
+              .end(),
+          })),
+        ),
+    ),
+  };
 }
