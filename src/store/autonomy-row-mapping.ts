@@ -36,23 +36,3 @@ export function outcomeCountsFrom(rows: readonly Row[]): Record<OutcomeStatus, n
   for (const row of rows) counts[row.outcome_status as OutcomeStatus] = Number(row.count);
   return counts;
 }
-
-export const autonomyChangeColumns =
-  'system_id, seq, at, from_level, to_level, ceiling, cause, changed_by, reason, decisions, ledger_index';
-
-/** The values of an autonomy change row in column order (see autonomyChangeColumns). */
-export function autonomyChangeValues(row: AutonomyChangeRow): unknown[] {
-  return [
-    row.systemId,
-    row.seq,
-    row.at,
-    row.from,
-    row.to,
-    row.ceiling,
-    row.cause,
-    row.by,
-    row.reason,
-    JSON.stringify(row.decisions),
-    row.ledgerIndex,
-  ];
-}

@@ -132,10 +132,6 @@ export function notificationFrom(row: Row): NotificationRow {
   };
 }
 
-/** Every gate_runs column but the report, which only single-run reads need. */
-export const gateRunSummaryColumns =
-  'id, system_id, version, release_name, passed, bundle, started_at, recorded_at, recorded_by, idempotency_key, report_sha256, ledger_index';
-
 /** Maps a gate_runs row; `passed` is an integer in SQLite and a boolean in PostgreSQL. */
 export function gateRunSummaryFrom(row: Row): GateRunSummaryRow {
   return {

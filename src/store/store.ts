@@ -13,9 +13,11 @@ export interface Store extends RecordReads {
   readonly location: string;
   readonly ledger: LedgerReader;
   /**
-   * Runs `work` in a transaction and resolves after it commits. Work must only use the
-   * transaction (no waiting on other I/O): concurrent writes share the transaction, each in its
-   * own savepoint, so one failing write rolls back alone.
+   * Runs `work` in a transaction and resolves after it commits. Concurrent writes share one
+   * transaction (group commit, see write-queue.ts), without savepoints: when one write throws, the
+   * whole transaction rolls back, that write is rejected with its error and the others run again
+   * in a new transaction. So work must only use the transaction (no waiting on other I/O, no
+   * effects outside it) and be safe to run more than once.
    */
   write<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T>;
   getMeta(key: string): Promise<string | undefined>;

@@ -2,10 +2,14 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { ArbiterError } from '../../core/errors.js';
 import type { LedgerReader } from '../../ledger/storage.js';
+import { kyselyOver, postgresDialect } from '../sql/dialect.js';
+import { SqlLedgerReads, SqlLedgerWrites } from '../sql/ledger.js';
+import { SqlRecordReads, SqlRecordWrites } from '../sql/records.js';
 import type { Store, StoreTransaction } from '../store.js';
 import { WriteQueue } from '../write-queue.js';
+import { QueryableConnection } from './kysely-connection.js';
+import { pgAppend, pgNodes, type Queryable } from './ledger.js';
 import { postgresMigrations } from './migrations.js';
-import { PgLedgerReads, PgLedgerWrites, PgRecordReads, PgRecordWrites, type Queryable } from './records.js';
 
 export interface PostgresStoreOptions {
   /** postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=verify-full&sslrootcert=/path/ca.pem … */
@@ -43,29 +47,19 @@ export function redactUrl(url: string): string {
   );
 }
 
-class PgTransaction extends PgRecordWrites implements StoreTransaction {
-  readonly ledger: PgLedgerWrites;
+/** The write batch's transaction: the shared queries on the batch's client, and the hand-written ledger. */
+class PgTransaction extends SqlRecordWrites implements StoreTransaction {
+  readonly ledger: SqlLedgerWrites;
 
-  constructor(db: Queryable) {
-    super(db);
-    this.ledger = new PgLedgerWrites(db);
+  constructor(private readonly connection: Queryable) {
+    super(kyselyOver(new QueryableConnection(connection), postgresDialect), postgresDialect);
+    this.ledger = new SqlLedgerWrites(this.db, pgNodes(connection), pgAppend(connection));
   }
 
-  async getMeta(key: string): Promise<string | undefined> {
-    const { rows } = await this.db.query('SELECT value FROM meta WHERE key = $1', [key]);
-    return rows[0]?.value as string | undefined;
-  }
-
-  async setMeta(key: string, value: string): Promise<void> {
-    await this.db.query(
-      'INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-      [key, value],
-    );
-  }
-
+  /** NOTIFY has no counterpart in SQLite (which announces in process, after the commit). */
   async decisionChanged(decisionId: string): Promise<void> {
     // Delivered to every listening replica when (and only if) the transaction commits.
-    await this.db.query('SELECT pg_notify($1, $2)', [channel, decisionId]);
+    await this.connection.query('SELECT pg_notify($1, $2)', [channel, decisionId]);
   }
 }
 
@@ -109,7 +103,7 @@ class BatchConnection implements Queryable {
  * appends from all replicas form one sequence, and the log revalidates its cached frontier under
  * the lock. Decision changes are announced with NOTIFY and relayed to every replica's waiters.
  */
-export class PostgresStore extends PgRecordReads implements Store {
+export class PostgresStore extends SqlRecordReads implements Store {
   readonly kind = 'postgres' as const;
   readonly ledger: LedgerReader;
   readonly location: string;
@@ -122,9 +116,10 @@ export class PostgresStore extends PgRecordReads implements Store {
     private readonly pool: pg.Pool,
     private readonly options: PostgresStoreOptions,
   ) {
-    super(queryable(pool));
+    const reads = queryable(pool);
+    super(kyselyOver(new QueryableConnection(reads), postgresDialect), postgresDialect);
     this.location = redactUrl(options.url);
-    this.ledger = new PgLedgerReads(queryable(pool));
+    this.ledger = new SqlLedgerReads(this.db, pgNodes(reads));
     const batch = new BatchConnection();
     const transaction = new PgTransaction(batch);
     this.queue = new WriteQueue<PgTransaction>({
@@ -257,11 +252,6 @@ export class PostgresStore extends PgRecordReads implements Store {
 
   onDecisionChanged(listener: (decisionId: string) => void): void {
     this.listeners.push(listener);
-  }
-
-  async getMeta(key: string): Promise<string | undefined> {
-    const { rows } = await this.pool.query('SELECT value FROM meta WHERE key = $1', [key]);
-    return rows[0]?.value as string | undefined;
   }
 
   /** The schema version in the database. */

@@ -2,20 +2,15 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ArbiterError } from '../../core/errors.js';
-import type { PersonalValue } from '../../ledger/entry.js';
-import type {
-  AppendWrite,
-  LedgerReader,
-  LedgerWriter,
-  StoredCheckpoint,
-  StoredEntry,
-} from '../../ledger/storage.js';
-import type { NodeId } from '../../ledger/tree-math.js';
-import { erasedValue, mirrorsOf } from '../personal-mirrors.js';
-import type { ErasureMatch, Store, StoreTransaction } from '../store.js';
+import type { LedgerReader } from '../../ledger/storage.js';
+import { kyselyOver, sqliteDialect } from '../sql/dialect.js';
+import { SqlLedgerReads, SqlLedgerWrites } from '../sql/ledger.js';
+import { SqlRecordReads, SqlRecordWrites } from '../sql/records.js';
+import type { Store, StoreTransaction } from '../store.js';
 import { WriteQueue } from '../write-queue.js';
+import { CachedStatementConnection } from './kysely-connection.js';
+import { sqliteAppend, sqliteNodes } from './ledger.js';
 import { sqliteMigrations } from './migrations.js';
-import { SqliteRecordReads, SqliteRecordWrites } from './records.js';
 
 type DB = Database.Database;
 
@@ -25,8 +20,6 @@ export interface SqliteStoreOptions {
   /** fsync every commit (synchronous=FULL). Default true: nothing acknowledged is lost on power failure. */
   durable?: boolean;
 }
-
-const asBytes = (value: unknown) => value as Buffer;
 
 /** Opens (creating if needed) an SQLite database in WAL mode and applies migrations. */
 export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
@@ -73,183 +66,27 @@ function migrate(db: DB, path: string): void {
   }
 }
 
-/** Statements over one connection, shared by the reader and the writer. */
-class LedgerStatements implements LedgerReader {
-  private readonly sizeStatement;
-  private readonly leafStatement;
-  private readonly nodeStatement;
-  private readonly entriesStatement;
-  private readonly personalStatement;
-  private readonly entryBytesStatement;
-  private readonly checkpointsStatement;
-
-  constructor(db: DB) {
-    this.sizeStatement = db.prepare('SELECT COALESCE(MAX(seq) + 1, 0) AS size FROM ledger_entries').pluck();
-    this.leafStatement = db.prepare('SELECT leaf_hash FROM ledger_entries WHERE seq = ?').pluck();
-    this.nodeStatement = db.prepare('SELECT hash FROM ledger_nodes WHERE level = ? AND idx = ?').pluck();
-    this.entriesStatement = db.prepare(
-      'SELECT seq, time, type, actor, subject, entry, leaf_hash FROM ledger_entries WHERE seq >= ? AND seq < ? ORDER BY seq',
-    );
-    this.entryBytesStatement = db
-      .prepare('SELECT entry, leaf_hash FROM ledger_entries WHERE seq >= ? AND seq < ? ORDER BY seq')
-      .raw();
-    this.personalStatement = db.prepare(
-      'SELECT seq, field, salt, value FROM ledger_personal WHERE seq >= ? AND seq < ? ORDER BY seq, field',
-    );
-    this.checkpointsStatement = db.prepare(
-      'SELECT size, root, note, created_at FROM ledger_checkpoints ORDER BY size',
-    );
-  }
-
-  async size(): Promise<number> {
-    return this.sizeStatement.get() as number;
-  }
-
-  async nodes(ids: readonly NodeId[]): Promise<Uint8Array[]> {
-    return ids.map(({ level, index }) => {
-      const hash = level === 0 ? this.leafStatement.get(index) : this.nodeStatement.get(level, index);
-      if (hash === undefined) throw new Error(`ledger node (${level}, ${index}) is missing`);
-      return asBytes(hash);
-    });
-  }
-
-  async entries(start: number, end: number): Promise<StoredEntry[]> {
-    return (this.entriesStatement.all(start, end) as Record<string, unknown>[]).map((row) => ({
-      seq: row.seq as number,
-      time: row.time as string,
-      type: row.type as string,
-      actor: row.actor as string,
-      subject: row.subject as string,
-      bytes: asBytes(row.entry),
-      leafHash: asBytes(row.leaf_hash),
-    }));
-  }
-
-  async entryBytes(start: number, end: number): Promise<{ bytes: Uint8Array; leafHash: Uint8Array }[]> {
-    return (this.entryBytesStatement.all(start, end) as [Buffer, Buffer][]).map(([bytes, leafHash]) => ({
-      bytes,
-      leafHash,
-    }));
-  }
-
-  async personal(start: number, end: number): Promise<PersonalValue[]> {
-    return (this.personalStatement.all(start, end) as Record<string, unknown>[]).map((row) => ({
-      seq: row.seq as number,
-      field: row.field as string,
-      salt: asBytes(row.salt),
-      value: JSON.parse(row.value as string),
-    }));
-  }
-
-  async checkpoints(): Promise<StoredCheckpoint[]> {
-    return (this.checkpointsStatement.all() as Record<string, unknown>[]).map((row) => ({
-      size: row.size as number,
-      root: asBytes(row.root),
-      note: row.note as string,
-      createdAt: row.created_at as string,
-    }));
-  }
-}
-
-class SqliteLedgerWriter extends LedgerStatements implements LedgerWriter {
-  /** Bumped at every begin and rollback by the store (see LedgerWriter.epoch). */
-  epoch = 0;
-  private readonly insertEntry;
-  private readonly insertNode;
-  private readonly insertPersonalValue;
-  private readonly insertCheckpointRow;
-  private readonly tailStatement;
-
-  constructor(db: DB) {
-    super(db);
-    this.insertEntry = db.prepare(
-      'INSERT INTO ledger_entries (seq, time, type, actor, subject, entry, leaf_hash) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    );
-    this.insertNode = db.prepare('INSERT INTO ledger_nodes (level, idx, hash) VALUES (?, ?, ?)');
-    this.insertPersonalValue = db.prepare(
-      'INSERT INTO ledger_personal (seq, field, salt, value) VALUES (?, ?, ?, ?)',
-    );
-    this.tailStatement = db
-      .prepare('SELECT seq, leaf_hash FROM ledger_entries ORDER BY seq DESC LIMIT 1')
-      .raw();
-    this.insertCheckpointRow = db.prepare(
-      'INSERT OR IGNORE INTO ledger_checkpoints (size, root, note, created_at) VALUES (?, ?, ?, ?)',
-    );
-  }
-
-  async tail(): Promise<{ size: number; lastLeaf: Uint8Array | undefined }> {
-    const row = this.tailStatement.get() as [number, Buffer] | undefined;
-    return row ? { size: row[0] + 1, lastLeaf: row[1] } : { size: 0, lastLeaf: undefined };
-  }
-
-  async insertAppend({ entries, nodes, personal }: AppendWrite): Promise<void> {
-    for (const e of entries)
-      this.insertEntry.run(e.seq, e.time, e.type, e.actor, e.subject, e.bytes, e.leafHash);
-    for (const node of nodes) this.insertNode.run(node.level, node.index, node.hash);
-    for (const value of personal)
-      this.insertPersonalValue.run(value.seq, value.field, value.salt, JSON.stringify(value.value));
-  }
-
-  async insertCheckpoint(checkpoint: StoredCheckpoint): Promise<void> {
-    this.insertCheckpointRow.run(checkpoint.size, checkpoint.root, checkpoint.note, checkpoint.createdAt);
-  }
-}
-
-class SqliteTransaction extends SqliteRecordWrites implements StoreTransaction {
-  readonly ledger: SqliteLedgerWriter;
+/** The writer's transaction: the shared queries on the writer connection, and the hand-written ledger. */
+class SqliteTransaction extends SqlRecordWrites implements StoreTransaction {
+  readonly ledger: SqlLedgerWrites;
   /** Decisions changed in the open transaction, announced after it commits. */
   changed: string[] = [];
-  private readonly getMetaStatement;
-  private readonly setMetaStatement;
 
   constructor(db: DB) {
-    super(db);
-    this.ledger = new SqliteLedgerWriter(db);
-    this.getMetaStatement = db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
-    this.setMetaStatement = db.prepare(
-      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-    );
-  }
-
-  async getMeta(key: string): Promise<string | undefined> {
-    return this.getMetaStatement.get(key) as string | undefined;
-  }
-
-  async setMeta(key: string, value: string): Promise<void> {
-    this.setMetaStatement.run(key, value);
+    super(kyselyOver(new CachedStatementConnection(db), sqliteDialect), sqliteDialect);
+    this.ledger = new SqlLedgerWrites(this.db, sqliteNodes(db), sqliteAppend(db));
   }
 
   async decisionChanged(decisionId: string): Promise<void> {
     this.changed.push(decisionId);
   }
-
-  async erasePersonal(match: ErasureMatch): Promise<number> {
-    const where =
-      'value' in match
-        ? { sql: 'value = ?', args: [JSON.stringify(match.value)] }
-        : match.field === undefined
-          ? { sql: 'seq = ?', args: [match.seq] }
-          : { sql: 'seq = ? AND field = ?', args: [match.seq, match.field] };
-    const erased = this.db
-      .prepare(`SELECT seq, field FROM ledger_personal WHERE ${where.sql}`)
-      .all(...where.args) as { seq: number; field: string }[];
-    for (const { seq, field } of erased)
-      for (const mirror of mirrorsOf(field))
-        this.db
-          .prepare(
-            `UPDATE ${mirror.table} SET ${mirror.column} = ${erasedValue(mirror, 'sqlite')} WHERE ${mirror.index} = ?`,
-          )
-          .run(seq);
-    return this.db.prepare(`DELETE FROM ledger_personal WHERE ${where.sql}`).run(...where.args).changes;
-  }
 }
 
 /** The embedded store: one writer connection behind a group-commit queue, one reader connection (WAL). */
-export class SqliteStore extends SqliteRecordReads implements Store {
+export class SqliteStore extends SqlRecordReads implements Store {
   readonly kind = 'sqlite' as const;
   readonly ledger: LedgerReader;
   private readonly queue: WriteQueue<SqliteTransaction>;
-  private readonly readMeta;
   private closed = false;
   private readonly listeners: ((decisionId: string) => void)[] = [];
 
@@ -258,9 +95,8 @@ export class SqliteStore extends SqliteRecordReads implements Store {
     private readonly writer: DB,
     private readonly reader: DB,
   ) {
-    super(reader);
-    this.ledger = new LedgerStatements(reader);
-    this.readMeta = reader.prepare('SELECT value FROM meta WHERE key = ?').pluck();
+    super(kyselyOver(new CachedStatementConnection(reader), sqliteDialect), sqliteDialect);
+    this.ledger = new SqlLedgerReads(this.db, sqliteNodes(reader));
     // Prepared once: these run for every write, and exec() would parse them each time.
     const begin = writer.prepare('BEGIN IMMEDIATE');
     const commit = writer.prepare('COMMIT');
@@ -292,10 +128,6 @@ export class SqliteStore extends SqliteRecordReads implements Store {
 
   onDecisionChanged(listener: (decisionId: string) => void): void {
     this.listeners.push(listener);
-  }
-
-  async getMeta(key: string): Promise<string | undefined> {
-    return this.readMeta.get(key) as string | undefined;
   }
 
   async close(): Promise<void> {
