@@ -140,6 +140,8 @@ export interface Transition {
   by: string;
   /** The ledger entry's data. */
   data: JsonObject;
+  /** Agent-supplied text the entry commits to but keeps erasable (personal data), never verbatim. */
+  personal?: Record<string, JsonValue>;
   /** The new end of the decision's window (an approval opens the execution window). */
   expiresAt?: string;
 }
@@ -206,7 +208,14 @@ export function revokeTransition(freezeReason: string, by: string): Transition {
 
 /** The transition of a decision its requester gave up on (an abandoned proxied call). */
 export function withdrawTransition(by: string, why: string): Transition {
-  return { status: 'withdrawn', reason: `withdrawn: ${why}`, by, data: { reason: 'withdrawn', detail: why } };
+  // Why is the agent's own text: the permanent entry keeps its size, the text stays erasable.
+  return {
+    status: 'withdrawn',
+    reason: `withdrawn: ${why}`,
+    by,
+    data: { reason: 'withdrawn', detailSize: new TextEncoder().encode(why).length },
+    personal: { detail: why },
+  };
 }
 
 /** The transition of a pending decision whose approval window closed. */

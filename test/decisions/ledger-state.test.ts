@@ -82,13 +82,13 @@ describe('recordedDecision', () => {
     const window = '2026-01-05T10:15:07.000Z';
     const recorded = recordedDecision([
       created,
-      approvalEntry('alice', 5),
-      approvalEntry('paul', 6),
+      approvalEntry('user:alice', 5),
+      approvalEntry('user:paul', 6),
       entry(7, 'decision.allowed', { reason: 'approved', expiresAt: window }),
     ])!;
     expect(recorded).toMatchObject({ status: 'allowed', expiresAt: window });
     const allowed = { ...row, status: 'allowed' as const, expiresAt: window };
-    const votes = [vote('alice', 5), vote('paul', 6)];
+    const votes = [vote('user:alice', 5), vote('user:paul', 6)];
     expect(decisionMismatches(allowed, votes, recorded)).toEqual([]);
     // A window widened in the table is a mismatch: the claim that relies on it is refused.
     expect(

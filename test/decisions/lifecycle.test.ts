@@ -609,6 +609,12 @@ describe('execution: single use, within its window, stopped by a freeze', () => 
       data: { reason: 'frozen', detail: 'incident 7' },
     });
     expect(withdrawTransition('deploy-bot', 'client went away').status).toBe('withdrawn');
+    // The agent's reason is erasable personal data; the permanent entry keeps only its size.
+    expect(withdrawTransition('deploy-bot', 'token=hunter2')).toMatchObject({
+      data: { reason: 'withdrawn', detailSize: 13 },
+      personal: { detail: 'token=hunter2' },
+    });
+    expect(JSON.stringify(withdrawTransition('deploy-bot', 'token=hunter2').data)).not.toContain('hunter2');
     for (const status of ['started', 'revoked', 'withdrawn', 'expired'] as const) {
       expect(transitionEntryType(status)).toBe(`decision.${status}`);
       expect(transitionActivity(allowed, status, now)).not.toHaveProperty('allowed');

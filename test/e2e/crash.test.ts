@@ -107,7 +107,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
           approvals: { received: { approver: string }[] };
         };
         expect(survived.status).toBe('pending');
-        expect(survived.approvals.received.map((vote) => vote.approver)).toEqual(['alice']);
+        expect(survived.approvals.received.map((vote) => vote.approver)).toEqual(['user:alice']);
         const approved = (await (
           await fetch(`${server.url}/v1/decisions/${pending.id}/approvals`, {
             method: 'POST',

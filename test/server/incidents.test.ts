@@ -254,7 +254,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
           // Approved, then run once: its outcome claimed it (it was never started explicitly).
           status: 'started',
           effect: 'require_approval',
-          statusReason: 'started (outcome reported by deploy-bot)',
+          statusReason: 'started (outcome reported by system:deploy-bot)',
           bundle: server.arbiter.policies.bundle.digest,
           request: {
             rationale: 'Roll out the fix for the checkout timeout',

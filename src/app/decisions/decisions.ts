@@ -553,38 +553,38 @@ export class DecisionService {
     ]);
     if (pending.length === 0 && allowed.length === 0) return 0;
     const expired = await this.store.write(async (tx) => {
-      const due = (await tx.expiredPending(now, 500)).filter((d) => !this.expiryRefused.has(d.id));
+      // Approval windows closed (pending → denied), then execution windows closed (allowed → expired).
+      const sweeps = [
+        [await tx.expiredPending(now, 500), expiryTransition],
+        [await tx.lapsedAllowed(now, 500), lapseTransition],
+      ] as const;
       let count = 0;
-      for (const decision of due) {
-        try {
-          await this.checks.decision(decision);
-        } catch (error) {
-          // Alerted by the check; a decision whose pending state the ledger does not support is not
-          // moved on by a step that relies on it.
-          if (!(error instanceof ArbiterError && error.code === 'ARB_ERR_STATE_UNSUPPORTED')) throw error;
-          this.expiryRefused.add(decision.id);
-          continue;
+      for (const [due, transitionOf] of sweeps)
+        for (const decision of due) {
+          if (this.expiryRefused.has(decision.id) || !(await this.supportedForExpiry(decision))) continue;
+          await this.transition(tx, decision, transitionOf(decision));
+          await tx.decisionChanged(decision.id);
+          count++;
         }
-        await this.transition(tx, decision, expiryTransition(decision));
-        await tx.decisionChanged(decision.id);
-        count++;
-      }
-      const lapsed = (await tx.lapsedAllowed(now, 500)).filter((d) => !this.expiryRefused.has(d.id));
-      for (const decision of lapsed) {
-        try {
-          await this.checks.decision(decision);
-        } catch (error) {
-          if (!(error instanceof ArbiterError && error.code === 'ARB_ERR_STATE_UNSUPPORTED')) throw error;
-          this.expiryRefused.add(decision.id);
-          continue;
-        }
-        await this.transition(tx, decision, lapseTransition(decision));
-        await tx.decisionChanged(decision.id);
-        count++;
-      }
       return count;
     });
     return expired;
+  }
+
+  /**
+   * Whether the ledger supports the state an expiry relies on. A decision it does not support is
+   * alerted by the check and never moved on by a step that relies on it (remembered, so the sweep
+   * does not alert every second).
+   */
+  private async supportedForExpiry(decision: DecisionRow): Promise<boolean> {
+    try {
+      await this.checks.decision(decision);
+      return true;
+    } catch (error) {
+      if (!(error instanceof ArbiterError && error.code === 'ARB_ERR_STATE_UNSUPPORTED')) throw error;
+      this.expiryRefused.add(decision.id);
+      return false;
+    }
   }
 
   private async transition(
@@ -592,11 +592,17 @@ export class DecisionService {
     decision: DecisionRow,
     transition: Transition,
   ): Promise<void> {
-    const { status, reason, by, data, expiresAt } = transition;
+    const { status, reason, by, data, personal, expiresAt } = transition;
     const now = this.clock();
     await tx.updateDecisionStatus(decision.id, status, reason, now.toISOString(), expiresAt);
     await this.ledger.log.append(tx.ledger, [
-      { type: transitionEntryType(status), actor: by, subject: decision.id, data },
+      {
+        type: transitionEntryType(status),
+        actor: by,
+        subject: decision.id,
+        data,
+        ...(personal ? { personal } : {}),
+      },
     ]);
     // Started, revoked, withdrawn and expired are recorded, not counted or announced.
     if (status !== 'allowed' && status !== 'denied') return;
