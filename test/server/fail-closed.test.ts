@@ -105,14 +105,15 @@ describe('store unavailable or read-only: 503, and nothing is allowed', () => {
       await admin.query(`ALTER DATABASE ${database} WITH ALLOW_CONNECTIONS false`);
       try {
         await terminate();
-        // Tokens were authenticated a moment ago (cached for a second), so this reaches the decision itself.
+        // Tokens were authenticated a moment ago (cached for a second of Arbiter's clock, which the
+        // test holds still), so this reaches the decision itself.
         const asked = await server.call(t.deployBot, 'POST', '/v1/decisions', staging());
         expect([asked.status, asked.body.error?.code], asked.text).toEqual([
           503,
           'ARB_ERR_STORE_UNAVAILABLE',
         ]);
         expect(asked.body.error.message).toContain('nothing was applied');
-        await new Promise((resolve) => setTimeout(resolve, 1_100));
+        server.clock.advance(1_100);
         // Past the cache, authentication itself needs the database: still 503, never 401 or 201.
         const again = await server.call(t.deployBot, 'POST', '/v1/decisions', staging());
         expect([again.status, again.body.error?.code]).toEqual([503, 'ARB_ERR_STORE_UNAVAILABLE']);

@@ -47,7 +47,8 @@ export interface TokenServiceDeps {
  * server and within a second on other replicas.
  */
 export class TokenService {
-  private readonly cache = new TtlCache<string, Principal>(1_000);
+  // On Arbiter's clock, so tests move past the second instead of sleeping through it.
+  private readonly cache = new TtlCache<string, Principal>(1_000, 10_000, () => this.clock().getTime());
 
   private readonly store: Store;
   private readonly ledger: Ledger;
