@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { runGate } from '../../src/app/releases/run-gate.js';
 import { isArbiterError } from '../../src/core/errors.js';
 import { parseRelease } from '../../src/gate/release.js';
+import { fraudModelSystem } from '../helpers/gate-fixtures.js';
 import {
   ecKeyPair,
   keyBundle,
@@ -30,16 +31,7 @@ function safetensors(values: number[]): Buffer {
   return Buffer.concat([length, Buffer.from(header), data]);
 }
 
-const systems = `apiVersion: arbiter/v1
-kind: System
-metadata: { name: fraud-model }
-spec:
-  kind: model
-  owner: { team: risk, person: dana@example.com }
-  onCall: { team: risk-oncall }
-  autonomy: 1
-  riskTier: high
-`;
+const systems = fraudModelSystem;
 
 function gatePolicy(supplyChain: string, checks = ''): string {
   return `apiVersion: arbiter/v1

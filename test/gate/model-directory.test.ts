@@ -7,6 +7,7 @@ import { runGate } from '../../src/app/releases/run-gate.js';
 import type { ExitCode } from '../../src/cli/exit-codes.js';
 import { registerGateCommand } from '../../src/cli/gate.js';
 import { progressThresholdBytes } from '../../src/cli/progress.js';
+import { fraudModelSystem } from '../helpers/gate-fixtures.js';
 import { tempDir } from '../helpers/temp.js';
 
 /**
@@ -18,16 +19,7 @@ import { tempDir } from '../helpers/temp.js';
 const now = new Date('2026-12-06T12:00:00Z');
 const fixtures = join(import.meta.dirname, '..', 'fixtures', 'models');
 
-const systems = `apiVersion: arbiter/v1
-kind: System
-metadata: { name: fraud-model }
-spec:
-  kind: model
-  owner: { team: risk, person: dana@example.com }
-  onCall: { team: risk-oncall }
-  autonomy: 1
-  riskTier: high
-`;
+const systems = fraudModelSystem;
 
 const gatePolicy = `apiVersion: arbiter/v1
 kind: GatePolicy
