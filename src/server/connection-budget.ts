@@ -55,7 +55,8 @@ export class ConnectionBudget {
     const perAddress = this.limits.connectionsPerAddress;
     if (perAddress > 0 && (this.byAddress.get(address)?.size ?? 0) >= perAddress) {
       this.closeExpired(this.byAddress.get(address)!.values(), false);
-      if (this.byAddress.get(address)!.size >= perAddress) return 'connections-per-address';
+      // Closing every one of them removes the address's group altogether.
+      if ((this.byAddress.get(address)?.size ?? 0) >= perAddress) return 'connections-per-address';
     }
     if (this.bySocket.size >= this.limits.maxConnections) {
       this.closeExpired(this.waiting.values(), true);

@@ -52,6 +52,18 @@ describe('ConnectionBudget', () => {
     expect(budget.admit(fakeSocket(), 'a')).toBe('connections-per-address');
   });
 
+  it('an address whose every connection timed out is admitted again (found by CI under load)', () => {
+    let now = 0;
+    const budget = new ConnectionBudget(limits, () => now);
+    const held = [fakeSocket(), fakeSocket()];
+    for (const socket of held) budget.admit(socket, 'a');
+    now = 1_001;
+    // Closing both empties the address's group; the newcomer is admitted, not a crash.
+    expect(budget.admit(fakeSocket(), 'a')).toBeUndefined();
+    expect(held.every((socket) => socket.destroyedByBudget)).toBe(true);
+    expect(budget.open).toBe(1);
+  });
+
   it('an idle keep-alive connection waits again from the end of its last response', () => {
     let now = 0;
     const budget = new ConnectionBudget({ ...limits, connectionsPerAddress: 0 }, () => now);
