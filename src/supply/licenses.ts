@@ -99,17 +99,3 @@ export function judgeLicense(expression: string | undefined, policy: LicensePoli
   if (acceptable(tree)) return 'allowed';
   return forced(tree) ? 'denied' : 'not-allowed';
 }
-
-/** Problems with a policy's licence list: entries must be single SPDX licences, not AND/OR expressions. */
-export function licenseListProblems(list: readonly string[]): string[] {
-  return list.flatMap((entry) => {
-    try {
-      const node = parse(entry);
-      return 'license' in node
-        ? []
-        : [`${entry}: use single licences in allow and deny lists, not AND/OR expressions`];
-    } catch {
-      return [`${entry}: not an SPDX licence id`];
-    }
-  });
-}

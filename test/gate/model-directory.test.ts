@@ -87,6 +87,15 @@ describe('arbiter gate: a model kept as a directory', () => {
     expect(scan?.findings?.some((finding) => finding.message.includes('extra/classifier.joblib'))).toBe(true);
   });
 
+  it('an empty model directory is a missing model, not a clean scan', async () => {
+    // Pinned to the digest an empty manifest would have: an empty directory must still fail.
+    const emptyManifest = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+    const p = project(() => {}, emptyManifest);
+    const { run } = await runGate({ policies: p.policies, release: p.release, now });
+    expect(run.passed).toBe(false);
+    expect(check(run, 'model-digests')?.status).toBe('failed');
+  });
+
   it('passes a benign snapshot and records its known data as data, not as unknown', async () => {
     const p = project(benign);
     const { run, bom } = await runGate({ policies: p.policies, release: p.release, now });

@@ -53,7 +53,8 @@ async function scanModelFile(path: string, file: string, display?: ProgressDispl
 
 /**
  * Scans a model that is a file, or every file of a model that is a directory (hidden files and
- * node_modules skipped, as `arbiter scan` skips them); undefined when there is nothing there.
+ * node_modules skipped, as `arbiter scan` skips them); undefined when there is nothing there (no
+ * such path, or a directory without files).
  */
 async function scanModel(
   path: string,
@@ -69,7 +70,8 @@ async function scanModel(
     const inside = relative(path, member).split(sep).join('/');
     members.push({ path: inside, scan: await scanModelFile(member, `${file}/${inside}`, display) });
   }
-  return directoryScan(file, members);
+  // An empty directory is no model: reported as missing, never as a clean scan.
+  return members.length === 0 ? undefined : directoryScan(file, members);
 }
 
 /** Findings of an earlier `arbiter scan --json`, for releases that scanned elsewhere. */
