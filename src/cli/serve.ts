@@ -34,6 +34,8 @@ interface ServeOptions {
   dbStatementTimeout?: string;
   replicaName?: string;
   dashboardUrl?: string;
+  humanTokens: string;
+  sessionKey?: string;
 }
 
 function positive(name: string, value: string | undefined): number | undefined {
@@ -64,6 +66,15 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
     .option('--demo', 'load the example policies and Systems and print demo tokens')
     .option('--ledger-key <file>', 'ledger signing key file')
     .option(
+      '--session-key <file>',
+      'key sealing sign-in session cookies, kept outside the database (default: beside the ledger key; every replica needs the same file)',
+    )
+    .option(
+      '--human-tokens <on|off>',
+      'off: people sign in with the IdentityProvider only; bearer tokens of approvers, auditors and admins are refused (docs/identity.md)',
+      'on',
+    )
+    .option(
       '--trusted-checkpoint <file>',
       'the newest signed checkpoint, kept outside the database (default: beside the ledger key); the server refuses a database that does not extend it',
     )
@@ -91,6 +102,8 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
     .action((options: ServeOptions) =>
       run(async () => {
         const port = Number(options.port);
+        if (options.humanTokens !== 'on' && options.humanTokens !== 'off')
+          throw new ArbiterError('ARB_ERR_USAGE', `--human-tokens ${options.humanTokens} must be on or off`);
         if (!Number.isInteger(port) || port < 0 || port > 65535)
           throw new ArbiterError('ARB_ERR_USAGE', `--port ${options.port} is not a port number`);
         // Checked before anything starts: a bad limit is a usage error, not a half-started server.
@@ -113,6 +126,7 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
           logger,
           ...(policyDir ? { policyDir } : {}),
           ...(options.ledgerKey ? { ledgerKeyPath: options.ledgerKey } : {}),
+          ...(options.sessionKey ? { identity: { sessionKeyPath: options.sessionKey } } : {}),
           ...(options.trustedCheckpoint ? { trustedCheckpointPath: options.trustedCheckpoint } : {}),
           adminTokenPath: defaultAdminTokenPath(databaseUrl),
           ...(legacy ? { legacyAdminTokenPath: legacy } : {}),
@@ -132,6 +146,7 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
         const { app, state } = await buildServer(arbiter, {
           loggerInstance: logger,
           limits,
+          humanTokens: options.humanTokens === 'on',
         });
         let address: string;
         try {

@@ -12,6 +12,10 @@ export interface Requirement {
   from: readonly string[];
   ttl: string;
   rules?: readonly string[];
+  /** Step-up: the approver's sign-in must be multi-factor. */
+  assurance?: 'mfa';
+  /** Step-up: the approver signed in at most this long ago (a duration such as 15m). */
+  maxAuthAge?: string;
 }
 
 /** A human's vote on a decision. */
@@ -30,6 +34,8 @@ export interface RequirementProgress {
   approvers: string[];
   /** Selectors not yet covered by a distinct approver. */
   missing: string[];
+  assurance?: 'mfa';
+  maxAuthAge?: string;
 }
 
 /** True when `approver` with `groups` satisfies `selector` (`owner`, `group:X`, `user:Y`). */
@@ -104,6 +110,8 @@ export function requirementProgress(
     met: approving.length >= requirement.count && missing.length === 0,
     approvers: approving.map((vote) => vote.approver),
     missing,
+    ...(requirement.assurance ? { assurance: requirement.assurance } : {}),
+    ...(requirement.maxAuthAge !== undefined ? { maxAuthAge: requirement.maxAuthAge } : {}),
   };
 }
 

@@ -72,6 +72,13 @@ export const VerdictApprovalSchema = Type.Object({
   ttl: Type.String(),
   ttlMs: Type.Number(),
   rules: Type.Array(Type.String(), { description: 'The rules (`policy/rule`) that asked for it' }),
+  assurance: Type.Optional(
+    Type.Literal('mfa', { description: "Step-up: the approver's sign-in must be multi-factor" }),
+  ),
+  maxAuthAge: Type.Optional(
+    Type.String({ description: 'Step-up: the approver signed in at most this long ago, e.g. 15m' }),
+  ),
+  maxAuthAgeMs: Type.Optional(Type.Number()),
 });
 export type VerdictApproval = Static<typeof VerdictApprovalSchema>;
 
@@ -273,7 +280,8 @@ function requirementsOf(
 
 /**
  * Merges approval requirements: identical ones (same count and selectors) become one, with the
- * shortest ttl and every rule that asked; different ones are all kept, since all must be met.
+ * shortest ttl, the strongest step-up and every rule that asked; different ones are all kept,
+ * since all must be met.
  */
 export function mergeApprovals(
   requirements: readonly { requirement: ApprovalRequirement; rule: string }[],
@@ -290,14 +298,32 @@ export function mergeApprovals(
         ttl: requirement.ttl,
         ttlMs: requirement.ttlMs,
         rules: [rule],
+        ...stepUpOf(requirement),
       });
       continue;
     }
     if (!existing.rules.includes(rule)) existing.rules.push(rule);
+    if (requirement.assurance) existing.assurance = requirement.assurance;
+    if (
+      requirement.maxAuthAgeMs !== undefined &&
+      (existing.maxAuthAgeMs === undefined || requirement.maxAuthAgeMs < existing.maxAuthAgeMs)
+    ) {
+      existing.maxAuthAge = requirement.maxAuthAge!;
+      existing.maxAuthAgeMs = requirement.maxAuthAgeMs;
+    }
     if (requirement.ttlMs < existing.ttlMs) {
       existing.ttl = requirement.ttl;
       existing.ttlMs = requirement.ttlMs;
     }
   }
   return [...merged.values()];
+}
+
+function stepUpOf(requirement: ApprovalRequirement): Pick<VerdictApproval, 'assurance' | 'maxAuthAge' | 'maxAuthAgeMs'> {
+  return {
+    ...(requirement.assurance ? { assurance: requirement.assurance } : {}),
+    ...(requirement.maxAuthAge !== undefined && requirement.maxAuthAgeMs !== undefined
+      ? { maxAuthAge: requirement.maxAuthAge, maxAuthAgeMs: requirement.maxAuthAgeMs }
+      : {}),
+  };
 }

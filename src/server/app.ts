@@ -17,6 +17,7 @@ import { fastifyLimitOptions, installLimits, resolveLimits, type ServerLimits } 
 import { reportResponseDrift } from './response-check.js';
 import { requireResponseSchemas } from './response-schemas.js';
 import { decisionRoutes } from './routes/decisions.js';
+import { authRoutes } from './routes/auth.js';
 import { gateRunRoutes } from './routes/gate-runs.js';
 import { identityRoutes } from './routes/identity.js';
 import { incidentRoutes } from './routes/incidents.js';
@@ -43,6 +44,8 @@ export interface ServerOptions {
    * handler returned (see response-check.ts). Costs a second serialisation per answer.
    */
   onResponseDrift?: (problem: string) => void;
+  /** False (`--human-tokens off`): people sign in with the identity provider; their bearer tokens are refused. */
+  humanTokens?: boolean;
 }
 
 // Credentials never reach the log.
@@ -107,7 +110,7 @@ export async function buildServer(
   });
   installAuth(
     app,
-    arbiter.tokens,
+    { tokens: arbiter.tokens, sessions: arbiter.sessions, humanTokens: options.humanTokens ?? true },
     limits.rateLimit > 0 ? new FailedAuthentications(limits.rateLimit, limits.rateLimitWindowMs) : undefined,
   );
   // After authentication and each route's own checks (onRequest), before any body is read.
@@ -139,6 +142,7 @@ export async function buildServer(
   incidentRoutes(app, arbiter);
   operationRoutes(app, arbiter, state);
   identityRoutes(app);
+  authRoutes(app, { signIn: arbiter.signIn, sessions: arbiter.sessions, humanTokens: options.humanTokens ?? true });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   if (options.webRoot !== false) webRoutes(app, options.webRoot ?? defaultWebRoot);
 

@@ -23,6 +23,7 @@ import {
 } from '../../decisions/lifecycle.js';
 import {
   assertMayVote,
+  assertStepUp,
   assertOutcomeReportable,
   assertRecordedRequest,
   assertRequester,
@@ -43,7 +44,13 @@ import {
   noPoliciesVerdict,
 } from '../../decisions/verdicts.js';
 import { actorName } from '../../identity/actor-ref.js';
-import { actorRef, type Principal, principalName, requireRole } from '../../identity/principal.js';
+import {
+  actorRef,
+  authenticationRecord,
+  type Principal,
+  principalName,
+  requireRole,
+} from '../../identity/principal.js';
 import type { PolicyBundle } from '../../policy/bundle.js';
 import type { Actor, Verdict } from '../../policy/evaluate-action.js';
 import { evaluateAction, needsRecentActivity } from '../../policy/evaluate-action.js';
@@ -433,13 +440,29 @@ export class DecisionService {
           ownerTeam,
         },
       );
+      assertStepUp(
+        { approver, groups: principal.groups, ...(principal.auth ? { auth: principal.auth } : {}) },
+        {
+          decisionId: id,
+          requirements,
+          ownerTeam,
+          nowMs: now.getTime(),
+          mfaAcrValues: this.policies.bundle.identityProvider?.mfaAcrValues ?? [],
+        },
+      );
+      const authentication = authenticationRecord(principal);
       const [entry] = await this.ledger.log.append(tx.ledger, [
         {
           type: 'approval.recorded',
           actor: approver,
           subject: id,
-          data: { verdict: vote.verdict, requestHash: decision.requestHash, groups: principal.groups },
-          personal: { reason: vote.reason },
+          data: {
+            verdict: vote.verdict,
+            requestHash: decision.requestHash,
+            groups: principal.groups,
+            ...authentication.data,
+          },
+          personal: { reason: vote.reason, ...authentication.personal },
         },
       ]);
       await tx.insertApproval({
