@@ -2,7 +2,7 @@ import { cpSync, writeFileSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { type Arbiter, startArbiter } from '../../src/app/arbiter.js';
+import { type Arbiter, type ArbiterOptions, startArbiter } from '../../src/app/arbiter.js';
 import type { NotificationOptions } from '../../src/app/notifications/notifications.js';
 import { buildServer } from '../../src/server/app.js';
 import type { ServerLimits } from '../../src/server/limits.js';
@@ -72,6 +72,10 @@ export async function startTestServer(
      * for tests about connections, budgets per address and streaming. `url` listens either way.
      */
     transport?: 'inject' | 'socket';
+    /** Single sign-on: the provider's HTTP and the environment its client secret is read from. */
+    identity?: ArbiterOptions['identity'];
+    /** `--human-tokens off` when false. */
+    humanTokens?: boolean;
   } = {},
 ): Promise<TestServer> {
   const dir = tempDir('arbiter-server-');
@@ -93,6 +97,7 @@ export async function startTestServer(
     // Tests move the clock and evaluate monitoring windows themselves.
     monitorIntervalMs: 3_600_000,
     ...(options.notifications ? { notifications: options.notifications } : {}),
+    ...(options.identity ? { identity: options.identity } : {}),
     checkpointIntervalMs: options.checkpointIntervalMs ?? 3_600_000,
   });
   // Every answer of every test is checked against what its handler returned: a response schema
@@ -103,6 +108,7 @@ export async function startTestServer(
   const { app } = await buildServer(arbiter, {
     webRoot: options.webRoot ?? false,
     ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.humanTokens !== undefined ? { humanTokens: options.humanTokens } : {}),
     onResponseDrift: (problem) => drift.push(problem),
   });
   const url = await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });

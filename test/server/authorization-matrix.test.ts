@@ -118,6 +118,18 @@ describe('authorization matrix (docs/security.md)', () => {
   let t: Record<string, string>;
   const tokenOf = (role: Role): string | undefined =>
     ({ none: undefined, agent: t.deployBot, approver: t.paul, auditor: t.erin, admin: t.root })[role];
+  /** Sign-in session cookies (with their CSRF tokens) of the same people the tokens name. */
+  const sessions: Partial<Record<Role, Record<string, string>>> = {};
+  const sessionPeople = {
+    approver: { user: 'paul', role: 'approver', groups: ['platform'] },
+    auditor: { user: 'erin', role: 'auditor', groups: [] },
+    admin: { user: 'root', role: 'admin', groups: [] },
+  } as const;
+  /** How a cell's caller proves who it is: its token, or its session cookie and CSRF header. */
+  const callAs = (role: Role, via: 'token' | 'session', method: string, path: string, body?: unknown) =>
+    via === 'token'
+      ? server.call(tokenOf(role), method, path, body)
+      : server.call(undefined, method, path, body, sessions[role]);
   const system = (own: boolean) => (own ? A : B);
   const fixtures = { gateRun: {} as Record<string, string>, incident: {} as Record<string, string> };
   let serial = 0;
@@ -302,6 +314,10 @@ describe('authorization matrix (docs/security.md)', () => {
     'GET /v1/policies': async () => ({ path: '/v1/policies' }),
     'POST /v1/policies/reload': async () => ({ path: '/v1/policies/reload' }),
     'GET /v1/me': async () => ({ path: '/v1/me' }),
+    'GET /auth/session': async () => ({ path: '/auth/session' }),
+    'GET /auth/login': async () => ({ path: '/auth/login?return=/approvals' }),
+    'GET /auth/callback': async () => ({ path: '/auth/callback?code=x&state=y' }),
+    'POST /auth/logout': async () => ({ path: '/auth/logout' }),
     'GET /healthz': async () => ({ path: '/healthz' }),
     'GET /readyz': async () => ({ path: '/readyz' }),
     'GET /metrics': async () => ({ path: '/metrics' }),
@@ -322,6 +338,14 @@ describe('authorization matrix (docs/security.md)', () => {
       },
     });
     t = server.tokens;
+    for (const [role, person] of Object.entries(sessionPeople)) {
+      const issued = await server.arbiter.sessions.issue(
+        { ...person, groups: [...person.groups], idpGroups: [], subject: `${person.user}-subject`, amr: ['pwd'] },
+        'https://idp.example.com',
+        3_600_000,
+      );
+      sessions[role as Role] = { cookie: `arbiter_session=${issued.cookie}`, 'x-arbiter-csrf': issued.csrfToken };
+    }
     for (const id of [A, B]) {
       fixtures.gateRun[id] = (await must(t.root, 'POST', '/v1/gate-runs', gateRun(id))).id;
       fixtures.incident[id] = (
@@ -360,16 +384,22 @@ describe('authorization matrix (docs/security.md)', () => {
     expect(Object.keys(probes).sort()).toEqual([...documented].sort());
   });
 
+  const callers = [
+    ...roles.map((role) => ({ role, via: 'token' as const })),
+    // The people again, signed in with the identity provider instead of holding a token.
+    ...(['approver', 'auditor', 'admin'] as const).map((role) => ({ role, via: 'session' as const })),
+  ];
   for (const row of matrix) {
-    for (const role of roles) {
+    for (const { role, via } of callers) {
       const { own, other } = row.expected[role];
-      it(`${row.route} as ${role}: ${own === other ? own : `${own} own / ${other} other`}`, async () => {
+      const as = via === 'session' ? `${role} (session cookie)` : role;
+      it(`${row.route} as ${as}: ${own === other ? own : `${own} own / ${other} other`}`, async () => {
         const [method] = row.route.split(' ') as [string];
         const seen: Record<Ownership, number | string> = { own: 0, other: 0 };
         for (const ownership of ['own', 'other'] as const) {
           const probe = await probes[row.route]!({ role, own: ownership === 'own' });
           try {
-            const response = await server.call(tokenOf(role), method, probe.path, probe.body);
+            const response = await callAs(role, via, method, probe.path, probe.body);
             seen[ownership] = response.status;
             if (response.status >= 400) {
               expect(response.body.error?.code, `${row.route} ${response.text.slice(0, 300)}`).toMatch(
@@ -379,7 +409,7 @@ describe('authorization matrix (docs/security.md)', () => {
               probe.visible(response.body);
             }
             if (method === 'GET') {
-              const head = await server.call(tokenOf(role), 'HEAD', probe.path);
+              const head = await callAs(role, via, 'HEAD', probe.path);
               if (head.status !== response.status)
                 seen[ownership] = `${response.status}, HEAD ${head.status}`;
             }
