@@ -33,6 +33,17 @@ export function principalOf(request: FastifyRequest): Principal {
 
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** True when an `Origin` header names this server's host (`null` and garbage never do). */
+function sameOrigin(origin: string, host: string | undefined): boolean {
+  if (!host) return false;
+  try {
+    const url = new URL(origin);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.host === host;
+  } catch {
+    return false;
+  }
+}
+
 /** The header a page sends its session's CSRF token in. */
 export const csrfHeader = 'x-arbiter-csrf';
 
@@ -47,8 +58,7 @@ export function assertSameSite(request: FastifyRequest, sessionId: string, sessi
   const refuse = (reason: string, message: string) =>
     new ArbiterError('ARB_ERR_AUTH_CSRF', message, { details: { reason } });
   const origin = request.headers.origin;
-  const host = request.headers.host;
-  if (request.headers['sec-fetch-site'] === 'cross-site' || (origin !== undefined && (!host || new URL(origin, 'http://invalid').host !== host)))
+  if (request.headers['sec-fetch-site'] === 'cross-site' || (origin !== undefined && !sameOrigin(origin, request.headers.host)))
     throw refuse('cross-site', `a request from another site (${origin ?? 'cross-site'}) may not use your Arbiter session`);
   const token = request.headers[csrfHeader];
   if (typeof token !== 'string' || token.length === 0)

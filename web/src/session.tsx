@@ -67,20 +67,24 @@ export function useSessionState() {
     humanTokens: true,
   });
 
+  const credential = state.status === 'signed-in' ? state.credential : undefined;
   const signOut = useCallback(
     (message?: string) => {
       sessionStorage.removeItem(storageKey);
-      setState((current) => {
-        if (current.status === 'signed-in' && 'csrfToken' in current.credential)
-          void fetch('/auth/logout', {
-            method: 'POST',
-            credentials: 'same-origin',
-            headers: { 'x-arbiter-csrf': current.credential.csrfToken },
-          });
-        return { status: 'signed-out', ...(message ? { message } : {}), ...signInOptions };
-      });
+      // A provider session ends at the server too, so a copy of the cookie is dead as well.
+      const ended =
+        credential && 'csrfToken' in credential
+          ? fetch('/auth/logout', {
+              method: 'POST',
+              credentials: 'same-origin',
+              headers: { 'x-arbiter-csrf': credential.csrfToken },
+            }).catch(() => undefined)
+          : Promise.resolve(undefined);
+      void ended.then(() =>
+        setState({ status: 'signed-out', ...(message ? { message } : {}), ...signInOptions }),
+      );
     },
-    [signInOptions],
+    [credential, signInOptions],
   );
 
   const signIn = useCallback(async (token: string) => {
@@ -123,7 +127,6 @@ export function useSessionState() {
     });
   }, [state.status]);
 
-  const credential = state.status === 'signed-in' ? state.credential : undefined;
   const api = useMemo(
     () =>
       credential

@@ -208,7 +208,7 @@ export class SignInService {
     }
     const claims = tokens.claims();
     if (!claims) throw failed('id-token', 'the identity provider returned no ID token');
-    const person = resolvePerson(claims as Record<string, unknown>, provider);
+    const person = resolvePerson(claims as unknown as Record<string, unknown>, provider);
     const session = await this.deps.sessions.issue(person, provider.issuer, provider.sessionTtlMs);
     return { session, person, returnTo: pending.returnTo };
   }
