@@ -147,6 +147,7 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
       policies,
       sessions,
       store,
+      ledger,
       clock,
       ...(options.identity?.fetch ? { fetch: options.identity.fetch } : {}),
       ...(options.identity?.env ? { env: options.identity.env } : {}),

@@ -11,6 +11,7 @@ import { registerGateCommand } from './gate.js';
 import { registerIncidentCommands } from './incident.js';
 import { type Output, processOutput } from './io.js';
 import { registerLedgerCommands } from './ledger.js';
+import { registerLoginCommands } from './login.js';
 import { registerMcpCommands } from './mcp.js';
 import { registerMonitorCommands } from './monitor.js';
 import { registerPolicyCommands } from './policy.js';
@@ -49,6 +50,7 @@ export function buildProgram(output: Output, setExit: (code: ExitCode) => void):
   registerServeCommand(program, output, run);
   registerTokenCommands(program, output, run);
   registerRemoteCommands(program, output, run);
+  registerLoginCommands(program, output, run);
   registerDbCommands(program, output, run);
   registerMcpCommands(program, output, run);
   registerExecCommand(program, output, run);

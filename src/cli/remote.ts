@@ -3,6 +3,7 @@ import { ArbiterApiError, ArbiterClient, type Decision, type DecisionQuery } fro
 import { parseDuration } from '../core/duration.js';
 import { ArbiterError } from '../core/errors.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
+import { savedSession } from './login.js';
 import { jsonObjectOption, type Output } from './io.js';
 
 type Run = (action: () => Promise<ExitCode> | ExitCode) => Promise<void>;
@@ -15,8 +16,9 @@ export interface RemoteOptions {
 
 export function clientFor(options: RemoteOptions): ArbiterClient {
   const url = options.url ?? process.env.ARBITER_URL ?? 'http://127.0.0.1:8080';
-  const token = options.token ?? process.env.ARBITER_TOKEN;
-  if (!token) throw new ArbiterError('ARB_ERR_USAGE', 'no token: set ARBITER_TOKEN or pass --token');
+  const token = options.token ?? process.env.ARBITER_TOKEN ?? savedSession(url)?.token;
+  if (!token)
+    throw new ArbiterError('ARB_ERR_USAGE', 'no token: set ARBITER_TOKEN, pass --token, or run arbiter login');
   return new ArbiterClient({ url, token });
 }
 

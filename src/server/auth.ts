@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { SessionService } from '../app/access/sessions.js';
+import { cliSessionPrefix, type SessionService } from '../app/access/sessions.js';
 import type { TokenService } from '../app/access/tokens.js';
 import { ArbiterError } from '../core/errors.js';
 import type { Principal } from '../identity/principal.js';
@@ -80,6 +80,9 @@ async function authenticate(request: FastifyRequest, auth: Authenticators): Prom
   const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
   if (header !== undefined && !match)
     throw new ArbiterError('ARB_ERR_AUTH_INVALID', 'the Authorization header must be "Bearer arb_…"');
+  // `arbiter login` sessions: sealed like the cookie, sent as a bearer (no ambient credential, no CSRF).
+  if (match?.[1]?.startsWith(cliSessionPrefix) && auth.sessions)
+    return auth.sessions.authenticate(match[1], 'cli');
   const principal = await auth.tokens.authenticate(match?.[1]);
   if (auth.humanTokens === false && principal.role !== 'agent' && principal.auth?.via !== 'cli')
     throw new ArbiterError(

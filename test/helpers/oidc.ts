@@ -8,7 +8,7 @@ import Provider from 'oidc-provider';
  * users, their groups and a one-time-password second factor. Its login page is this file's: a
  * form with login, password and an optional one-time password. Signing in with the right OTP
  * yields `amr: ["pwd","otp"]` and the MFA acr; without, `amr: ["pwd"]`. Consent is given at once.
- * The device authorization grant (RFC 8628) is enabled for `arbiter login`.
+ * The device authorization grant (RFC 8628) is enabled for Arbiter's client, for `arbiter login`.
  */
 
 export interface TestUser {
@@ -25,8 +25,6 @@ export interface TestProvider {
   issuer: string;
   clientId: string;
   clientSecret: string;
-  /** The public client `arbiter login` uses (device flow, no secret). */
-  cliClientId: string;
   /** The provider's signing key, for tests that forge ID tokens signed with the right key. */
   signingKey: { privateJwk: JWK; kid: string };
   mfaAcr: string;
@@ -79,16 +77,8 @@ export async function startTestProvider({
         client_id: 'arbiter',
         client_secret: clientSecret,
         redirect_uris: [redirectUri],
-        grant_types: ['authorization_code'],
+        grant_types: ['authorization_code', 'urn:ietf:params:oauth:grant-type:device_code'],
         response_types: ['code'],
-        require_auth_time: true,
-      },
-      {
-        client_id: 'arbiter-cli',
-        token_endpoint_auth_method: 'none',
-        redirect_uris: [],
-        grant_types: ['urn:ietf:params:oauth:grant-type:device_code'],
-        response_types: [],
         require_auth_time: true,
       },
     ],
@@ -184,7 +174,6 @@ export async function startTestProvider({
     issuer,
     clientId: 'arbiter',
     clientSecret,
-    cliClientId: 'arbiter-cli',
     signingKey: { privateJwk, kid },
     mfaAcr,
     passwordAcr,
@@ -298,4 +287,16 @@ export class CookieBrowser {
     }
     return { response, url: current, hops };
   }
+}
+
+/** The `name="…" value="…"` fields of the first form in a page (oidc-provider's device pages). */
+export function formFields(html: string): { action: string; fields: Record<string, string> } {
+  const form = /<form[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/i.exec(html);
+  if (!form) throw new Error(`no form in the page: ${html.slice(0, 300)}`);
+  const fields: Record<string, string> = {};
+  for (const input of form[2]!.matchAll(/<input[^>]*>/gi)) {
+    const name = /name="([^"]*)"/.exec(input[0])?.[1];
+    if (name) fields[name] = /value="([^"]*)"/.exec(input[0])?.[1] ?? '';
+  }
+  return { action: form[1]!, fields };
 }

@@ -318,6 +318,8 @@ describe('authorization matrix (docs/security.md)', () => {
     'GET /auth/login': async () => ({ path: '/auth/login?return=/approvals' }),
     'GET /auth/callback': async () => ({ path: '/auth/callback?code=x&state=y' }),
     'POST /auth/logout': async () => ({ path: '/auth/logout' }),
+    'POST /auth/device': async () => ({ path: '/auth/device', body: {} }),
+    'POST /auth/device/token': async () => ({ path: '/auth/device/token', body: { handle: 'x' } }),
     'GET /healthz': async () => ({ path: '/healthz' }),
     'GET /readyz': async () => ({ path: '/readyz' }),
     'GET /metrics': async () => ({ path: '/metrics' }),

@@ -75,7 +75,10 @@ export interface IssuedSession {
   expiresAt: Date;
 }
 
-const audience = 'arbiter-session';
+/** A session sealed for the browser (cookie) is never accepted as a command-line bearer, and the reverse. */
+const audiences = { sso: 'arbiter-session', cli: 'arbiter-cli-session' } as const;
+/** The prefix of a command-line session's bearer token (`arbiter login`). */
+export const cliSessionPrefix = 'arbs_';
 const maxCookieLength = 8_192;
 const revokedKey = (sid: string) => `session.revoked:${sid}`;
 
@@ -99,8 +102,16 @@ export class SessionService {
     this.clock = clock;
   }
 
-  /** A new session for a person the provider signed in; `ttlMs` from now on Arbiter's clock. */
-  async issue(person: SignedInPerson, issuer: string, ttlMs: number): Promise<IssuedSession> {
+  /**
+   * A new session for a person the provider signed in; `ttlMs` from now on Arbiter's clock. `sso`
+   * is the dashboard's cookie; `cli` the bearer token `arbiter login` keeps (prefixed `arbs_`).
+   */
+  async issue(
+    person: SignedInPerson,
+    issuer: string,
+    ttlMs: number,
+    via: 'sso' | 'cli' = 'sso',
+  ): Promise<IssuedSession> {
     const sessionId = randomBytes(18).toString('base64url');
     const csrfToken = csrfTokenOf(this.key, sessionId);
     const now = this.clock();
@@ -122,14 +133,14 @@ export class SessionService {
       .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
       .setIssuedAt(Math.floor(now.getTime() / 1000))
       .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
-      .setAudience(audience)
+      .setAudience(audiences[via])
       .encrypt(this.key);
-    return { cookie, csrfToken, sessionId, expiresAt };
+    return { cookie: via === 'cli' ? `${cliSessionPrefix}${cookie}` : cookie, csrfToken, sessionId, expiresAt };
   }
 
   /** The principal of a session cookie; 401 ARB_ERR_AUTH_SESSION_INVALID when forged, expired or revoked. */
-  async authenticate(cookie: string): Promise<Principal & { auth: AuthContext }> {
-    const claims = await this.open(cookie);
+  async authenticate(cookie: string, via: 'sso' | 'cli' = 'sso'): Promise<Principal & { auth: AuthContext }> {
+    const claims = await this.open(cookie, via);
     if (await this.store.getMeta(revokedKey(claims.sid)))
       throw new ArbiterError('ARB_ERR_AUTH_SESSION_INVALID', 'this session was ended (signed out): sign in again', {
         details: { reason: 'revoked' },
@@ -140,7 +151,7 @@ export class SessionService {
       user: claims.user,
       groups: claims.groups,
       auth: {
-        via: 'sso',
+        via,
         issuer: claims.idp,
         subject: claims.sub,
         ...(claims.email ? { email: claims.email } : {}),
@@ -166,8 +177,8 @@ export class SessionService {
   }
 
   /** Ends a session everywhere (logout): its id is recorded as revoked until the cookie would expire anyway. */
-  async revoke(cookie: string): Promise<void> {
-    const claims = await this.open(cookie).catch(() => undefined);
+  async revoke(cookie: string, via: 'sso' | 'cli' = 'sso'): Promise<void> {
+    const claims = await this.open(cookie, via).catch(() => undefined);
     if (!claims) return;
     await this.store.write((tx) => tx.setMeta(revokedKey(claims.sid), this.clock().toISOString()));
   }
@@ -200,8 +211,9 @@ export class SessionService {
     }
   }
 
-  private async open(cookie: string): Promise<SessionClaims> {
-    const payload = await this.unseal(cookie, audience);
+  private async open(cookie: string, via: 'sso' | 'cli'): Promise<SessionClaims> {
+    const sealed = via === 'cli' && cookie.startsWith(cliSessionPrefix) ? cookie.slice(cliSessionPrefix.length) : cookie;
+    const payload = await this.unseal(sealed, audiences[via]);
     if (!payload || typeof payload.sid !== 'string' || typeof payload.user !== 'string')
       throw new ArbiterError(
         'ARB_ERR_AUTH_SESSION_INVALID',

@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { ArbiterError } from '../../core/errors.js';
+import { withAuthentication } from '../../identity/principal.js';
 import { resolvePerson, type SignedInPerson } from '../../identity/sign-in.js';
 import type { IdentityProviderConfig } from '../../policy/bundle.js';
+import { userRef } from '../../identity/actor-ref.js';
 import type { Store } from '../../store/store.js';
+import type { Ledger } from '../ledger/ledger.js';
 import type { PolicyHolder } from '../policies/policies.js';
 import type { IssuedSession, SessionService } from './sessions.js';
 
@@ -18,6 +21,26 @@ import type { IssuedSession, SessionService } from './sessions.js';
 /** How long a person has to finish signing in at the provider. */
 export const signInWindowMs = 10 * 60_000;
 const purpose = 'arbiter-sign-in';
+const devicePurpose = 'arbiter-device-sign-in';
+const deviceGrant = 'urn:ietf:params:oauth:grant-type:device_code';
+
+/** A device sign-in started for `arbiter login` (RFC 8628): what the person is shown, and a sealed handle. */
+export interface DeviceSignIn {
+  userCode: string;
+  verificationUri: string;
+  verificationUriComplete?: string;
+  expiresIn: number;
+  interval: number;
+  /** The provider's device code, sealed with the session key: only this server can poll with it. */
+  handle: string;
+}
+
+/** A command-line session: the bearer token `arbiter login` keeps, and who it names. */
+export interface CliSession {
+  token: string;
+  person: SignedInPerson;
+  expiresAt: Date;
+}
 const usedStateKey = (state: string) => `sso.state-used:${createHash('sha256').update(state).digest('hex')}`;
 
 /** What a step-up sign-in asks the provider for. */
@@ -31,6 +54,8 @@ export interface SignInServiceDeps {
   policies: PolicyHolder;
   sessions: SessionService;
   store: Store;
+  /** Command-line sessions are ledgered (`session.started`, `session.ended`) like tokens. */
+  ledger: Ledger;
   clock: () => Date;
   /** Environment the client secret is read from (default process.env). */
   env?: Readonly<Record<string, string | undefined>>;
@@ -211,5 +236,94 @@ export class SignInService {
     const person = resolvePerson(claims as unknown as Record<string, unknown>, provider);
     const session = await this.deps.sessions.issue(person, provider.issuer, provider.sessionTtlMs);
     return { session, person, returnTo: pending.returnTo };
+  }
+
+  /**
+   * Starts `arbiter login`: the device authorization grant (RFC 8628) at the provider, with this
+   * server's client. The person opens the verification URL anywhere and enters the code.
+   */
+  async startDevice(): Promise<DeviceSignIn> {
+    const provider = this.required();
+    const config = await this.configuration(provider);
+    let started: Awaited<ReturnType<typeof oidc.initiateDeviceAuthorization>>;
+    try {
+      started = await oidc.initiateDeviceAuthorization(config, {
+        scope: ['openid', 'email', 'profile', ...provider.scopes].join(' '),
+      });
+    } catch (error) {
+      if (error instanceof oidc.ResponseBodyError)
+        throw failed('provider', `the identity provider refused a device sign-in: ${error.error}`, error);
+      throw new ArbiterError(
+        'ARB_ERR_AUTH_SSO_UNAVAILABLE',
+        `the identity provider does not offer device sign-in (RFC 8628): ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    const expiresIn = Math.min(started.expires_in, 30 * 60);
+    return {
+      userCode: started.user_code,
+      verificationUri: started.verification_uri,
+      ...(started.verification_uri_complete ? { verificationUriComplete: started.verification_uri_complete } : {}),
+      expiresIn,
+      interval: started.interval ?? 5,
+      handle: await this.deps.sessions.seal({ deviceCode: started.device_code }, expiresIn * 1000, devicePurpose),
+    };
+  }
+
+  /**
+   * One poll of a device sign-in: pending until the person approves at the provider; then a
+   * command-line session (ledgered as `session.started`).
+   */
+  async pollDevice(handle: string): Promise<{ pending: true; interval?: number } | CliSession> {
+    const provider = this.required();
+    const sealed = await this.deps.sessions.unseal(handle, devicePurpose);
+    if (!sealed || typeof sealed.deviceCode !== 'string')
+      throw failed('state', 'no device sign-in with this handle is in progress (or it expired): run arbiter login again');
+    const config = await this.configuration(provider);
+    let tokens: Awaited<ReturnType<typeof oidc.genericGrantRequest>>;
+    try {
+      tokens = await oidc.genericGrantRequest(config, deviceGrant, { device_code: sealed.deviceCode });
+    } catch (error) {
+      if (error instanceof oidc.ResponseBodyError) {
+        if (error.error === 'authorization_pending') return { pending: true };
+        if (error.error === 'slow_down') return { pending: true, interval: 10 };
+        throw failed('provider', `the identity provider ended the device sign-in: ${error.error}`, error);
+      }
+      throw failed('id-token', `the identity provider's answer does not verify: ${(error as Error).message}`, error);
+    }
+    const claims = tokens.claims();
+    if (!claims) throw failed('id-token', 'the identity provider returned no ID token');
+    const person = resolvePerson(claims as unknown as Record<string, unknown>, provider);
+    const issued = await this.deps.sessions.issue(person, provider.issuer, provider.sessionTtlMs, 'cli');
+    const session = await this.deps.sessions.authenticate(issued.cookie, 'cli');
+    await this.deps.store.write((tx) =>
+      this.deps.ledger.log.append(tx.ledger, [
+        withAuthentication(session, {
+          type: 'session.started',
+          actor: userRef(person.user),
+          subject: `session:${issued.sessionId}`,
+          data: { role: person.role, expiresAt: issued.expiresAt.toISOString() },
+        }),
+      ]),
+    );
+    return { token: issued.cookie, person, expiresAt: issued.expiresAt };
+  }
+
+  /** Ends a command-line session (`arbiter logout`): revoked everywhere, and ledgered. */
+  async endCliSession(token: string): Promise<boolean> {
+    const session = await this.deps.sessions.authenticate(token, 'cli').catch(() => undefined);
+    if (!session) return false;
+    await this.deps.sessions.revoke(token, 'cli');
+    await this.deps.store.write((tx) =>
+      this.deps.ledger.log.append(tx.ledger, [
+        {
+          type: 'session.ended',
+          actor: userRef(session.user!),
+          subject: `session:${session.auth.sessionId}`,
+          data: {},
+        },
+      ]),
+    );
+    return true;
   }
 }

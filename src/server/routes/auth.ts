@@ -47,6 +47,30 @@ export const SessionInfoSchema = Type.Object(
   { description: 'Who is signed in to the dashboard, and how one signs in' },
 );
 
+export const DeviceSignInSchema = Type.Object(
+  {
+    userCode: Type.String({ description: 'The code the person enters at the verification URL' }),
+    verificationUri: Type.String(),
+    verificationUriComplete: Nullable(Type.String({ description: 'The URL with the code filled in' })),
+    expiresIn: Type.Number({ description: 'Seconds the code stays valid' }),
+    interval: Type.Number({ description: 'Seconds to wait between polls' }),
+    handle: Type.String({ description: 'Send to POST /auth/device/token to poll' }),
+  },
+  { description: 'A device sign-in in progress (RFC 8628)' },
+);
+
+export const CliSessionSchema = Type.Object(
+  {
+    token: Type.String({ description: 'The bearer token of the session (arbs_…): keep it like a password' }),
+    id: Type.String(),
+    ref: Type.String(),
+    role: Type.String(),
+    groups: Type.Array(Type.String()),
+    expiresAt: Type.String({ description: 'ISO 8601 time the session ends' }),
+  },
+  { description: 'A command-line session made by arbiter login' },
+);
+
 const LoginQuery = Type.Object(
   {
     return: Type.Optional(Type.String({ maxLength: 2048 })),
@@ -179,6 +203,54 @@ export function authRoutes(
   );
 
   app.post(
+    '/auth/device',
+    {
+      schema: {
+        tags: ['identity'],
+        summary: '`arbiter login`: starts a device sign-in (RFC 8628) at the identity provider',
+        body: Type.Object({}, { additionalProperties: false }),
+        response: { 200: DeviceSignInSchema, 404: ErrorSchema, 502: ErrorSchema },
+      },
+    },
+    async (_request, reply) => {
+      reply.header('cache-control', 'no-store');
+      const started = await signIn.startDevice();
+      return { ...started, verificationUriComplete: started.verificationUriComplete ?? null };
+    },
+  );
+
+  app.post<{ Body: { handle: string } }>(
+    '/auth/device/token',
+    {
+      schema: {
+        tags: ['identity'],
+        summary: '`arbiter login`: one poll of a device sign-in; a command-line session once the person approved',
+        body: Type.Object({ handle: Type.String({ minLength: 1, maxLength: 4096 }) }, { additionalProperties: false }),
+        response: {
+          200: CliSessionSchema,
+          202: Type.Object({ status: Type.Literal('pending'), interval: Nullable(Type.Number()) }),
+          401: ErrorSchema,
+          403: ErrorSchema,
+          404: ErrorSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      const polled = await signIn.pollDevice(request.body.handle);
+      if ('pending' in polled) return reply.code(202).send({ status: 'pending', interval: polled.interval ?? null });
+      return {
+        token: polled.token,
+        id: polled.person.user,
+        ref: `user:${polled.person.user}`,
+        role: polled.person.role,
+        groups: polled.person.groups,
+        expiresAt: polled.expiresAt.toISOString(),
+      };
+    },
+  );
+
+  app.post(
     '/auth/logout',
     {
       schema: {
@@ -188,6 +260,9 @@ export function authRoutes(
       },
     },
     async (request, reply) => {
+      // `arbiter logout`: the command-line session in the Authorization header.
+      const bearer = /^Bearer\s+(arbs_\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+      if (bearer) return { signedOut: await signIn.endCliSession(bearer) };
       const cookie = sessionCookieOf(request);
       if (!cookie) return { signedOut: false };
       const principal = await sessions.authenticate(cookie).catch(() => undefined);
