@@ -159,7 +159,7 @@ export function registerLoginCommands(program: Command, output: Output, run: Run
     .action((options: { url?: string; token?: string; json?: boolean }) =>
       run(async () => {
         const url = serverUrl(options.url);
-        const token = options.token ?? process.env.ARBITER_TOKEN ?? savedSession(url)?.token;
+        const token = options.token ?? (process.env.ARBITER_TOKEN || undefined) ?? savedSession(url)?.token;
         if (!token) throw new ArbiterError('ARB_ERR_USAGE', `not signed in to ${url}: run arbiter login --url ${url}`);
         const me = (
           await api<{ id: string; ref: string; role: string; groups: string[] }>(url, 'GET', '/v1/me', undefined, token)

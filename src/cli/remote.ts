@@ -16,7 +16,7 @@ export interface RemoteOptions {
 
 export function clientFor(options: RemoteOptions): ArbiterClient {
   const url = options.url ?? process.env.ARBITER_URL ?? 'http://127.0.0.1:8080';
-  const token = options.token ?? process.env.ARBITER_TOKEN ?? savedSession(url)?.token;
+  const token = options.token ?? (process.env.ARBITER_TOKEN || undefined) ?? savedSession(url)?.token;
   if (!token)
     throw new ArbiterError('ARB_ERR_USAGE', 'no token: set ARBITER_TOKEN, pass --token, or run arbiter login');
   return new ArbiterClient({ url, token });
