@@ -125,6 +125,16 @@ describe('authorization matrix (docs/security.md)', () => {
     auditor: { user: 'erin', role: 'auditor', groups: [] },
     admin: { user: 'root', role: 'admin', groups: [] },
   } as const;
+  async function issueSessions(): Promise<void> {
+    for (const [role, person] of Object.entries(sessionPeople)) {
+      const issued = await server.arbiter.sessions.issue(
+        { ...person, groups: [...person.groups], idpGroups: [], subject: `${person.user}-subject`, amr: ['pwd'] },
+        'https://idp.example.com',
+        3_600_000,
+      );
+      sessions[role as Role] = { cookie: `arbiter_session=${issued.cookie}`, 'x-arbiter-csrf': issued.csrfToken };
+    }
+  }
   /** How a cell's caller proves who it is: its token, or its session cookie and CSRF header. */
   const callAs = (role: Role, via: 'token' | 'session', method: string, path: string, body?: unknown) =>
     via === 'token'
@@ -317,7 +327,8 @@ describe('authorization matrix (docs/security.md)', () => {
     'GET /auth/session': async () => ({ path: '/auth/session' }),
     'GET /auth/login': async () => ({ path: '/auth/login?return=/approvals' }),
     'GET /auth/callback': async () => ({ path: '/auth/callback?code=x&state=y' }),
-    'POST /auth/logout': async () => ({ path: '/auth/logout' }),
+    // Signing out ends the cell's session: the sessions are issued again for the cells after it.
+    'POST /auth/logout': async () => ({ path: '/auth/logout', restore: issueSessions }),
     'POST /auth/device': async () => ({ path: '/auth/device', body: {} }),
     'POST /auth/device/token': async () => ({ path: '/auth/device/token', body: { handle: 'x' } }),
     'GET /healthz': async () => ({ path: '/healthz' }),
@@ -340,14 +351,7 @@ describe('authorization matrix (docs/security.md)', () => {
       },
     });
     t = server.tokens;
-    for (const [role, person] of Object.entries(sessionPeople)) {
-      const issued = await server.arbiter.sessions.issue(
-        { ...person, groups: [...person.groups], idpGroups: [], subject: `${person.user}-subject`, amr: ['pwd'] },
-        'https://idp.example.com',
-        3_600_000,
-      );
-      sessions[role as Role] = { cookie: `arbiter_session=${issued.cookie}`, 'x-arbiter-csrf': issued.csrfToken };
-    }
+    await issueSessions();
     for (const id of [A, B]) {
       fixtures.gateRun[id] = (await must(t.root, 'POST', '/v1/gate-runs', gateRun(id))).id;
       fixtures.incident[id] = (
