@@ -78,7 +78,10 @@ describe('sign-in with a real OpenID Provider', () => {
         .setProtectedHeader({ alg: 'RS256', kid: provider.signingKey.kid })
         .sign(key);
     }
-    return new Response(JSON.stringify(body), { status: response.status, headers: response.headers });
+    return new Response(JSON.stringify(body), {
+      status: response.status,
+      headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+    });
   };
 
   beforeAll(async () => {
