@@ -62,9 +62,9 @@ async function pending(action: 'restart' | 'rotate-keys'): Promise<string> {
 /** Fills the test provider's login form. */
 async function providerLogin(page: Page, login: string, password: string, otp = ''): Promise<void> {
   await page.waitForURL(`${provider.issuer}/interaction/**`);
-  await page.getByLabel('Login').fill(login);
-  await page.getByLabel('Password').fill(password);
-  if (otp) await page.getByLabel('One-time password').fill(otp);
+  await page.getByLabel('Login', { exact: true }).fill(login);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  if (otp) await page.getByLabel('One-time password', { exact: true }).fill(otp);
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
@@ -133,7 +133,7 @@ describe('sign-in with the identity provider in Chromium', () => {
     await seeText(page.getByTestId('who'), 'alice@example.com');
     await see(page.getByRole('button', { name: 'Approve' }));
 
-    await page.getByRole('link', { name: /Approvals/ }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /Approvals/ }).click();
     await see(page.locator(`article[data-decision="${id}"]`));
 
     await page.goto(`${server.url}/decisions/${id}`);
