@@ -61,7 +61,13 @@ export function savedSession(url: string | undefined, now = new Date()): SavedSe
   return session && Date.parse(session.expiresAt) > now.getTime() ? session : undefined;
 }
 
-async function api<T>(url: string, method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: T }> {
+async function api<T>(
+  url: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  token?: string,
+): Promise<{ status: number; body: T }> {
   let response: Response;
   try {
     response = await fetch(`${url}${path}`, {
@@ -75,7 +81,9 @@ async function api<T>(url: string, method: string, path: string, body?: unknown,
   } catch (cause) {
     throw new ArbiterError('ARB_ERR_USAGE', `cannot reach ${url}: ${(cause as Error).message}`, { cause });
   }
-  const parsed = (await response.json().catch(() => ({}))) as T & { error?: { code: string; message: string } };
+  const parsed = (await response.json().catch(() => ({}))) as T & {
+    error?: { code: string; message: string };
+  };
   if (response.status >= 400)
     throw new ArbiterError(
       'ARB_ERR_USAGE',
@@ -122,10 +130,15 @@ export function registerLoginCommands(program: Command, output: Output, run: Run
           }
           const { token, id, role, groups, expiresAt } = polled.body;
           writeSessions({ ...readSessions(), [url]: { token, id, role, groups, expiresAt } });
-          output.out(`Signed in to ${url} as ${id} (${role}${groups.length > 0 ? `; ${groups.join(', ')}` : ''}) until ${expiresAt}.`);
+          output.out(
+            `Signed in to ${url} as ${id} (${role}${groups.length > 0 ? `; ${groups.join(', ')}` : ''}) until ${expiresAt}.`,
+          );
           return exitCodes.ok;
         }
-        throw new ArbiterError('ARB_ERR_USAGE', 'the device code expired before it was confirmed: run arbiter login again');
+        throw new ArbiterError(
+          'ARB_ERR_USAGE',
+          'the device code expired before it was confirmed: run arbiter login again',
+        );
       }),
     );
 
@@ -152,7 +165,9 @@ export function registerLoginCommands(program: Command, output: Output, run: Run
 
   program
     .command('whoami')
-    .description('who the command line is at the server: the arbiter login session, or --token / $ARBITER_TOKEN')
+    .description(
+      'who the command line is at the server: the arbiter login session, or --token / $ARBITER_TOKEN',
+    )
     .option('--url <url>', 'Arbiter URL (default $ARBITER_URL or http://127.0.0.1:8080)')
     .option('--token <token>', 'bearer token (default $ARBITER_TOKEN, else the arbiter login session)')
     .option('--json', 'print JSON')
@@ -160,12 +175,22 @@ export function registerLoginCommands(program: Command, output: Output, run: Run
       run(async () => {
         const url = serverUrl(options.url);
         const token = options.token ?? (process.env.ARBITER_TOKEN || undefined) ?? savedSession(url)?.token;
-        if (!token) throw new ArbiterError('ARB_ERR_USAGE', `not signed in to ${url}: run arbiter login --url ${url}`);
+        if (!token)
+          throw new ArbiterError('ARB_ERR_USAGE', `not signed in to ${url}: run arbiter login --url ${url}`);
         const me = (
-          await api<{ id: string; ref: string; role: string; groups: string[] }>(url, 'GET', '/v1/me', undefined, token)
+          await api<{ id: string; ref: string; role: string; groups: string[] }>(
+            url,
+            'GET',
+            '/v1/me',
+            undefined,
+            token,
+          )
         ).body;
         if (options.json) output.out(JSON.stringify(me, null, 2));
-        else output.out(`${me.ref} (${me.role}${me.groups.length > 0 ? `; ${me.groups.join(', ')}` : ''}) at ${url}`);
+        else
+          output.out(
+            `${me.ref} (${me.role}${me.groups.length > 0 ? `; ${me.groups.join(', ')}` : ''}) at ${url}`,
+          );
         return exitCodes.ok;
       }),
     );

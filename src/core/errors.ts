@@ -121,11 +121,13 @@ export const errorRegistry = {
   },
   ARB_ERR_AUTH_CSRF: {
     status: 403,
-    summary: 'A state-changing request made with the session cookie lacks the CSRF token or comes from another site',
+    summary:
+      'A state-changing request made with the session cookie lacks the CSRF token or comes from another site',
   },
   ARB_ERR_AUTH_HUMAN_TOKENS_OFF: {
     status: 401,
-    summary: 'Bearer tokens of people are turned off (--human-tokens off): sign in with the identity provider',
+    summary:
+      'Bearer tokens of people are turned off (--human-tokens off): sign in with the identity provider',
   },
   ARB_ERR_AUTH_SSO_NOT_CONFIGURED: {
     status: 404,

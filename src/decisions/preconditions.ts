@@ -162,7 +162,14 @@ export function assertStepUp(
   throw new ArbiterError(
     'ARB_ERR_APPROVAL_STEP_UP',
     `${shortfall.message}: sign in again at ${stepUp}, then vote again`,
-    { details: { reason: shortfall.reason, stepUp, mfa: demand.mfa, ...(demand.maxAuthAgeMs !== undefined ? { maxAuthAgeMs: demand.maxAuthAgeMs } : {}) } },
+    {
+      details: {
+        reason: shortfall.reason,
+        stepUp,
+        mfa: demand.mfa,
+        ...(demand.maxAuthAgeMs !== undefined ? { maxAuthAgeMs: demand.maxAuthAgeMs } : {}),
+      },
+    },
   );
 }
 

@@ -30,7 +30,11 @@ export interface AuthContext {
 export interface SignInRules {
   issuer: string;
   groupsClaim: string;
-  groupMapping: readonly { idpGroup: string; groups: readonly string[]; role?: 'approver' | 'auditor' | 'admin' }[];
+  groupMapping: readonly {
+    idpGroup: string;
+    groups: readonly string[];
+    role?: 'approver' | 'auditor' | 'admin';
+  }[];
   allowedEmailDomains?: readonly string[];
 }
 
@@ -82,7 +86,10 @@ function claimText(claims: Readonly<Record<string, unknown>>, name: string): str
   const value = claims[name];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string' || value.length > maxClaimLength)
-    throw refused('claims', `the ID token's "${name}" claim is not a string of at most ${maxClaimLength} characters`);
+    throw refused(
+      'claims',
+      `the ID token's "${name}" claim is not a string of at most ${maxClaimLength} characters`,
+    );
   return value;
 }
 
@@ -133,7 +140,8 @@ export function resolvePerson(claims: Readonly<Record<string, unknown>>, rules: 
   const amr = Array.isArray(claims.amr)
     ? claims.amr.filter((method): method is string => typeof method === 'string').slice(0, 20)
     : [];
-  const authTime = typeof claims.auth_time === 'number' && Number.isFinite(claims.auth_time) ? claims.auth_time : undefined;
+  const authTime =
+    typeof claims.auth_time === 'number' && Number.isFinite(claims.auth_time) ? claims.auth_time : undefined;
   return {
     user: email ?? federatedUserName(rules.issuer, subject),
     role,
@@ -184,7 +192,10 @@ export function stepUpShortfall(
     };
   if (demand.maxAuthAgeMs !== undefined) {
     if (auth.authTime === undefined)
-      return { reason: 'auth-age', message: 'this approval needs a recent sign-in and the provider did not say when you signed in' };
+      return {
+        reason: 'auth-age',
+        message: 'this approval needs a recent sign-in and the provider did not say when you signed in',
+      };
     const ageMs = context.nowMs - auth.authTime * 1000;
     if (ageMs > demand.maxAuthAgeMs)
       return {
@@ -214,7 +225,10 @@ export function stepUpPath(returnTo: string, demand: StepUpDemand): string {
   const query = new URLSearchParams({ return: returnTo });
   if (demand.mfa) query.set('step_up', 'mfa');
   // The requirement's age, or 0 (authenticate now) when only MFA is asked for.
-  query.set('max_age', String(demand.maxAuthAgeMs === undefined ? 0 : Math.floor(demand.maxAuthAgeMs / 1000)));
+  query.set(
+    'max_age',
+    String(demand.maxAuthAgeMs === undefined ? 0 : Math.floor(demand.maxAuthAgeMs / 1000)),
+  );
   return `/auth/login?${query.toString()}`;
 }
 

@@ -252,7 +252,11 @@ export interface IdentityProviderConfig {
   clientSecretEnv?: string;
   redirectUrl: string;
   groupsClaim: string;
-  groupMapping: readonly { idpGroup: string; groups: readonly string[]; role?: 'approver' | 'auditor' | 'admin' }[];
+  groupMapping: readonly {
+    idpGroup: string;
+    groups: readonly string[];
+    role?: 'approver' | 'auditor' | 'admin';
+  }[];
   allowedEmailDomains?: readonly string[];
   scopes: readonly string[];
   sessionTtl: string;

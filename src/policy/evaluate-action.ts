@@ -319,7 +319,9 @@ export function mergeApprovals(
   return [...merged.values()];
 }
 
-function stepUpOf(requirement: ApprovalRequirement): Pick<VerdictApproval, 'assurance' | 'maxAuthAge' | 'maxAuthAgeMs'> {
+function stepUpOf(
+  requirement: ApprovalRequirement,
+): Pick<VerdictApproval, 'assurance' | 'maxAuthAge' | 'maxAuthAgeMs'> {
   return {
     ...(requirement.assurance ? { assurance: requirement.assurance } : {}),
     ...(requirement.maxAuthAge !== undefined && requirement.maxAuthAgeMs !== undefined

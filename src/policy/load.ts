@@ -429,7 +429,9 @@ class DocumentCompiler {
       ttl,
       ttlMs: ttlMs ?? 0,
       ...(spec.assurance ? { assurance: spec.assurance } : {}),
-      ...(spec.maxAuthAge !== undefined ? { maxAuthAge: spec.maxAuthAge, maxAuthAgeMs: maxAuthAgeMs ?? 0 } : {}),
+      ...(spec.maxAuthAge !== undefined
+        ? { maxAuthAge: spec.maxAuthAge, maxAuthAgeMs: maxAuthAgeMs ?? 0 }
+        : {}),
     };
   }
 

@@ -16,8 +16,8 @@ import { installErrorHandling } from './errors.js';
 import { fastifyLimitOptions, installLimits, resolveLimits, type ServerLimits } from './limits.js';
 import { reportResponseDrift } from './response-check.js';
 import { requireResponseSchemas } from './response-schemas.js';
-import { decisionRoutes } from './routes/decisions.js';
 import { authRoutes } from './routes/auth.js';
+import { decisionRoutes } from './routes/decisions.js';
 import { gateRunRoutes } from './routes/gate-runs.js';
 import { identityRoutes } from './routes/identity.js';
 import { incidentRoutes } from './routes/incidents.js';
@@ -142,7 +142,11 @@ export async function buildServer(
   incidentRoutes(app, arbiter);
   operationRoutes(app, arbiter, state);
   identityRoutes(app);
-  authRoutes(app, { signIn: arbiter.signIn, sessions: arbiter.sessions, humanTokens: options.humanTokens ?? true });
+  authRoutes(app, {
+    signIn: arbiter.signIn,
+    sessions: arbiter.sessions,
+    humanTokens: options.humanTokens ?? true,
+  });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   if (options.webRoot !== false) webRoutes(app, options.webRoot ?? defaultWebRoot);
 

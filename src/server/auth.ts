@@ -58,11 +58,20 @@ export function assertSameSite(request: FastifyRequest, sessionId: string, sessi
   const refuse = (reason: string, message: string) =>
     new ArbiterError('ARB_ERR_AUTH_CSRF', message, { details: { reason } });
   const origin = request.headers.origin;
-  if (request.headers['sec-fetch-site'] === 'cross-site' || (origin !== undefined && !sameOrigin(origin, request.headers.host)))
-    throw refuse('cross-site', `a request from another site (${origin ?? 'cross-site'}) may not use your Arbiter session`);
+  if (
+    request.headers['sec-fetch-site'] === 'cross-site' ||
+    (origin !== undefined && !sameOrigin(origin, request.headers.host))
+  )
+    throw refuse(
+      'cross-site',
+      `a request from another site (${origin ?? 'cross-site'}) may not use your Arbiter session`,
+    );
   const token = request.headers[csrfHeader];
   if (typeof token !== 'string' || token.length === 0)
-    throw refuse('missing-token', `a state-changing request with the session cookie needs the ${csrfHeader} header (GET /auth/session gives it)`);
+    throw refuse(
+      'missing-token',
+      `a state-changing request with the session cookie needs the ${csrfHeader} header (GET /auth/session gives it)`,
+    );
   if (!sessions.csrfMatches(sessionId, token))
     throw refuse('wrong-token', `the ${csrfHeader} header does not belong to this session`);
 }
@@ -97,7 +106,11 @@ async function authenticate(request: FastifyRequest, auth: Authenticators): Prom
  * in `config.roles`, and a route without them is public. A request carries a bearer token or, from
  * the dashboard, the sign-in session cookie (with CSRF protection on state-changing requests).
  */
-export function installAuth(app: FastifyInstance, auth: Authenticators, failures?: FailedAuthentications): void {
+export function installAuth(
+  app: FastifyInstance,
+  auth: Authenticators,
+  failures?: FailedAuthentications,
+): void {
   app.addHook('onRequest', async (request, reply) => {
     const roles = request.routeOptions.config.roles;
     if (!roles) return;

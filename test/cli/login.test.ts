@@ -5,7 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeEntry } from '../../src/ledger/entry.js';
 import { arbiterAsync } from '../helpers/cli.js';
-import { CookieBrowser, formFields, identityProviderDocument, startTestProvider, type TestProvider } from '../helpers/oidc.js';
+import {
+  CookieBrowser,
+  formFields,
+  identityProviderDocument,
+  startTestProvider,
+  type TestProvider,
+} from '../helpers/oidc.js';
 import { freePort, startTestServer, type TestServer } from '../helpers/server.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -82,7 +88,9 @@ describe('arbiter login (device flow)', () => {
     expect(done.response.status).toBe(200);
 
     expect(await exited).toBe(0);
-    expect(stdout).toMatch(/^Signed in to http:\/\/127\.0\.0\.1:\d+ as alice@example\.com \(approver; sre\) until /);
+    expect(stdout).toMatch(
+      /^Signed in to http:\/\/127\.0\.0\.1:\d+ as alice@example\.com \(approver; sre\) until /,
+    );
     const file = join(configDir, 'sessions.json');
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const saved = JSON.parse(readFileSync(file, 'utf8'))[server.url];
@@ -91,12 +99,19 @@ describe('arbiter login (device flow)', () => {
 
     // Works although people's bearer tokens are off on this server: it is a sign-in session.
     const whoami = await arbiterAsync(['whoami', '--url', server.url], { env });
-    expect([whoami.code, whoami.stdout.trim()]).toEqual([0, `user:alice@example.com (approver; sre) at ${server.url}`]);
-    expect((await server.call(server.tokens.alice, 'GET', '/v1/me')).body.error.code).toBe('ARB_ERR_AUTH_HUMAN_TOKENS_OFF');
+    expect([whoami.code, whoami.stdout.trim()]).toEqual([
+      0,
+      `user:alice@example.com (approver; sre) at ${server.url}`,
+    ]);
+    expect((await server.call(server.tokens.alice, 'GET', '/v1/me')).body.error.code).toBe(
+      'ARB_ERR_AUTH_HUMAN_TOKENS_OFF',
+    );
 
     // Ledgered like a token: who, from which provider, until when.
     const size = await server.arbiter.store.ledger.size();
-    const entries = (await server.arbiter.store.ledger.entries(0, size)).map((item) => decodeEntry(item.bytes, item.seq));
+    const entries = (await server.arbiter.store.ledger.entries(0, size)).map((item) =>
+      decodeEntry(item.bytes, item.seq),
+    );
     const started = entries.find((e) => 'entry' in e && e.entry.type === 'session.started');
     expect(started && 'entry' in started && started.entry).toMatchObject({
       actor: 'user:alice@example.com',

@@ -41,8 +41,7 @@ async function readBody(request: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
 function loginPage(uid: string, message?: string): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>Test provider sign-in</title></head><body>
@@ -127,13 +126,17 @@ export async function startTestProvider({
         const login = form.get('login') ?? '';
         const user = users[login];
         if (!user || user.password !== form.get('password')) {
-          response.writeHead(200, { 'content-type': 'text/html' }).end(loginPage(details.uid, 'wrong login or password'));
+          response
+            .writeHead(200, { 'content-type': 'text/html' })
+            .end(loginPage(details.uid, 'wrong login or password'));
           return;
         }
         const otp = form.get('otp') ?? '';
         const multiFactor = user.otp !== undefined && otp === user.otp;
         if (otp !== '' && !multiFactor) {
-          response.writeHead(200, { 'content-type': 'text/html' }).end(loginPage(details.uid, 'wrong one-time password'));
+          response
+            .writeHead(200, { 'content-type': 'text/html' })
+            .end(loginPage(details.uid, 'wrong one-time password'));
           return;
         }
         await provider.interactionFinished(
@@ -164,7 +167,12 @@ export async function startTestProvider({
       const claims = details.prompt.details.missingOIDCClaims;
       if (Array.isArray(claims)) grant.addOIDCClaims(claims as string[]);
       const grantId = await grant.save();
-      await provider.interactionFinished(request, response, { consent: { grantId } }, { mergeWithLastSubmission: true });
+      await provider.interactionFinished(
+        request,
+        response,
+        { consent: { grantId } },
+        { mergeWithLastSubmission: true },
+      );
     })().catch((error: unknown) => {
       if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' });
       response.end(String(error));
@@ -249,7 +257,10 @@ export class CookieBrowser {
   }
 
   /** Follows redirects from `url`; returns the last response and its URL. */
-  async follow(url: string, init: RequestInit = {}): Promise<{ response: Response; url: string; hops: string[] }> {
+  async follow(
+    url: string,
+    init: RequestInit = {},
+  ): Promise<{ response: Response; url: string; hops: string[] }> {
     let current = url;
     let response = await this.request(current, init);
     const hops = [current];

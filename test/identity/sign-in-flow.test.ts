@@ -63,7 +63,9 @@ describe('sign-in with a real OpenID Provider', () => {
     const [header, payload, signature] = body.id_token!.split('.') as [string, string, string];
     const claims = decodeJwt(body.id_token!);
     if (forgery === 'tamper') {
-      const changed = Buffer.from(JSON.stringify({ ...claims, groups: ['sre-team', 'admins'] })).toString('base64url');
+      const changed = Buffer.from(JSON.stringify({ ...claims, groups: ['sre-team', 'admins'] })).toString(
+        'base64url',
+      );
       body.id_token = `${header}.${changed}.${signature}`;
     } else if (forgery === 'unsigned') {
       const none = Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url');
@@ -109,7 +111,10 @@ describe('sign-in with a real OpenID Provider', () => {
   });
 
   /** Starts a sign-in at Arbiter and returns the provider's login page URL. */
-  async function startSignIn(browser: CookieBrowser, path = '/auth/login?return=/approvals'): Promise<string> {
+  async function startSignIn(
+    browser: CookieBrowser,
+    path = '/auth/login?return=/approvals',
+  ): Promise<string> {
     const { response, url } = await browser.follow(`${server.url}${path}`);
     expect(response.status, await response.clone().text()).toBe(200);
     expect(url).toContain(`${provider.issuer}/interaction/`);
@@ -154,7 +159,9 @@ describe('sign-in with a real OpenID Provider', () => {
     return { status: response.status, body: await response.json() };
   }
 
-  async function pendingDecision(action: 'restart' | 'rotate-keys'): Promise<{ id: string; requestHash: string }> {
+  async function pendingDecision(
+    action: 'restart' | 'rotate-keys',
+  ): Promise<{ id: string; requestHash: string }> {
     const created = await server.call(server.tokens.deployBot, 'POST', '/v1/decisions', {
       action,
       resource: { type: 'service', id: 'payments', environment: 'staging' },
@@ -193,7 +200,9 @@ describe('sign-in with a real OpenID Provider', () => {
 
   it('signs in, lands where the person was going, and approves: the ledger names issuer and subject', async () => {
     const decision = await pendingDecision('restart');
-    const { browser, response, url } = await signIn('alice', { path: `/auth/login?return=/decisions/${decision.id}` });
+    const { browser, response, url } = await signIn('alice', {
+      path: `/auth/login?return=/decisions/${decision.id}`,
+    });
     // The landing redirect is followed to the dashboard page the approval link named.
     expect(url).toBe(`${server.url}/decisions/${decision.id}`);
     expect(response.status).toBe(404); // no dashboard is served by this test server: the API refuses
@@ -211,7 +220,11 @@ describe('sign-in with a real OpenID Provider', () => {
       acr: provider.passwordAcr,
     });
     const me = await withSession(browser, 'GET', '/v1/me');
-    expect(me.body).toMatchObject({ id: 'alice@example.com', ref: 'user:alice@example.com', role: 'approver' });
+    expect(me.body).toMatchObject({
+      id: 'alice@example.com',
+      ref: 'user:alice@example.com',
+      role: 'approver',
+    });
 
     const voted = await vote(browser, decision);
     expect([voted.status, voted.body.status]).toEqual([200, 'allowed']);
@@ -228,8 +241,17 @@ describe('sign-in with a real OpenID Provider', () => {
     });
     expect(typeof (entry.data.authentication as { authTime: number }).authTime).toBe('number');
     // Subject, email and name are personal: committed to in the entry, kept beside it, erasable.
-    expect(Object.keys(entry.data.personal as object).sort()).toEqual(['displayName', 'email', 'reason', 'subject']);
-    expect(personal).toMatchObject({ subject: 'alice', email: 'alice@example.com', displayName: 'Alice Liddell' });
+    expect(Object.keys(entry.data.personal as object).sort()).toEqual([
+      'displayName',
+      'email',
+      'reason',
+      'subject',
+    ]);
+    expect(personal).toMatchObject({
+      subject: 'alice',
+      email: 'alice@example.com',
+      displayName: 'Alice Liddell',
+    });
     expect(JSON.stringify(entry)).not.toContain('Alice Liddell');
   });
 
@@ -308,7 +330,11 @@ describe('sign-in with a real OpenID Provider', () => {
       const page = await startSignIn(browser);
       forgery = mode;
       const done = await browser.submitLogin(page, { login: 'alice', password: 'alice-pw' });
-      return { browser, ...done, body: (await done.response.json()) as { error: { code: string; details: any; message: string } } };
+      return {
+        browser,
+        ...done,
+        body: (await done.response.json()) as { error: { code: string; details: any; message: string } },
+      };
     }
 
     for (const mode of ['tamper', 'wrong-audience', 'expired', 'unsigned'] as const) {
@@ -327,9 +353,13 @@ describe('sign-in with a real OpenID Provider', () => {
       const browser = new CookieBrowser();
       const page = await startSignIn(browser);
       const signInCookie = browser.jar.get('arbiter_sign_in')!;
-      const back = await browser.submitLogin(page, { login: 'alice', password: 'alice-pw' }, {
-        stopAt: `${server.url}/auth/callback`,
-      });
+      const back = await browser.submitLogin(
+        page,
+        { login: 'alice', password: 'alice-pw' },
+        {
+          stopAt: `${server.url}/auth/callback`,
+        },
+      );
       const first = await browser.request(back.url);
       expect(first.status).toBe(302);
       // An attacker replays the answer with the sign-in cookie it captured.
@@ -358,15 +388,22 @@ describe('sign-in with a real OpenID Provider', () => {
           code_verifier: 'x'.repeat(43),
         }).toString(),
       });
-      expect([redeemed.status, ((await redeemed.json()) as { error: string }).error]).toEqual([400, 'invalid_grant']);
+      expect([redeemed.status, ((await redeemed.json()) as { error: string }).error]).toEqual([
+        400,
+        'invalid_grant',
+      ]);
     });
 
     it('a missing PKCE verifier: no sign-in cookie at Arbiter, and no verifier at the provider', async () => {
       const browser = new CookieBrowser();
       const page = await startSignIn(browser);
-      const back = await browser.submitLogin(page, { login: 'alice', password: 'alice-pw' }, {
-        stopAt: `${server.url}/auth/callback`,
-      });
+      const back = await browser.submitLogin(
+        page,
+        { login: 'alice', password: 'alice-pw' },
+        {
+          stopAt: `${server.url}/auth/callback`,
+        },
+      );
       // The authorization request carried an S256 challenge.
       const stranger = new CookieBrowser();
       const refused = await stranger.request(back.url);
@@ -401,8 +438,12 @@ describe('sign-in with a real OpenID Provider', () => {
       expect(authorize.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
       expect(authorize.searchParams.get('state')).toBeTruthy();
       expect(authorize.searchParams.get('nonce')).toBeTruthy();
-      const cookie = (await fetch(`${server.url}/auth/login?return=/approvals`, { redirect: 'manual' })).headers.getSetCookie()[0]!;
-      expect(cookie).toMatch(/^arbiter_sign_in=[^;]+; Path=\/auth\/callback; Max-Age=600; HttpOnly; SameSite=Lax$/);
+      const cookie = (
+        await fetch(`${server.url}/auth/login?return=/approvals`, { redirect: 'manual' })
+      ).headers.getSetCookie()[0]!;
+      expect(cookie).toMatch(
+        /^arbiter_sign_in=[^;]+; Path=\/auth\/callback; Max-Age=600; HttpOnly; SameSite=Lax$/,
+      );
     });
   });
 
@@ -410,9 +451,13 @@ describe('sign-in with a real OpenID Provider', () => {
     it('is HttpOnly and SameSite=Lax (Secure except on loopback http), and its CSRF token is required for POSTs', async () => {
       const browser = new CookieBrowser();
       const page = await startSignIn(browser);
-      const back = await browser.submitLogin(page, { login: 'alice', password: 'alice-pw' }, {
-        stopAt: `${server.url}/auth/callback`,
-      });
+      const back = await browser.submitLogin(
+        page,
+        { login: 'alice', password: 'alice-pw' },
+        {
+          stopAt: `${server.url}/auth/callback`,
+        },
+      );
       const landed = await browser.request(back.url);
       const set = landed.headers.getSetCookie().find((line) => line.startsWith('arbiter_session='))!;
       expect(set).toMatch(/; Path=\/; Max-Age=28800; HttpOnly; SameSite=Lax$/);
@@ -431,7 +476,9 @@ describe('sign-in with a real OpenID Provider', () => {
       const fetchMetadata = await vote(browser, decision, { 'sec-fetch-site': 'cross-site' });
       expect(fetchMetadata.body.error.details.reason).toBe('cross-site');
       // Nothing was recorded; the same page with its token votes.
-      expect((await server.call(server.tokens.erin, 'GET', `/v1/decisions/${decision.id}`)).body.status).toBe('pending');
+      expect((await server.call(server.tokens.erin, 'GET', `/v1/decisions/${decision.id}`)).body.status).toBe(
+        'pending',
+      );
       const sameSite = await vote(browser, decision, { origin: server.url });
       expect(sameSite.status).toBe(200);
     });
@@ -441,12 +488,16 @@ describe('sign-in with a real OpenID Provider', () => {
       const cookie = browser.jar.get('arbiter_session')!;
       const altered = `${cookie.slice(0, -4)}${cookie.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`;
       for (const forged of [altered, 'not-a-session', `${cookie}.extra`]) {
-        const response = await fetch(`${server.url}/v1/me`, { headers: { cookie: `arbiter_session=${forged}` } });
+        const response = await fetch(`${server.url}/v1/me`, {
+          headers: { cookie: `arbiter_session=${forged}` },
+        });
         const body = (await response.json()) as { error: { code: string } };
         expect([response.status, body.error.code]).toEqual([401, 'ARB_ERR_AUTH_SESSION_INVALID']);
       }
       // Logout needs the CSRF token too: another site cannot sign a person out.
-      const crossSite = await withSession(browser, 'POST', '/auth/logout', undefined, { 'x-arbiter-csrf': 'nope' });
+      const crossSite = await withSession(browser, 'POST', '/auth/logout', undefined, {
+        'x-arbiter-csrf': 'nope',
+      });
       expect(crossSite.status).toBe(403);
       const out = await withSession(browser, 'POST', '/auth/logout');
       expect([out.status, out.body.signedOut]).toEqual([200, true]);
@@ -480,9 +531,12 @@ describe('sign-in with a real OpenID Provider', () => {
       expect(response.status, hostile).toBe(400);
       expect(response.headers.get('location'), hostile).toBeNull();
     }
-    const fine = await fetch(`${server.url}/auth/login?return=${encodeURIComponent('/decisions/dec_1?tab=ledger#votes')}`, {
-      redirect: 'manual',
-    });
+    const fine = await fetch(
+      `${server.url}/auth/login?return=${encodeURIComponent('/decisions/dec_1?tab=ledger#votes')}`,
+      {
+        redirect: 'manual',
+      },
+    );
     expect(fine.status).toBe(302);
     expect(fine.headers.get('location')!.startsWith(`${provider.issuer}/auth?`)).toBe(true);
   });

@@ -26,7 +26,8 @@ function refusal(claims: Record<string, unknown>, with_: Partial<SignInRules> = 
   try {
     resolvePerson(claims, { ...rules, ...with_ });
   } catch (error) {
-    if (isArbiterError(error, 'ARB_ERR_AUTH_SSO_REFUSED')) return (error.details as { reason: string }).reason;
+    if (isArbiterError(error, 'ARB_ERR_AUTH_SSO_REFUSED'))
+      return (error.details as { reason: string }).reason;
     throw error;
   }
   throw new Error('expected a refusal');
@@ -38,11 +39,19 @@ describe('resolvePerson: one person, one id', () => {
       { sub: 's-1', email: ' ＡＬＩＣＥ@Example.COM ', email_verified: true, groups: ['sre-team'] },
       rules,
     );
-    expect(person).toMatchObject({ user: 'alice@example.com', email: 'alice@example.com', role: 'approver', groups: ['sre'] });
+    expect(person).toMatchObject({
+      user: 'alice@example.com',
+      email: 'alice@example.com',
+      role: 'approver',
+      groups: ['sre'],
+    });
   });
 
   it('an unverified email is not an identity: issuer|subject is (subjects keep their case)', () => {
-    const person = resolvePerson({ sub: 'AbC', email: 'alice@example.com', email_verified: false, groups: ['sre-team'] }, rules);
+    const person = resolvePerson(
+      { sub: 'AbC', email: 'alice@example.com', email_verified: false, groups: ['sre-team'] },
+      rules,
+    );
     expect(person.user).toBe('https://idp.example.com|AbC');
     expect(person.email).toBeUndefined();
   });
@@ -58,21 +67,39 @@ describe('resolvePerson: one person, one id', () => {
     expect(refusal({ sub: 's', groups: ['dba'] })).toBe('no-role');
     expect(refusal({ sub: 's' })).toBe('no-role');
     const domains = { allowedEmailDomains: ['example.com'] };
-    expect(refusal({ sub: 's', email: 'x@evil.example', email_verified: true, groups: ['sre-team'] }, domains)).toBe('email-domain');
-    expect(refusal({ sub: 's', email: 'x@example.com', email_verified: false, groups: ['sre-team'] }, domains)).toBe('email-domain');
-    expect(refusal({ sub: 's', email: 'x@sub.example.com', email_verified: true, groups: ['sre-team'] }, domains)).toBe('email-domain');
-    expect(resolvePerson({ sub: 's', email: 'x@example.com', email_verified: true, groups: ['sre-team'] }, { ...rules, ...domains }).user).toBe('x@example.com');
+    expect(
+      refusal({ sub: 's', email: 'x@evil.example', email_verified: true, groups: ['sre-team'] }, domains),
+    ).toBe('email-domain');
+    expect(
+      refusal({ sub: 's', email: 'x@example.com', email_verified: false, groups: ['sre-team'] }, domains),
+    ).toBe('email-domain');
+    expect(
+      refusal({ sub: 's', email: 'x@sub.example.com', email_verified: true, groups: ['sre-team'] }, domains),
+    ).toBe('email-domain');
+    expect(
+      resolvePerson(
+        { sub: 's', email: 'x@example.com', email_verified: true, groups: ['sre-team'] },
+        { ...rules, ...domains },
+      ).user,
+    ).toBe('x@example.com');
     expect(refusal({ groups: ['sre-team'] })).toBe('claims');
     expect(refusal({ sub: 42, groups: ['sre-team'] })).toBe('claims');
     expect(refusal({ sub: 's', groups: { admin: true } })).toBe('claims');
     expect(refusal({ sub: 's', groups: ['sre-team', 7] })).toBe('claims');
-    expect(refusal({ sub: 's', groups: Array.from({ length: maxProviderGroups + 1 }, (_, i) => `g${i}`) })).toBe('claims');
+    expect(
+      refusal({ sub: 's', groups: Array.from({ length: maxProviderGroups + 1 }, (_, i) => `g${i}`) }),
+    ).toBe('claims');
     expect(refusal({ sub: 's', name: 'x'.repeat(10_000), groups: ['sre-team'] })).toBe('claims');
-    expect(refusal({ sub: 's', email: 'a b@example.com', email_verified: true, groups: ['sre-team'] })).toBe('email');
+    expect(refusal({ sub: 's', email: 'a b@example.com', email_verified: true, groups: ['sre-team'] })).toBe(
+      'email',
+    );
   });
 
   it('keeps amr, acr and auth_time; drops what is not a string method', () => {
-    const person = resolvePerson({ sub: 's', groups: ['sre-team'], amr: ['pwd', 3, 'otp'], acr: 'mfa', auth_time: 1_700_000_000 }, rules);
+    const person = resolvePerson(
+      { sub: 's', groups: ['sre-team'], amr: ['pwd', 3, 'otp'], acr: 'mfa', auth_time: 1_700_000_000 },
+      rules,
+    );
     expect([person.amr, person.acr, person.authTime]).toEqual([['pwd', 'otp'], 'mfa', 1_700_000_000]);
   });
 });
@@ -118,16 +145,30 @@ describe('step-up', () => {
     const demand = { mfa: true, maxAuthAgeMs: 15 * 60_000 };
     expect(stepUpShortfall(demand, undefined, context)?.reason).toBe('no-session');
     expect(stepUpShortfall(demand, { amr: ['pwd'], authTime: now / 1000 }, context)?.reason).toBe('mfa');
-    expect(stepUpShortfall(demand, { ...fresh, authTime: now / 1000 - 16 * 60 }, context)?.reason).toBe('auth-age');
+    expect(stepUpShortfall(demand, { ...fresh, authTime: now / 1000 - 16 * 60 }, context)?.reason).toBe(
+      'auth-age',
+    );
     expect(stepUpShortfall(demand, { amr: ['otp'] }, context)?.reason).toBe('auth-age');
     expect(stepUpShortfall({ mfa: false }, undefined, context)).toBeUndefined();
   });
 
   it('combines requirements into the strongest demand and links to a fresh login', () => {
-    const demand = combinedDemand([{ maxAuthAgeMs: 3_600_000 }, { assurance: 'mfa', maxAuthAgeMs: 900_000 }, {}]);
+    const demand = combinedDemand([
+      { maxAuthAgeMs: 3_600_000 },
+      { assurance: 'mfa', maxAuthAgeMs: 900_000 },
+      {},
+    ]);
     expect(demand).toEqual({ mfa: true, maxAuthAgeMs: 900_000 });
-    expect(stepUpPath('/decisions/dec_1', demand)).toBe('/auth/login?return=%2Fdecisions%2Fdec_1&step_up=mfa&max_age=900');
-    expect(stepUpPath('/decisions/dec_1', { mfa: true })).toBe('/auth/login?return=%2Fdecisions%2Fdec_1&step_up=mfa&max_age=0');
-    expect(safeReturnPath(new URLSearchParams(stepUpPath('/decisions/dec_1', demand).split('?')[1]).get('return')!)).toBe('/decisions/dec_1');
+    expect(stepUpPath('/decisions/dec_1', demand)).toBe(
+      '/auth/login?return=%2Fdecisions%2Fdec_1&step_up=mfa&max_age=900',
+    );
+    expect(stepUpPath('/decisions/dec_1', { mfa: true })).toBe(
+      '/auth/login?return=%2Fdecisions%2Fdec_1&step_up=mfa&max_age=0',
+    );
+    expect(
+      safeReturnPath(
+        new URLSearchParams(stepUpPath('/decisions/dec_1', demand).split('?')[1]).get('return')!,
+      ),
+    ).toBe('/decisions/dec_1');
   });
 });

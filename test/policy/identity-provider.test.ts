@@ -42,7 +42,9 @@ describe('kind: IdentityProvider', () => {
 
   it('takes secrets only by environment variable name', () => {
     const inline = problemsOf({ 'idp.yaml': provider(`${valid}  clientSecret: hunter2\n`) });
-    expect(inline.map((p) => `${p.file}:${p.line} ${p.message}`).join('\n')).toMatch(/idp\.yaml:\d+ .*clientSecret/);
+    expect(inline.map((p) => `${p.file}:${p.line} ${p.message}`).join('\n')).toMatch(
+      /idp\.yaml:\d+ .*clientSecret/,
+    );
     const lower = problemsOf({ 'idp.yaml': provider(valid.replace('ARBITER_OIDC_SECRET', 'my-secret')) });
     expect(lower[0]!.message).toMatch(/clientSecretEnv/);
   });
@@ -54,8 +56,7 @@ describe('kind: IdentityProvider', () => {
           .replace('https://corp.okta.com', 'http://corp.okta.com')
           .replace('https://arbiter.example.com/auth/callback', 'https://arbiter.example.com/callback')
           .replace('[Example.com]', '[not_a_domain]')
-          .replace('{ idpGroup: dba, groups: [dba] }', '{ idpGroup: dba }') +
-          '  sessionTtl: 30d\n',
+          .replace('{ idpGroup: dba, groups: [dba] }', '{ idpGroup: dba }') + '  sessionTtl: 30d\n',
       ),
     });
     const messages = problems.map((p) => `${p.line}: ${p.message}`);
@@ -72,9 +73,13 @@ describe('kind: IdentityProvider', () => {
     const loopback = valid
       .replace('https://corp.okta.com', 'http://127.0.0.1:9000')
       .replace('https://arbiter.example.com', 'http://localhost:8080');
-    expect(bundleOf({ 'idp.yaml': provider(loopback) }).identityProvider?.issuer).toBe('http://127.0.0.1:9000');
+    expect(bundleOf({ 'idp.yaml': provider(loopback) }).identityProvider?.issuer).toBe(
+      'http://127.0.0.1:9000',
+    );
     const two = problemsOf({ 'a.yaml': provider(valid, 'a'), 'b.yaml': provider(valid, 'b') });
-    expect(two.map((p) => p.message)).toEqual([expect.stringMatching(/a second IdentityProvider \("b"\).*"a"/)]);
+    expect(two.map((p) => p.message)).toEqual([
+      expect.stringMatching(/a second IdentityProvider \("b"\).*"a"/),
+    ]);
   });
 });
 

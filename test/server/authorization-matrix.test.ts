@@ -128,11 +128,20 @@ describe('authorization matrix (docs/security.md)', () => {
   async function issueSessions(): Promise<void> {
     for (const [role, person] of Object.entries(sessionPeople)) {
       const issued = await server.arbiter.sessions.issue(
-        { ...person, groups: [...person.groups], idpGroups: [], subject: `${person.user}-subject`, amr: ['pwd'] },
+        {
+          ...person,
+          groups: [...person.groups],
+          idpGroups: [],
+          subject: `${person.user}-subject`,
+          amr: ['pwd'],
+        },
         'https://idp.example.com',
         3_600_000,
       );
-      sessions[role as Role] = { cookie: `arbiter_session=${issued.cookie}`, 'x-arbiter-csrf': issued.csrfToken };
+      sessions[role as Role] = {
+        cookie: `arbiter_session=${issued.cookie}`,
+        'x-arbiter-csrf': issued.csrfToken,
+      };
     }
   }
   /** How a cell's caller proves who it is: its token, or its session cookie and CSRF header. */

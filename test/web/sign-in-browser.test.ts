@@ -72,7 +72,11 @@ async function approvalEntry(decisionId: string): Promise<LedgerEntry> {
   const size = await server.arbiter.store.ledger.size();
   for (const item of (await server.arbiter.store.ledger.entries(0, size)).reverse()) {
     const decoded = decodeEntry(item.bytes, item.seq);
-    if ('entry' in decoded && decoded.entry.type === 'approval.recorded' && decoded.entry.subject === decisionId)
+    if (
+      'entry' in decoded &&
+      decoded.entry.type === 'approval.recorded' &&
+      decoded.entry.subject === decisionId
+    )
       return decoded.entry;
   }
   throw new Error(`no approval of ${decisionId} in the ledger`);
@@ -80,7 +84,9 @@ async function approvalEntry(decisionId: string): Promise<LedgerEntry> {
 
 beforeAll(async () => {
   if (!existsSync(chromiumPath))
-    throw new Error(`browser tests need Chromium at ${chromiumPath}: apt-get install chromium (or set CHROMIUM_PATH)`);
+    throw new Error(
+      `browser tests need Chromium at ${chromiumPath}: apt-get install chromium (or set CHROMIUM_PATH)`,
+    );
   const webRoot = tempDir('arbiter-sso-web-');
   await build({
     configFile: join(repoRoot, 'web', 'vite.config.ts'),
@@ -92,7 +98,13 @@ beforeAll(async () => {
   provider = await startTestProvider({
     redirectUri: `${arbiterUrl}/auth/callback`,
     users: {
-      alice: { password: 'alice-pw', otp: '654321', email: 'alice@example.com', name: 'Alice', groups: ['sre-team'] },
+      alice: {
+        password: 'alice-pw',
+        otp: '654321',
+        email: 'alice@example.com',
+        name: 'Alice',
+        groups: ['sre-team'],
+      },
       bob: { password: 'bob-pw', email: 'bob@example.com', groups: ['platform-team'] },
     },
   });
@@ -106,7 +118,10 @@ beforeAll(async () => {
     identity: { env: { TEST_OIDC_SECRET: provider.clientSecret } },
   });
   server.clock.time = new Date();
-  browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--no-sandbox', '--disable-dev-shm-usage'],
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -133,7 +148,10 @@ describe('sign-in with the identity provider in Chromium', () => {
     await seeText(page.getByTestId('who'), 'alice@example.com');
     await see(page.getByRole('button', { name: 'Approve' }));
 
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /Approvals/ }).click();
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: /Approvals/ })
+      .click();
     await see(page.locator(`article[data-decision="${id}"]`));
 
     await page.goto(`${server.url}/decisions/${id}`);

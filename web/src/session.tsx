@@ -121,7 +121,9 @@ export function useSessionState() {
       setState({
         status: 'signed-out',
         message:
-          error instanceof ApiError && error.status === 0 ? error.message : 'Your session ended: sign in again.',
+          error instanceof ApiError && error.status === 0
+            ? error.message
+            : 'Your session ended: sign in again.',
         humanTokens: true,
       });
     });

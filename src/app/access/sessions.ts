@@ -29,9 +29,13 @@ export function loadSessionKey(path: string): Uint8Array {
       text = readFileSync(path, 'utf8').trim();
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new ArbiterError('ARB_ERR_LEDGER_KEY', `cannot read session key ${path}: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new ArbiterError(
+        'ARB_ERR_LEDGER_KEY',
+        `cannot read session key ${path}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
     const key = Buffer.from(text, 'base64url');
     if (key.length !== 32)
@@ -45,9 +49,13 @@ export function loadSessionKey(path: string): Uint8Array {
     writeFileSync(path, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
-      throw new ArbiterError('ARB_ERR_LEDGER_KEY', `cannot create session key ${path}: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new ArbiterError(
+        'ARB_ERR_LEDGER_KEY',
+        `cannot create session key ${path}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
   }
   return read()!;
 }
@@ -135,16 +143,25 @@ export class SessionService {
       .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
       .setAudience(audiences[via])
       .encrypt(this.key);
-    return { cookie: via === 'cli' ? `${cliSessionPrefix}${cookie}` : cookie, csrfToken, sessionId, expiresAt };
+    return {
+      cookie: via === 'cli' ? `${cliSessionPrefix}${cookie}` : cookie,
+      csrfToken,
+      sessionId,
+      expiresAt,
+    };
   }
 
   /** The principal of a session cookie; 401 ARB_ERR_AUTH_SESSION_INVALID when forged, expired or revoked. */
   async authenticate(cookie: string, via: 'sso' | 'cli' = 'sso'): Promise<Principal & { auth: AuthContext }> {
     const claims = await this.open(cookie, via);
     if (await this.store.getMeta(revokedKey(claims.sid)))
-      throw new ArbiterError('ARB_ERR_AUTH_SESSION_INVALID', 'this session was ended (signed out): sign in again', {
-        details: { reason: 'revoked' },
-      });
+      throw new ArbiterError(
+        'ARB_ERR_AUTH_SESSION_INVALID',
+        'this session was ended (signed out): sign in again',
+        {
+          details: { reason: 'revoked' },
+        },
+      );
     return {
       tokenId: `session:${claims.sid}`,
       role: claims.role,
@@ -212,7 +229,8 @@ export class SessionService {
   }
 
   private async open(cookie: string, via: 'sso' | 'cli'): Promise<SessionClaims> {
-    const sealed = via === 'cli' && cookie.startsWith(cliSessionPrefix) ? cookie.slice(cliSessionPrefix.length) : cookie;
+    const sealed =
+      via === 'cli' && cookie.startsWith(cliSessionPrefix) ? cookie.slice(cliSessionPrefix.length) : cookie;
     const payload = await this.unseal(sealed, audiences[via]);
     if (!payload || typeof payload.sid !== 'string' || typeof payload.user !== 'string')
       throw new ArbiterError(

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { ArbiterError } from '../../core/errors.js';
+import { userRef } from '../../identity/actor-ref.js';
 import { withAuthentication } from '../../identity/principal.js';
 import { resolvePerson, type SignedInPerson } from '../../identity/sign-in.js';
 import type { IdentityProviderConfig } from '../../policy/bundle.js';
-import { userRef } from '../../identity/actor-ref.js';
 import type { Store } from '../../store/store.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { PolicyHolder } from '../policies/policies.js';
@@ -77,7 +77,9 @@ function isLoopbackUrl(url: string): boolean {
 
 export class SignInService {
   private readonly deps: SignInServiceDeps;
-  private discovered: { key: string; metadata: oidc.ServerMetadata; jwks?: oidc.ExportedJWKSCache } | undefined;
+  private discovered:
+    | { key: string; metadata: oidc.ServerMetadata; jwks?: oidc.ExportedJWKSCache }
+    | undefined;
 
   constructor(deps: SignInServiceDeps) {
     this.deps = deps;
@@ -120,11 +122,17 @@ export class SignInService {
     const insecure = new URL(provider.issuer).protocol === 'http:' && isLoopbackUrl(provider.issuer);
     if (this.discovered?.key !== key) {
       try {
-        const found = await oidc.discovery(new URL(provider.issuer), provider.clientId, undefined, clientAuth, {
-          ...(insecure ? { execute: [oidc.allowInsecureRequests] } : {}),
-          ...(this.deps.fetch ? { [oidc.customFetch]: this.deps.fetch } : {}),
-          timeout: 10,
-        });
+        const found = await oidc.discovery(
+          new URL(provider.issuer),
+          provider.clientId,
+          undefined,
+          clientAuth,
+          {
+            ...(insecure ? { execute: [oidc.allowInsecureRequests] } : {}),
+            ...(this.deps.fetch ? { [oidc.customFetch]: this.deps.fetch } : {}),
+            timeout: 10,
+          },
+        );
         this.discovered = { key, metadata: found.serverMetadata() };
       } catch (error) {
         throw new ArbiterError(
@@ -169,7 +177,8 @@ export class SignInService {
     if (stepUp) {
       parameters.prompt = 'login';
       if (stepUp.maxAgeSeconds !== undefined) parameters.max_age = String(stepUp.maxAgeSeconds);
-      if (stepUp.mfa && provider.mfaAcrValues.length > 0) parameters.acr_values = provider.mfaAcrValues.join(' ');
+      if (stepUp.mfa && provider.mfaAcrValues.length > 0)
+        parameters.acr_values = provider.mfaAcrValues.join(' ');
     }
     const transaction = await this.deps.sessions.seal(
       {
@@ -203,10 +212,16 @@ export class SignInService {
       typeof pending.verifier !== 'string' ||
       typeof pending.returnTo !== 'string'
     )
-      throw failed('state', 'no sign-in is in progress in this browser (or it took longer than 10 minutes): start again');
+      throw failed(
+        'state',
+        'no sign-in is in progress in this browser (or it took longer than 10 minutes): start again',
+      );
     const state = callbackUrl.searchParams.get('state');
     if (state !== pending.state)
-      throw failed('state', "the provider's answer is for another sign-in (state does not match): start again");
+      throw failed(
+        'state',
+        "the provider's answer is for another sign-in (state does not match): start again",
+      );
     // Single use: a replayed answer (or a second tab re-using it) is refused before the code is spent.
     const first = await this.deps.store.write(async (tx) => {
       if (await tx.getMeta(usedStateKey(state))) return false;
@@ -225,8 +240,16 @@ export class SignInService {
       });
     } catch (error) {
       if (error instanceof oidc.AuthorizationResponseError || error instanceof oidc.ResponseBodyError)
-        throw failed('provider', `the identity provider refused the sign-in: ${error.error}${error.error_description ? ` (${error.error_description})` : ''}`, error);
-      throw failed('id-token', `the identity provider's answer does not verify: ${(error as Error).message}`, error);
+        throw failed(
+          'provider',
+          `the identity provider refused the sign-in: ${error.error}${error.error_description ? ` (${error.error_description})` : ''}`,
+          error,
+        );
+      throw failed(
+        'id-token',
+        `the identity provider's answer does not verify: ${(error as Error).message}`,
+        error,
+      );
     } finally {
       const jwks = oidc.getJwksCache(config);
       if (jwks && this.discovered) this.discovered.jwks = jwks;
@@ -263,10 +286,16 @@ export class SignInService {
     return {
       userCode: started.user_code,
       verificationUri: started.verification_uri,
-      ...(started.verification_uri_complete ? { verificationUriComplete: started.verification_uri_complete } : {}),
+      ...(started.verification_uri_complete
+        ? { verificationUriComplete: started.verification_uri_complete }
+        : {}),
       expiresIn,
       interval: started.interval ?? 5,
-      handle: await this.deps.sessions.seal({ deviceCode: started.device_code }, expiresIn * 1000, devicePurpose),
+      handle: await this.deps.sessions.seal(
+        { deviceCode: started.device_code },
+        expiresIn * 1000,
+        devicePurpose,
+      ),
     };
   }
 
@@ -278,7 +307,10 @@ export class SignInService {
     const provider = this.required();
     const sealed = await this.deps.sessions.unseal(handle, devicePurpose);
     if (!sealed || typeof sealed.deviceCode !== 'string')
-      throw failed('state', 'no device sign-in with this handle is in progress (or it expired): run arbiter login again');
+      throw failed(
+        'state',
+        'no device sign-in with this handle is in progress (or it expired): run arbiter login again',
+      );
     const config = await this.configuration(provider);
     let tokens: Awaited<ReturnType<typeof oidc.genericGrantRequest>>;
     try {
@@ -289,7 +321,11 @@ export class SignInService {
         if (error.error === 'slow_down') return { pending: true, interval: 10 };
         throw failed('provider', `the identity provider ended the device sign-in: ${error.error}`, error);
       }
-      throw failed('id-token', `the identity provider's answer does not verify: ${(error as Error).message}`, error);
+      throw failed(
+        'id-token',
+        `the identity provider's answer does not verify: ${(error as Error).message}`,
+        error,
+      );
     }
     const claims = tokens.claims();
     if (!claims) throw failed('id-token', 'the identity provider returned no ID token');

@@ -23,13 +23,13 @@ import {
 } from '../../decisions/lifecycle.js';
 import {
   assertMayVote,
-  assertStepUp,
   assertOutcomeReportable,
   assertRecordedRequest,
   assertRequester,
   assertRequesterOf,
   assertSameRequest,
   assertStartable,
+  assertStepUp,
   assertVotable,
   assertWithdrawable,
   maySeeDecision,

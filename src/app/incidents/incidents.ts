@@ -87,15 +87,19 @@ export class IncidentService {
       const system = systemId === undefined ? undefined : await tx.getSystem(systemId);
       if (systemId !== undefined && !system)
         throw new ArbiterError('ARB_ERR_INCIDENT_SYSTEM_UNKNOWN', `no System ${systemId} is registered`);
-      const { row, linkRows } = await this.writer.open(tx, {
-        title: body.title,
-        severity: body.severity ?? defaultIncidentSeverity,
-        ...(system ? { systemId: system.id, system } : {}),
-        ...(body.description ? { description: body.description } : {}),
-        trigger: 'manual',
-        openedBy: actorRef(principal),
-        links,
-      }, principal);
+      const { row, linkRows } = await this.writer.open(
+        tx,
+        {
+          title: body.title,
+          severity: body.severity ?? defaultIncidentSeverity,
+          ...(system ? { systemId: system.id, system } : {}),
+          ...(body.description ? { description: body.description } : {}),
+          trigger: 'manual',
+          openedBy: actorRef(principal),
+          links,
+        },
+        principal,
+      );
       return incidentView(row, linkRows);
     });
   }

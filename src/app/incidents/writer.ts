@@ -1,4 +1,5 @@
 import type { IdGenerator } from '../../core/ids.js';
+import { type Principal, withAuthentication } from '../../identity/principal.js';
 import {
   type NewIncident,
   type NewLink,
@@ -14,7 +15,6 @@ import type { Ledger } from '../ledger/ledger.js';
 import type { EventSink } from '../notifications/notifications.js';
 import type { PolicyHolder } from '../policies/policies.js';
 import { incidentEvent } from './notification-events.js';
-import { type Principal, withAuthentication } from '../../identity/principal.js';
 
 export interface IncidentWriterDeps {
   ledger: Ledger;

@@ -100,10 +100,17 @@ function secureCookies(provider: IdentityProviderConfig | undefined): boolean {
 
 export function authRoutes(
   app: FastifyInstance,
-  { signIn, sessions, humanTokens }: { signIn: SignInService; sessions: SessionService; humanTokens: boolean },
+  {
+    signIn,
+    sessions,
+    humanTokens,
+  }: { signIn: SignInService; sessions: SessionService; humanTokens: boolean },
 ): void {
   const clearSession = (reply: FastifyReply) =>
-    reply.header('set-cookie', setCookie(sessionCookie, '', { maxAgeSeconds: 0, secure: secureCookies(signIn.provider) }));
+    reply.header(
+      'set-cookie',
+      setCookie(sessionCookie, '', { maxAgeSeconds: 0, secure: secureCookies(signIn.provider) }),
+    );
 
   app.get(
     '/auth/session',
@@ -151,14 +158,20 @@ export function authRoutes(
     async (request, reply) => {
       const returnTo = safeReturnPath(request.query.return);
       if (returnTo === undefined)
-        throw new ArbiterError('ARB_ERR_REQUEST_INVALID', '`return` must be a path of this dashboard, such as /approvals', {
-          details: { reason: 'return-path' },
-        });
+        throw new ArbiterError(
+          'ARB_ERR_REQUEST_INVALID',
+          '`return` must be a path of this dashboard, such as /approvals',
+          {
+            details: { reason: 'return-path' },
+          },
+        );
       const stepUp =
         request.query.step_up !== undefined || request.query.max_age !== undefined
           ? {
               mfa: request.query.step_up === 'mfa',
-              ...(request.query.max_age !== undefined ? { maxAgeSeconds: Number(request.query.max_age) } : {}),
+              ...(request.query.max_age !== undefined
+                ? { maxAgeSeconds: Number(request.query.max_age) }
+                : {}),
             }
           : undefined;
       const { url, transaction } = await signIn.begin({ returnTo, ...(stepUp ? { stepUp } : {}) });
@@ -183,9 +196,13 @@ export function authRoutes(
       const provider = signIn.provider;
       const secure = secureCookies(provider);
       // The sign-in cookie is spent whatever happens: an answer is tried once.
-      reply.header('set-cookie', setCookie(signInCookie, '', { maxAgeSeconds: 0, secure, path: '/auth/callback' }));
+      reply.header(
+        'set-cookie',
+        setCookie(signInCookie, '', { maxAgeSeconds: 0, secure, path: '/auth/callback' }),
+      );
       reply.header('cache-control', 'no-store');
-      if (!provider) throw new ArbiterError('ARB_ERR_AUTH_SSO_NOT_CONFIGURED', 'single sign-on is not configured');
+      if (!provider)
+        throw new ArbiterError('ARB_ERR_AUTH_SSO_NOT_CONFIGURED', 'single sign-on is not configured');
       // The registered redirect URL with the provider's answer: openid-client sends it as redirect_uri.
       const callbackUrl = new URL(provider.redirectUrl);
       const query = request.url.indexOf('?');
@@ -224,8 +241,12 @@ export function authRoutes(
     {
       schema: {
         tags: ['identity'],
-        summary: '`arbiter login`: one poll of a device sign-in; a command-line session once the person approved',
-        body: Type.Object({ handle: Type.String({ minLength: 1, maxLength: 4096 }) }, { additionalProperties: false }),
+        summary:
+          '`arbiter login`: one poll of a device sign-in; a command-line session once the person approved',
+        body: Type.Object(
+          { handle: Type.String({ minLength: 1, maxLength: 4096 }) },
+          { additionalProperties: false },
+        ),
         response: {
           200: CliSessionSchema,
           202: Type.Object({ status: Type.Literal('pending'), interval: Nullable(Type.Number()) }),
@@ -238,7 +259,8 @@ export function authRoutes(
     async (request, reply) => {
       reply.header('cache-control', 'no-store');
       const polled = await signIn.pollDevice(request.body.handle);
-      if ('pending' in polled) return reply.code(202).send({ status: 'pending', interval: polled.interval ?? null });
+      if ('pending' in polled)
+        return reply.code(202).send({ status: 'pending', interval: polled.interval ?? null });
       return {
         token: polled.token,
         id: polled.person.user,
