@@ -18,7 +18,7 @@ import type { Store } from '../../store/store.js';
 
 /** The session key file beside the ledger key: `arbiter.ledger.key` → `arbiter.session.key`. */
 export function defaultSessionKeyPath(ledgerKeyPath: string): string {
-  return ledgerKeyPath.replace(/(\.ledger)?(-signing)?\.key$/i, '') + '.session.key';
+  return `${ledgerKeyPath.replace(/(\.ledger)?(-signing)?\.key$/i, '')}.session.key`;
 }
 
 /** Reads the 256-bit session key, creating it (mode 0600) on first use; an existing file is never overwritten. */
