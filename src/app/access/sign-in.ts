@@ -236,7 +236,9 @@ export class SignInService {
         pkceCodeVerifier: pending.verifier,
         expectedState: pending.state,
         expectedNonce: pending.nonce,
-        ...(typeof pending.maxAge === 'number' ? { maxAge: pending.maxAge } : {}),
+        // A requested max_age is checked against auth_time; 0 (authenticate now) is left to the
+        // vote's own step-up check, so time spent on a consent screen does not fail the sign-in.
+        ...(typeof pending.maxAge === 'number' && pending.maxAge > 0 ? { maxAge: pending.maxAge } : {}),
       });
     } catch (error) {
       if (error instanceof oidc.AuthorizationResponseError || error instanceof oidc.ResponseBodyError)
