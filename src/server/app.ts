@@ -110,7 +110,12 @@ export async function buildServer(
   });
   installAuth(
     app,
-    { tokens: arbiter.tokens, sessions: arbiter.sessions, humanTokens: options.humanTokens ?? true },
+    {
+      tokens: arbiter.tokens,
+      sessions: arbiter.sessions,
+      humanTokens: options.humanTokens ?? true,
+      publicOrigins: () => arbiter.signIn.publicOrigins(),
+    },
     limits.rateLimit > 0 ? new FailedAuthentications(limits.rateLimit, limits.rateLimitWindowMs) : undefined,
   );
   // After authentication and each route's own checks (onRequest), before any body is read.

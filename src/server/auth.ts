@@ -23,6 +23,8 @@ export interface Authenticators {
   sessions?: SessionService;
   /** False with `--human-tokens off`: only agents (and `arbiter login` sessions) use bearer tokens. */
   humanTokens?: boolean;
+  /** Origins the dashboard is served at besides the request's Host (behind a proxy that rewrites it). */
+  publicOrigins?: () => readonly string[];
 }
 
 /** The authenticated principal of a request on a protected route. */
@@ -82,7 +84,7 @@ async function authenticate(request: FastifyRequest, auth: Authenticators): Prom
     const cookie = sessionCookieOf(request);
     if (cookie !== undefined) {
       const principal = await auth.sessions.authenticate(cookie);
-      assertSameSite(request, principal.auth.sessionId, auth.sessions);
+      assertSameSite(request, principal.auth.sessionId, auth.sessions, auth.publicOrigins?.() ?? []);
       return principal;
     }
   }

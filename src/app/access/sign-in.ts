@@ -90,6 +90,12 @@ export class SignInService {
     return this.deps.policies.bundle.identityProvider;
   }
 
+  /** The origin the provider sends people back to: the dashboard's public address. */
+  publicOrigins(): string[] {
+    const provider = this.provider;
+    return provider ? [new URL(provider.redirectUrl).origin] : [];
+  }
+
   private required(): IdentityProviderConfig {
     const provider = this.provider;
     if (!provider)

@@ -290,7 +290,7 @@ export function authRoutes(
       const principal = await sessions.authenticate(cookie).catch(() => undefined);
       // A forged or ended session is only cleared; a live one is ended for good, on proof it is this page.
       if (principal) {
-        assertSameSite(request, principal.auth.sessionId, sessions);
+        assertSameSite(request, principal.auth.sessionId, sessions, signIn.publicOrigins());
         await sessions.revoke(cookie);
       }
       clearSession(reply);
