@@ -55,15 +55,19 @@ export const csrfHeader = 'x-arbiter-csrf';
  * (a token only a same-origin page can read). Bearer-token requests carry no ambient credential
  * and need neither.
  */
-export function assertSameSite(request: FastifyRequest, sessionId: string, sessions: SessionService): void {
+export function assertSameSite(
+  request: FastifyRequest,
+  sessionId: string,
+  sessions: SessionService,
+  publicOrigins: readonly string[] = [],
+): void {
   if (safeMethods.has(request.method)) return;
   const refuse = (reason: string, message: string) =>
     new ArbiterError('ARB_ERR_AUTH_CSRF', message, { details: { reason } });
   const origin = request.headers.origin;
-  if (
-    request.headers['sec-fetch-site'] === 'cross-site' ||
-    (origin !== undefined && !sameOrigin(origin, request.headers.host))
-  )
+  const ours =
+    origin === undefined || sameOrigin(origin, request.headers.host) || publicOrigins.includes(origin);
+  if (request.headers['sec-fetch-site'] === 'cross-site' || !ours)
     throw refuse(
       'cross-site',
       `a request from another site (${origin ?? 'cross-site'}) may not use your Arbiter session`,

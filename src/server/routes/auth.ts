@@ -18,13 +18,13 @@ import { ErrorSchema } from '../schemas.js';
 
 export const SessionInfoSchema = Type.Object(
   {
+    // The identity provider, or null when only bearer tokens are accepted.
     provider: Nullable(
       Type.Object({
         name: Type.String(),
         displayName: Type.String({ description: 'Shown as "Sign in with <displayName>"' }),
         loginUrl: Type.String({ description: 'Where the sign-in button leads (add ?return=PATH)' }),
       }),
-      { description: 'The identity provider, or null when only bearer tokens are accepted' },
     ),
     humanTokens: Type.Boolean({ description: 'Whether people may still sign in with a bearer token' }),
     session: Nullable(
