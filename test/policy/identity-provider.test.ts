@@ -61,11 +61,11 @@ describe('kind: IdentityProvider', () => {
     });
     const messages = problems.map((p) => `${p.line}: ${p.message}`);
     expect(messages).toEqual([
-      expect.stringMatching(/^5: issuer "http:\/\/corp.okta.com" must be https:\/\//),
-      expect.stringMatching(/^8: redirectUrl .* must end in \/auth\/callback/),
+      expect.stringMatching(/^6: issuer "http:\/\/corp.okta.com" must be https:\/\//),
+      expect.stringMatching(/^9: redirectUrl .* must end in \/auth\/callback/),
+      expect.stringMatching(/^10: "not_a_domain" is not a domain name/),
+      expect.stringMatching(/^13: group mapping for "dba" gives neither groups nor a role/),
       expect.stringMatching(/^14: sessionTtl "30d" is not a duration between 1m and 7d/),
-      expect.stringMatching(/^9: "not_a_domain" is not a domain name/),
-      expect.stringMatching(/^12: group mapping for "dba" gives neither groups nor a role/),
     ]);
   });
 
