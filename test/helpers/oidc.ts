@@ -87,7 +87,9 @@ export async function startTestProvider({
     acrValues: [passwordAcr, mfaAcr],
     scopes: ['openid', 'email', 'profile', 'groups'],
     claims: {
-      openid: ['sub'],
+      // How and when the person authenticated: in every ID token, as Okta and Entra ID send them.
+      openid: ['sub', 'acr', 'amr', 'auth_time'],
+      sid: null,
       email: ['email', 'email_verified'],
       profile: ['name'],
       groups: ['groups'],

@@ -509,8 +509,12 @@ describe('sign-in with a real OpenID Provider', () => {
       const again = await signIn('bob');
       expect((await withSession(again.browser, 'GET', '/v1/me')).status).toBe(200);
       server.clock.advance(8 * 3_600_000 + 1_000);
-      const expired = await withSession(again.browser, 'GET', '/v1/me');
-      expect([expired.status, expired.body.error.code]).toEqual([401, 'ARB_ERR_AUTH_SESSION_INVALID']);
+      const expired = await again.browser.request(`${server.url}/v1/me`);
+      const body = (await expired.json()) as { error: { code: string } };
+      expect([expired.status, body.error.code]).toEqual([401, 'ARB_ERR_AUTH_SESSION_INVALID']);
+      // The page asking who is signed in is told nobody, and the dead cookie is cleared.
+      expect((await sessionOf(again.browser)).session).toBeNull();
+      expect(again.browser.jar.has('arbiter_session')).toBe(false);
     });
   });
 
