@@ -87,7 +87,7 @@ describe('arbiter login (device flow)', () => {
     const done = await person.submitLogin(confirmed.url, { login: 'alice', password: 'alice-pw' });
     expect(done.response.status).toBe(200);
 
-    expect(await exited).toBe(0);
+    expect(await exited, `${stdout}\n${stderr}`).toBe(0);
     expect(stdout).toMatch(
       /^Signed in to http:\/\/127\.0\.0\.1:\d+ as alice@example\.com \(approver; sre\) until /,
     );
@@ -125,7 +125,7 @@ describe('arbiter login (device flow)', () => {
     const after = await arbiterAsync(['whoami', '--url', server.url], { env });
     expect(after.code).toBe(2);
     expect(after.stderr).toContain(`run arbiter login --url ${server.url}`);
-  });
+  }, 120_000);
 
   it('refuses a forged or unknown device handle', async () => {
     const polled = await server.call(undefined, 'POST', '/auth/device/token', { handle: 'forged' });
