@@ -40,7 +40,8 @@ const reasonOf = async (promise: Promise<unknown>) => {
   try {
     await promise;
   } catch (error) {
-    if (isArbiterError(error, 'ARB_ERR_AUTH_SESSION_INVALID')) return (error.details as { reason: string }).reason;
+    if (isArbiterError(error, 'ARB_ERR_AUTH_SESSION_INVALID'))
+      return (error.details as { reason: string }).reason;
     throw error;
   }
   throw new Error('expected ARB_ERR_AUTH_SESSION_INVALID');
@@ -60,11 +61,21 @@ describe('sign-in sessions', () => {
         role: 'approver',
         user: 'alice@example.com',
         groups: ['sre'],
-        auth: { via: 'sso', issuer: 'https://idp.example.com', subject: 'alice', amr: ['pwd', 'otp'], acr: 'urn:mfa' },
+        auth: {
+          via: 'sso',
+          issuer: 'https://idp.example.com',
+          subject: 'alice',
+          amr: ['pwd', 'otp'],
+          acr: 'urn:mfa',
+        },
       });
       // Same database, another key (a replica without the key file, or an attacker with the database).
       const otherKey = join(tempDir('arbiter-other-key-'), 'other.session.key');
-      const stranger = new SessionService({ key: loadSessionKey(otherKey), store: arbiter.store, clock: clock.now });
+      const stranger = new SessionService({
+        key: loadSessionKey(otherKey),
+        store: arbiter.store,
+        clock: clock.now,
+      });
       expect(await reasonOf(stranger.authenticate(issued.cookie))).toBe('invalid');
       // A replica with the same key file accepts it.
       const replica = new SessionService({
