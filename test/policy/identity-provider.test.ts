@@ -50,15 +50,12 @@ describe('kind: IdentityProvider', () => {
   });
 
   it('names each problem with file:line', () => {
-    const problems = problemsOf({
-      'idp.yaml': provider(
-        valid
-          .replace('https://corp.okta.com', 'http://corp.okta.com')
-          .replace('https://arbiter.example.com/auth/callback', 'https://arbiter.example.com/callback')
-          .replace('[Example.com]', '[not_a_domain]')
-          .replace('{ idpGroup: dba, groups: [dba] }', '{ idpGroup: dba }') + '  sessionTtl: 30d\n',
-      ),
-    });
+    const broken = valid
+      .replace('https://corp.okta.com', 'http://corp.okta.com')
+      .replace('https://arbiter.example.com/auth/callback', 'https://arbiter.example.com/callback')
+      .replace('[Example.com]', '[not_a_domain]')
+      .replace('{ idpGroup: dba, groups: [dba] }', '{ idpGroup: dba }');
+    const problems = problemsOf({ 'idp.yaml': provider(`${broken}  sessionTtl: 30d\n`) });
     const messages = problems.map((p) => `${p.line}: ${p.message}`);
     expect(messages).toEqual([
       expect.stringMatching(/^6: issuer "http:\/\/corp.okta.com" must be https:\/\//),
