@@ -253,6 +253,14 @@ describe('sign-in with a real OpenID Provider', () => {
       displayName: 'Alice Liddell',
     });
     expect(JSON.stringify(entry)).not.toContain('Alice Liddell');
+
+    // Erasable as any personal field: the email goes, the entry (and its commitment) stays.
+    const erased = await server.arbiter.store.write((tx) => tx.erasePersonal({ value: 'alice@example.com' }));
+    expect(erased).toBeGreaterThanOrEqual(1);
+    const after = await ledgerEntry((e) => e.type === 'approval.recorded' && e.subject === decision.id);
+    expect(after.entry).toEqual(entry);
+    expect(after.personal.email).toBeUndefined();
+    expect(after.personal.subject).toBe('alice');
   });
 
   it('a person whose groups do not match cannot approve; one whose groups map to no role cannot sign in', async () => {
