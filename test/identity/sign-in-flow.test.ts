@@ -277,6 +277,45 @@ describe('sign-in with a real OpenID Provider', () => {
     expect((await sessionOf(mallory.browser)).session).toBeNull();
   });
 
+  it('freezes, autonomy changes and incidents record the sign-in too', async () => {
+    const { browser } = await signIn('bob'); // platform: deploy-bot's owner team
+    const authenticated = { via: 'sso', issuer: provider.issuer, groups: ['platform'], amr: ['pwd'] };
+    const froze = await withSession(browser, 'POST', '/v1/systems/deploy-bot/freeze', { reason: 'sso test' });
+    expect(froze.status).toBe(200);
+    const frozen = await ledgerEntry((e) => e.type === 'system.frozen' && e.subject === 'deploy-bot');
+    expect(frozen.entry.actor).toBe('user:bob@example.com');
+    expect(frozen.entry.data.authentication).toMatchObject(authenticated);
+    expect(frozen.personal).toMatchObject({ subject: 'bob', email: 'bob@example.com' });
+    expect(
+      (await withSession(browser, 'POST', '/v1/systems/deploy-bot/unfreeze', { reason: 'done' })).status,
+    ).toBe(200);
+
+    const lowered = await withSession(browser, 'POST', '/v1/systems/deploy-bot/autonomy', {
+      level: 2,
+      reason: 'sso test',
+    });
+    expect(lowered.status).toBe(200);
+    const changed = await ledgerEntry(
+      (e) => e.type === 'system.autonomy_changed' && e.subject === 'deploy-bot',
+    );
+    expect(changed.entry.data.authentication).toMatchObject(authenticated);
+    await withSession(browser, 'POST', '/v1/systems/deploy-bot/autonomy', { level: 3, reason: 'put back' });
+
+    const opened = await withSession(browser, 'POST', '/v1/incidents', {
+      title: 'sso test',
+      system: 'deploy-bot',
+    });
+    expect(opened.status).toBe(201);
+    const incident = await ledgerEntry((e) => e.type === 'incident.opened' && e.subject === opened.body.id);
+    expect(incident.entry.data.authentication).toMatchObject(authenticated);
+    const resolved = await withSession(browser, 'POST', `/v1/incidents/${opened.body.id}/resolve`, {
+      summary: 'ok',
+    });
+    expect(resolved.status).toBe(200);
+    const closed = await ledgerEntry((e) => e.type === 'incident.resolved' && e.subject === opened.body.id);
+    expect(closed.entry.data.authentication).toMatchObject(authenticated);
+  });
+
   it('without a verified email, the id is issuer|subject', async () => {
     const { browser } = await signIn('unverified');
     expect((await sessionOf(browser)).session).toMatchObject({
