@@ -114,7 +114,7 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
     const checks = new StateChecks(new LedgerFacts(ledger, trustedCheckpoint), logger);
     const events = new DecisionEvents();
     store.onDecisionChanged((id) => events.notify(id));
-    const metrics = new ArbiterMetrics(store);
+    const metrics = new ArbiterMetrics(store, events);
     // Notifiers come from the bundle in force, which the policy holder (created below) owns.
     let policies: PolicyHolder | undefined;
     const notifications = new NotificationService({
