@@ -316,9 +316,9 @@ for (const backend of backends) {
         // before expiry) waits in the queue: moved earlier, the vote would be refused for another reason.
         const write = store.write;
         let queued = 0;
-        store.write = (work) => {
+        store.write = <T>(work: Parameters<typeof write<T>>[0]) => {
           queued++;
-          return write.call(store, work);
+          return write.call(store, work) as Promise<T>;
         };
         const vote = server.call(t.bob, 'POST', `/v1/decisions/${pending.id}/approvals`, {
           verdict: 'approve',
