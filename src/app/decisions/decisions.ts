@@ -62,6 +62,12 @@ import type { DecisionEvents } from './wake-ups.js';
 
 export type { DecisionRequest, OutcomeRequest, VoteRequest } from './requests.js';
 
+/** `request.context.onBehalfOf` when it is a person's reference (`user:…`). */
+function onBehalfOfOf(request: ActionRequest): string | undefined {
+  const value = request.context?.onBehalfOf;
+  return typeof value === 'string' && value.startsWith('user:') ? value : undefined;
+}
+
 /** Observers of decisions, for metrics. */
 export interface DecisionObserver {
   created?(row: DecisionRow, seconds: number): void;
@@ -431,6 +437,8 @@ export class DecisionService {
           requirements,
           previousVoters: votes.map((v) => v.approver),
           ownerTeam,
+          // Recorded in the request (hashed, in the ledger): the person a coding agent acts for.
+          onBehalfOf: onBehalfOfOf(decision.request),
         },
       );
       const [entry] = await this.ledger.log.append(tx.ledger, [
