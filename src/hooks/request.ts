@@ -1,4 +1,4 @@
-import { posix } from 'node:path/posix';
+import { join, normalize } from 'node:path/posix';
 import { canonicalJson } from '../core/canonical-json.js';
 import { sha256Hex } from '../core/digest.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
@@ -213,11 +213,11 @@ function filePaths(call: HookCall, input: JsonObject): string[] {
 }
 
 function absolutePath(path: string, cwd: string | undefined): string {
-  return posix.normalize(path.startsWith('/') || !cwd ? path : posix.join(cwd, path));
+  return normalize(path.startsWith('/') || !cwd ? path : join(cwd, path));
 }
 
 function isWithin(path: string, root: string): boolean {
-  const base = posix.normalize(root).replace(/\/+$/, '');
+  const base = normalize(root).replace(/\/+$/, '');
   return path === base || path.startsWith(`${base}/`);
 }
 

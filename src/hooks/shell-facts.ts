@@ -48,7 +48,6 @@ export const opaqueReasons = [
   'dynamic-eval',
   'shell-reads-stdin',
   'inline-code',
-  'substitution-in-expression',
 ] as const;
 export type OpaqueReason = (typeof opaqueReasons)[number];
 
@@ -205,17 +204,15 @@ class FactsState {
     this.ifClause(clause.Else, depth);
   }
 
-  /** Substitutions anywhere under `node` run commands we do not follow: opaque. */
-  private scanSubstitutions(node: ShellNode | null, _depth: number): void {
+  /** Substitutions anywhere under `node` (arithmetic, tests, parameter defaults) run commands: followed, and opaque. */
+  private scanSubstitutions(node: ShellNode | null, depth: number): void {
     if (!node) return;
     this.syntax.walk(node, (child) => {
       if (!child) return true;
       const type = this.syntax.nodeType(child);
-      if (type === 'CmdSubst' || type === 'ProcSubst') {
-        this.reasons.add('substitution-in-expression');
-        return false;
-      }
-      return true;
+      if (type !== 'CmdSubst' && type !== 'ProcSubst') return true;
+      this.part(child, depth, false);
+      return false;
     });
   }
 
@@ -375,7 +372,7 @@ function ansiC(value: string): string {
 
 /** A program name that the shell expands (glob, brace list) is not the name it runs. */
 function isGlobbed(text: string): boolean {
-  return /[*?[]|\{[^}]*,[^}]*\}/.test(text);
+  return /[*?]|\[[^\]]*\]|\{[^}]*,[^}]*\}/.test(text);
 }
 
 function baseName(path: string): string {
@@ -400,7 +397,8 @@ export function unwrap<T extends { text: string }>(words: readonly T[]): T[] {
     const wrapper = wrappers[program];
     if (!wrapper) break;
     const next = wrapper(rest.slice(1).map((word) => word.text));
-    if (next === undefined) break;
+    // A wrapper with nothing after it (`env`, `time`) is the program itself.
+    if (next === undefined || next >= rest.length - 1) break;
     rest = rest.slice(1 + next);
   }
   return rest;
