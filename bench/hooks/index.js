@@ -99,7 +99,20 @@ export async function run({ log }) {
     cpSync(join(root, 'examples', 'policies'), join(dir, 'policies'), { recursive: true });
     const db = `sqlite:${join(dir, 'arbiter.db')}`;
     const arbiter = await startProcess(
-      [bin, 'serve', '--db', db, '--policies', join(dir, 'policies'), '--port', '0', '--log-level', 'warn', '--rate-limit', '0'],
+      [
+        bin,
+        'serve',
+        '--db',
+        db,
+        '--policies',
+        join(dir, 'policies'),
+        '--port',
+        '0',
+        '--log-level',
+        'warn',
+        '--rate-limit',
+        '0',
+      ],
       /Arbiter listening on (http:\/\/\S+)[\s\S]*\nReady\./,
     );
     const token = execFileSync(
@@ -117,17 +130,37 @@ export async function run({ log }) {
       throw new Error(`probe failed: ${probe.status} ${JSON.stringify(answer)}`);
     // Warm up (JIT, page cache) before anything is measured.
     await load({ url: arbiter.url, path: '/v1/hooks/claude-code', token, body: hookBody, duration: 3 });
-    const hooks = await load({ url: arbiter.url, path: '/v1/hooks/claude-code', token, body: hookBody, overallRate: rate });
+    const hooks = await load({
+      url: arbiter.url,
+      path: '/v1/hooks/claude-code',
+      token,
+      body: hookBody,
+      overallRate: rate,
+    });
     rows.push(row(`\`POST /v1/hooks/claude-code\` at ${rate}/s`, hooks));
     log(`hooks at ${rate}/s: p50 ${hooks.latency.p50} ms, p99 ${hooks.latency.p99} ms`);
-    const decisions = await load({ url: arbiter.url, path: '/v1/decisions', token, body: decisionBody, overallRate: rate });
+    const decisions = await load({
+      url: arbiter.url,
+      path: '/v1/decisions',
+      token,
+      body: decisionBody,
+      overallRate: rate,
+    });
     rows.push(row(`\`POST /v1/decisions\` at ${rate}/s (same run)`, decisions));
     log(`decisions at ${rate}/s: p50 ${decisions.latency.p50} ms, p99 ${decisions.latency.p99} ms`);
     arbiter.child.kill('SIGTERM');
     await new Promise((resolve) => arbiter.child.on('exit', resolve));
 
-    const bare = await startProcess([join(root, 'bench', 'server', 'bare.js')], /listening on (http:\/\/\S+)/);
-    const ceiling = await load({ url: bare.url, path: '/v1/decisions', body: decisionBody, overallRate: rate });
+    const bare = await startProcess(
+      [join(root, 'bench', 'server', 'bare.js')],
+      /listening on (http:\/\/\S+)/,
+    );
+    const ceiling = await load({
+      url: bare.url,
+      path: '/v1/decisions',
+      body: decisionBody,
+      overallRate: rate,
+    });
     rows.push(row(`bare Fastify route at ${rate}/s (same run)`, ceiling));
     bare.child.kill('SIGTERM');
   } finally {

@@ -21,7 +21,10 @@ export type HookVerdict =
   | { kind: 'pending'; reason: string; defer: boolean };
 
 /** The agent's native answer to `call` (after-tool events: always no opinion). */
-export function hookAnswer(call: Pick<HookCall, 'agent' | 'event' | 'phase'>, verdict: HookVerdict): JsonObject {
+export function hookAnswer(
+  call: Pick<HookCall, 'agent' | 'event' | 'phase'>,
+  verdict: HookVerdict,
+): JsonObject {
   if (call.phase === 'after' || verdict.kind === 'no-opinion') return {};
   const deny = verdict.kind !== 'allow';
   const reason = verdict.reason;
@@ -52,7 +55,13 @@ export function hookAnswer(call: Pick<HookCall, 'agent' | 'event' | 'phase'>, ve
       // Codex refuses `permissionDecision: allow` without `updatedInput` (output_parser.rs): an
       // allowed call is answered with no decision, and Codex's own rules apply.
       return deny
-        ? { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: reason } }
+        ? {
+            hookSpecificOutput: {
+              hookEventName: 'PreToolUse',
+              permissionDecision: 'deny',
+              permissionDecisionReason: reason,
+            },
+          }
         : {};
     case 'cursor':
       return deny

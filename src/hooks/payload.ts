@@ -68,7 +68,8 @@ class FieldProblem extends Error {
 function text(payload: Payload, field: string): string {
   const value = payload[field];
   if (value === undefined || value === null) throw new FieldProblem({ reason: 'missing-field', field });
-  if (typeof value !== 'string' || value.length === 0) throw new FieldProblem({ reason: 'wrong-type', field });
+  if (typeof value !== 'string' || value.length === 0)
+    throw new FieldProblem({ reason: 'wrong-type', field });
   return value;
 }
 
@@ -116,7 +117,8 @@ function claudeLike(agent: 'claude-code' | 'codex') {
       ...optional('permissionMode', optionalText(payload, 'permission_mode')),
       ...(mcp ? { mcp } : {}),
     };
-    if (phase === 'after') call.succeeded = event !== 'PostToolUseFailure' && !failedResponse(payload.tool_response);
+    if (phase === 'after')
+      call.succeeded = event !== 'PostToolUseFailure' && !failedResponse(payload.tool_response);
     return call;
   };
 }
@@ -146,7 +148,10 @@ const readers: Record<HookAgent, (payload: Payload, event: string, phase: HookPh
       event,
       phase,
       sessionId: text(payload, 'conversation_id'),
-      ...optional('toolUseId', optionalText(payload, 'tool_use_id') ?? optionalText(payload, 'generation_id')),
+      ...optional(
+        'toolUseId',
+        optionalText(payload, 'tool_use_id') ?? optionalText(payload, 'generation_id'),
+      ),
       ...optional('cwd', optionalText(payload, 'cwd') ?? roots?.[0]),
       ...(roots && roots.length > 0 ? { workspaceRoots: roots } : {}),
       ...optional('userEmail', optionalText(payload, 'user_email')),

@@ -107,7 +107,9 @@ export function payloadDigest(value: JsonValue): PayloadDigest {
  * The key that finds the decision of a tool call again: the agent, the session, the tool and the
  * input's digest — not the tool-use id, which changes on every retry and on a resumed session.
  */
-export function hookIdempotencyKey(call: Pick<HookCall, 'agent' | 'sessionId' | 'toolName' | 'toolInput'>): string {
+export function hookIdempotencyKey(
+  call: Pick<HookCall, 'agent' | 'sessionId' | 'toolName' | 'toolInput'>,
+): string {
   const input = payloadDigest(call.toolInput).digest;
   return `hook:${call.agent}:${sha256Hex(canonicalJson([call.agent, call.sessionId, call.toolName, input]))}`;
 }
@@ -117,7 +119,15 @@ export function onBehalfOfRef(user: string): string {
   return userRef(normaliseUserName(user.replace(/^user:/, '')));
 }
 
-const pathFields = ['file_path', 'path', 'absolute_path', 'notebook_path', 'target_file', 'filePath', 'dir_path'];
+const pathFields = [
+  'file_path',
+  'path',
+  'absolute_path',
+  'notebook_path',
+  'target_file',
+  'filePath',
+  'dir_path',
+];
 const contentFields = ['content', 'new_string', 'newString', 'contents', 'edits', 'new_source'];
 
 /** The request for a before-tool call. */
@@ -204,11 +214,15 @@ function shellQuote(word: string): string {
 function filePaths(call: HookCall, input: JsonObject): string[] {
   const field = pathFields.find((name) => typeof input[name] === 'string');
   if (field) return [input[field] as string];
-  if (Array.isArray(input.paths)) return input.paths.filter((path): path is string => typeof path === 'string');
+  if (Array.isArray(input.paths))
+    return input.paths.filter((path): path is string => typeof path === 'string');
   // Codex's apply_patch names its files in the patch: `*** Update File: path`.
-  const patch = typeof input.command === 'string' ? input.command : typeof input.patch === 'string' ? input.patch : '';
+  const patch =
+    typeof input.command === 'string' ? input.command : typeof input.patch === 'string' ? input.patch : '';
   if (call.toolName === 'apply_patch' || patch.startsWith('*** Begin Patch'))
-    return [...patch.matchAll(/^\*\*\* (?:Add|Update|Delete) File: (.+)$/gm)].map((match) => match[1]!.trim());
+    return [...patch.matchAll(/^\*\*\* (?:Add|Update|Delete) File: (.+)$/gm)].map((match) =>
+      match[1]!.trim(),
+    );
   return [];
 }
 
@@ -227,7 +241,9 @@ function hostOf(input: JsonObject): string | undefined {
     (value): value is string => typeof value === 'string',
   );
   for (const candidate of candidates) {
-    const url = /https?:\/\/[^\s"'<>]+/i.exec(candidate)?.[0] ?? (/^[a-z0-9.-]+(:\d+)?$/i.test(candidate) ? `https://${candidate}` : undefined);
+    const url =
+      /https?:\/\/[^\s"'<>]+/i.exec(candidate)?.[0] ??
+      (/^[a-z0-9.-]+(:\d+)?$/i.test(candidate) ? `https://${candidate}` : undefined);
     if (!url) continue;
     try {
       return new URL(url).hostname.toLowerCase();

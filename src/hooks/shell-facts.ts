@@ -117,12 +117,14 @@ interface WordValue {
  * The facts of `raw`. Never throws on input: what cannot be parsed or is too large, too deep or
  * too long is opaque, with the reason.
  */
-export function shellFacts(raw: string, syntax: ShellSyntax, limits: ShellLimits = defaultShellLimits): ShellFacts {
+export function shellFacts(
+  raw: string,
+  syntax: ShellSyntax,
+  limits: ShellLimits = defaultShellLimits,
+): ShellFacts {
   const state = new FactsState(syntax, limits);
   state.line(raw, 0);
-  const reasons = [...state.reasons].sort(
-    (a, b) => opaqueReasons.indexOf(a) - opaqueReasons.indexOf(b),
-  );
+  const reasons = [...state.reasons].sort((a, b) => opaqueReasons.indexOf(a) - opaqueReasons.indexOf(b));
   return { raw, commands: state.commands, opaque: reasons.length > 0, opaqueReasons: reasons };
 }
 
@@ -137,8 +139,14 @@ class FactsState {
 
   /** One command line (the top one, or a `bash -c` / `eval` string at `depth`). */
   line(source: string, depth: number): void {
-    if (depth > this.limits.maxDepth) return void this.reasons.add('too-deep');
-    if (source.length > this.limits.maxLength) return void this.reasons.add('too-large');
+    if (depth > this.limits.maxDepth) {
+      this.reasons.add('too-deep');
+      return;
+    }
+    if (source.length > this.limits.maxLength) {
+      this.reasons.add('too-large');
+      return;
+    }
     let file: ShellNode;
     try {
       file = this.syntax.parse(source);
@@ -162,38 +170,47 @@ class FactsState {
     const type = this.syntax.nodeType(cmd);
     switch (type) {
       case 'CallExpr':
-        return this.call(cmd, redirects, depth, piped);
+        this.call(cmd, redirects, depth, piped);
+        return;
       case 'BinaryCmd': {
         const pipe = pipeOps.has(cmd.Op);
         this.statement(cmd.X, depth, piped);
-        return this.statement(cmd.Y, depth, pipe || piped);
+        this.statement(cmd.Y, depth, pipe || piped);
+        return;
       }
       case 'Subshell':
       case 'Block':
-        return this.statements(cmd.Stmts, depth, piped);
+        this.statements(cmd.Stmts, depth, piped);
+        return;
       case 'IfClause':
-        return this.ifClause(cmd, depth);
+        this.ifClause(cmd, depth);
+        return;
       case 'WhileClause':
         this.statements(cmd.Cond, depth, false);
-        return this.statements(cmd.Do, depth, false);
+        this.statements(cmd.Do, depth, false);
+        return;
       case 'ForClause':
         this.scanSubstitutions(cmd.Loop, depth);
-        return this.statements(cmd.Do, depth, false);
+        this.statements(cmd.Do, depth, false);
+        return;
       case 'CaseClause':
         this.word(cmd.Word, depth);
         for (const item of (cmd.Items ?? []) as ShellNode[]) this.statements(item.Stmts, depth, false);
         return;
       case 'FuncDecl':
-        return this.statement(cmd.Body, depth, false);
+        this.statement(cmd.Body, depth, false);
+        return;
       case 'TimeClause':
       case 'CoprocClause':
-        return this.statement(cmd.Stmt, depth, piped);
+        this.statement(cmd.Stmt, depth, piped);
+        return;
       case 'DeclClause':
         for (const assign of (cmd.Args ?? []) as ShellNode[]) this.assignment(assign, depth);
         return;
       default:
         // Arithmetic, [[ tests ]], let: nothing runs but what a substitution inside them runs.
-        return this.scanSubstitutions(cmd, depth);
+        this.scanSubstitutions(cmd, depth);
+        return;
     }
   }
 
@@ -245,14 +262,26 @@ class FactsState {
     if (!head!.literal || isGlobbed(head!.text)) this.reasons.add('variable-program');
     const program = baseName(head!.text);
     const argv = unwrapped.map((word) => word.text);
-    if (this.commands.length >= this.limits.maxCommands) return void this.reasons.add('too-many-commands');
+    if (this.commands.length >= this.limits.maxCommands) {
+      this.reasons.add('too-many-commands');
+      return;
+    }
     const command: ShellCommand = { program, argv, redirects };
     this.commands.push(command);
 
-    if (shells.has(program)) return this.nestedShell(unwrapped, redirects, depth, piped);
-    if (program === 'eval') return this.evalString(unwrapped.slice(1), depth);
+    if (shells.has(program)) {
+      this.nestedShell(unwrapped, redirects, depth, piped);
+      return;
+    }
+    if (program === 'eval') {
+      this.evalString(unwrapped.slice(1), depth);
+      return;
+    }
     const flags = inlineCodeFlags[program];
-    if (flags && unwrapped.slice(1).some((word) => flags.includes(word.text) || isCombinedFlag(word.text, flags))) {
+    if (
+      flags &&
+      unwrapped.slice(1).some((word) => flags.includes(word.text) || isCombinedFlag(word.text, flags))
+    ) {
       command.inlineCode = true;
       this.reasons.add('inline-code');
       return;
@@ -267,8 +296,12 @@ class FactsState {
     if (dashC >= 0) {
       const script = args[dashC + 1];
       if (!script) return;
-      if (!script.literal) return void this.reasons.add('dynamic-shell-string');
-      return this.line(script.text, depth + 1);
+      if (!script.literal) {
+        this.reasons.add('dynamic-shell-string');
+        return;
+      }
+      this.line(script.text, depth + 1);
+      return;
     }
     const script = args.find((word) => !word.text.startsWith('-'));
     const readsStdin =
@@ -280,7 +313,10 @@ class FactsState {
   /** `eval` joins its arguments into a command line: followed when literal. */
   private evalString(args: WordValue[], depth: number): void {
     if (args.length === 0) return;
-    if (args.some((word) => !word.literal)) return void this.reasons.add('dynamic-eval');
+    if (args.some((word) => !word.literal)) {
+      this.reasons.add('dynamic-eval');
+      return;
+    }
     this.line(args.map((word) => word.text).join(' '), depth + 1);
   }
 
@@ -356,15 +392,29 @@ function unescapeLiteral(value: string, quoted: boolean): string {
 
 /** `$'…'` (ANSI-C quoting): the escapes an evasion would use (`$'\x67it'` is `git`). */
 function ansiC(value: string): string {
-  const simple: Record<string, string> = { n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', e: '\x1b', E: '\x1b', f: '\f', v: '\v', '\\': '\\', "'": "'", '"': '"', '?': '?' };
+  const simple: Record<string, string> = {
+    n: '\n',
+    t: '\t',
+    r: '\r',
+    a: '\x07',
+    b: '\b',
+    e: '\x1b',
+    E: '\x1b',
+    f: '\f',
+    v: '\v',
+    '\\': '\\',
+    "'": "'",
+    '"': '"',
+    '?': '?',
+  };
   return value.replace(
     /\\(x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{1,8}|[0-7]{1,3}|c.|[\s\S])/g,
-    (whole, escape: string) => {
-      const kind = escape[0]!;
+    (whole, sequence: string) => {
+      const kind = sequence[0]!;
       if (kind === 'x' || kind === 'u' || kind === 'U')
-        return String.fromCodePoint(Math.min(Number.parseInt(escape.slice(1), 16), 0x10ffff));
-      if (/[0-7]/.test(kind)) return String.fromCharCode(Number.parseInt(escape, 8) & 0xff);
-      if (kind === 'c') return String.fromCharCode(escape.charCodeAt(1) & 0x1f);
+        return String.fromCodePoint(Math.min(Number.parseInt(sequence.slice(1), 16), 0x10ffff));
+      if (/[0-7]/.test(kind)) return String.fromCharCode(Number.parseInt(sequence, 8) & 0xff);
+      if (kind === 'c') return String.fromCharCode(sequence.charCodeAt(1) & 0x1f);
       return simple[kind] ?? whole;
     },
   );
@@ -406,8 +456,31 @@ export function unwrap<T extends { text: string }>(words: readonly T[]): T[] {
 
 /** For each wrapper: how many of the words after it belong to it (undefined: it is the program). */
 const wrappers: Record<string, (args: string[]) => number | undefined> = {
-  env: (args) => skipOptions(args, { withValue: ['-u', '--unset', '-C', '--chdir', '-S', '--split-string'], assignments: true }),
-  sudo: (args) => skipOptions(args, { withValue: ['-u', '-g', '-h', '-p', '-C', '-D', '-r', '-t', '-U', '-T', '--user', '--group', '--host', '--prompt', '--chdir'] }),
+  env: (args) =>
+    skipOptions(args, {
+      withValue: ['-u', '--unset', '-C', '--chdir', '-S', '--split-string'],
+      assignments: true,
+    }),
+  sudo: (args) =>
+    skipOptions(args, {
+      withValue: [
+        '-u',
+        '-g',
+        '-h',
+        '-p',
+        '-C',
+        '-D',
+        '-r',
+        '-t',
+        '-U',
+        '-T',
+        '--user',
+        '--group',
+        '--host',
+        '--prompt',
+        '--chdir',
+      ],
+    }),
   doas: (args) => skipOptions(args, { withValue: ['-u', '-C'] }),
   nohup: (args) => skipOptions(args, {}),
   nice: (args) => skipOptions(args, { withValue: ['-n', '--adjustment'] }),
@@ -419,7 +492,23 @@ const wrappers: Record<string, (args: string[]) => number | undefined> = {
     return options < args.length ? options + 1 : options; // the duration
   },
   xargs: (args) =>
-    skipOptions(args, { withValue: ['-I', '-L', '-n', '-P', '-s', '-d', '-E', '-a', '--max-args', '--max-procs', '--delimiter', '--arg-file', '--replace'] }),
+    skipOptions(args, {
+      withValue: [
+        '-I',
+        '-L',
+        '-n',
+        '-P',
+        '-s',
+        '-d',
+        '-E',
+        '-a',
+        '--max-args',
+        '--max-procs',
+        '--delimiter',
+        '--arg-file',
+        '--replace',
+      ],
+    }),
   command: (args) => (args.some((arg) => arg === '-v' || arg === '-V') ? undefined : skipOptions(args, {})),
   builtin: () => 0,
   exec: (args) => skipOptions(args, { withValue: ['-a'] }),

@@ -3,21 +3,31 @@ import { loadPolicyDirectory } from '../../src/app/policies/node.js';
 import type { HookAgent } from '../../src/hooks/agents.js';
 import { readHookCall } from '../../src/hooks/payload.js';
 import { type HookClient, hookRequest } from '../../src/hooks/request.js';
-import { evaluateAction } from '../../src/policy/index.js';
+import { actorFromSystem, evaluateAction } from '../../src/policy/index.js';
 import { hookFixture, syntax } from './fixtures.js';
 
 const bundle = loadPolicyDirectory(new URL('../../examples/policies', import.meta.url).pathname);
 const now = new Date('2026-11-18T10:00:00Z');
+const systems: Record<HookAgent, string> = {
+  'claude-code': 'claude-code-ci',
+  codex: 'codex-ci',
+  cursor: 'cursor-agent',
+  gemini: 'gemini-cli',
+};
 
 /** The real policy engine's verdict on a recorded payload, mapped as the server maps it. */
 function verdictOf(agent: HookAgent, payload: Record<string, unknown>, client: HookClient = {}) {
   const call = readHookCall(agent, payload);
   if ('reason' in call) throw new Error(JSON.stringify(call));
   const request = hookRequest(call, client, { environment: 'development', syntax });
-  const actor = bundle.system(agent === 'claude-code' ? 'claude-code-ci' : agent === 'codex' ? 'codex-ci' : agent === 'cursor' ? 'cursor-agent' : 'gemini-cli')!;
-  expect(actor, 'a System per agent identity').toBeDefined();
-  const verdict = evaluateAction(bundle, { request, actor, now });
-  return { effect: verdict.effect, rules: verdict.reasons.filter((r) => r.effect === verdict.effect).map((r) => r.rule), verdict };
+  const system = bundle.system(systems[agent]);
+  expect(system, 'a System per agent identity').toBeDefined();
+  const verdict = evaluateAction(bundle, { request, actor: actorFromSystem(system!), now });
+  return {
+    effect: verdict.effect,
+    rules: verdict.reasons.filter((r) => r.effect === verdict.effect).map((r) => r.rule),
+    verdict,
+  };
 }
 
 function bash(command: string, client: HookClient = {}) {
@@ -77,12 +87,16 @@ describe('examples/policies/coding-agents.yaml on mapped hook payloads', () => {
 
   it('denies writes outside the repository', () => {
     const client = { repository: '/home/user/my-project' };
-    expect(verdictOf('claude-code', hookFixture('claude-code', 'pre-tool-use-write-outside'), client)).toMatchObject({
+    expect(
+      verdictOf('claude-code', hookFixture('claude-code', 'pre-tool-use-write-outside'), client),
+    ).toMatchObject({
       effect: 'deny',
       rules: ['no-writes-outside-the-repository'],
     });
     expect(verdictOf('gemini', hookFixture('gemini', 'before-tool-write')).effect).toBe('deny');
-    expect(verdictOf('claude-code', hookFixture('claude-code', 'pre-tool-use-edit'), client).effect).toBe('allow');
+    expect(verdictOf('claude-code', hookFixture('claude-code', 'pre-tool-use-edit'), client).effect).toBe(
+      'allow',
+    );
   });
 
   it('asks the owner team for opaque shell commands', () => {
@@ -92,7 +106,7 @@ describe('examples/policies/coding-agents.yaml on mapped hook payloads', () => {
       'the command cannot be read statically (shell-reads-stdin): the owner team approves',
     );
     expect(bash('$(echo rm) -rf /').effect).toBe('require_approval');
-    expect(bash("python -c 'import os; os.system(\"ls\")'").effect).toBe('require_approval');
+    expect(bash('python -c \'import os; os.system("ls")\'').effect).toBe('require_approval');
   });
 
   it('allows and records everything else', () => {

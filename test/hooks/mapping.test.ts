@@ -23,15 +23,29 @@ const verdicts: Record<string, HookVerdict> = {
 describe('Claude Code', () => {
   it('maps a Bash PreToolUse to agent.tool.shell with the parsed command and digests', () => {
     const bash = call('claude-code', 'pre-tool-use-bash');
-    expect(bash).toMatchObject({ event: 'PreToolUse', phase: 'before', sessionId: 'abc123', toolUseId: 'toolu_01ABC123' });
-    const request = hookRequest(bash, { repository: '/home/user/my-project', branch: 'feature/x', user: 'Bob' }, mapping);
+    expect(bash).toMatchObject({
+      event: 'PreToolUse',
+      phase: 'before',
+      sessionId: 'abc123',
+      toolUseId: 'toolu_01ABC123',
+    });
+    const request = hookRequest(
+      bash,
+      { repository: '/home/user/my-project', branch: 'feature/x', user: 'Bob' },
+      mapping,
+    );
     expect(request).toEqual({
       action: 'agent.tool.shell',
       resource: { type: 'tool', id: 'Bash', environment: 'development' },
       rationale: 'Claude Code PreToolUse: Bash — Run test suite',
       context: {
         tool: { kind: 'shell', name: 'Bash', agent: 'claude-code', input: payloadDigest(bash.toolInput) },
-        session: { agent: 'claude-code', id: 'abc123', cwd: '/home/user/my-project', permissionMode: 'default' },
+        session: {
+          agent: 'claude-code',
+          id: 'abc123',
+          cwd: '/home/user/my-project',
+          permissionMode: 'default',
+        },
         git: { repository: '/home/user/my-project', branch: 'feature/x' },
         workspace: '/home/user/my-project',
         onBehalfOf: 'user:bob',
@@ -60,7 +74,10 @@ describe('Claude Code', () => {
   it('resolves a relative path against cwd', () => {
     const request = hookRequest(call('claude-code', 'pre-tool-use-edit'), {}, mapping);
     expect(request.action).toBe('agent.tool.file.edit');
-    expect(request.context).toMatchObject({ path: '/home/user/my-project/src/index.ts', pathInWorkspace: true });
+    expect(request.context).toMatchObject({
+      path: '/home/user/my-project/src/index.ts',
+      pathInWorkspace: true,
+    });
   });
 
   it('reads the host of a fetch and the server of an MCP tool', () => {
@@ -78,7 +95,11 @@ describe('Claude Code', () => {
   it('answers PreToolUse in hookSpecificOutput: allow, deny, deny with the approval line, or defer; never ask', () => {
     const pre = call('claude-code', 'pre-tool-use-bash');
     expect(hookAnswer(pre, verdicts.allow!)).toEqual({
-      hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'allow', permissionDecisionReason: 'Arbiter allowed' },
+      hookSpecificOutput: {
+        hookEventName: 'PreToolUse',
+        permissionDecision: 'allow',
+        permissionDecisionReason: 'Arbiter allowed',
+      },
     });
     expect(hookAnswer(pre, verdicts.deny!)).toEqual({
       hookSpecificOutput: {
@@ -87,10 +108,15 @@ describe('Claude Code', () => {
         permissionDecisionReason: 'Arbiter denied: coding-agents/no-secret-reads',
       },
     });
-    expect(hookAnswer(pre, verdicts.pending!)).toMatchObject({ hookSpecificOutput: { permissionDecision: 'deny' } });
-    expect(hookAnswer(pre, verdicts.defer!)).toMatchObject({ hookSpecificOutput: { permissionDecision: 'defer' } });
+    expect(hookAnswer(pre, verdicts.pending!)).toMatchObject({
+      hookSpecificOutput: { permissionDecision: 'deny' },
+    });
+    expect(hookAnswer(pre, verdicts.defer!)).toMatchObject({
+      hookSpecificOutput: { permissionDecision: 'defer' },
+    });
     expect(hookAnswer(pre, { kind: 'no-opinion' })).toEqual({});
-    for (const verdict of Object.values(verdicts)) expect(JSON.stringify(hookAnswer(pre, verdict))).not.toContain('"ask"');
+    for (const verdict of Object.values(verdicts))
+      expect(JSON.stringify(hookAnswer(pre, verdict))).not.toContain('"ask"');
   });
 
   it('answers PermissionRequest with decision.behavior', () => {
@@ -117,7 +143,9 @@ describe('Claude Code', () => {
     const retried = { ...first, toolUseId: 'toolu_other' };
     expect(hookIdempotencyKey(retried)).toBe(hookIdempotencyKey(first));
     expect(hookIdempotencyKey({ ...first, sessionId: 'other' })).not.toBe(hookIdempotencyKey(first));
-    expect(hookIdempotencyKey({ ...first, toolInput: { command: 'npm test ' } })).not.toBe(hookIdempotencyKey(first));
+    expect(hookIdempotencyKey({ ...first, toolInput: { command: 'npm test ' } })).not.toBe(
+      hookIdempotencyKey(first),
+    );
     expect(hookIdempotencyKey(call('claude-code', 'post-tool-use'))).toBe(hookIdempotencyKey(first));
   });
 });
@@ -134,7 +162,9 @@ describe('Codex', () => {
   it("payload fixtures validate against Codex's own input schemas", () => {
     for (const [fixture, schema] of fixtures) {
       const validate = ajv.compile(codexSchema(`${schema}.command.input`));
-      expect(validate(hookFixture('codex', fixture)), `${fixture}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+      expect(validate(hookFixture('codex', fixture)), `${fixture}: ${ajv.errorsText(validate.errors)}`).toBe(
+        true,
+      );
     }
   });
 
@@ -143,9 +173,21 @@ describe('Codex', () => {
       const validate = ajv.compile(codexSchema(`${schema}.command.output`));
       for (const verdict of [...Object.values(verdicts), { kind: 'no-opinion' } as const]) {
         const answer = hookAnswer(call('codex', fixture), verdict);
-        expect(validate(answer), `${fixture} ${verdict.kind}: ${JSON.stringify(answer)} ${ajv.errorsText(validate.errors)}`).toBe(true);
+        expect(
+          validate(answer),
+          `${fixture} ${verdict.kind}: ${JSON.stringify(answer)} ${ajv.errorsText(validate.errors)}`,
+        ).toBe(true);
       }
     }
+  });
+
+  it('the schema check can fail: a field or value outside the schema is refused', () => {
+    const validate = ajv.compile(codexSchema('pre-tool-use.command.output'));
+    expect(
+      validate({ hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'defer' } }),
+    ).toBe(false);
+    expect(validate({ permission: 'allow' })).toBe(false);
+    expect(validate({ hookSpecificOutput: { hookEventName: 'PreToolUse', reason: 'x' } })).toBe(false);
   });
 
   it('never answers what output_parser.rs refuses: ask, defer, or allow without updatedInput', () => {
@@ -164,7 +206,12 @@ describe('Codex', () => {
     const request = hookRequest(call('codex', 'pre-tool-use'), {}, mapping);
     expect(request.action).toBe('agent.tool.shell');
     expect(request.context?.command).toMatchObject({
-      commands: [{ program: 'kubectl', argv: ['kubectl', '--context', 'prod-eu', 'apply', '-f', 'deploy/service.yaml'] }],
+      commands: [
+        {
+          program: 'kubectl',
+          argv: ['kubectl', '--context', 'prod-eu', 'apply', '-f', 'deploy/service.yaml'],
+        },
+      ],
       opaque: false,
     });
   });
@@ -248,15 +295,23 @@ describe('payloads Arbiter does not answer', () => {
       reason: 'unknown-event',
       event: 'Stop',
     });
-    expect(readHookCall('gemini', { hook_event_name: 'PreToolUse' })).toEqual({ reason: 'unknown-event', event: 'PreToolUse' });
+    expect(readHookCall('gemini', { hook_event_name: 'PreToolUse' })).toEqual({
+      reason: 'unknown-event',
+      event: 'PreToolUse',
+    });
     expect(readHookCall('claude-code', { hook_event_name: 'PreToolUse', tool_name: 'Bash' })).toEqual({
       reason: 'missing-field',
       field: 'session_id',
     });
-    expect(readHookCall('cursor', { hook_event_name: 'beforeShellExecution', conversation_id: 'c', command: 42 })).toEqual({
+    expect(
+      readHookCall('cursor', { hook_event_name: 'beforeShellExecution', conversation_id: 'c', command: 42 }),
+    ).toEqual({
       reason: 'wrong-type',
       field: 'command',
     });
-    expect(readHookCall('claude-code', { hook_event_name: 'toString' })).toEqual({ reason: 'unknown-event', event: 'toString' });
+    expect(readHookCall('claude-code', { hook_event_name: 'toString' })).toEqual({
+      reason: 'unknown-event',
+      event: 'toString',
+    });
   });
 });

@@ -36,14 +36,22 @@ describe('shell facts', () => {
   });
 
   it('unwraps sudo, env, timeout and nohup to the program and its own arguments', () => {
-    const [command] = shellFacts('sudo -u deploy env A=1 timeout -k 5 30 nohup kubectl delete ns prod', syntax).commands;
+    const [command] = shellFacts(
+      'sudo -u deploy env A=1 timeout -k 5 30 nohup kubectl delete ns prod',
+      syntax,
+    ).commands;
     expect(command).toEqual({ program: 'kubectl', argv: ['kubectl', 'delete', 'ns', 'prod'], redirects: [] });
   });
 
   it('marks inline interpreter code: the program is known, the code is not', () => {
     const facts = shellFacts(`python3 -c 'import os; os.system("rm -rf /")'`, syntax);
     expect(facts.commands).toEqual([
-      { program: 'python3', argv: ['python3', '-c', 'import os; os.system("rm -rf /")'], redirects: [], inlineCode: true },
+      {
+        program: 'python3',
+        argv: ['python3', '-c', 'import os; os.system("rm -rf /")'],
+        redirects: [],
+        inlineCode: true,
+      },
     ]);
     expect(facts.opaqueReasons).toEqual(['inline-code']);
   });
@@ -51,7 +59,12 @@ describe('shell facts', () => {
   describe('hostile command lines: opaque, never a crash', () => {
     it('does not parse a line over the size limit', () => {
       const huge = `echo ${'a'.repeat(defaultShellLimits.maxLength)}`;
-      expect(shellFacts(huge, syntax)).toEqual({ raw: huge, commands: [], opaque: true, opaqueReasons: ['too-large'] });
+      expect(shellFacts(huge, syntax)).toEqual({
+        raw: huge,
+        commands: [],
+        opaque: true,
+        opaqueReasons: ['too-large'],
+      });
     });
 
     it('stops following nested shells past the depth limit', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hookFixture } from '../hooks/fixtures.js';
 import { startTestServer, type TestServer, waitForPending } from '../helpers/server.js';
+import { hookFixture } from '../hooks/fixtures.js';
 
 let t: TestServer;
 const agents: Record<string, string> = {};
@@ -48,11 +48,17 @@ async function decision(id: string) {
   return (await t.call(t.tokens.erin, 'GET', `/v1/decisions/${id}`)).body;
 }
 
-const session = (name: string, payload: Record<string, unknown>, field = 'session_id') => ({ ...payload, [field]: name });
+const session = (name: string, payload: Record<string, unknown>, field = 'session_id') => ({
+  ...payload,
+  [field]: name,
+});
 
 describe('POST /v1/hooks/:agent', () => {
   it('allows a harmless Bash call, claims its decision once and records it', async () => {
-    const answer = await hook('claude-code', session('s-allow', hookFixture('claude-code', 'pre-tool-use-bash')));
+    const answer = await hook(
+      'claude-code',
+      session('s-allow', hookFixture('claude-code', 'pre-tool-use-bash')),
+    );
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual({
       hookSpecificOutput: {
@@ -71,7 +77,7 @@ describe('POST /v1/hooks/:agent', () => {
     });
   });
 
-  it('denies with the rule and why, in each agent\'s own shape', async () => {
+  it("denies with the rule and why, in each agent's own shape", async () => {
     const claude = await hook('claude-code', hookFixture('claude-code', 'pre-tool-use-read-env'));
     expect(claude.body.hookSpecificOutput).toEqual({
       hookEventName: 'PreToolUse',
@@ -79,17 +85,28 @@ describe('POST /v1/hooks/:agent', () => {
       permissionDecisionReason: `Arbiter denied agent.tool.file.read (${claude.decisionId}): coding-agents/no-secret-reads: Secrets (.env files, private keys) stay out of the agent's context`,
     });
     const cursor = await hook('cursor', hookFixture('cursor', 'pre-tool-use'));
-    expect(cursor.body).toMatchObject({ permission: 'deny', agent_message: expect.stringContaining('no-secret-reads') });
+    expect(cursor.body).toMatchObject({
+      permission: 'deny',
+      agent_message: expect.stringContaining('no-secret-reads'),
+    });
     const gemini = await hook('gemini', hookFixture('gemini', 'before-tool-write'));
-    expect(gemini.body).toEqual({ decision: 'deny', reason: expect.stringContaining('coding-agents/no-writes-outside-the-repository') });
+    expect(gemini.body).toEqual({
+      decision: 'deny',
+      reason: expect.stringContaining('coding-agents/no-writes-outside-the-repository'),
+    });
     expect((await decision(gemini.decisionId!)).status).toBe('denied');
     // The same call again is the same denial, not a new decision.
-    expect((await hook('gemini', hookFixture('gemini', 'before-tool-write'))).decisionId).toBe(gemini.decisionId);
+    expect((await hook('gemini', hookFixture('gemini', 'before-tool-write'))).decisionId).toBe(
+      gemini.decisionId,
+    );
   });
 
   it('pending → denied with the approval line → approved by a second person → the retried call is allowed once', async () => {
     const payload = session('codex-pending', hookFixture('codex', 'pre-tool-use'));
-    const headers = { 'arbiter-client-user': encodeURIComponent('Bob'), 'arbiter-client-branch': 'feature%2Fdeploy' };
+    const headers = {
+      'arbiter-client-user': encodeURIComponent('Bob'),
+      'arbiter-client-branch': 'feature%2Fdeploy',
+    };
     const first = await hook('codex', payload, { headers });
     const id = first.decisionId!;
     expect(first.body).toEqual({
@@ -104,12 +121,21 @@ describe('POST /v1/hooks/:agent', () => {
       request: { context: { onBehalfOf: 'user:bob', git: { branch: 'feature/deploy' } } },
     });
     // The person at the keyboard cannot approve what their agent asked for.
-    const self = await t.call(t.tokens.bob, 'POST', `/v1/decisions/${id}/approvals`, { verdict: 'approve', reason: 'mine' });
+    const self = await t.call(t.tokens.bob, 'POST', `/v1/decisions/${id}/approvals`, {
+      verdict: 'approve',
+      reason: 'mine',
+    });
     expect(self.status).toBe(403);
-    expect(self.body.error).toMatchObject({ code: 'ARB_ERR_APPROVAL_SELF', message: expect.stringContaining('on behalf of user:bob') });
+    expect(self.body.error).toMatchObject({
+      code: 'ARB_ERR_APPROVAL_SELF',
+      message: expect.stringContaining('on behalf of user:bob'),
+    });
     // Retried before approval: the same pending decision.
     expect((await hook('codex', { ...payload, tool_use_id: 'call_retry' }, { headers })).decisionId).toBe(id);
-    const vote = await t.call(t.tokens.alice, 'POST', `/v1/decisions/${id}/approvals`, { verdict: 'approve', reason: 'prod apply reviewed' });
+    const vote = await t.call(t.tokens.alice, 'POST', `/v1/decisions/${id}/approvals`, {
+      verdict: 'approve',
+      reason: 'prod apply reviewed',
+    });
     expect(vote.body.status).toBe('allowed');
     const retried = await hook('codex', { ...payload, tool_use_id: 'call_after' }, { headers });
     expect(retried.decisionId).toBe(id);
@@ -129,13 +155,26 @@ describe('POST /v1/hooks/:agent', () => {
     expect(deferred.body.hookSpecificOutput).toMatchObject({
       hookEventName: 'PreToolUse',
       permissionDecision: 'defer',
-      permissionDecisionReason: expect.stringContaining(`arbiter approve ${id} --reason "…"; then resume this session`),
+      permissionDecisionReason: expect.stringContaining(
+        `arbiter approve ${id} --reason "…"; then resume this session`,
+      ),
     });
-    await t.call(t.tokens.alice, 'POST', `/v1/decisions/${id}/approvals`, { verdict: 'approve', reason: 'plan reviewed' });
-    const resumed = await hook('claude-code', { ...payload, tool_use_id: 'toolu_resumed' }, { query: '?pending=defer' });
+    await t.call(t.tokens.alice, 'POST', `/v1/decisions/${id}/approvals`, {
+      verdict: 'approve',
+      reason: 'plan reviewed',
+    });
+    const resumed = await hook(
+      'claude-code',
+      { ...payload, tool_use_id: 'toolu_resumed' },
+      { query: '?pending=defer' },
+    );
     expect(resumed.decisionId).toBe(id);
     expect(resumed.body.hookSpecificOutput.permissionDecision).toBe('allow');
-    const replay = await hook('claude-code', { ...payload, tool_use_id: 'toolu_replayed' }, { query: '?pending=defer' });
+    const replay = await hook(
+      'claude-code',
+      { ...payload, tool_use_id: 'toolu_replayed' },
+      { query: '?pending=defer' },
+    );
     expect(replay.decisionId).not.toBe(id);
     expect(replay.body.hookSpecificOutput.permissionDecision).toBe('defer');
     // The claim itself is the decisions' single-use start: a second one is refused.
@@ -144,22 +183,47 @@ describe('POST /v1/hooks/:agent', () => {
     expect(second.body.error.code).toBe('ARB_ERR_DECISION_ALREADY_STARTED');
   });
 
+  it('two identical calls at once each run under their own claimed decision', async () => {
+    const payload = session('s-parallel', hookFixture('claude-code', 'pre-tool-use-bash'));
+    const answers = await Promise.all([
+      hook('claude-code', payload),
+      hook('claude-code', payload),
+      hook('claude-code', payload),
+    ]);
+    for (const answer of answers) expect(answer.body.hookSpecificOutput?.permissionDecision).toBe('allow');
+    const ids = answers.map((answer) => answer.decisionId!);
+    expect(new Set(ids).size).toBe(3);
+    for (const id of ids) expect((await decision(id)).status).toBe('started');
+  });
+
   it('waits for an approval when asked to (Arbiter-Wait), and allows once it comes', async () => {
-    const payload = session('gemini-wait', { ...hookFixture('gemini', 'before-tool-shell'), tool_input: { command: 'terraform apply' } });
+    const payload = session('gemini-wait', {
+      ...hookFixture('gemini', 'before-tool-shell'),
+      tool_input: { command: 'terraform apply' },
+    });
     const answer = hook('gemini', payload, { headers: { 'arbiter-wait': '30' } });
     const pending = await waitForPending(t, 'system=gemini-cli');
-    await t.call(t.tokens.alice, 'POST', `/v1/decisions/${pending.id}/approvals`, { verdict: 'approve', reason: 'ok' });
+    await t.call(t.tokens.alice, 'POST', `/v1/decisions/${pending.id}/approvals`, {
+      verdict: 'approve',
+      reason: 'ok',
+    });
     const answered = await answer;
     expect(answered).toMatchObject({ status: 200, decisionId: pending.id, body: { decision: 'allow' } });
   });
 
   it('records the outcome of a finished tool call, success or failure', async () => {
-    const pre = await hook('claude-code', session('s-outcome', hookFixture('claude-code', 'pre-tool-use-bash')));
+    const pre = await hook(
+      'claude-code',
+      session('s-outcome', hookFixture('claude-code', 'pre-tool-use-bash')),
+    );
     const post = await hook('claude-code', session('s-outcome', hookFixture('claude-code', 'post-tool-use')));
     expect(post).toMatchObject({ status: 200, body: {}, decisionId: pre.decisionId });
     expect((await decision(pre.decisionId!)).outcome).toMatchObject({ status: 'succeeded' });
 
-    const again = await hook('claude-code', session('s-outcome', hookFixture('claude-code', 'pre-tool-use-bash')));
+    const again = await hook(
+      'claude-code',
+      session('s-outcome', hookFixture('claude-code', 'pre-tool-use-bash')),
+    );
     expect(again.decisionId).not.toBe(pre.decisionId);
     await hook('claude-code', session('s-outcome', hookFixture('claude-code', 'post-tool-use-failure')));
     expect((await decision(again.decisionId!)).outcome).toMatchObject({ status: 'failed' });
@@ -175,32 +239,95 @@ describe('POST /v1/hooks/:agent', () => {
   });
 
   it('answers Cursor beforeShellExecution and beforeMCPExecution', async () => {
-    expect((await hook('cursor', hookFixture('cursor', 'before-shell-execution'))).body).toEqual({ permission: 'allow' });
-    expect((await hook('cursor', hookFixture('cursor', 'before-mcp-execution'))).body).toEqual({ permission: 'allow' });
+    expect((await hook('cursor', hookFixture('cursor', 'before-shell-execution'))).body).toEqual({
+      permission: 'allow',
+    });
+    expect((await hook('cursor', hookFixture('cursor', 'before-mcp-execution'))).body).toEqual({
+      permission: 'allow',
+    });
     const opaque = await hook('cursor', hookFixture('cursor', 'before-shell-execution-opaque'));
-    expect(opaque.body).toMatchObject({ permission: 'deny', user_message: expect.stringContaining('opaque-commands-need-the-owner') });
+    expect(opaque.body).toMatchObject({
+      permission: 'deny',
+      user_message: expect.stringContaining('opaque-commands-need-the-owner'),
+    });
   });
 
   describe('hostile requests: a clear 4xx, nothing recorded', () => {
     const bash = hookFixture('claude-code', 'pre-tool-use-bash');
     const cases: [string, () => Promise<{ status: number; body: Record<string, any> }>, number, string][] = [
       ['no token', () => hook('claude-code', bash, { token: undefined }), 401, 'ARB_ERR_AUTH_REQUIRED'],
-      ['a wrong token', () => hook('claude-code', bash, { token: 'arb_forged' }), 401, 'ARB_ERR_AUTH_INVALID'],
-      ['an auditor token', () => hook('claude-code', bash, { token: t.tokens.erin }), 403, 'ARB_ERR_FORBIDDEN'],
-      ['an unknown agent', () => hook('copilot', bash), 400, 'ARB_ERR_REQUEST_INVALID'],
+      [
+        'a wrong token',
+        () => hook('claude-code', bash, { token: 'arb_forged' }),
+        401,
+        'ARB_ERR_AUTH_INVALID',
+      ],
+      [
+        'an auditor token',
+        () => hook('claude-code', bash, { token: t.tokens.erin }),
+        403,
+        'ARB_ERR_FORBIDDEN',
+      ],
+      ['an unknown agent', () => hook('copilot', bash, { token: agents.claude }), 400, 'ARB_ERR_REQUEST_INVALID'],
       ['a body that is not an object', () => hook('claude-code', '[1,2]'), 400, 'ARB_ERR_REQUEST_INVALID'],
       ['invalid JSON', () => hook('claude-code', '{"hook_event_name":'), 400, ''],
       ['no event name', () => hook('claude-code', { session_id: 'x' }), 400, 'ARB_ERR_REQUEST_INVALID'],
-      ['an event Arbiter does not answer', () => hook('claude-code', { ...bash, hook_event_name: 'Stop' }), 400, 'ARB_ERR_HOOK_PAYLOAD'],
-      ['another agent\'s event', () => hook('gemini', bash), 400, 'ARB_ERR_HOOK_PAYLOAD'],
-      ['no session', () => hook('claude-code', { ...bash, session_id: undefined }), 400, 'ARB_ERR_HOOK_PAYLOAD'],
-      ['a tool name that is not a string', () => hook('claude-code', { ...bash, tool_name: ['Bash'] }), 400, 'ARB_ERR_HOOK_PAYLOAD'],
-      ['a body over 2 MiB', () => hook('claude-code', { ...bash, tool_input: { command: 'x'.repeat(2 * 1024 * 1024) } }), 413, 'ARB_ERR_PAYLOAD_TOO_LARGE'],
-      ['nesting past the depth limit', () => hook('claude-code', `{"hook_event_name":"PreToolUse","x":${'['.repeat(200)}${']'.repeat(200)}}`), 400, ''],
-      ['a header that is not percent-encoded', () => hook('claude-code', bash, { headers: { 'arbiter-client-branch': '%E0%A4%A' } }), 400, 'ARB_ERR_REQUEST_INVALID'],
-      ['a user that is not a valid name', () => hook('claude-code', bash, { headers: { 'arbiter-client-user': 'not%20a%20name!' } }), 400, 'ARB_ERR_IDENTITY_NAME_INVALID'],
-      ['a wait that is not a number', () => hook('claude-code', bash, { headers: { 'arbiter-wait': '1e9' } }), 400, 'ARB_ERR_REQUEST_INVALID'],
-      ['an unknown pending answer', () => hook('claude-code', bash, { query: '?pending=ask' }), 400, 'ARB_ERR_REQUEST_INVALID'],
+      [
+        'an event Arbiter does not answer',
+        () => hook('claude-code', { ...bash, hook_event_name: 'Stop' }),
+        400,
+        'ARB_ERR_HOOK_PAYLOAD',
+      ],
+      ["another agent's event", () => hook('gemini', bash), 400, 'ARB_ERR_HOOK_PAYLOAD'],
+      [
+        'no session',
+        () => hook('claude-code', { ...bash, session_id: undefined }),
+        400,
+        'ARB_ERR_HOOK_PAYLOAD',
+      ],
+      [
+        'a tool name that is not a string',
+        () => hook('claude-code', { ...bash, tool_name: ['Bash'] }),
+        400,
+        'ARB_ERR_HOOK_PAYLOAD',
+      ],
+      [
+        'a body over 2 MiB',
+        () => hook('claude-code', { ...bash, tool_input: { command: 'x'.repeat(2 * 1024 * 1024) } }),
+        413,
+        'ARB_ERR_PAYLOAD_TOO_LARGE',
+      ],
+      [
+        'nesting past the depth limit',
+        () =>
+          hook('claude-code', `{"hook_event_name":"PreToolUse","x":${'['.repeat(200)}${']'.repeat(200)}}`),
+        400,
+        '',
+      ],
+      [
+        'a header that is not percent-encoded',
+        () => hook('claude-code', bash, { headers: { 'arbiter-client-branch': '%E0%A4%A' } }),
+        400,
+        'ARB_ERR_REQUEST_INVALID',
+      ],
+      [
+        'a user that is not a valid name',
+        () => hook('claude-code', bash, { headers: { 'arbiter-client-user': 'not%20a%20name!' } }),
+        400,
+        'ARB_ERR_IDENTITY_NAME_INVALID',
+      ],
+      [
+        'a wait that is not a number',
+        () => hook('claude-code', bash, { headers: { 'arbiter-wait': '1e9' } }),
+        400,
+        'ARB_ERR_REQUEST_INVALID',
+      ],
+      [
+        'an unknown pending answer',
+        () => hook('claude-code', bash, { query: '?pending=ask' }),
+        400,
+        'ARB_ERR_REQUEST_INVALID',
+      ],
     ];
     for (const [name, send, status, code] of cases)
       it(`refuses ${name}`, async () => {
@@ -208,7 +335,9 @@ describe('POST /v1/hooks/:agent', () => {
         const response = await send();
         expect(response.status).toBe(status);
         if (code) expect(response.body.error.code).toBe(code);
-        expect((await t.call(t.tokens.erin, 'GET', '/v1/decisions?limit=200')).body.decisions.length).toBe(before);
+        expect((await t.call(t.tokens.erin, 'GET', '/v1/decisions?limit=200')).body.decisions.length).toBe(
+          before,
+        );
       });
 
     it('treats a huge command as opaque rather than parsing it', async () => {
@@ -216,7 +345,11 @@ describe('POST /v1/hooks/:agent', () => {
       const answer = await hook('claude-code', session('s-huge', { ...bash, tool_input: { command } }));
       expect(answer.body.hookSpecificOutput.permissionDecision).toBe('deny');
       const recorded = await decision(answer.decisionId!);
-      expect(recorded.request.context.command).toMatchObject({ opaque: true, opaqueReasons: ['too-large'], commands: [] });
+      expect(recorded.request.context.command).toMatchObject({
+        opaque: true,
+        opaqueReasons: ['too-large'],
+        commands: [],
+      });
       expect(recorded.request.context.command.raw.length).toBeLessThan(2000);
     });
   });

@@ -63,8 +63,10 @@ import type { DecisionEvents } from './wake-ups.js';
 export type { DecisionRequest, OutcomeRequest, VoteRequest } from './requests.js';
 
 /** `request.context.onBehalfOf` when it is a person's reference (`user:…`). */
-function onBehalfOfOf(request: ActionRequest): string | undefined {
-  const value = request.context?.onBehalfOf;
+function onBehalfOfOf(request: JsonObject): string | undefined {
+  const context = request.context;
+  const value =
+    context && typeof context === 'object' && !Array.isArray(context) ? context.onBehalfOf : undefined;
   return typeof value === 'string' && value.startsWith('user:') ? value : undefined;
 }
 

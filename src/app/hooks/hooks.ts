@@ -1,13 +1,13 @@
 import { dashboardLink } from '../../core/dashboard-links.js';
 import { ArbiterError } from '../../core/errors.js';
 import type { JsonObject } from '../../core/json.js';
+import type { DecisionRow } from '../../decisions/records.js';
 import { agentTitles, type HookAgent } from '../../hooks/agents.js';
 import { type HookVerdict, hookAnswer } from '../../hooks/answers.js';
 import { type HookCall, isHookPayloadProblem, readHookCall } from '../../hooks/payload.js';
 import { type HookClient, hookIdempotencyKey, hookRequest } from '../../hooks/request.js';
 import type { ShellSyntax } from '../../hooks/shell-facts.js';
 import { actorRef, type Principal } from '../../identity/principal.js';
-import type { DecisionRow } from '../../decisions/records.js';
 import type { Store } from '../../store/store.js';
 import type { DecisionService } from '../decisions/decisions.js';
 import type { DecisionView } from '../decisions/view.js';
@@ -80,19 +80,40 @@ export class HookService {
     return read.phase === 'before' ? this.before(principal, read, invocation) : this.after(principal, read);
   }
 
-  private async before(principal: Principal, call: HookCall, invocation: HookInvocation): Promise<HookResult> {
-    const request = hookRequest(call, invocation.client, { environment: this.options.environment, syntax: this.syntax });
-    let decision = await this.openDecision(principal, hookIdempotencyKey(call), request);
+  private async before(
+    principal: Principal,
+    call: HookCall,
+    invocation: HookInvocation,
+  ): Promise<HookResult> {
+    const request = hookRequest(call, invocation.client, {
+      environment: this.options.environment,
+      syntax: this.syntax,
+    });
+    const key = hookIdempotencyKey(call);
+    let decision = await this.openDecision(principal, key, request);
     const waitSeconds = Math.min(Math.max(0, invocation.waitSeconds), this.options.maxWaitSeconds);
     if (decision.status === 'pending' && waitSeconds > 0)
       decision = await this.decisions.wait(principal, decision.id, waitSeconds * 1000);
-    if (decision.status === 'allowed') {
-      // The claim: an allowed decision runs once. A second claim (a race) is refused with 409.
-      decision = await this.decisions.start(principal, decision.id);
+    // The claim: an allowed decision runs once. Two identical calls at once (an agent running the
+    // same tool twice in parallel) race for it; the loser takes the next decision of the same call.
+    for (let attempt = 0; decision.status === 'allowed'; attempt++) {
+      try {
+        decision = await this.decisions.start(principal, decision.id);
+      } catch (error) {
+        if (
+          !(error instanceof ArbiterError && error.code === 'ARB_ERR_DECISION_ALREADY_STARTED') ||
+          attempt >= 3
+        )
+          throw error;
+        decision = await this.openDecision(principal, key, request);
+        continue;
+      }
       return {
         answer: hookAnswer(
           call,
-          this.options.allowAnswer === 'no-opinion' ? { kind: 'no-opinion' } : { kind: 'allow', reason: allowedReason(decision) },
+          this.options.allowAnswer === 'no-opinion'
+            ? { kind: 'no-opinion' }
+            : { kind: 'allow', reason: allowedReason(decision) },
         ),
         decisionId: decision.id,
       };
@@ -114,7 +135,10 @@ export class HookService {
     for (let generation = start; generation < maxGenerations; generation++) {
       let decision: DecisionView;
       try {
-        ({ decision } = await this.decisions.request(principal, { ...request, idempotencyKey: keyOf(key, generation) }));
+        ({ decision } = await this.decisions.request(principal, {
+          ...request,
+          idempotencyKey: keyOf(key, generation),
+        }));
       } catch (error) {
         if (error instanceof ArbiterError && error.code === 'ARB_ERR_IDEMPOTENCY_CONFLICT') continue;
         throw error;
@@ -123,9 +147,13 @@ export class HookService {
       this.remember(key, generation);
       return decision;
     }
-    throw new ArbiterError('ARB_ERR_HOOK_PAYLOAD', `this tool call was repeated more than ${maxGenerations} times in one session`, {
-      details: { reason: 'too-many-repeats' },
-    });
+    throw new ArbiterError(
+      'ARB_ERR_HOOK_PAYLOAD',
+      `this tool call was repeated more than ${maxGenerations} times in one session`,
+      {
+        details: { reason: 'too-many-repeats' },
+      },
+    );
   }
 
   /** Reports the outcome of the decision a finished tool call ran under (started, no outcome yet). */
@@ -172,7 +200,8 @@ export class HookService {
       const link = this.options.dashboardUrl
         ? `approve at ${dashboardLink(this.options.dashboardUrl, { kind: 'decision', id: decision.id })} or: `
         : '';
-      const defer = invocation.pending === 'defer' && call.agent === 'claude-code' && call.event === 'PreToolUse';
+      const defer =
+        invocation.pending === 'defer' && call.agent === 'claude-code' && call.event === 'PreToolUse';
       return {
         kind: 'pending',
         defer,
@@ -209,7 +238,9 @@ function describeProblem(problem: Exclude<ReturnType<typeof readHookCall>, HookC
     case 'not-an-object':
       return 'the body is not a JSON object';
     case 'unknown-event':
-      return problem.event === undefined ? 'hook_event_name is missing' : `the event ${JSON.stringify(problem.event).slice(0, 80)} is not one Arbiter answers`;
+      return problem.event === undefined
+        ? 'hook_event_name is missing'
+        : `the event ${JSON.stringify(problem.event).slice(0, 80)} is not one Arbiter answers`;
     case 'missing-field':
       return `${problem.field} is missing`;
     case 'wrong-type':

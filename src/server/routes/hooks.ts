@@ -2,8 +2,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Arbiter } from '../../app/arbiter.js';
-import { bashSyntax } from '../../app/hooks/shell-parser.js';
 import { defaultHookOptions, type HookOptions, HookService } from '../../app/hooks/hooks.js';
+import { bashSyntax } from '../../app/hooks/shell-parser.js';
 import { ArbiterError } from '../../core/errors.js';
 import { literals } from '../../core/json-schema.js';
 import { hookAgents } from '../../hooks/agents.js';
@@ -66,22 +66,33 @@ const HookQuery = Type.Object(
 const encoded = (description: string) => Type.Optional(Type.String({ maxLength: 4096, description }));
 const HookHeaders = Type.Object(
   {
-    'arbiter-client-repository': encoded('Percent-encoded root of the git repository of the agent\'s cwd'),
+    'arbiter-client-repository': encoded("Percent-encoded root of the git repository of the agent's cwd"),
     'arbiter-client-branch': encoded('Percent-encoded current branch'),
     'arbiter-client-remote': encoded('Percent-encoded remote URL (origin)'),
-    'arbiter-client-user': encoded('Percent-encoded person running the agent: recorded as onBehalfOf, may not approve'),
+    'arbiter-client-user': encoded(
+      'Percent-encoded person running the agent: recorded as onBehalfOf, may not approve',
+    ),
     'arbiter-wait': Type.Optional(
-      Type.String({ pattern: '^[0-9]{1,6}$', description: 'Seconds to wait for a pending approval (default 0, at most 300)' }),
+      Type.String({
+        pattern: '^[0-9]{1,6}$',
+        description: 'Seconds to wait for a pending approval (default 0, at most 300)',
+      }),
     ),
   },
   { additionalProperties: true },
 );
 
 /** The hook endpoint's configuration from the environment: `ARBITER_HOOKS_ENVIRONMENT`, `ARBITER_HOOKS_ALLOW`. */
-export function hookOptionsFromEnvironment(env: NodeJS.ProcessEnv, dashboardUrl: string | undefined): HookOptions {
+export function hookOptionsFromEnvironment(
+  env: NodeJS.ProcessEnv,
+  dashboardUrl: string | undefined,
+): HookOptions {
   const allow = env.ARBITER_HOOKS_ALLOW ?? 'allow';
   if (allow !== 'allow' && allow !== 'no-opinion')
-    throw new ArbiterError('ARB_ERR_USAGE', `ARBITER_HOOKS_ALLOW is allow or no-opinion, not ${JSON.stringify(allow)}`);
+    throw new ArbiterError(
+      'ARB_ERR_USAGE',
+      `ARBITER_HOOKS_ALLOW is allow or no-opinion, not ${JSON.stringify(allow)}`,
+    );
   return {
     ...defaultHookOptions,
     environment: env.ARBITER_HOOKS_ENVIRONMENT || defaultHookOptions.environment,
