@@ -124,6 +124,8 @@ function readPayload(stdin: NonNullable<HookIo['stdin']>, timeoutMs: number): Pr
       stdin.removeListener('end', onEnd);
       stdin.removeListener('error', onError);
       stdin.pause();
+      // A payload left unread (too large, too slow) must not hold the process open.
+      if (error) (stdin as { destroy?: () => void }).destroy?.();
       if (error) reject(error);
       else resolvePayload(Buffer.concat(chunks).toString('utf8'));
     };

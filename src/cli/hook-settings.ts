@@ -270,9 +270,18 @@ export interface SettingsDocument {
 /** Reads an agent's settings file; refuses one that is not a JSON object. */
 export function readSettings(path: string): SettingsDocument {
   if (!existsSync(path)) return { path, indent: '  ' };
-  const real = realpathSync(path);
+  let real: string;
+  let text: string;
+  try {
+    real = realpathSync(path);
+    text = readFileSync(real, 'utf8');
+  } catch (error) {
+    throw malformed(
+      path,
+      `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
+  }
   const linked = lstatSync(path).isSymbolicLink();
-  const text = readFileSync(real, 'utf8');
   if (text.trim() === '')
     return { path: real, doc: {}, indent: '  ', mode: statSync(real).mode & 0o777, linked };
   let doc: unknown;
