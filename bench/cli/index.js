@@ -5,7 +5,7 @@
 // the hook endpoint alone under a steady 200 tool calls/s (autocannon).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -117,6 +117,7 @@ export async function run({ log }) {
       { encoding: 'utf8' },
     ).trim();
     const env = { ARBITER_TOKEN: token, ARBITER_USER: 'bench@example.com' };
+    const loadBefore = loadavg()[0];
     const samples = { node: [], version: [], hook: [], bare: [] };
     for (let round = -3; round < runs; round++) {
       const row = {
@@ -139,6 +140,7 @@ export async function run({ log }) {
     );
 
     const load = await steadyLoad(serve.url, token);
+    const loadAfter = loadavg()[0];
     const errors = load.non2xx + load.errors + load.timeouts;
     log(`hook endpoint at 200/s: p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms, ${errors} errors`);
 
@@ -148,7 +150,9 @@ export async function run({ log }) {
         : `missed by ${ms(value - target)} ms (${((value / target - 1) * 100).toFixed(0)} %)`;
     return `## CLI start-up and the coding-agent hook (\`bench/cli\`)
 
-Whole processes, spawn to exit, wall clock; ${runs} interleaved rounds after 3 warm-up rounds, medians.
+The machine is shared (2 cores, other sessions running): the 1-minute load average was
+${loadBefore.toFixed(2)} when the run started and ${loadAfter.toFixed(2)} when it ended; the ratios, taken within
+one run, matter more than the absolute times. Whole processes, spawn to exit, wall clock; ${runs} interleaved rounds after 3 warm-up rounds, medians.
 \`arbiter hook claude-code\` posts a Claude Code PreToolUse payload (\`Bash\`, a new session each call,
 so each is a new decision) to \`arbiter serve\` on loopback (SQLite, durable, the example bundle) from
 a git working tree (so it reads HEAD and config), with ARBITER_USER set. The bare script does the same

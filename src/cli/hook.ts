@@ -175,7 +175,7 @@ export function registerHookCommands(program: Command, output: Output, run: Run)
           else output.out(`${labels[agent]}: ${listed(change.events)} hook set in ${change.path}.`);
           output.out(
             options.http
-              ? `  ${events.pre} and ${events.post} post each tool call to ${hookOptions.url ?? 'http://127.0.0.1:8080'}/v1/hooks/claude-code`
+              ? `  ${events.pre} and ${events.post} post each tool call to ${(hookOptions.url ?? 'http://127.0.0.1:8080').replace(/\/+$/, '')}/v1/hooks/claude-code`
               : `  ${events.pre} and ${events.post} run: ${hookCommandLine(agent, hookOptions)}`,
           );
           if (agent === 'codex')

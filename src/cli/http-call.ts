@@ -33,13 +33,13 @@ export function displayUrl(url: URL): string {
 }
 
 export async function httpCall(call: HttpCall): Promise<HttpAnswer> {
-  const { request } =
+  if (call.url.protocol !== 'http:' && call.url.protocol !== 'https:')
+    throw new HttpCallError(`${call.url.protocol} is not http: or https:`);
+  // node:https (and TLS) load only for an https: URL.
+  const request: typeof import('node:http').request =
     call.url.protocol === 'https:'
-      ? await import('node:https')
-      : call.url.protocol === 'http:'
-        ? await import('node:http')
-        : { request: undefined };
-  if (!request) throw new HttpCallError(`${call.url.protocol} is not http: or https:`);
+      ? (await import('node:https')).request
+      : (await import('node:http')).request;
   return new Promise<HttpAnswer>((resolve, reject) => {
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
