@@ -101,7 +101,7 @@ export function registerHookCommands(program: Command, output: Output, run: Run)
         'deny',
       )
       .action(async (options: Record<string, string>) => {
-        const args = [agent];
+        const args: string[] = [agent];
         for (const name of ['url', 'token-env', 'user', 'wait', 'timeout', 'pending'] as const) {
           const value = options[name.replace(/-(.)/g, (_, ch: string) => ch.toUpperCase())];
           if (value !== undefined) args.push(`--${name}`, value);

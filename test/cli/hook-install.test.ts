@@ -289,19 +289,30 @@ describe('arbiter hook install / uninstall', () => {
   });
 
   it.each([
-    ['claude-code', '{\n  "permissions": {\n    "allow": [\n}\n', /settings\.json:\d+:\d+: not valid JSON/],
-    ['claude-code', '{"hooks": []}\n', /"hooks" is not an object/],
-    ['codex', '{"hooks": {"PreToolUse": {"matcher": "*"}}}\n', /"hooks\.PreToolUse" is not an array/],
-    ['cursor', '[{"command": "x"}]\n', /not a JSON object/],
-    ['gemini', '{\n  // my settings\n  "general": {}\n}\n', /not valid JSON/],
+    [
+      'claude-code',
+      'cut-off JSON',
+      '{\n  "permissions": {\n    "allow": [\n}\n',
+      /settings\.json:\d+:\d+: not valid JSON/,
+    ],
+    ['claude-code', 'hooks as an array', '{"hooks": []}\n', /"hooks" is not an object/],
+    [
+      'codex',
+      'an event that is not a list',
+      '{"hooks": {"PreToolUse": {"matcher": "*"}}}\n',
+      /"hooks\.PreToolUse" is not an array/,
+    ],
+    ['cursor', 'an array at the top', '[{"command": "x"}]\n', /not a JSON object/],
+    ['gemini', 'JSON with comments', '{\n  // my settings\n  "general": {}\n}\n', /not valid JSON/],
     [
       'gemini',
+      'a hook that is not a group',
       '{"hooks": {"BeforeTool": ["./scan.sh"]}}\n',
       /"hooks\.BeforeTool\[0\]" is not a \{matcher, hooks/,
     ],
   ] as const)(
     '%s: a settings file it cannot read (%s) is refused and left untouched',
-    (agent, text, reason) => {
+    (agent, _, text, reason) => {
       const dir = tempDir('arbiter-install-');
       const path = join(dir, projectFile[agent]);
       mkdirSync(join(path, '..'), { recursive: true });
