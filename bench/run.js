@@ -10,6 +10,7 @@ const available = {
   monitor: () => import('./monitor/index.js'),
   data: () => import('./data/index.js'),
   hooks: () => import('./hooks/index.js'),
+  cli: () => import('./cli/index.js'),
 };
 
 const requested = process.argv.slice(2);
