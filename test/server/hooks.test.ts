@@ -192,7 +192,9 @@ describe('POST /v1/hooks/:agent', () => {
     const line = /arbiter approve \S+ --reason "…"/.exec(first.body.reason)?.[0];
     expect(line).toBe(`arbiter approve ${first.decisionId} --reason "…"`);
     const args = line!.split(' ').slice(1, -1).concat('reviewed the helm upgrade');
-    const approved = await arbiterAsync(args, { env: { ARBITER_URL: t.url, ARBITER_TOKEN: t.tokens.alice! } });
+    const approved = await arbiterAsync(args, {
+      env: { ARBITER_URL: t.url, ARBITER_TOKEN: t.tokens.alice! },
+    });
     expect(approved.stderr).toBe('');
     expect(approved.code).toBe(0);
     const retried = await hook('gemini', { ...payload, tool_input });
