@@ -104,10 +104,11 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
   const logger = options.logger ?? stderrLogger();
   // A bad bundle stops the start before anything is opened.
   const bundle: PolicyBundle = options.policyDir ? loadPolicyDirectory(options.policyDir) : emptyBundle();
-  const store = await openStore(options.databaseUrl, {
-    ...postgresTuningFromEnvironment(),
-    ...options.postgres,
-  });
+  const store = await openStore(
+    options.databaseUrl,
+    { ...postgresTuningFromEnvironment(), ...options.postgres },
+    { warn: (message) => logger.warn({ alert: 'sqlite-checkpoint-thread' }, message) },
+  );
   try {
     const ledger = await openLedger(store, {
       keyPath: options.ledgerKeyPath ?? defaultLedgerKeyPath(options.databaseUrl),
@@ -122,7 +123,7 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
     const checks = new StateChecks(new LedgerFacts(ledger, trustedCheckpoint), logger);
     const events = new DecisionEvents();
     store.onDecisionChanged((id) => events.notify(id));
-    const metrics = new ArbiterMetrics(store);
+    const metrics = new ArbiterMetrics(store, events);
     // Notifiers come from the bundle in force, which the policy holder (created below) owns.
     let policies: PolicyHolder | undefined;
     const notifications = new NotificationService({

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { ArbiterError } from '../core/errors.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
-import type { Output } from './io.js';
+import type { Output } from './output.js';
 
 type Run = (action: () => Promise<ExitCode> | ExitCode) => Promise<void>;
 

@@ -122,6 +122,7 @@ export function assertMayVote(
     requirements: readonly Requirement[];
     previousVoters: readonly string[];
     ownerTeam: string | undefined;
+    onBehalfOf?: string | undefined;
   },
 ): void {
   const refusal = voteRefusal(approver, context);

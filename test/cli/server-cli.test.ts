@@ -2,6 +2,7 @@ import { appendFileSync, cpSync, existsSync, readFileSync, statSync } from 'node
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { arbiter, repoRoot } from '../helpers/cli.js';
+import { eventually } from '../helpers/raw-http.js';
 import { spawnServe } from '../helpers/serve-process.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -100,7 +101,7 @@ describe('arbiter serve --demo, the CLI clients, and graceful shutdown', () => {
         'apiVersion: arbiter/v1\nkind: Bundle\nmetadata: {name: second}\nspec: {}\n',
       );
       server.child.kill('SIGHUP');
-      await until(() => server.output().includes('policy reload rejected'));
+      await eventually(() => server.output().includes('policy reload rejected'), 'the reload is rejected');
       expect(server.output()).toMatch(/a second Bundle document/);
     } finally {
       server.child.kill('SIGTERM');
@@ -198,11 +199,3 @@ describe('arbiter tokens', () => {
     expect(result.stderr).toMatch(message);
   });
 });
-
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

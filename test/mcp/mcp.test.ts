@@ -11,6 +11,7 @@ import { startProxy } from '../../src/mcp/proxy.js';
 import { createArbiterMcpServer } from '../../src/mcp/tools.js';
 import { ActionRequestSchema } from '../../src/policy/request.js';
 import { repoRoot } from '../helpers/cli.js';
+import { eventually } from '../helpers/raw-http.js';
 import { deploy, startTestServer, type TestServer, waitForPending } from '../helpers/server.js';
 
 const bin = fileURLToPath(new URL('../../bin/arbiter.js', import.meta.url));
@@ -74,7 +75,8 @@ describe('arbiter mcp serve: the tools', () => {
       name: 'wait_for_decision',
       arguments: { decisionId: asked.decisionId, timeoutSeconds: 20 },
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The votes go in only once the server holds the tool's long poll: the answer is a wake-up.
+    await eventually(() => server.arbiter.events.waiting === 1, 'the tool is waiting');
     await server.call(server.tokens.alice, 'POST', `/v1/decisions/${asked.decisionId}/approvals`, {
       verdict: 'approve',
       reason: 'ok',

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { arbiter as cli } from '../helpers/cli.js';
 import { postgresAvailable } from '../helpers/postgres.js';
+import { eventually } from '../helpers/raw-http.js';
 import { deploy, startTestServer, type TestServer } from '../helpers/server.js';
 
 /** The HTTP behaviour of the decision server, against a real server on loopback, on each backend. */
@@ -217,7 +218,8 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         const decision = await pendingDeploy();
         // Had the wait not woken, it would answer `pending` when its 20 s ran out.
         const waiting = get(t.deployBot, `/v1/decisions/${decision.id}/wait?timeoutMs=20000`);
-        await new Promise((resolve) => setTimeout(resolve, 150));
+        // The votes go in only once the server holds the waiter, so the answer is a wake-up, not a read.
+        await eventually(() => server.arbiter.events.waiting === 1, 'the long poll is waiting');
         await post(t.alice, `/v1/decisions/${decision.id}/approvals`, { verdict: 'approve', reason: 'ok' });
         await post(t.paul, `/v1/decisions/${decision.id}/approvals`, { verdict: 'approve', reason: 'ok' });
         const result = await waiting;

@@ -10,6 +10,7 @@ import { requestHash } from '../../src/decisions/request-hash.js';
 import { auditLedger, parseVerifierKey } from '../../src/ledger/index.js';
 import { buildServer } from '../../src/server/app.js';
 import { postgresAvailable, postgresBaseUrl } from '../helpers/postgres.js';
+import { eventually } from '../helpers/raw-http.js';
 import { startReceiver } from '../helpers/receiver.js';
 import { deploy, startTestServer, type TestServer } from '../helpers/server.js';
 import { tempDir } from '../helpers/temp.js';
@@ -308,13 +309,26 @@ for (const backend of backends) {
         const pending = (await server.call(t.deployBot, 'POST', '/v1/decisions', big())).body;
         server.clock.time = new Date(Date.parse(pending.expiresAt) - 1_000);
         // Hold the single writer, as a long batch would, while the vote arrives before expiry.
+        const store = server.arbiter.store;
         let release = () => {};
-        const held = server.arbiter.store.write(() => new Promise<void>((resolve) => (release = resolve)));
+        const held = store.write(() => new Promise<void>((resolve) => (release = resolve)));
+        // Counts the writes queued after the held one, so the clock moves only once the vote (checked
+        // before expiry) waits in the queue: moved earlier, the vote would be refused for another reason.
+        const write = store.write;
+        let queued = 0;
+        store.write = <T>(work: Parameters<typeof write<T>>[0]) => {
+          queued++;
+          return write.call(store, work) as Promise<T>;
+        };
         const vote = server.call(t.bob, 'POST', `/v1/decisions/${pending.id}/approvals`, {
           verdict: 'approve',
           reason: 'slow',
         });
-        await new Promise((resolve) => setTimeout(resolve, 300));
+        try {
+          await eventually(() => queued > 0, 'the vote waits behind the held write');
+        } finally {
+          store.write = write;
+        }
         server.clock.advance(2_000);
         release();
         await held;

@@ -18,6 +18,7 @@ import type {
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { createTestDatabase, postgresAvailable } from '../helpers/postgres.js';
+import { eventually } from '../helpers/raw-http.js';
 import { tempDir } from '../helpers/temp.js';
 import { hex } from '../ledger/reference.js';
 
@@ -634,7 +635,7 @@ for (const backend of backends) {
         undefined,
         '1',
       ]);
-      await until(() => announced.length >= 2);
+      await eventually(() => announced.length >= 2, 'both changes are announced');
       expect(announced.sort()).toEqual(['dec_a', 'dec_c']);
     });
 
@@ -709,11 +710,3 @@ describe('unreachable databases', () => {
     }
   });
 });
-
-async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { createTestDatabase, postgresAvailable, postgresBaseUrl } from '../helpers/postgres.js';
+import { eventually } from '../helpers/raw-http.js';
 
 /**
  * The PostgreSQL store's LISTEN connection is what wakes this replica's long polls when another
@@ -17,14 +18,6 @@ async function query(url: string, sql: string, params: unknown[] = []) {
     return (await client.query(sql, params)).rows;
   } finally {
     await client.end();
-  }
-}
-
-async function until(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
@@ -52,7 +45,7 @@ describe.skipIf(!hasPostgres)('PostgreSQL store: LISTEN connection', () => {
       const announce = (id: string) => query(url, "SELECT pg_notify('arbiter_events', $1)", [id]);
 
       await announce('dec_before');
-      await until(async () => changed.includes('dec_before'), 5_000, 'the first wake-up');
+      await eventually(async () => changed.includes('dec_before'), 'the first wake-up', 5_000);
       expect(await listeners()).toHaveLength(1);
 
       // The database refuses every new connection (superusers too), then the listener is cut off:
@@ -69,18 +62,22 @@ describe.skipIf(!hasPostgres)('PostgreSQL store: LISTEN connection', () => {
 
       await allowConnections();
       // The third attempt (4 s after the second) connects and LISTENs again.
-      await until(async () => (await listeners()).length === 1, 15_000, 'the listener to reconnect');
-      await until(
+      await eventually(async () => (await listeners()).length === 1, 'the listener to reconnect');
+      await eventually(
         async () => {
           await announce('dec_after');
           return changed.includes('dec_after');
         },
-        5_000,
         'a wake-up after the reconnect',
+        5_000,
       );
     } finally {
       await store.close();
     }
-    await until(async () => (await listeners()).length === 0, 5_000, 'the listener to end with the store');
+    await eventually(
+      async () => (await listeners()).length === 0,
+      'the listener to end with the store',
+      5_000,
+    );
   }, 40_000);
 });

@@ -13,7 +13,8 @@ export class ArbiterMetrics implements DecisionObserver, GateRunObserver {
   private readonly decisionSeconds: Histogram;
   readonly httpSeconds: Histogram<'method' | 'route' | 'status'>;
 
-  constructor(store: Store) {
+  /** `waits`: the long polls this instance holds (a test or an operator sees that a waiter is in place). */
+  constructor(store: Store, waits?: { readonly waiting: number }) {
     this.decisions = new Counter({
       name: 'arbiter_decisions_total',
       help: 'Decisions made, by policy effect and resulting status',
@@ -45,6 +46,14 @@ export class ArbiterMetrics implements DecisionObserver, GateRunObserver {
       registers: [this.registry],
       async collect() {
         this.set(await store.countPending());
+      },
+    });
+    new Gauge({
+      name: 'arbiter_long_polls_waiting',
+      help: 'Requests long-polling this instance for a decision to change',
+      registers: [this.registry],
+      collect() {
+        this.set(waits?.waiting ?? 0);
       },
     });
     new Gauge({
