@@ -102,6 +102,10 @@ export const errorRegistry = {
     summary: 'The request body, query or parameters do not match the schema',
   },
   ARB_ERR_PAYLOAD_TOO_LARGE: { status: 413, summary: 'The request body is larger than the server accepts' },
+  ARB_ERR_HOOK_PAYLOAD: {
+    status: 400,
+    summary: "A coding-agent hook body is not a payload of that agent's hook events Arbiter answers",
+  },
   ARB_ERR_HEADERS_TOO_LARGE: {
     status: 431,
     summary: 'The request carries more headers than the server accepts',

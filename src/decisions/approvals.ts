@@ -125,10 +125,17 @@ export function voteRefusal(
     requirements: readonly Requirement[];
     previousVoters: readonly string[];
     ownerTeam: string | undefined;
+    /** The person the requesting agent acts for (a coding agent's user): not an approver of it either. */
+    onBehalfOf?: string | undefined;
   },
 ): { code: 'self' | 'duplicate' | 'not-eligible'; message: string } | undefined {
   if (vote.approver === context.requester)
     return { code: 'self', message: 'the requester may not approve or reject their own request' };
+  if (context.onBehalfOf !== undefined && vote.approver === context.onBehalfOf)
+    return {
+      code: 'self',
+      message: `the agent asked on behalf of ${vote.approver}, who may not approve or reject its request`,
+    };
   if (context.previousVoters.includes(vote.approver))
     return { code: 'duplicate', message: `${vote.approver} has already voted on this decision` };
   if (!context.requirements.some((requirement) => isEligible(requirement, vote, context.ownerTeam))) {

@@ -120,6 +120,7 @@ export function assertMayVote(
     requirements: readonly Requirement[];
     previousVoters: readonly string[];
     ownerTeam: string | undefined;
+    onBehalfOf?: string | undefined;
   },
 ): void {
   const refusal = voteRefusal(approver, context);

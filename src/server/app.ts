@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Arbiter } from '../app/arbiter.js';
+import type { HookOptions } from '../app/hooks/hooks.js';
 import { ArbiterError } from '../core/errors.js';
 import { installAuth } from './auth.js';
 import { FailedAuthentications } from './auth-failures.js';
@@ -18,6 +19,7 @@ import { reportResponseDrift } from './response-check.js';
 import { requireResponseSchemas } from './response-schemas.js';
 import { decisionRoutes } from './routes/decisions.js';
 import { gateRunRoutes } from './routes/gate-runs.js';
+import { hookOptionsFromEnvironment, hookRoutes } from './routes/hooks.js';
 import { identityRoutes } from './routes/identity.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { ledgerRoutes } from './routes/ledger.js';
@@ -43,6 +45,11 @@ export interface ServerOptions {
    * handler returned (see response-check.ts). Costs a second serialisation per answer.
    */
   onResponseDrift?: (problem: string) => void;
+  /**
+   * Coding-agent hooks: resource environment, allow answered as no opinion, longest wait
+   * (default: `$ARBITER_HOOKS_ENVIRONMENT` or development, `$ARBITER_HOOKS_ALLOW` or allow, 300 s).
+   */
+  hooks?: Partial<HookOptions>;
 }
 
 // Credentials never reach the log.
@@ -132,6 +139,10 @@ export async function buildServer(
 
   reportRoutes(app, arbiter);
   decisionRoutes(app, arbiter);
+  hookRoutes(app, arbiter, {
+    ...hookOptionsFromEnvironment(process.env, arbiter.notifications.dashboardUrl),
+    ...options.hooks,
+  });
   systemRoutes(app, arbiter);
   gateRunRoutes(app, arbiter);
   ledgerRoutes(app, arbiter);

@@ -216,6 +216,16 @@ describe('authorization matrix (docs/security.md)', () => {
       path: '/v1/events',
       body: { type: 'mcp.tool_changed', subject: `${system(own)}/tools`, data: {} },
     }),
+    'POST /v1/hooks/:agent': async () => ({
+      path: '/v1/hooks/claude-code',
+      body: {
+        session_id: `matrix-${serial++}`,
+        cwd: '/work/app',
+        hook_event_name: 'PreToolUse',
+        tool_name: 'Bash',
+        tool_input: { command: 'git status' },
+      },
+    }),
     'GET /v1/systems': async () => ({ path: '/v1/systems', visible: onlyOwn((body) => body.systems, 'id') }),
     'POST /v1/systems': async () => ({
       path: '/v1/systems',

@@ -62,6 +62,14 @@ import type { DecisionEvents } from './wake-ups.js';
 
 export type { DecisionRequest, OutcomeRequest, VoteRequest } from './requests.js';
 
+/** `request.context.onBehalfOf` when it is a person's reference (`user:…`). */
+function onBehalfOfOf(request: JsonObject): string | undefined {
+  const context = request.context;
+  const value =
+    context && typeof context === 'object' && !Array.isArray(context) ? context.onBehalfOf : undefined;
+  return typeof value === 'string' && value.startsWith('user:') ? value : undefined;
+}
+
 /** Observers of decisions, for metrics. */
 export interface DecisionObserver {
   created?(row: DecisionRow, seconds: number): void;
@@ -431,6 +439,8 @@ export class DecisionService {
           requirements,
           previousVoters: votes.map((v) => v.approver),
           ownerTeam,
+          // Recorded in the request (hashed, in the ledger): the person a coding agent acts for.
+          onBehalfOf: onBehalfOfOf(decision.request),
         },
       );
       const [entry] = await this.ledger.log.append(tx.ledger, [
