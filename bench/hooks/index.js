@@ -4,7 +4,7 @@
 // The server runs in its own process on SQLite, durable; autocannon drives it from this one.
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -95,6 +95,7 @@ function row(label, result) {
 export async function run({ log }) {
   const dir = mkdtempSync(join(tmpdir(), 'arbiter-bench-hooks-'));
   const rows = [];
+  const loads = [];
   try {
     cpSync(join(root, 'examples', 'policies'), join(dir, 'policies'), { recursive: true });
     const db = `sqlite:${join(dir, 'arbiter.db')}`;
@@ -137,6 +138,7 @@ export async function run({ log }) {
       body: hookBody,
       overallRate: rate,
     });
+    loads.push(loadavg()[0]);
     rows.push(row(`\`POST /v1/hooks/claude-code\` at ${rate}/s`, hooks));
     log(`hooks at ${rate}/s: p50 ${hooks.latency.p50} ms, p99 ${hooks.latency.p99} ms`);
     const decisions = await load({
@@ -161,6 +163,7 @@ export async function run({ log }) {
       body: decisionBody,
       overallRate: rate,
     });
+    loads.push(loadavg()[0]);
     rows.push(row(`bare Fastify route at ${rate}/s (same run)`, ceiling));
     bare.child.kill('SIGTERM');
   } finally {
@@ -178,6 +181,10 @@ the baselines of the same run.
 | endpoint | calls/s | p50 ms | p99 ms | errors |
 | --- | ---: | ---: | ---: | ---: |
 ${rows.join('\n')}
+
+The machine's 1-minute load average after the hook step and after the bare step: ${loads.map((load) => load.toFixed(1)).join(' and ')}
+(2 cores: above 2, other processes compete with the server and the load generator, and the bare route's
+own latency shows how much).
 
 Target (issue 19): p99 ≤ 10 ms at 200 tool calls/s on SQLite.`;
 }

@@ -172,7 +172,7 @@ export const errorRegistry = {
   },
   ARB_ERR_APPROVAL_SELF: {
     status: 403,
-    summary: 'The requester may not approve or reject their own request',
+    summary: 'The requester, or the person its agent acts for, may not approve or reject the request',
   },
   ARB_ERR_APPROVAL_AGENT: { status: 403, summary: 'Agents never approve or reject' },
   ARB_ERR_APPROVAL_NOT_ELIGIBLE: {

@@ -136,11 +136,12 @@ export function evaluateAction(bundle: PolicyBundle, input: ActionEvaluationInpu
     if (!policyMatches(policy, input)) continue;
     const target = policy.mode === 'shadow' ? shadow : enforced;
     target.policies.push(policy.name);
-    const scope =
-      policy.variables.length === 0
-        ? (withoutVariables ??= buildScope(roots, []))
-        : buildScope(roots, policy.variables);
-    evaluatePolicy(policy, scope, target);
+    if (policy.variables.length > 0) {
+      evaluatePolicy(policy, buildScope(roots, policy.variables), target);
+      continue;
+    }
+    withoutVariables ??= buildScope(roots, []);
+    evaluatePolicy(policy, withoutVariables, target);
   }
   const effect = combine(enforced.reasons, bundle.defaults.effect);
   const approvals =

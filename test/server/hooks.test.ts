@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { arbiterAsync } from '../helpers/cli.js';
 import { startTestServer, type TestServer, waitForPending } from '../helpers/server.js';
 import { hookFixture } from '../hooks/fixtures.js';
 
@@ -183,6 +184,23 @@ describe('POST /v1/hooks/:agent', () => {
     expect(second.body.error.code).toBe('ARB_ERR_DECISION_ALREADY_STARTED');
   });
 
+  it('the printed `arbiter approve` line, run as printed by another person, lets the retried call through', async () => {
+    const payload = session('gemini-follow', hookFixture('gemini', 'before-tool-shell'));
+    const tool_input = { command: 'helm upgrade api charts/api --kube-context prod-eu' };
+    const first = await hook('gemini', { ...payload, tool_input });
+    expect(first.body.decision).toBe('deny');
+    const line = /arbiter approve \S+ --reason "…"/.exec(first.body.reason)?.[0];
+    expect(line).toBe(`arbiter approve ${first.decisionId} --reason "…"`);
+    const args = line!.split(' ').slice(1, -1).concat('reviewed the helm upgrade');
+    const approved = await arbiterAsync(args, {
+      env: { ARBITER_URL: t.url, ARBITER_TOKEN: t.tokens.alice! },
+    });
+    expect(approved.stderr).toBe('');
+    expect(approved.code).toBe(0);
+    const retried = await hook('gemini', { ...payload, tool_input });
+    expect(retried).toMatchObject({ decisionId: first.decisionId, body: { decision: 'allow' } });
+  });
+
   it('two identical calls at once each run under their own claimed decision', async () => {
     const payload = session('s-parallel', hookFixture('claude-code', 'pre-tool-use-bash'));
     const answers = await Promise.all([
@@ -268,7 +286,12 @@ describe('POST /v1/hooks/:agent', () => {
         403,
         'ARB_ERR_FORBIDDEN',
       ],
-      ['an unknown agent', () => hook('copilot', bash, { token: agents.claude }), 400, 'ARB_ERR_REQUEST_INVALID'],
+      [
+        'an unknown agent',
+        () => hook('copilot', bash, { token: agents.claude }),
+        400,
+        'ARB_ERR_REQUEST_INVALID',
+      ],
       ['a body that is not an object', () => hook('claude-code', '[1,2]'), 400, 'ARB_ERR_REQUEST_INVALID'],
       ['invalid JSON', () => hook('claude-code', '{"hook_event_name":'), 400, ''],
       ['no event name', () => hook('claude-code', { session_id: 'x' }), 400, 'ARB_ERR_REQUEST_INVALID'],
