@@ -151,12 +151,15 @@ export async function run({ log }) {
     return `## CLI start-up and the coding-agent hook (\`bench/cli\`)
 
 The machine is shared (2 cores, other sessions running): the 1-minute load average was
-${loadBefore.toFixed(2)} when the run started and ${loadAfter.toFixed(2)} when it ended; the ratios, taken within
-one run, matter more than the absolute times. Whole processes, spawn to exit, wall clock; ${runs} interleaved rounds after 3 warm-up rounds, medians.
-\`arbiter hook claude-code\` posts a Claude Code PreToolUse payload (\`Bash\`, a new session each call,
-so each is a new decision) to \`arbiter serve\` on loopback (SQLite, durable, the example bundle) from
-a git working tree (so it reads HEAD and config), with ARBITER_USER set. The bare script does the same
-POST with node:http and nothing else: its time minus \`node -e 0\` is the round trip.
+${loadBefore.toFixed(2)} when the run started and ${loadAfter.toFixed(2)} when it ended. The ratios,
+taken within one run, mean more than the absolute times.
+
+Whole processes, spawn to exit, wall clock; ${runs} interleaved rounds after 3 warm-up rounds,
+medians. \`arbiter hook claude-code\` posts a Claude Code PreToolUse payload (\`Bash\`, a new
+session each call, so each is a new decision) to \`arbiter serve\` on loopback (SQLite, durable,
+the example bundle) from a git working tree (so it reads HEAD and config), with ARBITER_USER set.
+The bare script does the same POST with node:http and nothing else: its time minus \`node -e 0\`
+is the round trip.
 
 | command | median ms | vs node -e 0 |
 | --- | ---: | ---: |
@@ -170,9 +173,9 @@ Targets (issue 19): \`arbiter --version\` ≤ 2× \`node -e 0\` = ${ms(2 * m.nod
 ${verdict(m.hook, hookTarget)}.
 
 The hook endpoint alone, \`POST /v1/hooks/claude-code\` at a steady 200 tool calls/s for ${seconds} s
-(autocannon, 8 connections, a new decision per call): p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms,
-${Math.round(load['2xx'] / load.duration)} answers/s, ${errors} errors. Target (issue 19): p99 ≤ 10 ms:
-${load.latency.p99 <= 10 ? 'met' : `missed by ${load.latency.p99 - 10} ms`}.`;
+(autocannon, 8 connections, a new decision per call): p50 ${load.latency.p50} ms, p99
+${load.latency.p99} ms, ${Math.round(load['2xx'] / load.duration)} answers/s, ${errors} errors.
+Target (issue 19): p99 ≤ 10 ms: ${load.latency.p99 <= 10 ? 'met' : `missed by ${load.latency.p99 - 10} ms`}.`;
   } finally {
     serve?.child.kill('SIGTERM');
     await serve?.child.exited;
