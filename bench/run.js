@@ -9,6 +9,7 @@ const available = {
   supply: () => import('./supply/index.js'),
   monitor: () => import('./monitor/index.js'),
   data: () => import('./data/index.js'),
+  witness: () => import('./witness/index.js'),
 };
 
 const requested = process.argv.slice(2);

@@ -20,6 +20,7 @@ import { registerReportCommand } from './report.js';
 import { registerScanCommand } from './scan.js';
 import { registerServeCommand } from './serve.js';
 import { registerTokenCommands } from './tokens.js';
+import { registerWitnessCommands } from './witness.js';
 
 /** Builds the `arbiter` command tree. */
 export function buildProgram(output: Output, setExit: (code: ExitCode) => void): Command {
@@ -60,6 +61,7 @@ export function buildProgram(output: Output, setExit: (code: ExitCode) => void):
   registerIncidentCommands(program, output, run);
   registerReportCommand(program, output, run);
   registerRedteamCommand(program, output, run);
+  registerWitnessCommands(program, output, run);
   return program;
 }
 

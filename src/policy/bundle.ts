@@ -221,7 +221,8 @@ export interface PolicyBundle {
       | 'Bundle'
       | 'Notifier'
       | 'Waiver'
-      | 'OnCallRotation',
+      | 'OnCallRotation'
+      | 'Witness',
       number
     >
   >;
@@ -233,6 +234,19 @@ export interface PolicyBundle {
   rotations: readonly OnCallRotationRecord[];
   /** When incidents open by themselves (the Bundle document's `incidents`, or the defaults). */
   incidents: IncidentSettings;
+  /** Witnesses every checkpoint is submitted to (Witness documents), by name. */
+  witnesses: readonly WitnessConfig[];
+}
+
+/** A Witness document: where to submit checkpoints, and the key its cosignatures verify with. */
+export interface WitnessConfig {
+  name: string;
+  url: string;
+  /** The cosignature/v1 verifier key text, checked at load. */
+  verifierKey: string;
+  /** The key's name: the name in the witness's signature lines. */
+  keyName: string;
+  timeoutMs: number;
 }
 
 /** A Notifier document with its defaults applied. */

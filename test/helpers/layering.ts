@@ -25,6 +25,7 @@ export const domainFolders = [
   'notify',
   'compliance',
   'data',
+  'witness',
 ] as const;
 
 /** The imperative shell around it. The domain imports none of them. */
