@@ -53,7 +53,7 @@ describe('arbiter witness', () => {
   it('keygen writes a 0600 key and prints the cosignature/v1 verifier key; key prints it again', () => {
     const made = arbiter(['witness', 'keygen', '--name', 'witness.example/cli', '--key', keyPath]);
     expect(made.code, made.stderr).toBe(0);
-    expect(made.stdout.trim()).toMatch(/^witness\.example\/cli\+[0-9a-f]{8}\+BA/);
+    expect(made.stdout.trim()).toMatch(/^witness\.example\/cli\+[0-9a-f]{8}\+B[A-P][A-Za-z0-9+/]{42}$/);
     expect(statSync(keyPath).mode & 0o777).toBe(0o600);
     expect(arbiter(['witness', 'key', '--key', keyPath]).stdout).toBe(made.stdout);
     const again = arbiter(['witness', 'keygen', '--name', 'witness.example/cli', '--key', keyPath]);

@@ -36,19 +36,9 @@ export function createWitnessServer(options: {
       return reply(response, plain(405, 'add-checkpoint takes POST'));
     }
     const declared = Number(request.headers['content-length'] ?? Number.NaN);
-    if (declared > maxRequestBytes) {
-      response.setHeader('Connection', 'close');
-      reply(response, plain(413, `request body is larger than ${maxRequestBytes} bytes`));
-      request.destroy();
-      return;
-    }
+    if (declared > maxRequestBytes) return tooLarge(request, response);
     const body = await readCapped(request, maxRequestBytes);
-    if (body === 'too-large') {
-      response.setHeader('Connection', 'close');
-      reply(response, plain(413, `request body is larger than ${maxRequestBytes} bytes`));
-      request.destroy();
-      return;
-    }
+    if (body === 'too-large') return tooLarge(request, response);
     let text: string;
     try {
       text = new TextDecoder('utf-8', { fatal: true }).decode(body);
@@ -64,6 +54,17 @@ export function createWitnessServer(options: {
   }
 
   return server;
+}
+
+/**
+ * 413, then the connection closes. The rest of the body is read and dropped, not buffered (the
+ * request timeout bounds how long): closing with unread data would reset the connection before
+ * the client reads the answer.
+ */
+function tooLarge(request: IncomingMessage, response: ServerResponse): void {
+  response.setHeader('Connection', 'close');
+  reply(response, plain(413, `request body is larger than ${maxRequestBytes} bytes`));
+  request.resume();
 }
 
 function plain(status: number, reason: string): WitnessResponse {
@@ -88,6 +89,7 @@ function readCapped(request: IncomingMessage, limit: number): Promise<Uint8Array
       length += chunk.length;
       if (length > limit) {
         done = true;
+        chunks.length = 0;
         resolve('too-large');
         return;
       }

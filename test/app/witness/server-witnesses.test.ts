@@ -186,6 +186,8 @@ describe('the server and its witnesses', () => {
         logger: { warn() {}, error: (_details, message) => errors.push(message) },
         clock: () => new Date(),
         registry: new Registry(),
+        // No backoff: the next pass asks the witness again at once.
+        options: { backoffBaseMs: 0 },
       });
       return { store, ledger, submitter, errors };
     };
@@ -202,9 +204,11 @@ describe('the server and its witnesses', () => {
     expect(await longer.store.countNotifications('pending')).toBe(1);
     const [queued] = await longer.store.notifications({ limit: 10 });
     expect(queued?.payload).toMatchObject({ type: 'ledger.fork', severity: 'critical' });
-    // Raised once: the next pass (the fork entry grew the log) does not alert again.
+    // Raised once: the next pass (the fork entry grew the log) is refused again, and not alerted again.
     await longer.ledger.store.write((tx) => longer.ledger.log.checkpoint(tx.ledger));
     expect(await longer.submitter.submitDue()).toEqual([]);
+    expect(longer.errors).toHaveLength(1);
+    expect(await longer.store.countNotifications('pending')).toBe(1);
     // The witness still holds the original.
     expect(witness.state.latest(original.arbiter.ledger.origin)?.size).toBe(cosigned[0]!.size);
 
