@@ -92,4 +92,25 @@ describe('arbiter witness', () => {
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('no logs to witness');
   });
+
+  it('ledger verify refuses a quorum without witnesses, a quorum above their number, and a log key as a witness key', () => {
+    const witnessKey = arbiter(['witness', 'key', '--key', keyPath]).stdout.trim();
+    const db = `sqlite:${join(dir, 'verify.db')}`;
+    expect(arbiter(['ledger', 'append', '--type', 'test.note', '--db', db]).code).toBe(0);
+    const noWitness = arbiter(['ledger', 'verify', '--db', db, '--quorum', '1']);
+    expect(noWitness.code).toBe(2);
+    expect(noWitness.stderr).toContain('--quorum and --require-latest need --witness');
+    const tooMany = arbiter(['ledger', 'verify', '--db', db, '--witness', witnessKey, '--quorum', '2']);
+    expect(tooMany.code).toBe(2);
+    expect(tooMany.stderr).toContain('--quorum must be between 1 and the number of witnesses (1)');
+    const logKey = arbiter(['ledger', 'key', '--db', db]).stdout.trim();
+    const wrongKind = arbiter(['ledger', 'verify', '--db', db, '--witness', logKey]);
+    expect(wrongKind.code).toBe(2);
+    expect(wrongKind.stderr).toContain('type 0x04');
+    // No checkpoint a witness cosigned: verification fails, naming why.
+    expect(arbiter(['ledger', 'checkpoint', '--db', db]).code).toBe(0);
+    const unwitnessed = arbiter(['ledger', 'verify', '--db', db, '--witness', witnessKey, '--no-state']);
+    expect(unwitnessed.code).toBe(1);
+    expect(unwitnessed.stdout).toContain('no checkpoint is cosigned by 1 of the 1 given witness');
+  });
 });

@@ -41,6 +41,24 @@ export interface ForkReport {
 }
 
 const maxRounds = 3;
+/** A cosignature answer is a few lines; a witness that sends more is cut off there. */
+const maxAnswerBytes = 64 * 1024;
+
+/** The body as text, reading no more than `limit` bytes of it. */
+async function boundedText(response: Response, limit: number): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  while (length < limit) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    length += value.length;
+  }
+  await reader.cancel().catch(() => {});
+  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+}
 
 /**
  * Submits the newest signed checkpoint to every configured witness (C2SP tlog-witness) and
@@ -186,7 +204,7 @@ export class WitnessSubmitter {
           body: formatAddCheckpointRequest({ oldSize, proof, note: checkpoint.note }),
           signal: AbortSignal.timeout(witness.timeoutMs),
         });
-        const body = (await response.text()).slice(0, 64 * 1024);
+        const body = await boundedText(response, maxAnswerBytes);
         answer = interpretWitnessAnswer({
           witness: verifier,
           noteBody,
