@@ -7,8 +7,8 @@ import { adoptDatabaseTree } from '../app/ledger/trusted-checkpoint.js';
 import { ArbiterError } from '../core/errors.js';
 import type { JsonValue } from '../core/json.js';
 import { type AuditOptions, type AuditReport, type AuditSource, auditLedger } from '../ledger/audit.js';
-import { parseVerifierKey } from '../ledger/note.js';
 import { parseCosignatureVerifierKey } from '../ledger/cosignature.js';
+import { parseVerifierKey } from '../ledger/note.js';
 import { type DatabaseOptions, openTrustedCheckpoint, withDatabaseOptions, withLedger } from './database.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
 import { jsonObjectOption, type Output } from './io.js';
@@ -302,7 +302,10 @@ export function registerLedgerCommands(program: Command, output: Output, run: Ru
       '--witness <vkeys...>',
       'witness cosignature/v1 verifier keys (the text, or files holding them), obtained from the witnesses themselves',
     )
-    .option('--quorum <n>', 'with --witness: accept only checkpoints cosigned by at least N of them (default 1)')
+    .option(
+      '--quorum <n>',
+      'with --witness: accept only checkpoints cosigned by at least N of them (default 1)',
+    )
     .option(
       '--require-latest',
       'with --witness: fail when entries after the newest witnessed checkpoint exist (default: report them)',

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { createWitnessKey, readWitnessKey, witnessedLogs } from '../app/witness/witness-config.js';
 import { startWitness } from '../app/witness/witness.js';
+import { createWitnessKey, readWitnessKey, witnessedLogs } from '../app/witness/witness-config.js';
 import { ArbiterError } from '../core/errors.js';
-import { serverLogger } from '../server/app.js';
 import { cosignatureVerifierKeyOf } from '../ledger/cosignature.js';
+import { serverLogger } from '../server/app.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
 import type { Output } from './io.js';
 
@@ -46,7 +46,11 @@ export function registerWitnessCommands(program: Command, output: Output, run: R
     .requiredOption('--key <file>', 'the witness key file (`arbiter witness keygen`)')
     .requiredOption('--state <file>', 'the SQLite file holding what the witness cosigned (survives restarts)')
     .option('--log <vkey>', 'a log to witness: its verifier key, or "ORIGIN VKEY" (repeatable)', collect)
-    .option('--logs-file <file>', 'a file of logs, one "VKEY" or "ORIGIN VKEY" per line (repeatable)', collect)
+    .option(
+      '--logs-file <file>',
+      'a file of logs, one "VKEY" or "ORIGIN VKEY" per line (repeatable)',
+      collect,
+    )
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on', '7380')
     .option('--log-level <level>', 'fatal, error, warn, info, debug', 'info')
@@ -81,9 +85,14 @@ export function registerWitnessCommands(program: Command, output: Output, run: R
             port,
             logger: serverLogger(options.logLevel),
           });
-          output.out(`Witness ${running.name} listening on ${running.url} (POST ${running.url}/add-checkpoint)`);
+          output.out(
+            `Witness ${running.name} listening on ${running.url} (POST ${running.url}/add-checkpoint)`,
+          );
           output.out(`  verifier key ${running.verifierKey}`);
-          for (const log of logs) output.out(`  witnessing   ${log.origin} (${log.verifiers.length} key${log.verifiers.length === 1 ? '' : 's'})`);
+          for (const log of logs)
+            output.out(
+              `  witnessing   ${log.origin} (${log.verifiers.length} key${log.verifiers.length === 1 ? '' : 's'})`,
+            );
           output.out(`  state        ${options.state}`);
           return new Promise<ExitCode>((resolve) => {
             const stop = (signal: string) => {

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Arbiter } from '../app/arbiter.js';
 import { fileBesideDatabase } from '../app/database-files.js';
-import { createWitnessKey, readWitnessKey } from '../app/witness/witness-config.js';
 import { type RunningWitness, startWitness } from '../app/witness/witness.js';
+import { createWitnessKey, readWitnessKey } from '../app/witness/witness-config.js';
 import type { Logger } from '../core/logger.js';
 import { parseVerifierKey } from '../ledger/note.js';
 
@@ -18,7 +18,8 @@ export async function startDemoWitness(
   logger: Logger,
 ): Promise<RunningWitness> {
   // Beside the demo database (`demo.db` → `demo.witness.key`, `demo.witness.db`).
-  const file = (suffix: string) => fileBesideDatabase(databaseUrl, suffix) ?? join('.arbiter', `demo.${suffix}`);
+  const file = (suffix: string) =>
+    fileBesideDatabase(databaseUrl, suffix) ?? join('.arbiter', `demo.${suffix}`);
   const keyPath = file('witness.key');
   if (!existsSync(keyPath)) createWitnessKey(keyPath, 'demo-witness.arbiter.local');
   const witness = await startWitness({

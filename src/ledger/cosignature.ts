@@ -74,7 +74,8 @@ export function parseCosignatureVerifierKey(text: string): CosignatureVerifier {
 /** The exact bytes a cosignature/v1 signs: header line, time line, the note body (with its final newline). */
 export function cosignedMessage(noteBody: string, timestamp: number): Uint8Array {
   if (!noteBody.endsWith('\n')) throw new TypeError('note body must end with a newline');
-  if (!Number.isSafeInteger(timestamp) || timestamp < 0) throw new RangeError('timestamp must be a POSIX time');
+  if (!Number.isSafeInteger(timestamp) || timestamp < 0)
+    throw new RangeError('timestamp must be a POSIX time');
   return new Uint8Array(Buffer.from(`cosignature/v1\ntime ${timestamp}\n${noteBody}`, 'utf8'));
 }
 
@@ -188,5 +189,11 @@ export function cosignaturesOf(
 /** Appends signature lines to a signed note (which already has its signature block). */
 export function addSignatureLines(note: string, lines: readonly string[]): string {
   const present = new Set(note.split('\n'));
-  return note + lines.filter((line) => !present.has(line)).map((line) => `${line}\n`).join('');
+  return (
+    note +
+    lines
+      .filter((line) => !present.has(line))
+      .map((line) => `${line}\n`)
+      .join('')
+  );
 }

@@ -14,11 +14,11 @@ import type {
   CompiledVariable,
   ExecutionWindow,
   NotifierConfig,
-  WitnessConfig,
   PolicyBundle,
   SourceRef,
   SystemRecord,
   WaiverRecord,
+  WitnessConfig,
 } from './bundle.js';
 import {
   defaultApprovalTtl,
@@ -44,12 +44,12 @@ import {
   type MonitorPolicyDocument,
   type NotificationEventType,
   type NotifierDocument,
-  type WitnessDocument,
   notificationEvents,
   type OnCallRotationDocument,
   type SupplyChainSpec,
   type SystemDocument,
   type WaiverDocument,
+  type WitnessDocument,
 } from './documents.js';
 import { type FactSet, factSet } from './facts.js';
 import { defaultYamlLimits, type YamlLimits } from './limits.js';
@@ -212,7 +212,9 @@ export function witnessKeyName(text: string): { name: string } | { problem: stri
   const [, name, idHex, keyB64] = match as unknown as [string, string, string, string];
   const raw = Buffer.from(keyB64, 'base64');
   if (raw.length !== 33 || raw[0] !== 0x04)
-    return { problem: 'not an Ed25519 cosignature/v1 key (type 0x04): give the key `arbiter witness key` prints' };
+    return {
+      problem: 'not an Ed25519 cosignature/v1 key (type 0x04): give the key `arbiter witness key` prints',
+    };
   const id = sha256(Buffer.concat([Buffer.from(`${name}\n`, 'utf8'), raw])).subarray(0, 4);
   if (Buffer.from(id).toString('hex') !== idHex.toLowerCase())
     return { problem: 'the key ID does not match the name and key' };

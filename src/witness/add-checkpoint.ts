@@ -129,9 +129,7 @@ export function decideAddCheckpoint(options: {
       };
     if (request.proof.length > 0)
       return { status: 422, reason: 'the proof must be empty between equal sizes', origin };
-  } else if (
-    !verifyConsistency(stored.size, checkpoint.size, request.proof, stored.root, checkpoint.root)
-  ) {
+  } else if (!verifyConsistency(stored.size, checkpoint.size, request.proof, stored.root, checkpoint.root)) {
     return {
       status: 422,
       reason: `the consistency proof from ${stored.size} to ${checkpoint.size} does not verify`,

@@ -3,21 +3,13 @@
  * witness's add-checkpoint decision, and what a witness's answer means to the log.
  */
 
-export type { AddCheckpointDecision, AddCheckpointRequest, WitnessedHead, WitnessedLog } from './add-checkpoint.js';
-export {
-  decideAddCheckpoint,
-  formatAddCheckpointRequest,
-  maxProofLines,
-  maxRequestBytes,
-  parseAddCheckpointRequest,
-} from './add-checkpoint.js';
 export type { Cosignature, CosignatureVerifier, SignatureLine } from '../ledger/cosignature.js';
 export {
   addSignatureLines,
   cosignatureKeyId,
   cosignatureLine,
-  cosignatureTimestamp,
   cosignaturesOf,
+  cosignatureTimestamp,
   cosignatureVerifierKeyOf,
   cosignedMessage,
   parseCosignatureVerifierKey,
@@ -25,5 +17,18 @@ export {
   splitNote,
   verifyCosignatureLine,
 } from '../ledger/cosignature.js';
+export type {
+  AddCheckpointDecision,
+  AddCheckpointRequest,
+  WitnessedHead,
+  WitnessedLog,
+} from './add-checkpoint.js';
+export {
+  decideAddCheckpoint,
+  formatAddCheckpointRequest,
+  maxProofLines,
+  maxRequestBytes,
+  parseAddCheckpointRequest,
+} from './add-checkpoint.js';
 export type { ForkReason, WitnessAnswer } from './submission.js';
 export { interpretWitnessAnswer, retryDelayMs } from './submission.js';

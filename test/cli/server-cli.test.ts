@@ -77,7 +77,9 @@ describe('arbiter serve --demo, the CLI clients, and graceful shutdown', () => {
       );
 
       // The demo's witness: the checkpoint a newcomer fetches is already cosigned by it.
-      expect(text).toMatch(/Witness: demo-witness\.arbiter\.local at http:\/\/127\.0\.0\.1:\d+ cosigns every checkpoint/);
+      expect(text).toMatch(
+        /Witness: demo-witness\.arbiter\.local at http:\/\/127\.0\.0\.1:\d+ cosigns every checkpoint/,
+      );
       expect(text).toContain('NOT independent');
       const witnessKey = parseCosignatureVerifierKey(/--witness (\S+) --quorum 1/.exec(text)![1]!);
       // The server submits every second; the steps above grew the log, so the newest checkpoint
@@ -100,10 +102,14 @@ describe('arbiter serve --demo, the CLI clients, and graceful shutdown', () => {
     expect(verified.code, verified.stdout + verified.stderr).toBe(0);
     expect(verified.stdout).toContain('latest at size');
     // The command the demo prints, followed as printed (from the directory it ran in).
-    const printed = /npx arbiter (ledger verify --db \S+ --witness \S+ --quorum 1)/.exec(server.output())![1]!;
+    const printed = /npx arbiter (ledger verify --db \S+ --witness \S+ --quorum 1)/.exec(
+      server.output(),
+    )![1]!;
     const quorum = arbiter(printed.split(' '), { cwd: dir });
     expect(quorum.code, quorum.stdout + quorum.stderr).toBe(0);
-    expect(quorum.stdout).toMatch(/witnessed: checkpoint at size \d+ cosigned by demo-witness\.arbiter\.local \(quorum 1\)/);
+    expect(quorum.stdout).toMatch(
+      /witnessed: checkpoint at size \d+ cosigned by demo-witness\.arbiter\.local \(quorum 1\)/,
+    );
   });
 
   it('SIGHUP reloads policies; a broken bundle is rejected and the old one stays', async () => {

@@ -73,14 +73,20 @@ describe('arbiter witness', () => {
         status: r.status,
         body: await r.text(),
       }));
-    const first = await post(witness.url, formatAddCheckpointRequest({ oldSize: 0, proof: [], note: log.checkpoint() }));
+    const first = await post(
+      witness.url,
+      formatAddCheckpointRequest({ oldSize: 0, proof: [], note: log.checkpoint() }),
+    );
     expect(first.status).toBe(200);
     expect(first.body).toMatch(/^— witness\.example\/cli /);
     witness.child.kill('SIGTERM');
     expect(await witness.exited).toBe(0);
 
     witness = await serve(args);
-    const replay = await post(witness.url, formatAddCheckpointRequest({ oldSize: 0, proof: [], note: log.checkpoint(3) }));
+    const replay = await post(
+      witness.url,
+      formatAddCheckpointRequest({ oldSize: 0, proof: [], note: log.checkpoint(3) }),
+    );
     expect(replay).toEqual({ status: 409, body: '5\n' });
     witness.child.kill('SIGTERM');
     expect(await witness.exited).toBe(0);

@@ -24,7 +24,12 @@ for (const backend of backends) {
         expect(await store.cosignatures()).toEqual([]);
         for (const size of [3, 10, 7])
           await store.write((tx) =>
-            tx.ledger.insertCheckpoint({ size, root: new Uint8Array(32).fill(size), note: `note ${size}\n`, createdAt: 'now' }),
+            tx.ledger.insertCheckpoint({
+              size,
+              root: new Uint8Array(32).fill(size),
+              note: `note ${size}\n`,
+              createdAt: 'now',
+            }),
           );
         expect(await store.newestCheckpoint()).toEqual({ size: 10, note: 'note 10\n' });
         const row = (size: number, witness: string, timestamp: number) => ({

@@ -4,10 +4,10 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runGate } from '../../src/app/releases/run-gate.js';
-import { createWitnessKey, readWitnessKey } from '../../src/app/witness/witness-config.js';
 import { startWitness } from '../../src/app/witness/witness.js';
-import { parseVerifierKey } from '../../src/ledger/note.js';
+import { createWitnessKey, readWitnessKey } from '../../src/app/witness/witness-config.js';
 import { seedMonitoringDemo } from '../../src/demo/monitoring.js';
+import { parseVerifierKey } from '../../src/ledger/note.js';
 import { arbiterAsync, repoRoot } from '../helpers/cli.js';
 import { startReceiver } from '../helpers/receiver.js';
 import { deploy, freePort, startTestServer, type TestServer, waitForPending } from '../helpers/server.js';
@@ -378,7 +378,12 @@ describe('dashboard in Chromium', () => {
     createWitnessKey(join(witnessDir, 'w.key'), 'witness.example/dashboard');
     const witness = await startWitness({
       signer: readWitnessKey(join(witnessDir, 'w.key')),
-      logs: [{ origin: server.arbiter.ledger.origin, verifiers: [parseVerifierKey(server.arbiter.ledger.verifierKey)] }],
+      logs: [
+        {
+          origin: server.arbiter.ledger.origin,
+          verifiers: [parseVerifierKey(server.arbiter.ledger.verifierKey)],
+        },
+      ],
       statePath: join(witnessDir, 'w.db'),
       logger: { warn() {}, error() {} },
     });

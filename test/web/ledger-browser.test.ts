@@ -195,7 +195,9 @@ describe('browser checkpoint signatures', () => {
 
 describe('browser witness cosignatures', () => {
   it('verifies the cosignature/v1 lines the server stores, and names who cosigned', async () => {
-    const { cosignatureLine, cosignatureVerifierKeyOf, addSignatureLines } = await import('../../src/witness/index.js');
+    const { cosignatureLine, cosignatureVerifierKeyOf, addSignatureLines } = await import(
+      '../../src/witness/index.js'
+    );
     const { checkCosignatures, parseWitnessKey } = await import('../../web/src/ledger/cosignature.js');
     const log = parseSignerKey(generateSigner('example.com/log').signerKey);
     const w1 = parseSignerKey(generateSigner('witness.example/w1').signerKey);
@@ -224,7 +226,9 @@ describe('browser witness cosignatures', () => {
     if (!moved.ok) throw new Error(moved.message);
     expect((await checkCosignatures(moved.value, keys))[0]?.status).toBe('invalid');
     // A deployed witness's key parses (C2SP key ID over 0x04); an ordinary note key does not.
-    expect((await parseWitnessKey('remora.n621.de+da77ade7+BOvN63jn/bLvkieywe8R6UYAtVtNbZpXh34x7onlmtw2')).ok).toBe(true);
+    expect(
+      (await parseWitnessKey('remora.n621.de+da77ade7+BOvN63jn/bLvkieywe8R6UYAtVtNbZpXh34x7onlmtw2')).ok,
+    ).toBe(true);
     expect((await parseWitnessKey(generateSigner('x.example/k').verifierKey)).ok).toBe(false);
   });
 });

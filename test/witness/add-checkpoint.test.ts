@@ -61,7 +61,10 @@ function witnessOf(log: TestLog) {
     submit(request: AddCheckpointRequest) {
       const decision = decideAddCheckpoint({ request, logs, latest: (origin) => state.get(origin) });
       if (decision.status === 200)
-        state.set(decision.checkpoint.origin, { size: decision.checkpoint.size, root: decision.checkpoint.root });
+        state.set(decision.checkpoint.origin, {
+          size: decision.checkpoint.size,
+          root: decision.checkpoint.root,
+        });
       return decision;
     },
   };
@@ -75,7 +78,7 @@ describe('the witness decision (status codes of tlog-witness)', () => {
     log.grow(8);
     const next = witness.submit({ oldSize: 5, proof: log.proof(5), note: log.checkpoint() });
     expect(next.status).toBe(200);
-    if (next.status === 200) expect(next.body).toBe(log.checkpoint().split('\n\n')[0] + '\n');
+    if (next.status === 200) expect(next.body).toBe(`${log.checkpoint().split('\n\n')[0]}\n`);
     expect(witness.state.get(log.origin)?.size).toBe(13);
     // Re-submitting the same checkpoint is cosigned again (same size, same root, empty proof).
     expect(witness.submit({ oldSize: 13, proof: [], note: log.checkpoint() }).status).toBe(200);
@@ -113,7 +116,10 @@ describe('the witness decision (status codes of tlog-witness)', () => {
     const replay = witness.submit({ oldSize: 4, proof: log.proof(4), note: log.checkpoint() });
     expect(replay).toMatchObject({ status: 409, size: 8 });
     // An older checkpoint replayed from 0 is refused the same way: no rollback.
-    expect(witness.submit({ oldSize: 0, proof: [], note: log.checkpoint(4) })).toMatchObject({ status: 409, size: 8 });
+    expect(witness.submit({ oldSize: 0, proof: [], note: log.checkpoint(4) })).toMatchObject({
+      status: 409,
+      size: 8,
+    });
     expect(witness.state.get(log.origin)?.size).toBe(8);
   });
 
@@ -122,7 +128,10 @@ describe('the witness decision (status codes of tlog-witness)', () => {
     const fork = new TestLog('example.com/log', log.keys).grow(6, 'rewritten');
     const witness = witnessOf(log);
     witness.submit({ oldSize: 0, proof: [], note: log.checkpoint() });
-    expect(witness.submit({ oldSize: 6, proof: [], note: fork.checkpoint() })).toMatchObject({ status: 409, size: 6 });
+    expect(witness.submit({ oldSize: 6, proof: [], note: fork.checkpoint() })).toMatchObject({
+      status: 409,
+      size: 6,
+    });
   });
 
   it('422 when the consistency proof does not verify (a fork re-signed with the real key)', () => {
@@ -136,7 +145,9 @@ describe('the witness decision (status codes of tlog-witness)', () => {
     const proof = log.proof(6).map((hash) => new Uint8Array(hash));
     proof[0]![0]! ^= 1;
     expect(witness.submit({ oldSize: 6, proof, note: log.checkpoint() }).status).toBe(422);
-    expect(witness.submit({ oldSize: 6, proof: log.proof(6).slice(1), note: log.checkpoint() }).status).toBe(422);
+    expect(witness.submit({ oldSize: 6, proof: log.proof(6).slice(1), note: log.checkpoint() }).status).toBe(
+      422,
+    );
     expect(witness.state.get(log.origin)?.size).toBe(6);
   });
 
@@ -149,6 +160,8 @@ describe('the witness decision (status codes of tlog-witness)', () => {
 
   it('400 for a note that is not a checkpoint', () => {
     const log = new TestLog('example.com/log').grow(4);
-    expect(witnessOf(log).submit({ oldSize: 0, proof: [], note: 'example.com/log\nnonsense\n' }).status).toBe(400);
+    expect(witnessOf(log).submit({ oldSize: 0, proof: [], note: 'example.com/log\nnonsense\n' }).status).toBe(
+      400,
+    );
   });
 });

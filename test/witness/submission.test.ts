@@ -16,8 +16,15 @@ const size = (n: string) => ({ contentType: 'text/x.tlog.size', body: n });
 
 describe("the log's reading of a witness answer", () => {
   it('200 with a valid cosignature by the witness key is a cosignature', () => {
-    const answer = interpretWitnessAnswer({ ...base, status: 200, body: cosignatureLine(noteBody, witness, 5) });
-    expect(answer).toMatchObject({ kind: 'cosigned', cosignature: { witness: 'witness.example/w1', timestamp: 5 } });
+    const answer = interpretWitnessAnswer({
+      ...base,
+      status: 200,
+      body: cosignatureLine(noteBody, witness, 5),
+    });
+    expect(answer).toMatchObject({
+      kind: 'cosigned',
+      cosignature: { witness: 'witness.example/w1', timestamp: 5 },
+    });
   });
 
   it('200 with a cosignature of something else, or by another key, is refused', () => {
@@ -31,8 +38,14 @@ describe("the log's reading of a witness answer", () => {
   });
 
   it('409 naming a smaller size than ours is stale, not a fork: resend from it', () => {
-    expect(interpretWitnessAnswer({ ...base, status: 409, ...size('7\n') })).toEqual({ kind: 'stale', witnessSize: 7 });
-    expect(interpretWitnessAnswer({ ...base, status: 409, ...size('0\n') })).toEqual({ kind: 'stale', witnessSize: 0 });
+    expect(interpretWitnessAnswer({ ...base, status: 409, ...size('7\n') })).toEqual({
+      kind: 'stale',
+      witnessSize: 7,
+    });
+    expect(interpretWitnessAnswer({ ...base, status: 409, ...size('0\n') })).toEqual({
+      kind: 'stale',
+      witnessSize: 0,
+    });
   });
 
   it('409 naming the size we sent is a different root: a fork', () => {
@@ -50,7 +63,10 @@ describe("the log's reading of a witness answer", () => {
   });
 
   it('422 is a fork; a 409 without a size body, 403, 404, 500 are refusals', () => {
-    expect(interpretWitnessAnswer({ ...base, status: 422 })).toMatchObject({ kind: 'fork', reason: 'inconsistent-proof' });
+    expect(interpretWitnessAnswer({ ...base, status: 422 })).toMatchObject({
+      kind: 'fork',
+      reason: 'inconsistent-proof',
+    });
     expect(interpretWitnessAnswer({ ...base, status: 409, body: '7\n' }).kind).toBe('refused');
     expect(interpretWitnessAnswer({ ...base, status: 409, ...size('07\n') }).kind).toBe('refused');
     for (const status of [400, 403, 404, 500, 503])
@@ -59,6 +75,8 @@ describe("the log's reading of a witness answer", () => {
 
   it('backs off by doubling up to the cap', () => {
     const options = { firstMs: 1000, maxMs: 60_000 };
-    expect([0, 1, 2, 3, 7, 100].map((n) => retryDelayMs(n, options))).toEqual([0, 1000, 2000, 4000, 60_000, 60_000]);
+    expect([0, 1, 2, 3, 7, 100].map((n) => retryDelayMs(n, options))).toEqual([
+      0, 1000, 2000, 4000, 60_000, 60_000,
+    ]);
   });
 });

@@ -16,7 +16,13 @@ describe('kind: Witness', () => {
   it('loads with its key name and a default timeout; the URL loses its trailing slash', () => {
     const bundle = bundleOf({ 'witness.yaml': witness(verifierKey) });
     expect(bundle.witnesses).toEqual([
-      { name: 'w1', url: 'https://witness.example', verifierKey, keyName: 'witness.example/w1', timeoutMs: 5000 },
+      {
+        name: 'w1',
+        url: 'https://witness.example',
+        verifierKey,
+        keyName: 'witness.example/w1',
+        timeoutMs: 5000,
+      },
     ]);
     expect(bundle.counts.Witness).toBe(1);
   });

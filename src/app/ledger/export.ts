@@ -102,7 +102,9 @@ export async function exportLedger(
     await Promise.all([entriesFile.close(), hashesFile.close(), personalFile.close()]);
   }
   // With the witnesses' cosignature lines: an auditor can require a quorum offline.
-  const checkpoints = (await cosignedCheckpoints(ledger.store)).filter((checkpoint) => checkpoint.size <= size);
+  const checkpoints = (await cosignedCheckpoints(ledger.store)).filter(
+    (checkpoint) => checkpoint.size <= size,
+  );
   for (const checkpoint of checkpoints) {
     writeFileSync(
       join(dir, files.checkpoints, `${String(checkpoint.size).padStart(12, '0')}.note`),

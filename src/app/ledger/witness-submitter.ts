@@ -1,8 +1,8 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../../core/logger.js';
+import { type CosignatureVerifier, parseCosignatureVerifierKey } from '../../ledger/cosignature.js';
 import type { WitnessConfig } from '../../policy/bundle.js';
 import { formatAddCheckpointRequest } from '../../witness/add-checkpoint.js';
-import { type CosignatureVerifier, parseCosignatureVerifierKey } from '../../ledger/cosignature.js';
 import {
   type ForkReason,
   interpretWitnessAnswer,
@@ -158,7 +158,13 @@ export class WitnessSubmitter {
   private progressOf(keyName: string): WitnessProgress {
     let progress = this.progress.get(keyName);
     if (!progress) {
-      progress = { witnessSize: undefined, cosignedSize: -1, failures: 0, nextAttemptAt: 0, alerted: new Set() };
+      progress = {
+        witnessSize: undefined,
+        cosignedSize: -1,
+        failures: 0,
+        nextAttemptAt: 0,
+        alerted: new Set(),
+      };
       this.progress.set(keyName, progress);
     }
     return progress;
@@ -189,13 +195,19 @@ export class WitnessSubmitter {
     let oldSize = progress.witnessSize ?? 0;
     for (let round = 0; round < maxRounds; round++) {
       if (oldSize > checkpoint.size)
-        return this.fork(witness, progress, {
-          kind: 'fork',
-          reason: 'witness-ahead',
-          witnessSize: oldSize,
-          detail: `the witness has cosigned size ${oldSize}, beyond this log's ${checkpoint.size}`,
-        }, checkpoint.size);
-      const proof = oldSize === 0 ? [] : await ledger.log.consistencyProof(ledger.store.ledger, oldSize, checkpoint.size);
+        return this.fork(
+          witness,
+          progress,
+          {
+            kind: 'fork',
+            reason: 'witness-ahead',
+            witnessSize: oldSize,
+            detail: `the witness has cosigned size ${oldSize}, beyond this log's ${checkpoint.size}`,
+          },
+          checkpoint.size,
+        );
+      const proof =
+        oldSize === 0 ? [] : await ledger.log.consistencyProof(ledger.store.ledger, oldSize, checkpoint.size);
       let answer: WitnessAnswer;
       try {
         const response = await this.fetch(`${witness.url}/add-checkpoint`, {

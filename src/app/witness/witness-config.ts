@@ -1,9 +1,9 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ArbiterError } from '../../core/errors.js';
+import { cosignatureVerifierKeyOf } from '../../ledger/cosignature.js';
 import { generateSigner, type NoteSigner, parseSignerKey, parseVerifierKey } from '../../ledger/note.js';
 import type { WitnessedLog } from '../../witness/add-checkpoint.js';
-import { cosignatureVerifierKeyOf } from '../../ledger/cosignature.js';
 
 /**
  * The witness's configuration: its own key (an ordinary signed-note signer key, mode 0600) and
@@ -47,7 +47,10 @@ export function readWitnessKey(path: string): NoteSigner {
   try {
     return parseSignerKey(text);
   } catch (error) {
-    throw new ArbiterError('ARB_ERR_WITNESS_KEY', `witness key ${path} is not valid: ${(error as Error).message}`);
+    throw new ArbiterError(
+      'ARB_ERR_WITNESS_KEY',
+      `witness key ${path} is not valid: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -58,7 +61,10 @@ export function readWitnessKey(path: string): NoteSigner {
 function parseLogLine(line: string, where: string): { origin: string; verifierKey: string } {
   const parts = line.trim().split(/\s+/);
   if (parts.length < 1 || parts.length > 2 || parts[0] === '')
-    throw new ArbiterError('ARB_ERR_WITNESS_CONFIG', `${where}: expected "VERIFIER_KEY" or "ORIGIN VERIFIER_KEY"`);
+    throw new ArbiterError(
+      'ARB_ERR_WITNESS_CONFIG',
+      `${where}: expected "VERIFIER_KEY" or "ORIGIN VERIFIER_KEY"`,
+    );
   const verifierKey = parts.at(-1)!;
   try {
     const verifier = parseVerifierKey(verifierKey);
@@ -69,9 +75,13 @@ function parseLogLine(line: string, where: string): { origin: string; verifierKe
 }
 
 /** The logs from `--log` values and `--logs-file` files (blank lines and `#` comments skipped). */
-export function witnessedLogs(options: { logs?: readonly string[]; files?: readonly string[] }): WitnessedLog[] {
+export function witnessedLogs(options: {
+  logs?: readonly string[];
+  files?: readonly string[];
+}): WitnessedLog[] {
   const entries: { origin: string; verifierKey: string }[] = [];
-  for (const [i, value] of (options.logs ?? []).entries()) entries.push(parseLogLine(value, `--log #${i + 1}`));
+  for (const [i, value] of (options.logs ?? []).entries())
+    entries.push(parseLogLine(value, `--log #${i + 1}`));
   for (const file of options.files ?? []) {
     let text: string;
     try {
@@ -85,7 +95,10 @@ export function witnessedLogs(options: { logs?: readonly string[]; files?: reado
     }
   }
   if (entries.length === 0)
-    throw new ArbiterError('ARB_ERR_WITNESS_CONFIG', 'no logs to witness: give --log VKEY or --logs-file FILE');
+    throw new ArbiterError(
+      'ARB_ERR_WITNESS_CONFIG',
+      'no logs to witness: give --log VKEY or --logs-file FILE',
+    );
   const byOrigin = new Map<string, WitnessedLog>();
   for (const entry of entries) {
     const log = byOrigin.get(entry.origin) ?? { origin: entry.origin, verifiers: [] };

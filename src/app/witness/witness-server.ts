@@ -20,12 +20,19 @@ export function createWitnessServer(options: {
 }): Server {
   const clock = options.clock ?? (() => new Date());
   const timeoutMs = (options.requestTimeoutSeconds ?? 10) * 1000;
-  const server = createServer({ requestTimeout: timeoutMs, headersTimeout: timeoutMs }, (request, response) => {
-    handle(request, response).catch((error: unknown) => {
-      options.logger.error({ err: error instanceof Error ? error : new Error(String(error)) }, 'witness request failed');
-      if (!response.headersSent) reply(response, { status: 500, contentType: 'text/plain', body: 'internal error\n' });
-    });
-  });
+  const server = createServer(
+    { requestTimeout: timeoutMs, headersTimeout: timeoutMs },
+    (request, response) => {
+      handle(request, response).catch((error: unknown) => {
+        options.logger.error(
+          { err: error instanceof Error ? error : new Error(String(error)) },
+          'witness request failed',
+        );
+        if (!response.headersSent)
+          reply(response, { status: 500, contentType: 'text/plain', body: 'internal error\n' });
+      });
+    },
+  );
   server.keepAliveTimeout = 30_000;
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -48,7 +55,8 @@ export function createWitnessServer(options: {
     const answer = options.state.addCheckpoint(text, clock());
     const details = { status: answer.status, origin: answer.origin, reason: answer.reason };
     if (answer.status === 200) options.logger.info?.(details, 'cosigned');
-    else if (answer.status === 409 || answer.status === 422) options.logger.warn(details, 'add-checkpoint refused');
+    else if (answer.status === 409 || answer.status === 422)
+      options.logger.warn(details, 'add-checkpoint refused');
     else options.logger.info?.(details, 'add-checkpoint refused');
     reply(response, answer);
   }

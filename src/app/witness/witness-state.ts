@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { cosignatureLine } from '../../ledger/cosignature.js';
 import type { NoteSigner } from '../../ledger/note.js';
 import {
   type AddCheckpointDecision,
@@ -9,7 +10,6 @@ import {
   type WitnessedHead,
   type WitnessedLog,
 } from '../../witness/add-checkpoint.js';
-import { cosignatureLine } from '../../ledger/cosignature.js';
 
 /** What the witness answers: an HTTP status, a content type and a body, per tlog-witness. */
 export interface WitnessResponse {
@@ -89,7 +89,13 @@ export class WitnessState {
       const seconds = Math.floor(now.getTime() / 1000);
       if (decision.status === 200) {
         const { checkpoint } = decision;
-        store.run(checkpoint.origin, checkpoint.size, Buffer.from(checkpoint.root), parsed.request.note, seconds);
+        store.run(
+          checkpoint.origin,
+          checkpoint.size,
+          Buffer.from(checkpoint.root),
+          parsed.request.note,
+          seconds,
+        );
         return {
           status: 200,
           contentType: 'text/plain; charset=utf-8',
@@ -112,7 +118,10 @@ export class WitnessState {
           origin: decision.origin,
           reason: decision.reason,
         };
-      return { ...text(decision.status, decision.reason), ...(decision.origin ? { origin: decision.origin } : {}) };
+      return {
+        ...text(decision.status, decision.reason),
+        ...(decision.origin ? { origin: decision.origin } : {}),
+      };
     });
     this.addTransaction = (body, now) => transaction.immediate(body, now);
   }

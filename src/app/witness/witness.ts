@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../core/logger.js';
+import { cosignatureVerifierKeyOf } from '../../ledger/cosignature.js';
 import type { NoteSigner } from '../../ledger/note.js';
 import type { WitnessedLog } from '../../witness/add-checkpoint.js';
-import { cosignatureVerifierKeyOf } from '../../ledger/cosignature.js';
 import { createWitnessServer } from './witness-server.js';
 import { WitnessState } from './witness-state.js';
 

@@ -94,9 +94,12 @@ export function ledgerRoutes(app: FastifyInstance, arbiter: Arbiter): void {
       },
     },
     async (_request, reply) =>
-      reply
-        .type(signedNote)
-        .send(arbiter.witnesses.witnesses().map((witness) => `${witness.verifierKey}\n`).join('')),
+      reply.type(signedNote).send(
+        arbiter.witnesses
+          .witnesses()
+          .map((witness) => `${witness.verifierKey}\n`)
+          .join(''),
+      ),
   );
 
   api.get(

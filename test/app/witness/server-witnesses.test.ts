@@ -1,16 +1,16 @@
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
 import { exportAuditSource, exportLedger } from '../../../src/app/ledger/export.js';
 import { type Ledger, openLedger } from '../../../src/app/ledger/ledger.js';
 import { WitnessSubmitter } from '../../../src/app/ledger/witness-submitter.js';
-import { openStore } from '../../../src/store/open.js';
-import { createWitnessKey, readWitnessKey } from '../../../src/app/witness/witness-config.js';
 import { type RunningWitness, startWitness } from '../../../src/app/witness/witness.js';
+import { createWitnessKey, readWitnessKey } from '../../../src/app/witness/witness-config.js';
 import { auditLedger } from '../../../src/ledger/audit.js';
 import { parseVerifierKey } from '../../../src/ledger/note.js';
+import { openStore } from '../../../src/store/open.js';
 import { cosignaturesOf, parseCosignatureVerifierKey } from '../../../src/witness/index.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { tempDir } from '../../helpers/temp.js';
@@ -34,7 +34,12 @@ async function witnessFor(server: TestServer, name = 'w1'): Promise<RunningWitne
   createWitnessKey(keyPath, `witness.test/${name}`);
   const witness = await startWitness({
     signer: readWitnessKey(keyPath),
-    logs: [{ origin: server.arbiter.ledger.origin, verifiers: [parseVerifierKey(server.arbiter.ledger.verifierKey)] }],
+    logs: [
+      {
+        origin: server.arbiter.ledger.origin,
+        verifiers: [parseVerifierKey(server.arbiter.ledger.verifierKey)],
+      },
+    ],
     statePath: join(dir, `${name}-${Math.random().toString(36).slice(2)}.db`),
     logger: quiet,
   });
@@ -44,7 +49,13 @@ async function witnessFor(server: TestServer, name = 'w1'): Promise<RunningWitne
   return witness;
 }
 
-function addWitnessDocument(server: TestServer, name: string, url: string, verifierKey: string, timeoutMs = 5000) {
+function addWitnessDocument(
+  server: TestServer,
+  name: string,
+  url: string,
+  verifierKey: string,
+  timeoutMs = 5000,
+) {
   writeFileSync(
     join(server.policyDir, `witness-${name}.yaml`),
     `apiVersion: arbiter/v1\nkind: Witness\nmetadata: {name: ${name}}\nspec:\n  url: ${url}\n  verifierKey: ${verifierKey}\n  timeoutMs: ${timeoutMs}\n`,
@@ -56,7 +67,12 @@ async function grow(server: TestServer, count: number, tag = 'note') {
   await ledger.store.write((tx) =>
     ledger.log.append(
       tx.ledger,
-      Array.from({ length: count }, (_, i) => ({ type: 'test.note', actor: 'cli', subject: `${tag}-${i}`, data: { tag } })),
+      Array.from({ length: count }, (_, i) => ({
+        type: 'test.note',
+        actor: 'cli',
+        subject: `${tag}-${i}`,
+        data: { tag },
+      })),
     ),
   );
   await server.arbiter.checkpointIfGrown();
@@ -77,7 +93,9 @@ describe('the server and its witnesses', () => {
     expect(await s.arbiter.witnesses.submitDue()).toEqual([]);
     const served = await s.call(s.tokens.erin, 'GET', '/v1/ledger/checkpoint');
     expect(served.status).toBe(200);
-    expect(cosignaturesOf(served.text, [key]).cosignatures.map((c) => c.witness)).toEqual(['witness.test/w1']);
+    expect(cosignaturesOf(served.text, [key]).cosignatures.map((c) => c.witness)).toEqual([
+      'witness.test/w1',
+    ]);
     // The log's own signature still verifies on the cosigned note.
     const size = Number(served.text.split('\n')[1]);
     expect(witness.state.latest(s.arbiter.ledger.origin)?.size).toBe(size);
@@ -87,7 +105,9 @@ describe('the server and its witnesses', () => {
     const next = (await s.call(s.tokens.erin, 'GET', '/v1/ledger/checkpoint')).text;
     expect(Number(next.split('\n')[1])).toBeGreaterThan(size);
     expect(cosignaturesOf(next, [key]).cosignatures).toHaveLength(1);
-    expect((await s.call(s.tokens.erin, 'GET', '/v1/ledger/witnesses')).text).toBe(`${witness.verifierKey}\n`);
+    expect((await s.call(s.tokens.erin, 'GET', '/v1/ledger/witnesses')).text).toBe(
+      `${witness.verifierKey}\n`,
+    );
     const metrics = await s.call(s.tokens.root, 'GET', '/metrics');
     expect(metrics.text).toMatch(/arbiter_witness_lag_entries\{witness="w1"\} 0/);
   });
@@ -127,7 +147,13 @@ describe('the server and its witnesses', () => {
     });
     const keyPath = join(dir, 'dead.key');
     const key = createWitnessKey(keyPath, 'witness.test/dead');
-    addWitnessDocument(s, 'dead', `http://127.0.0.1:${(hole.address() as import('node:net').AddressInfo).port}`, key, 200);
+    addWitnessDocument(
+      s,
+      'dead',
+      `http://127.0.0.1:${(hole.address() as import('node:net').AddressInfo).port}`,
+      key,
+      200,
+    );
     expect((await s.arbiter.policies.reload('test', 'api')).ok).toBe(true);
     await grow(s, 2);
     expect(await s.arbiter.witnesses.submitDue()).toEqual([]);
@@ -173,7 +199,12 @@ describe('the server and its witnesses', () => {
       await store.write(async (tx) => {
         await ledger.log.append(
           tx.ledger,
-          Array.from({ length: entries }, (_, i) => ({ type: 'test.note', actor: 'cli', subject: `${name}-${i}`, data: {} })),
+          Array.from({ length: entries }, (_, i) => ({
+            type: 'test.note',
+            actor: 'cli',
+            subject: `${name}-${i}`,
+            data: {},
+          })),
         );
         await ledger.log.checkpoint(tx.ledger);
       });
@@ -195,7 +226,12 @@ describe('the server and its witnesses', () => {
     // Longer than what the witness saw: its proof from the witness's size does not verify (422).
     const longer = await fork('rewritten', 200);
     expect(await longer.submitter.submitDue()).toEqual([
-      expect.objectContaining({ witness: 'w1', reason: 'inconsistent-proof', checkpointSize: 200, witnessSize: null }),
+      expect.objectContaining({
+        witness: 'w1',
+        reason: 'inconsistent-proof',
+        checkpointSize: 200,
+        witnessSize: null,
+      }),
     ]);
     expect(longer.errors.join('\n')).toMatch(/refused checkpoint 200/);
     const size = await longer.store.ledger.size();
@@ -232,12 +268,19 @@ describe('the server and its witnesses', () => {
     expect(forkReport.problem?.code).toBe('not-witnessed');
     const originalReport = await audit(original.arbiter.ledger, join(dir, 'original-export'));
     expect(originalReport.ok).toBe(true);
-    expect(originalReport.witnessed).toMatchObject({ quorum: 1, size: cosigned[0]!.size, witnesses: ['witness.test/w1'] });
+    expect(originalReport.witnessed).toMatchObject({
+      quorum: 1,
+      size: cosigned[0]!.size,
+      witnesses: ['witness.test/w1'],
+    });
     // Entries after the witnessed checkpoint: reported as not yet witnessed, a failure with requireLatest.
     await grow(original, 1);
     await exportLedger(original.arbiter.ledger, join(dir, 'original-later'));
     const { source } = exportAuditSource(join(dir, 'original-later'));
-    const later = await auditLedger(source, { verifiers: [verifier], witnesses: { verifiers: [witnessKey], quorum: 1 } });
+    const later = await auditLedger(source, {
+      verifiers: [verifier],
+      witnesses: { verifiers: [witnessKey], quorum: 1 },
+    });
     expect(later.ok).toBe(true);
     expect(later.witnessed?.unwitnessed).toBeGreaterThan(0);
     const strict = await auditLedger(exportAuditSource(join(dir, 'original-later')).source, {

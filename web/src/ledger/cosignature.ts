@@ -31,7 +31,9 @@ export async function parseWitnessKey(text: string): Promise<ParseResult<Witness
   if (raw?.length !== 33 || raw[0] !== 0x04)
     return { ok: false, message: 'not an Ed25519 cosignature/v1 key (type 0x04)' };
   const publicKey = raw.slice(1);
-  const hash = await digest(concatBytes(new TextEncoder().encode(name), new Uint8Array([0x0a, 0x04]), publicKey));
+  const hash = await digest(
+    concatBytes(new TextEncoder().encode(name), new Uint8Array([0x0a, 0x04]), publicKey),
+  );
   if (new DataView(hash.buffer, hash.byteOffset).getUint32(0) !== Number.parseInt(idHex, 16))
     return { ok: false, message: 'the key ID does not match the name and key' };
   return { ok: true, value: { name, keyId: Number.parseInt(idHex, 16), publicKey } };
@@ -54,7 +56,11 @@ export async function checkCosignatures(
         .importKey('raw', key.publicKey as Uint8Array<ArrayBuffer>, { name: 'Ed25519' }, false, ['verify'])
         .catch(() => undefined);
       if (!publicKey)
-        return { witness: key.name, status: 'unsupported', message: 'this browser cannot check Ed25519 signatures' };
+        return {
+          witness: key.name,
+          status: 'unsupported',
+          message: 'this browser cannot check Ed25519 signatures',
+        };
       const message = new TextEncoder().encode(`cosignature/v1\ntime ${seconds}\n${signed.text}`);
       const ok = await crypto.subtle.verify(
         { name: 'Ed25519' },

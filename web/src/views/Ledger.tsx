@@ -99,7 +99,11 @@ export function LedgerView() {
                             )}{' '}
                             <code>{check.witness}</code>{' '}
                             <span className="muted small">
-                              {check.status === 'cosigned' ? <Time value={check.time.toISOString()} /> : check.message}
+                              {check.status === 'cosigned' ? (
+                                <Time value={check.time.toISOString()} />
+                              ) : (
+                                check.message
+                              )}
                             </span>{' '}
                           </span>
                         ))
