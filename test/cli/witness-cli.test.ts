@@ -97,7 +97,7 @@ describe('arbiter witness', () => {
     const none = arbiter(['witness', 'serve', '--key', keyPath, '--state', state]);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('no logs to witness');
-  });
+  }, 120_000);
 
   it('ledger verify refuses a quorum without witnesses, a quorum above their number, and a log key as a witness key', () => {
     const witnessKey = arbiter(['witness', 'key', '--key', keyPath]).stdout.trim();
@@ -118,5 +118,5 @@ describe('arbiter witness', () => {
     const unwitnessed = arbiter(['ledger', 'verify', '--db', db, '--witness', witnessKey, '--no-state']);
     expect(unwitnessed.code).toBe(1);
     expect(unwitnessed.stdout).toContain('no checkpoint is cosigned by 1 of the 1 given witness');
-  });
+  }, 180_000);
 });
