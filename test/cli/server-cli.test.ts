@@ -110,7 +110,7 @@ describe('arbiter serve --demo, the CLI clients, and graceful shutdown', () => {
     expect(quorum.stdout).toMatch(
       /witnessed: checkpoint at size \d+ cosigned by demo-witness\.arbiter\.local \(quorum 1\)/,
     );
-  }, 120_000);
+  }, 180_000);
 
   it('SIGHUP reloads policies; a broken bundle is rejected and the old one stays', async () => {
     const work = tempDir('arbiter-hup-');
