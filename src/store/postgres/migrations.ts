@@ -303,7 +303,7 @@ export const postgresMigrations: readonly string[] = [
   `
   -- Witness cosignatures (issue 23): each witness's C2SP cosignature/v1 line on a checkpoint,
   -- served with the checkpoint and carried by exports.
-  CREATE TABLE ledger_cosignatures (
+  CREATE TABLE IF NOT EXISTS ledger_cosignatures (
     size BIGINT NOT NULL,
     witness TEXT NOT NULL,
     line TEXT NOT NULL,

@@ -305,7 +305,7 @@ export const sqliteMigrations: readonly string[] = [
   `
   -- Witness cosignatures (issue 23): each witness's C2SP cosignature/v1 line on a checkpoint,
   -- served with the checkpoint and carried by exports.
-  CREATE TABLE ledger_cosignatures (
+  CREATE TABLE IF NOT EXISTS ledger_cosignatures (
     size INTEGER NOT NULL,
     witness TEXT NOT NULL,
     line TEXT NOT NULL,
