@@ -5,7 +5,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -137,7 +137,8 @@ async function measure(label, dir, witnessUrl, witnessKey, log) {
       `${label}: at 1,000/s p99 ${fixed.latency.p99} ms; max ${fmt.rate(max['2xx'] / max.duration)}/s, p99 ${max.latency.p99} ms`,
     );
     const errors = (r) => r.non2xx + r.errors + r.timeouts;
-    return `| ${label} | ${fmt.rate(fixed['2xx'] / fixed.duration)} | ${fixed.latency.p50} | ${fixed.latency.p99} | ${fmt.rate(max['2xx'] / max.duration)} | ${max.latency.p99} | ${errors(fixed) + errors(max)} |`;
+    // The machine is shared: the 1-minute load average says how much else was running.
+    return `| ${label} | ${fmt.rate(fixed['2xx'] / fixed.duration)} | ${fixed.latency.p50} | ${fixed.latency.p99} | ${fmt.rate(max['2xx'] / max.duration)} | ${max.latency.p99} | ${errors(fixed) + errors(max)} | ${loadavg()[0].toFixed(1)} |`;
   } finally {
     server.child.kill('SIGTERM');
     await new Promise((resolve) => server.child.on('exit', resolve));
@@ -166,10 +167,11 @@ example bundle, 64 connections, ${seconds} s per step), three times in the same 
 \`kind: Witness\` whose port accepts connections and never answers (60 s timeout); with one that answers
 every request after 2 s. Each signs a checkpoint every second (\`--checkpoint-interval 1\`), so there is always
 a checkpoint waiting to be submitted. Submission runs in its own background loop and never holds a
-database transaction while it waits, so decisions should not notice.
+database transaction while it waits, so decisions should not notice. On a shared machine the rows move with
+the load average (last column): compare rows measured at similar load, or rerun on a quiet machine.
 
-| witness | decisions/s at 1,000/s | p50 ms | p99 ms | decisions/s, as fast as it goes | p99 ms | errors |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: |
+| witness | decisions/s at 1,000/s | p50 ms | p99 ms | decisions/s, as fast as it goes | p99 ms | errors | load avg (1 min) |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${rows.join('\n')}`;
   } finally {
     dead.close();
