@@ -11,6 +11,7 @@ const available = {
   data: () => import('./data/index.js'),
   hooks: () => import('./hooks/index.js'),
   cli: () => import('./cli/index.js'),
+  witness: () => import('./witness/index.js'),
 };
 
 const requested = process.argv.slice(2);

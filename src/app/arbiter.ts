@@ -17,6 +17,7 @@ import { defaultLedgerKeyPath, type Ledger, openLedger } from './ledger/ledger.j
 import { LedgerFacts } from './ledger/ledger-facts.js';
 import { StateChecks } from './ledger/state-checks.js';
 import { TrustedCheckpoint } from './ledger/trusted-checkpoint.js';
+import { WitnessSubmitter, type WitnessSubmitterOptions } from './ledger/witness-submitter.js';
 import { MonitorMetrics } from './monitoring/metrics.js';
 import { type MonitoringOptions, MonitoringService } from './monitoring/monitoring.js';
 import { type NotificationOptions, NotificationService } from './notifications/notifications.js';
@@ -59,6 +60,10 @@ export interface ArbiterOptions {
   logger?: Logger;
   /** Single sign-on: the session key file (default beside the ledger key), the provider's HTTP and environment. */
   identity?: { sessionKeyPath?: string } & Pick<SignInServiceDeps, 'fetch' | 'env'>;
+  /** How often the newest checkpoint is offered to witnesses that have not cosigned it (default 1 s). */
+  witnessIntervalMs?: number;
+  /** Witness submission: backoff, fetch (tests). */
+  witnesses?: WitnessSubmitterOptions;
 }
 
 /** Everything a running Arbiter is made of; the HTTP server and the CLI both use it. */
@@ -86,6 +91,8 @@ export interface Arbiter {
   incidents: IncidentService;
   /** Accountability traces of incidents and decisions, with ledger proofs. */
   traces: TraceService;
+  /** Submits checkpoints to the governance repository's witnesses and stores their cosignatures. */
+  witnesses: WitnessSubmitter;
   clock: () => Date;
   /** Set when this start created the first admin token. */
   bootstrapAdminToken?: string;
@@ -219,6 +226,22 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
       everyMs: options.monitorIntervalMs ?? 10_000,
       run: () => monitoring.tick(),
     });
+    const witnesses = new WitnessSubmitter({
+      ledger,
+      witnesses: () => policies!.bundle.witnesses,
+      sink: notifications,
+      logger,
+      clock,
+      registry: metrics.registry,
+      ...(options.witnesses ? { options: options.witnesses } : {}),
+    });
+    loops.start({
+      name: 'witness submission',
+      everyMs: options.witnessIntervalMs ?? 1_000,
+      run: async () => {
+        if (await store.holdsCheckpointLock()) await witnesses.submitDue();
+      },
+    });
     const checkpointIfGrown = () => checkpoints.signIfGrown();
 
     let closed = false;
@@ -240,6 +263,7 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
       monitoring,
       incidents,
       traces,
+      witnesses,
       clock,
       ...(bootstrapAdminToken ? { bootstrapAdminToken } : {}),
       adminTokenFile,

@@ -6,7 +6,8 @@ import { auditState, describeStateMismatch, type StateAuditReport } from '../app
 import { adoptDatabaseTree } from '../app/ledger/trusted-checkpoint.js';
 import { ArbiterError } from '../core/errors.js';
 import type { JsonValue } from '../core/json.js';
-import { type AuditReport, type AuditSource, auditLedger } from '../ledger/audit.js';
+import { type AuditOptions, type AuditReport, type AuditSource, auditLedger } from '../ledger/audit.js';
+import { parseCosignatureVerifierKey } from '../ledger/cosignature.js';
 import { parseVerifierKey } from '../ledger/note.js';
 import { type DatabaseOptions, openTrustedCheckpoint, withDatabaseOptions, withLedger } from './database.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
@@ -38,6 +39,37 @@ export function loadVerifierKey(value: string) {
   }
 }
 
+/** `--witness KEY… --quorum N --require-latest`, checked before anything is read. */
+function witnessQuorum(options: {
+  witness?: string[];
+  quorum?: string;
+  requireLatest?: boolean;
+}): AuditOptions['witnesses'] {
+  if (!options.witness) {
+    if (options.quorum !== undefined || options.requireLatest)
+      throw new ArbiterError('ARB_ERR_USAGE', '--quorum and --require-latest need --witness KEY…');
+    return undefined;
+  }
+  const verifiers = options.witness.map((value) => {
+    const text = existsSync(value) ? readFileSync(value, 'utf8').trim() : value.trim();
+    try {
+      return parseCosignatureVerifierKey(text);
+    } catch (error) {
+      throw new ArbiterError('ARB_ERR_WITNESS_CONFIG', `--witness ${value}: ${(error as Error).message}`);
+    }
+  });
+  const names = new Set(verifiers.map((verifier) => verifier.name));
+  if (names.size !== verifiers.length)
+    throw new ArbiterError('ARB_ERR_WITNESS_CONFIG', '--witness: two keys have the same witness name');
+  const quorum = options.quorum === undefined ? 1 : nonNegativeInteger('--quorum', options.quorum);
+  if (quorum < 1 || quorum > verifiers.length)
+    throw new ArbiterError(
+      'ARB_ERR_USAGE',
+      `--quorum must be between 1 and the number of witnesses (${verifiers.length}), got ${quorum}`,
+    );
+  return { verifiers, quorum, requireLatest: options.requireLatest === true };
+}
+
 /** A checkpoint file given to `verify --checkpoint`: its note text. */
 function readHeldCheckpoint(file: string): string {
   try {
@@ -67,6 +99,13 @@ function reportAudit(report: AuditReport, output: Output, json: boolean | undefi
         (report.uncheckpointed > 0 ? `; ${report.uncheckpointed} newer entries not yet checkpointed` : '') +
         `; ${report.personalVerified} personal values match their commitments`,
     );
+    if (report.witnessed)
+      output.out(
+        `   witnessed: checkpoint at size ${report.witnessed.size} cosigned by ${report.witnessed.witnesses.join(', ')} (quorum ${report.witnessed.quorum})` +
+          (report.witnessed.unwitnessed > 0
+            ? `; ${report.witnessed.unwitnessed} newer entries not yet witnessed`
+            : '; every entry is witnessed'),
+      );
   } else {
     output.out(`FAILED: ${report.problem?.message}`);
     output.out(`   (${report.problem?.code}; ${report.entries} entries verified before it)`);
@@ -259,15 +298,36 @@ export function registerLedgerCommands(program: Command, output: Output, run: Ru
       "signed checkpoints kept outside the log (e.g. the server's trusted checkpoint, or ones auditors saved): the log must reproduce each",
     )
     .option('--no-state', 'with --db: verify the log only, skip the state audit')
+    .option(
+      '--witness <vkeys...>',
+      'witness cosignature/v1 verifier keys (the text, or files holding them), obtained from the witnesses themselves',
+    )
+    .option(
+      '--quorum <n>',
+      'with --witness: accept only checkpoints cosigned by at least N of them (default 1)',
+    )
+    .option(
+      '--require-latest',
+      'with --witness: fail when entries after the newest witnessed checkpoint exist (default: report them)',
+    )
     .option('--json', 'print the report as JSON')
     .action(
       (
         dir: string | undefined,
-        options: DbOptions & { key?: string; json?: boolean; checkpoint?: string[]; state: boolean },
+        options: DbOptions & {
+          key?: string;
+          json?: boolean;
+          checkpoint?: string[];
+          state: boolean;
+          witness?: string[];
+          quorum?: string;
+          requireLatest?: boolean;
+        },
         command: Command,
       ) =>
         run(async () => {
           const held = (options.checkpoint ?? []).map(readHeldCheckpoint);
+          const witnesses = witnessQuorum(options);
           const progress = (entries: number) => {
             if (process.stderr.isTTY) process.stderr.write(`\rverified ${entries} entries`);
           };
@@ -286,6 +346,7 @@ export function registerLedgerCommands(program: Command, output: Output, run: Ru
                 verifiers: [verifier],
                 origin: manifest.origin,
                 onProgress: progress,
+                ...(witnesses ? { witnesses } : {}),
               }),
               output,
               options.json,
@@ -299,6 +360,7 @@ export function registerLedgerCommands(program: Command, output: Output, run: Ru
                 verifiers: [verifier],
                 origin: l.origin,
                 onProgress: progress,
+                ...(witnesses ? { witnesses } : {}),
               });
               // The state is compared with entries only once their bytes are proven.
               const state = report.ok && options.state ? await auditState(l.store) : undefined;

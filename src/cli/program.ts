@@ -45,6 +45,7 @@ const commandModules: readonly CommandModule[] = [
   },
   { names: ['report'], load: async () => (await import('./report.js')).registerReportCommand },
   { names: ['redteam'], load: async () => (await import('./redteam.js')).registerRedteamCommand },
+  { names: ['witness'], load: async () => (await import('./witness.js')).registerWitnessCommands },
 ];
 
 /** Every top-level command name, in help order. */

@@ -5,10 +5,12 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { defaultAdminTokenPath, legacyAdminTokenPath } from '../app/access/admin-token-file.js';
 import { type Arbiter, startArbiter } from '../app/arbiter.js';
+import type { RunningWitness } from '../app/witness/witness.js';
 import { ArbiterError } from '../core/errors.js';
 import { issueDemoTokens } from '../demo/demo.js';
 import { type MonitoringDemo, seedMonitoringDemo } from '../demo/monitoring.js';
 import { type DemoStory, seedDemoStory } from '../demo/story.js';
+import { startDemoWitness } from '../demo/witness.js';
 import { formatProblem } from '../policy/problems.js';
 import { buildServer, serverLogger } from '../server/app.js';
 import { defaultLimits, limitOptions, limitsFromOptions } from '../server/limits.js';
@@ -168,12 +170,17 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
           policyDir,
           options.demo ? await issueDemoTokens(arbiter) : undefined,
         );
+        let demoWitness: RunningWitness | undefined;
         if (options.demo) {
           announceMonitoring(output, address, await seedMonitoringDemo(arbiter, new Date()));
           announceStory(output, address, await seedDemoStory(arbiter));
+          demoWitness = await startDemoWitness(arbiter, databaseUrl, logger);
+          announceWitness(output, address, databaseUrl, demoWitness);
         }
         output.out('\nReady. Ctrl-C (SIGTERM) stops gracefully; SIGHUP reloads policies.');
-        return await stopped;
+        const code = await stopped;
+        await demoWitness?.close();
+        return code;
       }),
     );
 }
@@ -226,6 +233,22 @@ function announceMonitoring(output: Output, address: string, demo: MonitoringDem
   if (demo.firing.length === 0) output.out('  (none)');
   output.out(
     `  report: npx arbiter monitor report --system ${demo.system} --url ${address} --token <erin's token> --html report.html`,
+  );
+}
+
+function announceWitness(
+  output: Output,
+  address: string,
+  databaseUrl: string,
+  witness: RunningWitness,
+): void {
+  output.out(`\nWitness: ${witness.name} at ${witness.url} cosigns every checkpoint (C2SP tlog-witness).`);
+  output.out('  It runs in this process for the demo and is NOT independent: see docs/ledger.md#witnesses.');
+  output.out(
+    `  cosigned checkpoint: curl -s ${address}/v1/ledger/checkpoint -H 'Authorization: Bearer <erin's token>'`,
+  );
+  output.out(
+    `  verify with a quorum: npx arbiter ledger verify --db ${databaseUrl} --witness ${witness.verifierKey} --quorum 1`,
   );
 }
 

@@ -299,8 +299,14 @@ export class ArbiterClient {
     return this.call('POST', `/v1/systems/${encodeURIComponent(id)}/autonomy`, { level, reason });
   }
 
+  /** The latest signed checkpoint, followed by the cosignature lines of the witnesses that cosigned it. */
   checkpoint(): Promise<string> {
     return this.call('GET', '/v1/ledger/checkpoint', undefined, { accept: 'text/plain' });
+  }
+
+  /** The witnesses' cosignature/v1 verifier keys, one per line (check them against their operators'). */
+  witnessKeys(): Promise<string> {
+    return this.call('GET', '/v1/ledger/witnesses', undefined, { accept: 'text/plain' });
   }
 
   /** Opens an incident (agents: about their own System); `decision` is linked at once. Not retried. */

@@ -92,6 +92,14 @@ export const errorRegistry = {
     summary:
       'A stored decision, approval or System status disagrees with its ledger entries; the step is refused',
   },
+  ARB_ERR_WITNESS_KEY: {
+    status: 500,
+    summary: "A witness's own signing key cannot be read, created or parsed",
+  },
+  ARB_ERR_WITNESS_CONFIG: {
+    status: 400,
+    summary: 'The logs a witness witnesses, or a witness given to the server or to verify, are not valid',
+  },
   ARB_ERR_LEDGER_RANGE: { status: 400, summary: 'A ledger index or tree size is outside the log' },
   ARB_ERR_LEDGER_EXPORT: {
     status: 400,

@@ -1,5 +1,6 @@
 import type { JsonValue } from '../core/json.js';
 import { openCheckpoint } from './checkpoint.js';
+import { type CosignatureVerifier, cosignaturesOf } from './cosignature.js';
 import { decodeEntry, type PersonalValue, personalCommitment, scanEntry } from './entry.js';
 import type { NoteVerifier } from './note.js';
 import { emptyRoot, leafHash, nodeHash } from './rfc6962.js';
@@ -33,7 +34,9 @@ export type AuditProblemCode =
   | 'checkpoint-beyond-log'
   | 'checkpoint-inconsistent'
   | 'no-checkpoint'
-  | 'personal-mismatch';
+  | 'personal-mismatch'
+  | 'checkpoint-cosignature'
+  | 'not-witnessed';
 
 export interface AuditProblem {
   code: AuditProblemCode;
@@ -52,8 +55,21 @@ export interface AuditReport {
   /** Entries appended after the latest checkpoint (not yet covered by a signature). */
   uncheckpointed: number;
   personalVerified: number;
+  /** With `witnesses`: the newest checkpoint a quorum cosigned, and what came after it. */
+  witnessed?: WitnessedReport;
   /** Set when verification failed: the first thing that did not match, and why. */
   problem?: AuditProblem;
+}
+
+export interface WitnessedReport {
+  quorum: number;
+  /** Size of the newest checkpoint cosigned by at least `quorum` of the given witnesses. */
+  size: number;
+  root: string;
+  /** The witnesses that cosigned it. */
+  witnesses: string[];
+  /** Entries after it: signed by the log, perhaps, but not yet witnessed. */
+  unwitnessed: number;
 }
 
 /** Incremental RFC 6962 root over leaves appended one by one. */
@@ -93,6 +109,12 @@ export interface AuditOptions {
   strict?: boolean;
   /** Called every 65,536 entries with the count so far, for progress output. */
   onProgress?: (entries: number) => void;
+  /**
+   * Require witness cosignatures: at least one checkpoint cosigned by `quorum` of these witnesses
+   * (whose entries are then verified against it like any checkpoint); entries after the newest
+   * such checkpoint are reported as not yet witnessed — a failure with `requireLatest`.
+   */
+  witnesses?: { verifiers: readonly CosignatureVerifier[]; quorum: number; requireLatest?: boolean };
 }
 
 /** Verifies everything and names the first entry or checkpoint that does not match. */
@@ -111,6 +133,7 @@ export async function auditLedger(source: AuditSource, options: AuditOptions): P
   // Checkpoints first: their signatures decide what the entries are checked against.
   const notes = await source.checkpoints();
   const checkpoints: { size: number; root: Uint8Array }[] = [];
+  const witnessed: { size: number; root: Uint8Array; witnesses: string[] }[] = [];
   for (const note of notes) {
     const opened = openCheckpoint(note, options.verifiers);
     const size = Number(note.split('\n')[1]);
@@ -129,8 +152,25 @@ export async function auditLedger(source: AuditSource, options: AuditOptions): P
       });
     }
     checkpoints.push(opened.checkpoint);
+    if (options.witnesses) {
+      const { cosignatures, forged } = cosignaturesOf(note, options.witnesses.verifiers);
+      if (forged.length > 0)
+        return fail({
+          code: 'checkpoint-cosignature',
+          checkpointSize: size,
+          message: `checkpoint at size ${size} carries a cosignature by ${forged.join(', ')} that does not verify`,
+        });
+      if (cosignatures.length >= options.witnesses.quorum)
+        witnessed.push({ ...opened.checkpoint, witnesses: cosignatures.map((c) => c.witness).sort() });
+    }
   }
   checkpoints.sort((a, b) => a.size - b.size);
+  witnessed.sort((a, b) => a.size - b.size);
+  if (options.witnesses && witnessed.length === 0)
+    return fail({
+      code: 'not-witnessed',
+      message: `no checkpoint is cosigned by ${options.witnesses.quorum} of the ${options.witnesses.verifiers.length} given witness${options.witnesses.verifiers.length === 1 ? '' : 'es'}: nothing shows this history is the one the witnesses saw`,
+    });
   if (checkpoints.length === 0 && options.requireCheckpoint !== false) {
     return fail({
       code: 'no-checkpoint',
@@ -232,6 +272,23 @@ export async function auditLedger(source: AuditSource, options: AuditOptions): P
   }
 
   const latest = checkpoints[checkpoints.length - 1];
+  const newestWitnessed = witnessed.at(-1);
+  const witnessedReport: WitnessedReport | undefined =
+    options.witnesses && newestWitnessed
+      ? {
+          quorum: options.witnesses.quorum,
+          size: newestWitnessed.size,
+          root: b64(newestWitnessed.root),
+          witnesses: newestWitnessed.witnesses,
+          unwitnessed: expected - newestWitnessed.size,
+        }
+      : undefined;
+  if (options.witnesses?.requireLatest && witnessedReport && witnessedReport.unwitnessed > 0)
+    return fail({
+      code: 'not-witnessed',
+      checkpointSize: witnessedReport.size,
+      message: `the newest checkpoint cosigned by ${witnessedReport.quorum} witness${witnessedReport.quorum === 1 ? '' : 'es'} is at size ${witnessedReport.size}; ${witnessedReport.unwitnessed} later entries are not witnessed (--require-latest)`,
+    });
   return {
     ok: true,
     entries: expected,
@@ -240,6 +297,7 @@ export async function auditLedger(source: AuditSource, options: AuditOptions): P
     ...(latest ? { latestCheckpoint: { size: latest.size, root: b64(latest.root) } } : {}),
     uncheckpointed: expected - (latest?.size ?? 0),
     personalVerified,
+    ...(witnessedReport ? { witnessed: witnessedReport } : {}),
   };
 }
 

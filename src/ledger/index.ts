@@ -8,6 +8,14 @@ export type { AuditOptions, AuditProblem, AuditProblemCode, AuditReport, AuditSo
 export { auditLedger } from './audit.js';
 export type { Checkpoint, CheckpointOpening } from './checkpoint.js';
 export { checkpointText, openCheckpoint, parseCheckpointText, signCheckpoint } from './checkpoint.js';
+export type { Cosignature, CosignatureVerifier } from './cosignature.js';
+export {
+  cosignatureLine,
+  cosignaturesOf,
+  cosignatureVerifierKeyOf,
+  cosignedMessage,
+  parseCosignatureVerifierKey,
+} from './cosignature.js';
 export type { LedgerAppend, LedgerEntry, PersonalValue } from './entry.js';
 export { buildEntry, decodeEntry, encodeEntry, personalCommitment } from './entry.js';
 export type { AppendedEntry } from './log.js';

@@ -83,6 +83,7 @@ const headlines: Record<NotificationEventType, string> = {
   'alert.resolved': 'Alert resolved',
   'incident.opened': 'Incident opened',
   'incident.resolved': 'Incident resolved',
+  'ledger.fork': 'Ledger fork: a witness refused a checkpoint',
 };
 
 /** At most this many characters of an agent's or a policy's text per Slack line. */

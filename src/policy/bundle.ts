@@ -227,7 +227,8 @@ export interface PolicyBundle {
       | 'Notifier'
       | 'Waiver'
       | 'OnCallRotation'
-      | 'IdentityProvider',
+      | 'IdentityProvider'
+      | 'Witness',
       number
     >
   >;
@@ -241,6 +242,19 @@ export interface PolicyBundle {
   incidents: IncidentSettings;
   /** The OpenID Provider people sign in with; undefined = bearer tokens only. */
   identityProvider?: IdentityProviderConfig;
+  /** Witnesses every checkpoint is submitted to (Witness documents), by name. */
+  witnesses: readonly WitnessConfig[];
+}
+
+/** A Witness document: where to submit checkpoints, and the key its cosignatures verify with. */
+export interface WitnessConfig {
+  name: string;
+  url: string;
+  /** The cosignature/v1 verifier key text, checked at load. */
+  verifierKey: string;
+  /** The key's name: the name in the witness's signature lines. */
+  keyName: string;
+  timeoutMs: number;
 }
 
 /** An IdentityProvider document with its defaults applied. */

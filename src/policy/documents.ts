@@ -412,6 +412,7 @@ export const notificationEvents = [
   'alert.resolved',
   'incident.opened',
   'incident.resolved',
+  'ledger.fork',
 ] as const;
 export type NotificationEventType = (typeof notificationEvents)[number];
 export const notificationSeverities = ['info', 'warning', 'error', 'critical'] as const;
@@ -489,7 +490,28 @@ export const IdentityProviderDocument = documentOf(
     strict,
   ),
 );
+
+/**
+ * A transparency-log witness (C2SP tlog-witness) the server submits every checkpoint to: where it
+ * listens and the cosignature/v1 verifier key its cosignatures must verify with.
+ */
+export const WitnessDocument = documentOf(
+  'Witness',
+  Type.Object(
+    {
+      url: Type.String({ pattern: '^https?://', maxLength: 2048, description: 'the submission prefix' }),
+      verifierKey: Type.String({
+        minLength: 1,
+        maxLength: 512,
+        description: 'name+keyID+base64(0x04 ‖ Ed25519 public key)',
+      }),
+      timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 60_000 })),
+    },
+    strict,
+  ),
+);
 export type IdentityProviderDocument = Static<typeof IdentityProviderDocument>;
+export type WitnessDocument = Static<typeof WitnessDocument>;
 
 /** Kinds a policy bundle holds, with their schemas. */
 export const bundleKinds = {
@@ -502,6 +524,7 @@ export const bundleKinds = {
   Waiver: WaiverDocument,
   OnCallRotation: OnCallRotationDocument,
   IdentityProvider: IdentityProviderDocument,
+  Witness: WitnessDocument,
 } as const;
 export type BundleKind = keyof typeof bundleKinds;
 

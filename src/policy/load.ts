@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path/posix';
 import { canonicalJson } from '../core/canonical-json.js';
-import { sha256Hex } from '../core/digest.js';
+import { sha256, sha256Hex } from '../core/digest.js';
 import { parseDuration } from '../core/duration.js';
 import type { JsonValue } from '../core/json.js';
 import { licenseListProblems } from '../core/license-list.js';
@@ -19,6 +19,7 @@ import type {
   SourceRef,
   SystemRecord,
   WaiverRecord,
+  WitnessConfig,
 } from './bundle.js';
 import {
   defaultApprovalTtl,
@@ -51,6 +52,7 @@ import {
   type SupplyChainSpec,
   type SystemDocument,
   type WaiverDocument,
+  type WitnessDocument,
 } from './documents.js';
 import { type FactSet, factSet } from './facts.js';
 import { defaultYamlLimits, type YamlLimits } from './limits.js';
@@ -102,6 +104,7 @@ export function compileBundle(files: readonly SourceFile[], options: PolicyLoadO
   const waivers: WaiverRecord[] = [];
   const rotations: OnCallRotationRecord[] = [];
   const identityProviders: IdentityProviderConfig[] = [];
+  const witnesses: WitnessConfig[] = [];
   let incidentSettings: IncidentSettings = defaultIncidentSettings;
   let defaultsDocument: BundleDocument | undefined;
   for (const document of documents) {
@@ -135,6 +138,9 @@ export function compileBundle(files: readonly SourceFile[], options: PolicyLoadO
             ['metadata', 'name'],
             `a second IdentityProvider ("${identityProviders[1]!.name}"): people sign in with one provider, "${identityProviders[0]!.name}"`,
           );
+        break;
+      case 'Witness':
+        witnesses.push(compiler.witness(document.value as WitnessDocument));
         break;
       case 'Bundle':
         defaultsDocument = document.value as BundleDocument;
@@ -183,6 +189,7 @@ export function compileBundle(files: readonly SourceFile[], options: PolicyLoadO
     Waiver: 0,
     OnCallRotation: 0,
     IdentityProvider: 0,
+    Witness: 0,
   };
   for (const document of documents) counts[document.kind]++;
   const readsRecentActivity = actionPolicies.some((policy) => policy.readsRecentActivity);
@@ -203,8 +210,29 @@ export function compileBundle(files: readonly SourceFile[], options: PolicyLoadO
     rotations: sortByName(rotations),
     incidents: incidentSettings,
     ...(identityProviders[0] ? { identityProvider: identityProviders[0] } : {}),
+    witnesses: sortByName(witnesses),
   };
   return deepFreeze(bundle);
+}
+
+/**
+ * The name in a cosignature/v1 verifier key, `name+<key ID>+base64(0x04 ‖ Ed25519 key)`, after
+ * checking its key ID: SHA-256(name ‖ 0x0A ‖ 0x04 ‖ key)[:4] (c2sp.org/tlog-cosignature). The
+ * same rule as the ledger's `cosignatureKeyId` (policy builds on core only); a test cross-checks them.
+ */
+export function witnessKeyName(text: string): { name: string } | { problem: string } {
+  const match = /^([^\s+]+)\+([0-9a-fA-F]{8})\+([A-Za-z0-9+/]{44})$/.exec(text.trim());
+  if (!match) return { problem: 'not a witness verifier key (name+keyID+base64 key)' };
+  const [, name, idHex, keyB64] = match as unknown as [string, string, string, string];
+  const raw = Buffer.from(keyB64, 'base64');
+  if (raw.length !== 33 || raw[0] !== 0x04)
+    return {
+      problem: 'not an Ed25519 cosignature/v1 key (type 0x04): give the key `arbiter witness key` prints',
+    };
+  const id = sha256(Buffer.concat([Buffer.from(`${name}\n`, 'utf8'), raw])).subarray(0, 4);
+  if (Buffer.from(id).toString('hex') !== idHex.toLowerCase())
+    return { problem: 'the key ID does not match the name and key' };
+  return { name };
 }
 
 function executionWindowOf(window: string): ExecutionWindow {
@@ -740,6 +768,7 @@ class DocumentCompiler {
         'alert.resolved',
         'incident.opened',
         'incident.resolved',
+        'ledger.fork',
       ],
     };
     return {
@@ -756,6 +785,20 @@ class DocumentCompiler {
       maxAttempts: spec.maxAttempts ?? 8,
       timeoutMs: spec.timeoutMs ?? 5_000,
       ...(spec.dashboardUrl ? { dashboardUrl: spec.dashboardUrl } : {}),
+    };
+  }
+
+  witness(document: WitnessDocument): WitnessConfig {
+    const { spec, metadata } = document;
+    const key = witnessKeyName(spec.verifierKey);
+    if ('problem' in key) this.report(['spec', 'verifierKey'], 'ARB_ERR_POLICY_INVALID_VALUE', key.problem);
+    const keyName = 'name' in key ? key.name : '';
+    return {
+      name: metadata.name,
+      url: spec.url.replace(/\/+$/, ''),
+      verifierKey: spec.verifierKey.trim(),
+      keyName,
+      timeoutMs: spec.timeoutMs ?? 5_000,
     };
   }
 

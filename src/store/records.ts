@@ -6,6 +6,7 @@ import type { MonitorReads, MonitorWrites } from '../monitor/records.js';
 import type { NotificationReads, NotificationWrites } from '../notify/records.js';
 import type { AutonomyReads, AutonomyWrites } from '../registry/autonomy-records.js';
 import type { SystemReads, SystemWrites } from '../registry/records.js';
+import type { CosignatureReads, CosignatureWrites } from '../witness/records.js';
 
 /**
  * The rows Arbiter keeps besides the ledger, shared by both stores. Each domain folder owns its
@@ -22,6 +23,7 @@ export type * from '../monitor/records.js';
 export type * from '../notify/records.js';
 export type * from '../registry/autonomy-records.js';
 export type * from '../registry/records.js';
+export type * from '../witness/records.js';
 
 /** Reads, from committed state (Store) or inside a transaction (StoreTransaction). */
 export interface RecordReads
@@ -32,7 +34,8 @@ export interface RecordReads
     GateRunReads,
     MonitorReads,
     IncidentReads,
-    AutonomyReads {}
+    AutonomyReads,
+    CosignatureReads {}
 
 export interface RecordWrites
   extends SystemWrites,
@@ -42,4 +45,5 @@ export interface RecordWrites
     GateRunWrites,
     MonitorWrites,
     IncidentWrites,
-    AutonomyWrites {}
+    AutonomyWrites,
+    CosignatureWrites {}

@@ -26,6 +26,12 @@ export interface Store extends RecordReads {
    * with PostgreSQL in every replica — so long polls wake up wherever they wait.
    */
   onDecisionChanged(listener: (decisionId: string) => void): void;
+  /**
+   * Whether this process is the one that signs checkpoints and submits them to witnesses. With
+   * PostgreSQL one replica at a time holds a session advisory lock (taken here when free, lost
+   * with its connection); an SQLite database has one writer process, which always is.
+   */
+  holdsCheckpointLock(): Promise<boolean>;
   close(): Promise<void>;
 }
 

@@ -1,6 +1,7 @@
 import { appendFileSync, cpSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cosignaturesOf, parseCosignatureVerifierKey } from '../../src/witness/index.js';
 import { arbiter, repoRoot } from '../helpers/cli.js';
 import { eventually } from '../helpers/raw-http.js';
 import { spawnServe } from '../helpers/serve-process.js';
@@ -75,6 +76,22 @@ describe('arbiter serve --demo, the CLI clients, and graceful shutdown', () => {
         'ARBITER_TOKEN',
       );
 
+      // The demo's witness: the checkpoint a newcomer fetches is already cosigned by it.
+      expect(text).toMatch(
+        /Witness: demo-witness\.arbiter\.local at http:\/\/127\.0\.0\.1:\d+ cosigns every checkpoint/,
+      );
+      expect(text).toContain('NOT independent');
+      const witnessKey = parseCosignatureVerifierKey(/--witness (\S+) --quorum 1/.exec(text)![1]!);
+      // The server submits every second; the steps above grew the log, so the newest checkpoint
+      // may be a moment from its cosignature.
+      await eventually(async () => {
+        const checkpoint = await fetch(`${server.url}/v1/ledger/checkpoint`, {
+          headers: { authorization: `Bearer ${token('erin')}` },
+        }).then((response) => response.text());
+        const { cosignatures } = cosignaturesOf(checkpoint, [witnessKey]);
+        return cosignatures.some((c) => c.witness === 'demo-witness.arbiter.local');
+      }, 'the demo checkpoint carries the demo witness cosignature');
+
       server.child.kill('SIGTERM');
       expect(await server.exited).toBe(0);
       expect(server.output()).toContain('stopped');
@@ -84,7 +101,16 @@ describe('arbiter serve --demo, the CLI clients, and graceful shutdown', () => {
     const verified = arbiter(['ledger', 'verify', '--db', `sqlite:${join(dir, '.arbiter', 'demo.db')}`]);
     expect(verified.code, verified.stdout + verified.stderr).toBe(0);
     expect(verified.stdout).toContain('latest at size');
-  });
+    // The command the demo prints, followed as printed (from the directory it ran in).
+    const printed = /npx arbiter (ledger verify --db \S+ --witness \S+ --quorum 1)/.exec(
+      server.output(),
+    )![1]!;
+    const quorum = arbiter(printed.split(' '), { cwd: dir });
+    expect(quorum.code, quorum.stdout + quorum.stderr).toBe(0);
+    expect(quorum.stdout).toMatch(
+      /witnessed: checkpoint at size \d+ cosigned by demo-witness\.arbiter\.local \(quorum 1\)/,
+    );
+  }, 180_000);
 
   it('SIGHUP reloads policies; a broken bundle is rejected and the old one stays', async () => {
     const work = tempDir('arbiter-hup-');

@@ -143,7 +143,9 @@ describe.skipIf(!hasPostgres)('two replicas on one PostgreSQL', () => {
       const deadline = Date.now() + 30_000;
       while (!holder && Date.now() < deadline) {
         const { rows } = await client.query(
-          "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE 'arbiter/replica-%'",
+          // The appending batch's transaction lock, not the checkpoint lock a replica's checkpointer
+          // connection holds for as long as it lives (that one is checked below).
+          "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE 'arbiter/replica-%' AND a.application_name NOT LIKE '%/checkpointer'",
         );
         holder = rows[0]?.application_name;
       }
@@ -172,6 +174,18 @@ describe.skipIf(!hasPostgres)('two replicas on one PostgreSQL', () => {
       expect(
         Number((await client.query('SELECT COUNT(*) AS n FROM ledger_entries')).rows[0].n),
       ).toBeGreaterThanOrEqual(sizeAtKill + 200);
+      // One submitter: the survivor holds the checkpoint lock now (taken over if the victim had it).
+      const survivorName = survivor === a ? 'arbiter/replica-a' : 'arbiter/replica-b';
+      const checkpointers = async () =>
+        (
+          await client.query(
+            "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE '%/checkpointer'",
+          )
+        ).rows.map((row) => row.application_name);
+      const takeover = Date.now() + 30_000;
+      while (!(await checkpointers()).includes(`${survivorName}/checkpointer`) && Date.now() < takeover)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await checkpointers()).toEqual([`${survivorName}/checkpointer`]);
       survivor.child.kill('SIGTERM');
       await survivor.exited;
     } finally {

@@ -26,6 +26,7 @@ export const domainFolders = [
   'compliance',
   'data',
   'hooks',
+  'witness',
 ] as const;
 
 /** The imperative shell around it. The domain imports none of them. */

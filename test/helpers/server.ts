@@ -3,6 +3,7 @@ import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type Arbiter, type ArbiterOptions, startArbiter } from '../../src/app/arbiter.js';
+import type { WitnessSubmitterOptions } from '../../src/app/ledger/witness-submitter.js';
 import type { NotificationOptions } from '../../src/app/notifications/notifications.js';
 import { buildServer } from '../../src/server/app.js';
 import type { ServerLimits } from '../../src/server/limits.js';
@@ -76,6 +77,8 @@ export async function startTestServer(
     identity?: ArbiterOptions['identity'];
     /** `--human-tokens off` when false. */
     humanTokens?: boolean;
+    /** Witness submission options (backoff, fetch). */
+    witnesses?: WitnessSubmitterOptions;
   } = {},
 ): Promise<TestServer> {
   const dir = tempDir('arbiter-server-');
@@ -99,6 +102,9 @@ export async function startTestServer(
     ...(options.notifications ? { notifications: options.notifications } : {}),
     ...(options.identity ? { identity: options.identity } : {}),
     checkpointIntervalMs: options.checkpointIntervalMs ?? 3_600_000,
+    // Tests submit checkpoints to witnesses themselves (`arbiter.witnesses.submitDue()`).
+    witnessIntervalMs: 3_600_000,
+    ...(options.witnesses ? { witnesses: options.witnesses } : {}),
   });
   // Every answer of every test is checked against what its handler returned: a response schema
   // that drops or changes a field fails the request's test (in `call`) or the file (in `close`).

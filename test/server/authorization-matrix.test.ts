@@ -300,6 +300,7 @@ describe('authorization matrix (docs/security.md)', () => {
     'GET /v1/gate-runs/:id': async ({ own }) => ({ path: `/v1/gate-runs/${fixtures.gateRun[system(own)]}` }),
     'GET /v1/ledger/checkpoint': async () => ({ path: '/v1/ledger/checkpoint' }),
     'GET /v1/ledger/key': async () => ({ path: '/v1/ledger/key' }),
+    'GET /v1/ledger/witnesses': async () => ({ path: '/v1/ledger/witnesses' }),
     'GET /v1/ledger/entries': async () => ({ path: '/v1/ledger/entries?start=0&end=5' }),
     'GET /v1/ledger/proofs/inclusion': async () => ({ path: '/v1/ledger/proofs/inclusion?index=0' }),
     'GET /v1/ledger/proofs/consistency': async () => ({ path: '/v1/ledger/proofs/consistency?first=1' }),

@@ -18,6 +18,7 @@ const textRoutes: Record<string, string> = {
   'get /metrics': 'text/plain; version=0.0.4; charset=utf-8',
   'get /v1/ledger/checkpoint': 'text/plain; charset=utf-8',
   'get /v1/ledger/key': 'text/plain; charset=utf-8',
+  'get /v1/ledger/witnesses': 'text/plain; charset=utf-8',
 };
 
 describe('every route declares its answers', () => {

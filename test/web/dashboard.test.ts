@@ -1,10 +1,13 @@
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runGate } from '../../src/app/releases/run-gate.js';
+import { startWitness } from '../../src/app/witness/witness.js';
+import { createWitnessKey, readWitnessKey } from '../../src/app/witness/witness-config.js';
 import { seedMonitoringDemo } from '../../src/demo/monitoring.js';
+import { parseVerifierKey } from '../../src/ledger/note.js';
 import { arbiterAsync, repoRoot } from '../helpers/cli.js';
 import { startReceiver } from '../helpers/receiver.js';
 import { deploy, freePort, startTestServer, type TestServer, waitForPending } from '../helpers/server.js';
@@ -368,6 +371,39 @@ describe('dashboard in Chromium', () => {
     await page.getByRole('button', { name: 'Verify consistency' }).click();
     await see(page.getByText('not consistent', { exact: true }));
     await see(page.getByText(/does not verify/));
+
+    // A witness in the governance repository: the page checks its cosignature in the browser.
+    await seeText(page.getByTestId('witnesses'), 'none configured');
+    const witnessDir = tempDir('arbiter-web-witness-');
+    createWitnessKey(join(witnessDir, 'w.key'), 'witness.example/dashboard');
+    const witness = await startWitness({
+      signer: readWitnessKey(join(witnessDir, 'w.key')),
+      logs: [
+        {
+          origin: server.arbiter.ledger.origin,
+          verifiers: [parseVerifierKey(server.arbiter.ledger.verifierKey)],
+        },
+      ],
+      statePath: join(witnessDir, 'w.db'),
+      logger: { warn() {}, error() {} },
+    });
+    const document = join(server.policyDir, 'witness.yaml');
+    try {
+      writeFileSync(
+        document,
+        `apiVersion: arbiter/v1\nkind: Witness\nmetadata: {name: dashboard}\nspec:\n  url: ${witness.url}\n  verifierKey: ${witness.verifierKey}\n`,
+      );
+      expect((await server.arbiter.policies.reload('test', 'api')).ok).toBe(true);
+      await server.arbiter.checkpointIfGrown();
+      await server.arbiter.witnesses.submitDue();
+      await page.reload();
+      await seeText(page.getByTestId('witnesses'), 'cosigned');
+      await seeText(page.getByTestId('witnesses'), 'witness.example/dashboard');
+    } finally {
+      rmSync(document);
+      await server.arbiter.policies.reload('test', 'api');
+      await witness.close();
+    }
   });
 
   it('charts drift, performance and fairness of a monitored model with its alerts', async () => {

@@ -192,3 +192,43 @@ describe('browser checkpoint signatures', () => {
     expect(fromBase64('not base64!')).toBeUndefined();
   });
 });
+
+describe('browser witness cosignatures', () => {
+  it('verifies the cosignature/v1 lines the server stores, and names who cosigned', async () => {
+    const { cosignatureLine, cosignatureVerifierKeyOf, addSignatureLines } = await import(
+      '../../src/witness/index.js'
+    );
+    const { checkCosignatures, parseWitnessKey } = await import('../../web/src/ledger/cosignature.js');
+    const log = parseSignerKey(generateSigner('example.com/log').signerKey);
+    const w1 = parseSignerKey(generateSigner('witness.example/w1').signerKey);
+    const w2 = parseSignerKey(generateSigner('witness.example/w2').signerKey);
+    const hashes = leaves(7);
+    const note = signCheckpoint({ origin: 'example.com/log', size: 7, root: rootHash(hashes) }, log);
+    const body = note.slice(0, note.lastIndexOf('\n\n') + 1);
+    const cosigned = addSignatureLines(note, [cosignatureLine(body, w1, 1_700_000_000).trimEnd()]);
+    const parsed = parseSignedCheckpoint(cosigned);
+    if (!parsed.ok) throw new Error(parsed.message);
+    const keys = [];
+    for (const signer of [w1, w2]) {
+      const key = await parseWitnessKey(cosignatureVerifierKeyOf(signer));
+      if (!key.ok) throw new Error(key.message);
+      keys.push(key.value);
+    }
+    const checks = await checkCosignatures(parsed.value, keys);
+    expect(checks.map((check) => [check.witness, check.status])).toEqual([
+      ['witness.example/w1', 'cosigned'],
+      ['witness.example/w2', 'missing'],
+    ]);
+    expect(checks[0]?.status === 'cosigned' && checks[0].time.getTime()).toBe(1_700_000_000_000);
+    // A cosignature moved onto another checkpoint does not verify.
+    const other = signCheckpoint({ origin: 'example.com/log', size: 8, root: rootHash(leaves(8)) }, log);
+    const moved = parseSignedCheckpoint(addSignatureLines(other, [cosignatureLine(body, w1, 5).trimEnd()]));
+    if (!moved.ok) throw new Error(moved.message);
+    expect((await checkCosignatures(moved.value, keys))[0]?.status).toBe('invalid');
+    // A deployed witness's key parses (C2SP key ID over 0x04); an ordinary note key does not.
+    expect(
+      (await parseWitnessKey('remora.n621.de+da77ade7+BOvN63jn/bLvkieywe8R6UYAtVtNbZpXh34x7onlmtw2')).ok,
+    ).toBe(true);
+    expect((await parseWitnessKey(generateSigner('x.example/k').verifierKey)).ok).toBe(false);
+  });
+});

@@ -14,8 +14,12 @@ export class Checkpointer {
     return new Checkpointer(ledger, trusted, (await ledger.store.ledger.checkpoints()).at(-1)?.size ?? -1);
   }
 
-  /** Signs and stores a checkpoint if the log grew — only over a tree that extends the trusted one. */
+  /**
+   * Signs and stores a checkpoint if the log grew — only over a tree that extends the trusted one,
+   * and only in the process holding the checkpoint lock (with replicas, one signs for all).
+   */
   async signIfGrown(): Promise<void> {
+    if (!(await this.ledger.store.holdsCheckpointLock())) return;
     const size = await this.ledger.store.ledger.size();
     if (size === this.lastSize) return;
     const signed = await this.trusted.sign();

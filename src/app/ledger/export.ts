@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import { ArbiterError } from '../../core/errors.js';
 import type { AuditSource } from '../../ledger/audit.js';
 import type { PersonalValue } from '../../ledger/entry.js';
+import { cosignedCheckpoints } from './cosigned-checkpoints.js';
 import type { Ledger } from './ledger.js';
 
 /**
@@ -47,7 +48,8 @@ Files:
   {v, seq, time, type, actor, subject, data}. Leaf hash = SHA-256(0x00 || line bytes).
 - leaf-hashes.txt — the leaf hash recorded for each entry when it was appended, lowercase hex, one per line.
 - checkpoints/*.note — signed checkpoints (c2sp.org/tlog-checkpoint as a c2sp.org/signed-note, Ed25519):
-  origin, tree size, base64 root hash.
+  origin, tree size, base64 root hash; after the log's signature, the cosignature/v1 lines of the
+  witnesses that cosigned it (c2sp.org/tlog-cosignature).
 - consistency.json — RFC 6962 consistency proofs between consecutive checkpoints (base64 hashes).
 - personal.jsonl — personal data kept beside the log: {seq, field, salt (base64), value}; each entry holds
   only the commitment SHA-256(salt || canonical JSON of value). Erased values are absent.
@@ -99,7 +101,10 @@ export async function exportLedger(
   } finally {
     await Promise.all([entriesFile.close(), hashesFile.close(), personalFile.close()]);
   }
-  const checkpoints = (await reader.checkpoints()).filter((checkpoint) => checkpoint.size <= size);
+  // With the witnesses' cosignature lines: an auditor can require a quorum offline.
+  const checkpoints = (await cosignedCheckpoints(ledger.store)).filter(
+    (checkpoint) => checkpoint.size <= size,
+  );
   for (const checkpoint of checkpoints) {
     writeFileSync(
       join(dir, files.checkpoints, `${String(checkpoint.size).padStart(12, '0')}.note`),
@@ -220,7 +225,7 @@ export function storeAuditSource(ledger: Ledger): AuditSource {
       }
     },
     async checkpoints() {
-      return (await reader.checkpoints()).map((checkpoint) => checkpoint.note);
+      return (await cosignedCheckpoints(ledger.store)).map((checkpoint) => checkpoint.note);
     },
     async consistencyProofs() {
       const sizes = (await reader.checkpoints()).map((checkpoint) => checkpoint.size);

@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Arbiter } from '../../app/arbiter.js';
+import { cosignedNote } from '../../app/ledger/cosigned-checkpoints.js';
 import {
   ConsistencyProofSchema,
   consistencyProofResponse,
@@ -35,12 +36,13 @@ export function ledgerRoutes(app: FastifyInstance, arbiter: Arbiter): void {
       config: { roles: readers },
       schema: {
         tags: ['ledger'],
-        summary: 'The latest signed checkpoint (C2SP signed note), signed now if the log grew',
+        summary:
+          'The latest signed checkpoint (C2SP signed note) with every witness cosignature received for it, signed now if the log grew',
         security,
         response: {
           200: TextResponse(
             signedNote,
-            'A C2SP tlog-checkpoint signed note; empty before the first checkpoint',
+            "A C2SP tlog-checkpoint signed note: the log's signature, then the witnesses' cosignature/v1 lines; empty before the first checkpoint",
           ),
           401: ErrorSchema,
           403: ErrorSchema,
@@ -49,8 +51,8 @@ export function ledgerRoutes(app: FastifyInstance, arbiter: Arbiter): void {
     },
     async (_request, reply) => {
       await arbiter.checkpointIfGrown();
-      const latest = (await reader.checkpoints()).at(-1);
-      return reply.type(signedNote).send(latest?.note ?? '');
+      const latest = await store.newestCheckpoint();
+      return reply.type(signedNote).send(latest ? await cosignedNote(store, latest) : '');
     },
   );
 
@@ -70,6 +72,34 @@ export function ledgerRoutes(app: FastifyInstance, arbiter: Arbiter): void {
       },
     },
     async (_request, reply) => reply.type(signedNote).send(`${ledger.verifierKey}\n`),
+  );
+
+  api.get(
+    '/v1/ledger/witnesses',
+    {
+      config: { roles: readers },
+      schema: {
+        tags: ['ledger'],
+        summary:
+          "The witnesses checkpoints are submitted to: one cosignature/v1 verifier key per line (from the governance repository's Witness documents)",
+        security,
+        response: {
+          200: TextResponse(
+            signedNote,
+            'cosignature/v1 verifier keys (name+keyID+base64(0x04 ‖ key)), one per line; empty when none is configured',
+          ),
+          401: ErrorSchema,
+          403: ErrorSchema,
+        },
+      },
+    },
+    async (_request, reply) =>
+      reply.type(signedNote).send(
+        arbiter.witnesses
+          .witnesses()
+          .map((witness) => `${witness.verifierKey}\n`)
+          .join(''),
+      ),
   );
 
   api.get(

@@ -27,6 +27,8 @@ export interface PostgresStoreOptions {
 /** Every ledger append, on every replica, happens under this transaction-scoped advisory lock. */
 export const ledgerLockKey = 0x41524249_54455200n; // "ARBITER\0"
 const migrationLockKey = 0x41524249_54455201n;
+/** Held (session-level) by the one replica that signs checkpoints and submits them to witnesses. */
+export const checkpointLockKey = 0x41524249_54455202n;
 const channel = 'arbiter_events';
 /** Delays between attempts to re-establish a lost LISTEN connection: doubling from `first` to `max`. */
 const listenRetryMs = { first: 1_000, max: 30_000 } as const;
@@ -110,6 +112,10 @@ export class PostgresStore extends SqlRecordReads implements Store {
   private readonly queue: WriteQueue<PgTransaction>;
   private readonly listeners: ((decisionId: string) => void)[] = [];
   private listener: pg.Client | undefined;
+  /** The connection holding the checkpoint lock, or trying to; the lock ends with it. */
+  private lockClient: pg.Client | undefined;
+  private lockHeld = false;
+  private lockAttempt: Promise<boolean> | undefined;
   private closed = false;
 
   private constructor(
@@ -254,6 +260,50 @@ export class PostgresStore extends SqlRecordReads implements Store {
     this.listeners.push(listener);
   }
 
+  async holdsCheckpointLock(): Promise<boolean> {
+    if (this.closed) return false;
+    if (this.lockHeld) return true;
+    // One attempt at a time: two loops asking at once must not open two connections.
+    this.lockAttempt ??= this.tryCheckpointLock().finally(() => {
+      this.lockAttempt = undefined;
+    });
+    return this.lockAttempt;
+  }
+
+  private async tryCheckpointLock(): Promise<boolean> {
+    let client = this.lockClient;
+    try {
+      if (!client) {
+        const created = new pg.Client({
+          connectionString: this.options.url,
+          connectionTimeoutMillis: this.options.connectTimeoutMs ?? 5_000,
+          application_name: `${this.options.applicationName ?? 'arbiter'}/checkpointer`,
+          types,
+        });
+        created.on('error', () => {
+          // The lock went with the connection: another replica may take it now.
+          if (this.lockClient === created) {
+            this.lockClient = undefined;
+            this.lockHeld = false;
+          }
+          created.end().catch(() => {});
+        });
+        client = created;
+        this.lockClient = created;
+        await created.connect();
+      }
+      const { rows } = await client.query('SELECT pg_try_advisory_lock($1) AS held', [
+        checkpointLockKey.toString(),
+      ]);
+      this.lockHeld = rows[0]?.held === true && !this.closed;
+    } catch {
+      if (this.lockClient === client) this.lockClient = undefined;
+      this.lockHeld = false;
+      await client?.end().catch(() => {});
+    }
+    return this.lockHeld;
+  }
+
   /** The schema version in the database. */
   async schemaVersion(): Promise<number> {
     return schemaVersion(this.pool);
@@ -264,6 +314,8 @@ export class PostgresStore extends SqlRecordReads implements Store {
     this.closed = true;
     await this.queue.close();
     await this.listener?.end().catch(() => {});
+    this.lockHeld = false;
+    await this.lockClient?.end().catch(() => {});
     await this.pool.end();
   }
 }

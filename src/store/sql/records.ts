@@ -14,6 +14,7 @@ import type {
   ActivityDelta,
   ActivityRow,
   ApprovalRow,
+  CosignatureRow,
   DecisionFilter,
   DecisionRow,
   DecisionStatus,
@@ -96,6 +97,38 @@ export class SqlRecordReads implements RecordReads {
 
   async getMeta(key: string): Promise<string | undefined> {
     return (await this.hot.meta({ key })).rows[0]?.value;
+  }
+
+  async cosignatures(size?: number): Promise<CosignatureRow[]> {
+    let query = this.db.selectFrom('ledger_cosignatures').select(['size', 'witness', 'line', 'witnessed_at']);
+    if (size !== undefined) query = query.where('size', '=', size);
+    const rows = await query.orderBy('size').orderBy('witness').execute();
+    return rows.map((row) => ({
+      size: Number(row.size),
+      witness: row.witness,
+      line: row.line,
+      timestamp: Number(row.witnessed_at),
+    }));
+  }
+
+  async newestCosignedSizes(): Promise<{ witness: string; size: number }[]> {
+    const rows = await this.db
+      .selectFrom('ledger_cosignatures')
+      .select((eb) => ['witness', eb.fn.max('size').as('size')])
+      .groupBy('witness')
+      .orderBy('witness')
+      .execute();
+    return rows.map((row) => ({ witness: row.witness, size: Number(row.size) }));
+  }
+
+  async newestCheckpoint(): Promise<{ size: number; note: string } | undefined> {
+    const row = await this.db
+      .selectFrom('ledger_checkpoints')
+      .select(['size', 'note'])
+      .orderBy('size', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row ? { size: Number(row.size), note: row.note } : undefined;
   }
 
   async getSystem(id: string): Promise<SystemRow | undefined> {
@@ -438,6 +471,14 @@ export class SqlRecordReads implements RecordReads {
 /** Reads and writes inside the write transaction, written once for both databases. */
 export class SqlRecordWrites extends SqlRecordReads implements RecordWrites {
   private readonly hotWrites = hotWrites(this.db);
+
+  async insertCosignature(row: CosignatureRow): Promise<void> {
+    await this.db
+      .insertInto('ledger_cosignatures')
+      .values({ size: row.size, witness: row.witness, line: row.line, witnessed_at: row.timestamp })
+      .onConflict((oc) => oc.columns(['size', 'witness']).doNothing())
+      .execute();
+  }
 
   async setMeta(key: string, value: string): Promise<void> {
     await this.db

@@ -15,6 +15,7 @@ export interface Database {
   ledger_nodes: LedgerNodesTable;
   ledger_personal: LedgerPersonalTable;
   ledger_checkpoints: LedgerCheckpointsTable;
+  ledger_cosignatures: LedgerCosignaturesTable;
   systems: SystemsTable;
   tokens: TokensTable;
   decisions: DecisionsTable;
@@ -69,6 +70,13 @@ export interface LedgerCheckpointsTable {
   root: Uint8Array;
   note: string;
   created_at: string;
+}
+
+export interface LedgerCosignaturesTable {
+  size: number;
+  witness: string;
+  line: string;
+  witnessed_at: number;
 }
 
 export interface SystemsTable {

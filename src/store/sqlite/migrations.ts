@@ -302,4 +302,15 @@ export const sqliteMigrations: readonly string[] = [
   UPDATE gate_runs SET recorded_by = CASE
     WHEN recorded_by IN (SELECT id FROM systems) THEN 'system:' || recorded_by ELSE 'user:' || recorded_by END;
   `,
+  `
+  -- Witness cosignatures (issue 23): each witness's C2SP cosignature/v1 line on a checkpoint,
+  -- served with the checkpoint and carried by exports.
+  CREATE TABLE IF NOT EXISTS ledger_cosignatures (
+    size INTEGER NOT NULL,
+    witness TEXT NOT NULL,
+    line TEXT NOT NULL,
+    witnessed_at INTEGER NOT NULL,
+    PRIMARY KEY (size, witness)
+  );
+  `,
 ];

@@ -152,6 +152,10 @@ export class SqliteStore extends SqlRecordReads implements Store {
     this.listeners.push(listener);
   }
 
+  async holdsCheckpointLock(): Promise<boolean> {
+    return !this.closed;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -7,6 +7,7 @@ export function ledgerSource(api: ApiClient): LedgerSource {
   return {
     checkpoint: () => api.text('/v1/ledger/checkpoint'),
     key: () => api.text('/v1/ledger/key'),
+    witnessKeys: () => api.text('/v1/ledger/witnesses'),
     entry: async (seq) => {
       const page = await api.get<{ entries: { seq: number; leafHash: string; entry: Json }[] }>(
         '/v1/ledger/entries',

@@ -8,6 +8,7 @@ import {
   type SignedCheckpoint,
   verifyCheckpointSignature,
 } from './checkpoint.js';
+import { checkCosignatures, parseWitnessKey, type WitnessCheck, type WitnessKey } from './cosignature.js';
 import { leafHash, verifyConsistency, verifyInclusion } from './merkle.js';
 
 /**
@@ -20,6 +21,8 @@ import { leafHash, verifyConsistency, verifyInclusion } from './merkle.js';
 export interface LedgerSource {
   checkpoint(): Promise<string>;
   key(): Promise<string>;
+  /** The governance repository's witness keys, one cosignature/v1 verifier key per line. */
+  witnessKeys(): Promise<string>;
   entry(seq: number): Promise<{ seq: number; leafHash: string; entry: Json } | undefined>;
   inclusionProof(index: number, treeSize: number): Promise<{ proof: string[] }>;
   consistencyProof(first: number, second: number): Promise<{ proof: string[] }>;
@@ -57,16 +60,30 @@ function signatureStep(label: string, check: SignatureCheck): CheckStep {
   return { name: `${label} signature`, ok: false, detail: check.message };
 }
 
-/** The latest checkpoint, parsed, with its signature checked against the log's verifier key. */
+/**
+ * The latest checkpoint, parsed, with its signature checked against the log's verifier key, and
+ * which of the configured witnesses cosigned it (each cosignature checked here too).
+ */
 export async function latestCheckpoint(
   source: LedgerSource,
-): Promise<{ signed?: SignedCheckpoint; steps: CheckStep[] }> {
+): Promise<{ signed?: SignedCheckpoint; steps: CheckStep[]; witnesses: WitnessCheck[] }> {
   const parsed = parseSignedCheckpoint(await source.checkpoint());
-  if (!parsed.ok) return { steps: [{ name: 'Latest checkpoint', ok: false, detail: parsed.message }] };
+  if (!parsed.ok)
+    return { steps: [{ name: 'Latest checkpoint', ok: false, detail: parsed.message }], witnesses: [] };
   const key = await parseVerifierKey(await source.key());
-  if (!key.ok) return { steps: [{ name: 'Verifier key', ok: false, detail: key.message }] };
+  if (!key.ok) return { steps: [{ name: 'Verifier key', ok: false, detail: key.message }], witnesses: [] };
   const signature = await verifyCheckpointSignature(parsed.value, key.value);
-  return { signed: parsed.value, steps: [signatureStep('Checkpoint', signature)] };
+  const keys: WitnessKey[] = [];
+  for (const line of (await source.witnessKeys()).split('\n')) {
+    if (line.trim() === '') continue;
+    const witnessKey = await parseWitnessKey(line);
+    if (witnessKey.ok) keys.push(witnessKey.value);
+  }
+  return {
+    signed: parsed.value,
+    steps: [signatureStep('Checkpoint', signature)],
+    witnesses: await checkCosignatures(parsed.value, keys),
+  };
 }
 
 /**

@@ -45,7 +45,7 @@ export function LedgerView() {
       <section className="panel" aria-labelledby="checkpoint-h">
         <h2 id="checkpoint-h">Latest checkpoint</h2>
         <QueryView query={latest} loading="Fetching and verifying the checkpoint…">
-          {({ note, signed, steps }) =>
+          {({ note, signed, steps, witnesses }) =>
             !signed ? (
               note.trim() === '' ? (
                 <Empty title="No checkpoint yet">The ledger signs one as soon as it has entries.</Empty>
@@ -80,6 +80,34 @@ export function LedgerView() {
                         <Badge tone="bad">not verified</Badge>
                       )}{' '}
                       <span className="muted small">{steps.map((step) => step.detail).join('; ')}</span>
+                    </dd>
+                  </div>
+                  <div>
+                    <dt>Witnesses</dt>
+                    <dd data-testid="witnesses">
+                      {witnesses.length === 0 ? (
+                        <span className="muted small">none configured (kind: Witness)</span>
+                      ) : (
+                        witnesses.map((check) => (
+                          <span key={check.witness} className="witness">
+                            {check.status === 'cosigned' ? (
+                              <Badge tone="good">cosigned</Badge>
+                            ) : check.status === 'missing' ? (
+                              <Badge tone="warn">not yet</Badge>
+                            ) : (
+                              <Badge tone="bad">{check.status}</Badge>
+                            )}{' '}
+                            <code>{check.witness}</code>{' '}
+                            <span className="muted small">
+                              {check.status === 'cosigned' ? (
+                                <Time value={check.time.toISOString()} />
+                              ) : (
+                                check.message
+                              )}
+                            </span>{' '}
+                          </span>
+                        ))
+                      )}
                     </dd>
                   </div>
                 </dl>

@@ -1,0 +1,181 @@
+// bench/witness: does a dead or slow witness slow decisions? The same `arbiter serve` setup three
+// times in one run — no witness; a witness whose port accepts connections and never answers; a
+// witness that answers after 2 s — each signing a checkpoint every second (so every second
+// there is a checkpoint to submit), under the same fixed load and then as fast as it goes.
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { fmt } from '../measure.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const bin = join(root, 'bin', 'arbiter.js');
+const seconds = Number(process.env.BENCH_WITNESS_SECONDS ?? 10);
+
+const body = {
+  action: 'deploy',
+  resource: { type: 'service', id: 'payments', environment: 'staging' },
+  change: { linesChanged: 40 },
+  rationale: 'benchmark deploy to staging',
+  confidence: 0.97,
+};
+
+function serve(args) {
+  const child = spawn(process.execPath, [bin, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      const match = /Arbiter listening on (http:\/\/\S+)[\s\S]*\nReady\./.exec(output);
+      if (match) resolve({ child, url: match[1], output: () => output });
+    });
+    child.stderr.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${output}`)));
+  });
+}
+
+function load(url, token, rate, duration = seconds) {
+  return new Promise((resolve, reject) => {
+    autocannon(
+      {
+        url: `${url}/v1/decisions`,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+        connections: 64,
+        duration,
+        ...(rate ? { overallRate: rate } : {}),
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    );
+  });
+}
+
+/** A TCP port that accepts connections and never answers (a witness that hangs). */
+function blackhole() {
+  const sockets = new Set();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.on('close', () => sockets.delete(socket));
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        url: `http://127.0.0.1:${server.address().port}`,
+        close: () => {
+          for (const socket of sockets) socket.destroy();
+          server.close();
+        },
+      }),
+    ),
+  );
+}
+
+/** An HTTP witness that answers every request after `delayMs`, with a refusal (it is slow, not helpful). */
+function slowWitness(delayMs) {
+  const sockets = new Set();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.on('close', () => sockets.delete(socket));
+    socket.once('data', () =>
+      setTimeout(() => socket.end('HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\n\r\n'), delayMs),
+    );
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        url: `http://127.0.0.1:${server.address().port}`,
+        close: () => {
+          for (const socket of sockets) socket.destroy();
+          server.close();
+        },
+      }),
+    ),
+  );
+}
+
+async function measure(label, dir, witnessUrl, witnessKey, log) {
+  const policies = join(dir, label.replace(/\W+/g, '-'));
+  cpSync(join(root, 'examples', 'policies'), policies, { recursive: true });
+  if (witnessUrl)
+    writeFileSync(
+      join(policies, 'witness.yaml'),
+      `apiVersion: arbiter/v1\nkind: Witness\nmetadata: {name: bench-witness}\nspec:\n  url: ${witnessUrl}\n  verifierKey: ${witnessKey}\n  timeoutMs: 60000\n`,
+    );
+  const db = `sqlite:${join(policies, 'arbiter.db')}`;
+  const server = await serve([
+    '--db',
+    db,
+    '--policies',
+    policies,
+    '--port',
+    '0',
+    '--log-level',
+    'error',
+    '--rate-limit',
+    '0',
+    '--checkpoint-interval',
+    '1',
+  ]);
+  try {
+    const token = execFileSync(
+      process.execPath,
+      [bin, 'tokens', 'create', '--db', db, '--role', 'agent', '--system', 'deploy-bot'],
+      { encoding: 'utf8' },
+    ).trim();
+    await load(server.url, token, undefined, 3);
+    const fixed = await load(server.url, token, 1000);
+    const max = await load(server.url, token);
+    log(
+      `${label}: at 1,000/s p99 ${fixed.latency.p99} ms; max ${fmt.rate(max['2xx'] / max.duration)}/s, p99 ${max.latency.p99} ms`,
+    );
+    const errors = (r) => r.non2xx + r.errors + r.timeouts;
+    // The machine is shared: the 1-minute load average says how much else was running.
+    return `| ${label} | ${fmt.rate(fixed['2xx'] / fixed.duration)} | ${fixed.latency.p50} | ${fixed.latency.p99} | ${fmt.rate(max['2xx'] / max.duration)} | ${max.latency.p99} | ${errors(fixed) + errors(max)} | ${loadavg()[0].toFixed(1)} |`;
+  } finally {
+    server.child.kill('SIGTERM');
+    await new Promise((resolve) => server.child.on('exit', resolve));
+  }
+}
+
+export async function run({ log }) {
+  const dir = mkdtempSync(join(tmpdir(), 'arbiter-bench-witness-'));
+  const dead = await blackhole();
+  const slow = await slowWitness(2_000);
+  try {
+    const witnessKey = execFileSync(
+      process.execPath,
+      [bin, 'witness', 'keygen', '--name', 'bench.example/witness', '--key', join(dir, 'witness.key')],
+      { encoding: 'utf8' },
+    ).trim();
+    const rows = [
+      await measure('no witness', dir, undefined, undefined, log),
+      await measure('a witness that never answers', dir, dead.url, witnessKey, log),
+      await measure('a witness that answers after 2 s', dir, slow.url, witnessKey, log),
+    ];
+    return `## Witnesses (\`bench/witness\`)
+
+Does a witness that is down or slow slow decisions? The server setup of \`bench/server\` (SQLite durable,
+example bundle, 64 connections, ${seconds} s per step), three times in the same run: without a witness; with a
+\`kind: Witness\` whose port accepts connections and never answers (60 s timeout); with one that answers
+every request after 2 s. Each signs a checkpoint every second (\`--checkpoint-interval 1\`), so there is always
+a checkpoint waiting to be submitted. Submission runs in its own background loop and never holds a
+database transaction while it waits, so decisions should not notice. On a shared machine the rows move with
+the load average (last column): compare rows measured at similar load, or rerun on a quiet machine.
+
+| witness | decisions/s at 1,000/s | p50 ms | p99 ms | decisions/s, as fast as it goes | p99 ms | errors | load avg (1 min) |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+${rows.join('\n')}`;
+  } finally {
+    dead.close();
+    slow.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
