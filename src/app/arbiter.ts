@@ -10,6 +10,8 @@ import { DecisionService } from './decisions/decisions.js';
 import { DecisionEvents } from './decisions/wake-ups.js';
 import { GateRunService } from './gate-runs/gate-runs.js';
 import { IncidentService } from './incidents/incidents.js';
+import { type GitHubAppOptions, GitHubReviews, githubOutbox } from './integrations/github/reviews.js';
+import { GitHubWebhooks } from './integrations/github/webhooks.js';
 import { Checkpointer } from './ledger/checkpointer.js';
 import { defaultLedgerKeyPath, type Ledger, openLedger } from './ledger/ledger.js';
 import { LedgerFacts } from './ledger/ledger-facts.js';
@@ -53,6 +55,8 @@ export interface ArbiterOptions {
   monitorIntervalMs?: number;
   /** Monitoring: grace period before a window closes, event retention. */
   monitoring?: MonitoringOptions;
+  /** The GitHub App answering deployment protection rules (docs/integrations.md); off when absent. */
+  github?: GitHubAppOptions;
   /** Where background failures and warnings go: the server passes its own logger (default: stderr, warn level). */
   logger?: Logger;
 }
@@ -78,6 +82,8 @@ export interface Arbiter {
   incidents: IncidentService;
   /** Accountability traces of incidents and decisions, with ledger proofs. */
   traces: TraceService;
+  /** The GitHub App's webhook, when `github` options were given. */
+  github?: GitHubWebhooks;
   clock: () => Date;
   /** Set when this start created the first admin token. */
   bootstrapAdminToken?: string;
@@ -127,6 +133,21 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
       options: { ...options.notifications },
     });
     const core = { store, ledger, clock };
+    // Decisions asked for by GitHub deliveries queue their review in the same transaction.
+    const githubReviews = options.github
+      ? new GitHubReviews(
+          {
+            ...options.github,
+            ...(options.notifications?.dashboardUrl && !options.github.dashboardUrl
+              ? { dashboardUrl: options.notifications.dashboardUrl }
+              : {}),
+          },
+          ids,
+          clock,
+        )
+      : undefined;
+    if (githubReviews) notifications.addSender(githubOutbox, githubReviews);
+    const decisionSink = githubReviews ? githubReviews.sinkAround(notifications) : notifications;
     const systems = new SystemService({ ...core, sink: notifications });
     policies = new PolicyHolder({ dir: options.policyDir, initial: bundle, store, ledger, systems, logger });
     const tokens = new TokenService({ ...core, ids, checks });
@@ -137,7 +158,7 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
       events,
       ids,
       observer: metrics,
-      sink: notifications,
+      sink: decisionSink,
       checks,
     });
     const autonomy = new AutonomyService({ ...core, sink: notifications });
@@ -155,6 +176,20 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
     const incidents = new IncidentService({ ...core, policies, sink: notifications, ids });
     incidents.openAutomatically({ decisions, monitoring });
     const traces = new TraceService({ ...core, policies });
+    const github =
+      githubReviews && options.github
+        ? new GitHubWebhooks({
+            store,
+            ledger,
+            policies,
+            decisions,
+            reviews: githubReviews,
+            webhookSecret: options.github.webhookSecret,
+            clock,
+            registry: metrics.registry,
+            logger,
+          })
+        : undefined;
     await policies.install('arbiter', 'start');
 
     const adminTokenFile = options.adminTokenPath
@@ -215,6 +250,7 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
       monitoring,
       incidents,
       traces,
+      ...(github ? { github } : {}),
       clock,
       ...(bootstrapAdminToken ? { bootstrapAdminToken } : {}),
       adminTokenFile,

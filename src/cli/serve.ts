@@ -1,10 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { defaultAdminTokenPath, legacyAdminTokenPath } from '../app/access/admin-token-file.js';
 import { type Arbiter, startArbiter } from '../app/arbiter.js';
+import type { GitHubAppOptions } from '../app/integrations/github/reviews.js';
 import { ArbiterError } from '../core/errors.js';
 import { issueDemoTokens } from '../demo/demo.js';
 import { type MonitoringDemo, seedMonitoringDemo } from '../demo/monitoring.js';
@@ -34,6 +35,43 @@ interface ServeOptions {
   dbStatementTimeout?: string;
   replicaName?: string;
   dashboardUrl?: string;
+  githubAppId?: string;
+  githubPrivateKey?: string;
+  githubWebhookSecretEnv: string;
+  githubApiUrl?: string;
+}
+
+/** The GitHub App options, when `--github-app-id` is given: the key file and the secret must be there too. */
+function githubOptions(options: ServeOptions): GitHubAppOptions | undefined {
+  if (!options.githubAppId) return undefined;
+  if (!options.githubPrivateKey)
+    throw new ArbiterError(
+      'ARB_ERR_USAGE',
+      "--github-app-id needs --github-private-key <file> (the App's PEM key)",
+    );
+  const webhookSecret = process.env[options.githubWebhookSecretEnv];
+  if (!webhookSecret)
+    throw new ArbiterError(
+      'ARB_ERR_USAGE',
+      `--github-app-id needs the App's webhook secret in $${options.githubWebhookSecretEnv}`,
+    );
+  let privateKey: string;
+  try {
+    privateKey = readFileSync(options.githubPrivateKey, 'utf8');
+  } catch (error) {
+    throw new ArbiterError(
+      'ARB_ERR_INPUT_NOT_FOUND',
+      `cannot read the GitHub App key ${options.githubPrivateKey}: ${(error as Error).message}`,
+    );
+  }
+  if (options.githubApiUrl && !/^https?:\/\//.test(options.githubApiUrl))
+    throw new ArbiterError('ARB_ERR_USAGE', `--github-api-url ${options.githubApiUrl} is not an http(s) URL`);
+  return {
+    appId: options.githubAppId,
+    privateKey,
+    webhookSecret,
+    ...(options.githubApiUrl ? { apiUrl: options.githubApiUrl } : {}),
+  };
 }
 
 function positive(name: string, value: string | undefined): number | undefined {
@@ -78,6 +116,21 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
     .option(
       '--dashboard-url <url>',
       'public URL of this server, for links in notifications (default $ARBITER_DASHBOARD_URL or http://HOST:PORT)',
+    )
+    .option(
+      '--github-app-id <id>',
+      'answer GitHub deployment protection rules as this App (docs/integrations.md)',
+    )
+    .option('--github-private-key <file>', "the GitHub App's private key (PEM)")
+    .option(
+      '--github-webhook-secret-env <name>',
+      "environment variable holding the GitHub App's webhook secret",
+      'GITHUB_WEBHOOK_SECRET',
+    )
+    .option(
+      '--github-api-url <url>',
+      'GitHub API (GitHub Enterprise Server: https://HOST/api/v3)',
+      'https://api.github.com',
     );
   for (const option of limitOptions) {
     const fallback = defaultLimits[option.key] / option.scale;
@@ -106,6 +159,7 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
             : existsSync('policies')
               ? 'policies'
               : undefined);
+        const github = githubOptions(options);
         const logger = serverLogger(options.logLevel ?? (options.demo ? 'warn' : 'info'));
         const legacy = legacyAdminTokenPath(databaseUrl);
         const arbiter = await startArbiter({
@@ -117,6 +171,7 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
           adminTokenPath: defaultAdminTokenPath(databaseUrl),
           ...(legacy ? { legacyAdminTokenPath: legacy } : {}),
           checkpointIntervalMs: Math.max(1, Number(options.checkpointInterval)) * 1000,
+          ...(github ? { github } : {}),
           notifications: {
             dashboardUrl:
               options.dashboardUrl ?? process.env.ARBITER_DASHBOARD_URL ?? `http://${options.host}:${port}`,

@@ -178,6 +178,8 @@ export interface SystemRecord {
   operatingConditions?: Record<string, unknown>;
   /** The error budget, with its environments defaulted (see `defaultBudgetEnvironments`). */
   errorBudget?: { maxFailures: number; window: string; environments: readonly string[] };
+  /** Where it deploys from on GitHub (deployment protection rules). */
+  github?: SystemSpec['github'];
   source: SourceRef;
 }
 

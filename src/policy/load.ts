@@ -698,6 +698,7 @@ class DocumentCompiler {
       status: spec.status ?? 'active',
       ...(spec.operatingConditions ? { operatingConditions: spec.operatingConditions } : {}),
       ...(spec.errorBudget ? { errorBudget: this.errorBudget(spec.errorBudget) } : {}),
+      ...(spec.github ? { github: spec.github } : {}),
       source: this.ref([]),
     };
   }

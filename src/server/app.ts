@@ -20,6 +20,7 @@ import { decisionRoutes } from './routes/decisions.js';
 import { gateRunRoutes } from './routes/gate-runs.js';
 import { identityRoutes } from './routes/identity.js';
 import { incidentRoutes } from './routes/incidents.js';
+import { integrationRoutes } from './routes/integrations.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { monitorRoutes } from './routes/monitor.js';
 import { operationRoutes } from './routes/operations.js';
@@ -139,6 +140,7 @@ export async function buildServer(
   incidentRoutes(app, arbiter);
   operationRoutes(app, arbiter, state);
   identityRoutes(app);
+  integrationRoutes(app, arbiter, limits);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   if (options.webRoot !== false) webRoutes(app, options.webRoot ?? defaultWebRoot);
 

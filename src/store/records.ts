@@ -2,6 +2,7 @@ import type { DecisionReads, DecisionWrites } from '../decisions/records.js';
 import type { GateRunReads, GateRunWrites } from '../gate/records.js';
 import type { TokenReads, TokenWrites } from '../identity/records.js';
 import type { IncidentReads, IncidentWrites } from '../incidents/records.js';
+import type { DeliveryReads, DeliveryWrites } from '../integrations/records.js';
 import type { MonitorReads, MonitorWrites } from '../monitor/records.js';
 import type { NotificationReads, NotificationWrites } from '../notify/records.js';
 import type { AutonomyReads, AutonomyWrites } from '../registry/autonomy-records.js';
@@ -18,6 +19,7 @@ export * from '../decisions/records.js';
 export type * from '../gate/records.js';
 export * from '../identity/records.js';
 export type * from '../incidents/records.js';
+export type * from '../integrations/records.js';
 export type * from '../monitor/records.js';
 export type * from '../notify/records.js';
 export type * from '../registry/autonomy-records.js';
@@ -32,7 +34,8 @@ export interface RecordReads
     GateRunReads,
     MonitorReads,
     IncidentReads,
-    AutonomyReads {}
+    AutonomyReads,
+    DeliveryReads {}
 
 export interface RecordWrites
   extends SystemWrites,
@@ -42,4 +45,5 @@ export interface RecordWrites
     GateRunWrites,
     MonitorWrites,
     IncidentWrites,
-    AutonomyWrites {}
+    AutonomyWrites,
+    DeliveryWrites {}

@@ -3,6 +3,7 @@ import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type Arbiter, startArbiter } from '../../src/app/arbiter.js';
+import type { GitHubAppOptions } from '../../src/app/integrations/github/reviews.js';
 import type { NotificationOptions } from '../../src/app/notifications/notifications.js';
 import { buildServer } from '../../src/server/app.js';
 import type { ServerLimits } from '../../src/server/limits.js';
@@ -60,6 +61,8 @@ export async function startTestServer(
     /** More governance documents, by file name. */
     extraPolicies?: Record<string, string>;
     notifications?: NotificationOptions;
+    /** Answer GitHub deployment protection rules as this App. */
+    github?: GitHubAppOptions;
     /** Serve this built dashboard (default: none, so API tests never depend on a build). */
     webRoot?: string;
     /** Server limits other than the defaults (e.g. a low rate limit). */
@@ -93,6 +96,7 @@ export async function startTestServer(
     // Tests move the clock and evaluate monitoring windows themselves.
     monitorIntervalMs: 3_600_000,
     ...(options.notifications ? { notifications: options.notifications } : {}),
+    ...(options.github ? { github: options.github } : {}),
     checkpointIntervalMs: options.checkpointIntervalMs ?? 3_600_000,
   });
   // Every answer of every test is checked against what its handler returned: a response schema

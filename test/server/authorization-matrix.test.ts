@@ -302,6 +302,10 @@ describe('authorization matrix (docs/security.md)', () => {
     'GET /v1/policies': async () => ({ path: '/v1/policies' }),
     'POST /v1/policies/reload': async () => ({ path: '/v1/policies/reload' }),
     'GET /v1/me': async () => ({ path: '/v1/me' }),
+    'POST /v1/integrations/github/webhook': async () => ({
+      path: '/v1/integrations/github/webhook',
+      body: { action: 'requested' },
+    }),
     'GET /healthz': async () => ({ path: '/healthz' }),
     'GET /readyz': async () => ({ path: '/readyz' }),
     'GET /metrics': async () => ({ path: '/metrics' }),

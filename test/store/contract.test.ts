@@ -6,6 +6,7 @@ import { openLedger } from '../../src/app/ledger/ledger.js';
 import { isArbiterError } from '../../src/core/errors.js';
 import { consistencyProof, inclusionProof, rootHash } from '../../src/ledger/index.js';
 import { openStore } from '../../src/store/open.js';
+import { postgresMigrations } from '../../src/store/postgres/migrations.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import type {
   DecisionRow,
@@ -15,6 +16,7 @@ import type {
   MonitorWindowRow,
   SystemRow,
 } from '../../src/store/records.js';
+import { sqliteMigrations } from '../../src/store/sqlite/migrations.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { createTestDatabase, postgresAvailable } from '../helpers/postgres.js';
@@ -330,8 +332,11 @@ for (const backend of backends) {
       });
       await store.close();
       // Back to the schema before the migration, with rows as it wrote them: no window. The
-      // typed-actors migration came after it (rerunning it only re-types these test rows).
-      const after = 2;
+      // migrations after it run again (the typed-actors one only re-types these test rows).
+      const migrations = backend.name === 'sqlite' ? sqliteMigrations : postgresMigrations;
+      const after =
+        migrations.length -
+        migrations.findIndex((migration) => migration.includes('Execution windows (issue 17)'));
       if (backend.name === 'sqlite') {
         const db = new Database(url.slice('sqlite:'.length));
         const version = db.pragma('user_version', { simple: true }) as number;
@@ -608,6 +613,35 @@ for (const backend of backends) {
       expect(await store.failures('a')).toEqual([
         { action: 'deploy', environment: 'prod', lastFailedAt: '2026-11-23T10:00:00.000Z' },
       ]);
+    });
+
+    it('remembers provider deliveries once, by id and by body; counts replays', async () => {
+      await open();
+      const delivery = {
+        provider: 'github' as const,
+        deliveryId: 'd-1',
+        bodyDigest: 'sha256:aa',
+        event: 'deployment_protection_rule',
+        receivedAt: now,
+        target: { installation: 1, repository: 'o/r', runId: 7, environment: 'prod' },
+        replays: 0,
+      };
+      expect(await store.write((tx) => tx.rememberDelivery(delivery))).toBe(true);
+      // The same id, or the same body under another id: nothing written.
+      expect(await store.write((tx) => tx.rememberDelivery({ ...delivery, bodyDigest: 'sha256:bb' }))).toBe(
+        false,
+      );
+      expect(await store.write((tx) => tx.rememberDelivery({ ...delivery, deliveryId: 'd-2' }))).toBe(false);
+      expect(await store.delivery('github', 'd-2')).toBeUndefined();
+      expect(await store.delivery('github', 'd-1')).toEqual(delivery);
+      expect((await store.deliveryMatching('github', 'd-9', 'sha256:aa'))?.deliveryId).toBe('d-1');
+      expect((await store.deliveryMatching('github', 'd-1', 'sha256:zz'))?.deliveryId).toBe('d-1');
+      expect(await store.deliveryMatching('github', 'd-9', 'sha256:zz')).toBeUndefined();
+      expect(await store.write((tx) => tx.countReplay('github', 'd-1'))).toBe(1);
+      expect(await store.write((tx) => tx.countReplay('github', 'd-1'))).toBe(2);
+      const { target: _target, ...untargeted } = { ...delivery, deliveryId: 'd-3', bodyDigest: 'sha256:cc' };
+      expect(await store.write((tx) => tx.rememberDelivery(untargeted))).toBe(true);
+      expect(await store.delivery('github', 'd-3')).toEqual(untargeted);
     });
 
     it('group-commits writes; a failing write rolls back alone and announces nothing', async () => {

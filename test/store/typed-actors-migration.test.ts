@@ -38,12 +38,19 @@ const legacyRows = [
      VALUES ('deploy-bot', 'deploy', 'prod', '2026-01-01T00:00:00.000Z'), ('carol', 'deploy', 'prod', '2026-01-01T00:00:00.000Z')`,
 ];
 
+/** The position of the typed-identities migration (later migrations follow it). */
+function typedActorsIndex(migrations: readonly string[]): number {
+  const index = migrations.findIndex((migration) => migration.includes('One identity namespace'));
+  if (index < 0) throw new Error('the typed-identities migration is missing');
+  return index;
+}
+
 /** Creates a database at the schema version before typed identities, holding `legacyRows`. */
 async function legacyDatabase(dialect: 'sqlite' | 'postgres'): Promise<string> {
   if (dialect === 'sqlite') {
     const path = join(tempDir('arbiter-typed-'), 'old.db');
     const db = new Database(path);
-    const before = sqliteMigrations.length - 1;
+    const before = typedActorsIndex(sqliteMigrations);
     for (const migration of sqliteMigrations.slice(0, before)) db.exec(migration);
     db.pragma(`user_version = ${before}`);
     for (const row of legacyRows) db.exec(row);
@@ -56,7 +63,7 @@ async function legacyDatabase(dialect: 'sqlite' | 'postgres'): Promise<string> {
   await client.query(
     'CREATE TABLE arbiter_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())',
   );
-  const before = postgresMigrations.length - 1;
+  const before = typedActorsIndex(postgresMigrations);
   for (const [index, migration] of postgresMigrations.slice(0, before).entries()) {
     await client.query(migration);
     await client.query('INSERT INTO arbiter_migrations (version) VALUES ($1)', [index + 1]);
