@@ -210,3 +210,59 @@ export function reviewStateOf(status: string): ReviewState | undefined {
     return 'rejected';
   return undefined;
 }
+
+/** The key of a run's deployment to one environment, as deliveries are found again by it. */
+export function runKey(repository: string, runId: number, environment: string): string {
+  return `${repository.toLowerCase()}#${runId}#${environment}`;
+}
+
+/** What a `deployment_status` delivery says about a deployment Arbiter decided. */
+export interface DeploymentStatusReport {
+  installation: number;
+  repository: string;
+  environment: string;
+  runId: number;
+  /** GitHub's state: success, failure, error (the three that end a deployment). */
+  state: 'success' | 'failure' | 'error';
+  outcome: 'succeeded' | 'failed';
+  description?: string;
+}
+
+/**
+ * The outcome in a `deployment_status` payload, or why there is none to report: only the states
+ * that end a deployment (success, failure, error) of a GitHub Actions run (with `workflow_run`)
+ * are outcomes; queued, in_progress, pending and inactive are not.
+ */
+export function deploymentStatusReport(
+  payload: unknown,
+): { report: DeploymentStatusReport } | { ignored: string } {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
+    return { ignored: 'the payload is not a JSON object' };
+  const body = payload as Record<string, unknown>;
+  const status = body.deployment_status as Record<string, unknown> | undefined;
+  const state = status?.state;
+  if (state !== 'success' && state !== 'failure' && state !== 'error')
+    return { ignored: `state ${JSON.stringify(state ?? null)} does not end a deployment` };
+  const installation = (body.installation as { id?: unknown } | undefined)?.id;
+  if (!Number.isSafeInteger(installation)) return { ignored: 'the payload names no App installation' };
+  const repository = text((body.repository as { full_name?: unknown } | undefined)?.full_name, 200);
+  if (!repository) return { ignored: 'the payload names no repository' };
+  const runId = (body.workflow_run as { id?: unknown } | undefined)?.id;
+  if (!Number.isSafeInteger(runId)) return { ignored: 'not the deployment of a GitHub Actions run' };
+  const environment =
+    text(status?.environment, 100) ??
+    text((body.deployment as { environment?: unknown } | undefined)?.environment, 100);
+  if (!environment) return { ignored: 'the payload names no environment' };
+  const description = text(status?.description, 500);
+  return {
+    report: {
+      installation: installation as number,
+      repository,
+      environment,
+      runId: runId as number,
+      state,
+      outcome: state === 'success' ? 'succeeded' : 'failed',
+      ...(description ? { description } : {}),
+    },
+  };
+}

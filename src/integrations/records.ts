@@ -13,6 +13,8 @@ export interface DeliveryRow {
   receivedAt: string;
   /** Where answers go (e.g. the GitHub run to review), when the delivery asked for one. */
   target?: JsonObject;
+  /** The run and environment it asked about (`runKey`), so later status deliveries find it. */
+  runKey?: string;
   /** How many times it was received again; the first replay is recorded in the ledger, the rest counted. */
   replays: number;
 }
@@ -25,6 +27,8 @@ export interface DeliveryReads {
     bodyDigest: string,
   ): Promise<DeliveryRow | undefined>;
   delivery(provider: DeliveryRow['provider'], deliveryId: string): Promise<DeliveryRow | undefined>;
+  /** The latest delivery that asked about this run and environment (a re-run asks again). */
+  deliveryForRun(provider: DeliveryRow['provider'], runKey: string): Promise<DeliveryRow | undefined>;
 }
 
 export interface DeliveryWrites {

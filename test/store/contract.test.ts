@@ -642,6 +642,19 @@ for (const backend of backends) {
       const { target: _target, ...untargeted } = { ...delivery, deliveryId: 'd-3', bodyDigest: 'sha256:cc' };
       expect(await store.write((tx) => tx.rememberDelivery(untargeted))).toBe(true);
       expect(await store.delivery('github', 'd-3')).toEqual(untargeted);
+      // A run asked about twice (a re-run): the later delivery answers for it.
+      const run = { ...delivery, runKey: 'o/r#7#prod', replays: 0 };
+      await store.write((tx) => tx.rememberDelivery({ ...run, deliveryId: 'r-1', bodyDigest: 'sha256:r1' }));
+      await store.write((tx) =>
+        tx.rememberDelivery({
+          ...run,
+          deliveryId: 'r-2',
+          bodyDigest: 'sha256:r2',
+          receivedAt: '2026-11-23T12:05:00.000Z',
+        }),
+      );
+      expect((await store.deliveryForRun('github', 'o/r#7#prod'))?.deliveryId).toBe('r-2');
+      expect(await store.deliveryForRun('github', 'o/r#8#prod')).toBeUndefined();
     });
 
     it('group-commits writes; a failing write rolls back alone and announces nothing', async () => {

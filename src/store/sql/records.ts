@@ -446,6 +446,18 @@ export class SqlRecordReads implements RecordReads {
     return row && deliveryFrom(row);
   }
 
+  async deliveryForRun(provider: DeliveryRow['provider'], runKey: string): Promise<DeliveryRow | undefined> {
+    const row = await this.db
+      .selectFrom('integration_deliveries')
+      .selectAll()
+      .where('provider', '=', provider)
+      .where('run_key', '=', runKey)
+      .orderBy('received_at', 'desc')
+      .orderBy('delivery_id', 'desc')
+      .executeTakeFirst();
+    return row && deliveryFrom(row);
+  }
+
   async delivery(provider: DeliveryRow['provider'], deliveryId: string): Promise<DeliveryRow | undefined> {
     const row = await this.db
       .selectFrom('integration_deliveries')
@@ -650,6 +662,7 @@ export class SqlRecordWrites extends SqlRecordReads implements RecordWrites {
         event: row.event,
         received_at: row.receivedAt,
         target: row.target ? JSON.stringify(row.target) : null,
+        run_key: row.runKey ?? null,
         replays: row.replays,
       })
       .onConflict((conflict) => conflict.doNothing())
@@ -1058,6 +1071,7 @@ function deliveryFrom(
     event: row.event,
     receivedAt: row.received_at,
     ...(row.target ? { target: JSON.parse(row.target) } : {}),
+    ...(row.run_key ? { runKey: row.run_key } : {}),
     replays: Number(row.replays),
   };
 }

@@ -279,5 +279,6 @@ export interface IntegrationDeliveriesTable {
   event: string;
   received_at: string;
   target: Nullable<string>;
+  run_key: Nullable<string>;
   replays: ColumnType<number, number | undefined, number>;
 }

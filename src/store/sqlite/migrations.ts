@@ -313,9 +313,12 @@ export const sqliteMigrations: readonly string[] = [
     event TEXT NOT NULL,
     received_at TEXT NOT NULL,
     target TEXT,
+    run_key TEXT,
     replays INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (provider, delivery_id)
   );
   CREATE UNIQUE INDEX IF NOT EXISTS integration_deliveries_body ON integration_deliveries (provider, body_digest);
+  CREATE INDEX IF NOT EXISTS integration_deliveries_run ON integration_deliveries (provider, run_key, received_at)
+    WHERE run_key IS NOT NULL;
   `,
 ];

@@ -392,10 +392,67 @@ for (const backend of ['sqlite', 'postgres'] as const)
         expect(github.reviews().length).toBe(before + 3);
       });
 
-      it('other events are recorded and ignored', async () => {
-        const answer = await deliver(recordedStatus, {}, 'deployment_status');
+      /** The recorded deployment_status payload, about `run` in `environment`, in `state`. */
+      function statusPayload(run: number, environment: string, state: string): string {
+        const body = JSON.parse(recordedStatus);
+        body.workflow_run.id = run;
+        body.deployment_status.state = state;
+        body.deployment_status.environment = environment;
+        body.deployment.environment = environment;
+        return JSON.stringify(body);
+      }
+      const runOf = (body: string) =>
+        Number(JSON.parse(body).deployment_callback_url.match(/runs\/(\d+)\//)[1]);
+
+      it('deployment_status success and failure report the outcome of the decision that let the run deploy', async () => {
+        const succeeded = atStandIn(payload());
+        const allowed = (await deliver(succeeded)).body.decision;
+        const answer = await deliver(
+          statusPayload(runOf(succeeded), 'github-pages', 'success'),
+          {},
+          'deployment_status',
+        );
         expect(answer.status).toBe(200);
-        expect(answer.body.outcome).toBe('ignored');
+        expect(answer.body).toMatchObject({ outcome: 'accepted', decision: allowed });
+        expect((await server.arbiter.store.getDecision(allowed))?.outcome?.status).toBe('succeeded');
+
+        const failed = atStandIn(payload());
+        const other = (await deliver(failed)).body.decision;
+        await deliver(statusPayload(runOf(failed), 'github-pages', 'error'), {}, 'deployment_status');
+        const row = await server.arbiter.store.getDecision(other);
+        expect(row?.outcome?.status).toBe('failed');
+        expect(row?.outcome?.detail).toBe('GitHub deployment_status error');
+
+        // A second final status changes nothing: the outcome is reported once.
+        const again = await deliver(
+          statusPayload(runOf(failed), 'github-pages', 'success'),
+          {},
+          'deployment_status',
+        );
+        expect(again.body.outcome).toBe('ignored');
+        expect((await server.arbiter.store.getDecision(other))?.outcome?.status).toBe('failed');
+      });
+
+      it('deployment_status that ends nothing, or of a run Arbiter never decided, is recorded and ignored', async () => {
+        const start = await server.arbiter.store.ledger.size();
+        const progress = await deliver(recordedStatus, {}, 'deployment_status');
+        expect(progress.status).toBe(200);
+        expect(progress.body.outcome).toBe('ignored');
+        const unknown = await deliver(statusPayload(5, 'github-pages', 'success'), {}, 'deployment_status');
+        expect(unknown.body).toMatchObject({ outcome: 'ignored' });
+        expect(unknown.body.reason).toContain('no Arbiter decision for run 5');
+        const entries = await ledgerSince(start);
+        expect(entries.map((entry) => [entry.type, entry.data.outcome])).toEqual([
+          ['github.delivery', 'ignored'],
+          ['github.delivery', 'outcome'],
+        ]);
+      });
+
+      it('deployment_status from an unknown installation is refused like any other delivery', async () => {
+        const body = JSON.parse(statusPayload(6, 'github-pages', 'success'));
+        body.installation.id = 31337;
+        const answer = await deliver(JSON.stringify(body), {}, 'deployment_status');
+        expect(answer.status).toBe(403);
       });
     },
   );

@@ -6,10 +6,13 @@ import type { JsonObject } from '../../../core/json.js';
 import type { Logger } from '../../../core/logger.js';
 import type { Principal } from '../../../identity/principal.js';
 import {
+  type DeploymentStatusReport,
+  deploymentStatusReport,
   deployRequest,
   type ProtectionRequest,
   protectionRequest,
   type ReviewTarget,
+  runKey,
   systemForRepository,
   systemsOfInstallation,
 } from '../../../integrations/github.js';
@@ -63,7 +66,7 @@ export class GitHubWebhooks {
   constructor(private readonly deps: GitHubWebhookDeps) {
     this.deliveries = new Counter({
       name: 'arbiter_github_deliveries_total',
-      help: 'GitHub webhook deliveries by outcome (accepted, ignored, rejected, bad_signature, replayed, unknown_installation, invalid)',
+      help: 'GitHub webhook deliveries by outcome (accepted, outcome, ignored, rejected, bad_signature, replayed, unknown_installation, invalid)',
       labelNames: ['outcome'],
       registers: [deps.registry],
     });
@@ -97,15 +100,22 @@ export class GitHubWebhooks {
     const bundle = this.deps.policies.bundle;
 
     let protection: ProtectionRequest | undefined;
+    let statusReport: DeploymentStatusReport | undefined;
     let problem: string | undefined;
+    let ignored: string | undefined;
     if (event === 'deployment_protection_rule') {
       const parsed = protectionRequest(payload, this.deps.reviews.apiUrl);
       if ('problem' in parsed) problem = parsed.problem;
       else protection = parsed.request;
-    }
+    } else if (event === 'deployment_status') {
+      const parsed = deploymentStatusReport(payload);
+      if ('ignored' in parsed) ignored = parsed.ignored;
+      else statusReport = parsed.report;
+    } else ignored = `event ${event} is not acted on`;
     const installation = (payload as { installation?: { id?: unknown } } | null)?.installation?.id;
+    const asking = protection ?? statusReport;
     const unknownInstallation =
-      protection !== undefined && systemsOfInstallation(bundle.systems, protection.installation).length === 0;
+      asking !== undefined && systemsOfInstallation(bundle.systems, asking.installation).length === 0;
     const system =
       protection && !unknownInstallation
         ? systemForRepository(bundle.systems, protection.installation, protection.repository)
@@ -124,9 +134,13 @@ export class GitHubWebhooks {
           ? 'unmapped'
           : protection
             ? 'accepted'
-            : 'ignored';
+            : statusReport
+              ? 'outcome'
+              : 'ignored';
 
     const recorded = await this.deps.store.write(async (tx) => {
+      // The decision a deployment_status reports on: the one its run's protection rule asked for.
+      let decided: { decisionId: string; systemId: string } | undefined;
       const earlier = await tx.deliveryMatching('github', deliveryId, bodyDigest);
       if (earlier) {
         const replays = await tx.countReplay('github', earlier.deliveryId);
@@ -140,7 +154,22 @@ export class GitHubWebhooks {
               data: { delivery: deliveryId, event, bodyDigest },
             },
           ]);
-        return { replayOf: earlier.deliveryId };
+        return { replayOf: earlier.deliveryId, decided };
+      }
+      if (statusReport && outcome === 'outcome') {
+        const asked = await tx.deliveryForRun(
+          'github',
+          runKey(statusReport.repository, statusReport.runId, statusReport.environment),
+        );
+        const systemId = asked?.target?.system;
+        const decision =
+          asked && typeof systemId === 'string'
+            ? await tx.decisionByIdempotencyKey(
+                `system:${systemId}`,
+                `${githubDeliveryKey}${asked.deliveryId}`,
+              )
+            : undefined;
+        if (decision) decided = { decisionId: decision.id, systemId: systemId as string };
       }
       await tx.rememberDelivery({
         provider: 'github',
@@ -148,7 +177,12 @@ export class GitHubWebhooks {
         bodyDigest,
         event,
         receivedAt: now,
-        ...(target && outcome === 'accepted' ? { target: target as unknown as JsonObject } : {}),
+        ...(target && outcome === 'accepted'
+          ? {
+              target: { ...target, system: system!.id } as unknown as JsonObject,
+              runKey: runKey(target.repository, target.runId, target.environment),
+            }
+          : {}),
         replays: 0,
       });
       await this.deps.ledger.log.append(tx.ledger, [
@@ -170,7 +204,17 @@ export class GitHubWebhooks {
                     system: system?.id ?? null,
                   }
                 : {}),
+              ...(statusReport
+                ? {
+                    repository: statusReport.repository,
+                    environment: statusReport.environment,
+                    runId: statusReport.runId,
+                    state: statusReport.state,
+                    decision: decided?.decisionId ?? null,
+                  }
+                : {}),
               ...(problem ? { problem } : {}),
+              ...(ignored ? { ignored } : {}),
             }),
           ) as JsonObject,
         },
@@ -183,7 +227,7 @@ export class GitHubWebhooks {
           comment: `Arbiter denied this deployment: no System maps ${protection!.repository} (installation ${protection!.installation}); add it to a System's spec.github.repositories.`,
           decisionId: `github-delivery:${deliveryId}`,
         });
-      return { replayOf: undefined };
+      return { replayOf: undefined, decided };
     });
 
     if (recorded.replayOf !== undefined) {
@@ -203,11 +247,11 @@ export class GitHubWebhooks {
     if (unknownInstallation)
       throw new ArbiterError(
         'ARB_ERR_INTEGRATION_UNKNOWN_INSTALLATION',
-        `no System deploys through GitHub App installation ${protection!.installation}`,
-        { details: { installation: protection!.installation } },
+        `no System deploys through GitHub App installation ${asking!.installation}`,
+        { details: { installation: asking!.installation } },
       );
-    if (!protection)
-      return { delivery: deliveryId, outcome: 'ignored', reason: `event ${event} is not acted on` };
+    if (statusReport) return this.reportOutcome(deliveryId, statusReport, recorded.decided);
+    if (!protection) return { delivery: deliveryId, outcome: 'ignored', reason: ignored ?? 'not acted on' };
     if (!system)
       return {
         delivery: deliveryId,
@@ -215,6 +259,41 @@ export class GitHubWebhooks {
         reason: `no System maps ${protection.repository}`,
       };
     return this.decide(deliveryId, protection, system.id, target!);
+  }
+
+  /** Reports a finished deployment as the outcome of the decision that let it run. */
+  private async reportOutcome(
+    deliveryId: string,
+    report: DeploymentStatusReport,
+    decided: { decisionId: string; systemId: string } | undefined,
+  ): Promise<DeliveryAnswer> {
+    if (!decided)
+      return {
+        delivery: deliveryId,
+        outcome: 'ignored',
+        reason: `no Arbiter decision for run ${report.runId} of ${report.repository} (${report.environment})`,
+      };
+    const principal: Principal = {
+      tokenId: 'github-app',
+      role: 'agent',
+      systemId: decided.systemId,
+      groups: [],
+    };
+    try {
+      await this.deps.decisions.reportOutcome(principal, decided.decisionId, {
+        status: report.outcome,
+        detail: `GitHub deployment_status ${report.state}${report.description ? `: ${report.description}` : ''}`,
+      });
+      return { delivery: deliveryId, outcome: 'accepted', decision: decided.decisionId };
+    } catch (error) {
+      // Denied, or reported already: the status is recorded with the delivery and changes nothing.
+      return {
+        delivery: deliveryId,
+        outcome: 'ignored',
+        decision: decided.decisionId,
+        reason: (error as Error).message,
+      };
+    }
   }
 
   /** Asks for the decision as the mapped System; its review is queued with the decision. */
