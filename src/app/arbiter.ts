@@ -12,6 +12,7 @@ import { GateRunService } from './gate-runs/gate-runs.js';
 import { IncidentService } from './incidents/incidents.js';
 import { type GitHubAppOptions, GitHubReviews, githubOutbox } from './integrations/github/reviews.js';
 import { GitHubWebhooks } from './integrations/github/webhooks.js';
+import { SlackInteractions, type SlackOptions } from './integrations/slack/interactions.js';
 import { Checkpointer } from './ledger/checkpointer.js';
 import { defaultLedgerKeyPath, type Ledger, openLedger } from './ledger/ledger.js';
 import { LedgerFacts } from './ledger/ledger-facts.js';
@@ -57,6 +58,8 @@ export interface ArbiterOptions {
   monitoring?: MonitoringOptions;
   /** The GitHub App answering deployment protection rules (docs/integrations.md); off when absent. */
   github?: GitHubAppOptions;
+  /** Slack approval buttons (docs/integrations.md); off when absent. */
+  slack?: SlackOptions;
   /** Where background failures and warnings go: the server passes its own logger (default: stderr, warn level). */
   logger?: Logger;
 }
@@ -84,6 +87,8 @@ export interface Arbiter {
   traces: TraceService;
   /** The GitHub App's webhook, when `github` options were given. */
   github?: GitHubWebhooks;
+  /** Slack's interaction endpoint, when `slack` options were given. */
+  slack?: SlackInteractions;
   clock: () => Date;
   /** Set when this start created the first admin token. */
   bootstrapAdminToken?: string;
@@ -190,6 +195,21 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
             logger,
           })
         : undefined;
+    const slack = options.slack
+      ? new SlackInteractions({
+          store,
+          decisions,
+          options: {
+            ...options.slack,
+            ...(options.notifications?.dashboardUrl && !options.slack.dashboardUrl
+              ? { dashboardUrl: options.notifications.dashboardUrl }
+              : {}),
+          },
+          clock,
+          registry: metrics.registry,
+          logger,
+        })
+      : undefined;
     await policies.install('arbiter', 'start');
 
     const adminTokenFile = options.adminTokenPath
@@ -251,6 +271,7 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
       incidents,
       traces,
       ...(github ? { github } : {}),
+      ...(slack ? { slack } : {}),
       clock,
       ...(bootstrapAdminToken ? { bootstrapAdminToken } : {}),
       adminTokenFile,

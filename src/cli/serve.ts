@@ -3,9 +3,11 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
 import { defaultAdminTokenPath, legacyAdminTokenPath } from '../app/access/admin-token-file.js';
 import { type Arbiter, startArbiter } from '../app/arbiter.js';
 import type { GitHubAppOptions } from '../app/integrations/github/reviews.js';
+import type { SlackOptions, SlackUserMapping } from '../app/integrations/slack/interactions.js';
 import { ArbiterError } from '../core/errors.js';
 import { issueDemoTokens } from '../demo/demo.js';
 import { type MonitoringDemo, seedMonitoringDemo } from '../demo/monitoring.js';
@@ -39,6 +41,56 @@ interface ServeOptions {
   githubPrivateKey?: string;
   githubWebhookSecretEnv: string;
   githubApiUrl?: string;
+  slackSigningSecretEnv?: string;
+  slackUsers?: string;
+}
+
+/** Slack approval buttons, when `--slack-signing-secret-env` is given (off by default). */
+function slackOptions(options: ServeOptions): SlackOptions | undefined {
+  if (!options.slackSigningSecretEnv) return undefined;
+  const signingSecret = process.env[options.slackSigningSecretEnv];
+  if (!signingSecret)
+    throw new ArbiterError(
+      'ARB_ERR_USAGE',
+      `--slack-signing-secret-env names $${options.slackSigningSecretEnv}, which is not set`,
+    );
+  return { signingSecret, users: options.slackUsers ? readSlackUsers(options.slackUsers) : [] };
+}
+
+/** The explicit Slack → person mapping: a YAML list of {team, user, email, groups}. */
+function readSlackUsers(path: string): SlackUserMapping[] {
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ArbiterError(
+      'ARB_ERR_INPUT_INVALID',
+      `cannot read --slack-users ${path}: ${(error as Error).message}`,
+    );
+  }
+  if (!Array.isArray(parsed))
+    throw new ArbiterError(
+      'ARB_ERR_INPUT_INVALID',
+      `--slack-users ${path} is not a list of {team, user, email, groups}`,
+    );
+  return parsed.map((entry, index) => {
+    const { team, user, email, groups = [] } = (entry ?? {}) as Record<string, unknown>;
+    const valid =
+      typeof team === 'string' &&
+      /^[A-Z0-9]{1,32}$/.test(team) &&
+      typeof user === 'string' &&
+      /^[A-Z0-9]{1,32}$/.test(user) &&
+      typeof email === 'string' &&
+      email.includes('@') &&
+      Array.isArray(groups) &&
+      groups.every((group) => typeof group === 'string');
+    if (!valid)
+      throw new ArbiterError(
+        'ARB_ERR_INPUT_INVALID',
+        `--slack-users ${path}: entry ${index + 1} needs team (T…), user (U…), email and optional groups`,
+      );
+    return { team, user, email, groups: groups as string[] };
+  });
 }
 
 /** The GitHub App options, when `--github-app-id` is given: the key file and the secret must be there too. */
@@ -160,6 +212,7 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
               ? 'policies'
               : undefined);
         const github = githubOptions(options);
+        const slack = slackOptions(options);
         const logger = serverLogger(options.logLevel ?? (options.demo ? 'warn' : 'info'));
         const legacy = legacyAdminTokenPath(databaseUrl);
         const arbiter = await startArbiter({
@@ -172,6 +225,7 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
           ...(legacy ? { legacyAdminTokenPath: legacy } : {}),
           checkpointIntervalMs: Math.max(1, Number(options.checkpointInterval)) * 1000,
           ...(github ? { github } : {}),
+          ...(slack ? { slack } : {}),
           notifications: {
             dashboardUrl:
               options.dashboardUrl ?? process.env.ARBITER_DASHBOARD_URL ?? `http://${options.host}:${port}`,

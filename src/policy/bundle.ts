@@ -253,6 +253,8 @@ export interface NotifierConfig {
   maxAttempts: number;
   timeoutMs: number;
   dashboardUrl?: string;
+  /** Slack: pending decisions carry Approve / Reject buttons (docs/integrations.md). */
+  interactive?: boolean;
 }
 
 export const defaultApprovalTtl = '1h';

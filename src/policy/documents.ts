@@ -453,6 +453,12 @@ export const NotifierDocument = documentOf(
       maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
       timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 60_000 })),
       dashboardUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+      interactive: Type.Optional(
+        Type.Boolean({
+          description:
+            'slack only: pending decisions carry Approve / Reject buttons (needs the server started with the Slack signing secret)',
+        }),
+      ),
     },
     strict,
   ),

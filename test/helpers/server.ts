@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type Arbiter, startArbiter } from '../../src/app/arbiter.js';
 import type { GitHubAppOptions } from '../../src/app/integrations/github/reviews.js';
+import type { SlackOptions } from '../../src/app/integrations/slack/interactions.js';
 import type { NotificationOptions } from '../../src/app/notifications/notifications.js';
 import { buildServer } from '../../src/server/app.js';
 import type { ServerLimits } from '../../src/server/limits.js';
@@ -63,6 +64,8 @@ export async function startTestServer(
     notifications?: NotificationOptions;
     /** Answer GitHub deployment protection rules as this App. */
     github?: GitHubAppOptions;
+    /** Slack approval buttons. */
+    slack?: SlackOptions;
     /** Serve this built dashboard (default: none, so API tests never depend on a build). */
     webRoot?: string;
     /** Server limits other than the defaults (e.g. a low rate limit). */
@@ -97,6 +100,7 @@ export async function startTestServer(
     monitorIntervalMs: 3_600_000,
     ...(options.notifications ? { notifications: options.notifications } : {}),
     ...(options.github ? { github: options.github } : {}),
+    ...(options.slack ? { slack: options.slack } : {}),
     checkpointIntervalMs: options.checkpointIntervalMs ?? 3_600_000,
   });
   // Every answer of every test is checked against what its handler returned: a response schema

@@ -306,6 +306,10 @@ describe('authorization matrix (docs/security.md)', () => {
       path: '/v1/integrations/github/webhook',
       body: { action: 'requested' },
     }),
+    'POST /v1/integrations/slack/interactions': async () => ({
+      path: '/v1/integrations/slack/interactions',
+      body: { payload: '{}' },
+    }),
     'GET /healthz': async () => ({ path: '/healthz' }),
     'GET /readyz': async () => ({ path: '/readyz' }),
     'GET /metrics': async () => ({ path: '/metrics' }),

@@ -291,7 +291,7 @@ export class NotificationService implements EventSink {
         break;
       }
       case 'slack':
-        body = JSON.stringify(slackMessage(event));
+        body = JSON.stringify(slackMessage(event, { interactive: notifier.interactive === true }));
         break;
       case 'pagerduty': {
         const keyEnv =

@@ -17,6 +17,14 @@ export const GitHubDeliveryAnswerSchema = Type.Object(
   { additionalProperties: false },
 );
 
+export const SlackInteractionAnswerSchema = Type.Object(
+  { outcome: Type.String({ description: 'recorded, or refused (the reason is shown in the message)' }) },
+  { additionalProperties: false },
+);
+
+/** Slack interaction payloads are a few kilobytes. */
+export const slackBodyLimit = 64 * 1024;
+
 /** GitHub payloads for the events acted on are small; GitHub's own cap is 25 MB. */
 export const githubBodyLimit = 1024 * 1024;
 
@@ -39,6 +47,45 @@ export function integrationRoutes(
     scope.removeContentTypeParser('application/json');
     scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) =>
       done(null, body),
+    );
+    scope.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string' },
+      (_request, body, done) => done(null, body),
+    );
+    scope.post(
+      '/v1/integrations/slack/interactions',
+      {
+        bodyLimit: slackBodyLimit,
+        schema: {
+          tags: ['integrations'],
+          summary:
+            "Slack interaction endpoint: Approve / Reject clicks on pending decisions, signed with Slack's signing secret",
+          response: {
+            200: SlackInteractionAnswerSchema,
+            400: ErrorSchema,
+            401: ErrorSchema,
+            404: ErrorSchema,
+            413: ErrorSchema,
+            415: ErrorSchema,
+          },
+        },
+      },
+      async (request) => {
+        if (!arbiter.slack)
+          throw new ArbiterError(
+            'ARB_ERR_INTEGRATION_NOT_CONFIGURED',
+            'Slack approval buttons are not configured on this server (arbiter serve --slack-signing-secret-env …)',
+          );
+        return arbiter.slack.receive(
+          {
+            timestamp: header(request.headers['x-slack-request-timestamp']),
+            signature: header(request.headers['x-slack-signature']),
+            body: typeof request.body === 'string' ? request.body : '',
+          },
+          (text) => parseJsonBody(text, limits.jsonDepth),
+        );
+      },
     );
     scope.post(
       '/v1/integrations/github/webhook',
