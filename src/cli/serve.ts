@@ -183,6 +183,14 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
       '--github-api-url <url>',
       'GitHub API (GitHub Enterprise Server: https://HOST/api/v3)',
       'https://api.github.com',
+    )
+    .option(
+      '--slack-signing-secret-env <name>',
+      "turn on Slack approval buttons: environment variable holding the Slack app's signing secret",
+    )
+    .option(
+      '--slack-users <file>',
+      'YAML list mapping Slack accounts to people: {team, user, email, groups}',
     );
   for (const option of limitOptions) {
     const fallback = defaultLimits[option.key] / option.scale;

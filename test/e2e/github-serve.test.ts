@@ -118,4 +118,22 @@ spec:
     expect(noSecret.code).toBe(2);
     expect(noSecret.stderr).toContain('$GITHUB_WEBHOOK_SECRET');
   });
+
+  it('Slack buttons: refuses to start when the named signing secret is not set, or the mapping is malformed', () => {
+    const db = `sqlite:${join(dir, 'y.db')}`;
+    const noSecret = arbiter(['serve', '--slack-signing-secret-env', 'SLACK_TEST_SECRET', '--db', db], {
+      cwd: dir,
+      env: { SLACK_TEST_SECRET: '' },
+    });
+    expect(noSecret.code).toBe(2);
+    expect(noSecret.stderr).toContain('$SLACK_TEST_SECRET');
+    const mapping = join(dir, 'slack-users.yaml');
+    writeFileSync(mapping, '- { team: T1, user: alice, email: alice@example.com }\n');
+    const badMapping = arbiter(
+      ['serve', '--slack-signing-secret-env', 'SLACK_TEST_SECRET', '--slack-users', mapping, '--db', db],
+      { cwd: dir, env: { SLACK_TEST_SECRET: 'x' } },
+    );
+    expect(badMapping.code).toBe(2);
+    expect(badMapping.stderr).toContain('entry 1 needs team (T…), user (U…)');
+  });
 });

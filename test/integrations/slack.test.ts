@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { clickResult, slackClick, slackRequestValid } from '../../src/integrations/slack.js';
 import { slackMessage } from '../../src/notify/formats.js';
@@ -151,5 +152,50 @@ describe('clickResult', () => {
     expect(text).not.toContain('<!channel>');
     expect(text).not.toContain('<https://evil');
     expect(result.replace_original).toBe(true);
+  });
+});
+
+describe('docs/integrations.md', () => {
+  it('shows the Block Kit JSON the code sends, for the example it describes', () => {
+    const docs = readFileSync(new URL('../../docs/integrations.md', import.meta.url), 'utf8');
+    const section = docs.slice(docs.indexOf('### The message (Block Kit JSON)'));
+    const [message, result] = [...section.matchAll(/```json\n([\s\S]*?)\n```/g)].map((match) =>
+      JSON.parse(match[1]!),
+    );
+    const hash = `sha256:${'3f'.repeat(32)}`;
+    expect(message).toEqual(
+      slackMessage(
+        {
+          id: 'evt_01JD8',
+          type: 'decision.pending',
+          time: '2026-11-17T10:00:00.000Z',
+          subject: 'dec_01JD8Q',
+          severity: 'info',
+          team: 'web',
+          systemId: 'site-deployer',
+          summary: 'site-deployer asks to deploy repository:acme/site (production): approval needed',
+          link: 'https://arbiter.example.com/decisions/dec_01JD8Q',
+          data: {
+            decision: { id: 'dec_01JD8Q', requestHash: hash },
+            reasons: [
+              {
+                rule: 'site-deploys/web-approves',
+                message: 'a web engineer approves each production deploy',
+              },
+            ],
+            approvalsRequired: [{ count: 1, from: ['group:web'], ttl: '2h' }],
+          },
+        },
+        { interactive: true },
+      ),
+    );
+    expect(result).toEqual(
+      clickResult({
+        decisionId: 'dec_01JD8Q',
+        summary: 'deploy repository:acme/site (production)',
+        outcome: { recorded: 'Approved by user:alice@example.com', status: 'allowed' },
+        link: 'https://arbiter.example.com/decisions/dec_01JD8Q',
+      }),
+    );
   });
 });
