@@ -222,16 +222,17 @@ export interface DeploymentStatusReport {
   repository: string;
   environment: string;
   runId: number;
-  /** GitHub's state: success, failure, error (the three that end a deployment). */
-  state: 'success' | 'failure' | 'error';
-  outcome: 'succeeded' | 'failed';
+  /** GitHub's state: in_progress (the job started), or success, failure, error (it ended). */
+  state: 'in_progress' | 'success' | 'failure' | 'error';
+  /** `started` claims the decision (its execution window ends there); the others are outcomes. */
+  outcome: 'started' | 'succeeded' | 'failed';
   description?: string;
 }
 
 /**
- * The outcome in a `deployment_status` payload, or why there is none to report: only the states
- * that end a deployment (success, failure, error) of a GitHub Actions run (with `workflow_run`)
- * are outcomes; queued, in_progress, pending and inactive are not.
+ * What a `deployment_status` payload says of a GitHub Actions run (with `workflow_run`), or why
+ * nothing: `in_progress` is the job starting (it claims the decision, as an agent's start does);
+ * success, failure and error are outcomes; queued, pending and inactive say nothing.
  */
 export function deploymentStatusReport(
   payload: unknown,
@@ -241,8 +242,8 @@ export function deploymentStatusReport(
   const body = payload as Record<string, unknown>;
   const status = body.deployment_status as Record<string, unknown> | undefined;
   const state = status?.state;
-  if (state !== 'success' && state !== 'failure' && state !== 'error')
-    return { ignored: `state ${JSON.stringify(state ?? null)} does not end a deployment` };
+  if (state !== 'in_progress' && state !== 'success' && state !== 'failure' && state !== 'error')
+    return { ignored: `state ${JSON.stringify(state ?? null)} neither starts nor ends a deployment` };
   const installation = (body.installation as { id?: unknown } | undefined)?.id;
   if (!Number.isSafeInteger(installation)) return { ignored: 'the payload names no App installation' };
   const repository = text((body.repository as { full_name?: unknown } | undefined)?.full_name, 200);
@@ -261,7 +262,7 @@ export function deploymentStatusReport(
       environment,
       runId: runId as number,
       state,
-      outcome: state === 'success' ? 'succeeded' : 'failed',
+      outcome: state === 'in_progress' ? 'started' : state === 'success' ? 'succeeded' : 'failed',
       ...(description ? { description } : {}),
     },
   };

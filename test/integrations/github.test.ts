@@ -171,10 +171,17 @@ describe('deploymentStatusReport', () => {
   const status = JSON.parse(
     readFileSync(new URL('../fixtures/github/deployment_status.in_progress.json', import.meta.url), 'utf8'),
   );
-  it('in_progress ends nothing', () => {
-    expect(deploymentStatusReport(status)).toEqual({
-      ignored: 'state "in_progress" does not end a deployment',
+  it('in_progress is the job starting; queued, pending and inactive say nothing', () => {
+    expect(deploymentStatusReport(status)).toMatchObject({
+      report: { state: 'in_progress', outcome: 'started' },
     });
+    for (const state of ['queued', 'pending', 'inactive']) {
+      const body = structuredClone(status);
+      body.deployment_status.state = state;
+      expect(deploymentStatusReport(body)).toEqual({
+        ignored: `state "${state}" neither starts nor ends a deployment`,
+      });
+    }
   });
   it('success, failure and error are outcomes of the run', () => {
     for (const [state, outcome] of [

@@ -407,6 +407,17 @@ for (const backend of ['sqlite', 'postgres'] as const)
       it('deployment_status success and failure report the outcome of the decision that let the run deploy', async () => {
         const succeeded = atStandIn(payload());
         const allowed = (await deliver(succeeded)).body.decision;
+        // The job starts (in_progress claims the decision), then runs longer than the execution window.
+        const started = await deliver(
+          statusPayload(runOf(succeeded), 'github-pages', 'in_progress'),
+          {},
+          'deployment_status',
+        );
+        expect(started.body).toMatchObject({ outcome: 'accepted', decision: allowed });
+        expect((await server.arbiter.store.getDecision(allowed))?.status).toBe('started');
+        server.clock.advance(3_600_000);
+        await server.arbiter.decisions.expireDue();
+        expect((await server.arbiter.store.getDecision(allowed))?.status).toBe('started');
         const answer = await deliver(
           statusPayload(runOf(succeeded), 'github-pages', 'success'),
           {},
@@ -435,9 +446,12 @@ for (const backend of ['sqlite', 'postgres'] as const)
 
       it('deployment_status that ends nothing, or of a run Arbiter never decided, is recorded and ignored', async () => {
         const start = await server.arbiter.store.ledger.size();
-        const progress = await deliver(recordedStatus, {}, 'deployment_status');
-        expect(progress.status).toBe(200);
-        expect(progress.body.outcome).toBe('ignored');
+        const queued = await deliver(statusPayload(4, 'github-pages', 'queued'), {}, 'deployment_status');
+        expect(queued.status).toBe(200);
+        expect(queued.body).toMatchObject({
+          outcome: 'ignored',
+          reason: 'state "queued" neither starts nor ends a deployment',
+        });
         const unknown = await deliver(statusPayload(5, 'github-pages', 'success'), {}, 'deployment_status');
         expect(unknown.body).toMatchObject({ outcome: 'ignored' });
         expect(unknown.body.reason).toContain('no Arbiter decision for run 5');

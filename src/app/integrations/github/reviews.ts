@@ -133,7 +133,8 @@ export class GitHubReviews implements OutboxSender {
         id: this.ids('ntf'),
         notifier: githubOutbox,
         eventType: `github.review.${review.state}`,
-        payload: review as unknown as JsonObject,
+        // `subject` names the decision in a dead letter, as notifications' events do.
+        payload: { ...review, subject: review.decisionId } as unknown as JsonObject,
         attempts: 0,
         status: 'pending',
         nextAttemptAt: now,

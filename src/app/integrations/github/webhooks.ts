@@ -261,7 +261,7 @@ export class GitHubWebhooks {
     return this.decide(deliveryId, protection, system.id, target!);
   }
 
-  /** Reports a finished deployment as the outcome of the decision that let it run. */
+  /** The job started (claims the decision) or finished (its outcome), as the mapped System reports. */
   private async reportOutcome(
     deliveryId: string,
     report: DeploymentStatusReport,
@@ -280,6 +280,10 @@ export class GitHubWebhooks {
       groups: [],
     };
     try {
+      if (report.outcome === 'started') {
+        await this.deps.decisions.start(principal, decided.decisionId);
+        return { delivery: deliveryId, outcome: 'accepted', decision: decided.decisionId };
+      }
       await this.deps.decisions.reportOutcome(principal, decided.decisionId, {
         status: report.outcome,
         detail: `GitHub deployment_status ${report.state}${report.description ? `: ${report.description}` : ''}`,
