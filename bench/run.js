@@ -9,6 +9,8 @@ const available = {
   supply: () => import('./supply/index.js'),
   monitor: () => import('./monitor/index.js'),
   data: () => import('./data/index.js'),
+  hooks: () => import('./hooks/index.js'),
+  cli: () => import('./cli/index.js'),
 };
 
 const requested = process.argv.slice(2);

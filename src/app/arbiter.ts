@@ -4,6 +4,8 @@ import type { PolicyBundle } from '../policy/bundle.js';
 import { openStore, type PostgresTuning, postgresTuningFromEnvironment } from '../store/open.js';
 import type { Store } from '../store/store.js';
 import { type AdminTokenFile, settleAdminTokenFile } from './access/admin-token-file.js';
+import { defaultSessionKeyPath, loadSessionKey, SessionService } from './access/sessions.js';
+import { SignInService, type SignInServiceDeps } from './access/sign-in.js';
 import { TokenService } from './access/tokens.js';
 import { BackgroundLoops } from './background.js';
 import { DecisionService } from './decisions/decisions.js';
@@ -62,6 +64,8 @@ export interface ArbiterOptions {
   slack?: SlackOptions;
   /** Where background failures and warnings go: the server passes its own logger (default: stderr, warn level). */
   logger?: Logger;
+  /** Single sign-on: the session key file (default beside the ledger key), the provider's HTTP and environment. */
+  identity?: { sessionKeyPath?: string } & Pick<SignInServiceDeps, 'fetch' | 'env'>;
 }
 
 /** Everything a running Arbiter is made of; the HTTP server and the CLI both use it. */
@@ -73,6 +77,10 @@ export interface Arbiter {
   policies: PolicyHolder;
   systems: SystemService;
   tokens: TokenService;
+  /** Sign-in session cookies, sealed with the key file beside the ledger key. */
+  sessions: SessionService;
+  /** Sign-in with the IdentityProvider of the bundle in force (OpenID Connect). */
+  signIn: SignInService;
   decisions: DecisionService;
   /** Error budgets, effective autonomy, track records, promotions. */
   autonomy: AutonomyService;
@@ -107,10 +115,11 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
   const logger = options.logger ?? stderrLogger();
   // A bad bundle stops the start before anything is opened.
   const bundle: PolicyBundle = options.policyDir ? loadPolicyDirectory(options.policyDir) : emptyBundle();
-  const store = await openStore(options.databaseUrl, {
-    ...postgresTuningFromEnvironment(),
-    ...options.postgres,
-  });
+  const store = await openStore(
+    options.databaseUrl,
+    { ...postgresTuningFromEnvironment(), ...options.postgres },
+    { warn: (message) => logger.warn({ alert: 'sqlite-checkpoint-thread' }, message) },
+  );
   try {
     const ledger = await openLedger(store, {
       keyPath: options.ledgerKeyPath ?? defaultLedgerKeyPath(options.databaseUrl),
@@ -156,6 +165,20 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
     const systems = new SystemService({ ...core, sink: notifications });
     policies = new PolicyHolder({ dir: options.policyDir, initial: bundle, store, ledger, systems, logger });
     const tokens = new TokenService({ ...core, ids, checks });
+    const sessions = new SessionService({
+      key: loadSessionKey(options.identity?.sessionKeyPath ?? defaultSessionKeyPath(ledger.keyPath)),
+      store,
+      clock,
+    });
+    const signIn = new SignInService({
+      policies,
+      sessions,
+      store,
+      ledger,
+      clock,
+      ...(options.identity?.fetch ? { fetch: options.identity.fetch } : {}),
+      ...(options.identity?.env ? { env: options.identity.env } : {}),
+    });
     const decisions = new DecisionService({
       ...core,
       policies,
@@ -261,6 +284,8 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
       policies,
       systems,
       tokens,
+      sessions,
+      signIn,
       decisions,
       autonomy,
       gateRuns,

@@ -3,16 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { ArbiterError } from '../core/errors.js';
 import { isPlainObject, type JsonObject } from '../core/json.js';
 
-/** Where a command writes; tests and the binary share the same code. */
-export interface Output {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-export const processOutput: Output = {
-  out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-  err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
-};
+export { type Output, processOutput } from './output.js';
 
 /** Reads a file (or standard input for `-`), with an error that names the file. */
 export function readInputText(path: string): string {
@@ -51,6 +42,15 @@ export function readDataFile(path: string): unknown {
         details: { path },
       },
     );
+  }
+}
+
+/** Parses JSON text read from `path`; a syntax error names the file, line and column. */
+export function parseJsonText(path: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw invalidJson(path, text, error);
   }
 }
 

@@ -1,12 +1,9 @@
 import type { Command } from 'commander';
 import { loadPolicyDirectory } from '../app/policies/load-dir.js';
-import { replayRecordedDecisions } from '../app/policies/replay.js';
 import { parseDuration } from '../core/duration.js';
 import { ArbiterError } from '../core/errors.js';
 import type { ReplayedDecision, ReplayReport } from '../decisions/replay.js';
 import { effects } from '../policy/documents.js';
-import { defaultDatabaseUrl, openStore } from '../store/open.js';
-import { requireExistingDatabase } from './database.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
 import type { Output } from './io.js';
 
@@ -15,7 +12,7 @@ type Run = (action: () => Promise<ExitCode> | ExitCode) => Promise<void>;
 interface ReplayCommandOptions {
   policies: string;
   since: string;
-  db: string;
+  db?: string;
   failOnLoosen?: boolean;
   json?: boolean;
   limit: string;
@@ -33,7 +30,6 @@ export function registerPolicyReplayCommand(policy: Command, output: Output, run
     .option(
       '--db <url>',
       'database: sqlite:PATH or postgres://… (default $ARBITER_DB or sqlite:./.arbiter/arbiter.db)',
-      process.env.ARBITER_DB ?? defaultDatabaseUrl,
     )
     .option('--fail-on-loosen', 'exit 1 if any decision would get a looser effect')
     .option('--json', 'print the report as JSON')
@@ -48,8 +44,16 @@ export function registerPolicyReplayCommand(policy: Command, output: Output, run
         const since = parseSince(options.since, now);
         const examples = parseLimit(options.limit);
         const bundle = loadPolicyDirectory(options.policies);
-        requireExistingDatabase(options.db);
-        const store = await openStore(options.db);
+        // The store and its drivers load only here, so `arbiter policy lint|eval|test` never pays for them.
+        const [{ defaultDatabaseUrl, openStore }, { requireExistingDatabase }, { replayRecordedDecisions }] =
+          await Promise.all([
+            import('../store/open.js'),
+            import('./database.js'),
+            import('../app/policies/replay.js'),
+          ]);
+        const db = options.db ?? process.env.ARBITER_DB ?? defaultDatabaseUrl;
+        requireExistingDatabase(db);
+        const store = await openStore(db);
         let report: ReplayReport;
         try {
           report = await replayRecordedDecisions(store, { bundle, since, examples, now });

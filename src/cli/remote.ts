@@ -4,6 +4,7 @@ import { parseDuration } from '../core/duration.js';
 import { ArbiterError } from '../core/errors.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
 import { jsonObjectOption, type Output } from './io.js';
+import { savedSession } from './login.js';
 
 type Run = (action: () => Promise<ExitCode> | ExitCode) => Promise<void>;
 
@@ -15,8 +16,12 @@ export interface RemoteOptions {
 
 export function clientFor(options: RemoteOptions): ArbiterClient {
   const url = options.url ?? process.env.ARBITER_URL ?? 'http://127.0.0.1:8080';
-  const token = options.token ?? process.env.ARBITER_TOKEN;
-  if (!token) throw new ArbiterError('ARB_ERR_USAGE', 'no token: set ARBITER_TOKEN or pass --token');
+  const token = options.token ?? (process.env.ARBITER_TOKEN || undefined) ?? savedSession(url)?.token;
+  if (!token)
+    throw new ArbiterError(
+      'ARB_ERR_USAGE',
+      'no token: set ARBITER_TOKEN, pass --token, or run arbiter login',
+    );
   return new ArbiterClient({ url, token });
 }
 

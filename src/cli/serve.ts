@@ -43,6 +43,8 @@ interface ServeOptions {
   githubApiUrl?: string;
   slackSigningSecretEnv?: string;
   slackUsers?: string;
+  humanTokens: string;
+  sessionKey?: string;
 }
 
 /** Slack approval buttons, when `--slack-signing-secret-env` is given (off by default). */
@@ -154,6 +156,15 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
     .option('--demo', 'load the example policies and Systems and print demo tokens')
     .option('--ledger-key <file>', 'ledger signing key file')
     .option(
+      '--session-key <file>',
+      'key sealing sign-in session cookies, kept outside the database (default: beside the ledger key; every replica needs the same file)',
+    )
+    .option(
+      '--human-tokens <on|off>',
+      'off: people sign in with the IdentityProvider only; bearer tokens of approvers, auditors and admins are refused (docs/identity.md)',
+      'on',
+    )
+    .option(
       '--trusted-checkpoint <file>',
       'the newest signed checkpoint, kept outside the database (default: beside the ledger key); the server refuses a database that does not extend it',
     )
@@ -204,6 +215,8 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
     .action((options: ServeOptions) =>
       run(async () => {
         const port = Number(options.port);
+        if (options.humanTokens !== 'on' && options.humanTokens !== 'off')
+          throw new ArbiterError('ARB_ERR_USAGE', `--human-tokens ${options.humanTokens} must be on or off`);
         if (!Number.isInteger(port) || port < 0 || port > 65535)
           throw new ArbiterError('ARB_ERR_USAGE', `--port ${options.port} is not a port number`);
         // Checked before anything starts: a bad limit is a usage error, not a half-started server.
@@ -228,6 +241,7 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
           logger,
           ...(policyDir ? { policyDir } : {}),
           ...(options.ledgerKey ? { ledgerKeyPath: options.ledgerKey } : {}),
+          ...(options.sessionKey ? { identity: { sessionKeyPath: options.sessionKey } } : {}),
           ...(options.trustedCheckpoint ? { trustedCheckpointPath: options.trustedCheckpoint } : {}),
           adminTokenPath: defaultAdminTokenPath(databaseUrl),
           ...(legacy ? { legacyAdminTokenPath: legacy } : {}),
@@ -249,6 +263,7 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
         const { app, state } = await buildServer(arbiter, {
           loggerInstance: logger,
           limits,
+          humanTokens: options.humanTokens === 'on',
         });
         let address: string;
         try {

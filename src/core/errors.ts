@@ -102,6 +102,10 @@ export const errorRegistry = {
     summary: 'The request body, query or parameters do not match the schema',
   },
   ARB_ERR_PAYLOAD_TOO_LARGE: { status: 413, summary: 'The request body is larger than the server accepts' },
+  ARB_ERR_HOOK_PAYLOAD: {
+    status: 400,
+    summary: "A coding-agent hook body is not a payload of that agent's hook events Arbiter answers",
+  },
   ARB_ERR_HEADERS_TOO_LARGE: {
     status: 431,
     summary: 'The request carries more headers than the server accepts',
@@ -114,6 +118,38 @@ export const errorRegistry = {
     status: 401,
     summary:
       'The bearer token is in the database but the ledger does not record it as issued (or records it revoked)',
+  },
+  ARB_ERR_AUTH_SESSION_INVALID: {
+    status: 401,
+    summary: 'The sign-in session cookie is malformed, forged, expired or ended by logout',
+  },
+  ARB_ERR_AUTH_CSRF: {
+    status: 403,
+    summary:
+      'A state-changing request made with the session cookie lacks the CSRF token or comes from another site',
+  },
+  ARB_ERR_AUTH_HUMAN_TOKENS_OFF: {
+    status: 401,
+    summary:
+      'Bearer tokens of people are turned off (--human-tokens off): sign in with the identity provider',
+  },
+  ARB_ERR_AUTH_SSO_NOT_CONFIGURED: {
+    status: 404,
+    summary: 'Single sign-on is not configured: the governance repository has no IdentityProvider',
+  },
+  ARB_ERR_AUTH_SSO_FAILED: {
+    status: 401,
+    summary:
+      'The sign-in with the identity provider failed: unknown, replayed or expired state, a refused code, or an ID token that does not verify',
+  },
+  ARB_ERR_AUTH_SSO_REFUSED: {
+    status: 403,
+    summary:
+      'The identity provider signed the person in, but Arbiter refuses them: email domain, unmapped groups or unusable claims',
+  },
+  ARB_ERR_AUTH_SSO_UNAVAILABLE: {
+    status: 502,
+    summary: 'The identity provider cannot be reached or its discovery document is not usable',
   },
   ARB_ERR_FORBIDDEN: { status: 403, summary: "The token's role or identity may not do this" },
   ARB_ERR_INTEGRATION_NOT_CONFIGURED: {
@@ -184,9 +220,14 @@ export const errorRegistry = {
   },
   ARB_ERR_APPROVAL_SELF: {
     status: 403,
-    summary: 'The requester may not approve or reject their own request',
+    summary: 'The requester, or the person its agent acts for, may not approve or reject the request',
   },
   ARB_ERR_APPROVAL_AGENT: { status: 403, summary: 'Agents never approve or reject' },
+  ARB_ERR_APPROVAL_STEP_UP: {
+    status: 403,
+    summary:
+      "The approval needs a stronger or more recent sign-in (assurance, maxAuthAge) than the approver's session has",
+  },
   ARB_ERR_APPROVAL_NOT_ELIGIBLE: {
     status: 403,
     summary: 'The approver matches none of the selectors the decision needs',

@@ -12,6 +12,10 @@ export interface Requirement {
   from: readonly string[];
   ttl: string;
   rules?: readonly string[];
+  /** Step-up: the approver's sign-in must be multi-factor. */
+  assurance?: 'mfa';
+  /** Step-up: the approver signed in at most this long ago (a duration such as 15m). */
+  maxAuthAge?: string;
 }
 
 /** A human's vote on a decision. */
@@ -30,6 +34,8 @@ export interface RequirementProgress {
   approvers: string[];
   /** Selectors not yet covered by a distinct approver. */
   missing: string[];
+  assurance?: 'mfa';
+  maxAuthAge?: string;
 }
 
 /** True when `approver` with `groups` satisfies `selector` (`owner`, `group:X`, `user:Y`). */
@@ -104,6 +110,8 @@ export function requirementProgress(
     met: approving.length >= requirement.count && missing.length === 0,
     approvers: approving.map((vote) => vote.approver),
     missing,
+    ...(requirement.assurance ? { assurance: requirement.assurance } : {}),
+    ...(requirement.maxAuthAge !== undefined ? { maxAuthAge: requirement.maxAuthAge } : {}),
   };
 }
 
@@ -125,10 +133,17 @@ export function voteRefusal(
     requirements: readonly Requirement[];
     previousVoters: readonly string[];
     ownerTeam: string | undefined;
+    /** The person the requesting agent acts for (a coding agent's user): not an approver of it either. */
+    onBehalfOf?: string | undefined;
   },
 ): { code: 'self' | 'duplicate' | 'not-eligible'; message: string } | undefined {
   if (vote.approver === context.requester)
     return { code: 'self', message: 'the requester may not approve or reject their own request' };
+  if (context.onBehalfOf !== undefined && vote.approver === context.onBehalfOf)
+    return {
+      code: 'self',
+      message: `the agent asked on behalf of ${vote.approver}, who may not approve or reject its request`,
+    };
   if (context.previousVoters.includes(vote.approver))
     return { code: 'duplicate', message: `${vote.approver} has already voted on this decision` };
   if (!context.requirements.some((requirement) => isEligible(requirement, vote, context.ownerTeam))) {

@@ -1,9 +1,11 @@
+import { parseDuration } from '../core/duration.js';
 import { ArbiterError } from '../core/errors.js';
 import { sameActor } from '../identity/actor-ref.js';
 import { actorRef, type Principal } from '../identity/principal.js';
+import { combinedDemand, stepUpPath, stepUpShortfall } from '../identity/sign-in.js';
 import type { ActionRequest } from '../policy/request.js';
 import type { SystemRow } from '../registry/records.js';
-import { type Requirement, voteRefusal } from './approvals.js';
+import { isEligible, type Requirement, voteRefusal } from './approvals.js';
 import type { DecisionRow } from './records.js';
 import { requestHash } from './request-hash.js';
 
@@ -120,10 +122,56 @@ export function assertMayVote(
     requirements: readonly Requirement[];
     previousVoters: readonly string[];
     ownerTeam: string | undefined;
+    onBehalfOf?: string | undefined;
   },
 ): void {
   const refusal = voteRefusal(approver, context);
   if (refusal) throw new ArbiterError(voteRefusalCodes[refusal.code], refusal.message);
+}
+
+/**
+ * Step-up (docs/identity.md#step-up): the requirements this approver counts towards may ask for a
+ * multi-factor or recent sign-in; a session that falls short — or a bearer token — is refused with
+ * ARB_ERR_APPROVAL_STEP_UP naming the sign-in link that meets it. Requires `requirements` as the
+ * ledger records them (`maxAuthAge` a duration text).
+ */
+export function assertStepUp(
+  principal: Pick<Principal, 'groups' | 'auth'> & { approver: string },
+  context: {
+    decisionId: string;
+    requirements: readonly Requirement[];
+    ownerTeam: string | undefined;
+    nowMs: number;
+    mfaAcrValues: readonly string[];
+  },
+): void {
+  const mine = context.requirements.filter((requirement) =>
+    isEligible(requirement, { approver: principal.approver, groups: principal.groups }, context.ownerTeam),
+  );
+  const demand = combinedDemand(
+    mine.map((requirement) => ({
+      ...(requirement.assurance ? { assurance: requirement.assurance } : {}),
+      ...(requirement.maxAuthAge !== undefined
+        ? // An unreadable recorded age demands a sign-in this instant rather than none.
+          { maxAuthAgeMs: parseDuration(requirement.maxAuthAge) ?? 0 }
+        : {}),
+    })),
+  );
+  const shortfall = stepUpShortfall(demand, principal.auth, context);
+  if (!shortfall) return;
+  const stepUp = stepUpPath(`/decisions/${context.decisionId}`, demand);
+  throw new ArbiterError(
+    'ARB_ERR_APPROVAL_STEP_UP',
+    `${shortfall.message}: sign in again at ${stepUp}, then vote again`,
+    {
+      details: {
+        reason: shortfall.reason,
+        stepUp,
+        mfa: demand.mfa,
+        ...(demand.maxAuthAgeMs !== undefined ? { maxAuthAgeMs: demand.maxAuthAgeMs } : {}),
+      },
+    },
+  );
 }
 
 /**

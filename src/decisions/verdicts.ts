@@ -18,7 +18,15 @@ export const statusOfEffect: Readonly<Record<Verdict['effect'], DecisionStatus>>
 
 /** The approval requirements a decision keeps: what must be met, and which rules asked. */
 export function requirementsOf(verdict: Verdict): JsonObject[] {
-  return verdict.approvals.map(({ count, from, ttl, rules }) => ({ count, from, ttl, rules }));
+  // Step-up fields only when set: decisions recorded before step-up existed keep their bytes.
+  return verdict.approvals.map(({ count, from, ttl, rules, assurance, maxAuthAge }) => ({
+    count,
+    from,
+    ttl,
+    rules,
+    ...(assurance ? { assurance } : {}),
+    ...(maxAuthAge !== undefined ? { maxAuthAge } : {}),
+  }));
 }
 
 /** The status reason of every decision made while no governance directory is loaded. */

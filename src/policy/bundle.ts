@@ -23,6 +23,11 @@ export interface ApprovalRequirement {
   from: readonly string[];
   ttl: string;
   ttlMs: number;
+  /** Step-up: the approver's sign-in must be multi-factor. */
+  assurance?: 'mfa';
+  /** Step-up: the approver signed in at most this long ago. */
+  maxAuthAge?: string;
+  maxAuthAgeMs?: number;
 }
 
 export interface CompiledVariable {
@@ -223,7 +228,8 @@ export interface PolicyBundle {
       | 'Bundle'
       | 'Notifier'
       | 'Waiver'
-      | 'OnCallRotation',
+      | 'OnCallRotation'
+      | 'IdentityProvider',
       number
     >
   >;
@@ -235,7 +241,32 @@ export interface PolicyBundle {
   rotations: readonly OnCallRotationRecord[];
   /** When incidents open by themselves (the Bundle document's `incidents`, or the defaults). */
   incidents: IncidentSettings;
+  /** The OpenID Provider people sign in with; undefined = bearer tokens only. */
+  identityProvider?: IdentityProviderConfig;
 }
+
+/** An IdentityProvider document with its defaults applied. */
+export interface IdentityProviderConfig {
+  name: string;
+  displayName: string;
+  issuer: string;
+  clientId: string;
+  clientSecretEnv?: string;
+  redirectUrl: string;
+  groupsClaim: string;
+  groupMapping: readonly {
+    idpGroup: string;
+    groups: readonly string[];
+    role?: 'approver' | 'auditor' | 'admin';
+  }[];
+  allowedEmailDomains?: readonly string[];
+  scopes: readonly string[];
+  sessionTtl: string;
+  sessionTtlMs: number;
+  mfaAcrValues: readonly string[];
+}
+
+export const defaultSessionTtl = '8h';
 
 /** A Notifier document with its defaults applied. */
 export interface NotifierConfig {

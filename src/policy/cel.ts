@@ -1,5 +1,6 @@
 import { Environment } from '@marcbachmann/cel-js';
 import { ArbiterError, type ErrorCode } from '../core/errors.js';
+import { bail, compileCondition } from './cel-closure.js';
 import {
   analyseExpression,
   evaluateMetered,
@@ -199,8 +200,19 @@ function guardedProgram(
         'CEL: a matches or lastIndexOf call could not be rewritten; write it as text.matches(pattern) or text.lastIndexOf(s)',
     };
   // `matches` charges its cost to the meter, so an expression with one is metered too.
-  if (analysis.comprehensions === 0 && analysis.matchesCalls === 0)
+  if (analysis.comprehensions === 0 && analysis.matchesCalls === 0) {
+    // Conditions of reads, literals and comparisons run as closures; anything the closure is not
+    // sure of is evaluated by cel-js, so the answer and every error are the interpreter's.
+    const closure = analysis.renames.length === 0 ? compileCondition(program.ast) : undefined;
+    if (closure)
+      return {
+        evaluate: (context) => {
+          const value = closure(context);
+          return value === bail ? program(context) : value;
+        },
+      };
     return { evaluate: (context) => program(context) };
+  }
   if (instrumentComprehensions(program.ast) !== analysis.comprehensions)
     return {
       code: 'ARB_ERR_POLICY_CEL_LIMIT',

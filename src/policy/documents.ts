@@ -46,6 +46,10 @@ export const Approval = Type.Object(
     count: Type.Optional(Type.Integer({ minimum: 1, maximum: 20 })),
     from: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
     ttl: Type.Optional(Type.String({ minLength: 1 })),
+    /** Step-up: the approver's sign-in must be multi-factor (amr/acr, docs/identity.md#step-up). */
+    assurance: Type.Optional(literals(['mfa'] as const)),
+    /** Step-up: the approver signed in at most this long ago (`auth_time`), e.g. 15m. */
+    maxAuthAge: Type.Optional(Type.String({ minLength: 1 })),
   },
   strict,
 );
@@ -465,6 +469,51 @@ export const NotifierDocument = documentOf(
 );
 export type NotifierDocument = Static<typeof NotifierDocument>;
 
+export const arbiterRoles = ['approver', 'auditor', 'admin'] as const;
+
+/**
+ * The OpenID Provider people sign in with (docs/identity.md). Secrets are never in git: the client
+ * secret is named by an environment variable.
+ */
+export const IdentityProviderDocument = documentOf(
+  'IdentityProvider',
+  Type.Object(
+    {
+      /** Shown on the sign-in button: "Sign in with <displayName>". */
+      displayName: Type.Optional(Text),
+      issuer: Type.String({ pattern: '^https?://', description: 'the issuer URL, as discovery reports it' }),
+      clientId: Text,
+      clientSecretEnv: Type.Optional(EnvName),
+      redirectUrl: Type.String({
+        pattern: '^https?://',
+        description: "this server's /auth/callback URL as registered with the provider",
+      }),
+      groupsClaim: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+      /** IdP groups to Arbiter groups and a role; a person matching no entry cannot sign in. */
+      groupMapping: Type.Array(
+        Type.Object(
+          {
+            idpGroup: Text,
+            groups: Type.Optional(Type.Array(Text)),
+            role: Type.Optional(literals(arbiterRoles)),
+          },
+          strict,
+        ),
+        { minItems: 1 },
+      ),
+      allowedEmailDomains: Type.Optional(StringList),
+      /** Extra scopes beyond `openid email profile` (e.g. `groups` for Dex and Keycloak). */
+      scopes: Type.Optional(StringList),
+      /** How long a dashboard session lasts (default 8h). */
+      sessionTtl: Type.Optional(Text),
+      /** Step-up: `acr_values` to ask for, and `acr` values that count as multi-factor. */
+      mfaAcrValues: Type.Optional(StringList),
+    },
+    strict,
+  ),
+);
+export type IdentityProviderDocument = Static<typeof IdentityProviderDocument>;
+
 /** Kinds a policy bundle holds, with their schemas. */
 export const bundleKinds = {
   ActionPolicy: ActionPolicyDocument,
@@ -475,6 +524,7 @@ export const bundleKinds = {
   Notifier: NotifierDocument,
   Waiver: WaiverDocument,
   OnCallRotation: OnCallRotationDocument,
+  IdentityProvider: IdentityProviderDocument,
 } as const;
 export type BundleKind = keyof typeof bundleKinds;
 

@@ -3,6 +3,7 @@ import { JsonValueSchema, literals } from '../core/json-schema.js';
 import {
   type ApprovalRequirement,
   type CompiledActionPolicy,
+  type CompiledActionRule,
   type ExecutionWindow,
   type PolicyBundle,
   type SystemRecord,
@@ -11,7 +12,7 @@ import {
 import { type ActorKind, type Effect, effects } from './documents.js';
 import { anyGlobMatches } from './glob.js';
 import type { ActionRequest } from './request.js';
-import { buildScope, evaluateCondition, renderMessage } from './scope.js';
+import { buildScope, evaluateCondition, type PolicyScope, renderMessage } from './scope.js';
 
 /**
  * Who asks: a registered System (agent or model) or a human. Visible to policies as `actor.*`:
@@ -72,6 +73,13 @@ export const VerdictApprovalSchema = Type.Object({
   ttl: Type.String(),
   ttlMs: Type.Number(),
   rules: Type.Array(Type.String(), { description: 'The rules (`policy/rule`) that asked for it' }),
+  assurance: Type.Optional(
+    Type.Literal('mfa', { description: "Step-up: the approver's sign-in must be multi-factor" }),
+  ),
+  maxAuthAge: Type.Optional(
+    Type.String({ description: 'Step-up: the approver signed in at most this long ago, e.g. 15m' }),
+  ),
+  maxAuthAgeMs: Type.Optional(Type.Number()),
 });
 export type VerdictApproval = Static<typeof VerdictApprovalSchema>;
 
@@ -126,14 +134,21 @@ export function actorFromSystem(system: SystemRecord, extra: Record<string, unkn
  * as `now`. Never throws for a runtime failure of an expression; see `Reason.error`.
  */
 export function evaluateAction(bundle: PolicyBundle, input: ActionEvaluationInput): Verdict {
-  const enforced = { reasons: [] as Reason[], notFired: [] as NotFired[], policies: [] as string[] };
-  const shadow = { reasons: [] as Reason[], notFired: [] as NotFired[], policies: [] as string[] };
+  const enforced: PolicyResults = { reasons: [], firedRules: [], notFired: [], policies: [] };
+  const shadow: PolicyResults = { reasons: [], firedRules: [], notFired: [], policies: [] };
   const roots = { request: input.request, actor: withActorRef(input.actor), now: input.now };
+  // Policies without variables all see the same context: one scope, so each fact resolves once.
+  let withoutVariables: PolicyScope | undefined;
   for (const policy of bundle.actionPolicies) {
     if (!policyMatches(policy, input)) continue;
     const target = policy.mode === 'shadow' ? shadow : enforced;
     target.policies.push(policy.name);
-    evaluatePolicy(policy, roots, target);
+    if (policy.variables.length > 0) {
+      evaluatePolicy(policy, buildScope(roots, policy.variables), target);
+      continue;
+    }
+    withoutVariables ??= buildScope(roots, []);
+    evaluatePolicy(policy, withoutVariables, target);
   }
   const effect = combine(enforced.reasons, bundle.defaults.effect);
   const approvals =
@@ -141,7 +156,7 @@ export function evaluateAction(bundle: PolicyBundle, input: ActionEvaluationInpu
       ? mergeApprovals(
           effect.defaulted
             ? [{ requirement: bundle.defaults.approval, rule: '(bundle default)' }]
-            : requirementsOf(bundle, enforced.reasons),
+            : requirementsOf(bundle, enforced),
         )
       : [];
   const withShadow = combine([...enforced.reasons, ...shadow.reasons], bundle.defaults.effect);
@@ -155,17 +170,24 @@ export function evaluateAction(bundle: PolicyBundle, input: ActionEvaluationInpu
     defaulted: effect.defaulted,
     policies: enforced.policies,
     bundle: bundle.digest,
-    ...(effect.effect === 'deny' ? {} : { executionWindow: executionWindowOf(bundle, enforced.reasons) }),
+    ...(effect.effect === 'deny' ? {} : { executionWindow: executionWindowOf(bundle, enforced.firedRules) }),
   };
 }
 
+/** What the policies that applied produced; `firedRules[i]` is the rule behind `reasons[i]`. */
+interface PolicyResults {
+  reasons: Reason[];
+  firedRules: CompiledActionRule[];
+  notFired: NotFired[];
+  policies: string[];
+}
+
 /** The shortest execution window of the fired rules that set one, else the bundle default. */
-function executionWindowOf(bundle: PolicyBundle, reasons: readonly Reason[]): ExecutionWindow {
+function executionWindowOf(bundle: PolicyBundle, firedRules: readonly CompiledActionRule[]): ExecutionWindow {
   let shortest = bundle.defaults.executionWindow;
   let ruleSet = false;
-  for (const reason of reasons) {
-    const policy = bundle.actionPolicies.find((candidate) => candidate.name === reason.policy);
-    const window = policy?.rules.find((candidate) => candidate.name === reason.rule)?.executionWindow;
+  for (const rule of firedRules) {
+    const window = rule.executionWindow;
     if (!window) continue;
     if (!ruleSet || window.windowMs < shortest.windowMs) shortest = window;
     ruleSet = true;
@@ -207,12 +229,7 @@ function policyMatches(policy: CompiledActionPolicy, input: Omit<ActionEvaluatio
   );
 }
 
-function evaluatePolicy(
-  policy: CompiledActionPolicy,
-  roots: Record<string, unknown>,
-  target: { reasons: Reason[]; notFired: NotFired[] },
-): void {
-  const scope = buildScope(roots, policy.variables);
+function evaluatePolicy(policy: CompiledActionPolicy, scope: PolicyScope, target: PolicyResults): void {
   for (const rule of policy.rules) {
     const outcome = evaluateCondition(rule.when, scope);
     const { error, missing } = outcome;
@@ -233,6 +250,7 @@ function evaluatePolicy(
       if (missing) reason.missing = missing;
       if (error !== undefined) reason.error = error;
       target.reasons.push(reason);
+      target.firedRules.push(rule);
     } else {
       const entry: NotFired = {
         policy: policy.name,
@@ -256,15 +274,14 @@ function combine(reasons: readonly Reason[], defaultEffect: Effect): { effect: E
 
 function requirementsOf(
   bundle: PolicyBundle,
-  reasons: readonly Reason[],
+  { reasons, firedRules }: PolicyResults,
 ): { requirement: ApprovalRequirement; rule: string }[] {
   const out: { requirement: ApprovalRequirement; rule: string }[] = [];
-  for (const reason of reasons) {
+  for (let i = 0; i < reasons.length; i++) {
+    const reason = reasons[i]!;
     if (reason.effect !== 'require_approval') continue;
-    const policy = bundle.actionPolicies.find((candidate) => candidate.name === reason.policy);
-    const rule = policy?.rules.find((candidate) => candidate.name === reason.rule);
     out.push({
-      requirement: rule?.approval ?? bundle.defaults.approval,
+      requirement: firedRules[i]!.approval ?? bundle.defaults.approval,
       rule: `${reason.policy}/${reason.rule}`,
     });
   }
@@ -273,7 +290,8 @@ function requirementsOf(
 
 /**
  * Merges approval requirements: identical ones (same count and selectors) become one, with the
- * shortest ttl and every rule that asked; different ones are all kept, since all must be met.
+ * shortest ttl, the strongest step-up and every rule that asked; different ones are all kept,
+ * since all must be met.
  */
 export function mergeApprovals(
   requirements: readonly { requirement: ApprovalRequirement; rule: string }[],
@@ -290,14 +308,34 @@ export function mergeApprovals(
         ttl: requirement.ttl,
         ttlMs: requirement.ttlMs,
         rules: [rule],
+        ...stepUpOf(requirement),
       });
       continue;
     }
     if (!existing.rules.includes(rule)) existing.rules.push(rule);
+    if (requirement.assurance) existing.assurance = requirement.assurance;
+    if (
+      requirement.maxAuthAgeMs !== undefined &&
+      (existing.maxAuthAgeMs === undefined || requirement.maxAuthAgeMs < existing.maxAuthAgeMs)
+    ) {
+      existing.maxAuthAge = requirement.maxAuthAge!;
+      existing.maxAuthAgeMs = requirement.maxAuthAgeMs;
+    }
     if (requirement.ttlMs < existing.ttlMs) {
       existing.ttl = requirement.ttl;
       existing.ttlMs = requirement.ttlMs;
     }
   }
   return [...merged.values()];
+}
+
+function stepUpOf(
+  requirement: ApprovalRequirement,
+): Pick<VerdictApproval, 'assurance' | 'maxAuthAge' | 'maxAuthAgeMs'> {
+  return {
+    ...(requirement.assurance ? { assurance: requirement.assurance } : {}),
+    ...(requirement.maxAuthAge !== undefined && requirement.maxAuthAgeMs !== undefined
+      ? { maxAuthAge: requirement.maxAuthAge, maxAuthAgeMs: requirement.maxAuthAgeMs }
+      : {}),
+  };
 }

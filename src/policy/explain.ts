@@ -23,8 +23,12 @@ export function explainVerdict(verdict: Verdict): string {
     lines.push('approvals required (all of them):');
     for (const approval of verdict.approvals) {
       const from = approval.from.length > 0 ? ` from ${approval.from.join(' and ')}` : ' from any approver';
+      const stepUp = [
+        approval.assurance === 'mfa' ? 'signed in with MFA' : '',
+        approval.maxAuthAge ? `signed in within ${approval.maxAuthAge}` : '',
+      ].filter(Boolean);
       lines.push(
-        `  ${approval.count} approver${approval.count === 1 ? '' : 's'}${from}, within ${approval.ttl} (${approval.rules.join(', ')})`,
+        `  ${approval.count} approver${approval.count === 1 ? '' : 's'}${from}${stepUp.length > 0 ? ` (${stepUp.join(', ')})` : ''}, within ${approval.ttl} (${approval.rules.join(', ')})`,
       );
     }
   }

@@ -117,19 +117,32 @@ export function factSet(paths: readonly FactPath[]): FactSet {
   return { paths, literal: new Function('v', body) as FactSet['literal'] };
 }
 
-/** The facts an expression read: resolvable paths with their values, and the paths that do not exist. */
+/** Fact values already resolved against one context, by path (`missing` for a path that is not there). */
+export type FactCache = Map<string, JsonValue | typeof missing>;
+
+/**
+ * The facts an expression read: resolvable paths with their values, and the paths that do not
+ * exist. `cache` must belong to this `context` alone.
+ */
 export function collectFacts(
   context: Record<string, unknown>,
   set: FactSet,
+  cache?: FactCache,
 ): { facts: Record<string, JsonValue>; missing: string[] | undefined } {
   const { paths } = set;
   const values: JsonValue[] = new Array(paths.length);
   let absent: string[] | undefined;
   for (let i = 0; i < paths.length; i++) {
-    const value = resolvePath(context, paths[i]!.segments);
-    if (value !== missing) values[i] = factValue(value);
-    else if (absent) absent.push(paths[i]!.path);
-    else absent = [paths[i]!.path];
+    const fact = paths[i]!;
+    let value = cache?.get(fact.path);
+    if (value === undefined) {
+      const resolved = resolvePath(context, fact.segments);
+      value = resolved === missing ? missing : factValue(resolved);
+      cache?.set(fact.path, value);
+    }
+    if (value !== missing) values[i] = value;
+    else if (absent) absent.push(fact.path);
+    else absent = [fact.path];
   }
   if (absent === undefined) return { facts: set.literal(values), missing: undefined };
   const facts: Record<string, JsonValue> = {};

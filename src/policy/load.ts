@@ -13,6 +13,7 @@ import type {
   CompiledSupplyChain,
   CompiledVariable,
   ExecutionWindow,
+  IdentityProviderConfig,
   NotifierConfig,
   PolicyBundle,
   SourceRef,
@@ -23,6 +24,7 @@ import {
   defaultApprovalTtl,
   defaultBudgetEnvironments,
   defaultExecutionWindow,
+  defaultSessionTtl,
   supplyCheckNames,
 } from './bundle.js';
 import {
@@ -40,6 +42,7 @@ import {
   bundleKinds,
   type ErrorBudgetSpec,
   type GatePolicyDocument,
+  type IdentityProviderDocument,
   type MonitorPolicyDocument,
   type NotificationEventType,
   type NotifierDocument,
@@ -98,6 +101,7 @@ export function compileBundle(files: readonly SourceFile[], options: PolicyLoadO
   const notifiers: NotifierConfig[] = [];
   const waivers: WaiverRecord[] = [];
   const rotations: OnCallRotationRecord[] = [];
+  const identityProviders: IdentityProviderConfig[] = [];
   let incidentSettings: IncidentSettings = defaultIncidentSettings;
   let defaultsDocument: BundleDocument | undefined;
   for (const document of documents) {
@@ -123,6 +127,14 @@ export function compileBundle(files: readonly SourceFile[], options: PolicyLoadO
         break;
       case 'OnCallRotation':
         rotations.push(compiler.onCallRotation(document.value as OnCallRotationDocument));
+        break;
+      case 'IdentityProvider':
+        identityProviders.push(compiler.identityProvider(document.value as IdentityProviderDocument));
+        if (identityProviders.length > 1)
+          compiler.invalid(
+            ['metadata', 'name'],
+            `a second IdentityProvider ("${identityProviders[1]!.name}"): people sign in with one provider, "${identityProviders[0]!.name}"`,
+          );
         break;
       case 'Bundle':
         defaultsDocument = document.value as BundleDocument;
@@ -170,6 +182,7 @@ export function compileBundle(files: readonly SourceFile[], options: PolicyLoadO
     Notifier: 0,
     Waiver: 0,
     OnCallRotation: 0,
+    IdentityProvider: 0,
   };
   for (const document of documents) counts[document.kind]++;
   const readsRecentActivity = actionPolicies.some((policy) => policy.readsRecentActivity);
@@ -189,6 +202,7 @@ export function compileBundle(files: readonly SourceFile[], options: PolicyLoadO
     waivers: sortByName(waivers),
     rotations: sortByName(rotations),
     incidents: incidentSettings,
+    ...(identityProviders[0] ? { identityProvider: identityProviders[0] } : {}),
   };
   return deepFreeze(bundle);
 }
@@ -401,7 +415,83 @@ class DocumentCompiler {
         `approval ttl "${ttl}" is not a duration such as 30m, 1h or 1d`,
       );
     }
-    return { count, from: [...new Set(from)], ttl, ttlMs: ttlMs ?? 0 };
+    const maxAuthAgeMs = spec.maxAuthAge === undefined ? undefined : parseDuration(spec.maxAuthAge);
+    if (spec.maxAuthAge !== undefined && (maxAuthAgeMs === undefined || maxAuthAgeMs <= 0)) {
+      this.report(
+        [...path, 'maxAuthAge'],
+        'ARB_ERR_POLICY_INVALID_VALUE',
+        `maxAuthAge "${spec.maxAuthAge}" is not a duration such as 5m or 15m`,
+      );
+    }
+    return {
+      count,
+      from: [...new Set(from)],
+      ttl,
+      ttlMs: ttlMs ?? 0,
+      ...(spec.assurance ? { assurance: spec.assurance } : {}),
+      ...(spec.maxAuthAge !== undefined
+        ? { maxAuthAge: spec.maxAuthAge, maxAuthAgeMs: maxAuthAgeMs ?? 0 }
+        : {}),
+    };
+  }
+
+  invalid(path: Path, message: string): void {
+    this.report(path, 'ARB_ERR_POLICY_INVALID_VALUE', message);
+  }
+
+  identityProvider(document: IdentityProviderDocument): IdentityProviderConfig {
+    const { spec, metadata } = document;
+    const invalid = (path: Path, message: string) => this.invalid(['spec', ...path], message);
+    const secure = (field: 'issuer' | 'redirectUrl', url: string) => {
+      let parsed: URL;
+      try {
+        parsed = new URL(url);
+      } catch {
+        invalid([field], `${field} "${url}" is not a URL`);
+        return;
+      }
+      // Plain http only on this machine (a provider or a server started for development and tests).
+      if (parsed.protocol !== 'https:' && !isLoopbackHost(parsed.hostname))
+        invalid([field], `${field} "${url}" must be https:// (http:// only for 127.0.0.1, ::1 or localhost)`);
+      if (field === 'redirectUrl' && parsed.pathname !== '/auth/callback')
+        invalid([field], `redirectUrl "${url}" must end in /auth/callback, the route that finishes sign-in`);
+      if (parsed.username || parsed.password || parsed.hash)
+        invalid([field], `${field} may not carry credentials or a fragment`);
+    };
+    secure('issuer', spec.issuer);
+    secure('redirectUrl', spec.redirectUrl);
+    const sessionTtl = spec.sessionTtl ?? defaultSessionTtl;
+    const sessionTtlMs = parseDuration(sessionTtl);
+    if (sessionTtlMs === undefined || sessionTtlMs <= 0 || sessionTtlMs > 7 * 86_400_000)
+      invalid(['sessionTtl'], `sessionTtl "${sessionTtl}" is not a duration between 1m and 7d`);
+    const domains = (spec.allowedEmailDomains ?? []).map((domain) => domain.trim().toLowerCase());
+    domains.forEach((domain, i) => {
+      if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(domain))
+        invalid(['allowedEmailDomains', i], `"${domain}" is not a domain name such as example.com`);
+    });
+    spec.groupMapping.forEach((entry, i) => {
+      if (!entry.role && (entry.groups ?? []).length === 0)
+        invalid(['groupMapping', i], `group mapping for "${entry.idpGroup}" gives neither groups nor a role`);
+    });
+    return {
+      name: metadata.name,
+      displayName: spec.displayName ?? metadata.name,
+      issuer: spec.issuer,
+      clientId: spec.clientId,
+      ...(spec.clientSecretEnv ? { clientSecretEnv: spec.clientSecretEnv } : {}),
+      redirectUrl: spec.redirectUrl,
+      groupsClaim: spec.groupsClaim ?? 'groups',
+      groupMapping: spec.groupMapping.map((entry) => ({
+        idpGroup: entry.idpGroup,
+        groups: entry.groups ?? [],
+        ...(entry.role ? { role: entry.role } : {}),
+      })),
+      ...(spec.allowedEmailDomains ? { allowedEmailDomains: domains } : {}),
+      scopes: spec.scopes ?? [],
+      sessionTtl,
+      sessionTtlMs: sessionTtlMs ?? 0,
+      mfaAcrValues: spec.mfaAcrValues ?? [],
+    };
   }
 
   /** Validates an execution window (`15m`); undefined when none is set. */
@@ -719,6 +809,10 @@ class DocumentCompiler {
       environments: spec.environments ?? defaultBudgetEnvironments,
     };
   }
+}
+
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
 /** A bare date lasts through that day (UTC); a timestamp is taken as given. */

@@ -1,7 +1,7 @@
 import type { JsonValue } from '../core/json.js';
 import type { CompiledVariable } from './bundle.js';
 import { type CompiledExpression, celSummary } from './cel.js';
-import { collectFacts } from './facts.js';
+import { collectFacts, type FactCache } from './facts.js';
 import { celLimits } from './limits.js';
 
 /** A policy's evaluation scope: the roots, plus the values (or failures) of its variables. */
@@ -9,6 +9,12 @@ export interface PolicyScope {
   context: Record<string, unknown>;
   /** Variables whose expression failed, with the reason; undefined while none failed. */
   failedVariables: Map<string, string> | undefined;
+  /**
+   * Each fact path resolved once per scope: the rules of a bundle read the same few paths again
+   * and again (`request.change.linesChanged` by 50 rules), and the context does not change while
+   * the scope lives.
+   */
+  facts: FactCache;
 }
 
 /**
@@ -19,7 +25,8 @@ export function buildScope(
   roots: Record<string, unknown>,
   variables: readonly CompiledVariable[],
 ): PolicyScope {
-  if (variables.length === 0) return { context: { ...roots, variables: {} }, failedVariables: undefined };
+  if (variables.length === 0)
+    return { context: { ...roots, variables: {} }, failedVariables: undefined, facts: new Map() };
   const values: Record<string, unknown> = {};
   const context = { ...roots, variables: values };
   let failedVariables: Map<string, string> | undefined;
@@ -43,7 +50,7 @@ export function buildScope(
       failedVariables.set(variable.name, celSummary(error));
     }
   }
-  return { context, failedVariables };
+  return { context, failedVariables, facts: new Map() };
 }
 
 /**
@@ -69,7 +76,7 @@ export interface ExpressionOutcome {
 
 /** Evaluates an expression in a scope, never throwing: failures come back as `error`. */
 export function evaluateInScope(expression: CompiledExpression, scope: PolicyScope): ExpressionOutcome {
-  const { facts, missing } = collectFacts(scope.context, expression.facts);
+  const { facts, missing } = collectFacts(scope.context, expression.facts, scope.facts);
   const failed = scope.failedVariables;
   const failedInput = failed && expression.variables.find((name) => failed.has(name));
   if (failedInput !== undefined && failed) {

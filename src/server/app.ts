@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Arbiter } from '../app/arbiter.js';
+import type { HookOptions } from '../app/hooks/hooks.js';
 import { ArbiterError } from '../core/errors.js';
 import { installAuth } from './auth.js';
 import { FailedAuthentications } from './auth-failures.js';
@@ -16,8 +17,10 @@ import { installErrorHandling } from './errors.js';
 import { fastifyLimitOptions, installLimits, resolveLimits, type ServerLimits } from './limits.js';
 import { reportResponseDrift } from './response-check.js';
 import { requireResponseSchemas } from './response-schemas.js';
+import { authRoutes } from './routes/auth.js';
 import { decisionRoutes } from './routes/decisions.js';
 import { gateRunRoutes } from './routes/gate-runs.js';
+import { hookOptionsFromEnvironment, hookRoutes } from './routes/hooks.js';
 import { identityRoutes } from './routes/identity.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { integrationRoutes } from './routes/integrations.js';
@@ -44,6 +47,13 @@ export interface ServerOptions {
    * handler returned (see response-check.ts). Costs a second serialisation per answer.
    */
   onResponseDrift?: (problem: string) => void;
+  /** False (`--human-tokens off`): people sign in with the identity provider; their bearer tokens are refused. */
+  humanTokens?: boolean;
+  /**
+   * Coding-agent hooks: resource environment, allow answered as no opinion, longest wait
+   * (default: `$ARBITER_HOOKS_ENVIRONMENT` or development, `$ARBITER_HOOKS_ALLOW` or allow, 300 s).
+   */
+  hooks?: Partial<HookOptions>;
 }
 
 // Credentials never reach the log.
@@ -108,7 +118,12 @@ export async function buildServer(
   });
   installAuth(
     app,
-    arbiter.tokens,
+    {
+      tokens: arbiter.tokens,
+      sessions: arbiter.sessions,
+      humanTokens: options.humanTokens ?? true,
+      publicOrigins: () => arbiter.signIn.publicOrigins(),
+    },
     limits.rateLimit > 0 ? new FailedAuthentications(limits.rateLimit, limits.rateLimitWindowMs) : undefined,
   );
   // After authentication and each route's own checks (onRequest), before any body is read.
@@ -133,6 +148,10 @@ export async function buildServer(
 
   reportRoutes(app, arbiter);
   decisionRoutes(app, arbiter);
+  hookRoutes(app, arbiter, {
+    ...hookOptionsFromEnvironment(process.env, arbiter.notifications.dashboardUrl),
+    ...options.hooks,
+  });
   systemRoutes(app, arbiter);
   gateRunRoutes(app, arbiter);
   ledgerRoutes(app, arbiter);
@@ -140,6 +159,11 @@ export async function buildServer(
   incidentRoutes(app, arbiter);
   operationRoutes(app, arbiter, state);
   identityRoutes(app);
+  authRoutes(app, {
+    signIn: arbiter.signIn,
+    sessions: arbiter.sessions,
+    humanTokens: options.humanTokens ?? true,
+  });
   integrationRoutes(app, arbiter, limits);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   if (options.webRoot !== false) webRoutes(app, options.webRoot ?? defaultWebRoot);

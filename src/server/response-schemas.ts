@@ -5,8 +5,16 @@ import type { FastifyInstance } from 'fastify';
  * from it) is only as good as its response schemas, so a route without one fails the boot.
  */
 
-/** Hidden routes that answer without a response schema: the OpenAPI document itself, the dashboard's files. */
-export const routesWithoutResponseSchema: readonly string[] = ['/openapi.json', '/*'];
+/**
+ * Hidden routes that answer without a response schema: the OpenAPI document itself, the dashboard's
+ * files, and the browser redirects of single sign-on.
+ */
+export const routesWithoutResponseSchema: readonly string[] = [
+  '/openapi.json',
+  '/*',
+  '/auth/login',
+  '/auth/callback',
+];
 
 const success = /^(2\d\d|2XX)$/;
 

@@ -31,7 +31,7 @@ const contentTypes: Record<string, string> = {
 };
 
 /** Paths that belong to the API: an unknown one is a JSON 404, never the dashboard. */
-const apiPrefixes = ['/v1', '/metrics', '/openapi.json', '/healthz', '/readyz'];
+const apiPrefixes = ['/v1', '/auth', '/metrics', '/openapi.json', '/healthz', '/readyz'];
 
 const securityHeaders = {
   'content-security-policy':

@@ -50,12 +50,21 @@ export function postgresTuningFromEnvironment(env: NodeJS.ProcessEnv = process.e
   };
 }
 
-/** Opens the store a database URL names, applying migrations. */
+/**
+ * Opens the store a database URL names, applying migrations. `sqlite.warn` turns on the SQLite
+ * checkpoint thread (a long-running server wants it; a one-shot command does not) and hears of
+ * its failure.
+ */
 export async function openStore(
   url: string,
   tuning: PostgresTuning = postgresTuningFromEnvironment(),
+  sqlite: { warn?: (message: string) => void } = {},
 ): Promise<Store> {
   const parsed = parseDatabaseUrl(url);
-  if (parsed.kind === 'sqlite') return openSqliteStore({ path: parsed.path });
+  if (parsed.kind === 'sqlite')
+    return openSqliteStore({
+      path: parsed.path,
+      ...(sqlite.warn ? { checkpointThread: { warn: sqlite.warn } } : {}),
+    });
   return PostgresStore.open({ url: parsed.url, ...tuning });
 }

@@ -59,7 +59,7 @@ describe('arbiter policy lint', () => {
   it('prints counts and the digest for a valid directory, exit 0', () => {
     const result = arbiter(['policy', 'lint', examples]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^ok: 11 policies, 5 systems, digest sha256:[0-9a-f]{64}\n$/);
+    expect(result.stdout).toMatch(/^ok: 12 policies, 9 systems, digest sha256:[0-9a-f]{64}\n$/);
   });
 
   it('prints every problem as file:line:col and exits 2', () => {
@@ -210,7 +210,7 @@ describe('arbiter policy test', () => {
     const result = arbiter(['policy', 'test', examples, '--junit', junit]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/\n(\d+) passed, 0 failed, \1 cases in 5 suites\n$/);
+    expect(result.stdout).toMatch(/\n(\d+) passed, 0 failed, \1 cases in 6 suites\n$/);
     const xml = readFileSync(junit, 'utf8');
     expect(xml).toContain('<testsuites tests=');
     expect(xml).toContain('failures="0"');

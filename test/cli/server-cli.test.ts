@@ -118,6 +118,21 @@ describe('arbiter serve --demo, the CLI clients, and graceful shutdown', () => {
     expect(result.stderr).toMatch(/policies\/deploys\.yaml:\d+:1: apiVersion must be "arbiter\/v1"/);
     expect(existsSync(join(work, 'a.db'))).toBe(false);
   });
+
+  it('refuses --human-tokens other than on or off before anything starts', () => {
+    const work = tempDir('arbiter-human-tokens-');
+    const result = arbiter(
+      ['serve', '--db', `sqlite:${join(work, 'a.db')}`, '--port', '0', '--human-tokens', 'no'],
+      {
+        cwd: work,
+      },
+    );
+    expect([result.code, result.stderr.trim()]).toEqual([
+      2,
+      expect.stringContaining('--human-tokens no must be on or off'),
+    ]);
+    expect(existsSync(join(work, 'a.db'))).toBe(false);
+  });
 });
 
 describe('arbiter tokens', () => {

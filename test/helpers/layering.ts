@@ -10,7 +10,7 @@ import ts from 'typescript';
  * `import()` and `require()`.
  */
 
-/** The pure domain: no I/O, no globals, injected clock and randomness. Later issues add hooks. */
+/** The pure domain: no I/O, no globals, injected clock and randomness. */
 export const domainFolders = [
   'core',
   'policy',
@@ -26,6 +26,7 @@ export const domainFolders = [
   'integrations',
   'compliance',
   'data',
+  'hooks',
 ] as const;
 
 /** The imperative shell around it. The domain imports none of them. */

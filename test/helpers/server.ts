@@ -2,7 +2,7 @@ import { cpSync, writeFileSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { type Arbiter, startArbiter } from '../../src/app/arbiter.js';
+import { type Arbiter, type ArbiterOptions, startArbiter } from '../../src/app/arbiter.js';
 import type { GitHubAppOptions } from '../../src/app/integrations/github/reviews.js';
 import type { SlackOptions } from '../../src/app/integrations/slack/interactions.js';
 import type { NotificationOptions } from '../../src/app/notifications/notifications.js';
@@ -78,6 +78,10 @@ export async function startTestServer(
      * for tests about connections, budgets per address and streaming. `url` listens either way.
      */
     transport?: 'inject' | 'socket';
+    /** Single sign-on: the provider's HTTP and the environment its client secret is read from. */
+    identity?: ArbiterOptions['identity'];
+    /** `--human-tokens off` when false. */
+    humanTokens?: boolean;
   } = {},
 ): Promise<TestServer> {
   const dir = tempDir('arbiter-server-');
@@ -99,6 +103,7 @@ export async function startTestServer(
     // Tests move the clock and evaluate monitoring windows themselves.
     monitorIntervalMs: 3_600_000,
     ...(options.notifications ? { notifications: options.notifications } : {}),
+    ...(options.identity ? { identity: options.identity } : {}),
     ...(options.github ? { github: options.github } : {}),
     ...(options.slack ? { slack: options.slack } : {}),
     checkpointIntervalMs: options.checkpointIntervalMs ?? 3_600_000,
@@ -111,6 +116,7 @@ export async function startTestServer(
   const { app } = await buildServer(arbiter, {
     webRoot: options.webRoot ?? false,
     ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.humanTokens !== undefined ? { humanTokens: options.humanTokens } : {}),
     onResponseDrift: (problem) => drift.push(problem),
   });
   const url = await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });

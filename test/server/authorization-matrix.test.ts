@@ -118,6 +118,37 @@ describe('authorization matrix (docs/security.md)', () => {
   let t: Record<string, string>;
   const tokenOf = (role: Role): string | undefined =>
     ({ none: undefined, agent: t.deployBot, approver: t.paul, auditor: t.erin, admin: t.root })[role];
+  /** Sign-in session cookies (with their CSRF tokens) of the same people the tokens name. */
+  const sessions: Partial<Record<Role, Record<string, string>>> = {};
+  const sessionPeople = {
+    approver: { user: 'paul', role: 'approver', groups: ['platform'] },
+    auditor: { user: 'erin', role: 'auditor', groups: [] },
+    admin: { user: 'root', role: 'admin', groups: [] },
+  } as const;
+  async function issueSessions(): Promise<void> {
+    for (const [role, person] of Object.entries(sessionPeople)) {
+      const issued = await server.arbiter.sessions.issue(
+        {
+          ...person,
+          groups: [...person.groups],
+          idpGroups: [],
+          subject: `${person.user}-subject`,
+          amr: ['pwd'],
+        },
+        'https://idp.example.com',
+        3_600_000,
+      );
+      sessions[role as Role] = {
+        cookie: `arbiter_session=${issued.cookie}`,
+        'x-arbiter-csrf': issued.csrfToken,
+      };
+    }
+  }
+  /** How a cell's caller proves who it is: its token, or its session cookie and CSRF header. */
+  const callAs = (role: Role, via: 'token' | 'session', method: string, path: string, body?: unknown) =>
+    via === 'token'
+      ? server.call(tokenOf(role), method, path, body)
+      : server.call(undefined, method, path, body, sessions[role]);
   const system = (own: boolean) => (own ? A : B);
   const fixtures = { gateRun: {} as Record<string, string>, incident: {} as Record<string, string> };
   let serial = 0;
@@ -216,6 +247,16 @@ describe('authorization matrix (docs/security.md)', () => {
       path: '/v1/events',
       body: { type: 'mcp.tool_changed', subject: `${system(own)}/tools`, data: {} },
     }),
+    'POST /v1/hooks/:agent': async () => ({
+      path: '/v1/hooks/claude-code',
+      body: {
+        session_id: `matrix-${serial++}`,
+        cwd: '/work/app',
+        hook_event_name: 'PreToolUse',
+        tool_name: 'Bash',
+        tool_input: { command: 'git status' },
+      },
+    }),
     'GET /v1/systems': async () => ({ path: '/v1/systems', visible: onlyOwn((body) => body.systems, 'id') }),
     'POST /v1/systems': async () => ({
       path: '/v1/systems',
@@ -302,6 +343,13 @@ describe('authorization matrix (docs/security.md)', () => {
     'GET /v1/policies': async () => ({ path: '/v1/policies' }),
     'POST /v1/policies/reload': async () => ({ path: '/v1/policies/reload' }),
     'GET /v1/me': async () => ({ path: '/v1/me' }),
+    'GET /auth/session': async () => ({ path: '/auth/session' }),
+    'GET /auth/login': async () => ({ path: '/auth/login?return=/approvals' }),
+    'GET /auth/callback': async () => ({ path: '/auth/callback?code=x&state=y' }),
+    // Signing out ends the cell's session: the sessions are issued again for the cells after it.
+    'POST /auth/logout': async () => ({ path: '/auth/logout', restore: issueSessions }),
+    'POST /auth/device': async () => ({ path: '/auth/device', body: {} }),
+    'POST /auth/device/token': async () => ({ path: '/auth/device/token', body: { handle: 'x' } }),
     'POST /v1/integrations/github/webhook': async () => ({
       path: '/v1/integrations/github/webhook',
       body: { action: 'requested' },
@@ -330,6 +378,7 @@ describe('authorization matrix (docs/security.md)', () => {
       },
     });
     t = server.tokens;
+    await issueSessions();
     for (const id of [A, B]) {
       fixtures.gateRun[id] = (await must(t.root, 'POST', '/v1/gate-runs', gateRun(id))).id;
       fixtures.incident[id] = (
@@ -368,16 +417,22 @@ describe('authorization matrix (docs/security.md)', () => {
     expect(Object.keys(probes).sort()).toEqual([...documented].sort());
   });
 
+  const callers = [
+    ...roles.map((role) => ({ role, via: 'token' as const })),
+    // The people again, signed in with the identity provider instead of holding a token.
+    ...(['approver', 'auditor', 'admin'] as const).map((role) => ({ role, via: 'session' as const })),
+  ];
   for (const row of matrix) {
-    for (const role of roles) {
+    for (const { role, via } of callers) {
       const { own, other } = row.expected[role];
-      it(`${row.route} as ${role}: ${own === other ? own : `${own} own / ${other} other`}`, async () => {
+      const as = via === 'session' ? `${role} (session cookie)` : role;
+      it(`${row.route} as ${as}: ${own === other ? own : `${own} own / ${other} other`}`, async () => {
         const [method] = row.route.split(' ') as [string];
         const seen: Record<Ownership, number | string> = { own: 0, other: 0 };
         for (const ownership of ['own', 'other'] as const) {
           const probe = await probes[row.route]!({ role, own: ownership === 'own' });
           try {
-            const response = await server.call(tokenOf(role), method, probe.path, probe.body);
+            const response = await callAs(role, via, method, probe.path, probe.body);
             seen[ownership] = response.status;
             if (response.status >= 400) {
               expect(response.body.error?.code, `${row.route} ${response.text.slice(0, 300)}`).toMatch(
@@ -387,7 +442,7 @@ describe('authorization matrix (docs/security.md)', () => {
               probe.visible(response.body);
             }
             if (method === 'GET') {
-              const head = await server.call(tokenOf(role), 'HEAD', probe.path);
+              const head = await callAs(role, via, 'HEAD', probe.path);
               if (head.status !== response.status)
                 seen[ownership] = `${response.status}, HEAD ${head.status}`;
             }

@@ -377,13 +377,17 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       it('lists the registry; agents see only their own', async () => {
         const all = await get(t.erin, '/v1/systems');
         expect(all.body.systems.map((s: { id: string }) => s.id)).toEqual([
+          'claude-code-ci',
+          'codex-ci',
           'credit-scoring',
+          'cursor-agent',
           'deploy-bot',
+          'gemini-cli',
           'migrate-bot',
           'support-assistant',
           'triage-bot',
         ]);
-        expect(all.body.systems[1]).toMatchObject({
+        expect(all.body.systems.find((s: { id: string }) => s.id === 'deploy-bot')).toMatchObject({
           owner: { team: 'platform', person: 'dana@example.com' },
           autonomy: 3,
           riskTier: 'high',

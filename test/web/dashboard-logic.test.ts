@@ -51,6 +51,25 @@ describe('vote eligibility in the dashboard', () => {
     }
   });
 
+  it('refuses the person a coding agent acts for, as the server does', () => {
+    const bob = { id: 'bob', ref: 'user:bob', role: 'approver' as const, groups: ['sre'] };
+    const onBehalf = { ...decision(), request: { context: { onBehalfOf: 'user:bob' } } };
+    expect(voteEligibility(bob, onBehalf, 'platform')).toMatchObject({ canVote: false, reason: 'self' });
+    expect(
+      voteRefusal(
+        { approver: 'user:bob', groups: ['sre'] },
+        {
+          requester: 'system:deploy-bot',
+          requirements,
+          previousVoters: [],
+          ownerTeam: 'platform',
+          onBehalfOf: 'user:bob',
+        },
+      ),
+    ).toMatchObject({ code: 'self' });
+    expect(voteEligibility(bob, decision(), 'platform').canVote).toBe(true);
+  });
+
   it('never offers the vote to auditors or agents', () => {
     expect(
       voteEligibility(

@@ -26,7 +26,13 @@ export function App() {
 
   if (state.status === 'checking') return <Loading label="Checking your session…" />;
   if (!session)
-    return <SignIn onSignIn={signIn} message={state.status === 'signed-out' ? state.message : undefined} />;
+    return (
+      <SignIn
+        onSignIn={signIn}
+        message={state.status === 'signed-out' ? state.message : undefined}
+        provider={state.status === 'signed-out' ? state.provider : undefined}
+      />
+    );
   return (
     <SessionProvider session={session}>
       <Shell />

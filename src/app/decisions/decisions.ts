@@ -29,6 +29,7 @@ import {
   assertRequesterOf,
   assertSameRequest,
   assertStartable,
+  assertStepUp,
   assertVotable,
   assertWithdrawable,
   maySeeDecision,
@@ -43,7 +44,13 @@ import {
   noPoliciesVerdict,
 } from '../../decisions/verdicts.js';
 import { actorName } from '../../identity/actor-ref.js';
-import { actorRef, type Principal, principalName, requireRole } from '../../identity/principal.js';
+import {
+  actorRef,
+  authenticationRecord,
+  type Principal,
+  principalName,
+  requireRole,
+} from '../../identity/principal.js';
 import type { PolicyBundle } from '../../policy/bundle.js';
 import type { Actor, Verdict } from '../../policy/evaluate-action.js';
 import { evaluateAction, needsRecentActivity } from '../../policy/evaluate-action.js';
@@ -61,6 +68,14 @@ import { type DecisionView, decisionView } from './view.js';
 import type { DecisionEvents } from './wake-ups.js';
 
 export type { DecisionRequest, OutcomeRequest, VoteRequest } from './requests.js';
+
+/** `request.context.onBehalfOf` when it is a person's reference (`user:…`). */
+function onBehalfOfOf(request: JsonObject): string | undefined {
+  const context = request.context;
+  const value =
+    context && typeof context === 'object' && !Array.isArray(context) ? context.onBehalfOf : undefined;
+  return typeof value === 'string' && value.startsWith('user:') ? value : undefined;
+}
 
 /** Observers of decisions, for metrics. */
 export interface DecisionObserver {
@@ -431,15 +446,33 @@ export class DecisionService {
           requirements,
           previousVoters: votes.map((v) => v.approver),
           ownerTeam,
+          // Recorded in the request (hashed, in the ledger): the person a coding agent acts for.
+          onBehalfOf: onBehalfOfOf(decision.request),
         },
       );
+      assertStepUp(
+        { approver, groups: principal.groups, ...(principal.auth ? { auth: principal.auth } : {}) },
+        {
+          decisionId: id,
+          requirements,
+          ownerTeam,
+          nowMs: now.getTime(),
+          mfaAcrValues: this.policies.bundle.identityProvider?.mfaAcrValues ?? [],
+        },
+      );
+      const authentication = authenticationRecord(principal);
       const [entry] = await this.ledger.log.append(tx.ledger, [
         {
           type: 'approval.recorded',
           actor: approver,
           subject: id,
-          data: { verdict: vote.verdict, requestHash: decision.requestHash, groups: principal.groups },
-          personal: { reason: vote.reason },
+          data: {
+            verdict: vote.verdict,
+            requestHash: decision.requestHash,
+            groups: principal.groups,
+            ...authentication.data,
+          },
+          personal: { reason: vote.reason, ...authentication.personal },
         },
       ]);
       await tx.insertApproval({

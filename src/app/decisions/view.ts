@@ -22,6 +22,12 @@ export const RequirementProgressSchema = Type.Object({
   met: Type.Boolean(),
   approvers: Type.Array(Type.String(), { description: 'Approvers who count towards this requirement' }),
   missing: Type.Array(Type.String(), { description: 'Selectors not yet covered by a distinct approver' }),
+  assurance: Type.Optional(
+    Type.Literal('mfa', { description: "Step-up: each approver's sign-in must be multi-factor" }),
+  ),
+  maxAuthAge: Type.Optional(
+    Type.String({ description: 'Step-up: each approver signed in at most this long ago, e.g. 15m' }),
+  ),
 });
 
 export const DecisionViewSchema = Type.Object(

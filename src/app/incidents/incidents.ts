@@ -1,6 +1,6 @@
 import { ArbiterError } from '../../core/errors.js';
 import type { IdGenerator } from '../../core/ids.js';
-import { actorRef, type Principal, requireRole } from '../../identity/principal.js';
+import { actorRef, type Principal, requireRole, withAuthentication } from '../../identity/principal.js';
 import type { IncidentLinkKind, IncidentSeverity } from '../../incidents/incident.js';
 import type { NewLink } from '../../incidents/opening.js';
 import type { IncidentFilter, IncidentRow } from '../../incidents/records.js';
@@ -87,15 +87,19 @@ export class IncidentService {
       const system = systemId === undefined ? undefined : await tx.getSystem(systemId);
       if (systemId !== undefined && !system)
         throw new ArbiterError('ARB_ERR_INCIDENT_SYSTEM_UNKNOWN', `no System ${systemId} is registered`);
-      const { row, linkRows } = await this.writer.open(tx, {
-        title: body.title,
-        severity: body.severity ?? defaultIncidentSeverity,
-        ...(system ? { systemId: system.id, system } : {}),
-        ...(body.description ? { description: body.description } : {}),
-        trigger: 'manual',
-        openedBy: actorRef(principal),
-        links,
-      });
+      const { row, linkRows } = await this.writer.open(
+        tx,
+        {
+          title: body.title,
+          severity: body.severity ?? defaultIncidentSeverity,
+          ...(system ? { systemId: system.id, system } : {}),
+          ...(body.description ? { description: body.description } : {}),
+          trigger: 'manual',
+          openedBy: actorRef(principal),
+          links,
+        },
+        principal,
+      );
       return incidentView(row, linkRows);
     });
   }
@@ -139,6 +143,7 @@ export class IncidentService {
         incident,
         { ...target, ...(body.note ? { note: body.note } : {}) },
         actorRef(principal),
+        principal,
       );
       return { incident: incidentView(incident, await tx.incidentLinks(id)), created };
     });
@@ -157,7 +162,7 @@ export class IncidentService {
         );
       const now = this.clock();
       const [entry] = await this.ledger.log.append(tx.ledger, [
-        {
+        withAuthentication(principal, {
           type: 'incident.resolved',
           actor: by,
           subject: id,
@@ -168,7 +173,7 @@ export class IncidentService {
             durationMs: now.getTime() - Date.parse(incident.openedAt),
           },
           personal: { summary: body.summary },
-        },
+        }),
       ]);
       await tx.resolveIncident(id, {
         by,

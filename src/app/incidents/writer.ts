@@ -1,4 +1,5 @@
 import type { IdGenerator } from '../../core/ids.js';
+import { type Principal, withAuthentication } from '../../identity/principal.js';
 import {
   type NewIncident,
   type NewLink,
@@ -49,6 +50,8 @@ export class IncidentWriter {
   async open(
     tx: StoreTransaction,
     spec: NewIncident,
+    /** The person who opened it by hand, whose sign-in the entry records. */
+    principal?: Principal,
   ): Promise<{ row: IncidentRow; linkRows: IncidentLinkRow[] }> {
     const now = this.clock();
     const at = now.toISOString();
@@ -62,7 +65,12 @@ export class IncidentWriter {
       at: now,
     });
     const [entry] = await this.ledger.log.append(tx.ledger, [
-      { type: 'incident.opened', actor: spec.openedBy, subject: id, ...openedEntry(spec, paged) },
+      withAuthentication(principal, {
+        type: 'incident.opened',
+        actor: spec.openedBy,
+        subject: id,
+        ...openedEntry(spec, paged),
+      }),
     ]);
     const row = newIncidentRow(spec, { id, at, paged, ledgerIndex: entry!.seq });
     await tx.insertIncident(row);
@@ -75,18 +83,24 @@ export class IncidentWriter {
   }
 
   /** Adds one link with its `incident.linked` entry; false when the incident already has it. */
-  async link(tx: StoreTransaction, incident: IncidentRow, link: NewLink, by: string): Promise<boolean> {
+  async link(
+    tx: StoreTransaction,
+    incident: IncidentRow,
+    link: NewLink,
+    by: string,
+    principal?: Principal,
+  ): Promise<boolean> {
     const existing = await tx.incidentLinks(incident.id);
     if (existing.some((other) => other.kind === link.kind && other.ref === link.ref)) return false;
     const now = this.clock().toISOString();
     const [entry] = await this.ledger.log.append(tx.ledger, [
-      {
+      withAuthentication(principal, {
         type: 'incident.linked',
         actor: by,
         subject: incident.id,
         data: { kind: link.kind, ref: link.ref, ledgerIndex: link.targetLedgerIndex ?? null },
         ...(link.note ? { personal: { note: link.note } } : {}),
-      },
+      }),
     ]);
     await tx.insertIncidentLink(newLinkRow(incident.id, link, { by, at: now, ledgerIndex: entry!.seq }));
     return true;

@@ -105,6 +105,11 @@ export class NotificationService implements EventSink {
   private readonly ids: IdGenerator;
   private readonly options: NotificationOptions;
 
+  /** The dashboard's URL for links, when configured. */
+  get dashboardUrl(): string | undefined {
+    return this.options.dashboardUrl;
+  }
+
   constructor({ store, ledger, notifiers, clock, ids, registry, options = {} }: NotificationServiceDeps) {
     this.store = store;
     this.ledger = ledger;

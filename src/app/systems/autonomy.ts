@@ -1,7 +1,7 @@
 import { ArbiterError } from '../../core/errors.js';
 import type { JsonObject } from '../../core/json.js';
 import { TtlCache } from '../../core/ttl-cache.js';
-import { actorRef, type Principal } from '../../identity/principal.js';
+import { actorRef, type Principal, withAuthentication } from '../../identity/principal.js';
 import type { NotificationEvent } from '../../notify/event.js';
 import { needsTrackRecord } from '../../policy/evaluate-action.js';
 import { errorBudgetOf } from '../../registry/autonomy.js';
@@ -138,6 +138,7 @@ export class AutonomyService {
           data: { from: state.effective, to: level, ceiling: state.ceiling, reason },
         },
         at,
+        principal,
       });
       return system;
     });
@@ -164,11 +165,18 @@ export class AutonomyService {
     change: Pick<AutonomyChangeRow, 'to' | 'cause' | 'by' | 'reason' | 'decisions'> & {
       entry: { type: 'system.autonomy_demoted' | 'system.autonomy_changed'; data: JsonObject };
       at: Date;
+      /** The person who changed it by hand (a promotion), whose sign-in the entry records. */
+      principal?: Principal;
     },
   ): Promise<void> {
-    const { entry: ledgerEntry, at, ...rest } = change;
+    const { entry: ledgerEntry, at, principal, ...rest } = change;
     const [entry] = await this.ledger.log.append(tx.ledger, [
-      { type: ledgerEntry.type, actor: change.by, subject: system.id, data: ledgerEntry.data },
+      withAuthentication(principal, {
+        type: ledgerEntry.type,
+        actor: change.by,
+        subject: system.id,
+        data: ledgerEntry.data,
+      }),
     ]);
     const row: AutonomyChangeRow = {
       ...rest,

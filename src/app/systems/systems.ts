@@ -2,7 +2,7 @@ import { parseDuration } from '../../core/duration.js';
 import { ArbiterError } from '../../core/errors.js';
 import { TtlCache } from '../../core/ttl-cache.js';
 import { revokeTransition, transitionEntryType } from '../../decisions/lifecycle.js';
-import { actorRef, type Principal } from '../../identity/principal.js';
+import { actorRef, type Principal, withAuthentication } from '../../identity/principal.js';
 import type { PolicyBundle } from '../../policy/bundle.js';
 import { defaultBudgetEnvironments, type SystemRecord } from '../../policy/bundle.js';
 import type { ErrorBudgetSpec, SystemSpec } from '../../policy/documents.js';
@@ -179,7 +179,7 @@ export class SystemService {
           `only admins and approvers of the owner team (${ownerTeamOf(system) ?? 'none'}) may ${frozen ? 'freeze' : 'unfreeze'} ${id}`,
         );
       }
-      await this.setStatus(tx, system, frozen ? 'frozen' : 'active', reason, actorRef(principal));
+      await this.setStatus(tx, system, frozen ? 'frozen' : 'active', reason, actorRef(principal), principal);
       await this.sink.emit(tx, systemEvent(system, frozen, reason, actorRef(principal)));
       if (frozen) {
         await this.revokeUnstarted(tx, id, reason, actorRef(principal));
@@ -250,16 +250,17 @@ export class SystemService {
     status: SystemRow['status'],
     reason: string,
     by: string,
+    principal?: Principal,
   ): Promise<void> {
     this.cache.delete(system.id);
     await tx.setSystemStatus(system.id, status, reason, by, this.clock().toISOString());
     await this.ledger.log.append(tx.ledger, [
-      {
+      withAuthentication(principal, {
         type: status === 'frozen' ? 'system.frozen' : 'system.unfrozen',
         actor: by,
         subject: system.id,
         data: { reason },
-      },
+      }),
     ]);
   }
 }

@@ -51,18 +51,30 @@ async function errorOf(response: Response): Promise<ApiError> {
   );
 }
 
-/** A client that sends `token`; `onUnauthorized` runs when the server no longer accepts it. */
+/**
+ * How the dashboard proves who it is: a bearer token the person pasted, or the sign-in session
+ * cookie (sent by the browser itself) with the session's CSRF token on state-changing requests.
+ */
+export type Credential = { token: string } | { csrfToken: string };
+
+/** A client that sends `credential`; `onUnauthorized` runs when the server no longer accepts it. */
 export function createApiClient(
-  token: string,
+  credential: Credential | string,
   onUnauthorized: (error: ApiError) => void = () => {},
 ): ApiClient {
+  const using: Credential = typeof credential === 'string' ? { token: credential } : credential;
   async function request(method: string, path: string, body?: unknown): Promise<Response> {
     let response: Response;
     try {
       response = await fetch(path, {
         method,
+        credentials: 'same-origin',
         headers: {
-          authorization: `Bearer ${token}`,
+          ...('token' in using
+            ? { authorization: `Bearer ${using.token}` }
+            : method === 'GET'
+              ? {}
+              : { 'x-arbiter-csrf': using.csrfToken }),
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),

@@ -17,6 +17,8 @@ export interface Voter {
 
 export interface PendingDecision {
   actor: { ref: string };
+  /** The recorded request: `context.onBehalfOf` names the person a coding agent acts for. */
+  request?: { context?: { [field: string]: unknown } };
   approvals: {
     required: readonly { from: readonly string[]; met: boolean }[];
     received: readonly { approver: string }[];
@@ -46,6 +48,12 @@ export function voteEligibility(
     return { canVote: false, reason: 'role', message: `${voter.role}s do not vote` };
   if (voter.ref === decision.actor.ref)
     return { canVote: false, reason: 'self', message: 'you requested this; someone else must approve it' };
+  if (voter.ref === decision.request?.context?.onBehalfOf)
+    return {
+      canVote: false,
+      reason: 'self',
+      message: 'your agent asked for this; someone else must approve it',
+    };
   if (decision.approvals.received.some((vote) => vote.approver === voter.ref))
     return { canVote: false, reason: 'duplicate', message: 'you have voted on this decision' };
   const requirements = decision.approvals.required;

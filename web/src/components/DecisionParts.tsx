@@ -1,5 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
+import { ApiError } from '../api/client.js';
 import type { Decision, Reason, Requirement } from '../api/types.js';
 import { voteEligibility } from '../approvals/eligibility.js';
 import { useSession } from '../session.js';
@@ -175,6 +176,11 @@ export function VoteForm({
   const id = useId();
   const eligibility = voteEligibility(me, decision, ownerTeam);
   const vote = useMutation({
+    // A vote that needs a stronger or fresher sign-in: the error names the sign-in that meets it.
+    onError: (error) => {
+      const link = stepUpLink(error);
+      if (link) window.location.assign(link);
+    },
     mutationFn: (verdict: 'approve' | 'reject') =>
       api.post<Decision>(`/v1/decisions/${encodeURIComponent(decision.id)}/approvals`, {
         verdict,
@@ -238,6 +244,14 @@ export function VoteForm({
       {vote.error ? (
         <p className="form-error" role="alert">
           {vote.error.message}
+          {stepUpLink(vote.error) ? (
+            <>
+              {' '}
+              <a href={stepUpLink(vote.error)} data-testid="step-up">
+                Sign in again to vote
+              </a>
+            </>
+          ) : null}
         </p>
       ) : null}
       {result ? (
@@ -248,4 +262,12 @@ export function VoteForm({
       ) : null}
     </form>
   );
+}
+
+/** The sign-in link of a vote refused for step-up (ARB_ERR_APPROVAL_STEP_UP), when it is one. */
+function stepUpLink(error: unknown): string | undefined {
+  if (!(error instanceof ApiError) || error.code !== 'ARB_ERR_APPROVAL_STEP_UP') return undefined;
+  const link = (error.details as { stepUp?: unknown } | undefined)?.stepUp;
+  // Only a sign-in path of this server: never follow a link elsewhere.
+  return typeof link === 'string' && link.startsWith('/auth/login?') ? link : undefined;
 }

@@ -1,15 +1,55 @@
 import { type FormEvent, useId, useState } from 'react';
 import { useTitle } from '../router.js';
+import type { SignInProvider } from '../session.js';
 
-/** Sign-in with a token: approvers, auditors and admins; agent tokens are refused with a reason. */
+/**
+ * Sign-in: with the identity provider when the server has one ("Sign in with <provider>"), which
+ * brings the person back to the page they asked for; otherwise with a token (approvers, auditors
+ * and admins; agent tokens are refused with a reason).
+ */
 export function SignIn({
+  onSignIn,
+  message,
+  provider,
+}: {
+  onSignIn: (token: string) => Promise<void>;
+  message?: string | undefined;
+  provider?: SignInProvider | undefined;
+}) {
+  useTitle('Sign in');
+  if (provider) return <ProviderSignIn provider={provider} message={message} />;
+  return <TokenSignIn onSignIn={onSignIn} message={message} />;
+}
+
+function ProviderSignIn({ provider, message }: { provider: SignInProvider; message?: string | undefined }) {
+  const here = `${window.location.pathname}${window.location.search}${window.location.hash}`;
+  const href = `${provider.loginUrl}?${new URLSearchParams({ return: here }).toString()}`;
+  return (
+    <main className="signin" id="main">
+      <div className="signin-card">
+        <h1>
+          <img src="/favicon.svg" alt="" width={32} height={32} /> Arbiter
+        </h1>
+        {message ? (
+          <p className="notice" role="status">
+            {message}
+          </p>
+        ) : null}
+        <a className="button primary" href={href} data-testid="sso-sign-in">
+          Sign in with {provider.displayName}
+        </a>
+      </div>
+    </main>
+  );
+}
+
+function TokenSignIn({
   onSignIn,
   message,
 }: {
   onSignIn: (token: string) => Promise<void>;
   message?: string | undefined;
 }) {
-  useTitle('Sign in');
   const [token, setToken] = useState('');
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);

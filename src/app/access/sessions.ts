@@ -1,0 +1,243 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { EncryptJWT, jwtDecrypt } from 'jose';
+import { ArbiterError } from '../../core/errors.js';
+import type { Principal } from '../../identity/principal.js';
+import type { AuthContext, SignedInPerson } from '../../identity/sign-in.js';
+import type { Store } from '../../store/store.js';
+
+/**
+ * Sign-in sessions that a database writer cannot forge. A session is a cookie the server encrypts
+ * and authenticates (JWE, `dir` + A256GCM, through jose) with a key kept in a file beside the
+ * ledger key — never in the database. The cookie holds who the person is (issuer, subject, user
+ * id, groups and role as mapped at sign-in, amr/acr/auth_time) and when it expires; the database
+ * holds only revocations (logout), so sessions work unchanged across PostgreSQL replicas that
+ * share the key file.
+ */
+
+/** The session key file beside the ledger key: `arbiter.ledger.key` → `arbiter.session.key`. */
+export function defaultSessionKeyPath(ledgerKeyPath: string): string {
+  return `${ledgerKeyPath.replace(/(\.ledger)?(-signing)?\.key$/i, '')}.session.key`;
+}
+
+/** Reads the 256-bit session key, creating it (mode 0600) on first use; an existing file is never overwritten. */
+export function loadSessionKey(path: string): Uint8Array {
+  const read = (): Uint8Array | undefined => {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8').trim();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new ArbiterError(
+        'ARB_ERR_LEDGER_KEY',
+        `cannot read session key ${path}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    const key = Buffer.from(text, 'base64url');
+    if (key.length !== 32)
+      throw new ArbiterError('ARB_ERR_LEDGER_KEY', `session key ${path} is not 32 bytes of base64url`);
+    return new Uint8Array(key);
+  };
+  const existing = read();
+  if (existing) return existing;
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    writeFileSync(path, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+      throw new ArbiterError(
+        'ARB_ERR_LEDGER_KEY',
+        `cannot create session key ${path}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+  }
+  return read()!;
+}
+
+/** What a session cookie holds (the JWE's claims). */
+interface SessionClaims {
+  sid: string;
+  user: string;
+  role: 'approver' | 'auditor' | 'admin';
+  groups: string[];
+  idp: string;
+  sub: string;
+  email?: string;
+  name?: string;
+  amr: string[];
+  acr?: string;
+  authTime?: number;
+}
+
+/** A session cookie and the CSRF token the page must send back with state-changing requests. */
+export interface IssuedSession {
+  cookie: string;
+  csrfToken: string;
+  sessionId: string;
+  expiresAt: Date;
+}
+
+/** A session sealed for the browser (cookie) is never accepted as a command-line bearer, and the reverse. */
+const audiences = { sso: 'arbiter-session', cli: 'arbiter-cli-session' } as const;
+/** The prefix of a command-line session's bearer token (`arbiter login`). */
+export const cliSessionPrefix = 'arbs_';
+const maxCookieLength = 8_192;
+const revokedKey = (sid: string) => `session.revoked:${sid}`;
+
+/**
+ * The CSRF token of a session: an HMAC of its id under the session key. The page reads it from
+ * `GET /auth/session` (same-origin only) and sends it as `x-arbiter-csrf`; another site can make
+ * the browser send the cookie but can neither read nor compute this.
+ */
+export function csrfTokenOf(sessionKey: Uint8Array, sessionId: string): string {
+  return createHmac('sha256', sessionKey).update(`csrf:${sessionId}`).digest('base64url');
+}
+
+export class SessionService {
+  private readonly key: Uint8Array;
+  private readonly store: Store;
+  private readonly clock: () => Date;
+
+  constructor({ key, store, clock }: { key: Uint8Array; store: Store; clock: () => Date }) {
+    this.key = key;
+    this.store = store;
+    this.clock = clock;
+  }
+
+  /**
+   * A new session for a person the provider signed in; `ttlMs` from now on Arbiter's clock. `sso`
+   * is the dashboard's cookie; `cli` the bearer token `arbiter login` keeps (prefixed `arbs_`).
+   */
+  async issue(
+    person: SignedInPerson,
+    issuer: string,
+    ttlMs: number,
+    via: 'sso' | 'cli' = 'sso',
+  ): Promise<IssuedSession> {
+    const sessionId = randomBytes(18).toString('base64url');
+    const csrfToken = csrfTokenOf(this.key, sessionId);
+    const now = this.clock();
+    const expiresAt = new Date(now.getTime() + ttlMs);
+    const claims: SessionClaims = {
+      sid: sessionId,
+      user: person.user,
+      role: person.role,
+      groups: person.groups,
+      idp: issuer,
+      sub: person.subject,
+      ...(person.email ? { email: person.email } : {}),
+      ...(person.name ? { name: person.name } : {}),
+      amr: person.amr,
+      ...(person.acr ? { acr: person.acr } : {}),
+      ...(person.authTime !== undefined ? { authTime: person.authTime } : {}),
+    };
+    const cookie = await new EncryptJWT({ ...claims })
+      .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
+      .setIssuedAt(Math.floor(now.getTime() / 1000))
+      .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
+      .setAudience(audiences[via])
+      .encrypt(this.key);
+    return {
+      cookie: via === 'cli' ? `${cliSessionPrefix}${cookie}` : cookie,
+      csrfToken,
+      sessionId,
+      expiresAt,
+    };
+  }
+
+  /** The principal of a session cookie; 401 ARB_ERR_AUTH_SESSION_INVALID when forged, expired or revoked. */
+  async authenticate(cookie: string, via: 'sso' | 'cli' = 'sso'): Promise<Principal & { auth: AuthContext }> {
+    const claims = await this.open(cookie, via);
+    if (await this.store.getMeta(revokedKey(claims.sid)))
+      throw new ArbiterError(
+        'ARB_ERR_AUTH_SESSION_INVALID',
+        'this session was ended (signed out): sign in again',
+        {
+          details: { reason: 'revoked' },
+        },
+      );
+    return {
+      tokenId: `session:${claims.sid}`,
+      role: claims.role,
+      user: claims.user,
+      groups: claims.groups,
+      auth: {
+        via,
+        issuer: claims.idp,
+        subject: claims.sub,
+        ...(claims.email ? { email: claims.email } : {}),
+        ...(claims.name ? { name: claims.name } : {}),
+        amr: claims.amr,
+        ...(claims.acr ? { acr: claims.acr } : {}),
+        ...(claims.authTime !== undefined ? { authTime: claims.authTime } : {}),
+        sessionId: claims.sid,
+      },
+    };
+  }
+
+  /** The CSRF token of a session, for the page that holds its cookie (GET /auth/session). */
+  csrfTokenFor(sessionId: string): string {
+    return csrfTokenOf(this.key, sessionId);
+  }
+
+  /** True when `token` is the CSRF token of the session `sessionId`. */
+  csrfMatches(sessionId: string, token: string): boolean {
+    const expected = Buffer.from(csrfTokenOf(this.key, sessionId));
+    const given = Buffer.from(token);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
+  /** Ends a session everywhere (logout): its id is recorded as revoked until the cookie would expire anyway. */
+  async revoke(cookie: string, via: 'sso' | 'cli' = 'sso'): Promise<void> {
+    const claims = await this.open(cookie, via).catch(() => undefined);
+    if (!claims) return;
+    await this.store.write((tx) => tx.setMeta(revokedKey(claims.sid), this.clock().toISOString()));
+  }
+
+  /** Encrypts a short-lived value (a sign-in in progress) with the session key. */
+  async seal(value: Record<string, unknown>, ttlMs: number, purpose: string): Promise<string> {
+    const now = this.clock().getTime();
+    return new EncryptJWT({ ...value })
+      .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
+      .setIssuedAt(Math.floor(now / 1000))
+      .setExpirationTime(Math.floor((now + ttlMs) / 1000))
+      .setAudience(purpose)
+      .encrypt(this.key);
+  }
+
+  /** The value `seal` made for `purpose`, or undefined when it is forged, for another purpose or expired. */
+  async unseal(sealed: string, purpose: string): Promise<Record<string, unknown> | undefined> {
+    if (sealed.length > maxCookieLength) return undefined;
+    try {
+      const { payload } = await jwtDecrypt(sealed, this.key, {
+        audience: purpose,
+        currentDate: this.clock(),
+        clockTolerance: 0,
+        keyManagementAlgorithms: ['dir'],
+        contentEncryptionAlgorithms: ['A256GCM'],
+      });
+      return payload;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async open(cookie: string, via: 'sso' | 'cli'): Promise<SessionClaims> {
+    const sealed =
+      via === 'cli' && cookie.startsWith(cliSessionPrefix) ? cookie.slice(cliSessionPrefix.length) : cookie;
+    const payload = await this.unseal(sealed, audiences[via]);
+    if (!payload || typeof payload.sid !== 'string' || typeof payload.user !== 'string')
+      throw new ArbiterError(
+        'ARB_ERR_AUTH_SESSION_INVALID',
+        'the session cookie is not valid (forged, from another server, or expired): sign in again',
+        { details: { reason: 'invalid' } },
+      );
+    return payload as unknown as SessionClaims;
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * A fast path for the conditions most rules are made of — field reads compared with literals and
+ * joined by `&&`, `||`, `!` and `in` — compiled once into JavaScript closures instead of walking
+ * cel-js's tree on every decision.
+ *
+ * The closures never decide anything the interpreter would decide differently: whenever a value
+ * is not of the plain kind a closure knows (a missing field, a number against a string, an int
+ * held as a BigInt, a string compared by order…), the closure gives up with `bail` and the
+ * interpreter evaluates the whole expression, errors and their messages included. So the fast
+ * path only ever answers with a boolean the interpreter also reaches; a differential test runs
+ * both over generated contexts to hold that.
+ */
+
+/** What a closure answers when it cannot be sure: evaluate with the interpreter instead. */
+export const bail: unique symbol = Symbol('bail');
+
+type Value = unknown;
+type Closure = (context: Record<string, unknown>) => Value | typeof bail;
+
+/** The cel-js AST node shape (`{op, args}`) this module reads. */
+interface Node {
+  op: string;
+  args: unknown;
+}
+
+const isNode = (value: unknown): value is Node =>
+  typeof value === 'object' && value !== null && typeof (value as Node).op === 'string';
+
+/** A boolean-valued closure for `ast`, or undefined when the expression is outside the fast path. */
+export function compileCondition(ast: unknown): Closure | undefined {
+  if (!isNode(ast) || !booleanOps.has(ast.op)) return undefined;
+  return compileNode(ast);
+}
+
+const booleanOps = new Set(['&&', '||', '!_', '==', '!=', '<', '<=', '>', '>=', 'in']);
+
+function compileNode(node: unknown): Closure | undefined {
+  if (!isNode(node)) return undefined;
+  const { op, args } = node;
+  switch (op) {
+    case 'value':
+      return literal(args);
+    case 'id':
+      return typeof args === 'string' ? field((context) => context, args) : undefined;
+    case '.': {
+      const [target, name] = args as [unknown, unknown];
+      const base = compileNode(target);
+      return base && typeof name === 'string' ? field(base, name) : undefined;
+    }
+    case '[]': {
+      const [target, index] = args as [unknown, unknown];
+      const base = compileNode(target);
+      // Only constant string keys: list indexes are CEL ints, with their own rules.
+      if (!base || !isNode(index) || index.op !== 'value' || typeof index.args !== 'string') return undefined;
+      return field(base, index.args);
+    }
+    case '&&':
+    case '||': {
+      const [left, right] = (args as unknown[]).map(compileNode);
+      if (!left || !right) return undefined;
+      const decisive = op === '||';
+      return (context) => {
+        const a = left(context);
+        if (typeof a !== 'boolean') return bail;
+        if (a === decisive) return a;
+        const b = right(context);
+        return typeof b === 'boolean' ? b : bail;
+      };
+    }
+    case '!_': {
+      const operand = compileNode(args);
+      if (!operand) return undefined;
+      return (context) => {
+        const a = operand(context);
+        return typeof a === 'boolean' ? !a : bail;
+      };
+    }
+    case '==':
+    case '!=': {
+      const [left, right] = (args as unknown[]).map(compileNode);
+      if (!left || !right) return undefined;
+      const negate = op === '!=';
+      return (context) => {
+        const a = left(context);
+        const b = right(context);
+        if (!samePrimitiveKind(a, b)) return bail;
+        return (a === b) !== negate;
+      };
+    }
+    case '<':
+    case '<=':
+    case '>':
+    case '>=': {
+      const [left, right] = (args as unknown[]).map(compileNode);
+      if (!left || !right) return undefined;
+      const compare = orderings[op];
+      return (context) => {
+        const a = left(context);
+        const b = right(context);
+        // Numbers only: CEL orders strings by code point, JavaScript by UTF-16 unit.
+        return typeof a === 'number' && typeof b === 'number' ? compare(a, b) : bail;
+      };
+    }
+    case 'in': {
+      const [element, collection] = (args as unknown[]).map(compileNode);
+      if (!element || !collection) return undefined;
+      return (context) => {
+        const needle = element(context);
+        const haystack = collection(context);
+        if (typeof needle !== 'string' && typeof needle !== 'number') return bail;
+        if (Array.isArray(haystack)) {
+          for (const item of haystack) {
+            if (typeof item !== typeof needle) return bail;
+            if (item === needle) return true;
+          }
+          return false;
+        }
+        if (isPlainRecord(haystack) && typeof needle === 'string') return Object.hasOwn(haystack, needle);
+        return bail;
+      };
+    }
+    default:
+      return undefined;
+  }
+}
+
+const orderings: Record<'<' | '<=' | '>' | '>=', (a: number, b: number) => boolean> = {
+  '<': (a, b) => a < b,
+  '<=': (a, b) => a <= b,
+  '>': (a, b) => a > b,
+  '>=': (a, b) => a >= b,
+};
+
+/** Literals the closures can hold as plain JavaScript values; an int beyond 2^53 stays with cel-js. */
+function literal(value: unknown): Closure | undefined {
+  if (typeof value === 'bigint') {
+    const number = Number(value);
+    return Number.isSafeInteger(number) ? () => number : undefined;
+  }
+  if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean')
+    return () => value;
+  return undefined;
+}
+
+/** Reads an own field of a plain object; anything else (absent, a Map, a list) bails. */
+function field(base: Closure, name: string): Closure {
+  return (context) => {
+    const target = base(context);
+    if (!isPlainRecord(target) || !Object.hasOwn(target, name)) return bail;
+    const value = target[name];
+    return value === undefined ? bail : value;
+  };
+}
+
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/** Both strings, both finite numbers or both booleans: the kinds whose equality is plain `===`. */
+function samePrimitiveKind(a: unknown, b: unknown): boolean {
+  const kind = typeof a;
+  if (kind !== typeof b) return false;
+  if (kind === 'number') return Number.isFinite(a as number) && Number.isFinite(b as number);
+  return kind === 'string' || kind === 'boolean';
+}

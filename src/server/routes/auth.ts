@@ -1,0 +1,300 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { SessionService } from '../../app/access/sessions.js';
+import { type SignInService, signInWindowMs } from '../../app/access/sign-in.js';
+import { ArbiterError } from '../../core/errors.js';
+import { Nullable } from '../../core/json-schema.js';
+import { safeReturnPath } from '../../identity/sign-in.js';
+import type { IdentityProviderConfig } from '../../policy/bundle.js';
+import { assertSameSite } from '../auth.js';
+import { cookieOf, sessionCookie, sessionCookieOf, setCookie, signInCookie } from '../cookies.js';
+import { ErrorSchema } from '../schemas.js';
+
+/**
+ * Single sign-on for the dashboard (docs/identity.md): `/auth/login` sends the browser to the
+ * provider, `/auth/callback` finishes and sets the session cookie, `/auth/session` tells the page
+ * who is signed in (and hands it the CSRF token), `/auth/logout` ends the session.
+ */
+
+export const SessionInfoSchema = Type.Object(
+  {
+    // The identity provider, or null when only bearer tokens are accepted.
+    provider: Nullable(
+      Type.Object({
+        name: Type.String(),
+        displayName: Type.String({ description: 'Shown as "Sign in with <displayName>"' }),
+        loginUrl: Type.String({ description: 'Where the sign-in button leads (add ?return=PATH)' }),
+      }),
+    ),
+    humanTokens: Type.Boolean({ description: 'Whether people may still sign in with a bearer token' }),
+    session: Nullable(
+      Type.Object({
+        id: Type.String({ description: 'The user name' }),
+        ref: Type.String({ description: '`user:NAME`' }),
+        role: Type.String(),
+        groups: Type.Array(Type.String()),
+        issuer: Type.String(),
+        subject: Type.String(),
+        email: Nullable(Type.String()),
+        name: Nullable(Type.String()),
+        amr: Type.Array(Type.String()),
+        acr: Nullable(Type.String()),
+        authTime: Nullable(Type.Number({ description: 'Seconds since the epoch' })),
+        csrfToken: Type.String({ description: 'Send as the x-arbiter-csrf header with every POST' }),
+      }),
+    ),
+  },
+  { description: 'Who is signed in to the dashboard, and how one signs in' },
+);
+
+export const DeviceSignInSchema = Type.Object(
+  {
+    userCode: Type.String({ description: 'The code the person enters at the verification URL' }),
+    verificationUri: Type.String(),
+    verificationUriComplete: Nullable(Type.String({ description: 'The URL with the code filled in' })),
+    expiresIn: Type.Number({ description: 'Seconds the code stays valid' }),
+    interval: Type.Number({ description: 'Seconds to wait between polls' }),
+    handle: Type.String({ description: 'Send to POST /auth/device/token to poll' }),
+  },
+  { description: 'A device sign-in in progress (RFC 8628)' },
+);
+
+export const CliSessionSchema = Type.Object(
+  {
+    token: Type.String({ description: 'The bearer token of the session (arbs_…): keep it like a password' }),
+    id: Type.String(),
+    ref: Type.String(),
+    role: Type.String(),
+    groups: Type.Array(Type.String()),
+    expiresAt: Type.String({ description: 'ISO 8601 time the session ends' }),
+  },
+  { description: 'A command-line session made by arbiter login' },
+);
+
+const LoginQuery = Type.Object(
+  {
+    return: Type.Optional(Type.String({ maxLength: 2048 })),
+    step_up: Type.Optional(Type.Literal('mfa')),
+    max_age: Type.Optional(Type.String({ pattern: '^[0-9]{1,7}$' })),
+  },
+  { additionalProperties: false },
+);
+const CallbackQuery = Type.Object(
+  {
+    code: Type.Optional(Type.String({ maxLength: 4096 })),
+    state: Type.Optional(Type.String({ maxLength: 1024 })),
+    iss: Type.Optional(Type.String({ maxLength: 2048 })),
+    error: Type.Optional(Type.String({ maxLength: 256 })),
+    error_description: Type.Optional(Type.String({ maxLength: 2048 })),
+    session_state: Type.Optional(Type.String({ maxLength: 1024 })),
+  },
+  { additionalProperties: false },
+);
+
+/** Cookies are Secure unless Arbiter itself is reached over plain http on loopback (development, tests). */
+function secureCookies(provider: IdentityProviderConfig | undefined): boolean {
+  if (!provider) return true;
+  const url = new URL(provider.redirectUrl);
+  return url.protocol === 'https:';
+}
+
+export function authRoutes(
+  app: FastifyInstance,
+  {
+    signIn,
+    sessions,
+    humanTokens,
+  }: { signIn: SignInService; sessions: SessionService; humanTokens: boolean },
+): void {
+  const clearSession = (reply: FastifyReply) =>
+    reply.header(
+      'set-cookie',
+      setCookie(sessionCookie, '', { maxAgeSeconds: 0, secure: secureCookies(signIn.provider) }),
+    );
+
+  app.get(
+    '/auth/session',
+    {
+      schema: {
+        tags: ['identity'],
+        summary: 'Who is signed in to the dashboard (session cookie), and the identity provider',
+        response: { 200: SessionInfoSchema },
+      },
+    },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      const provider = signIn.provider;
+      const cookie = sessionCookieOf(request);
+      const principal = cookie ? await sessions.authenticate(cookie).catch(() => undefined) : undefined;
+      if (cookie && !principal) clearSession(reply);
+      return {
+        provider: provider
+          ? { name: provider.name, displayName: provider.displayName, loginUrl: '/auth/login' }
+          : null,
+        humanTokens,
+        session: principal
+          ? {
+              id: principal.user!,
+              ref: `user:${principal.user!}`,
+              role: principal.role,
+              groups: principal.groups,
+              issuer: principal.auth.issuer,
+              subject: principal.auth.subject,
+              email: principal.auth.email ?? null,
+              name: principal.auth.name ?? null,
+              amr: principal.auth.amr,
+              acr: principal.auth.acr ?? null,
+              authTime: principal.auth.authTime ?? null,
+              csrfToken: sessions.csrfTokenFor(principal.auth.sessionId),
+            }
+          : null,
+      };
+    },
+  );
+
+  app.get<{ Querystring: { return?: string; step_up?: 'mfa'; max_age?: string } }>(
+    '/auth/login',
+    { schema: { hide: true, querystring: LoginQuery } },
+    async (request, reply) => {
+      const returnTo = safeReturnPath(request.query.return);
+      if (returnTo === undefined)
+        throw new ArbiterError(
+          'ARB_ERR_REQUEST_INVALID',
+          '`return` must be a path of this dashboard, such as /approvals',
+          {
+            details: { reason: 'return-path' },
+          },
+        );
+      const stepUp =
+        request.query.step_up !== undefined || request.query.max_age !== undefined
+          ? {
+              mfa: request.query.step_up === 'mfa',
+              ...(request.query.max_age !== undefined
+                ? { maxAgeSeconds: Number(request.query.max_age) }
+                : {}),
+            }
+          : undefined;
+      const { url, transaction } = await signIn.begin({ returnTo, ...(stepUp ? { stepUp } : {}) });
+      return reply
+        .header('cache-control', 'no-store')
+        .header(
+          'set-cookie',
+          setCookie(signInCookie, transaction, {
+            maxAgeSeconds: signInWindowMs / 1000,
+            secure: secureCookies(signIn.provider),
+            path: '/auth/callback',
+          }),
+        )
+        .redirect(url.href, 302);
+    },
+  );
+
+  app.get<{ Querystring: Record<string, string | undefined> }>(
+    '/auth/callback',
+    { schema: { hide: true, querystring: CallbackQuery } },
+    async (request: FastifyRequest<{ Querystring: Record<string, string | undefined> }>, reply) => {
+      const provider = signIn.provider;
+      const secure = secureCookies(provider);
+      // The sign-in cookie is spent whatever happens: an answer is tried once.
+      reply.header(
+        'set-cookie',
+        setCookie(signInCookie, '', { maxAgeSeconds: 0, secure, path: '/auth/callback' }),
+      );
+      reply.header('cache-control', 'no-store');
+      if (!provider)
+        throw new ArbiterError('ARB_ERR_AUTH_SSO_NOT_CONFIGURED', 'single sign-on is not configured');
+      // The registered redirect URL with the provider's answer: openid-client sends it as redirect_uri.
+      const callbackUrl = new URL(provider.redirectUrl);
+      const query = request.url.indexOf('?');
+      callbackUrl.search = query < 0 ? '' : request.url.slice(query);
+      const { session, returnTo } = await signIn.finish(callbackUrl, cookieOf(request, signInCookie));
+      reply.header(
+        'set-cookie',
+        setCookie(sessionCookie, session.cookie, {
+          maxAgeSeconds: provider.sessionTtlMs / 1000,
+          secure,
+        }),
+      );
+      return reply.redirect(returnTo, 302);
+    },
+  );
+
+  app.post(
+    '/auth/device',
+    {
+      schema: {
+        tags: ['identity'],
+        summary: '`arbiter login`: starts a device sign-in (RFC 8628) at the identity provider',
+        body: Type.Object({}, { additionalProperties: false }),
+        response: { 200: DeviceSignInSchema, 404: ErrorSchema, 502: ErrorSchema },
+      },
+    },
+    async (_request, reply) => {
+      reply.header('cache-control', 'no-store');
+      const started = await signIn.startDevice();
+      return { ...started, verificationUriComplete: started.verificationUriComplete ?? null };
+    },
+  );
+
+  app.post<{ Body: { handle: string } }>(
+    '/auth/device/token',
+    {
+      schema: {
+        tags: ['identity'],
+        summary:
+          '`arbiter login`: one poll of a device sign-in; a command-line session once the person approved',
+        body: Type.Object(
+          { handle: Type.String({ minLength: 1, maxLength: 4096 }) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: CliSessionSchema,
+          202: Type.Object({ status: Type.Literal('pending'), interval: Nullable(Type.Number()) }),
+          401: ErrorSchema,
+          403: ErrorSchema,
+          404: ErrorSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      const polled = await signIn.pollDevice(request.body.handle);
+      if ('pending' in polled)
+        return reply.code(202).send({ status: 'pending', interval: polled.interval ?? null });
+      return {
+        token: polled.token,
+        id: polled.person.user,
+        ref: `user:${polled.person.user}`,
+        role: polled.person.role,
+        groups: polled.person.groups,
+        expiresAt: polled.expiresAt.toISOString(),
+      };
+    },
+  );
+
+  app.post(
+    '/auth/logout',
+    {
+      schema: {
+        tags: ['identity'],
+        summary: 'Ends the dashboard session (send x-arbiter-csrf)',
+        response: { 200: Type.Object({ signedOut: Type.Boolean() }), 401: ErrorSchema, 403: ErrorSchema },
+      },
+    },
+    async (request, reply) => {
+      // `arbiter logout`: the command-line session in the Authorization header.
+      const bearer = /^Bearer\s+(arbs_\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+      if (bearer) return { signedOut: await signIn.endCliSession(bearer) };
+      const cookie = sessionCookieOf(request);
+      if (!cookie) return { signedOut: false };
+      const principal = await sessions.authenticate(cookie).catch(() => undefined);
+      // A forged or ended session is only cleared; a live one is ended for good, on proof it is this page.
+      if (principal) {
+        assertSameSite(request, principal.auth.sessionId, sessions, signIn.publicOrigins());
+        await sessions.revoke(cookie);
+      }
+      clearSession(reply);
+      return { signedOut: principal !== undefined };
+    },
+  );
+}

@@ -1,0 +1,149 @@
+import { Environment } from '@marcbachmann/cel-js';
+import { describe, expect, it } from 'vitest';
+import { compileExpression, isCompileFailure } from '../../src/policy/cel.js';
+import { bail, compileCondition } from '../../src/policy/cel-closure.js';
+import { seeded } from '../helpers/seeded.js';
+
+// The bare interpreter, as the policy layer configures it for these expressions (no renames, no meters).
+const env = new Environment({ homogeneousAggregateLiterals: false, enableOptionalTypes: true })
+  .registerVariable('request', 'map')
+  .registerVariable('actor', 'map');
+
+const paths = [
+  'request.a',
+  'request.b',
+  'request.c.d',
+  'request["e-f"]',
+  'actor.autonomy',
+  'request.list',
+  'request.map',
+];
+const literals = [
+  '0',
+  '1',
+  '2',
+  '500',
+  '-3',
+  '0.5',
+  '1.0',
+  '2.5',
+  '"prod"',
+  '"a"',
+  '""',
+  'true',
+  'false',
+  'null',
+];
+
+/** A random expression in (mostly) the shape the fast path compiles, sometimes outside it. */
+function expression(random: () => number, depth = 0): string {
+  const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
+  const operand = () => (random() < 0.75 ? pick(paths) : pick(literals));
+  const roll = random();
+  if (depth < 3 && roll < 0.3)
+    return `(${expression(random, depth + 1)}) ${pick(['&&', '||'])} (${expression(random, depth + 1)})`;
+  if (depth < 3 && roll < 0.38) return `!(${expression(random, depth + 1)})`;
+  if (roll < 0.5)
+    return `${pick(literals)} in ${pick(['request.list', 'request.map', 'request.a', '["a", "prod", 1]'])}`;
+  if (roll < 0.53) return `size(${pick(paths)}) > 1`; // never compiled: the interpreter's alone
+  return `${operand()} ${pick(['==', '!=', '<', '<=', '>', '>='])} ${operand()}`;
+}
+
+/** A random value of the kinds a JSON request can hold. */
+function value(random: () => number, depth = 0): unknown {
+  const roll = random();
+  if (roll < 0.08) return undefined; // the key is absent
+  if (roll < 0.3) return [0, 1, 2, 500, -3, 0.5, 2.5, 1e300, -0][Math.floor(random() * 9)];
+  if (roll < 0.5) return ['prod', 'a', '', 'Prod', 'é', '😀'][Math.floor(random() * 6)];
+  if (roll < 0.6) return random() < 0.5;
+  if (roll < 0.65) return null;
+  if (roll < 0.8 || depth > 1)
+    // JSON has no undefined: inside a list an absent value is null, inside a map the key is left out.
+    return Array.from({ length: Math.floor(random() * 4) }, () =>
+      random() < 0.7 ? ['a', 'prod', 'b'][Math.floor(random() * 3)] : (value(random, depth + 1) ?? null),
+    );
+  const out: Record<string, unknown> = {};
+  for (const key of ['a', 'prod', 'd', 'x']) {
+    const item = random() < 0.5 ? value(random, depth + 1) : undefined;
+    if (item !== undefined) out[key] = item;
+  }
+  return out;
+}
+
+function context(random: () => number): Record<string, unknown> {
+  const request: Record<string, unknown> = {};
+  for (const key of ['a', 'b', 'e-f', 'list', 'map']) {
+    const v = value(random);
+    if (v !== undefined) request[key] = v;
+  }
+  const inner = value(random);
+  request.c = random() < 0.7 ? { d: inner } : inner;
+  const autonomy = [0, 1, 2, 3, 'high', undefined][Math.floor(random() * 6)];
+  return { request, actor: autonomy === undefined ? {} : { autonomy } };
+}
+
+type Outcome = { value: unknown } | { error: true };
+const interpret = (program: ReturnType<Environment['parse']>, ctx: Record<string, unknown>): Outcome => {
+  try {
+    return { value: program(ctx) };
+  } catch {
+    return { error: true };
+  }
+};
+
+describe('CEL closures', () => {
+  it.each([20261206, 7, 424242])(
+    'answer exactly what the interpreter answers, whenever they answer at all (seed %i)',
+    (seed) => {
+      const random = seeded(seed);
+      let compared = 0;
+      let answered = 0;
+      for (let e = 0; e < 1_500; e++) {
+        const source = expression(random);
+        const program = env.parse(source);
+        if (!program.check().valid) continue;
+        const closure = compileCondition(program.ast);
+        if (!closure) continue;
+        for (let c = 0; c < 40; c++) {
+          const ctx = context(random);
+          const fast = closure(ctx);
+          compared++;
+          if (fast === bail) continue;
+          answered++;
+          expect({ source, ctx, outcome: interpret(program, ctx) }).toEqual({
+            source,
+            ctx,
+            outcome: { value: fast },
+          });
+        }
+      }
+      // The comparison covered both answers and bails in quantity.
+      expect(compared).toBeGreaterThan(20_000);
+      expect(answered).toBeGreaterThan(5_000);
+      expect(compared - answered).toBeGreaterThan(5_000);
+    },
+  );
+
+  it('compile only boolean conditions built from reads, literals and comparisons', () => {
+    const ast = (source: string) => env.parse(source).ast;
+    expect(compileCondition(ast('request.a > 1 && request.b == "x"'))).toBeDefined();
+    expect(compileCondition(ast('"a" in request.list || !(actor.autonomy < 2)'))).toBeDefined();
+    expect(compileCondition(ast('request.a'))).toBeUndefined();
+    expect(compileCondition(ast('size(request.list) > 1'))).toBeUndefined();
+    expect(compileCondition(ast('request.list.exists(x, x == "a")'))).toBeUndefined();
+    expect(compileCondition(ast('request.a + 1.0 > 2.0'))).toBeUndefined();
+    expect(compileCondition(ast('request.a > 9007199254740993'))).toBeUndefined();
+    expect(compileCondition(ast('request.list[0] == "a"'))).toBeUndefined();
+  });
+
+  it('hand failures to the interpreter, so errors and their messages are cel-js’s', () => {
+    const compiled = compileExpression('request.missing > 1 && request.x == "y"', 'action', 'bool');
+    if (isCompileFailure(compiled)) throw new Error(compiled.message);
+    expect(() =>
+      compiled.evaluate({ request: { x: 'y' }, actor: {}, now: new Date(0), variables: {} }),
+    ).toThrow(/No such key: missing/);
+    expect(
+      compiled.evaluate({ request: { missing: 2, x: 'y' }, actor: {}, now: new Date(0), variables: {} }),
+    ).toBe(true);
+  });
+});
