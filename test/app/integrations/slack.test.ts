@@ -53,8 +53,13 @@ metadata: { name: site-publishing }
 spec:
   match: { actions: [publish] }
   rules:
+    - name: step-up
+      when: request.resource.environment == 'mfa-only'
+      effect: require_approval
+      approval: { count: 1, from: ['group:sre'], ttl: 1h, assurance: mfa }
+      message: approvals here need a fresh MFA sign-in
     - name: sre-approves
-      when: "true"
+      when: request.resource.environment != 'mfa-only'
       effect: require_approval
       approval: { count: 1, from: ['group:sre'], ttl: 1h }
       message: an SRE approves each publication
@@ -217,6 +222,27 @@ describe('Slack approval buttons', () => {
     expect(answer.body.outcome).toBe('refused');
     expect(JSON.stringify((await replacement(payload.responseUrl)).blocks)).toContain('not mapped');
     expect((await server.arbiter.store.getDecision(id))?.status).toBe('pending');
+  });
+
+  it('a requirement demanding step-up has no buttons, and a click on it is refused (Slack bypasses MFA)', async () => {
+    const asked = await server.call(carol, 'POST', '/v1/decisions', {
+      action: 'publish',
+      resource: { type: 'site', id: 'docs', environment: 'mfa-only' },
+      rationale: 'sensitive',
+    });
+    expect(asked.body.status).toBe('pending');
+    await server.arbiter.notifications.deliverDue();
+    const message = slack
+      .posted('/incoming')
+      .find((posted) => JSON.stringify(posted.body).includes(asked.body.id))!;
+    const text = JSON.stringify(message.body.blocks);
+    expect(text).not.toContain('arbiter_approve');
+    expect(text).toContain('step-up sign-in');
+    const value = JSON.stringify({ decision: asked.body.id, requestHash: asked.body.requestHash });
+    const { body, responseUrl } = click({ value });
+    expect((await send(body)).body.outcome).toBe('refused');
+    expect(JSON.stringify((await replacement(responseUrl)).blocks)).toContain('step-up sign-in');
+    expect((await server.arbiter.store.getDecision(asked.body.id))?.status).toBe('pending');
   });
 
   it('forged signature or stale timestamp: 401, nothing recorded', async () => {
