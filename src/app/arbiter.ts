@@ -12,6 +12,9 @@ import { DecisionService } from './decisions/decisions.js';
 import { DecisionEvents } from './decisions/wake-ups.js';
 import { GateRunService } from './gate-runs/gate-runs.js';
 import { IncidentService } from './incidents/incidents.js';
+import { type GitHubAppOptions, GitHubReviews, githubOutbox } from './integrations/github/reviews.js';
+import { GitHubWebhooks } from './integrations/github/webhooks.js';
+import { SlackInteractions, type SlackOptions } from './integrations/slack/interactions.js';
 import { Checkpointer } from './ledger/checkpointer.js';
 import { defaultLedgerKeyPath, type Ledger, openLedger } from './ledger/ledger.js';
 import { LedgerFacts } from './ledger/ledger-facts.js';
@@ -56,6 +59,10 @@ export interface ArbiterOptions {
   monitorIntervalMs?: number;
   /** Monitoring: grace period before a window closes, event retention. */
   monitoring?: MonitoringOptions;
+  /** The GitHub App answering deployment protection rules (docs/integrations.md); off when absent. */
+  github?: GitHubAppOptions;
+  /** Slack approval buttons (docs/integrations.md); off when absent. */
+  slack?: SlackOptions;
   /** Where background failures and warnings go: the server passes its own logger (default: stderr, warn level). */
   logger?: Logger;
   /** Single sign-on: the session key file (default beside the ledger key), the provider's HTTP and environment. */
@@ -93,6 +100,10 @@ export interface Arbiter {
   traces: TraceService;
   /** Submits checkpoints to the governance repository's witnesses and stores their cosignatures. */
   witnesses: WitnessSubmitter;
+  /** The GitHub App's webhook, when `github` options were given. */
+  github?: GitHubWebhooks;
+  /** Slack's interaction endpoint, when `slack` options were given. */
+  slack?: SlackInteractions;
   clock: () => Date;
   /** Set when this start created the first admin token. */
   bootstrapAdminToken?: string;
@@ -143,6 +154,21 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
       options: { ...options.notifications },
     });
     const core = { store, ledger, clock };
+    // Decisions asked for by GitHub deliveries queue their review in the same transaction.
+    const githubReviews = options.github
+      ? new GitHubReviews(
+          {
+            ...options.github,
+            ...(options.notifications?.dashboardUrl && !options.github.dashboardUrl
+              ? { dashboardUrl: options.notifications.dashboardUrl }
+              : {}),
+          },
+          ids,
+          clock,
+        )
+      : undefined;
+    if (githubReviews) notifications.addSender(githubOutbox, githubReviews);
+    const decisionSink = githubReviews ? githubReviews.sinkAround(notifications) : notifications;
     const systems = new SystemService({ ...core, sink: notifications });
     policies = new PolicyHolder({ dir: options.policyDir, initial: bundle, store, ledger, systems, logger });
     const tokens = new TokenService({ ...core, ids, checks });
@@ -167,7 +193,7 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
       events,
       ids,
       observer: metrics,
-      sink: notifications,
+      sink: decisionSink,
       checks,
     });
     const autonomy = new AutonomyService({ ...core, sink: notifications });
@@ -185,6 +211,35 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
     const incidents = new IncidentService({ ...core, policies, sink: notifications, ids });
     incidents.openAutomatically({ decisions, monitoring });
     const traces = new TraceService({ ...core, policies });
+    const github =
+      githubReviews && options.github
+        ? new GitHubWebhooks({
+            store,
+            ledger,
+            policies,
+            decisions,
+            reviews: githubReviews,
+            webhookSecret: options.github.webhookSecret,
+            clock,
+            registry: metrics.registry,
+            logger,
+          })
+        : undefined;
+    const slack = options.slack
+      ? new SlackInteractions({
+          store,
+          decisions,
+          options: {
+            ...options.slack,
+            ...(options.notifications?.dashboardUrl && !options.slack.dashboardUrl
+              ? { dashboardUrl: options.notifications.dashboardUrl }
+              : {}),
+          },
+          clock,
+          registry: metrics.registry,
+          logger,
+        })
+      : undefined;
     await policies.install('arbiter', 'start');
 
     const adminTokenFile = options.adminTokenPath
@@ -264,6 +319,8 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
       incidents,
       traces,
       witnesses,
+      ...(github ? { github } : {}),
+      ...(slack ? { slack } : {}),
       clock,
       ...(bootstrapAdminToken ? { bootstrapAdminToken } : {}),
       adminTokenFile,

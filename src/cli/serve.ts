@@ -1,10 +1,13 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
 import { defaultAdminTokenPath, legacyAdminTokenPath } from '../app/access/admin-token-file.js';
 import { type Arbiter, startArbiter } from '../app/arbiter.js';
+import type { GitHubAppOptions } from '../app/integrations/github/reviews.js';
+import type { SlackOptions, SlackUserMapping } from '../app/integrations/slack/interactions.js';
 import type { RunningWitness } from '../app/witness/witness.js';
 import { ArbiterError } from '../core/errors.js';
 import { issueDemoTokens } from '../demo/demo.js';
@@ -36,8 +39,95 @@ interface ServeOptions {
   dbStatementTimeout?: string;
   replicaName?: string;
   dashboardUrl?: string;
+  githubAppId?: string;
+  githubPrivateKey?: string;
+  githubWebhookSecretEnv: string;
+  githubApiUrl?: string;
+  slackSigningSecretEnv?: string;
+  slackUsers?: string;
   humanTokens: string;
   sessionKey?: string;
+}
+
+/** Slack approval buttons, when `--slack-signing-secret-env` is given (off by default). */
+function slackOptions(options: ServeOptions): SlackOptions | undefined {
+  if (!options.slackSigningSecretEnv) return undefined;
+  const signingSecret = process.env[options.slackSigningSecretEnv];
+  if (!signingSecret)
+    throw new ArbiterError(
+      'ARB_ERR_USAGE',
+      `--slack-signing-secret-env names $${options.slackSigningSecretEnv}, which is not set`,
+    );
+  return { signingSecret, users: options.slackUsers ? readSlackUsers(options.slackUsers) : [] };
+}
+
+/** The explicit Slack → person mapping: a YAML list of {team, user, email, groups}. */
+function readSlackUsers(path: string): SlackUserMapping[] {
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ArbiterError(
+      'ARB_ERR_INPUT_INVALID',
+      `cannot read --slack-users ${path}: ${(error as Error).message}`,
+    );
+  }
+  if (!Array.isArray(parsed))
+    throw new ArbiterError(
+      'ARB_ERR_INPUT_INVALID',
+      `--slack-users ${path} is not a list of {team, user, email, groups}`,
+    );
+  return parsed.map((entry, index) => {
+    const { team, user, email, groups = [] } = (entry ?? {}) as Record<string, unknown>;
+    const valid =
+      typeof team === 'string' &&
+      /^[A-Z0-9]{1,32}$/.test(team) &&
+      typeof user === 'string' &&
+      /^[A-Z0-9]{1,32}$/.test(user) &&
+      typeof email === 'string' &&
+      email.includes('@') &&
+      Array.isArray(groups) &&
+      groups.every((group) => typeof group === 'string');
+    if (!valid)
+      throw new ArbiterError(
+        'ARB_ERR_INPUT_INVALID',
+        `--slack-users ${path}: entry ${index + 1} needs team (T…), user (U…), email and optional groups`,
+      );
+    return { team, user, email, groups: groups as string[] };
+  });
+}
+
+/** The GitHub App options, when `--github-app-id` is given: the key file and the secret must be there too. */
+function githubOptions(options: ServeOptions): GitHubAppOptions | undefined {
+  if (!options.githubAppId) return undefined;
+  if (!options.githubPrivateKey)
+    throw new ArbiterError(
+      'ARB_ERR_USAGE',
+      "--github-app-id needs --github-private-key <file> (the App's PEM key)",
+    );
+  const webhookSecret = process.env[options.githubWebhookSecretEnv];
+  if (!webhookSecret)
+    throw new ArbiterError(
+      'ARB_ERR_USAGE',
+      `--github-app-id needs the App's webhook secret in $${options.githubWebhookSecretEnv}`,
+    );
+  let privateKey: string;
+  try {
+    privateKey = readFileSync(options.githubPrivateKey, 'utf8');
+  } catch (error) {
+    throw new ArbiterError(
+      'ARB_ERR_INPUT_NOT_FOUND',
+      `cannot read the GitHub App key ${options.githubPrivateKey}: ${(error as Error).message}`,
+    );
+  }
+  if (options.githubApiUrl && !/^https?:\/\//.test(options.githubApiUrl))
+    throw new ArbiterError('ARB_ERR_USAGE', `--github-api-url ${options.githubApiUrl} is not an http(s) URL`);
+  return {
+    appId: options.githubAppId,
+    privateKey,
+    webhookSecret,
+    ...(options.githubApiUrl ? { apiUrl: options.githubApiUrl } : {}),
+  };
 }
 
 function positive(name: string, value: string | undefined): number | undefined {
@@ -91,6 +181,29 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
     .option(
       '--dashboard-url <url>',
       'public URL of this server, for links in notifications (default $ARBITER_DASHBOARD_URL or http://HOST:PORT)',
+    )
+    .option(
+      '--github-app-id <id>',
+      'answer GitHub deployment protection rules as this App (docs/integrations.md)',
+    )
+    .option('--github-private-key <file>', "the GitHub App's private key (PEM)")
+    .option(
+      '--github-webhook-secret-env <name>',
+      "environment variable holding the GitHub App's webhook secret",
+      'GITHUB_WEBHOOK_SECRET',
+    )
+    .option(
+      '--github-api-url <url>',
+      'GitHub API (GitHub Enterprise Server: https://HOST/api/v3)',
+      'https://api.github.com',
+    )
+    .option(
+      '--slack-signing-secret-env <name>',
+      "turn on Slack approval buttons: environment variable holding the Slack app's signing secret",
+    )
+    .option(
+      '--slack-users <file>',
+      'YAML list mapping Slack accounts to people: {team, user, email, groups}',
     );
   for (const option of limitOptions) {
     const fallback = defaultLimits[option.key] / option.scale;
@@ -121,6 +234,8 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
             : existsSync('policies')
               ? 'policies'
               : undefined);
+        const github = githubOptions(options);
+        const slack = slackOptions(options);
         const logger = serverLogger(options.logLevel ?? (options.demo ? 'warn' : 'info'));
         const legacy = legacyAdminTokenPath(databaseUrl);
         const arbiter = await startArbiter({
@@ -133,6 +248,8 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
           adminTokenPath: defaultAdminTokenPath(databaseUrl),
           ...(legacy ? { legacyAdminTokenPath: legacy } : {}),
           checkpointIntervalMs: Math.max(1, Number(options.checkpointInterval)) * 1000,
+          ...(github ? { github } : {}),
+          ...(slack ? { slack } : {}),
           notifications: {
             dashboardUrl:
               options.dashboardUrl ?? process.env.ARBITER_DASHBOARD_URL ?? `http://${options.host}:${port}`,

@@ -160,6 +160,22 @@ export const errorRegistry = {
     summary: 'The identity provider cannot be reached or its discovery document is not usable',
   },
   ARB_ERR_FORBIDDEN: { status: 403, summary: "The token's role or identity may not do this" },
+  ARB_ERR_INTEGRATION_NOT_CONFIGURED: {
+    status: 404,
+    summary: 'An integration endpoint was called but the integration is not configured on this server',
+  },
+  ARB_ERR_INTEGRATION_SIGNATURE: {
+    status: 401,
+    summary: "A provider's webhook or interaction carries no valid signature (or a stale timestamp)",
+  },
+  ARB_ERR_INTEGRATION_REPLAYED: {
+    status: 409,
+    summary: 'A provider delivery was received before (same delivery id or same signed body)',
+  },
+  ARB_ERR_INTEGRATION_UNKNOWN_INSTALLATION: {
+    status: 403,
+    summary: 'A signed GitHub delivery comes from an App installation no System is mapped to',
+  },
   ARB_ERR_SYSTEM_UNKNOWN: { status: 403, summary: 'The agent token names a System that is not registered' },
   ARB_ERR_GATE_SYSTEM_UNKNOWN: {
     status: 422,

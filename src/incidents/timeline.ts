@@ -43,6 +43,8 @@ export function describeEntry(entry: LedgerEntry): string {
     case 'system.frozen':
     case 'system.unfrozen':
       return `${entry.subject} ${entry.type === 'system.frozen' ? 'frozen' : 'unfrozen'} by ${entry.actor}: ${text(data.reason)}`;
+    case 'github.review':
+      return `GitHub Actions run ${text(data.runId)} of ${text(data.repository)} (${text(data.environment)}): ${data.state === 'pending' ? 'status report' : text(data.state)} sent, GitHub answered ${text(data.status)}`;
     default:
       return `${entry.type} ${entry.subject} by ${entry.actor}`;
   }

@@ -2,6 +2,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { JsonObject } from '../core/json.js';
 import type { NotificationEventType } from '../policy/documents.js';
 import type { NotificationEvent } from './event.js';
+import { approvalButtons, requiresStepUp } from './slack-buttons.js';
 import { fittingLines, slackText, slackTextLimit, verbatimMrkdwn } from './slack-text.js';
 import { boundJson, type JsonBounds, truncateText } from './text-bounds.js';
 
@@ -94,7 +95,7 @@ const slackLineLimit = 500;
  * string from the event is escaped and bounded (slack-text.ts): an agent cannot add a link, a
  * mention or formatting to the message people approve from.
  */
-export function slackMessage(event: NotificationEvent): JsonObject {
+export function slackMessage(event: NotificationEvent, options: { interactive?: boolean } = {}): JsonObject {
   const reasons = (event.data.reasons as { rule?: string; message?: string }[] | undefined) ?? [];
   const needed =
     (event.data.approvalsRequired as { count?: number; from?: string[]; ttl?: string }[] | undefined) ?? [];
@@ -126,8 +127,23 @@ export function slackMessage(event: NotificationEvent): JsonObject {
       ],
     },
   ];
-  // The link is Arbiter's (the dashboard URL and an id); one Slack cannot take is left out.
-  if (event.link && event.link.length <= slackTextLimit) {
+  const link = event.link && event.link.length <= slackTextLimit ? event.link : undefined;
+  const requestHash = (event.data.decision as { requestHash?: unknown } | undefined)?.requestHash;
+  const interactive = options.interactive === true && event.type === 'decision.pending';
+  const stepUp = requiresStepUp(needed as JsonObject[]);
+  if (interactive && typeof requestHash === 'string' && !stepUp) {
+    blocks.push(approvalButtons(event.subject, requestHash, link));
+  } else if (link) {
+    // The link is Arbiter's (the dashboard URL and an id); one Slack cannot take is left out.
+    if (interactive && stepUp)
+      blocks.push({
+        type: 'context',
+        elements: [
+          verbatimMrkdwn(
+            'This approval needs a step-up sign-in, which Slack cannot show: approve it in Arbiter.',
+          ),
+        ],
+      });
     blocks.push({
       type: 'actions',
       elements: [
@@ -137,7 +153,7 @@ export function slackMessage(event: NotificationEvent): JsonObject {
             type: 'plain_text',
             text: event.type === 'decision.pending' ? 'Review: approve or reject' : 'Open in Arbiter',
           },
-          url: event.link,
+          url: link,
           ...(event.type === 'decision.pending' ? { style: 'primary' } : {}),
         },
       ],

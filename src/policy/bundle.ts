@@ -183,6 +183,8 @@ export interface SystemRecord {
   operatingConditions?: Record<string, unknown>;
   /** The error budget, with its environments defaulted (see `defaultBudgetEnvironments`). */
   errorBudget?: { maxFailures: number; window: string; environments: readonly string[] };
+  /** Where it deploys from on GitHub (deployment protection rules). */
+  github?: SystemSpec['github'];
   source: SourceRef;
 }
 
@@ -296,6 +298,8 @@ export interface NotifierConfig {
   maxAttempts: number;
   timeoutMs: number;
   dashboardUrl?: string;
+  /** Slack: pending decisions carry Approve / Reject buttons (docs/integrations.md). */
+  interactive?: boolean;
 }
 
 export const defaultApprovalTtl = '1h';

@@ -272,6 +272,22 @@ export const ErrorBudget = Type.Object(
 );
 export type ErrorBudgetSpec = Static<typeof ErrorBudget>;
 
+/**
+ * Where a System deploys from on GitHub: a deployment protection rule raised in one of these
+ * repositories of this App installation is a request by the System (docs/integrations.md).
+ */
+export const GitHubDeploySource = Type.Object(
+  {
+    installation: Type.Integer({ minimum: 1, description: 'the GitHub App installation id' }),
+    repositories: Type.Array(Type.String({ pattern: '^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$' }), {
+      minItems: 1,
+      description: 'owner/name of each repository',
+    }),
+  },
+  strict,
+);
+export type GitHubDeploySource = Static<typeof GitHubDeploySource>;
+
 export const SystemSpec = Type.Object(
   {
     kind: literals(systemKinds),
@@ -283,6 +299,7 @@ export const SystemSpec = Type.Object(
     status: Type.Optional(literals(['active', 'frozen'] as const)),
     operatingConditions: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     errorBudget: Type.Optional(ErrorBudget),
+    github: Type.Optional(GitHubDeploySource),
   },
   strict,
 );
@@ -441,6 +458,12 @@ export const NotifierDocument = documentOf(
       maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
       timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 60_000 })),
       dashboardUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+      interactive: Type.Optional(
+        Type.Boolean({
+          description:
+            'slack only: pending decisions carry Approve / Reject buttons (needs the server started with the Slack signing secret)',
+        }),
+      ),
     },
     strict,
   ),

@@ -756,6 +756,8 @@ class DocumentCompiler {
       invalid('type', 'a pagerduty notifier needs routingKeys (per owner team) or defaultRoutingKeyEnv');
     }
     if (spec.url && spec.urlEnv) invalid('urlEnv', 'give url or urlEnv, not both');
+    if (spec.interactive && spec.type !== 'slack')
+      invalid('interactive', 'only a slack notifier has Approve / Reject buttons');
     const defaultEvents: Record<NotifierConfig['type'], readonly NotificationEventType[]> = {
       webhook: notificationEvents,
       slack: ['decision.pending'],
@@ -785,6 +787,7 @@ class DocumentCompiler {
       maxAttempts: spec.maxAttempts ?? 8,
       timeoutMs: spec.timeoutMs ?? 5_000,
       ...(spec.dashboardUrl ? { dashboardUrl: spec.dashboardUrl } : {}),
+      ...(spec.interactive ? { interactive: true } : {}),
     };
   }
 
@@ -831,6 +834,7 @@ class DocumentCompiler {
       status: spec.status ?? 'active',
       ...(spec.operatingConditions ? { operatingConditions: spec.operatingConditions } : {}),
       ...(spec.errorBudget ? { errorBudget: this.errorBudget(spec.errorBudget) } : {}),
+      ...(spec.github ? { github: spec.github } : {}),
       source: this.ref([]),
     };
   }

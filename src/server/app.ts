@@ -23,6 +23,7 @@ import { gateRunRoutes } from './routes/gate-runs.js';
 import { hookOptionsFromEnvironment, hookRoutes } from './routes/hooks.js';
 import { identityRoutes } from './routes/identity.js';
 import { incidentRoutes } from './routes/incidents.js';
+import { integrationRoutes } from './routes/integrations.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { monitorRoutes } from './routes/monitor.js';
 import { operationRoutes } from './routes/operations.js';
@@ -163,6 +164,7 @@ export async function buildServer(
     sessions: arbiter.sessions,
     humanTokens: options.humanTokens ?? true,
   });
+  integrationRoutes(app, arbiter, limits);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   if (options.webRoot !== false) webRoutes(app, options.webRoot ?? defaultWebRoot);
 

@@ -2,6 +2,7 @@ import type { DecisionReads, DecisionWrites } from '../decisions/records.js';
 import type { GateRunReads, GateRunWrites } from '../gate/records.js';
 import type { TokenReads, TokenWrites } from '../identity/records.js';
 import type { IncidentReads, IncidentWrites } from '../incidents/records.js';
+import type { DeliveryReads, DeliveryWrites } from '../integrations/records.js';
 import type { MonitorReads, MonitorWrites } from '../monitor/records.js';
 import type { NotificationReads, NotificationWrites } from '../notify/records.js';
 import type { AutonomyReads, AutonomyWrites } from '../registry/autonomy-records.js';
@@ -19,6 +20,7 @@ export * from '../decisions/records.js';
 export type * from '../gate/records.js';
 export * from '../identity/records.js';
 export type * from '../incidents/records.js';
+export type * from '../integrations/records.js';
 export type * from '../monitor/records.js';
 export type * from '../notify/records.js';
 export type * from '../registry/autonomy-records.js';
@@ -35,7 +37,8 @@ export interface RecordReads
     MonitorReads,
     IncidentReads,
     AutonomyReads,
-    CosignatureReads {}
+    CosignatureReads,
+    DeliveryReads {}
 
 export interface RecordWrites
   extends SystemWrites,
@@ -46,4 +49,5 @@ export interface RecordWrites
     MonitorWrites,
     IncidentWrites,
     AutonomyWrites,
-    CosignatureWrites {}
+    CosignatureWrites,
+    DeliveryWrites {}

@@ -23,6 +23,7 @@ export const domainFolders = [
   'monitor',
   'incidents',
   'notify',
+  'integrations',
   'compliance',
   'data',
   'hooks',

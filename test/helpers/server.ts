@@ -3,6 +3,8 @@ import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type Arbiter, type ArbiterOptions, startArbiter } from '../../src/app/arbiter.js';
+import type { GitHubAppOptions } from '../../src/app/integrations/github/reviews.js';
+import type { SlackOptions } from '../../src/app/integrations/slack/interactions.js';
 import type { WitnessSubmitterOptions } from '../../src/app/ledger/witness-submitter.js';
 import type { NotificationOptions } from '../../src/app/notifications/notifications.js';
 import { buildServer } from '../../src/server/app.js';
@@ -61,6 +63,10 @@ export async function startTestServer(
     /** More governance documents, by file name. */
     extraPolicies?: Record<string, string>;
     notifications?: NotificationOptions;
+    /** Answer GitHub deployment protection rules as this App. */
+    github?: GitHubAppOptions;
+    /** Slack approval buttons. */
+    slack?: SlackOptions;
     /** Serve this built dashboard (default: none, so API tests never depend on a build). */
     webRoot?: string;
     /** Server limits other than the defaults (e.g. a low rate limit). */
@@ -101,6 +107,8 @@ export async function startTestServer(
     monitorIntervalMs: 3_600_000,
     ...(options.notifications ? { notifications: options.notifications } : {}),
     ...(options.identity ? { identity: options.identity } : {}),
+    ...(options.github ? { github: options.github } : {}),
+    ...(options.slack ? { slack: options.slack } : {}),
     checkpointIntervalMs: options.checkpointIntervalMs ?? 3_600_000,
     // Tests submit checkpoints to witnesses themselves (`arbiter.witnesses.submitDue()`).
     witnessIntervalMs: 3_600_000,

@@ -351,6 +351,14 @@ describe('authorization matrix (docs/security.md)', () => {
     'POST /auth/logout': async () => ({ path: '/auth/logout', restore: issueSessions }),
     'POST /auth/device': async () => ({ path: '/auth/device', body: {} }),
     'POST /auth/device/token': async () => ({ path: '/auth/device/token', body: { handle: 'x' } }),
+    'POST /v1/integrations/github/webhook': async () => ({
+      path: '/v1/integrations/github/webhook',
+      body: { action: 'requested' },
+    }),
+    'POST /v1/integrations/slack/interactions': async () => ({
+      path: '/v1/integrations/slack/interactions',
+      body: { payload: '{}' },
+    }),
     'GET /healthz': async () => ({ path: '/healthz' }),
     'GET /readyz': async () => ({ path: '/readyz' }),
     'GET /metrics': async () => ({ path: '/metrics' }),

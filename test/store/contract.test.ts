@@ -333,7 +333,7 @@ for (const backend of backends) {
       await store.close();
       // Back to the schema before the migration, with rows as it wrote them: no window. The
       // migrations after it run again too (typed actors only re-types these test rows; the
-      // cosignature table is created if missing).
+      // cosignature and delivery tables are created if missing).
       const migrations = backend.name === 'sqlite' ? sqliteMigrations : postgresMigrations;
       const after =
         migrations.length - migrations.findIndex((m) => m.includes('Execution windows (issue 17)'));
@@ -613,6 +613,48 @@ for (const backend of backends) {
       expect(await store.failures('a')).toEqual([
         { action: 'deploy', environment: 'prod', lastFailedAt: '2026-11-23T10:00:00.000Z' },
       ]);
+    });
+
+    it('remembers provider deliveries once, by id and by body; counts replays', async () => {
+      await open();
+      const delivery = {
+        provider: 'github' as const,
+        deliveryId: 'd-1',
+        bodyDigest: 'sha256:aa',
+        event: 'deployment_protection_rule',
+        receivedAt: now,
+        target: { installation: 1, repository: 'o/r', runId: 7, environment: 'prod' },
+        replays: 0,
+      };
+      expect(await store.write((tx) => tx.rememberDelivery(delivery))).toBe(true);
+      // The same id, or the same body under another id: nothing written.
+      expect(await store.write((tx) => tx.rememberDelivery({ ...delivery, bodyDigest: 'sha256:bb' }))).toBe(
+        false,
+      );
+      expect(await store.write((tx) => tx.rememberDelivery({ ...delivery, deliveryId: 'd-2' }))).toBe(false);
+      expect(await store.delivery('github', 'd-2')).toBeUndefined();
+      expect(await store.delivery('github', 'd-1')).toEqual(delivery);
+      expect((await store.deliveryMatching('github', 'd-9', 'sha256:aa'))?.deliveryId).toBe('d-1');
+      expect((await store.deliveryMatching('github', 'd-1', 'sha256:zz'))?.deliveryId).toBe('d-1');
+      expect(await store.deliveryMatching('github', 'd-9', 'sha256:zz')).toBeUndefined();
+      expect(await store.write((tx) => tx.countReplay('github', 'd-1'))).toBe(1);
+      expect(await store.write((tx) => tx.countReplay('github', 'd-1'))).toBe(2);
+      const { target: _target, ...untargeted } = { ...delivery, deliveryId: 'd-3', bodyDigest: 'sha256:cc' };
+      expect(await store.write((tx) => tx.rememberDelivery(untargeted))).toBe(true);
+      expect(await store.delivery('github', 'd-3')).toEqual(untargeted);
+      // A run asked about twice (a re-run): the later delivery answers for it.
+      const run = { ...delivery, runKey: 'o/r#7#prod', replays: 0 };
+      await store.write((tx) => tx.rememberDelivery({ ...run, deliveryId: 'r-1', bodyDigest: 'sha256:r1' }));
+      await store.write((tx) =>
+        tx.rememberDelivery({
+          ...run,
+          deliveryId: 'r-2',
+          bodyDigest: 'sha256:r2',
+          receivedAt: '2026-11-23T12:05:00.000Z',
+        }),
+      );
+      expect((await store.deliveryForRun('github', 'o/r#7#prod'))?.deliveryId).toBe('r-2');
+      expect(await store.deliveryForRun('github', 'o/r#8#prod')).toBeUndefined();
     });
 
     it('group-commits writes; a failing write rolls back alone and announces nothing', async () => {

@@ -43,6 +43,28 @@ export interface EventSink {
   emit(tx: StoreTransaction, event: Omit<NotificationEvent, 'id' | 'time'>): Promise<void>;
 }
 
+/** A ledger entry an outbox attempt asks to be written with its result. */
+export interface OutboxLedgerEntry {
+  type: string;
+  subject: string;
+  data: JsonObject;
+}
+
+/** One attempt of an outbox sender: the error (undefined when taken), and what to record. */
+export interface OutboxAttempt {
+  error?: string;
+  ledger?: OutboxLedgerEntry;
+}
+
+/**
+ * Delivers outbox rows addressed to it by name (`integration:github`): provider callbacks that
+ * share the outbox's retries, backoff and dead letters with notifications, but not their format.
+ */
+export interface OutboxSender {
+  maxAttempts: number;
+  send(row: NotificationRow): Promise<OutboxAttempt>;
+}
+
 export interface NotificationOptions {
   /** First retry delay; doubles each attempt up to maxBackoffMs (default 1 s and 5 min). */
   backoffBaseMs?: number;
@@ -74,6 +96,7 @@ export interface NotificationServiceDeps {
 export class NotificationService implements EventSink {
   private readonly delivered: Counter<'notifier' | 'outcome'>;
   private sending = false;
+  private readonly senders = new Map<string, OutboxSender>();
 
   private readonly store: Store;
   private readonly ledger: Ledger;
@@ -114,6 +137,11 @@ export class NotificationService implements EventSink {
         },
       });
     }
+  }
+
+  /** Rows whose `notifier` is `name` are sent by `sender` (names of Notifier documents never contain `:`). */
+  addSender(name: string, sender: OutboxSender): void {
+    this.senders.set(name, sender);
   }
 
   async emit(tx: StoreTransaction, event: Omit<NotificationEvent, 'id' | 'time'>): Promise<void> {
@@ -162,7 +190,11 @@ export class NotificationService implements EventSink {
       if (claimed.length === 0) return 0;
       const results = await Promise.all(claimed.map((row) => this.send(row)));
       await this.store.write(async (tx) => {
-        for (const { row, error } of results) await this.finish(tx, row, error);
+        for (const { row, error, ledger } of results) {
+          // Every attempt a sender asks to record (a GitHub review, its status) enters the ledger.
+          if (ledger) await this.ledger.log.append(tx.ledger, [{ actor: 'arbiter', ...ledger }]);
+          await this.finish(tx, row, error);
+        }
       });
       return claimed.length;
     } finally {
@@ -187,7 +219,8 @@ export class NotificationService implements EventSink {
       });
       return;
     }
-    const maxAttempts = this.notifier(row.notifier)?.maxAttempts ?? 1;
+    const maxAttempts =
+      this.senders.get(row.notifier)?.maxAttempts ?? this.notifier(row.notifier)?.maxAttempts ?? 1;
     if (attempts >= maxAttempts) {
       this.delivered.inc({ notifier: row.notifier, outcome: 'dead' });
       await tx.finishNotification(row.id, {
@@ -226,7 +259,17 @@ export class NotificationService implements EventSink {
   }
 
   /** One delivery attempt; resolves with the error text, or undefined when the receiver took it. */
-  private async send(row: NotificationRow): Promise<{ row: NotificationRow; error?: string }> {
+  private async send(
+    row: NotificationRow,
+  ): Promise<{ row: NotificationRow; error?: string; ledger?: OutboxLedgerEntry }> {
+    const sender = this.senders.get(row.notifier);
+    if (sender) {
+      try {
+        return { row, ...(await sender.send(row)) };
+      } catch (error) {
+        return { row, error: (error as Error).message };
+      }
+    }
     const notifier = this.notifier(row.notifier);
     if (!notifier) return { row, error: `notifier ${row.notifier} is no longer in the policy bundle` };
     const event = row.payload as unknown as NotificationEvent;
@@ -253,7 +296,7 @@ export class NotificationService implements EventSink {
         break;
       }
       case 'slack':
-        body = JSON.stringify(slackMessage(event));
+        body = JSON.stringify(slackMessage(event, { interactive: notifier.interactive === true }));
         break;
       case 'pagerduty': {
         const keyEnv =

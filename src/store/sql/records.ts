@@ -18,6 +18,7 @@ import type {
   DecisionFilter,
   DecisionRow,
   DecisionStatus,
+  DeliveryRow,
   FailureRow,
   GateRunFilter,
   GateRunRow,
@@ -50,7 +51,7 @@ import { SqlAutonomyRecords } from './autonomy-records.js';
 import type { SqlDialect } from './dialect.js';
 import { SqlIncidentRecords } from './incident-records.js';
 import { precompiled, precompiledInsert } from './precompiled.js';
-import type { Database } from './schema.js';
+import type { Database, IntegrationDeliveriesTable } from './schema.js';
 
 /** Every gate_runs column but the report, which only single-run reads need. */
 const gateRunSummaryColumns = [
@@ -463,6 +464,43 @@ export class SqlRecordReads implements RecordReads {
     return this.autonomy;
   }
 
+  async deliveryMatching(
+    provider: DeliveryRow['provider'],
+    deliveryId: string,
+    bodyDigest: string,
+  ): Promise<DeliveryRow | undefined> {
+    const row = await this.db
+      .selectFrom('integration_deliveries')
+      .selectAll()
+      .where('provider', '=', provider)
+      .where((eb) => eb.or([eb('delivery_id', '=', deliveryId), eb('body_digest', '=', bodyDigest)]))
+      .orderBy('received_at')
+      .executeTakeFirst();
+    return row && deliveryFrom(row);
+  }
+
+  async deliveryForRun(provider: DeliveryRow['provider'], runKey: string): Promise<DeliveryRow | undefined> {
+    const row = await this.db
+      .selectFrom('integration_deliveries')
+      .selectAll()
+      .where('provider', '=', provider)
+      .where('run_key', '=', runKey)
+      .orderBy('received_at', 'desc')
+      .orderBy('delivery_id', 'desc')
+      .executeTakeFirst();
+    return row && deliveryFrom(row);
+  }
+
+  async delivery(provider: DeliveryRow['provider'], deliveryId: string): Promise<DeliveryRow | undefined> {
+    const row = await this.db
+      .selectFrom('integration_deliveries')
+      .selectAll()
+      .where('provider', '=', provider)
+      .where('delivery_id', '=', deliveryId)
+      .executeTakeFirst();
+    return row && deliveryFrom(row);
+  }
+
   protected get incidentRecords(): SqlIncidentRecords {
     return this.incidents;
   }
@@ -653,6 +691,35 @@ export class SqlRecordWrites extends SqlRecordReads implements RecordWrites {
         report: canonicalJson(row.report),
       })
       .execute();
+  }
+
+  async rememberDelivery(row: DeliveryRow): Promise<boolean> {
+    const result = await this.db
+      .insertInto('integration_deliveries')
+      .values({
+        provider: row.provider,
+        delivery_id: row.deliveryId,
+        body_digest: row.bodyDigest,
+        event: row.event,
+        received_at: row.receivedAt,
+        target: row.target ? JSON.stringify(row.target) : null,
+        run_key: row.runKey ?? null,
+        replays: row.replays,
+      })
+      .onConflict((conflict) => conflict.doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  async countReplay(provider: DeliveryRow['provider'], deliveryId: string): Promise<number> {
+    const row = await this.db
+      .updateTable('integration_deliveries')
+      .set((eb) => ({ replays: eb('replays', '+', 1) }))
+      .where('provider', '=', provider)
+      .where('delivery_id', '=', deliveryId)
+      .returning('replays')
+      .executeTakeFirst();
+    return row?.replays ?? 0;
   }
 
   async enqueueNotifications(rows: readonly NotificationRow[]): Promise<void> {
@@ -1030,5 +1097,22 @@ function hotWrites(db: Kysely<Database>) {
           })),
         ),
     ),
+  };
+}
+
+function deliveryFrom(
+  row: {
+    [K in keyof IntegrationDeliveriesTable]: K extends 'replays' ? number : IntegrationDeliveriesTable[K];
+  },
+): DeliveryRow {
+  return {
+    provider: row.provider as DeliveryRow['provider'],
+    deliveryId: row.delivery_id,
+    bodyDigest: row.body_digest,
+    event: row.event,
+    receivedAt: row.received_at,
+    ...(row.target ? { target: JSON.parse(row.target) } : {}),
+    ...(row.run_key ? { runKey: row.run_key } : {}),
+    replays: Number(row.replays),
   };
 }

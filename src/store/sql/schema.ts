@@ -31,6 +31,7 @@ export interface Database {
   incidents: IncidentsTable;
   incident_links: IncidentLinksTable;
   autonomy_changes: AutonomyChangesTable;
+  integration_deliveries: IntegrationDeliveriesTable;
 }
 
 /** A column that may be NULL. */
@@ -278,3 +279,14 @@ export interface AutonomyChangesTable {
 
 /** Every column name of every table, for helpers that take a column by name. */
 export type ColumnName = { [T in keyof Database]: keyof Database[T] & string }[keyof Database];
+
+export interface IntegrationDeliveriesTable {
+  provider: string;
+  delivery_id: string;
+  body_digest: string;
+  event: string;
+  received_at: string;
+  target: Nullable<string>;
+  run_key: Nullable<string>;
+  replays: ColumnType<number, number | undefined, number>;
+}

@@ -313,4 +313,23 @@ export const sqliteMigrations: readonly string[] = [
     PRIMARY KEY (size, witness)
   );
   `,
+  `
+  -- Provider deliveries (issue 21): a webhook is acted on once. GitHub signs the body but not the
+  -- delivery id, so a replay is known by either. IF NOT EXISTS: tests that step the version back
+  -- to rerun an earlier migration run this one again.
+  CREATE TABLE IF NOT EXISTS integration_deliveries (
+    provider TEXT NOT NULL,
+    delivery_id TEXT NOT NULL,
+    body_digest TEXT NOT NULL,
+    event TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    target TEXT,
+    run_key TEXT,
+    replays INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (provider, delivery_id)
+  );
+  CREATE UNIQUE INDEX IF NOT EXISTS integration_deliveries_body ON integration_deliveries (provider, body_digest);
+  CREATE INDEX IF NOT EXISTS integration_deliveries_run ON integration_deliveries (provider, run_key, received_at)
+    WHERE run_key IS NOT NULL;
+  `,
 ];

@@ -1,0 +1,128 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { Arbiter } from '../../app/arbiter.js';
+import { ArbiterError } from '../../core/errors.js';
+import { parseJsonBody, type ServerLimits } from '../limits.js';
+import { ErrorSchema } from '../schemas.js';
+
+/** What the GitHub webhook answers (GitHub shows it in the App's delivery log). */
+export const GitHubDeliveryAnswerSchema = Type.Object(
+  {
+    delivery: Type.String(),
+    outcome: Type.Union([Type.Literal('accepted'), Type.Literal('ignored'), Type.Literal('rejected')]),
+    decision: Type.Optional(Type.String()),
+    reason: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+export const SlackInteractionAnswerSchema = Type.Object(
+  { outcome: Type.String({ description: 'recorded, or refused (the reason is shown in the message)' }) },
+  { additionalProperties: false },
+);
+
+/** Slack interaction payloads are a few kilobytes. */
+export const slackBodyLimit = 64 * 1024;
+
+/** GitHub payloads for the events acted on are small; GitHub's own cap is 25 MB. */
+export const githubBodyLimit = 1024 * 1024;
+
+function header(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * Provider webhooks. Public routes (no bearer token): each delivery proves itself by the
+ * provider's signature over the exact body, so the body is read as text and parsed only after
+ * the signature holds.
+ */
+export function integrationRoutes(
+  app: FastifyInstance,
+  arbiter: Arbiter,
+  limits: Readonly<ServerLimits>,
+): void {
+  void app.register(async (plain) => {
+    const scope = plain.withTypeProvider<TypeBoxTypeProvider>();
+    scope.removeContentTypeParser('application/json');
+    scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) =>
+      done(null, body),
+    );
+    scope.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string' },
+      (_request, body, done) => done(null, body),
+    );
+    scope.post(
+      '/v1/integrations/slack/interactions',
+      {
+        bodyLimit: slackBodyLimit,
+        schema: {
+          tags: ['integrations'],
+          summary:
+            "Slack interaction endpoint: Approve / Reject clicks on pending decisions, signed with Slack's signing secret",
+          response: {
+            200: SlackInteractionAnswerSchema,
+            400: ErrorSchema,
+            401: ErrorSchema,
+            404: ErrorSchema,
+            413: ErrorSchema,
+            415: ErrorSchema,
+          },
+        },
+      },
+      async (request) => {
+        if (!arbiter.slack)
+          throw new ArbiterError(
+            'ARB_ERR_INTEGRATION_NOT_CONFIGURED',
+            'Slack approval buttons are not configured on this server (arbiter serve --slack-signing-secret-env …)',
+          );
+        return arbiter.slack.receive(
+          {
+            timestamp: header(request.headers['x-slack-request-timestamp']),
+            signature: header(request.headers['x-slack-signature']),
+            body: typeof request.body === 'string' ? request.body : '',
+          },
+          (text) => parseJsonBody(text, limits.jsonDepth),
+        );
+      },
+    );
+    scope.post(
+      '/v1/integrations/github/webhook',
+      {
+        bodyLimit: githubBodyLimit,
+        schema: {
+          tags: ['integrations'],
+          summary:
+            'GitHub App webhook: deployment_protection_rule deliveries become deploy decisions, reviewed by callback',
+          response: {
+            200: GitHubDeliveryAnswerSchema,
+            400: ErrorSchema,
+            401: ErrorSchema,
+            403: ErrorSchema,
+            404: ErrorSchema,
+            409: ErrorSchema,
+            413: ErrorSchema,
+            415: ErrorSchema,
+          },
+        },
+      },
+      async (request) => {
+        if (!arbiter.github)
+          throw new ArbiterError(
+            'ARB_ERR_INTEGRATION_NOT_CONFIGURED',
+            'the GitHub App is not configured on this server (arbiter serve --github-app-id …)',
+          );
+        return arbiter.github.receive(
+          {
+            deliveryId: header(request.headers['x-github-delivery']),
+            event: header(request.headers['x-github-event']),
+            signature: header(request.headers['x-hub-signature-256']),
+            body: typeof request.body === 'string' ? request.body : '',
+          },
+          (text) => parseJsonBody(text, limits.jsonDepth),
+        );
+      },
+    );
+  });
+}

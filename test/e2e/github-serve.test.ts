@@ -1,0 +1,139 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { arbiter } from '../helpers/cli.js';
+import { GitHubApiStandIn, githubSignature } from '../helpers/github-api.js';
+import { eventually } from '../helpers/raw-http.js';
+import { spawnServe } from '../helpers/serve-process.js';
+import { tempDir } from '../helpers/temp.js';
+
+/**
+ * `arbiter serve` as the GitHub App, started with the flags docs/integrations.md prints: a signed
+ * delivery becomes a decision, and the background outbox approves the run on the stand-in API.
+ */
+
+const secret = 'whsec-e2e-not-a-real-secret';
+const dir = tempDir('arbiter-github-serve-');
+const policies = join(dir, 'policies');
+const keyPath = join(dir, 'app.pem');
+
+describe('arbiter serve --github-app-id', () => {
+  let github: GitHubApiStandIn;
+
+  beforeAll(async () => {
+    github = await new GitHubApiStandIn().start();
+    writeFileSync(keyPath, github.privateKey, { mode: 0o600 });
+    mkdirSync(policies);
+    writeFileSync(
+      join(policies, 'github.yaml'),
+      `apiVersion: arbiter/v1
+kind: System
+metadata: { name: pages-deployer }
+spec:
+  kind: agent
+  owner: { team: platform, person: dana@example.com }
+  onCall: { team: platform-oncall }
+  autonomy: 3
+  riskTier: limited
+  github: { installation: 1, repositories: [Codertocat/Hello-World] }
+---
+apiVersion: arbiter/v1
+kind: ActionPolicy
+metadata: { name: github-deploys }
+spec:
+  match: { actions: [deploy] }
+  rules:
+    - name: pages-ok
+      when: request.resource.environment == 'github-pages'
+      effect: allow
+      message: the site deploys from GitHub Actions
+`,
+    );
+  });
+  afterAll(async () => github?.close());
+
+  it('answers a signed deployment_protection_rule delivery with an approval sent as the App', async () => {
+    const server = await spawnServe(
+      [
+        '--db',
+        `sqlite:${join(dir, 'arbiter.db')}`,
+        '--policies',
+        policies,
+        '--github-app-id',
+        github.appId,
+        '--github-private-key',
+        keyPath,
+        '--github-api-url',
+        github.url,
+      ],
+      { cwd: dir, env: { GITHUB_WEBHOOK_SECRET: secret } },
+    );
+    try {
+      const body = readFileSync(
+        new URL('../fixtures/github/deployment_protection_rule.requested.json', import.meta.url),
+        'utf8',
+      ).replaceAll('https://api.github.com', github.url);
+      const response = await fetch(`${server.url}/v1/integrations/github/webhook`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'deployment_protection_rule',
+          'x-github-delivery': '0b989ba4-242f-11e5-81e1-c7b6966d2516',
+          'x-hub-signature-256': githubSignature(secret, body),
+        },
+        body,
+      });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ outcome: 'accepted' });
+      await eventually(() => github.reviews().length === 1, 'the stand-in GitHub received the review');
+      expect(github.reviews()[0]!.body).toMatchObject({
+        environment_name: 'github-pages',
+        state: 'approved',
+      });
+      expect(server.output()).not.toContain(github.privateKey.split('\n')[1]!);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  });
+
+  it('refuses to start without the key file or the webhook secret, saying which', () => {
+    const noKey = arbiter(['serve', '--github-app-id', '1', '--db', `sqlite:${join(dir, 'x.db')}`], {
+      cwd: dir,
+    });
+    expect(noKey.code).toBe(2);
+    expect(noKey.stderr).toContain('--github-private-key');
+    const noSecret = arbiter(
+      [
+        'serve',
+        '--github-app-id',
+        '1',
+        '--github-private-key',
+        keyPath,
+        '--db',
+        `sqlite:${join(dir, 'x.db')}`,
+      ],
+      { cwd: dir, env: { GITHUB_WEBHOOK_SECRET: '' } },
+    );
+    expect(noSecret.code).toBe(2);
+    expect(noSecret.stderr).toContain('$GITHUB_WEBHOOK_SECRET');
+  });
+
+  it('Slack buttons: refuses to start when the named signing secret is not set, or the mapping is malformed', () => {
+    const db = `sqlite:${join(dir, 'y.db')}`;
+    const noSecret = arbiter(['serve', '--slack-signing-secret-env', 'SLACK_TEST_SECRET', '--db', db], {
+      cwd: dir,
+      env: { SLACK_TEST_SECRET: '' },
+    });
+    expect(noSecret.code).toBe(2);
+    expect(noSecret.stderr).toContain('$SLACK_TEST_SECRET');
+    const mapping = join(dir, 'slack-users.yaml');
+    writeFileSync(mapping, '- { team: T1, user: alice, email: alice@example.com }\n');
+    const badMapping = arbiter(
+      ['serve', '--slack-signing-secret-env', 'SLACK_TEST_SECRET', '--slack-users', mapping, '--db', db],
+      { cwd: dir, env: { SLACK_TEST_SECRET: 'x' } },
+    );
+    expect(badMapping.code).toBe(2);
+    expect(badMapping.stderr).toContain('entry 1 needs team (T…), user (U…)');
+  });
+});
