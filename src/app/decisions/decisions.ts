@@ -35,7 +35,7 @@ import {
   maySeeDecision,
 } from '../../decisions/preconditions.js';
 import { activityWindow, recentActivity } from '../../decisions/recent.js';
-import type { DecisionFilter, DecisionRow, OutcomeStatus } from '../../decisions/records.js';
+import type { DecisionFilter, DecisionRow } from '../../decisions/records.js';
 import { requestHash } from '../../decisions/request-hash.js';
 import {
   frozenReason,

@@ -1,7 +1,7 @@
 import { ArbiterError } from '../../core/errors.js';
 import type { IdGenerator } from '../../core/ids.js';
 import { actorRef, type Principal, requireRole, withAuthentication } from '../../identity/principal.js';
-import type { IncidentLinkKind, IncidentSeverity } from '../../incidents/incident.js';
+import type { IncidentSeverity } from '../../incidents/incident.js';
 import type { NewLink } from '../../incidents/opening.js';
 import type { IncidentFilter, IncidentRow } from '../../incidents/records.js';
 import { linkTarget } from '../../incidents/targets.js';

@@ -2,10 +2,9 @@ import { ArbiterError } from '../../core/errors.js';
 import type { JsonObject } from '../../core/json.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
 import { type Principal, requireRole } from '../../identity/principal.js';
-import type { AlertState } from '../../monitor/alerts.js';
 import { evaluateWindow } from '../../monitor/evaluate.js';
 import type { Profile } from '../../monitor/profile.js';
-import type { MonitorAlertRow, MonitorEventRow, MonitorWindowRow } from '../../monitor/records.js';
+import type { MonitorEventRow, MonitorWindowRow } from '../../monitor/records.js';
 import {
   addEvent,
   addLabel,

@@ -4,8 +4,6 @@ import { TtlCache } from '../../core/ttl-cache.js';
 import { revokeTransition, transitionEntryType } from '../../decisions/lifecycle.js';
 import { actorRef, type Principal, withAuthentication } from '../../identity/principal.js';
 import type { PolicyBundle } from '../../policy/bundle.js';
-import { defaultBudgetEnvironments, type SystemRecord } from '../../policy/bundle.js';
-import type { ErrorBudgetSpec, SystemSpec } from '../../policy/documents.js';
 import type { SystemRow } from '../../registry/records.js';
 import { mayGovern, ownerTeamOf, systemSpecOf } from '../../registry/systems.js';
 import type { Store, StoreTransaction } from '../../store/store.js';
