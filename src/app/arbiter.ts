@@ -122,11 +122,10 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
   const logger = options.logger ?? stderrLogger();
   // A bad bundle stops the start before anything is opened.
   const bundle: PolicyBundle = options.policyDir ? loadPolicyDirectory(options.policyDir) : emptyBundle();
-  const store = await openStore(
-    options.databaseUrl,
-    { ...postgresTuningFromEnvironment(), ...options.postgres },
-    { warn: (message) => logger.warn({ alert: 'sqlite-checkpoint-thread' }, message) },
-  );
+  const store = await openStore(options.databaseUrl, {
+    ...postgresTuningFromEnvironment(),
+    ...options.postgres,
+  });
   try {
     const ledger = await openLedger(store, {
       keyPath: options.ledgerKeyPath ?? defaultLedgerKeyPath(options.databaseUrl),

@@ -50,21 +50,12 @@ export function postgresTuningFromEnvironment(env: NodeJS.ProcessEnv = process.e
   };
 }
 
-/**
- * Opens the store a database URL names, applying migrations. `sqlite.warn` turns on the SQLite
- * checkpoint thread (a long-running server wants it; a one-shot command does not) and hears of
- * its failure.
- */
+/** Opens the store a database URL names, applying migrations. */
 export async function openStore(
   url: string,
   tuning: PostgresTuning = postgresTuningFromEnvironment(),
-  sqlite: { warn?: (message: string) => void } = {},
 ): Promise<Store> {
   const parsed = parseDatabaseUrl(url);
-  if (parsed.kind === 'sqlite')
-    return openSqliteStore({
-      path: parsed.path,
-      ...(sqlite.warn ? { checkpointThread: { warn: sqlite.warn } } : {}),
-    });
+  if (parsed.kind === 'sqlite') return openSqliteStore({ path: parsed.path });
   return PostgresStore.open({ url: parsed.url, ...tuning });
 }

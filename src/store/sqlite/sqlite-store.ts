@@ -11,7 +11,6 @@ import { WriteQueue } from '../write-queue.js';
 import { CachedStatementConnection } from './kysely-connection.js';
 import { sqliteAppend, sqliteNodes } from './ledger.js';
 import { sqliteMigrations } from './migrations.js';
-import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
 
 type DB = Database.Database;
 
@@ -20,12 +19,6 @@ export interface SqliteStoreOptions {
   path: string;
   /** fsync every commit (synchronous=FULL). Default true: nothing acknowledged is lost on power failure. */
   durable?: boolean;
-  /**
-   * Checkpoint the write-ahead log from a thread of its own instead of inside the writer's commits
-   * (wal-checkpointer.ts); `warn` hears if the thread fails, after which SQLite's automatic
-   * checkpoints take over again. File databases only.
-   */
-  checkpointThread?: { warn: (message: string) => void };
 }
 
 /** Opens (creating if needed) an SQLite database in WAL mode and applies migrations. */
@@ -54,22 +47,8 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   migrate(writer, options.path);
   const reader = memory ? writer : new Database(options.path, { readonly: true });
   if (!memory) reader.pragma('busy_timeout = 5000');
-  let checkpointer: WalCheckpointer | undefined;
-  if (!memory && options.checkpointThread) {
-    const { warn } = options.checkpointThread;
-    writer.pragma('wal_autocheckpoint = 0');
-    checkpointer = startWalCheckpointer(options.path, {
-      onFailure: (error) => {
-        if (writer.open) writer.pragma(`wal_autocheckpoint = ${sqliteDefaultAutocheckpointPages}`);
-        warn(`${error.message}; SQLite checkpoints in the writer's commits again`);
-      },
-    });
-  }
-  return new SqliteStore(options.path, writer, reader, checkpointer);
+  return new SqliteStore(options.path, writer, reader);
 }
-
-/** SQLite's own default for `wal_autocheckpoint`, in pages. */
-const sqliteDefaultAutocheckpointPages = 1000;
 
 function migrate(db: DB, path: string): void {
   const version = db.pragma('user_version', { simple: true }) as number;
@@ -115,7 +94,6 @@ export class SqliteStore extends SqlRecordReads implements Store {
     readonly location: string,
     private readonly writer: DB,
     private readonly reader: DB,
-    private readonly checkpointer?: WalCheckpointer,
   ) {
     super(kyselyOver(new CachedStatementConnection(reader), sqliteDialect), sqliteDialect);
     this.ledger = new SqlLedgerReads(this.db, sqliteNodes(reader));
@@ -160,8 +138,6 @@ export class SqliteStore extends SqlRecordReads implements Store {
     if (this.closed) return;
     this.closed = true;
     await this.queue.close();
-    // The thread's last pass runs before the writer closes (which checkpoints what is left anyway).
-    await this.checkpointer?.stop();
     if (this.reader !== this.writer) this.reader.close();
     this.writer.close();
   }
