@@ -3,13 +3,14 @@
 // alike: `node -e 0` (the floor), `arbiter --version`, `arbiter hook claude-code` against a running
 // `arbiter serve`, and the same HTTP round trip from a bare node script (the hook's floor). Then
 // the hook endpoint alone under a steady 200 tool calls/s (autocannon).
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { percentile } from '../measure.js';
+import { arbiterReady, startProcess } from '../processes.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'bin', 'arbiter.js');
@@ -19,21 +20,7 @@ const seconds = Number(process.env.BENCH_CLI_SECONDS ?? 10);
 const system = process.env.BENCH_CLI_SYSTEM ?? 'claude-code-ci';
 
 function startServe(args) {
-  const child = spawn(process.execPath, [bin, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      const match = /Arbiter listening on (http:\/\/\S+)[\s\S]*\nReady\./.exec(output);
-      if (match) resolve({ child, url: match[1] });
-    });
-    child.stderr.on('data', (chunk) => {
-      output += chunk;
-    });
-    const exited = new Promise((done) => child.once('exit', done));
-    child.once('exit', (code) => reject(new Error(`arbiter serve exited ${code}: ${output}`)));
-    child.exited = exited;
-  });
+  return startProcess([bin, 'serve', ...args], arbiterReady);
 }
 
 /** A Claude Code PreToolUse payload (code.claude.com/docs/en/hooks); each call its own session, so each is a new decision. */
@@ -178,7 +165,7 @@ ${load.latency.p99} ms, ${Math.round(load['2xx'] / load.duration)} answers/s, ${
 Target (issue 19): p99 ≤ 10 ms: ${load.latency.p99 <= 10 ? 'met' : `missed by ${load.latency.p99 - 10} ms`}.`;
   } finally {
     serve?.child.kill('SIGTERM');
-    await serve?.child.exited;
+    await serve?.exited;
     rmSync(dir, { recursive: true, force: true });
   }
 }

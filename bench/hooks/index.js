@@ -1,36 +1,15 @@
-// bench/hooks: the coding-agent hook endpoint (POST /v1/hooks/claude-code) under a steady rate of
-// tool calls, each a new Bash call in its own session (a decision, a claim, a parsed command), with
-// POST /v1/decisions at the same rate and a bare Fastify route as the baselines of the same run.
-// The server runs in its own process on SQLite, durable; autocannon drives it from this one.
-import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { fmt } from '../measure.js';
+import { startArbiter, startProcess } from '../processes.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const bin = join(root, 'bin', 'arbiter.js');
+const _bin = join(root, 'bin', 'arbiter.js');
 const seconds = Number(process.env.BENCH_HOOKS_SECONDS ?? 15);
 const rate = Number(process.env.BENCH_HOOKS_RATE ?? 200);
-
-function startProcess(args, readyPattern) {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const onData = (chunk) => {
-      output += chunk;
-      const match = readyPattern.exec(output);
-      if (match) resolve({ child, url: match[1] });
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.on('exit', (code) => reject(new Error(`process exited ${code}: ${output}`)));
-  });
-}
 
 const commands = [
   'npm test',
@@ -97,30 +76,8 @@ export async function run({ log }) {
   const rows = [];
   const loads = [];
   try {
-    cpSync(join(root, 'examples', 'policies'), join(dir, 'policies'), { recursive: true });
-    const db = `sqlite:${join(dir, 'arbiter.db')}`;
-    const arbiter = await startProcess(
-      [
-        bin,
-        'serve',
-        '--db',
-        db,
-        '--policies',
-        join(dir, 'policies'),
-        '--port',
-        '0',
-        '--log-level',
-        'warn',
-        '--rate-limit',
-        '0',
-      ],
-      /Arbiter listening on (http:\/\/\S+)[\s\S]*\nReady\./,
-    );
-    const token = execFileSync(
-      process.execPath,
-      [bin, 'tokens', 'create', '--db', db, '--role', 'agent', '--system', 'claude-code-ci'],
-      { encoding: 'utf8' },
-    ).trim();
+    const arbiter = await startArbiter(dir, { system: 'claude-code-ci' });
+    const { token } = arbiter;
     const probe = await fetch(`${arbiter.url}/v1/hooks/claude-code`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },

@@ -1,35 +1,19 @@
 // bench/server: decisions per second and latency over HTTP on loopback, SQLite store durable
 // (fsync per commit, group commit), against a bare Fastify route as the ceiling. The server runs
 // in its own process; autocannon drives it from this one.
-import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { fmt } from '../measure.js';
+import { startArbiter, startProcess } from '../processes.js';
 import { measureStateChecks } from './state-checks.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'bin', 'arbiter.js');
 const seconds = Number(process.env.BENCH_SERVER_SECONDS ?? 10);
-
-function startProcess(args, readyPattern) {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const onData = (chunk) => {
-      output += chunk;
-      const match = readyPattern.exec(output);
-      if (match) resolve({ child, url: match[1] });
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.on('exit', (code) => reject(new Error(`process exited ${code}: ${output}`)));
-  });
-}
 
 function load(url, token, body, rate, duration = seconds) {
   return new Promise((resolve, reject) => {
@@ -63,31 +47,8 @@ export async function run({ log }) {
   let wakeups = '';
   let stateChecks = '';
   try {
-    cpSync(join(root, 'examples', 'policies'), join(dir, 'policies'), { recursive: true });
-    const db = `sqlite:${join(dir, 'arbiter.db')}`;
-    const arbiter = await startProcess(
-      // One token at thousands of requests a second: the per-token rate limit is off for the benchmark.
-      [
-        bin,
-        'serve',
-        '--db',
-        db,
-        '--policies',
-        join(dir, 'policies'),
-        '--port',
-        '0',
-        '--log-level',
-        'warn',
-        '--rate-limit',
-        '0',
-      ],
-      /Arbiter listening on (http:\/\/\S+)[\s\S]*\nReady\./,
-    );
-    const token = execFileSync(
-      process.execPath,
-      [bin, 'tokens', 'create', '--db', db, '--role', 'agent', '--system', 'deploy-bot'],
-      { encoding: 'utf8' },
-    ).trim();
+    const arbiter = await startArbiter(dir, { system: 'deploy-bot' });
+    const { db, token } = arbiter;
     const body = {
       action: 'deploy',
       resource: { type: 'service', id: 'payments', environment: 'staging' },

@@ -2,7 +2,7 @@
 // times in one run — no witness; a witness whose port accepts connections and never answers; a
 // witness that answers after 2 s — each signing a checkpoint every second (so every second
 // there is a checkpoint to submit), under the same fixed load and then as fast as it goes.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { fmt } from '../measure.js';
+import { arbiterReady, startProcess, stopProcess } from '../processes.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'bin', 'arbiter.js');
@@ -24,19 +25,7 @@ const body = {
 };
 
 function serve(args) {
-  const child = spawn(process.execPath, [bin, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      const match = /Arbiter listening on (http:\/\/\S+)[\s\S]*\nReady\./.exec(output);
-      if (match) resolve({ child, url: match[1], output: () => output });
-    });
-    child.stderr.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${output}`)));
-  });
+  return startProcess([bin, 'serve', ...args], arbiterReady);
 }
 
 function load(url, token, rate, duration = seconds) {
@@ -140,8 +129,7 @@ async function measure(label, dir, witnessUrl, witnessKey, log) {
     // The machine is shared: the 1-minute load average says how much else was running.
     return `| ${label} | ${fmt.rate(fixed['2xx'] / fixed.duration)} | ${fixed.latency.p50} | ${fixed.latency.p99} | ${fmt.rate(max['2xx'] / max.duration)} | ${max.latency.p99} | ${errors(fixed) + errors(max)} | ${loadavg()[0].toFixed(1)} |`;
   } finally {
-    server.child.kill('SIGTERM');
-    await new Promise((resolve) => server.child.on('exit', resolve));
+    await stopProcess(server);
   }
 }
 
