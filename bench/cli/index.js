@@ -3,14 +3,14 @@
 // alike: `node -e 0` (the floor), `arbiter --version`, `arbiter hook claude-code` against a running
 // `arbiter serve`, and the same HTTP round trip from a bare node script (the hook's floor). Then
 // the hook endpoint alone under a steady 200 tool calls/s (autocannon).
-import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { percentile } from '../measure.js';
-import { arbiterReady, startProcess } from '../processes.js';
+import { startArbiter } from '../processes.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'bin', 'arbiter.js');
@@ -18,10 +18,6 @@ const bare = join(root, 'bench', 'cli', 'bare-hook.js');
 const runs = Number(process.env.BENCH_CLI_RUNS ?? 25);
 const seconds = Number(process.env.BENCH_CLI_SECONDS ?? 10);
 const system = process.env.BENCH_CLI_SYSTEM ?? 'claude-code-ci';
-
-function startServe(args) {
-  return startProcess([bin, 'serve', ...args], arbiterReady);
-}
 
 /** A Claude Code PreToolUse payload (code.claude.com/docs/en/hooks); each call its own session, so each is a new decision. */
 function payload(index) {
@@ -84,25 +80,8 @@ export async function run({ log }) {
   const dir = mkdtempSync(join(tmpdir(), 'arbiter-bench-cli-'));
   let serve;
   try {
-    cpSync(join(root, 'examples', 'policies'), join(dir, 'policies'), { recursive: true });
-    const db = `sqlite:${join(dir, 'arbiter.db')}`;
-    serve = await startServe([
-      '--db',
-      db,
-      '--policies',
-      join(dir, 'policies'),
-      '--port',
-      '0',
-      '--log-level',
-      'warn',
-      '--rate-limit',
-      '0',
-    ]);
-    const token = execFileSync(
-      process.execPath,
-      [bin, 'tokens', 'create', '--db', db, '--role', 'agent', '--system', system],
-      { encoding: 'utf8' },
-    ).trim();
+    serve = await startArbiter(dir, { system });
+    const { token } = serve;
     const env = { ARBITER_TOKEN: token, ARBITER_USER: 'bench@example.com' };
     const loadBefore = loadavg()[0];
     const samples = { node: [], version: [], hook: [], bare: [] };

@@ -32,6 +32,25 @@ export interface TestProvider {
   close(): Promise<void>;
 }
 
+/** An ActionPolicy named `name`: restarts need an SRE, key rotations an SRE signed in with MFA in the last 15 minutes. */
+export function stepUpPolicy(name: string): string {
+  return `apiVersion: arbiter/v1
+kind: ActionPolicy
+metadata: { name: ${name} }
+spec:
+  match: { actions: [restart, rotate-keys] }
+  rules:
+    - name: restart-needs-sre
+      when: request.action == 'restart'
+      effect: require_approval
+      approval: { from: ["group:sre"], ttl: 4h }
+    - name: rotate-needs-mfa
+      when: request.action == 'rotate-keys'
+      effect: require_approval
+      approval: { from: ["group:sre"], ttl: 4h, assurance: mfa, maxAuthAge: 15m }
+`;
+}
+
 export const mfaAcr = 'urn:arbiter:test:mfa';
 export const passwordAcr = 'urn:arbiter:test:pwd';
 

@@ -6,6 +6,7 @@ import {
   identityProviderDocument,
   mfaAcr,
   startTestProvider,
+  stepUpPolicy,
   type TestProvider,
 } from '../helpers/oidc.js';
 import { freePort, startTestServer, type TestServer } from '../helpers/server.js';
@@ -30,22 +31,6 @@ const users = {
   mallory: { password: 'mallory-pw', email: 'mallory@example.com', groups: ['contractors'] },
   unverified: { password: 'u-pw', email: 'u@example.com', emailVerified: false, groups: ['sre-team'] },
 };
-
-const stepUpPolicy = `apiVersion: arbiter/v1
-kind: ActionPolicy
-metadata: { name: sign-in-flows }
-spec:
-  match: { actions: [restart, rotate-keys] }
-  rules:
-    - name: restart-needs-sre
-      when: request.action == 'restart'
-      effect: require_approval
-      approval: { from: ["group:sre"], ttl: 4h }
-    - name: rotate-needs-mfa
-      when: request.action == 'rotate-keys'
-      effect: require_approval
-      approval: { from: ["group:sre"], ttl: 4h, assurance: mfa, maxAuthAge: 15m }
-`;
 
 /** What the test does to the provider's token response on its way to Arbiter. */
 type Forgery = 'none' | 'tamper' | 'wrong-audience' | 'expired' | 'unsigned';
@@ -95,7 +80,7 @@ describe('sign-in with a real OpenID Provider', () => {
       transport: 'socket',
       extraPolicies: {
         'identity.yaml': identityProviderDocument(provider, arbiterUrl),
-        'sign-in-flows.yaml': stepUpPolicy,
+        'sign-in-flows.yaml': stepUpPolicy('sign-in-flows'),
       },
       identity: { env: { TEST_OIDC_SECRET: provider.clientSecret }, fetch: interceptingFetch },
     });

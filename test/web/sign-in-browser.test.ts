@@ -5,7 +5,13 @@ import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeEntry, type LedgerEntry } from '../../src/ledger/entry.js';
 import { repoRoot } from '../helpers/cli.js';
-import { identityProviderDocument, mfaAcr, startTestProvider, type TestProvider } from '../helpers/oidc.js';
+import {
+  identityProviderDocument,
+  mfaAcr,
+  startTestProvider,
+  stepUpPolicy,
+  type TestProvider,
+} from '../helpers/oidc.js';
 import { freePort, startTestServer, type TestServer } from '../helpers/server.js';
 import { tempDir } from '../helpers/temp.js';
 import { notSee, see, seeText } from './browser.js';
@@ -18,22 +24,6 @@ import { notSee, see, seeText } from './browser.js';
  */
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-const stepUpPolicy = `apiVersion: arbiter/v1
-kind: ActionPolicy
-metadata: { name: browser-sign-in }
-spec:
-  match: { actions: [restart, rotate-keys] }
-  rules:
-    - name: restart-needs-sre
-      when: request.action == 'restart'
-      effect: require_approval
-      approval: { from: ["group:sre"], ttl: 4h }
-    - name: rotate-needs-mfa
-      when: request.action == 'rotate-keys'
-      effect: require_approval
-      approval: { from: ["group:sre"], ttl: 4h, assurance: mfa, maxAuthAge: 15m }
-`;
 
 let provider: TestProvider;
 let server: TestServer;
@@ -113,7 +103,7 @@ beforeAll(async () => {
     port,
     extraPolicies: {
       'identity.yaml': identityProviderDocument(provider, arbiterUrl),
-      'browser-sign-in.yaml': stepUpPolicy,
+      'browser-sign-in.yaml': stepUpPolicy('browser-sign-in'),
     },
     identity: { env: { TEST_OIDC_SECRET: provider.clientSecret } },
   });
