@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { arbiter } from '../helpers/cli.js';
-import { GitHubApiStandIn, githubSignature } from '../helpers/github-api.js';
+import { GitHubApiStandIn, githubSignature, pagesDeployerSystem } from '../helpers/github-api.js';
 import { eventually } from '../helpers/raw-http.js';
 import { spawnServe } from '../helpers/serve-process.js';
 import { tempDir } from '../helpers/temp.js';
@@ -26,17 +26,7 @@ describe('arbiter serve --github-app-id', () => {
     mkdirSync(policies);
     writeFileSync(
       join(policies, 'github.yaml'),
-      `apiVersion: arbiter/v1
-kind: System
-metadata: { name: pages-deployer }
-spec:
-  kind: agent
-  owner: { team: platform, person: dana@example.com }
-  onCall: { team: platform-oncall }
-  autonomy: 3
-  riskTier: limited
-  github: { installation: 1, repositories: [Codertocat/Hello-World] }
----
+      `${pagesDeployerSystem('Codertocat/Hello-World')}---
 apiVersion: arbiter/v1
 kind: ActionPolicy
 metadata: { name: github-deploys }

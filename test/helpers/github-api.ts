@@ -120,3 +120,18 @@ export class GitHubApiStandIn {
 export function githubSignature(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
+
+/** The System a GitHub App installation deploys as in these tests: `pages-deployer`, installation 1. */
+export function pagesDeployerSystem(repository: string): string {
+  return `apiVersion: arbiter/v1
+kind: System
+metadata: { name: pages-deployer, description: Publishes the site from GitHub Actions }
+spec:
+  kind: agent
+  owner: { team: platform, person: dana@example.com }
+  onCall: { team: platform-oncall }
+  autonomy: 3
+  riskTier: limited
+  github: { installation: 1, repositories: [${repository}] }
+`;
+}

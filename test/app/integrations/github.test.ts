@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeEntry } from '../../../src/ledger/entry.js';
-import { GitHubApiStandIn, githubSignature } from '../../helpers/github-api.js';
+import { GitHubApiStandIn, githubSignature, pagesDeployerSystem } from '../../helpers/github-api.js';
 import { postgresAvailable } from '../../helpers/postgres.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 
@@ -23,17 +23,7 @@ const recordedStatus = readFileSync(
 );
 
 const governance = `
-apiVersion: arbiter/v1
-kind: System
-metadata: { name: pages-deployer, description: Publishes the site from GitHub Actions }
-spec:
-  kind: agent
-  owner: { team: platform, person: dana@example.com }
-  onCall: { team: platform-oncall }
-  autonomy: 3
-  riskTier: limited
-  github: { installation: 1, repositories: [codertocat/hello-world] }
----
+${pagesDeployerSystem('codertocat/hello-world')}---
 apiVersion: arbiter/v1
 kind: ActionPolicy
 metadata: { name: github-deploys }
