@@ -127,8 +127,14 @@ describe('arbiter serve --demo, the CLI clients, and graceful shutdown', () => {
         'apiVersion: arbiter/v1\nkind: Bundle\nmetadata: {name: second}\nspec: {}\n',
       );
       server.child.kill('SIGHUP');
-      await eventually(() => server.output().includes('policy reload rejected'), 'the reload is rejected');
-      expect(server.output()).toMatch(/a second Bundle document/);
+      // The refusal and its reason may arrive in separate chunks: wait for the reason itself.
+      await eventually(
+        () => /a second Bundle document/.test(server.output()),
+        'the reload is rejected with its reason',
+      );
+      expect(server.output()).toMatch(
+        /policy reload rejected[^\n]*stays in force:\n[\s\S]*a second Bundle document/,
+      );
     } finally {
       server.child.kill('SIGTERM');
       await server.exited;
