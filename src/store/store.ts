@@ -17,9 +17,11 @@ export interface Store extends RecordReads {
    * transaction (group commit, see write-queue.ts), without savepoints: when one write throws, the
    * whole transaction rolls back, that write is rejected with its error and the others run again
    * in a new transaction. So work must only use the transaction (no waiting on other I/O, no
-   * effects outside it) and be safe to run more than once.
+   * effects outside it) and be safe to run more than once. `reads` names rows the work will read,
+   * so that a store can read them for the whole batch in one round trip (PostgreSQL does; the
+   * answers the work gets are the same either way).
    */
-  write<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T>;
+  write<T>(work: (tx: StoreTransaction) => Promise<T>, reads?: WriteReads): Promise<T>;
   getMeta(key: string): Promise<string | undefined>;
   /**
    * Calls `listener` after a transaction that changed a decision commits — in this process, and
@@ -33,6 +35,12 @@ export interface Store extends RecordReads {
    */
   holdsCheckpointLock(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** Rows a write will read (Store.write): Systems by id, decisions by their actor's idempotency key. */
+export interface WriteReads {
+  systems?: readonly string[];
+  idempotencyKeys?: readonly { actorId: string; key: string }[];
 }
 
 /** Personal-data erasure request: by exact value, or by entry (and optionally field). */

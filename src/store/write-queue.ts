@@ -7,38 +7,63 @@
  * would cost a round trip per write on PostgreSQL). When a job throws, the whole transaction is
  * rolled back, that job is rejected with its error, and the others run again in a new batch —
  * jobs only touch the transaction, so running one again is safe.
+ *
+ * A store may also defer a batch's writes and send them together (PostgreSQL does, to keep a
+ * batch's round trips constant). A deferred write that fails cannot name the job that made it,
+ * so the runner says so with a DeferredWriteError and the batch runs again with each write sent
+ * as it is made: the failure then reaches its own job, and only that job is refused.
  */
 
-export interface TransactionRunner<Tx> {
-  begin(): Promise<void>;
+/** What the runner is told when a batch begins. */
+export interface BatchStart<Reads> {
+  /** The read hints of the batch's jobs (see Store.write), for the runner to read at once. */
+  reads: readonly Reads[];
+  /** Whether writes may be deferred to the commit (false on the run after a DeferredWriteError). */
+  deferWrites: boolean;
+}
+
+export interface TransactionRunner<Tx, Reads = never> {
+  begin(batch: BatchStart<Reads>): Promise<void>;
   commit(): Promise<void>;
   rollback(): Promise<void>;
   transaction: Tx;
 }
 
-interface Job<Tx> {
+/** Deferred writes of the batch failed: which job made the failing write is unknown. */
+export class DeferredWriteError extends Error {
+  constructor(cause: unknown) {
+    super(`a deferred write of the batch failed: ${(cause as Error)?.message ?? cause}`, { cause });
+    this.name = 'DeferredWriteError';
+  }
+}
+
+interface Job<Tx, Reads> {
   work: (tx: Tx) => Promise<unknown>;
+  reads: Reads | undefined;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
 
-export class WriteQueue<Tx> {
-  private readonly jobs: Job<Tx>[] = [];
+export class WriteQueue<Tx, Reads = never> {
+  private readonly jobs: Job<Tx, Reads>[] = [];
   private running = false;
   private closed = false;
   private idle: Promise<void> = Promise.resolve();
   private markIdle: () => void = () => {};
 
   constructor(
-    private readonly runner: TransactionRunner<Tx>,
+    private readonly runner: TransactionRunner<Tx, Reads>,
     private readonly maxBatch = 256,
   ) {}
 
-  /** Queues work; resolves with its result after the transaction holding it commits. */
-  submit<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+  /**
+   * Queues work; resolves with its result after the transaction holding it commits. `reads` hints
+   * at what the work will read, for the runner to read for the whole batch at once.
+   */
+  submit<T>(work: (tx: Tx) => Promise<T>, reads?: Reads): Promise<T> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
     return new Promise<T>((resolve, reject) => {
-      this.jobs.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      this.jobs.push({ work, reads, resolve: resolve as (value: unknown) => void, reject });
       if (!this.running) {
         this.running = true;
         this.idle = new Promise((done) => {
@@ -61,14 +86,16 @@ export class WriteQueue<Tx> {
     this.markIdle();
   }
 
-  private async runBatch(batch: Job<Tx>[]): Promise<void> {
+  private async runBatch(batch: Job<Tx, Reads>[]): Promise<void> {
     const { runner } = this;
     let remaining = batch;
+    let deferWrites = true;
     while (remaining.length > 0) {
       const values: unknown[] = [];
       let failed: { index: number; error: unknown } | undefined;
       try {
-        await runner.begin();
+        const reads = remaining.flatMap((job) => (job.reads === undefined ? [] : [job.reads]));
+        await runner.begin({ reads, deferWrites });
         for (let i = 0; i < remaining.length; i++) {
           try {
             values.push(await remaining[i]!.work(runner.transaction));
@@ -83,14 +110,22 @@ export class WriteQueue<Tx> {
           await runner.commit();
         }
       } catch (error) {
-        // The transaction itself failed (connection lost, commit refused): nothing is acknowledged.
         await runner.rollback().catch(() => {});
+        if (error instanceof DeferredWriteError && deferWrites) {
+          deferWrites = false;
+          continue;
+        }
+        // The transaction itself failed (connection lost, commit refused): nothing is acknowledged.
         for (const job of remaining) job.reject(error);
         return;
       }
       if (!failed) {
         for (const [i, job] of remaining.entries()) job.resolve(values[i]);
         return;
+      }
+      if (failed.error instanceof DeferredWriteError && deferWrites) {
+        deferWrites = false;
+        continue;
       }
       remaining[failed.index]!.reject(failed.error);
       remaining = remaining.filter((_, i) => i !== failed.index);

@@ -56,7 +56,7 @@ import type { Actor, Verdict } from '../../policy/evaluate-action.js';
 import { evaluateAction, needsRecentActivity } from '../../policy/evaluate-action.js';
 import type { ActionRequest } from '../../policy/request.js';
 import type { SystemRow } from '../../registry/records.js';
-import type { Store, StoreTransaction } from '../../store/store.js';
+import type { Store, StoreTransaction, WriteReads } from '../../store/store.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { StateChecks } from '../ledger/state-checks.js';
 import type { EventSink } from '../notifications/notifications.js';
@@ -186,6 +186,11 @@ export class DecisionService {
     let { verdict, statusReason } = await this.decide(principal, system, request, now);
     const id = this.ids('dec');
 
+    // What the write reads, named so PostgreSQL reads it for the whole batch in one round trip.
+    const readsOfRequest: WriteReads = {
+      ...(system && system.status !== 'frozen' ? { systems: [system.id] } : {}),
+      ...(idempotencyKey ? { idempotencyKeys: [{ actorId: actor, key: idempotencyKey }] } : {}),
+    };
     const result = await this.store.write(async (tx) => {
       if (idempotencyKey) {
         const raced = await tx.decisionByIdempotencyKey(actor, idempotencyKey);
@@ -222,7 +227,7 @@ export class DecisionService {
       );
       await tx.addActivity(createdActivity(row, now));
       return { row, created: true };
-    });
+    }, readsOfRequest);
     if (!result.created) assertSameRequest(result.row, hashFor(result.row), idempotencyKey!);
     if (result.created) this.observer.created?.(result.row, Number(process.hrtime.bigint() - started) / 1e9);
     const row = result.created ? result.row : await this.current(result.row);

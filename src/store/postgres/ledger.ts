@@ -1,5 +1,6 @@
+import type { AppendWrite } from '../../ledger/storage.js';
 import type { Row } from '../row-mapping.js';
-import type { AppendWriter, NodeReader } from '../sql/ledger.js';
+import { type AppendWriter, type NodeReader, SqlLedgerWrites } from '../sql/ledger.js';
 
 /**
  * The ledger queries PostgreSQL does its own way (the rest are shared, in `sql/ledger.ts`): many
@@ -41,35 +42,66 @@ export function pgNodes(db: Queryable): NodeReader {
   };
 }
 
-/** Entries, nodes and personal values in one statement: one round trip per append. */
-export function pgAppend(db: Queryable): AppendWriter {
-  return async ({ entries, nodes, personal }) => {
-    await db.query(
-      `WITH entries AS (
+/** The ledger part of an append statement: entries, nodes and personal values from arrays ($1 … $14). */
+export const appendInserts = `entries AS (
          INSERT INTO ledger_entries (seq, time, type, actor, subject, entry, leaf_hash)
          SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::bytea[])
        ), nodes AS (
          INSERT INTO ledger_nodes (level, idx, hash) SELECT * FROM unnest($8::int[], $9::bigint[], $10::bytea[])
        ), personal AS (
          INSERT INTO ledger_personal (seq, field, salt, value) SELECT * FROM unnest($11::bigint[], $12::text[], $13::bytea[], $14::text[])
-       )
-       SELECT 1`,
-      [
-        entries.map((e) => e.seq),
-        entries.map((e) => e.time),
-        entries.map((e) => e.type),
-        entries.map((e) => e.actor),
-        entries.map((e) => e.subject),
-        entries.map((e) => Buffer.from(e.bytes)),
-        entries.map((e) => Buffer.from(e.leafHash)),
-        nodes.map((n) => n.level),
-        nodes.map((n) => n.index),
-        nodes.map((n) => Buffer.from(n.hash)),
-        personal.map((v) => v.seq),
-        personal.map((v) => v.field),
-        personal.map((v) => Buffer.from(v.salt)),
-        personal.map((v) => JSON.stringify(v.value)),
-      ],
-    );
+       )`;
+
+/** The 14 arrays of `appendInserts`, for one or more appends in order. */
+export function appendParams(writes: readonly AppendWrite[]): unknown[] {
+  const entries = writes.flatMap((w) => w.entries);
+  const nodes = writes.flatMap((w) => w.nodes);
+  const personal = writes.flatMap((w) => w.personal);
+  return [
+    entries.map((e) => e.seq),
+    entries.map((e) => e.time),
+    entries.map((e) => e.type),
+    entries.map((e) => e.actor),
+    entries.map((e) => e.subject),
+    entries.map((e) => Buffer.from(e.bytes)),
+    entries.map((e) => Buffer.from(e.leafHash)),
+    nodes.map((n) => n.level),
+    nodes.map((n) => n.index),
+    nodes.map((n) => Buffer.from(n.hash)),
+    personal.map((v) => v.seq),
+    personal.map((v) => v.field),
+    personal.map((v) => Buffer.from(v.salt)),
+    personal.map((v) => JSON.stringify(v.value)),
+  ];
+}
+
+/** Entries, nodes and personal values in one statement: one round trip per append. */
+export function pgAppend(db: Queryable): AppendWriter {
+  return async (write) => {
+    await db.query(`WITH ${appendInserts} SELECT 1`, appendParams([write]));
   };
+}
+
+/**
+ * The ledger's writes in a write batch. The batch's first statement reads the tail with BEGIN and
+ * the advisory lock (one round trip); the first append of the batch is handed that tail instead of
+ * reading it again. Any append makes it stale, so it is used at most once.
+ */
+export class PgLedgerWrites extends SqlLedgerWrites {
+  knownTail: LedgerTail | undefined;
+
+  override async tail(): Promise<LedgerTail> {
+    const known = this.knownTail;
+    this.knownTail = undefined;
+    return known ?? super.tail();
+  }
+}
+
+export type LedgerTail = { size: number; lastLeaf: Uint8Array | undefined };
+
+/** The tail from the last entry's row (`seq`, `leaf_hash`), or of an empty log. */
+export function tailFrom(row: Row | undefined): LedgerTail {
+  return row
+    ? { size: Number(row.seq) + 1, lastLeaf: row.leaf_hash as Uint8Array }
+    : { size: 0, lastLeaf: undefined };
 }

@@ -2,13 +2,15 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { ArbiterError } from '../../core/errors.js';
 import type { LedgerReader } from '../../ledger/storage.js';
+import type { ActivityDelta, DecisionRow, NotificationRow, SystemRow } from '../records.js';
 import { kyselyOver, postgresDialect } from '../sql/dialect.js';
-import { SqlLedgerReads, SqlLedgerWrites } from '../sql/ledger.js';
+import { SqlLedgerReads } from '../sql/ledger.js';
 import { SqlRecordReads, SqlRecordWrites } from '../sql/records.js';
-import type { Store, StoreTransaction } from '../store.js';
+import type { Store, StoreTransaction, WriteReads } from '../store.js';
 import { WriteQueue } from '../write-queue.js';
+import { PgBatch } from './batch.js';
 import { QueryableConnection } from './kysely-connection.js';
-import { pgAppend, pgNodes, type Queryable } from './ledger.js';
+import { type LedgerTail, PgLedgerWrites, pgAppend, pgNodes, type Queryable, tailFrom } from './ledger.js';
 import { postgresMigrations } from './migrations.js';
 
 export interface PostgresStoreOptions {
@@ -22,6 +24,8 @@ export interface PostgresStoreOptions {
   connectTimeoutMs?: number;
   /** Shows in pg_stat_activity, to tell replicas apart. */
   applicationName?: string;
+  /** Told after each write batch commits how many statements (round trips) it took, BEGIN to COMMIT. */
+  onBatch?: (batch: { statements: number }) => void;
 }
 
 /** Every ledger append, on every replica, happens under this transaction-scoped advisory lock. */
@@ -49,19 +53,61 @@ export function redactUrl(url: string): string {
   );
 }
 
-/** The write batch's transaction: the shared queries on the batch's client, and the hand-written ledger. */
+/**
+ * The write batch's transaction: the shared queries on the batch's connection, and the
+ * hand-written ledger. The writes every decision makes are deferred and the rows a job said it
+ * would read are read ahead (see batch.ts), so a batch costs the same few round trips at any size.
+ */
 class PgTransaction extends SqlRecordWrites implements StoreTransaction {
-  readonly ledger: SqlLedgerWrites;
+  readonly ledger: PgLedgerWrites;
 
-  constructor(private readonly connection: Queryable) {
-    super(kyselyOver(new QueryableConnection(connection), postgresDialect), postgresDialect);
-    this.ledger = new SqlLedgerWrites(this.db, pgNodes(connection), pgAppend(connection));
+  constructor(private readonly batch: PgBatch) {
+    super(kyselyOver(new QueryableConnection(batch), postgresDialect), postgresDialect);
+    const append = pgAppend(batch);
+    this.ledger = new PgLedgerWrites(this.db, pgNodes(batch), async (write) => {
+      // The tail read with BEGIN no longer is one once anything is appended.
+      this.ledger.knownTail = undefined;
+      const deferred = batch.deferred;
+      if (deferred) deferred.append(write);
+      else await append(write);
+    });
+  }
+
+  override async getSystem(id: string): Promise<SystemRow | undefined> {
+    const read = this.batch.system(id);
+    return read.found ? read.row : super.getSystem(id);
+  }
+
+  override async decisionByIdempotencyKey(actorId: string, key: string): Promise<DecisionRow | undefined> {
+    const read = this.batch.decisionByKey(actorId, key);
+    return read.found ? read.row : super.decisionByIdempotencyKey(actorId, key);
+  }
+
+  override async insertDecision(row: DecisionRow): Promise<void> {
+    const deferred = this.batch.deferred;
+    if (deferred) deferred.decision(row);
+    else await super.insertDecision(row);
+    this.batch.inserted(row);
+  }
+
+  override async addActivity(delta: ActivityDelta): Promise<void> {
+    const deferred = this.batch.deferred;
+    if (deferred) deferred.addActivity(delta);
+    else await super.addActivity(delta);
+  }
+
+  override async enqueueNotifications(rows: readonly NotificationRow[]): Promise<void> {
+    const deferred = this.batch.deferred;
+    if (deferred) deferred.notify(rows);
+    else await super.enqueueNotifications(rows);
   }
 
   /** NOTIFY has no counterpart in SQLite (which announces in process, after the commit). */
   async decisionChanged(decisionId: string): Promise<void> {
     // Delivered to every listening replica when (and only if) the transaction commits.
-    await this.connection.query('SELECT pg_notify($1, $2)', [channel, decisionId]);
+    const deferred = this.batch.deferred;
+    if (deferred) deferred.decisionChanged(decisionId);
+    else await this.batch.query('SELECT pg_notify($1, $2)', [channel, decisionId]);
   }
 }
 
@@ -97,6 +143,19 @@ class BatchConnection implements Queryable {
     if (!this.client) throw new Error('no open write transaction');
     return this.client.query(prepared(sql, params) as string) as unknown as Promise<Result>;
   }
+
+  /**
+   * BEGIN, the ledger's advisory lock and the ledger's tail in one round trip (the simple query
+   * protocol runs several statements; they take no parameters, so the key is written in). The
+   * tail is read under the lock, so it is current for the whole batch.
+   */
+  async begin(): Promise<LedgerTail> {
+    if (!this.client) throw new Error('no connection for the write transaction');
+    const results = (await this.client.query(
+      `BEGIN; SELECT pg_advisory_xact_lock(${ledgerLockKey}); SELECT seq, leaf_hash FROM ledger_entries ORDER BY seq DESC LIMIT 1`,
+    )) as unknown as Result[];
+    return tailFrom(results[2]?.rows[0]);
+  }
 }
 
 /**
@@ -109,7 +168,7 @@ export class PostgresStore extends SqlRecordReads implements Store {
   readonly kind = 'postgres' as const;
   readonly ledger: LedgerReader;
   readonly location: string;
-  private readonly queue: WriteQueue<PgTransaction>;
+  private readonly queue: WriteQueue<PgTransaction, WriteReads>;
   private readonly listeners: ((decisionId: string) => void)[] = [];
   private listener: pg.Client | undefined;
   /** The connection holding the checkpoint lock, or trying to; the lock ends with it. */
@@ -126,27 +185,33 @@ export class PostgresStore extends SqlRecordReads implements Store {
     super(kyselyOver(new QueryableConnection(reads), postgresDialect), postgresDialect);
     this.location = redactUrl(options.url);
     this.ledger = new SqlLedgerReads(this.db, pgNodes(reads));
-    const batch = new BatchConnection();
+    const connection = new BatchConnection();
+    const batch = new PgBatch(connection, channel);
     const transaction = new PgTransaction(batch);
-    this.queue = new WriteQueue<PgTransaction>({
-      begin: async () => {
+    this.queue = new WriteQueue<PgTransaction, WriteReads>({
+      begin: async (start) => {
         transaction.ledger.epoch++;
-        batch.client = await pool.connect();
-        await batch.query('BEGIN');
-        await batch.query('SELECT pg_advisory_xact_lock($1)', [ledgerLockKey.toString()]);
+        batch.reset();
+        connection.client = await pool.connect();
+        transaction.ledger.knownTail = await connection.begin();
+        await batch.start(start);
       },
       commit: async () => {
+        await batch.finish();
         try {
-          await batch.query('COMMIT');
+          await connection.query('COMMIT');
+          this.options.onBatch?.({ statements: batch.statements + 2 });
         } finally {
-          batch.client?.release();
-          batch.client = undefined;
+          connection.client?.release();
+          connection.client = undefined;
         }
       },
       rollback: async () => {
         transaction.ledger.epoch++;
-        const client = batch.client;
-        batch.client = undefined;
+        transaction.ledger.knownTail = undefined;
+        batch.reset();
+        const client = connection.client;
+        connection.client = undefined;
         if (!client) return;
         try {
           await client.query('ROLLBACK');
@@ -252,8 +317,8 @@ export class PostgresStore extends SqlRecordReads implements Store {
     }, delayMs).unref();
   }
 
-  write<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
-    return this.queue.submit(work);
+  write<T>(work: (tx: StoreTransaction) => Promise<T>, reads?: WriteReads): Promise<T> {
+    return this.queue.submit(work, reads);
   }
 
   onDecisionChanged(listener: (decisionId: string) => void): void {

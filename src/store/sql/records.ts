@@ -69,7 +69,8 @@ const gateRunSummaryColumns = [
   'ledger_index',
 ] as const;
 
-const counterColumns = [
+/** Activity counters: the ActivityCounts key and its column. */
+export const counterColumns = [
   ['decisions', 'decisions'],
   ['allowed', 'allowed'],
   ['denied', 'denied'],
@@ -594,29 +595,7 @@ export class SqlRecordWrites extends SqlRecordReads implements RecordWrites {
   }
 
   async insertDecision(row: DecisionRow): Promise<void> {
-    await this.hotWrites.insertDecision({
-      id: row.id,
-      actor_id: row.actorId,
-      actor_kind: row.actorKind,
-      system_id: row.systemId ?? null,
-      action: row.action,
-      resource_type: row.resourceType,
-      resource_id: row.resourceId,
-      environment: row.environment ?? null,
-      request: JSON.stringify(row.request),
-      request_hash: row.requestHash,
-      idempotency_key: row.idempotencyKey ?? null,
-      status: row.status,
-      effect: row.effect,
-      verdict: JSON.stringify(row.verdict),
-      requirements: JSON.stringify(row.requirements),
-      bundle: row.bundle,
-      status_reason: row.statusReason ?? null,
-      created_at: row.createdAt,
-      updated_at: row.updatedAt,
-      expires_at: row.expiresAt ?? null,
-      ledger_index: row.ledgerIndex,
-    });
+    await this.hotWrites.insertDecision(decisionColumns(row));
   }
 
   async updateDecisionStatus(
@@ -948,6 +927,33 @@ export class SqlRecordWrites extends SqlRecordReads implements RecordWrites {
           .execute();
     return erased.length;
   }
+}
+
+/** A decision's columns, every one named (null, not left out: see precompiledInsert). */
+export function decisionColumns(row: DecisionRow) {
+  return {
+    id: row.id,
+    actor_id: row.actorId,
+    actor_kind: row.actorKind,
+    system_id: row.systemId ?? null,
+    action: row.action,
+    resource_type: row.resourceType,
+    resource_id: row.resourceId,
+    environment: row.environment ?? null,
+    request: JSON.stringify(row.request),
+    request_hash: row.requestHash,
+    idempotency_key: row.idempotencyKey ?? null,
+    status: row.status,
+    effect: row.effect,
+    verdict: JSON.stringify(row.verdict),
+    requirements: JSON.stringify(row.requirements),
+    bundle: row.bundle,
+    status_reason: row.statusReason ?? null,
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+    expires_at: row.expiresAt ?? null,
+    ledger_index: row.ledgerIndex,
+  };
 }
 
 /** The reads every decision makes, built and compiled once per connection (see precompiled.ts). */

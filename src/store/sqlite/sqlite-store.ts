@@ -122,6 +122,7 @@ export class SqliteStore extends SqlRecordReads implements Store {
     });
   }
 
+  /** Read hints are not needed: SQLite reads in process, without round trips. */
   write<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
     return this.queue.submit(work);
   }
