@@ -134,8 +134,9 @@ async function readAhead(db: Queryable, reads: readonly WriteReads[]): Promise<R
   for (const id of systemIds) found.systems.set(id, undefined);
   for (const { actorId, key } of keys) found.keys.set(keyOf(actorId, key), undefined);
   // jsonb keeps every column's value as the row would (the columns are text and integers).
-  for (const row of rows[0]?.systems as Row[]) found.systems.set(row.id as string, systemFrom(row));
-  for (const row of rows[0]?.decisions as Row[]) {
+  const [answer] = rows as { systems: Row[]; decisions: Row[] }[];
+  for (const row of answer!.systems) found.systems.set(row.id as string, systemFrom(row));
+  for (const row of answer!.decisions) {
     const decision = decisionFrom(row);
     found.keys.set(keyOf(decision.actorId, decision.idempotencyKey!), decision);
   }
@@ -195,14 +196,7 @@ const deferredStatement = (() => {
     return text;
   };
   const decisions = take(decisionColumnNames.map((c) => decisionColumnTypes[c]));
-  const activity = take([
-    'text',
-    'text',
-    'bigint',
-    'text',
-    'text',
-    ...activityCounters.map(() => 'int'),
-  ]);
+  const activity = take(['text', 'text', 'bigint', 'text', 'text', ...activityCounters.map(() => 'int')]);
   const notifications = take(notificationColumns.map(([, type]) => type));
   const channel = next++;
   const notified = take(['text']);
