@@ -6,6 +6,7 @@ const available = {
   policy: () => import('./policy/index.js'),
   ledger: () => import('./ledger/index.js'),
   server: () => import('./server/index.js'),
+  'server-postgres': () => import('./server/postgres.js'),
   supply: () => import('./supply/index.js'),
   monitor: () => import('./monitor/index.js'),
   data: () => import('./data/index.js'),
