@@ -35,7 +35,7 @@ import {
   maySeeDecision,
 } from '../../decisions/preconditions.js';
 import { activityWindow, recentActivity } from '../../decisions/recent.js';
-import type { DecisionFilter, DecisionRow } from '../../decisions/records.js';
+import type { ApprovalRow, DecisionFilter, DecisionRow } from '../../decisions/records.js';
 import { requestHash } from '../../decisions/request-hash.js';
 import {
   frozenReason,
@@ -230,8 +230,10 @@ export class DecisionService {
     }, readsOfRequest);
     if (!result.created) assertSameRequest(result.row, hashFor(result.row), idempotencyKey!);
     if (result.created) this.observer.created?.(result.row, Number(process.hrtime.bigint() - started) / 1e9);
-    const row = result.created ? result.row : await this.current(result.row);
-    return { decision: await this.view(row), created: result.created };
+    if (result.created)
+      // Just created: no approval can be recorded before it was, so none is read.
+      return { decision: await this.view(result.row, []), created: true };
+    return { decision: await this.view(await this.current(result.row)), created: false };
   }
 
   /** The requester's identity and System; agents must be registered and must say why. */
@@ -650,15 +652,17 @@ export class DecisionService {
     await this.sink.emit(tx, decisionEvent(`decision.${status}`, updated, system));
   }
 
-  private async view(row: DecisionRow): Promise<DecisionView> {
-    const [approvals, system] = await Promise.all([
-      row.status === 'allowed' && row.effect === 'allow'
-        ? Promise.resolve([])
-        : this.store.approvalsOf(row.id),
+  /** `approvals` when the caller knows them (a decision it just created has none). */
+  private async view(row: DecisionRow, approvals?: readonly ApprovalRow[]): Promise<DecisionView> {
+    const [approvalRows, system] = await Promise.all([
+      approvals ??
+        (row.status === 'allowed' && row.effect === 'allow'
+          ? Promise.resolve([])
+          : this.store.approvalsOf(row.id)),
       row.systemId && row.requirements.length > 0
         ? this.store.getSystem(row.systemId)
         : Promise.resolve(undefined),
     ]);
-    return decisionView(row, approvals, system);
+    return decisionView(row, approvalRows, system);
   }
 }
