@@ -146,6 +146,25 @@ for (const backend of backends) {
       expect(await store.getSystem('zzz')).toBeUndefined();
     });
 
+    it('read hints change no answer: rows read in a batch reflect the writes before them in it', async () => {
+      await open();
+      await store.write((tx) => tx.upsertSystem(system('a')));
+      const key = { actorId: 'deploy-bot', key: 'k-hinted' };
+      const reads = { systems: ['a', 'none'], idempotencyKeys: [key] };
+      // One batch: look a key up, insert under it, find it; read a System, freeze it, read it again.
+      const seen = await Promise.all([
+        store.write(async (tx) => (await tx.decisionByIdempotencyKey(key.actorId, key.key))?.id, reads),
+        store.write(async (tx) => {
+          await tx.insertDecision(decision('dec_hinted', { idempotencyKey: key.key }));
+        }, reads),
+        store.write(async (tx) => (await tx.decisionByIdempotencyKey(key.actorId, key.key))?.id, reads),
+        store.write(async (tx) => [(await tx.getSystem('a'))?.status, await tx.getSystem('none')], reads),
+        store.write((tx) => tx.setSystemStatus('a', 'frozen', 'incident', 'bob', now)),
+        store.write(async (tx) => (await tx.getSystem('a'))?.status, reads),
+      ]);
+      expect(seen).toEqual([undefined, undefined, 'dec_hinted', ['active', undefined], undefined, 'frozen']);
+    });
+
     it('stores tokens by hash and revokes them once', async () => {
       await open();
       await store.write((tx) =>
