@@ -189,17 +189,25 @@ export class PostgresStore extends SqlRecordReads implements Store {
     const batch = new PgBatch(connection, channel);
     const transaction = new PgTransaction(batch);
     this.queue = new WriteQueue<PgTransaction, WriteReads>({
+      // The statements of a batch's start, and of its end, are queued on the connection together:
+      // `pg` sends the second as soon as the first completes, without waiting for this process's
+      // event loop — which, on a busy replica, would stretch the time the ledger lock is held.
       begin: async (start) => {
         transaction.ledger.epoch++;
         batch.reset();
         connection.client = await pool.connect();
-        transaction.ledger.knownTail = await connection.begin();
-        await batch.start(start);
+        // The read-ahead runs after BEGIN and the lock on the same connection, so under the lock.
+        const [tail, started] = await Promise.allSettled([connection.begin(), batch.start(start)]);
+        if (tail.status === 'rejected') throw tail.reason;
+        if (started.status === 'rejected') throw started.reason;
+        transaction.ledger.knownTail = tail.value;
       },
       commit: async () => {
-        await batch.finish();
+        // If the deferred writes fail, PostgreSQL answers this COMMIT by rolling back.
+        const [flushed, committed] = await Promise.allSettled([batch.finish(), connection.query('COMMIT')]);
         try {
-          await connection.query('COMMIT');
+          if (flushed.status === 'rejected') throw flushed.reason;
+          if (committed.status === 'rejected') throw committed.reason;
           this.options.onBatch?.({ statements: batch.statements + 2 });
         } finally {
           connection.client?.release();
