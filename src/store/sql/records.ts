@@ -722,6 +722,14 @@ export class SqlRecordWrites extends SqlRecordReads implements RecordWrites {
     return row?.replays ?? 0;
   }
 
+  async pruneDeliveries(before: string): Promise<number> {
+    const result = await this.db
+      .deleteFrom('integration_deliveries')
+      .where('received_at', '<', before)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   async enqueueNotifications(rows: readonly NotificationRow[]): Promise<void> {
     if (rows.length === 0) return;
     await this.db
