@@ -11,6 +11,7 @@ import {
   workflowPathOf,
 } from '../../src/integrations/github.js';
 import type { SystemRecord } from '../../src/policy/bundle.js';
+import { bundleOf } from '../helpers/bundle.js';
 
 const recorded = JSON.parse(
   readFileSync(
@@ -256,5 +257,25 @@ describe('deploymentStatusReport', () => {
     body.deployment_status.state = 'success';
     delete body.workflow_run;
     expect(deploymentStatusReport(body)).toEqual({ ignored: 'not the deployment of a GitHub Actions run' });
+  });
+});
+
+describe('spec.github.workflows in a System document', () => {
+  const document = (workflows: string) => `apiVersion: arbiter/v1
+kind: System
+metadata: { name: site-deployer }
+spec:
+  kind: agent
+  owner: { team: platform, person: dana@example.com }
+  onCall: { team: platform-oncall }
+  autonomy: 3
+  riskTier: limited
+  github: { installation: 1, repositories: [acme/site], workflows: ${workflows} }
+`;
+  it('loads workflow files and refuses paths that climb out, empty lists and non-strings', () => {
+    const loaded = bundleOf({ 'site.yaml': document('[.github/workflows/deploy.yml]') });
+    expect(loaded.systems[0]?.github?.workflows).toEqual(['.github/workflows/deploy.yml']);
+    for (const bad of ['[../../etc/passwd]', '[]', '[7]', '["/abs/deploy.yml"]'])
+      expect(() => bundleOf({ 'site.yaml': document(bad) }), bad).toThrow(/workflows/);
   });
 });
