@@ -526,6 +526,16 @@ export class SqlRecordWrites extends SqlRecordReads implements RecordWrites {
       .execute();
   }
 
+  async purgeMeta({ prefix, before }: { prefix: string; before: string }): Promise<number> {
+    // substr, not LIKE or a key range: exact under any collation, and prefixes may hold `_` or `%`.
+    const result = await this.db
+      .deleteFrom('meta')
+      .where((eb) => eb(eb.fn('substr', ['key', eb.val(1), eb.val(prefix.length)]), '=', prefix))
+      .where('value', '<', before)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   async upsertSystem(row: SystemRow): Promise<void> {
     await this.db
       .insertInto('systems')
