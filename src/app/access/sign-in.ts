@@ -36,7 +36,7 @@ export const loopbackCodeTtlMs = 60_000;
  * Used states and codes are kept this much longer than they could be presented, so replicas whose
  * clocks differ a little still refuse a replay.
  */
-const usedRecordMarginMs = 60_000;
+export const usedRecordMarginMs = 60_000;
 const deviceGrant = 'urn:ietf:params:oauth:grant-type:device_code';
 
 /** A device sign-in started for `arbiter login` (RFC 8628): what the person is shown, and a sealed handle. */
