@@ -220,7 +220,7 @@ export function registerLoginCommands(program: Command, output: Output, run: Run
     )
     .option(
       '--timeout <seconds>',
-      'with --browser: how long to wait for the sign-in (default: as long as the link is valid, 10 min)',
+      'through the browser: how long to wait for the sign-in (default: as long as the link is valid, 10 min)',
     )
     .addHelpText(
       'after',
