@@ -449,9 +449,14 @@ export class SignInService {
             `this one-time code is older than ${loopbackCodeTtlMs / 1000} s: run arbiter login again`,
           )
         : failed('code', 'this is not a one-time code of this server: run arbiter login again');
-    const grant = opened.value;
-    const target = loopbackTargetOf({ ...grant, state: '' });
-    if (typeof grant.jti !== 'string' || !target || typeof grant.person !== 'object' || grant.person === null)
+    const { jti, person, redirectUri: issuedFor, codeChallenge } = opened.value;
+    if (
+      typeof jti !== 'string' ||
+      typeof issuedFor !== 'string' ||
+      typeof codeChallenge !== 'string' ||
+      typeof person !== 'object' ||
+      person === null
+    )
       throw failed('code', 'this is not a one-time code of this server: run arbiter login again');
     const now = this.deps.clock();
     const first = await this.deps.store.write(async (tx) => {
@@ -459,18 +464,22 @@ export class SignInService {
         prefix: usedLoopbackCodePrefix,
         before: new Date(now.getTime() - loopbackCodeTtlMs - usedRecordMarginMs).toISOString(),
       });
-      const key = `${usedLoopbackCodePrefix}${sha256(grant.jti as string)}`;
+      const key = `${usedLoopbackCodePrefix}${sha256(jti)}`;
       if (await tx.getMeta(key)) return false;
       await tx.setMeta(key, now.toISOString());
       return true;
     });
     if (!first) throw failed('code-replayed', 'this one-time code was already used: run arbiter login again');
-    if (!sameText(redirectUri, target.redirectUri))
+    if (!sameText(redirectUri, issuedFor))
       throw failed('redirect-uri', 'this one-time code was issued for another loopback address');
-    const challenge = await oidc.calculatePKCECodeChallenge(codeVerifier);
-    if (!sameText(challenge, target.codeChallenge))
+    if (!sameText(await oidc.calculatePKCECodeChallenge(codeVerifier), codeChallenge))
       throw failed('verifier', 'the code verifier does not match the challenge of this sign-in');
-    return this.startCliSession(provider, grant.person as SignedInPerson);
+    // Sealed by loopbackAnswer; the provider's own groups were left out (only the mapped groups
+    // and role go into a session).
+    return this.startCliSession(provider, {
+      ...(person as Omit<SignedInPerson, 'idpGroups'>),
+      idpGroups: [],
+    });
   }
 
   /** A command-line session for a signed-in person, ledgered as `session.started`. */
