@@ -294,6 +294,14 @@ describe('arbiter login through the browser (a provider without the device grant
       });
       expect(refusal(other)).toEqual([401, 'ARB_ERR_AUTH_SSO_FAILED', 'redirect-uri']);
 
+      const oversized = await redeem({
+        code: 'x'.repeat(9_000),
+        codeVerifier: 'v'.repeat(43),
+        redirectUri: loopback,
+      });
+      expect([oversized.status, oversized.body.error.code]).toEqual([400, 'ARB_ERR_REQUEST_INVALID']);
+      const longLink = await new CookieBrowser().request(`${server.url}/auth/login?cli=${'x'.repeat(5_000)}`);
+      expect(longLink.status).toBe(400);
       const forged = await redeem({ code: 'forged', codeVerifier: 'v'.repeat(43), redirectUri: loopback });
       expect(refusal(forged)).toEqual([401, 'ARB_ERR_AUTH_SSO_FAILED', 'code']);
       // Sealed by this server, but for another use: the link is not a code.
