@@ -13,6 +13,7 @@ const available = {
   cli: () => import('./cli/index.js'),
   witness: () => import('./witness/index.js'),
   integrations: () => import('./integrations/index.js'),
+  identity: () => import('./identity/index.js'),
 };
 
 const requested = process.argv.slice(2);
