@@ -4,6 +4,8 @@
  * categories plus "other". Windows only ever hold counts over these bins, so they merge exactly.
  */
 
+import { quantileEdgesOfSorted } from './stats/bins.js';
+
 export interface NumericColumn {
   kind: 'numeric';
   /** Interior bin edges, ascending: bins are (-∞, e₀), [e₀, e₁), …, [eₖ, ∞). */
@@ -28,18 +30,7 @@ export function binCount(column: Column): number {
 
 /** Interior quantile edges for `bins` bins, without duplicates (discrete data gives fewer bins). */
 export function quantileEdges(values: readonly number[], bins: number): number[] {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return [];
-  const edges: number[] = [];
-  for (let i = 1; i < bins; i++) {
-    const position = (i / bins) * (sorted.length - 1);
-    const low = Math.floor(position);
-    const value =
-      sorted[low]! + (sorted[Math.min(low + 1, sorted.length - 1)]! - sorted[low]!) * (position - low);
-    // An edge at the minimum would leave the first bin empty by construction.
-    if (value > sorted[0]! && (edges.length === 0 || value > edges[edges.length - 1]!)) edges.push(value);
-  }
-  return edges;
+  return quantileEdgesOfSorted(new Float64Array(values).sort(), bins);
 }
 
 /** The bin of a value: numeric by binary search over the edges, categorical by name. */
