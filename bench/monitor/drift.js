@@ -29,8 +29,17 @@ const bins = 20;
 
 const normal = (next) => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
 
-function seconds(since) {
-  return Number(process.hrtime.bigint() - since) / 1e9;
+/** Wall-clock and CPU time (all threads of this process) since `start()`. */
+function start() {
+  const wall = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
+  return () => {
+    const used = process.cpuUsage(cpu);
+    return {
+      seconds: Number(process.hrtime.bigint() - wall) / 1e9,
+      cpuSeconds: (used.user + used.system) / 1e6,
+    };
+  };
 }
 
 function makeData(rows) {
@@ -58,19 +67,19 @@ const numericRow = (d) => [d.ks.pValue, d.wassersteinNormed, d.psi.value, d.jens
 
 /** arbiter/monitor, one thread: numericDrift per feature (two sorts each). */
 function sequential(data) {
-  const began = process.hrtime.bigint();
+  const stop = start();
   const results = data.numeric.map((f) => numericRow(numericDrift(f.reference, f.current, { bins })));
   results.push(...categoricalResults(data));
-  return { seconds: seconds(began), results };
+  return { ...stop(), results };
 }
 
 /** arbiter/monitor/parallel: the numeric features on worker threads (pool start-up included). */
 async function parallel(data) {
-  const began = process.hrtime.bigint();
+  const stop = start();
   const drifts = await numericDriftInParallel(data.numeric.map((f) => ({ ...f, options: { bins } })));
   const results = drifts.map(numericRow);
   results.push(...categoricalResults(data));
-  return { seconds: seconds(began), results };
+  return { ...stop(), results };
 }
 
 /**
@@ -83,7 +92,7 @@ function separateCalls(data) {
     for (const v of values) counts[Math.max(0, Math.min(bins - 1, Math.floor((v + 4) * 2.5)))]++;
     return counts;
   };
-  const began = process.hrtime.bigint();
+  const stop = start();
   for (const f of data.numeric) {
     const ref = Array.from(f.reference);
     const cur = Array.from(f.current);
@@ -95,7 +104,7 @@ function separateCalls(data) {
     jensenShannon(rc, cc);
   }
   categoricalResults(data);
-  return { seconds: seconds(began) };
+  return stop();
 }
 
 /** SciPy on the same arrays, written to a file the subprocess reads before its clock starts. */
@@ -135,19 +144,21 @@ function largestDifference(a, b) {
   return largest;
 }
 
+const timing = (t) => `${t.seconds.toFixed(2)} s (CPU ${t.cpuSeconds.toFixed(2)} s)`;
+
 export async function driftAtScale({ log, rows = Number(process.env.BENCH_MONITOR_ROWS ?? 1_000_000) }) {
   const data = makeData(rows);
   const one = sequential(data);
-  log(`numericDrift, one thread: ${one.seconds.toFixed(2)} s`);
+  log(`numericDrift, one thread: ${timing(one)}`);
   const many = await parallel(data);
-  log(`arbiter/monitor/parallel: ${many.seconds.toFixed(2)} s`);
+  log(`arbiter/monitor/parallel: ${timing(many)}`);
   const before = separateCalls(data);
-  log(`separate calls on plain arrays (as before): ${before.seconds.toFixed(2)} s`);
+  log(`separate calls on plain arrays (as before): ${timing(before)}`);
   const reference = scipy(data, rows);
   if (reference.missing) log(`SciPy not run: ${reference.missing}`);
   else
     log(
-      `SciPy ${reference.scipy}: ${reference.seconds.toFixed(2)} s; largest relative difference ${largestDifference(many.results, reference.results).toExponential(1)}`,
+      `SciPy ${reference.scipy}: ${timing(reference)}; largest relative difference ${largestDifference(many.results, reference.results).toExponential(1)}`,
     );
   return { rows, sequential: one, parallel: many, separateCalls: before, scipy: reference };
 }
@@ -156,16 +167,19 @@ export async function driftAtScale({ log, rows = Number(process.env.BENCH_MONITO
 export function driftRows(result) {
   const { rows, scipy } = result;
   const size = `${rows.toLocaleString('en-US')} reference + ${rows.toLocaleString('en-US')} current rows × 20 features`;
-  const vsScipy = (s) => (scipy.missing ? '' : `; SciPy takes ${(scipy.seconds / s).toFixed(2)}× as long`);
+  const vsScipy = (t) =>
+    scipy.missing
+      ? ''
+      : `; SciPy takes ${(scipy.seconds / t.seconds).toFixed(2)}× as long (CPU time: ${(scipy.cpuSeconds / t.cpuSeconds).toFixed(2)}×)`;
   const lines = [
-    `| every drift metric, ${size}, \`arbiter/monitor/parallel\` | ${result.parallel.seconds.toFixed(2)} s | worker threads across features${vsScipy(result.parallel.seconds)} |`,
-    `| the same, \`numericDrift\` on one thread | ${result.sequential.seconds.toFixed(2)} s | each sample sorted once, shared by KS, Wasserstein and the quantile bins${vsScipy(result.sequential.seconds)} |`,
-    `| the same with separate calls on plain arrays | ${result.separateCalls.seconds.toFixed(2)} s | \`ksTest\` and \`wassersteinNormed\` on \`number[]\` (each sorts), PSI/JS on 20 fixed-width bins: the calls the previous row (9.9 s) timed |`,
+    `| every drift metric, ${size}, \`arbiter/monitor/parallel\` | ${timing(result.parallel)} | worker threads across features${vsScipy(result.parallel)} |`,
+    `| the same, \`numericDrift\` on one thread | ${timing(result.sequential)} | each sample sorted once, shared by KS, Wasserstein and the quantile bins${vsScipy(result.sequential)} |`,
+    `| the same with separate calls on plain arrays | ${timing(result.separateCalls)} | \`ksTest\` and \`wassersteinNormed\` on \`number[]\` (each sorts), PSI/JS on 20 fixed-width bins: the calls the previous row (9.9 s) timed |`,
   ];
   lines.push(
     scipy.missing
       ? `| the same in SciPy | not run | ${scipy.missing} |`
-      : `| the same in SciPy ${scipy.scipy} (NumPy ${scipy.numpy}), same arrays, same run | ${scipy.seconds.toFixed(2)} s | \`ks_2samp(method='asymp')\`, \`wasserstein_distance\`, \`np.quantile\` bins, \`jensenshannon\`, \`chisquare\`; results agree to ${largestDifference(result.parallel.results, scipy.results).toExponential(0)} relative |`,
+      : `| the same in SciPy ${scipy.scipy} (NumPy ${scipy.numpy}), same arrays, same run | ${timing(scipy)} | \`ks_2samp(method='asymp')\`, \`wasserstein_distance\`, \`np.quantile\` bins, \`jensenshannon\`, \`chisquare\`; results agree to ${largestDifference(result.parallel.results, scipy.results).toExponential(0)} relative |`,
   );
   return lines.join('\n');
 }
