@@ -5,6 +5,7 @@
  */
 
 import { quantileEdgesOfSorted } from './stats/bins.js';
+import { sortFloat64 } from './stats/radix-sort.js';
 
 export interface NumericColumn {
   kind: 'numeric';
@@ -28,9 +29,12 @@ export function binCount(column: Column): number {
   return column.kind === 'numeric' ? column.edges.length + 1 : column.categories.length + 1;
 }
 
-/** Interior quantile edges for `bins` bins, without duplicates (discrete data gives fewer bins). */
+/**
+ * Interior quantile edges for `bins` bins, without duplicates (discrete data gives fewer bins).
+ * Precondition: finite values (profiles keep only those).
+ */
 export function quantileEdges(values: readonly number[], bins: number): number[] {
-  return quantileEdgesOfSorted(new Float64Array(values).sort(), bins);
+  return quantileEdgesOfSorted(sortFloat64(new Float64Array(values)), bins);
 }
 
 /** The bin of a value: numeric by binary search over the edges, categorical by name. */

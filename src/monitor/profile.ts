@@ -4,6 +4,7 @@ import type { Row } from './data.js';
 import { defaultBins, defaultWindow, type MonitorSchema } from './schema.js';
 import { distinctCountOfSorted, referenceEdgesOfSorted } from './stats/bins.js';
 import { type DriftMethod, defaultDriftMethod } from './stats/index.js';
+import { sortFloat64 } from './stats/radix-sort.js';
 import { addEvent, emptyWindow, type MonitorEvent, type WindowState } from './window.js';
 
 /**
@@ -46,7 +47,7 @@ function profileColumn(
     const mean = values.reduce((sum, v) => sum + v, 0) / Math.max(1, values.length);
     const std = Math.sqrt(values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / Math.max(1, values.length));
     // One numeric sort serves the distinct count and the edges.
-    const sorted = new Float64Array(values).sort();
+    const sorted = sortFloat64(new Float64Array(values));
     const uniqueValues = distinctCountOfSorted(sorted);
     return {
       kind,

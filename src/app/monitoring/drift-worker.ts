@@ -6,6 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import { StatsInputError } from '../../monitor/stats/input.js';
 import { type NumericDriftOptions, numericDriftSorted } from '../../monitor/stats/numeric-drift.js';
+import { sortFloat64 } from '../../monitor/stats/radix-sort.js';
 import { populationStd } from '../../monitor/stats/wasserstein.js';
 
 /**
@@ -33,7 +34,12 @@ port.on('message', (task: DriftTask) => {
   try {
     // The standard deviation is summed before sorting, in the caller's order, as numericDrift does.
     const referenceStd = populationStd(task.reference);
-    const result = numericDriftSorted(task.reference.sort(), task.current.sort(), referenceStd, task.options);
+    const result = numericDriftSorted(
+      sortFloat64(task.reference),
+      sortFloat64(task.current),
+      referenceStd,
+      task.options,
+    );
     reply = { id: task.id, result };
   } catch (error) {
     reply =

@@ -1,16 +1,16 @@
 /**
  * Samples sorted once and shared: the KS statistic, the Wasserstein distance and the quantile bins
  * all read the two samples in ascending order, so each is copied into a Float64Array and sorted
- * once (a typed-array sort is numeric and runs in native code), and one merge walk over both
+ * once (numerically, by radix: `sortFloat64`), and one merge walk over both
  * sorted samples yields the KS gap and the Wasserstein integral together.
  */
 
 import { requireFinite, requireNonEmpty, type Sample, StatsInputError } from './input.js';
+import { sortFloat64 } from './radix-sort.js';
 
 /** A sorted copy of a sample the caller has already checked (non-empty, finite). */
 export function sortedCopy(values: Sample): Float64Array {
-  const copy = values instanceof Float64Array ? values.slice() : new Float64Array(values);
-  return copy.sort();
+  return sortFloat64(values instanceof Float64Array ? values.slice() : new Float64Array(values));
 }
 
 /**
