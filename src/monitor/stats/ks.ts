@@ -149,6 +149,7 @@ export function ksTestSorted(sortedReference: Float64Array, sortedCurrent: Float
 /**
  * The KS result from the walk's integer gap (n1·n2 times the statistic). Once one sample is
  * exhausted its CDF is 1 and the gap only shrinks towards 0, so the walk's maximum is the statistic.
+ * Preconditions (unchecked): n1, n2 >= 1 and maxGap an integer in [0, n1·n2], as `compareSorted` gives.
  */
 export function ksResult(maxGap: number, n1: number, n2: number): KsResult {
   const statistic = maxGap / (n1 * n2);
