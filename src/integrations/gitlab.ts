@@ -1,4 +1,5 @@
 import type { SystemRecord } from '../policy/bundle.js';
+import { gitlabProjectPattern } from '../policy/documents.js';
 import type { ActionRequest } from '../policy/request.js';
 
 /**
@@ -9,9 +10,6 @@ import type { ActionRequest } from '../policy/request.js';
  * outcome. Pure: the adapter in app/integrations/gitlab does the HTTP. Shapes follow
  * docs.gitlab.com "Deployments API" and "Webhook events › Deployment events / Job events".
  */
-
-/** A project as a System names it: `group/subgroup/name` (path_with_namespace) or its numeric id. */
-export const gitlabProjectPattern = /^(?:[1-9][0-9]{0,18}|[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)+)$/;
 
 /** A blocked deployment, as the Deployments API lists it, with the project it was listed under. */
 export interface BlockedDeployment {

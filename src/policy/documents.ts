@@ -288,16 +288,20 @@ export const GitHubDeploySource = Type.Object(
 );
 export type GitHubDeploySource = Static<typeof GitHubDeploySource>;
 
+/** A GitLab project: `group/subgroup/name` (path_with_namespace, no `.` or `..` segment) or its numeric id. */
+export const gitlabProjectPattern =
+  /^(?:[1-9][0-9]{0,18}|(?:(?!\.{1,2}\/)[A-Za-z0-9_.-]+\/)+(?!\.{1,2}$)[A-Za-z0-9_.-]+)$/;
+
 /**
  * Where a System deploys from on GitLab: a blocked deployment of one of these projects (to one of
  * these environments, when listed) is a request by the System (docs/integrations.md).
  */
 export const GitLabDeploySource = Type.Object(
   {
-    projects: Type.Array(
-      Type.String({ pattern: '^(?:[1-9][0-9]{0,18}|[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)+)$' }),
-      { minItems: 1, description: 'path_with_namespace (group/name) or numeric id of each project' },
-    ),
+    projects: Type.Array(Type.String({ pattern: gitlabProjectPattern.source }), {
+      minItems: 1,
+      description: 'path_with_namespace (group/name) or numeric id of each project',
+    }),
     environments: Type.Optional(StringList),
   },
   strict,
