@@ -61,7 +61,11 @@ export class GitLabApiStandIn {
         if (request.method === 'GET' && list) {
           if (this.listStatus !== 200) return answer(this.listStatus, { message: 'unavailable' });
           if (url.searchParams.get('status') !== 'blocked') return answer(400, { message: 'status' });
-          return answer(200, this.blocked.get(decodeURIComponent(list[1]!)) ?? []);
+          const all = this.blocked.get(decodeURIComponent(list[1]!)) ?? [];
+          if (!Array.isArray(all)) return answer(200, all);
+          const perPage = Number(url.searchParams.get('per_page') ?? 20);
+          const page = Number(url.searchParams.get('page') ?? 1);
+          return answer(200, all.slice((page - 1) * perPage, page * perPage));
         }
         const approval = /^\/api\/v4\/projects\/([^/]+)\/deployments\/(\d+)\/approval$/.exec(url.pathname);
         if (request.method === 'POST' && approval) {

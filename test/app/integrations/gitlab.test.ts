@@ -176,6 +176,30 @@ for (const backend of ['sqlite', 'postgres'] as const)
       expect(decision?.status).toBe('pending');
     });
 
+    it('pages through the list: a new deployment behind 100 pending ones is still taken', async () => {
+      const waiting = Array.from({ length: 100 }, () => block('review'));
+      const newest = block('production');
+      const result = await deployments().pollProject('acme/web');
+      expect(result.taken.map((taken) => taken.deploymentId)).toEqual([...waiting, newest]);
+      expect((await decisionOf('acme/web', newest))?.status).toBe('allowed');
+      const pages = gitlab.calls.filter((call) => call.method === 'GET').slice(-2);
+      expect(pages.map((call) => new URL(call.path, gitlab.url).searchParams.get('page'))).toEqual([
+        '1',
+        '2',
+      ]);
+      // Approved and pending ones leave the list; the pending ones stay blocked until decided.
+      gitlab.blocked.set(
+        'acme/web',
+        gitlab.blocked.get('acme/web')!.filter((entry) => !waiting.includes(entry.id)),
+      );
+      // The outbox sends a batch per round: drain the 101 answers before the next test.
+      for (let round = 0; round < 20; round++) {
+        const due = await server.arbiter.store.notifications({ status: 'pending', limit: 500 });
+        if (!due.some((row) => row.notifier === 'integration:gitlab')) break;
+        await deliverAnswers();
+      }
+    });
+
     it('a denied deploy is rejected with the rule and its message in the comment', async () => {
       const id = block('frozen');
       await deployments().pollProject('acme/web');

@@ -38,8 +38,10 @@ export interface PollResult {
   error?: string;
 }
 
-/** A page of blocked deployments; more than this many waiting in one project wait for the next poll. */
+/** GitLab's largest page. */
 const pageSize = 100;
+/** Pages read per poll: more than 2,000 deployments waiting in one project wait for the next polls. */
+const maxPages = 20;
 
 /**
  * Blocked GitLab deployments: GitLab sends no webhook when a deployment becomes `blocked`, so the
@@ -86,43 +88,53 @@ export class GitLabDeployments {
   }
 
   private async poll(project: string): Promise<PollResult> {
-    let entries: unknown;
-    try {
-      const response = await this.deps.approvals.call(
-        `/projects/${encodeURIComponent(project)}/deployments?status=blocked&order_by=id&sort=asc&per_page=${pageSize}`,
-        { method: 'GET' },
-      );
-      if (!response.ok) {
-        await response.body?.cancel().catch(() => undefined);
-        throw new Error(`HTTP ${response.status}`);
+    const taken: PollResult['taken'] = [];
+    // Page by page: deployments whose decisions are pending stay blocked (and listed), so the
+    // newer ones can be on a later page.
+    for (let page = 1; page <= maxPages; page++) {
+      let entries: unknown[];
+      try {
+        entries = await this.list(project, page);
+      } catch (error) {
+        const message = (error as Error).name === 'TimeoutError' ? 'no answer' : (error as Error).message;
+        this.polls.inc({ outcome: 'error' });
+        // Nothing is decided without GitLab's list; the deployment keeps waiting for the next poll.
+        this.deps.logger.warn(
+          { project, page, error: message },
+          'GitLab blocked deployments could not be listed; trying again at the next poll',
+        );
+        return { project, taken, error: message };
       }
-      // A list of at most pageSize deployments; a larger or malformed answer is refused by JSON.parse or below.
-      const text = await response.text();
-      if (text.length > 8 * 1024 * 1024) throw new Error('the answer is larger than 8 MiB');
-      entries = JSON.parse(text);
-      if (!Array.isArray(entries)) throw new Error('the answer is not a list of deployments');
-    } catch (error) {
-      const message = (error as Error).name === 'TimeoutError' ? 'no answer' : (error as Error).message;
-      this.polls.inc({ outcome: 'error' });
-      // Nothing is decided without GitLab's list; the deployment keeps waiting for the next poll.
-      this.deps.logger.warn(
-        { project, error: message },
-        'GitLab blocked deployments could not be listed; trying again at the next poll',
-      );
-      return { project, taken: [], error: message };
+      for (const entry of entries) {
+        const parsed = blockedDeployment(entry, project);
+        if ('problem' in parsed) {
+          this.deps.logger.warn({ project, problem: parsed.problem }, 'GitLab deployment entry ignored');
+          continue;
+        }
+        const result = await this.take(parsed.deployment);
+        if (result) taken.push(result);
+      }
+      if (entries.length < pageSize) break;
     }
     this.polls.inc({ outcome: 'ok' });
-    const taken: PollResult['taken'] = [];
-    for (const entry of (entries as unknown[]).slice(0, pageSize)) {
-      const parsed = blockedDeployment(entry, project);
-      if ('problem' in parsed) {
-        this.deps.logger.warn({ project, problem: parsed.problem }, 'GitLab deployment entry ignored');
-        continue;
-      }
-      const result = await this.take(parsed.deployment);
-      if (result) taken.push(result);
-    }
     return { project, taken };
+  }
+
+  /** One page of the project's blocked deployments, oldest first. */
+  private async list(project: string, page: number): Promise<unknown[]> {
+    const response = await this.deps.approvals.call(
+      `/projects/${encodeURIComponent(project)}/deployments?status=blocked&order_by=id&sort=asc&per_page=${pageSize}&page=${page}`,
+      { method: 'GET' },
+    );
+    if (!response.ok) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new Error(`HTTP ${response.status}`);
+    }
+    const text = await response.text();
+    if (text.length > 8 * 1024 * 1024) throw new Error('the answer is larger than 8 MiB');
+    const entries = JSON.parse(text) as unknown;
+    if (!Array.isArray(entries)) throw new Error('the answer is not a list of deployments');
+    return entries.slice(0, pageSize);
   }
 
   /** Takes a blocked deployment once: recorded, then decided; undefined when it was taken before. */
