@@ -12,6 +12,7 @@ const available = {
   hooks: () => import('./hooks/index.js'),
   cli: () => import('./cli/index.js'),
   witness: () => import('./witness/index.js'),
+  gitlab: () => import('./gitlab/index.js'),
 };
 
 const requested = process.argv.slice(2);

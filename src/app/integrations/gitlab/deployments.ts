@@ -152,6 +152,9 @@ export class GitLabDeployments {
       ...(deployment.sha ? { sha: deployment.sha } : {}),
     };
     const deliveryId = `${gitlabDeploymentDelivery}${key}`;
+    // A deployment still blocked because its decision is pending is listed at every poll: a read
+    // settles that without a write transaction (the insert below still decides a race).
+    if (await this.deps.store.delivery('gitlab', deliveryId)) return undefined;
     const reason = system
       ? undefined
       : `no System maps GitLab project ${deployment.project} to environment ${deployment.environment}`;
