@@ -17,6 +17,7 @@ import type { Store } from '../../../store/store.js';
 import type { DecisionService } from '../../decisions/decisions.js';
 import type { Ledger } from '../../ledger/ledger.js';
 import type { PolicyHolder } from '../../policies/policies.js';
+import { replayOf } from '../deliveries.js';
 import { gitlabDeploymentDelivery, gitlabDeploymentKey } from './approvals.js';
 import type { GitLabDeployments } from './deployments.js';
 
@@ -140,21 +141,8 @@ export class GitLabWebhooks {
 
     const recorded = await this.deps.store.write(async (tx) => {
       let decided: { decisionId: string; systemId: string } | undefined;
-      const earlier = await tx.deliveryMatching('gitlab', deliveryId, bodyDigest);
-      if (earlier) {
-        const replays = await tx.countReplay('gitlab', earlier.deliveryId);
-        // The first replay is evidence worth keeping; more of them are counted, not recorded.
-        if (replays === 1)
-          await this.deps.ledger.log.append(tx.ledger, [
-            {
-              type: 'gitlab.delivery.replayed',
-              actor: 'gitlab',
-              subject: earlier.deliveryId,
-              data: { delivery: deliveryId, event, bodyDigest },
-            },
-          ]);
-        return { replayOf: earlier.deliveryId, decided };
-      }
+      const replayed = await replayOf(tx, this.deps.ledger, 'gitlab', { deliveryId, event, bodyDigest });
+      if (replayed) return { replayOf: replayed, decided };
       if (report && outcome === 'outcome') {
         // The deployment was taken under the project's name as a System writes it: path or id.
         for (const name of [report.projectPath, report.projectId?.toString()]) {
