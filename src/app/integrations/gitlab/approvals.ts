@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
-import { dashboardLink } from '../../../core/dashboard-links.js';
 import type { IdGenerator } from '../../../core/ids.js';
 import type { JsonObject } from '../../../core/json.js';
-import { reviewComment, reviewStateOf } from '../../../integrations/github.js';
 import { type ApprovalState, type ApprovalTarget, approvalRequest } from '../../../integrations/gitlab.js';
 import type { NotificationEvent } from '../../../notify/event.js';
 import type { NotificationRow } from '../../../notify/records.js';
 import type { StoreTransaction } from '../../../store/store.js';
 import type { EventSink, OutboxAttempt, OutboxSender } from '../../notifications/notifications.js';
+import { providerAnswer } from '../answers.js';
 
 /** The outbox name of GitLab approvals (Notifier names cannot contain `:`). */
 export const gitlabOutbox = 'integration:gitlab';
@@ -85,42 +84,14 @@ export class GitLabApprovals implements OutboxSender {
     tx: StoreTransaction,
     event: Omit<NotificationEvent, 'id' | 'time'>,
   ): Promise<void> {
-    if (
-      event.type !== 'decision.allowed' &&
-      event.type !== 'decision.denied' &&
-      event.type !== 'decision.pending'
-    )
-      return;
-    const decision = await tx.getDecision(event.subject);
-    if (!decision?.idempotencyKey?.startsWith(gitlabDeploymentKey)) return;
-    const key = decision.idempotencyKey.slice(gitlabDeploymentKey.length);
-    const delivery = await tx.delivery('gitlab', `${gitlabDeploymentDelivery}${key}`);
-    if (!delivery?.target) return;
-    const state = reviewStateOf(decision.status);
-    if (!state) return;
-    const approvers = (await tx.approvalsOf(decision.id))
-      .filter((approval) => approval.verdict === 'approve')
-      .map((approval) => approval.approver);
-    const reasons = (event.data.reasons as { rule: string; message?: string }[] | undefined) ?? [];
-    // The same comment as GitHub's review: the rules that decided, the approvers, the link.
-    const comment = reviewComment(state, {
-      decisionId: decision.id,
-      status: decision.status,
-      ...(decision.statusReason ? { statusReason: decision.statusReason } : {}),
-      rules: reasons.map((reason) => (reason.message ? `${reason.rule}: ${reason.message}` : reason.rule)),
-      approvers,
-      ...(this.options.dashboardUrl
-        ? { link: dashboardLink(this.options.dashboardUrl, { kind: 'decision', id: decision.id }) }
-        : event.link
-          ? { link: event.link }
-          : {}),
+    // The same answer as GitHub's review: the rules that decided, the approvers, the link.
+    const answer = await providerAnswer(tx, event, {
+      provider: 'gitlab',
+      keyPrefix: gitlabDeploymentKey,
+      deliveryId: (key) => `${gitlabDeploymentDelivery}${key}`,
+      ...(this.options.dashboardUrl ? { dashboardUrl: this.options.dashboardUrl } : {}),
     });
-    await this.queue(tx, {
-      target: delivery.target as unknown as ApprovalTarget,
-      state,
-      comment,
-      decisionId: decision.id,
-    });
+    if (answer) await this.queue(tx, { ...answer, target: answer.target as unknown as ApprovalTarget });
   }
 
   /** Queues one answer in the outbox, in the caller's transaction. */
