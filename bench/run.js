@@ -12,6 +12,8 @@ const available = {
   hooks: () => import('./hooks/index.js'),
   cli: () => import('./cli/index.js'),
   witness: () => import('./witness/index.js'),
+  integrations: () => import('./integrations/index.js'),
+  identity: () => import('./identity/index.js'),
   gitlab: () => import('./gitlab/index.js'),
 };
 

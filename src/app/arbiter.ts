@@ -12,6 +12,11 @@ import { DecisionService } from './decisions/decisions.js';
 import { DecisionEvents } from './decisions/wake-ups.js';
 import { GateRunService } from './gate-runs/gate-runs.js';
 import { IncidentService } from './incidents/incidents.js';
+import {
+  defaultDeliveryRetentionDays,
+  deliveryPruneIntervalMs,
+  pruneDeliveries,
+} from './integrations/deliveries.js';
 import { type GitHubAppOptions, GitHubReviews, githubOutbox } from './integrations/github/reviews.js';
 import { GitHubWebhooks } from './integrations/github/webhooks.js';
 import { GitLabApprovals, type GitLabOptions, gitlabOutbox } from './integrations/gitlab/approvals.js';
@@ -68,6 +73,8 @@ export interface ArbiterOptions {
   gitlab?: GitLabOptions;
   /** Slack approval buttons (docs/integrations.md); off when absent. */
   slack?: SlackOptions;
+  /** Days provider deliveries are remembered for replay protection (default 40, docs/integrations.md). */
+  deliveryRetentionDays?: number;
   /** Where background failures and warnings go: the server passes its own logger (default: stderr, warn level). */
   logger?: Logger;
   /** Single sign-on: the session key file (default beside the ledger key), the provider's HTTP and environment. */
@@ -111,6 +118,8 @@ export interface Arbiter {
   gitlab?: { deployments: GitLabDeployments; webhooks?: GitLabWebhooks };
   /** Slack's interaction endpoint, when `slack` options were given. */
   slack?: SlackInteractions;
+  /** Forgets provider deliveries older than the retention window (hourly in the background); returns how many. */
+  pruneDeliveries(): Promise<number>;
   clock: () => Date;
   /** Set when this start created the first admin token. */
   bootstrapAdminToken?: string;
@@ -335,6 +344,17 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
         },
       });
     const checkpointIfGrown = () => checkpoints.signIfGrown();
+    const forgetOldDeliveries = () =>
+      pruneDeliveries({
+        store,
+        clock,
+        retentionDays: options.deliveryRetentionDays ?? defaultDeliveryRetentionDays,
+      });
+    loops.start({
+      name: 'delivery pruning',
+      everyMs: deliveryPruneIntervalMs,
+      run: forgetOldDeliveries,
+    });
 
     let closed = false;
     return {
@@ -359,6 +379,7 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
       ...(github ? { github } : {}),
       ...(gitlab ? { gitlab } : {}),
       ...(slack ? { slack } : {}),
+      pruneDeliveries: forgetOldDeliveries,
       clock,
       ...(bootstrapAdminToken ? { bootstrapAdminToken } : {}),
       adminTokenFile,

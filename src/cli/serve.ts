@@ -8,7 +8,11 @@ import { defaultAdminTokenPath, legacyAdminTokenPath } from '../app/access/admin
 import { type Arbiter, startArbiter } from '../app/arbiter.js';
 import type { GitHubAppOptions } from '../app/integrations/github/reviews.js';
 import type { GitLabOptions } from '../app/integrations/gitlab/approvals.js';
-import type { SlackOptions, SlackUserMapping } from '../app/integrations/slack/interactions.js';
+import type {
+  SlackDirectoryGroups,
+  SlackOptions,
+  SlackUserMapping,
+} from '../app/integrations/slack/interactions.js';
 import type { RunningWitness } from '../app/witness/witness.js';
 import { ArbiterError } from '../core/errors.js';
 import { issueDemoTokens } from '../demo/demo.js';
@@ -51,6 +55,9 @@ interface ServeOptions {
   gitlabPollInterval: string;
   slackSigningSecretEnv?: string;
   slackUsers?: string;
+  slackBotTokenEnv?: string;
+  slackApiUrl?: string;
+  deliveryRetentionDays: string;
   humanTokens: string;
   sessionKey?: string;
 }
@@ -64,11 +71,31 @@ function slackOptions(options: ServeOptions): SlackOptions | undefined {
       'ARB_ERR_USAGE',
       `--slack-signing-secret-env names $${options.slackSigningSecretEnv}, which is not set`,
     );
-  return { signingSecret, users: options.slackUsers ? readSlackUsers(options.slackUsers) : [] };
+  let botToken: string | undefined;
+  if (options.slackBotTokenEnv) {
+    botToken = process.env[options.slackBotTokenEnv];
+    if (!botToken)
+      throw new ArbiterError(
+        'ARB_ERR_USAGE',
+        `--slack-bot-token-env names $${options.slackBotTokenEnv}, which is not set`,
+      );
+  }
+  const mapping = options.slackUsers
+    ? readSlackUsers(options.slackUsers)
+    : { users: [], directoryGroups: [] };
+  return {
+    signingSecret,
+    ...mapping,
+    ...(botToken ? { botToken } : {}),
+    ...(options.slackApiUrl ? { apiUrl: options.slackApiUrl } : {}),
+  };
 }
 
-/** The explicit Slack → person mapping: a YAML list of {team, user, email, groups}. */
-function readSlackUsers(path: string): SlackUserMapping[] {
+/**
+ * The explicit Slack → person mapping: a YAML list of {team, user, email, groups}; an entry with
+ * only {email, groups} gives the groups of a person found through Slack's directory.
+ */
+function readSlackUsers(path: string): Pick<SlackOptions, 'users' | 'directoryGroups'> {
   let parsed: unknown;
   try {
     parsed = parseYaml(readFileSync(path, 'utf8'));
@@ -83,24 +110,30 @@ function readSlackUsers(path: string): SlackUserMapping[] {
       'ARB_ERR_INPUT_INVALID',
       `--slack-users ${path} is not a list of {team, user, email, groups}`,
     );
-  return parsed.map((entry, index) => {
+  const users: SlackUserMapping[] = [];
+  const directoryGroups: SlackDirectoryGroups[] = [];
+  parsed.forEach((entry, index) => {
     const { team, user, email, groups = [] } = (entry ?? {}) as Record<string, unknown>;
-    const valid =
-      typeof team === 'string' &&
-      /^[A-Z0-9]{1,32}$/.test(team) &&
-      typeof user === 'string' &&
-      /^[A-Z0-9]{1,32}$/.test(user) &&
+    const common =
       typeof email === 'string' &&
       email.includes('@') &&
       Array.isArray(groups) &&
       groups.every((group) => typeof group === 'string');
-    if (!valid)
+    const account =
+      typeof team === 'string' &&
+      /^[A-Z0-9]{1,32}$/.test(team) &&
+      typeof user === 'string' &&
+      /^[A-Z0-9]{1,32}$/.test(user);
+    if (common && account) users.push({ team, user, email, groups: groups as string[] });
+    else if (common && team === undefined && user === undefined)
+      directoryGroups.push({ email, groups: groups as string[] });
+    else
       throw new ArbiterError(
         'ARB_ERR_INPUT_INVALID',
-        `--slack-users ${path}: entry ${index + 1} needs team (T…), user (U…), email and optional groups`,
+        `--slack-users ${path}: entry ${index + 1} needs team (T…), user (U…), email and optional groups (or only email and groups, for a person found through the directory)`,
       );
-    return { team, user, email, groups: groups as string[] };
   });
+  return { users, directoryGroups };
 }
 
 /** The GitHub App options, when `--github-app-id` is given: the key file and the secret must be there too. */
@@ -269,7 +302,17 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
     )
     .option(
       '--slack-users <file>',
-      'YAML list mapping Slack accounts to people: {team, user, email, groups}',
+      'YAML list mapping Slack accounts to people: {team, user, email, groups}; {email, groups} gives groups to people found through the directory',
+    )
+    .option(
+      '--slack-bot-token-env <name>',
+      'environment variable holding a Slack bot token (users:read, users:read.email, chat:write): find clickers by confirmed email, update messages with chat.update',
+    )
+    .option('--slack-api-url <url>', "Slack's Web API", 'https://slack.com/api')
+    .option(
+      '--delivery-retention-days <days>',
+      'remember provider webhook deliveries (replay protection) this many days',
+      '40',
     );
   for (const option of limitOptions) {
     const fallback = defaultLimits[option.key] / option.scale;
@@ -318,6 +361,7 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
           ...(github ? { github } : {}),
           ...(gitlab ? { gitlab } : {}),
           ...(slack ? { slack } : {}),
+          deliveryRetentionDays: positive('--delivery-retention-days', options.deliveryRetentionDays)!,
           notifications: {
             dashboardUrl:
               options.dashboardUrl ?? process.env.ARBITER_DASHBOARD_URL ?? `http://${options.host}:${port}`,

@@ -36,4 +36,6 @@ export interface DeliveryWrites {
   rememberDelivery(row: DeliveryRow): Promise<boolean>;
   /** Counts one more replay of a known delivery; returns the new count. */
   countReplay(provider: DeliveryRow['provider'], deliveryId: string): Promise<number>;
+  /** Forgets deliveries of every provider received before `before` (ISO time); returns how many. */
+  pruneDeliveries(before: string): Promise<number>;
 }

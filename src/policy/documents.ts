@@ -283,6 +283,13 @@ export const GitHubDeploySource = Type.Object(
       minItems: 1,
       description: 'owner/name of each repository',
     }),
+    workflows: Type.Optional(
+      Type.Array(Type.String({ pattern: '^(?!.*\\.\\.)[A-Za-z0-9_.-][A-Za-z0-9_./-]{0,254}$' }), {
+        minItems: 1,
+        description:
+          'workflow files (e.g. .github/workflows/deploy.yml): only runs of these speak for the System; a System naming the workflow wins over one naming only the repository',
+      }),
+    ),
   },
   strict,
 );

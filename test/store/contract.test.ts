@@ -122,6 +122,28 @@ for (const backend of backends) {
       expect(await store.getMeta('x')).toBe('2');
     });
 
+    it('purges meta rows of one prefix whose time is before the cutoff, and nothing else', async () => {
+      await open();
+      await store.write(async (tx) => {
+        await tx.setMeta('used:old', '2026-11-23T11:00:00.000Z');
+        await tx.setMeta('used:edge', '2026-11-23T12:00:00.000Z');
+        await tx.setMeta('used:new', '2026-11-23T13:00:00.000Z');
+        // Same time, other prefixes: `_` and `%` are not wildcards, and case matters.
+        await tx.setMeta('usedXold', '2026-11-23T11:00:00.000Z');
+        await tx.setMeta('USED:old', '2026-11-23T11:00:00.000Z');
+        await tx.setMeta('use_:old', '2026-11-23T11:00:00.000Z');
+      });
+      const purged = await store.write((tx) => tx.purgeMeta({ prefix: 'used:', before: now }));
+      expect(purged).toBe(1);
+      const left = await Promise.all(
+        ['used:old', 'used:edge', 'used:new', 'usedXold', 'USED:old', 'use_:old'].map((key) =>
+          store.getMeta(key),
+        ),
+      );
+      expect(left.map((value) => value !== undefined)).toEqual([false, true, true, true, true, true]);
+      expect(await store.write((tx) => tx.purgeMeta({ prefix: 'use_:', before: now }))).toBe(1);
+    });
+
     it('upserts Systems and changes their status, keeping the status on upsert', async () => {
       await open();
       await store.write((tx) => tx.upsertSystem(system('a')));

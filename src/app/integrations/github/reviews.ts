@@ -3,7 +3,12 @@ import { createAppAuth } from '@octokit/auth-app';
 import { request as octokitRequest } from '@octokit/request';
 import type { IdGenerator } from '../../../core/ids.js';
 import type { JsonObject } from '../../../core/json.js';
-import { type ReviewState, type ReviewTarget, reviewBody } from '../../../integrations/github.js';
+import {
+  type ReviewState,
+  type ReviewTarget,
+  reviewBody,
+  workflowPathOf,
+} from '../../../integrations/github.js';
 import type { NotificationEvent } from '../../../notify/event.js';
 import type { NotificationRow } from '../../../notify/records.js';
 import type { StoreTransaction } from '../../../store/store.js';
@@ -114,6 +119,45 @@ export class GitHubReviews implements OutboxSender {
   async installationToken(installation: number): Promise<string> {
     const { token } = await this.auth({ type: 'installation', installationId: installation });
     return token;
+  }
+
+  /**
+   * The workflow file of a run (`GET /repos/{owner}/{repo}/actions/runs/{run_id}`, the App's
+   * Actions: read), or why it could not be read. Asked only when a System maps the repository by
+   * workflow; the answer is checked to be about this run.
+   */
+  async workflowPath(
+    installation: number,
+    repository: string,
+    runId: number,
+  ): Promise<{ path: string } | { error: string }> {
+    const url = `${this.apiUrl}/repos/${repository}/actions/runs/${runId}`;
+    try {
+      const token = await this.installationToken(installation);
+      const response = await this.fetch(url, {
+        headers: {
+          accept: 'application/vnd.github+json',
+          authorization: `token ${token}`,
+          'user-agent': 'arbiter',
+          'x-github-api-version': '2022-11-28',
+        },
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      if (!response.ok) {
+        await response.body?.cancel().catch(() => undefined);
+        return { error: `HTTP ${response.status} from ${url}` };
+      }
+      const path = workflowPathOf(await response.json(), runId);
+      return path ? { path } : { error: `${url} names no workflow file for run ${runId}` };
+    } catch (error) {
+      return {
+        error:
+          (error as Error).name === 'TimeoutError'
+            ? `no answer within ${this.timeoutMs} ms from ${url}`
+            : (error as Error).message,
+      };
+    }
   }
 
   async send(row: NotificationRow): Promise<OutboxAttempt> {

@@ -15,6 +15,7 @@ import {
   runKey,
   systemForRepository,
   systemsOfInstallation,
+  workflowMatters,
 } from '../../../integrations/github.js';
 import type { Store } from '../../../store/store.js';
 import type { DecisionService } from '../../decisions/decisions.js';
@@ -49,6 +50,11 @@ export interface GitHubWebhookDeps {
   clock: () => Date;
   registry: Registry;
   logger: Logger;
+}
+
+/** What no System maps: the repository, and the workflow when it was looked up. */
+function unmappedWhat(protection: ProtectionRequest): string {
+  return protection.workflow ? `${protection.workflow} of ${protection.repository}` : protection.repository;
 }
 
 const deliveryIdPattern = /^[A-Za-z0-9-]{1,100}$/;
@@ -117,9 +123,29 @@ export class GitHubWebhooks {
     const asking = protection ?? statusReport;
     const unknownInstallation =
       asking !== undefined && systemsOfInstallation(bundle.systems, asking.installation).length === 0;
+    // Mapped by workflow file: the payload does not name it, the run does (asked only then).
+    let workflowProblem: string | undefined;
+    if (
+      protection &&
+      !unknownInstallation &&
+      workflowMatters(bundle.systems, protection.installation, protection.repository)
+    ) {
+      const found = await this.deps.reviews.workflowPath(
+        protection.installation,
+        protection.repository,
+        protection.runId,
+      );
+      if ('path' in found) protection = { ...protection, workflow: found.path };
+      else workflowProblem = found.error;
+    }
     const system =
-      protection && !unknownInstallation
-        ? systemForRepository(bundle.systems, protection.installation, protection.repository)
+      protection && !unknownInstallation && !workflowProblem
+        ? systemForRepository(
+            bundle.systems,
+            protection.installation,
+            protection.repository,
+            protection.workflow,
+          )
         : undefined;
     const target: ReviewTarget | undefined = protection && {
       installation: protection.installation,
@@ -189,7 +215,9 @@ export class GitHubWebhooks {
                     repository: protection.repository,
                     environment: protection.environment,
                     runId: protection.runId,
+                    workflow: protection.workflow,
                     system: system?.id ?? null,
+                    workflowProblem,
                   }
                 : {}),
               ...(statusReport
@@ -212,7 +240,9 @@ export class GitHubWebhooks {
         await this.deps.reviews.queue(tx, {
           target: target!,
           state: 'rejected',
-          comment: `Arbiter denied this deployment: no System maps ${protection!.repository} (installation ${protection!.installation}); add it to a System's spec.github.repositories.`,
+          comment: workflowProblem
+            ? `Arbiter denied this deployment: it could not read which workflow run ${protection!.runId} is (${workflowProblem}), and ${protection!.repository} is mapped by workflow; re-run the job to ask again.`
+            : `Arbiter denied this deployment: no System maps ${unmappedWhat(protection!)} (installation ${protection!.installation}); add it to a System's spec.github.`,
           decisionId: `github-delivery:${deliveryId}`,
         });
       return { replayOf: undefined, decided };
@@ -244,7 +274,9 @@ export class GitHubWebhooks {
       return {
         delivery: deliveryId,
         outcome: 'rejected',
-        reason: `no System maps ${protection.repository}`,
+        reason: workflowProblem
+          ? `the workflow of run ${protection.runId} could not be read: ${workflowProblem}`
+          : `no System maps ${unmappedWhat(protection)}`,
       };
     return this.decide(deliveryId, protection, system.id, target!);
   }
