@@ -14,6 +14,7 @@ const available = {
   witness: () => import('./witness/index.js'),
   integrations: () => import('./integrations/index.js'),
   identity: () => import('./identity/index.js'),
+  gitlab: () => import('./gitlab/index.js'),
 };
 
 const requested = process.argv.slice(2);

@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { defaultAdminTokenPath, legacyAdminTokenPath } from '../app/access/admin-token-file.js';
 import { type Arbiter, startArbiter } from '../app/arbiter.js';
 import type { GitHubAppOptions } from '../app/integrations/github/reviews.js';
+import type { GitLabOptions } from '../app/integrations/gitlab/approvals.js';
 import type {
   SlackDirectoryGroups,
   SlackOptions,
@@ -47,6 +48,11 @@ interface ServeOptions {
   githubPrivateKey?: string;
   githubWebhookSecretEnv: string;
   githubApiUrl?: string;
+  gitlabUrl: string;
+  gitlabTokenEnv?: string;
+  gitlabWebhookSecretEnv?: string;
+  gitlabSigningTokenEnv?: string;
+  gitlabPollInterval: string;
   slackSigningSecretEnv?: string;
   slackUsers?: string;
   slackBotTokenEnv?: string;
@@ -163,6 +169,48 @@ function githubOptions(options: ServeOptions): GitHubAppOptions | undefined {
   };
 }
 
+/** GitLab deployment approvals, when `--gitlab-token-env` is given: every named variable must be set. */
+function gitlabOptions(options: ServeOptions): GitLabOptions | undefined {
+  if (!options.gitlabTokenEnv) return undefined;
+  const fromEnv = (flag: string, name: string) => {
+    const value = process.env[name];
+    if (!value) throw new ArbiterError('ARB_ERR_USAGE', `${flag} names $${name}, which is not set`);
+    return value;
+  };
+  const token = fromEnv('--gitlab-token-env', options.gitlabTokenEnv);
+  const webhookSecret = options.gitlabWebhookSecretEnv
+    ? fromEnv('--gitlab-webhook-secret-env', options.gitlabWebhookSecretEnv)
+    : undefined;
+  const signingToken = options.gitlabSigningTokenEnv
+    ? fromEnv('--gitlab-signing-token-env', options.gitlabSigningTokenEnv)
+    : undefined;
+  if (signingToken && !/^whsec_[A-Za-z0-9+/]{20,}={0,2}$/.test(signingToken))
+    throw new ArbiterError(
+      'ARB_ERR_USAGE',
+      `$${options.gitlabSigningTokenEnv} is not a GitLab signing token (whsec_ and base64)`,
+    );
+  if (!/^https?:\/\//.test(options.gitlabUrl))
+    throw new ArbiterError('ARB_ERR_USAGE', `--gitlab-url ${options.gitlabUrl} is not an http(s) URL`);
+  const interval = Number(options.gitlabPollInterval);
+  if (!Number.isInteger(interval) || interval < 0)
+    throw new ArbiterError(
+      'ARB_ERR_USAGE',
+      `--gitlab-poll-interval ${options.gitlabPollInterval} must be a whole number of seconds (0: off)`,
+    );
+  if (interval === 0 && !webhookSecret && !signingToken)
+    throw new ArbiterError(
+      'ARB_ERR_USAGE',
+      '--gitlab-poll-interval 0 needs webhooks (--gitlab-webhook-secret-env or --gitlab-signing-token-env): nothing else finds blocked deployments',
+    );
+  return {
+    url: options.gitlabUrl,
+    token,
+    pollIntervalMs: interval * 1000,
+    ...(webhookSecret ? { webhookSecret } : {}),
+    ...(signingToken ? { signingToken } : {}),
+  };
+}
+
 function positive(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const parsed = Number(value);
@@ -231,6 +279,24 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
       'https://api.github.com',
     )
     .option(
+      '--gitlab-token-env <name>',
+      'answer GitLab deployment approvals: environment variable holding the API token of the approver user (docs/integrations.md)',
+    )
+    .option('--gitlab-url <url>', 'GitLab instance (self-managed: https://HOST)', 'https://gitlab.com')
+    .option(
+      '--gitlab-webhook-secret-env <name>',
+      "environment variable holding the GitLab webhook's secret token (X-Gitlab-Token)",
+    )
+    .option(
+      '--gitlab-signing-token-env <name>',
+      "environment variable holding the GitLab webhook's signing token (whsec_…), when GitLab signs deliveries",
+    )
+    .option(
+      '--gitlab-poll-interval <seconds>',
+      'list blocked GitLab deployments this often (0: only when a job event says one waits)',
+      '30',
+    )
+    .option(
       '--slack-signing-secret-env <name>',
       "turn on Slack approval buttons: environment variable holding the Slack app's signing secret",
     )
@@ -278,6 +344,7 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
               ? 'policies'
               : undefined);
         const github = githubOptions(options);
+        const gitlab = gitlabOptions(options);
         const slack = slackOptions(options);
         const logger = serverLogger(options.logLevel ?? (options.demo ? 'warn' : 'info'));
         const legacy = legacyAdminTokenPath(databaseUrl);
@@ -292,6 +359,7 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
           ...(legacy ? { legacyAdminTokenPath: legacy } : {}),
           checkpointIntervalMs: Math.max(1, Number(options.checkpointInterval)) * 1000,
           ...(github ? { github } : {}),
+          ...(gitlab ? { gitlab } : {}),
           ...(slack ? { slack } : {}),
           deliveryRetentionDays: positive('--delivery-retention-days', options.deliveryRetentionDays)!,
           notifications: {

@@ -5,7 +5,7 @@ import type { JsonObject } from '../core/json.js';
  * GitHub signs only the body, not its `X-GitHub-Delivery` id, so a replay is known by either.
  */
 export interface DeliveryRow {
-  provider: 'github';
+  provider: 'github' | 'gitlab';
   deliveryId: string;
   /** `sha256:<hex>` of the signed body. */
   bodyDigest: string;

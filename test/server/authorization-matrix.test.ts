@@ -368,6 +368,10 @@ describe('authorization matrix (docs/security.md)', () => {
       path: '/v1/integrations/github/webhook',
       body: { action: 'requested' },
     }),
+    'POST /v1/integrations/gitlab/webhook': async () => ({
+      path: '/v1/integrations/gitlab/webhook',
+      body: { object_kind: 'deployment' },
+    }),
     'POST /v1/integrations/slack/interactions': async () => ({
       path: '/v1/integrations/slack/interactions',
       body: { payload: '{}' },

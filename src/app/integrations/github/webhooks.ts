@@ -21,6 +21,7 @@ import type { Store } from '../../../store/store.js';
 import type { DecisionService } from '../../decisions/decisions.js';
 import type { Ledger } from '../../ledger/ledger.js';
 import type { PolicyHolder } from '../../policies/policies.js';
+import { replayOf } from '../deliveries.js';
 import { type GitHubReviews, githubDeliveryKey } from './reviews.js';
 
 /** What a delivery's headers say; the body is the exact bytes GitHub signed, as text. */
@@ -167,21 +168,8 @@ export class GitHubWebhooks {
     const recorded = await this.deps.store.write(async (tx) => {
       // The decision a deployment_status reports on: the one its run's protection rule asked for.
       let decided: { decisionId: string; systemId: string } | undefined;
-      const earlier = await tx.deliveryMatching('github', deliveryId, bodyDigest);
-      if (earlier) {
-        const replays = await tx.countReplay('github', earlier.deliveryId);
-        // The first replay is evidence worth keeping; more of them are counted, not recorded.
-        if (replays === 1)
-          await this.deps.ledger.log.append(tx.ledger, [
-            {
-              type: 'github.delivery.replayed',
-              actor: 'github',
-              subject: earlier.deliveryId,
-              data: { delivery: deliveryId, event, bodyDigest },
-            },
-          ]);
-        return { replayOf: earlier.deliveryId, decided };
-      }
+      const replayed = await replayOf(tx, this.deps.ledger, 'github', { deliveryId, event, bodyDigest });
+      if (replayed) return { replayOf: replayed, decided };
       if (statusReport && outcome === 'outcome') {
         const asked = await tx.deliveryForRun(
           'github',
