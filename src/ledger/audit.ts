@@ -129,6 +129,13 @@ export const verifyChunksInThread: ChunkVerifier = async function* (batches, opt
   for await (const batch of batches) yield verifyChunk(batch, options);
 };
 
+/** The largest power of two dividing `size` (> 0): the largest subtree that can start there. */
+function alignmentOf(size: number): number {
+  let alignment = 1;
+  while (size % (alignment * 2) === 0) alignment *= 2;
+  return alignment;
+}
+
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b) === 0;
 
@@ -253,6 +260,10 @@ export async function auditLedger(source: AuditSource, options: AuditOptions): P
     }
     if (verdict.start < builder.size)
       throw new Error(`chunk verdict for ${verdict.start} arrived where ${builder.size} was expected`);
+    if (verdict.start > 0 && verdict.verified > alignmentOf(verdict.start))
+      throw new Error(
+        `a chunk of ${verdict.verified} entries cannot start at ${verdict.start}: chunks misaligned`,
+      );
     for (const { size, frontier } of verdict.frontiersAt) {
       const problem = checkAt(size, frontier);
       if (problem) return fail(problem, frontier);

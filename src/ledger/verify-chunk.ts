@@ -1,6 +1,6 @@
 import type { JsonValue } from '../core/json.js';
-import { decodeEntry, scanEntry } from './entry.js';
-import { leafHash, nodeHash } from './rfc6962.js';
+import { decodeEntry, type scanEntry, scanEntryAt } from './entry.js';
+import { leafHashAt, nodeHash } from './rfc6962.js';
 import type { EntryBatch } from './storage.js';
 
 /**
@@ -69,14 +69,16 @@ export function verifyChunk(batch: EntryBatch, options: ChunkOptions = {}): Chun
   let from = 0;
   for (let i = 0; i < ends.length; i++) {
     const seq = start + i;
-    const entry = bytes.subarray(from, ends[i]);
-    from = ends[i]!;
-    const scanned = options.strict ? strictScan(entry, seq) : scanEntry(entry, seq);
+    const to = ends[i]!;
+    const scanned = options.strict
+      ? strictScan(bytes.subarray(from, to), seq)
+      : scanEntryAt(bytes, from, to, seq);
     if (scanned.problem !== undefined) {
       verdict.problem = scanProblem(seq, scanned.problem, scanned.foundSeq);
       break;
     }
-    const leaf = leafHash(entry);
+    const leaf = leafHashAt(bytes, from, to);
+    from = to;
     if (i < recorded && !matchesAt(leaf, leafHashes, i * 32)) {
       verdict.problem = {
         code: 'entry-altered',
