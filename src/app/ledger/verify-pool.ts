@@ -74,7 +74,8 @@ class WorkerPool {
 
   constructor(count: number) {
     for (let i = 0; i < count; i++) {
-      const worker = new Worker(workerScript);
+      // Not the parent's flags: some (e.g. --input-type with -e) would stop the script loading.
+      const worker = new Worker(workerScript, { execArgv: [] });
       worker.unref();
       worker.on('message', (message: { id: number; verdict?: ChunkVerdict; error?: string }) => {
         const waiter = this.waiting.get(message.id);
