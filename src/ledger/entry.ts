@@ -121,6 +121,17 @@ export function decodeEntry(
   return { entry: entry as LedgerEntry };
 }
 
+/**
+ * The commitments under `data.personal`, if any. A tampered entry can be canonical JSON with any
+ * shape (no `data`, `data` an array): that is no commitments, not a crash.
+ */
+export function personalOf(entry: LedgerEntry): Record<string, JsonValue> | undefined {
+  const data: unknown = entry.data;
+  if (!data || typeof data !== 'object' || Array.isArray(data)) return undefined;
+  const personal = (data as JsonObject).personal;
+  return personal && typeof personal === 'object' && !Array.isArray(personal) ? personal : undefined;
+}
+
 const latin1 = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
 const entryStart = latin1('{"actor":"');
 const entryEnd = latin1(',"v":1}');
@@ -202,6 +213,6 @@ export function scanEntryAt(
   if (!hasPersonalKey(bytes, from, to)) return {};
   const decoded = decodeEntry(bytes.subarray(from, to), expectedSeq);
   if ('problem' in decoded) return decoded;
-  const personal = decoded.entry.data.personal;
-  return personal && typeof personal === 'object' && !Array.isArray(personal) ? { personal } : {};
+  const personal = personalOf(decoded.entry);
+  return personal ? { personal } : {};
 }

@@ -1,5 +1,5 @@
 import type { JsonValue } from '../core/json.js';
-import { decodeEntry, type scanEntry, scanEntryAt } from './entry.js';
+import { decodeEntry, personalOf, type scanEntry, scanEntryAt } from './entry.js';
 import { leafHashAt, nodeHash } from './rfc6962.js';
 import type { EntryBatch } from './storage.js';
 
@@ -128,8 +128,8 @@ function scanProblem(seq: number, problem: string, found: number | undefined): E
 function strictScan(bytes: Uint8Array, expectedSeq: number): ReturnType<typeof scanEntry> {
   const decoded = decodeEntry(bytes, expectedSeq);
   if ('problem' in decoded) return decoded;
-  const personal = decoded.entry.data.personal;
-  return personal && typeof personal === 'object' && !Array.isArray(personal) ? { personal } : {};
+  const personal = personalOf(decoded.entry);
+  return personal ? { personal } : {};
 }
 
 /**
