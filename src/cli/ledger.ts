@@ -4,7 +4,7 @@ import { exportAuditSource, exportLedger, storeAuditSource } from '../app/ledger
 import { consistencyProofResponse, inclusionProofResponse } from '../app/ledger/proof-responses.js';
 import { auditState, describeStateMismatch, type StateAuditReport } from '../app/ledger/state-audit.js';
 import { adoptDatabaseTree } from '../app/ledger/trusted-checkpoint.js';
-import { chunkVerifier, defaultVerifyWorkers } from '../app/ledger/verify-pool.js';
+import { chunkVerifier, defaultVerifyWorkers, maxVerifyWorkers } from '../app/ledger/verify-pool.js';
 import { ArbiterError } from '../core/errors.js';
 import type { JsonValue } from '../core/json.js';
 import { type AuditOptions, type AuditReport, type AuditSource, auditLedger } from '../ledger/audit.js';
@@ -313,7 +313,7 @@ export function registerLedgerCommands(program: Command, output: Output, run: Ru
     )
     .option(
       '--workers <n>',
-      'worker threads that hash entries while the main thread reads them; 0 hashes on the main thread (default: one per CPU)',
+      'worker threads that hash entries while the main thread reads them, 0 to 16; 0 hashes on the main thread (default: one per CPU, up to 8)',
     )
     .option('--json', 'print the report as JSON')
     .action(
@@ -334,11 +334,16 @@ export function registerLedgerCommands(program: Command, output: Output, run: Ru
         run(async () => {
           const held = (options.checkpoint ?? []).map(readHeldCheckpoint);
           const witnesses = witnessQuorum(options);
-          const verifyChunks = chunkVerifier(
+          const workers =
             options.workers === undefined
               ? defaultVerifyWorkers()
-              : nonNegativeInteger('--workers', options.workers),
-          );
+              : nonNegativeInteger('--workers', options.workers);
+          if (workers > maxVerifyWorkers)
+            throw new ArbiterError(
+              'ARB_ERR_USAGE',
+              `--workers must be at most ${maxVerifyWorkers}, got ${workers}`,
+            );
+          const verifyChunks = chunkVerifier(workers);
           const progress = (entries: number) => {
             if (process.stderr.isTTY) process.stderr.write(`\rverified ${entries} entries`);
           };

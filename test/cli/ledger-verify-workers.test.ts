@@ -113,6 +113,14 @@ describe('ledger verify on worker threads', () => {
     expect(existsSync(join(repoRoot, 'dist/app/ledger/verify-worker.js'))).toBe(true);
   });
 
+  it('refuses a --workers that is not a small non-negative integer, before reading anything', () => {
+    for (const workers of ['17', '-1', 'two', '1.5']) {
+      const result = arbiter(['ledger', 'verify', '--db', `sqlite:${pristine}`, '--workers', workers]);
+      expect(result.code, workers).toBe(2);
+      expect(result.stderr).toContain('--workers');
+    }
+  });
+
   for (const { name, tamper, problem, entries } of cases) {
     it(`${name}: the same report on 2 workers as on the main thread`, async () => {
       const onWorkers = await verifyCopy(tamper, 2);

@@ -19,9 +19,12 @@ import {
 
 const workerScript = new URL('./verify-worker.js', import.meta.url);
 
-/** One worker per core: hashing is the work; reading and combining verdicts is light beside it. */
+/** At most this many workers: each holds two chunks (about 15 MB) in flight. */
+export const maxVerifyWorkers = 16;
+
+/** One worker per core, up to 8: hashing is the work; reading and combining verdicts is light beside it. */
 export function defaultVerifyWorkers(): number {
-  return availableParallelism();
+  return Math.min(8, availableParallelism());
 }
 
 /**
@@ -29,6 +32,8 @@ export function defaultVerifyWorkers(): number {
  * worker script is not built (running from the TypeScript sources, as the unit tests do).
  */
 export function chunkVerifier(workers: number = defaultVerifyWorkers()): ChunkVerifier {
+  if (!Number.isSafeInteger(workers) || workers < 0 || workers > maxVerifyWorkers)
+    throw new RangeError(`workers must be an integer from 0 to ${maxVerifyWorkers}, got ${workers}`);
   if (workers < 1 || !existsSync(fileURLToPath(workerScript))) return verifyChunksInThread;
   return (batches, options) => verifyInWorkers(batches, options, workers);
 }
