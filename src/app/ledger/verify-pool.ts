@@ -81,7 +81,6 @@ class WorkerPool {
     for (let i = 0; i < count; i++) {
       // Not the parent's flags: some (e.g. --input-type with -e) would stop the script loading.
       const worker = new Worker(workerScript, { execArgv: [] });
-      worker.unref();
       worker.on('message', (message: { id: number; verdict?: ChunkVerdict; error?: string }) => {
         const waiter = this.waiting.get(message.id);
         this.waiting.delete(message.id);
