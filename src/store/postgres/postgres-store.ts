@@ -8,7 +8,7 @@ import { SqlRecordReads, SqlRecordWrites } from '../sql/records.js';
 import type { Store, StoreTransaction } from '../store.js';
 import { WriteQueue } from '../write-queue.js';
 import { QueryableConnection } from './kysely-connection.js';
-import { pgAppend, pgNodes, type Queryable } from './ledger.js';
+import { pgAppend, pgEntryBatch, pgNodes, type Queryable } from './ledger.js';
 import { postgresMigrations } from './migrations.js';
 
 export interface PostgresStoreOptions {
@@ -55,7 +55,12 @@ class PgTransaction extends SqlRecordWrites implements StoreTransaction {
 
   constructor(private readonly connection: Queryable) {
     super(kyselyOver(new QueryableConnection(connection), postgresDialect), postgresDialect);
-    this.ledger = new SqlLedgerWrites(this.db, pgNodes(connection), pgAppend(connection));
+    this.ledger = new SqlLedgerWrites(
+      this.db,
+      pgNodes(connection),
+      pgEntryBatch(connection),
+      pgAppend(connection),
+    );
   }
 
   /** NOTIFY has no counterpart in SQLite (which announces in process, after the commit). */
@@ -125,7 +130,7 @@ export class PostgresStore extends SqlRecordReads implements Store {
     const reads = queryable(pool);
     super(kyselyOver(new QueryableConnection(reads), postgresDialect), postgresDialect);
     this.location = redactUrl(options.url);
-    this.ledger = new SqlLedgerReads(this.db, pgNodes(reads));
+    this.ledger = new SqlLedgerReads(this.db, pgNodes(reads), pgEntryBatch(reads));
     const batch = new BatchConnection();
     const transaction = new PgTransaction(batch);
     this.queue = new WriteQueue<PgTransaction>({
