@@ -13,6 +13,9 @@ const available = {
   hooks: () => import('./hooks/index.js'),
   cli: () => import('./cli/index.js'),
   witness: () => import('./witness/index.js'),
+  integrations: () => import('./integrations/index.js'),
+  identity: () => import('./identity/index.js'),
+  gitlab: () => import('./gitlab/index.js'),
 };
 
 const requested = process.argv.slice(2);

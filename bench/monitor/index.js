@@ -1,25 +1,17 @@
 // bench/monitor: ingestion rate over HTTP (events with 20 features, NDJSON batches of 1,000, SQLite
 // durable), the time to compute every drift metric for 1,000,000 reference and 1,000,000 current rows
-// × 20 features, and the memory a window takes.
+// × 20 features beside SciPy on the same arrays (bench/monitor/drift.js), and the memory a window takes.
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  buildProfile,
-  chiSquareTest,
-  emptyWindow,
-  jensenShannon,
-  ksTest,
-  psi,
-  wassersteinNormed,
-} from '../../dist/monitor/index.js';
+import { buildProfile, emptyWindow } from '../../dist/monitor/index.js';
 import { fmt, random } from '../measure.js';
+import { driftAtScale, driftRows } from './drift.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'bin', 'arbiter.js');
-const rowsPerSide = Number(process.env.BENCH_MONITOR_ROWS ?? 1_000_000);
 const ingestEvents = Number(process.env.BENCH_MONITOR_EVENTS ?? 200_000);
 
 const normal = (next) => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
@@ -176,47 +168,6 @@ spec:
   }
 }
 
-function driftAtScale(log) {
-  const next = random(11);
-  const reference = Array.from({ length: numericFeatures.length }, () =>
-    Float64Array.from({ length: rowsPerSide }, () => normal(next)),
-  );
-  const current = Array.from({ length: numericFeatures.length }, () =>
-    Float64Array.from({ length: rowsPerSide }, () => normal(next) + 0.05),
-  );
-  const counts = (values) => {
-    const bins = new Array(20).fill(0);
-    for (const v of values) bins[Math.max(0, Math.min(19, Math.floor((v + 4) * 2.5)))]++;
-    return bins;
-  };
-  const categoricalCounts = () =>
-    Array.from({ length: categoricalFeatures.length }, () =>
-      categories.map(() => Math.floor(next() * rowsPerSide)),
-    );
-  const began = process.hrtime.bigint();
-  const results = [];
-  for (let f = 0; f < numericFeatures.length; f++) {
-    const ref = Array.from(reference[f]);
-    const cur = Array.from(current[f]);
-    const ks = ksTest(ref, cur);
-    const w = wassersteinNormed(ref, cur);
-    const rc = counts(ref);
-    const cc = counts(cur);
-    results.push(ks.pValue, w, psi(rc, cc).value, jensenShannon(rc, cc).value);
-  }
-  const refCategorical = categoricalCounts();
-  const curCategorical = categoricalCounts();
-  for (let f = 0; f < categoricalFeatures.length; f++) {
-    results.push(
-      chiSquareTest(refCategorical[f], curCategorical[f]).pValue,
-      jensenShannon(refCategorical[f], curCategorical[f]).value,
-    );
-  }
-  const seconds = Number(process.hrtime.bigint() - began) / 1e9;
-  log(`drift metrics for ${rowsPerSide} + ${rowsPerSide} rows × 20 features: ${seconds.toFixed(2)} s`);
-  return seconds;
-}
-
 function windowMemory() {
   const next = random(3);
   const profile = buildProfile(
@@ -235,7 +186,7 @@ function windowMemory() {
 
 export async function run({ log }) {
   const ingest = await ingestion(log);
-  const driftSeconds = driftAtScale(log);
+  const drift = await driftAtScale({ log });
   const windowBytes = windowMemory();
   return `
 ## Monitoring (\`bench/monitor\`)
@@ -243,10 +194,12 @@ export async function run({ log }) {
 | what | result | notes |
 | --- | ---: | --- |
 | ingestion over HTTP, 20 features per event | ${fmt.rate(ingest.rate)} events/s | ${fmt.rate(ingest.accepted)} events in NDJSON batches of 1,000, 4 concurrent senders, \`arbiter serve\` on SQLite durable; each batch is one transaction (windows updated, ids kept for label joins) |
-| every drift metric, ${fmt.rate(rowsPerSide)} reference + ${fmt.rate(rowsPerSide)} current rows × 20 features | ${driftSeconds.toFixed(1)} s | on raw arrays: KS (asymptotic p-value), normed Wasserstein, PSI and Jensen–Shannon for 14 numeric features; chi-square and Jensen–Shannon for 6 categorical |
+${driftRows(drift)}
 | one window's state (20 features, 3 groups) | ${(windowBytes / 1024).toFixed(1)} KiB | JSON as stored; counts over the profile's bins, so it does not grow with the number of events |
 
 Windows never hold events: the server computes drift from bin counts, which takes microseconds per
-window. The raw-array row above is what the library costs when used directly (\`arbiter/monitor\`).
+window. The raw-array rows above are what the library costs when used directly (\`arbiter/monitor\`,
+\`arbiter/monitor/parallel\`); \`node bench/monitor/drift.js\` runs them alone. SciPy's time is measured
+inside its python3 process (reading the arrays excluded), on the same machine in the same run.
 `;
 }

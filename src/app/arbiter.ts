@@ -12,8 +12,16 @@ import { DecisionService } from './decisions/decisions.js';
 import { DecisionEvents } from './decisions/wake-ups.js';
 import { GateRunService } from './gate-runs/gate-runs.js';
 import { IncidentService } from './incidents/incidents.js';
+import {
+  defaultDeliveryRetentionDays,
+  deliveryPruneIntervalMs,
+  pruneDeliveries,
+} from './integrations/deliveries.js';
 import { type GitHubAppOptions, GitHubReviews, githubOutbox } from './integrations/github/reviews.js';
 import { GitHubWebhooks } from './integrations/github/webhooks.js';
+import { GitLabApprovals, type GitLabOptions, gitlabOutbox } from './integrations/gitlab/approvals.js';
+import { GitLabDeployments } from './integrations/gitlab/deployments.js';
+import { GitLabWebhooks } from './integrations/gitlab/webhooks.js';
 import { SlackInteractions, type SlackOptions } from './integrations/slack/interactions.js';
 import { Checkpointer } from './ledger/checkpointer.js';
 import { defaultLedgerKeyPath, type Ledger, openLedger } from './ledger/ledger.js';
@@ -61,8 +69,12 @@ export interface ArbiterOptions {
   monitoring?: MonitoringOptions;
   /** The GitHub App answering deployment protection rules (docs/integrations.md); off when absent. */
   github?: GitHubAppOptions;
+  /** GitLab deployment approvals (docs/integrations.md); off when absent. */
+  gitlab?: GitLabOptions;
   /** Slack approval buttons (docs/integrations.md); off when absent. */
   slack?: SlackOptions;
+  /** Days provider deliveries are remembered for replay protection (default 40, docs/integrations.md). */
+  deliveryRetentionDays?: number;
   /** Where background failures and warnings go: the server passes its own logger (default: stderr, warn level). */
   logger?: Logger;
   /** Single sign-on: the session key file (default beside the ledger key), the provider's HTTP and environment. */
@@ -102,8 +114,12 @@ export interface Arbiter {
   witnesses: WitnessSubmitter;
   /** The GitHub App's webhook, when `github` options were given. */
   github?: GitHubWebhooks;
+  /** GitLab deployment approvals: the blocked deployments poller, and the webhook when a token is set. */
+  gitlab?: { deployments: GitLabDeployments; webhooks?: GitLabWebhooks };
   /** Slack's interaction endpoint, when `slack` options were given. */
   slack?: SlackInteractions;
+  /** Forgets provider deliveries older than the retention window (hourly in the background); returns how many. */
+  pruneDeliveries(): Promise<number>;
   clock: () => Date;
   /** Set when this start created the first admin token. */
   bootstrapAdminToken?: string;
@@ -167,7 +183,21 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
         )
       : undefined;
     if (githubReviews) notifications.addSender(githubOutbox, githubReviews);
-    const decisionSink = githubReviews ? githubReviews.sinkAround(notifications) : notifications;
+    const gitlabApprovals = options.gitlab
+      ? new GitLabApprovals(
+          {
+            ...options.gitlab,
+            ...(options.notifications?.dashboardUrl && !options.gitlab.dashboardUrl
+              ? { dashboardUrl: options.notifications.dashboardUrl }
+              : {}),
+          },
+          ids,
+          clock,
+        )
+      : undefined;
+    if (gitlabApprovals) notifications.addSender(gitlabOutbox, gitlabApprovals);
+    const githubSink = githubReviews ? githubReviews.sinkAround(notifications) : notifications;
+    const decisionSink = gitlabApprovals ? gitlabApprovals.sinkAround(githubSink) : githubSink;
     const systems = new SystemService({ ...core, sink: notifications });
     policies = new PolicyHolder({ dir: options.policyDir, initial: bundle, store, ledger, systems, logger });
     const tokens = new TokenService({ ...core, ids, checks });
@@ -224,6 +254,15 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
             logger,
           })
         : undefined;
+    const gitlab = gitlabIntegration(options.gitlab, gitlabApprovals, {
+      store,
+      ledger,
+      policies,
+      decisions,
+      clock,
+      registry: metrics.registry,
+      logger,
+    });
     const slack = options.slack
       ? new SlackInteractions({
           store,
@@ -296,7 +335,26 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
         if (await store.holdsCheckpointLock()) await witnesses.submitDue();
       },
     });
+    if (gitlab && options.gitlab?.pollIntervalMs !== 0)
+      loops.start({
+        name: 'GitLab blocked deployments',
+        everyMs: options.gitlab?.pollIntervalMs ?? 30_000,
+        run: async () => {
+          await gitlab.deployments.pollAll();
+        },
+      });
     const checkpointIfGrown = () => checkpoints.signIfGrown();
+    const forgetOldDeliveries = () =>
+      pruneDeliveries({
+        store,
+        clock,
+        retentionDays: options.deliveryRetentionDays ?? defaultDeliveryRetentionDays,
+      });
+    loops.start({
+      name: 'delivery pruning',
+      everyMs: deliveryPruneIntervalMs,
+      run: forgetOldDeliveries,
+    });
 
     let closed = false;
     return {
@@ -319,7 +377,9 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
       traces,
       witnesses,
       ...(github ? { github } : {}),
+      ...(gitlab ? { gitlab } : {}),
       ...(slack ? { slack } : {}),
+      pruneDeliveries: forgetOldDeliveries,
       clock,
       ...(bootstrapAdminToken ? { bootstrapAdminToken } : {}),
       adminTokenFile,
@@ -337,4 +397,24 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
     await store.close();
     throw error;
   }
+}
+
+/** GitLab's poller, and its webhook when a secret or signing token is configured. */
+function gitlabIntegration(
+  options: GitLabOptions | undefined,
+  approvals: GitLabApprovals | undefined,
+  deps: Omit<ConstructorParameters<typeof GitLabDeployments>[0], 'approvals'>,
+): Arbiter['gitlab'] {
+  if (!options || !approvals) return undefined;
+  const deployments = new GitLabDeployments({ ...deps, approvals });
+  const webhooks =
+    options.webhookSecret || options.signingToken
+      ? new GitLabWebhooks({
+          ...deps,
+          deployments,
+          ...(options.webhookSecret ? { webhookSecret: options.webhookSecret } : {}),
+          ...(options.signingToken ? { signingToken: options.signingToken } : {}),
+        })
+      : undefined;
+  return { deployments, ...(webhooks ? { webhooks } : {}) };
 }

@@ -4,6 +4,7 @@ import { exportAuditSource, exportLedger, storeAuditSource } from '../app/ledger
 import { consistencyProofResponse, inclusionProofResponse } from '../app/ledger/proof-responses.js';
 import { auditState, describeStateMismatch, type StateAuditReport } from '../app/ledger/state-audit.js';
 import { adoptDatabaseTree } from '../app/ledger/trusted-checkpoint.js';
+import { chunkVerifier, defaultVerifyWorkers, maxVerifyWorkers } from '../app/ledger/verify-pool.js';
 import { ArbiterError } from '../core/errors.js';
 import type { JsonValue } from '../core/json.js';
 import { type AuditOptions, type AuditReport, type AuditSource, auditLedger } from '../ledger/audit.js';
@@ -310,6 +311,10 @@ export function registerLedgerCommands(program: Command, output: Output, run: Ru
       '--require-latest',
       'with --witness: fail when entries after the newest witnessed checkpoint exist (default: report them)',
     )
+    .option(
+      '--workers <n>',
+      'worker threads that hash entries while the main thread reads them, 0 to 16; 0 hashes on the main thread (default: one per CPU, up to 8)',
+    )
     .option('--json', 'print the report as JSON')
     .action(
       (
@@ -322,12 +327,23 @@ export function registerLedgerCommands(program: Command, output: Output, run: Ru
           witness?: string[];
           quorum?: string;
           requireLatest?: boolean;
+          workers?: string;
         },
         command: Command,
       ) =>
         run(async () => {
           const held = (options.checkpoint ?? []).map(readHeldCheckpoint);
           const witnesses = witnessQuorum(options);
+          const workers =
+            options.workers === undefined
+              ? defaultVerifyWorkers()
+              : nonNegativeInteger('--workers', options.workers);
+          if (workers > maxVerifyWorkers)
+            throw new ArbiterError(
+              'ARB_ERR_USAGE',
+              `--workers must be at most ${maxVerifyWorkers}, got ${workers}`,
+            );
+          const verifyChunks = chunkVerifier(workers);
           const progress = (entries: number) => {
             if (process.stderr.isTTY) process.stderr.write(`\rverified ${entries} entries`);
           };
@@ -346,6 +362,7 @@ export function registerLedgerCommands(program: Command, output: Output, run: Ru
                 verifiers: [verifier],
                 origin: manifest.origin,
                 onProgress: progress,
+                verifyChunks,
                 ...(witnesses ? { witnesses } : {}),
               }),
               output,
@@ -360,6 +377,7 @@ export function registerLedgerCommands(program: Command, output: Output, run: Ru
                 verifiers: [verifier],
                 origin: l.origin,
                 onProgress: progress,
+                verifyChunks,
                 ...(witnesses ? { witnesses } : {}),
               });
               // The state is compared with entries only once their bytes are proven.

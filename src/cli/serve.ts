@@ -7,7 +7,12 @@ import { parse as parseYaml } from 'yaml';
 import { defaultAdminTokenPath, legacyAdminTokenPath } from '../app/access/admin-token-file.js';
 import { type Arbiter, startArbiter } from '../app/arbiter.js';
 import type { GitHubAppOptions } from '../app/integrations/github/reviews.js';
-import type { SlackOptions, SlackUserMapping } from '../app/integrations/slack/interactions.js';
+import type { GitLabOptions } from '../app/integrations/gitlab/approvals.js';
+import type {
+  SlackDirectoryGroups,
+  SlackOptions,
+  SlackUserMapping,
+} from '../app/integrations/slack/interactions.js';
 import type { RunningWitness } from '../app/witness/witness.js';
 import { ArbiterError } from '../core/errors.js';
 import { issueDemoTokens } from '../demo/demo.js';
@@ -43,8 +48,16 @@ interface ServeOptions {
   githubPrivateKey?: string;
   githubWebhookSecretEnv: string;
   githubApiUrl?: string;
+  gitlabUrl: string;
+  gitlabTokenEnv?: string;
+  gitlabWebhookSecretEnv?: string;
+  gitlabSigningTokenEnv?: string;
+  gitlabPollInterval: string;
   slackSigningSecretEnv?: string;
   slackUsers?: string;
+  slackBotTokenEnv?: string;
+  slackApiUrl?: string;
+  deliveryRetentionDays: string;
   humanTokens: string;
   sessionKey?: string;
 }
@@ -58,11 +71,31 @@ function slackOptions(options: ServeOptions): SlackOptions | undefined {
       'ARB_ERR_USAGE',
       `--slack-signing-secret-env names $${options.slackSigningSecretEnv}, which is not set`,
     );
-  return { signingSecret, users: options.slackUsers ? readSlackUsers(options.slackUsers) : [] };
+  let botToken: string | undefined;
+  if (options.slackBotTokenEnv) {
+    botToken = process.env[options.slackBotTokenEnv];
+    if (!botToken)
+      throw new ArbiterError(
+        'ARB_ERR_USAGE',
+        `--slack-bot-token-env names $${options.slackBotTokenEnv}, which is not set`,
+      );
+  }
+  const mapping = options.slackUsers
+    ? readSlackUsers(options.slackUsers)
+    : { users: [], directoryGroups: [] };
+  return {
+    signingSecret,
+    ...mapping,
+    ...(botToken ? { botToken } : {}),
+    ...(options.slackApiUrl ? { apiUrl: options.slackApiUrl } : {}),
+  };
 }
 
-/** The explicit Slack → person mapping: a YAML list of {team, user, email, groups}. */
-function readSlackUsers(path: string): SlackUserMapping[] {
+/**
+ * The explicit Slack → person mapping: a YAML list of {team, user, email, groups}; an entry with
+ * only {email, groups} gives the groups of a person found through Slack's directory.
+ */
+function readSlackUsers(path: string): Pick<SlackOptions, 'users' | 'directoryGroups'> {
   let parsed: unknown;
   try {
     parsed = parseYaml(readFileSync(path, 'utf8'));
@@ -77,24 +110,30 @@ function readSlackUsers(path: string): SlackUserMapping[] {
       'ARB_ERR_INPUT_INVALID',
       `--slack-users ${path} is not a list of {team, user, email, groups}`,
     );
-  return parsed.map((entry, index) => {
+  const users: SlackUserMapping[] = [];
+  const directoryGroups: SlackDirectoryGroups[] = [];
+  parsed.forEach((entry, index) => {
     const { team, user, email, groups = [] } = (entry ?? {}) as Record<string, unknown>;
-    const valid =
-      typeof team === 'string' &&
-      /^[A-Z0-9]{1,32}$/.test(team) &&
-      typeof user === 'string' &&
-      /^[A-Z0-9]{1,32}$/.test(user) &&
+    const common =
       typeof email === 'string' &&
       email.includes('@') &&
       Array.isArray(groups) &&
       groups.every((group) => typeof group === 'string');
-    if (!valid)
+    const account =
+      typeof team === 'string' &&
+      /^[A-Z0-9]{1,32}$/.test(team) &&
+      typeof user === 'string' &&
+      /^[A-Z0-9]{1,32}$/.test(user);
+    if (common && account) users.push({ team, user, email, groups: groups as string[] });
+    else if (common && team === undefined && user === undefined)
+      directoryGroups.push({ email, groups: groups as string[] });
+    else
       throw new ArbiterError(
         'ARB_ERR_INPUT_INVALID',
-        `--slack-users ${path}: entry ${index + 1} needs team (T…), user (U…), email and optional groups`,
+        `--slack-users ${path}: entry ${index + 1} needs team (T…), user (U…), email and optional groups (or only email and groups, for a person found through the directory)`,
       );
-    return { team, user, email, groups: groups as string[] };
   });
+  return { users, directoryGroups };
 }
 
 /** The GitHub App options, when `--github-app-id` is given: the key file and the secret must be there too. */
@@ -127,6 +166,48 @@ function githubOptions(options: ServeOptions): GitHubAppOptions | undefined {
     privateKey,
     webhookSecret,
     ...(options.githubApiUrl ? { apiUrl: options.githubApiUrl } : {}),
+  };
+}
+
+/** GitLab deployment approvals, when `--gitlab-token-env` is given: every named variable must be set. */
+function gitlabOptions(options: ServeOptions): GitLabOptions | undefined {
+  if (!options.gitlabTokenEnv) return undefined;
+  const fromEnv = (flag: string, name: string) => {
+    const value = process.env[name];
+    if (!value) throw new ArbiterError('ARB_ERR_USAGE', `${flag} names $${name}, which is not set`);
+    return value;
+  };
+  const token = fromEnv('--gitlab-token-env', options.gitlabTokenEnv);
+  const webhookSecret = options.gitlabWebhookSecretEnv
+    ? fromEnv('--gitlab-webhook-secret-env', options.gitlabWebhookSecretEnv)
+    : undefined;
+  const signingToken = options.gitlabSigningTokenEnv
+    ? fromEnv('--gitlab-signing-token-env', options.gitlabSigningTokenEnv)
+    : undefined;
+  if (signingToken && !/^whsec_[A-Za-z0-9+/]{20,}={0,2}$/.test(signingToken))
+    throw new ArbiterError(
+      'ARB_ERR_USAGE',
+      `$${options.gitlabSigningTokenEnv} is not a GitLab signing token (whsec_ and base64)`,
+    );
+  if (!/^https?:\/\//.test(options.gitlabUrl))
+    throw new ArbiterError('ARB_ERR_USAGE', `--gitlab-url ${options.gitlabUrl} is not an http(s) URL`);
+  const interval = Number(options.gitlabPollInterval);
+  if (!Number.isInteger(interval) || interval < 0)
+    throw new ArbiterError(
+      'ARB_ERR_USAGE',
+      `--gitlab-poll-interval ${options.gitlabPollInterval} must be a whole number of seconds (0: off)`,
+    );
+  if (interval === 0 && !webhookSecret && !signingToken)
+    throw new ArbiterError(
+      'ARB_ERR_USAGE',
+      '--gitlab-poll-interval 0 needs webhooks (--gitlab-webhook-secret-env or --gitlab-signing-token-env): nothing else finds blocked deployments',
+    );
+  return {
+    url: options.gitlabUrl,
+    token,
+    pollIntervalMs: interval * 1000,
+    ...(webhookSecret ? { webhookSecret } : {}),
+    ...(signingToken ? { signingToken } : {}),
   };
 }
 
@@ -198,12 +279,40 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
       'https://api.github.com',
     )
     .option(
+      '--gitlab-token-env <name>',
+      'answer GitLab deployment approvals: environment variable holding the API token of the approver user (docs/integrations.md)',
+    )
+    .option('--gitlab-url <url>', 'GitLab instance (self-managed: https://HOST)', 'https://gitlab.com')
+    .option(
+      '--gitlab-webhook-secret-env <name>',
+      "environment variable holding the GitLab webhook's secret token (X-Gitlab-Token)",
+    )
+    .option(
+      '--gitlab-signing-token-env <name>',
+      "environment variable holding the GitLab webhook's signing token (whsec_…), when GitLab signs deliveries",
+    )
+    .option(
+      '--gitlab-poll-interval <seconds>',
+      'list blocked GitLab deployments this often (0: only when a job event says one waits)',
+      '30',
+    )
+    .option(
       '--slack-signing-secret-env <name>',
       "turn on Slack approval buttons: environment variable holding the Slack app's signing secret",
     )
     .option(
       '--slack-users <file>',
-      'YAML list mapping Slack accounts to people: {team, user, email, groups}',
+      'YAML list mapping Slack accounts to people: {team, user, email, groups}; {email, groups} gives groups to people found through the directory',
+    )
+    .option(
+      '--slack-bot-token-env <name>',
+      'environment variable holding a Slack bot token (users:read, users:read.email, chat:write): find clickers by confirmed email, update messages with chat.update',
+    )
+    .option('--slack-api-url <url>', "Slack's Web API", 'https://slack.com/api')
+    .option(
+      '--delivery-retention-days <days>',
+      'remember provider webhook deliveries (replay protection) this many days',
+      '40',
     );
   for (const option of limitOptions) {
     const fallback = defaultLimits[option.key] / option.scale;
@@ -235,6 +344,7 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
               ? 'policies'
               : undefined);
         const github = githubOptions(options);
+        const gitlab = gitlabOptions(options);
         const slack = slackOptions(options);
         const logger = serverLogger(options.logLevel ?? (options.demo ? 'warn' : 'info'));
         const legacy = legacyAdminTokenPath(databaseUrl);
@@ -249,7 +359,9 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
           ...(legacy ? { legacyAdminTokenPath: legacy } : {}),
           checkpointIntervalMs: Math.max(1, Number(options.checkpointInterval)) * 1000,
           ...(github ? { github } : {}),
+          ...(gitlab ? { gitlab } : {}),
           ...(slack ? { slack } : {}),
+          deliveryRetentionDays: positive('--delivery-retention-days', options.deliveryRetentionDays)!,
           notifications: {
             dashboardUrl:
               options.dashboardUrl ?? process.env.ARBITER_DASHBOARD_URL ?? `http://${options.host}:${port}`,

@@ -176,6 +176,10 @@ export const errorRegistry = {
     status: 403,
     summary: 'A signed GitHub delivery comes from an App installation no System is mapped to',
   },
+  ARB_ERR_INTEGRATION_UNKNOWN_PROJECT: {
+    status: 403,
+    summary: 'An authenticated GitLab delivery is about a project no System is mapped to',
+  },
   ARB_ERR_SYSTEM_UNKNOWN: { status: 403, summary: 'The agent token names a System that is not registered' },
   ARB_ERR_GATE_SYSTEM_UNKNOWN: {
     status: 422,

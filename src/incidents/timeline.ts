@@ -45,6 +45,8 @@ export function describeEntry(entry: LedgerEntry): string {
       return `${entry.subject} ${entry.type === 'system.frozen' ? 'frozen' : 'unfrozen'} by ${entry.actor}: ${text(data.reason)}`;
     case 'github.review':
       return `GitHub Actions run ${text(data.runId)} of ${text(data.repository)} (${text(data.environment)}): ${data.state === 'pending' ? 'status report' : text(data.state)} sent, GitHub answered ${text(data.status)}`;
+    case 'gitlab.approval':
+      return `GitLab deployment ${text(data.deploymentId)} of ${text(data.project)} (${text(data.environment)}): ${data.state === 'pending' ? 'status comment' : text(data.state)} sent, GitLab answered ${text(data.status)}`;
     default:
       return `${entry.type} ${entry.subject} by ${entry.actor}`;
   }

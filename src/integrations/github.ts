@@ -26,6 +26,8 @@ export interface ProtectionRequest {
   sender?: string;
   deployment?: JsonObject;
   pullRequests: number[];
+  /** The run's workflow file, when it was needed to find the System (read from the run, not the payload). */
+  workflow?: string;
 }
 
 const callbackPattern =
@@ -110,21 +112,66 @@ export function systemsOfInstallation(
   return systems.filter((system) => system.github?.installation === installation);
 }
 
+/** The Systems of this installation that name the repository (GitHub's names are case-insensitive). */
+function systemsOfRepository(
+  systems: readonly SystemRecord[],
+  installation: number,
+  repository: string,
+): SystemRecord[] {
+  const wanted = repository.toLowerCase();
+  return systemsOfInstallation(systems, installation)
+    .filter((system) => system.github!.repositories.some((name) => name.toLowerCase() === wanted))
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
 /**
- * The System a protection request speaks for: the one whose `spec.github` names this
- * installation and repository (GitHub's names are case-insensitive). Undefined when none does;
- * the bundle loader does not stop two Systems from claiming one repository, so the first by id wins
- * and the others are named in the docs as a mistake.
+ * True when a System of this installation maps the repository by workflow file, so the run's
+ * workflow must be known before the request has a System (GitHub's protection-rule payload does
+ * not name it; the App reads it from the run).
+ */
+export function workflowMatters(
+  systems: readonly SystemRecord[],
+  installation: number,
+  repository: string,
+): boolean {
+  return systemsOfRepository(systems, installation, repository).some(
+    (system) => system.github!.workflows !== undefined,
+  );
+}
+
+/**
+ * The System a protection request speaks for, most specific first: one whose `spec.github` names
+ * this installation, repository and the run's workflow file; else one naming the repository
+ * without workflows. A System that names other workflows of the repository never answers for this
+ * one. Undefined when none does. The bundle loader does not stop two Systems from claiming one
+ * repository (or workflow), so the first by id wins and the others are named in the docs as a
+ * mistake.
  */
 export function systemForRepository(
   systems: readonly SystemRecord[],
   installation: number,
   repository: string,
+  workflow?: string,
 ): SystemRecord | undefined {
-  const wanted = repository.toLowerCase();
-  return systemsOfInstallation(systems, installation)
-    .filter((system) => system.github!.repositories.some((name) => name.toLowerCase() === wanted))
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))[0];
+  const candidates = systemsOfRepository(systems, installation, repository);
+  const byWorkflow =
+    workflow === undefined
+      ? undefined
+      : candidates.find((system) => system.github!.workflows?.includes(workflow));
+  return byWorkflow ?? candidates.find((system) => system.github!.workflows === undefined);
+}
+
+/**
+ * The workflow file of a run, from GitHub's workflow-run object (REST "Get a workflow run", the
+ * same schema as `workflow_run` in webhooks): `path`, without any `@ref` suffix. Undefined when the
+ * answer is not a run with a path, or is about another run.
+ */
+export function workflowPathOf(run: unknown, runId: number): string | undefined {
+  if (typeof run !== 'object' || run === null) return undefined;
+  const { id, path } = run as { id?: unknown; path?: unknown };
+  if (id !== runId || typeof path !== 'string') return undefined;
+  const file = path.split('@')[0]!;
+  return file.length > 0 && file.length <= 255 && !file.includes('..') ? file : undefined;
 }
 
 /** The action request a protection request becomes: `deploy` of the repository to the environment. */
@@ -143,6 +190,7 @@ export function deployRequest(protection: ProtectionRequest): ActionRequest {
         ...(protection.ref ? { ref: protection.ref } : {}),
         ...(protection.sha ? { sha: protection.sha } : {}),
         ...(protection.sender ? { triggeringActor: protection.sender } : {}),
+        ...(protection.workflow ? { workflow: protection.workflow } : {}),
         ...(protection.deployment ? { deploymentPayload: protection.deployment } : {}),
         pullRequests: protection.pullRequests,
       },

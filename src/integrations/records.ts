@@ -5,7 +5,7 @@ import type { JsonObject } from '../core/json.js';
  * GitHub signs only the body, not its `X-GitHub-Delivery` id, so a replay is known by either.
  */
 export interface DeliveryRow {
-  provider: 'github';
+  provider: 'github' | 'gitlab';
   deliveryId: string;
   /** `sha256:<hex>` of the signed body. */
   bodyDigest: string;
@@ -36,4 +36,6 @@ export interface DeliveryWrites {
   rememberDelivery(row: DeliveryRow): Promise<boolean>;
   /** Counts one more replay of a known delivery; returns the new count. */
   countReplay(provider: DeliveryRow['provider'], deliveryId: string): Promise<number>;
+  /** Forgets deliveries of every provider received before `before` (ISO time); returns how many. */
+  pruneDeliveries(before: string): Promise<number>;
 }

@@ -47,6 +47,8 @@ export interface SlackClick {
   requestHash: string;
   /** Where the message is replaced (checked against the allowed prefix). */
   responseUrl: string;
+  /** The clicked message (channel id and `ts`), for `chat.update`; absent when the payload has none. */
+  message?: { channel: string; ts: string };
 }
 
 const idPattern = /^[A-Z0-9]{1,32}$/;
@@ -102,6 +104,9 @@ export function slackClick(
     !responseUrl.startsWith(responseUrlPrefix)
   )
     return { problem: `the response_url is not under ${responseUrlPrefix}` };
+  const container = body.container as { channel_id?: unknown; message_ts?: unknown } | undefined;
+  const channel = container?.channel_id;
+  const ts = container?.message_ts;
   return {
     click: {
       teamId,
@@ -110,8 +115,41 @@ export function slackClick(
       decisionId: value.decision,
       requestHash: value.requestHash,
       responseUrl,
+      ...(typeof channel === 'string' &&
+      idPattern.test(channel) &&
+      typeof ts === 'string' &&
+      /^\d{1,12}\.\d{1,8}$/.test(ts)
+        ? { message: { channel, ts } }
+        : {}),
     },
   };
+}
+
+/**
+ * What Slack's directory (`users.info`, docs.slack.dev "users.info" and the `User` type of
+ * @slack/web-api) says of the account that clicked: its email only when Slack says the address
+ * is confirmed (`is_email_confirmed: true`), for an active human member of the clicking
+ * workspace. Never a display or real name, which the person can change. `notFound` is an answer
+ * worth remembering for a while; anything else Slack answers is not an identity.
+ */
+export function directoryEmail(
+  answer: unknown,
+  teamId: string,
+  userId: string,
+): { email: string } | { notFound: string } {
+  const body = (typeof answer === 'object' && answer !== null ? answer : {}) as Record<string, unknown>;
+  if (body.ok !== true) return { notFound: `Slack answered ${JSON.stringify(body.error ?? 'no user')}` };
+  const user = (body.user ?? {}) as Record<string, unknown>;
+  if (user.id !== userId) return { notFound: 'Slack answered about another account' };
+  if (user.team_id !== teamId) return { notFound: 'the account belongs to another Slack workspace' };
+  if (user.deleted === true) return { notFound: 'the account is deactivated' };
+  if (user.is_bot === true || user.is_app_user === true) return { notFound: 'the account is a bot' };
+  if (user.is_stranger === true) return { notFound: 'the account is an external (Slack Connect) member' };
+  if (user.is_email_confirmed !== true) return { notFound: "Slack has not confirmed the account's email" };
+  const email = (user.profile as { email?: unknown } | undefined)?.email;
+  if (typeof email !== 'string' || email.length > 254 || !/^[^@\s]+@[^@\s]+$/.test(email))
+    return { notFound: 'Slack shows no email for the account (the app needs users:read.email)' };
+  return { email };
 }
 
 /**

@@ -1,10 +1,18 @@
 import type { JsonValue } from '../core/json.js';
 import { openCheckpoint } from './checkpoint.js';
 import { type CosignatureVerifier, cosignaturesOf } from './cosignature.js';
-import { decodeEntry, type PersonalValue, personalCommitment, scanEntry } from './entry.js';
+import { type PersonalValue, personalCommitment } from './entry.js';
 import type { NoteVerifier } from './note.js';
-import { emptyRoot, leafHash, nodeHash } from './rfc6962.js';
+import { emptyRoot, nodeHash } from './rfc6962.js';
+import type { EntryBatch } from './storage.js';
 import { verifyConsistency } from './verify.js';
+import {
+  type ChunkOptions,
+  type ChunkVerdict,
+  entryBatches,
+  type Subtree,
+  verifyChunk,
+} from './verify-chunk.js';
 
 /**
  * Full verification of a ledger from its raw material — entries, recorded leaf hashes, signed
@@ -16,6 +24,11 @@ import { verifyConsistency } from './verify.js';
 export interface AuditSource {
   /** Entries as stored: exact bytes, and the leaf hash recorded when they were appended. */
   entries(): AsyncIterable<{ bytes: Uint8Array; leafHash?: Uint8Array }>;
+  /**
+   * The same packed in batches, when the source can read them so (a database can): batch k
+   * starts at seq k × verificationChunkSize and asks for that many entries.
+   */
+  batches?(): AsyncIterable<EntryBatch>;
   /** Signed checkpoint notes, in any order. */
   checkpoints(): Promise<string[]>;
   /** Consistency proofs between consecutive checkpoints, when the source has them. */
@@ -72,14 +85,18 @@ export interface WitnessedReport {
   unwitnessed: number;
 }
 
-/** Incremental RFC 6962 root over leaves appended one by one. */
+/** Incremental RFC 6962 root over perfect subtrees appended left to right (RFC 6962 stack). */
 class RootBuilder {
-  private readonly stack: { level: number; hash: Uint8Array }[] = [];
+  private readonly stack: Subtree[] = [];
   size = 0;
 
-  push(leaf: Uint8Array): void {
-    this.stack.push({ level: 0, hash: leaf });
-    this.size++;
+  /** Requires the subtree to start where the tree ends at a multiple of its size: a real subtree. */
+  push(subtree: Subtree): void {
+    const leaves = 2 ** subtree.level;
+    if (this.size % leaves !== 0)
+      throw new Error(`a subtree of ${leaves} leaves cannot start at ${this.size}: chunks misaligned`);
+    this.stack.push(subtree);
+    this.size += leaves;
     while (this.stack.length >= 2) {
       const right = this.stack[this.stack.length - 1]!;
       const left = this.stack[this.stack.length - 2]!;
@@ -88,12 +105,35 @@ class RootBuilder {
     }
   }
 
-  root(): Uint8Array {
-    if (this.stack.length === 0) return emptyRoot;
-    let acc = this.stack[this.stack.length - 1]!.hash;
-    for (let i = this.stack.length - 2; i >= 0; i--) acc = nodeHash(this.stack[i]!.hash, acc);
+  /** The root of the tree, followed by `more` (subtrees to the right of it, in order). */
+  root(more: readonly Subtree[] = []): Uint8Array {
+    const all = more.length === 0 ? this.stack : [...this.stack, ...more];
+    if (all.length === 0) return emptyRoot;
+    let acc = all[all.length - 1]!.hash;
+    for (let i = all.length - 2; i >= 0; i--) acc = nodeHash(all[i]!.hash, acc);
     return acc;
   }
+}
+
+/**
+ * Verifies batches in log order and yields their verdicts in the same order (verifyChunk on each);
+ * it may do the work on other threads. Stopping the iteration early must release them.
+ */
+export type ChunkVerifier = (
+  batches: AsyncIterable<EntryBatch>,
+  options: ChunkOptions,
+) => AsyncIterable<ChunkVerdict>;
+
+/** Every chunk on the calling thread, one after another. */
+export const verifyChunksInThread: ChunkVerifier = async function* (batches, options) {
+  for await (const batch of batches) yield verifyChunk(batch, options);
+};
+
+/** The largest power of two dividing `size` (> 0): the largest subtree that can start there. */
+function alignmentOf(size: number): number {
+  let alignment = 1;
+  while (size % (alignment * 2) === 0) alignment *= 2;
+  return alignment;
 }
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
@@ -109,6 +149,8 @@ export interface AuditOptions {
   strict?: boolean;
   /** Called every 65,536 entries with the count so far, for progress output. */
   onProgress?: (entries: number) => void;
+  /** Who verifies the chunks of entries (default: this thread); e.g. a pool of worker threads. */
+  verifyChunks?: ChunkVerifier;
   /**
    * Require witness cosignatures: at least one checkpoint cosigned by `quorum` of these witnesses
    * (whose entries are then verified against it like any checkpoint); entries after the newest
@@ -120,10 +162,11 @@ export interface AuditOptions {
 /** Verifies everything and names the first entry or checkpoint that does not match. */
 export async function auditLedger(source: AuditSource, options: AuditOptions): Promise<AuditReport> {
   const builder = new RootBuilder();
-  const fail = (problem: AuditProblem): AuditReport => ({
+  /** The report of a failure after the entries verified so far (the builder's, then `more`). */
+  const fail = (problem: AuditProblem, more: readonly Subtree[] = []): AuditReport => ({
     ok: false,
-    entries: builder.size,
-    root: b64(builder.root()),
+    entries: more.reduce((size, subtree) => size + 2 ** subtree.level, builder.size),
+    root: b64(builder.root(more)),
     checkpoints: 0,
     uncheckpointed: 0,
     personalVerified: 0,
@@ -181,10 +224,11 @@ export async function auditLedger(source: AuditSource, options: AuditOptions): P
   let nextCheckpoint = 0;
   const roots = new Map<number, Uint8Array>();
   const commitments = new Map<number, Record<string, JsonValue>>();
-  const checkAt = (size: number): AuditProblem | undefined => {
+  /** Checks the checkpoints at `size`, whose root is the builder's followed by `more`. */
+  const checkAt = (size: number, more: readonly Subtree[] = []): AuditProblem | undefined => {
     while (nextCheckpoint < checkpoints.length && checkpoints[nextCheckpoint]!.size === size) {
       const checkpoint = checkpoints[nextCheckpoint++]!;
-      const root = builder.root();
+      const root = builder.root(more);
       roots.set(size, root);
       if (!same(root, checkpoint.root)) {
         return {
@@ -199,41 +243,42 @@ export async function auditLedger(source: AuditSource, options: AuditOptions): P
 
   const early = checkAt(0);
   if (early) return fail(early);
-  let expected = 0;
-  for await (const stored of source.entries()) {
-    const scanned = options.strict ? strictScan(stored.bytes, expected) : scanEntry(stored.bytes, expected);
-    if (scanned.problem !== undefined) {
-      const found = scanned.foundSeq;
-      if (found === undefined)
-        return fail({
-          code: 'entry-malformed',
-          seq: expected,
-          message: `entry seq ${expected} ${scanned.problem}`,
-        });
+  const batches = source.batches?.() ?? entryBatches(source.entries());
+  const verify = options.verifyChunks ?? verifyChunksInThread;
+  const sizes = checkpoints.map((checkpoint) => checkpoint.size);
+  let reported = 0;
+  // Verdicts come in log order; within one, checkpoints inside the chunk are checked before its
+  // problem, exactly as if the entries were checked one by one.
+  for await (const verdict of verify(batches, { sizes, ...(options.strict ? { strict: true } : {}) })) {
+    if (verdict.start > builder.size) {
+      // The previous chunk held fewer entries than it should: they are not stored at all.
       return fail({
         code: 'entry-out-of-order',
-        seq: expected,
-        message:
-          found > expected
-            ? `entry seq ${expected} is missing or out of order (entry seq ${found} is in its place)`
-            : `entry seq ${found} appears where seq ${expected} belongs (entries reordered or duplicated)`,
+        seq: builder.size,
+        message: `entry seq ${builder.size} is missing (no entry with seq ${builder.size} to ${verdict.start - 1} is stored)`,
       });
     }
-    const leaf = leafHash(stored.bytes);
-    if (stored.leafHash && !same(leaf, stored.leafHash)) {
-      return fail({
-        code: 'entry-altered',
-        seq: expected,
-        message: `entry seq ${expected} does not match the leaf hash recorded when it was appended: it was altered`,
-      });
+    if (verdict.start < builder.size)
+      throw new Error(`chunk verdict for ${verdict.start} arrived where ${builder.size} was expected`);
+    if (verdict.start > 0 && verdict.verified > alignmentOf(verdict.start))
+      throw new Error(
+        `a chunk of ${verdict.verified} entries cannot start at ${verdict.start}: chunks misaligned`,
+      );
+    for (const { size, frontier } of verdict.frontiersAt) {
+      const problem = checkAt(size, frontier);
+      if (problem) return fail(problem, frontier);
     }
-    if (scanned.personal) commitments.set(expected, scanned.personal);
-    builder.push(leaf);
-    expected++;
-    if (expected % 65_536 === 0) options.onProgress?.(expected);
-    const problem = checkAt(expected);
+    for (const subtree of verdict.frontier) builder.push(subtree);
+    for (const { seq, commitments: committed } of verdict.personal) commitments.set(seq, committed);
+    const problem = checkAt(builder.size);
     if (problem) return fail(problem);
+    if (verdict.problem) return fail(verdict.problem);
+    if (Math.floor(builder.size / 65_536) > reported) {
+      reported = Math.floor(builder.size / 65_536);
+      options.onProgress?.(builder.size);
+    }
   }
+  const expected = builder.size;
 
   const beyond = checkpoints[nextCheckpoint];
   if (beyond) {
@@ -299,11 +344,4 @@ export async function auditLedger(source: AuditSource, options: AuditOptions): P
     personalVerified,
     ...(witnessedReport ? { witnessed: witnessedReport } : {}),
   };
-}
-
-function strictScan(bytes: Uint8Array, expectedSeq: number): ReturnType<typeof scanEntry> {
-  const decoded = decodeEntry(bytes, expectedSeq);
-  if ('problem' in decoded) return decoded;
-  const personal = decoded.entry.data.personal;
-  return personal && typeof personal === 'object' && !Array.isArray(personal) ? { personal } : {};
 }

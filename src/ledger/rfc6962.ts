@@ -27,6 +27,16 @@ export function leafHash(entry: Uint8Array): Uint8Array {
   return sha256(leafScratch.subarray(0, entry.length + 1));
 }
 
+/** leafHash of the entry at bytes[from, to), without a view of it. */
+export function leafHashAt(bytes: Uint8Array, from: number, to: number): Uint8Array {
+  const length = to - from;
+  if (length + 1 > leafScratch.length)
+    leafScratch = new Uint8Array(Math.max(length + 1, leafScratch.length * 2));
+  leafScratch[0] = 0x00;
+  leafScratch.set(bytes.subarray(from, to), 1);
+  return sha256(leafScratch.subarray(0, length + 1));
+}
+
 /** Hash of an interior node: SHA-256(0x01 ‖ left ‖ right). */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
   if (left.length === 32 && right.length === 32) {

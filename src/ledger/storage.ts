@@ -32,6 +32,25 @@ export interface StoredCheckpoint {
   createdAt: string;
 }
 
+/**
+ * Entries as verification reads them: packed into a few buffers rather than one object per entry,
+ * so a million entries cost a few dozen allocations and can be handed to a worker thread whole.
+ */
+export interface EntryBatch {
+  /** The seq the first entry must carry: where the batch starts in the log. */
+  start: number;
+  /** The entries' stored bytes, one after another. */
+  bytes: Uint8Array;
+  /** Where each entry ends in `bytes`: entry i is bytes[ends[i - 1] ?? 0, ends[i]). */
+  ends: Uint32Array;
+  /**
+   * The leaf hashes recorded when the entries were appended, 32 bytes each, for the first
+   * `leafHashes.length / 32` entries (a source may have none). A store puts 32 zero bytes where
+   * the recorded value is missing or is not 32 bytes, which then matches no entry.
+   */
+  leafHashes: Uint8Array;
+}
+
 /** Reads of committed ledger state. */
 export interface LedgerReader {
   /** Number of entries. */
@@ -42,6 +61,11 @@ export interface LedgerReader {
   entries(start: number, end: number): Promise<StoredEntry[]>;
   /** Just the hashed bytes and recorded leaf hashes of entries start <= seq < end: what verification reads. */
   entryBytes(start: number, end: number): Promise<{ bytes: Uint8Array; leafHash: Uint8Array }[]>;
+  /**
+   * The same for verification, packed: entries with start <= seq < end in seq order, as one batch
+   * with `start` as its start (fewer entries than end - start when some are missing).
+   */
+  entryBatch(start: number, end: number): Promise<EntryBatch>;
   /** Personal values (those not erased) of entries with start <= seq < end. */
   personal(start: number, end: number): Promise<PersonalValue[]>;
   /** Every stored checkpoint, smallest size first. */

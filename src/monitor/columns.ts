@@ -4,6 +4,9 @@
  * categories plus "other". Windows only ever hold counts over these bins, so they merge exactly.
  */
 
+import { quantileEdgesOfSorted } from './stats/bins.js';
+import { sortFloat64 } from './stats/radix-sort.js';
+
 export interface NumericColumn {
   kind: 'numeric';
   /** Interior bin edges, ascending: bins are (-∞, e₀), [e₀, e₁), …, [eₖ, ∞). */
@@ -26,20 +29,12 @@ export function binCount(column: Column): number {
   return column.kind === 'numeric' ? column.edges.length + 1 : column.categories.length + 1;
 }
 
-/** Interior quantile edges for `bins` bins, without duplicates (discrete data gives fewer bins). */
+/**
+ * Interior quantile edges for `bins` bins, without duplicates (discrete data gives fewer bins).
+ * Precondition: finite values (profiles keep only those).
+ */
 export function quantileEdges(values: readonly number[], bins: number): number[] {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return [];
-  const edges: number[] = [];
-  for (let i = 1; i < bins; i++) {
-    const position = (i / bins) * (sorted.length - 1);
-    const low = Math.floor(position);
-    const value =
-      sorted[low]! + (sorted[Math.min(low + 1, sorted.length - 1)]! - sorted[low]!) * (position - low);
-    // An edge at the minimum would leave the first bin empty by construction.
-    if (value > sorted[0]! && (edges.length === 0 || value > edges[edges.length - 1]!)) edges.push(value);
-  }
-  return edges;
+  return quantileEdgesOfSorted(sortFloat64(new Float64Array(values)), bins);
 }
 
 /** The bin of a value: numeric by binary search over the edges, categorical by name. */

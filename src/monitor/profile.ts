@@ -1,8 +1,10 @@
 import { parseDuration } from '../core/duration.js';
-import { type Column, categoricalValue, numericValue, quantileEdges, topCategories } from './columns.js';
+import { type Column, categoricalValue, numericValue, topCategories } from './columns.js';
 import type { Row } from './data.js';
 import { defaultBins, defaultWindow, type MonitorSchema } from './schema.js';
+import { distinctCountOfSorted, referenceEdgesOfSorted } from './stats/bins.js';
 import { type DriftMethod, defaultDriftMethod } from './stats/index.js';
+import { sortFloat64 } from './stats/radix-sort.js';
 import { addEvent, emptyWindow, type MonitorEvent, type WindowState } from './window.js';
 
 /**
@@ -44,14 +46,13 @@ function profileColumn(
     const values = raw.map(numericValue).filter((v): v is number => v !== undefined);
     const mean = values.reduce((sum, v) => sum + v, 0) / Math.max(1, values.length);
     const std = Math.sqrt(values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / Math.max(1, values.length));
-    const uniqueValues = new Set(values).size;
+    // One numeric sort serves the distinct count and the edges.
+    const sorted = sortFloat64(new Float64Array(values));
+    const uniqueValues = distinctCountOfSorted(sorted);
     return {
       kind,
       // Few distinct values (counts, ratings): one bin per value, so no two values share a bin.
-      edges:
-        uniqueValues <= bins
-          ? [...new Set(values)].sort((a, b) => a - b).slice(1)
-          : quantileEdges(values, bins),
+      edges: referenceEdgesOfSorted(sorted, bins),
       count: values.length,
       missing: raw.length - values.length,
       uniqueValues,

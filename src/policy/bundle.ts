@@ -185,6 +185,8 @@ export interface SystemRecord {
   errorBudget?: { maxFailures: number; window: string; environments: readonly string[] };
   /** Where it deploys from on GitHub (deployment protection rules). */
   github?: SystemSpec['github'];
+  /** Where it deploys from on GitLab (deployment approvals). */
+  gitlab?: SystemSpec['gitlab'];
   source: SourceRef;
 }
 

@@ -283,10 +283,36 @@ export const GitHubDeploySource = Type.Object(
       minItems: 1,
       description: 'owner/name of each repository',
     }),
+    workflows: Type.Optional(
+      Type.Array(Type.String({ pattern: '^(?!.*\\.\\.)[A-Za-z0-9_.-][A-Za-z0-9_./-]{0,254}$' }), {
+        minItems: 1,
+        description:
+          'workflow files (e.g. .github/workflows/deploy.yml): only runs of these speak for the System; a System naming the workflow wins over one naming only the repository',
+      }),
+    ),
   },
   strict,
 );
 export type GitHubDeploySource = Static<typeof GitHubDeploySource>;
+
+/** A GitLab project: `group/subgroup/name` (path_with_namespace, no `.` or `..` segment) or its numeric id. */
+export const gitlabProjectPattern =
+  /^(?:[1-9][0-9]{0,18}|(?:(?!\.{1,2}\/)[A-Za-z0-9_.-]+\/)+(?!\.{1,2}$)[A-Za-z0-9_.-]+)$/;
+
+/**
+ * Where a System deploys from on GitLab: a blocked deployment of one of these projects (to one of
+ * these environments, when listed) is a request by the System (docs/integrations.md).
+ */
+export const GitLabDeploySource = Type.Object(
+  {
+    projects: Type.Array(Type.String({ pattern: gitlabProjectPattern.source }), {
+      minItems: 1,
+      description: 'path_with_namespace (group/name) or numeric id of each project',
+    }),
+    environments: Type.Optional(StringList),
+  },
+  strict,
+);
 
 export const SystemSpec = Type.Object(
   {
@@ -300,6 +326,7 @@ export const SystemSpec = Type.Object(
     operatingConditions: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     errorBudget: Type.Optional(ErrorBudget),
     github: Type.Optional(GitHubDeploySource),
+    gitlab: Type.Optional(GitLabDeploySource),
   },
   strict,
 );

@@ -835,6 +835,7 @@ class DocumentCompiler {
       ...(spec.operatingConditions ? { operatingConditions: spec.operatingConditions } : {}),
       ...(spec.errorBudget ? { errorBudget: this.errorBudget(spec.errorBudget) } : {}),
       ...(spec.github ? { github: spec.github } : {}),
+      ...(spec.gitlab ? { gitlab: spec.gitlab } : {}),
       source: this.ref([]),
     };
   }

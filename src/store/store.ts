@@ -50,6 +50,12 @@ export interface StoreTransaction extends RecordReads, RecordWrites {
   readonly ledger: LedgerWriter;
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;
+  /**
+   * Deletes the meta rows whose key starts with `prefix` and whose value, an ISO 8601 UTC time as
+   * `Date.toISOString` writes it, is earlier than `before` (the same format); returns how many.
+   * For records that only matter for a while, such as used sign-in states.
+   */
+  purgeMeta(range: { prefix: string; before: string }): Promise<number>;
   /** Announces, once this transaction commits, that a decision changed (see Store.onDecisionChanged). */
   decisionChanged(decisionId: string): Promise<void>;
   /** Deletes personal values (and their salts) beside the ledger; returns how many. */

@@ -1,4 +1,7 @@
+import { createHmac } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { arbiter } from '../helpers/cli.js';
@@ -125,5 +128,97 @@ spec:
     );
     expect(badMapping.code).toBe(2);
     expect(badMapping.stderr).toContain('entry 1 needs team (T…), user (U…)');
+    const noBotToken = arbiter(
+      [
+        'serve',
+        '--slack-signing-secret-env',
+        'SLACK_TEST_SECRET',
+        '--slack-bot-token-env',
+        'SLACK_TEST_BOT',
+        '--db',
+        db,
+      ],
+      { cwd: dir, env: { SLACK_TEST_SECRET: 'x', SLACK_TEST_BOT: '' } },
+    );
+    expect(noBotToken.code).toBe(2);
+    expect(noBotToken.stderr).toContain('--slack-bot-token-env names $SLACK_TEST_BOT');
+    const badRetention = arbiter(['serve', '--delivery-retention-days', '0', '--db', db], { cwd: dir });
+    expect(badRetention.code).toBe(2);
+    expect(badRetention.stderr).toContain('--delivery-retention-days 0 must be a positive integer');
+  });
+
+  it('Slack with a bot token, as docs/integrations.md starts it: a click is looked up in the directory with the token', async () => {
+    const calls: { path: string; authorization?: string }[] = [];
+    const slack = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        calls.push({ path: request.url ?? '', authorization: request.headers.authorization });
+        const body = JSON.parse(
+          readFileSync(new URL('../fixtures/slack/users.info.json', import.meta.url), 'utf8'),
+        );
+        Object.assign(body.user, { id: 'U0DANA001', team_id: 'T0ARBITER' });
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify(request.url?.startsWith('/api/users.info') ? body : { ok: true }));
+      });
+    });
+    await new Promise<void>((resolve) => slack.listen(0, '127.0.0.1', resolve));
+    const slackUrl = `http://127.0.0.1:${(slack.address() as AddressInfo).port}`;
+    const mapping = join(dir, 'slack-directory-groups.yaml');
+    writeFileSync(mapping, '- { email: spengler@ghostbusters.example.com, groups: [sre] }\n');
+    const server = await spawnServe(
+      [
+        '--db',
+        `sqlite:${join(dir, 'slack.db')}`,
+        '--policies',
+        policies,
+        '--slack-signing-secret-env',
+        'SLACK_TEST_SECRET',
+        '--slack-bot-token-env',
+        'SLACK_TEST_BOT',
+        '--slack-api-url',
+        `${slackUrl}/api`,
+        '--slack-users',
+        mapping,
+        '--delivery-retention-days',
+        '30',
+      ],
+      { cwd: dir, env: { SLACK_TEST_SECRET: 'slack-e2e-secret', SLACK_TEST_BOT: 'xoxb-e2e-not-real' } },
+    );
+    try {
+      const click = JSON.parse(
+        readFileSync(new URL('../fixtures/slack/block_actions.json', import.meta.url), 'utf8'),
+      );
+      click.user.id = 'U0DANA001';
+      click.actions[0].value = JSON.stringify({
+        decision: 'dec_nothere',
+        requestHash: `sha256:${'0'.repeat(64)}`,
+      });
+      const body = `payload=${encodeURIComponent(JSON.stringify(click))}`;
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const response = await fetch(`${server.url}/v1/integrations/slack/interactions`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-slack-request-timestamp': timestamp,
+          'x-slack-signature': `v0=${createHmac('sha256', 'slack-e2e-secret').update(`v0:${timestamp}:${body}`).digest('hex')}`,
+        },
+        body,
+      });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ outcome: 'refused' });
+      expect(calls[0]).toEqual({
+        path: '/api/users.info?user=U0DANA001',
+        authorization: 'Bearer xoxb-e2e-not-real',
+      });
+      await eventually(
+        () => calls.some((call) => call.path === '/api/chat.update'),
+        'the message was updated',
+      );
+      expect(server.output()).not.toContain('xoxb-e2e-not-real');
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+      await new Promise<void>((resolve) => slack.close(() => resolve()));
+    }
   });
 });

@@ -1,6 +1,10 @@
 import { createHmac, createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
+/** A workflow run as GitHub describes it (test/fixtures/github/README.md). */
+const recordedRun = readFileSync(new URL('../fixtures/github/workflow_run.json', import.meta.url), 'utf8');
 
 /** A request the stand-in received, as GitHub would have. */
 export interface ReceivedCall {
@@ -26,6 +30,10 @@ export class GitHubApiStandIn {
   installations = new Set<number>([1]);
   /** Status the review endpoint answers (204 is GitHub's success); set 503 to take it down. */
   reviewStatus = 204;
+  /** Workflow files of runs, for "Get a workflow run"; a run not here is 404. */
+  runWorkflows = new Map<number, string>();
+  /** Status "Get a workflow run" answers when not 200; set 503 to take it down. */
+  runStatus = 200;
   private readonly issued = new Map<string, number>();
   private server?: Server;
   url = '';
@@ -71,6 +79,16 @@ export class GitHubApiStandIn {
           if (!presented || !this.issued.has(presented)) return answer(401, { message: 'Bad credentials' });
           if (this.reviewStatus !== 204) return answer(this.reviewStatus, { message: 'unavailable' });
           return answer(204);
+        }
+        const run = /^\/repos\/([^/]+)\/([^/]+)\/actions\/runs\/(\d+)$/.exec(path);
+        if (request.method === 'GET' && run) {
+          const presented = /^token (\S+)$/.exec(request.headers.authorization ?? '')?.[1];
+          if (!presented || !this.issued.has(presented)) return answer(401, { message: 'Bad credentials' });
+          if (this.runStatus !== 200) return answer(this.runStatus, { message: 'unavailable' });
+          const workflow = this.runWorkflows.get(Number(run[3]));
+          if (workflow === undefined) return answer(404, { message: 'Not Found' });
+          // The recorded workflow-run object, made this run of this workflow.
+          return answer(200, { ...JSON.parse(recordedRun), id: Number(run[3]), path: workflow });
         }
         answer(404, { message: 'Not Found' });
       });

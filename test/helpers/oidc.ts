@@ -8,7 +8,8 @@ import Provider from 'oidc-provider';
  * users, their groups and a one-time-password second factor. Its login page is this file's: a
  * form with login, password and an optional one-time password. Signing in with the right OTP
  * yields `amr: ["pwd","otp"]` and the MFA acr; without, `amr: ["pwd"]`. Consent is given at once.
- * The device authorization grant (RFC 8628) is enabled for Arbiter's client, for `arbiter login`.
+ * The device authorization grant (RFC 8628) is enabled for Arbiter's client, for `arbiter login`,
+ * unless `deviceFlow: false` (then `arbiter login` signs in through the browser).
  */
 
 export interface TestUser {
@@ -78,9 +79,12 @@ ${message ? `<p role="alert">${escapeHtml(message)}</p>` : ''}
 export async function startTestProvider({
   users,
   redirectUri,
+  deviceFlow = true,
 }: {
   users: Record<string, TestUser>;
   redirectUri: string;
+  /** Whether the provider offers the device authorization grant (default true). */
+  deviceFlow?: boolean;
 }): Promise<TestProvider> {
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
@@ -95,7 +99,9 @@ export async function startTestProvider({
         client_id: 'arbiter',
         client_secret: clientSecret,
         redirect_uris: [redirectUri],
-        grant_types: ['authorization_code', 'urn:ietf:params:oauth:grant-type:device_code'],
+        grant_types: deviceFlow
+          ? ['authorization_code', 'urn:ietf:params:oauth:grant-type:device_code']
+          : ['authorization_code'],
         response_types: ['code'],
         require_auth_time: true,
       },
@@ -117,7 +123,7 @@ export async function startTestProvider({
     conformIdTokenClaims: false,
     features: {
       devInteractions: { enabled: false },
-      deviceFlow: { enabled: true },
+      deviceFlow: { enabled: deviceFlow },
     },
     async findAccount(_ctx: unknown, id: string) {
       const user = users[id];

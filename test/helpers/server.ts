@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type Arbiter, type ArbiterOptions, startArbiter } from '../../src/app/arbiter.js';
 import type { GitHubAppOptions } from '../../src/app/integrations/github/reviews.js';
+import type { GitLabOptions } from '../../src/app/integrations/gitlab/approvals.js';
 import type { SlackOptions } from '../../src/app/integrations/slack/interactions.js';
 import type { WitnessSubmitterOptions } from '../../src/app/ledger/witness-submitter.js';
 import type { NotificationOptions } from '../../src/app/notifications/notifications.js';
@@ -65,6 +66,8 @@ export async function startTestServer(
     notifications?: NotificationOptions;
     /** Answer GitHub deployment protection rules as this App. */
     github?: GitHubAppOptions;
+    /** GitLab deployment approvals (tests poll themselves: `pollIntervalMs: 0` unless given). */
+    gitlab?: GitLabOptions;
     /** Slack approval buttons. */
     slack?: SlackOptions;
     /** Serve this built dashboard (default: none, so API tests never depend on a build). */
@@ -108,6 +111,7 @@ export async function startTestServer(
     ...(options.notifications ? { notifications: options.notifications } : {}),
     ...(options.identity ? { identity: options.identity } : {}),
     ...(options.github ? { github: options.github } : {}),
+    ...(options.gitlab ? { gitlab: { pollIntervalMs: 0, ...options.gitlab } } : {}),
     ...(options.slack ? { slack: options.slack } : {}),
     checkpointIntervalMs: options.checkpointIntervalMs ?? 3_600_000,
     // Tests submit checkpoints to witnesses themselves (`arbiter.witnesses.submitDue()`).

@@ -7,8 +7,11 @@ import {
   reviewComment,
   reviewStateOf,
   systemForRepository,
+  workflowMatters,
+  workflowPathOf,
 } from '../../src/integrations/github.js';
 import type { SystemRecord } from '../../src/policy/bundle.js';
+import { bundleOf } from '../helpers/bundle.js';
 
 const recorded = JSON.parse(
   readFileSync(
@@ -130,6 +133,59 @@ describe('systemForRepository', () => {
   });
 });
 
+describe('systemForRepository with workflow files: the most specific mapping wins', () => {
+  const systems = [
+    system('repo-bot', { installation: 1, repositories: ['org/site'] }),
+    system('deploy-bot', {
+      installation: 1,
+      repositories: ['Org/Site'],
+      workflows: ['.github/workflows/deploy.yml'],
+    }),
+    system('docs-bot', {
+      installation: 1,
+      repositories: ['org/site'],
+      workflows: ['.github/workflows/docs.yml'],
+    }),
+    system('strict-bot', {
+      installation: 1,
+      repositories: ['org/strict'],
+      workflows: ['.github/workflows/deploy.yml'],
+    }),
+  ];
+  it('a System naming the workflow beats one naming only the repository, whatever their ids', () => {
+    expect(systemForRepository(systems, 1, 'org/site', '.github/workflows/deploy.yml')?.id).toBe(
+      'deploy-bot',
+    );
+    expect(systemForRepository(systems, 1, 'org/site', '.github/workflows/docs.yml')?.id).toBe('docs-bot');
+    expect(systemForRepository(systems, 1, 'org/site', '.github/workflows/other.yml')?.id).toBe('repo-bot');
+  });
+  it('never lets a workflow System answer for another workflow, and paths are case-sensitive', () => {
+    expect(systemForRepository(systems, 1, 'org/strict', '.github/workflows/other.yml')).toBeUndefined();
+    expect(systemForRepository(systems, 1, 'org/strict', '.github/workflows/Deploy.yml')).toBeUndefined();
+    expect(systemForRepository(systems, 1, 'org/strict')).toBeUndefined();
+  });
+  it('asks for the workflow only where a System maps by it', () => {
+    expect(workflowMatters(systems, 1, 'ORG/STRICT')).toBe(true);
+    expect(workflowMatters([systems[0]!], 1, 'org/site')).toBe(false);
+  });
+});
+
+describe('workflowPathOf (a workflow run as GitHub describes it)', () => {
+  const run = JSON.parse(
+    readFileSync(new URL('../fixtures/github/workflow_run.json', import.meta.url), 'utf8'),
+  );
+  it("reads the recorded run's path, for that run only", () => {
+    expect(workflowPathOf(run, 289782451)).toBe('.github/workflows/test.yml');
+    expect(workflowPathOf(run, 1)).toBeUndefined();
+    expect(workflowPathOf({ ...run, path: '.github/workflows/test.yml@refs/heads/main' }, 289782451)).toBe(
+      '.github/workflows/test.yml',
+    );
+    expect(workflowPathOf({ ...run, path: '../../etc/passwd' }, 289782451)).toBeUndefined();
+    expect(workflowPathOf({ ...run, path: 7 }, 289782451)).toBeUndefined();
+    expect(workflowPathOf(null, 289782451)).toBeUndefined();
+  });
+});
+
 describe('reviews', () => {
   const target = { installation: 1, repository: 'o/r', runId: 5, environment: 'prod' };
   it('a status report has no state; approved and rejected do', () => {
@@ -201,5 +257,25 @@ describe('deploymentStatusReport', () => {
     body.deployment_status.state = 'success';
     delete body.workflow_run;
     expect(deploymentStatusReport(body)).toEqual({ ignored: 'not the deployment of a GitHub Actions run' });
+  });
+});
+
+describe('spec.github.workflows in a System document', () => {
+  const document = (workflows: string) => `apiVersion: arbiter/v1
+kind: System
+metadata: { name: site-deployer }
+spec:
+  kind: agent
+  owner: { team: platform, person: dana@example.com }
+  onCall: { team: platform-oncall }
+  autonomy: 3
+  riskTier: limited
+  github: { installation: 1, repositories: [acme/site], workflows: ${workflows} }
+`;
+  it('loads workflow files and refuses paths that climb out, empty lists and non-strings', () => {
+    const loaded = bundleOf({ 'site.yaml': document('[.github/workflows/deploy.yml]') });
+    expect(loaded.systems[0]?.github?.workflows).toEqual(['.github/workflows/deploy.yml']);
+    for (const bad of ['[../../etc/passwd]', '[]', '[7]', '["/abs/deploy.yml"]'])
+      expect(() => bundleOf({ 'site.yaml': document(bad) }), bad).toThrow(/workflows/);
   });
 });

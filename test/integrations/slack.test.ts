@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { clickResult, slackClick, slackRequestValid } from '../../src/integrations/slack.js';
+import { clickResult, directoryEmail, slackClick, slackRequestValid } from '../../src/integrations/slack.js';
 import { slackMessage } from '../../src/notify/formats.js';
 import { approvalButtons, requiresStepUp } from '../../src/notify/slack-buttons.js';
 
@@ -197,5 +197,76 @@ describe('docs/integrations.md', () => {
         link: 'https://arbiter.example.com/decisions/dec_01JD8Q',
       }),
     );
+  });
+});
+
+describe('directoryEmail (users.info as an identity)', () => {
+  const recorded = JSON.parse(
+    readFileSync(new URL('../fixtures/slack/users.info.json', import.meta.url), 'utf8'),
+  );
+  const answer = (change: (user: any) => void = () => {}) => {
+    const body = structuredClone(recorded);
+    change(body.user);
+    return body;
+  };
+  it("takes the recorded user's email when Slack says it is confirmed", () => {
+    expect(directoryEmail(answer(), 'T012AB3C4', 'W012A3CDE')).toEqual({
+      email: 'spengler@ghostbusters.example.com',
+    });
+  });
+  it('refuses an unconfirmed or missing email, never falling back to a name', () => {
+    expect(
+      directoryEmail(
+        answer((u) => delete u.is_email_confirmed),
+        'T012AB3C4',
+        'W012A3CDE',
+      ),
+    ).toHaveProperty('notFound');
+    expect(
+      directoryEmail(
+        answer((u) => (u.is_email_confirmed = 'true')),
+        'T012AB3C4',
+        'W012A3CDE',
+      ),
+    ).toHaveProperty('notFound');
+    expect(
+      directoryEmail(
+        answer((u) => delete u.profile.email),
+        'T012AB3C4',
+        'W012A3CDE',
+      ),
+    ).toMatchObject({
+      notFound: expect.stringContaining('users:read.email'),
+    });
+  });
+  it('refuses another account, another workspace, deactivated, bots, Slack Connect strangers and ok:false', () => {
+    const refused = (body: unknown, team = 'T012AB3C4', user = 'W012A3CDE') =>
+      'notFound' in directoryEmail(body, team, user);
+    expect(refused(answer(), 'T012AB3C4', 'W999')).toBe(true);
+    expect(refused(answer(), 'T0OTHER')).toBe(true);
+    expect(refused(answer((u) => (u.deleted = true)))).toBe(true);
+    expect(refused(answer((u) => (u.is_bot = true)))).toBe(true);
+    expect(refused(answer((u) => (u.is_stranger = true)))).toBe(true);
+    expect(refused({ ok: false, error: 'user_not_found' })).toBe(true);
+    expect(refused(null)).toBe(true);
+  });
+});
+
+describe('slackClick: the clicked message for chat.update', () => {
+  const recorded = JSON.parse(
+    readFileSync(new URL('../fixtures/slack/block_actions.json', import.meta.url), 'utf8'),
+  );
+  const value = JSON.stringify({ decision: 'dec_1', requestHash: `sha256:${'0'.repeat(64)}` });
+  it("reads the container's channel and ts, and drops malformed ones", () => {
+    const body = structuredClone(recorded);
+    body.actions[0].value = value;
+    const parsed = slackClick(body, 'https://hooks.slack.com/');
+    expect('click' in parsed && parsed.click.message).toEqual({
+      channel: 'C0APPROVE',
+      ts: '1548261231.000200',
+    });
+    body.container.message_ts = '1548261231.000200&channel=C0EVIL';
+    const hostile = slackClick(body, 'https://hooks.slack.com/');
+    expect('click' in hostile && hostile.click.message).toBeUndefined();
   });
 });

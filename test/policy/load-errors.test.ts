@@ -82,6 +82,19 @@ describe('policy load errors carry exact file:line:col', () => {
     expect(only({ 'a.yaml': text })).toMatchObject({ code: 'ARB_ERR_POLICY_WRONG_TYPE', at: 'a.yaml:8:13' });
   });
 
+  it('a GitLab project that is neither a path nor a quoted id, at its line', () => {
+    const system = (projects: string) =>
+      `apiVersion: arbiter/v1\nkind: System\nmetadata: {name: s}\nspec:\n  kind: agent\n  owner: {team: t, person: p}\n  onCall: {team: o}\n  autonomy: 1\n  riskTier: high\n  gitlab:\n    projects: [${projects}]\n`;
+    for (const projects of ["'acme/../x'", '42', 'web', "'acme/web/..'"])
+      expect(only({ 'a.yaml': system(projects) }), projects).toMatchObject({
+        code: 'ARB_ERR_POLICY_WRONG_TYPE',
+        at: 'a.yaml:11:16',
+      });
+    expect(bundleOf({ 'a.yaml': system("acme/web, 'group/sub/app', '42'") }).systems[0]!.gitlab).toEqual({
+      projects: ['acme/web', 'group/sub/app', '42'],
+    });
+  });
+
   it('invalid name', () => {
     expect(only({ 'a.yaml': actionPolicy('Bad Name', rule('"true"')) })).toMatchObject({
       code: 'ARB_ERR_POLICY_WRONG_TYPE',

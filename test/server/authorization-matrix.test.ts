@@ -351,9 +351,26 @@ describe('authorization matrix (docs/security.md)', () => {
     'POST /auth/logout': async () => ({ path: '/auth/logout', restore: issueSessions }),
     'POST /auth/device': async () => ({ path: '/auth/device', body: {} }),
     'POST /auth/device/token': async () => ({ path: '/auth/device/token', body: { handle: 'x' } }),
+    'POST /auth/loopback': async () => ({
+      path: '/auth/loopback',
+      body: {
+        redirectUri: 'http://127.0.0.1:9/callback',
+        state: 's'.repeat(43),
+        codeChallenge: 'c'.repeat(43),
+        codeChallengeMethod: 'S256',
+      },
+    }),
+    'POST /auth/loopback/token': async () => ({
+      path: '/auth/loopback/token',
+      body: { code: 'x', codeVerifier: 'v'.repeat(43), redirectUri: 'http://127.0.0.1:9/callback' },
+    }),
     'POST /v1/integrations/github/webhook': async () => ({
       path: '/v1/integrations/github/webhook',
       body: { action: 'requested' },
+    }),
+    'POST /v1/integrations/gitlab/webhook': async () => ({
+      path: '/v1/integrations/gitlab/webhook',
+      body: { object_kind: 'deployment' },
     }),
     'POST /v1/integrations/slack/interactions': async () => ({
       path: '/v1/integrations/slack/interactions',

@@ -2,9 +2,16 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { storeAuditSource } from '../../src/app/ledger/export.js';
 import { openLedger } from '../../src/app/ledger/ledger.js';
 import { isArbiterError } from '../../src/core/errors.js';
-import { consistencyProof, inclusionProof, rootHash } from '../../src/ledger/index.js';
+import {
+  auditLedger,
+  consistencyProof,
+  inclusionProof,
+  parseVerifierKey,
+  rootHash,
+} from '../../src/ledger/index.js';
 import { openStore } from '../../src/store/open.js';
 import { postgresMigrations } from '../../src/store/postgres/migrations.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
@@ -120,6 +127,28 @@ for (const backend of backends) {
       await store.write((tx) => tx.setMeta('x', '1'));
       await store.write((tx) => tx.setMeta('x', '2'));
       expect(await store.getMeta('x')).toBe('2');
+    });
+
+    it('purges meta rows of one prefix whose time is before the cutoff, and nothing else', async () => {
+      await open();
+      await store.write(async (tx) => {
+        await tx.setMeta('used:old', '2026-11-23T11:00:00.000Z');
+        await tx.setMeta('used:edge', '2026-11-23T12:00:00.000Z');
+        await tx.setMeta('used:new', '2026-11-23T13:00:00.000Z');
+        // Same time, other prefixes: `_` and `%` are not wildcards, and case matters.
+        await tx.setMeta('usedXold', '2026-11-23T11:00:00.000Z');
+        await tx.setMeta('USED:old', '2026-11-23T11:00:00.000Z');
+        await tx.setMeta('use_:old', '2026-11-23T11:00:00.000Z');
+      });
+      const purged = await store.write((tx) => tx.purgeMeta({ prefix: 'used:', before: now }));
+      expect(purged).toBe(1);
+      const left = await Promise.all(
+        ['used:old', 'used:edge', 'used:new', 'usedXold', 'USED:old', 'use_:old'].map((key) =>
+          store.getMeta(key),
+        ),
+      );
+      expect(left.map((value) => value !== undefined)).toEqual([false, true, true, true, true, true]);
+      expect(await store.write((tx) => tx.purgeMeta({ prefix: 'use_:', before: now }))).toBe(1);
     });
 
     it('upserts Systems and changes their status, keeping the status on upsert', async () => {
@@ -737,6 +766,62 @@ for (const backend of backends) {
       expect((await store.ledger.entryBytes(3, 5)).map((e) => hex(e.leafHash))).toEqual(
         leaves.slice(3, 5).map(hex),
       );
+    });
+
+    it('reads entries packed for verification, byte for byte; a tampered row shifts no other', async () => {
+      await open();
+      const ledger = await openLedger(store, { keyPath: join(dir, `key-${counter++}`) });
+      const items = Array.from({ length: 10 }, (_, i) => ({
+        type: 'note',
+        actor: 't',
+        subject: `n${i}`,
+        data: { text: i === 3 ? 'a \u0000 NUL and ünïcödé' : `n${i}` },
+      }));
+      await store.write((tx) => ledger.log.append(tx.ledger, items));
+      const rows = await store.ledger.entryBytes(0, 10);
+      const packed = async (start: number, end: number) => {
+        const batch = await store.ledger.entryBatch(start, end);
+        const entries = [...batch.ends].map((end, i) =>
+          hex(batch.bytes.subarray(batch.ends[i - 1] ?? 0, end)),
+        );
+        const leaves = [...batch.ends].map((_, i) => hex(batch.leafHashes.subarray(32 * i, 32 * i + 32)));
+        return { start: batch.start, entries, leaves };
+      };
+      expect(await packed(2, 8)).toEqual({
+        start: 2,
+        entries: rows.slice(2, 8).map((row) => hex(row.bytes)),
+        leaves: rows.slice(2, 8).map((row) => hex(row.leafHash)),
+      });
+      expect(await packed(100, 200)).toEqual({ start: 100, entries: [], leaves: [] });
+      const audit = () =>
+        auditLedger(storeAuditSource(ledger), {
+          verifiers: [parseVerifierKey(ledger.verifierKey)],
+          requireCheckpoint: false,
+        });
+      expect(await audit()).toMatchObject({ ok: true, entries: 10 });
+      const tamper = [
+        'UPDATE ledger_entries SET leaf_hash = $1 WHERE seq = 4',
+        'DELETE FROM ledger_entries WHERE seq = 6',
+      ];
+      if (backend.name === 'sqlite') {
+        const db = new Database(url.slice('sqlite:'.length));
+        db.prepare(tamper[0]!.replace('$1', '?')).run(Buffer.from('abc'));
+        db.prepare(tamper[1]!).run();
+        db.close();
+      } else {
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        await client.query(tamper[0]!, [Buffer.from('abc')]);
+        await client.query(tamper[1]!);
+        await client.end();
+      }
+      expect((await audit()).problem).toMatchObject({ code: 'entry-altered', seq: 4 });
+      const kept = rows.filter((_, seq) => seq !== 6);
+      expect(await packed(0, 10)).toEqual({
+        start: 0,
+        entries: kept.map((row) => hex(row.bytes)),
+        leaves: kept.map((row, i) => (i === 4 ? '00'.repeat(32) : hex(row.leafHash))),
+      });
     });
 
     it('refuses a database whose schema is newer than this binary', async () => {

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
@@ -20,7 +21,8 @@ import { notSee, see, seeText } from './browser.js';
  * Single sign-on in Chromium: the dashboard built from web/, a real Arbiter, and a real OpenID
  * Provider (oidc-provider, test/helpers/oidc.ts) whose login page the browser fills in. A person
  * follows an approval link, signs in with the provider, lands on the decision and approves;
- * an approval that needs MFA sends them through a fresh login first.
+ * an approval that needs MFA sends them through a fresh login first. And `arbiter login --browser`:
+ * the link the built binary prints, opened in Chromium, ends at the binary's loopback listener.
  */
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -190,4 +192,39 @@ describe('sign-in with the identity provider in Chromium', () => {
     await notSee(page.getByRole('button', { name: 'Approve' }));
     expect((await approvalEntry(id)).data.authentication).toMatchObject({ amr: ['pwd', 'otp'], acr: mfaAcr });
   });
+
+  it('arbiter login --browser: the printed link, opened in Chromium, signs the command line in at its loopback address', async () => {
+    const configDir = tempDir('arbiter-config-');
+    const login = spawn(
+      process.execPath,
+      [join(repoRoot, 'bin', 'arbiter.js'), 'login', '--browser', '--url', server.url],
+      {
+        env: { ...process.env, ARBITER_CONFIG_DIR: configDir, ARBITER_TOKEN: '' },
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    login.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) => login.on('exit', resolve));
+    const link = await new Promise<string>((resolve, reject) => {
+      login.stderr.on('data', (chunk) => {
+        stderr += chunk;
+        const match = /To sign in, open (\S+) in a browser on this computer/.exec(stderr);
+        if (match) resolve(match[1]!);
+      });
+      exited.then(() => reject(new Error(`arbiter login exited early:\n${stdout}\n${stderr}`)));
+    });
+    const page = await newPage();
+    await page.goto(link);
+    await providerLogin(page, 'bob', 'bob-pw');
+    await page.waitForURL(/^http:\/\/127\.0\.0\.1:\d+\/callback\?/);
+    await seeText(page.getByRole('heading'), 'Signed in');
+    expect(await exited, `${stdout}\n${stderr}`).toBe(0);
+    expect(stdout).toContain('as bob@example.com (approver; platform)');
+    expect(JSON.parse(readFileSync(join(configDir, 'sessions.json'), 'utf8'))[server.url].token).toMatch(
+      /^arbs_/,
+    );
+  }, 120_000);
 });

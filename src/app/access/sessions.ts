@@ -213,7 +213,20 @@ export class SessionService {
 
   /** The value `seal` made for `purpose`, or undefined when it is forged, for another purpose or expired. */
   async unseal(sealed: string, purpose: string): Promise<Record<string, unknown> | undefined> {
-    if (sealed.length > maxCookieLength) return undefined;
+    const opened = await this.unsealOrWhyNot(sealed, purpose);
+    return 'value' in opened ? opened.value : undefined;
+  }
+
+  /**
+   * Like `unseal`, saying why a value is refused: `expired` when this server sealed it for `purpose`
+   * and its lifetime is over (the expiry is checked after decryption, so it is authentic),
+   * `invalid` for anything else.
+   */
+  async unsealOrWhyNot(
+    sealed: string,
+    purpose: string,
+  ): Promise<{ value: Record<string, unknown> } | { problem: 'expired' | 'invalid' }> {
+    if (sealed.length > maxCookieLength) return { problem: 'invalid' };
     try {
       const { payload } = await jwtDecrypt(sealed, this.key, {
         audience: purpose,
@@ -222,9 +235,9 @@ export class SessionService {
         keyManagementAlgorithms: ['dir'],
         contentEncryptionAlgorithms: ['A256GCM'],
       });
-      return payload;
-    } catch {
-      return undefined;
+      return { value: payload };
+    } catch (error) {
+      return { problem: (error as { code?: unknown }).code === 'ERR_JWT_EXPIRED' ? 'expired' : 'invalid' };
     }
   }
 

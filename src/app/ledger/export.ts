@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import { ArbiterError } from '../../core/errors.js';
 import type { AuditSource } from '../../ledger/audit.js';
 import type { PersonalValue } from '../../ledger/entry.js';
+import { verificationChunkSize } from '../../ledger/verify-chunk.js';
 import { cosignedCheckpoints } from './cosigned-checkpoints.js';
 import type { Ledger } from './ledger.js';
 
@@ -223,6 +224,11 @@ export function storeAuditSource(ledger: Ledger): AuditSource {
       for (let start = 0; start < size; start += chunk) {
         yield* await reader.entryBytes(start, Math.min(size, start + chunk));
       }
+    },
+    async *batches() {
+      const size = await reader.size();
+      for (let start = 0; start < size; start += verificationChunkSize)
+        yield await reader.entryBatch(start, Math.min(size, start + verificationChunkSize));
     },
     async checkpoints() {
       return (await cosignedCheckpoints(ledger.store)).map((checkpoint) => checkpoint.note);

@@ -29,7 +29,13 @@ export class StatsInputError extends RangeError {
   }
 }
 
-export function requireNonEmpty(argument: string, values: readonly unknown[]): void {
+/**
+ * A sample of numbers: a plain array, or a Float64Array (which the statistics on raw data copy and
+ * sort without converting each element).
+ */
+export type Sample = readonly number[] | Float64Array;
+
+export function requireNonEmpty(argument: string, values: { readonly length: number }): void {
   if (values.length === 0) throw new StatsInputError('empty', argument, 'must not be empty');
 }
 
@@ -47,7 +53,7 @@ export function requireSameLength(
     );
 }
 
-export function requireFinite(argument: string, values: readonly number[]): void {
+export function requireFinite(argument: string, values: ArrayLike<number>): void {
   for (let i = 0; i < values.length; i++) {
     const value = values[i]!;
     if (!Number.isFinite(value))
@@ -72,8 +78,8 @@ export function requireCount(argument: string, value: number): void {
     throw new StatsInputError('not-integer', argument, `is ${value}, not a non-negative integer`);
 }
 
-export function sum(values: readonly number[]): number {
+export function sum(values: ArrayLike<number>): number {
   let total = 0;
-  for (const value of values) total += value;
+  for (let i = 0; i < values.length; i++) total += values[i]!;
   return total;
 }

@@ -3,8 +3,16 @@
  * with its defaults (`alternative='two-sided'`, `method='auto'`).
  */
 
-import { requireCount, requireFinite, requireNonEmpty, requireSameLength, StatsInputError } from './input.js';
+import {
+  requireCount,
+  requireFinite,
+  requireNonEmpty,
+  requireSameLength,
+  type Sample,
+  StatsInputError,
+} from './input.js';
 import { kolmogorovSmirnovSf } from './kolmogorov.js';
+import { compareSorted, requireSorted, sortedCopy } from './sorted.js';
 
 /** Result of a two-sample KS test. */
 export interface KsResult {
@@ -109,31 +117,41 @@ function asymptoticPValue(statistic: number, n1: number, n2: number): number {
  * The p-value is exact (`ksExactPValue`) when both sizes are at most 10 000 — SciPy's `auto`
  * rule; it applies no n1·n2 limit in that mode — and otherwise the asymptotic
  * `kstwo.sf(D, round(n1·n2 / (n1 + n2)))` (`kolmogorovSmirnovSf`). The exact p-value is that of
- * continuous data; with many ties it is conservative.
+ * continuous data; with many ties it is conservative. Samples may be arrays or Float64Arrays; they
+ * are copied, never reordered.
  *
  * Throws `StatsInputError` when either sample is empty or holds a non-finite value.
  */
-export function ksTest(reference: readonly number[], current: readonly number[]): KsResult {
+export function ksTest(reference: Sample, current: Sample): KsResult {
   requireNonEmpty('reference', reference);
   requireNonEmpty('current', current);
   requireFinite('reference', reference);
   requireFinite('current', current);
-  const a = Float64Array.from(reference).sort();
-  const b = Float64Array.from(current).sort();
-  const n1 = a.length;
-  const n2 = b.length;
-  // Track n1·n2·(F_ref − F_cur) = i·n2 − j·n1 as an exact integer.
-  let i = 0;
-  let j = 0;
-  let maxGap = 0;
-  while (i < n1 && j < n2) {
-    const value = Math.min(a[i]!, b[j]!);
-    while (i < n1 && a[i] === value) i++;
-    while (j < n2 && b[j] === value) j++;
-    const gap = Math.abs(i * n2 - j * n1);
-    if (gap > maxGap) maxGap = gap;
-  }
-  // Once one sample is exhausted its CDF is 1 and the gap only shrinks towards 0.
+  const a = sortedCopy(reference);
+  const b = sortedCopy(current);
+  return ksResult(compareSorted(a, b).maxGap, a.length, b.length);
+}
+
+/**
+ * `ksTest` on samples already sorted ascending, for callers that sort once and share the arrays
+ * (`numericDrift`). Throws `StatsInputError` for an empty, non-finite or unsorted sample.
+ */
+export function ksTestSorted(sortedReference: Float64Array, sortedCurrent: Float64Array): KsResult {
+  requireSorted('sortedReference', sortedReference);
+  requireSorted('sortedCurrent', sortedCurrent);
+  return ksResult(
+    compareSorted(sortedReference, sortedCurrent).maxGap,
+    sortedReference.length,
+    sortedCurrent.length,
+  );
+}
+
+/**
+ * The KS result from the walk's integer gap (n1·n2 times the statistic). Once one sample is
+ * exhausted its CDF is 1 and the gap only shrinks towards 0, so the walk's maximum is the statistic.
+ * Preconditions (unchecked): n1, n2 >= 1 and maxGap an integer in [0, n1·n2], as `compareSorted` gives.
+ */
+export function ksResult(maxGap: number, n1: number, n2: number): KsResult {
   const statistic = maxGap / (n1 * n2);
   if (Math.max(n1, n2) <= KS_EXACT_MAX_SIZE) {
     const g = gcd(n1, n2);

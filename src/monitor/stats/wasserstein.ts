@@ -9,9 +9,11 @@ import {
   requireFiniteNumber,
   requireNonEmpty,
   requireSameLength,
+  type Sample,
   StatsInputError,
   sum,
 } from './input.js';
+import { compareSorted, sortedCopy } from './sorted.js';
 
 /**
  * Evidently divides by max(np.std(reference), 0.001): a constant reference would otherwise make
@@ -22,43 +24,30 @@ export const WASSERSTEIN_MIN_SCALE = 0.001;
 /**
  * First Wasserstein distance between the empirical distributions of two samples,
  * ∫ |U(x) − V(x)| dx over their empirical CDFs, as `scipy.stats.wasserstein_distance(u, v)`.
- * 0 for identical samples (in any order); for two single points, their distance.
+ * 0 for identical samples (in any order); for two single points, their distance. Samples may be
+ * arrays or Float64Arrays; they are copied, never reordered.
  * Throws `StatsInputError` for an empty sample or a non-finite value.
  */
-export function wassersteinDistance(u: readonly number[], v: readonly number[]): number {
+export function wassersteinDistance(u: Sample, v: Sample): number {
   requireNonEmpty('u', u);
   requireNonEmpty('v', v);
   requireFinite('u', u);
   requireFinite('v', v);
-  const a = Float64Array.from(u).sort();
-  const b = Float64Array.from(v).sort();
-  const n1 = a.length;
-  const n2 = b.length;
-  let i = 0;
-  let j = 0;
-  let previous = Math.min(a[0]!, b[0]!);
-  let total = 0;
-  while (i < n1 || j < n2) {
-    const next = Math.min(
-      i < n1 ? a[i]! : Number.POSITIVE_INFINITY,
-      j < n2 ? b[j]! : Number.POSITIVE_INFINITY,
-    );
-    // Between `previous` and `next` the CDFs are i/n1 and j/n2.
-    total += (Math.abs(i * n2 - j * n1) / (n1 * n2)) * (next - previous);
-    while (i < n1 && a[i] === next) i++;
-    while (j < n2 && b[j] === next) j++;
-    previous = next;
-  }
-  return total;
+  return compareSorted(sortedCopy(u), sortedCopy(v)).wasserstein;
 }
 
 /** Population standard deviation (divides by n), as NumPy's default `np.std`. */
-export function populationStd(values: readonly number[]): number {
+export function populationStd(values: Sample): number {
   requireNonEmpty('values', values);
   requireFinite('values', values);
+  return populationStdUnchecked(values);
+}
+
+/** `populationStd` without the checks, for callers that have made them. */
+export function populationStdUnchecked(values: Sample): number {
   const mean = sum(values) / values.length;
   let squares = 0;
-  for (const value of values) squares += (value - mean) ** 2;
+  for (let i = 0; i < values.length; i++) squares += (values[i]! - mean) ** 2;
   return Math.sqrt(squares / values.length);
 }
 
@@ -67,12 +56,18 @@ export function populationStd(values: readonly number[]): number {
  * standard deviation floored at 0.001 — Evidently's `wasserstein` stattest, which reports drift when
  * this is >= 0.1. Unitless; 0 for identical samples. Throws as `wassersteinDistance`.
  */
-export function wassersteinNormed(reference: readonly number[], current: readonly number[]): number {
+export function wassersteinNormed(reference: Sample, current: Sample): number {
   requireNonEmpty('reference', reference);
   requireNonEmpty('current', current);
   requireFinite('reference', reference);
   requireFinite('current', current);
-  return wassersteinDistance(reference, current) / Math.max(populationStd(reference), WASSERSTEIN_MIN_SCALE);
+  const distance = compareSorted(sortedCopy(reference), sortedCopy(current)).wasserstein;
+  return distance / normedScale(populationStdUnchecked(reference));
+}
+
+/** Evidently's divisor for the normed distance: the reference's standard deviation, floored. */
+export function normedScale(referenceStd: number): number {
+  return Math.max(referenceStd, WASSERSTEIN_MIN_SCALE);
 }
 
 /**
@@ -138,7 +133,5 @@ export function wassersteinFromHistograms(
 ): number {
   requireFiniteNumber('refStd', refStd);
   if (refStd < 0) throw new StatsInputError('negative', 'refStd', 'must be >= 0');
-  return (
-    wassersteinDistanceFromHistograms(edges, refCounts, curCounts) / Math.max(refStd, WASSERSTEIN_MIN_SCALE)
-  );
+  return wassersteinDistanceFromHistograms(edges, refCounts, curCounts) / normedScale(refStd);
 }

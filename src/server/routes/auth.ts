@@ -13,7 +13,8 @@ import { ErrorSchema } from '../schemas.js';
 /**
  * Single sign-on for the dashboard (docs/identity.md): `/auth/login` sends the browser to the
  * provider, `/auth/callback` finishes and sets the session cookie, `/auth/session` tells the page
- * who is signed in (and hands it the CSRF token), `/auth/logout` ends the session.
+ * who is signed in (and hands it the CSRF token), `/auth/logout` ends the session. `arbiter login`
+ * uses `/auth/device*` (RFC 8628) or, through the browser, `/auth/loopback*` (RFC 8252).
  */
 
 export const SessionInfoSchema = Type.Object(
@@ -71,9 +72,53 @@ export const CliSessionSchema = Type.Object(
   { description: 'A command-line session made by arbiter login' },
 );
 
+export const LoopbackSignInSchema = Type.Object(
+  {
+    url: Type.String({ description: 'The link the person opens in a browser to sign in' }),
+    expiresIn: Type.Number({ description: 'Seconds the link stays valid' }),
+  },
+  { description: 'An arbiter login through the browser and a loopback address (RFC 8252)' },
+);
+
+const base64url = (min: number, max: number, description: string) =>
+  Type.String({ minLength: min, maxLength: max, pattern: '^[A-Za-z0-9_-]+$', description });
+
+const LoopbackStartBody = Type.Object(
+  {
+    redirectUri: Type.String({
+      maxLength: 256,
+      description:
+        'Where the browser is sent back: http://127.0.0.1:PORT/…, http://[::1]:PORT/… or http://localhost:PORT/…',
+    }),
+    state: base64url(22, 128, 'Returned with the code; the command line checks it'),
+    codeChallenge: base64url(43, 43, 'BASE64URL(SHA-256(code verifier)), RFC 7636'),
+    codeChallengeMethod: Type.Literal('S256'),
+  },
+  { additionalProperties: false },
+);
+
+const LoopbackTokenBody = Type.Object(
+  {
+    code: Type.String({
+      minLength: 1,
+      maxLength: 8192,
+      description: 'The one-time code the browser brought',
+    }),
+    codeVerifier: Type.String({
+      minLength: 43,
+      maxLength: 128,
+      pattern: '^[A-Za-z0-9._~-]+$',
+      description: 'The PKCE code verifier (RFC 7636)',
+    }),
+    redirectUri: Type.String({ maxLength: 256, description: 'The loopback address the code was issued for' }),
+  },
+  { additionalProperties: false },
+);
+
 const LoginQuery = Type.Object(
   {
     return: Type.Optional(Type.String({ maxLength: 2048 })),
+    cli: Type.Optional(Type.String({ maxLength: 4096, description: 'The sealed request of arbiter login' })),
     step_up: Type.Optional(Type.Literal('mfa')),
     max_age: Type.Optional(Type.String({ pattern: '^[0-9]{1,7}$' })),
   },
@@ -152,7 +197,7 @@ export function authRoutes(
     },
   );
 
-  app.get<{ Querystring: { return?: string; step_up?: 'mfa'; max_age?: string } }>(
+  app.get<{ Querystring: { return?: string; cli?: string; step_up?: 'mfa'; max_age?: string } }>(
     '/auth/login',
     { schema: { hide: true, querystring: LoginQuery } },
     async (request, reply) => {
@@ -174,7 +219,11 @@ export function authRoutes(
                 : {}),
             }
           : undefined;
-      const { url, transaction } = await signIn.begin({ returnTo, ...(stepUp ? { stepUp } : {}) });
+      const { url, transaction } = await signIn.begin({
+        returnTo,
+        ...(stepUp ? { stepUp } : {}),
+        ...(request.query.cli !== undefined ? { loopback: request.query.cli } : {}),
+      });
       return reply
         .header('cache-control', 'no-store')
         .header(
@@ -207,7 +256,11 @@ export function authRoutes(
       const callbackUrl = new URL(provider.redirectUrl);
       const query = request.url.indexOf('?');
       callbackUrl.search = query < 0 ? '' : request.url.slice(query);
-      const { session, returnTo } = await signIn.finish(callbackUrl, cookieOf(request, signInCookie));
+      const finished = await signIn.finish(callbackUrl, cookieOf(request, signInCookie));
+      // `arbiter login` through the browser: no cookie here, the code goes to the command line.
+      if (finished.kind === 'loopback')
+        return reply.header('referrer-policy', 'no-referrer').redirect(finished.redirect.href, 302);
+      const { session, returnTo } = finished;
       reply.header(
         'set-cookie',
         setCookie(sessionCookie, session.cookie, {
@@ -268,6 +321,49 @@ export function authRoutes(
         role: polled.person.role,
         groups: polled.person.groups,
         expiresAt: polled.expiresAt.toISOString(),
+      };
+    },
+  );
+
+  app.post<{ Body: { redirectUri: string; state: string; codeChallenge: string } }>(
+    '/auth/loopback',
+    {
+      schema: {
+        tags: ['identity'],
+        summary:
+          '`arbiter login` through the browser (RFC 8252): the link to open, which ends at the loopback address given',
+        body: LoopbackStartBody,
+        response: { 200: LoopbackSignInSchema, 400: ErrorSchema, 404: ErrorSchema, 502: ErrorSchema },
+      },
+    },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      const { redirectUri, state, codeChallenge } = request.body;
+      return signIn.startLoopback({ redirectUri, state, codeChallenge });
+    },
+  );
+
+  app.post<{ Body: { code: string; codeVerifier: string; redirectUri: string } }>(
+    '/auth/loopback/token',
+    {
+      schema: {
+        tags: ['identity'],
+        summary:
+          '`arbiter login` through the browser: the one-time code and its verifier for a command-line session',
+        body: LoopbackTokenBody,
+        response: { 200: CliSessionSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema },
+      },
+    },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      const session = await signIn.redeemLoopback(request.body);
+      return {
+        token: session.token,
+        id: session.person.user,
+        ref: `user:${session.person.user}`,
+        role: session.person.role,
+        groups: session.person.groups,
+        expiresAt: session.expiresAt.toISOString(),
       };
     },
   );

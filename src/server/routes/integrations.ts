@@ -17,6 +17,9 @@ export const GitHubDeliveryAnswerSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** What the GitLab webhook answers (GitLab shows it in the webhook's Recent events). */
+export const GitLabDeliveryAnswerSchema = GitHubDeliveryAnswerSchema;
+
 export const SlackInteractionAnswerSchema = Type.Object(
   { outcome: Type.String({ description: 'recorded, or refused (the reason is shown in the message)' }) },
   { additionalProperties: false },
@@ -27,6 +30,9 @@ export const slackBodyLimit = 64 * 1024;
 
 /** GitHub payloads for the events acted on are small; GitHub's own cap is 25 MB. */
 export const githubBodyLimit = 1024 * 1024;
+
+/** GitLab deployment and job events are small; GitLab's own cap is 25 MB. */
+export const gitlabBodyLimit = 1024 * 1024;
 
 function header(value: string | string[] | undefined): string | undefined {
   return typeof value === 'string' ? value : undefined;
@@ -118,6 +124,48 @@ export function integrationRoutes(
             deliveryId: header(request.headers['x-github-delivery']),
             event: header(request.headers['x-github-event']),
             signature: header(request.headers['x-hub-signature-256']),
+            body: typeof request.body === 'string' ? request.body : '',
+          },
+          (text) => parseJsonBody(text, limits.jsonDepth),
+        );
+      },
+    );
+    scope.post(
+      '/v1/integrations/gitlab/webhook',
+      {
+        bodyLimit: gitlabBodyLimit,
+        schema: {
+          tags: ['integrations'],
+          summary:
+            "GitLab webhook: deployment events report outcomes, job events wake the blocked-deployment poller (X-Gitlab-Token, or a signing token's webhook-signature)",
+          response: {
+            200: GitLabDeliveryAnswerSchema,
+            400: ErrorSchema,
+            401: ErrorSchema,
+            403: ErrorSchema,
+            404: ErrorSchema,
+            409: ErrorSchema,
+            413: ErrorSchema,
+            415: ErrorSchema,
+          },
+        },
+      },
+      async (request) => {
+        const webhooks = arbiter.gitlab?.webhooks;
+        if (!webhooks)
+          throw new ArbiterError(
+            'ARB_ERR_INTEGRATION_NOT_CONFIGURED',
+            'GitLab webhooks are not configured on this server (arbiter serve --gitlab-token-env … --gitlab-webhook-secret-env …)',
+          );
+        return webhooks.receive(
+          {
+            deliveryId:
+              header(request.headers['idempotency-key']) ?? header(request.headers['x-gitlab-event-uuid']),
+            event: header(request.headers['x-gitlab-event']),
+            token: header(request.headers['x-gitlab-token']),
+            webhookId: header(request.headers['webhook-id']),
+            webhookTimestamp: header(request.headers['webhook-timestamp']),
+            webhookSignature: header(request.headers['webhook-signature']),
             body: typeof request.body === 'string' ? request.body : '',
           },
           (text) => parseJsonBody(text, limits.jsonDepth),

@@ -1,6 +1,12 @@
 import type { AppendWrite } from '../../ledger/storage.js';
 import type { Row } from '../row-mapping.js';
-import { type AppendWriter, type NodeReader, SqlLedgerWrites } from '../sql/ledger.js';
+import {
+  type AppendWriter,
+  type EntryBatchReader,
+  type NodeReader,
+  packedEntryBatch,
+  SqlLedgerWrites,
+} from '../sql/ledger.js';
 
 /**
  * The ledger queries PostgreSQL does its own way (the rest are shared, in `sql/ledger.ts`): many
@@ -39,6 +45,32 @@ export function pgNodes(db: Queryable): NodeReader {
       if (!hash) throw new Error(`ledger node (${level}, ${index}) is missing`);
       return hash;
     });
+  };
+}
+
+/**
+ * A range of entries in one round trip as three aggregates (see packedEntryBatch): one bytea of
+ * all entries instead of a row object and a hex-decoded Buffer per entry. A missing (NULL) entry
+ * counts as empty and a leaf hash that is not 32 bytes as 32 zero bytes, so neither can shift the
+ * others out of line.
+ */
+export function pgEntryBatch(db: Queryable): EntryBatchReader {
+  return async (start, end) => {
+    const { rows } = await db.query(
+      `SELECT string_agg(coalesce(entry, ''::bytea), ''::bytea ORDER BY seq) AS bytes,
+              string_agg(length(coalesce(entry, ''::bytea))::text, ',' ORDER BY seq) AS lengths,
+              string_agg(CASE WHEN length(leaf_hash) = 32 THEN leaf_hash ELSE decode(repeat('00', 32), 'hex') END,
+                         ''::bytea ORDER BY seq) AS leaf_hashes
+       FROM ledger_entries WHERE seq >= $1 AND seq < $2`,
+      [start, end],
+    );
+    const row = rows[0]!;
+    return packedEntryBatch(
+      start,
+      row.bytes === null ? null : bytes(row.bytes),
+      row.lengths as string | null,
+      row.leaf_hashes === null ? null : bytes(row.leaf_hashes),
+    );
   };
 }
 

@@ -10,7 +10,15 @@ import type { Store, StoreTransaction, WriteReads } from '../store.js';
 import { WriteQueue } from '../write-queue.js';
 import { PgBatch } from './batch.js';
 import { QueryableConnection } from './kysely-connection.js';
-import { type LedgerTail, PgLedgerWrites, pgAppend, pgNodes, type Queryable, tailFrom } from './ledger.js';
+import {
+  type LedgerTail,
+  PgLedgerWrites,
+  pgAppend,
+  pgEntryBatch,
+  pgNodes,
+  type Queryable,
+  tailFrom,
+} from './ledger.js';
 import { postgresMigrations } from './migrations.js';
 
 export interface PostgresStoreOptions {
@@ -64,7 +72,7 @@ class PgTransaction extends SqlRecordWrites implements StoreTransaction {
   constructor(private readonly batch: PgBatch) {
     super(kyselyOver(new QueryableConnection(batch), postgresDialect), postgresDialect);
     const append = pgAppend(batch);
-    this.ledger = new PgLedgerWrites(this.db, pgNodes(batch), async (write) => {
+    this.ledger = new PgLedgerWrites(this.db, pgNodes(batch), pgEntryBatch(batch), async (write) => {
       // The tail read with BEGIN no longer is one once anything is appended.
       this.ledger.knownTail = undefined;
       const deferred = batch.deferred;
@@ -184,7 +192,7 @@ export class PostgresStore extends SqlRecordReads implements Store {
     const reads = queryable(pool);
     super(kyselyOver(new QueryableConnection(reads), postgresDialect), postgresDialect);
     this.location = redactUrl(options.url);
-    this.ledger = new SqlLedgerReads(this.db, pgNodes(reads));
+    this.ledger = new SqlLedgerReads(this.db, pgNodes(reads), pgEntryBatch(reads));
     const connection = new BatchConnection();
     const batch = new PgBatch(connection, channel);
     const transaction = new PgTransaction(batch);

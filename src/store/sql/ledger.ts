@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { PersonalValue } from '../../ledger/entry.js';
 import type {
   AppendWrite,
+  EntryBatch,
   LedgerReader,
   LedgerWriter,
   StoredCheckpoint,
@@ -14,18 +15,54 @@ import type { Database } from './schema.js';
 
 /** Reads the hashes of perfect subtrees (level 0: the entries' leaf hashes); throws if one is missing. */
 export type NodeReader = (ids: readonly NodeId[]) => Promise<Uint8Array[]>;
+/** Reads entries start <= seq < end packed for verification (see LedgerReader.entryBatch). */
+export type EntryBatchReader = (start: number, end: number) => Promise<EntryBatch>;
 /** Writes one append's entries, nodes and personal values. */
 export type AppendWriter = (write: AppendWrite) => Promise<void>;
 
 /**
+ * An entry batch from the three aggregates both databases compute over a range: the entries'
+ * bytes concatenated, their lengths as comma-separated decimal text, and their leaf hashes
+ * concatenated. NULL aggregates mean an empty range.
+ */
+export function packedEntryBatch(
+  start: number,
+  bytes: Uint8Array | null,
+  lengths: string | null,
+  leafHashes: Uint8Array | null,
+): EntryBatch {
+  const ends: number[] = [];
+  let end = 0;
+  let length = 0;
+  for (let i = 0; lengths && i <= lengths.length; i++) {
+    const code = i < lengths.length ? lengths.charCodeAt(i) : 0x2c;
+    if (code === 0x2c) {
+      end += length;
+      ends.push(end);
+      length = 0;
+    } else length = length * 10 + (code - 0x30);
+  }
+  if (end !== (bytes?.length ?? 0) || (leafHashes?.length ?? 0) !== ends.length * 32)
+    throw new Error(`ledger entries ${start}…: the packed batch is inconsistent with its lengths`);
+  return {
+    start,
+    bytes: bytes ?? new Uint8Array(0),
+    ends: Uint32Array.from(ends),
+    leafHashes: leafHashes ?? new Uint8Array(0),
+  };
+}
+
+/**
  * The ledger's storage, written once for both databases except for what each does its own way
- * and on the hot path of every append: reading the frontier's nodes and writing the append
- * (hand-written in `sqlite/ledger.ts` and `postgres/ledger.ts`).
+ * and on the hot path of every append or verification: reading the frontier's nodes, writing the
+ * append and reading entries packed for verification (hand-written in `sqlite/ledger.ts` and
+ * `postgres/ledger.ts`).
  */
 export class SqlLedgerReads implements LedgerReader {
   constructor(
     protected readonly db: Kysely<Database>,
     readonly nodes: NodeReader,
+    readonly entryBatch: EntryBatchReader,
   ) {}
 
   async size(): Promise<number> {
@@ -97,9 +134,10 @@ export class SqlLedgerWrites extends SqlLedgerReads implements LedgerWriter {
   constructor(
     db: Kysely<Database>,
     nodes: NodeReader,
+    entryBatch: EntryBatchReader,
     readonly insertAppend: AppendWriter,
   ) {
-    super(db, nodes);
+    super(db, nodes, entryBatch);
   }
 
   /** Read at the start of every write batch: compiled once. */

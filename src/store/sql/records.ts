@@ -527,6 +527,19 @@ export class SqlRecordWrites extends SqlRecordReads implements RecordWrites {
       .execute();
   }
 
+  async purgeMeta({ prefix, before }: { prefix: string; before: string }): Promise<number> {
+    // substr decides, exactly under any collation (LIKE would read `_` and `%` as wildcards, and
+    // SQLite's LIKE ignores case); `key >= prefix`, true of every key that starts with it, lets the
+    // primary key skip the rows before (session revocations sort before `sso.`).
+    const result = await this.db
+      .deleteFrom('meta')
+      .where('key', '>=', prefix)
+      .where((eb) => eb(eb.fn('substr', ['key', eb.val(1), eb.val(prefix.length)]), '=', prefix))
+      .where('value', '<', before)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   async upsertSystem(row: SystemRow): Promise<void> {
     await this.db
       .insertInto('systems')
@@ -699,6 +712,14 @@ export class SqlRecordWrites extends SqlRecordReads implements RecordWrites {
       .returning('replays')
       .executeTakeFirst();
     return row?.replays ?? 0;
+  }
+
+  async pruneDeliveries(before: string): Promise<number> {
+    const result = await this.db
+      .deleteFrom('integration_deliveries')
+      .where('received_at', '<', before)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   async enqueueNotifications(rows: readonly NotificationRow[]): Promise<void> {

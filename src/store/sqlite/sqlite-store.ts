@@ -9,7 +9,7 @@ import { SqlRecordReads, SqlRecordWrites } from '../sql/records.js';
 import type { Store, StoreTransaction } from '../store.js';
 import { WriteQueue } from '../write-queue.js';
 import { CachedStatementConnection } from './kysely-connection.js';
-import { sqliteAppend, sqliteNodes } from './ledger.js';
+import { sqliteAppend, sqliteEntryBatch, sqliteNodes } from './ledger.js';
 import { sqliteMigrations } from './migrations.js';
 
 type DB = Database.Database;
@@ -74,7 +74,7 @@ class SqliteTransaction extends SqlRecordWrites implements StoreTransaction {
 
   constructor(db: DB) {
     super(kyselyOver(new CachedStatementConnection(db), sqliteDialect), sqliteDialect);
-    this.ledger = new SqlLedgerWrites(this.db, sqliteNodes(db), sqliteAppend(db));
+    this.ledger = new SqlLedgerWrites(this.db, sqliteNodes(db), sqliteEntryBatch(db), sqliteAppend(db));
   }
 
   async decisionChanged(decisionId: string): Promise<void> {
@@ -96,7 +96,7 @@ export class SqliteStore extends SqlRecordReads implements Store {
     private readonly reader: DB,
   ) {
     super(kyselyOver(new CachedStatementConnection(reader), sqliteDialect), sqliteDialect);
-    this.ledger = new SqlLedgerReads(this.db, sqliteNodes(reader));
+    this.ledger = new SqlLedgerReads(this.db, sqliteNodes(reader), sqliteEntryBatch(reader));
     // Prepared once: these run for every write, and exec() would parse them each time.
     const begin = writer.prepare('BEGIN IMMEDIATE');
     const commit = writer.prepare('COMMIT');

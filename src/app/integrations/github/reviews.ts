@@ -1,20 +1,19 @@
 import { createHash } from 'node:crypto';
 import { createAppAuth } from '@octokit/auth-app';
 import { request as octokitRequest } from '@octokit/request';
-import { dashboardLink } from '../../../core/dashboard-links.js';
 import type { IdGenerator } from '../../../core/ids.js';
 import type { JsonObject } from '../../../core/json.js';
 import {
   type ReviewState,
   type ReviewTarget,
   reviewBody,
-  reviewComment,
-  reviewStateOf,
+  workflowPathOf,
 } from '../../../integrations/github.js';
 import type { NotificationEvent } from '../../../notify/event.js';
 import type { NotificationRow } from '../../../notify/records.js';
 import type { StoreTransaction } from '../../../store/store.js';
 import type { EventSink, OutboxAttempt, OutboxSender } from '../../notifications/notifications.js';
+import { providerAnswer } from '../answers.js';
 
 /** The outbox name of GitHub reviews (Notifier names cannot contain `:`). */
 export const githubOutbox = 'integration:github';
@@ -89,40 +88,13 @@ export class GitHubReviews implements OutboxSender {
     tx: StoreTransaction,
     event: Omit<NotificationEvent, 'id' | 'time'>,
   ): Promise<void> {
-    if (
-      event.type !== 'decision.allowed' &&
-      event.type !== 'decision.denied' &&
-      event.type !== 'decision.pending'
-    )
-      return;
-    const decision = await tx.getDecision(event.subject);
-    if (!decision?.idempotencyKey?.startsWith(githubDeliveryKey)) return;
-    const delivery = await tx.delivery('github', decision.idempotencyKey.slice(githubDeliveryKey.length));
-    if (!delivery?.target) return;
-    const state = reviewStateOf(decision.status);
-    if (!state) return;
-    const approvers = (await tx.approvalsOf(decision.id))
-      .filter((approval) => approval.verdict === 'approve')
-      .map((approval) => approval.approver);
-    const reasons = (event.data.reasons as { rule: string; message?: string }[] | undefined) ?? [];
-    const comment = reviewComment(state, {
-      decisionId: decision.id,
-      status: decision.status,
-      ...(decision.statusReason ? { statusReason: decision.statusReason } : {}),
-      rules: reasons.map((reason) => (reason.message ? `${reason.rule}: ${reason.message}` : reason.rule)),
-      approvers,
-      ...(this.options.dashboardUrl
-        ? { link: dashboardLink(this.options.dashboardUrl, { kind: 'decision', id: decision.id }) }
-        : event.link
-          ? { link: event.link }
-          : {}),
+    const answer = await providerAnswer(tx, event, {
+      provider: 'github',
+      keyPrefix: githubDeliveryKey,
+      deliveryId: (key) => key,
+      ...(this.options.dashboardUrl ? { dashboardUrl: this.options.dashboardUrl } : {}),
     });
-    await this.queue(tx, {
-      target: delivery.target as unknown as ReviewTarget,
-      state,
-      comment,
-      decisionId: decision.id,
-    });
+    if (answer) await this.queue(tx, { ...answer, target: answer.target as unknown as ReviewTarget });
   }
 
   /** Queues one review in the outbox, in the caller's transaction. */
@@ -147,6 +119,45 @@ export class GitHubReviews implements OutboxSender {
   async installationToken(installation: number): Promise<string> {
     const { token } = await this.auth({ type: 'installation', installationId: installation });
     return token;
+  }
+
+  /**
+   * The workflow file of a run (`GET /repos/{owner}/{repo}/actions/runs/{run_id}`, the App's
+   * Actions: read), or why it could not be read. Asked only when a System maps the repository by
+   * workflow; the answer is checked to be about this run.
+   */
+  async workflowPath(
+    installation: number,
+    repository: string,
+    runId: number,
+  ): Promise<{ path: string } | { error: string }> {
+    const url = `${this.apiUrl}/repos/${repository}/actions/runs/${runId}`;
+    try {
+      const token = await this.installationToken(installation);
+      const response = await this.fetch(url, {
+        headers: {
+          accept: 'application/vnd.github+json',
+          authorization: `token ${token}`,
+          'user-agent': 'arbiter',
+          'x-github-api-version': '2022-11-28',
+        },
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      if (!response.ok) {
+        await response.body?.cancel().catch(() => undefined);
+        return { error: `HTTP ${response.status} from ${url}` };
+      }
+      const path = workflowPathOf(await response.json(), runId);
+      return path ? { path } : { error: `${url} names no workflow file for run ${runId}` };
+    } catch (error) {
+      return {
+        error:
+          (error as Error).name === 'TimeoutError'
+            ? `no answer within ${this.timeoutMs} ms from ${url}`
+            : (error as Error).message,
+      };
+    }
   }
 
   async send(row: NotificationRow): Promise<OutboxAttempt> {

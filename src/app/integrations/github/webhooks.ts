@@ -15,11 +15,13 @@ import {
   runKey,
   systemForRepository,
   systemsOfInstallation,
+  workflowMatters,
 } from '../../../integrations/github.js';
 import type { Store } from '../../../store/store.js';
 import type { DecisionService } from '../../decisions/decisions.js';
 import type { Ledger } from '../../ledger/ledger.js';
 import type { PolicyHolder } from '../../policies/policies.js';
+import { replayOf } from '../deliveries.js';
 import { type GitHubReviews, githubDeliveryKey } from './reviews.js';
 
 /** What a delivery's headers say; the body is the exact bytes GitHub signed, as text. */
@@ -48,6 +50,11 @@ export interface GitHubWebhookDeps {
   clock: () => Date;
   registry: Registry;
   logger: Logger;
+}
+
+/** What no System maps: the repository, and the workflow when it was looked up. */
+function unmappedWhat(protection: ProtectionRequest): string {
+  return protection.workflow ? `${protection.workflow} of ${protection.repository}` : protection.repository;
 }
 
 const deliveryIdPattern = /^[A-Za-z0-9-]{1,100}$/;
@@ -116,9 +123,29 @@ export class GitHubWebhooks {
     const asking = protection ?? statusReport;
     const unknownInstallation =
       asking !== undefined && systemsOfInstallation(bundle.systems, asking.installation).length === 0;
+    // Mapped by workflow file: the payload does not name it, the run does (asked only then).
+    let workflowProblem: string | undefined;
+    if (
+      protection &&
+      !unknownInstallation &&
+      workflowMatters(bundle.systems, protection.installation, protection.repository)
+    ) {
+      const found = await this.deps.reviews.workflowPath(
+        protection.installation,
+        protection.repository,
+        protection.runId,
+      );
+      if ('path' in found) protection = { ...protection, workflow: found.path };
+      else workflowProblem = found.error;
+    }
     const system =
-      protection && !unknownInstallation
-        ? systemForRepository(bundle.systems, protection.installation, protection.repository)
+      protection && !unknownInstallation && !workflowProblem
+        ? systemForRepository(
+            bundle.systems,
+            protection.installation,
+            protection.repository,
+            protection.workflow,
+          )
         : undefined;
     const target: ReviewTarget | undefined = protection && {
       installation: protection.installation,
@@ -141,21 +168,8 @@ export class GitHubWebhooks {
     const recorded = await this.deps.store.write(async (tx) => {
       // The decision a deployment_status reports on: the one its run's protection rule asked for.
       let decided: { decisionId: string; systemId: string } | undefined;
-      const earlier = await tx.deliveryMatching('github', deliveryId, bodyDigest);
-      if (earlier) {
-        const replays = await tx.countReplay('github', earlier.deliveryId);
-        // The first replay is evidence worth keeping; more of them are counted, not recorded.
-        if (replays === 1)
-          await this.deps.ledger.log.append(tx.ledger, [
-            {
-              type: 'github.delivery.replayed',
-              actor: 'github',
-              subject: earlier.deliveryId,
-              data: { delivery: deliveryId, event, bodyDigest },
-            },
-          ]);
-        return { replayOf: earlier.deliveryId, decided };
-      }
+      const replayed = await replayOf(tx, this.deps.ledger, 'github', { deliveryId, event, bodyDigest });
+      if (replayed) return { replayOf: replayed, decided };
       if (statusReport && outcome === 'outcome') {
         const asked = await tx.deliveryForRun(
           'github',
@@ -201,7 +215,9 @@ export class GitHubWebhooks {
                     repository: protection.repository,
                     environment: protection.environment,
                     runId: protection.runId,
+                    workflow: protection.workflow,
                     system: system?.id ?? null,
+                    workflowProblem,
                   }
                 : {}),
               ...(statusReport
@@ -224,7 +240,9 @@ export class GitHubWebhooks {
         await this.deps.reviews.queue(tx, {
           target: target!,
           state: 'rejected',
-          comment: `Arbiter denied this deployment: no System maps ${protection!.repository} (installation ${protection!.installation}); add it to a System's spec.github.repositories.`,
+          comment: workflowProblem
+            ? `Arbiter denied this deployment: it could not read which workflow run ${protection!.runId} is (${workflowProblem}), and ${protection!.repository} is mapped by workflow; re-run the job to ask again.`
+            : `Arbiter denied this deployment: no System maps ${unmappedWhat(protection!)} (installation ${protection!.installation}); add it to a System's spec.github.`,
           decisionId: `github-delivery:${deliveryId}`,
         });
       return { replayOf: undefined, decided };
@@ -256,7 +274,9 @@ export class GitHubWebhooks {
       return {
         delivery: deliveryId,
         outcome: 'rejected',
-        reason: `no System maps ${protection.repository}`,
+        reason: workflowProblem
+          ? `the workflow of run ${protection.runId} could not be read: ${workflowProblem}`
+          : `no System maps ${unmappedWhat(protection)}`,
       };
     return this.decide(deliveryId, protection, system.id, target!);
   }

@@ -3,12 +3,16 @@ import { dashboardLink } from '../../../core/dashboard-links.js';
 import { ArbiterError, isArbiterError } from '../../../core/errors.js';
 import type { JsonObject } from '../../../core/json.js';
 import type { Logger } from '../../../core/logger.js';
-import { normaliseUserName } from '../../../identity/names.js';
+import { foldUserName, normaliseUserName } from '../../../identity/names.js';
 import type { Principal } from '../../../identity/principal.js';
 import { clickResult, type SlackClick, slackClick, slackRequestValid } from '../../../integrations/slack.js';
 import { approvalButtons, requiresStepUp } from '../../../notify/slack-buttons.js';
 import type { Store } from '../../../store/store.js';
 import type { DecisionService } from '../../decisions/decisions.js';
+import { SlackDirectory, SlackWebApi } from './web-api.js';
+
+/** Longest Retry-After waited for before one more chat.update; longer, the response_url is used at once. */
+const maxRetryAfterSeconds = 5;
 
 /** A Slack account as an Arbiter approver: the person's verified email, and their groups. */
 export interface SlackUserMapping {
@@ -20,10 +24,24 @@ export interface SlackUserMapping {
   groups: readonly string[];
 }
 
+/** The groups of a person found through Slack's directory (an email-only entry of `--slack-users`). */
+export interface SlackDirectoryGroups {
+  email: string;
+  groups: readonly string[];
+}
+
 export interface SlackOptions {
   signingSecret: string;
-  /** The explicit mapping of Slack accounts to people (`--slack-users FILE`). */
+  /** The explicit mapping of Slack accounts to people (`--slack-users FILE`); it wins over the directory. */
   users: readonly SlackUserMapping[];
+  /** Groups of people found through the directory, by email; without an entry a person has none. */
+  directoryGroups?: readonly SlackDirectoryGroups[];
+  /** A bot token (`users:read`, `users:read.email`, `chat:write`): turns on the directory and chat.update. */
+  botToken?: string;
+  /** Slack's Web API (default https://slack.com/api; tests point it at a stand-in). */
+  apiUrl?: string;
+  /** How long a directory answer is remembered (default 5 minutes). */
+  directoryTtlMs?: number;
   /** Where Slack's response URLs live (default https://hooks.slack.com/). */
   responseUrlPrefix?: string;
   /** The dashboard, for the link in updated messages. */
@@ -58,9 +76,23 @@ export class SlackInteractions {
   private readonly responseUrlPrefix: string;
   /** Message updates in flight (tests and shutdown wait on them). */
   readonly updates = new Set<Promise<void>>();
+  private readonly api?: SlackWebApi;
+  private readonly directory?: SlackDirectory;
+  private readonly directoryGroups = new Map<string, readonly string[]>();
 
   constructor(private readonly deps: SlackInteractionsDeps) {
     this.responseUrlPrefix = deps.options.responseUrlPrefix ?? 'https://hooks.slack.com/';
+    const { botToken, apiUrl, fetch: fetcher } = deps.options;
+    if (botToken) {
+      this.api = new SlackWebApi({
+        botToken,
+        ...(apiUrl ? { apiUrl } : {}),
+        ...(fetcher ? { fetch: fetcher } : {}),
+      });
+      this.directory = new SlackDirectory(this.api, deps.clock, deps.options.directoryTtlMs);
+    }
+    for (const entry of deps.options.directoryGroups ?? [])
+      this.directoryGroups.set(foldUserName(entry.email), entry.groups);
     this.clicks = new Counter({
       name: 'arbiter_slack_interactions_total',
       help: 'Slack button clicks by outcome (recorded, refused, bad_signature, invalid)',
@@ -127,21 +159,29 @@ export class SlackInteractions {
       });
       return outcome;
     };
-    const person = this.deps.options.users.find(
-      (mapping) => mapping.team === click.teamId && mapping.user === click.userId,
-    );
-    if (!person)
-      return refuse('this Slack account is not mapped to an Arbiter approver; approve in Arbiter', true);
+    const found = await this.person(click);
+    if ('refused' in found) return refuse(found.refused, true);
+    const person = found.person;
     if (!decision) return refuse(`no decision ${click.decisionId}`, false);
     if (requiresStepUp(decision.requirements as JsonObject[]))
       return refuse(
         'this approval needs a step-up sign-in, which Slack cannot show: approve it in Arbiter',
         false,
       );
+    let user: string;
+    try {
+      user = normaliseUserName(person.email);
+    } catch (error) {
+      if (!isArbiterError(error)) throw error;
+      return refuse(
+        `the email of this Slack account is not a usable Arbiter user name: ${error.message}`,
+        true,
+      );
+    }
     const principal: Principal = {
       tokenId: `slack:${click.teamId}/${click.userId}`,
       role: 'approver',
-      user: normaliseUserName(person.email),
+      user,
       groups: [...person.groups],
     };
     try {
@@ -171,12 +211,75 @@ export class SlackInteractions {
     }
   }
 
-  /** Replaces the message through Slack's response_url; a failure is logged, the vote stands. */
+  /**
+   * The person behind the click: the explicit mapping first, then (with a bot token) Slack's
+   * directory by confirmed email. Never a display name; Slack not answering refuses the click.
+   */
+  private async person(
+    click: SlackClick,
+  ): Promise<{ person: { email: string; groups: readonly string[] } } | { refused: string }> {
+    const mapped = this.deps.options.users.find(
+      (mapping) => mapping.team === click.teamId && mapping.user === click.userId,
+    );
+    if (mapped) return { person: mapped };
+    if (!this.directory)
+      return { refused: 'this Slack account is not mapped to an Arbiter approver; approve in Arbiter' };
+    const answer = await this.directory.person(click.teamId, click.userId);
+    if ('unavailable' in answer) {
+      this.deps.logger.warn(
+        { team: click.teamId, user: click.userId, error: answer.unavailable },
+        'Slack users.info failed: the click is refused',
+      );
+      return {
+        refused: `Slack's directory did not answer (${answer.unavailable}), so Arbiter cannot tell who clicked; try again in a minute or approve in Arbiter`,
+      };
+    }
+    if ('notFound' in answer)
+      return {
+        refused: `this Slack account is not mapped to an Arbiter approver (${answer.notFound}); approve in Arbiter`,
+      };
+    return {
+      person: { email: answer.email, groups: this.directoryGroups.get(foldUserName(answer.email)) ?? [] },
+    };
+  }
+
+  /**
+   * Replaces the message: with a bot token through `chat.update` (one retry after a short
+   * Retry-After), else — or when Slack refuses — through the click's response_url. A failure is
+   * logged; the vote stands.
+   */
   private update(click: SlackClick, result: Parameters<typeof clickResult>[0]): void {
-    const sent = (this.deps.options.fetch ?? fetch)(click.responseUrl, {
+    const message = clickResult(result);
+    const sent = this.updateInPlace(click, message)
+      .then((done) => (done ? undefined : this.respond(click, message)))
+      .finally(() => this.updates.delete(sent));
+    this.updates.add(sent);
+  }
+
+  /** chat.update; true when Slack took it. */
+  private async updateInPlace(click: SlackClick, message: JsonObject): Promise<boolean> {
+    if (!this.api || !click.message) return false;
+    const { channel, ts } = click.message;
+    let answer = await this.api.chatUpdate(channel, ts, message);
+    const retryAfter = answer.ok ? undefined : answer.retryAfterSeconds;
+    if (retryAfter !== undefined && retryAfter <= maxRetryAfterSeconds) {
+      await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
+      answer = await this.api.chatUpdate(channel, ts, message);
+    }
+    if (answer.ok) return true;
+    this.deps.logger.warn(
+      { channel, error: answer.error },
+      'Slack chat.update refused; replacing the message through the response_url',
+    );
+    return false;
+  }
+
+  /** Replaces the message through Slack's response_url. */
+  private respond(click: SlackClick, message: JsonObject): Promise<void> {
+    return (this.deps.options.fetch ?? fetch)(click.responseUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(clickResult(result)),
+      body: JSON.stringify(message),
       redirect: 'manual',
       signal: AbortSignal.timeout(5_000),
     })
@@ -187,8 +290,6 @@ export class SlackInteractions {
       })
       .catch((error: Error) => {
         this.deps.logger.warn({ error: error.message }, 'Slack message update failed');
-      })
-      .finally(() => this.updates.delete(sent));
-    this.updates.add(sent);
+      });
   }
 }
