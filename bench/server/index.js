@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { fmt } from '../measure.js';
 import { startArbiter, startProcess } from '../processes.js';
+import { openLoop } from './open-loop.js';
 import { measureStateChecks } from './state-checks.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -50,6 +51,22 @@ export function row(label, target, result) {
   return `| ${label} | ${target} | ${fmt.rate(ok / result.duration)} | ${result.latency.p50} | ${result.latency.p99} | ${errors} |`;
 }
 
+/** A table row for an open-loop run (evenly spaced arrivals, latency from when each was due). */
+export function openRow(label, target, result) {
+  return `| ${label} | ${target}, evenly spaced | ${fmt.rate(result.ok / seconds)} | ${result.p50.toFixed(1)} | ${result.p99.toFixed(1)} | ${result.errors} |`;
+}
+
+/** Runs an open-loop step, logs it and returns its row. */
+async function openStep(label, url, token, rate, log, expectStatus = 201) {
+  const options = { url: `${url}/v1/decisions`, token, body, rate, expectStatus };
+  await openLoop({ ...options, seconds: 1 }); // warm the sockets and the JIT at this rate; not counted
+  const result = await openLoop({ ...options, seconds });
+  log(
+    `${label} at ${rate}/s evenly spaced: p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms`,
+  );
+  return openRow(label, `${rate.toLocaleString('en-US')}/s`, result);
+}
+
 export async function run({ log }) {
   const dir = mkdtempSync(join(tmpdir(), 'arbiter-bench-server-'));
   const rows = [];
@@ -73,6 +90,7 @@ export async function run({ log }) {
         `arbiter at ${rate}/s: ${fmt.rate(result['2xx'] / result.duration)}/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`,
       );
     }
+    rows.push(await openStep('Arbiter, SQLite durable', arbiter.url, token, 1000, log));
     const max = await load(arbiter.url, token, body);
     rows.push(row('Arbiter, SQLite durable', 'as fast as it goes', max));
     log(`arbiter max: ${fmt.rate(max['2xx'] / max.duration)}/s, p99 ${max.latency.p99} ms`);
@@ -93,6 +111,7 @@ export async function run({ log }) {
     );
     const ceiling = await load(bare.url, undefined, body);
     rows.push(row('bare Fastify route (ceiling)', 'as fast as it goes', ceiling));
+    rows.push(await openStep('bare Fastify route', bare.url, undefined, 1000, log, 200));
     log(`bare: ${fmt.rate(ceiling['2xx'] / ceiling.duration)}/s`);
     bare.child.kill('SIGTERM');
     stateChecks = await measureStateChecks({ log });
@@ -105,8 +124,11 @@ export async function run({ log }) {
 activity, so every decision also queries and updates activity counters), SQLite with \`synchronous=FULL\`:
 each decision is evaluated, written with its ledger entry in a group-committed transaction, and fsynced
 before the response. autocannon (64 connections, ${seconds} s per step) posts allowed staging deploys
-from one agent token; the last row is a bare Fastify route returning a constant, driven the same way.
-After the run, \`arbiter ledger verify --db\` checks the whole ledger.
+from one agent token; the last rows are a bare Fastify route returning a constant, driven the same way.
+autocannon's fixed rate lets each connection send back to back until its share of the second is spent, so
+"1,000/s" arrives as a burst at the top of each second; rows marked *evenly spaced* come from an open-loop
+generator (\`bench/server/open-loop.js\`) that starts each request on its own schedule and counts latency
+from when it was due — the arrival pattern the p99 targets mean. After the run, \`arbiter ledger verify --db\` checks the whole ledger.
 
 | server | offered load | decisions/s | p50 ms | p99 ms | errors |
 | --- | --- | ---: | ---: | ---: | ---: |
@@ -182,6 +204,7 @@ export async function postgresRows(dir, body, log) {
     log(
       `postgres 1 replica at 500/s: ${fmt.rate(steady['2xx'] / steady.duration)}/s, p99 ${steady.latency.p99} ms`,
     );
+    rows.push(await openStep('Arbiter, PostgreSQL, 1 replica', a.url, token, 500, log));
     const one = await load(a.url, token, body);
     rows.push(row('Arbiter, PostgreSQL, 1 replica', 'as fast as it goes', one));
     log(`postgres 1 replica: ${fmt.rate(one['2xx'] / one.duration)}/s, p99 ${one.latency.p99} ms`);
