@@ -223,6 +223,32 @@ describe('ledger verification reading in the workers (SQLite)', () => {
     }
   });
 
+  it('on the main thread too, an append and checkpoint after the first chunk do not fail verification', async () => {
+    const { store, ledger, verifiers } = await openCopy();
+    try {
+      const source = storeAuditSource(ledger);
+      async function* appendingAfterFirst() {
+        let first = true;
+        for await (const batch of source.batches!()) {
+          yield batch;
+          if (!first) continue;
+          first = false;
+          const items = [{ type: 'note.added', actor: 'test', subject: 'late', data: { n: 0 } }];
+          await store.write((tx) => ledger.log.append(tx.ledger, items));
+          await store.write((tx) => ledger.log.checkpoint(tx.ledger));
+        }
+      }
+      const report = await auditLedger(
+        { ...source, batches: appendingAfterFirst },
+        { verifiers, origin: ledger.origin, verifyChunks: pool.chunkVerifier(0) },
+      );
+      expect(report.problem).toBeUndefined();
+      expect(report).toMatchObject({ ok: true, entries: size, checkpoints: 2 });
+    } finally {
+      await store.close();
+    }
+  });
+
   it('a database a worker cannot open fails verification; nothing is reported as verified', async () => {
     const { store, ledger, verifiers } = await openCopy();
     try {
