@@ -2,12 +2,19 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { storeAuditSource } from '../../src/app/ledger/export.js';
 import { openLedger } from '../../src/app/ledger/ledger.js';
-import { leafHash } from '../../src/ledger/index.js';
+import type * as VerifyPool from '../../src/app/ledger/verify-pool.js';
+import { auditLedger, leafHash, parseVerifierKey } from '../../src/ledger/index.js';
 import { verificationChunkSize } from '../../src/ledger/verify-chunk.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { arbiter, repoRoot } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
+
+// The pool runs its workers from the built verify-worker.js (from the sources it verifies in-thread).
+const pool = (await import(
+  new URL('../../dist/app/ledger/verify-pool.js', import.meta.url).href
+)) as typeof VerifyPool;
 
 /**
  * `arbiter ledger verify --db` on worker threads (the built binary: the workers run the compiled
@@ -134,4 +141,133 @@ describe('ledger verify on worker threads', () => {
       } else expect(onWorkers.report).toMatchObject({ ok: true, checkpoints: 2 });
     });
   }
+});
+
+describe('ledger verification reading in the workers (SQLite)', () => {
+  /** A fresh copy of the pristine ledger, opened as `ledger verify --db` opens it. */
+  async function openCopy() {
+    const path = join(dir, `copy-${copies++}.db`);
+    const source = new Database(pristine, { readonly: true });
+    await source.backup(path);
+    source.close();
+    const store = openSqliteStore({ path });
+    const ledger = await openLedger(store, { keyPath: join(dir, 'pristine.key') });
+    return { path, store, ledger, verifiers: [parseVerifierKey(ledger.verifierKey)] };
+  }
+
+  it('the workers read every chunk themselves: the batches are never read on this thread', async () => {
+    const { store, ledger, verifiers } = await openCopy();
+    try {
+      const source = storeAuditSource(ledger);
+      const batches = source.batches!() as VerifyPool.SqliteBatches;
+      expect(batches.sqlite.path).toBe(store.location);
+      const untouchable: VerifyPool.SqliteBatches = {
+        sqlite: batches.sqlite,
+        [Symbol.asyncIterator]: () => {
+          throw new Error('read on the main thread');
+        },
+      };
+      const options = { verifiers, origin: ledger.origin };
+      const inWorkers = await auditLedger(
+        { ...source, batches: () => untouchable },
+        { ...options, verifyChunks: pool.chunkVerifier(2) },
+      );
+      const inThread = await auditLedger(source, options);
+      expect(inWorkers).toEqual(inThread);
+      expect(inWorkers).toMatchObject({ ok: true, entries: size, checkpoints: 2 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('entries appended once verification has fixed the size are not read: the report is of that size', async () => {
+    const { store, ledger, verifiers } = await openCopy();
+    try {
+      const source = storeAuditSource(ledger);
+      const batches = source.batches!() as VerifyPool.SqliteBatches;
+      const appended: VerifyPool.SqliteBatches = {
+        ...batches,
+        sqlite: {
+          path: batches.sqlite.path,
+          // Appends committed (WAL) after the size is read and before any worker opens the file.
+          size: async () => {
+            const fixed = await batches.sqlite.size();
+            const items = Array.from({ length: 3_000 }, (_, j) => ({
+              type: 'note.added',
+              actor: 'test',
+              subject: `late-${j}`,
+              data: { n: j },
+            }));
+            await store.write((tx) => ledger.log.append(tx.ledger, items));
+            await store.write((tx) => ledger.log.checkpoint(tx.ledger));
+            return fixed;
+          },
+        },
+      };
+      const report = await auditLedger(
+        { ...source, batches: () => appended },
+        { verifiers, origin: ledger.origin, verifyChunks: pool.chunkVerifier(2) },
+      );
+      // The checkpoints were read before the size, so the late one is not among them.
+      expect(report.problem).toBeUndefined();
+      expect(report).toMatchObject({ ok: true, entries: size, checkpoints: 2, uncheckpointed: 0 });
+      expect(await store.ledger.size()).toBe(size + 3_000);
+      const later = await auditLedger(storeAuditSource(ledger), {
+        verifiers,
+        origin: ledger.origin,
+        verifyChunks: pool.chunkVerifier(2),
+      });
+      expect(later).toMatchObject({ ok: true, entries: size + 3_000, checkpoints: 3 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('on the main thread too, an append and checkpoint after the first chunk do not fail verification', async () => {
+    const { store, ledger, verifiers } = await openCopy();
+    try {
+      const source = storeAuditSource(ledger);
+      async function* appendingAfterFirst() {
+        let first = true;
+        for await (const batch of source.batches!()) {
+          yield batch;
+          if (!first) continue;
+          first = false;
+          const items = [{ type: 'note.added', actor: 'test', subject: 'late', data: { n: 0 } }];
+          await store.write((tx) => ledger.log.append(tx.ledger, items));
+          await store.write((tx) => ledger.log.checkpoint(tx.ledger));
+        }
+      }
+      const report = await auditLedger(
+        { ...source, batches: appendingAfterFirst },
+        { verifiers, origin: ledger.origin, verifyChunks: pool.chunkVerifier(0) },
+      );
+      expect(report.problem).toBeUndefined();
+      expect(report).toMatchObject({ ok: true, entries: size, checkpoints: 2 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a database a worker cannot open fails verification; nothing is reported as verified', async () => {
+    const { store, ledger, verifiers } = await openCopy();
+    try {
+      const source = storeAuditSource(ledger);
+      const gone: VerifyPool.SqliteBatches = {
+        sqlite: { path: join(dir, 'no-such.db'), size: async () => size },
+        [Symbol.asyncIterator]: () => {
+          throw new Error('read on the main thread');
+        },
+      };
+      await expect(
+        auditLedger(
+          { ...source, batches: () => gone },
+          { verifiers, origin: ledger.origin, verifyChunks: pool.chunkVerifier(2) },
+        ),
+      ).rejects.toThrow(/ledger verification worker: .*no-such\.db|unable to open/);
+      expect(existsSync(join(dir, 'no-such.db'))).toBe(false);
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -8,6 +8,7 @@ import type { PersonalValue } from '../../ledger/entry.js';
 import { verificationChunkSize } from '../../ledger/verify-chunk.js';
 import { cosignedCheckpoints } from './cosigned-checkpoints.js';
 import type { Ledger } from './ledger.js';
+import type { SqliteBatches } from './verify-pool.js';
 
 /**
  * The export format: a directory anyone can verify offline with the verifier key alone.
@@ -215,26 +216,46 @@ export function exportAuditSource(dir: string): { source: AuditSource; manifest:
   return { source, manifest };
 }
 
-/** Reads a live database for `auditLedger`. */
+/**
+ * Reads a live database for `auditLedger`, as of one moment: the checkpoints as first read and
+ * the entries and personal values below the size first read. The ledger is append-only, so what
+ * is appended (or checkpointed) while verification runs is simply not part of this verification.
+ */
 export function storeAuditSource(ledger: Ledger): AuditSource {
   const reader = ledger.store.ledger;
+  let fixedSize: Promise<number> | undefined;
+  const size = () => (fixedSize ??= reader.size());
+  let checkpointSizes: number[] | undefined;
   return {
     async *entries() {
-      const size = await reader.size();
-      for (let start = 0; start < size; start += chunk) {
-        yield* await reader.entryBytes(start, Math.min(size, start + chunk));
+      const end = await size();
+      for (let start = 0; start < end; start += chunk) {
+        yield* await reader.entryBytes(start, Math.min(end, start + chunk));
       }
     },
-    async *batches() {
-      const size = await reader.size();
-      for (let start = 0; start < size; start += verificationChunkSize)
-        yield await reader.entryBatch(start, Math.min(size, start + verificationChunkSize));
+    batches() {
+      const read = async function* () {
+        const end = await size();
+        for (let start = 0; start < end; start += verificationChunkSize)
+          yield await reader.entryBatch(start, Math.min(end, start + verificationChunkSize));
+      };
+      const { store } = ledger;
+      // A database file can be opened again by the verification workers, which then read too.
+      if (store.kind !== 'sqlite' || store.location === ':memory:') return read();
+      const batches: SqliteBatches = {
+        sqlite: { path: store.location, size },
+        [Symbol.asyncIterator]: () => read()[Symbol.asyncIterator](),
+      };
+      return batches;
     },
     async checkpoints() {
-      return (await cosignedCheckpoints(ledger.store)).map((checkpoint) => checkpoint.note);
+      const checkpoints = await cosignedCheckpoints(ledger.store);
+      checkpointSizes = checkpoints.map((checkpoint) => checkpoint.size);
+      return checkpoints.map((checkpoint) => checkpoint.note);
     },
     async consistencyProofs() {
-      const sizes = (await reader.checkpoints()).map((checkpoint) => checkpoint.size);
+      // Between the checkpoints verified, not any signed since.
+      const sizes = checkpointSizes ?? (await reader.checkpoints()).map((checkpoint) => checkpoint.size);
       const proofs = [];
       for (let i = 1; i < sizes.length; i++) {
         // A proof that cannot be built (a stored node is missing) is reported as an inconsistency.
@@ -244,9 +265,9 @@ export function storeAuditSource(ledger: Ledger): AuditSource {
       return proofs;
     },
     async *personal() {
-      const size = await reader.size();
-      for (let start = 0; start < size; start += chunk)
-        yield* await reader.personal(start, Math.min(size, start + chunk));
+      const end = await size();
+      for (let start = 0; start < end; start += chunk)
+        yield* await reader.personal(start, Math.min(end, start + chunk));
     },
   };
 }

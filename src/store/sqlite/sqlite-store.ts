@@ -91,6 +91,7 @@ export class SqliteStore extends SqlRecordReads implements Store {
   private readonly listeners: ((decisionId: string) => void)[] = [];
 
   constructor(
+    /** The database file as opened (`:memory:` for none): ledger verification's workers open it again. */
     readonly location: string,
     private readonly writer: DB,
     private readonly reader: DB,
