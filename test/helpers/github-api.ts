@@ -2,6 +2,7 @@ import { createHmac, createPublicKey, generateKeyPairSync, verify } from 'node:c
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { type ReceivedCall, startApiStandIn } from './api-stand-in.js';
+import { deployingAgent } from './bundle.js';
 
 /** A workflow run as GitHub describes it (test/fixtures/github/README.md). */
 const recordedRun = readFileSync(new URL('../fixtures/github/workflow_run.json', import.meta.url), 'utf8');
@@ -121,15 +122,8 @@ export function githubSignature(secret: string, body: string): string {
 
 /** The System a GitHub App installation deploys as in these tests: `pages-deployer`, installation 1. */
 export function pagesDeployerSystem(repository: string): string {
-  return `apiVersion: arbiter/v1
-kind: System
-metadata: { name: pages-deployer, description: Publishes the site from GitHub Actions }
-spec:
-  kind: agent
-  owner: { team: platform, person: dana@example.com }
-  onCall: { team: platform-oncall }
-  autonomy: 3
-  riskTier: limited
-  github: { installation: 1, repositories: [${repository}] }
-`;
+  return deployingAgent(
+    '{ name: pages-deployer, description: Publishes the site from GitHub Actions }',
+    `github: { installation: 1, repositories: [${repository}] }`,
+  );
 }

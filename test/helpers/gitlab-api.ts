@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { type ReceivedCall, startApiStandIn } from './api-stand-in.js';
+import { deployingAgent } from './bundle.js';
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../fixtures/gitlab/${name}`, import.meta.url), 'utf8');
@@ -106,15 +107,8 @@ export function gitlabSignature(signingToken: string, id: string, timestamp: num
 
 /** The System a GitLab project deploys as in these tests: `web-deployer`, for `acme/web` (id 30). */
 export function webDeployerSystem(projects: string): string {
-  return `apiVersion: arbiter/v1
-kind: System
-metadata: { name: web-deployer, description: Deploys the web app from GitLab CI }
-spec:
-  kind: agent
-  owner: { team: platform, person: dana@example.com }
-  onCall: { team: platform-oncall }
-  autonomy: 3
-  riskTier: limited
-  gitlab: { projects: [${projects}], environments: [production, staging, frozen, review] }
-`;
+  return deployingAgent(
+    '{ name: web-deployer, description: Deploys the web app from GitLab CI }',
+    `gitlab: { projects: [${projects}], environments: [production, staging, frozen, review] }`,
+  );
 }
