@@ -7,13 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loopbackCodeTtlMs, signInWindowMs } from '../../src/app/access/sign-in.js';
 import { decodeEntry } from '../../src/ledger/entry.js';
 import { arbiterAsync } from '../helpers/cli.js';
-import {
-  CookieBrowser,
-  identityProviderDocument,
-  startTestProvider,
-  type TestProvider,
-} from '../helpers/oidc.js';
-import { freePort, startTestServer, type TestServer } from '../helpers/server.js';
+import { CookieBrowser, startSignInServer, type TestProvider } from '../helpers/oidc.js';
+import type { TestServer } from '../helpers/server.js';
 import { tempDir } from '../helpers/temp.js';
 
 /**
@@ -83,20 +78,11 @@ describe('arbiter login through the browser (a provider without the device grant
   };
 
   beforeAll(async () => {
-    const port = await freePort();
-    const arbiterUrl = `http://127.0.0.1:${port}`;
-    provider = await startTestProvider({
-      redirectUri: `${arbiterUrl}/auth/callback`,
+    ({ provider, server } = await startSignInServer({
       users,
       deviceFlow: false,
-    });
-    server = await startTestServer({
-      port,
-      transport: 'socket',
-      humanTokens: false,
-      extraPolicies: { 'identity.yaml': identityProviderDocument(provider, arbiterUrl) },
-      identity: { env: { TEST_OIDC_SECRET: provider.clientSecret } },
-    });
+      server: { transport: 'socket', humanTokens: false },
+    }));
     server.clock.time = new Date();
   });
   afterAll(async () => {

@@ -5,14 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeEntry } from '../../src/ledger/entry.js';
 import { arbiterAsync } from '../helpers/cli.js';
-import {
-  CookieBrowser,
-  formFields,
-  identityProviderDocument,
-  startTestProvider,
-  type TestProvider,
-} from '../helpers/oidc.js';
-import { freePort, startTestServer, type TestServer } from '../helpers/server.js';
+import { CookieBrowser, formFields, startSignInServer, type TestProvider } from '../helpers/oidc.js';
+import type { TestServer } from '../helpers/server.js';
 import { tempDir } from '../helpers/temp.js';
 
 /**
@@ -31,19 +25,10 @@ describe('arbiter login (device flow)', () => {
   const env = { ARBITER_CONFIG_DIR: configDir, ARBITER_TOKEN: '' };
 
   beforeAll(async () => {
-    const port = await freePort();
-    const arbiterUrl = `http://127.0.0.1:${port}`;
-    provider = await startTestProvider({
-      redirectUri: `${arbiterUrl}/auth/callback`,
+    ({ provider, server } = await startSignInServer({
       users: { alice: { password: 'alice-pw', email: 'alice@example.com', groups: ['sre-team'] } },
-    });
-    server = await startTestServer({
-      port,
-      transport: 'socket',
-      humanTokens: false,
-      extraPolicies: { 'identity.yaml': identityProviderDocument(provider, arbiterUrl) },
-      identity: { env: { TEST_OIDC_SECRET: provider.clientSecret } },
-    });
+      server: { transport: 'socket', humanTokens: false },
+    }));
     server.clock.time = new Date();
   });
   afterAll(async () => {

@@ -22,3 +22,22 @@ export function problemsOf(files: Record<string, string>): LoadProblem[] {
 export function actionPolicy(name: string, body: string): string {
   return `apiVersion: arbiter/v1\nkind: ActionPolicy\nmetadata:\n  name: ${name}\nspec:\n${body}`;
 }
+
+/**
+ * A System document of an agent that deploys for the platform team (autonomy 3, limited risk):
+ * `metadata` is the flow mapping after `metadata:`, `deploys` the spec line saying through what
+ * (`github: {…}`, `gitlab: {…}`).
+ */
+export function deployingAgent(metadata: string, deploys: string): string {
+  return `apiVersion: arbiter/v1
+kind: System
+metadata: ${metadata}
+spec:
+  kind: agent
+  owner: { team: platform, person: dana@example.com }
+  onCall: { team: platform-oncall }
+  autonomy: 3
+  riskTier: limited
+  ${deploys}
+`;
+}

@@ -1,18 +1,11 @@
 import { createHmac, createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { type ReceivedCall, startApiStandIn } from './api-stand-in.js';
+import { deployingAgent } from './bundle.js';
 
 /** A workflow run as GitHub describes it (test/fixtures/github/README.md). */
 const recordedRun = readFileSync(new URL('../fixtures/github/workflow_run.json', import.meta.url), 'utf8');
-
-/** A request the stand-in received, as GitHub would have. */
-export interface ReceivedCall {
-  method: string;
-  path: string;
-  headers: IncomingMessage['headers'];
-  body: string;
-}
 
 /**
  * A real HTTP server on loopback standing in for api.github.com, answering the two endpoints a
@@ -45,56 +38,44 @@ export class GitHubApiStandIn {
   }
 
   async start(): Promise<this> {
-    this.server = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        const path = request.url ?? '';
-        this.calls.push({ method: request.method ?? '', path, headers: request.headers, body });
-        const answer = (status: number, json?: unknown) => {
-          response.writeHead(status, json === undefined ? {} : { 'content-type': 'application/json' });
-          response.end(json === undefined ? undefined : JSON.stringify(json));
-        };
-        const token = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(path);
-        if (request.method === 'POST' && token) {
-          if (!this.validJwt(request.headers.authorization))
-            return answer(401, { message: 'Bad credentials' });
-          const installation = Number(token[1]);
-          if (!this.installations.has(installation)) return answer(404, { message: 'Not Found' });
-          const issued = `ghs_standin${this.issued.size + 1}`;
-          this.issued.set(issued, installation);
-          return answer(201, {
-            token: issued,
-            expires_at: new Date(Date.now() + 3_600_000).toISOString(),
-            permissions: { actions: 'read', deployments: 'write' },
-            repository_selection: 'all',
-          });
-        }
-        const review = /^\/repos\/([^/]+)\/([^/]+)\/actions\/runs\/(\d+)\/deployment_protection_rule$/.exec(
-          path,
-        );
-        if (request.method === 'POST' && review) {
-          const presented = /^token (\S+)$/.exec(request.headers.authorization ?? '')?.[1];
-          if (!presented || !this.issued.has(presented)) return answer(401, { message: 'Bad credentials' });
-          if (this.reviewStatus !== 204) return answer(this.reviewStatus, { message: 'unavailable' });
-          return answer(204);
-        }
-        const run = /^\/repos\/([^/]+)\/([^/]+)\/actions\/runs\/(\d+)$/.exec(path);
-        if (request.method === 'GET' && run) {
-          const presented = /^token (\S+)$/.exec(request.headers.authorization ?? '')?.[1];
-          if (!presented || !this.issued.has(presented)) return answer(401, { message: 'Bad credentials' });
-          if (this.runStatus !== 200) return answer(this.runStatus, { message: 'unavailable' });
-          const workflow = this.runWorkflows.get(Number(run[3]));
-          if (workflow === undefined) return answer(404, { message: 'Not Found' });
-          // The recorded workflow-run object, made this run of this workflow.
-          return answer(200, { ...JSON.parse(recordedRun), id: Number(run[3]), path: workflow });
-        }
-        answer(404, { message: 'Not Found' });
-      });
+    const { server, url } = await startApiStandIn(this.calls, ({ method, path, headers }, answer) => {
+      const token = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(path);
+      if (method === 'POST' && token) {
+        if (!this.validJwt(headers.authorization)) return answer(401, { message: 'Bad credentials' });
+        const installation = Number(token[1]);
+        if (!this.installations.has(installation)) return answer(404, { message: 'Not Found' });
+        const issued = `ghs_standin${this.issued.size + 1}`;
+        this.issued.set(issued, installation);
+        return answer(201, {
+          token: issued,
+          expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+          permissions: { actions: 'read', deployments: 'write' },
+          repository_selection: 'all',
+        });
+      }
+      const review = /^\/repos\/([^/]+)\/([^/]+)\/actions\/runs\/(\d+)\/deployment_protection_rule$/.exec(
+        path,
+      );
+      if (method === 'POST' && review) {
+        const presented = /^token (\S+)$/.exec(headers.authorization ?? '')?.[1];
+        if (!presented || !this.issued.has(presented)) return answer(401, { message: 'Bad credentials' });
+        if (this.reviewStatus !== 204) return answer(this.reviewStatus, { message: 'unavailable' });
+        return answer(204);
+      }
+      const run = /^\/repos\/([^/]+)\/([^/]+)\/actions\/runs\/(\d+)$/.exec(path);
+      if (method === 'GET' && run) {
+        const presented = /^token (\S+)$/.exec(headers.authorization ?? '')?.[1];
+        if (!presented || !this.issued.has(presented)) return answer(401, { message: 'Bad credentials' });
+        if (this.runStatus !== 200) return answer(this.runStatus, { message: 'unavailable' });
+        const workflow = this.runWorkflows.get(Number(run[3]));
+        if (workflow === undefined) return answer(404, { message: 'Not Found' });
+        // The recorded workflow-run object, made this run of this workflow.
+        return answer(200, { ...JSON.parse(recordedRun), id: Number(run[3]), path: workflow });
+      }
+      answer(404, { message: 'Not Found' });
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    this.server = server;
+    this.url = url;
     return this;
   }
 
@@ -141,15 +122,8 @@ export function githubSignature(secret: string, body: string): string {
 
 /** The System a GitHub App installation deploys as in these tests: `pages-deployer`, installation 1. */
 export function pagesDeployerSystem(repository: string): string {
-  return `apiVersion: arbiter/v1
-kind: System
-metadata: { name: pages-deployer, description: Publishes the site from GitHub Actions }
-spec:
-  kind: agent
-  owner: { team: platform, person: dana@example.com }
-  onCall: { team: platform-oncall }
-  autonomy: 3
-  riskTier: limited
-  github: { installation: 1, repositories: [${repository}] }
-`;
+  return deployingAgent(
+    '{ name: pages-deployer, description: Publishes the site from GitHub Actions }',
+    `github: { installation: 1, repositories: [${repository}] }`,
+  );
 }

@@ -1,15 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-
-/** A request the stand-in received, as GitLab would have. */
-export interface ReceivedCall {
-  method: string;
-  path: string;
-  headers: IncomingMessage['headers'];
-  body: string;
-}
+import type { Server } from 'node:http';
+import { type ReceivedCall, startApiStandIn } from './api-stand-in.js';
+import { deployingAgent } from './bundle.js';
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../fixtures/gitlab/${name}`, import.meta.url), 'utf8');
@@ -43,59 +36,47 @@ export class GitLabApiStandIn {
   url = '';
 
   async start(): Promise<this> {
-    this.server = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        const path = request.url ?? '';
-        this.calls.push({ method: request.method ?? '', path, headers: request.headers, body });
-        const answer = (status: number, json?: unknown) => {
-          response.writeHead(status, json === undefined ? {} : { 'content-type': 'application/json' });
-          response.end(json === undefined ? undefined : JSON.stringify(json));
-        };
-        if (request.headers['private-token'] !== this.token)
-          return answer(401, { message: '401 Unauthorized' });
-        const url = new URL(path, 'http://stand-in');
-        const list = /^\/api\/v4\/projects\/([^/]+)\/deployments$/.exec(url.pathname);
-        if (request.method === 'GET' && list) {
-          if (this.listStatus !== 200) return answer(this.listStatus, { message: 'unavailable' });
-          if (url.searchParams.get('status') !== 'blocked') return answer(400, { message: 'status' });
-          const all = this.blocked.get(decodeURIComponent(list[1]!)) ?? [];
-          if (!Array.isArray(all)) return answer(200, all);
-          const perPage = Number(url.searchParams.get('per_page') ?? 20);
-          const page = Number(url.searchParams.get('page') ?? 1);
-          return answer(200, all.slice((page - 1) * perPage, page * perPage));
-        }
-        const approval = /^\/api\/v4\/projects\/([^/]+)\/deployments\/(\d+)\/approval$/.exec(url.pathname);
-        if (request.method === 'POST' && approval) {
-          if (this.approvalStatus !== 201) return answer(this.approvalStatus, { message: 'unavailable' });
-          const { status, comment } = JSON.parse(body);
-          if (status !== 'approved' && status !== 'rejected')
-            return answer(400, { message: 'status does not have a valid value' });
-          const project = decodeURIComponent(approval[1]!);
-          const deployments = this.blocked.get(project) ?? [];
-          const index = deployments.findIndex((entry) => entry.id === Number(approval[2]));
-          if (index < 0) return answer(404, { message: '404 Deployment Not Found' });
-          deployments.splice(index, 1);
-          return answer(201, {
-            ...JSON.parse(fixture('deployment_approval.response.json')),
-            status,
-            comment,
-          });
-        }
-        const comment = /^\/api\/v4\/projects\/([^/]+)\/repository\/commits\/([0-9a-f]+)\/comments$/.exec(
-          url.pathname,
-        );
-        if (request.method === 'POST' && comment) {
-          const { note } = JSON.parse(body);
-          return answer(201, { note, author: { username: 'arbiter' } });
-        }
-        answer(404, { message: '404 Not Found' });
-      });
+    const { server, url } = await startApiStandIn(this.calls, ({ method, path, headers, body }, answer) => {
+      if (headers['private-token'] !== this.token) return answer(401, { message: '401 Unauthorized' });
+      const url = new URL(path, 'http://stand-in');
+      const list = /^\/api\/v4\/projects\/([^/]+)\/deployments$/.exec(url.pathname);
+      if (method === 'GET' && list) {
+        if (this.listStatus !== 200) return answer(this.listStatus, { message: 'unavailable' });
+        if (url.searchParams.get('status') !== 'blocked') return answer(400, { message: 'status' });
+        const all = this.blocked.get(decodeURIComponent(list[1]!)) ?? [];
+        if (!Array.isArray(all)) return answer(200, all);
+        const perPage = Number(url.searchParams.get('per_page') ?? 20);
+        const page = Number(url.searchParams.get('page') ?? 1);
+        return answer(200, all.slice((page - 1) * perPage, page * perPage));
+      }
+      const approval = /^\/api\/v4\/projects\/([^/]+)\/deployments\/(\d+)\/approval$/.exec(url.pathname);
+      if (method === 'POST' && approval) {
+        if (this.approvalStatus !== 201) return answer(this.approvalStatus, { message: 'unavailable' });
+        const { status, comment } = JSON.parse(body);
+        if (status !== 'approved' && status !== 'rejected')
+          return answer(400, { message: 'status does not have a valid value' });
+        const project = decodeURIComponent(approval[1]!);
+        const deployments = this.blocked.get(project) ?? [];
+        const index = deployments.findIndex((entry) => entry.id === Number(approval[2]));
+        if (index < 0) return answer(404, { message: '404 Deployment Not Found' });
+        deployments.splice(index, 1);
+        return answer(201, {
+          ...JSON.parse(fixture('deployment_approval.response.json')),
+          status,
+          comment,
+        });
+      }
+      const comment = /^\/api\/v4\/projects\/([^/]+)\/repository\/commits\/([0-9a-f]+)\/comments$/.exec(
+        url.pathname,
+      );
+      if (method === 'POST' && comment) {
+        const { note } = JSON.parse(body);
+        return answer(201, { note, author: { username: 'arbiter' } });
+      }
+      answer(404, { message: '404 Not Found' });
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    this.server = server;
+    this.url = url;
     return this;
   }
 
@@ -126,15 +107,8 @@ export function gitlabSignature(signingToken: string, id: string, timestamp: num
 
 /** The System a GitLab project deploys as in these tests: `web-deployer`, for `acme/web` (id 30). */
 export function webDeployerSystem(projects: string): string {
-  return `apiVersion: arbiter/v1
-kind: System
-metadata: { name: web-deployer, description: Deploys the web app from GitLab CI }
-spec:
-  kind: agent
-  owner: { team: platform, person: dana@example.com }
-  onCall: { team: platform-oncall }
-  autonomy: 3
-  riskTier: limited
-  gitlab: { projects: [${projects}], environments: [production, staging, frozen, review] }
-`;
+  return deployingAgent(
+    '{ name: web-deployer, description: Deploys the web app from GitLab CI }',
+    `gitlab: { projects: [${projects}], environments: [production, staging, frozen, review] }`,
+  );
 }

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import Provider from 'oidc-provider';
+import { freePort, startTestServer, type TestServer } from './server.js';
 
 /**
  * A real, certified OpenID Provider (the oidc-provider package) started inside the tests, with its
@@ -337,4 +338,30 @@ export function formFields(html: string): { action: string; fields: Record<strin
     if (name) fields[name] = /value="([^"]*)"/.exec(input[0])?.[1] ?? '';
   }
   return { action: form[1]!, fields };
+}
+
+/**
+ * The test provider and an Arbiter server that signs people in through it, as `identity.yaml`
+ * configures it: the server's port is chosen first, since the provider must know the callback.
+ */
+export async function startSignInServer(options: {
+  users: Record<string, TestUser>;
+  deviceFlow?: boolean;
+  /** The server's other options (backend, transport, humanTokens…). */
+  server?: Omit<NonNullable<Parameters<typeof startTestServer>[0]>, 'port' | 'extraPolicies' | 'identity'>;
+}): Promise<{ provider: TestProvider; server: TestServer }> {
+  const port = await freePort();
+  const arbiterUrl = `http://127.0.0.1:${port}`;
+  const provider = await startTestProvider({
+    redirectUri: `${arbiterUrl}/auth/callback`,
+    users: options.users,
+    ...(options.deviceFlow !== undefined ? { deviceFlow: options.deviceFlow } : {}),
+  });
+  const server = await startTestServer({
+    ...options.server,
+    port,
+    extraPolicies: { 'identity.yaml': identityProviderDocument(provider, arbiterUrl) },
+    identity: { env: { TEST_OIDC_SECRET: provider.clientSecret } },
+  });
+  return { provider, server };
 }

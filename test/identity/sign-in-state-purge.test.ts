@@ -1,13 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInWindowMs, usedRecordMarginMs, usedStateKey } from '../../src/app/access/sign-in.js';
-import {
-  CookieBrowser,
-  identityProviderDocument,
-  startTestProvider,
-  type TestProvider,
-} from '../helpers/oidc.js';
+import { CookieBrowser, startSignInServer, type TestProvider } from '../helpers/oidc.js';
 import { postgresAvailable } from '../helpers/postgres.js';
-import { freePort, startTestServer, type TestServer } from '../helpers/server.js';
+import type { TestServer } from '../helpers/server.js';
 
 /**
  * Used sign-in states, on each database: a state is marked used when the provider's answer
@@ -24,19 +19,10 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     let server: TestServer;
 
     beforeAll(async () => {
-      const port = await freePort();
-      const arbiterUrl = `http://127.0.0.1:${port}`;
-      provider = await startTestProvider({
-        redirectUri: `${arbiterUrl}/auth/callback`,
+      ({ provider, server } = await startSignInServer({
         users: { alice: { password: 'alice-pw', email: 'alice@example.com', groups: ['sre-team'] } },
-      });
-      server = await startTestServer({
-        port,
-        backend,
-        transport: 'socket',
-        extraPolicies: { 'identity.yaml': identityProviderDocument(provider, arbiterUrl) },
-        identity: { env: { TEST_OIDC_SECRET: provider.clientSecret } },
-      });
+        server: { backend, transport: 'socket' },
+      }));
     });
     afterAll(async () => {
       await server?.close();

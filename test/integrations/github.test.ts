@@ -11,7 +11,7 @@ import {
   workflowPathOf,
 } from '../../src/integrations/github.js';
 import type { SystemRecord } from '../../src/policy/bundle.js';
-import { bundleOf } from '../helpers/bundle.js';
+import { bundleOf, deployingAgent } from '../helpers/bundle.js';
 
 const recorded = JSON.parse(
   readFileSync(
@@ -261,17 +261,11 @@ describe('deploymentStatusReport', () => {
 });
 
 describe('spec.github.workflows in a System document', () => {
-  const document = (workflows: string) => `apiVersion: arbiter/v1
-kind: System
-metadata: { name: site-deployer }
-spec:
-  kind: agent
-  owner: { team: platform, person: dana@example.com }
-  onCall: { team: platform-oncall }
-  autonomy: 3
-  riskTier: limited
-  github: { installation: 1, repositories: [acme/site], workflows: ${workflows} }
-`;
+  const document = (workflows: string) =>
+    deployingAgent(
+      '{ name: site-deployer }',
+      `github: { installation: 1, repositories: [acme/site], workflows: ${workflows} }`,
+    );
   it('loads workflow files and refuses paths that climb out, empty lists and non-strings', () => {
     const loaded = bundleOf({ 'site.yaml': document('[.github/workflows/deploy.yml]') });
     expect(loaded.systems[0]?.github?.workflows).toEqual(['.github/workflows/deploy.yml']);

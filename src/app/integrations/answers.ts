@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { dashboardLink } from '../../core/dashboard-links.js';
 import type { JsonObject } from '../../core/json.js';
 import { type ReviewState, reviewComment, reviewStateOf } from '../../integrations/github.js';
 import type { DeliveryRow } from '../../integrations/records.js';
 import type { NotificationEvent } from '../../notify/event.js';
 import type { StoreTransaction } from '../../store/store.js';
+import type { OutboxAttempt } from '../notifications/notifications.js';
 
 /** What a provider is told about a decision it asked for: where, which state, the comment. */
 export interface ProviderAnswer {
@@ -63,4 +65,61 @@ export async function providerAnswer(
         : {}),
   });
   return { decisionId: decision.id, target: delivery.target, state, comment };
+}
+
+/** Queues one answer in the outbox, in the caller's transaction. */
+export async function queueAnswer(
+  tx: StoreTransaction,
+  row: { id: string; notifier: string; eventType: string; answer: { decisionId: string }; now: string },
+): Promise<void> {
+  await tx.enqueueNotifications([
+    {
+      id: row.id,
+      notifier: row.notifier,
+      eventType: row.eventType,
+      // `subject` names the decision in a dead letter, as notifications' events do.
+      payload: { ...row.answer, subject: row.answer.decisionId } as unknown as JsonObject,
+      attempts: 0,
+      status: 'pending',
+      nextAttemptAt: row.now,
+      createdAt: row.now,
+    },
+  ]);
+}
+
+/**
+ * Sends one answer (`post` sends `body` to `url`) and says what the ledger records: where it
+ * went, the state, the provider's HTTP status (or `no answer`) and the digest of the body sent,
+ * never the credential. The response body is not read; a non-2xx status is an error to retry.
+ */
+export async function sendAnswer(answer: {
+  /** The ledger entry's type (`github.review`, `gitlab.approval`). */
+  type: string;
+  decisionId: string;
+  /** What the answer concerns, first in the entry's data (the run, the deployment). */
+  where: JsonObject;
+  state: string;
+  body: string;
+  url: string;
+  timeoutMs: number;
+  post: () => Promise<Response>;
+}): Promise<OutboxAttempt> {
+  const bodyDigest = `sha256:${createHash('sha256').update(answer.body).digest('hex')}`;
+  const record = (status: number | string) => ({
+    type: answer.type,
+    subject: answer.decisionId,
+    data: { ...answer.where, state: answer.state, status, bodyDigest },
+  });
+  try {
+    const response = await answer.post();
+    await response.body?.cancel().catch(() => undefined);
+    if (response.ok) return { ledger: record(response.status) };
+    return { error: `HTTP ${response.status} from ${answer.url}`, ledger: record(response.status) };
+  } catch (error) {
+    const message =
+      (error as Error).name === 'TimeoutError'
+        ? `no answer within ${answer.timeoutMs} ms`
+        : (error as Error).message;
+    return { error: message, ledger: record('no answer') };
+  }
 }

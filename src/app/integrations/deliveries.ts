@@ -1,5 +1,9 @@
+import { Counter, type Registry } from 'prom-client';
+import { ArbiterError } from '../../core/errors.js';
+import type { Principal } from '../../identity/principal.js';
 import type { DeliveryRow } from '../../integrations/records.js';
 import type { Store, StoreTransaction } from '../../store/store.js';
+import type { DecisionService } from '../decisions/decisions.js';
 import type { Ledger } from '../ledger/ledger.js';
 
 /**
@@ -49,4 +53,82 @@ export async function replayOf(
       },
     ]);
   return earlier.deliveryId;
+}
+
+/** What a provider's webhook answers (GitHub only logs it; GitLab shows it in Recent events). */
+export interface DeliveryAnswer {
+  delivery: string;
+  outcome: 'accepted' | 'ignored' | 'rejected';
+  decision?: string;
+  reason?: string;
+}
+
+/** The counter of a provider's webhook deliveries by outcome (`arbiter_<provider>_deliveries_total`). */
+export function deliveryCounter(
+  provider: DeliveryRow['provider'],
+  help: string,
+  registry: Registry,
+): Counter<'outcome'> {
+  return new Counter({
+    name: `arbiter_${provider}_deliveries_total`,
+    help,
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+}
+
+/** The refusal of a replayed delivery (409), naming the delivery first received; `hint` says what to do instead. */
+export function replayedDelivery(earlier: string, hint = ''): ArbiterError {
+  return new ArbiterError(
+    'ARB_ERR_INTEGRATION_REPLAYED',
+    `this delivery was received before (as ${earlier})${hint}`,
+    { details: { delivery: earlier } },
+  );
+}
+
+/**
+ * A deployment's job started (claims the decision) or ended (its outcome), reported as the
+ * mapped System by the provider's principal. Without a decision, or when the decision refuses
+ * (denied, reported already), the delivery is only recorded: the answer says so and nothing changes.
+ */
+export async function reportDeployment(
+  decisions: DecisionService,
+  report: {
+    deliveryId: string;
+    decided: { decisionId: string; systemId: string } | undefined;
+    /** The principal's token id (`github-app`, `gitlab`). */
+    tokenId: string;
+    outcome: 'started' | 'succeeded' | 'failed';
+    /** The outcome's detail, as the provider states it. */
+    detail: string;
+    /** Which deployment had no decision, for the answer. */
+    what: string;
+  },
+): Promise<DeliveryAnswer> {
+  const { deliveryId, decided } = report;
+  if (!decided)
+    return { delivery: deliveryId, outcome: 'ignored', reason: `no Arbiter decision for ${report.what}` };
+  const principal: Principal = {
+    tokenId: report.tokenId,
+    role: 'agent',
+    systemId: decided.systemId,
+    groups: [],
+  };
+  try {
+    if (report.outcome === 'started') await decisions.start(principal, decided.decisionId);
+    else
+      await decisions.reportOutcome(principal, decided.decisionId, {
+        status: report.outcome,
+        detail: report.detail,
+      });
+    return { delivery: deliveryId, outcome: 'accepted', decision: decided.decisionId };
+  } catch (error) {
+    // Denied, or reported already: the status is recorded with the delivery and changes nothing.
+    return {
+      delivery: deliveryId,
+      outcome: 'ignored',
+      decision: decided.decisionId,
+      reason: (error as Error).message,
+    };
+  }
 }

@@ -1,7 +1,7 @@
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SessionService } from '../../app/access/sessions.js';
-import { type SignInService, signInWindowMs } from '../../app/access/sign-in.js';
+import { type CliSession, type SignInService, signInWindowMs } from '../../app/access/sign-in.js';
 import { ArbiterError } from '../../core/errors.js';
 import { Nullable } from '../../core/json-schema.js';
 import { safeReturnPath } from '../../identity/sign-in.js';
@@ -71,6 +71,18 @@ export const CliSessionSchema = Type.Object(
   },
   { description: 'A command-line session made by arbiter login' },
 );
+
+/** The answer that hands `arbiter login` its session, by device code or loopback alike. */
+function cliSessionBody(session: CliSession): Static<typeof CliSessionSchema> {
+  return {
+    token: session.token,
+    id: session.person.user,
+    ref: `user:${session.person.user}`,
+    role: session.person.role,
+    groups: session.person.groups,
+    expiresAt: session.expiresAt.toISOString(),
+  };
+}
 
 export const LoopbackSignInSchema = Type.Object(
   {
@@ -314,14 +326,7 @@ export function authRoutes(
       const polled = await signIn.pollDevice(request.body.handle);
       if ('pending' in polled)
         return reply.code(202).send({ status: 'pending', interval: polled.interval ?? null });
-      return {
-        token: polled.token,
-        id: polled.person.user,
-        ref: `user:${polled.person.user}`,
-        role: polled.person.role,
-        groups: polled.person.groups,
-        expiresAt: polled.expiresAt.toISOString(),
-      };
+      return cliSessionBody(polled);
     },
   );
 
@@ -357,14 +362,7 @@ export function authRoutes(
     async (request, reply) => {
       reply.header('cache-control', 'no-store');
       const session = await signIn.redeemLoopback(request.body);
-      return {
-        token: session.token,
-        id: session.person.user,
-        ref: `user:${session.person.user}`,
-        role: session.person.role,
-        groups: session.person.groups,
-        expiresAt: session.expiresAt.toISOString(),
-      };
+      return cliSessionBody(session);
     },
   );
 

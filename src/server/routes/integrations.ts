@@ -34,6 +34,22 @@ export const githubBodyLimit = 1024 * 1024;
 /** GitLab deployment and job events are small; GitLab's own cap is 25 MB. */
 export const gitlabBodyLimit = 1024 * 1024;
 
+/** How a provider webhook refuses a delivery (malformed, unsigned, forged, unknown, replayed, too large, not JSON). */
+const webhookRefusals = {
+  400: ErrorSchema,
+  401: ErrorSchema,
+  403: ErrorSchema,
+  404: ErrorSchema,
+  409: ErrorSchema,
+  413: ErrorSchema,
+  415: ErrorSchema,
+};
+
+/** The body as the provider sent it (read as text, so that its signature can be checked). */
+function bodyText(body: unknown): string {
+  return typeof body === 'string' ? body : '';
+}
+
 function header(value: string | string[] | undefined): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
@@ -87,7 +103,7 @@ export function integrationRoutes(
           {
             timestamp: header(request.headers['x-slack-request-timestamp']),
             signature: header(request.headers['x-slack-signature']),
-            body: typeof request.body === 'string' ? request.body : '',
+            body: bodyText(request.body),
           },
           (text) => parseJsonBody(text, limits.jsonDepth),
         );
@@ -101,16 +117,7 @@ export function integrationRoutes(
           tags: ['integrations'],
           summary:
             'GitHub App webhook: deployment_protection_rule deliveries become deploy decisions, reviewed by callback',
-          response: {
-            200: GitHubDeliveryAnswerSchema,
-            400: ErrorSchema,
-            401: ErrorSchema,
-            403: ErrorSchema,
-            404: ErrorSchema,
-            409: ErrorSchema,
-            413: ErrorSchema,
-            415: ErrorSchema,
-          },
+          response: { 200: GitHubDeliveryAnswerSchema, ...webhookRefusals },
         },
       },
       async (request) => {
@@ -124,7 +131,7 @@ export function integrationRoutes(
             deliveryId: header(request.headers['x-github-delivery']),
             event: header(request.headers['x-github-event']),
             signature: header(request.headers['x-hub-signature-256']),
-            body: typeof request.body === 'string' ? request.body : '',
+            body: bodyText(request.body),
           },
           (text) => parseJsonBody(text, limits.jsonDepth),
         );
@@ -138,16 +145,7 @@ export function integrationRoutes(
           tags: ['integrations'],
           summary:
             "GitLab webhook: deployment events report outcomes, job events wake the blocked-deployment poller (X-Gitlab-Token, or a signing token's webhook-signature)",
-          response: {
-            200: GitLabDeliveryAnswerSchema,
-            400: ErrorSchema,
-            401: ErrorSchema,
-            403: ErrorSchema,
-            404: ErrorSchema,
-            409: ErrorSchema,
-            413: ErrorSchema,
-            415: ErrorSchema,
-          },
+          response: { 200: GitLabDeliveryAnswerSchema, ...webhookRefusals },
         },
       },
       async (request) => {
@@ -166,7 +164,7 @@ export function integrationRoutes(
             webhookId: header(request.headers['webhook-id']),
             webhookTimestamp: header(request.headers['webhook-timestamp']),
             webhookSignature: header(request.headers['webhook-signature']),
-            body: typeof request.body === 'string' ? request.body : '',
+            body: bodyText(request.body),
           },
           (text) => parseJsonBody(text, limits.jsonDepth),
         );

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeEntry } from '../../../src/ledger/entry.js';
+import { deployingAgent } from '../../helpers/bundle.js';
 import { GitHubApiStandIn, githubSignature } from '../../helpers/github-api.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 
@@ -16,18 +17,8 @@ const recorded = readFileSync(
   'utf8',
 );
 
-const system = (name: string, github: string) => `apiVersion: arbiter/v1
-kind: System
-metadata: { name: ${name} }
-spec:
-  kind: agent
-  owner: { team: platform, person: dana@example.com }
-  onCall: { team: platform-oncall }
-  autonomy: 3
-  riskTier: limited
-  github: ${github}
----
-`;
+const system = (name: string, github: string) =>
+  `${deployingAgent(`{ name: ${name} }`, `github: ${github}`)}---\n`;
 
 const governance = `
 ${system('site-deployer', '{ installation: 1, repositories: [Codertocat/Hello-World], workflows: [.github/workflows/deploy.yml] }')}

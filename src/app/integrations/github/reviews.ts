@@ -1,8 +1,6 @@
-import { createHash } from 'node:crypto';
 import { createAppAuth } from '@octokit/auth-app';
 import { request as octokitRequest } from '@octokit/request';
 import type { IdGenerator } from '../../../core/ids.js';
-import type { JsonObject } from '../../../core/json.js';
 import {
   type ReviewState,
   type ReviewTarget,
@@ -13,7 +11,7 @@ import type { NotificationEvent } from '../../../notify/event.js';
 import type { NotificationRow } from '../../../notify/records.js';
 import type { StoreTransaction } from '../../../store/store.js';
 import type { EventSink, OutboxAttempt, OutboxSender } from '../../notifications/notifications.js';
-import { providerAnswer } from '../answers.js';
+import { providerAnswer, queueAnswer, sendAnswer } from '../answers.js';
 
 /** The outbox name of GitHub reviews (Notifier names cannot contain `:`). */
 export const githubOutbox = 'integration:github';
@@ -99,20 +97,13 @@ export class GitHubReviews implements OutboxSender {
 
   /** Queues one review in the outbox, in the caller's transaction. */
   async queue(tx: StoreTransaction, review: ReviewPayload): Promise<void> {
-    const now = this.clock().toISOString();
-    await tx.enqueueNotifications([
-      {
-        id: this.ids('ntf'),
-        notifier: githubOutbox,
-        eventType: `github.review.${review.state}`,
-        // `subject` names the decision in a dead letter, as notifications' events do.
-        payload: { ...review, subject: review.decisionId } as unknown as JsonObject,
-        attempts: 0,
-        status: 'pending',
-        nextAttemptAt: now,
-        createdAt: now,
-      },
-    ]);
+    await queueAnswer(tx, {
+      id: this.ids('ntf'),
+      notifier: githubOutbox,
+      eventType: `github.review.${review.state}`,
+      answer: review,
+      now: this.clock().toISOString(),
+    });
   }
 
   /** An installation token (cached by auth-app until shortly before it expires). */
@@ -172,41 +163,28 @@ export class GitHubReviews implements OutboxSender {
     }
     const body = JSON.stringify(reviewBody(target, review.state, review.comment));
     const url = `${this.apiUrl}/repos/${target.repository}/actions/runs/${target.runId}/deployment_protection_rule`;
-    const record = (status: number | string) => ({
+    return sendAnswer({
       type: 'github.review',
-      subject: review.decisionId,
-      data: {
-        repository: target.repository,
-        runId: target.runId,
-        environment: target.environment,
-        state: review.state,
-        status,
-        bodyDigest: `sha256:${createHash('sha256').update(body).digest('hex')}`,
-      },
+      decisionId: review.decisionId,
+      where: { repository: target.repository, runId: target.runId, environment: target.environment },
+      state: review.state,
+      body,
+      url,
+      timeoutMs: this.timeoutMs,
+      post: () =>
+        this.fetch(url, {
+          method: 'POST',
+          headers: {
+            accept: 'application/vnd.github+json',
+            authorization: `token ${token}`,
+            'content-type': 'application/json',
+            'user-agent': 'arbiter',
+            'x-github-api-version': '2022-11-28',
+          },
+          body,
+          redirect: 'manual',
+          signal: AbortSignal.timeout(this.timeoutMs),
+        }),
     });
-    try {
-      const response = await this.fetch(url, {
-        method: 'POST',
-        headers: {
-          accept: 'application/vnd.github+json',
-          authorization: `token ${token}`,
-          'content-type': 'application/json',
-          'user-agent': 'arbiter',
-          'x-github-api-version': '2022-11-28',
-        },
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      await response.body?.cancel().catch(() => undefined);
-      if (response.ok) return { ledger: record(response.status) };
-      return { error: `HTTP ${response.status} from ${url}`, ledger: record(response.status) };
-    } catch (error) {
-      const message =
-        (error as Error).name === 'TimeoutError'
-          ? `no answer within ${this.timeoutMs} ms`
-          : (error as Error).message;
-      return { error: message, ledger: record('no answer') };
-    }
   }
 }

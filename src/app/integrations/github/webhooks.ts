@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { verify } from '@octokit/webhooks-methods';
-import { Counter, type Registry } from 'prom-client';
+import type { Counter, Registry } from 'prom-client';
 import { ArbiterError } from '../../../core/errors.js';
 import type { JsonObject } from '../../../core/json.js';
 import type { Logger } from '../../../core/logger.js';
@@ -21,7 +21,13 @@ import type { Store } from '../../../store/store.js';
 import type { DecisionService } from '../../decisions/decisions.js';
 import type { Ledger } from '../../ledger/ledger.js';
 import type { PolicyHolder } from '../../policies/policies.js';
-import { replayOf } from '../deliveries.js';
+import {
+  type DeliveryAnswer,
+  deliveryCounter,
+  replayedDelivery,
+  replayOf,
+  reportDeployment,
+} from '../deliveries.js';
 import { type GitHubReviews, githubDeliveryKey } from './reviews.js';
 
 /** What a delivery's headers say; the body is the exact bytes GitHub signed, as text. */
@@ -32,13 +38,7 @@ export interface GitHubDelivery {
   body: string;
 }
 
-/** What the webhook answers GitHub (it only logs it; the review goes by callback). */
-export interface DeliveryAnswer {
-  delivery: string;
-  outcome: 'accepted' | 'ignored' | 'rejected';
-  decision?: string;
-  reason?: string;
-}
+export type { DeliveryAnswer };
 
 export interface GitHubWebhookDeps {
   store: Store;
@@ -71,12 +71,11 @@ export class GitHubWebhooks {
   private readonly deliveries: Counter<'outcome'>;
 
   constructor(private readonly deps: GitHubWebhookDeps) {
-    this.deliveries = new Counter({
-      name: 'arbiter_github_deliveries_total',
-      help: 'GitHub webhook deliveries by outcome (accepted, outcome, ignored, rejected, bad_signature, replayed, unknown_installation, invalid)',
-      labelNames: ['outcome'],
-      registers: [deps.registry],
-    });
+    this.deliveries = deliveryCounter(
+      'github',
+      'GitHub webhook deliveries by outcome (accepted, outcome, ignored, rejected, bad_signature, replayed, unknown_installation, invalid)',
+      deps.registry,
+    );
   }
 
   /** Handles one delivery; throws an ArbiterError (401, 403, 409, 422) when it is refused. */
@@ -250,11 +249,7 @@ export class GitHubWebhooks {
 
     if (recorded.replayOf !== undefined) {
       this.deliveries.inc({ outcome: 'replayed' });
-      throw new ArbiterError(
-        'ARB_ERR_INTEGRATION_REPLAYED',
-        `this delivery was received before (as ${recorded.replayOf}); re-run the workflow to ask again`,
-        { details: { delivery: recorded.replayOf } },
-      );
+      throw replayedDelivery(recorded.replayOf, '; re-run the workflow to ask again');
     }
     this.deliveries.inc({ outcome: outcome === 'unmapped' ? 'rejected' : outcome });
     if (problem)
@@ -282,42 +277,19 @@ export class GitHubWebhooks {
   }
 
   /** The job started (claims the decision) or finished (its outcome), as the mapped System reports. */
-  private async reportOutcome(
+  private reportOutcome(
     deliveryId: string,
     report: DeploymentStatusReport,
     decided: { decisionId: string; systemId: string } | undefined,
   ): Promise<DeliveryAnswer> {
-    if (!decided)
-      return {
-        delivery: deliveryId,
-        outcome: 'ignored',
-        reason: `no Arbiter decision for run ${report.runId} of ${report.repository} (${report.environment})`,
-      };
-    const principal: Principal = {
+    return reportDeployment(this.deps.decisions, {
+      deliveryId,
+      decided,
       tokenId: 'github-app',
-      role: 'agent',
-      systemId: decided.systemId,
-      groups: [],
-    };
-    try {
-      if (report.outcome === 'started') {
-        await this.deps.decisions.start(principal, decided.decisionId);
-        return { delivery: deliveryId, outcome: 'accepted', decision: decided.decisionId };
-      }
-      await this.deps.decisions.reportOutcome(principal, decided.decisionId, {
-        status: report.outcome,
-        detail: `GitHub deployment_status ${report.state}${report.description ? `: ${report.description}` : ''}`,
-      });
-      return { delivery: deliveryId, outcome: 'accepted', decision: decided.decisionId };
-    } catch (error) {
-      // Denied, or reported already: the status is recorded with the delivery and changes nothing.
-      return {
-        delivery: deliveryId,
-        outcome: 'ignored',
-        decision: decided.decisionId,
-        reason: (error as Error).message,
-      };
-    }
+      outcome: report.outcome,
+      detail: `GitHub deployment_status ${report.state}${report.description ? `: ${report.description}` : ''}`,
+      what: `run ${report.runId} of ${report.repository} (${report.environment})`,
+    });
   }
 
   /** Asks for the decision as the mapped System; its review is queued with the decision. */

@@ -1,12 +1,10 @@
-import { createHash } from 'node:crypto';
 import type { IdGenerator } from '../../../core/ids.js';
-import type { JsonObject } from '../../../core/json.js';
 import { type ApprovalState, type ApprovalTarget, approvalRequest } from '../../../integrations/gitlab.js';
 import type { NotificationEvent } from '../../../notify/event.js';
 import type { NotificationRow } from '../../../notify/records.js';
 import type { StoreTransaction } from '../../../store/store.js';
 import type { EventSink, OutboxAttempt, OutboxSender } from '../../notifications/notifications.js';
-import { providerAnswer } from '../answers.js';
+import { providerAnswer, queueAnswer, sendAnswer } from '../answers.js';
 
 /** The outbox name of GitLab approvals (Notifier names cannot contain `:`). */
 export const gitlabOutbox = 'integration:gitlab';
@@ -96,20 +94,13 @@ export class GitLabApprovals implements OutboxSender {
 
   /** Queues one answer in the outbox, in the caller's transaction. */
   async queue(tx: StoreTransaction, answer: ApprovalPayload): Promise<void> {
-    const now = this.clock().toISOString();
-    await tx.enqueueNotifications([
-      {
-        id: this.ids('ntf'),
-        notifier: gitlabOutbox,
-        eventType: `gitlab.approval.${answer.state}`,
-        // `subject` names the decision in a dead letter, as notifications' events do.
-        payload: { ...answer, subject: answer.decisionId } as unknown as JsonObject,
-        attempts: 0,
-        status: 'pending',
-        nextAttemptAt: now,
-        createdAt: now,
-      },
-    ]);
+    await queueAnswer(tx, {
+      id: this.ids('ntf'),
+      notifier: gitlabOutbox,
+      eventType: `gitlab.approval.${answer.state}`,
+      answer,
+      now: this.clock().toISOString(),
+    });
   }
 
   /** Calls the GitLab API with the token; the caller reads (or cancels) the body. */
@@ -135,32 +126,15 @@ export class GitLabApprovals implements OutboxSender {
     const request = approvalRequest(target, answer.state, answer.comment);
     if (!request) return {};
     const body = JSON.stringify(request.body);
-    const record = (status: number | string) => ({
+    return sendAnswer({
       type: 'gitlab.approval',
-      subject: answer.decisionId,
-      data: {
-        project: target.project,
-        deploymentId: target.deploymentId,
-        environment: target.environment,
-        state: answer.state,
-        status,
-        bodyDigest: `sha256:${createHash('sha256').update(body).digest('hex')}`,
-      },
+      decisionId: answer.decisionId,
+      where: { project: target.project, deploymentId: target.deploymentId, environment: target.environment },
+      state: answer.state,
+      body,
+      url: `${this.apiUrl}${request.path}`,
+      timeoutMs: this.timeoutMs,
+      post: () => this.call(request.path, { method: 'POST', body }),
     });
-    try {
-      const response = await this.call(request.path, { method: 'POST', body });
-      await response.body?.cancel().catch(() => undefined);
-      if (response.ok) return { ledger: record(response.status) };
-      return {
-        error: `HTTP ${response.status} from ${this.apiUrl}${request.path}`,
-        ledger: record(response.status),
-      };
-    } catch (error) {
-      const message =
-        (error as Error).name === 'TimeoutError'
-          ? `no answer within ${this.timeoutMs} ms`
-          : (error as Error).message;
-      return { error: message, ledger: record('no answer') };
-    }
   }
 }

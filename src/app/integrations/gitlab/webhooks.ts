@@ -1,9 +1,8 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { Counter, type Registry } from 'prom-client';
+import type { Counter, Registry } from 'prom-client';
 import { ArbiterError } from '../../../core/errors.js';
 import type { JsonObject } from '../../../core/json.js';
 import type { Logger } from '../../../core/logger.js';
-import type { Principal } from '../../../identity/principal.js';
 import {
   type DeploymentEventReport,
   deploymentEventReport,
@@ -17,7 +16,13 @@ import type { Store } from '../../../store/store.js';
 import type { DecisionService } from '../../decisions/decisions.js';
 import type { Ledger } from '../../ledger/ledger.js';
 import type { PolicyHolder } from '../../policies/policies.js';
-import { replayOf } from '../deliveries.js';
+import {
+  type DeliveryAnswer,
+  deliveryCounter,
+  replayedDelivery,
+  replayOf,
+  reportDeployment,
+} from '../deliveries.js';
 import { gitlabDeploymentDelivery, gitlabDeploymentKey } from './approvals.js';
 import type { GitLabDeployments } from './deployments.js';
 
@@ -37,12 +42,7 @@ export interface GitLabDelivery {
 }
 
 /** What the webhook answers GitLab (it shows it in the webhook's Recent events). */
-export interface GitLabDeliveryAnswer {
-  delivery: string;
-  outcome: 'accepted' | 'ignored' | 'rejected';
-  decision?: string;
-  reason?: string;
-}
+export type GitLabDeliveryAnswer = DeliveryAnswer;
 
 export interface GitLabWebhookDeps {
   store: Store;
@@ -81,12 +81,11 @@ export class GitLabWebhooks {
   constructor(private readonly deps: GitLabWebhookDeps) {
     if (!deps.webhookSecret && !deps.signingToken)
       throw new Error('a GitLab webhook needs a secret token or a signing token');
-    this.deliveries = new Counter({
-      name: 'arbiter_gitlab_deliveries_total',
-      help: 'GitLab webhook deliveries by outcome (accepted, outcome, ignored, bad_signature, replayed, unknown_project, invalid)',
-      labelNames: ['outcome'],
-      registers: [deps.registry],
-    });
+    this.deliveries = deliveryCounter(
+      'gitlab',
+      'GitLab webhook deliveries by outcome (accepted, outcome, ignored, bad_signature, replayed, unknown_project, invalid)',
+      deps.registry,
+    );
   }
 
   /** Handles one delivery; throws an ArbiterError (400, 401, 403, 409) when it is refused. */
@@ -200,11 +199,7 @@ export class GitLabWebhooks {
 
     if (recorded.replayOf !== undefined) {
       this.deliveries.inc({ outcome: 'replayed' });
-      throw new ArbiterError(
-        'ARB_ERR_INTEGRATION_REPLAYED',
-        `this delivery was received before (as ${recorded.replayOf})`,
-        { details: { delivery: recorded.replayOf } },
-      );
+      throw replayedDelivery(recorded.replayOf);
     }
     this.deliveries.inc({ outcome });
     if (unknownProject) {
@@ -263,34 +258,18 @@ export class GitLabWebhooks {
   }
 
   /** The job started (claims the decision) or ended (its outcome), as the mapped System reports. */
-  private async reportOutcome(
+  private reportOutcome(
     deliveryId: string,
     report: DeploymentEventReport,
     decided: { decisionId: string; systemId: string } | undefined,
   ): Promise<GitLabDeliveryAnswer> {
-    if (!decided)
-      return {
-        delivery: deliveryId,
-        outcome: 'ignored',
-        reason: `no Arbiter decision for deployment ${report.deploymentId} of ${report.projectPath ?? report.projectId} (${report.environment})`,
-      };
-    const principal: Principal = { tokenId: 'gitlab', role: 'agent', systemId: decided.systemId, groups: [] };
-    try {
-      if (report.outcome === 'started') await this.deps.decisions.start(principal, decided.decisionId);
-      else
-        await this.deps.decisions.reportOutcome(principal, decided.decisionId, {
-          status: report.outcome,
-          detail: `GitLab deployment ${report.status}`,
-        });
-      return { delivery: deliveryId, outcome: 'accepted', decision: decided.decisionId };
-    } catch (error) {
-      // Denied, or reported already: the status is recorded with the delivery and changes nothing.
-      return {
-        delivery: deliveryId,
-        outcome: 'ignored',
-        decision: decided.decisionId,
-        reason: (error as Error).message,
-      };
-    }
+    return reportDeployment(this.deps.decisions, {
+      deliveryId,
+      decided,
+      tokenId: 'gitlab',
+      outcome: report.outcome,
+      detail: `GitLab deployment ${report.status}`,
+      what: `deployment ${report.deploymentId} of ${report.projectPath ?? report.projectId} (${report.environment})`,
+    });
   }
 }
