@@ -18,15 +18,32 @@ type Run = (action: () => Promise<ExitCode> | ExitCode) => Promise<void>;
 
 /** Verifies the ledger while keeping its entries: the report is built only from what verified. */
 function collecting(source: AuditSource, entries: LedgerEntry[]): AuditSource {
+  const collect = (bytes: Uint8Array) => {
+    const decoded = decodeEntry(bytes, entries.length);
+    if ('entry' in decoded) entries.push(decoded.entry);
+  };
+  const { batches } = source;
   return {
     ...source,
     async *entries() {
       for await (const item of source.entries()) {
-        const decoded = decodeEntry(item.bytes, entries.length);
-        if ('entry' in decoded) entries.push(decoded.entry);
+        collect(item.bytes);
         yield item;
       }
     },
+    // A database source is audited through its packed batches, so they must be collected too.
+    ...(batches && {
+      async *batches() {
+        for await (const batch of batches.call(source)) {
+          let start = 0;
+          for (const end of batch.ends) {
+            collect(batch.bytes.subarray(start, end));
+            start = end;
+          }
+          yield batch;
+        }
+      },
+    }),
   };
 }
 
