@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { Counter, type Registry } from 'prom-client';
 import { ArbiterError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
 import type { Principal } from '../../identity/principal.js';
 import type { DeliveryRow } from '../../integrations/records.js';
 import type { Store, StoreTransaction } from '../../store/store.js';
@@ -75,6 +77,54 @@ export function deliveryCounter(
     labelNames: ['outcome'],
     registers: [registry],
   });
+}
+
+/** What a webhook service is told of a delivery before it trusts it: the headers it arrived with. */
+export interface DeliveryHeaders {
+  deliveryId?: string | undefined;
+  event?: string | undefined;
+}
+
+/**
+ * The refusal (401) of a delivery that failed authentication: counted and logged, never ledgered,
+ * so a stranger cannot write to the permanent record. The headers are logged cut to their limits.
+ */
+export function unauthenticatedDelivery(
+  counter: Counter<'outcome'>,
+  logger: Logger,
+  delivery: DeliveryHeaders,
+  reason: string,
+  logLine: string,
+  message: string,
+): ArbiterError {
+  counter.inc({ outcome: 'bad_signature' });
+  logger.warn(
+    { deliveryId: delivery.deliveryId?.slice(0, 100), event: delivery.event?.slice(0, 64), reason },
+    logLine,
+  );
+  return new ArbiterError('ARB_ERR_INTEGRATION_SIGNATURE', message, { details: { reason } });
+}
+
+/**
+ * An authenticated delivery's id and event, checked against the provider's shapes (400 otherwise,
+ * counted as invalid); with the digest of its body, which names it when its id is not enough.
+ */
+export function deliveryIdentity(
+  counter: Counter<'outcome'>,
+  delivery: DeliveryHeaders & { body: string },
+  shapes: { deliveryId: RegExp; event: RegExp },
+  message: string,
+): { deliveryId: string; event: string; bodyDigest: string } {
+  const { deliveryId, event } = delivery;
+  if (!deliveryId || !shapes.deliveryId.test(deliveryId) || !event || !shapes.event.test(event)) {
+    counter.inc({ outcome: 'invalid' });
+    throw new ArbiterError('ARB_ERR_REQUEST_INVALID', message);
+  }
+  return {
+    deliveryId,
+    event,
+    bodyDigest: `sha256:${createHash('sha256').update(delivery.body).digest('hex')}`,
+  };
 }
 
 /** The refusal of a replayed delivery (409), naming the delivery first received; `hint` says what to do instead. */

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { verify } from '@octokit/webhooks-methods';
 import type { Counter, Registry } from 'prom-client';
 import { ArbiterError } from '../../../core/errors.js';
@@ -24,9 +23,11 @@ import type { PolicyHolder } from '../../policies/policies.js';
 import {
   type DeliveryAnswer,
   deliveryCounter,
+  deliveryIdentity,
   replayedDelivery,
   replayOf,
   reportDeployment,
+  unauthenticatedDelivery,
 } from '../deliveries.js';
 import { type GitHubReviews, githubDeliveryKey } from './reviews.js';
 
@@ -80,28 +81,23 @@ export class GitHubWebhooks {
 
   /** Handles one delivery; throws an ArbiterError (401, 403, 409, 422) when it is refused. */
   async receive(delivery: GitHubDelivery, parse: (text: string) => unknown): Promise<DeliveryAnswer> {
-    const { deliveryId, event, signature, body } = delivery;
-    if (!signature || !(await this.signed(body, signature))) {
-      this.deliveries.inc({ outcome: 'bad_signature' });
-      this.deps.logger.warn(
-        { deliveryId: deliveryId?.slice(0, 100), event: event?.slice(0, 64) },
+    const { signature, body } = delivery;
+    if (!signature || !(await this.signed(body, signature)))
+      throw unauthenticatedDelivery(
+        this.deliveries,
+        this.deps.logger,
+        delivery,
+        signature ? 'mismatch' : 'missing',
         'GitHub delivery refused: the X-Hub-Signature-256 does not match the webhook secret',
-      );
-      throw new ArbiterError(
-        'ARB_ERR_INTEGRATION_SIGNATURE',
         'the X-Hub-Signature-256 header is missing or does not match the body under the webhook secret',
-        { details: { reason: signature ? 'mismatch' : 'missing' } },
       );
-    }
-    if (!deliveryId || !deliveryIdPattern.test(deliveryId) || !event || !eventPattern.test(event)) {
-      this.deliveries.inc({ outcome: 'invalid' });
-      throw new ArbiterError(
-        'ARB_ERR_REQUEST_INVALID',
-        'a GitHub delivery carries X-GitHub-Delivery (a GUID) and X-GitHub-Event headers',
-      );
-    }
+    const { deliveryId, event, bodyDigest } = deliveryIdentity(
+      this.deliveries,
+      delivery,
+      { deliveryId: deliveryIdPattern, event: eventPattern },
+      'a GitHub delivery carries X-GitHub-Delivery (a GUID) and X-GitHub-Event headers',
+    );
     const payload = parse(body);
-    const bodyDigest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
     const now = this.deps.clock().toISOString();
     const bundle = this.deps.policies.bundle;
 

@@ -19,9 +19,11 @@ import type { PolicyHolder } from '../../policies/policies.js';
 import {
   type DeliveryAnswer,
   deliveryCounter,
+  deliveryIdentity,
   replayedDelivery,
   replayOf,
   reportDeployment,
+  unauthenticatedDelivery,
 } from '../deliveries.js';
 import { gitlabDeploymentDelivery, gitlabDeploymentKey } from './approvals.js';
 import type { GitLabDeployments } from './deployments.js';
@@ -90,29 +92,23 @@ export class GitLabWebhooks {
 
   /** Handles one delivery; throws an ArbiterError (400, 401, 403, 409) when it is refused. */
   async receive(delivery: GitLabDelivery, parse: (text: string) => unknown): Promise<GitLabDeliveryAnswer> {
-    const { deliveryId, event, body } = delivery;
     const refusal = this.authenticate(delivery);
-    if (refusal) {
-      this.deliveries.inc({ outcome: 'bad_signature' });
-      this.deps.logger.warn(
-        { deliveryId: deliveryId?.slice(0, 100), event: event?.slice(0, 64), reason: refusal },
+    if (refusal)
+      throw unauthenticatedDelivery(
+        this.deliveries,
+        this.deps.logger,
+        delivery,
+        refusal,
         'GitLab delivery refused: it does not carry the webhook secret token or signature',
-      );
-      throw new ArbiterError(
-        'ARB_ERR_INTEGRATION_SIGNATURE',
         'the X-Gitlab-Token header (or the webhook-signature) is missing or does not match the configured webhook token',
-        { details: { reason: refusal } },
       );
-    }
-    if (!deliveryId || !deliveryIdPattern.test(deliveryId) || !event || !eventPattern.test(event)) {
-      this.deliveries.inc({ outcome: 'invalid' });
-      throw new ArbiterError(
-        'ARB_ERR_REQUEST_INVALID',
-        'a GitLab delivery carries Idempotency-Key (GitLab 17.4+) or X-Gitlab-Event-UUID, and X-Gitlab-Event headers',
-      );
-    }
-    const payload = parse(body);
-    const bodyDigest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
+    const { deliveryId, event, bodyDigest } = deliveryIdentity(
+      this.deliveries,
+      delivery,
+      { deliveryId: deliveryIdPattern, event: eventPattern },
+      'a GitLab delivery carries Idempotency-Key (GitLab 17.4+) or X-Gitlab-Event-UUID, and X-Gitlab-Event headers',
+    );
+    const payload = parse(delivery.body);
     const now = this.deps.clock().toISOString();
     const systems = this.deps.policies.bundle.systems;
 
