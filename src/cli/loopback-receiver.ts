@@ -2,6 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ArbiterError } from '../core/errors.js';
+import { escapeHtml } from '../monitor/report/markup.js';
 
 /**
  * The command line's end of `arbiter login` through the browser (RFC 8252 §7.3): an HTTP listener
@@ -13,8 +14,6 @@ import { ArbiterError } from '../core/errors.js';
 
 const callbackPath = '/callback';
 const maxDescriptionLength = 1_000;
-
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
 function page(response: ServerResponse, status: number, title: string, text: string): void {
   response

@@ -19,7 +19,8 @@ import {
 const ed25519Type = 0x01;
 const pkcs8Prefix = Buffer.from('302e020100300506032b657004220420', 'hex');
 const spkiPrefix = Buffer.from('302a300506032b6570032100', 'hex');
-const maxSignatures = 16;
+// A checkpoint carries the log's signature and one cosignature per witness: as Go's note package, up to 100.
+const maxSignatures = 100;
 
 export interface NoteSigner {
   name: string;

@@ -71,7 +71,7 @@ describe('the loopback listener of arbiter login', () => {
     expect(page.status).toBe(400);
     const text = await page.text();
     expect(text).not.toContain('<script>');
-    expect(text).toContain('&#60;script&#62;no role');
+    expect(text).toContain('&lt;script&gt;no role');
   });
 
   it('stops listening when closed', async () => {

@@ -79,6 +79,19 @@ describe('signed notes', () => {
     expect(openNote(both, [verifier])).toMatchObject({ ok: true });
   });
 
+  it('opens a note cosigned by many witnesses (one line each), and bounds the number of lines', () => {
+    const lines = (count: number) =>
+      Array.from(
+        { length: count },
+        (_, i) =>
+          signNote('hello\nworld\n', parseSignerKey(generateSigner(`witness-${i}.example`).signerKey)).split(
+            '\n\n',
+          )[1],
+      ).join('');
+    expect(openNote(`${note}${lines(20)}`, [verifier])).toMatchObject({ ok: true });
+    expect(openNote(`${note}${lines(100)}`, [verifier])).toMatchObject({ ok: false, reason: 'malformed' });
+  });
+
   it.each([
     ['no signature block', 'hello\n'],
     ['control characters', 'he\u0001llo\n\n— x AAAAAAA=\n'],

@@ -1,5 +1,6 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import * as oidc from 'openid-client';
+import { sha256Hex } from '../../core/digest.js';
 import { ArbiterError, isArbiterError } from '../../core/errors.js';
 import { userRef } from '../../identity/actor-ref.js';
 import { loopbackRedirectProblem } from '../../identity/loopback-redirect.js';
@@ -56,11 +57,10 @@ export interface CliSession {
   person: SignedInPerson;
   expiresAt: Date;
 }
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const usedStatePrefix = 'sso.state-used:';
 const usedLoopbackCodePrefix = 'sso.loopback-code-used:';
 /** The meta key that marks a sign-in state used (its value: when); exported for tests. */
-export const usedStateKey = (state: string) => `${usedStatePrefix}${sha256(state)}`;
+export const usedStateKey = (state: string) => `${usedStatePrefix}${sha256Hex(state)}`;
 
 /**
  * Where the command line waits for a loopback sign-in, and what binds the answer to it: its state
@@ -464,7 +464,7 @@ export class SignInService {
         prefix: usedLoopbackCodePrefix,
         before: new Date(now.getTime() - loopbackCodeTtlMs - usedRecordMarginMs).toISOString(),
       });
-      const key = `${usedLoopbackCodePrefix}${sha256(jti)}`;
+      const key = `${usedLoopbackCodePrefix}${sha256Hex(jti)}`;
       if (await tx.getMeta(key)) return false;
       await tx.setMeta(key, now.toISOString());
       return true;

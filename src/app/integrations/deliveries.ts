@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Counter, type Registry } from 'prom-client';
-import { ArbiterError } from '../../core/errors.js';
+import { ArbiterError, isArbiterError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Principal } from '../../identity/principal.js';
 import type { DeliveryRow } from '../../integrations/records.js';
@@ -173,6 +173,9 @@ export async function reportDeployment(
       });
     return { delivery: deliveryId, outcome: 'accepted', decision: decided.decisionId };
   } catch (error) {
+    // A failure of Arbiter itself (the database, a bug) is a 5xx, never "ignored": the provider must
+    // see that the outcome was not taken, and no internal message goes back to it.
+    if (!isArbiterError(error)) throw error;
     // Denied, or reported already: the status is recorded with the delivery and changes nothing.
     return {
       delivery: deliveryId,

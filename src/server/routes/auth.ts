@@ -356,7 +356,13 @@ export function authRoutes(
         summary:
           '`arbiter login` through the browser: the one-time code and its verifier for a command-line session',
         body: LoopbackTokenBody,
-        response: { 200: CliSessionSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema },
+        response: {
+          200: CliSessionSchema,
+          400: ErrorSchema,
+          401: ErrorSchema,
+          403: ErrorSchema,
+          404: ErrorSchema,
+        },
       },
     },
     async (request, reply) => {

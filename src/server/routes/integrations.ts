@@ -153,7 +153,7 @@ export function integrationRoutes(
         if (!webhooks)
           throw new ArbiterError(
             'ARB_ERR_INTEGRATION_NOT_CONFIGURED',
-            'GitLab webhooks are not configured on this server (arbiter serve --gitlab-token-env … --gitlab-webhook-secret-env …)',
+            'GitLab webhooks are not configured on this server (arbiter serve --gitlab-token-env … with --gitlab-webhook-secret-env … or --gitlab-signing-token-env …)',
           );
         return webhooks.receive(
           {

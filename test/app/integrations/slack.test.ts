@@ -293,4 +293,13 @@ describe('Slack interactions without Slack configured', () => {
     expect(answer.status).toBe(404);
     expect(answer.body.error.code).toBe('ARB_ERR_INTEGRATION_NOT_CONFIGURED');
   });
+  it.each([
+    ['/v1/integrations/github/webhook', '--github-app-id'],
+    ['/v1/integrations/gitlab/webhook', '--gitlab-signing-token-env'],
+  ])('%s answers 404 ARB_ERR_INTEGRATION_NOT_CONFIGURED, naming %s, when off', async (path, flag) => {
+    const answer = await server.call(undefined, 'POST', path, '{}', { 'content-type': 'application/json' });
+    expect(answer.status).toBe(404);
+    expect(answer.body.error.code).toBe('ARB_ERR_INTEGRATION_NOT_CONFIGURED');
+    expect(answer.body.error.message).toContain(flag);
+  });
 });
