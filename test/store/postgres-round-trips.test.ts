@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leafHash, rootHash } from '../../src/ledger/index.js';
+import { leavesReadAheadCurrent } from '../../src/store/postgres/batch.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import type { DecisionRow, SystemRow } from '../../src/store/records.js';
 import type { StoreTransaction, WriteReads } from '../../src/store/store.js';
@@ -39,8 +40,15 @@ describe.skipIf(!hasPostgres)('PostgreSQL write batch round trips', () => {
     await server?.close();
   });
 
-  /** The statements of the batch holding `decisions` new decisions (half with idempotency keys). */
-  async function batchOf(decisions: number, round: number): Promise<string[]> {
+  /**
+   * The statements of the batch holding `decisions` new decisions (half with idempotency keys), after
+   * `first` (another job queued ahead of them, in the same batch) if given.
+   */
+  async function batchOf(
+    decisions: number,
+    round: number,
+    first?: (tx: StoreTransaction) => Promise<unknown>,
+  ): Promise<string[]> {
     const { store } = server.arbiter;
     const write = store.write.bind(store);
     let queued = 0;
@@ -56,7 +64,16 @@ describe.skipIf(!hasPostgres)('PostgreSQL write batch round trips', () => {
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const blocker = write(() => held);
+    let blocking: () => void = () => {};
+    const blockerRuns = new Promise<void>((resolve) => {
+      blocking = resolve;
+    });
+    const blocker = write(() => {
+      blocking();
+      return held;
+    });
+    // Queued once the blocker's batch has begun, so that it opens the next batch.
+    const firstJob = first ? blockerRuns.then(() => write(first)) : undefined;
     try {
       const answers = Array.from({ length: decisions }, (_, i) =>
         server.call(
@@ -70,6 +87,7 @@ describe.skipIf(!hasPostgres)('PostgreSQL write batch round trips', () => {
       const start = sent.length;
       release();
       await blocker;
+      await firstJob;
       for (const answer of await Promise.all(answers)) expect(answer.status).toBe(201);
       const after = sent.slice(start);
       // The batch after the blocker's: its connection's statements from BEGIN to COMMIT.
@@ -91,6 +109,17 @@ describe.skipIf(!hasPostgres)('PostgreSQL write batch round trips', () => {
     for (const n of [1, 8, 32]) counts.push((await batchOf(n, round++)).length);
     // BEGIN + lock + ledger tail; the read-ahead; the deferred writes; COMMIT.
     expect(counts).toEqual([4, 4, 4]);
+  });
+
+  it('a notification claim sharing the batch keeps it constant: the read-ahead survives writes to other tables', async () => {
+    // The delivery loop claims due notifications twice a second, so its UPDATE joins decisions' batches.
+    // It used to drop the read-ahead, and every decision after it then cost two round trips (its System,
+    // its writes) under the ledger lock: 4 + 2 × 16 statements here.
+    const claim = (tx: StoreTransaction) =>
+      tx.claimNotifications('2000-01-01T00:00:00.000Z', '2000-01-01T00:01:00.000Z', 50);
+    const statements = await batchOf(16, 200, claim);
+    expect(statements).toHaveLength(5);
+    expect(statements.filter((s) => /select \* from "systems"/i.test(s))).toEqual([]);
   });
 
   it('every decision of the batch is in the ledger at its index; stored nodes give the RFC 6962 root', async () => {
@@ -178,11 +207,13 @@ const system: SystemRow = {
 
 describe.skipIf(!hasPostgres)('PostgreSQL write batch: deferred writes and read-ahead', () => {
   let store: PostgresStore;
+  let url: string;
   const batches: number[] = [];
 
   beforeAll(async () => {
+    url = await createTestDatabase();
     store = await PostgresStore.open({
-      url: await createTestDatabase(),
+      url,
       onBatch: ({ statements }) => batches.push(statements),
     });
     await store.write((tx) => tx.upsertSystem(system));
@@ -228,6 +259,54 @@ describe.skipIf(!hasPostgres)('PostgreSQL write batch: deferred writes and read-
     ]);
     expect([seen[0], seen[2], seen[3]]).toEqual(['active', 'frozen', 'none']);
     await store.write((tx) => tx.setSystemStatus('deploy-bot', 'active', 'resolved', 'user:alice', now));
+  });
+
+  it('a decision read ahead by its key is read again once a write of the batch changes decisions', async () => {
+    const key = { actorId: 'system:deploy-bot', key: 'k-status' };
+    await store.write((tx) => tx.insertDecision(decision('dec_status', { idempotencyKey: key.key })));
+    const byKey = (tx: StoreTransaction) => tx.decisionByIdempotencyKey(key.actorId, key.key);
+    const seen = await Promise.all([
+      store.write(async (tx) => (await byKey(tx))?.status, { idempotencyKeys: [key] }),
+      store.write((tx) => tx.enqueueNotifications([])),
+      store.write((tx) => tx.claimNotifications(now, now, 10)),
+      store.write(async (tx) => (await byKey(tx))?.status, { idempotencyKeys: [key] }),
+      store.write((tx) => tx.updateDecisionStatus('dec_status', 'denied', 'test', now)),
+      store.write(async (tx) => (await byKey(tx))?.status, { idempotencyKeys: [key] }),
+    ]);
+    expect([seen[0], seen[3], seen[5]]).toEqual(['allowed', 'allowed', 'denied']);
+  });
+
+  it('only a statement that may write systems or decisions drops the read-ahead', () => {
+    for (const kept of [
+      'select * from "systems" where "id" = $1',
+      'update "notifications" set "next_attempt_at" = $1 where "id" in (select "id" from "notifications")',
+      'insert into "checkpoints" ("size", "root") values ($1, $2)',
+      'insert into "approvals" ("decision_id", "approver") values ($1, $2)',
+    ])
+      expect(leavesReadAheadCurrent(kept), kept).toBe(true);
+    for (const dropped of [
+      'update "decisions" set "status" = $1 where "id" = $2',
+      'insert into "systems" ("id") values ($1) on conflict ("id") do update set "spec" = excluded."spec"',
+      'UPDATE Systems SET status = $1',
+      'WITH x AS (INSERT INTO decisions (id) VALUES ($1)) SELECT 1',
+      'delete from "public"."decisions"',
+    ])
+      expect(leavesReadAheadCurrent(dropped), dropped).toBe(false);
+  });
+
+  it('the schema writes no table behind a statement that does not name it (what the read-ahead rule relies on)', async () => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const { rows } = await client.query(`SELECT
+        (SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal)::int AS triggers,
+        (SELECT count(*) FROM pg_rules WHERE schemaname = 'public')::int AS rules,
+        (SELECT count(*) FROM pg_views WHERE schemaname = 'public')::int AS views,
+        (SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND (confdeltype <> 'a' OR confupdtype <> 'a'))::int AS cascades`);
+      expect(rows[0]).toEqual({ triggers: 0, rules: 0, views: 0, cascades: 0 });
+    } finally {
+      await client.end();
+    }
   });
 
   it('a decision inserted in the batch is found by its idempotency key; activity of one bucket adds up', async () => {
