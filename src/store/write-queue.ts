@@ -23,6 +23,13 @@ export interface BatchStart<Reads> {
 }
 
 export interface TransactionRunner<Tx, Reads = never> {
+  /**
+   * Optional: opens the transaction and takes the lock that orders writers (PostgreSQL's ledger lock)
+   * before the batch's jobs are chosen, so that jobs arriving while it waits for the lock join the
+   * batch. Where replicas contend for the lock, each replica's batches then grow with the wait
+   * instead of queueing behind it one lock cycle later. `begin` follows on the same transaction.
+   */
+  acquire?(): Promise<void>;
   begin(batch: BatchStart<Reads>): Promise<void>;
   commit(): Promise<void>;
   rollback(): Promise<void>;
@@ -81,19 +88,34 @@ export class WriteQueue<Tx, Reads = never> {
   }
 
   private async drain(): Promise<void> {
-    while (this.jobs.length > 0) await this.runBatch(this.jobs.splice(0, this.maxBatch));
+    while (this.jobs.length > 0) await this.runBatch();
     this.running = false;
     this.markIdle();
   }
 
-  private async runBatch(batch: Job<Tx, Reads>[]): Promise<void> {
+  private async runBatch(): Promise<void> {
     const { runner } = this;
-    let remaining = batch;
+    let acquired = false;
+    if (runner.acquire) {
+      try {
+        await runner.acquire();
+        acquired = true;
+      } catch (error) {
+        await runner.rollback().catch(() => {});
+        for (const job of this.jobs.splice(0, this.maxBatch)) job.reject(error);
+        return;
+      }
+    }
+    // Chosen after the lock: whatever arrived while the runner waited for it is in this batch.
+    let remaining = this.jobs.splice(0, this.maxBatch);
     let deferWrites = true;
     while (remaining.length > 0) {
       const values: unknown[] = [];
       let failed: { index: number; error: unknown } | undefined;
       try {
+        // A batch run again (after a rollback) takes the lock again.
+        if (runner.acquire && !acquired) await runner.acquire();
+        acquired = false;
         const reads = remaining.flatMap((job) => (job.reads === undefined ? [] : [job.reads]));
         await runner.begin({ reads, deferWrites });
         for (let i = 0; i < remaining.length; i++) {

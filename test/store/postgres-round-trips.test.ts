@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leafHash, rootHash } from '../../src/ledger/index.js';
 import { leavesReadAheadCurrent } from '../../src/store/postgres/batch.js';
-import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import { ledgerLockKey, PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import type { DecisionRow, SystemRow } from '../../src/store/records.js';
 import type { StoreTransaction, WriteReads } from '../../src/store/store.js';
 import { createTestDatabase, postgresAvailable } from '../helpers/postgres.js';
@@ -306,6 +306,34 @@ describe.skipIf(!hasPostgres)('PostgreSQL write batch: deferred writes and read-
       expect(rows[0]).toEqual({ triggers: 0, rules: 0, views: 0, cascades: 0 });
     } finally {
       await client.end();
+    }
+  });
+
+  it('writes that arrive while the ledger lock is held elsewhere join the batch waiting for it', async () => {
+    // Another replica holds the lock; this one's batch waits for it with one write, and four more
+    // arrive meanwhile. Choosing the jobs after the lock puts all five in one batch (before: 1 + 4).
+    const other = new pg.Client({ connectionString: url });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query(`SELECT pg_advisory_xact_lock(${ledgerLockKey})`);
+      batches.length = 0;
+      const first = store.write((tx) => tx.setMeta('lock-wait-0', 'x'));
+      // Until this store's BEGIN waits on the advisory lock.
+      for (;;) {
+        const { rows } = await other.query(
+          "SELECT count(*)::int AS waiting FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+        );
+        if (rows[0].waiting > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      const later = [1, 2, 3, 4].map((i) => store.write((tx) => tx.setMeta(`lock-wait-${i}`, 'x')));
+      await other.query('COMMIT');
+      await Promise.all([first, ...later]);
+      expect(batches).toHaveLength(1);
+      for (const i of [0, 1, 2, 3, 4]) expect(await store.getMeta(`lock-wait-${i}`)).toBe('x');
+    } finally {
+      await other.end();
     }
   });
 

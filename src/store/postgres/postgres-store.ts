@@ -197,19 +197,20 @@ export class PostgresStore extends SqlRecordReads implements Store {
     const batch = new PgBatch(connection, channel);
     const transaction = new PgTransaction(batch);
     this.queue = new WriteQueue<PgTransaction, WriteReads>({
-      // The statements of a batch's start, and of its end, are queued on the connection together:
-      // `pg` sends the second as soon as the first completes, without waiting for this process's
-      // event loop — which, on a busy replica, would stretch the time the ledger lock is held.
-      begin: async (start) => {
+      // BEGIN and the lock first; the queue then chooses the batch's jobs, so that those arriving
+      // while another replica held the lock join this batch (see TransactionRunner.acquire).
+      acquire: async () => {
         transaction.ledger.epoch++;
+        transaction.ledger.knownTail = undefined;
         batch.reset();
         connection.client = await pool.connect();
-        // The read-ahead runs after BEGIN and the lock on the same connection, so under the lock.
-        const [tail, started] = await Promise.allSettled([connection.begin(), batch.start(start)]);
-        if (tail.status === 'rejected') throw tail.reason;
-        if (started.status === 'rejected') throw started.reason;
-        transaction.ledger.knownTail = tail.value;
+        transaction.ledger.knownTail = await connection.begin();
       },
+      // The read-ahead runs after BEGIN and the lock on the same connection, so under the lock.
+      begin: (start) => batch.start(start),
+      // The statements of a batch's end are queued on the connection together: `pg` sends the second
+      // as soon as the first completes, without waiting for this process's event loop — which, on a
+      // busy replica, would stretch the time the ledger lock is held.
       commit: async () => {
         // If the deferred writes fail, PostgreSQL answers this COMMIT by rolling back.
         const [flushed, committed] = await Promise.allSettled([batch.finish(), connection.query('COMMIT')]);
