@@ -142,7 +142,10 @@ replicas serialise their batches. A batch costs four round trips whatever its si
 \`test/store/postgres-round-trips.test.ts\`; before, 4 + about 4.5 per decision): BEGIN with the lock and
 the ledger's tail in one; the Systems and idempotency keys its decisions re-check, read ahead in one
 statement; every decision's ledger entries, tree nodes, row, activity, notifications and NOTIFY in one
-statement from arrays; COMMIT. The lock is held for three round trips and the batch's CPU, so what is
+statement from arrays; COMMIT. A batch chooses its decisions once it holds the lock, so those that arrive
+while another replica holds it join the waiting batch; and a write to another table in the batch (the
+notification loop's claim, twice a second) keeps the read-ahead, where it used to cost every later decision
+of that batch two more round trips. The lock is held for three round trips and the batch's CPU, so what is
 left to bound the rate is CPU — policy evaluation, HTTP, hashing — and on this box the replicas,
 PostgreSQL and the load generator share the same two cores: a second replica can at best match one (the
 model is in [deployment.md](deployment.md#throughput-and-replicas)).
