@@ -103,8 +103,9 @@ function sleb(value: number): number[] {
   }
 }
 
-const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
-const vector = (items: number[][]) => [...uleb(items.length), ...items.flat()];
+// concat rather than spread: spreading the 20,000-byte body element by element was most of the generation time.
+const section = (id: number, body: number[]) => [id, ...uleb(body.length)].concat(body);
+const vector = (items: number[][]) => uleb(items.length).concat(...items);
 const name = (text: string) => [...uleb(text.length), ...Array.from(text, (c) => c.charCodeAt(0))];
 
 /** The function body, written as a stack machine; locals are allocated by name. */
@@ -123,7 +124,7 @@ class Body {
   }
 
   emit(...bytes: number[]): this {
-    this.code.push(...bytes);
+    for (const byte of bytes) this.code.push(byte);
     return this;
   }
   get(index: number): this {
@@ -190,8 +191,8 @@ class Body {
       if (last && last[1] === type) last[0]!++;
       else groups.push([1, type]);
     }
-    const body = [...vector(groups.map(([count, type]) => [...uleb(count!), type!])), ...this.code, op.end];
-    return [...uleb(body.length), ...body];
+    const body = vector(groups.map(([count, type]) => [...uleb(count!), type!])).concat(this.code, [op.end]);
+    return uleb(body.length).concat(body);
   }
 }
 
@@ -449,18 +450,19 @@ function rounds(f: Body, work: number[], w: number[], t1: number, t2: number): v
 /** The module's bytes; its memory starts at `pages` pages of 64 KiB and the caller grows it. */
 export function sha256LanesModule(pages = 1): Uint8Array {
   const params = [i32, i32, i32, i32, i32, i32];
-  return new Uint8Array([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vector([[0x60, ...vector(params.map((p) => [p])), 0]])),
-    ...section(3, vector([[0]])),
-    ...section(5, vector([[0x00, ...uleb(pages)]])),
-    ...section(
-      7,
-      vector([
-        [...name('memory'), 0x02, 0],
-        [...name('hash'), 0x00, 0],
-      ]),
+  return new Uint8Array(
+    [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00].concat(
+      section(1, vector([[0x60, ...vector(params.map((p) => [p])), 0]])),
+      section(3, vector([[0]])),
+      section(5, vector([[0x00, ...uleb(pages)]])),
+      section(
+        7,
+        vector([
+          [...name('memory'), 0x02, 0],
+          [...name('hash'), 0x00, 0],
+        ]),
+      ),
+      section(10, vector([hashFunction()])),
     ),
-    ...section(10, vector([hashFunction()])),
-  ]);
+  );
 }

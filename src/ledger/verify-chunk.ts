@@ -1,6 +1,6 @@
 import type { JsonValue } from '../core/json.js';
 import { type ChunkTree, hashChunkTree } from './chunk-tree.js';
-import { decodeEntry, personalOf, type scanEntry, scanEntryAt } from './entry.js';
+import { decodeEntry, personalOf, type scanEntry, scanEntryAt } from './entry-scan.js';
 import type { EntryBatch } from './storage.js';
 
 /**
