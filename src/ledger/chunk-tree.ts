@@ -78,13 +78,40 @@ interface WasmApi {
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
 }
 
+const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+
+/** This thread's compiled module: generated and compiled once, or handed over by another thread. */
+let compiled: object | null | undefined;
+
+/**
+ * The compiled WebAssembly hasher, for handing to worker threads (a compiled module can be
+ * posted to a worker, which then neither generates nor compiles it); undefined where
+ * WebAssembly SIMD is unavailable.
+ */
+export function compiledSha256Lanes(): object | undefined {
+  if (compiled === undefined) {
+    try {
+      compiled = new wasm!.Module(sha256LanesModule());
+    } catch {
+      compiled = null; // no WebAssembly, or no SIMD (e.g. node --jitless)
+    }
+  }
+  return compiled ?? undefined;
+}
+
+/** Hash with a module compiled by another thread (compiledSha256Lanes there), if none is in use yet. */
+export function adoptSha256Lanes(module: object): void {
+  compiled ??= module;
+}
+
 function wasmHasher(): TreeHasher | undefined {
-  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  const module = compiledSha256Lanes();
+  if (!module) return undefined;
   let exports: Record<string, unknown>;
   try {
-    exports = new wasm!.Instance(new wasm!.Module(sha256LanesModule()), {}).exports;
+    exports = new wasm!.Instance(module, {}).exports;
   } catch {
-    return undefined; // no WebAssembly, or no SIMD (e.g. node --jitless)
+    return undefined;
   }
   const memory = exports.memory as { buffer: ArrayBuffer; grow(pages: number): number };
   const hash = exports.hash as (
