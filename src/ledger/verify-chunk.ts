@@ -1,12 +1,13 @@
 import type { JsonValue } from '../core/json.js';
-import { decodeEntry, personalOf, type scanEntry, scanEntryAt } from './entry.js';
-import { leafHashAt, nodeHash } from './rfc6962.js';
+import { type ChunkTree, hashChunkTree } from './chunk-tree.js';
+import { decodeEntry, personalOf, type scanEntry, scanEntryAt } from './entry-scan.js';
 import type { EntryBatch } from './storage.js';
 
 /**
  * Verification of one chunk of entries, on its own: each entry scanned, leaf-hashed and compared
  * with its recorded leaf hash, and the chunk's leaves folded into RFC 6962 perfect subtrees, so
- * the caller combines chunks with one node hash each instead of one per entry. Pure and
+ * the caller combines chunks with one node hash each instead of one per entry; the hashing is
+ * done in bulk (chunk-tree.ts). Pure and
  * independent of every other chunk: chunks can be verified in any order, on any thread, and
  * their verdicts combined in log order (audit.ts does).
  */
@@ -57,59 +58,79 @@ export interface ChunkOptions {
 export function verifyChunk(batch: EntryBatch, options: ChunkOptions = {}): ChunkVerdict {
   const { start, bytes, ends, leafHashes } = batch;
   const recorded = Math.floor(leafHashes.length / 32);
-  const sizes = (options.sizes ?? [])
-    .filter((size) => size > start && size <= start + ends.length)
-    .sort((a, b) => a - b);
-  const levels: number[] = [];
-  const hashes: Uint8Array[] = [];
-  // Copies: a digest may be a view of a larger pooled buffer, all of which a worker would post.
-  const frontier = () => levels.map((level, i) => ({ level, hash: new Uint8Array(hashes[i]!) }));
   const verdict: ChunkVerdict = { start, verified: 0, frontier: [], frontiersAt: [], personal: [] };
-  let nextSize = 0;
+  // The structural check of every entry, up to the first that fails it.
+  let scanned = ends.length;
+  let scanFailure: EntryProblem | undefined;
   let from = 0;
   for (let i = 0; i < ends.length; i++) {
     const seq = start + i;
     const to = ends[i]!;
-    const scanned = options.strict
+    const scan = options.strict
       ? strictScan(bytes.subarray(from, to), seq)
       : scanEntryAt(bytes, from, to, seq);
-    if (scanned.problem !== undefined) {
-      verdict.problem = scanProblem(seq, scanned.problem, scanned.foundSeq);
+    if (scan.problem !== undefined) {
+      scanned = i;
+      scanFailure = scanProblem(seq, scan.problem, scan.foundSeq);
       break;
     }
-    const leaf = leafHashAt(bytes, from, to);
+    if (scan.personal) verdict.personal.push({ seq, commitments: scan.personal });
     from = to;
-    if (i < recorded && !matchesAt(leaf, leafHashes, i * 32)) {
-      verdict.problem = {
-        code: 'entry-altered',
-        seq,
-        message: `entry seq ${seq} does not match the leaf hash recorded when it was appended: it was altered`,
-      };
-      break;
-    }
-    if (scanned.personal) verdict.personal.push({ seq, commitments: scanned.personal });
-    // RFC 6962 stack: a new leaf merges with every complete subtree of its own size to its left.
-    let level = 0;
-    let hash = leaf;
-    while (levels.length > 0 && levels[levels.length - 1] === level) {
-      levels.pop();
-      hash = nodeHash(hashes.pop()!, hash);
-      level++;
-    }
-    levels.push(level);
-    hashes.push(hash);
-    verdict.verified = i + 1;
-    while (nextSize < sizes.length && sizes[nextSize] === seq + 1)
-      verdict.frontiersAt.push({ size: sizes[nextSize++]!, frontier: frontier() });
   }
-  verdict.frontier = frontier();
+  // Every scanned entry's leaf and the subtrees over them, hashed in bulk; the first entry that
+  // fails either check is the chunk's problem, as if each were checked in turn.
+  const tree = hashChunkTree(bytes, ends, scanned);
+  const altered = firstMismatch(tree.leaves, leafHashes, Math.min(scanned, recorded));
+  if (altered !== undefined) {
+    const seq = start + altered;
+    verdict.verified = altered;
+    verdict.problem = {
+      code: 'entry-altered',
+      seq,
+      message: `entry seq ${seq} does not match the leaf hash recorded when it was appended: it was altered`,
+    };
+    verdict.personal = verdict.personal.filter((entry) => entry.seq < seq);
+  } else {
+    verdict.verified = scanned;
+    if (scanFailure) verdict.problem = scanFailure;
+  }
+  verdict.frontier = frontierOf(tree, verdict.verified);
+  const sizes = new Set(options.sizes ?? []);
+  for (const size of [...sizes].sort((a, b) => a - b))
+    if (size > start && size <= start + verdict.verified)
+      verdict.frontiersAt.push({ size, frontier: frontierOf(tree, size - start) });
   return verdict;
 }
 
-/** True when the 32 bytes of `recorded` at `offset` equal `leaf`. */
-function matchesAt(leaf: Uint8Array, recorded: Uint8Array, offset: number): boolean {
+/**
+ * The perfect subtrees over the first `count` leaves, largest first: one per bit of `count`, as
+ * the RFC 6962 stack holds them after `count` leaves. Copies, so a worker posts 32 bytes each.
+ */
+function frontierOf(tree: ChunkTree, count: number): Subtree[] {
+  const frontier: Subtree[] = [];
+  let covered = 0;
+  for (let level = 31; level >= 0; level--) {
+    if ((count & (2 ** level)) === 0) continue;
+    frontier.push({ level, hash: tree.subtree(level, covered / 2 ** level) });
+    covered += 2 ** level;
+  }
+  return frontier;
+}
+
+/** The first i < count whose leaf hash differs from the one recorded at 32 i, if any. */
+function firstMismatch(leaves: Uint8Array, recorded: Uint8Array, count: number): number | undefined {
+  const length = 32 * count;
+  // One comparison of the whole range first: in a ledger that verifies, every leaf matches.
+  const whole = Buffer.from(leaves.buffer, leaves.byteOffset, length);
+  if (whole.equals(Buffer.from(recorded.buffer, recorded.byteOffset, length))) return undefined;
+  for (let i = 0; i < count; i++) if (!matchesAt(leaves, recorded, 32 * i)) return i;
+  return undefined;
+}
+
+/** True when the 32 bytes of `leaves` and of `recorded` at `offset` are equal. */
+function matchesAt(leaves: Uint8Array, recorded: Uint8Array, offset: number): boolean {
   let diff = 0;
-  for (let j = 0; j < 32; j++) diff |= leaf[j]! ^ recorded[offset + j]!;
+  for (let j = offset; j < offset + 32; j++) diff |= leaves[j]! ^ recorded[j]!;
   return diff === 0;
 }
 

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type ChunkVerifier, verifyChunksInThread } from '../../ledger/audit.js';
+import { compiledSha256Lanes } from '../../ledger/chunk-tree.js';
 import type { EntryBatch } from '../../ledger/storage.js';
 import {
   type ChunkOptions,
@@ -131,7 +132,11 @@ class WorkerPool {
   constructor(count: number) {
     for (let i = 0; i < count; i++) {
       // Not the parent's flags: some (e.g. --input-type with -e) would stop the script loading.
-      const worker = new Worker(workerScript, { execArgv: [] });
+      // The hasher compiled once here and shared: each worker would otherwise generate and compile it.
+      const worker = new Worker(workerScript, {
+        execArgv: [],
+        workerData: { sha256Lanes: compiledSha256Lanes() },
+      });
       worker.on('message', (message: { id: number; verdict?: ChunkVerdict; error?: string }) => {
         const waiter = this.waiting.get(message.id);
         this.waiting.delete(message.id);

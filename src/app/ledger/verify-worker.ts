@@ -1,5 +1,6 @@
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { adoptSha256Lanes } from '../../ledger/chunk-tree.js';
 import type { EntryBatch } from '../../ledger/storage.js';
 import { type ChunkOptions, type ChunkVerdict, verifyChunk } from '../../ledger/verify-chunk.js';
 import type { EntryBatchReader } from '../../store/sql/ledger.js';
@@ -17,6 +18,9 @@ export type VerifyRequest = { id: number; options: ChunkOptions } & (
   | { batch: EntryBatch; range?: undefined }
   | { range: ChunkRange; batch?: undefined }
 );
+
+const shared = (workerData as { sha256Lanes?: object } | null)?.sha256Lanes;
+if (shared) adoptSha256Lanes(shared);
 
 /** This worker's read-only connection per database file, opened at its first range. */
 const readers = new Map<string, EntryBatchReader>();
