@@ -70,6 +70,9 @@ function treeOver(memory: Uint8Array, base: number, count: number, offsets: numb
 
 /** Beyond this much memory a chunk is hashed with node:crypto rather than grow the module's memory further. */
 const wasmMemoryLimit = 1 << 30;
+// The module writes only the low 32 bits of SHA-256's 64-bit message length (in bits): a leaf input (prefix byte
+// plus entry) must stay under 2^29 bytes, or its digest would be wrong. Larger entries go to node:crypto.
+const wasmEntryLimit = (1 << 29) - 1;
 const page = 65_536;
 
 /** The part of the WebAssembly JavaScript API used here (the project's type libraries leave it out). */
@@ -130,7 +133,8 @@ function wasmHasher(): TreeHasher | undefined {
       const endsAt = align(dataFloor + length);
       const treeAt = align(endsAt + 4 * count);
       const needed = treeAt + 32 * (offsets[offsets.length - 1]! + 1);
-      if (needed > wasmMemoryLimit) return cryptoHasher.hash(bytes, ends, count);
+      if (needed > wasmMemoryLimit || longestEntry(ends, count) >= wasmEntryLimit)
+        return cryptoHasher.hash(bytes, ends, count);
       if (needed > memory.buffer.byteLength)
         memory.grow(Math.ceil((needed - memory.buffer.byteLength) / page));
       const view = new Uint8Array(memory.buffer);
@@ -147,6 +151,21 @@ function wasmHasher(): TreeHasher | undefined {
 
 let hasher: TreeHasher | undefined;
 
+function longestEntry(ends: Uint32Array, count: number): number {
+  let longest = 0;
+  for (let i = 0, from = 0; i < count; from = ends[i]!, i++) longest = Math.max(longest, ends[i]! - from);
+  return longest;
+}
+
+/** Entries must lie inside `bytes`, one after another: anything else would hash bytes left by an earlier call. */
+function checkEnds(bytes: Uint8Array, ends: Uint32Array, count: number): void {
+  if (count > ends.length) throw new RangeError(`chunk of ${count} entries has only ${ends.length} ends`);
+  for (let i = 0, from = 0; i < count; from = ends[i]!, i++)
+    if (ends[i]! < from) throw new RangeError(`entry ${i} of the chunk ends before it starts`);
+  if (count > 0 && ends[count - 1]! > bytes.length)
+    throw new RangeError(`the chunk's entries end at ${ends[count - 1]} but it holds ${bytes.length} bytes`);
+}
+
 /** Which hasher this thread uses: WebAssembly where it has SIMD, else node:crypto. */
 export function chunkTreeHashing(): 'webassembly' | 'node:crypto' {
   hasher ??= wasmHasher() ?? cryptoHasher;
@@ -159,6 +178,7 @@ export function chunkTreeHashing(): 'webassembly' | 'node:crypto' {
  * reused by the next call on this thread.
  */
 export function hashChunkTree(bytes: Uint8Array, ends: Uint32Array, count: number): ChunkTree {
+  checkEnds(bytes, ends, count);
   hasher ??= wasmHasher() ?? cryptoHasher;
   return hasher.hash(bytes, ends, count);
 }

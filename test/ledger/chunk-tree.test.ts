@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { chunkTreeHashing, hashChunkTree, hashChunkTreeWithCrypto } from '../../src/ledger/chunk-tree.js';
 import { refLeaf, refMTH } from './reference.js';
@@ -83,5 +83,23 @@ describe('hashing a chunk in bulk', () => {
         .join(''),
     );
     expect(hex(tree.subtree(2, 0))).toBe(hex(refMTH(entries.slice(0, 4))));
+  });
+
+  it('hashes an entry whose bit length needs more than 32 bits correctly (2^29 bytes with its prefix byte)', () => {
+    // The module writes only the low 32 bits of the length; such an entry must be hashed by node:crypto.
+    const bytes = Buffer.alloc(2 ** 29, 7);
+    bytes[2 ** 29 - 1] = 0x78;
+    const leaf = (entry: Uint8Array) =>
+      createHash('sha256').update(Uint8Array.of(0)).update(entry).digest('hex');
+    const tree = hashChunkTree(bytes, Uint32Array.of(2 ** 29 - 1, 2 ** 29), 2);
+    expect(hex(tree.leaves)).toBe(leaf(bytes.subarray(0, 2 ** 29 - 1)) + leaf(bytes.subarray(2 ** 29 - 1)));
+  });
+
+  it('refuses ends that run backwards or past the bytes instead of hashing what an earlier call left', () => {
+    const bytes = randomBytes(200);
+    hashChunkTree(bytes, Uint32Array.of(100, 200), 2);
+    expect(() => hashChunkTree(bytes.subarray(0, 150), Uint32Array.of(100, 200), 2)).toThrow(RangeError);
+    expect(() => hashChunkTree(bytes, Uint32Array.of(150, 100), 2)).toThrow(/ends before it starts/);
+    expect(() => hashChunkTree(bytes, Uint32Array.of(100), 2)).toThrow(RangeError);
   });
 });
