@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -242,5 +242,64 @@ describe('the trusted checkpoint kept outside the database', () => {
     const refused = await errorOf(startArbiter({ databaseUrl, ledgerKeyPath: keyPath, ...quiet }));
     expect(refused.code).toBe('ARB_ERR_LEDGER_UNTRUSTED');
     expect(refused.message).toContain("does not verify with this ledger's key");
+  });
+  it('ends with the newest checkpoint when signs overlap (the signing loop and close)', async () => {
+    const dir = tempDir('arbiter-trust-');
+    const databaseUrl = `sqlite:${join(dir, 'arbiter.db')}`;
+    const keyPath = join(dir, 'arbiter.ledger.key');
+    await appendNotes(databaseUrl, keyPath, ['a', 'b']);
+    const arbiter = await startArbiter({ databaseUrl, ledgerKeyPath: keyPath, ...quiet });
+    try {
+      const trusted = arbiter.trustedCheckpoint;
+      // Called without waiting: the first sign, an append (its store write queued right behind the
+      // first sign's, by promise-job order), and a second sign that must see the append.
+      const first = trusted.sign();
+      const append = Promise.resolve().then(() =>
+        arbiter.store.write((tx) =>
+          arbiter.ledger.log.append(tx.ledger, [
+            { type: 'note.added', actor: 'test', subject: 'c', data: {} },
+          ]),
+        ),
+      );
+      const second = trusted.sign();
+      const [a, , b] = await Promise.all([first, append, second]);
+      expect(b.size).toBe(a.size + 1);
+      expect(readFileSync(join(dir, 'arbiter.ledger.checkpoint'), 'utf8')).toBe(b.note);
+      expect(trusted.trustedHead.size).toBe(b.size);
+      expect(readdirSync(dir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+    } finally {
+      await arbiter.close();
+    }
+  });
+
+  it('surfaces a checkpoint file that cannot be written, keeps the previous one, and recovers on the next sign', async () => {
+    const dir = tempDir('arbiter-trust-');
+    const databaseUrl = `sqlite:${join(dir, 'arbiter.db')}`;
+    const keyPath = join(dir, 'arbiter.ledger.key');
+    const path = join(dir, 'arbiter.ledger.checkpoint');
+    await appendNotes(databaseUrl, keyPath, ['a', 'b']);
+    const arbiter = await startArbiter({ databaseUrl, ledgerKeyPath: keyPath, ...quiet });
+    try {
+      await arbiter.checkpointIfGrown();
+      const before = readFileSync(path, 'utf8');
+      const trustedBefore = arbiter.trustedCheckpoint.trustedHead;
+      await arbiter.store.write((tx) =>
+        arbiter.ledger.log.append(tx.ledger, [{ type: 'note.added', actor: 'test', subject: 'c', data: {} }]),
+      );
+      // The temporary file's place is taken by a directory: the write fails after the database commit.
+      const temporary = `${path}.${process.pid}.tmp`;
+      mkdirSync(temporary);
+      await expect(arbiter.checkpointIfGrown()).rejects.toMatchObject({ code: 'EISDIR' });
+      expect(readFileSync(path, 'utf8')).toBe(before);
+      expect(arbiter.trustedCheckpoint.trustedHead).toEqual(trustedBefore);
+      // Still a consistent state: the file is one checkpoint behind the database, and the next sign catches up.
+      rmdirSync(temporary);
+      await arbiter.checkpointIfGrown();
+      const stored = await arbiter.store.ledger.checkpoints();
+      expect(readFileSync(path, 'utf8')).toBe(stored.at(-1)!.note);
+      expect(arbiter.trustedCheckpoint.trustedHead.size).toBe(trustedBefore.size + 1);
+    } finally {
+      await arbiter.close();
+    }
   });
 });

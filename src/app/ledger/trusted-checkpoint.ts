@@ -1,5 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { ArbiterError } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
 import { openCheckpoint } from '../../ledger/checkpoint.js';
@@ -7,6 +6,7 @@ import { parseVerifierKey } from '../../ledger/note.js';
 import { emptyRoot } from '../../ledger/rfc6962.js';
 import type { LedgerReader, StoredCheckpoint } from '../../ledger/storage.js';
 import { verifyConsistency } from '../../ledger/verify.js';
+import { replaceFileDurably } from './durable-file.js';
 import type { Ledger } from './ledger.js';
 
 /** A tree the process knows: how many leaves, which root. */
@@ -29,6 +29,9 @@ const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
  * and to sign: it never signs a tree that is not a consistent extension of the one it trusts.
  */
 export class TrustedCheckpoint {
+  /** The sign() in progress: signs run one at a time, so the file always ends with the newest. */
+  private signing: Promise<unknown> = Promise.resolve();
+
   private constructor(
     private readonly ledger: Ledger,
     /** The file holding the trusted checkpoint note. */
@@ -55,7 +58,7 @@ export class TrustedCheckpoint {
       const newest = (await ledger.store.ledger.checkpoints()).at(-1);
       trusted = newest ? openTrusted(ledger, newest.note, `the database's newest checkpoint`) : empty();
       if (newest) {
-        writeNoteAtomically(path, newest.note);
+        await replaceFileDurably(path, newest.note);
         logger.warn(
           { path, size: newest.size },
           `no trusted checkpoint at ${path}: trusting the database's newest checkpoint (size ${newest.size}) from now on`,
@@ -115,21 +118,27 @@ export class TrustedCheckpoint {
     return { size, root };
   }
 
-  /** Signs a checkpoint of the database's tree — only if it extends the trusted one — and trusts it from then on. */
-  async sign(): Promise<StoredCheckpoint> {
+  /**
+   * Signs a checkpoint of the database's tree — only if it extends the trusted one — and trusts it
+   * from then on. Overlapping calls (the signing loop and `close()`) run one after another.
+   */
+  sign(): Promise<StoredCheckpoint> {
+    const signing = this.signing.then(() => this.signNow());
+    this.signing = signing.catch(() => {});
+    return signing;
+  }
+
+  private async signNow(): Promise<StoredCheckpoint> {
     const signed = await this.ledger.store.write(async (tx) => {
       await this.verifyExtension(tx.ledger);
       return this.ledger.log.checkpoint(tx.ledger);
     });
-    // After the commit: a crash before this line leaves the file one checkpoint behind, still consistent.
-    this.trust(signed);
-    return signed;
-  }
-
-  private trust(signed: StoredCheckpoint): void {
-    writeNoteAtomically(this.path, signed.note);
+    // After the commit: a crash (or a failed write) before the file is replaced leaves it one
+    // checkpoint behind, still consistent; the next sign() replaces it.
+    await replaceFileDurably(this.path, signed.note);
     this.trusted = { size: signed.size, root: signed.root };
     if (signed.size >= this.verified.size) this.verified = { size: signed.size, root: signed.root };
+    return signed;
   }
 }
 
@@ -170,7 +179,7 @@ export async function adoptDatabaseTree(
     ]);
     return { seq: entry!.seq, signed: await ledger.log.checkpoint(tx.ledger) };
   });
-  writeNoteAtomically(path, signed.note);
+  await replaceFileDurably(path, signed.note);
   return {
     path,
     previous: previous ? { size: previous.size, root: b64(previous.root) } : null,
@@ -209,18 +218,4 @@ function readNote(path: string): string | undefined {
       { cause: error },
     );
   }
-}
-
-/** Writes the note to a temporary file, fsyncs it and renames it over the old one: never half a checkpoint. */
-function writeNoteAtomically(path: string, note: string): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const temporary = `${path}.${process.pid}.tmp`;
-  const fd = openSync(temporary, 'w', 0o600);
-  try {
-    writeSync(fd, note);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temporary, path);
 }
