@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { type Static, Type } from '@sinclair/typebox';
 import { canonicalJson } from '../core/canonical-json.js';
 import { sha256Hex } from '../core/digest.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
 import { JsonObjectSchema } from '../core/json-schema.js';
+import { pooledRandomBytes } from '../core/random-pool.js';
 
 /** Version of the entry format; part of every entry. */
 export const entryVersion = 1;
@@ -60,7 +60,7 @@ export function buildEntry(
   append: LedgerAppend,
   seq: number,
   time: Date,
-  salt: (size: number) => Uint8Array = randomBytes,
+  salt: (size: number) => Uint8Array = pooledRandomBytes,
 ): { entry: LedgerEntry; bytes: Uint8Array; personal: PersonalValue[] } {
   if (append.data.personal !== undefined) {
     throw new TypeError(
