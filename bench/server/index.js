@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { fmt } from '../measure.js';
 import { startArbiter, startProcess } from '../processes.js';
-import { openLoop } from './open-loop.js';
 import { measureCpuPerDecision } from './cpu-per-decision.js';
+import { openLoop } from './open-loop.js';
 import { measureStateChecks } from './state-checks.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
