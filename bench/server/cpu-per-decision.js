@@ -63,7 +63,7 @@ async function measureServer(started, token, amount, connections) {
 }
 
 /** CPU µs per decision of Arbiter (SQLite durable) alone. */
-export async function measureArbiterCpu({ amount = 20_000, connections = 32 } = {}) {
+export async function measureArbiterCpu({ amount = 10_000, connections = 32 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'arbiter-bench-cpu-'));
   let arbiter;
   try {
@@ -76,7 +76,7 @@ export async function measureArbiterCpu({ amount = 20_000, connections = 32 } = 
 }
 
 /** CPU µs per decision for Arbiter (SQLite durable) and per request for the bare route. */
-export async function measureCpuPerDecision({ log, amount = 20_000, connections = 32 }) {
+export async function measureCpuPerDecision({ log, amount = 10_000, connections = 32 }) {
   const dir = mkdtempSync(join(tmpdir(), 'arbiter-bench-cpu-'));
   let arbiter;
   let bare;
@@ -99,7 +99,7 @@ export async function measureCpuPerDecision({ log, amount = 20_000, connections 
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const amount = Number(process.argv[2] ?? 20_000);
+  const amount = Number(process.argv[2] ?? 10_000);
   const connections = Number(process.argv[3] ?? 32);
   await measureCpuPerDecision({ log: console.log, amount, connections });
 }
