@@ -1,9 +1,9 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { canonicalJson } from '../core/canonical-json.js';
 import { sha256Hex } from '../core/digest.js';
+import { pooledRandomBytes } from '../core/ids.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
 import { JsonObjectSchema } from '../core/json-schema.js';
-import { pooledRandomBytes } from '../core/random-pool.js';
 
 /** Version of the entry format; part of every entry. */
 export const entryVersion = 1;

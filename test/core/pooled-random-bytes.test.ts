@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { pooledRandomBytes } from '../../src/core/random-pool.js';
+import { pooledRandomBytes } from '../../src/core/ids.js';
 
 describe('pooledRandomBytes', () => {
   it('gives bytes of the size asked for, never the same twice, across refills of the pool', () => {
     const seen = new Set<string>();
-    // 4 KiB pool: 1,000 salts of 32 bytes draw it empty seven times, and 33-byte draws straddle its end.
+    // 4 KiB pool (shared with the id generator): 1,000 salts of 32 bytes draw it empty seven times, and 33-byte draws straddle its end.
     for (let i = 0; i < 1_000; i++) {
       const size = i % 2 === 0 ? 32 : 33;
       const bytes = pooledRandomBytes(size);
@@ -24,7 +24,7 @@ describe('pooledRandomBytes', () => {
     expect(first.buffer.byteLength).toBe(32);
   });
 
-  it('serves sizes larger than the pool directly', () => {
+  it('serves sizes larger than the pool, across several refills', () => {
     const big = pooledRandomBytes(10_000);
     expect(big.length).toBe(10_000);
     // 10,000 random bytes are not all one value.
