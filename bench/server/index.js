@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { fmt } from '../measure.js';
 import { startArbiter, startProcess } from '../processes.js';
+import { measureCpuPerDecision } from './cpu-per-decision.js';
 import { openLoop } from './open-loop.js';
 import { measureStateChecks } from './state-checks.js';
 
@@ -72,6 +73,7 @@ export async function run({ log }) {
   const rows = [];
   let wakeups = '';
   let stateChecks = '';
+  let cpu;
   try {
     const arbiter = await startArbiter(dir, { system: 'deploy-bot' });
     const { db, token } = arbiter;
@@ -115,6 +117,7 @@ export async function run({ log }) {
     log(`bare: ${fmt.rate(ceiling['2xx'] / ceiling.duration)}/s`);
     bare.child.kill('SIGTERM');
     stateChecks = await measureStateChecks({ log });
+    cpu = await measureCpuPerDecision({ log });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -151,6 +154,18 @@ PostgreSQL and the load generator share the same two cores: a second replica can
 model is in [deployment.md](deployment.md#throughput-and-replicas)).
 
 ${wakeups}
+
+### CPU per decision (\`bench/server/cpu-per-decision.js\`)
+
+Wall-clock rates move 2× between runs on a shared machine; the server's CPU time per request moves
+less, though it still rises with the machine's load (smaller group commits, caches shared). ${cpu.amount.toLocaleString('en-US')} requests after as many to warm up, ${cpu.connections} connections, the server's user +
+system time over all its threads from \`/proc/PID/stat\` (so the fsync's kernel work counts; the time it
+waits for the disk does not):
+
+| server | CPU µs per request | × bare |
+| --- | ---: | ---: |
+| Arbiter, SQLite durable, POST /v1/decisions | ${cpu.arbiterUs.toFixed(0)} | ${(cpu.arbiterUs / cpu.bareUs).toFixed(1)} |
+| bare Fastify route | ${cpu.bareUs.toFixed(0)} | 1.0 |
 
 ${stateChecks}`;
 }

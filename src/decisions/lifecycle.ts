@@ -99,7 +99,8 @@ export function newDecisionRow(decision: NewDecision, ledgerIndex: number): Deci
     status,
     effect: verdict.effect,
     // Explanation facts as the ledger keeps them, so erasing the request leaves no copy here.
-    verdict: JSON.parse(JSON.stringify(recordedVerdict(verdict))) as JsonObject,
+    // Plain JSON already (recording refuses anything else), and shared with the entry's facts.
+    verdict: recordedVerdict(verdict) as unknown as JsonObject,
     requirements: requirementsOf(verdict),
     bundle: verdict.bundle,
     ...(statusReason ? { statusReason } : {}),

@@ -70,18 +70,28 @@ export function recordedFacts(facts: Readonly<Record<string, JsonValue>>): JsonO
   return Object.fromEntries(Object.entries(facts).map(([path, value]) => [path, recordedFact(path, value)]));
 }
 
+/**
+ * Recorded forms already made, by verdict: a new decision's entry and its row both need one, and
+ * recording hashes every prose fact. Verdicts are never changed once evaluated.
+ */
+const recordedVerdicts = new WeakMap<Verdict, Verdict>();
+
 /** A verdict whose explanation facts are in recorded form: what the decision row and the API keep. */
 export function recordedVerdict(verdict: Verdict): Verdict {
+  const known = recordedVerdicts.get(verdict);
+  if (known) return known;
   const facts = <T extends Reason | NotFired>(rule: T): T => ({
     ...rule,
     facts: recordedFacts(rule.facts as Record<string, JsonValue>),
   });
-  return {
+  const recorded = {
     ...verdict,
     reasons: verdict.reasons.map(facts),
     notFired: verdict.notFired.map(facts),
     shadow: verdict.shadow.map(facts),
   };
+  recordedVerdicts.set(verdict, recorded);
+  return recorded;
 }
 
 /** The canonical digest of a request: `sha256:` hex of its RFC 8785 JSON. */
@@ -99,11 +109,13 @@ export function recordedRequest(request: ActionRequest, verdict: Verdict): JsonO
   const withheld: JsonObject = {};
   for (const field of freeTextFields) {
     const value = request[field];
-    if (value !== undefined) withheld[field] = elide(value as JsonValue).size;
+    // Only the size: the digest of the whole request covers the field.
+    if (value !== undefined) withheld[field] = Buffer.byteLength(canonicalJson(value as JsonValue), 'utf8');
   }
   const facts: JsonObject = {};
-  for (const rule of [...verdict.reasons, ...verdict.notFired, ...verdict.shadow])
-    Object.assign(facts, recordedFacts(rule.facts as Record<string, JsonValue>));
+  const recorded = recordedVerdict(verdict);
+  for (const rules of [recorded.reasons, recorded.notFired, recorded.shadow])
+    for (const rule of rules) Object.assign(facts, rule.facts);
   return {
     request: {
       action,

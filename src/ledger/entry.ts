@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { type Static, Type } from '@sinclair/typebox';
 import { canonicalJson } from '../core/canonical-json.js';
 import { sha256Hex } from '../core/digest.js';
+import { pooledRandomBytes } from '../core/ids.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
 import { JsonObjectSchema } from '../core/json-schema.js';
 import { entryVersion } from './entry-scan.js';
@@ -62,7 +62,7 @@ export function buildEntry(
   append: LedgerAppend,
   seq: number,
   time: Date,
-  salt: (size: number) => Uint8Array = randomBytes,
+  salt: (size: number) => Uint8Array = pooledRandomBytes,
 ): { entry: LedgerEntry; bytes: Uint8Array; personal: PersonalValue[] } {
   if (append.data.personal !== undefined) {
     throw new TypeError(

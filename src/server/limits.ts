@@ -224,11 +224,19 @@ const bearer = /^Bearer\s+(\S+)$/i;
  * runs before authentication, so a flood of bad tokens is refused before it reaches the store.
  */
 export function rateLimitKey(request: FastifyRequest): string {
+  // The request limiter and the byte budget both ask: one hash per request.
+  const known = rateLimitKeys.get(request);
+  if (known !== undefined) return known;
   const header = request.headers.authorization;
   const token = typeof header === 'string' ? bearer.exec(header)?.[1] : undefined;
-  if (token) return `token:${createHash('sha256').update(token).digest('base64url')}`;
-  return `address:${request.ip}`;
+  const key = token
+    ? `token:${createHash('sha256').update(token).digest('base64url')}`
+    : `address:${request.ip}`;
+  rateLimitKeys.set(request, key);
+  return key;
 }
+
+const rateLimitKeys = new WeakMap<FastifyRequest, string>();
 
 /** Probes must answer even when a load balancer's address has sent many requests. */
 const unlimitedPaths: ReadonlySet<string> = new Set(['/healthz', '/readyz']);

@@ -138,7 +138,7 @@ export class DecisionService {
     clock,
     ids,
     observer = {},
-    sink = { emit: async () => {} },
+    sink = { emit: async () => {}, listening: () => false },
     checks,
   }: DecisionServiceDeps) {
     this.checks = checks;
@@ -167,8 +167,11 @@ export class DecisionService {
     const hash = requestHash(actor, request as unknown as JsonObject);
     // A decision made before typed identities hashed the bare name: the same request repeated
     // under its key must still find it.
-    const legacyHash = requestHash(actorName(actor), request as unknown as JsonObject);
-    const hashFor = (existing: DecisionRow) => (existing.requestHash === legacyHash ? legacyHash : hash);
+    // Hashed only when a decision is found under the key (a new decision never needs it).
+    const hashFor = (existing: DecisionRow) => {
+      const legacyHash = requestHash(actorName(actor), request as unknown as JsonObject);
+      return existing.requestHash === legacyHash ? legacyHash : hash;
+    };
     if (idempotencyKey) {
       const existing = await this.store.decisionByIdempotencyKey(actor, idempotencyKey);
       if (existing)
@@ -221,10 +224,11 @@ export class DecisionService {
       const row = newDecisionRow(decision, entry!.seq);
       await tx.insertDecision(row);
       // A new decision is allowed, pending or denied; the other statuses come by transitions.
-      await this.sink.emit(
-        tx,
-        decisionEvent(`decision.${row.status as 'allowed' | 'pending' | 'denied'}`, row, system),
-      );
+      if (this.sink.listening?.() !== false)
+        await this.sink.emit(
+          tx,
+          decisionEvent(`decision.${row.status as 'allowed' | 'pending' | 'denied'}`, row, system),
+        );
       await tx.addActivity(createdActivity(row, now));
       return { row, created: true };
     }, readsOfRequest);

@@ -41,6 +41,8 @@ async function readAtMost(response: Response, limit: number, aborter: AbortContr
 /** Where state changes announce themselves; written in the same transaction as the change. */
 export interface EventSink {
   emit(tx: StoreTransaction, event: Omit<NotificationEvent, 'id' | 'time'>): Promise<void>;
+  /** False when an event would go nowhere, so a hot path may skip building it (absent: it might). */
+  listening?(): boolean;
 }
 
 /** A ledger entry an outbox attempt asks to be written with its result. */
@@ -144,14 +146,21 @@ export class NotificationService implements EventSink {
     this.senders.set(name, sender);
   }
 
+  listening(): boolean {
+    return this.notifiers().length > 0;
+  }
+
   async emit(tx: StoreTransaction, event: Omit<NotificationEvent, 'id' | 'time'>): Promise<void> {
+    // No notifier, no route: nothing to build (every decision passes here).
+    const notifiers = this.notifiers();
+    if (notifiers.length === 0) return;
     const full: NotificationEvent = {
       ...event,
       id: this.ids('evt'),
       time: this.clock().toISOString(),
       ...(this.options.dashboardUrl && !event.link ? { link: this.linkFor(event) } : {}),
     };
-    const targets = routeEvent(this.notifiers(), full);
+    const targets = routeEvent(notifiers, full);
     if (targets.length === 0) return;
     const now = full.time;
     await tx.enqueueNotifications(
