@@ -150,7 +150,8 @@ export function evaluateAction(bundle: PolicyBundle, input: ActionEvaluationInpu
   const roots = { request: input.request, actor: withActorRef(input.actor), now: input.now };
   // Policies without variables all see the same context: one scope, so each fact resolves once.
   let withoutVariables: PolicyScope | undefined;
-  for (const planned of plan.policies) {
+  for (let i = 0; i < plan.policies.length; i++) {
+    const planned = plan.policies[i]!;
     const { policy } = planned;
     if (!policyMatches(policy, input)) continue;
     const target = policy.mode === 'shadow' ? shadow : enforced;
@@ -248,7 +249,9 @@ function policyMatches(policy: CompiledActionPolicy, input: Omit<ActionEvaluatio
 
 function evaluatePolicy(planned: PolicyPlan, scope: PolicyScope, target: PolicyResults): void {
   const { policy } = planned;
-  for (const step of planned.rules) {
+  const steps = planned.rules;
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i]!;
     const { rule } = step;
     const outcome = testCondition(rule.when, scope);
     const { facts, missing } = factsInScope(rule.when, scope);
