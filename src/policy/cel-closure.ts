@@ -169,8 +169,11 @@ function path(names: readonly string[]): Closure {
     let target: unknown = context;
     for (let i = 0; i < names.length; i++) {
       const name = names[i]!;
-      if (!isPlainRecord(target) || !Object.hasOwn(target, name)) return bail;
-      target = target[name];
+      // isPlainRecord, written out: this runs for every field of every read of every rule.
+      if (typeof target !== 'object' || target === null || Array.isArray(target)) return bail;
+      const prototype = Object.getPrototypeOf(target);
+      if ((prototype !== Object.prototype && prototype !== null) || !Object.hasOwn(target, name)) return bail;
+      target = (target as Record<string, unknown>)[name];
       if (target === undefined) return bail;
     }
     return target;
