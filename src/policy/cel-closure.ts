@@ -41,18 +41,10 @@ function compileNode(node: unknown): Closure | undefined {
     case 'value':
       return literal(args);
     case 'id':
-      return typeof args === 'string' ? field((context) => context, args) : undefined;
-    case '.': {
-      const [target, name] = args as [unknown, unknown];
-      const base = compileNode(target);
-      return base && typeof name === 'string' ? field(base, name) : undefined;
-    }
+    case '.':
     case '[]': {
-      const [target, index] = args as [unknown, unknown];
-      const base = compileNode(target);
-      // Only constant string keys: list indexes are CEL ints, with their own rules.
-      if (!base || !isNode(index) || index.op !== 'value' || typeof index.args !== 'string') return undefined;
-      return field(base, index.args);
+      const names = fieldChain(node);
+      return names ? path(names) : undefined;
     }
     case '&&':
     case '||': {
@@ -142,13 +134,49 @@ function literal(value: unknown): Closure | undefined {
   return undefined;
 }
 
-/** Reads an own field of a plain object; anything else (absent, a Map, a list) bails. */
-function field(base: Closure, name: string): Closure {
+/**
+ * The field names of a chain of selections from an identifier (`request.change["lines"]` is
+ * `request`, `change`, `lines`), or undefined for anything else. Only constant string keys: list
+ * indexes are CEL ints, with their own rules.
+ */
+function fieldChain(node: Node): string[] | undefined {
+  const names: string[] = [];
+  let current: unknown = node;
+  for (;;) {
+    if (!isNode(current)) return undefined;
+    const { op, args } = current;
+    if (op === 'id') {
+      if (typeof args !== 'string') return undefined;
+      names.push(args);
+      return names.reverse();
+    }
+    const [target, key] = args as [unknown, unknown];
+    if (op === '.' && typeof key === 'string') names.push(key);
+    else if (op === '[]' && isNode(key) && key.op === 'value' && typeof key.args === 'string')
+      names.push(key.args);
+    else return undefined;
+    current = target;
+  }
+}
+
+/**
+ * Reads a chain of own fields of plain objects from the context in one closure (a rule reads
+ * `request.change.linesChanged` on every decision); anything else on the way (absent, a Map, a
+ * list, undefined) bails.
+ */
+function path(names: readonly string[]): Closure {
   return (context) => {
-    const target = base(context);
-    if (!isPlainRecord(target) || !Object.hasOwn(target, name)) return bail;
-    const value = target[name];
-    return value === undefined ? bail : value;
+    let target: unknown = context;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      // isPlainRecord, written out: this runs for every field of every read of every rule.
+      if (typeof target !== 'object' || target === null || Array.isArray(target)) return bail;
+      const prototype = Object.getPrototypeOf(target);
+      if ((prototype !== Object.prototype && prototype !== null) || !Object.hasOwn(target, name)) return bail;
+      target = (target as Record<string, unknown>)[name];
+      if (target === undefined) return bail;
+    }
+    return target;
   };
 }
 

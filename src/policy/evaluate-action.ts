@@ -1,9 +1,17 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { JsonValueSchema, literals } from '../core/json-schema.js';
 import {
+  actionPlan,
+  effectOfRank,
+  effectRank,
+  type PlannedApproval,
+  type PolicyPlan,
+  plannedApproval,
+  type RulePlan,
+} from './action-plan.js';
+import {
   type ApprovalRequirement,
   type CompiledActionPolicy,
-  type CompiledActionRule,
   type ExecutionWindow,
   type PolicyBundle,
   type SystemRecord,
@@ -12,7 +20,7 @@ import {
 import { type ActorKind, type Effect, effects } from './documents.js';
 import { anyGlobMatches } from './glob.js';
 import type { ActionRequest } from './request.js';
-import { buildScope, evaluateCondition, type PolicyScope, renderMessage } from './scope.js';
+import { buildScope, factsInScope, type PolicyScope, renderMessage, testCondition } from './scope.js';
 
 /**
  * Who asks: a registered System (agent or model) or a human. Visible to policies as `actor.*`:
@@ -117,8 +125,6 @@ export interface ActionEvaluationInput {
   now: Date;
 }
 
-const effectRank: Record<Effect, number> = { allow: 0, require_approval: 1, deny: 2 };
-
 /** The stronger of two effects: deny beats require_approval beats allow. */
 export function strongerEffect(a: Effect, b: Effect): Effect {
   return effectRank[a] >= effectRank[b] ? a : b;
@@ -132,67 +138,79 @@ export function actorFromSystem(system: SystemRecord, extra: Record<string, unkn
 /**
  * Evaluates an action request against every ActionPolicy of the bundle. Pure: the clock comes in
  * as `now`. Never throws for a runtime failure of an expression; see `Reason.error`.
+ *
+ * The hot path of every decision, so per rule it allocates only the reason (or not-fired entry)
+ * itself: what does not depend on the request comes from the bundle's plan (action-plan.ts), and
+ * rules that read the same paths share one facts object per scope.
  */
 export function evaluateAction(bundle: PolicyBundle, input: ActionEvaluationInput): Verdict {
-  const enforced: PolicyResults = { reasons: [], firedRules: [], notFired: [], policies: [] };
-  const shadow: PolicyResults = { reasons: [], firedRules: [], notFired: [], policies: [] };
+  const plan = actionPlan(bundle);
+  const enforced = policyResults();
+  const shadow = policyResults();
   const roots = { request: input.request, actor: withActorRef(input.actor), now: input.now };
   // Policies without variables all see the same context: one scope, so each fact resolves once.
   let withoutVariables: PolicyScope | undefined;
-  for (const policy of bundle.actionPolicies) {
+  for (let i = 0; i < plan.policies.length; i++) {
+    const planned = plan.policies[i]!;
+    const { policy } = planned;
     if (!policyMatches(policy, input)) continue;
     const target = policy.mode === 'shadow' ? shadow : enforced;
     target.policies.push(policy.name);
     if (policy.variables.length > 0) {
-      evaluatePolicy(policy, buildScope(roots, policy.variables), target);
+      evaluatePolicy(planned, buildScope(roots, policy.variables), target);
       continue;
     }
     withoutVariables ??= buildScope(roots, []);
-    evaluatePolicy(policy, withoutVariables, target);
+    evaluatePolicy(planned, withoutVariables, target);
   }
-  const effect = combine(enforced.reasons, bundle.defaults.effect);
+  const defaulted = enforced.reasons.length === 0;
+  const effect = defaulted ? bundle.defaults.effect : effectOfRank[enforced.rank]!;
   const approvals =
-    effect.effect === 'require_approval'
-      ? mergeApprovals(
-          effect.defaulted
-            ? [{ requirement: bundle.defaults.approval, rule: '(bundle default)' }]
-            : requirementsOf(bundle, enforced),
-        )
-      : [];
-  const withShadow = combine([...enforced.reasons, ...shadow.reasons], bundle.defaults.effect);
-  return {
-    effect: effect.effect,
+    effect !== 'require_approval'
+      ? []
+      : defaulted
+        ? mergePlanned([plan.defaultApproval], ['(bundle default)'])
+        : mergePlanned(
+            enforced.approvalRules.map((rule) => rule.approval!),
+            enforced.approvalRules.map((rule) => rule.id),
+          );
+  const shadowEffect =
+    defaulted && shadow.reasons.length === 0
+      ? bundle.defaults.effect
+      : effectOfRank[Math.max(enforced.rank, shadow.rank)]!;
+  const verdict: Verdict = {
+    effect,
     reasons: enforced.reasons,
     notFired: enforced.notFired,
     approvals,
     shadow: shadow.reasons,
-    shadowEffect: withShadow.effect,
-    defaulted: effect.defaulted,
+    shadowEffect,
+    defaulted,
     policies: enforced.policies,
     bundle: bundle.digest,
-    ...(effect.effect === 'deny' ? {} : { executionWindow: executionWindowOf(bundle, enforced.firedRules) }),
   };
+  if (effect !== 'deny') {
+    const window = enforced.window ?? bundle.defaults.executionWindow;
+    verdict.executionWindow = { window: window.window, windowMs: window.windowMs };
+  }
+  return verdict;
 }
 
-/** What the policies that applied produced; `firedRules[i]` is the rule behind `reasons[i]`. */
+/** What the policies that applied produced, summarised as the rules fire. */
 interface PolicyResults {
   reasons: Reason[];
-  firedRules: CompiledActionRule[];
   notFired: NotFired[];
   policies: string[];
+  /** The strongest effect rank among `reasons` (0 while none fired). */
+  rank: number;
+  /** The require_approval rules that fired, in the order of `reasons`. */
+  approvalRules: RulePlan[];
+  /** The shortest execution window among the fired rules that set one. */
+  window: ExecutionWindow | undefined;
 }
 
-/** The shortest execution window of the fired rules that set one, else the bundle default. */
-function executionWindowOf(bundle: PolicyBundle, firedRules: readonly CompiledActionRule[]): ExecutionWindow {
-  let shortest = bundle.defaults.executionWindow;
-  let ruleSet = false;
-  for (const rule of firedRules) {
-    const window = rule.executionWindow;
-    if (!window) continue;
-    if (!ruleSet || window.windowMs < shortest.windowMs) shortest = window;
-    ruleSet = true;
-  }
-  return { window: shortest.window, windowMs: shortest.windowMs };
+function policyResults(): PolicyResults {
+  return { reasons: [], notFired: [], policies: [], rank: 0, approvalRules: [], window: undefined };
 }
 
 /**
@@ -229,63 +247,39 @@ function policyMatches(policy: CompiledActionPolicy, input: Omit<ActionEvaluatio
   );
 }
 
-function evaluatePolicy(policy: CompiledActionPolicy, scope: PolicyScope, target: PolicyResults): void {
-  for (const rule of policy.rules) {
-    const outcome = evaluateCondition(rule.when, scope);
-    const { error, missing } = outcome;
+function evaluatePolicy(planned: PolicyPlan, scope: PolicyScope, target: PolicyResults): void {
+  const { policy } = planned;
+  const steps = planned.rules;
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i]!;
+    const { rule } = step;
+    const outcome = testCondition(rule.when, scope);
+    const { facts, missing } = factsInScope(rule.when, scope);
+    const error = typeof outcome === 'string' ? outcome : undefined;
     // Fail closed: a broken deny or require_approval rule still applies; a broken allow rule does not.
-    const fired = outcome.holds || (error !== undefined && rule.effect !== 'allow');
-    if (fired) {
-      const fallback =
+    if (outcome === true || (error !== undefined && rule.effect !== 'allow')) {
+      const message =
         error !== undefined
           ? `rule ${rule.name} failed (${error}) and fails closed to ${rule.effect}`
-          : `rule ${rule.name} matched: ${rule.effect}`;
-      const reason: Reason = {
-        policy: policy.name,
-        rule: rule.name,
-        effect: rule.effect,
-        message: error !== undefined ? fallback : renderMessage(rule, scope, fallback),
-        facts: outcome.facts,
-      };
+          : rule.messageExpression
+            ? renderMessage(rule, scope, step.matched)
+            : step.matched;
+      const reason: Reason = { policy: policy.name, rule: rule.name, effect: rule.effect, message, facts };
       if (missing) reason.missing = missing;
       if (error !== undefined) reason.error = error;
       target.reasons.push(reason);
-      target.firedRules.push(rule);
+      if (step.rank > target.rank) target.rank = step.rank;
+      if (step.approval) target.approvalRules.push(step);
+      const window = rule.executionWindow;
+      if (window && (target.window === undefined || window.windowMs < target.window.windowMs))
+        target.window = window;
     } else {
-      const entry: NotFired = {
-        policy: policy.name,
-        rule: rule.name,
-        effect: rule.effect,
-        facts: outcome.facts,
-      };
+      const entry: NotFired = { policy: policy.name, rule: rule.name, effect: rule.effect, facts };
       if (missing) entry.missing = missing;
       if (error !== undefined) entry.error = error;
       target.notFired.push(entry);
     }
   }
-}
-
-function combine(reasons: readonly Reason[], defaultEffect: Effect): { effect: Effect; defaulted: boolean } {
-  if (reasons.length === 0) return { effect: defaultEffect, defaulted: true };
-  let effect: Effect = 'allow';
-  for (const reason of reasons) effect = strongerEffect(effect, reason.effect);
-  return { effect, defaulted: false };
-}
-
-function requirementsOf(
-  bundle: PolicyBundle,
-  { reasons, firedRules }: PolicyResults,
-): { requirement: ApprovalRequirement; rule: string }[] {
-  const out: { requirement: ApprovalRequirement; rule: string }[] = [];
-  for (let i = 0; i < reasons.length; i++) {
-    const reason = reasons[i]!;
-    if (reason.effect !== 'require_approval') continue;
-    out.push({
-      requirement: firedRules[i]!.approval ?? bundle.defaults.approval,
-      rule: `${reason.policy}/${reason.rule}`,
-    });
-  }
-  return out;
 }
 
 /**
@@ -296,15 +290,23 @@ function requirementsOf(
 export function mergeApprovals(
   requirements: readonly { requirement: ApprovalRequirement; rule: string }[],
 ): VerdictApproval[] {
+  return mergePlanned(
+    requirements.map(({ requirement }) => plannedApproval(requirement)),
+    requirements.map(({ rule }) => rule),
+  );
+}
+
+/** `mergeApprovals` over requirements already planned; `rules[i]` asked for `approvals[i]`. */
+function mergePlanned(approvals: readonly PlannedApproval[], rules: readonly string[]): VerdictApproval[] {
   const merged = new Map<string, VerdictApproval>();
-  for (const { requirement, rule } of requirements) {
-    const from = [...requirement.from].sort();
-    const key = `${requirement.count}|${from.join(',')}`;
+  for (let i = 0; i < approvals.length; i++) {
+    const { requirement, from, key } = approvals[i]!;
+    const rule = rules[i]!;
     const existing = merged.get(key);
     if (!existing) {
       merged.set(key, {
         count: requirement.count,
-        from,
+        from: [...from],
         ttl: requirement.ttl,
         ttlMs: requirement.ttlMs,
         rules: [rule],

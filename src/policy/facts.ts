@@ -117,6 +117,25 @@ export function factSet(paths: readonly FactPath[]): FactSet {
   return { paths, literal: new Function('v', body) as FactSet['literal'] };
 }
 
+/**
+ * One FactSet per distinct list of paths, shared by every expression of a bundle that reads that
+ * list: a scope then collects each list's facts once (`request.change.linesChanged` and
+ * `request.resource.environment` are read together by many rules of a bundle).
+ */
+export function internFactSet(table: Map<string, FactSet>, set: FactSet): FactSet {
+  const key = set.paths.map((fact) => fact.path).join('\n');
+  const known = table.get(key);
+  if (known) return known;
+  table.set(key, set);
+  return set;
+}
+
+/** The facts of one expression: the values it read by path, and the paths that do not exist. */
+export interface CollectedFacts {
+  facts: Record<string, JsonValue>;
+  missing: string[] | undefined;
+}
+
 /** Fact values already resolved against one context, by path (`missing` for a path that is not there). */
 export type FactCache = Map<string, JsonValue | typeof missing>;
 
@@ -128,7 +147,7 @@ export function collectFacts(
   context: Record<string, unknown>,
   set: FactSet,
   cache?: FactCache,
-): { facts: Record<string, JsonValue>; missing: string[] | undefined } {
+): CollectedFacts {
   const { paths } = set;
   const values: JsonValue[] = new Array(paths.length);
   let absent: string[] | undefined;

@@ -16,5 +16,7 @@ export function globMatches(pattern: string, name: string): boolean {
 export function anyGlobMatches(patterns: readonly string[] | undefined, name: string | undefined): boolean {
   if (patterns === undefined) return true;
   if (name === undefined) return false;
-  return patterns.some((pattern) => globMatches(pattern, name));
+  // A loop, not `some` with a closure: every decision runs this for every policy's filters.
+  for (let i = 0; i < patterns.length; i++) if (globMatches(patterns[i]!, name)) return true;
+  return false;
 }

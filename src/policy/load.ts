@@ -54,7 +54,7 @@ import {
   type WaiverDocument,
   type WitnessDocument,
 } from './documents.js';
-import { type FactSet, factSet } from './facts.js';
+import { type FactSet, factSet, internFactSet } from './facts.js';
 import { defaultYamlLimits, type YamlLimits } from './limits.js';
 import {
   compileIncidentSettings,
@@ -301,6 +301,8 @@ const selectorPattern = /^(owner|group:[^\s:]+|user:[^\s]+)$/;
 /** Compiles one validated document at a time, recording problems against its source. */
 class DocumentCompiler {
   private source: SourceDocument | undefined;
+  /** The bundle's fact sets by their paths: expressions reading the same paths share one. */
+  private readonly factSets = new Map<string, FactSet>();
 
   constructor(private readonly problems: LoadProblem[]) {}
 
@@ -346,7 +348,7 @@ class DocumentCompiler {
         offset,
       );
     }
-    return compiled;
+    return { ...compiled, facts: internFactSet(this.factSets, compiled.facts) };
   }
 
   private variables(

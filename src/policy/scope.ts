@@ -1,7 +1,7 @@
 import type { JsonValue } from '../core/json.js';
 import type { CompiledVariable } from './bundle.js';
 import { type CompiledExpression, celSummary } from './cel.js';
-import { collectFacts, type FactCache } from './facts.js';
+import { type CollectedFacts, collectFacts, type FactCache, type FactSet } from './facts.js';
 import { celLimits } from './limits.js';
 
 /** A policy's evaluation scope: the roots, plus the values (or failures) of its variables. */
@@ -15,6 +15,11 @@ export interface PolicyScope {
    * the scope lives.
    */
   facts: FactCache;
+  /**
+   * Each fact set's facts, collected once per scope: expressions that read the same paths (a
+   * bundle interns their fact sets at load) share one facts object instead of building their own.
+   */
+  collected: Map<FactSet, CollectedFacts>;
 }
 
 /**
@@ -26,7 +31,12 @@ export function buildScope(
   variables: readonly CompiledVariable[],
 ): PolicyScope {
   if (variables.length === 0)
-    return { context: { ...roots, variables: {} }, failedVariables: undefined, facts: new Map() };
+    return {
+      context: { ...roots, variables: {} },
+      failedVariables: undefined,
+      facts: new Map(),
+      collected: new Map(),
+    };
   const values: Record<string, unknown> = {};
   const context = { ...roots, variables: values };
   let failedVariables: Map<string, string> | undefined;
@@ -50,7 +60,7 @@ export function buildScope(
       failedVariables.set(variable.name, celSummary(error));
     }
   }
-  return { context, failedVariables, facts: new Map() };
+  return { context, failedVariables, facts: new Map(), collected: new Map() };
 }
 
 /**
@@ -74,9 +84,19 @@ export interface ExpressionOutcome {
   missing: string[] | undefined;
 }
 
+/** The facts an expression read in this scope, collected on the first request for its fact set. */
+export function factsInScope(expression: CompiledExpression, scope: PolicyScope): CollectedFacts {
+  let collected = scope.collected.get(expression.facts);
+  if (collected === undefined) {
+    collected = collectFacts(scope.context, expression.facts, scope.facts);
+    scope.collected.set(expression.facts, collected);
+  }
+  return collected;
+}
+
 /** Evaluates an expression in a scope, never throwing: failures come back as `error`. */
 export function evaluateInScope(expression: CompiledExpression, scope: PolicyScope): ExpressionOutcome {
-  const { facts, missing } = collectFacts(scope.context, expression.facts, scope.facts);
+  const { facts, missing } = factsInScope(expression, scope);
   const failed = scope.failedVariables;
   const failedInput = failed && expression.variables.find((name) => failed.has(name));
   if (failedInput !== undefined && failed) {
@@ -104,6 +124,25 @@ export function evaluateCondition(
     outcome.holds = false;
   }
   return outcome;
+}
+
+/**
+ * `evaluateCondition` without the outcome object, for the hot path: whether the condition holds,
+ * or why it could not be evaluated (the same message `evaluateCondition` gives as `error`).
+ */
+export function testCondition(expression: CompiledExpression, scope: PolicyScope): boolean | string {
+  const failed = scope.failedVariables;
+  if (failed) {
+    const failedInput = expression.variables.find((name) => failed.has(name));
+    if (failedInput !== undefined) return `variables.${failedInput} failed: ${failed.get(failedInput)}`;
+  }
+  let value: unknown;
+  try {
+    value = expression.evaluate(scope.context);
+  } catch (error) {
+    return celSummary(error);
+  }
+  return typeof value === 'boolean' ? value : `expression produced ${describe(value)}, not a bool`;
 }
 
 function describe(value: unknown): string {

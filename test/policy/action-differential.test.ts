@@ -1,0 +1,217 @@
+import { describe, expect, it } from 'vitest';
+import { generatedBundleFiles, generatedRequests } from '../../bench/policy/generated.js';
+import { loadPolicyDirectory } from '../../src/app/policies/node.js';
+import {
+  type ActionEvaluationInput,
+  type Actor,
+  actorFromSystem,
+  compileBundle,
+  evaluateAction,
+  type PolicyBundle,
+} from '../../src/policy/index.js';
+import { actionPolicy, bundleOf } from '../helpers/bundle.js';
+import { seeded } from '../helpers/seeded.js';
+import { evaluateActionBefore } from './reference/action-before.js';
+
+// The fast evaluateAction against the implementation it replaced (reference/action-before.ts):
+// the same verdict, byte for byte in JSON — key order, facts, messages, approvals, windows —
+// over the benchmark's bundles, the examples and a bundle of the unusual paths, with requests
+// generated to hit missing fields, wrong types and failing expressions.
+
+const tuesday = new Date('2026-11-17T10:00:00Z');
+const friday = new Date('2026-11-20T16:00:00Z');
+
+function expectSameVerdicts(bundle: PolicyBundle, inputs: readonly ActionEvaluationInput[]): void {
+  for (const input of inputs) {
+    const before = JSON.stringify(evaluateActionBefore(bundle, input));
+    // Twice: the second verdict must not see anything the first left behind.
+    expect(JSON.stringify(evaluateAction(bundle, input))).toBe(before);
+    expect(JSON.stringify(evaluateAction(bundle, input))).toBe(before);
+  }
+}
+
+/** A value of a random kind: the plain kinds the closures handle and the ones they hand back. */
+function anyValue(random: () => number): unknown {
+  const kinds = [
+    () => Math.floor(random() * 1200),
+    () => random(),
+    () => `svc-${Math.floor(random() * 14)}`,
+    () => 'prod',
+    () => random() < 0.5,
+    () => null,
+    () => [`team-${Math.floor(random() * 6)}`, 'bench'],
+    () => ({ nested: 1 }),
+    () => Number.NaN,
+    () => 'x'.repeat(1_500),
+  ];
+  return kinds[Math.floor(random() * kinds.length)]!();
+}
+
+/** Requests shaped like the benchmark's, with fields dropped or replaced by other kinds. */
+function mutatedRequests(seed: number, count: number, layout: 'all' | 'spread'): Record<string, unknown>[] {
+  const random = seeded(seed);
+  const base = generatedRequests(layout);
+  const out: Record<string, unknown>[] = [];
+  for (let i = 0; i < count; i++) {
+    const request = structuredClone(base[i % base.length]) as unknown as Record<
+      string,
+      Record<string, unknown>
+    >;
+    for (const [object, field] of [
+      ['change', 'linesChanged'],
+      ['change', 'files'],
+      ['resource', 'id'],
+      ['resource', 'environment'],
+      ['context', 'labels'],
+    ] as const) {
+      const roll = random();
+      if (roll < 0.1) delete request[object]![field];
+      else if (roll < 0.25) request[object]![field] = anyValue(random);
+    }
+    const roll = random();
+    if (roll < 0.1) delete (request as Record<string, unknown>).confidence;
+    else if (roll < 0.2) (request as Record<string, unknown>).confidence = anyValue(random);
+    if (random() < 0.05) delete (request as Record<string, unknown>).context;
+    out.push(request);
+  }
+  return out;
+}
+
+describe('evaluateAction against the implementation before issue 22', () => {
+  for (const layout of ['all', 'spread'] as const) {
+    it(`agrees on the generated ${layout} bundle, its requests and mutated ones`, () => {
+      const bundle = compileBundle(generatedBundleFiles(layout));
+      const actors: Actor[] = [
+        { id: 'bench-bot', kind: 'agent', autonomy: 2 },
+        { id: 'bench-bot', kind: 'agent', autonomy: 0 },
+        { id: 'bench-bot', kind: 'agent', autonomy: '1' },
+        { id: 'alice', kind: 'human' },
+      ];
+      const requests = [
+        ...generatedRequests(layout),
+        ...mutatedRequests(layout === 'all' ? 1 : 2, 300, layout),
+      ];
+      expectSameVerdicts(
+        bundle,
+        requests.map((request, i) => ({
+          request: request as unknown as ActionEvaluationInput['request'],
+          actor: actors[i % actors.length]!,
+          now: i % 2 === 0 ? tuesday : friday,
+        })),
+      );
+    });
+  }
+
+  it('agrees on the example policies', () => {
+    const bundle = loadPolicyDirectory(new URL('../../examples/policies', import.meta.url).pathname);
+    const actors = bundle.systems.map((system) => actorFromSystem(system));
+    const requests = [
+      { action: 'deploy', resource: { type: 'service', id: 'payments', environment: 'prod' } },
+      { action: 'deploy', resource: { type: 'service', id: 'payments', environment: 'staging' } },
+      { action: 'db.migrate', resource: { type: 'database', id: 'orders', environment: 'prod' } },
+      { action: 'rollback', resource: { type: 'service', id: 'payments', environment: 'prod' } },
+      { action: 'model.promote', resource: { type: 'model', id: 'credit-scoring', environment: 'prod' } },
+      { action: 'mcp.tool.notes.delete_note', resource: { type: 'mcp-tool', id: 'notes/delete_note' } },
+    ];
+    const random = seeded(3);
+    const inputs: ActionEvaluationInput[] = [];
+    for (let i = 0; i < 400; i++) {
+      const request = structuredClone(requests[i % requests.length]!) as Record<string, unknown>;
+      request.rationale = 'differential';
+      if (random() < 0.8) request.confidence = random() < 0.9 ? random() : anyValue(random);
+      if (random() < 0.8)
+        request.change = {
+          linesChanged: random() < 0.9 ? Math.floor(random() * 1200) : anyValue(random),
+          destructive: random() < 0.5,
+          backupTaken: random() < 0.5,
+        };
+      if (random() < 0.5) request.context = { gate: { passed: random() < 0.5 }, tool: 'delete_note' };
+      inputs.push({
+        request: request as unknown as ActionEvaluationInput['request'],
+        actor: actors[i % actors.length]!,
+        now: [tuesday, friday, new Date('2026-11-21T03:00:00Z')][i % 3]!,
+      });
+    }
+    expectSameVerdicts(bundle, inputs);
+  });
+
+  it('agrees on variables, failing variables, messages, shadow policies, windows and step-up approvals', () => {
+    const rule = (name: string, when: string, effect: string, extra = '') =>
+      `    - name: ${name}\n      when: ${JSON.stringify(when)}\n      effect: ${effect}\n${extra}`;
+    const bundle = bundleOf({
+      'vars.yaml': actionPolicy(
+        'vars',
+        `  variables:\n    - name: big\n      expression: request.change.linesChanged > 500\n    - name: risky\n      expression: request.context.risk == "high"\n    - name: both\n      expression: variables.big && variables.risky\n  rules:\n${[
+          rule(
+            'big',
+            'variables.big',
+            'require_approval',
+            '      approval: {from: ["group:b", "group:a"], ttl: 2h}\n',
+          ),
+          rule('risky', 'variables.risky', 'deny', '      message: risky change\n'),
+          rule('both', 'variables.both || request.confidence < 0.5', 'deny'),
+          rule(
+            'said',
+            'request.confidence > 0.2',
+            'allow',
+            `      messageExpression: "'confidence ' + string(request.confidence)"\n      executionWindow: 10m\n`,
+          ),
+          rule(
+            'bad-message',
+            'true',
+            'allow',
+            '      message: fallback\n      messageExpression: request.context.msg\n',
+          ),
+        ].join('')}`,
+      ),
+      'plain.yaml': actionPolicy(
+        'plain',
+        `  rules:\n${[
+          rule(
+            'same-paths-a',
+            'request.change.linesChanged > 100',
+            'require_approval',
+            '      approval: {from: ["group:a", "group:b"], ttl: 1h, assurance: mfa}\n',
+          ),
+          rule(
+            'same-paths-b',
+            'request.change.linesChanged > 300',
+            'require_approval',
+            '      approval: {from: ["group:a", "group:b"], ttl: 30m, maxAuthAge: 15m}\n',
+          ),
+          rule('default-approval', 'request.change.linesChanged > 700', 'require_approval'),
+          rule('not-bool', 'request.change.linesChanged', 'deny'),
+          rule('broken-allow', 'request.nope.deeper > 1', 'allow'),
+          rule('short-window', 'request.confidence > 0.9', 'allow', '      executionWindow: 2m\n'),
+        ].join('')}`,
+      ),
+      'shadow.yaml': actionPolicy(
+        'shadow',
+        `  mode: shadow\n  rules:\n${rule('strict', 'request.confidence < 0.99', 'deny')}`,
+      ),
+    });
+    const random = seeded(4);
+    const inputs: ActionEvaluationInput[] = [];
+    for (let i = 0; i < 300; i++) {
+      const request: Record<string, unknown> = {
+        action: 'deploy',
+        resource: { type: 'service', id: 'payments', environment: 'prod' },
+        rationale: 'differential',
+      };
+      if (random() < 0.9) request.confidence = random() < 0.9 ? random() : anyValue(random);
+      if (random() < 0.9)
+        request.change = { linesChanged: random() < 0.85 ? Math.floor(random() * 1000) : anyValue(random) };
+      if (random() < 0.7)
+        request.context = {
+          ...(random() < 0.7 ? { risk: random() < 0.5 ? 'high' : anyValue(random) } : {}),
+          ...(random() < 0.5 ? { msg: random() < 0.5 ? 'hello' : anyValue(random) } : {}),
+        };
+      inputs.push({
+        request: request as unknown as ActionEvaluationInput['request'],
+        actor: { id: 'deploy-bot', kind: 'agent', autonomy: 3 },
+        now: tuesday,
+      });
+    }
+    expectSameVerdicts(bundle, inputs);
+  });
+});
