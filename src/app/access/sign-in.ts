@@ -1,5 +1,6 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
+import { sameSecretText } from '../../core/constant-time.js';
 import { sha256Hex } from '../../core/digest.js';
 import { ArbiterError, isArbiterError } from '../../core/errors.js';
 import { userRef } from '../../identity/actor-ref.js';
@@ -83,12 +84,6 @@ function loopbackTargetOf(value: unknown): LoopbackTarget | undefined {
   return typeof redirectUri === 'string' && typeof state === 'string' && typeof codeChallenge === 'string'
     ? { redirectUri, state, codeChallenge }
     : undefined;
-}
-
-function sameText(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 /** What a step-up sign-in asks the provider for. */
@@ -470,9 +465,9 @@ export class SignInService {
       return true;
     });
     if (!first) throw failed('code-replayed', 'this one-time code was already used: run arbiter login again');
-    if (!sameText(redirectUri, issuedFor))
+    if (!sameSecretText(redirectUri, issuedFor))
       throw failed('redirect-uri', 'this one-time code was issued for another loopback address');
-    if (!sameText(await oidc.calculatePKCECodeChallenge(codeVerifier), codeChallenge))
+    if (!sameSecretText(await oidc.calculatePKCECodeChallenge(codeVerifier), codeChallenge))
       throw failed('verifier', 'the code verifier does not match the challenge of this sign-in');
     // Sealed by loopbackAnswer; the provider's own groups were left out (only the mapped groups
     // and role go into a session).
