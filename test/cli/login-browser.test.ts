@@ -233,7 +233,16 @@ describe('arbiter login through the browser (a provider without the device grant
         });
         expect(refusal(started), redirectUri).toEqual([400, 'ARB_ERR_REQUEST_INVALID', 'loopback-redirect']);
       }
-      for (const redirectUri of ['http://[::1]:8080/callback', 'http://localhost:8080/callback']) {
+      // The name localhost is refused (RFC 8252 §8.3), with a reason that says to use the literal.
+      const named = await server.call(undefined, 'POST', '/auth/loopback', {
+        redirectUri: 'http://localhost:8080/callback',
+        state: 's'.repeat(43),
+        codeChallenge: 'c'.repeat(43),
+        codeChallengeMethod: 'S256',
+      });
+      expect(refusal(named)).toEqual([400, 'ARB_ERR_REQUEST_INVALID', 'loopback-redirect']);
+      expect(named.body.error.message).toContain('not the name localhost');
+      for (const redirectUri of ['http://[::1]:8080/callback', 'http://127.0.0.1:8080/callback']) {
         const started = await server.call(undefined, 'POST', '/auth/loopback', {
           redirectUri,
           state: 's'.repeat(43),
