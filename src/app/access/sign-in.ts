@@ -31,7 +31,8 @@ export const signInWindowMs = 10 * 60_000;
 const purpose = 'arbiter-sign-in';
 const devicePurpose = 'arbiter-device-sign-in';
 const loopbackRequestPurpose = 'arbiter-loopback-sign-in';
-const loopbackCodePurpose = 'arbiter-loopback-code';
+/** What a loopback one-time code is sealed for; exported for tests. */
+export const loopbackCodePurpose = 'arbiter-loopback-code';
 /** How long the one-time code of a loopback sign-in can be exchanged for a session. */
 export const loopbackCodeTtlMs = 60_000;
 /**
@@ -62,6 +63,8 @@ const usedStatePrefix = 'sso.state-used:';
 const usedLoopbackCodePrefix = 'sso.loopback-code-used:';
 /** The meta key that marks a sign-in state used (its value: when); exported for tests. */
 export const usedStateKey = (state: string) => `${usedStatePrefix}${sha256Hex(state)}`;
+/** The meta key that marks a loopback one-time code used, by the code's id; exported for tests. */
+export const usedLoopbackCodeKey = (jti: string) => `${usedLoopbackCodePrefix}${sha256Hex(jti)}`;
 
 /**
  * Where the command line waits for a loopback sign-in, and what binds the answer to it: its state
@@ -459,7 +462,7 @@ export class SignInService {
         prefix: usedLoopbackCodePrefix,
         before: new Date(now.getTime() - loopbackCodeTtlMs - usedRecordMarginMs).toISOString(),
       });
-      const key = `${usedLoopbackCodePrefix}${sha256Hex(jti)}`;
+      const key = usedLoopbackCodeKey(jti);
       if (await tx.getMeta(key)) return false;
       await tx.setMeta(key, now.toISOString());
       return true;
