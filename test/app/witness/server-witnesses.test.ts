@@ -112,6 +112,42 @@ describe('the server and its witnesses', () => {
     expect(metrics.text).toMatch(/arbiter_witness_lag_entries\{witness="w1"\} 0/);
   });
 
+  it('an audit refuses a forged cosignature (checkpoint-cosignature), however many good ones it needs', async () => {
+    const s = await server();
+    const witness = await witnessFor(s);
+    await grow(s, 3);
+    expect(await s.arbiter.witnesses.submitDue()).toEqual([]);
+    const out = join(dir, `forged-cosignature-${Math.random().toString(36).slice(2)}`);
+    await exportLedger(s.arbiter.ledger, out);
+    const { source, manifest } = exportAuditSource(out);
+    const options = {
+      verifiers: [parseVerifierKey(s.arbiter.ledger.verifierKey)],
+      origin: manifest.origin,
+      witnesses: { verifiers: [parseCosignatureVerifierKey(witness.verifierKey)], quorum: 1 },
+    };
+    expect((await auditLedger(source, options)).ok).toBe(true);
+
+    // The witness's line keeps its name and key hash; one bit of its Ed25519 signature flips.
+    const forge = (note: string) =>
+      note.replace(/^— witness\.test\/w1 (\S+)$/m, (_line, base64: string) => {
+        const bytes = Buffer.from(base64, 'base64');
+        bytes[bytes.length - 1]! ^= 0x01;
+        return `— witness.test/w1 ${bytes.toString('base64')}`;
+      });
+    const notes = await source.checkpoints();
+    expect(notes.some((note) => forge(note) !== note)).toBe(true);
+    const forged = await auditLedger({ ...source, checkpoints: async () => notes.map(forge) }, options);
+    expect(forged.ok).toBe(false);
+    expect(forged.problem?.code).toBe('checkpoint-cosignature');
+    expect(forged.problem?.message).toContain('cosignature by witness.test/w1 that does not verify');
+    // Even asking for no quorum at all: a cosignature that does not verify is never ignored.
+    const lenient = await auditLedger(
+      { ...source, checkpoints: async () => notes.map(forge) },
+      { ...options, witnesses: { ...options.witnesses, quorum: 0 } },
+    );
+    expect(lenient.problem?.code).toBe('checkpoint-cosignature');
+  });
+
   it('a witness whose stored size is older (the log restarted and forgot) gets a proof from its size: not a fork', async () => {
     const s = await server();
     const witness = await witnessFor(s);
