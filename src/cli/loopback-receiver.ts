@@ -1,6 +1,7 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { sameSecretText } from '../core/constant-time.js';
 import { ArbiterError } from '../core/errors.js';
 import { escapeHtml } from '../monitor/report/markup.js';
 
@@ -28,12 +29,6 @@ function page(response: ServerResponse, status: number, title: string, text: str
     .end(
       `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p></body></html>`,
     );
-}
-
-function sameText(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 export class LoopbackReceiver {
@@ -73,7 +68,7 @@ export class LoopbackReceiver {
         return;
       }
       const given = url.searchParams.get('state') ?? '';
-      if (!sameText(given, state)) {
+      if (!sameSecretText(given, state)) {
         page(
           response,
           400,

@@ -24,6 +24,7 @@ import { buildServer, serverLogger } from '../server/app.js';
 import { defaultLimits, limitOptions, limitsFromOptions } from '../server/limits.js';
 import { defaultDatabaseUrl } from '../store/open.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
+import { githubAppPrivateKey, httpUrl, pollSeconds } from './flag-values.js';
 import type { Output } from './io.js';
 
 type Run = (action: () => Promise<ExitCode> | ExitCode) => Promise<void>;
@@ -80,6 +81,7 @@ function slackOptions(options: ServeOptions): SlackOptions | undefined {
         `--slack-bot-token-env names $${options.slackBotTokenEnv}, which is not set`,
       );
   }
+  if (options.slackApiUrl) httpUrl('--slack-api-url', options.slackApiUrl);
   const mapping = options.slackUsers
     ? readSlackUsers(options.slackUsers)
     : { users: [], directoryGroups: [] };
@@ -159,8 +161,8 @@ function githubOptions(options: ServeOptions): GitHubAppOptions | undefined {
       `cannot read the GitHub App key ${options.githubPrivateKey}: ${(error as Error).message}`,
     );
   }
-  if (options.githubApiUrl && !/^https?:\/\//.test(options.githubApiUrl))
-    throw new ArbiterError('ARB_ERR_USAGE', `--github-api-url ${options.githubApiUrl} is not an http(s) URL`);
+  githubAppPrivateKey(options.githubPrivateKey, privateKey);
+  if (options.githubApiUrl) httpUrl('--github-api-url', options.githubApiUrl);
   return {
     appId: options.githubAppId,
     privateKey,
@@ -189,14 +191,8 @@ function gitlabOptions(options: ServeOptions): GitLabOptions | undefined {
       'ARB_ERR_USAGE',
       `$${options.gitlabSigningTokenEnv} is not a GitLab signing token (whsec_ and base64)`,
     );
-  if (!/^https?:\/\//.test(options.gitlabUrl))
-    throw new ArbiterError('ARB_ERR_USAGE', `--gitlab-url ${options.gitlabUrl} is not an http(s) URL`);
-  const interval = Number(options.gitlabPollInterval);
-  if (!Number.isInteger(interval) || interval < 0)
-    throw new ArbiterError(
-      'ARB_ERR_USAGE',
-      `--gitlab-poll-interval ${options.gitlabPollInterval} must be a whole number of seconds (0: off)`,
-    );
+  httpUrl('--gitlab-url', options.gitlabUrl);
+  const interval = pollSeconds('--gitlab-poll-interval', options.gitlabPollInterval);
   if (interval === 0 && !webhookSecret && !signingToken)
     throw new ArbiterError(
       'ARB_ERR_USAGE',

@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { sameSecretText } from '../core/constant-time.js';
 import type { JsonObject } from '../core/json.js';
 import { approveActionId, rejectActionId } from '../notify/slack-buttons.js';
 import { slackText, verbatimMrkdwn } from '../notify/slack-text.js';
@@ -29,13 +30,8 @@ export function slackRequestValid(options: {
   if (!timestamp || !signature) return { valid: false, reason: 'missing' };
   if (!/^\d{1,12}$/.test(timestamp) || Math.abs(nowSeconds - Number(timestamp)) > slackToleranceSeconds)
     return { valid: false, reason: 'stale' };
-  const expected = Buffer.from(
-    `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`,
-  );
-  const given = Buffer.from(signature);
-  return given.length === expected.length && timingSafeEqual(given, expected)
-    ? { valid: true }
-    : { valid: false, reason: 'mismatch' };
+  const expected = `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+  return sameSecretText(signature, expected) ? { valid: true } : { valid: false, reason: 'mismatch' };
 }
 
 /** One click, as Arbiter acts on it. */

@@ -4,9 +4,6 @@
  * categories plus "other". Windows only ever hold counts over these bins, so they merge exactly.
  */
 
-import { quantileEdgesOfSorted } from './stats/bins.js';
-import { sortFloat64 } from './stats/radix-sort.js';
-
 export interface NumericColumn {
   kind: 'numeric';
   /** Interior bin edges, ascending: bins are (-∞, e₀), [e₀, e₁), …, [eₖ, ∞). */
@@ -27,14 +24,6 @@ export const maxCategories = 50;
 /** Number of bins of a column. */
 export function binCount(column: Column): number {
   return column.kind === 'numeric' ? column.edges.length + 1 : column.categories.length + 1;
-}
-
-/**
- * Interior quantile edges for `bins` bins, without duplicates (discrete data gives fewer bins).
- * Precondition: finite values (profiles keep only those).
- */
-export function quantileEdges(values: readonly number[], bins: number): number[] {
-  return quantileEdgesOfSorted(sortFloat64(new Float64Array(values)), bins);
 }
 
 /** The bin of a value: numeric by binary search over the edges, categorical by name. */

@@ -1,4 +1,5 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import { sameSecretText } from '../core/constant-time.js';
 import type { JsonObject } from '../core/json.js';
 import type { NotificationEventType } from '../policy/documents.js';
 import type { NotificationEvent } from './event.js';
@@ -42,8 +43,11 @@ export function cloudEvent(event: NotificationEvent, source: string): JsonObject
  * Signing the timestamp with the body lets receivers refuse replays of old deliveries.
  */
 export function webhookSignature(secret: string, body: string, unixSeconds: number): string {
-  const mac = createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex');
-  return `t=${unixSeconds},v1=${mac}`;
+  return `t=${unixSeconds},v1=${webhookMac(secret, body, unixSeconds)}`;
+}
+
+function webhookMac(secret: string, body: string, unixSeconds: number): string {
+  return createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex');
 }
 
 /** Checks a webhook signature as a receiver would, within `toleranceSeconds` of `nowSeconds`. */
@@ -58,9 +62,8 @@ export function verifyWebhookSignature(
   const t = Number(parts.t);
   if (!Number.isInteger(t) || Math.abs(nowSeconds - t) > toleranceSeconds || typeof parts.v1 !== 'string')
     return false;
-  const expected = Buffer.from(webhookSignature(secret, body, t).split('v1=')[1]!, 'hex');
-  const given = Buffer.from(parts.v1, 'hex');
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  // Hex compared as text (any case): Buffer.from(hex) would stop at the first non-hex character.
+  return sameSecretText(parts.v1.toLowerCase(), webhookMac(secret, body, t));
 }
 
 const emoji: Record<NotificationEvent['severity'], string> = {

@@ -4,7 +4,13 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loopbackCodeTtlMs, signInWindowMs } from '../../src/app/access/sign-in.js';
+import {
+  loopbackCodePurpose,
+  loopbackCodeTtlMs,
+  signInWindowMs,
+  usedLoopbackCodeKey,
+  usedRecordMarginMs,
+} from '../../src/app/access/sign-in.js';
 import { decodeEntry } from '../../src/ledger/entry.js';
 import { arbiterAsync } from '../helpers/cli.js';
 import { CookieBrowser, startSignInServer, type TestProvider } from '../helpers/oidc.js';
@@ -233,7 +239,16 @@ describe('arbiter login through the browser (a provider without the device grant
         });
         expect(refusal(started), redirectUri).toEqual([400, 'ARB_ERR_REQUEST_INVALID', 'loopback-redirect']);
       }
-      for (const redirectUri of ['http://[::1]:8080/callback', 'http://localhost:8080/callback']) {
+      // The name localhost is refused (RFC 8252 §8.3), with a reason that says to use the literal.
+      const named = await server.call(undefined, 'POST', '/auth/loopback', {
+        redirectUri: 'http://localhost:8080/callback',
+        state: 's'.repeat(43),
+        codeChallenge: 'c'.repeat(43),
+        codeChallengeMethod: 'S256',
+      });
+      expect(refusal(named)).toEqual([400, 'ARB_ERR_REQUEST_INVALID', 'loopback-redirect']);
+      expect(named.body.error.message).toContain('not the name localhost');
+      for (const redirectUri of ['http://[::1]:8080/callback', 'http://127.0.0.1:8080/callback']) {
         const started = await server.call(undefined, 'POST', '/auth/loopback', {
           redirectUri,
           state: 's'.repeat(43),
@@ -250,6 +265,31 @@ describe('arbiter login through the browser (a provider without the device grant
         codeChallengeMethod: 'plain',
       });
       expect(plain.status).toBe(400);
+    });
+
+    it('purges the marks of used codes once a code could no longer be presented', async () => {
+      const codeMark = async (code: string) => {
+        const sealed = await server.arbiter.sessions.unseal(code, loopbackCodePurpose);
+        return () => server.arbiter.store.getMeta(usedLoopbackCodeKey(sealed!.jti as string));
+      };
+      const exchange = async () => {
+        const { code, verifier, redirectUri } = await loopbackCode();
+        const mark = await codeMark(code);
+        expect((await redeem({ code, codeVerifier: verifier, redirectUri })).status).toBe(200);
+        expect(await mark()).toBeDefined();
+        return mark;
+      };
+      server.clock.time = new Date();
+      const first = await exchange();
+      // Late in the code's lifetime, another exchange purges what is old — not this mark.
+      server.clock.advance(loopbackCodeTtlMs - 1_000);
+      const second = await exchange();
+      expect(await first()).toBeDefined();
+      // Past the lifetime and the margin for replicas' clocks: the next exchange purges it.
+      server.clock.advance(1_000 + usedRecordMarginMs + 1_000);
+      await exchange();
+      expect(await first()).toBeUndefined();
+      expect(await second()).toBeDefined();
     });
 
     it('gives the code with the command line’s state, once: a wrong verifier spends it', async () => {

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -112,6 +112,47 @@ spec:
     expect(noSecret.stderr).toContain('$GITHUB_WEBHOOK_SECRET');
   });
 
+  it('refuses to start with a key file that is not an RSA private key, or an --github-api-url that is not a URL', () => {
+    const start = (key: string, apiUrl = 'https://api.github.com') =>
+      arbiter(
+        [
+          'serve',
+          '--github-app-id',
+          '1',
+          '--github-private-key',
+          key,
+          '--github-api-url',
+          apiUrl,
+          // The stand-in's port is taken: a server that wrongly started would fail at once, not listen.
+          '--port',
+          new URL(github.url).port,
+          '--db',
+          `sqlite:${join(dir, 'x.db')}`,
+        ],
+        { cwd: dir, env: { GITHUB_WEBHOOK_SECRET: secret } },
+      );
+    const notPem = join(dir, 'not-a-key.pem');
+    writeFileSync(notPem, 'this is the webhook secret, pasted into the wrong file\n');
+    const ecKey = join(dir, 'ec.pem');
+    writeFileSync(
+      ecKey,
+      generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
+        type: 'pkcs8',
+        format: 'pem',
+      }) as string,
+    );
+    // Every refused value is in test/cli/flag-values.test.ts; these show the binary refuses them.
+    const garbage = start(notPem);
+    expect(garbage.code).toBe(2);
+    expect(garbage.stderr).toContain(`--github-private-key ${notPem} is not a PEM private key`);
+    const wrongType = start(ecKey);
+    expect(wrongType.code).toBe(2);
+    expect(wrongType.stderr).toContain(`--github-private-key ${ecKey} is an ec key`);
+    const badUrl = start(keyPath, 'https://api github.com');
+    expect(badUrl.code).toBe(2);
+    expect(badUrl.stderr).toContain('--github-api-url https://api github.com is not an http(s) URL');
+  }, 180_000);
+
   it('Slack buttons: refuses to start when the named signing secret is not set, or the mapping is malformed', () => {
     const db = `sqlite:${join(dir, 'y.db')}`;
     const noSecret = arbiter(['serve', '--slack-signing-secret-env', 'SLACK_TEST_SECRET', '--db', db], {
@@ -142,10 +183,24 @@ spec:
     );
     expect(noBotToken.code).toBe(2);
     expect(noBotToken.stderr).toContain('--slack-bot-token-env names $SLACK_TEST_BOT');
+    const badApiUrl = arbiter(
+      [
+        'serve',
+        '--slack-signing-secret-env',
+        'SLACK_TEST_SECRET',
+        '--slack-api-url',
+        'slack.com/api',
+        '--db',
+        db,
+      ],
+      { cwd: dir, env: { SLACK_TEST_SECRET: 'x' } },
+    );
+    expect(badApiUrl.code).toBe(2);
+    expect(badApiUrl.stderr).toContain('--slack-api-url slack.com/api is not an http(s) URL');
     const badRetention = arbiter(['serve', '--delivery-retention-days', '0', '--db', db], { cwd: dir });
     expect(badRetention.code).toBe(2);
     expect(badRetention.stderr).toContain('--delivery-retention-days 0 must be a positive integer');
-  });
+  }, 180_000);
 
   it('Slack with a bot token, as docs/integrations.md starts it: a click is looked up in the directory with the token', async () => {
     const calls: { path: string; authorization?: string }[] = [];

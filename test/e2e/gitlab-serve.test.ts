@@ -134,6 +134,37 @@ spec:
     expect(badSigning.stderr).toContain('is not a GitLab signing token');
   });
 
+  it('refuses to start with a --gitlab-url that is not a URL, or a poll interval that is not a whole number of seconds', () => {
+    const start = (flags: string[]) =>
+      arbiter(
+        [
+          'serve',
+          '--gitlab-token-env',
+          'GITLAB_TEST_TOKEN',
+          '--gitlab-webhook-secret-env',
+          'GITLAB_TEST_SECRET',
+          ...flags,
+          // The stand-in's port is taken: a server that wrongly started would fail at once, not listen.
+          '--port',
+          new URL(gitlab.url).port,
+          '--db',
+          `sqlite:${join(dir, 'x.db')}`,
+        ],
+        { cwd: dir, env: { GITLAB_TEST_TOKEN: 'x', GITLAB_TEST_SECRET: 'y' } },
+      );
+    // Every refused value is in test/cli/flag-values.test.ts; these show the binary refuses them.
+    const badUrl = start(['--gitlab-url', 'https://git lab.example.com']);
+    expect(badUrl.code).toBe(2);
+    expect(badUrl.stderr).toContain('--gitlab-url https://git lab.example.com is not an http(s) URL');
+    for (const interval of ['-5', 'soon']) {
+      const refused = start(['--gitlab-poll-interval', interval]);
+      expect(refused.code, interval).toBe(2);
+      expect(refused.stderr).toContain(
+        `--gitlab-poll-interval ${interval} must be a whole number of seconds from 1 to 86400 (0: off)`,
+      );
+    }
+  }, 180_000);
+
   it('--help lists the GitLab flags', () => {
     const help = arbiter(['serve', '--help']);
     for (const flag of [

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** A request an API stand-in received, as the provider would have. */
@@ -9,8 +9,8 @@ export interface ReceivedCall {
   body: string;
 }
 
-/** Answers a call: the status, and the JSON body when there is one. */
-export type Answer = (status: number, json?: unknown) => void;
+/** Answers a call: the status, and the JSON body when there is one (or `raw` text of a content type). */
+export type Answer = (status: number, json?: unknown, raw?: { contentType: string; text: string }) => void;
 
 /**
  * A real HTTP server on loopback for a provider API stand-in (GitHub, GitLab): each request is
@@ -18,7 +18,8 @@ export type Answer = (status: number, json?: unknown) => void;
  */
 export async function startApiStandIn(
   calls: ReceivedCall[],
-  route: (call: ReceivedCall, answer: Answer) => void,
+  /** Answers with `answer`, or writes to `response` itself (e.g. an answer that never ends). */
+  route: (call: ReceivedCall, answer: Answer, response: ServerResponse) => void,
 ): Promise<{ server: Server; url: string }> {
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -31,10 +32,19 @@ export async function startApiStandIn(
         body: Buffer.concat(chunks).toString('utf8'),
       };
       calls.push(call);
-      route(call, (status, json) => {
-        response.writeHead(status, json === undefined ? {} : { 'content-type': 'application/json' });
-        response.end(json === undefined ? undefined : JSON.stringify(json));
-      });
+      route(
+        call,
+        (status, json, raw) => {
+          if (raw) {
+            response.writeHead(status, { 'content-type': raw.contentType });
+            response.end(raw.text);
+            return;
+          }
+          response.writeHead(status, json === undefined ? {} : { 'content-type': 'application/json' });
+          response.end(json === undefined ? undefined : JSON.stringify(json));
+        },
+        response,
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

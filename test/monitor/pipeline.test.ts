@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { stepAlert } from '../../src/monitor/alerts.js';
-import { binLabel, binOf, quantileEdges, topCategories } from '../../src/monitor/columns.js';
+import { binLabel, binOf, topCategories } from '../../src/monitor/columns.js';
 import { parseArff, parseCsv, parseNdjson } from '../../src/monitor/data.js';
 import { groupsOf, type MonitorSchema } from '../../src/monitor/schema.js';
+import { quantileEdgesOfSorted } from '../../src/monitor/stats/bins.js';
+import { sortFloat64 } from '../../src/monitor/stats/radix-sort.js';
 import type { AlertCondition } from '../../src/policy/evaluate-monitor.js';
+
+/** Interior quantile edges of unsorted values, as profiles compute them. */
+const edgesOf = (values: readonly number[], bins: number) =>
+  quantileEdgesOfSorted(sortFloat64(new Float64Array(values)), bins);
 
 describe('data files', () => {
   it('reads CSV with quoted fields, embedded commas, quotes and newlines, and reports bad rows', () => {
@@ -41,10 +47,10 @@ describe('data files', () => {
 
 describe('bins', () => {
   it('cuts quantile edges, dropping duplicates from discrete data', () => {
-    expect(quantileEdges([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 2)).toEqual([5.5]);
+    expect(edgesOf([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 2)).toEqual([5.5]);
     // Positions (i/4)·7 = 1.75, 3.5, 5.25 interpolate to 1 (dropped: it is the minimum), 1.5 and 2.25.
-    expect(quantileEdges([1, 1, 1, 1, 2, 2, 3, 4], 4)).toEqual([1.5, 2.25]);
-    expect(quantileEdges([], 4)).toEqual([]);
+    expect(edgesOf([1, 1, 1, 1, 2, 2, 3, 4], 4)).toEqual([1.5, 2.25]);
+    expect(edgesOf([], 4)).toEqual([]);
   });
 
   it('puts values in the bin whose lower edge they reach, and names bins', () => {

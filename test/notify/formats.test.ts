@@ -79,6 +79,19 @@ describe('formats', () => {
     expect(verifyWebhookSignature('s3cret', '{"a":2}', header, 1_800_000_100)).toBe(false);
     expect(verifyWebhookSignature('s3cret', '{"a":1}', header, 1_800_001_000)).toBe(false);
     expect(verifyWebhookSignature('s3cret', '{"a":1}', 'garbage', 1_800_000_000)).toBe(false);
+    // The hex is compared whole: trailing or embedded non-hex characters are not ignored.
+    expect(verifyWebhookSignature('s3cret', '{"a":1}', `${header}zz`, 1_800_000_100)).toBe(false);
+    expect(verifyWebhookSignature('s3cret', '{"a":1}', `${header.slice(0, -2)}zz`, 1_800_000_100)).toBe(
+      false,
+    );
+    expect(
+      verifyWebhookSignature(
+        's3cret',
+        '{"a":1}',
+        header.toUpperCase().replace('T=', 't=').replace('V1=', 'v1='),
+        1_800_000_100,
+      ),
+    ).toBe(true);
   });
 
   it('Slack: summary, reasons, approvals needed and a primary button to review', () => {

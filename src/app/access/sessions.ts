@@ -1,7 +1,8 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { EncryptJWT, jwtDecrypt } from 'jose';
+import { sameSecretText } from '../../core/constant-time.js';
 import { ArbiterError } from '../../core/errors.js';
 import type { Principal } from '../../identity/principal.js';
 import type { AuthContext, SignedInPerson } from '../../identity/sign-in.js';
@@ -188,9 +189,7 @@ export class SessionService {
 
   /** True when `token` is the CSRF token of the session `sessionId`. */
   csrfMatches(sessionId: string, token: string): boolean {
-    const expected = Buffer.from(csrfTokenOf(this.key, sessionId));
-    const given = Buffer.from(token);
-    return given.length === expected.length && timingSafeEqual(given, expected);
+    return sameSecretText(token, csrfTokenOf(this.key, sessionId));
   }
 
   /** Ends a session everywhere (logout): its id is recorded as revoked until the cookie would expire anyway. */

@@ -1,5 +1,6 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
+import { sameSecretText } from '../../core/constant-time.js';
 import { sha256Hex } from '../../core/digest.js';
 import { ArbiterError, isArbiterError } from '../../core/errors.js';
 import { userRef } from '../../identity/actor-ref.js';
@@ -30,7 +31,8 @@ export const signInWindowMs = 10 * 60_000;
 const purpose = 'arbiter-sign-in';
 const devicePurpose = 'arbiter-device-sign-in';
 const loopbackRequestPurpose = 'arbiter-loopback-sign-in';
-const loopbackCodePurpose = 'arbiter-loopback-code';
+/** What a loopback one-time code is sealed for; exported for tests. */
+export const loopbackCodePurpose = 'arbiter-loopback-code';
 /** How long the one-time code of a loopback sign-in can be exchanged for a session. */
 export const loopbackCodeTtlMs = 60_000;
 /**
@@ -61,6 +63,8 @@ const usedStatePrefix = 'sso.state-used:';
 const usedLoopbackCodePrefix = 'sso.loopback-code-used:';
 /** The meta key that marks a sign-in state used (its value: when); exported for tests. */
 export const usedStateKey = (state: string) => `${usedStatePrefix}${sha256Hex(state)}`;
+/** The meta key that marks a loopback one-time code used, by the code's id; exported for tests. */
+export const usedLoopbackCodeKey = (jti: string) => `${usedLoopbackCodePrefix}${sha256Hex(jti)}`;
 
 /**
  * Where the command line waits for a loopback sign-in, and what binds the answer to it: its state
@@ -83,12 +87,6 @@ function loopbackTargetOf(value: unknown): LoopbackTarget | undefined {
   return typeof redirectUri === 'string' && typeof state === 'string' && typeof codeChallenge === 'string'
     ? { redirectUri, state, codeChallenge }
     : undefined;
-}
-
-function sameText(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 /** What a step-up sign-in asks the provider for. */
@@ -464,15 +462,15 @@ export class SignInService {
         prefix: usedLoopbackCodePrefix,
         before: new Date(now.getTime() - loopbackCodeTtlMs - usedRecordMarginMs).toISOString(),
       });
-      const key = `${usedLoopbackCodePrefix}${sha256Hex(jti)}`;
+      const key = usedLoopbackCodeKey(jti);
       if (await tx.getMeta(key)) return false;
       await tx.setMeta(key, now.toISOString());
       return true;
     });
     if (!first) throw failed('code-replayed', 'this one-time code was already used: run arbiter login again');
-    if (!sameText(redirectUri, issuedFor))
+    if (!sameSecretText(redirectUri, issuedFor))
       throw failed('redirect-uri', 'this one-time code was issued for another loopback address');
-    if (!sameText(await oidc.calculatePKCECodeChallenge(codeVerifier), codeChallenge))
+    if (!sameSecretText(await oidc.calculatePKCECodeChallenge(codeVerifier), codeChallenge))
       throw failed('verifier', 'the code verifier does not match the challenge of this sign-in');
     // Sealed by loopbackAnswer; the provider's own groups were left out (only the mapped groups
     // and role go into a session).

@@ -71,12 +71,17 @@ describe('GitHub Systems mapped by workflow file', () => {
     body.repository.full_name = repository;
     body.deployment_callback_url = `${github.url}/repos/${repository}/actions/runs/${run}/deployment_protection_rule`;
     const text = JSON.stringify(body);
-    const answer = await server.call(undefined, 'POST', '/v1/integrations/github/webhook', text, {
+    const deliveryId = `72d3162e-cc78-11e3-81ab-${String(++deliveries).padStart(12, '0')}`;
+    const answer = await deliver(text, deliveryId);
+    return { answer, run, text, deliveryId };
+  }
+
+  function deliver(text: string, deliveryId: string) {
+    return server.call(undefined, 'POST', '/v1/integrations/github/webhook', text, {
       'x-github-event': 'deployment_protection_rule',
-      'x-github-delivery': `72d3162e-cc78-11e3-81ab-${String(++deliveries).padStart(12, '0')}`,
+      'x-github-delivery': deliveryId,
       'x-hub-signature-256': githubSignature(secret, text),
     });
-    return { answer, run };
   }
 
   const runLookups = () =>
@@ -145,6 +150,24 @@ describe('GitHub Systems mapped by workflow file', () => {
     const review = github.reviews().find((sent) => sent.path.includes(`/runs/${unknown.run}/`));
     expect(review?.body.state).toBe('rejected');
     expect(review?.body.comment).toContain('re-run the job');
+  });
+
+  it('a replayed delivery is refused before GitHub is asked anything (no run lookup, no token)', async () => {
+    const first = await deliverRun('.github/workflows/deploy.yml');
+    expect(first.answer.body.outcome).toBe('accepted');
+    const callsBefore = github.calls.length;
+    // The same delivery again, then the same signed body under a new id (GitHub signs only the body).
+    const again = await deliver(first.text, first.deliveryId);
+    const renamed = await deliver(
+      first.text,
+      `72d3162e-cc78-11e3-81ab-${String(++deliveries).padStart(12, '0')}`,
+    );
+    for (const replay of [again, renamed]) {
+      expect(replay.status).toBe(409);
+      expect(replay.body.error.code).toBe('ARB_ERR_INTEGRATION_REPLAYED');
+      expect(replay.body.error.details).toEqual({ delivery: first.deliveryId });
+    }
+    expect(github.calls.slice(callsBefore)).toEqual([]);
   });
 
   it('a repository nobody maps by workflow costs no run lookup', async () => {

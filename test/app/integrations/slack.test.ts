@@ -205,6 +205,27 @@ describe('Slack approval buttons', () => {
     expect(updated.blocks.some((block: any) => block.block_id === 'arbiter_vote')).toBe(false);
   });
 
+  it('a click replayed within the 5 minutes its signature is good for changes nothing', async () => {
+    const { id, message } = await pendingWithMessage();
+    const value = message.blocks.find((block: any) => block.type === 'actions').elements[0].value;
+    const { body, responseUrl } = click({ value });
+    const timestamp = Math.floor(server.clock.now().getTime() / 1000);
+    expect((await send(body, { timestamp })).body.outcome).toBe('recorded');
+    await replacement(responseUrl);
+    const ledgerSize = await server.arbiter.store.ledger.size();
+    // The same signed bytes again, 4 minutes later (still inside Slack's tolerance): refused in
+    // the message, no second approval, nothing appended to the ledger.
+    server.clock.advance(4 * 60_000);
+    const replayed = await send(body, { timestamp });
+    expect([replayed.status, replayed.body.outcome]).toEqual([200, 'refused']);
+    expect(await server.arbiter.store.approvalsOf(id)).toHaveLength(1);
+    expect((await server.arbiter.store.getDecision(id))?.status).toBe('allowed');
+    expect(await server.arbiter.store.ledger.size()).toBe(ledgerSize);
+    const path = new URL(responseUrl).pathname;
+    await eventually(() => slack.posted(path).length === 2, 'Slack received the refusal');
+    expect(JSON.stringify(slack.posted(path)[1]!.body.blocks)).toContain('Not recorded');
+  });
+
   it('Reject by button rejects', async () => {
     const { id, message } = await pendingWithMessage();
     const value = message.blocks.find((block: any) => block.type === 'actions').elements[1].value;

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
@@ -12,6 +13,7 @@ import { auditLedger } from '../../../src/ledger/audit.js';
 import { parseVerifierKey } from '../../../src/ledger/note.js';
 import { openStore } from '../../../src/store/open.js';
 import { cosignaturesOf, parseCosignatureVerifierKey } from '../../../src/witness/index.js';
+import { type Answer, type ReceivedCall, startApiStandIn } from '../../helpers/api-stand-in.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { tempDir } from '../../helpers/temp.js';
 
@@ -110,6 +112,116 @@ describe('the server and its witnesses', () => {
     );
     const metrics = await s.call(s.tokens.root, 'GET', '/metrics');
     expect(metrics.text).toMatch(/arbiter_witness_lag_entries\{witness="w1"\} 0/);
+  });
+
+  it('an audit refuses a forged cosignature (checkpoint-cosignature), however many good ones it needs', async () => {
+    const s = await server();
+    const witness = await witnessFor(s);
+    await grow(s, 3);
+    expect(await s.arbiter.witnesses.submitDue()).toEqual([]);
+    const out = join(dir, `forged-cosignature-${Math.random().toString(36).slice(2)}`);
+    await exportLedger(s.arbiter.ledger, out);
+    const { source, manifest } = exportAuditSource(out);
+    const options = {
+      verifiers: [parseVerifierKey(s.arbiter.ledger.verifierKey)],
+      origin: manifest.origin,
+      witnesses: { verifiers: [parseCosignatureVerifierKey(witness.verifierKey)], quorum: 1 },
+    };
+    expect((await auditLedger(source, options)).ok).toBe(true);
+
+    // The witness's line keeps its name and key hash; one bit of its Ed25519 signature flips.
+    const forge = (note: string) =>
+      note.replace(/^— witness\.test\/w1 (\S+)$/m, (_line, base64: string) => {
+        const bytes = Buffer.from(base64, 'base64');
+        bytes[bytes.length - 1]! ^= 0x01;
+        return `— witness.test/w1 ${bytes.toString('base64')}`;
+      });
+    const notes = await source.checkpoints();
+    expect(notes.some((note) => forge(note) !== note)).toBe(true);
+    const forged = await auditLedger({ ...source, checkpoints: async () => notes.map(forge) }, options);
+    expect(forged.ok).toBe(false);
+    expect(forged.problem?.code).toBe('checkpoint-cosignature');
+    expect(forged.problem?.message).toContain('cosignature by witness.test/w1 that does not verify');
+    // Even asking for no quorum at all: a cosignature that does not verify is never ignored.
+    const lenient = await auditLedger(
+      { ...source, checkpoints: async () => notes.map(forge) },
+      { ...options, witnesses: { ...options.witnesses, quorum: 0 } },
+    );
+    expect(lenient.problem?.code).toBe('checkpoint-cosignature');
+  });
+
+  /** A witness stand-in that answers every add-checkpoint with `answer`; its calls, and a submitter that logs to `warnings`. */
+  async function hostileWitness(
+    answer: (call: ReceivedCall, reply: Answer, response: ServerResponse) => void,
+  ) {
+    const s = await server();
+    const calls: ReceivedCall[] = [];
+    const { server: http, url } = await startApiStandIn(calls, answer);
+    closing.push({
+      close: () =>
+        new Promise<void>((resolve) => {
+          http.close(() => resolve());
+          http.closeAllConnections();
+        }),
+    });
+    const verifierKey = createWitnessKey(
+      join(dir, `hostile-${Math.random().toString(36).slice(2)}.key`),
+      'witness.test/w1',
+    );
+    addWitnessDocument(s, 'w1', url, verifierKey);
+    expect((await s.arbiter.policies.reload('test', 'api')).ok).toBe(true);
+    const warnings: string[] = [];
+    const errors: string[] = [];
+    const submitter = new WitnessSubmitter({
+      ledger: s.arbiter.ledger,
+      witnesses: () => s.arbiter.policies.bundle.witnesses,
+      sink: s.arbiter.notifications,
+      logger: {
+        ...quiet,
+        warn: (_fields: unknown, line: string) => warnings.push(line),
+        error: (_fields: unknown, line: string) => errors.push(line),
+      },
+      clock: () => new Date(),
+      registry: new Registry(),
+    });
+    await grow(s, 3);
+    return { s, calls, submitter, warnings, errors };
+  }
+
+  it('a witness answering more than 64 KiB is cut off there: nothing stored, retried later', async () => {
+    // 128 KiB of answer, and then the witness never finishes: only a reader that stops at 64 KiB
+    // gets an answer to judge (without the bound it would wait for the 5 s timeout instead).
+    const { s, calls, submitter, warnings, errors } = await hostileWitness((_call, _reply, response) => {
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      response.write('x'.repeat(128 * 1024));
+    });
+    expect(await submitter.submitDue()).toEqual([]);
+    expect(calls).toHaveLength(1);
+    expect(await s.arbiter.store.cosignatures()).toEqual([]);
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^witness w1 did not cosign \(the answer holds no valid cosignature by the witness key\); retrying in \d+ ms$/,
+      ),
+    ]);
+    expect(errors).toEqual([]);
+    // Not asked again before the backoff has passed.
+    expect(await submitter.submitDue()).toEqual([]);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('a witness answering 409 (stale) three times is a failure, retried later — not a fork, not a loop', async () => {
+    let held = 0;
+    // Each time a new, larger size it holds ("stale", never the size it was sent: that is a fork).
+    const { s, calls, submitter, warnings, errors } = await hostileWitness((_call, reply) =>
+      reply(409, undefined, { contentType: 'text/x.tlog.size', text: `${++held}\n` }),
+    );
+    expect(await submitter.submitDue()).toEqual([]);
+    expect(calls).toHaveLength(3);
+    // The first from size 0, the next two from the size the witness named.
+    expect(calls.map((call) => call.body.split('\n')[0])).toEqual(['old 0', 'old 1', 'old 2']);
+    expect(await s.arbiter.store.cosignatures()).toEqual([]);
+    expect(warnings).toEqual([expect.stringContaining('did not cosign (still stale after 3 rounds)')]);
+    expect(errors).toEqual([]);
   });
 
   it('a witness whose stored size is older (the log restarted and forgot) gets a proof from its size: not a fork', async () => {

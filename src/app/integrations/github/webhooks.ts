@@ -125,6 +125,7 @@ export class GitHubWebhooks {
       !unknownInstallation &&
       workflowMatters(bundle.systems, protection.installation, protection.repository)
     ) {
+      await this.refuseKnownReplay({ deliveryId, event, bodyDigest });
       const found = await this.deps.reviews.workflowPath(
         protection.installation,
         protection.repository,
@@ -243,10 +244,7 @@ export class GitHubWebhooks {
       return { replayOf: undefined, decided };
     });
 
-    if (recorded.replayOf !== undefined) {
-      this.deliveries.inc({ outcome: 'replayed' });
-      throw replayedDelivery(recorded.replayOf, '; re-run the workflow to ask again');
-    }
+    if (recorded.replayOf !== undefined) throw this.replayed(recorded.replayOf);
     this.deliveries.inc({ outcome: outcome === 'unmapped' ? 'rejected' : outcome });
     if (problem)
       throw new ArbiterError(
@@ -270,6 +268,26 @@ export class GitHubWebhooks {
           : `no System maps ${unmappedWhat(protection)}`,
       };
     return this.decide(deliveryId, protection, system.id, target!);
+  }
+
+  /**
+   * Refuses a delivery already received before GitHub is asked anything about it, so a replay
+   * costs no API call. The write that records a delivery checks again (a concurrent first copy).
+   */
+  private async refuseKnownReplay(delivery: {
+    deliveryId: string;
+    event: string;
+    bodyDigest: string;
+  }): Promise<void> {
+    if (!(await this.deps.store.deliveryMatching('github', delivery.deliveryId, delivery.bodyDigest))) return;
+    const earlier = await this.deps.store.write((tx) => replayOf(tx, this.deps.ledger, 'github', delivery));
+    // Pruned in between: nothing to refuse, the delivery is new again.
+    if (earlier !== undefined) throw this.replayed(earlier);
+  }
+
+  private replayed(earlier: string): Error {
+    this.deliveries.inc({ outcome: 'replayed' });
+    return replayedDelivery(earlier, '; re-run the workflow to ask again');
   }
 
   /** The job started (claims the decision) or finished (its outcome), as the mapped System reports. */

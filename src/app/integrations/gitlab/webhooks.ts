@@ -1,5 +1,6 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { Counter, Registry } from 'prom-client';
+import { sameSecretText } from '../../../core/constant-time.js';
 import { ArbiterError } from '../../../core/errors.js';
 import type { JsonObject } from '../../../core/json.js';
 import type { Logger } from '../../../core/logger.js';
@@ -63,12 +64,6 @@ const deliveryIdPattern = /^[A-Za-z0-9-]{1,100}$/;
 const eventPattern = /^[A-Za-z ]{1,64}$/;
 /** Standard Webhooks: a signature older or newer than this is refused, so a captured one cannot be replayed later. */
 const signatureToleranceMs = 5 * 60_000;
-
-/** Constant-time equality of two strings of any length (compared as SHA-256 digests). */
-function sameSecret(presented: string, expected: string): boolean {
-  const digest = (value: string) => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(presented), digest(expected));
-}
 
 /**
  * GitLab's webhook: a delivery is authenticated (the secret token in `X-Gitlab-Token`, and the
@@ -232,7 +227,7 @@ export class GitLabWebhooks {
   private authenticate(delivery: GitLabDelivery): string | undefined {
     if (this.deps.webhookSecret !== undefined) {
       if (!delivery.token) return 'missing';
-      if (!sameSecret(delivery.token, this.deps.webhookSecret)) return 'mismatch';
+      if (!sameSecretText(delivery.token, this.deps.webhookSecret)) return 'mismatch';
     }
     if (this.deps.signingToken !== undefined) {
       const { webhookId, webhookTimestamp, webhookSignature } = delivery;
@@ -247,7 +242,7 @@ export class GitLabWebhooks {
         .digest('base64');
       const signed = webhookSignature
         .split(' ')
-        .some((candidate) => candidate.startsWith('v1,') && sameSecret(candidate.slice(3), expected));
+        .some((candidate) => candidate.startsWith('v1,') && sameSecretText(candidate.slice(3), expected));
       if (!signed) return 'mismatch';
     }
     return undefined;
