@@ -1,8 +1,7 @@
-// bench/ledger/verify-modes.js: full verification of a 1,000,000-entry SQLite ledger three ways,
+// bench/ledger/verify-modes.js: full verification of a 1,000,000-entry SQLite ledger two ways,
 // by CPU seconds (all threads, getrusage) and wall seconds, with the load average: on the main
-// thread alone; on worker threads hashing while the main thread reads (PostgreSQL's path); and
-// on worker threads that read their own chunks too (SQLite's path). CPU time is the comparison on
-// a loaded machine; wall time the result on a quiet one.
+// thread alone, and on worker threads hashing while the main thread reads (the default). CPU time
+// is the comparison on a loaded machine; wall time the result on a quiet one.
 //   npm run build && node bench/ledger/verify-modes.js [DB]   (DB is built once and then reused)
 
 import { existsSync } from 'node:fs';
@@ -38,13 +37,7 @@ const workers = defaultVerifyWorkers();
 
 const modes = {
   'main thread only (--workers 0)': () => storeAuditSource(ledger),
-  [`${workers} workers hash, main thread reads`]: () => {
-    // Plain batches: the workers cannot open the database, so the main thread reads as on PostgreSQL.
-    const source = storeAuditSource(ledger);
-    const batches = source.batches();
-    return { ...source, batches: () => ({ [Symbol.asyncIterator]: () => batches[Symbol.asyncIterator]() }) };
-  },
-  [`${workers} workers read and hash`]: () => storeAuditSource(ledger),
+  [`${workers} workers hash, main thread reads`]: () => storeAuditSource(ledger),
 };
 
 console.log(

@@ -313,7 +313,7 @@ export function registerLedgerCommands(program: Command, output: Output, run: Ru
     )
     .option(
       '--workers <n>',
-      `worker threads verifying entries, 0 to ${maxVerifyWorkers} (on SQLite each reads its own chunks too; otherwise the main thread reads for them); 0 verifies on the main thread (default: one per CPU, here ${defaultVerifyWorkers()})`,
+      `worker threads verifying entries, 0 to ${maxVerifyWorkers} (the main thread reads while they hash); 0 verifies on the main thread (default: one per CPU, here ${defaultVerifyWorkers()})`,
     )
     .option('--json', 'print the report as JSON')
     .action(

@@ -8,7 +8,6 @@ import type { PersonalValue } from '../../ledger/entry.js';
 import { verificationChunkSize } from '../../ledger/verify-chunk.js';
 import { cosignedCheckpoints } from './cosigned-checkpoints.js';
 import type { Ledger } from './ledger.js';
-import type { SqliteBatches } from './verify-pool.js';
 
 /**
  * The export format: a directory anyone can verify offline with the verifier key alone.
@@ -233,20 +232,12 @@ export function storeAuditSource(ledger: Ledger): AuditSource {
         yield* await reader.entryBytes(start, Math.min(end, start + chunk));
       }
     },
-    batches() {
-      const read = async function* () {
-        const end = await size();
-        for (let start = 0; start < end; start += verificationChunkSize)
-          yield await reader.entryBatch(start, Math.min(end, start + verificationChunkSize));
-      };
-      const { store } = ledger;
-      // A database file can be opened again by the verification workers, which then read too.
-      if (store.kind !== 'sqlite' || store.location === ':memory:') return read();
-      const batches: SqliteBatches = {
-        sqlite: { path: store.location, size },
-        [Symbol.asyncIterator]: () => read()[Symbol.asyncIterator](),
-      };
-      return batches;
+    async *batches() {
+      // Read on this thread while the verification workers hash: since hashing went to bulk SHA-256, this
+      // beats workers reading their own chunks (docs/benchmarks.md, "Ledger verification in parallel").
+      const end = await size();
+      for (let start = 0; start < end; start += verificationChunkSize)
+        yield await reader.entryBatch(start, Math.min(end, start + verificationChunkSize));
     },
     async checkpoints() {
       const checkpoints = await cosignedCheckpoints(ledger.store);

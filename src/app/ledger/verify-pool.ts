@@ -11,29 +11,16 @@ import {
   verificationChunkSize,
   verifyChunk,
 } from '../../ledger/verify-chunk.js';
-import type { ChunkRange, VerifyRequest } from './verify-worker.js';
+import type { VerifyRequest } from './verify-worker.js';
 
 /**
  * Ledger verification on worker threads: the calling thread reads the next batches while the
- * workers hash the previous ones — or, on SQLite, each worker reads its own chunks as well over a
- * read-only connection of its own, the calling thread only handing out ranges — and the verdicts
- * come back in log order, so the report still names the first bad entry.
+ * workers hash the previous ones, and the verdicts come back in log order, so the report still
+ * names the first bad entry. (Workers reading their own SQLite chunks was tried: with hashing in
+ * bulk, reading on this thread is faster and costs less CPU — docs/benchmarks.md.)
  */
 
 const workerScript = new URL('./verify-worker.js', import.meta.url);
-
-/**
- * Batches that the workers can read for themselves, from the SQLite database file at `path`;
- * iterated, they are read on the calling thread like any others. `size()` is the ledger's size,
- * read once when verification starts: the workers read entries below it and nothing else.
- */
-export interface SqliteBatches extends AsyncIterable<EntryBatch> {
-  readonly sqlite: { readonly path: string; size(): Promise<number> };
-}
-
-function readableInWorkers(batches: AsyncIterable<EntryBatch>): batches is SqliteBatches {
-  return 'sqlite' in batches;
-}
 
 /** At most this many workers: each holds two chunks (about 15 MB) in flight. */
 export const maxVerifyWorkers = 16;
@@ -59,14 +46,6 @@ async function* verifyInWorkers(
   options: ChunkOptions,
   workers: number,
 ): AsyncIterable<ChunkVerdict> {
-  if (readableInWorkers(batches)) {
-    const size = await batches.sqlite.size();
-    // A ledger of less than one chunk is verified before a worker would have opened the database.
-    if (size >= verificationChunkSize) {
-      yield* readInWorkers(batches.sqlite.path, size, options, workers);
-      return;
-    }
-  }
   const iterator = batches[Symbol.asyncIterator]();
   let next = await iterator.next();
   // A ledger of less than one chunk is verified before a worker would have started.
@@ -88,34 +67,6 @@ async function* verifyInWorkers(
   } finally {
     await pool.close();
     await iterator.return?.();
-  }
-}
-
-/**
- * The entries below `size` read and verified by the workers, each chunk by one worker on its own
- * read-only connection. Consistent under concurrent appends: the ledger is append-only and `size`
- * was read from a committed state, so every later WAL snapshot a worker reads holds the same
- * entries below it (what was appended since lies beyond `size` and is not read).
- */
-async function* readInWorkers(
-  path: string,
-  size: number,
-  options: ChunkOptions,
-  workers: number,
-): AsyncIterable<ChunkVerdict> {
-  const pool = new WorkerPool(workers);
-  try {
-    // Two chunks in flight per worker: one being read and hashed, one waiting.
-    const pending: Promise<ChunkVerdict>[] = [];
-    for (let start = 0; start < size; start += verificationChunkSize) {
-      pending.push(
-        pool.readAndVerify({ path, start, end: Math.min(size, start + verificationChunkSize) }, options),
-      );
-      if (pending.length >= workers * 2) yield await pending.shift()!;
-    }
-    while (pending.length > 0) yield await pending.shift()!;
-  } finally {
-    await pool.close();
   }
 }
 
@@ -163,11 +114,6 @@ class WorkerPool {
       owned.ends.buffer as ArrayBuffer,
       owned.leafHashes.buffer as ArrayBuffer,
     ]);
-  }
-
-  /** The worker reads entries start <= seq < end from the SQLite file itself, then verifies them. */
-  readAndVerify(range: ChunkRange, options: ChunkOptions): Promise<ChunkVerdict> {
-    return this.send({ range, options });
   }
 
   private send(message: Omit<VerifyRequest, 'id'>, transfer: ArrayBuffer[] = []): Promise<ChunkVerdict> {
