@@ -9,19 +9,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
 import { startArbiter, startProcess, stopProcess } from '../processes.js';
+import { postDecisions } from './decisions.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-
-/** The decision every request posts: an allowed staging deploy (as in bench/server). */
-const body = {
-  action: 'deploy',
-  resource: { type: 'service', id: 'payments', environment: 'staging' },
-  change: { linesChanged: 40 },
-  rationale: 'benchmark deploy to staging',
-  confidence: 0.97,
-};
 
 /** CPU seconds (user + system, every thread) the process has used so far. */
 function cpuSeconds(pid) {
@@ -33,22 +24,7 @@ function cpuSeconds(pid) {
 }
 
 function send(url, token, amount, connections) {
-  return new Promise((resolve, reject) => {
-    autocannon(
-      {
-        url: `${url}/v1/decisions`,
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-        },
-        body: JSON.stringify(body),
-        connections,
-        amount,
-      },
-      (error, result) => (error ? reject(error) : resolve(result)),
-    );
-  });
+  return postDecisions(url, token, { amount, connections });
 }
 
 /** Server CPU µs per request over `amount` requests after a warm-up of the same size. */

@@ -6,10 +6,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
 import { fmt } from '../measure.js';
 import { startArbiter, startProcess } from '../processes.js';
 import { measureCpuPerDecision } from './cpu-per-decision.js';
+import { decisionBody, postDecisions } from './decisions.js';
 import { openLoop } from './open-loop.js';
 import { measureStateChecks } from './state-checks.js';
 
@@ -17,33 +17,10 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'bin', 'arbiter.js');
 const seconds = Number(process.env.BENCH_SERVER_SECONDS ?? 10);
 
-/** The decision every load posts: an allowed staging deploy. */
-export const body = {
-  action: 'deploy',
-  resource: { type: 'service', id: 'payments', environment: 'staging' },
-  change: { linesChanged: 40 },
-  rationale: 'benchmark deploy to staging',
-  confidence: 0.97,
-};
+export const body = decisionBody;
 
 export function load(url, token, body, rate, duration = seconds, connections = 64) {
-  return new Promise((resolve, reject) => {
-    autocannon(
-      {
-        url: `${url}/v1/decisions`,
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-        },
-        body: JSON.stringify(body),
-        connections,
-        duration,
-        ...(rate ? { overallRate: rate } : {}),
-      },
-      (error, result) => (error ? reject(error) : resolve(result)),
-    );
-  });
+  return postDecisions(url, token, { body, rate, duration, connections });
 }
 
 export function row(label, target, result) {

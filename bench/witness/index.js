@@ -8,41 +8,20 @@ import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
 import { fmt } from '../measure.js';
 import { arbiterReady, startProcess, stopProcess } from '../processes.js';
+import { postDecisions } from '../server/decisions.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'bin', 'arbiter.js');
 const seconds = Number(process.env.BENCH_WITNESS_SECONDS ?? 10);
-
-const body = {
-  action: 'deploy',
-  resource: { type: 'service', id: 'payments', environment: 'staging' },
-  change: { linesChanged: 40 },
-  rationale: 'benchmark deploy to staging',
-  confidence: 0.97,
-};
 
 function serve(args) {
   return startProcess([bin, 'serve', ...args], arbiterReady);
 }
 
 function load(url, token, rate, duration = seconds) {
-  return new Promise((resolve, reject) => {
-    autocannon(
-      {
-        url: `${url}/v1/decisions`,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify(body),
-        connections: 64,
-        duration,
-        ...(rate ? { overallRate: rate } : {}),
-      },
-      (error, result) => (error ? reject(error) : resolve(result)),
-    );
-  });
+  return postDecisions(url, token, { rate, duration });
 }
 
 /** A TCP port that accepts connections and never answers (a witness that hangs). */
