@@ -1,5 +1,5 @@
 import { createHash, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
-import { isValidKeyName, type NoteSigner } from './note.js';
+import { isValidKeyName, type NoteSigner, noteParts } from './note.js';
 
 /**
  * C2SP tlog-cosignature, Ed25519 `cosignature/v1` (c2sp.org/tlog-cosignature):
@@ -152,15 +152,15 @@ export interface SplitNote {
 
 /** Splits a signed note; undefined when it is malformed (no blank line, a bad signature line). */
 export function splitNote(note: string): SplitNote | undefined {
-  const split = note.lastIndexOf('\n\n');
-  if (split < 0 || !note.endsWith('\n')) return undefined;
+  const parts = noteParts(note);
+  if (!parts) return undefined;
   const lines: SignatureLine[] = [];
-  for (const text of note.slice(split + 2, -1).split('\n')) {
+  for (const text of parts.signatureLines) {
     const line = parseSignatureLine(text);
     if (!line) return undefined;
     lines.push(line);
   }
-  return { body: note.slice(0, split + 1), lines };
+  return { body: parts.text, lines };
 }
 
 /**

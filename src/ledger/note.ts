@@ -149,6 +149,16 @@ export type NoteOpening =
   | { ok: false; reason: 'malformed' | 'bad-signature' | 'no-known-signature'; message: string };
 
 /**
+ * A signed note cut at its signature block: the signed text (ending in its newline) and the
+ * signature lines, unparsed; undefined when there is no blank line or no final newline.
+ */
+export function noteParts(note: string): { text: string; signatureLines: string[] } | undefined {
+  const split = note.lastIndexOf('\n\n');
+  if (split < 0 || !note.endsWith('\n')) return undefined;
+  return { text: note.slice(0, split + 1), signatureLines: note.slice(split + 2, -1).split('\n') };
+}
+
+/**
  * Verifies a signed note against trusted keys. Signatures by unknown keys are ignored, a
  * signature by a known key that fails rejects the note, and at least one known key must sign.
  */
@@ -156,11 +166,9 @@ export function openNote(note: string, verifiers: readonly NoteVerifier[]): Note
   // biome-ignore lint/suspicious/noControlCharactersInRegex: the spec forbids exactly these characters
   if (/[\u0000-\u0009\u000b-\u001f]/.test(note))
     return { ok: false, reason: 'malformed', message: 'note contains control characters' };
-  const split = note.lastIndexOf('\n\n');
-  if (split < 0 || !note.endsWith('\n'))
-    return { ok: false, reason: 'malformed', message: 'note has no signature block' };
-  const text = note.slice(0, split + 1);
-  const lines = note.slice(split + 2, -1).split('\n');
+  const parts = noteParts(note);
+  if (!parts) return { ok: false, reason: 'malformed', message: 'note has no signature block' };
+  const { text, signatureLines: lines } = parts;
   if (lines.length === 0 || lines.length > maxSignatures)
     return { ok: false, reason: 'malformed', message: 'note has no or too many signatures' };
   const verifiedBy: string[] = [];

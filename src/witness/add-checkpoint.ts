@@ -1,5 +1,5 @@
 import { type Checkpoint, openCheckpoint } from '../ledger/checkpoint.js';
-import type { NoteVerifier } from '../ledger/note.js';
+import { type NoteVerifier, noteParts } from '../ledger/note.js';
 import { emptyRoot, hashSize } from '../ledger/rfc6962.js';
 import { verifyConsistency } from '../ledger/verify.js';
 
@@ -136,9 +136,6 @@ export function decideAddCheckpoint(options: {
       origin,
     };
   }
-  return { status: 200, checkpoint, body: noteBody(request.note) };
-}
-
-function noteBody(note: string): string {
-  return note.slice(0, note.lastIndexOf('\n\n') + 1);
+  // The note opened above, so it has a signature block.
+  return { status: 200, checkpoint, body: noteParts(request.note)?.text ?? '' };
 }

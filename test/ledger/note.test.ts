@@ -11,6 +11,7 @@ import {
   signCheckpoint,
   signNote,
 } from '../../src/ledger/index.js';
+import { noteParts } from '../../src/ledger/note.js';
 
 const alice = generateSigner('example.com/alice');
 const mallory = generateSigner('example.com/alice');
@@ -123,5 +124,24 @@ describe('checkpoints', () => {
     `\n5\n${Buffer.from(root).toString('base64')}\n`,
   ])('rejects malformed checkpoint text %j', (text) => {
     expect(parseCheckpointText(text)).toBeUndefined();
+  });
+});
+
+describe('noteParts', () => {
+  it('cuts at the last blank line: the signed text keeps its newline, the lines are unparsed', () => {
+    expect(noteParts('origin\n2\n\nroot\n\n— a AAAA\n— b BBBB\n')).toEqual({
+      text: 'origin\n2\n\nroot\n',
+      signatureLines: ['— a AAAA', '— b BBBB'],
+    });
+  });
+
+  it('has no parts without a blank line or without the final newline', () => {
+    expect(noteParts('origin\n2\nroot\n— a AAAA\n')).toBeUndefined();
+    expect(noteParts('origin\n2\nroot\n\n— a AAAA')).toBeUndefined();
+    expect(noteParts('')).toBeUndefined();
+  });
+
+  it('an empty signature block is one empty line, which no signature parser accepts', () => {
+    expect(noteParts('origin\n\n')).toEqual({ text: 'origin\n', signatureLines: [''] });
   });
 });

@@ -1,6 +1,7 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../../core/logger.js';
 import { type CosignatureVerifier, parseCosignatureVerifierKey } from '../../ledger/cosignature.js';
+import { noteParts } from '../../ledger/note.js';
 import type { WitnessConfig } from '../../policy/bundle.js';
 import { formatAddCheckpointRequest } from '../../witness/add-checkpoint.js';
 import {
@@ -191,7 +192,8 @@ export class WitnessSubmitter {
       return undefined; // Refused at load: cannot happen with a loaded bundle.
     }
     const { ledger } = this.deps;
-    const noteBody = checkpoint.note.slice(0, checkpoint.note.lastIndexOf('\n\n') + 1);
+    // Our own signed checkpoint always has a signature block; without one no cosignature could verify.
+    const noteBody = noteParts(checkpoint.note)?.text ?? '';
     let oldSize = progress.witnessSize ?? 0;
     for (let round = 0; round < maxRounds; round++) {
       if (oldSize > checkpoint.size)
