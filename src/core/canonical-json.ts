@@ -1,3 +1,4 @@
+import { sha256Hex } from './digest.js';
 import type { JsonValue } from './json.js';
 import { isPlainObject } from './json.js';
 
@@ -74,4 +75,25 @@ function locate(value: unknown, path: string): string | undefined {
 /** Canonical JSON as UTF-8 bytes, the form that is hashed and signed. */
 export function canonicalJsonBytes(value: JsonValue): Uint8Array {
   return new TextEncoder().encode(canonicalJson(value));
+}
+
+/** A value known by the SHA-256 (`sha256:` hex) and the size in bytes of its canonical JSON. */
+export interface CanonicalDigest {
+  digest: string;
+  size: number;
+}
+
+/** Digest and size of a value's canonical JSON, serialised once: what is kept instead of the value. */
+export function canonicalDigest(value: JsonValue): CanonicalDigest {
+  const json = canonicalJson(value);
+  return { digest: `sha256:${sha256Hex(json)}`, size: utf8Size(json) };
+}
+
+/** The size in bytes of a value's canonical JSON as UTF-8, without hashing it. */
+export function canonicalJsonSize(value: JsonValue): number {
+  return utf8Size(canonicalJson(value));
+}
+
+function utf8Size(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
 }

@@ -1,4 +1,4 @@
-import { canonicalJson } from '../core/canonical-json.js';
+import { canonicalDigest, canonicalJson, canonicalJsonSize } from '../core/canonical-json.js';
 import { sha256Hex } from '../core/digest.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
 import type { NotFired, Reason, Verdict } from '../policy/evaluate-action.js';
@@ -28,13 +28,12 @@ export const freeTextFields = ['rationale', 'change', 'context', 'evidence'] as 
 
 /** `sha256:` hex of the RFC 8785 JSON of a value, and that JSON's size in bytes. */
 export function elide(value: JsonValue): ElidedValue {
-  const json = canonicalJson(value);
-  return { digest: `sha256:${sha256Hex(json)}`, size: Buffer.byteLength(json, 'utf8') };
+  return { ...canonicalDigest(value) };
 }
 
 /** The value itself when its JSON is at most `maxInlineBytes`, else its digest and size. */
 export function bounded(value: JsonValue): JsonValue {
-  return Buffer.byteLength(canonicalJson(value), 'utf8') > maxInlineBytes ? elide(value) : value;
+  return canonicalJsonSize(value) > maxInlineBytes ? elide(value) : value;
 }
 
 /** A string kept verbatim up to `maxInlineBytes`, else replaced by a line naming its digest and size. */
@@ -110,7 +109,7 @@ export function recordedRequest(request: ActionRequest, verdict: Verdict): JsonO
   for (const field of freeTextFields) {
     const value = request[field];
     // Only the size: the digest of the whole request covers the field.
-    if (value !== undefined) withheld[field] = Buffer.byteLength(canonicalJson(value as JsonValue), 'utf8');
+    if (value !== undefined) withheld[field] = canonicalJsonSize(value as JsonValue);
   }
   const facts: JsonObject = {};
   const recorded = recordedVerdict(verdict);

@@ -1,5 +1,5 @@
 import { join, normalize } from 'node:path/posix';
-import { canonicalJson } from '../core/canonical-json.js';
+import { canonicalDigest, canonicalJson } from '../core/canonical-json.js';
 import { sha256Hex } from '../core/digest.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
 import { userRef } from '../identity/actor-ref.js';
@@ -30,12 +30,6 @@ export interface HookMapping {
   environment: string;
   syntax: ShellSyntax;
   shellLimits?: ShellLimits;
-}
-
-/** A payload's digest and size: what leaves the machine instead of the payload. */
-export interface PayloadDigest {
-  digest: string;
-  size: number;
 }
 
 /** The tool names each agent documents, by kind; anything else is `other` (or `mcp` by its name). */
@@ -97,12 +91,6 @@ export function toolKindOf(call: Pick<HookCall, 'agent' | 'toolName' | 'mcp' | '
   return toolKindsByAgent[call.agent][call.toolName] ?? 'other';
 }
 
-/** SHA-256 and size of a JSON value's canonical form (RFC 8785). */
-export function payloadDigest(value: JsonValue): PayloadDigest {
-  const text = canonicalJson(value);
-  return { digest: `sha256:${sha256Hex(text)}`, size: new TextEncoder().encode(text).length };
-}
-
 /**
  * The key that finds the decision of a tool call again: the agent, the session, the tool and the
  * input's digest — not the tool-use id, which changes on every retry and on a resumed session.
@@ -110,7 +98,7 @@ export function payloadDigest(value: JsonValue): PayloadDigest {
 export function hookIdempotencyKey(
   call: Pick<HookCall, 'agent' | 'sessionId' | 'toolName' | 'toolInput'>,
 ): string {
-  const input = payloadDigest(call.toolInput).digest;
+  const input = canonicalDigest(call.toolInput).digest;
   return `hook:${call.agent}:${sha256Hex(canonicalJson([call.agent, call.sessionId, call.toolName, input]))}`;
 }
 
@@ -142,7 +130,7 @@ export function hookRequest(call: HookCall, client: HookClient, mapping: HookMap
       agent: call.agent,
       ...(call.mcp?.server ? { server: call.mcp.server } : {}),
       ...(call.mcp?.tool ? { tool: call.mcp.tool } : {}),
-      input: { ...payloadDigest(call.toolInput) },
+      input: { ...canonicalDigest(call.toolInput) },
     },
     session: {
       agent: call.agent,
@@ -170,7 +158,7 @@ export function hookRequest(call: HookCall, client: HookClient, mapping: HookMap
       if (workspace) context.pathInWorkspace = absolute.every((path) => isWithin(path, workspace));
     }
     const content = contentFields.find((field) => input[field] !== undefined);
-    if (content) context.content = { ...payloadDigest(input[content]!) };
+    if (content) context.content = { ...canonicalDigest(input[content]!) };
   }
   if (kind === 'web.fetch' || kind === 'web.search') {
     const host = hostOf(input);
@@ -184,7 +172,7 @@ export function hookRequest(call: HookCall, client: HookClient, mapping: HookMap
       ...facts,
       // A command too large to parse travels as its digest and a prefix, never whole.
       raw: command.length > limits.maxLength ? `${command.slice(0, 1024)}…` : command,
-      ...(command.length > limits.maxLength ? { rawInput: { ...payloadDigest(command) } } : {}),
+      ...(command.length > limits.maxLength ? { rawInput: { ...canonicalDigest(command) } } : {}),
       commands: facts.commands.map((cmd) => ({ ...cmd, redirects: cmd.redirects.map((r) => ({ ...r })) })),
     } as unknown as JsonObject;
   }

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from '../../src/core/canonical-json.js';
+import { canonicalDigest, canonicalJson, canonicalJsonSize } from '../../src/core/canonical-json.js';
+import type { JsonValue } from '../../src/core/json.js';
 
 describe('canonicalJson (RFC 8785)', () => {
   it('sorts object keys by UTF-16 code units and drops whitespace', () => {
@@ -37,5 +39,31 @@ describe('canonicalJson (RFC 8785)', () => {
     ['a symbol', [Symbol('x')]],
   ])('refuses %s', (_name, value) => {
     expect(() => canonicalJson(value as never)).toThrow(TypeError);
+  });
+});
+
+describe('size and digest of canonical JSON', () => {
+  it.each([
+    // [value, bytes, how the count is derived]
+    ['', 2, 'two quotes'],
+    ['é', 4, 'quotes + U+00E9 (2 bytes in UTF-8)'],
+    ['€', 5, 'quotes + U+20AC (3 bytes)'],
+    ['😀', 6, 'quotes + U+1F600 (4 bytes; 2 UTF-16 units)'],
+    ['\ud800', 8, 'a lone surrogate is escaped as \\ud800: 6 ASCII + quotes'],
+    [{ b: 1, a: 'x' }, 15, '{"a":"x","b":1}'],
+  ] as [JsonValue, number, string][])('sizes %j as %d bytes (%s)', (value, bytes) => {
+    expect(canonicalJsonSize(value)).toBe(bytes);
+    expect(canonicalDigest(value).size).toBe(bytes);
+  });
+
+  it('digests exactly the canonical text, key order ignored', () => {
+    const hex = createHash('sha256').update('{"a":[1,2],"b":"é"}', 'utf8').digest('hex');
+    expect(canonicalDigest({ b: 'é', a: [1, 2] })).toEqual({ digest: `sha256:${hex}`, size: 20 });
+    expect(canonicalDigest({ a: [1, 2], b: 'é' })).toEqual(canonicalDigest({ b: 'é', a: [1, 2] }));
+  });
+
+  it('refuses what canonical JSON refuses', () => {
+    expect(() => canonicalJsonSize({ a: undefined } as never)).toThrow(TypeError);
+    expect(() => canonicalDigest([1n] as never)).toThrow(TypeError);
   });
 });

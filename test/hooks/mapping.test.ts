@@ -1,8 +1,9 @@
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
+import { canonicalDigest } from '../../src/core/canonical-json.js';
 import { type HookVerdict, hookAnswer } from '../../src/hooks/answers.js';
 import { type HookCall, readHookCall } from '../../src/hooks/payload.js';
-import { hookIdempotencyKey, hookRequest, payloadDigest } from '../../src/hooks/request.js';
+import { hookIdempotencyKey, hookRequest } from '../../src/hooks/request.js';
 import { codexSchema, hookFixture, syntax } from './fixtures.js';
 
 const mapping = { environment: 'development', syntax };
@@ -39,7 +40,7 @@ describe('Claude Code', () => {
       resource: { type: 'tool', id: 'Bash', environment: 'development' },
       rationale: 'Claude Code PreToolUse: Bash — Run test suite',
       context: {
-        tool: { kind: 'shell', name: 'Bash', agent: 'claude-code', input: payloadDigest(bash.toolInput) },
+        tool: { kind: 'shell', name: 'Bash', agent: 'claude-code', input: canonicalDigest(bash.toolInput) },
         session: {
           agent: 'claude-code',
           id: 'abc123',
@@ -66,7 +67,7 @@ describe('Claude Code', () => {
     expect(request.context).toMatchObject({
       path: '/home/user/.bashrc',
       pathInWorkspace: false,
-      content: payloadDigest("alias ls='rm -rf'\n"),
+      content: canonicalDigest("alias ls='rm -rf'\n"),
     });
     expect(JSON.stringify(request)).not.toContain('rm -rf');
   });
