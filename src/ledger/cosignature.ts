@@ -46,29 +46,50 @@ export function cosignatureVerifierKeyOf(signer: NoteSigner): string {
   return `${signer.name}+${hex8(id)}+${key}`;
 }
 
-/** Parses a cosignature/v1 verifier key (`name+id+base64(0x04 ‖ key)`); throws a TypeError naming what is wrong. */
-export function parseCosignatureVerifierKey(text: string): CosignatureVerifier {
+/** Where to get a well-formed key, named in the messages about malformed ones. */
+const keyHint = 'give the key `arbiter witness key` prints';
+
+/**
+ * Reads a cosignature/v1 verifier key, `name+<8 hex key ID>+base64(0x04 ‖ Ed25519 key)`, checking
+ * every part: the name is a valid key name, the key is canonical base64 of 33 bytes of type 0x04,
+ * and the key ID is SHA-256(name ‖ 0x0A ‖ 0x04 ‖ key)[:4]. The one parser of witness keys: the
+ * policy loader reports its `problem` at the document's line, the CLI and the submitter throw it.
+ */
+export function readCosignatureVerifierKey(text: string): CosignatureVerifier | { problem: string } {
   const trimmed = text.trim();
   const first = trimmed.indexOf('+');
   const second = trimmed.indexOf('+', first + 1);
-  if (first < 0 || second < 0) throw new TypeError('not a witness verifier key (name+id+key)');
+  if (first < 0 || second < 0)
+    return { problem: `not a witness verifier key (name+keyID+base64 key): ${keyHint}` };
   const name = trimmed.slice(0, first);
   const idHex = trimmed.slice(first + 1, second);
-  const raw = Buffer.from(trimmed.slice(second + 1), 'base64');
-  if (!isValidKeyName(name) || !/^[0-9a-fA-F]{8}$/.test(idHex))
-    throw new TypeError('witness verifier key has a bad name or key ID');
+  const keyBase64 = trimmed.slice(second + 1);
+  if (!isValidKeyName(name)) return { problem: 'witness verifier key has an empty name or one with spaces' };
+  if (!/^[0-9a-fA-F]{8}$/.test(idHex))
+    return { problem: 'witness verifier key ID is not 8 hexadecimal digits' };
+  // Node's decoder skips characters outside the alphabet: only a round trip proves the text is base64.
+  const raw = Buffer.from(keyBase64, 'base64');
+  if (raw.toString('base64') !== keyBase64)
+    return { problem: `witness verifier key is not canonical base64: ${keyHint}` };
   if (raw.length !== 33 || raw[0] !== cosignatureV1Type)
-    throw new TypeError('witness verifier key is not an Ed25519 cosignature/v1 key (type 0x04)');
+    return { problem: `witness verifier key is not an Ed25519 cosignature/v1 key (type 0x04): ${keyHint}` };
   const publicKeyBytes = raw.subarray(1);
   const keyId = cosignatureKeyId(name, publicKeyBytes);
   if (hex8(keyId) !== idHex.toLowerCase())
-    throw new TypeError('witness verifier key ID does not match its name and key');
+    return { problem: 'witness verifier key ID does not match its name and key' };
   const publicKey = createPublicKey({
     key: Buffer.concat([spkiPrefix, publicKeyBytes]),
     format: 'der',
     type: 'spki',
   });
-  return { name, keyId, publicKey, text: `${name}+${idHex.toLowerCase()}+${raw.toString('base64')}` };
+  return { name, keyId, publicKey, text: `${name}+${idHex.toLowerCase()}+${keyBase64}` };
+}
+
+/** `readCosignatureVerifierKey` for callers that stop on a bad key: throws a TypeError with its problem. */
+export function parseCosignatureVerifierKey(text: string): CosignatureVerifier {
+  const verifier = readCosignatureVerifierKey(text);
+  if ('problem' in verifier) throw new TypeError(verifier.problem);
+  return verifier;
 }
 
 /** The exact bytes a cosignature/v1 signs: header line, time line, the note body (with its final newline). */

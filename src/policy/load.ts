@@ -1,9 +1,10 @@
 import { dirname, join } from 'node:path/posix';
 import { canonicalJson } from '../core/canonical-json.js';
-import { sha256, sha256Hex } from '../core/digest.js';
+import { sha256Hex } from '../core/digest.js';
 import { parseDuration } from '../core/duration.js';
 import type { JsonValue } from '../core/json.js';
 import { licenseListProblems } from '../core/license-list.js';
+import { readCosignatureVerifierKey } from '../ledger/cosignature.js';
 import type {
   ApprovalRequirement,
   CompiledActionPolicy,
@@ -213,26 +214,6 @@ export function compileBundle(files: readonly SourceFile[], options: PolicyLoadO
     witnesses: sortByName(witnesses),
   };
   return deepFreeze(bundle);
-}
-
-/**
- * The name in a cosignature/v1 verifier key, `name+<key ID>+base64(0x04 ‖ Ed25519 key)`, after
- * checking its key ID: SHA-256(name ‖ 0x0A ‖ 0x04 ‖ key)[:4] (c2sp.org/tlog-cosignature). The
- * same rule as the ledger's `cosignatureKeyId` (policy builds on core only); a test cross-checks them.
- */
-export function witnessKeyName(text: string): { name: string } | { problem: string } {
-  const match = /^([^\s+]+)\+([0-9a-fA-F]{8})\+([A-Za-z0-9+/]{44})$/.exec(text.trim());
-  if (!match) return { problem: 'not a witness verifier key (name+keyID+base64 key)' };
-  const [, name, idHex, keyB64] = match as unknown as [string, string, string, string];
-  const raw = Buffer.from(keyB64, 'base64');
-  if (raw.length !== 33 || raw[0] !== 0x04)
-    return {
-      problem: 'not an Ed25519 cosignature/v1 key (type 0x04): give the key `arbiter witness key` prints',
-    };
-  const id = sha256(Buffer.concat([Buffer.from(`${name}\n`, 'utf8'), raw])).subarray(0, 4);
-  if (Buffer.from(id).toString('hex') !== idHex.toLowerCase())
-    return { problem: 'the key ID does not match the name and key' };
-  return { name };
 }
 
 function executionWindowOf(window: string): ExecutionWindow {
@@ -795,7 +776,7 @@ class DocumentCompiler {
 
   witness(document: WitnessDocument): WitnessConfig {
     const { spec, metadata } = document;
-    const key = witnessKeyName(spec.verifierKey);
+    const key = readCosignatureVerifierKey(spec.verifierKey);
     if ('problem' in key) this.report(['spec', 'verifierKey'], 'ARB_ERR_POLICY_INVALID_VALUE', key.problem);
     const keyName = 'name' in key ? key.name : '';
     return {

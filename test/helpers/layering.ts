@@ -47,12 +47,13 @@ export const adapterFolders = [
 export const declarationFolders = ['types'] as const;
 
 /**
- * The base of the domain: core imports no other folder; policy and ledger only core. (The rest of
- * the domain may build on any domain folder.)
+ * The base of the domain: core imports no other folder, ledger only core, policy core and ledger
+ * (a `kind: Witness` document's key is checked by the ledger's own parser). (The rest of the domain
+ * may build on any domain folder.)
  */
 export const foundations: Readonly<Record<string, readonly string[]>> = {
   core: [],
-  policy: ['core'],
+  policy: ['core', 'ledger'],
   ledger: ['core'],
 };
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import nacl from 'tweetnacl';
 import { describe, expect, it } from 'vitest';
+import { readCosignatureVerifierKey } from '../../src/ledger/cosignature.js';
 import { generateSigner, parseSignerKey, signNote } from '../../src/ledger/note.js';
 import {
   addSignatureLines,
@@ -13,6 +14,7 @@ import {
   parseCosignatureVerifierKey,
   parseSignatureLine,
 } from '../../src/witness/index.js';
+import { malformedWitnessKeys } from './helpers.js';
 
 // Vectors from C2SP tlog-cosignature and transparency-dev/formats: test/fixtures/c2sp/README.md.
 const vectors = JSON.parse(
@@ -47,12 +49,28 @@ describe('cosignature/v1 against the specification', () => {
   });
 
   it('refuses a type 0x01 note key, a wrong key ID and garbage as witness keys', () => {
-    expect(() => parseCosignatureVerifierKey(vectors.verifierKeys.ed25519Note)).toThrow(/0x04/);
+    expect(() => parseCosignatureVerifierKey(vectors.verifierKeys.ed25519Note)).toThrow(
+      /type 0x04\): give the key `arbiter witness key` prints/,
+    );
     expect(() =>
       parseCosignatureVerifierKey(vectors.verifierKeys.cosignatureV1.replace('da77ade7', 'da77ade8')),
     ).toThrow(/key ID/);
     expect(() => parseCosignatureVerifierKey('nonsense')).toThrow();
     expect(() => parseCosignatureVerifierKey(witnessKeys.verifierKey)).toThrow(/0x04/);
+  });
+
+  it.each(malformedWitnessKeys(vectors.verifierKeys.cosignatureV1))(
+    'refuses a witness key: %s',
+    (_, key, message) => {
+      expect(() => parseCosignatureVerifierKey(key)).toThrow(message);
+      expect(readCosignatureVerifierKey(key)).toEqual({ problem: expect.stringMatching(message) });
+    },
+  );
+
+  it('accepts a good key with surrounding white space and an upper-case key ID, and normalises both', () => {
+    const key = vectors.verifierKeys.cosignatureV1 as string;
+    const upper = key.replace('da77ade7', 'DA77ADE7');
+    expect(parseCosignatureVerifierKey(` ${upper}\n`).text).toBe(key);
   });
 
   it('verifies with an independent Ed25519 implementation (tweetnacl) over the spec bytes', () => {

@@ -44,3 +44,39 @@ export class TestLog {
     return rootHash(this.leaves.slice(0, size));
   }
 }
+
+/**
+ * Witness verifier keys that must be refused, each named after what was done to a good one, with
+ * the message both entry points (the ledger's parser and a `kind: Witness` document) must give.
+ */
+export function malformedWitnessKeys(good: string): [mutation: string, key: string, message: RegExp][] {
+  const [name, id, key] = [good.split('+')[0]!, good.split('+')[1]!, good.split('+').slice(2).join('+')];
+  const shape =
+    /^not a witness verifier key \(name\+keyID\+base64 key\): give the key `arbiter witness key` prints$/;
+  const notBase64 =
+    /^witness verifier key is not canonical base64: give the key `arbiter witness key` prints$/;
+  // A character inside the public key (the first carries the type byte).
+  const flipped = key.slice(0, 20) + (key[20] === 'A' ? 'B' : 'A') + key.slice(21);
+  return [
+    ['garbage', 'nonsense', shape],
+    ['one-plus', `${name}+${id}`, shape],
+    ['empty-name', `+${id}+${key}`, /empty name/],
+    ['space-in-name', `a b+${id}+${key}`, /empty name or one with spaces/],
+    ['short-key-id', `${name}+${id.slice(1)}+${key}`, /key ID is not 8 hexadecimal digits/],
+    ['non-hex-key-id', `${name}+zzzzzzzz+${key}`, /key ID is not 8 hexadecimal digits/],
+    ['char-outside-base64', `${name}+${id}+${key.slice(0, 10)}!${key.slice(10)}`, notBase64],
+    ['space-inside-base64', `${name}+${id}+${key.slice(0, 10)} ${key.slice(10)}`, notBase64],
+    ['extra-padding', `${name}+${id}+${key}=`, notBase64],
+    [
+      'truncated-key',
+      `${name}+${id}+${key.slice(0, 40)}`,
+      /not an Ed25519 cosignature\/v1 key \(type 0x04\)/,
+    ],
+    ['key-id-of-another-key', `${name}+${id}+${flipped}`, /key ID does not match its name and key/],
+    [
+      'wrong-key-id',
+      `${name}+${id === '00000000' ? '00000001' : '00000000'}+${key}`,
+      /key ID does not match/,
+    ],
+  ];
+}

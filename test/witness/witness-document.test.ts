@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { generateSigner, parseSignerKey } from '../../src/ledger/note.js';
-import { witnessKeyName } from '../../src/policy/load.js';
-import { cosignatureVerifierKeyOf } from '../../src/witness/index.js';
+import { cosignatureVerifierKeyOf, parseCosignatureVerifierKey } from '../../src/witness/index.js';
 import { bundleOf, problemsOf } from '../helpers/bundle.js';
+import { malformedWitnessKeys } from './helpers.js';
 
 // `kind: Witness` in the governance repository: where the server submits checkpoints, and the key
 // their cosignatures must verify with — checked at load, like every other document.
@@ -27,23 +27,31 @@ describe('kind: Witness', () => {
     expect(bundle.counts.Witness).toBe(1);
   });
 
-  it('refuses a log (type 0x01) key, a wrong key ID, garbage and a non-http URL', () => {
-    for (const [key, message] of [
-      [keys.verifierKey, /type 0x04/],
-      [verifierKey.replace(/\+[0-9a-f]{8}\+/, '+00000000+'), /key ID/],
-      ['nonsense', /not a witness verifier key/],
-    ] as const) {
-      const [problem] = problemsOf({ 'witness.yaml': witness(key) });
-      expect(problem?.message).toMatch(message);
-    }
+  it('refuses a log (type 0x01) key and a non-http URL', () => {
+    const [problem] = problemsOf({ 'witness.yaml': witness(keys.verifierKey) });
+    expect(problem?.message).toMatch(/type 0x04\): give the key `arbiter witness key` prints/);
     expect(problemsOf({ 'witness.yaml': witness(verifierKey, 'ftp://x') }).length).toBeGreaterThan(0);
   });
 
-  it("the loader's key check is the ledger's rule (cross-checked on random keys)", () => {
+  it.each(malformedWitnessKeys(verifierKey))('refuses a witness key at its line: %s', (_, key, message) => {
+    // Quoted, so that YAML hands the key over as written (spaces, `!`, `=`).
+    expect(problemsOf({ 'witness.yaml': witness(JSON.stringify(key)) })).toEqual([
+      {
+        file: 'witness.yaml',
+        line: 6,
+        col: 16,
+        code: 'ARB_ERR_POLICY_INVALID_VALUE',
+        message: expect.stringMatching(message),
+      },
+    ]);
+  });
+
+  it('takes the key name from the ledger parser, for keys of any valid name', () => {
     for (let i = 0; i < 20; i++) {
       const name = `w${i}.example/${'x'.repeat(i)}`;
       const key = cosignatureVerifierKeyOf(parseSignerKey(generateSigner(name).signerKey));
-      expect(witnessKeyName(key)).toEqual({ name });
+      expect(bundleOf({ 'witness.yaml': witness(key) }).witnesses[0]?.keyName).toBe(name);
+      expect(parseCosignatureVerifierKey(key).name).toBe(name);
     }
   });
 });
