@@ -27,6 +27,7 @@ import {
   defaultBudgetEnvironments,
   defaultExecutionWindow,
   defaultSessionTtl,
+  maxSessionTtlMs,
   supplyCheckNames,
 } from './bundle.js';
 import {
@@ -473,7 +474,7 @@ class DocumentCompiler {
     secure('redirectUrl', spec.redirectUrl);
     const sessionTtl = spec.sessionTtl ?? defaultSessionTtl;
     const sessionTtlMs = parseDuration(sessionTtl);
-    if (sessionTtlMs === undefined || sessionTtlMs <= 0 || sessionTtlMs > 7 * 86_400_000)
+    if (sessionTtlMs === undefined || sessionTtlMs <= 0 || sessionTtlMs > maxSessionTtlMs)
       invalid(['sessionTtl'], `sessionTtl "${sessionTtl}" is not a duration between 1m and 7d`);
     const domains = (spec.allowedEmailDomains ?? []).map((domain) => domain.trim().toLowerCase());
     domains.forEach((domain, i) => {

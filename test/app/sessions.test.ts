@@ -2,9 +2,11 @@ import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultSessionKeyPath, loadSessionKey, SessionService } from '../../src/app/access/sessions.js';
+import { usedRecordMarginMs } from '../../src/app/access/sign-in.js';
 import { startArbiter } from '../../src/app/arbiter.js';
 import { isArbiterError } from '../../src/core/errors.js';
 import type { SignedInPerson } from '../../src/identity/sign-in.js';
+import { maxSessionTtlMs } from '../../src/policy/bundle.js';
 import { TestClock } from '../helpers/server.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -128,6 +130,78 @@ describe('sign-in sessions', () => {
       expect(arbiter.sessions.csrfMatches(third.sessionId, third.csrfToken)).toBe(true);
       expect(arbiter.sessions.csrfMatches(second.sessionId, third.csrfToken)).toBe(false);
       expect(arbiter.sessions.csrfMatches(third.sessionId, '')).toBe(false);
+    } finally {
+      await arbiter.close();
+    }
+  });
+
+  it('stay revoked until their own expiry; the revocation row goes after it, with a later revocation', async () => {
+    const dir = tempDir('arbiter-sessions-');
+    const clock = new TestClock();
+    const arbiter = await arbiterIn(dir, clock);
+    const revokeAnother = async () =>
+      arbiter.sessions.revoke(
+        (await arbiter.sessions.issue(alice, 'https://idp.example.com', 60_000)).cookie,
+      );
+    try {
+      const day = 86_400_000;
+      const issued = await arbiter.sessions.issue(alice, 'https://idp.example.com', day);
+      await arbiter.sessions.revoke(issued.cookie);
+      const row = `session.revoked-until:${issued.sessionId}`;
+      expect(await arbiter.store.getMeta(row)).toBe(issued.expiresAt.toISOString());
+      // Purges run while the session could still be presented: the row stays, the cookie is refused.
+      clock.advance(day - 1_000);
+      await revokeAnother();
+      expect(await arbiter.store.getMeta(row)).toBeDefined();
+      expect(await reasonOf(arbiter.sessions.authenticate(issued.cookie))).toBe('revoked');
+      // Past its expiry and the clock margin between replicas, the cookie is dead and the row goes.
+      clock.advance(1_000 + usedRecordMarginMs);
+      await revokeAnother();
+      expect(await arbiter.store.getMeta(row)).toBeDefined(); // exactly at the margin: not yet
+      clock.advance(1);
+      await revokeAnother();
+      expect(await arbiter.store.getMeta(row)).toBeUndefined();
+      expect(await reasonOf(arbiter.sessions.authenticate(issued.cookie))).toBe('invalid');
+    } finally {
+      await arbiter.close();
+    }
+  });
+
+  it('honour a revocation written before expiries were kept, and purge it only after the longest lifetime', async () => {
+    const dir = tempDir('arbiter-sessions-');
+    const clock = new TestClock();
+    const arbiter = await arbiterIn(dir, clock);
+    const revokeAnother = async () =>
+      arbiter.sessions.revoke(
+        (await arbiter.sessions.issue(alice, 'https://idp.example.com', 60_000)).cookie,
+      );
+    try {
+      const issued = await arbiter.sessions.issue(alice, 'https://idp.example.com', maxSessionTtlMs);
+      // What the earlier release wrote at logout: the revocation time, under the older key.
+      const row = `session.revoked:${issued.sessionId}`;
+      await arbiter.store.write((tx) => tx.setMeta(row, clock.now().toISOString()));
+      expect(await reasonOf(arbiter.sessions.authenticate(issued.cookie))).toBe('revoked');
+      // Long after a short session would have ended, this one is still valid: still revoked.
+      clock.advance(maxSessionTtlMs - 1_000);
+      await revokeAnother();
+      expect(await arbiter.store.getMeta(row)).toBeDefined();
+      expect(await reasonOf(arbiter.sessions.authenticate(issued.cookie))).toBe('revoked');
+      clock.advance(1_000 + usedRecordMarginMs + 1);
+      await revokeAnother();
+      expect(await arbiter.store.getMeta(row)).toBeUndefined();
+    } finally {
+      await arbiter.close();
+    }
+  });
+
+  it('are never issued for longer than an IdentityProvider may set', async () => {
+    const dir = tempDir('arbiter-sessions-');
+    const arbiter = await arbiterIn(dir, new TestClock());
+    try {
+      for (const ttl of [maxSessionTtlMs + 1, 0, -1, Number.NaN])
+        await expect(arbiter.sessions.issue(alice, 'https://idp.example.com', ttl)).rejects.toThrow(
+          RangeError,
+        );
     } finally {
       await arbiter.close();
     }

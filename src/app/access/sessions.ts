@@ -6,7 +6,9 @@ import { sameSecretText } from '../../core/constant-time.js';
 import { ArbiterError } from '../../core/errors.js';
 import type { Principal } from '../../identity/principal.js';
 import type { AuthContext, SignedInPerson } from '../../identity/sign-in.js';
+import { maxSessionTtlMs } from '../../policy/bundle.js';
 import type { Store } from '../../store/store.js';
+import { usedRecordMarginMs } from './sign-in.js';
 
 /**
  * Sign-in sessions that a database writer cannot forge. A session is a cookie the server encrypts
@@ -64,6 +66,8 @@ export function loadSessionKey(path: string): Uint8Array {
 /** What a session cookie holds (the JWE's claims). */
 interface SessionClaims {
   sid: string;
+  /** Expiry, seconds since the epoch (the JWT `exp`, checked by jwtDecrypt). */
+  exp: number;
   user: string;
   role: 'approver' | 'auditor' | 'admin';
   groups: string[];
@@ -89,7 +93,18 @@ const audiences = { sso: 'arbiter-session', cli: 'arbiter-cli-session' } as cons
 /** The prefix of a command-line session's bearer token (`arbiter login`). */
 export const cliSessionPrefix = 'arbs_';
 const maxCookieLength = 8_192;
-const revokedKey = (sid: string) => `session.revoked:${sid}`;
+/**
+ * A revoked session's row holds the cookie's expiry: once that has passed (with the margin for
+ * replicas' clocks) the cookie is refused anyway and the row can go.
+ */
+const revokedUntilPrefix = 'session.revoked-until:';
+const revokedUntilKey = (sid: string) => `${revokedUntilPrefix}${sid}`;
+/**
+ * Rows written before the expiry was kept hold the revocation time. Their cookie expired at most
+ * `maxSessionTtlMs` after it was issued, so at most that long after the revocation.
+ */
+const revokedAtPrefix = 'session.revoked:';
+const revokedAtKey = (sid: string) => `${revokedAtPrefix}${sid}`;
 
 /**
  * The CSRF token of a session: an HMAC of its id under the session key. The page reads it from
@@ -121,11 +136,14 @@ export class SessionService {
     ttlMs: number,
     via: 'sso' | 'cli' = 'sso',
   ): Promise<IssuedSession> {
+    // The purge of revocations written before their expiry was kept relies on this bound.
+    if (!(ttlMs > 0 && ttlMs <= maxSessionTtlMs))
+      throw new RangeError(`session lifetime ${ttlMs} ms is not between 0 and ${maxSessionTtlMs} ms`);
     const sessionId = randomBytes(18).toString('base64url');
     const csrfToken = csrfTokenOf(this.key, sessionId);
     const now = this.clock();
     const expiresAt = new Date(now.getTime() + ttlMs);
-    const claims: SessionClaims = {
+    const claims: Omit<SessionClaims, 'exp'> = {
       sid: sessionId,
       user: person.user,
       role: person.role,
@@ -155,7 +173,7 @@ export class SessionService {
   /** The principal of a session cookie; 401 ARB_ERR_AUTH_SESSION_INVALID when forged, expired or revoked. */
   async authenticate(cookie: string, via: 'sso' | 'cli' = 'sso'): Promise<Principal & { auth: AuthContext }> {
     const claims = await this.open(cookie, via);
-    if (await this.store.getMeta(revokedKey(claims.sid)))
+    if (await this.isRevoked(claims.sid))
       throw new ArbiterError(
         'ARB_ERR_AUTH_SESSION_INVALID',
         'this session was ended (signed out): sign in again',
@@ -192,11 +210,33 @@ export class SessionService {
     return sameSecretText(token, csrfTokenOf(this.key, sessionId));
   }
 
-  /** Ends a session everywhere (logout): its id is recorded as revoked until the cookie would expire anyway. */
+  /**
+   * Ends a session everywhere (logout): its id is recorded as revoked until the cookie would expire
+   * anyway. Revocations whose cookies can no longer be valid go in the same transaction.
+   */
   async revoke(cookie: string, via: 'sso' | 'cli' = 'sso'): Promise<void> {
     const claims = await this.open(cookie, via).catch(() => undefined);
     if (!claims) return;
-    await this.store.write((tx) => tx.setMeta(revokedKey(claims.sid), this.clock().toISOString()));
+    const now = this.clock().getTime();
+    await this.store.write(async (tx) => {
+      await tx.purgeMeta({
+        prefix: revokedUntilPrefix,
+        before: new Date(now - usedRecordMarginMs).toISOString(),
+      });
+      await tx.purgeMeta({
+        prefix: revokedAtPrefix,
+        before: new Date(now - maxSessionTtlMs - usedRecordMarginMs).toISOString(),
+      });
+      await tx.setMeta(revokedUntilKey(claims.sid), new Date(claims.exp * 1000).toISOString());
+    });
+  }
+
+  /** True when the session was revoked: a row of either form, the older one still honoured. */
+  private async isRevoked(sessionId: string): Promise<boolean> {
+    return (
+      (await this.store.getMeta(revokedUntilKey(sessionId))) !== undefined ||
+      (await this.store.getMeta(revokedAtKey(sessionId))) !== undefined
+    );
   }
 
   /** Encrypts a short-lived value (a sign-in in progress) with the session key. */
@@ -244,7 +284,12 @@ export class SessionService {
     const sealed =
       via === 'cli' && cookie.startsWith(cliSessionPrefix) ? cookie.slice(cliSessionPrefix.length) : cookie;
     const payload = await this.unseal(sealed, audiences[via]);
-    if (!payload || typeof payload.sid !== 'string' || typeof payload.user !== 'string')
+    if (
+      !payload ||
+      typeof payload.sid !== 'string' ||
+      typeof payload.user !== 'string' ||
+      typeof payload.exp !== 'number'
+    )
       throw new ArbiterError(
         'ARB_ERR_AUTH_SESSION_INVALID',
         'the session cookie is not valid (forged, from another server, or expired): sign in again',
