@@ -1,4 +1,14 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -228,6 +238,34 @@ describe('the trusted checkpoint kept outside the database', () => {
     expect(trusted.trustedHead.size).toBe(3);
     expect(existsSync(join(dir, 'arbiter.ledger.checkpoint'))).toBe(true);
     expect(warnings.join('\n')).toContain('trusting the database');
+  });
+
+  it("removes at start a dead process's temporary checkpoint file, and keeps a running one's", async () => {
+    const dir = tempDir('arbiter-trust-');
+    const databaseUrl = `sqlite:${join(dir, 'arbiter.db')}`;
+    const keyPath = join(dir, 'arbiter.ledger.key');
+    await appendNotes(databaseUrl, keyPath, ['a']);
+    await startSignStop(databaseUrl, keyPath);
+    const checkpoint = join(dir, 'arbiter.ledger.checkpoint');
+    const note = readFileSync(checkpoint, 'utf8');
+    // What a crash between write and rename leaves; the pid is of a process that has exited.
+    const crashed = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const stray = `${checkpoint}.${crashed}.tmp`;
+    writeFileSync(stray, note.slice(0, 20));
+    const running = `${checkpoint}.${process.ppid}.tmp`;
+    writeFileSync(running, note.slice(0, 20));
+    const store = openSqliteStore({ path: join(dir, 'arbiter.db') });
+    const warnings: string[] = [];
+    await TrustedCheckpoint.open(await openLedger(store, { keyPath }), {
+      logger: { warn: (_details, message) => warnings.push(message), error() {} },
+    });
+    await store.close();
+    expect(existsSync(stray)).toBe(false);
+    expect(existsSync(running)).toBe(true);
+    expect(readFileSync(checkpoint, 'utf8')).toBe(note);
+    expect(warnings).toEqual([
+      `removed ${stray}, left by a process that stopped while writing ${checkpoint}`,
+    ]);
   });
 
   it('refuses a trusted checkpoint file that another key signed', async () => {

@@ -6,7 +6,7 @@ import { parseVerifierKey } from '../../ledger/note.js';
 import { emptyRoot } from '../../ledger/rfc6962.js';
 import type { LedgerReader, StoredCheckpoint } from '../../ledger/storage.js';
 import { verifyConsistency } from '../../ledger/verify.js';
-import { replaceFileDurably } from './durable-file.js';
+import { removeStaleTemporaryFiles, replaceFileDurably } from './durable-file.js';
 import type { Ledger } from './ledger.js';
 
 /** A tree the process knows: how many leaves, which root. */
@@ -52,6 +52,21 @@ export class TrustedCheckpoint {
   ): Promise<TrustedCheckpoint> {
     const path = options.path ?? defaultTrustedCheckpointPath(ledger.keyPath);
     const logger = options.logger ?? silentLogger;
+    // A crash between writing and renaming leaves `<file>.<pid>.tmp`: harmless, but it would stay.
+    await removeStaleTemporaryFiles(path).then(
+      (removed) => {
+        for (const temporary of removed)
+          logger.warn(
+            { path: temporary },
+            `removed ${temporary}, left by a process that stopped while writing ${path}`,
+          );
+      },
+      (error: Error) =>
+        logger.warn(
+          { path, err: error },
+          `could not remove stale temporary files beside ${path}: ${error.message}`,
+        ),
+    );
     let trusted: TreeHead;
     const note = readNote(path);
     if (note === undefined) {
