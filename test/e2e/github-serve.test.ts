@@ -91,14 +91,17 @@ spec:
   });
 
   it('refuses to start without the key file or the webhook secret, saying which', () => {
-    const noKey = arbiter(['serve', '--github-app-id', '1', '--db', `sqlite:${join(dir, 'x.db')}`], {
-      cwd: dir,
-    });
+    const noKey = arbiter(
+      ['serve', '--port', '0', '--github-app-id', '1', '--db', `sqlite:${join(dir, 'x.db')}`],
+      { cwd: dir },
+    );
     expect(noKey.code).toBe(2);
     expect(noKey.stderr).toContain('--github-private-key');
     const noSecret = arbiter(
       [
         'serve',
+        '--port',
+        '0',
         '--github-app-id',
         '1',
         '--github-private-key',
@@ -155,16 +158,26 @@ spec:
 
   it('Slack buttons: refuses to start when the named signing secret is not set, or the mapping is malformed', () => {
     const db = `sqlite:${join(dir, 'y.db')}`;
-    const noSecret = arbiter(['serve', '--slack-signing-secret-env', 'SLACK_TEST_SECRET', '--db', db], {
-      cwd: dir,
-      env: { SLACK_TEST_SECRET: '' },
-    });
+    const noSecret = arbiter(
+      ['serve', '--port', '0', '--slack-signing-secret-env', 'SLACK_TEST_SECRET', '--db', db],
+      { cwd: dir, env: { SLACK_TEST_SECRET: '' } },
+    );
     expect(noSecret.code).toBe(2);
     expect(noSecret.stderr).toContain('$SLACK_TEST_SECRET');
     const mapping = join(dir, 'slack-users.yaml');
     writeFileSync(mapping, '- { team: T1, user: alice, email: alice@example.com }\n');
     const badMapping = arbiter(
-      ['serve', '--slack-signing-secret-env', 'SLACK_TEST_SECRET', '--slack-users', mapping, '--db', db],
+      [
+        'serve',
+        '--port',
+        '0',
+        '--slack-signing-secret-env',
+        'SLACK_TEST_SECRET',
+        '--slack-users',
+        mapping,
+        '--db',
+        db,
+      ],
       { cwd: dir, env: { SLACK_TEST_SECRET: 'x' } },
     );
     expect(badMapping.code).toBe(2);
@@ -172,6 +185,8 @@ spec:
     const noBotToken = arbiter(
       [
         'serve',
+        '--port',
+        '0',
         '--slack-signing-secret-env',
         'SLACK_TEST_SECRET',
         '--slack-bot-token-env',
@@ -186,6 +201,8 @@ spec:
     const badApiUrl = arbiter(
       [
         'serve',
+        '--port',
+        '0',
         '--slack-signing-secret-env',
         'SLACK_TEST_SECRET',
         '--slack-api-url',
@@ -197,7 +214,9 @@ spec:
     );
     expect(badApiUrl.code).toBe(2);
     expect(badApiUrl.stderr).toContain('--slack-api-url slack.com/api is not an http(s) URL');
-    const badRetention = arbiter(['serve', '--delivery-retention-days', '0', '--db', db], { cwd: dir });
+    const badRetention = arbiter(['serve', '--port', '0', '--delivery-retention-days', '0', '--db', db], {
+      cwd: dir,
+    });
     expect(badRetention.code).toBe(2);
     expect(badRetention.stderr).toContain('--delivery-retention-days 0 must be a positive integer');
   }, 180_000);

@@ -92,7 +92,7 @@ spec:
 
   it('refuses to start when a named variable is not set, or polling and webhooks are both off', () => {
     const db = `sqlite:${join(dir, 'x.db')}`;
-    const noToken = arbiter(['serve', '--gitlab-token-env', 'GITLAB_TEST_TOKEN', '--db', db], {
+    const noToken = arbiter(['serve', '--port', '0', '--gitlab-token-env', 'GITLAB_TEST_TOKEN', '--db', db], {
       cwd: dir,
       env: { GITLAB_TEST_TOKEN: '' },
     });
@@ -101,6 +101,8 @@ spec:
     const noSecret = arbiter(
       [
         'serve',
+        '--port',
+        '0',
         '--gitlab-token-env',
         'GITLAB_TEST_TOKEN',
         '--gitlab-webhook-secret-env',
@@ -113,7 +115,17 @@ spec:
     expect(noSecret.code).toBe(2);
     expect(noSecret.stderr).toContain('$GITLAB_TEST_SECRET');
     const blind = arbiter(
-      ['serve', '--gitlab-token-env', 'GITLAB_TEST_TOKEN', '--gitlab-poll-interval', '0', '--db', db],
+      [
+        'serve',
+        '--port',
+        '0',
+        '--gitlab-token-env',
+        'GITLAB_TEST_TOKEN',
+        '--gitlab-poll-interval',
+        '0',
+        '--db',
+        db,
+      ],
       { cwd: dir, env: { GITLAB_TEST_TOKEN: 'x' } },
     );
     expect(blind.code).toBe(2);
@@ -121,6 +133,8 @@ spec:
     const badSigning = arbiter(
       [
         'serve',
+        '--port',
+        '0',
         '--gitlab-token-env',
         'GITLAB_TEST_TOKEN',
         '--gitlab-signing-token-env',
