@@ -33,6 +33,19 @@ export const ErrorSchema = Type.Object(
   { $id: 'Error', description: 'Every error response' },
 );
 
+/**
+ * The error answers a route declares, each in the one error shape: `{400: ErrorSchema, …}`. A
+ * route names its statuses; the shape is written once.
+ */
+export function errorResponses<Status extends number>(
+  ...statuses: readonly Status[]
+): Readonly<Record<Status, typeof ErrorSchema>> {
+  return Object.fromEntries(statuses.map((status) => [status, ErrorSchema])) as Record<
+    Status,
+    typeof ErrorSchema
+  >;
+}
+
 /** A response body that is text, with its content type (checkpoints, keys, metrics). */
 export function TextResponse(contentType: string, description: string) {
   return { description, content: { [contentType]: { schema: Type.String() } } };

@@ -7,6 +7,7 @@ import {
   routesWithoutResponseSchema,
   successStatuses,
 } from '../../src/server/response-schemas.js';
+import { ErrorSchema, errorResponses } from '../../src/server/schemas.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 interface Operation {
@@ -49,6 +50,31 @@ describe('every route declares its answers', () => {
       })
       .map(([name]) => name);
     expect(missing).toEqual([]);
+  });
+
+  it('the webhooks and the agent hook declare their refusals in the one error shape (as before errorResponses)', () => {
+    const refusals = (name: string) => {
+      const responses = operations.find(([operation]) => operation === name)?.[1].responses ?? {};
+      return Object.entries(responses)
+        .filter(([status]) => !/^2/.test(status))
+        .map(([status, answer]) => [status, answer.content?.['application/json']?.schema?.description]);
+    };
+    const each = (...statuses: string[]) => statuses.map((status) => [status, 'Every error response']);
+    expect(refusals('post /v1/integrations/github/webhook')).toEqual(
+      each('400', '401', '403', '404', '409', '413', '415'),
+    );
+    expect(refusals('post /v1/integrations/gitlab/webhook')).toEqual(
+      each('400', '401', '403', '404', '409', '413', '415'),
+    );
+    expect(refusals('post /v1/integrations/slack/interactions')).toEqual(
+      each('400', '401', '404', '413', '415'),
+    );
+    expect(refusals('post /v1/hooks/{agent}')).toEqual(each('400', '401', '403', '404', '409', '413'));
+  });
+
+  it('errorResponses writes the error shape for each status named, and nothing else', () => {
+    expect(errorResponses(400, 415)).toEqual({ 400: ErrorSchema, 415: ErrorSchema });
+    expect(errorResponses()).toEqual({});
   });
 
   it('JSON answers are described as JSON; text answers as strings with their content type', () => {

@@ -9,7 +9,7 @@ import { literals } from '../../core/json-schema.js';
 import { hookAgents } from '../../hooks/agents.js';
 import type { HookClient } from '../../hooks/request.js';
 import { principalOf } from '../auth.js';
-import { ErrorSchema } from '../schemas.js';
+import { errorResponses } from '../schemas.js';
 
 /** The largest hook body: a Write of a large file carries the whole file. */
 export const hookBodyLimit = 2 * 1024 * 1024;
@@ -119,15 +119,7 @@ export function hookRoutes(app: FastifyInstance, arbiter: Arbiter, options: Hook
         querystring: HookQuery,
         headers: HookHeaders,
         body: HookPayloadSchema,
-        response: {
-          200: HookAnswerSchema,
-          400: ErrorSchema,
-          401: ErrorSchema,
-          403: ErrorSchema,
-          404: ErrorSchema,
-          409: ErrorSchema,
-          413: ErrorSchema,
-        },
+        response: { 200: HookAnswerSchema, ...errorResponses(400, 401, 403, 404, 409, 413) },
       },
     },
     async (request, reply) => {

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Arbiter } from '../../app/arbiter.js';
 import { ArbiterError } from '../../core/errors.js';
 import { parseJsonBody, type ServerLimits } from '../limits.js';
-import { ErrorSchema } from '../schemas.js';
+import { errorResponses } from '../schemas.js';
 
 /** What the GitHub webhook answers (GitHub shows it in the App's delivery log). */
 export const GitHubDeliveryAnswerSchema = Type.Object(
@@ -35,15 +35,7 @@ export const githubBodyLimit = 1024 * 1024;
 export const gitlabBodyLimit = 1024 * 1024;
 
 /** How a provider webhook refuses a delivery (malformed, unsigned, forged, unknown, replayed, too large, not JSON). */
-const webhookRefusals = {
-  400: ErrorSchema,
-  401: ErrorSchema,
-  403: ErrorSchema,
-  404: ErrorSchema,
-  409: ErrorSchema,
-  413: ErrorSchema,
-  415: ErrorSchema,
-};
+const webhookRefusals = errorResponses(400, 401, 403, 404, 409, 413, 415);
 
 /** The body as the provider sent it (read as text, so that its signature can be checked). */
 function bodyText(body: unknown): string {
@@ -83,14 +75,7 @@ export function integrationRoutes(
           tags: ['integrations'],
           summary:
             "Slack interaction endpoint: Approve / Reject clicks on pending decisions, signed with Slack's signing secret",
-          response: {
-            200: SlackInteractionAnswerSchema,
-            400: ErrorSchema,
-            401: ErrorSchema,
-            404: ErrorSchema,
-            413: ErrorSchema,
-            415: ErrorSchema,
-          },
+          response: { 200: SlackInteractionAnswerSchema, ...errorResponses(400, 401, 404, 413, 415) },
         },
       },
       async (request) => {
