@@ -49,6 +49,13 @@ const reasonOf = async (promise: Promise<unknown>) => {
   throw new Error('expected ARB_ERR_AUTH_SESSION_INVALID');
 };
 
+/** Signs someone else out: the revocation's transaction is where ended revocations are purged. */
+async function revokeAnother(arbiter: Awaited<ReturnType<typeof arbiterIn>>): Promise<void> {
+  await arbiter.sessions.revoke(
+    (await arbiter.sessions.issue(alice, 'https://idp.example.com', 60_000)).cookie,
+  );
+}
+
 describe('sign-in sessions', () => {
   it('keep their key in a 0600 file beside the ledger key, and a database copied elsewhere cannot read them', async () => {
     const dir = tempDir('arbiter-sessions-');
@@ -139,10 +146,6 @@ describe('sign-in sessions', () => {
     const dir = tempDir('arbiter-sessions-');
     const clock = new TestClock();
     const arbiter = await arbiterIn(dir, clock);
-    const revokeAnother = async () =>
-      arbiter.sessions.revoke(
-        (await arbiter.sessions.issue(alice, 'https://idp.example.com', 60_000)).cookie,
-      );
     try {
       const day = 86_400_000;
       const issued = await arbiter.sessions.issue(alice, 'https://idp.example.com', day);
@@ -151,15 +154,15 @@ describe('sign-in sessions', () => {
       expect(await arbiter.store.getMeta(row)).toBe(issued.expiresAt.toISOString());
       // Purges run while the session could still be presented: the row stays, the cookie is refused.
       clock.advance(day - 1_000);
-      await revokeAnother();
+      await revokeAnother(arbiter);
       expect(await arbiter.store.getMeta(row)).toBeDefined();
       expect(await reasonOf(arbiter.sessions.authenticate(issued.cookie))).toBe('revoked');
       // Past its expiry and the clock margin between replicas, the cookie is dead and the row goes.
       clock.advance(1_000 + usedRecordMarginMs);
-      await revokeAnother();
+      await revokeAnother(arbiter);
       expect(await arbiter.store.getMeta(row)).toBeDefined(); // exactly at the margin: not yet
       clock.advance(1);
-      await revokeAnother();
+      await revokeAnother(arbiter);
       expect(await arbiter.store.getMeta(row)).toBeUndefined();
       expect(await reasonOf(arbiter.sessions.authenticate(issued.cookie))).toBe('invalid');
     } finally {
@@ -171,10 +174,6 @@ describe('sign-in sessions', () => {
     const dir = tempDir('arbiter-sessions-');
     const clock = new TestClock();
     const arbiter = await arbiterIn(dir, clock);
-    const revokeAnother = async () =>
-      arbiter.sessions.revoke(
-        (await arbiter.sessions.issue(alice, 'https://idp.example.com', 60_000)).cookie,
-      );
     try {
       const issued = await arbiter.sessions.issue(alice, 'https://idp.example.com', maxSessionTtlMs);
       // What the earlier release wrote at logout: the revocation time, under the older key.
@@ -183,11 +182,11 @@ describe('sign-in sessions', () => {
       expect(await reasonOf(arbiter.sessions.authenticate(issued.cookie))).toBe('revoked');
       // Long after a short session would have ended, this one is still valid: still revoked.
       clock.advance(maxSessionTtlMs - 1_000);
-      await revokeAnother();
+      await revokeAnother(arbiter);
       expect(await arbiter.store.getMeta(row)).toBeDefined();
       expect(await reasonOf(arbiter.sessions.authenticate(issued.cookie))).toBe('revoked');
       clock.advance(1_000 + usedRecordMarginMs + 1);
-      await revokeAnother();
+      await revokeAnother(arbiter);
       expect(await arbiter.store.getMeta(row)).toBeUndefined();
     } finally {
       await arbiter.close();
