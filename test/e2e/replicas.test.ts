@@ -145,7 +145,7 @@ describe.skipIf(!hasPostgres)('two replicas on one PostgreSQL', () => {
         const { rows } = await client.query(
           // The appending batch's transaction lock, not the checkpoint lock a replica's checkpointer
           // connection holds for as long as it lives (that one is checked below).
-          "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE 'arbiter/replica-%' AND a.application_name NOT LIKE '%/checkpointer'",
+          "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE 'arbiter/replica-%' AND a.application_name NOT LIKE '%/checkpointer' AND a.datname = current_database()",
         );
         holder = rows[0]?.application_name;
       }
@@ -179,7 +179,8 @@ describe.skipIf(!hasPostgres)('two replicas on one PostgreSQL', () => {
       const checkpointers = async () =>
         (
           await client.query(
-            "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE '%/checkpointer'",
+            // This database's only: other servers may share the PostgreSQL instance.
+            "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE '%/checkpointer' AND a.datname = current_database()",
           )
         ).rows.map((row) => row.application_name);
       const takeover = Date.now() + 30_000;

@@ -161,8 +161,11 @@ export class TokenService {
     if (!tokenPattern.test(token))
       throw new ArbiterError('ARB_ERR_AUTH_INVALID', 'the bearer token is not an Arbiter token');
     const hash = tokenHash(token);
-    const cached = this.cache.get(hash);
-    if (cached) return cached;
+    return this.cache.load(hash, () => this.principalOf(hash));
+  }
+
+  /** The principal of the token with this hash, read and proven against the ledger. */
+  private async principalOf(hash: string): Promise<Principal> {
     const row = await this.store.tokenByHash(hash);
     if (!row || row.revokedAt)
       throw new ArbiterError('ARB_ERR_AUTH_INVALID', 'the bearer token is unknown or revoked');
@@ -176,7 +179,6 @@ export class TokenService {
       ...(row.userName ? { user: foldUserName(row.userName) } : {}),
       groups: row.groups,
     };
-    this.cache.set(hash, principal);
     return principal;
   }
 }

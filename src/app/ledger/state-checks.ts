@@ -60,10 +60,11 @@ export class StateChecks {
    * `frozen` the ledger does not record is logged, not refused: frozen already stops everything.
    */
   async system(row: SystemRow): Promise<void> {
-    let recorded = this.systemStatuses.get(row.id);
+    const read = async () => recordedSystemStatus(await this.facts.about(row.id, systemStatusEntryTypes));
+    let recorded = await this.systemStatuses.load(row.id, read);
     // A cached status that disagrees may only be stale (frozen or unfrozen a moment ago): read again.
-    if (recorded === undefined || recorded !== row.status) {
-      recorded = recordedSystemStatus(await this.facts.about(row.id, systemStatusEntryTypes));
+    if (recorded !== row.status) {
+      recorded = await read();
       this.systemStatuses.set(row.id, recorded);
     }
     if (recorded === row.status) return;

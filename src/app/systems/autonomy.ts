@@ -48,11 +48,11 @@ export class AutonomyService {
   }
 
   private async standing(systemId: string): Promise<AutonomyChangeRow | undefined> {
-    const cached = this.cache.get(systemId);
-    if (cached !== undefined) return cached ?? undefined;
-    const [latest] = await this.store.autonomyChanges(systemId, { limit: 1 });
-    this.cache.set(systemId, latest ?? null);
-    return latest;
+    const latest = await this.cache.load(systemId, async () => {
+      const [newest] = await this.store.autonomyChanges(systemId, { limit: 1 });
+      return newest ?? null;
+    });
+    return latest ?? undefined;
   }
 
   /** `actor.autonomy` is the effective level; `actor.trackRecord` is added when a matching policy reads it. */

@@ -97,11 +97,7 @@ export class SystemService {
 
   /** A System for the decision hot path (cached for a second), or undefined. */
   async lookup(id: string): Promise<SystemRow | undefined> {
-    const cached = this.cache.get(id);
-    if (cached !== undefined) return cached ?? undefined;
-    const row = await this.store.getSystem(id);
-    this.cache.set(id, row ?? null);
-    return row;
+    return (await this.cache.load(id, async () => (await this.store.getSystem(id)) ?? null)) ?? undefined;
   }
 
   async list(): Promise<SystemRow[]> {

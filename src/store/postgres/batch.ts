@@ -46,10 +46,18 @@ export class PgBatch implements Queryable {
     }
   }
 
-  /** Before COMMIT: sends the deferred writes, or refuses if they already failed. */
-  async finish(): Promise<void> {
+  /**
+   * At the end: the deferred writes not sent yet, for the caller to send with COMMIT in one round trip
+   * (undefined when there are none); or refuses if earlier deferred writes failed. A failure of the
+   * returned statement is the caller's to report as a DeferredWriteError.
+   */
+  finalWrites(): { sql: string; params: unknown[] } | undefined {
     if (this.failure !== undefined) throw new DeferredWriteError(this.failure);
-    await this.flush();
+    if (this.writes.empty) return undefined;
+    const statement = this.writes.statement();
+    this.writes.clear();
+    this.statements++;
+    return statement;
   }
 
   reset(): void {

@@ -7,8 +7,9 @@ import { kyselyOver, postgresDialect } from '../sql/dialect.js';
 import { SqlLedgerReads } from '../sql/ledger.js';
 import { SqlRecordReads, SqlRecordWrites } from '../sql/records.js';
 import type { Store, StoreTransaction, WriteReads } from '../store.js';
-import { WriteQueue } from '../write-queue.js';
+import { DeferredWriteError, WriteQueue } from '../write-queue.js';
 import { PgBatch } from './batch.js';
+import { commitAfter, StatementRefusedError } from './commit-after.js';
 import { QueryableConnection } from './kysely-connection.js';
 import {
   type LedgerTail,
@@ -152,6 +153,12 @@ class BatchConnection implements Queryable {
     return this.client.query(prepared(sql, params) as string) as unknown as Promise<Result>;
   }
 
+  /** `sql` and then COMMIT, in one round trip (see commitAfter). */
+  commitAfter(sql: string, params: readonly unknown[]): Promise<void> {
+    if (!this.client) throw new Error('no open write transaction');
+    return commitAfter(this.client, prepared(sql, params) as pg.QueryConfig);
+  }
+
   /**
    * BEGIN, the ledger's advisory lock and the ledger's tail in one round trip (the simple query
    * protocol runs several statements; they take no parameters, so the key is written in). The
@@ -208,20 +215,21 @@ export class PostgresStore extends SqlRecordReads implements Store {
       },
       // The read-ahead runs after BEGIN and the lock on the same connection, so under the lock.
       begin: (start) => batch.start(start),
-      // The statements of a batch's end are queued on the connection together: `pg` sends the second
-      // as soon as the first completes, without waiting for this process's event loop — which, on a
-      // busy replica, would stretch the time the ledger lock is held.
+      // The deferred writes and COMMIT go in one round trip: every round trip under the ledger lock
+      // waits for PostgreSQL's backend and then for this process's event loop — which, on a busy
+      // replica, stretches the time the lock is held (bench/server/pg-replicas.js).
       commit: async () => {
-        // If the deferred writes fail, PostgreSQL answers this COMMIT by rolling back.
-        const [flushed, committed] = await Promise.allSettled([batch.finish(), connection.query('COMMIT')]);
         try {
-          if (flushed.status === 'rejected') throw flushed.reason;
-          if (committed.status === 'rejected') throw committed.reason;
+          const writes = batch.finalWrites();
+          if (writes) await connection.commitAfter(writes.sql, writes.params);
+          else await connection.query('COMMIT');
           this.options.onBatch?.({ statements: batch.statements + 2 });
-        } finally {
-          connection.client?.release();
-          connection.client = undefined;
+        } catch (error) {
+          // The transaction stays open (aborted) for the queue's rollback.
+          throw error instanceof StatementRefusedError ? new DeferredWriteError(error.cause) : error;
         }
+        connection.client?.release();
+        connection.client = undefined;
       },
       rollback: async () => {
         transaction.ledger.epoch++;

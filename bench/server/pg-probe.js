@@ -1,0 +1,75 @@
+// Loaded with `node --import` into an `arbiter serve` process by bench/server/pg-replicas.js: counts
+// what a PostgreSQL replica's write batches do, without changing the server's code. On SIGUSR2 it
+// prints one line, `pg-probe {json}`, with the counts since the last SIGUSR2, and starts over:
+// batches and the jobs in them, statements sent by the process (all connections), the time from
+// asking for the ledger lock to holding it (a pooled connection, then BEGIN + lock + tail), and the
+// time from holding it to the COMMIT's answer (the lock hold, as this process sees it).
+import pg from 'pg';
+
+// The build of the server this process runs (bin/arbiter.js → dist/), which may be another checkout's.
+const { WriteQueue } = await import(
+  new URL('../dist/store/write-queue.js', `file://${process.argv[1]}`).href
+);
+
+const fresh = () => ({
+  batches: 0,
+  jobs: 0,
+  statements: 0,
+  waitMs: 0,
+  holdMs: 0,
+  largest: 0,
+  /** Statements by their first words. */
+  kinds: {},
+});
+let counts = fresh();
+
+const query = pg.Client.prototype.query;
+pg.Client.prototype.query = function countedQuery(...args) {
+  counts.statements++;
+  const [config] = args;
+  const text = typeof config === 'string' ? config : (config?.text ?? 'other');
+  const kind = text.replace(/\s+/g, ' ').trim().slice(0, 70);
+  counts.kinds[kind] = (counts.kinds[kind] ?? 0) + 1;
+  return query.apply(this, args);
+};
+
+const runBatch = WriteQueue.prototype.runBatch;
+WriteQueue.prototype.runBatch = function timedBatch() {
+  const { runner } = this;
+  if (runner.acquire && !runner.probed) {
+    runner.probed = true;
+    const { acquire, commit, rollback } = runner;
+    let held = 0;
+    runner.acquire = async () => {
+      const asked = performance.now();
+      await acquire.call(runner);
+      held = performance.now();
+      counts.waitMs += held - asked;
+      // The queue takes its batch right after this: what is queued now is the batch.
+      counts.largest = Math.max(counts.largest, Math.min(this.jobs.length, this.maxBatch));
+    };
+    const release = (end) => async () => {
+      try {
+        await end.call(runner);
+      } finally {
+        if (held) counts.holdMs += performance.now() - held;
+        held = 0;
+      }
+    };
+    runner.commit = release(commit);
+    runner.rollback = release(rollback);
+  }
+  counts.batches++;
+  return runBatch.call(this);
+};
+
+const submit = WriteQueue.prototype.submit;
+WriteQueue.prototype.submit = function countedSubmit(...args) {
+  counts.jobs++;
+  return submit.apply(this, args);
+};
+
+process.on('SIGUSR2', () => {
+  process.stderr.write(`pg-probe ${JSON.stringify(counts)}\n`);
+  counts = fresh();
+});
