@@ -12,6 +12,12 @@ import { ArbiterError } from '../../core/errors.js';
  * error to one fsync only: with two in flight, the later one could take an error that belongs to
  * the earlier one's frames, and the earlier one would then report success for data that is lost.
  *
+ * What this sync does not cover, SQLite still syncs at NORMAL (only the commit's own sync is
+ * skipped; the checkpoint flags stay): a checkpoint fsyncs the WAL before copying frames into the
+ * database and fsyncs the database before recording the WAL as copied, and only then may a writer
+ * restart the WAL, whose new header SQLite fsyncs before writing frames after it. The full argument
+ * is in docs/deployment.md (Durability).
+ *
  * A failed sync fails the store for good. After an fsync error the kernel may have dropped the
  * dirty pages and marked them clean, so a retry that succeeds proves nothing: every later commit
  * and read is refused, and the process must restart (SQLite recovers the WAL from what is on disk).
