@@ -12,11 +12,15 @@ export const arbiterBin = join(root, 'bin', 'arbiter.js');
 export const arbiterReady = /Arbiter listening on (http:\/\/\S+)[\s\S]*\nReady\./;
 
 /**
- * Starts `node ARGS` and resolves once its output matches `readyPattern` (the first group is its
- * URL), with `exited` settling when it ends and `output()` for what it printed.
+ * Starts `node ARGS` (with `env` added to this process's environment) and resolves once its output
+ * matches `readyPattern` (the first group is its URL), with `exited` settling when it ends and
+ * `output()` for what it printed.
  */
-export function startProcess(args, readyPattern) {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+export function startProcess(args, readyPattern, env = {}) {
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   let output = '';
   const exited = new Promise((resolve) => child.once('exit', resolve));
   return new Promise((resolve, reject) => {
@@ -42,14 +46,15 @@ export async function stopProcess(started) {
 /**
  * `arbiter serve` in `dir` on SQLite (durable) with a copy of the example policies, the per-token
  * rate limit off (one token sends thousands of requests a second), plus `extraArgs`; and an agent
- * token for `system`.
+ * token for `system`. `bin` runs another build (A/B runs against another checkout), `env` is added
+ * to the server's environment.
  */
-export async function startArbiter(dir, { system, extraArgs = [] }) {
+export async function startArbiter(dir, { system, extraArgs = [], bin = arbiterBin, env = {} }) {
   cpSync(join(root, 'examples', 'policies'), join(dir, 'policies'), { recursive: true });
   const db = `sqlite:${join(dir, 'arbiter.db')}`;
   const server = await startProcess(
     [
-      arbiterBin,
+      bin,
       'serve',
       '--db',
       db,
@@ -64,10 +69,11 @@ export async function startArbiter(dir, { system, extraArgs = [] }) {
       ...extraArgs,
     ],
     arbiterReady,
+    env,
   );
   const token = execFileSync(
     process.execPath,
-    [arbiterBin, 'tokens', 'create', '--db', db, '--role', 'agent', '--system', system],
+    [bin, 'tokens', 'create', '--db', db, '--role', 'agent', '--system', system],
     { encoding: 'utf8' },
   ).trim();
   return { ...server, db, token };

@@ -128,7 +128,7 @@ export async function run({ log }) {
   }
   return `## Coding-agent hook endpoint (\`bench/hooks\`)
 
-\`arbiter serve\` in its own process on loopback with the example bundle, SQLite with \`synchronous=FULL\`.
+\`arbiter serve\` in its own process on loopback with the example bundle, SQLite durable (every commit synced before its answer).
 autocannon (16 connections, ${seconds} s) posts Claude Code \`PreToolUse\` payloads for Bash at a steady
 ${rate} calls/s, each in a new session, so each is a full hook call: the payload read, the command parsed
 (mvdan/sh), the decision evaluated and written with its ledger entry, then claimed (a second write), and

@@ -193,7 +193,7 @@ export async function run({ log }) {
 
   return `## Ledger (\`bench/ledger\`)
 
-Embedded SQLite store in WAL mode with \`synchronous=FULL\`: every commit is fsynced before it is
+Embedded SQLite store in WAL mode, durable: every commit is synced to disk (fdatasync of the \`-wal\` file) before it is
 acknowledged. Entries are shaped like decision records (~350 bytes of canonical JSON).
 
 | what | result | notes |

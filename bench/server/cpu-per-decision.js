@@ -15,7 +15,7 @@ import { postDecisions } from './decisions.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** CPU seconds (user + system, every thread) the process has used so far. */
-function cpuSeconds(pid) {
+export function cpuSeconds(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the command name (which may hold spaces), counted from field 3.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

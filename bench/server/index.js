@@ -101,8 +101,9 @@ export async function run({ log }) {
   return `## Server (\`bench/server\`)
 
 \`arbiter serve\` in its own process on loopback with the example bundle (which reads the actor's recent
-activity, so every decision also queries and updates activity counters), SQLite with \`synchronous=FULL\`:
-each decision is evaluated, written with its ledger entry in a group-committed transaction, and fsynced
+activity, so every decision also queries and updates activity counters), SQLite durable (WAL, \`synchronous=NORMAL\` plus an
+fdatasync of the \`-wal\` file off the event loop before any answer: deployment.md, Durability):
+each decision is evaluated, written with its ledger entry in a group-committed transaction, and synced
 before the response. autocannon (64 connections, ${seconds} s per step) posts allowed staging deploys
 from one agent token; the last rows are a bare Fastify route returning a constant, driven the same way.
 autocannon's fixed rate lets each connection send back to back until its share of the second is spent, so

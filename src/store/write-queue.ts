@@ -1,7 +1,7 @@
 /**
  * Group commit: writes that arrive while a batch is being committed wait and go together into
  * the next transaction. One durable commit covers the whole batch; nobody is told "done" before
- * that commit returns.
+ * that commit returns (and, where the runner makes commits durable afterwards, before it has).
  *
  * Batches are optimistic: the jobs of a batch run back to back without savepoints (each one
  * would cost a round trip per write on PostgreSQL). When a job throws, the whole transaction is
@@ -32,6 +32,13 @@ export interface TransactionRunner<Tx, Reads = never> {
   acquire?(): Promise<void>;
   begin(batch: BatchStart<Reads>): Promise<void>;
   commit(): Promise<void>;
+  /**
+   * Optional: called right after `commit` returns, for a store whose COMMIT does not itself wait
+   * for the disk (SQLite's WAL synced off the event loop). The batch's jobs are resolved only once
+   * the promise it returns resolves, and rejected with its error if it rejects; the next batch
+   * begins after that.
+   */
+  durable?(): Promise<void>;
   rollback(): Promise<void>;
   transaction: Tx;
 }
@@ -142,7 +149,19 @@ export class WriteQueue<Tx, Reads = never> {
         return;
       }
       if (!failed) {
-        for (const [i, job] of remaining.entries()) job.resolve(values[i]);
+        if (runner.durable) {
+          // The next batch begins after this one is acknowledged: one batch in flight at a time.
+          await runner.durable().then(
+            () => {
+              for (const [i, job] of remaining.entries()) job.resolve(values[i]);
+            },
+            (error: unknown) => {
+              for (const job of remaining) job.reject(error);
+            },
+          );
+        } else {
+          for (const [i, job] of remaining.entries()) job.resolve(values[i]);
+        }
         return;
       }
       if (failed.error instanceof DeferredWriteError && deferWrites) {

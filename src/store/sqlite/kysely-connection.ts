@@ -13,9 +13,14 @@ const maxCachedStatements = 1_000;
 export class CachedStatementConnection implements DatabaseConnection {
   private readonly statements = new Map<string, Database.Statement>();
 
-  constructor(private readonly db: Database.Database) {}
+  constructor(
+    private readonly db: Database.Database,
+    /** Waited for before each query (the reader's barrier: see WalSync.durable). */
+    private readonly barrier: () => Promise<void> | undefined = () => undefined,
+  ) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    await this.barrier();
     const statement = this.statement(query.sql);
     const params = query.parameters.map(bindable);
     if (statement.reader) return { rows: statement.all(...params) as R[] };

@@ -12,16 +12,23 @@ import {
  * and the append's rows inserted with prepared statements; and verification's reads.
  */
 
+/** Resolves when the reader may read (see WalSync.durable); undefined when it may at once. */
+export type ReadBarrier = () => Promise<void> | undefined;
+
+const noBarrier: ReadBarrier = () => undefined;
+
 /** Level-0 nodes come from the entries' leaf hashes. */
-export function sqliteNodes(db: Database.Database): NodeReader {
+export function sqliteNodes(db: Database.Database, barrier: ReadBarrier = noBarrier): NodeReader {
   const leaf = db.prepare('SELECT leaf_hash FROM ledger_entries WHERE seq = ?').pluck();
   const node = db.prepare('SELECT hash FROM ledger_nodes WHERE level = ? AND idx = ?').pluck();
-  return async (ids) =>
-    ids.map(({ level, index }) => {
+  return async (ids) => {
+    await barrier();
+    return ids.map(({ level, index }) => {
       const hash = level === 0 ? leaf.get(index) : node.get(level, index);
       if (hash === undefined) throw new Error(`ledger node (${level}, ${index}) is missing`);
       return hash as Buffer;
     });
+  };
 }
 
 export function sqliteAppend(db: Database.Database): AppendWriter {
@@ -48,7 +55,7 @@ export function sqliteAppend(db: Database.Database): AppendWriter {
  * empty and a leaf hash that is not a 32-byte blob as 32 zero bytes, so neither can shift the
  * others out of line.
  */
-export function sqliteEntryBatch(db: Database.Database): EntryBatchReader {
+export function sqliteEntryBatch(db: Database.Database, barrier: ReadBarrier = noBarrier): EntryBatchReader {
   const range = db
     .prepare(
       `SELECT CAST(group_concat(entry, x'') AS BLOB), group_concat(length(entry)),
@@ -59,6 +66,7 @@ export function sqliteEntryBatch(db: Database.Database): EntryBatchReader {
     )
     .raw();
   return async (start, end) => {
+    await barrier();
     const [bytes, lengths, leafHashes] = range.get(start, end) as [
       Buffer | null,
       string | null,

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fdatasync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ArbiterError } from '../../core/errors.js';
@@ -11,15 +11,24 @@ import { WriteQueue } from '../write-queue.js';
 import { CachedStatementConnection } from './kysely-connection.js';
 import { sqliteAppend, sqliteEntryBatch, sqliteNodes } from './ledger.js';
 import { sqliteMigrations } from './migrations.js';
+import { WalSync } from './wal-sync.js';
 
 type DB = Database.Database;
 
 export interface SqliteStoreOptions {
   /** Database file; `:memory:` for a private in-memory database (tests). */
   path: string;
-  /** fsync every commit (synchronous=FULL). Default true: nothing acknowledged is lost on power failure. */
+  /**
+   * Default true: nothing acknowledged is lost on power failure. Every commit is synced to disk
+   * before its writers are answered, off the event loop (see WalSync). False: no sync at all.
+   */
   durable?: boolean;
+  /** Replaces the fdatasync of the `-wal` file descriptor (tests: a slow or failing disk). */
+  syncWal?: (fd: number) => Promise<void>;
 }
+
+const fdatasyncFile = (fd: number) =>
+  new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
 
 /** Opens (creating if needed) an SQLite database in WAL mode and applies migrations. */
 export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
@@ -45,9 +54,20 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   writer.pragma('foreign_keys = ON');
   writer.pragma('busy_timeout = 5000');
   migrate(writer, options.path);
+  let wal: { sync: WalSync; fd: number } | undefined;
+  if (!memory && options.durable !== false) {
+    // Migrations above ran at FULL. From here COMMIT does not fsync: WalSync does, off the event
+    // loop, before anyone is answered. The writer keeps the -wal file open (and SQLite deletes it
+    // only when the last connection closes), so this descriptor names the live WAL for the store's
+    // life; a checkpoint that restarts or truncates the WAL rewrites the same file.
+    writer.pragma('synchronous = NORMAL');
+    const fd = openSync(`${options.path}-wal`, 'r');
+    const syncWal = options.syncWal ?? fdatasyncFile;
+    wal = { sync: new WalSync(() => syncWal(fd), options.path), fd };
+  }
   const reader = memory ? writer : new Database(options.path, { readonly: true });
   if (!memory) reader.pragma('busy_timeout = 5000');
-  return new SqliteStore(options.path, writer, reader);
+  return new SqliteStore(options.path, writer, reader, wal);
 }
 
 function migrate(db: DB, path: string): void {
@@ -95,25 +115,47 @@ export class SqliteStore extends SqlRecordReads implements Store {
     readonly location: string,
     private readonly writer: DB,
     private readonly reader: DB,
+    /** Set when commits are synced after COMMIT (durable file databases). */
+    private readonly wal?: { sync: WalSync; fd: number },
   ) {
-    super(kyselyOver(new CachedStatementConnection(reader), sqliteDialect), sqliteDialect);
-    this.ledger = new SqlLedgerReads(this.db, sqliteNodes(reader), sqliteEntryBatch(reader));
+    // Reads wait for the sync of every commit before them: nothing read can be lost to a power failure.
+    const walSync = wal?.sync;
+    const barrier = () => walSync?.durable();
+    super(kyselyOver(new CachedStatementConnection(reader, barrier), sqliteDialect), sqliteDialect);
+    this.ledger = new SqlLedgerReads(
+      this.db,
+      sqliteNodes(reader, barrier),
+      sqliteEntryBatch(reader, barrier),
+    );
     // Prepared once: these run for every write, and exec() would parse them each time.
     const begin = writer.prepare('BEGIN IMMEDIATE');
     const commit = writer.prepare('COMMIT');
     const transaction = new SqliteTransaction(writer);
     this.queue = new WriteQueue<SqliteTransaction>({
       begin: async () => {
+        // After a failed sync nothing more is written: the disk may have dropped what it reported lost.
+        if (walSync?.failed) throw walSync.failed;
         transaction.changed = [];
         transaction.ledger.epoch++;
         begin.run();
       },
       commit: async () => {
         commit.run();
+        if (walSync) return;
         const changed = transaction.changed;
         transaction.changed = [];
         for (const id of changed) for (const listener of this.listeners) listener(id);
       },
+      ...(walSync && {
+        // Listeners learn of a change only once it is on disk, like the writers.
+        durable: () => {
+          const changed = transaction.changed;
+          transaction.changed = [];
+          return walSync.afterCommit().then(() => {
+            for (const id of changed) for (const listener of this.listeners) listener(id);
+          });
+        },
+      }),
       rollback: async () => {
         transaction.changed = [];
         transaction.ledger.epoch++;
@@ -142,5 +184,6 @@ export class SqliteStore extends SqlRecordReads implements Store {
     await this.queue.close();
     if (this.reader !== this.writer) this.reader.close();
     this.writer.close();
+    if (this.wal) closeSync(this.wal.fd);
   }
 }

@@ -1,0 +1,213 @@
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { ArbiterError } from '../../src/core/errors.js';
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { WalSync } from '../../src/store/sqlite/wal-sync.js';
+import { tempDir } from '../helpers/temp.js';
+
+// Durable SQLite commits are synced after COMMIT, off the event loop (src/store/sqlite/wal-sync.ts):
+// nothing may be answered, announced or read before the sync that covers it has completed, and a
+// failed sync stops the store. The disk here is a function the test resolves or fails by hand.
+
+/** A sync the test completes: each call waits until `finish` or `fail`. */
+function manualDisk() {
+  const pending: { resolve: () => void; reject: (error: Error) => void }[] = [];
+  let running = 0;
+  let mostAtOnce = 0;
+  return {
+    sync: () =>
+      new Promise<void>((resolve, reject) => {
+        running++;
+        mostAtOnce = Math.max(mostAtOnce, running);
+        const done = () => running--;
+        pending.push({
+          resolve: () => {
+            done();
+            resolve();
+          },
+          reject: (error) => {
+            done();
+            reject(error);
+          },
+        });
+      }),
+    get calls() {
+      return pending.length;
+    },
+    get mostAtOnce() {
+      return mostAtOnce;
+    },
+    finish: (call: number) => pending[call]!.resolve(),
+    fail: (call: number, error = new Error('EIO: i/o error, fdatasync')) => pending[call]!.reject(error),
+  };
+}
+
+/** Whether a promise has settled, without waiting for it. */
+function watch<T>(promise: Promise<T>): { settled: () => boolean } {
+  let settled = false;
+  promise.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  return { settled: () => settled };
+}
+
+/** Lets every queued callback and I/O completion run (several turns of the event loop). */
+async function drainEventLoop(): Promise<void> {
+  for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+describe('WalSync', () => {
+  it('resolves a commit only once a sync that began after it has completed', async () => {
+    const disk = manualDisk();
+    const wal = new WalSync(disk.sync, 'test.db');
+    const commit = watch(wal.afterCommit());
+    await drainEventLoop();
+    expect(disk.calls).toBe(1);
+    expect(commit.settled()).toBe(false);
+    disk.finish(0);
+    await drainEventLoop();
+    expect(commit.settled()).toBe(true);
+  });
+
+  it('runs one sync at a time; commits made during one share the next', async () => {
+    const disk = manualDisk();
+    const wal = new WalSync(disk.sync, 'test.db');
+    const first = watch(wal.afterCommit());
+    await drainEventLoop();
+    const second = wal.afterCommit();
+    const third = wal.afterCommit();
+    expect(third).toBe(second);
+    await drainEventLoop();
+    expect(disk.calls).toBe(1);
+    disk.finish(0);
+    await drainEventLoop();
+    expect(first.settled()).toBe(true);
+    expect(disk.calls).toBe(2);
+    expect(watch(second).settled()).toBe(false);
+    disk.finish(1);
+    await second;
+    expect(disk.mostAtOnce).toBe(1);
+  });
+
+  it('has the read barrier wait for the sync that covers the last commit, not only the running one', async () => {
+    const disk = manualDisk();
+    const wal = new WalSync(disk.sync, 'test.db');
+    expect(wal.durable()).toBeUndefined();
+    void wal.afterCommit();
+    await drainEventLoop();
+    void wal.afterCommit(); // committed while the first sync runs
+    const read = watch(wal.durable()!);
+    disk.finish(0);
+    await drainEventLoop();
+    expect(read.settled()).toBe(false);
+    disk.finish(1);
+    await drainEventLoop();
+    expect(read.settled()).toBe(true);
+    expect(wal.durable()).toBeUndefined();
+  });
+
+  it('fails the commits of a failed sync, and every later commit and read, without syncing again', async () => {
+    const disk = manualDisk();
+    const wal = new WalSync(disk.sync, 'test.db');
+    const first = wal.afterCommit();
+    await drainEventLoop();
+    const second = wal.afterCommit(); // waits for the next sync, which the failure must also fail
+    disk.fail(0);
+    const refused = { code: 'ARB_ERR_STORE_UNAVAILABLE', message: expect.stringMatching(/EIO.*restart/) };
+    await expect(first).rejects.toMatchObject(refused);
+    await expect(second).rejects.toMatchObject(refused);
+    await expect(wal.afterCommit()).rejects.toMatchObject(refused);
+    await expect(wal.durable()).rejects.toMatchObject(refused);
+    expect(wal.failed).toBeInstanceOf(ArbiterError);
+    await drainEventLoop();
+    expect(disk.calls).toBe(1);
+  });
+});
+
+describe('the durable SQLite store', () => {
+  const open = (syncWal: () => Promise<void>, durable = true) =>
+    openSqliteStore({ path: join(tempDir('arbiter-walsync-'), 'a.db'), durable, syncWal });
+
+  it('answers a write and announces its decision only after the sync of its commit', async () => {
+    const disk = manualDisk();
+    const store = open(disk.sync);
+    const announced: string[] = [];
+    store.onDecisionChanged((id) => announced.push(id));
+    const write = store.write(async (tx) => {
+      await tx.setMeta('walsync.test', 'written');
+      await tx.decisionChanged('dec_1');
+      return 'done';
+    });
+    const answered = watch(write);
+    await vi.waitFor(() => expect(disk.calls).toBe(1)); // committed, sync under way
+    await drainEventLoop();
+    expect(answered.settled()).toBe(false);
+    expect(announced).toEqual([]);
+    disk.finish(0);
+    expect(await write).toBe('done');
+    expect(announced).toEqual(['dec_1']);
+    await store.close();
+  });
+
+  it('makes a read that starts before the sync of a commit wait for it', async () => {
+    const disk = manualDisk();
+    const store = open(disk.sync);
+    const write = store.write((tx) => tx.setMeta('walsync.test', 'written'));
+    await vi.waitFor(() => expect(disk.calls).toBe(1));
+    const read = store.getMeta('walsync.test');
+    const ledgerRead = store.ledger.entries(0, 1);
+    const readWatch = watch(read);
+    const ledgerWatch = watch(ledgerRead);
+    await drainEventLoop();
+    expect(readWatch.settled()).toBe(false);
+    expect(ledgerWatch.settled()).toBe(false);
+    disk.finish(0);
+    await write;
+    expect(await read).toBe('written');
+    await ledgerRead;
+    await store.close();
+  });
+
+  it('fails the writers of a failed sync, announces nothing, and refuses later writes and reads', async () => {
+    const disk = manualDisk();
+    const store = open(disk.sync);
+    const announced: string[] = [];
+    store.onDecisionChanged((id) => announced.push(id));
+    const write = store.write(async (tx) => {
+      await tx.setMeta('walsync.test', 'written');
+      await tx.decisionChanged('dec_1');
+    });
+    await vi.waitFor(() => expect(disk.calls).toBe(1));
+    const queued = store.write((tx) => tx.setMeta('walsync.later', 'x')); // waits behind the failed batch
+    disk.fail(0);
+    const refused = { code: 'ARB_ERR_STORE_UNAVAILABLE' };
+    await expect(write).rejects.toMatchObject(refused);
+    await expect(queued).rejects.toMatchObject(refused);
+    await expect(store.write((tx) => tx.setMeta('walsync.after', 'x'))).rejects.toMatchObject(refused);
+    await expect(store.getMeta('walsync.test')).rejects.toMatchObject(refused);
+    expect(announced).toEqual([]);
+    expect(disk.calls).toBe(1);
+    await store.close();
+  });
+
+  it('never syncs when not durable', async () => {
+    const disk = manualDisk();
+    const store = open(disk.sync, false);
+    await store.write((tx) => tx.setMeta('walsync.test', 'written'));
+    expect(await store.getMeta('walsync.test')).toBe('written');
+    expect(disk.calls).toBe(0);
+    await store.close();
+  });
+
+  it('syncs the -wal file for real by default, and the data is there after reopening', async () => {
+    const path = join(tempDir('arbiter-walsync-'), 'a.db');
+    const store = openSqliteStore({ path });
+    await Promise.all([1, 2, 3].map((n) => store.write((tx) => tx.setMeta(`walsync.${n}`, `${n}`))));
+    expect(await store.getMeta('walsync.3')).toBe('3');
+    await store.close();
+    const reopened = openSqliteStore({ path });
+    expect(await reopened.getMeta('walsync.2')).toBe('2');
+    await reopened.close();
+  });
+});
