@@ -2,6 +2,7 @@ import type { JsonValue } from '../core/json.js';
 import type { CompiledVariable } from './bundle.js';
 import { type CompiledExpression, celSummary } from './cel.js';
 import { type CollectedFacts, collectFacts, type FactCache, type FactSet } from './facts.js';
+import { ChainReads, type FieldChains } from './field-chains.js';
 import { celLimits } from './limits.js';
 
 /** A policy's evaluation scope: the roots, plus the values (or failures) of its variables. */
@@ -20,23 +21,30 @@ export interface PolicyScope {
    * bundle interns their fact sets at load) share one facts object instead of building their own.
    */
   collected: Map<FactSet, CollectedFacts>;
+  /** The bundle's field chains resolved against `context`, each on first read. */
+  reads: ChainReads;
 }
 
 /**
  * Evaluates a policy's variables in declaration order. A variable that fails, or that uses one
  * that failed, is recorded as failed; expressions that read it fail in turn (and fail closed).
+ * `chains` is the table of the bundle the variables come from (`PolicyBundle.fieldChains`).
  */
 export function buildScope(
   roots: Record<string, unknown>,
   variables: readonly CompiledVariable[],
+  chains?: FieldChains,
 ): PolicyScope {
-  if (variables.length === 0)
+  if (variables.length === 0) {
+    const context = { ...roots, variables: {} };
     return {
-      context: { ...roots, variables: {} },
+      context,
       failedVariables: undefined,
       facts: new Map(),
       collected: new Map(),
+      reads: new ChainReads(context, chains),
     };
+  }
   const values: Record<string, unknown> = {};
   const context = { ...roots, variables: values };
   let failedVariables: Map<string, string> | undefined;
@@ -60,7 +68,14 @@ export function buildScope(
       failedVariables.set(variable.name, celSummary(error));
     }
   }
-  return { context, failedVariables, facts: new Map(), collected: new Map() };
+  // The chains are read only once every variable is set: `variables.*` chains are final now.
+  return {
+    context,
+    failedVariables,
+    facts: new Map(),
+    collected: new Map(),
+    reads: new ChainReads(context, chains),
+  };
 }
 
 /**
@@ -103,7 +118,7 @@ export function evaluateInScope(expression: CompiledExpression, scope: PolicySco
     return { error: `variables.${failedInput} failed: ${failed.get(failedInput)}`, facts, missing };
   }
   try {
-    return { value: expression.evaluate(scope.context), facts, missing };
+    return { value: expression.evaluateReads(scope.reads), facts, missing };
   } catch (error) {
     return { error: celSummary(error), facts, missing };
   }
@@ -138,7 +153,7 @@ export function testCondition(expression: CompiledExpression, scope: PolicyScope
   }
   let value: unknown;
   try {
-    value = expression.evaluate(scope.context);
+    value = expression.evaluateReads(scope.reads);
   } catch (error) {
     return celSummary(error);
   }
