@@ -113,7 +113,7 @@ export function factsInScope(expression: CompiledExpression, scope: PolicyScope)
 export function evaluateInScope(expression: CompiledExpression, scope: PolicyScope): ExpressionOutcome {
   const { facts, missing } = factsInScope(expression, scope);
   const failed = scope.failedVariables;
-  const failedInput = failed && expression.variables.find((name) => failed.has(name));
+  const failedInput = failed && firstFailed(expression.variables, failed);
   if (failedInput !== undefined && failed) {
     return { error: `variables.${failedInput} failed: ${failed.get(failedInput)}`, facts, missing };
   }
@@ -148,7 +148,7 @@ export function evaluateCondition(
 export function testCondition(expression: CompiledExpression, scope: PolicyScope): boolean | string {
   const failed = scope.failedVariables;
   if (failed) {
-    const failedInput = expression.variables.find((name) => failed.has(name));
+    const failedInput = firstFailed(expression.variables, failed);
     if (failedInput !== undefined) return `variables.${failedInput} failed: ${failed.get(failedInput)}`;
   }
   let value: unknown;
@@ -158,6 +158,15 @@ export function testCondition(expression: CompiledExpression, scope: PolicyScope
     return celSummary(error);
   }
   return typeof value === 'boolean' ? value : `expression produced ${describe(value)}, not a bool`;
+}
+
+/**
+ * The first of `names` that failed. A loop, not `find` with an arrow: the arrow would capture
+ * `failed`, and its context would be allocated on every call of the hot path, failed or not.
+ */
+function firstFailed(names: readonly string[], failed: ReadonlyMap<string, string>): string | undefined {
+  for (let i = 0; i < names.length; i++) if (failed.has(names[i]!)) return names[i];
+  return undefined;
 }
 
 function describe(value: unknown): string {
