@@ -7,6 +7,7 @@ import type {
   RiskTier,
   SystemSpec,
 } from './documents.js';
+import type { FieldChains } from './field-chains.js';
 import type { IncidentSettings, OnCallRotationRecord } from './on-call.js';
 
 /** Where a document or rule came from, for explanations and editors. */
@@ -220,6 +221,8 @@ export interface PolicyBundle {
   readsRecentActivity: boolean;
   /** True when an action policy reads `actor.trackRecord`. */
   readsTrackRecord: boolean;
+  /** The field chains the bundle's conditions read, numbered at load (field-chains.ts). */
+  fieldChains: FieldChains;
   /** Number of documents per kind. */
   counts: Readonly<
     Record<

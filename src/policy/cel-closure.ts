@@ -11,11 +11,17 @@
  * both over generated contexts to hold that.
  */
 
-/** What a closure answers when it cannot be sure: evaluate with the interpreter instead. */
-export const bail: unique symbol = Symbol('bail');
+import { type ChainReads, type FieldChains, resolveChain, unreadable } from './field-chains.js';
+
+/**
+ * What a closure answers when it cannot be sure: evaluate with the interpreter instead. The same
+ * value as an unreadable field chain, so a chain's cached answer is returned as it is.
+ */
+export const bail: typeof unreadable = unreadable;
 
 type Value = unknown;
-type Closure = (context: Record<string, unknown>) => Value | typeof bail;
+/** A compiled condition: reads its field chains through `reads`, answers a value or `bail`. */
+export type Closure = (reads: ChainReads) => Value | typeof bail;
 
 /** The cel-js AST node shape (`{op, args}`) this module reads. */
 interface Node {
@@ -26,16 +32,20 @@ interface Node {
 const isNode = (value: unknown): value is Node =>
   typeof value === 'object' && value !== null && typeof (value as Node).op === 'string';
 
-/** A boolean-valued closure for `ast`, or undefined when the expression is outside the fast path. */
-export function compileCondition(ast: unknown): Closure | undefined {
+/**
+ * A boolean-valued closure for `ast`, or undefined when the expression is outside the fast path.
+ * Its field chains are numbered in `chains`, the table of the bundle the expression belongs to.
+ */
+export function compileCondition(ast: unknown, chains: FieldChains): Closure | undefined {
   if (!isNode(ast) || !booleanOps.has(ast.op)) return undefined;
-  return compileNode(ast);
+  return compileNode(ast, chains);
 }
 
 const booleanOps = new Set(['&&', '||', '!_', '==', '!=', '<', '<=', '>', '>=', 'in']);
 
-function compileNode(node: unknown): Closure | undefined {
+function compileNode(node: unknown, chains: FieldChains): Closure | undefined {
   if (!isNode(node)) return undefined;
+  const compileArgs = (args: unknown) => (args as unknown[]).map((arg) => compileNode(arg, chains));
   const { op, args } = node;
   switch (op) {
     case 'value':
@@ -44,37 +54,37 @@ function compileNode(node: unknown): Closure | undefined {
     case '.':
     case '[]': {
       const names = fieldChain(node);
-      return names ? path(names) : undefined;
+      return names ? path(names, chains) : undefined;
     }
     case '&&':
     case '||': {
-      const [left, right] = (args as unknown[]).map(compileNode);
+      const [left, right] = compileArgs(args);
       if (!left || !right) return undefined;
       const decisive = op === '||';
-      return (context) => {
-        const a = left(context);
+      return (reads) => {
+        const a = left(reads);
         if (typeof a !== 'boolean') return bail;
         if (a === decisive) return a;
-        const b = right(context);
+        const b = right(reads);
         return typeof b === 'boolean' ? b : bail;
       };
     }
     case '!_': {
-      const operand = compileNode(args);
+      const operand = compileNode(args, chains);
       if (!operand) return undefined;
-      return (context) => {
-        const a = operand(context);
+      return (reads) => {
+        const a = operand(reads);
         return typeof a === 'boolean' ? !a : bail;
       };
     }
     case '==':
     case '!=': {
-      const [left, right] = (args as unknown[]).map(compileNode);
+      const [left, right] = compileArgs(args);
       if (!left || !right) return undefined;
       const negate = op === '!=';
-      return (context) => {
-        const a = left(context);
-        const b = right(context);
+      return (reads) => {
+        const a = left(reads);
+        const b = right(reads);
         if (!samePrimitiveKind(a, b)) return bail;
         return (a === b) !== negate;
       };
@@ -83,25 +93,27 @@ function compileNode(node: unknown): Closure | undefined {
     case '<=':
     case '>':
     case '>=': {
-      const [left, right] = (args as unknown[]).map(compileNode);
+      const [left, right] = compileArgs(args);
       if (!left || !right) return undefined;
       const compare = orderings[op];
-      return (context) => {
-        const a = left(context);
-        const b = right(context);
+      return (reads) => {
+        const a = left(reads);
+        const b = right(reads);
         // Numbers only: CEL orders strings by code point, JavaScript by UTF-16 unit.
         return typeof a === 'number' && typeof b === 'number' ? compare(a, b) : bail;
       };
     }
     case 'in': {
-      const [element, collection] = (args as unknown[]).map(compileNode);
+      const [element, collection] = compileArgs(args);
       if (!element || !collection) return undefined;
-      return (context) => {
-        const needle = element(context);
-        const haystack = collection(context);
+      return (reads) => {
+        const needle = element(reads);
+        const haystack = collection(reads);
         if (typeof needle !== 'string' && typeof needle !== 'number') return bail;
         if (Array.isArray(haystack)) {
-          for (const item of haystack) {
+          // Indexed, not for-of: no iterator per membership test.
+          for (let i = 0; i < haystack.length; i++) {
+            const item: unknown = haystack[i];
             if (typeof item !== typeof needle) return bail;
             if (item === needle) return true;
           }
@@ -160,23 +172,18 @@ function fieldChain(node: Node): string[] | undefined {
 }
 
 /**
- * Reads a chain of own fields of plain objects from the context in one closure (a rule reads
- * `request.change.linesChanged` on every decision); anything else on the way (absent, a Map, a
- * list, undefined) bails.
+ * Reads a chain of own fields of plain objects (field-chains.ts); anything else on the way (absent,
+ * a Map, a list, undefined) bails. The chain is resolved once per `reads` and shared by every
+ * closure of the bundle that reads it; `reads` of another table (or none) resolve it on their own.
  */
-function path(names: readonly string[]): Closure {
-  return (context) => {
-    let target: unknown = context;
-    for (let i = 0; i < names.length; i++) {
-      const name = names[i]!;
-      // isPlainRecord, written out: this runs for every field of every read of every rule.
-      if (typeof target !== 'object' || target === null || Array.isArray(target)) return bail;
-      const prototype = Object.getPrototypeOf(target);
-      if ((prototype !== Object.prototype && prototype !== null) || !Object.hasOwn(target, name)) return bail;
-      target = (target as Record<string, unknown>)[name];
-      if (target === undefined) return bail;
-    }
-    return target;
+function path(names: readonly string[], chains: FieldChains): Closure {
+  const slot = chains.slot(names);
+  return (reads) => {
+    if (reads.chains !== chains) return resolveChain(reads.context, names);
+    const { values } = reads;
+    let value = values[slot];
+    if (value === undefined) values[slot] = value = resolveChain(reads.context, names);
+    return value;
   };
 }
 

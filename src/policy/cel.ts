@@ -13,6 +13,7 @@ import {
   rewrittenFunctionNames,
 } from './cel-guard.js';
 import { type FactSet, factPath, factSet } from './facts.js';
+import { ChainReads, FieldChains } from './field-chains.js';
 import { celLimits } from './limits.js';
 
 /**
@@ -82,6 +83,19 @@ export interface CompiledExpression {
    * iteration bound (default: the process's monotonic clock).
    */
   evaluate(context: ExpressionContext, clock?: MonotonicClock): unknown;
+  /**
+   * `evaluate` against `reads.context`, with the field chains the compiled closures read taken
+   * from `reads`: resolved once for every expression of the bundle evaluated against that context.
+   */
+  evaluateReads(reads: ChainReads, clock?: MonotonicClock): unknown;
+}
+
+/** What a compiled expression may depend on beyond its source. */
+export interface CompileOptions {
+  /** For each declared variable, the facts its own expression reads. */
+  variableFacts?: ReadonlyMap<string, FactSet>;
+  /** The table of the bundle's field chains; without one, the expression numbers its own. */
+  chains?: FieldChains;
 }
 
 export interface CompileFailure {
@@ -99,15 +113,12 @@ export interface CompileFailure {
 
 export type ExpectedType = 'bool' | 'string' | 'any';
 
-/**
- * Parses and type-checks `source` in `scope`; returns the compiled expression or why it failed.
- * `variableFacts` gives, for each declared variable, the facts its own expression reads.
- */
+/** Parses and type-checks `source` in `scope`; returns the compiled expression or why it failed. */
 export function compileExpression(
   source: string,
   scope: ExpressionScope,
   expected: ExpectedType,
-  variableFacts: ReadonlyMap<string, FactSet> = new Map(),
+  { variableFacts = new Map(), chains = new FieldChains() }: CompileOptions = {},
 ): CompiledExpression | CompileFailure {
   const env = environments[scope];
   if (source.length > celLimits.maxExpressionLength) {
@@ -143,7 +154,7 @@ export function compileExpression(
       message: `CEL: expression must produce a ${expected}, but produces ${checked.type}`,
     };
   }
-  const runnable = guardedProgram(env, program, source);
+  const runnable = guardedProgram(env, program, source, chains);
   if ('code' in runnable) return runnable;
   const { reads, variables } = collectReads(program.ast, scopeRoots[scope]);
   const facts = new Map(reads.map((read) => [read, factPath(read)]));
@@ -156,6 +167,7 @@ export function compileExpression(
     variables,
     facts: factSet([...facts.values()]),
     evaluate: runnable.evaluate,
+    evaluateReads: runnable.evaluateReads,
   };
 }
 
@@ -170,7 +182,8 @@ function guardedProgram(
   env: Environment,
   checked: Program,
   source: string,
-): { evaluate: (context: ExpressionContext, clock?: MonotonicClock) => unknown } | CompileFailure {
+  chains: FieldChains,
+): Pick<CompiledExpression, 'evaluate' | 'evaluateReads'> | CompileFailure {
   const analysis = analyseExpression(checked.ast, source);
   const [problem] = analysis.problems;
   if (problem) return problem;
@@ -203,15 +216,18 @@ function guardedProgram(
   if (analysis.comprehensions === 0 && analysis.matchesCalls === 0) {
     // Conditions of reads, literals and comparisons run as closures; anything the closure is not
     // sure of is evaluated by cel-js, so the answer and every error are the interpreter's.
-    const closure = analysis.renames.length === 0 ? compileCondition(program.ast) : undefined;
-    if (closure)
-      return {
-        evaluate: (context) => {
-          const value = closure(context);
-          return value === bail ? program(context) : value;
-        },
+    const closure = analysis.renames.length === 0 ? compileCondition(program.ast, chains) : undefined;
+    if (closure) {
+      const evaluateReads = (reads: ChainReads) => {
+        const value = closure(reads);
+        return value === bail ? program(reads.context) : value;
       };
-    return { evaluate: (context) => program(context) };
+      return {
+        evaluate: (context) => evaluateReads(new ChainReads(context, undefined)),
+        evaluateReads,
+      };
+    }
+    return { evaluate: (context) => program(context), evaluateReads: (reads) => program(reads.context) };
   }
   if (instrumentComprehensions(program.ast) !== analysis.comprehensions)
     return {
@@ -219,7 +235,9 @@ function guardedProgram(
       offset: 0,
       message: 'CEL: the cost of this expression cannot be bounded by this version of cel-js',
     };
-  return { evaluate: (context, clock) => evaluateMetered(() => program(context), clock) };
+  const evaluate = (context: ExpressionContext, clock?: MonotonicClock) =>
+    evaluateMetered(() => program(context), clock);
+  return { evaluate, evaluateReads: (reads, clock) => evaluate(reads.context, clock) };
 }
 
 /** cel-js names the limit it hit (`Exceeded maxDepth (32)`); say what it means. */

@@ -157,10 +157,10 @@ export function evaluateAction(bundle: PolicyBundle, input: ActionEvaluationInpu
     const target = policy.mode === 'shadow' ? shadow : enforced;
     target.policies.push(policy.name);
     if (policy.variables.length > 0) {
-      evaluatePolicy(planned, buildScope(roots, policy.variables), target);
+      evaluatePolicy(planned, buildScope(roots, policy.variables, bundle.fieldChains), target);
       continue;
     }
-    withoutVariables ??= buildScope(roots, []);
+    withoutVariables ??= buildScope(roots, [], bundle.fieldChains);
     evaluatePolicy(planned, withoutVariables, target);
   }
   const defaulted = enforced.reasons.length === 0;

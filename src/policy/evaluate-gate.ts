@@ -78,7 +78,7 @@ export function evaluateGate(bundle: PolicyBundle, input: GateEvaluationInput): 
   const checks: GateCheckResult[] = [];
   for (const policy of bundle.gatePolicies) {
     if (!anyGlobMatches(policy.match.systems, systemId)) continue;
-    const scope = buildScope(roots, policy.variables);
+    const scope = buildScope(roots, policy.variables, bundle.fieldChains);
     for (const check of policy.checks) {
       const outcome = evaluateCondition(check.assert, scope);
       const passed = outcome.error === undefined && outcome.holds;

@@ -37,7 +37,7 @@ export function evaluateMonitorWindow(bundle: PolicyBundle, input: MonitorEvalua
   const results: AlertCondition[] = [];
   for (const policy of bundle.monitorPolicies) {
     if (!anyGlobMatches(policy.match.systems, input.system)) continue;
-    const scope = buildScope(roots, policy.variables);
+    const scope = buildScope(roots, policy.variables, bundle.fieldChains);
     for (const alert of policy.alerts) {
       const outcome = evaluateCondition(alert.when, scope);
       const fallback =

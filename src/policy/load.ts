@@ -57,6 +57,7 @@ import {
   type WitnessDocument,
 } from './documents.js';
 import { type FactSet, factSet, internFactSet } from './facts.js';
+import { FieldChains } from './field-chains.js';
 import { defaultYamlLimits, type YamlLimits } from './limits.js';
 import {
   compileIncidentSettings,
@@ -213,6 +214,7 @@ export function compileBundle(files: readonly SourceFile[], options: PolicyLoadO
     incidents: incidentSettings,
     ...(identityProviders[0] ? { identityProvider: identityProviders[0] } : {}),
     witnesses: sortByName(witnesses),
+    fieldChains: compiler.fieldChains,
   };
   return deepFreeze(bundle);
 }
@@ -285,6 +287,8 @@ class DocumentCompiler {
   private source: SourceDocument | undefined;
   /** The bundle's fact sets by their paths: expressions reading the same paths share one. */
   private readonly factSets = new Map<string, FactSet>();
+  /** The bundle's field chains: conditions reading the same chain read it once per verdict. */
+  readonly fieldChains = new FieldChains();
 
   constructor(private readonly problems: LoadProblem[]) {}
 
@@ -311,10 +315,20 @@ class DocumentCompiler {
     expected: ExpectedType,
     declared: ReadonlyMap<string, FactSet>,
   ): CompiledExpression {
-    const compiled = compileExpression(text, scope, expected, declared);
+    const compiled = compileExpression(text, scope, expected, {
+      variableFacts: declared,
+      chains: this.fieldChains,
+    });
     if (isCompileFailure(compiled)) {
       this.report(path, compiled.code, compiled.message, compiled.offset);
-      return { source: text, reads: [], variables: [], facts: factSet([]), evaluate: () => undefined };
+      return {
+        source: text,
+        reads: [],
+        variables: [],
+        facts: factSet([]),
+        evaluate: () => undefined,
+        evaluateReads: () => undefined,
+      };
     }
     for (const variable of compiled.variables) {
       if (declared.has(variable)) continue;

@@ -2,6 +2,7 @@ import type { JsonValue } from '../core/json.js';
 import type { CompiledVariable } from './bundle.js';
 import { type CompiledExpression, celSummary } from './cel.js';
 import { type CollectedFacts, collectFacts, type FactCache, type FactSet } from './facts.js';
+import { ChainReads, type FieldChains } from './field-chains.js';
 import { celLimits } from './limits.js';
 
 /** A policy's evaluation scope: the roots, plus the values (or failures) of its variables. */
@@ -20,23 +21,30 @@ export interface PolicyScope {
    * bundle interns their fact sets at load) share one facts object instead of building their own.
    */
   collected: Map<FactSet, CollectedFacts>;
+  /** The bundle's field chains resolved against `context`, each on first read. */
+  reads: ChainReads;
 }
 
 /**
  * Evaluates a policy's variables in declaration order. A variable that fails, or that uses one
  * that failed, is recorded as failed; expressions that read it fail in turn (and fail closed).
+ * `chains` is the table of the bundle the variables come from (`PolicyBundle.fieldChains`).
  */
 export function buildScope(
   roots: Record<string, unknown>,
   variables: readonly CompiledVariable[],
+  chains?: FieldChains,
 ): PolicyScope {
-  if (variables.length === 0)
+  if (variables.length === 0) {
+    const context = { ...roots, variables: {} };
     return {
-      context: { ...roots, variables: {} },
+      context,
       failedVariables: undefined,
       facts: new Map(),
       collected: new Map(),
+      reads: new ChainReads(context, chains),
     };
+  }
   const values: Record<string, unknown> = {};
   const context = { ...roots, variables: values };
   let failedVariables: Map<string, string> | undefined;
@@ -60,7 +68,14 @@ export function buildScope(
       failedVariables.set(variable.name, celSummary(error));
     }
   }
-  return { context, failedVariables, facts: new Map(), collected: new Map() };
+  // The chains are read only once every variable is set: `variables.*` chains are final now.
+  return {
+    context,
+    failedVariables,
+    facts: new Map(),
+    collected: new Map(),
+    reads: new ChainReads(context, chains),
+  };
 }
 
 /**
@@ -98,12 +113,12 @@ export function factsInScope(expression: CompiledExpression, scope: PolicyScope)
 export function evaluateInScope(expression: CompiledExpression, scope: PolicyScope): ExpressionOutcome {
   const { facts, missing } = factsInScope(expression, scope);
   const failed = scope.failedVariables;
-  const failedInput = failed && expression.variables.find((name) => failed.has(name));
+  const failedInput = failed && firstFailed(expression.variables, failed);
   if (failedInput !== undefined && failed) {
     return { error: `variables.${failedInput} failed: ${failed.get(failedInput)}`, facts, missing };
   }
   try {
-    return { value: expression.evaluate(scope.context), facts, missing };
+    return { value: expression.evaluateReads(scope.reads), facts, missing };
   } catch (error) {
     return { error: celSummary(error), facts, missing };
   }
@@ -133,16 +148,25 @@ export function evaluateCondition(
 export function testCondition(expression: CompiledExpression, scope: PolicyScope): boolean | string {
   const failed = scope.failedVariables;
   if (failed) {
-    const failedInput = expression.variables.find((name) => failed.has(name));
+    const failedInput = firstFailed(expression.variables, failed);
     if (failedInput !== undefined) return `variables.${failedInput} failed: ${failed.get(failedInput)}`;
   }
   let value: unknown;
   try {
-    value = expression.evaluate(scope.context);
+    value = expression.evaluateReads(scope.reads);
   } catch (error) {
     return celSummary(error);
   }
   return typeof value === 'boolean' ? value : `expression produced ${describe(value)}, not a bool`;
+}
+
+/**
+ * The first of `names` that failed. A loop, not `find` with an arrow: the arrow would capture
+ * `failed`, and its context would be allocated on every call of the hot path, failed or not.
+ */
+function firstFailed(names: readonly string[], failed: ReadonlyMap<string, string>): string | undefined {
+  for (let i = 0; i < names.length; i++) if (failed.has(names[i]!)) return names[i];
+  return undefined;
 }
 
 function describe(value: unknown): string {
