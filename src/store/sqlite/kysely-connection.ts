@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { CompiledQuery, DatabaseConnection, QueryResult } from 'kysely';
+import { type ReadBarrier, whenReadable } from './ledger.js';
 
 /** More distinct statements than the store has queries means something builds SQL from data. */
 const maxCachedStatements = 1_000;
@@ -16,11 +17,14 @@ export class CachedStatementConnection implements DatabaseConnection {
   constructor(
     private readonly db: Database.Database,
     /** Waited for before each query (the reader's barrier: see WalSync.durable). */
-    private readonly barrier: () => Promise<void> | undefined = () => undefined,
+    private readonly barrier: ReadBarrier = () => undefined,
   ) {}
 
-  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    await this.barrier();
+  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    return whenReadable(this.barrier, () => this.run<R>(query));
+  }
+
+  private run<R>(query: CompiledQuery): QueryResult<R> {
     const statement = this.statement(query.sql);
     const params = query.parameters.map(bindable);
     if (statement.reader) return { rows: statement.all(...params) as R[] };

@@ -17,18 +17,28 @@ export type ReadBarrier = () => Promise<void> | undefined;
 
 const noBarrier: ReadBarrier = () => undefined;
 
+/**
+ * Runs `read` once the barrier lets it, asking again after each wait (a commit made meanwhile
+ * needs its own sync), and in the same turn as the barrier's last "undefined": nothing is
+ * awaited between the check and the read, so no commit can slip in between.
+ */
+export async function whenReadable<T>(barrier: ReadBarrier, read: () => T): Promise<T> {
+  for (let pending = barrier(); pending; pending = barrier()) await pending;
+  return read();
+}
+
 /** Level-0 nodes come from the entries' leaf hashes. */
 export function sqliteNodes(db: Database.Database, barrier: ReadBarrier = noBarrier): NodeReader {
   const leaf = db.prepare('SELECT leaf_hash FROM ledger_entries WHERE seq = ?').pluck();
   const node = db.prepare('SELECT hash FROM ledger_nodes WHERE level = ? AND idx = ?').pluck();
-  return async (ids) => {
-    await barrier();
-    return ids.map(({ level, index }) => {
-      const hash = level === 0 ? leaf.get(index) : node.get(level, index);
-      if (hash === undefined) throw new Error(`ledger node (${level}, ${index}) is missing`);
-      return hash as Buffer;
-    });
-  };
+  return (ids) =>
+    whenReadable(barrier, () =>
+      ids.map(({ level, index }) => {
+        const hash = level === 0 ? leaf.get(index) : node.get(level, index);
+        if (hash === undefined) throw new Error(`ledger node (${level}, ${index}) is missing`);
+        return hash as Buffer;
+      }),
+    );
 }
 
 export function sqliteAppend(db: Database.Database): AppendWriter {
@@ -65,13 +75,13 @@ export function sqliteEntryBatch(db: Database.Database, barrier: ReadBarrier = n
              WHERE seq >= ? AND seq < ? ORDER BY seq)`,
     )
     .raw();
-  return async (start, end) => {
-    await barrier();
-    const [bytes, lengths, leafHashes] = range.get(start, end) as [
-      Buffer | null,
-      string | null,
-      Buffer | null,
-    ];
-    return packedEntryBatch(start, bytes, lengths, leafHashes);
-  };
+  return (start, end) =>
+    whenReadable(barrier, () => {
+      const [bytes, lengths, leafHashes] = range.get(start, end) as [
+        Buffer | null,
+        string | null,
+        Buffer | null,
+      ];
+      return packedEntryBatch(start, bytes, lengths, leafHashes);
+    });
 }

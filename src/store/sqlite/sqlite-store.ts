@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, existsSync, fdatasync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fdatasync, fdatasyncSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ArbiterError } from '../../core/errors.js';
@@ -64,6 +64,10 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     const fd = openSync(`${options.path}-wal`, 'r');
     const syncWal = options.syncWal ?? fdatasyncFile;
     wal = { sync: new WalSync(() => syncWal(fd), options.path), fd };
+    // What the WAL holds now may be a crashed process's commits that it never synced (COMMIT
+    // returned, the process died before its fdatasync): SQLite reads them from the page cache. Sync
+    // them before anything is read or answered (once, at start: blocking the event loop is harmless).
+    fdatasyncSync(fd);
   }
   const reader = memory ? writer : new Database(options.path, { readonly: true });
   if (!memory) reader.pragma('busy_timeout = 5000');
@@ -131,6 +135,7 @@ export class SqliteStore extends SqlRecordReads implements Store {
     const begin = writer.prepare('BEGIN IMMEDIATE');
     const commit = writer.prepare('COMMIT');
     const transaction = new SqliteTransaction(writer);
+    let synced: Promise<void> | undefined;
     this.queue = new WriteQueue<SqliteTransaction>({
       begin: async () => {
         // After a failed sync nothing more is written: the disk may have dropped what it reported lost.
@@ -141,7 +146,12 @@ export class SqliteStore extends SqlRecordReads implements Store {
       },
       commit: async () => {
         commit.run();
-        if (walSync) return;
+        if (walSync) {
+          // Asked for in the same turn as COMMIT: from now until the sync completes, the read barrier
+          // holds readers back (the queue calls durable() only a microtask later, too late for them).
+          synced = walSync.afterCommit();
+          return;
+        }
         const changed = transaction.changed;
         transaction.changed = [];
         for (const id of changed) for (const listener of this.listeners) listener(id);
@@ -151,7 +161,9 @@ export class SqliteStore extends SqlRecordReads implements Store {
         durable: () => {
           const changed = transaction.changed;
           transaction.changed = [];
-          return walSync.afterCommit().then(() => {
+          const sync = synced ?? walSync.afterCommit();
+          synced = undefined;
+          return sync.then(() => {
             for (const id of changed) for (const listener of this.listeners) listener(id);
           });
         },
