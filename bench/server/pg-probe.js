@@ -2,8 +2,9 @@
 // what a PostgreSQL replica's write batches do, without changing the server's code. On SIGUSR2 it
 // prints one line, `pg-probe {json}`, with the counts since the last SIGUSR2, and starts over:
 // batches and the jobs in them, statements sent by the process (all connections), the time from
-// asking for the ledger lock to holding it (a pooled connection, then BEGIN + lock + tail), and the
-// time from holding it to the COMMIT's answer (the lock hold, as this process sees it).
+// asking for the ledger lock to holding it (a pooled connection, then BEGIN + lock + tail, and the
+// read-ahead where the build sends it with them), and the time from holding it to the COMMIT's
+// answer (the lock hold, as this process sees it).
 import pg from 'pg';
 
 // The build of the server this process runs (bin/arbiter.js → dist/), which may be another checkout's.
@@ -40,9 +41,9 @@ WriteQueue.prototype.runBatch = function timedBatch() {
     runner.probed = true;
     const { acquire, commit, rollback } = runner;
     let held = 0;
-    runner.acquire = async () => {
+    runner.acquire = async (...args) => {
       const asked = performance.now();
-      await acquire.call(runner);
+      await acquire.apply(runner, args);
       held = performance.now();
       counts.waitMs += held - asked;
       // The queue takes its batch right after this: what is queued now is the batch.
