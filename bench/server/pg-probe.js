@@ -5,7 +5,11 @@
 // asking for the ledger lock to holding it (a pooled connection, then BEGIN + lock + tail, and the
 // read-ahead where the build sends it with them), and the time from holding it to the COMMIT's
 // answer (the lock hold, as this process sees it).
-import pg from 'pg';
+import { createRequire } from 'node:module';
+
+// The server's own pg (another checkout's node_modules is another module instance): its Client is what
+// sends the statements.
+const pg = createRequire(process.argv[1])('pg');
 
 // The build of the server this process runs (bin/arbiter.js → dist/), which may be another checkout's.
 const { WriteQueue } = await import(
@@ -28,7 +32,9 @@ const query = pg.Client.prototype.query;
 pg.Client.prototype.query = function countedQuery(...args) {
   counts.statements++;
   const [config] = args;
-  const text = typeof config === 'string' ? config : (config?.text ?? 'other');
+  // A statement sent with others ahead of it in one round trip (BEGIN + lock + tail) names them first.
+  const text =
+    typeof config === 'string' ? config : [...(config?.leading ?? []), config?.text ?? 'other'].join('; ');
   const kind = text.replace(/\s+/g, ' ').trim().slice(0, 70);
   counts.kinds[kind] = (counts.kinds[kind] ?? 0) + 1;
   return query.apply(this, args);
