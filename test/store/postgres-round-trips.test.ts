@@ -393,6 +393,25 @@ describe.skipIf(!hasPostgres)('PostgreSQL write batch: deferred writes and read-
     }
   });
 
+  it("a read-ahead refused in BEGIN's round trip rejects its batch and lets go of the lock", async () => {
+    // PostgreSQL refuses a NUL in text: the error skips the rest up to the Sync, the queue rolls back.
+    const refused = store.write(async (tx) => tx.getSystem('deploy-bot'), { systems: ['nul\u0000bot'] });
+    await expect(refused).rejects.toMatchObject({ code: '22021' });
+    const other = new pg.Client({ connectionString: url });
+    await other.connect();
+    try {
+      const { rows } = await other.query(`SELECT pg_try_advisory_lock(${ledgerLockKey}) AS held`);
+      expect(rows[0].held).toBe(true);
+      await other.query(`SELECT pg_advisory_unlock(${ledgerLockKey})`);
+    } finally {
+      await other.end();
+    }
+    const status = await store.write(async (tx) => (await tx.getSystem('deploy-bot'))?.status, {
+      systems: ['deploy-bot'],
+    });
+    expect(status).toBe('active');
+  });
+
   it('a decision inserted in the batch is found by its idempotency key; activity of one bucket adds up', async () => {
     const key = { actorId: 'system:deploy-bot', key: 'k-1' };
     const at = new Date('2026-11-23T12:00:30Z');
