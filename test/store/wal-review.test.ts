@@ -56,21 +56,76 @@ describe('the read barrier', () => {
     await store.close();
   });
 
-  // OPEN HOLE: the barrier is per process. A second store on the file (the CLI beside a running
-  // server) reads the server's commits before the server's sync. `it.fails` until it is closed.
-  it.fails('keeps another store on the same file (the CLI) from reading a commit before its sync', async () => {
+  // The barrier was per process: a second store on the file (the CLI beside a running server) read
+  // the server's commits before the server's sync. It now sees the commit only once a sync of its
+  // own, asked for after it saw the commit, has completed.
+  it('keeps another store on the same file (the CLI) from reading a commit before its sync', async () => {
     const path = join(tempDir('arbiter-walreview-'), 'a.db');
-    const disk = manualDisk();
-    const server = openSqliteStore({ path, syncWal: disk.sync });
-    const cli = openSqliteStore({ path });
+    const serverDisk = manualDisk();
+    const cliDisk = manualDisk();
+    const server = openSqliteStore({ path, syncWal: serverDisk.sync });
+    const cli = openSqliteStore({ path, syncWal: cliDisk.sync });
     const write = server.write((tx) => tx.setMeta('review.cli', 'committed'));
-    await until(() => disk.calls === 1); // committed; not yet on disk
-    const seen = await cli.getMeta('review.cli');
-    disk.finish(0);
+    await until(() => serverDisk.calls === 1); // committed; not yet on disk
+    let seen: string | undefined;
+    let cliSynced = false;
+    const read = cli.getMeta('review.cli').then((value) => {
+      if (!cliSynced) seen = `before the sync: ${value}`;
+      else seen = value;
+    });
+    await until(() => cliDisk.calls === 1);
+    for (let turn = 0; turn < 10; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toBeUndefined();
+    cliSynced = true;
+    cliDisk.finish(0);
+    await read;
+    expect(seen).toBe('committed');
+    serverDisk.finish(0);
     await write;
     await cli.close();
     await server.close();
-    expect(seen).toBeUndefined();
+  });
+
+  it('syncs each commit of the store once, however often it reads', async () => {
+    let syncs = 0;
+    const store = openSqliteStore({
+      path: join(tempDir('arbiter-walreview-'), 'a.db'),
+      syncWal: async () => {
+        syncs++;
+      },
+    });
+    for (let n = 0; n < 20; n++) {
+      await store.write((tx) => tx.setMeta(`review.own.${n}`, `${n}`));
+      expect(await store.getMeta(`review.own.${n}`)).toBe(`${n}`);
+      await store.getMeta('review.own.0');
+    }
+    await Promise.all([
+      store.write((tx) => tx.setMeta('review.own.a', 'a')),
+      store.getMeta('review.own.a'),
+      store.getMeta('review.own.b'),
+    ]);
+    expect(syncs).toBe(21);
+    await store.close();
+  });
+
+  it('syncs once for what another store committed, and not again while nothing more is written', async () => {
+    const path = join(tempDir('arbiter-walreview-'), 'a.db');
+    let serverSyncs = 0;
+    const server = openSqliteStore({
+      path,
+      syncWal: async () => {
+        serverSyncs++;
+      },
+    });
+    const cli = openSqliteStore({ path });
+    await cli.write((tx) => tx.setMeta('review.from-cli', 'x'));
+    expect(await server.getMeta('review.from-cli')).toBe('x');
+    expect(serverSyncs).toBe(1);
+    expect(await server.getMeta('review.from-cli')).toBe('x');
+    await server.ledger.size();
+    expect(serverSyncs).toBe(1);
+    await cli.close();
+    await server.close();
   });
 });
 

@@ -57,11 +57,28 @@ async function drainEventLoop(): Promise<void> {
   for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
+/**
+ * A WalSync over a file whose reader's data_version the test moves: `commit` is a COMMIT of ours
+ * (the version moves, then afterCommit), `otherCommit` one by another process (only the version).
+ */
+function walOver(disk: { sync: () => Promise<void> }) {
+  let version = 1;
+  const wal = new WalSync(disk.sync, 'test.db', () => version, version);
+  return {
+    wal,
+    commit: () => {
+      version++;
+      return wal.afterCommit();
+    },
+    otherCommit: () => version++,
+  };
+}
+
 describe('WalSync', () => {
   it('resolves a commit only once a sync that began after it has completed', async () => {
     const disk = manualDisk();
-    const wal = new WalSync(disk.sync, 'test.db');
-    const commit = watch(wal.afterCommit());
+    const { commit: afterCommit } = walOver(disk);
+    const commit = watch(afterCommit());
     await drainEventLoop();
     expect(disk.calls).toBe(1);
     expect(commit.settled()).toBe(false);
@@ -72,11 +89,11 @@ describe('WalSync', () => {
 
   it('runs one sync at a time; commits made during one share the next', async () => {
     const disk = manualDisk();
-    const wal = new WalSync(disk.sync, 'test.db');
-    const first = watch(wal.afterCommit());
+    const { commit } = walOver(disk);
+    const first = watch(commit());
     await drainEventLoop();
-    const second = wal.afterCommit();
-    const third = wal.afterCommit();
+    const second = commit();
+    const third = commit();
     expect(third).toBe(second);
     await drainEventLoop();
     expect(disk.calls).toBe(1);
@@ -92,33 +109,75 @@ describe('WalSync', () => {
 
   it('has the read barrier wait for the sync that covers the last commit, not only the running one', async () => {
     const disk = manualDisk();
-    const wal = new WalSync(disk.sync, 'test.db');
-    expect(wal.durable()).toBeUndefined();
-    void wal.afterCommit();
+    const { wal, commit } = walOver(disk);
+    expect(wal.readable()).toBeUndefined();
+    void commit();
     await drainEventLoop();
-    void wal.afterCommit(); // committed while the first sync runs
-    const read = watch(wal.durable()!);
+    void commit(); // committed while the first sync runs
+    const read = watch(wal.readable()!);
     disk.finish(0);
     await drainEventLoop();
     expect(read.settled()).toBe(false);
     disk.finish(1);
     await drainEventLoop();
     expect(read.settled()).toBe(true);
-    expect(wal.durable()).toBeUndefined();
+    expect(wal.readable()).toBeUndefined();
+    expect(disk.calls).toBe(2);
+  });
+
+  it('syncs for a read that saw another process commit, once, and joins a sync not yet started', async () => {
+    const disk = manualDisk();
+    const { wal, commit, otherCommit } = walOver(disk);
+    otherCommit();
+    const read = watch(wal.readable()!);
+    await drainEventLoop();
+    expect(disk.calls).toBe(1);
+    expect(read.settled()).toBe(false);
+    // Our commit and another read of the same version share syncs instead of adding any.
+    const ours = commit();
+    otherCommit();
+    const later = wal.readable();
+    expect(later).toBe(ours);
+    disk.finish(0);
+    await drainEventLoop();
+    expect(read.settled()).toBe(true);
+    expect(disk.calls).toBe(2);
+    disk.finish(1);
+    await ours;
+    expect(wal.readable()).toBeUndefined();
+    expect(disk.calls).toBe(2);
+  });
+
+  it('waits for the running sync when it covers what the read saw, without another', async () => {
+    const disk = manualDisk();
+    const { wal, commit, otherCommit } = walOver(disk);
+    const ours = commit();
+    await drainEventLoop(); // the sync runs
+    const read = wal.readable();
+    expect(read).toBe(ours);
+    otherCommit(); // after the running sync began: it does not cover this
+    const next = watch(wal.readable()!);
+    disk.finish(0);
+    await drainEventLoop();
+    expect(disk.calls).toBe(2);
+    expect(next.settled()).toBe(false);
+    disk.finish(1);
+    await drainEventLoop();
+    expect(next.settled()).toBe(true);
   });
 
   it('fails the commits of a failed sync, and every later commit and read, without syncing again', async () => {
     const disk = manualDisk();
-    const wal = new WalSync(disk.sync, 'test.db');
-    const first = wal.afterCommit();
+    const { wal, commit } = walOver(disk);
+    const first = commit();
     await drainEventLoop();
-    const second = wal.afterCommit(); // waits for the next sync, which the failure must also fail
+    const second = commit(); // waits for the next sync, which the failure must also fail
     disk.fail(0);
     const refused = { code: 'ARB_ERR_STORE_UNAVAILABLE', message: expect.stringMatching(/EIO.*restart/) };
     await expect(first).rejects.toMatchObject(refused);
     await expect(second).rejects.toMatchObject(refused);
-    await expect(wal.afterCommit()).rejects.toMatchObject(refused);
-    await expect(wal.durable()).rejects.toMatchObject(refused);
+    await expect(commit()).rejects.toMatchObject(refused);
+    await expect(wal.readable()).rejects.toMatchObject(refused);
     expect(wal.failed).toBeInstanceOf(ArbiterError);
     await drainEventLoop();
     expect(disk.calls).toBe(1);

@@ -16,7 +16,7 @@ export class CachedStatementConnection implements DatabaseConnection {
 
   constructor(
     private readonly db: Database.Database,
-    /** Waited for before each query (the reader's barrier: see WalSync.durable). */
+    /** Waited for after each query, before its result is returned (the reader's barrier: see WalSync.readable). */
     private readonly barrier: ReadBarrier = () => undefined,
   ) {}
 

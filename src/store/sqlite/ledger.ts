@@ -12,19 +12,25 @@ import {
  * and the append's rows inserted with prepared statements; and verification's reads.
  */
 
-/** Resolves when the reader may read (see WalSync.durable); undefined when it may at once. */
+/**
+ * Called in the same turn as a read, right after it: resolves once what the read saw is on disk
+ * (see WalSync.readable); undefined when it is already.
+ */
 export type ReadBarrier = () => Promise<void> | undefined;
 
 const noBarrier: ReadBarrier = () => undefined;
 
 /**
- * Runs `read` once the barrier lets it, asking again after each wait (a commit made meanwhile
- * needs its own sync), and in the same turn as the barrier's last "undefined": nothing is
- * awaited between the check and the read, so no commit can slip in between.
+ * Runs `read` and holds its result until the barrier says what it saw is on disk. The barrier is
+ * asked in the same turn as the read and after it, so it sees at least every commit the read saw,
+ * by any connection; another process can commit at any moment, so asking before would leave a
+ * window between the check and the read.
  */
 export async function whenReadable<T>(barrier: ReadBarrier, read: () => T): Promise<T> {
-  for (let pending = barrier(); pending; pending = barrier()) await pending;
-  return read();
+  const result = read();
+  const pending = barrier();
+  if (pending) await pending;
+  return result;
 }
 
 /** Level-0 nodes come from the entries' leaf hashes. */

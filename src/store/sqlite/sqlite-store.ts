@@ -54,6 +54,8 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   writer.pragma('foreign_keys = ON');
   writer.pragma('busy_timeout = 5000');
   migrate(writer, options.path);
+  const reader = memory ? writer : new Database(options.path, { readonly: true });
+  if (!memory) reader.pragma('busy_timeout = 5000');
   let wal: { sync: WalSync; fd: number } | undefined;
   if (!memory && options.durable !== false) {
     // Migrations above ran at FULL. From here COMMIT does not fsync: WalSync does, off the event
@@ -63,14 +65,17 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     writer.pragma('synchronous = NORMAL');
     const fd = openSync(`${options.path}-wal`, 'r');
     const syncWal = options.syncWal ?? fdatasyncFile;
-    wal = { sync: new WalSync(() => syncWal(fd), options.path), fd };
+    // Prepared once: it runs after every commit and every read (about a microsecond).
+    const dataVersion = reader.prepare('PRAGMA data_version').pluck();
+    const readVersion = () => dataVersion.get() as number;
     // What the WAL holds now may be a crashed process's commits that it never synced (COMMIT
     // returned, the process died before its fdatasync): SQLite reads them from the page cache. Sync
     // them before anything is read or answered (once, at start: blocking the event loop is harmless).
+    // The version is read first: what the reader sees at it was written before the sync began.
+    const opened = readVersion();
     fdatasyncSync(fd);
+    wal = { sync: new WalSync(() => syncWal(fd), options.path, readVersion, opened), fd };
   }
-  const reader = memory ? writer : new Database(options.path, { readonly: true });
-  if (!memory) reader.pragma('busy_timeout = 5000');
   return new SqliteStore(options.path, writer, reader, wal);
 }
 
@@ -122,9 +127,10 @@ export class SqliteStore extends SqlRecordReads implements Store {
     /** Set when commits are synced after COMMIT (durable file databases). */
     private readonly wal?: { sync: WalSync; fd: number },
   ) {
-    // Reads wait for the sync of every commit before them: nothing read can be lost to a power failure.
+    // A read's result waits for the sync of every commit it could have seen, ours or another
+    // process's: nothing read can be lost to a power failure.
     const walSync = wal?.sync;
-    const barrier = () => walSync?.durable();
+    const barrier = () => walSync?.readable();
     super(kyselyOver(new CachedStatementConnection(reader, barrier), sqliteDialect), sqliteDialect);
     this.ledger = new SqlLedgerReads(
       this.db,
@@ -147,8 +153,9 @@ export class SqliteStore extends SqlRecordReads implements Store {
       commit: async () => {
         commit.run();
         if (walSync) {
-          // Asked for in the same turn as COMMIT: from now until the sync completes, the read barrier
-          // holds readers back (the queue calls durable() only a microtask later, too late for them).
+          // Asked for in the same turn as COMMIT: the reader's data_version is sampled now, before a
+          // read can see this commit, so the read barrier knows this sync covers it and asks for no
+          // other (the queue calls durable() only a microtask later, too late for that).
           synced = walSync.afterCommit();
           return;
         }

@@ -18,34 +18,75 @@ import { ArbiterError } from '../../core/errors.js';
  * restart the WAL, whose new header SQLite fsyncs before writing frames after it. The full argument
  * is in docs/deployment.md (Durability).
  *
+ * Reads wait too (see readable): a read is answered only once what it saw is on disk, whichever
+ * process committed it. The reader's `PRAGMA data_version` tells which commits a sync covers: the
+ * value sampled right after our COMMIT, before its sync is asked for, is durable once that sync
+ * completes; a value no sync of ours covers means another process committed, and gets a sync.
+ *
  * A failed sync fails the store for good. After an fsync error the kernel may have dropped the
  * dirty pages and marked them clean, so a retry that succeeds proves nothing: every later commit
  * and read is refused, and the process must restart (SQLite recovers the WAL from what is on disk).
  */
 export class WalSync {
-  private running: Promise<void> | undefined;
+  private running: CoveringSync | undefined;
   /** The sync that starts when the running one ends, shared by every commit made meanwhile. */
-  private queued: Promise<void> | undefined;
+  private queued: CoveringSync | undefined;
   private failure: ArbiterError<'ARB_ERR_STORE_UNAVAILABLE'> | undefined;
 
   constructor(
     /** fdatasync of the `-wal` file; resolves when the file's data is on stable storage. */
     private readonly syncFile: () => Promise<void>,
     private readonly location: string,
+    /**
+     * The reader connection's `PRAGMA data_version`: it changes whenever another connection (our
+     * writer, or another process) has committed since the reader last looked.
+     */
+    private readonly readVersion: () => number,
+    /** The version the reader saw before the last sync that completed (the sync at open). */
+    private durableVersion: number,
   ) {}
 
   /** Call right after a COMMIT returns: resolves once that commit is on disk, rejects if it may not be. */
   afterCommit(): Promise<void> {
+    // Sampled in the same turn as COMMIT and before the sync is asked for, so the sync covers it.
+    return this.cover(this.readVersion());
+  }
+
+  /**
+   * Read barrier: call in the same turn as a read on the reader connection, right after it.
+   * Resolves once everything the read could have seen is on disk, whoever committed it, so that
+   * a read never shows a commit that a power failure could still take back; rejects once the store
+   * has failed. Undefined when it is on disk already. A version that no sync of ours covers was
+   * committed by another process (the CLI beside a server): it gets a sync of its own, since an
+   * fdatasync covers every write made to the file before it was called, through any descriptor.
+   */
+  readable(): Promise<void> | undefined {
     if (this.failure) return Promise.reject(this.failure);
-    if (this.queued) return this.queued;
-    const previous = this.running ?? Promise.resolve();
-    const sync: Promise<void> = previous.then(() => {
+    const version = this.readVersion();
+    // A sync not yet started covers whatever is in the file now: join it.
+    if (this.queued) return this.cover(version);
+    if (version === this.durableVersion) return undefined;
+    if (this.running?.covers === version) return this.running.sync;
+    return this.cover(version);
+  }
+
+  /** The sync that will cover what the reader saw at `version`: the queued one, or a new one. */
+  private cover(version: number): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.queued) {
+      this.queued.covers = version;
+      return this.queued.sync;
+    }
+    const previous = this.running?.sync ?? Promise.resolve();
+    const next: CoveringSync = { covers: version, sync: Promise.resolve() };
+    next.sync = previous.then(() => {
       // From here on a new commit is not covered by this sync: it queues the next one.
       this.queued = undefined;
-      this.running = sync;
+      this.running = next;
       return this.syncFile().then(
         () => {
-          if (this.running === sync) this.running = undefined;
+          this.durableVersion = next.covers;
+          if (this.running === next) this.running = undefined;
         },
         (error: unknown) => {
           this.failure ??= new ArbiterError(
@@ -57,23 +98,20 @@ export class WalSync {
         },
       );
     });
-    this.queued = sync;
+    this.queued = next;
     // A rejection is the callers' to handle; this chain holds it only to pass it on.
-    sync.catch(() => {});
-    return sync;
-  }
-
-  /**
-   * Read barrier: resolves once everything committed so far is on disk, so that a read never sees
-   * a commit that a power failure could still take back. Rejects once the store has failed.
-   */
-  durable(): Promise<void> | undefined {
-    if (this.failure) return Promise.reject(this.failure);
-    return this.queued ?? this.running;
+    next.sync.catch(() => {});
+    return next.sync;
   }
 
   /** The failure that stopped the store, if one did. */
   get failed(): ArbiterError<'ARB_ERR_STORE_UNAVAILABLE'> | undefined {
     return this.failure;
   }
+}
+
+/** A sync and the reader's data_version it makes durable (every commit the reader saw by then). */
+interface CoveringSync {
+  sync: Promise<void>;
+  covers: number;
 }
