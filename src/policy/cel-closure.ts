@@ -119,7 +119,8 @@ function compileNode(node: unknown, chains: FieldChains): Closure | undefined {
           }
           return false;
         }
-        if (isPlainRecord(haystack) && typeof needle === 'string') return Object.hasOwn(haystack, needle);
+        if (isPlainRecord(haystack) && typeof needle === 'string')
+          return primitiveValues(haystack) ? Object.hasOwn(haystack, needle) : bail;
         return bail;
       };
     }
@@ -190,7 +191,21 @@ function path(names: readonly string[], chains: FieldChains): Closure {
 function isPlainRecord(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const prototype = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
+  // An own `constructor` field makes cel-js refuse the object (resolveChain says why).
+  return (prototype === Object.prototype || prototype === null) && !Object.hasOwn(value, 'constructor');
+}
+
+/**
+ * Whether every value of a map is a primitive. cel-js types a map by its values, descending into
+ * the first one, and refuses the whole map when that reaches an object with its own `constructor`
+ * field; rather than follow its walk, maps holding objects or lists are left to the interpreter.
+ */
+function primitiveValues(map: Record<string, unknown>): boolean {
+  for (const key in map) {
+    const value = map[key];
+    if (typeof value === 'object' && value !== null) return false;
+  }
+  return true;
 }
 
 /** Both strings, both finite numbers or both booleans: the kinds whose equality is plain `===`. */

@@ -46,7 +46,10 @@ export class ChainReads {
 
 /**
  * A chain of own fields of plain objects (prototype `Object.prototype` or null), or `unreadable`
- * when anything on the way is something else (absent, undefined, a Map, a list, a Date).
+ * when anything on the way is something else (absent, undefined, a Map, a list, a Date). An object
+ * with an own `constructor` field (`{"constructor": 1}` in a request) is something else too: cel-js
+ * types objects by their `constructor` and refuses that one, so the interpreter must answer (an error,
+ * which fails closed) — answering here could fire an allow rule cel-js would refuse.
  */
 export function resolveChain(context: Record<string, unknown>, names: readonly string[]): unknown {
   let target: unknown = context;
@@ -54,7 +57,11 @@ export function resolveChain(context: Record<string, unknown>, names: readonly s
     const name = names[i]!;
     if (typeof target !== 'object' || target === null || Array.isArray(target)) return unreadable;
     const prototype = Object.getPrototypeOf(target);
-    if ((prototype !== Object.prototype && prototype !== null) || !Object.hasOwn(target, name))
+    if (
+      (prototype !== Object.prototype && prototype !== null) ||
+      Object.hasOwn(target, 'constructor') ||
+      !Object.hasOwn(target, name)
+    )
       return unreadable;
     target = (target as Record<string, unknown>)[name];
     if (target === undefined) return unreadable;

@@ -72,6 +72,8 @@ function mutatedRequests(seed: number, count: number, layout: 'all' | 'spread'):
     if (roll < 0.1) delete (request as Record<string, unknown>).confidence;
     else if (roll < 0.2) (request as Record<string, unknown>).confidence = anyValue(random);
     if (random() < 0.05) delete (request as Record<string, unknown>).context;
+    // An own `constructor` field makes cel-js refuse the object; the fast path must leave it to cel-js.
+    if (random() < 0.05) Reflect.set(request.change!, 'constructor', anyValue(random));
     out.push(request);
   }
   return out;

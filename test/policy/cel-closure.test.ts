@@ -64,7 +64,7 @@ function value(random: () => number, depth = 0): unknown {
       random() < 0.7 ? ['a', 'prod', 'b'][Math.floor(random() * 3)] : (value(random, depth + 1) ?? null),
     );
   const out: Record<string, unknown> = {};
-  for (const key of ['a', 'prod', 'd', 'x']) {
+  for (const key of ['a', 'prod', 'd', 'x', 'constructor']) {
     const item = random() < 0.5 ? value(random, depth + 1) : undefined;
     if (item !== undefined) out[key] = item;
   }
@@ -144,6 +144,25 @@ describe('CEL closures', () => {
     expect(compiled('request.a + 1.0 > 2.0')).toBeUndefined();
     expect(compiled('request.a > 9007199254740993')).toBeUndefined();
     expect(compiled('request.list[0] == "a"')).toBeUndefined();
+  });
+
+  it('an own constructor field anywhere on a chain leaves the answer to the interpreter (cel-js refuses it)', () => {
+    const run = (source: string, ctx: Record<string, unknown>) => {
+      const program = env.parse(source);
+      const chains = new FieldChains();
+      const condition = compileCondition(program.ast, chains);
+      if (!condition) throw new Error(`not compiled: ${source}`);
+      // cel-js types an object by its `constructor`: "Unsupported type: object", an error that fails closed.
+      expect(() => program(ctx)).toThrow();
+      return condition(new ChainReads(ctx, chains));
+    };
+    const change = { linesChanged: 900, constructor: 'x' };
+    expect(run('request.change.linesChanged > 500', { request: { change }, actor: {} })).toBe(bail);
+    const outer = { request: { constructor: 1, change: { linesChanged: 900 } }, actor: {} };
+    expect(run('request.change.linesChanged > 500', outer)).toBe(bail);
+    // cel-js types a map by its first value, recursively, so it fails here too.
+    const nested = { request: { a: { x: { y: { constructor: 1 } }, prod: 1 } }, actor: {} };
+    expect(run('"prod" in request.a', nested)).toBe(bail);
   });
 
   it('hand failures to the interpreter, so errors and their messages are cel-js’s', () => {
