@@ -2,9 +2,14 @@
 // what a PostgreSQL replica's write batches do, without changing the server's code. On SIGUSR2 it
 // prints one line, `pg-probe {json}`, with the counts since the last SIGUSR2, and starts over:
 // batches and the jobs in them, statements sent by the process (all connections), the time from
-// asking for the ledger lock to holding it (a pooled connection, then BEGIN + lock + tail), and the
-// time from holding it to the COMMIT's answer (the lock hold, as this process sees it).
-import pg from 'pg';
+// asking for the ledger lock to holding it (a pooled connection, then BEGIN + lock + tail, and the
+// read-ahead where the build sends it with them), and the time from holding it to the COMMIT's
+// answer (the lock hold, as this process sees it).
+import { createRequire } from 'node:module';
+
+// The server's own pg (another checkout's node_modules is another module instance): its Client is what
+// sends the statements.
+const pg = createRequire(process.argv[1])('pg');
 
 // The build of the server this process runs (bin/arbiter.js → dist/), which may be another checkout's.
 const { WriteQueue } = await import(
@@ -27,7 +32,9 @@ const query = pg.Client.prototype.query;
 pg.Client.prototype.query = function countedQuery(...args) {
   counts.statements++;
   const [config] = args;
-  const text = typeof config === 'string' ? config : (config?.text ?? 'other');
+  // A statement sent with others ahead of it in one round trip (BEGIN + lock + tail) names them first.
+  const text =
+    typeof config === 'string' ? config : [...(config?.leading ?? []), config?.text ?? 'other'].join('; ');
   const kind = text.replace(/\s+/g, ' ').trim().slice(0, 70);
   counts.kinds[kind] = (counts.kinds[kind] ?? 0) + 1;
   return query.apply(this, args);
@@ -40,9 +47,9 @@ WriteQueue.prototype.runBatch = function timedBatch() {
     runner.probed = true;
     const { acquire, commit, rollback } = runner;
     let held = 0;
-    runner.acquire = async () => {
+    runner.acquire = async (...args) => {
       const asked = performance.now();
-      await acquire.call(runner);
+      await acquire.apply(runner, args);
       held = performance.now();
       counts.waitMs += held - asked;
       // The queue takes its batch right after this: what is queued now is the batch.

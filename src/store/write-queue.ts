@@ -27,9 +27,12 @@ export interface TransactionRunner<Tx, Reads = never> {
    * Optional: opens the transaction and takes the lock that orders writers (PostgreSQL's ledger lock)
    * before the batch's jobs are chosen, so that jobs arriving while it waits for the lock join the
    * batch. Where replicas contend for the lock, each replica's batches then grow with the wait
-   * instead of queueing behind it one lock cycle later. `begin` follows on the same transaction.
+   * instead of queueing behind it one lock cycle later. `queued` holds the read hints of the jobs
+   * queued now, for the runner to read in the same round trip as the lock (PostgreSQL does); the
+   * batch's jobs are those and any that arrive until the lock is held. `begin` follows on the same
+   * transaction.
    */
-  acquire?(): Promise<void>;
+  acquire?(queued: BatchStart<Reads>): Promise<void>;
   begin(batch: BatchStart<Reads>): Promise<void>;
   commit(): Promise<void>;
   /**
@@ -57,6 +60,9 @@ interface Job<Tx, Reads> {
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
+
+const readsOf = <Reads>(jobs: readonly { reads: Reads | undefined }[]): Reads[] =>
+  jobs.flatMap((job) => (job.reads === undefined ? [] : [job.reads]));
 
 export class WriteQueue<Tx, Reads = never> {
   private readonly jobs: Job<Tx, Reads>[] = [];
@@ -105,7 +111,7 @@ export class WriteQueue<Tx, Reads = never> {
     let acquired = false;
     if (runner.acquire) {
       try {
-        await runner.acquire();
+        await runner.acquire({ reads: readsOf(this.jobs.slice(0, this.maxBatch)), deferWrites: true });
         acquired = true;
       } catch (error) {
         await runner.rollback().catch(() => {});
@@ -121,10 +127,10 @@ export class WriteQueue<Tx, Reads = never> {
       let failed: { index: number; error: unknown } | undefined;
       try {
         // A batch run again (after a rollback) takes the lock again.
-        if (runner.acquire && !acquired) await runner.acquire();
+        const start = { reads: readsOf(remaining), deferWrites };
+        if (runner.acquire && !acquired) await runner.acquire(start);
         acquired = false;
-        const reads = remaining.flatMap((job) => (job.reads === undefined ? [] : [job.reads]));
-        await runner.begin({ reads, deferWrites });
+        await runner.begin(start);
         for (let i = 0; i < remaining.length; i++) {
           try {
             values.push(await remaining[i]!.work(runner.transaction));

@@ -32,11 +32,16 @@ describe.skipIf(!hasPostgres)('PostgreSQL write batch round trips', () => {
   beforeAll(async () => {
     server = await startTestServer({ backend: 'postgres' });
     pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-      const config = args[0] as string | { text: string; thenCommit?: boolean };
+      const config = args[0] as string | { text: string; thenCommit?: boolean; leading?: string[] };
       sent.push(
         typeof config === 'string'
           ? { client: this, text: config, thenCommit: false }
-          : { client: this, text: config.text, thenCommit: config.thenCommit === true },
+          : {
+              client: this,
+              // Statements sent ahead of this one in its round trip (BEGIN, the lock, the tail).
+              text: [...(config.leading ?? []), config.text].join('; '),
+              thenCommit: config.thenCommit === true,
+            },
       );
       return (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
     } as typeof pg.Client.prototype.query;
@@ -109,13 +114,19 @@ describe.skipIf(!hasPostgres)('PostgreSQL write batch round trips', () => {
     }
   }
 
-  it('a batch of decisions takes the same three round trips at 1, 8 and 32 decisions (before: 9, 40, 148)', async () => {
+  it('a batch of decisions takes the same two round trips at 1, 8 and 32 decisions (before: 9, 40, 148, then 3)', async () => {
     const batches: string[][] = [];
     let round = 0;
     for (const n of [1, 8, 32]) batches.push(await batchOf(n, round++));
-    // BEGIN + lock + ledger tail; the read-ahead; the deferred writes with COMMIT.
-    expect(batches.map((statements) => statements.length)).toEqual([3, 3, 3]);
-    for (const statements of batches) expect(statements[2]).toMatch(/^WITH entries AS/);
+    // BEGIN + lock + ledger tail + the read-ahead; the deferred writes with COMMIT.
+    expect(batches.map((statements) => statements.length)).toEqual([2, 2, 2]);
+    for (const statements of batches) {
+      expect(statements[0]).toMatch(
+        /^BEGIN; SELECT pg_advisory_xact_lock\(\d+\); SELECT seq, leaf_hash FROM ledger_entries/,
+      );
+      expect(statements[0]).toMatch(/FROM systems s WHERE/);
+      expect(statements[1]).toMatch(/^WITH entries AS/);
+    }
   });
 
   it('a notification claim sharing the batch keeps it constant: the read-ahead survives writes to other tables', async () => {
@@ -125,7 +136,7 @@ describe.skipIf(!hasPostgres)('PostgreSQL write batch round trips', () => {
     const claim = (tx: StoreTransaction) =>
       tx.claimNotifications('2000-01-01T00:00:00.000Z', '2000-01-01T00:01:00.000Z', 50);
     const statements = await batchOf(16, 200, claim);
-    expect(statements).toHaveLength(4);
+    expect(statements, statements.join('\n')).toHaveLength(3);
     expect(statements.filter((s) => /select \* from "systems"/i.test(s))).toEqual([]);
   });
 
@@ -133,7 +144,7 @@ describe.skipIf(!hasPostgres)('PostgreSQL write batch round trips', () => {
     const { store, ledger } = server.arbiter;
     const before = await store.ledger.size();
     const statements = await batchOf(16, 100);
-    expect(statements).toHaveLength(3);
+    expect(statements).toHaveLength(2);
     const after = await store.ledger.size();
     expect(after - before).toBe(16);
     const entries = await store.ledger.entries(before, after);
@@ -342,6 +353,63 @@ describe.skipIf(!hasPostgres)('PostgreSQL write batch: deferred writes and read-
     } finally {
       await other.end();
     }
+  });
+
+  it('reads of writes that arrive while the lock is awaited: what BEGIN read is kept, the rest read once', async () => {
+    // The first write's System is read with BEGIN, after the lock; the later ones ask for it again
+    // (kept) and for a System and a key nobody asked for yet (one more statement for both).
+    const other = new pg.Client({ connectionString: url });
+    await other.connect();
+    const status = async (tx: StoreTransaction, id: string) => (await tx.getSystem(id))?.status ?? 'none';
+    const key = { actorId: 'system:deploy-bot', key: 'k-late' };
+    try {
+      await other.query('BEGIN');
+      await other.query(`SELECT pg_advisory_xact_lock(${ledgerLockKey})`);
+      batches.length = 0;
+      const first = store.write((tx) => status(tx, 'deploy-bot'), { systems: ['deploy-bot'] });
+      for (;;) {
+        const { rows } = await other.query(
+          "SELECT count(*)::int AS waiting FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+        );
+        if (rows[0].waiting > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      // Committed by the lock's holder before it lets go: BEGIN's read-ahead, after the lock, sees it.
+      await other.query("UPDATE systems SET status = 'frozen' WHERE id = 'deploy-bot'");
+      const later = [
+        store.write((tx) => status(tx, 'deploy-bot'), { systems: ['deploy-bot'] }),
+        store.write((tx) => status(tx, 'late-bot'), { systems: ['late-bot'] }),
+        store.write(async (tx) => (await tx.decisionByIdempotencyKey(key.actorId, key.key))?.id ?? 'none', {
+          idempotencyKeys: [key],
+        }),
+      ];
+      await other.query('COMMIT');
+      expect(await Promise.all([first, ...later])).toEqual(['frozen', 'frozen', 'none', 'none']);
+      // BEGIN + lock + tail, the read-ahead sent with it, the late reads, COMMIT.
+      expect(batches).toEqual([4]);
+    } finally {
+      await other.query("UPDATE systems SET status = 'active' WHERE id = 'deploy-bot'");
+      await other.end();
+    }
+  });
+
+  it("a read-ahead refused in BEGIN's round trip rejects its batch and lets go of the lock", async () => {
+    // PostgreSQL refuses a NUL in text: the error skips the rest up to the Sync, the queue rolls back.
+    const refused = store.write(async (tx) => tx.getSystem('deploy-bot'), { systems: ['nul\u0000bot'] });
+    await expect(refused).rejects.toMatchObject({ code: '22021' });
+    const other = new pg.Client({ connectionString: url });
+    await other.connect();
+    try {
+      const { rows } = await other.query(`SELECT pg_try_advisory_lock(${ledgerLockKey}) AS held`);
+      expect(rows[0].held).toBe(true);
+      await other.query(`SELECT pg_advisory_unlock(${ledgerLockKey})`);
+    } finally {
+      await other.end();
+    }
+    const status = await store.write(async (tx) => (await tx.getSystem('deploy-bot'))?.status, {
+      systems: ['deploy-bot'],
+    });
+    expect(status).toBe('active');
   });
 
   it('a decision inserted in the batch is found by its idempotency key; activity of one bucket adds up', async () => {

@@ -8,17 +8,26 @@ import { appendInserts, appendParams, type Queryable } from './ledger.js';
 
 /**
  * A PostgreSQL write batch in a constant number of round trips, whatever its size: the rows the
- * batch's jobs said they would read are read in one statement when it begins (read-ahead), and
- * the writes every decision makes — ledger entries and tree nodes, the decision, its activity,
- * its notifications and NOTIFY — are kept in memory and sent in one statement, from arrays, before
- * the next statement of the batch or at its commit (deferred writes).
+ * batch's jobs said they would read are read in one statement sent with BEGIN and the ledger lock
+ * (read-ahead), and the writes every decision makes — ledger entries and tree nodes, the decision,
+ * its activity, its notifications and NOTIFY — are kept in memory and sent in one statement, from
+ * arrays, before the next statement of the batch or at its commit (deferred writes). Two round trips
+ * under the lock: BEGIN + lock + tail + read-ahead, and the deferred writes + COMMIT.
  *
  * Why this is correct: every write of every replica runs in a batch holding the ledger's advisory
- * lock, and the read-ahead runs under it, so no other writer changes what was read before this
- * batch commits; within the batch, a statement that may write a table the read-ahead holds drops it
- * (see leavesReadAheadCurrent), and the deferred inserts update it (a decision inserted with an
+ * lock, and the read-ahead runs under it — after the lock in the same round trip, and under READ
+ * COMMITTED each statement sees what was committed before it began, so everything committed by the
+ * previous holder — so no other writer changes what was read before this batch commits; within the
+ * batch, a statement that may write a table the read-ahead holds drops it (see
+ * leavesReadAheadCurrent), and the deferred inserts update it (a decision inserted with an
  * idempotency key is found by it). A read sends the deferred writes first, so it sees them as if
  * each had been sent when made.
+ *
+ * Why not read before the lock (no round trip under it at all): another replica's batch may commit
+ * between that read and this batch's lock — freezing the System read (a decision would then be made
+ * against the old status) or inserting a decision with the idempotency key read as unused (a second
+ * decision for one key, refused by the unique index only after the work was done). Neither can be
+ * told apart afterwards without reading again under the lock, which is the round trip to save.
  */
 export class PgBatch implements Queryable {
   private deferring = false;
@@ -36,13 +45,44 @@ export class PgBatch implements Queryable {
     this.writes = new DeferredWrites(channel);
   }
 
-  /** After BEGIN and the lock: reads what the jobs asked for, if writes may be deferred. */
+  /**
+   * Before BEGIN: the read-ahead of `reads`, for the caller to send in BEGIN's round trip after the lock
+   * (see BatchConnection.begin), or undefined when there is nothing to read or writes are not deferred.
+   * The caller hands its rows to `readAheadFound`.
+   */
+  readAheadOf({ reads, deferWrites }: BatchStart<WriteReads>): ReadAheadQuery | undefined {
+    if (!deferWrites) return undefined;
+    const wanted = wantedBy(reads);
+    if (wanted.systemIds.length === 0 && wanted.keys.length === 0) return undefined;
+    this.statements++;
+    return readAheadQuery(wanted);
+  }
+
+  /** The rows of the read-ahead sent with BEGIN, read under the lock. */
+  readAheadFound(query: ReadAheadQuery, rows: readonly Row[]): void {
+    this.readAhead = query.found(rows);
+  }
+
+  /**
+   * After BEGIN and the lock, the batch's jobs chosen: reads what they asked for and BEGIN's round trip
+   * did not read (jobs that arrived while the lock was awaited), if writes may be deferred.
+   */
   async start({ reads, deferWrites }: BatchStart<WriteReads>): Promise<void> {
-    this.reset();
     this.deferring = deferWrites;
-    if (deferWrites && reads.length > 0) {
-      this.statements++;
-      this.readAhead = await readAhead(this.connection, reads);
+    if (!deferWrites) {
+      this.readAhead = undefined;
+      return;
+    }
+    const missing = notIn(wantedBy(reads), this.readAhead);
+    if (missing.systemIds.length === 0 && missing.keys.length === 0) return;
+    this.statements++;
+    const query = readAheadQuery(missing);
+    const { rows } = await this.connection.query(query.sql, query.params);
+    const found = query.found(rows);
+    if (!this.readAhead) this.readAhead = found;
+    else {
+      for (const [id, row] of found.systems) this.readAhead.systems.set(id, row);
+      for (const [id, row] of found.keys) this.readAhead.keys.set(id, row);
     }
   }
 
@@ -142,29 +182,57 @@ interface ReadAhead {
   keys: Map<string, DecisionRow | undefined>;
 }
 
+interface Wanted {
+  systemIds: string[];
+  keys: { actorId: string; key: string }[];
+}
+
+function wantedBy(reads: readonly WriteReads[]): Wanted {
+  return {
+    systemIds: [...new Set(reads.flatMap((r) => r.systems ?? []))],
+    keys: reads.flatMap((r) => r.idempotencyKeys ?? []),
+  };
+}
+
+/** What of `wanted` `held` does not hold. */
+function notIn(wanted: Wanted, held: ReadAhead | undefined): Wanted {
+  if (!held) return wanted;
+  return {
+    systemIds: wanted.systemIds.filter((id) => !held.systems.has(id)),
+    keys: wanted.keys.filter(({ actorId, key }) => !held.keys.has(keyOf(actorId, key))),
+  };
+}
+
+/** A read-ahead statement and how to take its answer. */
+export interface ReadAheadQuery {
+  sql: string;
+  params: unknown[];
+  found(rows: readonly Row[]): ReadAhead;
+}
+
 /** Systems and decisions by idempotency key, in one statement (rows as JSON: two tables, one answer). */
-async function readAhead(db: Queryable, reads: readonly WriteReads[]): Promise<ReadAhead> {
-  const systemIds = [...new Set(reads.flatMap((r) => r.systems ?? []))];
-  const keys = reads.flatMap((r) => r.idempotencyKeys ?? []);
-  const { rows } = await db.query(
-    `SELECT
+function readAheadQuery({ systemIds, keys }: Wanted): ReadAheadQuery {
+  return {
+    sql: `SELECT
        (SELECT COALESCE(jsonb_agg(s), '[]'::jsonb) FROM systems s WHERE s.id = ANY($1::text[])) AS systems,
        (SELECT COALESCE(jsonb_agg(d), '[]'::jsonb) FROM decisions d
           JOIN unnest($2::text[], $3::text[]) AS wanted (actor_id, key)
             ON d.actor_id = wanted.actor_id AND d.idempotency_key = wanted.key) AS decisions`,
-    [systemIds, keys.map((k) => k.actorId), keys.map((k) => k.key)],
-  );
-  const found: ReadAhead = { systems: new Map(), keys: new Map() };
-  for (const id of systemIds) found.systems.set(id, undefined);
-  for (const { actorId, key } of keys) found.keys.set(keyOf(actorId, key), undefined);
-  // jsonb keeps every column's value as the row would (the columns are text and integers).
-  const [answer] = rows as { systems: Row[]; decisions: Row[] }[];
-  for (const row of answer!.systems) found.systems.set(row.id as string, systemFrom(row));
-  for (const row of answer!.decisions) {
-    const decision = decisionFrom(row);
-    found.keys.set(keyOf(decision.actorId, decision.idempotencyKey!), decision);
-  }
-  return found;
+    params: [systemIds, keys.map((k) => k.actorId), keys.map((k) => k.key)],
+    found(rows) {
+      const found: ReadAhead = { systems: new Map(), keys: new Map() };
+      for (const id of systemIds) found.systems.set(id, undefined);
+      for (const { actorId, key } of keys) found.keys.set(keyOf(actorId, key), undefined);
+      // jsonb keeps every column's value as the row would (the columns are text and integers).
+      const [answer] = rows as { systems: Row[]; decisions: Row[] }[];
+      for (const row of answer!.systems) found.systems.set(row.id as string, systemFrom(row));
+      for (const row of answer!.decisions) {
+        const decision = decisionFrom(row);
+        found.keys.set(keyOf(decision.actorId, decision.idempotencyKey!), decision);
+      }
+      return found;
+    },
+  };
 }
 
 const decisionColumnTypes = {

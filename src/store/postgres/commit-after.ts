@@ -1,30 +1,5 @@
 import pg from 'pg';
-
-/**
- * What this module needs of node-postgres's `Query` beyond its declared types: the hooks the client
- * calls for each backend message, and `_getRows`, where a Query without a row limit ends its
- * extended-protocol exchange with Execute and Sync (pg 8).
- */
-interface QueryHooks {
-  handleCommandComplete(message: unknown, connection: unknown): void;
-  handleError(error: Error, connection: unknown): void;
-  _getRows(connection: ProtocolWriter, rows: number | undefined): void;
-}
-
-interface ProtocolWriter {
-  parse(query: { text: string; name?: string }): void;
-  bind(config?: object): void;
-  execute(config?: object): void;
-  sync(): void;
-}
-
-type QueryConstructor = new (
-  config: pg.QueryConfig,
-  values: undefined,
-  callback: (error: Error | undefined) => void,
-) => pg.Query & QueryHooks;
-
-const Query = pg.Query as unknown as QueryConstructor;
+import { type ProtocolWriter, Query } from './extended-query.js';
 
 /**
  * A statement with parameters and then COMMIT, written to the connection together and answered in one

@@ -8,7 +8,8 @@ import { SqlLedgerReads } from '../sql/ledger.js';
 import { SqlRecordReads, SqlRecordWrites } from '../sql/records.js';
 import type { Store, StoreTransaction, WriteReads } from '../store.js';
 import { DeferredWriteError, WriteQueue } from '../write-queue.js';
-import { PgBatch } from './batch.js';
+import { PgBatch, type ReadAheadQuery } from './batch.js';
+import { beginWith } from './begin-with.js';
 import { commitAfter, StatementRefusedError } from './commit-after.js';
 import { QueryableConnection } from './kysely-connection.js';
 import {
@@ -160,18 +161,33 @@ class BatchConnection implements Queryable {
   }
 
   /**
-   * BEGIN, the ledger's advisory lock and the ledger's tail in one round trip (the simple query
-   * protocol runs several statements; they take no parameters, so the key is written in). The
-   * tail is read under the lock, so it is current for the whole batch.
+   * BEGIN, the ledger's advisory lock, the ledger's tail and, if given, the batch's read-ahead in one
+   * round trip. The tail and the read-ahead run after the lock is granted, so they are current for
+   * the whole batch. Without a read-ahead: the simple query protocol, which runs several statements
+   * (they take no parameters, so the key is written in); with one: the extended protocol (beginWith).
    */
-  async begin(): Promise<LedgerTail> {
+  async begin(batch: PgBatch, readAhead: ReadAheadQuery | undefined): Promise<LedgerTail> {
     if (!this.client) throw new Error('no connection for the write transaction');
-    const results = (await this.client.query(
-      `BEGIN; SELECT pg_advisory_xact_lock(${ledgerLockKey}); SELECT seq, leaf_hash FROM ledger_entries ORDER BY seq DESC LIMIT 1`,
-    )) as unknown as Result[];
+    if (!readAhead) {
+      const results = (await this.client.query(openingStatements.join('; '))) as unknown as Result[];
+      return tailFrom(results[2]?.rows[0]);
+    }
+    const results = await beginWith(
+      this.client,
+      openingStatements,
+      prepared(readAhead.sql, readAhead.params) as pg.QueryConfig,
+    );
+    batch.readAheadFound(readAhead, results[3]!.rows);
     return tailFrom(results[2]?.rows[0]);
   }
 }
+
+/** What every write batch begins with; the tail is read under the lock. */
+const openingStatements = [
+  'BEGIN',
+  `SELECT pg_advisory_xact_lock(${ledgerLockKey})`,
+  'SELECT seq, leaf_hash FROM ledger_entries ORDER BY seq DESC LIMIT 1',
+] as const;
 
 /**
  * The PostgreSQL store, for several `arbiter serve` replicas sharing one database. Writes are
@@ -206,14 +222,16 @@ export class PostgresStore extends SqlRecordReads implements Store {
     this.queue = new WriteQueue<PgTransaction, WriteReads>({
       // BEGIN and the lock first; the queue then chooses the batch's jobs, so that those arriving
       // while another replica held the lock join this batch (see TransactionRunner.acquire).
-      acquire: async () => {
+      // The read-ahead of the jobs queued now goes with them, after the lock: one round trip under it
+      // fewer, and each one costs a wake-up of this process while the lock is held.
+      acquire: async (queued) => {
         transaction.ledger.epoch++;
         transaction.ledger.knownTail = undefined;
         batch.reset();
         connection.client = await pool.connect();
-        transaction.ledger.knownTail = await connection.begin();
+        transaction.ledger.knownTail = await connection.begin(batch, batch.readAheadOf(queued));
       },
-      // The read-ahead runs after BEGIN and the lock on the same connection, so under the lock.
+      // Reads only what the jobs that arrived while the lock was awaited need and BEGIN did not read.
       begin: (start) => batch.start(start),
       // The deferred writes and COMMIT go in one round trip: every round trip under the ledger lock
       // waits for PostgreSQL's backend and then for this process's event loop — which, on a busy
