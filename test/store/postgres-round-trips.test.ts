@@ -159,30 +159,73 @@ describe.skipIf(!hasPostgres)('PostgreSQL write batch round trips', () => {
     expect(hex((await ledger.log.root(store.ledger)).root)).toBe(hex(rootHash(all.map((e) => e.leafHash))));
   });
 
-  it('a key repeated inside one batch gives one decision, found by the second request', async () => {
+  /**
+   * Two requests with one idempotency key, held back behind a blocking write until both are queued, so
+   * that they run in one batch: the blocker's own (`whileLockAwaited`: they arrive while its BEGIN waits
+   * for the ledger lock, held by another connection, and join it) or the next one (they arrive while the
+   * blocker runs).
+   *
+   * The blocker's release exists before the blocker runs. It used to be created by the blocker's work,
+   * so when both requests were queued before that work began (they join the batch whose BEGIN is in
+   * flight: about 1 round in 40 on an idle machine), release() was a no-op, the blocker never finished,
+   * and the write queue with it: the CI hang of this test, where even afterAll could not close the store.
+   */
+  async function repeatedKey(key: string, whileLockAwaited: boolean) {
     const { store } = server.arbiter;
     const write = store.write.bind(store);
     let release: () => void = () => {};
-    const blocker = write(() => new Promise<void>((resolve) => (release = resolve)));
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let blocking: () => void = () => {};
+    const blockerRuns = new Promise<void>((resolve) => (blocking = resolve));
     let queued = 0;
     let allQueued: () => void = () => {};
     const everyoneQueued = new Promise<void>((resolve) => (allQueued = resolve));
+    // Only the two requests count (the server's own loops write too).
     store.write = <T>(work: (tx: StoreTransaction) => Promise<T>, reads?: WriteReads) => {
-      if (++queued === 2) allQueued();
+      if (reads?.idempotencyKeys?.some((k) => k.key === key) && ++queued === 2) allQueued();
       return write(work, reads);
     };
+    const other = new pg.Client({ connectionString: server.databaseUrl });
+    await other.connect();
     try {
-      const body = deploy({ idempotencyKey: 'same-key-in-one-batch' });
+      if (whileLockAwaited) {
+        await other.query('BEGIN');
+        await other.query(`SELECT pg_advisory_xact_lock(${ledgerLockKey})`);
+      }
+      const blocker = write(() => {
+        blocking();
+        return held;
+      });
+      if (whileLockAwaited) {
+        for (;;) {
+          const { rows } = await other.query(
+            "SELECT count(*)::int AS waiting FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+          );
+          if (rows[0].waiting > 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      } else await blockerRuns;
+      const body = deploy({ idempotencyKey: key });
       const answers = [1, 2].map(() => server.call(server.tokens.deployBot!, 'POST', '/v1/decisions', body));
       await everyoneQueued;
       release();
+      if (whileLockAwaited) await other.query('COMMIT');
       await blocker;
       const [first, second] = await Promise.all(answers);
       expect([first!.status, second!.status].sort()).toEqual([200, 201]);
       expect(first!.body.id).toBe(second!.body.id);
     } finally {
       store.write = write;
+      await other.end();
     }
+  }
+
+  it('a key repeated inside one batch gives one decision, found by the second request', async () => {
+    await repeatedKey('same-key-in-one-batch', false);
+  });
+
+  it('a key repeated by requests that join a batch while its BEGIN waits for the lock gives one decision', async () => {
+    await repeatedKey('same-key-while-lock-awaited', true);
   });
 });
 
@@ -410,6 +453,28 @@ describe.skipIf(!hasPostgres)('PostgreSQL write batch: deferred writes and read-
       systems: ['deploy-bot'],
     });
     expect(status).toBe('active');
+  });
+
+  it("a lock wait that times out in BEGIN's round trip leaves the connection able to read ahead", async () => {
+    // The read-ahead is a named prepared statement, parsed the first time a connection sends it. The
+    // client records it as parsed at the round trip's first ParseComplete: BEGIN's, when the read-ahead's
+    // Parse came after the leading statements — so a lock wait cut by statement_timeout (the rest of the
+    // round trip skipped, the read-ahead never parsed) left the one pooled connection refusing every
+    // later read-ahead with 26000 "prepared statement does not exist".
+    const timed = await PostgresStore.open({ url, poolSize: 1, statementTimeoutMs: 300 });
+    const other = new pg.Client({ connectionString: url });
+    await other.connect();
+    const status = (tx: StoreTransaction) => tx.getSystem('deploy-bot').then((row) => row?.status);
+    try {
+      await other.query('BEGIN');
+      await other.query(`SELECT pg_advisory_xact_lock(${ledgerLockKey})`);
+      await expect(timed.write(status, { systems: ['deploy-bot'] })).rejects.toMatchObject({ code: '57014' });
+      await other.query('COMMIT');
+      expect(await timed.write(status, { systems: ['deploy-bot'] })).toBe('active');
+    } finally {
+      await other.end();
+      await timed.close();
+    }
   });
 
   it('a decision inserted in the batch is found by its idempotency key; activity of one bucket adds up', async () => {

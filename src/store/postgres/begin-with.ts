@@ -3,10 +3,18 @@ import { type ProtocolWriter, Query, type QueryResults, writeUnnamed } from './e
 
 /**
  * Statements without parameters (BEGIN first), then a statement with parameters, written to the
- * connection together and answered in one round trip: Parse/Bind/Describe/Execute of each leading
- * statement, then the usual messages of the last (Parse only the first time on a connection), then
- * one Sync. The backend runs them in order, so the last one runs after the leading ones have
- * returned — after a lock they take is held. An error in any of them skips the rest up to the Sync.
+ * connection together and answered in one round trip: the last statement's Parse (only the first time
+ * on a connection), Parse/Bind/Describe/Execute of each leading statement, then Bind/Describe/Execute
+ * of the last, then one Sync. The backend runs them in order, so the last one runs after the leading
+ * ones have returned — after a lock they take is held. An error in any of them skips the rest up to
+ * the Sync.
+ *
+ * Why the named Parse goes first: node-postgres records a named statement as parsed on the connection
+ * at the first ParseComplete of its round trip, whichever statement that answers. Sent after the
+ * leading ones, it was recorded when BEGIN's Parse completed; a lock wait cut short by
+ * statement_timeout then skipped the real Parse, and the connection refused every later use of the
+ * statement ("prepared statement … does not exist"). Parsing a statement is not undone by a rollback,
+ * and the backend parses it before BEGIN just as well.
  */
 class LeadingThenStatement extends Query {
   /** For whoever records the statements a client sends: this one opens a transaction first. */
@@ -22,6 +30,11 @@ class LeadingThenStatement extends Query {
   }
 
   override prepare(connection: ProtocolWriter): void {
+    if (this.name && !this.hasBeenParsed(connection)) {
+      connection.parse({ text: this.text, name: this.name, types: this.types });
+      // What Query.prepare records when it sends a Parse: it then sends none (hasBeenParsed).
+      connection.submittedNamedStatements[this.name] = this.text;
+    }
     for (const text of this.leading) writeUnnamed(connection, text);
     super.prepare(connection);
   }

@@ -8,14 +8,22 @@ import pg from 'pg';
  * in one round trip, and an error in any of them skips the rest up to the Sync.
  */
 export interface QueryHooks {
+  /** The statement's name (a named prepared statement) and text, and its parameter types if given. */
+  readonly name: string | undefined;
+  readonly text: string;
+  readonly types: unknown;
   handleCommandComplete(message: unknown, connection: unknown): void;
   handleError(error: Error, connection: unknown): void;
   prepare(connection: ProtocolWriter): void;
   _getRows(connection: ProtocolWriter, rows: number | undefined): void;
+  /** Whether this named statement was parsed, or its Parse sent, on `connection` (then Parse is skipped). */
+  hasBeenParsed(connection: ProtocolWriter): boolean;
 }
 
 export interface ProtocolWriter {
-  parse(query: { text: string; name?: string }): void;
+  /** Named statements whose Parse was sent and not yet answered (pg 8.13+), by name. */
+  submittedNamedStatements: Record<string, string>;
+  parse(query: { text: string; name?: string; types?: unknown }): void;
   bind(config?: object): void;
   describe(config: { type: 'P'; name: string }): void;
   execute(config?: object): void;
