@@ -310,8 +310,12 @@ for (const backend of backends) {
         server.clock.time = new Date(Date.parse(pending.expiresAt) - 1_000);
         // Hold the single writer, as a long batch would, while the vote arrives before expiry.
         const store = server.arbiter.store;
+        // The release exists before the held write runs: made by its work, it would be a no-op whenever
+        // the vote is queued before that work begins (on PostgreSQL it joins the batch whose BEGIN is in
+        // flight), and the held write would never finish.
         let release = () => {};
-        const held = store.write(() => new Promise<void>((resolve) => (release = resolve)));
+        const releasing = new Promise<void>((resolve) => (release = resolve));
+        const held = store.write(() => releasing);
         // Counts the writes queued after the held one, so the clock moves only once the vote (checked
         // before expiry) waits in the queue: moved earlier, the vote would be refused for another reason.
         const write = store.write;
