@@ -461,7 +461,7 @@ describe.skipIf(!hasPostgres)('PostgreSQL write batch: deferred writes and read-
     // Parse came after the leading statements — so a lock wait cut by statement_timeout (the rest of the
     // round trip skipped, the read-ahead never parsed) left the one pooled connection refusing every
     // later read-ahead with 26000 "prepared statement does not exist".
-    const timed = await PostgresStore.open({ url, poolSize: 1, statementTimeoutMs: 300 });
+    const timed = await PostgresStore.open({ url, poolSize: 1, statementTimeoutMs: 1_000 });
     const other = new pg.Client({ connectionString: url });
     await other.connect();
     const status = (tx: StoreTransaction) => tx.getSystem('deploy-bot').then((row) => row?.status);
