@@ -5,8 +5,8 @@ import { defaultSessionKeyPath, loadSessionKey, SessionService } from '../../src
 import { usedRecordMarginMs } from '../../src/app/access/sign-in.js';
 import { startArbiter } from '../../src/app/arbiter.js';
 import { isArbiterError } from '../../src/core/errors.js';
+import { maxSessionTtlMs } from '../../src/identity/session-lifetime.js';
 import type { SignedInPerson } from '../../src/identity/sign-in.js';
-import { maxSessionTtlMs } from '../../src/policy/bundle.js';
 import { TestClock } from '../helpers/server.js';
 import { tempDir } from '../helpers/temp.js';
 

@@ -5,8 +5,8 @@ import { EncryptJWT, jwtDecrypt } from 'jose';
 import { sameSecretText } from '../../core/constant-time.js';
 import { ArbiterError } from '../../core/errors.js';
 import type { Principal } from '../../identity/principal.js';
+import { maxSessionTtlMs } from '../../identity/session-lifetime.js';
 import type { AuthContext, SignedInPerson } from '../../identity/sign-in.js';
-import { maxSessionTtlMs } from '../../policy/bundle.js';
 import type { Store } from '../../store/store.js';
 import { usedRecordMarginMs } from './sign-in.js';
 
