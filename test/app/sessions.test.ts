@@ -193,6 +193,32 @@ describe('sign-in sessions', () => {
     }
   });
 
+  it('are refused by a replica of the earlier release after sign-out here (rolling upgrade)', async () => {
+    const dir = tempDir('arbiter-sessions-');
+    const clock = new TestClock();
+    const arbiter = await arbiterIn(dir, clock);
+    // The earlier release's whole revocation check (authenticate before revoked-until rows).
+    const olderReplicaRefuses = async (sessionId: string) =>
+      Boolean(await arbiter.store.getMeta(`session.revoked:${sessionId}`));
+    try {
+      const issued = await arbiter.sessions.issue(alice, 'https://idp.example.com', maxSessionTtlMs);
+      expect(await olderReplicaRefuses(issued.sessionId)).toBe(false);
+      await arbiter.sessions.revoke(issued.cookie);
+      expect(await olderReplicaRefuses(issued.sessionId)).toBe(true);
+      expect(await reasonOf(arbiter.sessions.authenticate(issued.cookie))).toBe('revoked');
+      // Kept while the cookie may be valid, like a row that release wrote itself, and purged after.
+      clock.advance(maxSessionTtlMs - 1_000);
+      await revokeAnother(arbiter);
+      expect(await olderReplicaRefuses(issued.sessionId)).toBe(true);
+      clock.advance(1_000 + usedRecordMarginMs + 1);
+      await revokeAnother(arbiter);
+      expect(await olderReplicaRefuses(issued.sessionId)).toBe(false);
+      expect(await arbiter.store.getMeta(`session.revoked-until:${issued.sessionId}`)).toBeUndefined();
+    } finally {
+      await arbiter.close();
+    }
+  });
+
   it('are never issued for longer than an IdentityProvider may set', async () => {
     const dir = tempDir('arbiter-sessions-');
     const arbiter = await arbiterIn(dir, new TestClock());
