@@ -384,3 +384,76 @@ describe.skipIf(!hasPostgres)('PostgreSQL write batch: deferred writes and read-
     expect(lastHour).toMatchObject([{ action: 'deploy', environment: 'prod', decisions: 2 }]);
   });
 });
+
+/** node-postgres as a release without `_getRows` would be: the one-round-trip COMMIT cannot run over it. */
+class QueryWithoutGetRows extends pg.Query {}
+Object.defineProperty(QueryWithoutGetRows.prototype, '_getRows', { value: undefined });
+
+describe.skipIf(!hasPostgres)(
+  'PostgreSQL write batch over a node-postgres without the internals it relies on',
+  () => {
+    const stores: PostgresStore[] = [];
+    const warnings: { details: object; message: string }[] = [];
+    const batches = { checked: [] as number[], plain: [] as number[] };
+    let plain: PostgresStore;
+    let checked: PostgresStore;
+
+    beforeAll(async () => {
+      const url = await createTestDatabase();
+      const logger = {
+        warn: (details: object, message: string) => warnings.push({ details, message }),
+        error() {},
+      };
+      checked = await PostgresStore.open({
+        url,
+        logger,
+        onBatch: ({ statements }) => batches.checked.push(statements),
+      });
+      plain = await PostgresStore.open({
+        url,
+        logger,
+        pgQuery: QueryWithoutGetRows,
+        onBatch: ({ statements }) => batches.plain.push(statements),
+      });
+      stores.push(checked, plain);
+      await plain.write((tx) => tx.upsertSystem(system));
+    });
+    afterAll(async () => {
+      for (const store of stores) await store.close();
+    });
+
+    it('warns once at open, naming what is missing; the pinned release opens without a word', () => {
+      expect(warnings).toEqual([
+        {
+          details: { problem: 'Query.prototype._getRows is missing', pg: '8.23.1' },
+          message: expect.stringContaining(
+            "node-postgres 8.23.1 lacks what Arbiter's one-round-trip COMMIT relies on (Query.prototype._getRows is missing): write batches send COMMIT in a round trip of its own",
+          ),
+        },
+      ]);
+    });
+
+    it('commits the deferred writes in a round trip of their own, one more than over the pinned release', async () => {
+      await plain.write((tx) => tx.insertDecision(decision('dec_plain')));
+      await checked.write((tx) => tx.insertDecision(decision('dec_checked')));
+      expect(batches.plain.at(-1)).toBe(batches.checked.at(-1)! + 1);
+      expect((await checked.getDecision('dec_plain'))?.id).toBe('dec_plain');
+      expect((await plain.getDecision('dec_checked'))?.id).toBe('dec_checked');
+    });
+
+    it('a deferred write that fails is not committed and refuses its own write only', async () => {
+      const results = await Promise.allSettled([
+        plain.write((tx) => tx.insertDecision(decision('dec_plain_first'))),
+        plain.write((tx) => tx.insertDecision(decision('dec_plain'))),
+        plain.write((tx) => tx.insertDecision(decision('dec_plain_third'))),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: '23505' });
+      expect((await plain.getDecision('dec_plain_first'))?.id).toBe('dec_plain_first');
+      expect((await plain.getDecision('dec_plain_third'))?.id).toBe('dec_plain_third');
+      // The connection went back to the pool without a transaction left open.
+      await plain.write((tx) => tx.setMeta('plain.after', 'x'));
+      expect(await checked.getMeta('plain.after')).toBe('x');
+    });
+  },
+);
