@@ -212,6 +212,24 @@ const system: SystemRow = {
   updatedAt: now,
 };
 
+/**
+ * Three decisions written in one batch, the middle one repeating the existing `taken`: its insert
+ * fails (23505) and only its write is refused; the other two are committed.
+ */
+async function expectOnlyTheRepeatRefused(
+  store: PostgresStore,
+  taken: string,
+  [first, third]: [string, string],
+): Promise<void> {
+  const results = await Promise.allSettled(
+    [first, taken, third].map((id) => store.write((tx) => tx.insertDecision(decision(id)))),
+  );
+  expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+  expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: '23505' });
+  expect((await store.getDecision(first))?.id).toBe(first);
+  expect((await store.getDecision(third))?.id).toBe(third);
+}
+
 describe.skipIf(!hasPostgres)('PostgreSQL write batch: deferred writes and read-ahead', () => {
   let store: PostgresStore;
   let url: string;
@@ -231,15 +249,7 @@ describe.skipIf(!hasPostgres)('PostgreSQL write batch: deferred writes and read-
 
   it('a deferred write that fails refuses its own write only: the batch runs again sending each write as made', async () => {
     await store.write((tx) => tx.insertDecision(decision('dec_taken')));
-    const results = await Promise.allSettled([
-      store.write((tx) => tx.insertDecision(decision('dec_first'))),
-      store.write((tx) => tx.insertDecision(decision('dec_taken'))),
-      store.write((tx) => tx.insertDecision(decision('dec_third'))),
-    ]);
-    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: '23505' });
-    expect((await store.getDecision('dec_first'))?.id).toBe('dec_first');
-    expect((await store.getDecision('dec_third'))?.id).toBe('dec_third');
+    await expectOnlyTheRepeatRefused(store, 'dec_taken', ['dec_first', 'dec_third']);
   });
 
   it('a job that swallows the failure of a deferred write cannot commit the batch', async () => {
@@ -442,15 +452,7 @@ describe.skipIf(!hasPostgres)(
     });
 
     it('a deferred write that fails is not committed and refuses its own write only', async () => {
-      const results = await Promise.allSettled([
-        plain.write((tx) => tx.insertDecision(decision('dec_plain_first'))),
-        plain.write((tx) => tx.insertDecision(decision('dec_plain'))),
-        plain.write((tx) => tx.insertDecision(decision('dec_plain_third'))),
-      ]);
-      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-      expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: '23505' });
-      expect((await plain.getDecision('dec_plain_first'))?.id).toBe('dec_plain_first');
-      expect((await plain.getDecision('dec_plain_third'))?.id).toBe('dec_plain_third');
+      await expectOnlyTheRepeatRefused(plain, 'dec_plain', ['dec_plain_first', 'dec_plain_third']);
       // The connection went back to the pool without a transaction left open.
       await plain.write((tx) => tx.setMeta('plain.after', 'x'));
       expect(await checked.getMeta('plain.after')).toBe('x');
