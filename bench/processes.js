@@ -1,7 +1,8 @@
 // What the process-level benchmarks share: a child process started until it prints that it is ready,
-// and `arbiter serve` on a fresh SQLite database with the example policies and one agent token.
+// and `arbiter serve` with the example policies and one agent token, on a fresh SQLite database or
+// on a PostgreSQL one (created here too), as one replica of several.
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync } from 'node:fs';
+import { cpSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -43,23 +44,51 @@ export async function stopProcess(started) {
   await started.exited;
 }
 
+/** The PostgreSQL server the PostgreSQL benchmarks use: $ARBITER_TEST_PG, else the local one. */
+export const postgresBase = process.env.ARBITER_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** Creates the database `name` through `admin` (a connected pg client on postgresBase); returns its URL. */
+export async function createDatabase(admin, name) {
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(postgresBase);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** `arbiter tokens create` on `db` (with `ledgerKey` when given) and `args`; returns the token. */
+export function createToken({ db, ledgerKey, bin = arbiterBin }, args) {
+  return execFileSync(
+    process.execPath,
+    [bin, 'tokens', 'create', '--db', db, ...(ledgerKey ? ['--ledger-key', ledgerKey] : []), ...args],
+    { encoding: 'utf8' },
+  ).trim();
+}
+
 /**
- * `arbiter serve` in `dir` on SQLite (durable) with a copy of the example policies, the per-token
- * rate limit off (one token sends thousands of requests a second), plus `extraArgs`; and an agent
- * token for `system`. `bin` runs another build (A/B runs against another checkout), `env` is added
- * to the server's environment.
+ * `arbiter serve` in `dir` with a copy of the example policies (made once per `dir`, so replicas
+ * share it), the per-token rate limit off (one token sends thousands of requests a second), plus
+ * `extraArgs`; and an agent token for `system` when given. The database is `db`, a PostgreSQL URL
+ * (replicas pass the same one and the same `ledgerKey`), else a fresh durable SQLite file in `dir`.
+ * `bin` runs another build (A/B runs against another checkout), `nodeArgs` go to node before it
+ * (`--import` a probe), `env` is added to the server's environment.
  */
-export async function startArbiter(dir, { system, extraArgs = [], bin = arbiterBin, env = {} }) {
-  cpSync(join(root, 'examples', 'policies'), join(dir, 'policies'), { recursive: true });
-  const db = `sqlite:${join(dir, 'arbiter.db')}`;
+export async function startArbiter(
+  dir,
+  { system, db, ledgerKey, extraArgs = [], nodeArgs = [], bin = arbiterBin, env = {} },
+) {
+  const policies = join(dir, 'policies');
+  if (!existsSync(policies)) cpSync(join(root, 'examples', 'policies'), policies, { recursive: true });
+  const database = db ?? `sqlite:${join(dir, 'arbiter.db')}`;
   const server = await startProcess(
     [
+      ...nodeArgs,
       bin,
       'serve',
       '--db',
-      db,
+      database,
+      ...(ledgerKey ? ['--ledger-key', ledgerKey] : []),
       '--policies',
-      join(dir, 'policies'),
+      policies,
       '--port',
       '0',
       '--log-level',
@@ -71,10 +100,8 @@ export async function startArbiter(dir, { system, extraArgs = [], bin = arbiterB
     arbiterReady,
     env,
   );
-  const token = execFileSync(
-    process.execPath,
-    [bin, 'tokens', 'create', '--db', db, '--role', 'agent', '--system', system],
-    { encoding: 'utf8' },
-  ).trim();
-  return { ...server, db, token };
+  const token = system
+    ? createToken({ db: database, ledgerKey, bin }, ['--role', 'agent', '--system', system])
+    : undefined;
+  return { ...server, db: database, token };
 }

@@ -146,7 +146,7 @@ describe('the layering checker (a test of the test)', () => {
 
   it('keeps the foundations low: core imports no other folder, ledger only core, policy core and ledger', () => {
     expect(probe("import { judgeLicense } from '../supply/licenses.js';", 'policy/probe.ts')).toEqual([
-      'policy/probe.ts:1: imports ../supply/licenses.js: policy/ builds on core, ledger only',
+      'policy/probe.ts:1: imports ../supply/licenses.js: policy/ builds on core, ledger, identity/session-lifetime.ts only',
     ]);
     expect(probe("import type { Verdict } from '../policy/evaluate-action.js';", 'core/probe.ts')).toEqual([
       'core/probe.ts:1: imports ../policy/evaluate-action.js: core/ builds on nothing only',
@@ -158,6 +158,30 @@ describe('the layering checker (a test of the test)', () => {
     expect(
       probe("import { readCosignatureVerifierKey } from '../ledger/cosignature.js';", 'policy/probe.ts'),
     ).toEqual([]);
+  });
+
+  it('lets policy import the one leaf file of identity it is allowed, only while that file imports nothing', () => {
+    expect(
+      probe("import { maxSessionTtlMs } from '../identity/session-lifetime.js';", 'policy/probe.ts'),
+    ).toEqual([]);
+    expect(probe("import type { Principal } from '../identity/principal.js';", 'policy/probe.ts')).toEqual([
+      'policy/probe.ts:1: imports ../identity/principal.js: policy/ builds on core, ledger, identity/session-lifetime.ts only',
+    ]);
+    const leaf = (text: string) => violationsWith({ path: 'identity/session-lifetime.ts', text });
+    expect(
+      leaf("import { ArbiterError } from '../core/errors.js';\nexport const maxSessionTtlMs = 1;"),
+    ).toEqual([
+      "identity/session-lifetime.ts:1: imports ../core/errors.js: a foundation's leaf file imports nothing from src/",
+    ]);
+    expect(leaf("export { principalOf } from './principal.js';\nexport const maxSessionTtlMs = 1;")).toEqual([
+      "identity/session-lifetime.ts:1: imports ./principal.js: a foundation's leaf file imports nothing from src/",
+    ]);
+    const withoutLeaf = layeringViolations(
+      tree.filter((file) => file.path !== 'identity/session-lifetime.ts'),
+    );
+    expect(withoutLeaf.map(formatViolation)).toContain(
+      'identity/session-lifetime.ts:0: is a listed foundation file, but src/ has no such file',
+    );
   });
 
   it('holds the allow-list to its files: Date.now() is the id generator’s, not its neighbour’s', () => {

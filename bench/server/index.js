@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fmt } from '../measure.js';
-import { startArbiter, startProcess } from '../processes.js';
+import { createDatabase, createToken, postgresBase, startArbiter, startProcess } from '../processes.js';
 import { measureCpuPerDecision } from './cpu-per-decision.js';
 import { decisionBody, postDecisions } from './decisions.js';
 import { openLoop } from './open-loop.js';
@@ -150,9 +150,8 @@ ${stateChecks}`;
 
 /** PostgreSQL: one replica, then two, at full speed; and how fast an approval on A wakes a waiter on B. */
 export async function postgresRows(dir, body, log) {
-  const base = process.env.ARBITER_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const { default: pg } = await import('pg');
-  const admin = new pg.Client({ connectionString: base });
+  const admin = new pg.Client({ connectionString: postgresBase });
   try {
     await admin.connect();
   } catch {
@@ -160,39 +159,16 @@ export async function postgresRows(dir, body, log) {
     return { rows: [], wakeups: '' };
   }
   const name = `arbiter_bench_${Date.now()}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  const db = url.toString();
+  const db = await createDatabase(admin, name);
   const rows = [];
   let wakeups = '';
-  const key = join(dir, 'pg.ledger.key');
-  const args = (replica) => [
-    bin,
-    'serve',
-    '--rate-limit',
-    '0',
-    '--db',
-    db,
-    '--ledger-key',
-    key,
-    '--policies',
-    join(dir, 'policies'),
-    '--port',
-    '0',
-    '--log-level',
-    'warn',
-    '--replica-name',
-    replica,
-  ];
-  const ready = /Arbiter listening on (http:\/\/\S+)[\s\S]*\nReady\./;
+  const ledgerKey = join(dir, 'pg.ledger.key');
+  const replica = (replicaName, system) =>
+    startArbiter(dir, { db, ledgerKey, system, extraArgs: ['--replica-name', replicaName] });
   try {
-    const a = await startProcess(args('arbiter/bench-a'), ready);
-    const tokenFor = (extra) =>
-      execFileSync(process.execPath, [bin, 'tokens', 'create', '--db', db, '--ledger-key', key, ...extra], {
-        encoding: 'utf8',
-      }).trim();
-    const token = tokenFor(['--role', 'agent', '--system', 'deploy-bot']);
+    const a = await replica('arbiter/bench-a', 'deploy-bot');
+    const tokenFor = (extra) => createToken({ db, ledgerKey }, extra);
+    const { token } = a;
     await load(a.url, token, body, undefined, 3);
     // Issue 22's target: p99 ≤ 50 ms at 500/s on one replica.
     const steady = await load(a.url, token, body, 500);
@@ -205,7 +181,7 @@ export async function postgresRows(dir, body, log) {
     rows.push(row('Arbiter, PostgreSQL, 1 replica', 'as fast as it goes', one));
     log(`postgres 1 replica: ${fmt.rate(one['2xx'] / one.duration)}/s, p99 ${one.latency.p99} ms`);
 
-    const b = await startProcess(args('arbiter/bench-b'), ready);
+    const b = await replica('arbiter/bench-b');
     const [ra, rb] = await Promise.all([
       load(a.url, token, body, undefined, seconds, 32),
       load(b.url, token, body, undefined, seconds, 32),
@@ -268,7 +244,7 @@ export async function postgresRows(dir, body, log) {
     await Promise.all([new Promise((r) => a.child.on('exit', r)), new Promise((r) => b.child.on('exit', r))]);
     const verify = execFileSync(
       process.execPath,
-      [bin, 'ledger', 'verify', '--db', db, '--ledger-key', key],
+      [bin, 'ledger', 'verify', '--db', db, '--ledger-key', ledgerKey],
       { encoding: 'utf8' },
     );
     log(verify.split('\n')[0]);

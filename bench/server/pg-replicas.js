@@ -16,13 +16,13 @@
 // (autocannon, this process) and the machine's busy and steal time (/proc/stat).
 //
 //   node bench/server/pg-replicas.js [decisions=12000] [rounds=3] [conditions=one,half,two,apart,burner]
-import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { startProcess, stopProcess } from '../processes.js';
+import { createDatabase, postgresBase, startArbiter, stopProcess } from '../processes.js';
 import { postDecisions } from './decisions.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -33,7 +33,6 @@ const decisions = Number(process.argv[2] ?? 12_000);
 const rounds = Number(process.argv[3] ?? 3);
 const chosen = (process.argv[4] ?? 'one,half,two,slow,apart,burner').split(',');
 const duty = Number(process.env.DUTY ?? 0.7);
-const base = process.env.ARBITER_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 function statFields(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -213,72 +212,33 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'arbiter-bench-pg-replicas-'));
-  const admin = new pg.Client({ connectionString: base });
+  const admin = new pg.Client({ connectionString: postgresBase });
   await admin.connect();
   const stamp = Date.now();
   const names = [`arbiter_replicas_${stamp}_a`, `arbiter_replicas_${stamp}_b`];
   const started = [];
   try {
-    cpSync(join(root, 'examples', 'policies'), join(dir, 'policies'), { recursive: true });
-    const key = join(dir, 'ledger.key');
+    const ledgerKey = join(dir, 'ledger.key');
     const urls = [];
-    for (const name of names) {
-      await admin.query(`CREATE DATABASE ${name}`);
-      const url = new URL(base);
-      url.pathname = `/${name}`;
-      urls.push(url.toString());
-    }
-    const serve = (db, replica) =>
-      startProcess(
-        [
-          '--import',
-          probe,
-          bin,
-          'serve',
-          '--rate-limit',
-          '0',
-          '--db',
-          db,
-          '--ledger-key',
-          key,
-          '--policies',
-          join(dir, 'policies'),
-          '--port',
-          '0',
-          '--log-level',
-          'warn',
-          '--replica-name',
-          replica,
-        ],
-        /Arbiter listening on (http:\/\/\S+)[\s\S]*\nReady\./,
-      );
-    const a = await serve(urls[0], 'arbiter/replicas-a');
+    for (const name of names) urls.push(await createDatabase(admin, name));
+    const serve = (db, replica, system) =>
+      startArbiter(dir, {
+        db,
+        ledgerKey,
+        system,
+        bin,
+        nodeArgs: ['--import', probe],
+        extraArgs: ['--replica-name', replica],
+      });
+    const a = await serve(urls[0], 'arbiter/replicas-a', 'deploy-bot');
     started.push(a);
-    const tokenFor = (db) =>
-      execFileSync(
-        process.execPath,
-        [
-          bin,
-          'tokens',
-          'create',
-          '--db',
-          db,
-          '--ledger-key',
-          key,
-          '--role',
-          'agent',
-          '--system',
-          'deploy-bot',
-        ],
-        { encoding: 'utf8' },
-      ).trim();
-    const token = tokenFor(urls[0]);
+    const { token } = a;
     const b = await serve(urls[0], 'arbiter/replicas-b');
     started.push(b);
     // C only when a condition needs it.
-    const c = chosen.includes('apart') ? await serve(urls[1], 'arbiter/replicas-c') : undefined;
+    const c = chosen.includes('apart') ? await serve(urls[1], 'arbiter/replicas-c', 'deploy-bot') : undefined;
     if (c) started.push(c);
-    const tokenC = c ? tokenFor(urls[1]) : undefined;
+    const tokenC = c?.token;
     const half = decisions / 2;
     const all = Object.fromEntries(chosen.map((name) => [name, []]));
     const conditions = {

@@ -1,7 +1,7 @@
 // bench/server-postgres: only the PostgreSQL rows of bench/server (one replica at 500/s and flat out,
 // two replicas, the cross-replica wake-up), with the bare Fastify ceiling measured in the same run,
 // so that a run on a loaded machine can still be read as a ratio to that ceiling.
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,6 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 export async function run({ log }) {
   const dir = mkdtempSync(join(tmpdir(), 'arbiter-bench-pg-'));
   try {
-    cpSync(join(root, 'examples', 'policies'), join(dir, 'policies'), { recursive: true });
     const load1 = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
     const postgres = await postgresRows(dir, body, log);
     const bare = await startProcess(

@@ -138,10 +138,11 @@ export async function startArbiter(options: ArbiterOptions): Promise<Arbiter> {
   const logger = options.logger ?? stderrLogger();
   // A bad bundle stops the start before anything is opened.
   const bundle: PolicyBundle = options.policyDir ? loadPolicyDirectory(options.policyDir) : emptyBundle();
-  const store = await openStore(options.databaseUrl, {
-    ...postgresTuningFromEnvironment(),
-    ...options.postgres,
-  });
+  const store = await openStore(
+    options.databaseUrl,
+    { ...postgresTuningFromEnvironment(), ...options.postgres },
+    logger,
+  );
   try {
     const ledger = await openLedger(store, {
       keyPath: options.ledgerKeyPath ?? defaultLedgerKeyPath(options.databaseUrl),

@@ -286,8 +286,6 @@ export interface IdentityProviderConfig {
 }
 
 export const defaultSessionTtl = '8h';
-/** The longest `sessionTtl` an IdentityProvider may set: no session cookie outlives it. */
-export const maxSessionTtlMs = 7 * 86_400_000;
 
 /** A Notifier document with its defaults applied. */
 export interface NotifierConfig {

@@ -4,6 +4,7 @@ import { sha256Hex } from '../core/digest.js';
 import { parseDuration } from '../core/duration.js';
 import type { JsonValue } from '../core/json.js';
 import { licenseListProblems } from '../core/license-list.js';
+import { maxSessionTtlMs } from '../identity/session-lifetime.js';
 import { readCosignatureVerifierKey } from '../ledger/cosignature.js';
 import type {
   ApprovalRequirement,
@@ -27,7 +28,6 @@ import {
   defaultBudgetEnvironments,
   defaultExecutionWindow,
   defaultSessionTtl,
-  maxSessionTtlMs,
   supplyCheckNames,
 } from './bundle.js';
 import {

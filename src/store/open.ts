@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { ArbiterError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
 import { PostgresStore } from './postgres/postgres-store.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
@@ -50,12 +51,13 @@ export function postgresTuningFromEnvironment(env: NodeJS.ProcessEnv = process.e
   };
 }
 
-/** Opens the store a database URL names, applying migrations. */
+/** Opens the store a database URL names, applying migrations; warnings at open go to `logger` (default: stderr). */
 export async function openStore(
   url: string,
   tuning: PostgresTuning = postgresTuningFromEnvironment(),
+  logger?: Logger,
 ): Promise<Store> {
   const parsed = parseDatabaseUrl(url);
   if (parsed.kind === 'sqlite') return openSqliteStore({ path: parsed.path });
-  return PostgresStore.open({ url: parsed.url, ...tuning });
+  return PostgresStore.open({ url: parsed.url, ...tuning, ...(logger ? { logger } : {}) });
 }

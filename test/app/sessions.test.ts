@@ -5,8 +5,8 @@ import { defaultSessionKeyPath, loadSessionKey, SessionService } from '../../src
 import { usedRecordMarginMs } from '../../src/app/access/sign-in.js';
 import { startArbiter } from '../../src/app/arbiter.js';
 import { isArbiterError } from '../../src/core/errors.js';
+import { maxSessionTtlMs } from '../../src/identity/session-lifetime.js';
 import type { SignedInPerson } from '../../src/identity/sign-in.js';
-import { maxSessionTtlMs } from '../../src/policy/bundle.js';
 import { TestClock } from '../helpers/server.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -188,6 +188,32 @@ describe('sign-in sessions', () => {
       clock.advance(1_000 + usedRecordMarginMs + 1);
       await revokeAnother(arbiter);
       expect(await arbiter.store.getMeta(row)).toBeUndefined();
+    } finally {
+      await arbiter.close();
+    }
+  });
+
+  it('are refused by a replica of the earlier release after sign-out here (rolling upgrade)', async () => {
+    const dir = tempDir('arbiter-sessions-');
+    const clock = new TestClock();
+    const arbiter = await arbiterIn(dir, clock);
+    // The earlier release's whole revocation check (authenticate before revoked-until rows).
+    const olderReplicaRefuses = async (sessionId: string) =>
+      Boolean(await arbiter.store.getMeta(`session.revoked:${sessionId}`));
+    try {
+      const issued = await arbiter.sessions.issue(alice, 'https://idp.example.com', maxSessionTtlMs);
+      expect(await olderReplicaRefuses(issued.sessionId)).toBe(false);
+      await arbiter.sessions.revoke(issued.cookie);
+      expect(await olderReplicaRefuses(issued.sessionId)).toBe(true);
+      expect(await reasonOf(arbiter.sessions.authenticate(issued.cookie))).toBe('revoked');
+      // Kept while the cookie may be valid, like a row that release wrote itself, and purged after.
+      clock.advance(maxSessionTtlMs - 1_000);
+      await revokeAnother(arbiter);
+      expect(await olderReplicaRefuses(issued.sessionId)).toBe(true);
+      clock.advance(1_000 + usedRecordMarginMs + 1);
+      await revokeAnother(arbiter);
+      expect(await olderReplicaRefuses(issued.sessionId)).toBe(false);
+      expect(await arbiter.store.getMeta(`session.revoked-until:${issued.sessionId}`)).toBeUndefined();
     } finally {
       await arbiter.close();
     }

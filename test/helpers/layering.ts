@@ -57,6 +57,17 @@ export const foundations: Readonly<Record<string, readonly string[]>> = {
   ledger: ['core'],
 };
 
+/**
+ * Single files above a foundation that it may import all the same, each a leaf that imports no
+ * other file of src/ (checked), so nothing else comes along: the session lifetime limit is
+ * identity's, and policy/ refuses an IdentityProvider's `sessionTtl` above it.
+ */
+export const foundationFiles: Readonly<Record<string, readonly string[]>> = {
+  policy: ['identity/session-lifetime.ts'],
+};
+
+const leafFiles = new Set(Object.values(foundationFiles).flat());
+
 /** The Node modules the domain may use: hashing and signatures, compression, POSIX path strings. */
 export const allowedNodeModules = ['crypto', 'zlib', 'path/posix'] as const;
 
@@ -184,11 +195,11 @@ function processUses(source: ts.SourceFile): number[] {
   return lines;
 }
 
-/** The src/ folder a relative specifier lands in, or undefined when it leaves src/. */
-function folderOf(file: string, specifier: string): string | undefined {
+/** The src/ file a relative specifier names (`.js` read as `.ts`), or undefined when it leaves src/. */
+function targetOf(file: string, specifier: string): string | undefined {
   const target = posix.normalize(posix.join(posix.dirname(file), specifier));
   if (target.startsWith('..') || posix.isAbsolute(target)) return undefined;
-  return target.split('/')[0];
+  return target.replace(/\.js$/, '.ts');
 }
 
 // Parsing is most of the work: a file checked once is not parsed again (the tests check the same
@@ -225,15 +236,21 @@ function uncachedDomainViolations(file: SourceFile, folder: string): Violation[]
       continue;
     }
     if (!specifier.startsWith('.')) continue; // an npm package
-    const target = folderOf(file.path, specifier);
+    const targetFile = targetOf(file.path, specifier);
+    const target = targetFile?.split('/')[0];
+    const allowed = [...(foundations[folder] ?? []), ...(foundationFiles[folder] ?? [])];
     if (target === undefined) add(line, `imports ${specifier}, outside src/`);
     else if ((adapterFolders as readonly string[]).includes(target))
       add(line, `imports ${specifier}, in the adapter ${target}/`);
-    else if (target !== folder && foundations[folder] && !foundations[folder].includes(target))
-      add(
-        line,
-        `imports ${specifier}: ${folder}/ builds on ${foundations[folder].join(', ') || 'nothing'} only`,
-      );
+    else if (leafFiles.has(file.path))
+      add(line, `imports ${specifier}: a foundation's leaf file imports nothing from src/`);
+    else if (
+      target !== folder &&
+      foundations[folder] &&
+      !allowed.includes(target) &&
+      !allowed.includes(targetFile!)
+    )
+      add(line, `imports ${specifier}: ${folder}/ builds on ${allowed.join(', ') || 'nothing'} only`);
   }
   for (const line of processUses(source)) add(line, 'uses process');
   const allowed = clockAllowList[file.path] ?? [];
@@ -274,6 +291,13 @@ export function layeringViolations(files: readonly SourceFile[]): Violation[] {
         what: 'is on no list: add it to the domain or the adapter folders (test/helpers/layering.ts)',
       });
   }
+  for (const leaf of leafFiles)
+    if (!files.some((file) => file.path === leaf))
+      violations.push({
+        file: leaf,
+        line: 0,
+        what: 'is a listed foundation file, but src/ has no such file',
+      });
   for (const folder of domainFolders)
     if (!present.has(folder))
       violations.push({

@@ -271,6 +271,24 @@ const system: SystemRow = {
   updatedAt: now,
 };
 
+/**
+ * Three decisions written in one batch, the middle one repeating the existing `taken`: its insert
+ * fails (23505) and only its write is refused; the other two are committed.
+ */
+async function expectOnlyTheRepeatRefused(
+  store: PostgresStore,
+  taken: string,
+  [first, third]: [string, string],
+): Promise<void> {
+  const results = await Promise.allSettled(
+    [first, taken, third].map((id) => store.write((tx) => tx.insertDecision(decision(id)))),
+  );
+  expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+  expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: '23505' });
+  expect((await store.getDecision(first))?.id).toBe(first);
+  expect((await store.getDecision(third))?.id).toBe(third);
+}
+
 describe.skipIf(!hasPostgres)('PostgreSQL write batch: deferred writes and read-ahead', () => {
   let store: PostgresStore;
   let url: string;
@@ -290,15 +308,7 @@ describe.skipIf(!hasPostgres)('PostgreSQL write batch: deferred writes and read-
 
   it('a deferred write that fails refuses its own write only: the batch runs again sending each write as made', async () => {
     await store.write((tx) => tx.insertDecision(decision('dec_taken')));
-    const results = await Promise.allSettled([
-      store.write((tx) => tx.insertDecision(decision('dec_first'))),
-      store.write((tx) => tx.insertDecision(decision('dec_taken'))),
-      store.write((tx) => tx.insertDecision(decision('dec_third'))),
-    ]);
-    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: '23505' });
-    expect((await store.getDecision('dec_first'))?.id).toBe('dec_first');
-    expect((await store.getDecision('dec_third'))?.id).toBe('dec_third');
+    await expectOnlyTheRepeatRefused(store, 'dec_taken', ['dec_first', 'dec_third']);
   });
 
   it('a job that swallows the failure of a deferred write cannot commit the batch', async () => {
@@ -522,3 +532,68 @@ describe.skipIf(!hasPostgres)('PostgreSQL write batch: deferred writes and read-
     expect(lastHour).toMatchObject([{ action: 'deploy', environment: 'prod', decisions: 2 }]);
   });
 });
+
+/** node-postgres as a release without `_getRows` would be: the one-round-trip COMMIT cannot run over it. */
+class QueryWithoutGetRows extends pg.Query {}
+Object.defineProperty(QueryWithoutGetRows.prototype, '_getRows', { value: undefined });
+
+describe.skipIf(!hasPostgres)(
+  'PostgreSQL write batch over a node-postgres without the internals it relies on',
+  () => {
+    const stores: PostgresStore[] = [];
+    const warnings: { details: object; message: string }[] = [];
+    const batches = { checked: [] as number[], plain: [] as number[] };
+    let plain: PostgresStore;
+    let checked: PostgresStore;
+
+    beforeAll(async () => {
+      const url = await createTestDatabase();
+      const logger = {
+        warn: (details: object, message: string) => warnings.push({ details, message }),
+        error() {},
+      };
+      checked = await PostgresStore.open({
+        url,
+        logger,
+        onBatch: ({ statements }) => batches.checked.push(statements),
+      });
+      plain = await PostgresStore.open({
+        url,
+        logger,
+        pgQuery: QueryWithoutGetRows,
+        onBatch: ({ statements }) => batches.plain.push(statements),
+      });
+      stores.push(checked, plain);
+      await plain.write((tx) => tx.upsertSystem(system));
+    });
+    afterAll(async () => {
+      for (const store of stores) await store.close();
+    });
+
+    it('warns once at open, naming what is missing; the pinned release opens without a word', () => {
+      expect(warnings).toEqual([
+        {
+          details: { problem: 'Query.prototype._getRows is missing', pg: '8.23.1' },
+          message: expect.stringContaining(
+            "node-postgres 8.23.1 lacks what Arbiter's one-round-trip COMMIT relies on (Query.prototype._getRows is missing): write batches send COMMIT in a round trip of its own",
+          ),
+        },
+      ]);
+    });
+
+    it('commits the deferred writes in a round trip of their own, one more than over the pinned release', async () => {
+      await plain.write((tx) => tx.insertDecision(decision('dec_plain')));
+      await checked.write((tx) => tx.insertDecision(decision('dec_checked')));
+      expect(batches.plain.at(-1)).toBe(batches.checked.at(-1)! + 1);
+      expect((await checked.getDecision('dec_plain'))?.id).toBe('dec_plain');
+      expect((await plain.getDecision('dec_checked'))?.id).toBe('dec_checked');
+    });
+
+    it('a deferred write that fails is not committed and refuses its own write only', async () => {
+      await expectOnlyTheRepeatRefused(plain, 'dec_plain', ['dec_plain_first', 'dec_plain_third']);
+      // The connection went back to the pool without a transaction left open.
+      await plain.write((tx) => tx.setMeta('plain.after', 'x'));
+      expect(await checked.getMeta('plain.after')).toBe('x');
+    });
+  },
+);

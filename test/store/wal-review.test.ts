@@ -2,22 +2,11 @@ import { fstatSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { manualDisk } from '../helpers/manual-disk.js';
 import { tempDir } from '../helpers/temp.js';
 
 // Attacks on the durable SQLite store (src/store/sqlite/wal-sync.ts): no read may see a commit
 // before the sync that covers it, and the descriptor synced must stay the live -wal file.
-
-/** A disk whose syncs complete only when the test says so. */
-function manualDisk() {
-  const pending: (() => void)[] = [];
-  return {
-    sync: () => new Promise<void>((resolve) => pending.push(resolve)),
-    get calls() {
-      return pending.length;
-    },
-    finish: (call: number) => pending[call]!(),
-  };
-}
 
 async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setImmediate(resolve));

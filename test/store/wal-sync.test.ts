@@ -3,44 +3,12 @@ import { describe, expect, it, vi } from 'vitest';
 import { ArbiterError } from '../../src/core/errors.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { WalSync } from '../../src/store/sqlite/wal-sync.js';
+import { manualDisk } from '../helpers/manual-disk.js';
 import { tempDir } from '../helpers/temp.js';
 
 // Durable SQLite commits are synced after COMMIT, off the event loop (src/store/sqlite/wal-sync.ts):
 // nothing may be answered, announced or read before the sync that covers it has completed, and a
 // failed sync stops the store. The disk here is a function the test resolves or fails by hand.
-
-/** A sync the test completes: each call waits until `finish` or `fail`. */
-function manualDisk() {
-  const pending: { resolve: () => void; reject: (error: Error) => void }[] = [];
-  let running = 0;
-  let mostAtOnce = 0;
-  return {
-    sync: () =>
-      new Promise<void>((resolve, reject) => {
-        running++;
-        mostAtOnce = Math.max(mostAtOnce, running);
-        const done = () => running--;
-        pending.push({
-          resolve: () => {
-            done();
-            resolve();
-          },
-          reject: (error) => {
-            done();
-            reject(error);
-          },
-        });
-      }),
-    get calls() {
-      return pending.length;
-    },
-    get mostAtOnce() {
-      return mostAtOnce;
-    },
-    finish: (call: number) => pending[call]!.resolve(),
-    fail: (call: number, error = new Error('EIO: i/o error, fdatasync')) => pending[call]!.reject(error),
-  };
-}
 
 /** Whether a promise has settled, without waiting for it. */
 function watch<T>(promise: Promise<T>): { settled: () => boolean } {
@@ -173,7 +141,15 @@ describe('WalSync', () => {
     await drainEventLoop();
     const second = commit(); // waits for the next sync, which the failure must also fail
     disk.fail(0);
-    const refused = { code: 'ARB_ERR_STORE_UNAVAILABLE', message: expect.stringMatching(/EIO.*restart/) };
+    // The operator's instructions, as docs/deployment.md (Durability) gives them: a restart alone
+    // is not enough, since SQLite would read the WAL back through the page cache.
+    const refused = {
+      code: 'ARB_ERR_STORE_UNAVAILABLE',
+      message:
+        'cannot make the SQLite write-ahead log of test.db durable (fdatasync failed: EIO: i/o error, fdatasync); ' +
+        'the disk may have lost recent writes. Reboot the machine (or check the disk) before restarting Arbiter: ' +
+        'a restart alone can read them back from the page cache (docs/deployment.md, Durability)',
+    };
     await expect(first).rejects.toMatchObject(refused);
     await expect(second).rejects.toMatchObject(refused);
     await expect(commit()).rejects.toMatchObject(refused);
@@ -240,7 +216,10 @@ describe('the durable SQLite store', () => {
     await vi.waitFor(() => expect(disk.calls).toBe(1));
     const queued = store.write((tx) => tx.setMeta('walsync.later', 'x')); // waits behind the failed batch
     disk.fail(0);
-    const refused = { code: 'ARB_ERR_STORE_UNAVAILABLE' };
+    const refused = {
+      code: 'ARB_ERR_STORE_UNAVAILABLE',
+      message: expect.stringContaining('Reboot the machine'),
+    };
     await expect(write).rejects.toMatchObject(refused);
     await expect(queued).rejects.toMatchObject(refused);
     await expect(store.write((tx) => tx.setMeta('walsync.after', 'x'))).rejects.toMatchObject(refused);

@@ -5,8 +5,8 @@ import { EncryptJWT, jwtDecrypt } from 'jose';
 import { sameSecretText } from '../../core/constant-time.js';
 import { ArbiterError } from '../../core/errors.js';
 import type { Principal } from '../../identity/principal.js';
+import { maxSessionTtlMs } from '../../identity/session-lifetime.js';
 import type { AuthContext, SignedInPerson } from '../../identity/sign-in.js';
-import { maxSessionTtlMs } from '../../policy/bundle.js';
 import type { Store } from '../../store/store.js';
 import { usedRecordMarginMs } from './sign-in.js';
 
@@ -100,8 +100,10 @@ const maxCookieLength = 8_192;
 const revokedUntilPrefix = 'session.revoked-until:';
 const revokedUntilKey = (sid: string) => `${revokedUntilPrefix}${sid}`;
 /**
- * Rows written before the expiry was kept hold the revocation time. Their cookie expired at most
- * `maxSessionTtlMs` after it was issued, so at most that long after the revocation.
+ * Rows of the older form hold the revocation time; the release before revoked-until rows reads
+ * only these. Their cookie expired at most `maxSessionTtlMs` after it was issued, so at most that
+ * long after the revocation. Sign-out still writes one beside the revoked-until row, so that during
+ * a rolling upgrade a replica of that release refuses the session too.
  */
 const revokedAtPrefix = 'session.revoked:';
 const revokedAtKey = (sid: string) => `${revokedAtPrefix}${sid}`;
@@ -212,7 +214,8 @@ export class SessionService {
 
   /**
    * Ends a session everywhere (logout): its id is recorded as revoked until the cookie would expire
-   * anyway. Revocations whose cookies can no longer be valid go in the same transaction.
+   * anyway, in both forms (the older one for replicas not yet upgraded). Revocations whose cookies
+   * can no longer be valid go in the same transaction.
    */
   async revoke(cookie: string, via: 'sso' | 'cli' = 'sso'): Promise<void> {
     const claims = await this.open(cookie, via).catch(() => undefined);
@@ -228,6 +231,7 @@ export class SessionService {
         before: new Date(now - maxSessionTtlMs - usedRecordMarginMs).toISOString(),
       });
       await tx.setMeta(revokedUntilKey(claims.sid), new Date(claims.exp * 1000).toISOString());
+      await tx.setMeta(revokedAtKey(claims.sid), new Date(now).toISOString());
     });
   }
 

@@ -1,5 +1,11 @@
 import pg from 'pg';
-import { type ProtocolWriter, Query } from './extended-query.js';
+import type { ProtocolWriter, QueryConstructor } from './extended-query.js';
+
+/** node-postgres's Query class, or a stand-in for another release of it (tests). */
+export type PgQueryClass = typeof pg.Query;
+
+/** Sends `query` (a named prepared statement) and then COMMIT inside `client`'s open transaction. */
+export type CommitAfter = (client: pg.ClientBase, query: pg.QueryConfig) => Promise<void>;
 
 /**
  * A statement with parameters and then COMMIT, written to the connection together and answered in one
@@ -7,33 +13,36 @@ import { type ProtocolWriter, Query } from './extended-query.js';
  * Execute of COMMIT, then one Sync. If the statement fails, PostgreSQL skips everything up to the Sync:
  * COMMIT does not run, and the transaction stays open and aborted for the caller to roll back.
  */
-class StatementThenCommit extends Query {
-  /** Commands completed so far: the statement's is the first, COMMIT's the second. */
-  private completed = 0;
-  /** For whoever records the statements a client sends: this one also commits. */
-  readonly thenCommit = true;
-  /** A PostgreSQL error answered the statement itself, so COMMIT was skipped. */
-  statementRefused = false;
+function statementThenCommit(base: PgQueryClass) {
+  const Query = base as unknown as QueryConstructor;
+  return class StatementThenCommit extends Query {
+    /** Commands completed so far: the statement's is the first, COMMIT's the second. */
+    private completed = 0;
+    /** For whoever records the statements a client sends: this one also commits. */
+    readonly thenCommit = true;
+    /** A PostgreSQL error answered the statement itself, so COMMIT was skipped. */
+    statementRefused = false;
 
-  override handleCommandComplete(message: unknown, connection: unknown): void {
-    this.completed++;
-    super.handleCommandComplete(message, connection);
-  }
+    override handleCommandComplete(message: unknown, connection: unknown): void {
+      this.completed++;
+      super.handleCommandComplete(message, connection);
+    }
 
-  override handleError(error: Error, connection: unknown): void {
-    // Only an error response from the server proves COMMIT was skipped; a lost connection does not.
-    if (this.completed === 0 && error instanceof pg.DatabaseError) this.statementRefused = true;
-    super.handleError(error, connection);
-  }
+    override handleError(error: Error, connection: unknown): void {
+      // Only an error response from the server proves COMMIT was skipped; a lost connection does not.
+      if (this.completed === 0 && error instanceof pg.DatabaseError) this.statementRefused = true;
+      super.handleError(error, connection);
+    }
 
-  override _getRows(connection: ProtocolWriter, rows: number | undefined): void {
-    if (rows) throw new Error('a row limit is not supported before COMMIT');
-    connection.execute({});
-    connection.parse({ text: 'COMMIT' });
-    connection.bind({});
-    connection.execute({});
-    connection.sync();
-  }
+    override _getRows(connection: ProtocolWriter, rows: number | undefined): void {
+      if (rows) throw new Error('a row limit is not supported before COMMIT');
+      connection.execute({});
+      connection.parse({ text: 'COMMIT' });
+      connection.bind({});
+      connection.execute({});
+      connection.sync();
+    }
+  };
 }
 
 /** The statement failed and COMMIT did not run; `cause` is PostgreSQL's error. */
@@ -45,17 +54,104 @@ export class StatementRefusedError extends Error {
 }
 
 /**
- * Runs `query` (a named prepared statement) and then COMMIT in one round trip on `client`, inside its open
- * transaction. Resolves once COMMIT has returned. Rejects with StatementRefusedError when the statement
- * was refused (nothing committed; the transaction needs a ROLLBACK), or with the error otherwise (the
- * COMMIT's own failure or a lost connection: whether it committed is then unknown, as with any COMMIT).
+ * The statement and COMMIT in one round trip (StatementThenCommit). Resolves once COMMIT has
+ * returned. Rejects with StatementRefusedError when the statement was refused (nothing committed; the
+ * transaction needs a ROLLBACK), or with the error otherwise (the COMMIT's own failure or a lost
+ * connection: whether it committed is then unknown, as with any COMMIT).
  */
-export function commitAfter(client: pg.ClientBase, query: pg.QueryConfig): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const submitted: StatementThenCommit = new StatementThenCommit(query, undefined, (error) => {
-      if (!error) resolve();
-      else reject(submitted.statementRefused ? new StatementRefusedError(error) : error);
+function oneRoundTrip(base: PgQueryClass): CommitAfter {
+  const StatementThenCommit = statementThenCommit(base);
+  return (client, query) =>
+    new Promise((resolve, reject) => {
+      const submitted = new StatementThenCommit(query, undefined, (error) => {
+        if (!error) resolve();
+        else reject(submitted.statementRefused ? new StatementRefusedError(error) : error);
+      });
+      client.query(submitted);
     });
-    client.query(submitted);
-  });
+}
+
+/** The same promise as oneRoundTrip through pg's public API only: the statement, then COMMIT. */
+const twoRoundTrips: CommitAfter = async (client, query) => {
+  try {
+    await client.query(query);
+  } catch (error) {
+    // An error response means the statement ran and failed: COMMIT is not sent.
+    throw error instanceof pg.DatabaseError ? new StatementRefusedError(error) : error;
+  }
+  await client.query('COMMIT');
+};
+
+/** The protocol messages a named statement with COMMIT after it must write, in order. */
+const expectedMessages = ['parse', 'bind', 'describe', 'execute', 'parse COMMIT', 'bind', 'execute', 'sync'];
+
+/**
+ * Why StatementThenCommit cannot run over `base`, or undefined when it can. It overrides and calls
+ * internals of node-postgres (pinned to 8.23.1): another release may lack them, or no longer end an
+ * exchange through `_getRows`, and then the statement would run without its COMMIT. So the hooks
+ * must be methods of the expected arity, and a dry run of `submit` against a recording connection
+ * (no I/O) must write exactly the messages above.
+ */
+export function commitAfterProblem(base: PgQueryClass): string | undefined {
+  try {
+    const prototype = (base as unknown as { prototype: Record<string, unknown> }).prototype;
+    for (const [hook, arity] of [
+      ['handleCommandComplete', 2],
+      ['handleError', 2],
+      ['_getRows', 2],
+      ['submit', 1],
+    ] as const) {
+      const method = prototype[hook];
+      if (typeof method !== 'function') return `Query.prototype.${hook} is missing`;
+      if (method.length !== arity)
+        return `Query.prototype.${hook} takes ${method.length} arguments, not ${arity}`;
+    }
+    const written: string[] = [];
+    const record = (name: string) => (message?: { text?: string }) =>
+      void written.push(message?.text === 'COMMIT' ? `${name} COMMIT` : name);
+    const connection = {
+      parsedStatements: {},
+      submittedNamedStatements: {},
+      stream: { cork() {}, uncork() {} },
+      ...Object.fromEntries(
+        ['parse', 'bind', 'describe', 'execute', 'sync', 'flush', 'close', 'query'].map((name) => [
+          name,
+          record(name),
+        ]),
+      ),
+    };
+    const StatementThenCommit = statementThenCommit(base);
+    const dryRun = new StatementThenCommit(
+      { name: 'arbiter_self_check', text: 'SELECT $1::int', values: [1] },
+      undefined,
+      () => {},
+    );
+    const refused = dryRun.submit(connection);
+    if (refused) return `Query.submit refused a named statement: ${refused.message}`;
+    if (written.join(',') !== expectedMessages.join(','))
+      return `Query.submit wrote ${written.join(', ') || 'nothing'} instead of ${expectedMessages.join(', ')}`;
+    return undefined;
+  } catch (error) {
+    return `checking Query threw: ${(error as Error)?.message ?? error}`;
+  }
+}
+
+/**
+ * How a write batch's last statement and its COMMIT are sent over `base` (node-postgres's Query by
+ * default): in one round trip when its internals pass `commitAfterProblem`, else through the public
+ * API in two, with `problem` saying why (the caller warns once). Both promise the same outcomes.
+ */
+export function commitAfterFor(base: PgQueryClass = pg.Query): CommitPath {
+  const problem = commitAfterProblem(base);
+  return problem === undefined
+    ? { commitAfter: oneRoundTrip(base), roundTrips: 1 }
+    : { commitAfter: twoRoundTrips, roundTrips: 2, problem };
+}
+
+/** How a batch's last statement and COMMIT are sent, and in how many round trips. */
+export interface CommitPath {
+  commitAfter: CommitAfter;
+  roundTrips: 1 | 2;
+  /** Why the one-round-trip path is not used. */
+  problem?: string;
 }

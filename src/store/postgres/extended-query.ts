@@ -16,6 +16,8 @@ export interface QueryHooks {
   handleError(error: Error, connection: unknown): void;
   prepare(connection: ProtocolWriter): void;
   _getRows(connection: ProtocolWriter, rows: number | undefined): void;
+  /** Writes the query's messages to `connection`; an Error when it refuses to (checked at open). */
+  submit(connection: unknown): Error | null;
   /** Whether this named statement was parsed, or its Parse sent, on `connection` (then Parse is skipped). */
   hasBeenParsed(connection: ProtocolWriter): boolean;
 }

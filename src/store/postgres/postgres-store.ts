@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import pg from 'pg';
+import { stderrLogger } from '../../app/observability/logger.js';
 import { ArbiterError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
 import type { LedgerReader } from '../../ledger/storage.js';
 import type { ActivityDelta, DecisionRow, NotificationRow, SystemRow } from '../records.js';
 import { kyselyOver, postgresDialect } from '../sql/dialect.js';
@@ -10,7 +13,7 @@ import type { Store, StoreTransaction, WriteReads } from '../store.js';
 import { DeferredWriteError, WriteQueue } from '../write-queue.js';
 import { PgBatch, type ReadAheadQuery } from './batch.js';
 import { beginWith } from './begin-with.js';
-import { commitAfter, StatementRefusedError } from './commit-after.js';
+import { type CommitPath, commitAfterFor, type PgQueryClass, StatementRefusedError } from './commit-after.js';
 import { QueryableConnection } from './kysely-connection.js';
 import {
   type LedgerTail,
@@ -36,7 +39,18 @@ export interface PostgresStoreOptions {
   applicationName?: string;
   /** Told after each write batch commits how many statements (round trips) it took, BEGIN to COMMIT. */
   onBatch?: (batch: { statements: number }) => void;
+  /** Where warnings at open go (default: stderr). */
+  logger?: Logger;
+  /**
+   * node-postgres's Query class, whose internals the one-round-trip COMMIT relies on (checked at
+   * open). Only tests pass another: a stand-in for a pg release without them.
+   */
+  pgQuery?: PgQueryClass;
 }
+
+/** The node-postgres release installed, and the one package.json pins (commit-after.ts relies on its internals). */
+const pgVersion: string = createRequire(import.meta.url)('pg/package.json').version;
+const pinnedPgVersion = '8.23.1';
 
 /** Every ledger append, on every replica, happens under this transaction-scoped advisory lock. */
 export const ledgerLockKey = 0x41524249_54455200n; // "ARBITER\0"
@@ -149,15 +163,17 @@ function queryable(target: pg.Pool | pg.PoolClient): Queryable {
 class BatchConnection implements Queryable {
   client: pg.PoolClient | undefined;
 
+  constructor(readonly commitPath: CommitPath) {}
+
   query(sql: string, params?: readonly unknown[]) {
     if (!this.client) throw new Error('no open write transaction');
     return this.client.query(prepared(sql, params) as string) as unknown as Promise<Result>;
   }
 
-  /** `sql` and then COMMIT, in one round trip (see commitAfter). */
+  /** `sql` and then COMMIT, in one round trip where node-postgres allows (see commitAfterFor). */
   commitAfter(sql: string, params: readonly unknown[]): Promise<void> {
     if (!this.client) throw new Error('no open write transaction');
-    return commitAfter(this.client, prepared(sql, params) as pg.QueryConfig);
+    return this.commitPath.commitAfter(this.client, prepared(sql, params) as pg.QueryConfig);
   }
 
   /**
@@ -211,12 +227,13 @@ export class PostgresStore extends SqlRecordReads implements Store {
   private constructor(
     private readonly pool: pg.Pool,
     private readonly options: PostgresStoreOptions,
+    commitPath: CommitPath,
   ) {
     const reads = queryable(pool);
     super(kyselyOver(new QueryableConnection(reads), postgresDialect), postgresDialect);
     this.location = redactUrl(options.url);
     this.ledger = new SqlLedgerReads(this.db, pgNodes(reads), pgEntryBatch(reads));
-    const connection = new BatchConnection();
+    const connection = new BatchConnection(commitPath);
     const batch = new PgBatch(connection, channel);
     const transaction = new PgTransaction(batch);
     this.queue = new WriteQueue<PgTransaction, WriteReads>({
@@ -241,7 +258,9 @@ export class PostgresStore extends SqlRecordReads implements Store {
           const writes = batch.finalWrites();
           if (writes) await connection.commitAfter(writes.sql, writes.params);
           else await connection.query('COMMIT');
-          this.options.onBatch?.({ statements: batch.statements + 2 });
+          // BEGIN's round trip, and COMMIT's (the writes' too when they cannot share it).
+          const commitTrips = writes ? commitPath.roundTrips : 1;
+          this.options.onBatch?.({ statements: batch.statements + 1 + commitTrips });
         } catch (error) {
           // The transaction stays open (aborted) for the queue's rollback.
           throw error instanceof StatementRefusedError ? new DeferredWriteError(error.cause) : error;
@@ -270,6 +289,12 @@ export class PostgresStore extends SqlRecordReads implements Store {
 
   /** Connects, refuses a schema newer than this binary, applies migrations and starts listening. */
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
+    const commitPath = commitAfterFor(options.pgQuery);
+    if (commitPath.problem)
+      (options.logger ?? stderrLogger()).warn(
+        { problem: commitPath.problem, pg: pgVersion },
+        `node-postgres ${pgVersion} lacks what Arbiter's one-round-trip COMMIT relies on (${commitPath.problem}): write batches send COMMIT in a round trip of its own, which is as safe and holds the ledger lock one round trip longer. Install pg ${pinnedPgVersion}, the release Arbiter pins and tests (docs/deployment.md)`,
+      );
     const pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolSize ?? 10,
@@ -296,7 +321,7 @@ export class PostgresStore extends SqlRecordReads implements Store {
         { cause: error },
       );
     }
-    const store = new PostgresStore(pool, options);
+    const store = new PostgresStore(pool, options, commitPath);
     try {
       await store.listen();
     } catch (error) {

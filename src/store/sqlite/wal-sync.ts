@@ -25,7 +25,9 @@ import { ArbiterError } from '../../core/errors.js';
  *
  * A failed sync fails the store for good. After an fsync error the kernel may have dropped the
  * dirty pages and marked them clean, so a retry that succeeds proves nothing: every later commit
- * and read is refused, and the process must restart (SQLite recovers the WAL from what is on disk).
+ * and read is refused. Restarting the process alone is not enough either: SQLite would read the
+ * WAL back through the page cache, which may still hold frames the disk lost, so the message tells
+ * the operator to reboot the machine or check the disk first (docs/deployment.md, Durability).
  */
 export class WalSync {
   private running: CoveringSync | undefined;
@@ -89,11 +91,8 @@ export class WalSync {
           if (this.running === next) this.running = undefined;
         },
         (error: unknown) => {
-          this.failure ??= new ArbiterError(
-            'ARB_ERR_STORE_UNAVAILABLE',
-            `cannot make the SQLite write-ahead log of ${this.location} durable (fdatasync failed: ${(error as Error)?.message ?? error}); restart Arbiter`,
-            { cause: error },
-          );
+          const message = syncFailedMessage(this.location, error);
+          this.failure ??= new ArbiterError('ARB_ERR_STORE_UNAVAILABLE', message, { cause: error });
           throw this.failure;
         },
       );
@@ -108,6 +107,19 @@ export class WalSync {
   get failed(): ArbiterError<'ARB_ERR_STORE_UNAVAILABLE'> | undefined {
     return this.failure;
   }
+}
+
+/**
+ * What the operator must do after a failed sync. Not "restart": a new process would read the WAL
+ * back through the page cache and could serve frames the disk never got.
+ */
+function syncFailedMessage(location: string, error: unknown): string {
+  const reason = error instanceof Error ? error.message : String(error);
+  return (
+    `cannot make the SQLite write-ahead log of ${location} durable (fdatasync failed: ${reason}); ` +
+    'the disk may have lost recent writes. Reboot the machine (or check the disk) before restarting ' +
+    'Arbiter: a restart alone can read them back from the page cache (docs/deployment.md, Durability)'
+  );
 }
 
 /** A sync and the reader's data_version it makes durable (every commit the reader saw by then). */
