@@ -11,7 +11,12 @@
  * A store may also defer a batch's writes and send them together (PostgreSQL does, to keep a
  * batch's round trips constant). A deferred write that fails cannot name the job that made it,
  * so the runner says so with a DeferredWriteError and the batch runs again with each write sent
- * as it is made: the failure then reaches its own job, and only that job is refused.
+ * as it is made: the failure then reaches its own job, and only that job is refused. A read-ahead
+ * that fails when the batch begins (a hint holding text the database refuses) is told the same way.
+ *
+ * A job may catch a statement's failure and go on. Where the database aborts the transaction on any
+ * refused statement (PostgreSQL), that job must not be acknowledged nor the next job blamed: the
+ * runner reports the refusal after the job (`refused`), and the queue treats it as that job's error.
  */
 
 /** What the runner is told when a batch begins. */
@@ -40,6 +45,12 @@ export interface TransactionRunner<Tx, Reads = never> {
    */
   durable?(): Promise<void>;
   rollback(): Promise<void>;
+  /**
+   * Optional: a statement of the transaction failed since the batch began (or since the last call)
+   * — the error, else undefined. Asked after each job: jobs run one at a time, so a failure the job
+   * caught and did not rethrow is that job's, and the transaction cannot commit after it.
+   */
+  refused?(): unknown;
   transaction: Tx;
 }
 
@@ -129,7 +140,13 @@ export class WriteQueue<Tx, Reads = never> {
           try {
             values.push(await remaining[i]!.work(runner.transaction));
           } catch (error) {
+            runner.refused?.();
             failed = { index: i, error };
+            break;
+          }
+          const refused = runner.refused?.();
+          if (refused !== undefined) {
+            failed = { index: i, error: refused };
             break;
           }
         }

@@ -120,7 +120,7 @@ class PgTransaction extends SqlRecordWrites implements StoreTransaction {
   }
 }
 
-type Result = { rows: Record<string, unknown>[]; rowCount: number | null };
+type Result = { rows: Record<string, unknown>[]; rowCount: number | null; command?: string };
 const statementNames = new Map<string, string>();
 
 /**
@@ -214,7 +214,18 @@ export class PostgresStore extends SqlRecordReads implements Store {
         transaction.ledger.knownTail = await connection.begin();
       },
       // The read-ahead runs after BEGIN and the lock on the same connection, so under the lock.
-      begin: (start) => batch.start(start),
+      // A read-ahead PostgreSQL refuses (a hint holding U+0000, which text cannot hold) cannot say
+      // whose hint it was: the batch runs again without read-ahead, each job reading for itself,
+      // so that only the job that asked is refused.
+      begin: async (start) => {
+        try {
+          await batch.start(start);
+        } catch (error) {
+          throw error instanceof pg.DatabaseError && start.deferWrites
+            ? new DeferredWriteError(error)
+            : error;
+        }
+      },
       // The deferred writes and COMMIT go in one round trip: every round trip under the ledger lock
       // waits for PostgreSQL's backend and then for this process's event loop — which, on a busy
       // replica, stretches the time the lock is held (bench/server/pg-replicas.js).
@@ -222,7 +233,12 @@ export class PostgresStore extends SqlRecordReads implements Store {
         try {
           const writes = batch.finalWrites();
           if (writes) await connection.commitAfter(writes.sql, writes.params);
-          else await connection.query('COMMIT');
+          else {
+            // COMMIT of an aborted transaction is answered ROLLBACK, not an error: never acknowledge it.
+            const { command } = await connection.query('COMMIT');
+            if (command !== 'COMMIT')
+              throw new Error(`COMMIT was answered ${command}: nothing was committed`);
+          }
           this.options.onBatch?.({ statements: batch.statements + 2 });
         } catch (error) {
           // The transaction stays open (aborted) for the queue's rollback.
@@ -246,6 +262,7 @@ export class PostgresStore extends SqlRecordReads implements Store {
           client.release(error as Error);
         }
       },
+      refused: () => batch.refused(),
       transaction,
     });
   }
