@@ -10,7 +10,7 @@ import { literals } from '../../core/json-schema.js';
 import { hookAgents } from '../../hooks/agents.js';
 import type { HookClient } from '../../hooks/request.js';
 import { principalOf } from '../auth.js';
-import { errorResponses } from '../schemas.js';
+import { bodyRefusals, errorResponses } from '../schemas.js';
 
 /** The largest hook body: a Write of a large file carries the whole file. */
 export const hookBodyLimit = 2 * 1024 * 1024;
@@ -120,7 +120,7 @@ export function hookRoutes(app: FastifyInstance, arbiter: Arbiter, options: Hook
         querystring: HookQuery,
         headers: HookHeaders,
         body: HookPayloadSchema,
-        response: { 200: HookAnswerSchema, ...errorResponses(400, 401, 403, 404, 409, 413) },
+        response: { 200: HookAnswerSchema, ...errorResponses(401, 403, 404, 409), ...bodyRefusals },
       },
     },
     async (request, reply) => {
