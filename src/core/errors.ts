@@ -31,6 +31,10 @@ export const errorRegistry = {
     status: 422,
     summary: 'A policy file exceeds a safety limit (size, documents, alias expansion)',
   },
+  ARB_ERR_POLICY_TEXT: {
+    status: 422,
+    summary: 'A string in a policy file holds U+0000 or a lone UTF-16 surrogate',
+  },
   ARB_ERR_POLICY_API_VERSION: { status: 422, summary: 'A document has a missing or unsupported apiVersion' },
   ARB_ERR_POLICY_UNKNOWN_KIND: { status: 422, summary: 'A document has a missing or unknown kind' },
   ARB_ERR_POLICY_UNKNOWN_FIELD: { status: 422, summary: 'A document has a field its kind does not define' },

@@ -36,9 +36,14 @@ export function bounded(value: JsonValue): JsonValue {
   return canonicalJsonSize(value) > maxInlineBytes ? elide(value) : value;
 }
 
-/** A string kept verbatim up to `maxInlineBytes`, else replaced by a line naming its digest and size. */
+/**
+ * A string kept verbatim while its RFC 8785 JSON is at most `maxInlineBytes` (the measure `bounded`
+ * uses), else replaced by a line naming the digest and size of that JSON: the size in the line is the
+ * one the bound was checked against, quotes and escapes included.
+ */
 export function boundedText(text: string): string {
-  if (Buffer.byteLength(text, 'utf8') <= maxInlineBytes) return text;
+  // Only a message over the bound is hashed (every fired rule's message passes here).
+  if (canonicalJsonSize(text) <= maxInlineBytes) return text;
   const { digest, size } = elide(text);
   return `(${size} bytes, ${digest})`;
 }

@@ -10,6 +10,7 @@ import {
   parseAllDocuments,
   type Scalar,
 } from 'yaml';
+import { textProblem } from '../core/json.js';
 import { defaultYamlLimits, type YamlLimits } from './limits.js';
 import type { LoadProblem } from './problems.js';
 
@@ -96,6 +97,19 @@ export function parseYamlFile(
       limit(at.line, at.col, `YAML: nesting is deeper than ${limits.maxDepth} levels`);
       return;
     }
+    if (shape.badText) {
+      // YAML's "\0" and "\uD800" escapes write text no request may carry (core/json.ts textProblem):
+      // PostgreSQL cannot store U+0000, and a lone surrogate is not Unicode. The document is not loaded.
+      const at = lines.linePos(shape.badText.offset);
+      problems.push({
+        file: source.path,
+        line: at.line,
+        col: at.col,
+        code: 'ARB_ERR_POLICY_TEXT',
+        message: `this string ${shape.badText.problem}`,
+      });
+      return;
+    }
     let value: unknown;
     try {
       value = document.toJS({ maxAliasCount: limits.maxAliasCount });
@@ -118,11 +132,21 @@ export function parseYamlFile(
  * Walks the node tree without recursion: the offset of the first node nested deeper than
  * `maxDepth` (undefined when none is), and of the first alias.
  */
-function nodeShape(root: unknown, maxDepth: number): { tooDeep?: number; firstAlias?: number } {
-  const out: { tooDeep?: number; firstAlias?: number } = {};
+function nodeShape(
+  root: unknown,
+  maxDepth: number,
+): { tooDeep?: number; firstAlias?: number; badText?: { offset: number; problem: string } } {
+  const out: { tooDeep?: number; firstAlias?: number; badText?: { offset: number; problem: string } } = {};
   const stack: { node: unknown; depth: number }[] = [{ node: root, depth: 0 }];
   while (stack.length > 0) {
     const { node, depth } = stack.pop()!;
+    if (isScalar(node) && typeof node.value === 'string') {
+      const problem = textProblem(node.value);
+      const offset = node.range?.[0] ?? 0;
+      if (problem && (out.badText === undefined || offset < out.badText.offset))
+        out.badText = { offset, problem };
+      continue;
+    }
     if (isAlias(node)) {
       const offset = node.range?.[0] ?? 0;
       if (out.firstAlias === undefined || offset < out.firstAlias) out.firstAlias = offset;

@@ -46,6 +46,14 @@ export function errorResponses<Status extends number>(
   >;
 }
 
+/**
+ * What any route that takes a body (POST, PUT, PATCH, DELETE) answers before its handler runs: JSON
+ * that does not parse or breaks a body rule (400), a body over the route's limit (413), a content type
+ * the server does not read (415) — whether or not the route reads a body. The boot refuses a body route
+ * that does not declare them (response-schemas.ts).
+ */
+export const bodyRefusals = errorResponses(400, 413, 415);
+
 /** A response body that is text, with its content type (checkpoints, keys, metrics). */
 export function TextResponse(contentType: string, description: string) {
   return { description, content: { [contentType]: { schema: Type.String() } } };

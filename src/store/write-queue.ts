@@ -11,7 +11,12 @@
  * A store may also defer a batch's writes and send them together (PostgreSQL does, to keep a
  * batch's round trips constant). A deferred write that fails cannot name the job that made it,
  * so the runner says so with a DeferredWriteError and the batch runs again with each write sent
- * as it is made: the failure then reaches its own job, and only that job is refused.
+ * as it is made: the failure then reaches its own job, and only that job is refused. A read-ahead
+ * that fails when the batch begins (a hint holding text the database refuses) is told the same way.
+ *
+ * A job may catch a statement's failure and go on. Where the database aborts the transaction on any
+ * refused statement (PostgreSQL), that job must not be acknowledged nor the next job blamed: the
+ * runner reports the refusal after the job (`refused`), and the queue treats it as that job's error.
  */
 
 /** What the runner is told when a batch begins. */
@@ -43,6 +48,12 @@ export interface TransactionRunner<Tx, Reads = never> {
    */
   durable?(): Promise<void>;
   rollback(): Promise<void>;
+  /**
+   * Optional: a statement of the transaction failed since the batch began (or since the last call)
+   * — the error, else undefined. Asked after each job: jobs run one at a time, so a failure the job
+   * caught and did not rethrow is that job's, and the transaction cannot commit after it.
+   */
+  refused?(): unknown;
   transaction: Tx;
 }
 
@@ -109,19 +120,24 @@ export class WriteQueue<Tx, Reads = never> {
   private async runBatch(): Promise<void> {
     const { runner } = this;
     let acquired = false;
+    let deferWrites = true;
     if (runner.acquire) {
       try {
         await runner.acquire({ reads: readsOf(this.jobs.slice(0, this.maxBatch)), deferWrites: true });
         acquired = true;
       } catch (error) {
         await runner.rollback().catch(() => {});
-        for (const job of this.jobs.splice(0, this.maxBatch)) job.reject(error);
-        return;
+        // A deferred read or write the store refused cannot name its job: run the batch again
+        // without deferring, each job on its own statements, so only the one that caused it fails.
+        if (!(error instanceof DeferredWriteError)) {
+          for (const job of this.jobs.splice(0, this.maxBatch)) job.reject(error);
+          return;
+        }
+        deferWrites = false;
       }
     }
     // Chosen after the lock: whatever arrived while the runner waited for it is in this batch.
     let remaining = this.jobs.splice(0, this.maxBatch);
-    let deferWrites = true;
     while (remaining.length > 0) {
       const values: unknown[] = [];
       let failed: { index: number; error: unknown } | undefined;
@@ -135,7 +151,13 @@ export class WriteQueue<Tx, Reads = never> {
           try {
             values.push(await remaining[i]!.work(runner.transaction));
           } catch (error) {
+            runner.refused?.();
             failed = { index: i, error };
+            break;
+          }
+          const refused = runner.refused?.();
+          if (refused !== undefined) {
+            failed = { index: i, error: refused };
             break;
           }
         }

@@ -30,6 +30,31 @@ describe('what the ledger keeps of a request', () => {
     expect(boundedText('y'.repeat(300))).toMatch(/^\(302 bytes, sha256:[0-9a-f]{64}\)$/);
   });
 
+  it('bounds a message by the same measure it reports: the bytes of its RFC 8785 JSON, quotes and escapes included', () => {
+    const kept = (text: string) => boundedText(text) === text;
+    const reported = (text: string) =>
+      Number(/^\((\d+) bytes, sha256:[0-9a-f]{64}\)$/.exec(boundedText(text))?.[1]);
+    // JSON bytes: the text's UTF-8 bytes and two quotes.
+    const ascii = (jsonBytes: number) => 'm'.repeat(jsonBytes - 2);
+    expect(kept(ascii(maxInlineBytes - 1))).toBe(true);
+    expect(kept(ascii(maxInlineBytes))).toBe(true);
+    expect(kept(ascii(maxInlineBytes + 1))).toBe(false);
+    expect(reported(ascii(maxInlineBytes + 1))).toBe(maxInlineBytes + 1);
+    // Before: the raw byte count was compared, so 255 and 256 bytes of text were kept (JSON 257, 258)
+    // while 257 bytes of text were reported as 259.
+    expect(kept('m'.repeat(maxInlineBytes - 1))).toBe(false);
+    expect(reported('m'.repeat(maxInlineBytes - 1))).toBe(maxInlineBytes + 1);
+    // Multi-byte: 'é' is two UTF-8 bytes, '€' three; 127 × 'é' + quotes = 256, one more 'é' is over.
+    expect(kept('é'.repeat(127))).toBe(true);
+    expect(kept(`${'é'.repeat(127)}m`)).toBe(false);
+    expect(reported(`${'é'.repeat(127)}m`)).toBe(257);
+    expect(kept(`${'€'.repeat(84)}mm`)).toBe(true); // 252 + 2 + 2
+    expect(reported('€'.repeat(85))).toBe(257); // 255 + 2
+    // Escapes count as JSON writes them: a newline is two bytes (\n), so 128 newlines are 258.
+    expect(kept('\n'.repeat(127))).toBe(true);
+    expect(reported('\n'.repeat(128))).toBe(258);
+  });
+
   it('never keeps prose verbatim, whatever its size; keeps small numbers and flags of change and context', () => {
     expect(recordedFact('request.rationale', 'ok')).toEqual(elide('ok'));
     expect(recordedFact('request.evidence', [])).toEqual(elide([]));

@@ -230,6 +230,27 @@ describe('policy load errors carry exact file:line:col', () => {
     expect(only({ 'bomb.yaml': `${lines.join('\n')}\n` }).code).toBe('ARB_ERR_POLICY_YAML_LIMIT');
   });
 
+  it('a string or key holding U+0000 (YAML "\\0") or a lone surrogate ("\\uD800"), at the scalar', () => {
+    // YAML's double-quoted escapes write what no API request may carry (PostgreSQL cannot store
+    // U+0000; a lone surrogate is not Unicode text): a registry entry from a file gets the same rule.
+    const system = (owner: string) =>
+      `apiVersion: arbiter/v1\nkind: System\nmetadata: {name: nul-bot}\nspec:\n  kind: agent\n  owner: {team: ${owner}}\n  onCall: {team: oncall}\n  autonomy: 1\n  riskTier: minimal\n`;
+    expect(only({ 'nul.yaml': system('"plat\\0form"') })).toMatchObject({
+      code: 'ARB_ERR_POLICY_TEXT',
+      at: 'nul.yaml:6:17',
+      message: expect.stringContaining('U+0000'),
+    });
+    expect(only({ 'lone.yaml': system('"plat\\uD800form"') })).toMatchObject({
+      code: 'ARB_ERR_POLICY_TEXT',
+      at: 'lone.yaml:6:17',
+      message: expect.stringContaining('surrogate'),
+    });
+    expect(only({ 'key.yaml': system('{"t\\0eam": x}') })).toMatchObject({
+      code: 'ARB_ERR_POLICY_TEXT',
+      at: 'key.yaml:6:18',
+    });
+  });
+
   it('collects every problem of every file and rejects the bundle whole', () => {
     const problems = problemsOf({
       'a.yaml': actionPolicy('p', rule('reqest.x')),

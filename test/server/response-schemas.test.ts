@@ -7,7 +7,7 @@ import {
   routesWithoutResponseSchema,
   successStatuses,
 } from '../../src/server/response-schemas.js';
-import { ErrorSchema, errorResponses } from '../../src/server/schemas.js';
+import { bodyRefusals, ErrorSchema, errorResponses } from '../../src/server/schemas.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 interface Operation {
@@ -69,7 +69,8 @@ describe('every route declares its answers', () => {
     expect(refusals('post /v1/integrations/slack/interactions')).toEqual(
       each('400', '401', '404', '413', '415'),
     );
-    expect(refusals('post /v1/hooks/{agent}')).toEqual(each('400', '401', '403', '404', '409', '413'));
+    // Every route that takes a body answers 415 for a content type it does not read (Fastify's).
+    expect(refusals('post /v1/hooks/{agent}')).toEqual(each('400', '401', '403', '404', '409', '413', '415'));
   });
 
   it('errorResponses writes the error shape for each status named, and nothing else', () => {
@@ -131,6 +132,20 @@ describe('a route without a response schema fails the boot', () => {
     expect(() =>
       app().post('/v1/things', { schema: { response: { 400: Type.Object({}) } } }, handler),
     ).toThrow('POST /v1/things declares no schema for its 2xx answers');
+  });
+
+  it('names the route that takes a body and does not declare what reading it answers (400, 413, 415)', () => {
+    const ok = { 200: Type.Object({}) };
+    expect(() => app().post('/v1/things', { schema: { response: ok } }, handler)).toThrow(
+      'POST /v1/things takes a body but does not declare 400, 413, 415',
+    );
+    expect(() =>
+      app().put('/v1/things', { schema: { response: { ...ok, ...errorResponses(400, 413) } } }, handler),
+    ).toThrow('PUT /v1/things takes a body but does not declare 415');
+    expect(() =>
+      app().post('/v1/things', { schema: { response: { ...ok, ...bodyRefusals } } }, handler),
+    ).not.toThrow();
+    expect(() => app().get('/v1/things', { schema: { response: ok } }, handler)).not.toThrow();
   });
 
   it('exempts only the hidden routes it names', () => {

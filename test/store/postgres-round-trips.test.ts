@@ -324,6 +324,71 @@ describe.skipIf(!hasPostgres)('PostgreSQL write batch: deferred writes and read-
     expect(await store.getMeta('swallowed')).toBe('yes');
   });
 
+  /** Three jobs queued behind a held one, so the four share one batch (the queue takes all that wait). */
+  async function oneBatch(jobs: (() => Promise<unknown>)[]): Promise<PromiseSettledResult<unknown>[]> {
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const blocker = store.write(() => held);
+    // The blocker's batch is running (its job awaits `held`) before the others are queued.
+    await new Promise((resolve) => setImmediate(resolve));
+    const settled = Promise.allSettled(jobs.map((job) => job()));
+    release();
+    await blocker;
+    return settled;
+  }
+
+  it('a NUL in a read-ahead System id refuses that job only: the others of its batch commit', async () => {
+    // PostgreSQL refuses U+0000 in text (22021). Before: the read-ahead failed in `begin`, which the
+    // queue took for a failed transaction, and every job of the batch was rejected with the error.
+    const results = await oneBatch([
+      () => store.write((tx) => tx.setMeta('nul-neighbour-1', 'kept'), { systems: ['deploy-bot'] }),
+      () => store.write(async (tx) => tx.getSystem('nul\u0000bot'), { systems: ['nul\u0000bot'] }),
+      () =>
+        store.write((tx) => tx.insertDecision(decision('dec_nul_neighbour')), { systems: ['deploy-bot'] }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: '22021' });
+    expect(await store.getMeta('nul-neighbour-1')).toBe('kept');
+    expect((await store.getDecision('dec_nul_neighbour'))?.id).toBe('dec_nul_neighbour');
+  });
+
+  it('a NUL in an idempotency key or a deferred row refuses that job only', async () => {
+    const results = await oneBatch([
+      () =>
+        store.write(async (tx) => tx.decisionByIdempotencyKey('system:deploy-bot', 'k\u0000'), {
+          idempotencyKeys: [{ actorId: 'system:deploy-bot', key: 'k\u0000' }],
+        }),
+      () =>
+        store.write((tx) => tx.insertDecision(decision('dec_nul_text', { resourceId: 'pay\u0000ments' }))),
+      () => store.write((tx) => tx.insertDecision(decision('dec_nul_kept'))),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'fulfilled']);
+    expect(await store.getDecision('dec_nul_text')).toBeUndefined();
+    expect((await store.getDecision('dec_nul_kept'))?.id).toBe('dec_nul_kept');
+  });
+
+  it('a job that swallows a refused statement when writes are sent as made cannot commit the batch', async () => {
+    // The duplicate makes the batch run again with writes sent as made; the second job then hides
+    // PostgreSQL's refusal, and COMMIT of an aborted transaction answers ROLLBACK without an error.
+    await store.write((tx) => tx.insertDecision(decision('dec_swallow_taken')));
+    const results = await oneBatch([
+      () => store.write((tx) => tx.insertDecision(decision('dec_swallow_taken'))),
+      () =>
+        store.write(async (tx) => {
+          await tx.getSystem('nul\u0000bot').catch(() => undefined);
+          await tx.setMeta('swallowed-as-made', 'yes').catch(() => undefined);
+        }),
+      () => store.write((tx) => tx.setMeta('after-the-swallower', 'kept')),
+    ]);
+    // Before: the swallower was told "done" and its write was lost (and the job after it was blamed).
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: '22021' });
+    expect(await store.getMeta('swallowed-as-made')).toBeUndefined();
+    expect(await store.getMeta('after-the-swallower')).toBe('kept');
+  });
+
   it('read-ahead answers until a write of the batch changes what was read', async () => {
     const seen = await Promise.all([
       store.write(async (tx) => (await tx.getSystem('deploy-bot'))?.status, { systems: ['deploy-bot'] }),

@@ -8,7 +8,7 @@ import { safeReturnPath } from '../../identity/sign-in.js';
 import type { IdentityProviderConfig } from '../../policy/bundle.js';
 import { assertSameSite } from '../auth.js';
 import { cookieOf, sessionCookie, sessionCookieOf, setCookie, signInCookie } from '../cookies.js';
-import { ErrorSchema } from '../schemas.js';
+import { bodyRefusals, errorResponses } from '../schemas.js';
 
 /**
  * Single sign-on for the dashboard (docs/identity.md): `/auth/login` sends the browser to the
@@ -291,7 +291,7 @@ export function authRoutes(
         tags: ['identity'],
         summary: '`arbiter login`: starts a device sign-in (RFC 8628) at the identity provider',
         body: Type.Object({}, { additionalProperties: false }),
-        response: { 200: DeviceSignInSchema, 404: ErrorSchema, 502: ErrorSchema },
+        response: { 200: DeviceSignInSchema, ...errorResponses(404, 502), ...bodyRefusals },
       },
     },
     async (_request, reply) => {
@@ -315,9 +315,8 @@ export function authRoutes(
         response: {
           200: CliSessionSchema,
           202: Type.Object({ status: Type.Literal('pending'), interval: Nullable(Type.Number()) }),
-          401: ErrorSchema,
-          403: ErrorSchema,
-          404: ErrorSchema,
+          ...errorResponses(401, 403, 404),
+          ...bodyRefusals,
         },
       },
     },
@@ -338,7 +337,7 @@ export function authRoutes(
         summary:
           '`arbiter login` through the browser (RFC 8252): the link to open, which ends at the loopback address given',
         body: LoopbackStartBody,
-        response: { 200: LoopbackSignInSchema, 400: ErrorSchema, 404: ErrorSchema, 502: ErrorSchema },
+        response: { 200: LoopbackSignInSchema, ...errorResponses(404, 502), ...bodyRefusals },
       },
     },
     async (request, reply) => {
@@ -356,13 +355,7 @@ export function authRoutes(
         summary:
           '`arbiter login` through the browser: the one-time code and its verifier for a command-line session',
         body: LoopbackTokenBody,
-        response: {
-          200: CliSessionSchema,
-          400: ErrorSchema,
-          401: ErrorSchema,
-          403: ErrorSchema,
-          404: ErrorSchema,
-        },
+        response: { 200: CliSessionSchema, ...errorResponses(401, 403, 404), ...bodyRefusals },
       },
     },
     async (request, reply) => {
@@ -378,7 +371,11 @@ export function authRoutes(
       schema: {
         tags: ['identity'],
         summary: 'Ends the dashboard session (send x-arbiter-csrf)',
-        response: { 200: Type.Object({ signedOut: Type.Boolean() }), 401: ErrorSchema, 403: ErrorSchema },
+        response: {
+          200: Type.Object({ signedOut: Type.Boolean() }),
+          ...errorResponses(401, 403),
+          ...bodyRefusals,
+        },
       },
     },
     async (request, reply) => {

@@ -12,9 +12,9 @@ import { DecisionViewSchema } from '../../app/decisions/view.js';
 import { principalOf } from '../auth.js';
 import { type PagePosition, PageSchema, page, pageRequest } from '../pagination.js';
 import { instantOf } from '../query-strings.js';
-import { DecisionIdParams, DecisionListQuery, ErrorSchema, WaitQuery } from '../schemas.js';
+import { bodyRefusals, DecisionIdParams, DecisionListQuery, errorResponses, WaitQuery } from '../schemas.js';
 
-const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
+const errors = errorResponses(400, 401, 403, 404, 409);
 const security = [{ bearer: [] }];
 
 /** The earlier of two keyset positions (newest-first order). */
@@ -41,7 +41,7 @@ export function decisionRoutes(app: FastifyInstance, arbiter: Arbiter): void {
           'Ask before acting: returns allowed, pending (with the approvals needed) or denied, with the reasons',
         security,
         body: DecisionRequestSchema,
-        response: { 200: DecisionViewSchema, 201: DecisionViewSchema, ...errors },
+        response: { 200: DecisionViewSchema, 201: DecisionViewSchema, ...errors, ...bodyRefusals },
       },
     },
     async (request, reply) => {
@@ -128,7 +128,7 @@ export function decisionRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         security,
         params: DecisionIdParams,
         body: VoteRequestSchema,
-        response: { 200: DecisionViewSchema, ...errors },
+        response: { 200: DecisionViewSchema, ...errors, ...bodyRefusals },
       },
     },
     async (request) => decisions.vote(principalOf(request), request.params.id, request.body),
@@ -144,7 +144,7 @@ export function decisionRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         security,
         params: DecisionIdParams,
         body: OutcomeRequestSchema,
-        response: { 200: DecisionViewSchema, ...errors },
+        response: { 200: DecisionViewSchema, ...errors, ...bodyRefusals },
       },
     },
     async (request) => decisions.reportOutcome(principalOf(request), request.params.id, request.body),
@@ -161,7 +161,7 @@ export function decisionRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         security,
         params: DecisionIdParams,
         body: StartRequestSchema,
-        response: { 200: DecisionViewSchema, ...errors },
+        response: { 200: DecisionViewSchema, ...errors, ...bodyRefusals },
       },
     },
     async (request) => decisions.start(principalOf(request), request.params.id),
@@ -178,7 +178,7 @@ export function decisionRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         security,
         params: DecisionIdParams,
         body: WithdrawRequestSchema,
-        response: { 200: DecisionViewSchema, ...errors },
+        response: { 200: DecisionViewSchema, ...errors, ...bodyRefusals },
       },
     },
     async (request) => decisions.withdraw(principalOf(request), request.params.id, request.body.reason),

@@ -5,9 +5,9 @@ import { GateRunRequestSchema } from '../../app/gate-runs/report.js';
 import { GateRunViewSchema, gateRunView } from '../../app/gate-runs/view.js';
 import { principalOf } from '../auth.js';
 import { PageSchema, page, pageRequest } from '../pagination.js';
-import { ErrorSchema, GateRunIdParams, GateRunListQuery } from '../schemas.js';
+import { bodyRefusals, errorResponses, GateRunIdParams, GateRunListQuery } from '../schemas.js';
 
-const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema };
+const errors = errorResponses(400, 401, 403, 404);
 const security = [{ bearer: [] }];
 const readers = ['approver', 'auditor', 'admin'] as const;
 
@@ -32,8 +32,8 @@ export function gateRunRoutes(app: FastifyInstance, arbiter: Arbiter): void {
           200: GateRunViewSchema,
           201: GateRunViewSchema,
           ...errors,
-          409: ErrorSchema,
-          422: ErrorSchema,
+          ...errorResponses(409, 422),
+          ...bodyRefusals,
         },
       },
     },

@@ -5,11 +5,12 @@ import type { Arbiter } from '../../app/arbiter.js';
 import { defaultHookOptions, type HookOptions, HookService } from '../../app/hooks/hooks.js';
 import { bashSyntax } from '../../app/hooks/shell-parser.js';
 import { ArbiterError } from '../../core/errors.js';
+import { textProblem } from '../../core/json.js';
 import { literals } from '../../core/json-schema.js';
 import { hookAgents } from '../../hooks/agents.js';
 import type { HookClient } from '../../hooks/request.js';
 import { principalOf } from '../auth.js';
-import { errorResponses } from '../schemas.js';
+import { bodyRefusals, errorResponses } from '../schemas.js';
 
 /** The largest hook body: a Write of a large file carries the whole file. */
 export const hookBodyLimit = 2 * 1024 * 1024;
@@ -119,7 +120,7 @@ export function hookRoutes(app: FastifyInstance, arbiter: Arbiter, options: Hook
         querystring: HookQuery,
         headers: HookHeaders,
         body: HookPayloadSchema,
-        response: { 200: HookAnswerSchema, ...errorResponses(400, 401, 403, 404, 409, 413) },
+        response: { 200: HookAnswerSchema, ...errorResponses(401, 403, 404, 409), ...bodyRefusals },
       },
     },
     async (request, reply) => {
@@ -147,12 +148,23 @@ export function hookRoutes(app: FastifyInstance, arbiter: Arbiter, options: Hook
   );
 }
 
+/**
+ * A client header's text. Raw header bytes cannot carry U+0000 (Node's parser refuses them), but
+ * `%00` decodes to it: the decoded text gets the check every body and query string gets.
+ */
 function percentDecoded(header: string, value: string): string {
+  let text: string;
   try {
-    return decodeURIComponent(value);
+    text = decodeURIComponent(value);
   } catch {
     throw new ArbiterError('ARB_ERR_REQUEST_INVALID', `the ${header} header is not percent-encoded UTF-8`, {
       details: { header },
     });
   }
+  const problem = textProblem(text);
+  if (problem)
+    throw new ArbiterError('ARB_ERR_REQUEST_INVALID', `headers/${header} ${problem}`, {
+      details: { reason: 'text', path: `headers/${header}`, header },
+    });
+  return text;
 }

@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { actorRef, principalName } from '../../identity/principal.js';
 import { principalOf } from '../auth.js';
-import { ErrorSchema, MeSchema } from '../schemas.js';
+import { errorResponses, MeSchema } from '../schemas.js';
 
 /** Who the caller is: the dashboard signs in with it and shows only the actions the role allows. */
 export function identityRoutes(app: FastifyInstance): void {
@@ -14,7 +14,7 @@ export function identityRoutes(app: FastifyInstance): void {
         tags: ['identity'],
         summary: "The token's identity: role, user or System, groups",
         security: [{ bearer: [] }],
-        response: { 200: MeSchema, 401: ErrorSchema },
+        response: { 200: MeSchema, ...errorResponses(401) },
       },
     },
     async (request) => {

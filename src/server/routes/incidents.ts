@@ -11,9 +11,15 @@ import { TraceSchema } from '../../incidents/trace.js';
 import { principalOf } from '../auth.js';
 import { PageSchema, page, pageRequest } from '../pagination.js';
 import { instantOf } from '../query-strings.js';
-import { DecisionIdParams, ErrorSchema, IncidentIdParams, IncidentListQuery } from '../schemas.js';
+import {
+  bodyRefusals,
+  DecisionIdParams,
+  errorResponses,
+  IncidentIdParams,
+  IncidentListQuery,
+} from '../schemas.js';
 
-const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema };
+const errors = errorResponses(400, 401, 403, 404);
 const security = [{ bearer: [] }];
 const humanReaders = ['approver', 'auditor', 'admin'] as const;
 
@@ -31,7 +37,7 @@ export function incidentRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         summary: 'Open an incident (agents: about their own System), optionally linked to a decision',
         security,
         body: OpenIncidentRequestSchema,
-        response: { 201: IncidentViewSchema, ...errors, 422: ErrorSchema },
+        response: { 201: IncidentViewSchema, ...errors, ...errorResponses(422), ...bodyRefusals },
       },
     },
     async (request, reply) => reply.code(201).send(await incidents.open(principalOf(request), request.body)),
@@ -89,7 +95,13 @@ export function incidentRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         security,
         params: IncidentIdParams,
         body: LinkIncidentRequestSchema,
-        response: { 200: IncidentViewSchema, 201: IncidentViewSchema, ...errors, 422: ErrorSchema },
+        response: {
+          200: IncidentViewSchema,
+          201: IncidentViewSchema,
+          ...errors,
+          ...errorResponses(422),
+          ...bodyRefusals,
+        },
       },
     },
     async (request, reply) => {
@@ -112,7 +124,7 @@ export function incidentRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         security,
         params: IncidentIdParams,
         body: ResolveIncidentRequestSchema,
-        response: { 200: IncidentViewSchema, ...errors, 409: ErrorSchema },
+        response: { 200: IncidentViewSchema, ...errors, ...errorResponses(409), ...bodyRefusals },
       },
     },
     async (request) => incidents.resolve(principalOf(request), request.params.id, request.body),

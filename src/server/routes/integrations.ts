@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Arbiter } from '../../app/arbiter.js';
 import { ArbiterError } from '../../core/errors.js';
 import { parseJsonBody, type ServerLimits } from '../limits.js';
-import { errorResponses } from '../schemas.js';
+import { bodyRefusals, errorResponses } from '../schemas.js';
 
 /** What the GitHub webhook answers (GitHub shows it in the App's delivery log). */
 export const GitHubDeliveryAnswerSchema = Type.Object(
@@ -34,8 +34,11 @@ export const githubBodyLimit = 1024 * 1024;
 /** GitLab deployment and job events are small; GitLab's own cap is 25 MB. */
 export const gitlabBodyLimit = 1024 * 1024;
 
-/** How a provider webhook refuses a delivery (malformed, unsigned, forged, unknown, replayed, too large, not JSON). */
-const webhookRefusals = errorResponses(400, 401, 403, 404, 409, 413, 415);
+/**
+ * How a provider webhook refuses a delivery: unsigned, forged, not configured, replayed — and, with
+ * `bodyRefusals`, malformed, too large, not JSON.
+ */
+const webhookRefusals = errorResponses(401, 403, 404, 409);
 
 /** The body as the provider sent it (read as text, so that its signature can be checked). */
 function bodyText(body: unknown): string {
@@ -75,7 +78,7 @@ export function integrationRoutes(
           tags: ['integrations'],
           summary:
             "Slack interaction endpoint: Approve / Reject clicks on pending decisions, signed with Slack's signing secret",
-          response: { 200: SlackInteractionAnswerSchema, ...errorResponses(400, 401, 404, 413, 415) },
+          response: { 200: SlackInteractionAnswerSchema, ...errorResponses(401, 404), ...bodyRefusals },
         },
       },
       async (request) => {
@@ -102,7 +105,7 @@ export function integrationRoutes(
           tags: ['integrations'],
           summary:
             'GitHub App webhook: deployment_protection_rule deliveries become deploy decisions, reviewed by callback',
-          response: { 200: GitHubDeliveryAnswerSchema, ...webhookRefusals },
+          response: { 200: GitHubDeliveryAnswerSchema, ...webhookRefusals, ...bodyRefusals },
         },
       },
       async (request) => {
@@ -130,7 +133,7 @@ export function integrationRoutes(
           tags: ['integrations'],
           summary:
             "GitLab webhook: deployment events report outcomes, job events wake the blocked-deployment poller (X-Gitlab-Token, or a signing token's webhook-signature)",
-          response: { 200: GitLabDeliveryAnswerSchema, ...webhookRefusals },
+          response: { 200: GitLabDeliveryAnswerSchema, ...webhookRefusals, ...bodyRefusals },
         },
       },
       async (request) => {

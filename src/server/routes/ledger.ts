@@ -11,7 +11,7 @@ import {
 import type { LedgerEntry } from '../../ledger/entry.js';
 import {
   ConsistencyQuery,
-  ErrorSchema,
+  errorResponses,
   InclusionQuery,
   LedgerEntriesQuery,
   LedgerEntriesSchema,
@@ -19,7 +19,7 @@ import {
 } from '../schemas.js';
 
 const security = [{ bearer: [] }];
-const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema };
+const errors = errorResponses(400, 401, 403);
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 const readers = ['approver', 'auditor', 'admin'] as const;
 const signedNote = 'text/plain; charset=utf-8';
@@ -44,8 +44,7 @@ export function ledgerRoutes(app: FastifyInstance, arbiter: Arbiter): void {
             signedNote,
             "A C2SP tlog-checkpoint signed note: the log's signature, then the witnesses' cosignature/v1 lines; empty before the first checkpoint",
           ),
-          401: ErrorSchema,
-          403: ErrorSchema,
+          ...errorResponses(401, 403),
         },
       },
     },
@@ -66,8 +65,7 @@ export function ledgerRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         security,
         response: {
           200: TextResponse(signedNote, 'The Ed25519 verifier key, in the signed-note verifier format'),
-          401: ErrorSchema,
-          403: ErrorSchema,
+          ...errorResponses(401, 403),
         },
       },
     },
@@ -88,8 +86,7 @@ export function ledgerRoutes(app: FastifyInstance, arbiter: Arbiter): void {
             signedNote,
             'cosignature/v1 verifier keys (name+keyID+base64(0x04 ‖ key)), one per line; empty when none is configured',
           ),
-          401: ErrorSchema,
-          403: ErrorSchema,
+          ...errorResponses(401, 403),
         },
       },
     },

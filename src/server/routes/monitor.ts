@@ -12,9 +12,9 @@ import { ArbiterError } from '../../core/errors.js';
 import { principalOf } from '../auth.js';
 import { screenNdjson, textParameterError } from '../limits.js';
 import { readNdjsonBody } from '../ndjson-body.js';
-import { ErrorSchema, MonitoredSystemParams, WindowsQuery } from '../schemas.js';
+import { bodyRefusals, errorResponses, MonitoredSystemParams, WindowsQuery } from '../schemas.js';
 
-const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema };
+const errors = errorResponses(400, 401, 403, 404);
 const security = [{ bearer: [] }];
 const senders = ['agent', 'admin'] as const;
 const readers = ['agent', 'approver', 'auditor', 'admin'] as const;
@@ -83,7 +83,7 @@ export function monitorRoutes(app: FastifyInstance, arbiter: Arbiter): void {
           consumes: ['application/json', 'application/x-ndjson'],
           params: MonitoredSystemParams,
           body: BatchBody,
-          response: { 200: IngestResultSchema, ...errors, 413: ErrorSchema, 422: ErrorSchema },
+          response: { 200: IngestResultSchema, ...errors, ...errorResponses(422), ...bodyRefusals },
         },
       },
       async (request) =>
@@ -103,7 +103,7 @@ export function monitorRoutes(app: FastifyInstance, arbiter: Arbiter): void {
           consumes: ['application/json', 'application/x-ndjson'],
           params: MonitoredSystemParams,
           body: BatchBody,
-          response: { 200: LabelResultSchema, ...errors, 413: ErrorSchema, 422: ErrorSchema },
+          response: { 200: LabelResultSchema, ...errors, ...errorResponses(422), ...bodyRefusals },
         },
       },
       async (request) =>
@@ -120,11 +120,7 @@ export function monitorRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         summary:
           'Monitored Systems with their reference profiles and alert rules; profiles that failed to load',
         security,
-        response: {
-          200: MonitoringOverviewSchema,
-          401: ErrorSchema,
-          403: ErrorSchema,
-        },
+        response: { 200: MonitoringOverviewSchema, ...errorResponses(401, 403) },
       },
     },
     async (request) => monitoring.monitored(principalOf(request)),

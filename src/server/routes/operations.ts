@@ -6,7 +6,14 @@ import { ArbiterError } from '../../core/errors.js';
 import { actorRef } from '../../identity/principal.js';
 import { storeUnavailableReason } from '../../store/availability.js';
 import { principalOf } from '../auth.js';
-import { ErrorSchema, HealthSchema, PolicyBundleViewSchema, ReadySchema, TextResponse } from '../schemas.js';
+import {
+  bodyRefusals,
+  errorResponses,
+  HealthSchema,
+  PolicyBundleViewSchema,
+  ReadySchema,
+  TextResponse,
+} from '../schemas.js';
 
 /** Health, readiness, metrics, and the policy bundle in force (with reload). */
 export function operationRoutes(
@@ -28,7 +35,7 @@ export function operationRoutes(
       schema: {
         tags: ['operations'],
         summary: 'Ready to serve: the store answers and the server is not shutting down',
-        response: { 200: ReadySchema, 503: ErrorSchema },
+        response: { 200: ReadySchema, ...errorResponses(503) },
       },
     },
     async (_request, reply) => {
@@ -75,7 +82,7 @@ export function operationRoutes(
         tags: ['policies'],
         summary: 'The policy bundle in force',
         security: [{ bearer: [] }],
-        response: { 200: PolicyBundleViewSchema, 401: ErrorSchema, 403: ErrorSchema },
+        response: { 200: PolicyBundleViewSchema, ...errorResponses(401, 403) },
       },
     },
     async (request) => ({
@@ -95,7 +102,7 @@ export function operationRoutes(
         summary:
           'Reload the governance directory; a bundle that fails to load is rejected and the old one stays in force',
         security: [{ bearer: [] }],
-        response: { 200: ReloadedSchema, 401: ErrorSchema, 403: ErrorSchema, 422: ErrorSchema },
+        response: { 200: ReloadedSchema, ...errorResponses(401, 403, 422), ...bodyRefusals },
       },
     },
     async (request, reply) => {

@@ -5,10 +5,10 @@ import { ReportedEventSchema, recordReport, reportableEvents } from '../../app/r
 import { VerdictSchema } from '../../policy/evaluate-action.js';
 import { ActionRequestSchema } from '../../policy/request.js';
 import { principalOf } from '../auth.js';
-import { ErrorSchema, EventReceiptSchema } from '../schemas.js';
+import { bodyRefusals, EventReceiptSchema, errorResponses } from '../schemas.js';
 
 const security = [{ bearer: [] }];
-const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema };
+const errors = errorResponses(400, 401, 403);
 
 /** Dry-run explanations and agent-reported events. */
 export function reportRoutes(app: FastifyInstance, arbiter: Arbiter): void {
@@ -23,7 +23,7 @@ export function reportRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         summary: 'What would be decided for this request now, with the explanation — nothing is recorded',
         security,
         body: ActionRequestSchema,
-        response: { 200: VerdictSchema, ...errors },
+        response: { 200: VerdictSchema, ...errors, ...bodyRefusals },
       },
     },
     async (request) => arbiter.decisions.explain(principalOf(request), request.body),
@@ -38,7 +38,7 @@ export function reportRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         summary: `Record an event the agent observed (${reportableEvents.join(', ')}) in the ledger`,
         security,
         body: ReportedEventSchema,
-        response: { 201: EventReceiptSchema, ...errors },
+        response: { 201: EventReceiptSchema, ...errors, ...bodyRefusals },
       },
     },
     async (request, reply) => {

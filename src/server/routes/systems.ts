@@ -7,9 +7,15 @@ import { type SystemView, SystemViewSchema, systemView } from '../../app/systems
 import { ArbiterError } from '../../core/errors.js';
 import type { SystemRow } from '../../store/records.js';
 import { principalOf } from '../auth.js';
-import { AutonomyRequestSchema, ErrorSchema, ReasonSchema, SystemIdParams } from '../schemas.js';
+import {
+  AutonomyRequestSchema,
+  bodyRefusals,
+  errorResponses,
+  ReasonSchema,
+  SystemIdParams,
+} from '../schemas.js';
 
-const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
+const errors = errorResponses(400, 401, 403, 404, 409);
 const security = [{ bearer: [] }];
 
 /** Registered Systems: read them, register one, freeze and unfreeze, set the autonomy. */
@@ -26,7 +32,7 @@ export function systemRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         tags: ['systems'],
         summary: 'Registered AI agents and models (agents see their own)',
         security,
-        response: { 200: Type.Object({ systems: Type.Array(SystemViewSchema) }), 401: ErrorSchema },
+        response: { 200: Type.Object({ systems: Type.Array(SystemViewSchema) }), ...errorResponses(401) },
       },
     },
     async (request) => {
@@ -69,7 +75,7 @@ export function systemRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         summary: 'Register or update a System not managed in the governance repository',
         security,
         body: SystemRegistrationSchema,
-        response: { 200: SystemViewSchema, 201: SystemViewSchema, ...errors },
+        response: { 200: SystemViewSchema, 201: SystemViewSchema, ...errors, ...bodyRefusals },
       },
     },
     async (request, reply) => {
@@ -94,7 +100,7 @@ export function systemRoutes(app: FastifyInstance, arbiter: Arbiter): void {
           security,
           params: SystemIdParams,
           body: ReasonSchema,
-          response: { 200: SystemViewSchema, ...errors },
+          response: { 200: SystemViewSchema, ...errors, ...bodyRefusals },
         },
       },
       async (request) =>
@@ -115,7 +121,7 @@ export function systemRoutes(app: FastifyInstance, arbiter: Arbiter): void {
         security,
         params: SystemIdParams,
         body: AutonomyRequestSchema,
-        response: { 200: SystemViewSchema, ...errors, 422: ErrorSchema },
+        response: { 200: SystemViewSchema, ...errors, ...errorResponses(422), ...bodyRefusals },
       },
     },
     async (request) =>

@@ -34,6 +34,8 @@ export class PgBatch implements Queryable {
   private readonly writes: DeferredWrites;
   /** The deferred writes failed: nothing more runs in this transaction (PostgreSQL aborted it). */
   private failure: unknown;
+  /** A statement failed since the last `refused()`: PostgreSQL aborted the transaction. */
+  private refusal: unknown;
   private readAhead: ReadAhead | undefined;
   /** Statements sent in this batch, for tests and metrics: the point of the design is that it stays small. */
   statements = 0;
@@ -100,9 +102,20 @@ export class PgBatch implements Queryable {
     return statement;
   }
 
+  /**
+   * The failure of a statement since the last call, if one failed (the write queue asks after each
+   * job, so that a job that caught the failure and went on is refused rather than acknowledged).
+   */
+  refused(): unknown {
+    const refusal = this.refusal;
+    this.refusal = undefined;
+    return refusal;
+  }
+
   reset(): void {
     this.writes.clear();
     this.failure = undefined;
+    this.refusal = undefined;
     this.readAhead = undefined;
     this.deferring = false;
     this.statements = 0;
@@ -113,7 +126,13 @@ export class PgBatch implements Queryable {
     await this.flush();
     if (!leavesReadAheadCurrent(sql)) this.readAhead = undefined;
     this.statements++;
-    return this.connection.query(sql, params);
+    try {
+      return await this.connection.query(sql, params);
+    } catch (error) {
+      // The first failure is the cause; later ones only say the transaction is aborted.
+      this.refusal ??= error;
+      throw error;
+    }
   }
 
   /** The deferred writes to add to, or undefined when writes must be sent as they are made. */
@@ -153,7 +172,9 @@ export class PgBatch implements Queryable {
       await this.connection.query(sql, params);
     } catch (error) {
       this.failure = error;
-      throw new DeferredWriteError(error);
+      const deferred = new DeferredWriteError(error);
+      this.refusal ??= deferred;
+      throw deferred;
     }
   }
 }

@@ -135,7 +135,7 @@ class PgTransaction extends SqlRecordWrites implements StoreTransaction {
   }
 }
 
-type Result = { rows: Record<string, unknown>[]; rowCount: number | null };
+type Result = { rows: Record<string, unknown>[]; rowCount: number | null; command?: string };
 const statementNames = new Map<string, string>();
 
 /**
@@ -246,10 +246,27 @@ export class PostgresStore extends SqlRecordReads implements Store {
         transaction.ledger.knownTail = undefined;
         batch.reset();
         connection.client = await pool.connect();
-        transaction.ledger.knownTail = await connection.begin(batch, batch.readAheadOf(queued));
+        const readAhead = batch.readAheadOf(queued);
+        try {
+          transaction.ledger.knownTail = await connection.begin(batch, readAhead);
+        } catch (error) {
+          // The same for a read-ahead sent with BEGIN: the queue runs the batch again without it.
+          throw readAhead && error instanceof pg.DatabaseError ? new DeferredWriteError(error) : error;
+        }
       },
       // Reads only what the jobs that arrived while the lock was awaited need and BEGIN did not read.
-      begin: (start) => batch.start(start),
+      // A read-ahead PostgreSQL refuses (a hint holding U+0000, which text cannot hold) cannot say
+      // whose hint it was: the batch runs again without read-ahead, each job reading for itself,
+      // so that only the job that asked is refused.
+      begin: async (start) => {
+        try {
+          await batch.start(start);
+        } catch (error) {
+          throw error instanceof pg.DatabaseError && start.deferWrites
+            ? new DeferredWriteError(error)
+            : error;
+        }
+      },
       // The deferred writes and COMMIT go in one round trip: every round trip under the ledger lock
       // waits for PostgreSQL's backend and then for this process's event loop — which, on a busy
       // replica, stretches the time the lock is held (bench/server/pg-replicas.js).
@@ -257,7 +274,12 @@ export class PostgresStore extends SqlRecordReads implements Store {
         try {
           const writes = batch.finalWrites();
           if (writes) await connection.commitAfter(writes.sql, writes.params);
-          else await connection.query('COMMIT');
+          else {
+            // COMMIT of an aborted transaction is answered ROLLBACK, not an error: never acknowledge it.
+            const { command } = await connection.query('COMMIT');
+            if (command !== 'COMMIT')
+              throw new Error(`COMMIT was answered ${command}: nothing was committed`);
+          }
           // BEGIN's round trip, and COMMIT's (the writes' too when they cannot share it).
           const commitTrips = writes ? commitPath.roundTrips : 1;
           this.options.onBatch?.({ statements: batch.statements + 1 + commitTrips });
@@ -283,6 +305,7 @@ export class PostgresStore extends SqlRecordReads implements Store {
           client.release(error as Error);
         }
       },
+      refused: () => batch.refused(),
       transaction,
     });
   }

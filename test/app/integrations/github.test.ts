@@ -229,6 +229,22 @@ for (const backend of ['sqlite', 'postgres'] as const)
         expect(trace.body.verified).toBe(true);
       });
 
+      it('a signed delivery holding U+0000 is a 400 naming the field, on both backends, and records nothing', async () => {
+        const start = await server.arbiter.store.ledger.size();
+        const body = atStandIn(
+          payload((delivery) => {
+            delivery.environment = 'github\u0000pages';
+          }),
+        );
+        const answer = await deliver(body);
+        expect(answer.status).toBe(400);
+        expect(answer.body.error).toMatchObject({
+          code: 'ARB_ERR_REQUEST_INVALID',
+          details: { reason: 'text', path: 'body/environment' },
+        });
+        expect(await server.arbiter.store.ledger.size()).toBe(start);
+      });
+
       it('a bad signature is refused with 401 and never reaches the ledger (counted instead)', async () => {
         const start = await server.arbiter.store.ledger.size();
         const body = atStandIn(payload());

@@ -160,6 +160,22 @@ describe('Slack approval buttons', () => {
     return slack.posted(path)[0]!.body;
   }
 
+  it('a signed click holding U+0000 is a 400: escaped, naming the field; raw (%00), not JSON', async () => {
+    const payload = JSON.parse(recordedClick);
+    payload.user.name = 'al\u0000ice';
+    const escaped = await send(`payload=${encodeURIComponent(JSON.stringify(payload))}`);
+    expect(escaped.status).toBe(400);
+    expect(escaped.body.error).toMatchObject({
+      code: 'ARB_ERR_REQUEST_INVALID',
+      details: { reason: 'text', path: 'body/user/name' },
+    });
+    const raw = encodeURIComponent(recordedClick.replace('"alice"', '"al\u0000ice"'));
+    expect(raw).toContain('%00');
+    const decoded = await send(`payload=${raw}`);
+    expect(decoded.status).toBe(400);
+    expect(decoded.body.error.details).toMatchObject({ reason: 'json-syntax' });
+  });
+
   it('a pending decision reaches Slack with Approve / Reject buttons bound to its request hash', async () => {
     const { id, requestHash, message } = await pendingWithMessage();
     const actions = message.blocks.find((block: any) => block.type === 'actions');
