@@ -516,10 +516,15 @@ describe.skipIf(!hasPostgres)('PostgreSQL write batch: deferred writes and read-
     }
   });
 
-  it("a read-ahead refused in BEGIN's round trip rejects its batch and lets go of the lock", async () => {
-    // PostgreSQL refuses a NUL in text: the error skips the rest up to the Sync, the queue rolls back.
-    const refused = store.write(async (tx) => tx.getSystem('deploy-bot'), { systems: ['nul\u0000bot'] });
+  it("a read-ahead refused in BEGIN's round trip runs the batch again without it: only the job that asked fails, and the lock is let go", async () => {
+    // PostgreSQL refuses a NUL in text: the error skips the rest up to the Sync, the queue rolls back
+    // and runs the batch again without read-ahead, each job reading for itself.
+    const refused = store.write(async (tx) => tx.getSystem('nul\u0000bot'), { systems: ['nul\u0000bot'] });
+    const good = store.write(async (tx) => (await tx.getSystem('deploy-bot'))?.status, {
+      systems: ['deploy-bot'],
+    });
     await expect(refused).rejects.toMatchObject({ code: '22021' });
+    expect(await good).toBe('active');
     const other = new pg.Client({ connectionString: url });
     await other.connect();
     try {
