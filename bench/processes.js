@@ -12,12 +12,12 @@ export const arbiterBin = join(root, 'bin', 'arbiter.js');
 export const arbiterReady = /Arbiter listening on (http:\/\/\S+)[\s\S]*\nReady\./;
 
 /**
- * Starts `node ARGS` (with `env` added to this process's environment) and resolves once its output
+ * Starts `node NODE_ARGS ARGS` (with `env` added to this process's environment) and resolves once its output
  * matches `readyPattern` (the first group is its URL), with `exited` settling when it ends and
  * `output()` for what it printed.
  */
-export function startProcess(args, readyPattern, env = {}) {
-  const child = spawn(process.execPath, args, {
+export function startProcess(args, readyPattern, env = {}, nodeArgs = []) {
+  const child = spawn(process.execPath, [...nodeArgs, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
@@ -47,9 +47,12 @@ export async function stopProcess(started) {
  * `arbiter serve` in `dir` on SQLite (durable) with a copy of the example policies, the per-token
  * rate limit off (one token sends thousands of requests a second), plus `extraArgs`; and an agent
  * token for `system`. `bin` runs another build (A/B runs against another checkout), `env` is added
- * to the server's environment.
+ * to the server's environment, `nodeArgs` go to its node (`--cpu-prof`, which NODE_OPTIONS refuses).
  */
-export async function startArbiter(dir, { system, extraArgs = [], bin = arbiterBin, env = {} }) {
+export async function startArbiter(
+  dir,
+  { system, extraArgs = [], bin = arbiterBin, env = {}, nodeArgs = [] },
+) {
   cpSync(join(root, 'examples', 'policies'), join(dir, 'policies'), { recursive: true });
   const db = `sqlite:${join(dir, 'arbiter.db')}`;
   const server = await startProcess(
@@ -70,6 +73,7 @@ export async function startArbiter(dir, { system, extraArgs = [], bin = arbiterB
     ],
     arbiterReady,
     env,
+    nodeArgs,
   );
   const token = execFileSync(
     process.execPath,

@@ -36,6 +36,8 @@ export interface NewDecision {
   system: SystemRow | undefined;
   request: ActionRequest;
   requestHash: string;
+  /** `canonicalJson(request)` when the caller has it (it hashed the request): not serialised again. */
+  requestJson?: string;
   idempotencyKey?: string;
   verdict: Verdict;
   /** Why the status is not simply the verdict's (frozen, no policies). */
@@ -64,7 +66,7 @@ export function createdEntry(decision: NewDecision): {
 } {
   const { request, verdict, statusReason } = decision;
   const data: JsonObject = {
-    ...recordedRequest(request, verdict),
+    ...recordedRequest(request, verdict, decision.requestJson),
     requestHash: decision.requestHash,
     status: statusOfEffect[verdict.effect],
     effect: verdict.effect,
