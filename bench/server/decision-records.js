@@ -1,5 +1,5 @@
 // bench/server/decision-records.js: A/B of the pure per-decision work that builds what a decision
-// records — the token's and the request's hashes, the `decision.created` entry's data and its
+// records — the token's and the request's hashes, the actor policies see, the `decision.created` entry's data and its
 // canonical bytes with the personal commitment — in this process, no HTTP and no SQLite. A loaded
 // shared machine makes server-level CPU per decision swing by 2× (its batch sizes follow its rate);
 // this measures the code changes to those functions alone, interleaved, as a median of rounds.
@@ -10,8 +10,20 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { decisionBody } from './decisions.js';
 
+// The example bundle's deploy-bot, its spec parsed from JSON as the store returns it.
+const system = {
+  id: 'deploy-bot',
+  kind: 'agent',
+  spec: JSON.parse(
+    '{"kind":"agent","owner":{"team":"platform","person":"dana@example.com"},"onCall":{"team":"platform-oncall","rotation":"platform-primary"},"autonomy":3,"riskTier":"high","errorBudget":{"maxFailures":2,"window":"7d","environments":["prod"]}}',
+  ),
+  source: 'bundle',
+  status: 'active',
+  createdAt: '2026-12-06T00:00:00.000Z',
+  updatedAt: '2026-12-06T00:00:00.000Z',
+};
 const token = 'arb_agent_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ';
-const verdictOf = () => ({
+const verdictOf = (autonomy) => ({
   effect: 'allow',
   bundle: 'sha256:1df8c74ca99c4c578ea39d3d6080e8c28e3933b04961f0eb511aacc01178c387',
   reasons: [
@@ -20,7 +32,11 @@ const verdictOf = () => ({
       rule: 'allowed',
       effect: 'allow',
       message: 'Deploys outside production are allowed',
-      facts: { 'request.action': 'deploy', 'request.resource.environment': 'staging', 'actor.autonomy': 3 },
+      facts: {
+        'request.action': 'deploy',
+        'request.resource.environment': 'staging',
+        'actor.autonomy': autonomy,
+      },
     },
   ],
   notFired: [
@@ -48,6 +64,7 @@ async function load(label, dist) {
   const decide = (seq, salt) => {
     limits.rateLimitKey({ headers: { authorization: `Bearer ${token}` }, ip: '127.0.0.1' });
     digest.sha256Hex(token);
+    const actorSeen = { ...lifecycle.baseActor(system, { name: 'unused', groups: [] }), autonomy: 3 };
     const { idempotencyKey: _, ...request } = { ...decisionBody, resource: { ...decisionBody.resource } };
     let requestHash;
     let requestJson;
@@ -62,7 +79,7 @@ async function load(label, dist) {
       request,
       requestHash,
       ...(requestJson ? { requestJson } : {}),
-      verdict: verdictOf(),
+      verdict: verdictOf(actorSeen.autonomy),
       statusReason: undefined,
       now: time,
     };

@@ -50,9 +50,33 @@ export interface NewDecision {
  * groups. `actor.id` is the bare name policies have always read; `actor.ref` the typed identity.
  */
 export function baseActor(system: SystemRow | undefined, human: { name: string; groups: string[] }): Actor {
-  return system
-    ? { ...system.spec, id: system.id, ref: systemRef(system.id), kind: system.kind, status: system.status }
-    : { id: human.name, ref: userRef(human.name), kind: 'human', groups: human.groups };
+  if (!system) return { id: human.name, ref: userRef(human.name), kind: 'human', groups: human.groups };
+  // The object `{ ...system.spec, id, ref, kind, status }` would make, keys in the same order. Built
+  // key by key: V8 took ~3 µs per decision for that literal (a spread of the spec followed by more
+  // keys, one of which the spec has), ~0.15 µs this way.
+  const actor = ownCopy(system.spec) as Actor;
+  actor.id = system.id;
+  actor.ref = systemRef(system.id);
+  actor.kind = system.kind;
+  actor.status = system.status;
+  return actor;
+}
+
+/** A shallow copy of a record's own enumerable keys, in order, as a spread makes it. */
+function ownCopy(record: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(record)) {
+    // Assigning `__proto__` would set the copy's prototype; a spread defines an own key instead.
+    if (key === '__proto__')
+      Object.defineProperty(copy, key, {
+        value: record[key],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else copy[key] = record[key];
+  }
+  return copy;
 }
 
 /**
