@@ -13,12 +13,12 @@ export const arbiterBin = join(root, 'bin', 'arbiter.js');
 export const arbiterReady = /Arbiter listening on (http:\/\/\S+)[\s\S]*\nReady\./;
 
 /**
- * Starts `node ARGS` (with `env` added to this process's environment) and resolves once its output
+ * Starts `node NODE_ARGS ARGS` (with `env` added to this process's environment) and resolves once its output
  * matches `readyPattern` (the first group is its URL), with `exited` settling when it ends and
  * `output()` for what it printed.
  */
-export function startProcess(args, readyPattern, env = {}) {
-  const child = spawn(process.execPath, args, {
+export function startProcess(args, readyPattern, env = {}, nodeArgs = []) {
+  const child = spawn(process.execPath, [...nodeArgs, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
@@ -69,8 +69,8 @@ export function createToken({ db, ledgerKey, bin = arbiterBin }, args) {
  * share it), the per-token rate limit off (one token sends thousands of requests a second), plus
  * `extraArgs`; and an agent token for `system` when given. The database is `db`, a PostgreSQL URL
  * (replicas pass the same one and the same `ledgerKey`), else a fresh durable SQLite file in `dir`.
- * `bin` runs another build (A/B runs against another checkout), `nodeArgs` go to node before it
- * (`--import` a probe), `env` is added to the server's environment.
+ * `bin` runs another build (A/B runs against another checkout), `nodeArgs` go to its node (`--import`
+ * a probe, `--cpu-prof`, which NODE_OPTIONS refuses), `env` is added to the server's environment.
  */
 export async function startArbiter(
   dir,
@@ -81,7 +81,6 @@ export async function startArbiter(
   const database = db ?? `sqlite:${join(dir, 'arbiter.db')}`;
   const server = await startProcess(
     [
-      ...nodeArgs,
       bin,
       'serve',
       '--db',
@@ -99,6 +98,7 @@ export async function startArbiter(
     ],
     arbiterReady,
     env,
+    nodeArgs,
   );
   const token = system
     ? createToken({ db: database, ledgerKey, bin }, ['--role', 'agent', '--system', system])

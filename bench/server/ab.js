@@ -2,7 +2,10 @@
 // whose effect is smaller than the noise of a shared machine. Each round starts every variant in
 // turn on a fresh database and measures, after a warm-up: the most decisions a second it answers
 // (autocannon, as fast as it goes) with its CPU µs per decision over that run (user + system of the
-// server process, from /proc), then the p50/p99 of an open-loop load (evenly spaced arrivals).
+// server process, from /proc), then the p50/p99 of an open-loop load (evenly spaced arrivals) and the
+// CPU µs per decision over it: at a fixed rate every variant commits in batches of about the same
+// size, so this one holds still when a loaded machine slows the servers (the rate a variant reaches
+// sets its batch size, and fewer decisions per commit and per sync cost more CPU each).
 //
 // `node bench/server/ab.js ROUNDS LABEL=BIN[,NAME=VALUE...] ...`, e.g.
 // `node bench/server/ab.js 3 main=/tmp/base/bin/arbiter.js branch=bin/arbiter.js`; a variant's
@@ -56,7 +59,9 @@ async function measure(variant) {
     const busyUs = (((await loopBusyMs(arbiter)) - busyBefore) * 1e3) / max['2xx'];
     const options = { url: `${url}/v1/decisions`, token, body: decisionBody, rate };
     await openLoop({ ...options, seconds: 1 });
+    const openBefore = cpuSeconds(arbiter.child.pid);
     const open = await openLoop({ ...options, seconds });
+    const openCpuUs = ((cpuSeconds(arbiter.child.pid) - openBefore) * 1e6) / open.ok;
     return {
       perSecond: max['2xx'] / max.duration,
       errors: max.non2xx + max.errors + max.timeouts + open.errors,
@@ -64,6 +69,7 @@ async function measure(variant) {
       busyUs,
       p50: open.p50,
       p99: open.p99,
+      openCpuUs,
     };
   } finally {
     await stopProcess(arbiter);
@@ -78,14 +84,14 @@ if (!(rounds > 0) || variants.length === 0) {
   process.exit(2);
 }
 console.log(
-  `| round | variant | max decisions/s | CPU µs/decision | loop busy µs/decision | p50 ms at ${rate}/s | p99 ms at ${rate}/s | errors |`,
+  `| round | variant | max decisions/s | CPU µs/decision | loop busy µs/decision | p50 ms at ${rate}/s | p99 ms at ${rate}/s | CPU µs/decision at ${rate}/s | errors |`,
 );
-console.log('|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|');
 for (let round = 1; round <= rounds; round++) {
   for (const variant of variants) {
     const r = await measure(variant);
     console.log(
-      `| ${round} | ${variant.label} | ${r.perSecond.toFixed(0)} | ${r.cpuUs.toFixed(0)} | ${r.busyUs.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.errors} |`,
+      `| ${round} | ${variant.label} | ${r.perSecond.toFixed(0)} | ${r.cpuUs.toFixed(0)} | ${r.busyUs.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.openCpuUs.toFixed(0)} | ${r.errors} |`,
     );
   }
 }

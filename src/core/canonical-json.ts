@@ -21,6 +21,22 @@ export function canonicalJson(value: JsonValue): string {
 
 class NotJson extends Error {}
 
+/**
+ * A string JSON.stringify would change besides quoting it: a quote, a backslash, a control character or any
+ * surrogate (a lone one is escaped; a paired one is not, but is rare enough to leave to stringify).
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what JSON escapes
+const needsEscaping = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/**
+ * A string as JSON.stringify writes it. Most strings (ids, digests, keys) need no escaping: quoting
+ * them directly skips a call into the JSON serialiser per string, a quarter of the time of a
+ * decision's ledger entry.
+ */
+function quote(text: string): string {
+  return needsEscaping.test(text) ? JSON.stringify(text) : `"${text}"`;
+}
+
 // Hot path: no path bookkeeping; on failure, `locate` walks again to say where.
 function serialise(value: unknown): string {
   if (value === null) return 'null';
@@ -28,7 +44,7 @@ function serialise(value: unknown): string {
     case 'boolean':
       return value ? 'true' : 'false';
     case 'string':
-      return JSON.stringify(value);
+      return quote(value);
     case 'number':
       if (!Number.isFinite(value)) throw new NotJson('is not a finite number');
       return JSON.stringify(value);
@@ -43,7 +59,7 @@ function serialise(value: unknown): string {
       let out = '{';
       for (let i = 0; i < keys.length; i++) {
         const key = keys[i]!;
-        out += `${i === 0 ? '' : ','}${JSON.stringify(key)}:${serialise(value[key])}`;
+        out += `${i === 0 ? '' : ','}${quote(key)}:${serialise(value[key])}`;
       }
       return `${out}}`;
     }

@@ -36,6 +36,8 @@ export interface NewDecision {
   system: SystemRow | undefined;
   request: ActionRequest;
   requestHash: string;
+  /** `canonicalJson(request)` when the caller has it (it hashed the request): not serialised again. */
+  requestJson?: string;
   idempotencyKey?: string;
   verdict: Verdict;
   /** Why the status is not simply the verdict's (frozen, no policies). */
@@ -48,9 +50,33 @@ export interface NewDecision {
  * groups. `actor.id` is the bare name policies have always read; `actor.ref` the typed identity.
  */
 export function baseActor(system: SystemRow | undefined, human: { name: string; groups: string[] }): Actor {
-  return system
-    ? { ...system.spec, id: system.id, ref: systemRef(system.id), kind: system.kind, status: system.status }
-    : { id: human.name, ref: userRef(human.name), kind: 'human', groups: human.groups };
+  if (!system) return { id: human.name, ref: userRef(human.name), kind: 'human', groups: human.groups };
+  // The object `{ ...system.spec, id, ref, kind, status }` would make, keys in the same order. Built
+  // key by key: V8 took ~3 µs per decision for that literal (a spread of the spec followed by more
+  // keys, one of which the spec has), ~0.15 µs this way.
+  const actor = ownCopy(system.spec) as Actor;
+  actor.id = system.id;
+  actor.ref = systemRef(system.id);
+  actor.kind = system.kind;
+  actor.status = system.status;
+  return actor;
+}
+
+/** A shallow copy of a record's own enumerable keys, in order, as a spread makes it. */
+function ownCopy(record: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(record)) {
+    // Assigning `__proto__` would set the copy's prototype; a spread defines an own key instead.
+    if (key === '__proto__')
+      Object.defineProperty(copy, key, {
+        value: record[key],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else copy[key] = record[key];
+  }
+  return copy;
 }
 
 /**
@@ -63,16 +89,16 @@ export function createdEntry(decision: NewDecision): {
   personal: Record<string, JsonValue>;
 } {
   const { request, verdict, statusReason } = decision;
-  const data: JsonObject = {
-    ...recordedRequest(request, verdict),
-    requestHash: decision.requestHash,
-    status: statusOfEffect[verdict.effect],
-    effect: verdict.effect,
-    reasons: verdict.reasons.map(recordedReason),
-    approvalsRequired: requirementsOf(verdict),
-    bundle: verdict.bundle,
-    ...(statusReason ? { statusReason } : {}),
-  };
+  // Added to the fresh object recordedRequest returns, in the order the entry always had: a literal
+  // spreading it first and adding these cost V8 ~5 µs per decision, this ~0.2 µs.
+  const data = recordedRequest(request, verdict, decision.requestJson);
+  data.requestHash = decision.requestHash;
+  data.status = statusOfEffect[verdict.effect];
+  data.effect = verdict.effect;
+  data.reasons = verdict.reasons.map(recordedReason);
+  data.approvalsRequired = requirementsOf(verdict);
+  data.bundle = verdict.bundle;
+  if (statusReason) data.statusReason = statusReason;
   return { data, personal: { request: request as unknown as JsonObject } };
 }
 

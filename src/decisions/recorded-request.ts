@@ -98,17 +98,24 @@ export function recordedVerdict(verdict: Verdict): Verdict {
   return recorded;
 }
 
-/** The canonical digest of a request: `sha256:` hex of its RFC 8785 JSON. */
-export function requestDigest(request: ActionRequest): string {
-  return `sha256:${sha256Hex(canonicalJson(request as unknown as JsonValue))}`;
+/**
+ * The canonical digest of a request: `sha256:` hex of its RFC 8785 JSON (`requestJson`, when the
+ * caller has serialised it already: it must be `canonicalJson(request)`).
+ */
+export function requestDigest(
+  request: ActionRequest,
+  requestJson = canonicalJson(request as unknown as JsonValue),
+): string {
+  return `sha256:${sha256Hex(requestJson)}`;
 }
 
 /**
  * The request data of a `decision.created` entry: what was asked about (`request`: action,
  * resource, confidence), the digest of the whole request, the size of each free-text field
- * (`withheld`), and every fact any evaluated rule read (`facts`).
+ * (`withheld`), and every fact any evaluated rule read (`facts`). `requestJson`, when given, is
+ * `canonicalJson(request)`, already serialised by the caller.
  */
-export function recordedRequest(request: ActionRequest, verdict: Verdict): JsonObject {
+export function recordedRequest(request: ActionRequest, verdict: Verdict, requestJson?: string): JsonObject {
   const { action, resource, confidence } = request;
   const withheld: JsonObject = {};
   for (const field of freeTextFields) {
@@ -126,7 +133,7 @@ export function recordedRequest(request: ActionRequest, verdict: Verdict): JsonO
       resource: resource as unknown as JsonObject,
       ...(confidence !== undefined ? { confidence } : {}),
     },
-    requestDigest: requestDigest(request),
+    requestDigest: requestDigest(request, requestJson),
     withheld,
     facts,
   };

@@ -8,5 +8,14 @@ import type { JsonObject } from '../core/json.js';
  * rationale — is a different hash, so an approval can never be reused for it.
  */
 export function requestHash(actorId: string, request: JsonObject): string {
-  return `sha256:${sha256Hex(canonicalJson({ actor: actorId, request }))}`;
+  return requestHashOf(actorId, canonicalJson(request));
+}
+
+/**
+ * requestHash from the request's canonical JSON (`canonicalJson(request)`), for a caller that has it
+ * already: the object `{actor, request}` is written around it as canonicalJson would write it
+ * ("actor" sorts before "request"), so the request is serialised once per decision.
+ */
+export function requestHashOf(actorId: string, requestJson: string): string {
+  return `sha256:${sha256Hex(`{"actor":${canonicalJson(actorId)},"request":${requestJson}}`)}`;
 }

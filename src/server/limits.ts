@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import rateLimit from '@fastify/rate-limit';
@@ -229,9 +229,7 @@ export function rateLimitKey(request: FastifyRequest): string {
   if (known !== undefined) return known;
   const header = request.headers.authorization;
   const token = typeof header === 'string' ? bearer.exec(header)?.[1] : undefined;
-  const key = token
-    ? `token:${createHash('sha256').update(token).digest('base64url')}`
-    : `address:${request.ip}`;
+  const key = token ? `token:${hash('sha256', token, 'base64url')}` : `address:${request.ip}`;
   rateLimitKeys.set(request, key);
   return key;
 }

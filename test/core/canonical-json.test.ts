@@ -23,6 +23,42 @@ describe('canonicalJson (RFC 8785)', () => {
     expect(canonicalJson('\u0000\b\t\n\f\r"\\/\u007f')).toBe('"\\u0000\\b\\t\\n\\f\\r\\"\\\\/\u007f"');
   });
 
+  it('writes every string, as a value and as a key, exactly as JSON.stringify does', () => {
+    // The serialiser quotes strings that need no escaping itself: each character class that does
+    // need it, alone and among plain text, must still come out as JSON.stringify writes it.
+    const hostile = [
+      '"',
+      '\\',
+      '\u0000',
+      '\u001f',
+      '\n',
+      '\u007f',
+      '\u2028',
+      '\ud800',
+      '\udfff',
+      '\ud83d\ude00',
+      '\ufeff',
+      'é',
+    ];
+    const cases = [
+      '',
+      'plain',
+      ...hostile,
+      ...hostile.map((c) => `a${c}b`),
+      hostile.join(''),
+      '\udc00\ud800',
+    ];
+    for (let seed = 1; cases.length < 500; seed++) {
+      let text = '';
+      for (let i = 0; i < (seed % 7) + 1; i++) text += String.fromCharCode((seed * 7919 * (i + 1)) % 0x10000);
+      cases.push(text);
+    }
+    for (const text of cases) {
+      expect(canonicalJson(text)).toBe(JSON.stringify(text));
+      expect(canonicalJson({ [text]: text })).toBe(`{${JSON.stringify(text)}:${JSON.stringify(text)}}`);
+    }
+  });
+
   it('sorts nested objects too', () => {
     expect(canonicalJson({ z: { y: 1, x: 2 }, a: [{ d: 1, c: 2 }] })).toBe(
       '{"a":[{"c":2,"d":1}],"z":{"x":2,"y":1}}',

@@ -622,3 +622,40 @@ describe('execution: single use, within its window, stopped by a freeze', () => 
     }
   });
 });
+
+describe('baseActor', () => {
+  // What it must equal: the literal it replaced, key for key and in the same order (explanations
+  // that record the whole actor are JSON of it).
+  const literal = (system: SystemRow) => ({
+    ...system.spec,
+    id: system.id,
+    ref: `system:${system.id}`,
+    kind: system.kind,
+    status: system.status,
+  });
+  const systemWith = (spec: JsonObject): SystemRow => ({
+    id: 'deploy-bot',
+    kind: 'agent',
+    spec,
+    source: 'bundle',
+    status: 'active',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+  });
+
+  it.each([
+    ['an empty spec', {}],
+    ['a spec naming kind', { kind: 'agent', owner: { team: 'platform' }, autonomy: 3 }],
+    ['a spec naming id, ref and status', { status: 'x', owner: { team: 'a' }, ref: 'y', id: 'z' }],
+    // Parsed JSON keeps `__proto__` as an own key: the copy must too, not take it as its prototype.
+    [
+      'a spec with an own __proto__ key',
+      JSON.parse('{"__proto__":{"polluted":true},"constructor":1,"kind":"x"}'),
+    ],
+  ] as [string, JsonObject][])('copies %s as the spread did', (_name, spec) => {
+    const actor = baseActor(systemWith(spec), { name: 'unused', groups: [] });
+    expect(JSON.stringify(actor)).toBe(JSON.stringify(literal(systemWith(spec))));
+    expect(Object.getPrototypeOf(actor)).toBe(Object.prototype);
+    expect((actor as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});

@@ -1,3 +1,4 @@
+import { canonicalJson } from '../../core/canonical-json.js';
 import { ArbiterError } from '../../core/errors.js';
 import type { IdGenerator } from '../../core/ids.js';
 import type { JsonObject } from '../../core/json.js';
@@ -36,7 +37,7 @@ import {
 } from '../../decisions/preconditions.js';
 import { activityWindow, recentActivity } from '../../decisions/recent.js';
 import type { ApprovalRow, DecisionFilter, DecisionRow } from '../../decisions/records.js';
-import { requestHash } from '../../decisions/request-hash.js';
+import { requestHash, requestHashOf } from '../../decisions/request-hash.js';
 import {
   frozenReason,
   frozenVerdict,
@@ -164,7 +165,9 @@ export class DecisionService {
     const { actor, system } = await this.requester(principal, request);
     // A System unfrozen in the database while the ledger records it frozen is refused.
     if (system) await this.checks.system(system);
-    const hash = requestHash(actor, request as unknown as JsonObject);
+    // Serialised once: the request's hash and the digest its ledger entry keeps both hash this text.
+    const requestJson = canonicalJson(request as unknown as JsonObject);
+    const hash = requestHashOf(actor, requestJson);
     // A decision made before typed identities hashed the bare name: the same request repeated
     // under its key must still find it.
     // Hashed only when a decision is found under the key (a new decision never needs it).
@@ -213,6 +216,7 @@ export class DecisionService {
         system,
         request,
         requestHash: hash,
+        requestJson,
         ...(idempotencyKey ? { idempotencyKey } : {}),
         verdict,
         statusReason,
