@@ -53,7 +53,7 @@ describe('the check of node-postgres internals', () => {
       connection.sync();
     });
     expect(commitAfterProblem(endsItself)).toBe(
-      'Query.submit wrote parse, bind, describe, execute, sync instead of parse, bind, describe, execute, parse COMMIT, bind, execute, sync',
+      'Query.submit wrote parse SELECT $1::int, bind, describe, execute, sync instead of parse arbiter_self_check, bind, describe, execute, parse COMMIT, bind, execute, sync',
     );
   });
 

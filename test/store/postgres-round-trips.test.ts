@@ -603,9 +603,39 @@ describe.skipIf(!hasPostgres)('PostgreSQL write batch: deferred writes and read-
   });
 });
 
-/** node-postgres as a release without `_getRows` would be: the one-round-trip COMMIT cannot run over it. */
+/** node-postgres as a release without `_getRows` would be: neither one-round-trip path can run over it. */
 class QueryWithoutGetRows extends pg.Query {}
 Object.defineProperty(QueryWithoutGetRows.prototype, '_getRows', { value: undefined });
+
+/**
+ * node-postgres as releases before 8.13 were: a named statement counts as parsed once its Parse has
+ * completed, not once sent. The COMMIT after a statement runs over it; the batch start in one round trip
+ * cannot (it would send the read-ahead's Parse twice, and PostgreSQL refuse the second).
+ */
+class QueryParsedOnceCompleted extends pg.Query {}
+Object.defineProperty(QueryParsedOnceCompleted.prototype, 'hasBeenParsed', {
+  value(this: { name?: string }, connection: { parsedStatements: Record<string, string> }) {
+    return !!this.name && connection.parsedStatements[this.name] !== undefined;
+  },
+});
+
+/** The texts of the statements (one per round trip) node-postgres clients send while `run` runs. */
+async function sentDuring(run: () => Promise<unknown>): Promise<string[]> {
+  const sent: string[] = [];
+  const originalQuery = pg.Client.prototype.query;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const config = args[0] as string | { text: string; leading?: string[] };
+    // Statements sent ahead of this one in its round trip (BEGIN, the lock, the tail).
+    sent.push(typeof config === 'string' ? config : [...(config.leading ?? []), config.text].join('; '));
+    return (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof pg.Client.prototype.query;
+  try {
+    await run();
+  } finally {
+    pg.Client.prototype.query = originalQuery;
+  }
+  return sent;
+}
 
 describe.skipIf(!hasPostgres)(
   'PostgreSQL write batch over a node-postgres without the internals it relies on',
@@ -615,6 +645,8 @@ describe.skipIf(!hasPostgres)(
     const batches = { checked: [] as number[], plain: [] as number[] };
     let plain: PostgresStore;
     let checked: PostgresStore;
+    /** Over a node-postgres whose batch start falls back, and whose COMMIT does not. */
+    let older: PostgresStore;
 
     beforeAll(async () => {
       const url = await createTestDatabase();
@@ -633,22 +665,84 @@ describe.skipIf(!hasPostgres)(
         pgQuery: QueryWithoutGetRows,
         onBatch: ({ statements }) => batches.plain.push(statements),
       });
-      stores.push(checked, plain);
+      older = await PostgresStore.open({ url, logger, pgQuery: QueryParsedOnceCompleted });
+      stores.push(checked, plain, older);
       await plain.write((tx) => tx.upsertSystem(system));
     });
     afterAll(async () => {
       for (const store of stores) await store.close();
     });
 
-    it('warns once at open, naming what is missing; the pinned release opens without a word', () => {
+    it('warns once at open, naming what is missing for each path; the pinned release opens without a word', () => {
       expect(warnings).toEqual([
         {
-          details: { problem: 'Query.prototype._getRows is missing', pg: '8.23.1' },
+          details: {
+            beginWith: 'Query.prototype._getRows is missing',
+            commitAfter: 'Query.prototype._getRows is missing',
+            pg: '8.23.1',
+          },
           message: expect.stringContaining(
-            "node-postgres 8.23.1 lacks what Arbiter's one-round-trip COMMIT relies on (Query.prototype._getRows is missing): write batches send COMMIT in a round trip of its own",
+            "node-postgres 8.23.1 lacks what Arbiter's batch start in one round trip and one-round-trip COMMIT rely on (Query.prototype._getRows is missing; Query.prototype._getRows is missing): write batches send their read-ahead after BEGIN and the lock in a round trip of its own, and write batches send COMMIT in a round trip of its own, which is as safe and holds the ledger lock two round trips longer",
+          ),
+        },
+        {
+          details: {
+            beginWith: expect.stringMatching(
+              /^Query\.submit wrote parse arbiter_self_check, parse BEGIN, .*, parse arbiter_self_check, bind/,
+            ),
+            pg: '8.23.1',
+          },
+          message: expect.stringContaining(
+            "node-postgres 8.23.1 lacks what Arbiter's batch start in one round trip relies on (Query.submit wrote parse arbiter_self_check, parse BEGIN",
           ),
         },
       ]);
+    });
+
+    it('reads ahead in a round trip of its own after BEGIN and the lock, with the same answers', async () => {
+      const key = { actorId: 'system:deploy-bot', key: 'older-1' };
+      await checked.write((tx) =>
+        tx.insertDecision(decision('dec_older_keyed', { idempotencyKey: key.key })),
+      );
+      const reads = { systems: ['deploy-bot', 'nobody'], idempotencyKeys: [key, { ...key, key: 'unused' }] };
+      const answers = (tx: StoreTransaction) =>
+        Promise.all([
+          tx.getSystem('deploy-bot').then((row) => row?.status),
+          tx.getSystem('nobody'),
+          tx.decisionByIdempotencyKey(key.actorId, key.key).then((row) => row?.id),
+          tx.decisionByIdempotencyKey(key.actorId, 'unused'),
+        ]);
+      const expected = ['active', undefined, 'dec_older_keyed', undefined];
+      // Twice each: the read-ahead's named statement is parsed by the first batch on a connection only.
+      for (const round of [1, 2]) {
+        let found: unknown;
+        const pinned = await sentDuring(async () => {
+          found = await checked.write(answers, reads);
+        });
+        expect(found, `round ${round}`).toEqual(expected);
+        const fallback = await sentDuring(async () => {
+          found = await older.write(answers, reads);
+        });
+        expect(found, `round ${round}`).toEqual(expected);
+        // BEGIN + lock + tail with the read-ahead, COMMIT; over the older release the read-ahead on its own.
+        expect(pinned.map((text) => text.slice(0, 5))).toEqual(['BEGIN', 'COMMI']);
+        expect(fallback.map((text) => text.slice(0, 5))).toEqual(['BEGIN', 'SELEC', 'COMMI']);
+        expect(fallback[0]).toMatch(
+          /^BEGIN; SELECT pg_advisory_xact_lock\(\d+\); SELECT seq, leaf_hash FROM ledger_entries/,
+        );
+        expect(fallback[1]).toMatch(/FROM systems s WHERE/);
+      }
+    });
+
+    it('a read-ahead refused in its own round trip rejects its batch and lets go of the lock', async () => {
+      const refused = older.write(async (tx) => tx.getSystem('deploy-bot'), { systems: ['nul\u0000bot'] });
+      await expect(refused).rejects.toMatchObject({ code: '22021' });
+      const status = await checked.write(async (tx) => (await tx.getSystem('deploy-bot'))?.status, {
+        systems: ['deploy-bot'],
+      });
+      expect(status).toBe('active');
+      await older.write((tx) => tx.insertDecision(decision('dec_older_taken')));
+      await expectOnlyTheRepeatRefused(older, 'dec_older_taken', ['dec_older_first', 'dec_older_third']);
     });
 
     it('commits the deferred writes in a round trip of their own, one more than over the pinned release', async () => {

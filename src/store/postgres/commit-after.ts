@@ -1,8 +1,6 @@
 import pg from 'pg';
-import type { ProtocolWriter, QueryConstructor } from './extended-query.js';
-
-/** node-postgres's Query class, or a stand-in for another release of it (tests). */
-export type PgQueryClass = typeof pg.Query;
+import type { PgQueryClass, ProtocolWriter, QueryConstructor } from './extended-query.js';
+import { dryRunStatement, queryProblem } from './query-check.js';
 
 /** Sends `query` (a named prepared statement) and then COMMIT inside `client`'s open transaction. */
 export type CommitAfter = (client: pg.ClientBase, query: pg.QueryConfig) => Promise<void>;
@@ -83,57 +81,45 @@ const twoRoundTrips: CommitAfter = async (client, query) => {
 };
 
 /** The protocol messages a named statement with COMMIT after it must write, in order. */
-const expectedMessages = ['parse', 'bind', 'describe', 'execute', 'parse COMMIT', 'bind', 'execute', 'sync'];
+const expectedMessages = [
+  `parse ${dryRunStatement.name}`,
+  'bind',
+  'describe',
+  'execute',
+  'parse COMMIT',
+  'bind',
+  'execute',
+  'sync',
+];
 
 /**
  * Why StatementThenCommit cannot run over `base`, or undefined when it can. It overrides and calls
  * internals of node-postgres (pinned to 8.23.1): another release may lack them, or no longer end an
  * exchange through `_getRows`, and then the statement would run without its COMMIT. So the hooks
  * must be methods of the expected arity, and a dry run of `submit` against a recording connection
- * (no I/O) must write exactly the messages above.
+ * (no I/O) must write exactly the messages above (query-check.ts).
  */
 export function commitAfterProblem(base: PgQueryClass): string | undefined {
-  try {
-    const prototype = (base as unknown as { prototype: Record<string, unknown> }).prototype;
-    for (const [hook, arity] of [
+  return queryProblem(
+    base,
+    [
       ['handleCommandComplete', 2],
       ['handleError', 2],
       ['_getRows', 2],
       ['submit', 1],
-    ] as const) {
-      const method = prototype[hook];
-      if (typeof method !== 'function') return `Query.prototype.${hook} is missing`;
-      if (method.length !== arity)
-        return `Query.prototype.${hook} takes ${method.length} arguments, not ${arity}`;
-    }
-    const written: string[] = [];
-    const record = (name: string) => (message?: { text?: string }) =>
-      void written.push(message?.text === 'COMMIT' ? `${name} COMMIT` : name);
-    const connection = {
-      parsedStatements: {},
-      submittedNamedStatements: {},
-      stream: { cork() {}, uncork() {} },
-      ...Object.fromEntries(
-        ['parse', 'bind', 'describe', 'execute', 'sync', 'flush', 'close', 'query'].map((name) => [
-          name,
-          record(name),
-        ]),
-      ),
-    };
-    const StatementThenCommit = statementThenCommit(base);
-    const dryRun = new StatementThenCommit(
-      { name: 'arbiter_self_check', text: 'SELECT $1::int', values: [1] },
-      undefined,
-      () => {},
-    );
-    const refused = dryRun.submit(connection);
-    if (refused) return `Query.submit refused a named statement: ${refused.message}`;
-    if (written.join(',') !== expectedMessages.join(','))
-      return `Query.submit wrote ${written.join(', ') || 'nothing'} instead of ${expectedMessages.join(', ')}`;
-    return undefined;
-  } catch (error) {
-    return `checking Query threw: ${(error as Error)?.message ?? error}`;
-  }
+    ],
+    [
+      {
+        submit(connection) {
+          const StatementThenCommit = statementThenCommit(base);
+          return new StatementThenCommit({ ...dryRunStatement, values: [1] }, undefined, () => {}).submit(
+            connection,
+          );
+        },
+        expected: expectedMessages,
+      },
+    ],
+  );
 }
 
 /**

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 
 /**
  * What this module's users need of node-postgres's `Query` beyond its declared types: the hooks the
@@ -32,6 +32,9 @@ export interface ProtocolWriter {
   sync(): void;
 }
 
+/** node-postgres's Query class, or a stand-in for another release of it (tests). */
+export type PgQueryClass = typeof pg.Query;
+
 /** One result per statement the query ran (a lone statement's result is not an array). */
 export type QueryResults = pg.QueryResult | pg.QueryResult[];
 
@@ -40,8 +43,6 @@ export type QueryConstructor = new (
   values: undefined,
   callback: (error: Error | undefined, results?: QueryResults) => void,
 ) => pg.Query & QueryHooks;
-
-export const Query = pg.Query as unknown as QueryConstructor;
 
 /** Parse, Bind, Describe and Execute of `text` (no parameters, unnamed statement), without Sync. */
 export function writeUnnamed(connection: ProtocolWriter, text: string): void {

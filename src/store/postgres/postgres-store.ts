@@ -12,8 +12,9 @@ import { SqlRecordReads, SqlRecordWrites } from '../sql/records.js';
 import type { Store, StoreTransaction, WriteReads } from '../store.js';
 import { DeferredWriteError, WriteQueue } from '../write-queue.js';
 import { PgBatch, type ReadAheadQuery } from './batch.js';
-import { beginWith } from './begin-with.js';
-import { type CommitPath, commitAfterFor, type PgQueryClass, StatementRefusedError } from './commit-after.js';
+import { type BeginPath, beginWithFor } from './begin-with.js';
+import { type CommitPath, commitAfterFor, StatementRefusedError } from './commit-after.js';
+import type { PgQueryClass } from './extended-query.js';
 import { QueryableConnection } from './kysely-connection.js';
 import {
   type LedgerTail,
@@ -42,13 +43,13 @@ export interface PostgresStoreOptions {
   /** Where warnings at open go (default: stderr). */
   logger?: Logger;
   /**
-   * node-postgres's Query class, whose internals the one-round-trip COMMIT relies on (checked at
-   * open). Only tests pass another: a stand-in for a pg release without them.
+   * node-postgres's Query class, whose internals the one-round-trip batch start and COMMIT rely on
+   * (checked at open). Only tests pass another: a stand-in for a pg release without them.
    */
   pgQuery?: PgQueryClass;
 }
 
-/** The node-postgres release installed, and the one package.json pins (commit-after.ts relies on its internals). */
+/** The node-postgres release installed, and the one package.json pins (begin-with.ts and commit-after.ts rely on its internals). */
 const pgVersion: string = createRequire(import.meta.url)('pg/package.json').version;
 const pinnedPgVersion = '8.23.1';
 
@@ -163,7 +164,10 @@ function queryable(target: pg.Pool | pg.PoolClient): Queryable {
 class BatchConnection implements Queryable {
   client: pg.PoolClient | undefined;
 
-  constructor(readonly commitPath: CommitPath) {}
+  constructor(
+    readonly beginPath: BeginPath,
+    readonly commitPath: CommitPath,
+  ) {}
 
   query(sql: string, params?: readonly unknown[]) {
     if (!this.client) throw new Error('no open write transaction');
@@ -180,7 +184,8 @@ class BatchConnection implements Queryable {
    * BEGIN, the ledger's advisory lock, the ledger's tail and, if given, the batch's read-ahead in one
    * round trip. The tail and the read-ahead run after the lock is granted, so they are current for
    * the whole batch. Without a read-ahead: the simple query protocol, which runs several statements
-   * (they take no parameters, so the key is written in); with one: the extended protocol (beginWith).
+   * (they take no parameters, so the key is written in); with one: the extended protocol (beginWith),
+   * or that simple query and then the read-ahead where node-postgres allows no more (beginWithFor).
    */
   async begin(batch: PgBatch, readAhead: ReadAheadQuery | undefined): Promise<LedgerTail> {
     if (!this.client) throw new Error('no connection for the write transaction');
@@ -188,7 +193,7 @@ class BatchConnection implements Queryable {
       const results = (await this.client.query(openingStatements.join('; '))) as unknown as Result[];
       return tailFrom(results[2]?.rows[0]);
     }
-    const results = await beginWith(
+    const results = await this.beginPath.beginWith(
       this.client,
       openingStatements,
       prepared(readAhead.sql, readAhead.params) as pg.QueryConfig,
@@ -227,13 +232,13 @@ export class PostgresStore extends SqlRecordReads implements Store {
   private constructor(
     private readonly pool: pg.Pool,
     private readonly options: PostgresStoreOptions,
-    commitPath: CommitPath,
+    { beginPath, commitPath }: { beginPath: BeginPath; commitPath: CommitPath },
   ) {
     const reads = queryable(pool);
     super(kyselyOver(new QueryableConnection(reads), postgresDialect), postgresDialect);
     this.location = redactUrl(options.url);
     this.ledger = new SqlLedgerReads(this.db, pgNodes(reads), pgEntryBatch(reads));
-    const connection = new BatchConnection(commitPath);
+    const connection = new BatchConnection(beginPath, commitPath);
     const batch = new PgBatch(connection, channel);
     const transaction = new PgTransaction(batch);
     this.queue = new WriteQueue<PgTransaction, WriteReads>({
@@ -312,12 +317,9 @@ export class PostgresStore extends SqlRecordReads implements Store {
 
   /** Connects, refuses a schema newer than this binary, applies migrations and starts listening. */
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
-    const commitPath = commitAfterFor(options.pgQuery);
-    if (commitPath.problem)
-      (options.logger ?? stderrLogger()).warn(
-        { problem: commitPath.problem, pg: pgVersion },
-        `node-postgres ${pgVersion} lacks what Arbiter's one-round-trip COMMIT relies on (${commitPath.problem}): write batches send COMMIT in a round trip of its own, which is as safe and holds the ledger lock one round trip longer. Install pg ${pinnedPgVersion}, the release Arbiter pins and tests (docs/deployment.md)`,
-      );
+    const paths = { beginPath: beginWithFor(options.pgQuery), commitPath: commitAfterFor(options.pgQuery) };
+    const warning = fallbackWarning(paths);
+    if (warning) (options.logger ?? stderrLogger()).warn(warning.details, warning.message);
     const pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolSize ?? 10,
@@ -344,7 +346,7 @@ export class PostgresStore extends SqlRecordReads implements Store {
         { cause: error },
       );
     }
-    const store = new PostgresStore(pool, options, commitPath);
+    const store = new PostgresStore(pool, options, paths);
     try {
       await store.listen();
     } catch (error) {
@@ -474,6 +476,41 @@ export class PostgresStore extends SqlRecordReads implements Store {
     await this.lockClient?.end().catch(() => {});
     await this.pool.end();
   }
+}
+
+/**
+ * The one warning at open when node-postgres lacks what a one-round-trip path relies on (begin-with.ts,
+ * commit-after.ts), naming each path that falls back and why; undefined when neither does.
+ */
+export function fallbackWarning({
+  beginPath,
+  commitPath,
+}: {
+  beginPath: BeginPath;
+  commitPath: CommitPath;
+}): { details: { beginWith?: string; commitAfter?: string; pg: string }; message: string } | undefined {
+  const fallbacks = [
+    beginPath.problem && {
+      relies: 'batch start in one round trip',
+      problem: beginPath.problem,
+      instead: 'write batches send their read-ahead after BEGIN and the lock in a round trip of its own',
+    },
+    commitPath.problem && {
+      relies: 'one-round-trip COMMIT',
+      problem: commitPath.problem,
+      instead: 'write batches send COMMIT in a round trip of its own',
+    },
+  ].filter((fallback) => !!fallback);
+  if (fallbacks.length === 0) return undefined;
+  const both = fallbacks.length === 2;
+  return {
+    details: {
+      ...(beginPath.problem && { beginWith: beginPath.problem }),
+      ...(commitPath.problem && { commitAfter: commitPath.problem }),
+      pg: pgVersion,
+    },
+    message: `node-postgres ${pgVersion} lacks what Arbiter's ${fallbacks.map((f) => f.relies).join(' and ')} ${both ? 'rely' : 'relies'} on (${fallbacks.map((f) => f.problem).join('; ')}): ${fallbacks.map((f) => f.instead).join(', and ')}, which is as safe and holds the ledger lock ${both ? 'two round trips' : 'one round trip'} longer. Install pg ${pinnedPgVersion}, the release Arbiter pins and tests (docs/deployment.md)`,
+  };
 }
 
 async function schemaVersion(db: pg.Pool | pg.PoolClient): Promise<number> {
