@@ -275,6 +275,34 @@ const system: SystemRow = {
  * Three decisions written in one batch, the middle one repeating the existing `taken`: its insert
  * fails (23505) and only its write is refused; the other two are committed.
  */
+/**
+ * A read-ahead PostgreSQL refuses (a NUL in text) fails only the job that asked for it: the batch runs
+ * again without read-ahead, the good job in it commits, and the ledger lock is let go.
+ */
+async function expectOnlyTheRefusedReaderFails(store: PostgresStore, url: string): Promise<void> {
+  // PostgreSQL refuses a NUL in text: the error skips the rest up to the Sync, the queue rolls back
+  // and runs the batch again without read-ahead, each job reading for itself.
+  const refused = store.write(async (tx) => tx.getSystem('nul\u0000bot'), { systems: ['nul\u0000bot'] });
+  const good = store.write(async (tx) => (await tx.getSystem('deploy-bot'))?.status, {
+    systems: ['deploy-bot'],
+  });
+  await expect(refused).rejects.toMatchObject({ code: '22021' });
+  expect(await good).toBe('active');
+  const other = new pg.Client({ connectionString: url });
+  await other.connect();
+  try {
+    const { rows } = await other.query(`SELECT pg_try_advisory_lock(${ledgerLockKey}) AS held`);
+    expect(rows[0].held).toBe(true);
+    await other.query(`SELECT pg_advisory_unlock(${ledgerLockKey})`);
+  } finally {
+    await other.end();
+  }
+  const status = await store.write(async (tx) => (await tx.getSystem('deploy-bot'))?.status, {
+    systems: ['deploy-bot'],
+  });
+  expect(status).toBe('active');
+}
+
 async function expectOnlyTheRepeatRefused(
   store: PostgresStore,
   taken: string,
@@ -517,27 +545,7 @@ describe.skipIf(!hasPostgres)('PostgreSQL write batch: deferred writes and read-
   });
 
   it("a read-ahead refused in BEGIN's round trip runs the batch again without it: only the job that asked fails, and the lock is let go", async () => {
-    // PostgreSQL refuses a NUL in text: the error skips the rest up to the Sync, the queue rolls back
-    // and runs the batch again without read-ahead, each job reading for itself.
-    const refused = store.write(async (tx) => tx.getSystem('nul\u0000bot'), { systems: ['nul\u0000bot'] });
-    const good = store.write(async (tx) => (await tx.getSystem('deploy-bot'))?.status, {
-      systems: ['deploy-bot'],
-    });
-    await expect(refused).rejects.toMatchObject({ code: '22021' });
-    expect(await good).toBe('active');
-    const other = new pg.Client({ connectionString: url });
-    await other.connect();
-    try {
-      const { rows } = await other.query(`SELECT pg_try_advisory_lock(${ledgerLockKey}) AS held`);
-      expect(rows[0].held).toBe(true);
-      await other.query(`SELECT pg_advisory_unlock(${ledgerLockKey})`);
-    } finally {
-      await other.end();
-    }
-    const status = await store.write(async (tx) => (await tx.getSystem('deploy-bot'))?.status, {
-      systems: ['deploy-bot'],
-    });
-    expect(status).toBe('active');
+    await expectOnlyTheRefusedReaderFails(store, url);
   });
 
   it("a lock wait that times out in BEGIN's round trip leaves the connection able to read ahead", async () => {
@@ -647,9 +655,10 @@ describe.skipIf(!hasPostgres)(
     let checked: PostgresStore;
     /** Over a node-postgres whose batch start falls back, and whose COMMIT does not. */
     let older: PostgresStore;
+    let url: string;
 
     beforeAll(async () => {
-      const url = await createTestDatabase();
+      url = await createTestDatabase();
       const logger = {
         warn: (details: object, message: string) => warnings.push({ details, message }),
         error() {},
@@ -734,13 +743,8 @@ describe.skipIf(!hasPostgres)(
       }
     });
 
-    it('a read-ahead refused in its own round trip rejects its batch and lets go of the lock', async () => {
-      const refused = older.write(async (tx) => tx.getSystem('deploy-bot'), { systems: ['nul\u0000bot'] });
-      await expect(refused).rejects.toMatchObject({ code: '22021' });
-      const status = await checked.write(async (tx) => (await tx.getSystem('deploy-bot'))?.status, {
-        systems: ['deploy-bot'],
-      });
-      expect(status).toBe('active');
+    it('a read-ahead refused in its own round trip fails only the job that asked; a refused write only its own', async () => {
+      await expectOnlyTheRefusedReaderFails(older, url);
       await older.write((tx) => tx.insertDecision(decision('dec_older_taken')));
       await expectOnlyTheRepeatRefused(older, 'dec_older_taken', ['dec_older_first', 'dec_older_third']);
     });

@@ -482,7 +482,7 @@ export class PostgresStore extends SqlRecordReads implements Store {
  * The one warning at open when node-postgres lacks what a one-round-trip path relies on (begin-with.ts,
  * commit-after.ts), naming each path that falls back and why; undefined when neither does.
  */
-export function fallbackWarning({
+function fallbackWarning({
   beginPath,
   commitPath,
 }: {
