@@ -79,6 +79,8 @@ function compileNode(node: unknown, chains: FieldChains): Closure | undefined {
     }
     case '==':
     case '!=': {
+      const fused = fusedComparison(op, args, chains);
+      if (fused) return fused;
       const [left, right] = compileArgs(args);
       if (!left || !right) return undefined;
       const negate = op === '!=';
@@ -93,6 +95,8 @@ function compileNode(node: unknown, chains: FieldChains): Closure | undefined {
     case '<=':
     case '>':
     case '>=': {
+      const fused = fusedComparison(op, args, chains);
+      if (fused) return fused;
       const [left, right] = compileArgs(args);
       if (!left || !right) return undefined;
       const compare = orderings[op];
@@ -104,24 +108,15 @@ function compileNode(node: unknown, chains: FieldChains): Closure | undefined {
       };
     }
     case 'in': {
+      const fused = fusedMembership(args, chains);
+      if (fused) return fused;
       const [element, collection] = compileArgs(args);
       if (!element || !collection) return undefined;
       return (reads) => {
         const needle = element(reads);
         const haystack = collection(reads);
         if (typeof needle !== 'string' && typeof needle !== 'number') return bail;
-        if (Array.isArray(haystack)) {
-          // Indexed, not for-of: no iterator per membership test.
-          for (let i = 0; i < haystack.length; i++) {
-            const item: unknown = haystack[i];
-            if (typeof item !== typeof needle) return bail;
-            if (item === needle) return true;
-          }
-          return false;
-        }
-        if (isPlainRecord(haystack) && typeof needle === 'string')
-          return primitiveValues(haystack) ? Object.hasOwn(haystack, needle) : bail;
-        return bail;
+        return membership(needle, haystack);
       };
     }
     default:
@@ -179,13 +174,135 @@ function fieldChain(node: Node): string[] | undefined {
  */
 function path(names: readonly string[], chains: FieldChains): Closure {
   const slot = chains.slot(names);
-  return (reads) => {
-    if (reads.chains !== chains) return resolveChain(reads.context, names);
-    const { values } = reads;
-    let value = values[slot];
-    if (value === undefined) values[slot] = value = resolveChain(reads.context, names);
-    return value;
-  };
+  return (reads) => readChain(reads, chains, slot, names);
+}
+
+/** The value of chain `slot` (`names`) of `chains` in `reads`: resolved on first read, then kept. */
+function readChain(reads: ChainReads, chains: FieldChains, slot: number, names: readonly string[]): Value {
+  if (reads.chains !== chains) return resolveChain(reads.context, names);
+  const { values } = reads;
+  let value = values[slot];
+  if (value === undefined) values[slot] = value = resolveChain(reads.context, names);
+  return value;
+}
+
+/**
+ * A literal the fused closures compare against: a finite number (a safe int as a number), a
+ * string or a bool. Anything else (an int beyond 2^53, null, a list) is left to the generic closures.
+ */
+function plainLiteral(node: unknown): number | string | boolean | undefined {
+  if (!isNode(node) || node.op !== 'value') return undefined;
+  const value = node.args;
+  if (typeof value === 'bigint') {
+    const number = Number(value);
+    return Number.isSafeInteger(number) ? number : undefined;
+  }
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value === 'string' || typeof value === 'boolean') return value;
+  return undefined;
+}
+
+/** A field chain node's names, or undefined. */
+function chainNames(node: unknown): string[] | undefined {
+  if (!isNode(node) || (node.op !== 'id' && node.op !== '.' && node.op !== '[]')) return undefined;
+  return fieldChain(node);
+}
+
+/** The comparison seen from the chain's side: `1 < x` is `x > 1`. */
+const mirrored: Record<string, string> = {
+  '==': '==',
+  '!=': '!=',
+  '<': '>',
+  '<=': '>=',
+  '>': '<',
+  '>=': '<=',
+};
+
+/**
+ * A field chain compared with a literal (`request.change.files >= 3`, `"prod" == x`), the shape of
+ * most conditions, in one closure: the generic form calls a closure for each operand, and those
+ * calls, through call sites that see every closure of the bundle, cost more than the comparison.
+ * It answers exactly what the generic closures answer: the same kind checks, the same bails.
+ */
+function fusedComparison(op: string, args: unknown, chains: FieldChains): Closure | undefined {
+  const [left, right] = args as [unknown, unknown];
+  let names = chainNames(left);
+  let constant = plainLiteral(right);
+  let relation = op;
+  if (names === undefined || constant === undefined) {
+    names = chainNames(right);
+    constant = plainLiteral(left);
+    relation = mirrored[op]!;
+  }
+  if (names === undefined || constant === undefined) return undefined;
+  const slot = chains.slot(names);
+  const k = constant;
+  if (relation === '==' || relation === '!=') {
+    const negate = relation === '!=';
+    // samePrimitiveKind: a number equals only a finite number; a string or bool its own kind.
+    if (typeof k === 'number')
+      return (reads) => {
+        const a = readChain(reads, chains, slot, names);
+        return typeof a === 'number' && Number.isFinite(a) ? (a === k) !== negate : bail;
+      };
+    const kind = typeof k;
+    return (reads) => {
+      const a = readChain(reads, chains, slot, names);
+      return typeof a === kind ? (a === k) !== negate : bail;
+    };
+  }
+  // Orderings compare numbers only (see the generic closure); any other literal always bails.
+  if (typeof k !== 'number') return undefined;
+  switch (relation) {
+    case '<':
+      return (reads) => {
+        const a = readChain(reads, chains, slot, names);
+        return typeof a === 'number' ? a < k : bail;
+      };
+    case '<=':
+      return (reads) => {
+        const a = readChain(reads, chains, slot, names);
+        return typeof a === 'number' ? a <= k : bail;
+      };
+    case '>':
+      return (reads) => {
+        const a = readChain(reads, chains, slot, names);
+        return typeof a === 'number' ? a > k : bail;
+      };
+    case '>=':
+      return (reads) => {
+        const a = readChain(reads, chains, slot, names);
+        return typeof a === 'number' ? a >= k : bail;
+      };
+    default:
+      return undefined;
+  }
+}
+
+/** `"team-a" in request.context.labels` (a string or number literal in a chain) in one closure. */
+function fusedMembership(args: unknown, chains: FieldChains): Closure | undefined {
+  const [element, collection] = args as [unknown, unknown];
+  const needle = plainLiteral(element);
+  const names = chainNames(collection);
+  if (names === undefined || (typeof needle !== 'string' && typeof needle !== 'number')) return undefined;
+  const slot = chains.slot(names);
+  return (reads) => membership(needle, readChain(reads, chains, slot, names));
+}
+
+/** Whether `needle` is in `haystack` as the generic `in` closure decides it, or `bail`. */
+function membership(needle: string | number, haystack: unknown): boolean | typeof bail {
+  if (Array.isArray(haystack)) {
+    // Indexed, not for-of: no iterator per membership test.
+    for (let i = 0; i < haystack.length; i++) {
+      const item: unknown = haystack[i];
+      if (typeof item !== typeof needle) return bail;
+      if (item === needle) return true;
+    }
+    return false;
+  }
+  if (isPlainRecord(haystack) && typeof needle === 'string')
+    return primitiveValues(haystack) ? Object.hasOwn(haystack, needle) : bail;
+  return bail;
 }
 
 function isPlainRecord(value: unknown): value is Record<string, unknown> {
