@@ -328,6 +328,7 @@ class DocumentCompiler {
         facts: factSet([]),
         evaluate: () => undefined,
         evaluateReads: () => undefined,
+        condition: undefined,
       };
     }
     for (const variable of compiled.variables) {

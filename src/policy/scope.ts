@@ -1,6 +1,7 @@
 import type { JsonValue } from '../core/json.js';
 import type { CompiledVariable } from './bundle.js';
 import { type CompiledExpression, celSummary } from './cel.js';
+import { bail } from './cel-closure.js';
 import { type CollectedFacts, collectFacts, type FactCache, type FactSet } from './facts.js';
 import { ChainReads, type FieldChains } from './field-chains.js';
 import { celLimits } from './limits.js';
@@ -153,7 +154,11 @@ export function testCondition(expression: CompiledExpression, scope: PolicyScope
   }
   let value: unknown;
   try {
-    value = expression.evaluateReads(scope.reads);
+    // The closure first, when there is one: it answers nearly every condition; on `bail`,
+    // evaluateReads runs it again (reads are cached) and then the interpreter.
+    const { condition } = expression;
+    if (condition !== undefined) value = condition(scope.reads);
+    if (condition === undefined || value === bail) value = expression.evaluateReads(scope.reads);
   } catch (error) {
     return celSummary(error);
   }
