@@ -345,7 +345,7 @@ class DocumentCompiler {
         offset,
       );
     }
-    return { ...compiled, facts: internFactSet(this.factSets, compiled.facts) };
+    return { ...compiled, facts: internFactSet(this.factSets, compiled.facts, this.fieldChains) };
   }
 
   private variables(

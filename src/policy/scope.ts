@@ -20,8 +20,12 @@ export interface PolicyScope {
   /**
    * Each fact set's facts, collected once per scope: expressions that read the same paths (a
    * bundle interns their fact sets at load) share one facts object instead of building their own.
+   * By the set's number for the sets of the bundle's table (`reads.chains`): an array index per
+   * rule rather than a Map lookup.
    */
-  collected: Map<FactSet, CollectedFacts>;
+  collected: (CollectedFacts | undefined)[];
+  /** The same for fact sets of no table or of another one, made on first use. */
+  collectedElsewhere: Map<FactSet, CollectedFacts> | undefined;
   /** The bundle's field chains resolved against `context`, each on first read. */
   reads: ChainReads;
 }
@@ -42,7 +46,8 @@ export function buildScope(
       context,
       failedVariables: undefined,
       facts: new Map(),
-      collected: new Map(),
+      collected: new Array(chains?.factSets ?? 0),
+      collectedElsewhere: undefined,
       reads: new ChainReads(context, chains),
     };
   }
@@ -74,7 +79,8 @@ export function buildScope(
     context,
     failedVariables,
     facts: new Map(),
-    collected: new Map(),
+    collected: new Array(chains?.factSets ?? 0),
+    collectedElsewhere: undefined,
     reads: new ChainReads(context, chains),
   };
 }
@@ -102,10 +108,19 @@ export interface ExpressionOutcome {
 
 /** The facts an expression read in this scope, collected on the first request for its fact set. */
 export function factsInScope(expression: CompiledExpression, scope: PolicyScope): CollectedFacts {
-  let collected = scope.collected.get(expression.facts);
+  const set = expression.facts;
+  // A number of another table (an expression of another bundle) would name another set here.
+  if (set.table !== undefined && set.table === scope.reads.chains) {
+    let collected = scope.collected[set.slot];
+    if (collected === undefined)
+      scope.collected[set.slot] = collected = collectFacts(scope.context, set, scope.facts);
+    return collected;
+  }
+  scope.collectedElsewhere ??= new Map();
+  let collected = scope.collectedElsewhere.get(set);
   if (collected === undefined) {
-    collected = collectFacts(scope.context, expression.facts, scope.facts);
-    scope.collected.set(expression.facts, collected);
+    collected = collectFacts(scope.context, set, scope.facts);
+    scope.collectedElsewhere.set(set, collected);
   }
   return collected;
 }
