@@ -20,6 +20,7 @@ enum Kind {
   And,
   Or,
   Not,
+  // The leaves, each a chain compared with a literal, come last: runOperand tells them by order.
   /** The chain equals a finite number literal (`!=` when `negate`). */
   EqualsNumber,
   /** The chain equals a string or bool literal, of the same kind (`!=` when `negate`). */
@@ -195,20 +196,27 @@ export function readChain(
 export function runTest(test: TestNode, reads: ChainReads): boolean | typeof bail {
   switch (test.kind) {
     case Kind.And: {
-      const a = runTest(test.left!, reads);
-      return a === true ? runTest(test.right!, reads) : a;
+      const a = runOperand(test.left!, reads);
+      return a === true ? runOperand(test.right!, reads) : a;
     }
     case Kind.Or: {
-      const a = runTest(test.left!, reads);
-      return a === false ? runTest(test.right!, reads) : a;
+      const a = runOperand(test.left!, reads);
+      return a === false ? runOperand(test.right!, reads) : a;
     }
     case Kind.Not: {
-      const a = runTest(test.left!, reads);
+      const a = runOperand(test.left!, reads);
       return a === bail ? bail : !a;
     }
     default:
       return compare(test, readChain(reads, test.chains, test.slot, test.names));
   }
+}
+
+/** An operand of &&, || or !: a leaf is compared here, without another (recursive) call. */
+function runOperand(test: TestNode, reads: ChainReads): boolean | typeof bail {
+  return test.kind >= Kind.EqualsNumber
+    ? compare(test, readChain(reads, test.chains, test.slot, test.names))
+    : runTest(test, reads);
 }
 
 /** A leaf test of the value its chain read. */
