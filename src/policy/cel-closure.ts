@@ -11,7 +11,9 @@
  * both over generated contexts to hold that.
  */
 
-import { type ChainReads, type FieldChains, resolveChain, unreadable } from './field-chains.js';
+import { chainNames, compileTest, membership, readChain, runTest } from './cel-test-tree.js';
+import type { ChainReads, FieldChains } from './field-chains.js';
+import { unreadable } from './field-chains.js';
 
 /**
  * What a closure answers when it cannot be sure: evaluate with the interpreter instead. The same
@@ -45,6 +47,9 @@ const booleanOps = new Set(['&&', '||', '!_', '==', '!=', '<', '<=', '>', '>=', 
 
 function compileNode(node: unknown, chains: FieldChains): Closure | undefined {
   if (!isNode(node)) return undefined;
+  // Comparisons of a chain with a literal, and their &&, || and !: one closure over a test tree.
+  const test = booleanOps.has(node.op) ? compileTest(node, chains) : undefined;
+  if (test) return (reads) => runTest(test, reads);
   const compileArgs = (args: unknown) => (args as unknown[]).map((arg) => compileNode(arg, chains));
   const { op, args } = node;
   switch (op) {
@@ -53,7 +58,7 @@ function compileNode(node: unknown, chains: FieldChains): Closure | undefined {
     case 'id':
     case '.':
     case '[]': {
-      const names = fieldChain(node);
+      const names = chainNames(node);
       return names ? path(names, chains) : undefined;
     }
     case '&&':
@@ -110,18 +115,7 @@ function compileNode(node: unknown, chains: FieldChains): Closure | undefined {
         const needle = element(reads);
         const haystack = collection(reads);
         if (typeof needle !== 'string' && typeof needle !== 'number') return bail;
-        if (Array.isArray(haystack)) {
-          // Indexed, not for-of: no iterator per membership test.
-          for (let i = 0; i < haystack.length; i++) {
-            const item: unknown = haystack[i];
-            if (typeof item !== typeof needle) return bail;
-            if (item === needle) return true;
-          }
-          return false;
-        }
-        if (isPlainRecord(haystack) && typeof needle === 'string')
-          return primitiveValues(haystack) ? Object.hasOwn(haystack, needle) : bail;
-        return bail;
+        return membership(needle, haystack);
       };
     }
     default:
@@ -148,64 +142,13 @@ function literal(value: unknown): Closure | undefined {
 }
 
 /**
- * The field names of a chain of selections from an identifier (`request.change["lines"]` is
- * `request`, `change`, `lines`), or undefined for anything else. Only constant string keys: list
- * indexes are CEL ints, with their own rules.
- */
-function fieldChain(node: Node): string[] | undefined {
-  const names: string[] = [];
-  let current: unknown = node;
-  for (;;) {
-    if (!isNode(current)) return undefined;
-    const { op, args } = current;
-    if (op === 'id') {
-      if (typeof args !== 'string') return undefined;
-      names.push(args);
-      return names.reverse();
-    }
-    const [target, key] = args as [unknown, unknown];
-    if (op === '.' && typeof key === 'string') names.push(key);
-    else if (op === '[]' && isNode(key) && key.op === 'value' && typeof key.args === 'string')
-      names.push(key.args);
-    else return undefined;
-    current = target;
-  }
-}
-
-/**
  * Reads a chain of own fields of plain objects (field-chains.ts); anything else on the way (absent,
  * a Map, a list, undefined) bails. The chain is resolved once per `reads` and shared by every
  * closure of the bundle that reads it; `reads` of another table (or none) resolve it on their own.
  */
 function path(names: readonly string[], chains: FieldChains): Closure {
   const slot = chains.slot(names);
-  return (reads) => {
-    if (reads.chains !== chains) return resolveChain(reads.context, names);
-    const { values } = reads;
-    let value = values[slot];
-    if (value === undefined) values[slot] = value = resolveChain(reads.context, names);
-    return value;
-  };
-}
-
-function isPlainRecord(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const prototype = Object.getPrototypeOf(value);
-  // An own `constructor` field makes cel-js refuse the object (resolveChain says why).
-  return (prototype === Object.prototype || prototype === null) && !Object.hasOwn(value, 'constructor');
-}
-
-/**
- * Whether every value of a map is a primitive. cel-js types a map by its values, descending into
- * the first one, and refuses the whole map when that reaches an object with its own `constructor`
- * field; rather than follow its walk, maps holding objects or lists are left to the interpreter.
- */
-function primitiveValues(map: Record<string, unknown>): boolean {
-  for (const key in map) {
-    const value = map[key];
-    if (typeof value === 'object' && value !== null) return false;
-  }
-  return true;
+  return (reads) => readChain(reads, chains, slot, names);
 }
 
 /** Both strings, both finite numbers or both booleans: the kinds whose equality is plain `===`. */

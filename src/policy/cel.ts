@@ -1,6 +1,6 @@
 import { Environment } from '@marcbachmann/cel-js';
 import { ArbiterError, type ErrorCode } from '../core/errors.js';
-import { bail, compileCondition } from './cel-closure.js';
+import { bail, type Closure, compileCondition } from './cel-closure.js';
 import {
   analyseExpression,
   evaluateMetered,
@@ -88,6 +88,12 @@ export interface CompiledExpression {
    * from `reads`: resolved once for every expression of the bundle evaluated against that context.
    */
   evaluateReads(reads: ChainReads, clock?: MonotonicClock): unknown;
+  /**
+   * The compiled closure of a condition on the fast path (cel-closure.ts), or undefined: it answers
+   * a boolean or `bail`, and on `bail` only `evaluateReads` has the answer. Called directly by the
+   * rule loop, it saves a call per rule through `evaluateReads`.
+   */
+  readonly condition: Closure | undefined;
 }
 
 /** What a compiled expression may depend on beyond its source. */
@@ -168,6 +174,7 @@ export function compileExpression(
     facts: factSet([...facts.values()]),
     evaluate: runnable.evaluate,
     evaluateReads: runnable.evaluateReads,
+    condition: runnable.condition,
   };
 }
 
@@ -183,7 +190,7 @@ function guardedProgram(
   checked: Program,
   source: string,
   chains: FieldChains,
-): Pick<CompiledExpression, 'evaluate' | 'evaluateReads'> | CompileFailure {
+): Pick<CompiledExpression, 'evaluate' | 'evaluateReads' | 'condition'> | CompileFailure {
   const analysis = analyseExpression(checked.ast, source);
   const [problem] = analysis.problems;
   if (problem) return problem;
@@ -225,9 +232,14 @@ function guardedProgram(
       return {
         evaluate: (context) => evaluateReads(new ChainReads(context, undefined)),
         evaluateReads,
+        condition: closure,
       };
     }
-    return { evaluate: (context) => program(context), evaluateReads: (reads) => program(reads.context) };
+    return {
+      evaluate: (context) => program(context),
+      evaluateReads: (reads) => program(reads.context),
+      condition: undefined,
+    };
   }
   if (instrumentComprehensions(program.ast) !== analysis.comprehensions)
     return {
@@ -237,7 +249,7 @@ function guardedProgram(
     };
   const evaluate = (context: ExpressionContext, clock?: MonotonicClock) =>
     evaluateMetered(() => program(context), clock);
-  return { evaluate, evaluateReads: (reads, clock) => evaluate(reads.context, clock) };
+  return { evaluate, evaluateReads: (reads, clock) => evaluate(reads.context, clock), condition: undefined };
 }
 
 /** cel-js names the limit it hit (`Exceeded maxDepth (32)`); say what it means. */

@@ -1,5 +1,6 @@
 import type { JsonValue } from '../core/json.js';
 import { isPlainObject } from '../core/json.js';
+import type { FieldChains } from './field-chains.js';
 
 const segmentPattern = /\.?([A-Za-z_][A-Za-z0-9_]*)|\[("(?:[^"\\]|\\.)*"|\d+)\]/g;
 const maxFactChars = 1_000;
@@ -109,25 +110,30 @@ function toJson(value: unknown, depth: number): JsonValue {
 export interface FactSet {
   readonly paths: readonly FactPath[];
   readonly literal: (values: JsonValue[]) => Record<string, JsonValue>;
+  /** The bundle table that numbered this set when it was interned, and its number there. */
+  readonly table: FieldChains | undefined;
+  readonly slot: number;
 }
 
 /** Prepares the fact set for a list of paths. */
 export function factSet(paths: readonly FactPath[]): FactSet {
   const body = `return {${paths.map((fact, i) => `${JSON.stringify(fact.path)}: v[${i}]`).join(', ')}};`;
-  return { paths, literal: new Function('v', body) as FactSet['literal'] };
+  return { paths, literal: new Function('v', body) as FactSet['literal'], table: undefined, slot: -1 };
 }
 
 /**
  * One FactSet per distinct list of paths, shared by every expression of a bundle that reads that
  * list: a scope then collects each list's facts once (`request.change.linesChanged` and
- * `request.resource.environment` are read together by many rules of a bundle).
+ * `request.resource.environment` are read together by many rules of a bundle). Each is numbered
+ * in the bundle's table `chains`, which a scope's cache of collected facts is indexed by.
  */
-export function internFactSet(table: Map<string, FactSet>, set: FactSet): FactSet {
+export function internFactSet(table: Map<string, FactSet>, set: FactSet, chains: FieldChains): FactSet {
   const key = set.paths.map((fact) => fact.path).join('\n');
   const known = table.get(key);
   if (known) return known;
-  table.set(key, set);
-  return set;
+  const numbered: FactSet = { ...set, table: chains, slot: chains.numberFactSet() };
+  table.set(key, numbered);
+  return numbered;
 }
 
 /** The facts of one expression: the values it read by path, and the paths that do not exist. */

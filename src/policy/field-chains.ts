@@ -26,6 +26,21 @@ export class FieldChains {
   get size(): number {
     return this.#slots.size;
   }
+
+  #factSets = 0;
+
+  /**
+   * A number for a fact set the bundle interns (facts.ts): a scope keeps each set's collected
+   * facts in an array by this number instead of a Map keyed by the set.
+   */
+  numberFactSet(): number {
+    return this.#factSets++;
+  }
+
+  /** How many fact sets are numbered. */
+  get factSets(): number {
+    return this.#factSets;
+  }
 }
 
 /**

@@ -328,6 +328,7 @@ class DocumentCompiler {
         facts: factSet([]),
         evaluate: () => undefined,
         evaluateReads: () => undefined,
+        condition: undefined,
       };
     }
     for (const variable of compiled.variables) {
@@ -344,7 +345,7 @@ class DocumentCompiler {
         offset,
       );
     }
-    return { ...compiled, facts: internFactSet(this.factSets, compiled.facts) };
+    return { ...compiled, facts: internFactSet(this.factSets, compiled.facts, this.fieldChains) };
   }
 
   private variables(

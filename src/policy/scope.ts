@@ -1,6 +1,7 @@
 import type { JsonValue } from '../core/json.js';
 import type { CompiledVariable } from './bundle.js';
 import { type CompiledExpression, celSummary } from './cel.js';
+import { bail } from './cel-closure.js';
 import { type CollectedFacts, collectFacts, type FactCache, type FactSet } from './facts.js';
 import { ChainReads, type FieldChains } from './field-chains.js';
 import { celLimits } from './limits.js';
@@ -19,8 +20,12 @@ export interface PolicyScope {
   /**
    * Each fact set's facts, collected once per scope: expressions that read the same paths (a
    * bundle interns their fact sets at load) share one facts object instead of building their own.
+   * By the set's number for the sets of the bundle's table (`reads.chains`): an array index per
+   * rule rather than a Map lookup.
    */
-  collected: Map<FactSet, CollectedFacts>;
+  collected: (CollectedFacts | undefined)[];
+  /** The same for fact sets of no table or of another one, made on first use. */
+  collectedElsewhere: Map<FactSet, CollectedFacts> | undefined;
   /** The bundle's field chains resolved against `context`, each on first read. */
   reads: ChainReads;
 }
@@ -41,7 +46,8 @@ export function buildScope(
       context,
       failedVariables: undefined,
       facts: new Map(),
-      collected: new Map(),
+      collected: new Array(chains?.factSets ?? 0),
+      collectedElsewhere: undefined,
       reads: new ChainReads(context, chains),
     };
   }
@@ -73,7 +79,8 @@ export function buildScope(
     context,
     failedVariables,
     facts: new Map(),
-    collected: new Map(),
+    collected: new Array(chains?.factSets ?? 0),
+    collectedElsewhere: undefined,
     reads: new ChainReads(context, chains),
   };
 }
@@ -101,10 +108,19 @@ export interface ExpressionOutcome {
 
 /** The facts an expression read in this scope, collected on the first request for its fact set. */
 export function factsInScope(expression: CompiledExpression, scope: PolicyScope): CollectedFacts {
-  let collected = scope.collected.get(expression.facts);
+  const set = expression.facts;
+  // A number of another table (an expression of another bundle) would name another set here.
+  if (set.table !== undefined && set.table === scope.reads.chains) {
+    let collected = scope.collected[set.slot];
+    if (collected === undefined)
+      scope.collected[set.slot] = collected = collectFacts(scope.context, set, scope.facts);
+    return collected;
+  }
+  scope.collectedElsewhere ??= new Map();
+  let collected = scope.collectedElsewhere.get(set);
   if (collected === undefined) {
-    collected = collectFacts(scope.context, expression.facts, scope.facts);
-    scope.collected.set(expression.facts, collected);
+    collected = collectFacts(scope.context, set, scope.facts);
+    scope.collectedElsewhere.set(set, collected);
   }
   return collected;
 }
@@ -153,7 +169,11 @@ export function testCondition(expression: CompiledExpression, scope: PolicyScope
   }
   let value: unknown;
   try {
-    value = expression.evaluateReads(scope.reads);
+    // The closure first, when there is one: it answers nearly every condition; on `bail`,
+    // evaluateReads runs it again (reads are cached) and then the interpreter.
+    const { condition } = expression;
+    if (condition !== undefined) value = condition(scope.reads);
+    if (condition === undefined || value === bail) value = expression.evaluateReads(scope.reads);
   } catch (error) {
     return celSummary(error);
   }

@@ -165,6 +165,74 @@ describe('CEL closures', () => {
     expect(run('"prod" in request.a', nested)).toBe(bail);
   });
 
+  it('a chain compared with a literal, on either side, answers what the interpreter answers for every kind of value', () => {
+    // These shapes compile to one fused closure each (no operand closures): every operator, every
+    // kind of literal, both orders, against values a JSON request holds and ones only a library
+    // caller can pass (NaN, infinities, a BigInt, an object with its own constructor).
+    const values: unknown[] = [
+      0,
+      -0,
+      1,
+      2,
+      2.5,
+      500,
+      -3,
+      1e300,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+      2n,
+      'prod',
+      'a',
+      '',
+      '😀',
+      true,
+      false,
+      null,
+      ['a', 'prod'],
+      ['a', 1],
+      [1, 2],
+      [],
+      { prod: 1 },
+      { prod: { x: 1 } },
+      { constructor: 1, prod: 1 },
+      new Map([['prod', 1]]),
+      new Date(0),
+      undefined,
+    ];
+    const sources: string[] = [];
+    for (const op of ['==', '!=', '<', '<=', '>', '>='])
+      for (const literal of ['0', '1', '2', '2.5', '"prod"', '""', 'true', 'false']) {
+        sources.push(`request.x ${op} ${literal}`, `${literal} ${op} request.x`);
+      }
+    for (const literal of ['"prod"', '"a"', '1', '2.5']) sources.push(`${literal} in request.x`);
+    let answered = 0;
+    let bailed = 0;
+    for (const source of sources) {
+      const program = env.parse(source);
+      if (!program.check().valid) continue;
+      const chains = new FieldChains();
+      const closure = compileCondition(program.ast, chains);
+      if (!closure) throw new Error(`not compiled: ${source}`);
+      for (const x of values) {
+        const ctx = { request: x === undefined ? {} : { x }, actor: {} };
+        const fast = closure(new ChainReads(ctx, chains));
+        if (fast === bail) {
+          bailed++;
+          continue;
+        }
+        answered++;
+        expect({ source, x, outcome: interpret(program, ctx) }).toEqual({
+          source,
+          x,
+          outcome: { value: fast },
+        });
+      }
+    }
+    expect(answered).toBeGreaterThan(400);
+    expect(bailed).toBeGreaterThan(400);
+  });
+
   it('hand failures to the interpreter, so errors and their messages are cel-js’s', () => {
     const compiled = compileExpression('request.missing > 1 && request.x == "y"', 'action', 'bool');
     if (isCompileFailure(compiled)) throw new Error(compiled.message);

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import type { PolicyBundle } from '../../src/policy/bundle.js';
+import { compileBundle } from '../../src/policy/load.js';
+import { buildScope, factsInScope } from '../../src/policy/scope.js';
+
+/** A bundle of one action policy whose rules have these conditions. */
+function bundleOf(conditions: readonly string[]): PolicyBundle {
+  const rules = conditions
+    .map((when, i) => `    - name: rule-${i}\n      when: ${JSON.stringify(when)}\n      effect: deny\n`)
+    .join('');
+  return compileBundle([
+    {
+      path: 'policy.yaml',
+      text: `apiVersion: arbiter/v1\nkind: ActionPolicy\nmetadata:\n  name: p\nspec:\n  match:\n    actions: [deploy]\n  rules:\n${rules}`,
+    },
+  ]);
+}
+
+const conditionsOf = (bundle: PolicyBundle) => bundle.actionPolicies[0]!.rules.map((rule) => rule.when);
+const roots = { request: { a: 1, b: 2, c: 3 }, actor: { id: 'bot', kind: 'agent' }, now: new Date(0) };
+
+describe('facts in a scope', () => {
+  it('are collected once per fact set of the bundle and shared by the rules that read the same paths', () => {
+    const bundle = bundleOf(['request.a > 0', 'request.a < 5', 'request.b > 0']);
+    const [first, second, third] = conditionsOf(bundle);
+    const scope = buildScope(roots, [], bundle.fieldChains);
+    const facts = factsInScope(first!, scope);
+    expect(facts).toEqual({ facts: { 'request.a': 1 }, missing: undefined });
+    expect(factsInScope(second!, scope)).toBe(facts);
+    expect(factsInScope(third!, scope)).toEqual({ facts: { 'request.b': 2 }, missing: undefined });
+  });
+
+  it('of an expression of another bundle are its own, although its fact set has the same number there', () => {
+    const one = bundleOf(['request.a > 0']);
+    const other = bundleOf(['request.c > 0']);
+    const [fromOne] = conditionsOf(one);
+    const [fromOther] = conditionsOf(other);
+    // Both sets are the first of their bundle's table.
+    expect(fromOne!.facts.slot).toBe(fromOther!.facts.slot);
+    const scope = buildScope(roots, [], one.fieldChains);
+    expect(factsInScope(fromOne!, scope).facts).toEqual({ 'request.a': 1 });
+    expect(factsInScope(fromOther!, scope).facts).toEqual({ 'request.c': 3 });
+    expect(factsInScope(fromOne!, scope).facts).toEqual({ 'request.a': 1 });
+    // And in a scope of no table at all.
+    const bare = buildScope(roots, []);
+    expect(factsInScope(fromOther!, bare).facts).toEqual({ 'request.c': 3 });
+  });
+});
