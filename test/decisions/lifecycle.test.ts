@@ -48,6 +48,7 @@ import { evaluateAction, type Verdict } from '../../src/policy/index.js';
 import type { ActionRequest } from '../../src/policy/request.js';
 import type { SystemRow } from '../../src/registry/records.js';
 import { actionPolicy, bundleOf } from '../helpers/bundle.js';
+import { systemRow } from '../helpers/system-row.js';
 
 // The decision lifecycle without a store or a server: verdicts from a real compiled bundle, rows
 // and ledger data built from them, and the checks that guard each step.
@@ -633,15 +634,6 @@ describe('baseActor', () => {
     kind: system.kind,
     status: system.status,
   });
-  const systemWith = (spec: JsonObject): SystemRow => ({
-    id: 'deploy-bot',
-    kind: 'agent',
-    spec,
-    source: 'bundle',
-    status: 'active',
-    createdAt: '2026-01-01T00:00:00.000Z',
-    updatedAt: '2026-01-01T00:00:00.000Z',
-  });
 
   it.each([
     ['an empty spec', {}],
@@ -653,8 +645,8 @@ describe('baseActor', () => {
       JSON.parse('{"__proto__":{"polluted":true},"constructor":1,"kind":"x"}'),
     ],
   ] as [string, JsonObject][])('copies %s as the spread did', (_name, spec) => {
-    const actor = baseActor(systemWith(spec), { name: 'unused', groups: [] });
-    expect(JSON.stringify(actor)).toBe(JSON.stringify(literal(systemWith(spec))));
+    const actor = baseActor(systemRow(spec), { name: 'unused', groups: [] });
+    expect(JSON.stringify(actor)).toBe(JSON.stringify(literal(systemRow(spec))));
     expect(Object.getPrototypeOf(actor)).toBe(Object.prototype);
     expect((actor as Record<string, unknown>).polluted).toBeUndefined();
   });

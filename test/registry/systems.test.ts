@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/identity/principal.js';
-import type { SystemRow } from '../../src/registry/records.js';
 import { mayGovern, ownerTeamOf, systemSpecOf } from '../../src/registry/systems.js';
-
-const row = (spec: SystemRow['spec']): SystemRow => ({
-  id: 'deploy-bot',
-  kind: 'agent',
-  spec,
-  source: 'bundle',
-  status: 'active',
-  createdAt: '2026-01-01T00:00:00.000Z',
-  updatedAt: '2026-01-01T00:00:00.000Z',
-});
+import { systemRow } from '../helpers/system-row.js';
 
 describe('registered Systems', () => {
   it('store the document spec as JSON, defaulting the error budget environments and dropping empty fields', () => {
@@ -34,13 +24,13 @@ describe('registered Systems', () => {
   });
 
   it('name their owner team, when they have one', () => {
-    expect(ownerTeamOf(row({ owner: { team: 'platform' } }))).toBe('platform');
-    expect(ownerTeamOf(row({}))).toBeUndefined();
+    expect(ownerTeamOf(systemRow({ owner: { team: 'platform' } }))).toBe('platform');
+    expect(ownerTeamOf(systemRow({}))).toBeUndefined();
     expect(ownerTeamOf(undefined)).toBeUndefined();
   });
 
   it('are governed by admins and by approvers of the owner team only', () => {
-    const system = row({ owner: { team: 'platform' } });
+    const system = systemRow({ owner: { team: 'platform' } });
     const as = (role: Principal['role'], groups: string[]): Principal => ({ tokenId: 't', role, groups });
     expect(mayGovern(as('admin', []), system)).toBe(true);
     expect(mayGovern(as('approver', ['platform']), system)).toBe(true);
@@ -48,6 +38,6 @@ describe('registered Systems', () => {
     expect(mayGovern(as('auditor', ['platform']), system)).toBe(false);
     expect(mayGovern(as('agent', ['platform']), system)).toBe(false);
     // Without an owner team only admins govern.
-    expect(mayGovern(as('approver', ['platform']), row({}))).toBe(false);
+    expect(mayGovern(as('approver', ['platform']), systemRow({}))).toBe(false);
   });
 });

@@ -6,7 +6,7 @@ import {
   type QueryResults,
   writeUnnamed,
 } from './extended-query.js';
-import { dryRunStatement, queryProblem } from './query-check.js';
+import { dryRunStatement, queryProblem, type RoundTripPath, roundTripPath } from './query-check.js';
 
 /**
  * Runs `leading` (statements without parameters, BEGIN first) and then `query` (a named prepared
@@ -137,22 +137,9 @@ export function beginWithProblem(base: PgQueryClass): string | undefined {
   );
 }
 
-/**
- * How a write batch's opening statements and read-ahead are sent over `base` (node-postgres's Query by
- * default): in one round trip when its internals pass `beginWithProblem`, else through the public API
- * in two, with `problem` saying why (the caller warns once). Both promise the same outcomes.
- */
+/** How a write batch's opening statements and read-ahead are sent over `base` (node-postgres's Query by default). */
 export function beginWithFor(base: PgQueryClass = pg.Query): BeginPath {
-  const problem = beginWithProblem(base);
-  return problem === undefined
-    ? { beginWith: oneRoundTrip(base), roundTrips: 1 }
-    : { beginWith: twoRoundTrips, roundTrips: 2, problem };
+  return roundTripPath(beginWithProblem(base), () => oneRoundTrip(base), twoRoundTrips);
 }
 
-/** How a batch's opening statements and read-ahead are sent, and in how many round trips. */
-export interface BeginPath {
-  beginWith: BeginWith;
-  roundTrips: 1 | 2;
-  /** Why the one-round-trip path is not used. */
-  problem?: string;
-}
+export type BeginPath = RoundTripPath<BeginWith>;

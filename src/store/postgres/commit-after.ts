@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { PgQueryClass, ProtocolWriter, QueryConstructor } from './extended-query.js';
-import { dryRunStatement, queryProblem } from './query-check.js';
+import { dryRunStatement, queryProblem, type RoundTripPath, roundTripPath } from './query-check.js';
 
 /** Sends `query` (a named prepared statement) and then COMMIT inside `client`'s open transaction. */
 export type CommitAfter = (client: pg.ClientBase, query: pg.QueryConfig) => Promise<void>;
@@ -122,22 +122,9 @@ export function commitAfterProblem(base: PgQueryClass): string | undefined {
   );
 }
 
-/**
- * How a write batch's last statement and its COMMIT are sent over `base` (node-postgres's Query by
- * default): in one round trip when its internals pass `commitAfterProblem`, else through the public
- * API in two, with `problem` saying why (the caller warns once). Both promise the same outcomes.
- */
+/** How a write batch's last statement and its COMMIT are sent over `base` (node-postgres's Query by default). */
 export function commitAfterFor(base: PgQueryClass = pg.Query): CommitPath {
-  const problem = commitAfterProblem(base);
-  return problem === undefined
-    ? { commitAfter: oneRoundTrip(base), roundTrips: 1 }
-    : { commitAfter: twoRoundTrips, roundTrips: 2, problem };
+  return roundTripPath(commitAfterProblem(base), () => oneRoundTrip(base), twoRoundTrips);
 }
 
-/** How a batch's last statement and COMMIT are sent, and in how many round trips. */
-export interface CommitPath {
-  commitAfter: CommitAfter;
-  roundTrips: 1 | 2;
-  /** Why the one-round-trip path is not used. */
-  problem?: string;
-}
+export type CommitPath = RoundTripPath<CommitAfter>;

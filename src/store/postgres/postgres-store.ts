@@ -177,7 +177,7 @@ class BatchConnection implements Queryable {
   /** `sql` and then COMMIT, in one round trip where node-postgres allows (see commitAfterFor). */
   commitAfter(sql: string, params: readonly unknown[]): Promise<void> {
     if (!this.client) throw new Error('no open write transaction');
-    return this.commitPath.commitAfter(this.client, prepared(sql, params) as pg.QueryConfig);
+    return this.commitPath.send(this.client, prepared(sql, params) as pg.QueryConfig);
   }
 
   /**
@@ -193,7 +193,7 @@ class BatchConnection implements Queryable {
       const results = (await this.client.query(openingStatements.join('; '))) as unknown as Result[];
       return tailFrom(results[2]?.rows[0]);
     }
-    const results = await this.beginPath.beginWith(
+    const results = await this.beginPath.send(
       this.client,
       openingStatements,
       prepared(readAhead.sql, readAhead.params) as pg.QueryConfig,

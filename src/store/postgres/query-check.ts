@@ -74,3 +74,26 @@ export function queryProblem(
 
 /** The named statement every dry run submits. */
 export const dryRunStatement = { name: 'arbiter_self_check', text: 'SELECT $1::int', values: [1] } as const;
+
+/**
+ * How a batch's statements are sent: in one round trip over node-postgres's internals when they pass
+ * the check above, else in two through its public API, with `problem` saying why (the caller warns
+ * once). Both ways promise the same outcomes.
+ */
+export interface RoundTripPath<Send> {
+  send: Send;
+  roundTrips: 1 | 2;
+  /** Why the one-round-trip way is not used. */
+  problem?: string;
+}
+
+/** The one-round-trip way unless `problem`, then the public-API way. */
+export function roundTripPath<Send>(
+  problem: string | undefined,
+  oneRoundTrip: () => Send,
+  twoRoundTrips: Send,
+): RoundTripPath<Send> {
+  return problem === undefined
+    ? { send: oneRoundTrip(), roundTrips: 1 }
+    : { send: twoRoundTrips, roundTrips: 2, problem };
+}
