@@ -258,3 +258,89 @@ describe('verdicts over hostile requests', () => {
     expect(compared).toBe(Object.keys(hostile).length * 6);
   });
 });
+
+describe('conditions over values cel-js built (variables)', () => {
+  it('answer what the interpreter answers for every kind of value a variable can hold', () => {
+    const values = [
+      '{"prod": 1, "a": 2}',
+      '[1, "prod"]',
+      '["prod", 1]',
+      '1u',
+      '1',
+      '1.0',
+      '-0.0',
+      '0.0 / 0.0',
+      '1.0 / 0.0',
+      '{"prod": [1]}',
+      '{"prod": {"constructor": 1}}',
+      '{"constructor": 1, "prod": 1}',
+      '{"__proto__": 1, "prod": 1}',
+      '{1: "prod"}',
+      '{"prod": null}',
+      '[[1], "prod"]',
+      '[1.0, 2]',
+      'optional.of("prod")',
+      'optional.none()',
+      'b"prod"',
+      'duration("1s")',
+      'timestamp("2026-01-01T00:00:00Z")',
+      'request.context.x',
+      'request.context',
+      'request.context.missing',
+      '"prod"',
+      'true',
+      'null',
+      'type(1)',
+    ];
+    const variables = values.map(
+      (value, i) => `    - name: v${i}\n      expression: ${JSON.stringify(value)}\n`,
+    );
+    const tests = [
+      '"prod" in variables.v',
+      '1 in variables.v',
+      '1.5 in variables.v',
+      'variables.v == 1',
+      'variables.v != 1',
+      'variables.v == 1.0',
+      'variables.v.prod == 1',
+      'variables.v["constructor"] == 1',
+      'variables.v > 0',
+      'variables.v <= 0',
+      'variables.v == "prod"',
+      'variables.v == true',
+      '!(variables.v == true) || variables.v > 0',
+      'variables.v == request.context.x',
+      'request.context.x in variables.v',
+    ];
+    const rules = values.flatMap((_, i) =>
+      tests.map(
+        (test, t) =>
+          `    - name: r${i}-${t}\n      when: ${JSON.stringify(test.replaceAll('variables.v', `variables.v${i}`))}\n      effect: ${['allow', 'deny', 'require_approval'][t % 3]}\n`,
+      ),
+    );
+    const bundle = bundleOf({
+      'built.yaml': actionPolicy('built', `  variables:\n${variables.join('')}  rules:\n${rules.join('')}`),
+    });
+    const bare = interpreterOnly(bundle);
+    for (const x of ['one', 'prod', 'strings', 'map', 'nan', 'bigint', 'undefinedValue', 'absent']) {
+      const xValue = hostile[x]!();
+      const input = {
+        request: {
+          action: 'deploy',
+          resource: { type: 'service', id: 'payments', environment: 'prod' },
+          rationale: 'attack',
+          context: xValue === undefined ? {} : { x: xValue },
+        } as unknown as ActionEvaluationInput['request'],
+        actor: { id: 'deploy-bot', kind: 'agent', autonomy: 3 } as Actor,
+        now: new Date(0),
+      };
+      const fast = evaluateAction(bundle, input);
+      const slow = evaluateAction(bare, input);
+      // Rule by rule, so a difference names its rule.
+      const outcomes = (verdict: typeof fast) =>
+        [...verdict.reasons, ...verdict.notFired].map((entry) => JSON.stringify(entry)).sort();
+      expect({ x, outcomes: outcomes(fast) }).toEqual({ x, outcomes: outcomes(slow) });
+      expect(JSON.stringify(fast)).toBe(JSON.stringify(slow));
+    }
+  });
+});
