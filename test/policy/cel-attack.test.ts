@@ -344,3 +344,41 @@ describe('conditions over values cel-js built (variables)', () => {
     }
   });
 });
+
+describe('deep chains', () => {
+  it('answer what cel-js answers whatever stands at any level of the chain', () => {
+    const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l'];
+    const chain = `request.${names.join('.')}`;
+    const sources = [`${chain} == 1`, `"prod" in ${chain}`, `!(${chain} < 2) || ${chain} == "prod"`];
+    const chains = new FieldChains();
+    const compiled = sources.map((source) => {
+      const program = env.parse(source);
+      const closure = compileCondition(program.ast, chains);
+      if (!closure) throw new Error(`not compiled: ${source}`);
+      return { source, program, closure };
+    });
+    const differences: string[] = [];
+    let answered = 0;
+    for (let level = 0; level <= names.length; level++)
+      for (const [kind, make] of Object.entries(hostile)) {
+        // The plain chain down to `level`, and there the hostile value.
+        let value: unknown = make();
+        for (let i = level - 1; i >= 0; i--) value = { [names[i]!]: value };
+        const ctx = { request: value === undefined ? {} : value, actor: {}, now: new Date(0), variables: {} };
+        const reads = new ChainReads(ctx, chains);
+        for (const { source, program, closure } of compiled) {
+          const fast = closure(reads);
+          if (fast === bail) continue;
+          answered++;
+          const slow = outcome(() => program(ctx));
+          if (!('value' in slow) || slow.value !== fast)
+            differences.push(
+              `${source} with ${kind} at level ${level}: closure ${String(fast)}, cel-js ${JSON.stringify(slow)}`,
+            );
+        }
+      }
+    expect(differences).toEqual([]);
+    // The plain values at the end of the chain are answered by the closures.
+    expect(answered).toBeGreaterThan(10);
+  });
+});
