@@ -260,16 +260,12 @@ export function membership(needle: string | number, haystack: unknown): boolean 
 }
 
 /**
- * An array cel-js takes for a list: it types a value by its `constructor`, so an array of another
- * prototype (a subclass, a null or Object prototype: a map of indexes to cel-js) or with an own
- * `constructor` field is something else, and only the interpreter knows what.
+ * An array cel-js takes for a list. cel-js types a value by its `constructor`, and takes only
+ * `Array`'s for a list: an array of a subclass, or with an own `constructor` field, is refused, and
+ * one of a null or Object prototype is a map of its indexes. The same test, one property read.
  */
 function isPlainList(value: unknown): value is unknown[] {
-  return (
-    Array.isArray(value) &&
-    Object.getPrototypeOf(value) === Array.prototype &&
-    !Object.hasOwn(value, 'constructor')
-  );
+  return Array.isArray(value) && value.constructor === Array;
 }
 
 export function isPlainRecord(value: unknown): value is Record<string, unknown> {
