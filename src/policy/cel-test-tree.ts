@@ -245,7 +245,7 @@ function compare(test: TestNode, a: unknown): boolean | typeof bail {
 
 /** Whether `needle` is in `haystack` as the generic `in` closure decides it, or `bail`. */
 export function membership(needle: string | number, haystack: unknown): boolean | typeof bail {
-  if (Array.isArray(haystack)) {
+  if (isPlainList(haystack)) {
     // Indexed, not for-of: no iterator per membership test.
     for (let i = 0; i < haystack.length; i++) {
       const item: unknown = haystack[i];
@@ -259,6 +259,15 @@ export function membership(needle: string | number, haystack: unknown): boolean 
   return bail;
 }
 
+/**
+ * An array cel-js takes for a list. cel-js types a value by its `constructor`, and takes only
+ * `Array`'s for a list: an array of a subclass, or with an own `constructor` field, is refused, and
+ * one of a null or Object prototype is a map of its indexes. The same test, one property read.
+ */
+function isPlainList(value: unknown): value is unknown[] {
+  return Array.isArray(value) && value.constructor === Array;
+}
+
 export function isPlainRecord(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const prototype = Object.getPrototypeOf(value);
@@ -267,14 +276,18 @@ export function isPlainRecord(value: unknown): value is Record<string, unknown> 
 }
 
 /**
- * Whether every value of a map is a primitive. cel-js types a map by its values, descending into
- * the first one, and refuses the whole map when that reaches an object with its own `constructor`
- * field; rather than follow its walk, maps holding objects or lists are left to the interpreter.
+ * Whether every value of a map is a JSON primitive or an int. cel-js types a map by its values,
+ * descending into the first one, and refuses the whole map when that reaches an object with its
+ * own `constructor` field, or a value it has no type for (undefined, a function, a symbol: only a
+ * library caller can pass those); rather than follow its walk, maps holding anything else are
+ * left to the interpreter.
  */
 function primitiveValues(map: Record<string, unknown>): boolean {
   for (const key in map) {
     const value = map[key];
-    if (typeof value === 'object' && value !== null) return false;
+    if (value === null) continue;
+    const kind = typeof value;
+    if (kind !== 'string' && kind !== 'number' && kind !== 'boolean' && kind !== 'bigint') return false;
   }
   return true;
 }

@@ -84,10 +84,14 @@ function toJson(value: unknown, depth: number): JsonValue {
     return value.length > maxFactChars ? `<${value.length} bytes>` : Buffer.from(value).toString('base64');
   // A collection this large can never be shown within maxFactChars: name it without converting it,
   // so a request carrying a million-element list costs nothing here.
-  if (Array.isArray(value))
-    return value.length > maxFactChars
-      ? `<list of ${value.length} items>`
-      : value.map((item) => toJson(item, depth + 1));
+  if (Array.isArray(value)) {
+    if (value.length > maxFactChars) return `<list of ${value.length} items>`;
+    // A loop, not `map`: `map` makes its result through the array's `constructor`, which throws
+    // for an array a library caller gave an own `constructor` field or a null prototype.
+    const items: JsonValue[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) items[i] = toJson(value[i], depth + 1);
+    return items;
+  }
   if (value instanceof Map && value.size > maxFactChars) return `<map of ${value.size} entries>`;
   const entries =
     value instanceof Map

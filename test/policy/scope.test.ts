@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PolicyBundle } from '../../src/policy/bundle.js';
 import { compileBundle } from '../../src/policy/load.js';
-import { buildScope, factsInScope } from '../../src/policy/scope.js';
+import { buildScope, factsInScope, testCondition } from '../../src/policy/scope.js';
 
 /** A bundle of one action policy whose rules have these conditions. */
 function bundleOf(conditions: readonly string[]): PolicyBundle {
@@ -44,5 +44,25 @@ describe('facts in a scope', () => {
     // And in a scope of no table at all.
     const bare = buildScope(roots, []);
     expect(factsInScope(fromOther!, bare).facts).toEqual({ 'request.c': 3 });
+  });
+});
+
+describe('field chains in a scope', () => {
+  it('of a condition of another bundle are read on their own, although they have the same number there', () => {
+    const one = bundleOf(['request.a < 2']);
+    const other = bundleOf(['request.c > 2']);
+    const [fromOne] = conditionsOf(one);
+    const [fromOther] = conditionsOf(other);
+    // Both chains are the first of their bundle's table, and both conditions have closures.
+    expect(one.fieldChains.slot(['request', 'a'])).toBe(other.fieldChains.slot(['request', 'c']));
+    expect(fromOne!.condition && fromOther!.condition).toBeDefined();
+    const scope = buildScope(roots, [], one.fieldChains);
+    // Read through slot 0 of one's table, request.a (1) would make these false.
+    expect(testCondition(fromOne!, scope)).toBe(true);
+    expect(testCondition(fromOther!, scope)).toBe(true);
+    // And the other way round: request.c (3) must not have been kept as one's slot 0.
+    const fresh = buildScope(roots, [], one.fieldChains);
+    expect(testCondition(fromOther!, fresh)).toBe(true);
+    expect(testCondition(fromOne!, fresh)).toBe(true);
   });
 });
