@@ -489,7 +489,8 @@ class DocumentCompiler {
     secure('redirectUrl', spec.redirectUrl);
     const sessionTtl = spec.sessionTtl ?? defaultSessionTtl;
     const sessionTtlMs = parseDuration(sessionTtl);
-    if (sessionTtlMs === undefined || sessionTtlMs <= 0 || sessionTtlMs > maxSessionTtlMs)
+    // The message's bounds are the check's: a session shorter than a minute ends mid sign-in.
+    if (sessionTtlMs === undefined || sessionTtlMs < 60_000 || sessionTtlMs > maxSessionTtlMs)
       invalid(['sessionTtl'], `sessionTtl "${sessionTtl}" is not a duration between 1m and 7d`);
     const domains = (spec.allowedEmailDomains ?? []).map((domain) => domain.trim().toLowerCase());
     domains.forEach((domain, i) => {

@@ -66,6 +66,22 @@ describe('kind: IdentityProvider', () => {
     ]);
   });
 
+  it.each(['30s', '59s', '0m', '168h1m'])('refuses sessionTtl %s: outside 1m to 7d', (ttl) => {
+    const messages = problemsOf({ 'idp.yaml': provider(`${valid}  sessionTtl: ${ttl}\n`) }).map(
+      (p) => p.message,
+    );
+    expect(messages).toEqual([expect.stringMatching(/is not a duration between 1m and 7d/)]);
+  });
+
+  it.each([
+    ['1m', 60_000],
+    ['7d', 7 * 86_400_000],
+  ])('accepts sessionTtl %s, the bounds themselves', (ttl, ms) => {
+    expect(
+      bundleOf({ 'idp.yaml': provider(`${valid}  sessionTtl: ${ttl}\n`) }).identityProvider?.sessionTtlMs,
+    ).toBe(ms);
+  });
+
   it('allows plain http only on loopback, and one provider per repository', () => {
     const loopback = valid
       .replace('https://corp.okta.com', 'http://127.0.0.1:9000')
