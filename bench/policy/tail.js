@@ -65,7 +65,7 @@ console.log(row('pure CPU work, same median, no allocation', cpuOnly));
 console.log(row('allocation only (300 small objects and arrays)', allocOnly));
 const threshold = at(sorted(verdicts), 0.99);
 const slow = [];
-verdicts.forEach((v, i) => v >= threshold && slow.push(i));
+for (let i = 0; i < verdicts.length; i++) if (verdicts[i] >= threshold) slow.push(i);
 const gaps = sorted(slow.slice(1).map((v, i) => v - slow[i]));
 console.log(
   `\nslow verdicts (≥ p99): ${slow.length}; gaps between them, in verdicts: p10 ${at(gaps, 0.1)}, p50 ${at(gaps, 0.5)}, p90 ${at(gaps, 0.9)}`,
