@@ -11,7 +11,7 @@
  * both over generated contexts to hold that.
  */
 
-import { chainNames, compileTest, membership, readChain, runTest } from './cel-test-tree.js';
+import { chainNames, compileTest, isNode, membership, readChain, runTest } from './cel-test-tree.js';
 import type { ChainReads, FieldChains } from './field-chains.js';
 import { unreadable } from './field-chains.js';
 
@@ -24,15 +24,6 @@ export const bail: typeof unreadable = unreadable;
 type Value = unknown;
 /** A compiled condition: reads its field chains through `reads`, answers a value or `bail`. */
 export type Closure = (reads: ChainReads) => Value | typeof bail;
-
-/** The cel-js AST node shape (`{op, args}`) this module reads. */
-interface Node {
-  op: string;
-  args: unknown;
-}
-
-const isNode = (value: unknown): value is Node =>
-  typeof value === 'object' && value !== null && typeof (value as Node).op === 'string';
 
 /**
  * A boolean-valued closure for `ast`, or undefined when the expression is outside the fast path.

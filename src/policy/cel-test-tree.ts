@@ -47,13 +47,13 @@ export class TestNode {
   ) {}
 }
 
-/** The cel-js AST node shape (`{op, args}`) this module reads. */
-interface Node {
+/** The cel-js AST node shape (`{op, args}`) this module and cel-closure.ts read. */
+export interface Node {
   op: string;
   args: unknown;
 }
 
-const isNode = (value: unknown): value is Node =>
+export const isNode = (value: unknown): value is Node =>
   typeof value === 'object' && value !== null && typeof (value as Node).op === 'string';
 
 /** The test tree of `node`, or undefined when any part of it is outside these shapes. */
