@@ -561,7 +561,30 @@ describe.skipIf(!hasPostgres)('PostgreSQL write batch: deferred writes and read-
     try {
       await other.query('BEGIN');
       await other.query(`SELECT pg_advisory_xact_lock(${ledgerLockKey})`);
-      await expect(timed.write(status, { systems: ['deploy-bot'] })).rejects.toMatchObject({ code: '57014' });
+      // A timeout is not a refused read-ahead: the batch must not wait for the lock a second time
+      // without it (each wait seen by a watcher as its own query start).
+      const waits = new Set<string>();
+      const watcher = new pg.Client({ connectionString: url });
+      await watcher.connect();
+      let settled = false;
+      const outcome = timed.write(status, { systems: ['deploy-bot'] }).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      void outcome.finally(() => {
+        settled = true;
+      });
+      while (!settled) {
+        const { rows } = await watcher.query(
+          `SELECT query_start FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'advisory'`,
+        );
+        for (const row of rows) waits.add(String(row.query_start));
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      await watcher.end();
+      expect(await outcome).toMatchObject({ code: '57014' });
+      expect(waits.size).toBe(1);
       await other.query('COMMIT');
       expect(await timed.write(status, { systems: ['deploy-bot'] })).toBe('active');
     } finally {

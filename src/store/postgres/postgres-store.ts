@@ -203,6 +203,15 @@ class BatchConnection implements Queryable {
   }
 }
 
+/**
+ * PostgreSQL refused a value (SQLSTATE class 22, data exception: U+0000 in text, say) — what a read-ahead
+ * hint can cause, and a re-run without read-ahead isolates. Not a lock wait cut by statement_timeout
+ * (57014) or a lost connection: running again would only wait again.
+ */
+function refusedData(error: unknown): boolean {
+  return error instanceof pg.DatabaseError && typeof error.code === 'string' && error.code.startsWith('22');
+}
+
 /** What every write batch begins with; the tail is read under the lock. */
 const openingStatements = [
   'BEGIN',
@@ -256,7 +265,7 @@ export class PostgresStore extends SqlRecordReads implements Store {
           transaction.ledger.knownTail = await connection.begin(batch, readAhead);
         } catch (error) {
           // The same for a read-ahead sent with BEGIN: the queue runs the batch again without it.
-          throw readAhead && error instanceof pg.DatabaseError ? new DeferredWriteError(error) : error;
+          throw readAhead && refusedData(error) ? new DeferredWriteError(error) : error;
         }
       },
       // Reads only what the jobs that arrived while the lock was awaited need and BEGIN did not read.
@@ -267,9 +276,7 @@ export class PostgresStore extends SqlRecordReads implements Store {
         try {
           await batch.start(start);
         } catch (error) {
-          throw error instanceof pg.DatabaseError && start.deferWrites
-            ? new DeferredWriteError(error)
-            : error;
+          throw refusedData(error) && start.deferWrites ? new DeferredWriteError(error) : error;
         }
       },
       // The deferred writes and COMMIT go in one round trip: every round trip under the ledger lock
