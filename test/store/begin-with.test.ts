@@ -2,18 +2,12 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { beginWithFor, beginWithProblem } from '../../src/store/postgres/begin-with.js';
 import { commitAfterProblem } from '../../src/store/postgres/commit-after.js';
+import { queryWith } from '../helpers/pg-query.js';
 
 // The one-round-trip batch start (src/store/postgres/begin-with.ts) subclasses node-postgres's Query and
 // relies on more of its internals than the COMMIT does. Each stand-in below is pg as another release
 // could be: the check at open must notice, so that the store sends the read-ahead on its own instead
 // of a named statement parsed twice, never, or after the leading ones.
-
-/** pg's Query with one prototype member replaced (undefined: removed). */
-function queryWith(member: string, value: unknown): typeof pg.Query {
-  class Changed extends pg.Query {}
-  Object.defineProperty(Changed.prototype, member, { value, configurable: true });
-  return Changed;
-}
 
 type Writer = Record<'parse' | 'bind' | 'describe' | 'execute' | 'sync', (message?: object) => void>;
 interface Statement {

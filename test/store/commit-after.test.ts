@@ -2,17 +2,11 @@ import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { commitAfterFor, commitAfterProblem } from '../../src/store/postgres/commit-after.js';
+import { queryWith } from '../helpers/pg-query.js';
 
 // The one-round-trip COMMIT (src/store/postgres/commit-after.ts) subclasses node-postgres's Query and
 // relies on its internals. Each stand-in below is pg as another release could be: the check at
 // open must notice, so that the store sends COMMIT on its own instead of a statement without it.
-
-/** pg's Query with one prototype member replaced (undefined: removed). */
-function queryWith(member: string, value: unknown): typeof pg.Query {
-  class Changed extends pg.Query {}
-  Object.defineProperty(Changed.prototype, member, { value, configurable: true });
-  return Changed;
-}
 
 describe('the check of node-postgres internals', () => {
   it('passes the node-postgres release package.json pins, and uses one round trip over it', () => {
