@@ -1,17 +1,16 @@
 // bench/monitor: ingestion rate over HTTP (events with 20 features, NDJSON batches of 1,000, SQLite
 // durable), the time to compute every drift metric for 1,000,000 reference and 1,000,000 current rows
 // × 20 features beside SciPy on the same arrays (bench/monitor/drift.js), and the memory a window takes.
-import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildProfile, emptyWindow } from '../../dist/monitor/index.js';
 import { fmt, random } from '../measure.js';
+import { startArbiter, stopProcess } from '../processes.js';
 import { driftAtScale, driftRows } from './drift.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const bin = join(root, 'bin', 'arbiter.js');
 const ingestEvents = Number(process.env.BENCH_MONITOR_EVENTS ?? 200_000);
 
 const normal = (next) => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
@@ -46,23 +45,6 @@ const schema = {
   sensitive: { age: { bins: [25, 60] } },
 };
 
-function startServer(args) {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const onData = (chunk) => {
-      output += chunk;
-      const match = /Arbiter listening on (http:\/\/\S+)[\s\S]*\nReady\./.exec(output);
-      if (match) resolve({ child, url: match[1] });
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${output}`)));
-  });
-}
-
 async function ingestion(log) {
   const dir = mkdtempSync(join(tmpdir(), 'arbiter-bench-monitor-'));
   try {
@@ -93,26 +75,9 @@ spec:
     - { name: drift, when: "metrics.datasetDrift.share > 0.5", severity: warning }
 `,
     );
-    const db = `sqlite:${join(dir, 'arbiter.db')}`;
-    const server = await startServer([
-      bin,
-      'serve',
-      '--db',
-      db,
-      '--policies',
-      policies,
-      '--port',
-      '0',
-      '--log-level',
-      'warn',
-    ]);
-    const token = execFileSync(
-      process.execPath,
-      [bin, 'tokens', 'create', '--db', db, '--role', 'agent', '--system', 'bench-model'],
-      {
-        encoding: 'utf8',
-      },
-    ).trim();
+    // startArbiter keeps the policies written above (it copies the examples only into an empty dir).
+    const server = await startArbiter(dir, { system: 'bench-model' });
+    const { token } = server;
     const start = Date.now() - 3_600_000 * 6;
     const batches = [];
     for (let b = 0; b < ingestEvents / 1000; b++) {
@@ -160,8 +125,7 @@ spec:
     );
     const seconds = Number(process.hrtime.bigint() - began) / 1e9;
     log(`ingested ${accepted} events in ${seconds.toFixed(1)} s`);
-    server.child.kill('SIGTERM');
-    await new Promise((resolve) => server.child.on('exit', resolve));
+    await stopProcess(server);
     return { rate: accepted / seconds, accepted, seconds };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -9,16 +9,11 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fmt } from '../measure.js';
-import { arbiterReady, startProcess, stopProcess } from '../processes.js';
+import { arbiterBin, startArbiter, stopProcess } from '../processes.js';
 import { postDecisions } from '../server/decisions.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const bin = join(root, 'bin', 'arbiter.js');
 const seconds = Number(process.env.BENCH_WITNESS_SECONDS ?? 10);
-
-function serve(args) {
-  return startProcess([bin, 'serve', ...args], arbiterReady);
-}
 
 function load(url, token, rate, duration = seconds) {
   return postDecisions(url, token, { rate, duration });
@@ -70,34 +65,20 @@ function slowWitness(delayMs) {
 }
 
 async function measure(label, dir, witnessUrl, witnessKey, log) {
-  const policies = join(dir, label.replace(/\W+/g, '-'));
+  const home = join(dir, label.replace(/\W+/g, '-'));
+  const policies = join(home, 'policies');
   cpSync(join(root, 'examples', 'policies'), policies, { recursive: true });
   if (witnessUrl)
     writeFileSync(
       join(policies, 'witness.yaml'),
       `apiVersion: arbiter/v1\nkind: Witness\nmetadata: {name: bench-witness}\nspec:\n  url: ${witnessUrl}\n  verifierKey: ${witnessKey}\n  timeoutMs: 60000\n`,
     );
-  const db = `sqlite:${join(policies, 'arbiter.db')}`;
-  const server = await serve([
-    '--db',
-    db,
-    '--policies',
-    policies,
-    '--port',
-    '0',
-    '--log-level',
-    'error',
-    '--rate-limit',
-    '0',
-    '--checkpoint-interval',
-    '1',
-  ]);
+  const server = await startArbiter(home, {
+    system: 'deploy-bot',
+    extraArgs: ['--checkpoint-interval', '1'],
+  });
+  const { token } = server;
   try {
-    const token = execFileSync(
-      process.execPath,
-      [bin, 'tokens', 'create', '--db', db, '--role', 'agent', '--system', 'deploy-bot'],
-      { encoding: 'utf8' },
-    ).trim();
     await load(server.url, token, undefined, 3);
     const fixed = await load(server.url, token, 1000);
     const max = await load(server.url, token);
@@ -119,7 +100,7 @@ export async function run({ log }) {
   try {
     const witnessKey = execFileSync(
       process.execPath,
-      [bin, 'witness', 'keygen', '--name', 'bench.example/witness', '--key', join(dir, 'witness.key')],
+      [arbiterBin, 'witness', 'keygen', '--name', 'bench.example/witness', '--key', join(dir, 'witness.key')],
       { encoding: 'utf8' },
     ).trim();
     const rows = [

@@ -731,6 +731,30 @@ describe.skipIf(!hasPostgres)(
       ]);
     });
 
+    it('without a logger, warns on stderr as one JSON line', async () => {
+      const written: string[] = [];
+      const write = process.stderr.write;
+      process.stderr.write = ((chunk: string) => {
+        written.push(String(chunk));
+        return true;
+      }) as typeof process.stderr.write;
+      try {
+        stores.push(await PostgresStore.open({ url, pgQuery: QueryWithoutGetRows }));
+      } finally {
+        process.stderr.write = write;
+      }
+      expect(written).toHaveLength(1);
+      expect(JSON.parse(written[0]!)).toEqual({
+        level: 40,
+        time: expect.any(Number),
+        beginWith: 'Query.prototype._getRows is missing',
+        commitAfter: 'Query.prototype._getRows is missing',
+        pg: '8.23.1',
+        msg: expect.stringContaining('node-postgres 8.23.1 lacks what'),
+      });
+      expect(written[0]!.endsWith('}\n')).toBe(true);
+    });
+
     it('reads ahead in a round trip of its own after BEGIN and the lock, with the same answers', async () => {
       const key = { actorId: 'system:deploy-bot', key: 'older-1' };
       await checked.write((tx) =>

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import pg from 'pg';
-import { stderrLogger } from '../../app/observability/logger.js';
 import { ArbiterError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { LedgerReader } from '../../ledger/storage.js';
@@ -326,7 +325,7 @@ export class PostgresStore extends SqlRecordReads implements Store {
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
     const paths = { beginPath: beginWithFor(options.pgQuery), commitPath: commitAfterFor(options.pgQuery) };
     const warning = fallbackWarning(paths);
-    if (warning) (options.logger ?? stderrLogger()).warn(warning.details, warning.message);
+    if (warning) (options.logger ?? stderrWarnings).warn(warning.details, warning.message);
     const pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolSize ?? 10,
@@ -489,6 +488,16 @@ export class PostgresStore extends SqlRecordReads implements Store {
  * The one warning at open when node-postgres lacks what a one-round-trip path relies on (begin-with.ts,
  * commit-after.ts), naming each path that falls back and why; undefined when neither does.
  */
+/**
+ * Where warnings at open go when no logger is given: one JSON line on stderr (pino's shape, so log
+ * pipelines read it like the server's own), without the store depending on the app's logger.
+ */
+const stderrWarnings: Pick<Logger, 'warn'> = {
+  warn: (details, message) => {
+    process.stderr.write(`${JSON.stringify({ level: 40, time: Date.now(), ...details, msg: message })}\n`);
+  },
+};
+
 function fallbackWarning({
   beginPath,
   commitPath,
