@@ -123,23 +123,43 @@ describe.skipIf(!hasPostgres)('the ledger frontier read with BEGIN', () => {
     }
   });
 
-  it('a missing node fails as reading it alone would', async () => {
-    const { rows: before } = await client.query(tailStatement(undefined));
-    const size = tailFrom(before[0]).size;
+  it('a missing node fails only the append, as reading it alone did, not the batch it began', async () => {
+    const a = await replica();
+    const b = await replica();
+    await append(a, notes(2000, 1));
+    await append(b, notes(2001, 6));
+    const size = await a.store.ledger.size();
     const inner = rangeNodes(0, size).find((id) => id.level > 0)!;
-    await client.query('BEGIN');
+    const { rows: saved } = await client.query(
+      'SELECT hash FROM ledger_nodes WHERE level = $1 AND idx = $2',
+      [inner.level, inner.index],
+    );
+    await client.query('DELETE FROM ledger_nodes WHERE level = $1 AND idx = $2', [inner.level, inner.index]);
     try {
-      await client.query('DELETE FROM ledger_nodes WHERE level = $1 AND idx = $2', [
+      const { rows } = await client.query(tailStatement(undefined));
+      const tail = tailFrom(rows[0]);
+      expect([tail.size, tail.frontier]).toEqual([size, undefined]);
+      // A's log is stale (B appended): its append fails on the node, the other job of its batch commits.
+      const [appended, other] = await Promise.allSettled([
+        append(a, notes(3000, 1)),
+        a.store.write((tx) => tx.setMeta('frontier.missing', 'committed')),
+      ]);
+      expect(appended).toMatchObject({
+        status: 'rejected',
+        reason: { message: `ledger node (${inner.level}, ${inner.index}) is missing` },
+      });
+      expect(other.status).toBe('fulfilled');
+      expect(await a.store.getMeta('frontier.missing')).toBe('committed');
+      expect(await a.store.ledger.size()).toBe(size);
+    } finally {
+      await client.query('INSERT INTO ledger_nodes (level, idx, hash) VALUES ($1, $2, $3)', [
         inner.level,
         inner.index,
+        saved[0].hash,
       ]);
-      const { rows } = await client.query(tailStatement(undefined));
-      const message = `ledger node (${inner.level}, ${inner.index}) is missing`;
-      expect(() => tailFrom(rows[0])).toThrow(message);
-      await expect(pgNodes(client)(rangeNodes(0, size))).rejects.toThrow(message);
-    } finally {
-      await client.query('ROLLBACK');
     }
+    await append(a, notes(3000, 1));
+    await expectRfcRoot(a);
   });
 
   for (const [label, pgQuery, roundTrips] of [

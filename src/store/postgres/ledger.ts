@@ -188,27 +188,19 @@ export function tailStatement(seen: LedgerTail | undefined): string {
 
 /**
  * The tail from tailStatement's row (`seq`, `leaf_hash`, `frontier`), or of an empty log; with the
- * frontier's hashes in rangeNodes order (the last leaf's where size is odd) when they were read.
- * Throws when a node is missing, as reading it would.
+ * frontier's hashes in rangeNodes order (the last leaf's where size is odd) when they were read. A
+ * frontier with a node missing is left out rather than refused here, in BEGIN, where a failure would
+ * fail every job of the batch: the log then reads the nodes itself, and only an append fails on it.
  */
 export function tailFrom(row: Row | undefined): LedgerTail {
   if (!row) return { size: 0, lastLeaf: undefined };
   const size = Number(row.seq) + 1;
   const lastLeaf = bytes(row.leaf_hash);
   const inner = row.frontier as (Buffer | null)[] | null | undefined;
-  if (!inner) return { size, lastLeaf };
   const ids = rangeNodes(0, size);
-  const expected = ids.filter((id) => id.level > 0).length;
-  if (inner.length !== expected)
-    throw new Error(
-      `the ledger frontier at size ${size} has ${inner.length} nodes above the leaves, not ${expected}`,
-    );
+  if (!inner || inner.includes(null) || inner.length !== ids.filter((id) => id.level > 0).length)
+    return { size, lastLeaf };
   let next = 0;
-  const frontier = ids.map(({ level, index }) => {
-    if (level === 0) return lastLeaf;
-    const hash = inner[next++];
-    if (!hash) throw new Error(`ledger node (${level}, ${index}) is missing`);
-    return hash;
-  });
+  const frontier = ids.map(({ level }) => (level === 0 ? lastLeaf : inner[next++]!));
   return { size, lastLeaf, frontier };
 }
