@@ -78,7 +78,7 @@ describe('arbiter serve --demo, the CLI clients, and graceful shutdown', () => {
 
       // The demo's witness: the checkpoint a newcomer fetches is already cosigned by it.
       expect(text).toMatch(
-        /Witness: demo-witness\.arbiter\.local at http:\/\/127\.0\.0\.1:\d+ cosigns every checkpoint/,
+        /Witness: demo-witness\.arbiter\.local cosigns every checkpoint \(C2SP tlog-witness: POST http:\/\/127\.0\.0\.1:\d+\/add-checkpoint\)/,
       );
       expect(text).toContain('NOT independent');
       const witnessKey = parseCosignatureVerifierKey(/--witness (\S+) --quorum 1/.exec(text)![1]!);
