@@ -13,7 +13,9 @@ describe("docs/redteam.md's report of the demo server", () => {
     const rows = [...report.matchAll(/^\| ([A-Z]+-\d+) \| (\w+) \|/gm)];
     expect(rows.map(([, id]) => id)).toEqual(allChecks.map((check) => check.id));
     expect(rows.every(([, , result]) => result === 'PASS')).toBe(true);
-    expect(report).toContain(`${allChecks.length} passed, 0 failed, 0 skipped (${allChecks.length} checks in`);
+    expect(report).toContain(
+      `${allChecks.length} passed, 0 failed, 0 skipped (${allChecks.length} checks in`,
+    );
   });
 
   it('says how many checks the run had', () => {
