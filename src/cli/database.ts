@@ -27,10 +27,15 @@ export function withDatabaseOptions(command: Command): Command {
     );
 }
 
+/** Whether `url` names an SQLite file that is not there yet (opening it would create it). */
+export function isMissingSqliteDatabase(url: string): boolean {
+  const database = parseDatabaseUrl(url);
+  return database.kind === 'sqlite' && database.path !== ':memory:' && !existsSync(database.path);
+}
+
 /** Refuses `--db sqlite:PATH` when PATH does not exist (PostgreSQL databases are the operator's to create). */
 export function requireExistingDatabase(url: string): void {
-  const database = parseDatabaseUrl(url);
-  if (database.kind === 'sqlite' && database.path !== ':memory:' && !existsSync(database.path))
+  if (isMissingSqliteDatabase(url))
     throw new ArbiterError(
       'ARB_ERR_INPUT_NOT_FOUND',
       `--db ${url}: no such database file (the demo's is sqlite:./.arbiter/demo.db)`,

@@ -42,7 +42,8 @@ function commandOption(command: string, name: string): string | undefined {
 }
 
 /** Where the shell would find the command's program, if anywhere. */
-function findProgram(command: string, env: NodeJS.ProcessEnv): string | undefined {
+/** Where the first word of `command` is found (PATH, or the path it names), if it can be run. */
+export function findProgram(command: string, env: NodeJS.ProcessEnv): string | undefined {
   const program = command
     .trim()
     .split(/\s+/)[0]!

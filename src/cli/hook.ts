@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { ArbiterError } from '../core/errors.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
 import { type HookAgent, hookAgents, isHookAgent } from './hook-agents.js';
-import { runDoctor } from './hook-doctor.js';
+import { findProgram, runDoctor } from './hook-doctor.js';
 import { runHook } from './hook-run.js';
 import {
   type HookPlacement,
@@ -178,6 +178,11 @@ export function registerHookCommands(program: Command, output: Output, run: Run)
               ? `  ${events.pre} and ${events.post} post each tool call to ${(hookOptions.url ?? 'http://127.0.0.1:8080').replace(/\/+$/, '')}/v1/hooks/claude-code`
               : `  ${events.pre} and ${events.post} run: ${hookCommandLine(agent, hookOptions)}`,
           );
+          // A hook that cannot start blocks every tool call: say so now, not at the agent's first call.
+          if (!options.http && !findProgram(hookOptions.command, process.env))
+            output.err(
+              `warning: ${hookOptions.command.trim().split(/\s+/)[0]} is not on PATH here, so the agent cannot start the hook and every tool call will be blocked: put Arbiter on PATH, or install again with --command "${process.execPath} ${process.argv[1]}"`,
+            );
           if (agent === 'codex')
             output.out(
               '  Codex runs a new hook only after you review and trust it: open Codex and accept it.',

@@ -156,7 +156,7 @@ export function registerReportCommand(program: Command, output: Output, run: Run
       for (const control of report.controls)
         output.out(`  ${control.status.padEnd(8)} ${control.id} ${control.title}`);
       output.out(
-        `ledger ${audit.ok ? 'verified' : 'DOES NOT VERIFY'}: ${audit.entries} entries; wrote ${options.out}/report.html, report.json${note ? ', checkpoint.txt' : ''}`,
+        `ledger ${audit.ok ? 'verified' : 'DOES NOT VERIFY'}: ${audit.entries} entries; wrote ${join(options.out, 'report.html')}, report.json${note ? ', checkpoint.txt' : ''}`,
       );
       return audit.ok ? exitCodes.ok : exitCodes.failed;
     }),

@@ -424,7 +424,8 @@ function announce(
     `  policies  ${policyDir ?? '(none: every request is denied)'}  bundle ${arbiter.policies.bundle.digest}`,
   );
   output.out(`  ledger    ${arbiter.ledger.origin}  verifier key ${arbiter.ledger.verifierKey}`);
-  output.out(`  API       ${address}/v1   OpenAPI ${address}/openapi.json   metrics ${address}/metrics`);
+  // Only addresses that answer a GET: /v1 itself has no page, its routes are in the OpenAPI document.
+  output.out(`  API       ${address}/openapi.json (OpenAPI; routes under /v1)   metrics ${address}/metrics`);
   const tokenFile = arbiter.adminTokenFile;
   if (tokenFile && 'written' in tokenFile)
     output.out(`  first start: an admin token was written to ${tokenFile.written} (mode 0600)`);
@@ -467,7 +468,10 @@ function announceWitness(
   databaseUrl: string,
   witness: RunningWitness,
 ): void {
-  output.out(`\nWitness: ${witness.name} at ${witness.url} cosigns every checkpoint (C2SP tlog-witness).`);
+  // The witness serves one route, POST /add-checkpoint: its bare address would read "not found".
+  output.out(
+    `\nWitness: ${witness.name} cosigns every checkpoint (C2SP tlog-witness: POST ${witness.url}/add-checkpoint).`,
+  );
   output.out('  It runs in this process for the demo and is NOT independent: see docs/ledger.md#witnesses.');
   output.out(
     `  cosigned checkpoint: curl -s ${address}/v1/ledger/checkpoint -H 'Authorization: Bearer <erin's token>'`,

@@ -3,7 +3,12 @@ import { TokenService } from '../app/access/tokens.js';
 import { ArbiterError } from '../core/errors.js';
 import { randomIds } from '../core/ids.js';
 import { type Role, roles } from '../identity/records.js';
-import { type DatabaseOptions, withDatabaseOptions, withLedger } from './database.js';
+import {
+  type DatabaseOptions,
+  isMissingSqliteDatabase,
+  withDatabaseOptions,
+  withLedger,
+} from './database.js';
 import { type ExitCode, exitCodes } from './exit-codes.js';
 import type { Output } from './io.js';
 
@@ -11,9 +16,17 @@ type Run = (action: () => Promise<ExitCode> | ExitCode) => Promise<void>;
 
 type DbOptions = DatabaseOptions;
 
-function withTokens<T>(options: DbOptions, use: (tokens: TokenService) => Promise<T>): Promise<T> {
-  return withLedger(options, (ledger) =>
-    use(new TokenService({ store: ledger.store, ledger, clock: () => new Date(), ids: randomIds })),
+/** Only `create` may start a database (tokens issued before the server's first start); the rest need one. */
+function withTokens<T>(
+  options: DbOptions,
+  use: (tokens: TokenService) => Promise<T>,
+  { existing = true }: { existing?: boolean } = {},
+): Promise<T> {
+  return withLedger(
+    options,
+    (ledger) =>
+      use(new TokenService({ store: ledger.store, ledger, clock: () => new Date(), ids: randomIds })),
+    { existing },
   );
 }
 
@@ -54,19 +67,28 @@ export function registerTokenCommands(program: Command, output: Output, run: Run
             ?.split(',')
             .map((group) => group.trim())
             .filter(Boolean);
-          const { token } = await withTokens(options, (service) =>
-            service.create(
-              {
-                role: options.role as Role,
-                ...(options.system ? { systemId: options.system } : {}),
-                ...(options.user ? { user: options.user } : {}),
-                ...(groups ? { groups } : {}),
-                ...(options.label ? { label: options.label } : {}),
-              },
-              'cli',
-            ),
+          const created = isMissingSqliteDatabase(options.db);
+          const { token } = await withTokens(
+            options,
+            (service) =>
+              service.create(
+                {
+                  role: options.role as Role,
+                  ...(options.system ? { systemId: options.system } : {}),
+                  ...(options.user ? { user: options.user } : {}),
+                  ...(groups ? { groups } : {}),
+                  ...(options.label ? { label: options.label } : {}),
+                },
+                'cli',
+              ),
+            { existing: false },
           );
           output.out(token);
+          // A newcomer after `npm start` who leaves out --db issues a token the demo server never sees.
+          if (created)
+            output.err(
+              `note: ${options.db} did not exist, so this created a new database for the token; a server on another database refuses it (pass that server's --db; the demo's is sqlite:./.arbiter/demo.db)`,
+            );
           return exitCodes.ok;
         }),
     );

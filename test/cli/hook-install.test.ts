@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import {
   existsSync,
   lstatSync,
@@ -146,13 +147,37 @@ const existing: Record<Agent, { indent: string; doc: unknown }> = {
 const agents = Object.keys(projectFile) as Agent[];
 const read = (path: string) => readFileSync(path, 'utf8');
 
+// A PATH where `arbiter` is found, as on a machine with Arbiter installed.
+const onPath = tempDir('arbiter-path-');
+writeFileSync(join(onPath, 'arbiter'), '#!/bin/sh\nexit 2\n', { mode: 0o755 });
+
 describe('arbiter hook install / uninstall', () => {
+  it('warns when the hook command is not on PATH, and names a --command that works', () => {
+    const dir = tempDir('arbiter-install-');
+    const missing = arbiter(['hook', 'install', 'claude-code', '--dir', dir], {
+      env: { PATH: tempDir('arbiter-empty-path-') },
+    });
+    expect(missing.code).toBe(0);
+    expect(missing.stderr).toMatch(
+      /^warning: arbiter is not on PATH here, so the agent cannot start the hook and every tool call will be blocked: .* install again with --command "(\S+ \S+)"\n$/,
+    );
+    const suggested = /--command "(\S+ \S+)"/.exec(missing.stderr)![1]!;
+    const again = arbiter(['hook', 'install', 'claude-code', '--dir', dir, '--command', suggested], {
+      env: { PATH: tempDir('arbiter-empty-path-') },
+    });
+    expect(again.stderr).toBe('');
+    expect(again.stdout).toContain(`run: ${suggested} hook claude-code`);
+    // The suggested command is Arbiter: it answers --version.
+    const [node, bin] = suggested.split(' ');
+    expect(spawnSync(node!, [bin!, '--version'], { encoding: 'utf8' }).stdout).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
   it.each(agents)(
     '%s: a fresh project gets exactly the documented hooks; twice is once; uninstall removes the file it created',
     (agent) => {
       const dir = tempDir('arbiter-install-');
       const path = join(dir, projectFile[agent]);
-      const first = arbiter(['hook', 'install', agent, '--dir', dir]);
+      const first = arbiter(['hook', 'install', agent, '--dir', dir], { env: { PATH: onPath } });
       expect(first.stderr).toBe('');
       expect(first.code).toBe(0);
       expect(first.stdout).toContain(path);

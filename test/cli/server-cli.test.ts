@@ -78,7 +78,7 @@ describe('arbiter serve --demo, the CLI clients, and graceful shutdown', () => {
 
       // The demo's witness: the checkpoint a newcomer fetches is already cosigned by it.
       expect(text).toMatch(
-        /Witness: demo-witness\.arbiter\.local at http:\/\/127\.0\.0\.1:\d+ cosigns every checkpoint/,
+        /Witness: demo-witness\.arbiter\.local cosigns every checkpoint \(C2SP tlog-witness: POST http:\/\/127\.0\.0\.1:\d+\/add-checkpoint\)/,
       );
       expect(text).toContain('NOT independent');
       const witnessKey = parseCosignatureVerifierKey(/--witness (\S+) --quorum 1/.exec(text)![1]!);
@@ -185,9 +185,23 @@ describe('arbiter tokens', () => {
     ]);
     expect(created.code, created.stderr).toBe(0);
     expect(created.stdout).toMatch(/^arb_[A-Za-z0-9_-]{43}\n$/);
+    // Issued before any server used the database: said on stderr, so a token meant for the demo is not lost.
+    expect(created.stderr).toContain(
+      `note: ${db} did not exist, so this created a new database for the token`,
+    );
+    const second = arbiter(['tokens', 'create', '--db', db, '--role', 'auditor', '--user', 'yan']);
+    expect(second.stderr).toBe('');
+    // Reading or revoking needs the database: a wrong --db is an error, never a new empty database.
+    const elsewhere = `sqlite:${join(work, 'other.db')}`;
+    for (const command of [['list'], ['revoke', 'tok_x'], ['attest', '--by', 'root']]) {
+      const refused = arbiter(['tokens', ...command, '--db', elsewhere]);
+      expect(refused.code, command.join(' ')).toBe(2);
+      expect(refused.stderr).toContain(`--db ${elsewhere}: no such database file`);
+    }
+    expect(existsSync(join(work, 'other.db'))).toBe(false);
     const listed = arbiter(['tokens', 'list', '--db', db, '--json']);
     const rows = JSON.parse(listed.stdout);
-    expect(rows).toHaveLength(1);
+    expect(rows).toHaveLength(2);
     expect(rows[0]).toMatchObject({ role: 'approver', userName: 'zoe', groups: ['sre', 'platform'] });
     expect(listed.stdout).not.toContain(created.stdout.trim());
     expect(readFileSync(join(work, 'arbiter.db')).includes(Buffer.from(created.stdout.trim()))).toBe(false);

@@ -181,11 +181,12 @@ describe('arbiter report on a live database', () => {
         '--to',
         '2100-01-01',
         '--out',
-        out,
+        `${out}/`, // as the README writes it: evidence/
       ],
       { out: (text) => lines.push(text), err: (text) => lines.push(text) },
     );
     expect(code, lines.join('\n')).toBe(0);
+    expect(lines.at(-1)).toContain(`; wrote ${join(out, 'report.html')}, report.json, checkpoint.txt`);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(report).toMatchObject({
       format: 'arbiter.compliance-report/v1',

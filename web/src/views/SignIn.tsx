@@ -112,7 +112,8 @@ function TokenSignIn({
         </button>
         <p className="muted small">
           No token? An admin creates one:{' '}
-          <code>arbiter tokens create --role approver --user NAME --groups TEAM</code>
+          <code>arbiter tokens create --db DATABASE --role approver --user NAME --groups TEAM</code>, with the
+          server's database (the demo's: <code>sqlite:./.arbiter/demo.db</code>)
         </p>
       </form>
     </main>
