@@ -8,6 +8,7 @@ import {
   compileBundle,
   evaluateAction,
   type PolicyBundle,
+  type Verdict,
 } from '../../src/policy/index.js';
 import { actionPolicy, bundleOf } from '../helpers/bundle.js';
 import { seeded } from '../helpers/seeded.js';
@@ -22,12 +23,27 @@ const tuesday = new Date('2026-11-17T10:00:00Z');
 const friday = new Date('2026-11-20T16:00:00Z');
 
 function expectSameVerdicts(bundle: PolicyBundle, inputs: readonly ActionEvaluationInput[]): void {
+  const returned: [Verdict, string][] = [];
   for (const input of inputs) {
-    const before = JSON.stringify(evaluateActionBefore(bundle, input));
+    const reference = evaluateActionBefore(bundle, input);
+    const before = JSON.stringify(reference);
+    const verdict = evaluateAction(bundle, input);
+    expect(JSON.stringify(verdict)).toBe(before);
+    expect(verdict).toStrictEqual(reference);
     // Twice: the second verdict must not see anything the first left behind.
-    expect(JSON.stringify(evaluateAction(bundle, input))).toBe(before);
-    expect(JSON.stringify(evaluateAction(bundle, input))).toBe(before);
+    const again = evaluateAction(bundle, input);
+    expect(JSON.stringify(again)).toBe(before);
+    returned.push([verdict, before]);
+    // A caller that changes a verdict changes nothing of the verdicts after it: nothing in it is
+    // shared with them (not the lists, not the approvals' selectors, not the facts).
+    for (const entry of [...again.reasons, ...again.notFired, ...again.shadow])
+      entry.facts['changed.by.caller'] = true;
+    for (const approval of again.approvals) approval.from.push('group:changed-by-caller');
+    for (const list of [again.reasons, again.notFired, again.shadow, again.policies, again.approvals])
+      list.splice(0, list.length / 2, ...(list.slice(-1) as never[]));
   }
+  // evaluateAction grows its lists in buffers it keeps: no later verdict may change one it returned.
+  for (const [verdict, json] of returned) expect(JSON.stringify(verdict)).toBe(json);
 }
 
 /** A value of a random kind: the plain kinds the closures handle and the ones they hand back. */
@@ -103,6 +119,24 @@ describe('evaluateAction against the implementation before issue 22', () => {
       );
     });
   }
+
+  it('agrees after a verdict that threw half-way (a library caller passed a getter that throws)', () => {
+    const bundle = compileBundle(generatedBundleFiles('all'));
+    const actor: Actor = { id: 'bench-bot', kind: 'agent', autonomy: 2 };
+    const [first, second] = generatedRequests('all');
+    const throwing = structuredClone(first!) as unknown as Record<string, Record<string, unknown>>;
+    Object.defineProperty(throwing.change!, 'files', {
+      enumerable: true,
+      get: () => {
+        throw new Error('getter');
+      },
+    });
+    const input = { request: throwing as unknown as ActionEvaluationInput['request'], actor, now: tuesday };
+    expect(() => evaluateActionBefore(bundle, input)).toThrow('getter');
+    // Half-way: the rules before the first that reads request.change.files are in the buffers by now.
+    expect(() => evaluateAction(bundle, input)).toThrow('getter');
+    expectSameVerdicts(bundle, [{ request: second!, actor, now: tuesday }]);
+  });
 
   it('agrees on the example policies', () => {
     const bundle = loadPolicyDirectory(new URL('../../examples/policies', import.meta.url).pathname);
