@@ -439,6 +439,11 @@ describe('dashboard in Chromium', () => {
     await page.goBack();
     await see(page.getByRole('link', { name: 'checkout errors after the payments deploy' }));
     await shot(page, 'incidents');
+    // A link to an incident that does not exist says so, without a "Try again" that cannot help.
+    await page.goto(`${server.url}/incidents/inc_nosuchincident`);
+    await see(page.getByText('Not found', { exact: true }));
+    await see(page.getByText('ARB_ERR_NOT_FOUND'));
+    await notSee(page.getByRole('button', { name: 'Try again' }));
   });
 
   it('shows gate runs per System and version with their checks, pinned by the ledger', async () => {

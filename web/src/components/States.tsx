@@ -23,18 +23,22 @@ export function Empty({ title, children }: { title: string; children?: ReactNode
   );
 }
 
-/** What went wrong, with the server's error code, and a retry where it helps. */
+/**
+ * What went wrong, with the server's error code, and a retry where it helps: not for a 404 (a link to
+ * an incident, gate run or decision that does not exist), which asking again cannot change.
+ */
 export function ErrorState({ error, retry, title }: { error: unknown; retry?: () => void; title?: string }) {
   const message = errorMessage(error);
   const code = error instanceof ApiError ? error.code : undefined;
+  const missing = error instanceof ApiError && error.status === 404;
   return (
     <div className="state error" role="alert">
-      <p className="state-title">{title ?? 'Something went wrong'}</p>
+      <p className="state-title">{title ?? (missing ? 'Not found' : 'Something went wrong')}</p>
       <p>
         {message}
         {code ? <code className="error-code">{code}</code> : null}
       </p>
-      {retry ? (
+      {retry && !missing ? (
         <button type="button" onClick={retry}>
           Try again
         </button>
