@@ -35,6 +35,7 @@ export { emptyRoot, hashSize, leafHash, nodeHash } from './rfc6962.js';
 export type {
   AppendWrite,
   LedgerReader,
+  LedgerTail,
   LedgerWriter,
   StoredCheckpoint,
   StoredEntry,

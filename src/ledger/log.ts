@@ -110,7 +110,7 @@ export class MerkleLog {
   private async currentFrontier(writer: LedgerWriter): Promise<Frontier> {
     const cached = this.frontier;
     if (cached && writer.epoch !== undefined && cached.epoch === writer.epoch) return cached;
-    const { size, lastLeaf } = await writer.tail();
+    const { size, lastLeaf, frontier } = await writer.tail();
     if (
       cached &&
       cached.size === size &&
@@ -120,7 +120,16 @@ export class MerkleLog {
       return cached;
     }
     const ids = rangeNodes(0, size);
-    const hashes = size === 0 ? [] : await writer.nodes([...ids, { level: 0, index: size - 1 }]);
+    if (frontier && frontier.length !== ids.length)
+      throw new Error(
+        `the frontier of a log of size ${size} has ${ids.length} nodes, not ${frontier.length}`,
+      );
+    // Read with the tail (another replica appended since), or now: the nodes and the last leaf.
+    const hashes = frontier
+      ? [...frontier, lastLeaf]
+      : size === 0
+        ? []
+        : await writer.nodes([...ids, { level: 0, index: size - 1 }]);
     this.frontier = {
       size,
       nodes: ids.map((id, i) => ({ ...id, hash: hashes[i]! })),

@@ -79,10 +79,22 @@ export interface AppendWrite {
   personal: readonly PersonalValue[];
 }
 
+/** The log's size and last leaf hash, and the frontier's hashes when the store read them too (see LedgerWriter.tail). */
+export interface LedgerTail {
+  size: number;
+  lastLeaf: Uint8Array | undefined;
+  frontier?: readonly Uint8Array[];
+}
+
 /** Writes of one append, inside the caller's database transaction. */
 export interface LedgerWriter extends Pick<LedgerReader, 'size' | 'nodes'> {
-  /** Size and last leaf hash in one read: how the log checks its cached frontier is current. */
-  tail(): Promise<{ size: number; lastLeaf: Uint8Array | undefined }>;
+  /**
+   * Size and last leaf hash in one read: how the log checks its cached frontier is current. A store
+   * may also return `frontier`, the hashes of rangeNodes(0, size) largest first, read in the same
+   * snapshot (the last one is `lastLeaf` when size is odd): the log then builds on them instead of
+   * reading them with `nodes`.
+   */
+  tail(): Promise<LedgerTail>;
   /**
    * Changes whenever a transaction begins or rolls back. While it stays the same, nothing but
    * this writer has appended (appends are serialised per transaction), so the log may trust its

@@ -7,9 +7,11 @@ import {
   consistencyProof,
   inclusionProof,
   type LedgerAppend,
+  type LedgerWriter,
   MerkleLog,
   openCheckpoint,
   parseVerifierKey,
+  rangeNodes,
   rootHash,
   verifyConsistency,
   verifyInclusion,
@@ -128,6 +130,29 @@ describe('MerkleLog on SQLite', () => {
     await store.write((tx) => other.append(tx.ledger, [note(3), note(4)]));
     await append([note(5)]);
     expect(await store.ledger.size()).toBe(6);
+    expect(hex((await ledger.log.root(store.ledger)).root)).toBe(hex(rootHash(await allLeafHashes())));
+  });
+
+  it('builds on a frontier the store read with its tail, reading no nodes; refuses one of the wrong length', async () => {
+    await append([note(0), note(1), note(2), note(3), note(4)]);
+    // Another replica's log: its cache is stale, as after the first log's appends.
+    const other = new MerkleLog({ origin: ledger.origin, clock: fixedClock });
+    const withFrontier = (writer: LedgerWriter, cut: number) =>
+      Object.assign(Object.create(writer) as LedgerWriter, {
+        async tail() {
+          const tail = await writer.tail();
+          const frontier = await writer.nodes(rangeNodes(0, tail.size));
+          return { ...tail, frontier: frontier.slice(cut) };
+        },
+        async nodes(): Promise<Uint8Array[]> {
+          throw new Error('the log read nodes the store had sent');
+        },
+      });
+    await expect(store.write((tx) => other.append(withFrontier(tx.ledger, 1), [note(5)]))).rejects.toThrow(
+      'the frontier of a log of size 5 has 2 nodes, not 1',
+    );
+    await store.write((tx) => other.append(withFrontier(tx.ledger, 0), [note(5), note(6), note(7)]));
+    expect(await store.ledger.size()).toBe(8);
     expect(hex((await ledger.log.root(store.ledger)).root)).toBe(hex(rootHash(await allLeafHashes())));
   });
 

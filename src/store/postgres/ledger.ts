@@ -1,4 +1,5 @@
-import type { AppendWrite } from '../../ledger/storage.js';
+import type { AppendWrite, LedgerTail } from '../../ledger/storage.js';
+import { rangeNodes } from '../../ledger/tree-math.js';
 import type { Row } from '../row-mapping.js';
 import {
   type AppendWriter,
@@ -116,8 +117,9 @@ export function pgAppend(db: Queryable): AppendWriter {
 
 /**
  * The ledger's writes in a write batch. The batch's first statement reads the tail with BEGIN and
- * the advisory lock (one round trip); the first append of the batch is handed that tail instead of
- * reading it again. Any append makes it stale, so it is used at most once.
+ * the advisory lock (one round trip), with the frontier when another replica appended since (see
+ * tailStatement); the first append of the batch is handed that tail instead of reading it again.
+ * Any append makes it stale, so it is used at most once.
  */
 export class PgLedgerWrites extends SqlLedgerWrites {
   knownTail: LedgerTail | undefined;
@@ -129,11 +131,76 @@ export class PgLedgerWrites extends SqlLedgerWrites {
   }
 }
 
-export type LedgerTail = { size: number; lastLeaf: Uint8Array | undefined };
+/**
+ * The log's last entry as this replica's log last built on it: BEGIN's round trip then reads the
+ * frontier only when the tail is another (tailStatement) — when another replica appended since. It
+ * follows the log's cache, which moves only by appends: here, when a batch that appended commits;
+ * one that appended and rolled back forgets it. A wrong guess costs round trips, never correctness:
+ * the log checks its cache against the tail either way, and reads the frontier itself when the
+ * store did not.
+ */
+export class SeenTail {
+  private seen: LedgerTail | undefined;
+  private appended: LedgerTail | undefined;
 
-/** The tail from the last entry's row (`seq`, `leaf_hash`), or of an empty log. */
+  /** The tail statement for the next batch's BEGIN. */
+  statement(): string {
+    return tailStatement(this.seen);
+  }
+
+  /** An append of this batch (deferred or sent). */
+  append(write: AppendWrite): void {
+    const last = write.entries.at(-1);
+    if (last) this.appended = { size: last.seq + 1, lastLeaf: last.leafHash };
+  }
+
+  committed(): void {
+    if (this.appended) this.seen = this.appended;
+    this.appended = undefined;
+  }
+
+  rolledBack(): void {
+    if (this.appended) this.seen = undefined;
+    this.appended = undefined;
+  }
+}
+
+/**
+ * The ledger's tail — its last entry's seq and leaf hash, no row when the log is empty — and, unless
+ * that entry is `seen`'s, the hashes of the frontier's perfect subtrees above the leaves (the nodes
+ * (level, size / 2^level − 1) for each level ≥ 1 whose bit is set in size, largest first; NULL where
+ * one is missing) as `frontier`, NULL when the tail is `seen`'s. Sent after the ledger lock in BEGIN's
+ * round trip, so both are read under it: the two round trips that a replica re-reading the frontier
+ * after another's appends took under the lock are folded into the one it makes anyway. Takes no
+ * parameters (it goes with BEGIN): `seen` is written in as an integer and hex digits.
+ */
+export function tailStatement(seen: LedgerTail | undefined): string {
+  const known =
+    seen?.lastLeaf && Number.isSafeInteger(seen.size) && seen.size > 0
+      ? `t.seq = ${seen.size - 1} AND t.leaf_hash = decode('${Buffer.from(seen.lastLeaf).toString('hex')}', 'hex')`
+      : 'false';
+  return `SELECT t.seq, t.leaf_hash, CASE WHEN ${known} THEN NULL ELSE ARRAY(
+       SELECT n.hash FROM generate_series(62, 1, -1) AS l (level)
+         LEFT JOIN ledger_nodes n ON n.level = l.level AND n.idx = ((t.seq + 1) >> l.level) - 1
+       WHERE ((t.seq + 1) >> l.level) & 1 = 1 ORDER BY l.level DESC) END AS frontier
+     FROM (SELECT seq, leaf_hash FROM ledger_entries ORDER BY seq DESC LIMIT 1) t`;
+}
+
+/**
+ * The tail from tailStatement's row (`seq`, `leaf_hash`, `frontier`), or of an empty log; with the
+ * frontier's hashes in rangeNodes order (the last leaf's where size is odd) when they were read. A
+ * frontier with a node missing is left out rather than refused here, in BEGIN, where a failure would
+ * fail every job of the batch: the log then reads the nodes itself, and only an append fails on it.
+ */
 export function tailFrom(row: Row | undefined): LedgerTail {
-  return row
-    ? { size: Number(row.seq) + 1, lastLeaf: row.leaf_hash as Uint8Array }
-    : { size: 0, lastLeaf: undefined };
+  if (!row) return { size: 0, lastLeaf: undefined };
+  const size = Number(row.seq) + 1;
+  const lastLeaf = bytes(row.leaf_hash);
+  const inner = row.frontier as (Buffer | null)[] | null | undefined;
+  const ids = rangeNodes(0, size);
+  if (!inner || inner.includes(null) || inner.length !== ids.filter((id) => id.level > 0).length)
+    return { size, lastLeaf };
+  let next = 0;
+  const frontier = ids.map(({ level }) => (level === 0 ? lastLeaf : inner[next++]!));
+  return { size, lastLeaf, frontier };
 }

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import pg from 'pg';
 import { ArbiterError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { LedgerReader } from '../../ledger/storage.js';
+import type { LedgerReader, LedgerTail } from '../../ledger/storage.js';
 import type { ActivityDelta, DecisionRow, NotificationRow, SystemRow } from '../records.js';
 import { kyselyOver, postgresDialect } from '../sql/dialect.js';
 import { SqlLedgerReads } from '../sql/ledger.js';
@@ -16,12 +16,12 @@ import { type CommitPath, commitAfterFor, StatementRefusedError } from './commit
 import type { PgQueryClass } from './extended-query.js';
 import { QueryableConnection } from './kysely-connection.js';
 import {
-  type LedgerTail,
   PgLedgerWrites,
   pgAppend,
   pgEntryBatch,
   pgNodes,
   type Queryable,
+  SeenTail,
   tailFrom,
 } from './ledger.js';
 import { postgresMigrations } from './migrations.js';
@@ -84,6 +84,8 @@ export function redactUrl(url: string): string {
  */
 class PgTransaction extends SqlRecordWrites implements StoreTransaction {
   readonly ledger: PgLedgerWrites;
+  /** The tail this replica's log last built on: BEGIN reads the frontier when another replica moved it. */
+  readonly seenTail = new SeenTail();
 
   constructor(private readonly batch: PgBatch) {
     super(kyselyOver(new QueryableConnection(batch), postgresDialect), postgresDialect);
@@ -91,6 +93,7 @@ class PgTransaction extends SqlRecordWrites implements StoreTransaction {
     this.ledger = new PgLedgerWrites(this.db, pgNodes(batch), pgEntryBatch(batch), async (write) => {
       // The tail read with BEGIN no longer is one once anything is appended.
       this.ledger.knownTail = undefined;
+      this.seenTail.append(write);
       const deferred = batch.deferred;
       if (deferred) deferred.append(write);
       else await append(write);
@@ -180,21 +183,23 @@ class BatchConnection implements Queryable {
   }
 
   /**
-   * BEGIN, the ledger's advisory lock, the ledger's tail and, if given, the batch's read-ahead in one
-   * round trip. The tail and the read-ahead run after the lock is granted, so they are current for
-   * the whole batch. Without a read-ahead: the simple query protocol, which runs several statements
-   * (they take no parameters, so the key is written in); with one: the extended protocol (beginWith),
-   * or that simple query and then the read-ahead where node-postgres allows no more (beginWithFor).
+   * BEGIN, the ledger's advisory lock, the ledger's tail (`tail`: tailStatement, with the frontier if
+   * another replica appended) and, if given, the batch's read-ahead in one round trip. The tail and
+   * the read-ahead run after the lock is granted, so they are current for the whole batch. Without a
+   * read-ahead: the simple query protocol, which runs several statements (they take no parameters, so
+   * the key is written in); with one: the extended protocol (beginWith), or that simple query and
+   * then the read-ahead where node-postgres allows no more (beginWithFor).
    */
-  async begin(batch: PgBatch, readAhead: ReadAheadQuery | undefined): Promise<LedgerTail> {
+  async begin(batch: PgBatch, tail: string, readAhead: ReadAheadQuery | undefined): Promise<LedgerTail> {
     if (!this.client) throw new Error('no connection for the write transaction');
+    const opening = [...openingStatements, tail];
     if (!readAhead) {
-      const results = (await this.client.query(openingStatements.join('; '))) as unknown as Result[];
+      const results = (await this.client.query(opening.join('; '))) as unknown as Result[];
       return tailFrom(results[2]?.rows[0]);
     }
     const results = await this.beginPath.send(
       this.client,
-      openingStatements,
+      opening,
       prepared(readAhead.sql, readAhead.params) as pg.QueryConfig,
     );
     batch.readAheadFound(readAhead, results[3]!.rows);
@@ -211,12 +216,8 @@ function refusedData(error: unknown): boolean {
   return error instanceof pg.DatabaseError && typeof error.code === 'string' && error.code.startsWith('22');
 }
 
-/** What every write batch begins with; the tail is read under the lock. */
-const openingStatements = [
-  'BEGIN',
-  `SELECT pg_advisory_xact_lock(${ledgerLockKey})`,
-  'SELECT seq, leaf_hash FROM ledger_entries ORDER BY seq DESC LIMIT 1',
-] as const;
+/** What every write batch begins with; the tail (tailStatement) follows, read under the lock. */
+const openingStatements = ['BEGIN', `SELECT pg_advisory_xact_lock(${ledgerLockKey})`] as const;
 
 /**
  * The PostgreSQL store, for several `arbiter serve` replicas sharing one database. Writes are
@@ -261,7 +262,11 @@ export class PostgresStore extends SqlRecordReads implements Store {
         connection.client = await pool.connect();
         const readAhead = batch.readAheadOf(queued);
         try {
-          transaction.ledger.knownTail = await connection.begin(batch, readAhead);
+          transaction.ledger.knownTail = await connection.begin(
+            batch,
+            transaction.seenTail.statement(),
+            readAhead,
+          );
         } catch (error) {
           // The same for a read-ahead sent with BEGIN: the queue runs the batch again without it.
           throw readAhead && refusedData(error) ? new DeferredWriteError(error) : error;
@@ -294,6 +299,7 @@ export class PostgresStore extends SqlRecordReads implements Store {
           // BEGIN's round trip, and COMMIT's (the writes' too when they cannot share it).
           const commitTrips = writes ? commitPath.roundTrips : 1;
           this.options.onBatch?.({ statements: batch.statements + 1 + commitTrips });
+          transaction.seenTail.committed();
         } catch (error) {
           // The transaction stays open (aborted) for the queue's rollback.
           throw error instanceof StatementRefusedError ? new DeferredWriteError(error.cause) : error;
@@ -302,6 +308,7 @@ export class PostgresStore extends SqlRecordReads implements Store {
         connection.client = undefined;
       },
       rollback: async () => {
+        transaction.seenTail.rolledBack();
         transaction.ledger.epoch++;
         transaction.ledger.knownTail = undefined;
         batch.reset();
