@@ -65,7 +65,7 @@ async function measureBuild(dist, what) {
  * The heap's growth over a batch of verdicts small enough to fit the young generation (median of
  * nine batches); a batch during which a collection ran is measured again.
  */
-async function bytesPerVerdict(verdict, collections) {
+export async function bytesPerVerdict(verdict, collections) {
   const batch = 200;
   const bytes = [];
   for (let attempt = 0; bytes.length < 9; attempt++) {

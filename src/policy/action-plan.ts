@@ -12,7 +12,13 @@ import type { Effect } from './documents.js';
  * asks for with the key approvals are merged by. A verdict then builds no string and sorts no
  * list for a rule unless the request makes it necessary.
  */
-export interface RulePlan {
+/** An approval asked for, and who asked: a rule (`policy/rule`) or the bundle default. */
+export interface ApprovalRequest {
+  readonly approval: PlannedApproval | undefined;
+  readonly id: string;
+}
+
+export interface RulePlan extends ApprovalRequest {
   readonly rule: CompiledActionRule;
   /** deny 2, require_approval 1, allow 0: the stronger effect has the higher rank. */
   readonly rank: number;
@@ -32,7 +38,7 @@ export interface PolicyPlan {
 export interface ActionPlan {
   readonly policies: readonly PolicyPlan[];
   /** The bundle default approval, asked for when no rule fired and the default is require_approval. */
-  readonly defaultApproval: PlannedApproval;
+  readonly defaultApprovalRules: readonly ApprovalRequest[];
 }
 
 /** An approval requirement with its selectors sorted and its merge key (`count|from…`). */
@@ -60,7 +66,7 @@ export function actionPlan(bundle: PolicyBundle): ActionPlan {
 function makePlan(bundle: PolicyBundle): ActionPlan {
   const defaultApproval = plannedApproval(bundle.defaults.approval);
   return {
-    defaultApproval,
+    defaultApprovalRules: [{ approval: defaultApproval, id: '(bundle default)' }],
     policies: bundle.actionPolicies.map((policy) => ({
       policy,
       rules: policy.rules.map((rule) => ({

@@ -30,7 +30,9 @@ export function resolvePath(
   segments: readonly (string | number)[],
 ): unknown {
   let current: unknown = context;
-  for (const key of segments) {
+  // Indexed, not for-of: an iterator and its result objects per segment, on every fact of every verdict.
+  for (let i = 0; i < segments.length; i++) {
+    const key = segments[i]!;
     if (current instanceof Map) {
       if (!current.has(key)) return missing;
       current = current.get(key);

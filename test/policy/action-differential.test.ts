@@ -8,6 +8,7 @@ import {
   compileBundle,
   evaluateAction,
   type PolicyBundle,
+  type Verdict,
 } from '../../src/policy/index.js';
 import { actionPolicy, bundleOf } from '../helpers/bundle.js';
 import { seeded } from '../helpers/seeded.js';
@@ -22,12 +23,19 @@ const tuesday = new Date('2026-11-17T10:00:00Z');
 const friday = new Date('2026-11-20T16:00:00Z');
 
 function expectSameVerdicts(bundle: PolicyBundle, inputs: readonly ActionEvaluationInput[]): void {
+  const returned: [Verdict, string][] = [];
   for (const input of inputs) {
-    const before = JSON.stringify(evaluateActionBefore(bundle, input));
+    const reference = evaluateActionBefore(bundle, input);
+    const before = JSON.stringify(reference);
+    const verdict = evaluateAction(bundle, input);
+    expect(JSON.stringify(verdict)).toBe(before);
+    expect(verdict).toStrictEqual(reference);
     // Twice: the second verdict must not see anything the first left behind.
     expect(JSON.stringify(evaluateAction(bundle, input))).toBe(before);
-    expect(JSON.stringify(evaluateAction(bundle, input))).toBe(before);
+    returned.push([verdict, before]);
   }
+  // evaluateAction grows its lists in buffers it keeps: no later verdict may change one it returned.
+  for (const [verdict, json] of returned) expect(JSON.stringify(verdict)).toBe(json);
 }
 
 /** A value of a random kind: the plain kinds the closures handle and the ones they hand back. */
