@@ -46,6 +46,13 @@ for (let i = 0; i < N; i++) {
   while (j > 0 && t0[j] > starts[g]) j--;
   since.push(i - j);
 }
+/** How many collections of each kind (perf_hooks' NODE_PERFORMANCE_GC_* flags) ran while timing. */
+function countsByKind(entries) {
+  const names = { 1: 'scavenge', 4: 'mark-compact', 8: 'incremental marking', 16: 'weak callbacks' };
+  const counts = {};
+  for (const [, , kind] of entries) counts[names[kind] ?? kind] = (counts[names[kind] ?? kind] ?? 0) + 1;
+  return counts;
+}
 const hist = {};
 for (const d of since) {
   const b =
@@ -69,8 +76,8 @@ console.log(
   thr.toFixed(1),
   'gcs',
   starts.length,
-  'kinds',
-  [...new Set(gcs.map((x) => x[2]))].join(','),
+  'by kind',
+  JSON.stringify(countsByKind(gcs.filter((x) => x[0] >= t0[0]))),
   'mean gc ms',
   (gcs.reduce((a, x) => a + x[1], 0) / gcs.length).toFixed(3),
 );

@@ -115,29 +115,51 @@ function toJson(value: unknown, depth: number): JsonValue {
  */
 export interface FactSet {
   readonly paths: readonly FactPath[];
-  readonly literal: (values: JsonValue[]) => Record<string, JsonValue>;
+  /** The facts object of `values[i]` for `paths[i]`. */
+  readonly literal: (values: readonly unknown[]) => Record<string, JsonValue>;
   /** The bundle table that numbered this set when it was interned, and its number there. */
   readonly table: FieldChains | undefined;
   readonly slot: number;
+  /** Each path's number in `table` (`FactValues` are indexed by it); empty while not interned. */
+  readonly pathSlots: readonly number[];
+  /** The facts object read straight from `FactValues` of `table`, by `pathSlots`. */
+  readonly literalOfValues: (values: FactValues) => Record<string, JsonValue>;
+}
+
+/** An object literal function: `{"<path i>": v[<index i>], …}` for each path. */
+function literalOf(paths: readonly FactPath[], indexes: readonly number[]): FactSet['literal'] {
+  const body = `return {${paths.map((fact, i) => `${JSON.stringify(fact.path)}: v[${indexes[i]}]`).join(', ')}};`;
+  return new Function('v', body) as FactSet['literal'];
 }
 
 /** Prepares the fact set for a list of paths. */
 export function factSet(paths: readonly FactPath[]): FactSet {
-  const body = `return {${paths.map((fact, i) => `${JSON.stringify(fact.path)}: v[${i}]`).join(', ')}};`;
-  return { paths, literal: new Function('v', body) as FactSet['literal'], table: undefined, slot: -1 };
+  const literal = literalOf(
+    paths,
+    paths.map((_, i) => i),
+  );
+  return { paths, literal, table: undefined, slot: -1, pathSlots: [], literalOfValues: literal };
 }
 
 /**
  * One FactSet per distinct list of paths, shared by every expression of a bundle that reads that
  * list: a scope then collects each list's facts once (`request.change.linesChanged` and
- * `request.resource.environment` are read together by many rules of a bundle). Each is numbered
- * in the bundle's table `chains`, which a scope's cache of collected facts is indexed by.
+ * `request.resource.environment` are read together by many rules of a bundle). Each set, and each
+ * path, is numbered in the bundle's table `chains`: a scope keeps collected facts, and resolved
+ * fact values, in arrays by those numbers.
  */
 export function internFactSet(table: Map<string, FactSet>, set: FactSet, chains: FieldChains): FactSet {
   const key = set.paths.map((fact) => fact.path).join('\n');
   const known = table.get(key);
   if (known) return known;
-  const numbered: FactSet = { ...set, table: chains, slot: chains.numberFactSet() };
+  const pathSlots = set.paths.map((fact) => chains.factPathSlot(fact.path));
+  const numbered: FactSet = {
+    ...set,
+    table: chains,
+    slot: chains.numberFactSet(),
+    pathSlots,
+    literalOfValues: literalOf(set.paths, pathSlots),
+  };
   table.set(key, numbered);
   return numbered;
 }
@@ -148,35 +170,51 @@ export interface CollectedFacts {
   missing: string[] | undefined;
 }
 
-/** Fact values already resolved against one context, by path (`missing` for a path that is not there). */
-export type FactCache = Map<string, JsonValue | typeof missing>;
+/**
+ * Fact values resolved against one context, by the path's number in a bundle table
+ * (`FactSet.pathSlots`): the value, `missing` for a path that is not there, undefined while unread.
+ */
+export type FactValues = (JsonValue | typeof missing | undefined)[];
+
+/** The value of a fact as explanations show it, or `missing`. */
+function factAt(context: Record<string, unknown>, fact: FactPath): JsonValue | typeof missing {
+  const resolved = resolvePath(context, fact.segments);
+  return resolved === missing ? missing : factValue(resolved);
+}
 
 /**
  * The facts an expression read: resolvable paths with their values, and the paths that do not
- * exist. `cache` must belong to this `context` alone.
+ * exist. `values` must belong to this `context` alone and be indexed by the numbers of the table
+ * that interned `set`; without it (a set no table numbered) every path is resolved here.
  */
 export function collectFacts(
   context: Record<string, unknown>,
   set: FactSet,
-  cache?: FactCache,
+  values?: FactValues,
 ): CollectedFacts {
   const { paths } = set;
-  const values: JsonValue[] = new Array(paths.length);
+  let slots = set.pathSlots;
+  let literal = set.literalOfValues;
+  if (values === undefined) {
+    values = new Array(paths.length);
+    slots = [];
+    literal = set.literal;
+  }
   let absent: string[] | undefined;
   for (let i = 0; i < paths.length; i++) {
     const fact = paths[i]!;
-    let value = cache?.get(fact.path);
-    if (value === undefined) {
-      const resolved = resolvePath(context, fact.segments);
-      value = resolved === missing ? missing : factValue(resolved);
-      cache?.set(fact.path, value);
-    }
-    if (value !== missing) values[i] = value;
-    else if (absent) absent.push(fact.path);
+    const slot = slots[i] ?? i;
+    let value = values[slot];
+    if (value === undefined) values[slot] = value = factAt(context, fact);
+    if (value !== missing) continue;
+    if (absent) absent.push(fact.path);
     else absent = [fact.path];
   }
-  if (absent === undefined) return { facts: set.literal(values), missing: undefined };
+  if (absent === undefined) return { facts: literal(values), missing: undefined };
   const facts: Record<string, JsonValue> = {};
-  for (let i = 0; i < paths.length; i++) if (values[i] !== undefined) facts[paths[i]!.path] = values[i]!;
+  for (let i = 0; i < paths.length; i++) {
+    const value = values[slots[i] ?? i];
+    if (value !== missing) facts[paths[i]!.path] = value!;
+  }
   return { facts, missing: absent };
 }

@@ -41,6 +41,23 @@ export class FieldChains {
   get factSets(): number {
     return this.#factSets;
   }
+
+  readonly #factPaths = new Map<string, number>();
+
+  /** The number of a fact path (`request.change.linesChanged`) the bundle's fact sets read. */
+  factPathSlot(path: string): number {
+    let slot = this.#factPaths.get(path);
+    if (slot === undefined) {
+      slot = this.#factPaths.size;
+      this.#factPaths.set(path, slot);
+    }
+    return slot;
+  }
+
+  /** How many fact paths are numbered. */
+  get factPaths(): number {
+    return this.#factPaths.size;
+  }
 }
 
 /**

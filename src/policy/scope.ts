@@ -2,7 +2,7 @@ import type { JsonValue } from '../core/json.js';
 import type { CompiledVariable } from './bundle.js';
 import { type CompiledExpression, celSummary } from './cel.js';
 import { bail } from './cel-closure.js';
-import { type CollectedFacts, collectFacts, type FactCache, type FactSet } from './facts.js';
+import { type CollectedFacts, collectFacts, type FactSet, type FactValues } from './facts.js';
 import { ChainReads, type FieldChains } from './field-chains.js';
 import { celLimits } from './limits.js';
 
@@ -12,11 +12,11 @@ export interface PolicyScope {
   /** Variables whose expression failed, with the reason; undefined while none failed. */
   failedVariables: Map<string, string> | undefined;
   /**
-   * Each fact path resolved once per scope: the rules of a bundle read the same few paths again
-   * and again (`request.change.linesChanged` by 50 rules), and the context does not change while
-   * the scope lives.
+   * Each fact path resolved once per scope, by its number in the bundle's table: the rules of a
+   * bundle read the same few paths again and again (`request.change.linesChanged` by 50 rules),
+   * and the context does not change while the scope lives.
    */
-  facts: FactCache;
+  facts: FactValues;
   /**
    * Each fact set's facts, collected once per scope: expressions that read the same paths (a
    * bundle interns their fact sets at load) share one facts object instead of building their own.
@@ -45,7 +45,7 @@ export function buildScope(
     return {
       context,
       failedVariables: undefined,
-      facts: new Map(),
+      facts: new Array(chains?.factPaths ?? 0),
       collected: new Array(chains?.factSets ?? 0),
       collectedElsewhere: undefined,
       reads: new ChainReads(context, chains),
@@ -78,7 +78,7 @@ export function buildScope(
   return {
     context,
     failedVariables,
-    facts: new Map(),
+    facts: new Array(chains?.factPaths ?? 0),
     collected: new Array(chains?.factSets ?? 0),
     collectedElsewhere: undefined,
     reads: new ChainReads(context, chains),
@@ -119,7 +119,7 @@ export function factsInScope(expression: CompiledExpression, scope: PolicyScope)
   scope.collectedElsewhere ??= new Map();
   let collected = scope.collectedElsewhere.get(set);
   if (collected === undefined) {
-    collected = collectFacts(scope.context, set, scope.facts);
+    collected = collectFacts(scope.context, set);
     scope.collectedElsewhere.set(set, collected);
   }
   return collected;

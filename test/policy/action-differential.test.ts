@@ -31,8 +31,16 @@ function expectSameVerdicts(bundle: PolicyBundle, inputs: readonly ActionEvaluat
     expect(JSON.stringify(verdict)).toBe(before);
     expect(verdict).toStrictEqual(reference);
     // Twice: the second verdict must not see anything the first left behind.
-    expect(JSON.stringify(evaluateAction(bundle, input))).toBe(before);
+    const again = evaluateAction(bundle, input);
+    expect(JSON.stringify(again)).toBe(before);
     returned.push([verdict, before]);
+    // A caller that changes a verdict changes nothing of the verdicts after it: nothing in it is
+    // shared with them (not the lists, not the approvals' selectors, not the facts).
+    for (const entry of [...again.reasons, ...again.notFired, ...again.shadow])
+      entry.facts['changed.by.caller'] = true;
+    for (const approval of again.approvals) approval.from.push('group:changed-by-caller');
+    for (const list of [again.reasons, again.notFired, again.shadow, again.policies, again.approvals])
+      list.splice(0, list.length / 2, ...(list.slice(-1) as never[]));
   }
   // evaluateAction grows its lists in buffers it keeps: no later verdict may change one it returned.
   for (const [verdict, json] of returned) expect(JSON.stringify(verdict)).toBe(json);
