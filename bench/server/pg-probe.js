@@ -4,7 +4,8 @@
 // batches and the jobs in them, statements sent by the process (all connections), the time from
 // asking for the ledger lock to holding it (a pooled connection, then BEGIN + lock + tail, and the
 // read-ahead where the build sends it with them), and the time from holding it to the COMMIT's
-// answer (the lock hold, as this process sees it).
+// answer (the lock hold, as this process sees it), and the round trips each batch's connection made from
+// its BEGIN to its COMMIT (or ROLLBACK).
 import { createRequire } from 'node:module';
 
 // The server's own pg (another checkout's node_modules is another module instance): its Client is what
@@ -23,11 +24,15 @@ const fresh = () => ({
   waitMs: 0,
   holdMs: 0,
   largest: 0,
+  /** Round trips on batches' connections, BEGIN to COMMIT or ROLLBACK (each counted as it is sent). */
+  batchRoundTrips: 0,
   /** Statements by their first words. */
   kinds: {},
 });
 let counts = fresh();
 
+/** Connections with a write batch open: only write batches send BEGIN (Kysely opens no transactions). */
+const inBatch = new WeakSet();
 const query = pg.Client.prototype.query;
 pg.Client.prototype.query = function countedQuery(...args) {
   counts.statements++;
@@ -37,6 +42,12 @@ pg.Client.prototype.query = function countedQuery(...args) {
     typeof config === 'string' ? config : [...(config?.leading ?? []), config?.text ?? 'other'].join('; ');
   const kind = text.replace(/\s+/g, ' ').trim().slice(0, 70);
   counts.kinds[kind] = (counts.kinds[kind] ?? 0) + 1;
+  if (text.startsWith('BEGIN')) inBatch.add(this);
+  if (inBatch.has(this)) {
+    counts.batchRoundTrips++;
+    // The deferred writes sent with COMMIT say so (thenCommit); COMMIT or ROLLBACK alone end it too.
+    if (config?.thenCommit || text === 'COMMIT' || text === 'ROLLBACK') inBatch.delete(this);
+  }
   return query.apply(this, args);
 };
 

@@ -96,6 +96,14 @@ function burn() {
   return spawn(process.execPath, ['-e', code], { stdio: 'ignore' });
 }
 
+/** Batches begun (BEGIN sent, with or without statements in its round trip). */
+function beginsOf(probe) {
+  return Object.entries(probe.kinds).reduce(
+    (total, [kind, count]) => total + (kind.startsWith('BEGIN') ? count : 0),
+    0,
+  );
+}
+
 /** Statements per decision by kind, most frequent first. */
 function mergeKinds(probes, ok) {
   const total = {};
@@ -158,6 +166,8 @@ async function measure({ admin, databases, runs, burner }) {
     writeCalls: delta('writes') / ok,
     batches: sum('batches'),
     perBatch: sum('jobs') / sum('batches'),
+    // Each BEGIN starts one (a batch run again after a refused deferred write counts twice).
+    roundTrips: sum('batchRoundTrips') / probes.reduce((total, p) => total + beginsOf(p), 0),
     statements: sum('statements') / ok,
     waitMs: sum('waitMs') / sum('batches'),
     holdMs: sum('holdMs') / sum('batches'),
@@ -186,6 +196,7 @@ const columns = [
   ['readCalls', 2, 'read calls/dec'],
   ['writeCalls', 2, 'write calls/dec'],
   ['perBatch', 1, 'dec/batch'],
+  ['roundTrips', 2, 'round trips/batch'],
   ['statements', 2, 'stmts/dec'],
   ['waitMs', 2, 'wait ms/batch'],
   ['holdMs', 2, 'hold ms/batch'],

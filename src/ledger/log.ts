@@ -122,7 +122,7 @@ export class MerkleLog {
     const ids = rangeNodes(0, size);
     if (frontier && frontier.length !== ids.length)
       throw new Error(
-        `the frontier of a log of size ${size} has ${ids.length} nodes, not ${frontier.length}`,
+        `the frontier read with the tail of a log of size ${size} has ${frontier.length} nodes, not ${ids.length}`,
       );
     // Read with the tail (another replica appended since), or now: the nodes and the last leaf.
     const hashes = frontier

@@ -149,7 +149,7 @@ describe('MerkleLog on SQLite', () => {
         },
       });
     await expect(store.write((tx) => other.append(withFrontier(tx.ledger, 1), [note(5)]))).rejects.toThrow(
-      'the frontier of a log of size 5 has 2 nodes, not 1',
+      'the frontier read with the tail of a log of size 5 has 1 nodes, not 2',
     );
     await store.write((tx) => other.append(withFrontier(tx.ledger, 0), [note(5), note(6), note(7)]));
     expect(await store.ledger.size()).toBe(8);

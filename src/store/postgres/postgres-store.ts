@@ -298,8 +298,8 @@ export class PostgresStore extends SqlRecordReads implements Store {
           }
           // BEGIN's round trip, and COMMIT's (the writes' too when they cannot share it).
           const commitTrips = writes ? commitPath.roundTrips : 1;
-          this.options.onBatch?.({ statements: batch.statements + 1 + commitTrips });
           transaction.seenTail.committed();
+          this.options.onBatch?.({ statements: batch.statements + 1 + commitTrips });
         } catch (error) {
           // The transaction stays open (aborted) for the queue's rollback.
           throw error instanceof StatementRefusedError ? new DeferredWriteError(error.cause) : error;
