@@ -120,6 +120,24 @@ describe('evaluateAction against the implementation before issue 22', () => {
     });
   }
 
+  it('agrees after a verdict that threw half-way (a library caller passed a getter that throws)', () => {
+    const bundle = compileBundle(generatedBundleFiles('all'));
+    const actor: Actor = { id: 'bench-bot', kind: 'agent', autonomy: 2 };
+    const [first, second] = generatedRequests('all');
+    const throwing = structuredClone(first!) as unknown as Record<string, Record<string, unknown>>;
+    Object.defineProperty(throwing.change!, 'files', {
+      enumerable: true,
+      get: () => {
+        throw new Error('getter');
+      },
+    });
+    const input = { request: throwing as unknown as ActionEvaluationInput['request'], actor, now: tuesday };
+    expect(() => evaluateActionBefore(bundle, input)).toThrow('getter');
+    // Half-way: the rules before the first that reads request.change.files are in the buffers by now.
+    expect(() => evaluateAction(bundle, input)).toThrow('getter');
+    expectSameVerdicts(bundle, [{ request: second!, actor, now: tuesday }]);
+  });
+
   it('agrees on the example policies', () => {
     const bundle = loadPolicyDirectory(new URL('../../examples/policies', import.meta.url).pathname);
     const actors = bundle.systems.map((system) => actorFromSystem(system));
