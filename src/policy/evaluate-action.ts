@@ -144,10 +144,23 @@ export function actorFromSystem(system: SystemRecord, extra: Record<string, unkn
  * rules that read the same paths share one facts object per scope.
  */
 export function evaluateAction(bundle: PolicyBundle, input: ActionEvaluationInput): Verdict {
+  // The kept lists, unless a verdict is being built with them: a getter of a library caller's
+  // request may evaluate another verdict half-way through this one, which then grows its own.
+  const lists = kept ?? verdictLists();
+  kept = undefined;
+  try {
+    return verdictWith(bundle, input, lists);
+  } finally {
+    // Nothing of this verdict is kept for the next one, also when it threw.
+    lists.enforced.clear();
+    lists.shadow.clear();
+    kept = lists;
+  }
+}
+
+function verdictWith(bundle: PolicyBundle, input: ActionEvaluationInput, lists: VerdictLists): Verdict {
   const plan = actionPlan(bundle);
-  const { enforced, shadow } = results;
-  enforced.clear();
-  shadow.clear();
+  const { enforced, shadow } = lists;
   const roots = { request: input.request, actor: withActorRef(input.actor), now: input.now };
   // Policies without variables all see the same context: one scope, so each fact resolves once.
   let withoutVariables: PolicyScope | undefined;
@@ -191,9 +204,6 @@ export function evaluateAction(bundle: PolicyBundle, input: ActionEvaluationInpu
     const window = enforced.window ?? bundle.defaults.executionWindow;
     verdict.executionWindow = { window: window.window, windowMs: window.windowMs };
   }
-  // Nothing of this verdict is kept for the next one.
-  enforced.clear();
-  shadow.clear();
   return verdict;
 }
 
@@ -239,9 +249,9 @@ class Collected<T> {
 }
 
 /**
- * What the policies that applied produced, summarised as the rules fire. One pair serves every
- * verdict: evaluateAction runs to its end without yielding and nothing it calls evaluates another
- * verdict; it clears them first, so a verdict that threw half-way leaves nothing behind.
+ * What the policies that applied produced, summarised as the rules fire. One pair serves verdict
+ * after verdict (`kept`): evaluateAction clears it when a verdict returns or throws, and a verdict
+ * evaluated while another is built (re-entered from a request's getter) gets a pair of its own.
  */
 class PolicyResults {
   readonly reasons = new Collected<Reason>();
@@ -264,7 +274,17 @@ class PolicyResults {
   }
 }
 
-const results = { enforced: new PolicyResults(), shadow: new PolicyResults() };
+interface VerdictLists {
+  readonly enforced: PolicyResults;
+  readonly shadow: PolicyResults;
+}
+
+function verdictLists(): VerdictLists {
+  return { enforced: new PolicyResults(), shadow: new PolicyResults() };
+}
+
+/** The lists the next verdict grows; undefined while a verdict is being built with them. */
+let kept: VerdictLists | undefined = verdictLists();
 
 /**
  * True when a policy that applies to this request reads `actor.recent`, so the caller must look
