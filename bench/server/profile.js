@@ -149,7 +149,8 @@ function printBreakdown({ samples, functions }, decisions) {
 }
 
 /** The better-sqlite3 statements the server has run so far, from statement-count.js. */
-async function statementCounts(arbiter) {
+/** The statements a server started under statement-count.js has run so far, by SQL text. */
+export async function statementCounts(arbiter) {
   const seen = arbiter.output().length;
   arbiter.child.kill('SIGUSR2');
   for (;;) {
