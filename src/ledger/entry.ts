@@ -4,6 +4,7 @@ import { sha256Hex } from '../core/digest.js';
 import { pooledRandomBytes } from '../core/ids.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
 import { JsonObjectSchema } from '../core/json-schema.js';
+import { ownCopy } from '../core/own-copy.js';
 import { entryVersion } from './entry-scan.js';
 
 // Reading entries back lives in entry-scan.ts, apart from the schema: verification's worker
@@ -76,7 +77,12 @@ export function buildEntry(
     personal.push({ seq, field, salt: fieldSalt, value });
     commitments[field] = personalCommitment(fieldSalt, value);
   }
-  const data: JsonObject = personal.length > 0 ? { ...append.data, personal: commitments } : append.data;
+  // `{ ...append.data, personal: commitments }`, built as a copy plus a key (see ownCopy).
+  let data = append.data;
+  if (personal.length > 0) {
+    data = ownCopy(append.data);
+    data.personal = commitments;
+  }
   const entry: LedgerEntry = {
     v: entryVersion,
     seq,

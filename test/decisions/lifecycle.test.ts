@@ -651,3 +651,55 @@ describe('baseActor', () => {
     expect((actor as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
+
+describe('newDecisionRow', () => {
+  // What it must equal: the literal it replaced, key for key and in the same order, with the keys
+  // that do not apply absent (not undefined).
+  const literal = (decision: NewDecision, ledgerIndex: number): DecisionRow => {
+    const { request, verdict, statusReason, system, idempotencyKey, now } = decision;
+    const status = statusOfEffect[verdict.effect];
+    const ttl = Math.min(...verdict.approvals.map((approval) => approval.ttlMs));
+    return {
+      id: decision.id,
+      actorId: decision.actor,
+      actorKind: system ? system.kind : 'human',
+      ...(system ? { systemId: system.id } : {}),
+      action: request.action,
+      resourceType: request.resource.type,
+      resourceId: request.resource.id,
+      ...(request.resource.environment ? { environment: request.resource.environment } : {}),
+      request: request as unknown as JsonObject,
+      requestHash: decision.requestHash,
+      ...(idempotencyKey ? { idempotencyKey } : {}),
+      status,
+      effect: verdict.effect,
+      verdict: JSON.parse(JSON.stringify(verdict)),
+      requirements: requirementsOf(verdict),
+      bundle: verdict.bundle,
+      ...(statusReason ? { statusReason } : {}),
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      ...(status === 'pending' ? { expiresAt: new Date(now.getTime() + ttl).toISOString() } : {}),
+      ...(status === 'allowed' ? { expiresAt: executionDeadline(verdict, now) } : {}),
+      ledgerIndex,
+    } as DecisionRow;
+  };
+  const human = { action: 'deploy', resource: { type: 'service', id: 'web' } } as ActionRequest;
+
+  it.each([
+    ['pending, of a System', newDecision(request(600))],
+    ['allowed, with an idempotency key', newDecision(request(10), undefined, { idempotencyKey: 'k1' })],
+    [
+      'denied, with a status reason',
+      newDecision(request(10), frozenVerdict(system, bundle.digest), { statusReason: 'frozen: x' }),
+    ],
+    [
+      'of a human, without an environment',
+      newDecision(human, undefined, { system: undefined, actor: 'user:sam' }),
+    ],
+  ] as [string, NewDecision][])('makes the row the literal made: %s', (_name, decision) => {
+    const row = newDecisionRow(decision, 9);
+    expect(JSON.stringify(row)).toBe(JSON.stringify(literal(decision, 9)));
+    expect(Object.keys(row)).toEqual(Object.keys(literal(decision, 9)));
+  });
+});

@@ -1,5 +1,6 @@
 import { ArbiterError } from '../../core/errors.js';
 import type { JsonObject } from '../../core/json.js';
+import { ownCopy } from '../../core/own-copy.js';
 import { TtlCache } from '../../core/ttl-cache.js';
 import { actorRef, type Principal, withAuthentication } from '../../identity/principal.js';
 import type { NotificationEvent } from '../../notify/event.js';
@@ -58,7 +59,9 @@ export class AutonomyService {
   /** `actor.autonomy` is the effective level; `actor.trackRecord` is added when a matching policy reads it. */
   readonly policyActor: PolicyActorHook = async (actor, { system, request, now, bundle }) => {
     const standing = await this.standing(system.id);
-    const withLevel = { ...actor, autonomy: stateOf(system, standing).effective };
+    // `{ ...actor, autonomy }`, built as a copy plus a key (see ownCopy).
+    const withLevel = ownCopy(actor);
+    withLevel.autonomy = stateOf(system, standing).effective;
     if (!needsTrackRecord(bundle, { request, actor: withLevel })) return withLevel;
     return { ...withLevel, trackRecord: await trackRecordOf(this.store, system, { now, standing }) };
   };
