@@ -10,7 +10,9 @@
 // `node bench/server/ab.js ROUNDS LABEL=BIN[,NAME=VALUE...] ...`, e.g.
 // `node bench/server/ab.js 3 main=/tmp/base/bin/arbiter.js branch=bin/arbiter.js`; a variant's
 // NAME=VALUE pairs are added to its server's environment. BENCH_AB_SECONDS (default 10) sets the
-// length of each load, BENCH_AB_RATE (default 1000) the open-loop rate.
+// length of each load, BENCH_AB_RATE (default 1000) the open-loop rate, BENCH_AB_WARMUP (default 10)
+// the warm-up: after 3 s the server's V8 compiler threads still cost ≈ 150 µs per decision on a
+// loaded 2-core box (docs/benchmarks.md, "SQLite: the floor under a durable decision").
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -23,6 +25,7 @@ import { openLoop } from './open-loop.js';
 const probe = fileURLToPath(new URL('./loop-probe.js', import.meta.url));
 const seconds = Number(process.env.BENCH_AB_SECONDS ?? 10);
 const rate = Number(process.env.BENCH_AB_RATE ?? 1000);
+const warmup = Number(process.env.BENCH_AB_WARMUP ?? 10);
 
 function parseVariant(argument) {
   const [label, rest] = argument.split(/=(.*)/s);
@@ -51,7 +54,7 @@ async function measure(variant) {
       env: { ...variant.env, NODE_OPTIONS: `--import=${probe}` },
     });
     const { url, token } = arbiter;
-    await postDecisions(url, token, { duration: 3 });
+    await postDecisions(url, token, { duration: warmup });
     const before = cpuSeconds(arbiter.child.pid);
     const busyBefore = await loopBusyMs(arbiter);
     const max = await postDecisions(url, token, { duration: seconds });

@@ -138,12 +138,12 @@ function activityOf(decision: Pick<DecisionRow, 'actorId' | 'action' | 'environm
 
 /** What a new decision adds to its actor's activity: one decision, allowed or denied when it is. */
 export function createdActivity(row: DecisionRow, at: Date): ActivityDelta {
-  return {
-    ...activityOf(row, at),
-    decisions: 1,
-    ...(row.status === 'allowed' ? { allowed: 1 } : {}),
-    ...(row.status === 'denied' ? { denied: 1 } : {}),
-  };
+  // Keys added to the fresh bucket rather than a literal spreading it (see ownCopy).
+  const delta: ActivityDelta = activityOf(row, at);
+  delta.decisions = 1;
+  if (row.status === 'allowed') delta.allowed = 1;
+  if (row.status === 'denied') delta.denied = 1;
+  return delta;
 }
 
 /** A decision's move to a new status: the status, why, who, and the ledger entry. */

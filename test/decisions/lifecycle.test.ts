@@ -703,3 +703,25 @@ describe('newDecisionRow', () => {
     expect(Object.keys(row)).toEqual(Object.keys(literal(decision, 9)));
   });
 });
+
+describe('createdActivity', () => {
+  // What it must equal: the literal it replaced, key for key and in the same order.
+  const literal = (row: DecisionRow, at: Date) => ({
+    actorId: row.actorId,
+    action: row.action,
+    environment: row.environment ?? '',
+    at,
+    decisions: 1,
+    ...(row.status === 'allowed' ? { allowed: 1 } : {}),
+    ...(row.status === 'denied' ? { denied: 1 } : {}),
+  });
+
+  it.each([
+    ['pending', newDecisionRow(newDecision(request(600)), 1)],
+    ['allowed', newDecisionRow(newDecision(request(10)), 2)],
+    ['denied', newDecisionRow(newDecision(request(10), frozenVerdict(system, bundle.digest)), 3)],
+  ] as [string, DecisionRow][])('counts a %s decision as the literal did', (_name, row) => {
+    expect(JSON.stringify(createdActivity(row, now))).toBe(JSON.stringify(literal(row, now)));
+    expect(Object.keys(createdActivity(row, now))).toEqual(Object.keys(literal(row, now)));
+  });
+});

@@ -647,16 +647,16 @@ export class SqlRecordWrites extends SqlRecordReads implements RecordWrites {
   /** Adds to the actor's minute and hour buckets in one statement. */
   async addActivity(delta: ActivityDelta): Promise<void> {
     const minute = Math.floor(delta.at.getTime() / 60_000);
-    await this.hotWrites.activity({
+    // The counters set key by key: spreading an Object.fromEntries into the literal cost a few µs per decision.
+    const params = {
       actorId: delta.actorId,
       minute,
       hour: Math.floor(minute / 60),
       action: delta.action,
       environment: delta.environment,
-      ...(Object.fromEntries(
-        counterColumns.map(([key]) => [key, delta[key] ?? 0]),
-      ) as unknown as ActivityCounts),
-    });
+    } as Parameters<typeof this.hotWrites.activity>[0];
+    for (const [key] of counterColumns) params[key] = delta[key] ?? 0;
+    await this.hotWrites.activity(params);
   }
 
   /** Keeps the latest failure time (ISO 8601 text compares in time order). */
