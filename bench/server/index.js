@@ -119,14 +119,15 @@ Targets (issue 4): ≥ 5,000 decisions/s on this 2-core machine; p99 under 20 ms
 
 PostgreSQL rows: PostgreSQL 15 on the same machine (so it competes with the replicas and the load generator
 for the two cores), \`synchronous_commit\` on. Every write batch takes the ledger's advisory transaction lock, so
-replicas serialise their batches. A batch costs three round trips whatever its size (issue 22, counted by
-\`test/store/postgres-round-trips.test.ts\`; before, 4 + about 4.5 per decision): BEGIN with the lock and
-the ledger's tail in one; the Systems and idempotency keys its decisions re-check, read ahead in one
-statement; every decision's ledger entries, tree nodes, row, activity, notifications and NOTIFY in one
+replicas serialise their batches. A batch costs two round trips whatever its size, with one replica or two
+(issue 22, counted by \`test/store/postgres-round-trips.test.ts\` and \`test/store/postgres-frontier.test.ts\`;
+before, 4 + about 4.5 per decision): BEGIN with the lock, the ledger's tail (and its frontier when the other
+replica appended since) and the Systems and idempotency keys its decisions re-check, read ahead, in one;
+every decision's ledger entries, tree nodes, row, activity, notifications and NOTIFY in one
 statement from arrays, sent with COMMIT. A batch chooses its decisions once it holds the lock, so those that arrive
 while another replica holds it join the waiting batch; and a write to another table in the batch (the
 notification loop's claim, twice a second) keeps the read-ahead, where it used to cost every later decision
-of that batch two more round trips. The lock is held for three round trips and the batch's CPU, so what is
+of that batch two more round trips. The lock is held for two round trips and the batch's CPU, so what is
 left to bound the rate is CPU — policy evaluation, HTTP, hashing — and on this box the replicas,
 PostgreSQL and the load generator share the same two cores: a second replica can at best match one (the
 model is in [deployment.md](deployment.md#throughput-and-replicas)).
