@@ -10,10 +10,10 @@ import { auditLedger } from '../../src/ledger/audit.js';
 import { type LedgerAppend, parseVerifierKey, rangeNodes, rootHash } from '../../src/ledger/index.js';
 import { pgNodes, tailFrom, tailStatement } from '../../src/store/postgres/ledger.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
-import type { SystemRow } from '../../src/store/records.js';
 import { queryWith } from '../helpers/pg-query.js';
 import { createTestDatabase, postgresAvailable } from '../helpers/postgres.js';
 import { seeded } from '../helpers/seeded.js';
+import { systemRow } from '../helpers/system-row.js';
 import { hex } from '../ledger/reference.js';
 
 // Attack review of branch pgfront (issue 22): the frontier read in BEGIN's round trip must name the
@@ -22,20 +22,12 @@ import { hex } from '../ledger/reference.js';
 
 const hasPostgres = await postgresAvailable();
 
-const system: SystemRow = {
-  id: 'deploy-bot',
-  kind: 'agent',
-  spec: {
-    owner: { team: 'platform', person: 'dana' },
-    onCall: { team: 'oncall' },
-    autonomy: 2,
-    riskTier: 'high',
-  },
-  source: 'bundle',
-  status: 'active',
-  createdAt: '2026-12-07T02:00:00.000Z',
-  updatedAt: '2026-12-07T02:00:00.000Z',
-};
+const system = systemRow({
+  owner: { team: 'platform', person: 'dana' },
+  onCall: { team: 'oncall' },
+  autonomy: 2,
+  riskTier: 'high',
+});
 
 /** A hash naming its node, so a node read at a wrong place shows as the wrong name, not as NULL. */
 const nodeHash = (level: number, index: number) => createHash('sha256').update(`${level}/${index}`).digest();

@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LedgerAppend, MerkleLog, rangeNodes, rootHash } from '../../src/ledger/index.js';
 import { pgNodes, tailFrom, tailStatement } from '../../src/store/postgres/ledger.js';
 import { ledgerLockKey, PostgresStore } from '../../src/store/postgres/postgres-store.js';
-import type { SystemRow } from '../../src/store/records.js';
-import { queryWith } from '../helpers/pg-query.js';
+import { queryWith, roundTripsDuring } from '../helpers/pg-query.js';
 import { createTestDatabase, postgresAvailable } from '../helpers/postgres.js';
+import { systemRow } from '../helpers/system-row.js';
 import { hex } from '../ledger/reference.js';
 
 /**
@@ -24,37 +24,12 @@ const note = (n: number): LedgerAppend => ({
   data: { n },
 });
 const notes = (from: number, count: number) => Array.from({ length: count }, (_, i) => note(from + i));
-const system: SystemRow = {
-  id: 'deploy-bot',
-  kind: 'agent',
-  spec: {
-    owner: { team: 'platform', person: 'dana' },
-    onCall: { team: 'oncall' },
-    autonomy: 2,
-    riskTier: 'high',
-  },
-  source: 'bundle',
-  status: 'active',
-  createdAt: '2026-12-07T02:00:00.000Z',
-  updatedAt: '2026-12-07T02:00:00.000Z',
-};
-
-/** The texts of the round trips node-postgres clients send while `run` runs (statements sent together joined). */
-async function roundTripsDuring(run: () => Promise<unknown>): Promise<string[]> {
-  const sent: string[] = [];
-  const originalQuery = pg.Client.prototype.query;
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    const config = args[0] as string | { text: string; leading?: string[] };
-    sent.push(typeof config === 'string' ? config : [...(config.leading ?? []), config.text].join('; '));
-    return (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof pg.Client.prototype.query;
-  try {
-    await run();
-  } finally {
-    pg.Client.prototype.query = originalQuery;
-  }
-  return sent;
-}
+const system = systemRow({
+  owner: { team: 'platform', person: 'dana' },
+  onCall: { team: 'oncall' },
+  autonomy: 2,
+  riskTier: 'high',
+});
 
 /** A replica: its store and its own log (each replica's log caches its own frontier). */
 interface Replica {

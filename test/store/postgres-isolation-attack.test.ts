@@ -2,8 +2,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LedgerAppend, MerkleLog, rootHash } from '../../src/ledger/index.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
-import type { SystemRow } from '../../src/store/records.js';
 import { createTestDatabase, postgresAvailable } from '../helpers/postgres.js';
+import { systemRow } from '../helpers/system-row.js';
 import { hex } from '../ledger/reference.js';
 
 // Attack review of branch pgfront (issue 22): the tail and the frontier are trusted because they are
@@ -14,20 +14,12 @@ import { hex } from '../ledger/reference.js';
 
 const hasPostgres = await postgresAvailable();
 
-const system: SystemRow = {
-  id: 'deploy-bot',
-  kind: 'agent',
-  spec: {
-    owner: { team: 'platform', person: 'dana' },
-    onCall: { team: 'oncall' },
-    autonomy: 2,
-    riskTier: 'high',
-  },
-  source: 'bundle',
-  status: 'active',
-  createdAt: '2026-12-07T02:00:00.000Z',
-  updatedAt: '2026-12-07T02:00:00.000Z',
-};
+const system = systemRow({
+  owner: { team: 'platform', person: 'dana' },
+  onCall: { team: 'oncall' },
+  autonomy: 2,
+  riskTier: 'high',
+});
 const clock = () => new Date('2026-12-07T02:00:00Z');
 const notes = (from: number, count: number): LedgerAppend[] =>
   Array.from({ length: count }, (_, i) => ({

@@ -5,6 +5,7 @@ import { leavesReadAheadCurrent } from '../../src/store/postgres/batch.js';
 import { ledgerLockKey, PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import type { DecisionRow, SystemRow } from '../../src/store/records.js';
 import type { StoreTransaction, WriteReads } from '../../src/store/store.js';
+import { roundTripsDuring } from '../helpers/pg-query.js';
 import { createTestDatabase, postgresAvailable } from '../helpers/postgres.js';
 import { deploy, startTestServer, type TestServer } from '../helpers/server.js';
 import { hex } from '../ledger/reference.js';
@@ -650,24 +651,6 @@ Object.defineProperty(QueryParsedOnceCompleted.prototype, 'hasBeenParsed', {
   },
 });
 
-/** The texts of the statements (one per round trip) node-postgres clients send while `run` runs. */
-async function sentDuring(run: () => Promise<unknown>): Promise<string[]> {
-  const sent: string[] = [];
-  const originalQuery = pg.Client.prototype.query;
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    const config = args[0] as string | { text: string; leading?: string[] };
-    // Statements sent ahead of this one in its round trip (BEGIN, the lock, the tail).
-    sent.push(typeof config === 'string' ? config : [...(config.leading ?? []), config.text].join('; '));
-    return (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof pg.Client.prototype.query;
-  try {
-    await run();
-  } finally {
-    pg.Client.prototype.query = originalQuery;
-  }
-  return sent;
-}
-
 describe.skipIf(!hasPostgres)(
   'PostgreSQL write batch over a node-postgres without the internals it relies on',
   () => {
@@ -772,11 +755,11 @@ describe.skipIf(!hasPostgres)(
       // Twice each: the read-ahead's named statement is parsed by the first batch on a connection only.
       for (const round of [1, 2]) {
         let found: unknown;
-        const pinned = await sentDuring(async () => {
+        const pinned = await roundTripsDuring(async () => {
           found = await checked.write(answers, reads);
         });
         expect(found, `round ${round}`).toEqual(expected);
-        const fallback = await sentDuring(async () => {
+        const fallback = await roundTripsDuring(async () => {
           found = await older.write(answers, reads);
         });
         expect(found, `round ${round}`).toEqual(expected);
