@@ -1,6 +1,7 @@
 import { canonicalDigest, canonicalJson, canonicalJsonSize } from '../core/canonical-json.js';
 import { sha256Hex } from '../core/digest.js';
 import type { JsonObject, JsonValue } from '../core/json.js';
+import { ownCopy } from '../core/own-copy.js';
 import type { NotFired, Reason, Verdict } from '../policy/evaluate-action.js';
 import type { ActionRequest } from '../policy/request.js';
 
@@ -84,16 +85,25 @@ const recordedVerdicts = new WeakMap<Verdict, Verdict>();
 export function recordedVerdict(verdict: Verdict): Verdict {
   const known = recordedVerdicts.get(verdict);
   if (known) return known;
-  const facts = <T extends Reason | NotFired>(rule: T): T => ({
-    ...rule,
-    facts: recordedFacts(rule.facts as Record<string, JsonValue>),
-  });
-  const recorded = {
-    ...verdict,
-    reasons: verdict.reasons.map(facts),
-    notFired: verdict.notFired.map(facts),
-    shadow: verdict.shadow.map(facts),
+  // Rules that read the same fields share one facts object (a policy's fact set), so each is
+  // recorded once — prose facts are hashed — and the entries share the recorded form, which nothing
+  // changes (rows are serialised). Each entry is `{ ...rule, facts }` built as a copy plus a key.
+  const recordedBySource = new Map<object, JsonObject>();
+  const facts = <T extends Reason | NotFired>(rule: T): T => {
+    const source = rule.facts as Record<string, JsonValue>;
+    let recorded = recordedBySource.get(source);
+    if (!recorded) {
+      recorded = recordedFacts(source);
+      recordedBySource.set(source, recorded);
+    }
+    const entry = ownCopy<T>(rule);
+    (entry as Reason | NotFired).facts = recorded;
+    return entry;
   };
+  const recorded = ownCopy(verdict);
+  recorded.reasons = verdict.reasons.map(facts);
+  recorded.notFired = verdict.notFired.map(facts);
+  recorded.shadow = verdict.shadow.map(facts);
   recordedVerdicts.set(verdict, recorded);
   return recorded;
 }

@@ -1,15 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/core/canonical-json.js';
 import { sha256Hex } from '../../src/core/digest.js';
+import type { JsonValue } from '../../src/core/json.js';
 import {
   bounded,
   boundedText,
   elide,
   maxInlineBytes,
   recordedFact,
+  recordedFacts,
   recordedRequest,
+  recordedVerdict,
 } from '../../src/decisions/recorded-request.js';
-import type { Verdict } from '../../src/policy/evaluate-action.js';
+import { evaluateAction, type Verdict } from '../../src/policy/index.js';
+import type { ActionRequest } from '../../src/policy/request.js';
+import { actionPolicy, bundleOf } from '../helpers/bundle.js';
 
 describe('what the ledger keeps of a request', () => {
   it('elides by the RFC 8785 JSON: digest and size of exactly those bytes', () => {
@@ -94,5 +99,69 @@ describe('what the ledger keeps of a request', () => {
       facts: { 'request.rationale': elide('secret-ish'), 'request.confidence': 0.5 },
     });
     expect(JSON.stringify(recorded)).not.toContain('secret-ish');
+  });
+});
+
+describe('recordedVerdict', () => {
+  const bundle = bundleOf({
+    'prose.yaml': actionPolicy(
+      'prose',
+      `  rules:
+${Array.from(
+  { length: 6 },
+  (_, i) => `    - name: reads-prose-${i}
+      when: size(request.rationale) > ${i * 10} && request.change.linesChanged > ${i * 100}
+      effect: ${i % 2 === 0 ? 'allow' : 'require_approval'}
+`,
+).join('')}    - name: reads-context
+      when: request.context.risk == "high"
+      effect: deny
+      message: too risky
+`,
+    ),
+  });
+  const actor = { id: 'deploy-bot', kind: 'agent' as const, autonomy: 2 };
+  const now = new Date('2026-03-04T10:00:00.000Z');
+  const requests = [
+    { linesChanged: 50, risk: 'low', rationale: 'short' },
+    { linesChanged: 450, risk: 'high', rationale: 'r'.repeat(400) },
+    { linesChanged: 900, risk: 'high', rationale: 'ü'.repeat(35) },
+  ].map(({ linesChanged, risk, rationale }) => ({
+    action: 'deploy',
+    resource: { type: 'service', id: 'payments', environment: 'prod' },
+    rationale,
+    change: { linesChanged, note: 'n'.repeat(300) },
+    context: { risk },
+  }));
+  /** The literal it replaces: every entry spread with its facts recorded on their own. */
+  const reference = (verdict: Verdict) => {
+    const facts = <T extends { facts: object }>(rule: T): T => ({
+      ...rule,
+      facts: recordedFacts(rule.facts as Record<string, JsonValue>),
+    });
+    return {
+      ...verdict,
+      reasons: verdict.reasons.map(facts),
+      notFired: verdict.notFired.map(facts),
+      shadow: verdict.shadow.map(facts),
+    };
+  };
+
+  it('is the same bytes as recording each entry on its own, and records each fact set once', () => {
+    for (const request of requests) {
+      const verdict = evaluateAction(bundle, { request: request as ActionRequest, actor, now });
+      const recorded = recordedVerdict(verdict);
+      expect(JSON.stringify(recorded)).toBe(JSON.stringify(reference(verdict)));
+      expect(recorded).toEqual(reference(verdict));
+      // Entries whose facts are one object (rules reading the same fields) share one recorded form.
+      const entries = [...verdict.reasons, ...verdict.notFired];
+      const recordedEntries = [...recorded.reasons, ...recorded.notFired];
+      for (let i = 0; i < entries.length; i++)
+        for (let j = i + 1; j < entries.length; j++)
+          if (entries[i]!.facts === entries[j]!.facts)
+            expect(recordedEntries[i]!.facts).toBe(recordedEntries[j]!.facts);
+      // The verdict itself is left as it was: its prose facts verbatim.
+      expect(JSON.stringify(verdict)).toContain(request.rationale);
+    }
   });
 });
