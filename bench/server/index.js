@@ -149,6 +149,40 @@ waits for the disk does not):
 ${stateChecks}`;
 }
 
+const pgRounds = Number(process.env.BENCH_PG_ROUNDS ?? 3);
+
+const rateOf = (result) => result['2xx'] / result.duration;
+
+function median(values) {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** The run whose rate is the median of `runs` (an odd number of rounds gives a real run). */
+function medianRun(runs) {
+  const rate = median(runs.map(rateOf));
+  return runs.find((run) => rateOf(run) === rate);
+}
+
+/** Both replicas loaded at once, 32 connections each (64 in all, as one replica gets). */
+async function twoReplicas(urlA, urlB, token, body) {
+  const [ra, rb] = await Promise.all([
+    load(urlA, token, body, undefined, seconds, 32),
+    load(urlB, token, body, undefined, seconds, 32),
+  ]);
+  return {
+    '2xx': ra['2xx'] + rb['2xx'],
+    duration: Math.max(ra.duration, rb.duration),
+    non2xx: ra.non2xx + rb.non2xx,
+    errors: ra.errors + rb.errors,
+    timeouts: ra.timeouts + rb.timeouts,
+    latency: {
+      p50: Math.max(ra.latency.p50, rb.latency.p50),
+      p99: Math.max(ra.latency.p99, rb.latency.p99),
+    },
+  };
+}
+
 /** PostgreSQL: one replica, then two, at full speed; and how fast an approval on A wakes a waiter on B. */
 export async function postgresRows(dir, body, log) {
   const { default: pg } = await import('pg');
@@ -163,6 +197,7 @@ export async function postgresRows(dir, body, log) {
   const db = await createDatabase(admin, name);
   const rows = [];
   let wakeups = '';
+  let replicaRatios = '';
   const ledgerKey = join(dir, 'pg.ledger.key');
   const replica = (replicaName, system) =>
     startArbiter(dir, { db, ledgerKey, system, extraArgs: ['--replica-name', replicaName] });
@@ -178,30 +213,32 @@ export async function postgresRows(dir, body, log) {
       `postgres 1 replica at 500/s: ${fmt.rate(steady['2xx'] / steady.duration)}/s, p99 ${steady.latency.p99} ms`,
     );
     rows.push(await openStep('Arbiter, PostgreSQL, 1 replica', a.url, token, 500, log));
-    const one = await load(a.url, token, body);
-    rows.push(row('Arbiter, PostgreSQL, 1 replica', 'as fast as it goes', one));
-    log(`postgres 1 replica: ${fmt.rate(one['2xx'] / one.duration)}/s, p99 ${one.latency.p99} ms`);
-
+    // One replica against two, fairly: B starts cold while A has run for ~25 s, so B is warmed the
+    // same way first (its JIT, pool and caches), and the two conditions alternate round after round
+    // (one, two / two, one / …) so that the machine's drift falls on both. Medians are reported.
     const b = await replica('arbiter/bench-b');
-    const [ra, rb] = await Promise.all([
-      load(a.url, token, body, undefined, seconds, 32),
-      load(b.url, token, body, undefined, seconds, 32),
-    ]);
-    const combined = {
-      '2xx': ra['2xx'] + rb['2xx'],
-      duration: Math.max(ra.duration, rb.duration),
-      non2xx: ra.non2xx + rb.non2xx,
-      errors: ra.errors + rb.errors,
-      timeouts: ra.timeouts + rb.timeouts,
-      latency: {
-        p50: Math.max(ra.latency.p50, rb.latency.p50),
-        p99: Math.max(ra.latency.p99, rb.latency.p99),
-      },
-    };
-    rows.push(
-      row("Arbiter, PostgreSQL, 2 replicas (worse replica's latency)", 'as fast as it goes', combined),
-    );
-    log(`postgres 2 replicas: ${fmt.rate(combined['2xx'] / combined.duration)}/s`);
+    await load(b.url, token, body, undefined, 3);
+    await load(b.url, token, body, 500);
+    const ones = [];
+    const twos = [];
+    for (let round = 0; round < pgRounds; round++) {
+      const order = round % 2 === 0 ? ['one', 'two'] : ['two', 'one'];
+      for (const condition of order) {
+        if (condition === 'one') ones.push(await load(a.url, token, body));
+        else twos.push(await twoReplicas(a.url, b.url, token, body));
+      }
+      const [one, two] = [ones[round], twos[round]];
+      log(
+        `postgres round ${round + 1}: 1 replica ${fmt.rate(rateOf(one))}/s (p99 ${one.latency.p99} ms), 2 replicas ${fmt.rate(rateOf(two))}/s → ${(rateOf(two) / rateOf(one)).toFixed(2)}×`,
+      );
+    }
+    const one = medianRun(ones);
+    const two = medianRun(twos);
+    rows.push(row('Arbiter, PostgreSQL, 1 replica', 'as fast as it goes', one));
+    rows.push(row("Arbiter, PostgreSQL, 2 replicas (worse replica's latency)", 'as fast as it goes', two));
+    const ratios = ones.map((o, i) => rateOf(twos[i]) / rateOf(o));
+    replicaRatios = `Two replicas ÷ one replica, per round (${pgRounds} round${pgRounds === 1 ? '' : 's'} of ${seconds} s each, alternated, B warmed first; the rows above are the median rounds): ${ratios.map((r) => `${r.toFixed(2)}×`).join(', ')} — median ${median(ratios).toFixed(2)}×.`;
+    log(replicaRatios);
 
     // Cross-replica wake-up: waiter on B, the deciding approval on A. A production migration needs
     // one DBA; migrations have no rate limit, so every probe starts pending.
@@ -253,5 +290,5 @@ export async function postgresRows(dir, body, log) {
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
     await admin.end();
   }
-  return { rows, wakeups };
+  return { rows, wakeups: replicaRatios ? `${replicaRatios}\n\n${wakeups}` : wakeups };
 }
