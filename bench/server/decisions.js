@@ -12,7 +12,10 @@ export const decisionBody = {
 
 /**
  * autocannon posting `body` to `${url}/v1/decisions`: for `duration` seconds or `amount` requests,
- * as fast as it goes or at `rate` a second overall.
+ * as fast as it goes or at `rate` a second overall. The result also holds `lastResponseAt`
+ * (`performance.now()` of the last response): with `amount`, autocannon ends the run at its next
+ * one-second tick, so its `duration` overstates a run by up to a second — rates of `amount` runs
+ * must be taken to the last response.
  */
 export function postDecisions(
   url,
@@ -20,7 +23,8 @@ export function postDecisions(
   { body = decisionBody, connections = 64, duration, amount, rate } = {},
 ) {
   return new Promise((resolve, reject) => {
-    autocannon(
+    let lastResponseAt = 0;
+    const instance = autocannon(
       {
         url: `${url}/v1/decisions`,
         method: 'POST',
@@ -34,7 +38,10 @@ export function postDecisions(
         ...(amount !== undefined ? { amount } : {}),
         ...(rate ? { overallRate: rate } : {}),
       },
-      (error, result) => (error ? reject(error) : resolve(result)),
+      (error, result) => (error ? reject(error) : resolve({ ...result, lastResponseAt })),
     );
+    instance.on('response', () => {
+      lastResponseAt = performance.now();
+    });
   });
 }

@@ -132,7 +132,6 @@ async function measure({ admin, databases, runs, burner }) {
       postDecisions(r.replica.url, r.token, { amount: r.amount, connections: r.connections, rate: r.rate }),
     ),
   );
-  const at = performance.now();
   const machine = machineTicks();
   const own = process.cpuUsage(before.own);
   const after = replicas.map((r) => status(r.child.pid));
@@ -145,7 +144,8 @@ async function measure({ admin, databases, runs, burner }) {
   for (const replica of replicas) probes.push(await probeReport(replica));
   const ok = results.reduce((sum, r) => sum + r['2xx'], 0);
   const failed = results.reduce((sum, r) => sum + r.non2xx + r.errors + r.timeouts, 0);
-  const seconds = (at - before.at) / 1000;
+  // To the last response, not to autocannon's end: an `amount` run ends at its next one-second tick.
+  const seconds = (Math.max(...results.map((r) => r.lastResponseAt)) - before.at) / 1000;
   const delta = (key) => after.reduce((sum, s, i) => sum + s[key] - before.replicas[i][key], 0);
   const sum = (key) => probes.reduce((total, p) => total + p[key], 0);
   const ticks = {
