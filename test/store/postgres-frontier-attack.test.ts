@@ -11,7 +11,7 @@ import { pgNodes, tailFrom, tailStatement } from '../../src/store/postgres/ledge
 import { queryWith } from '../helpers/pg-query.js';
 import { postgresAvailable, postgresTestDatabase } from '../helpers/postgres.js';
 import { seeded } from '../helpers/seeded.js';
-import { systemRow } from '../helpers/system-row.js';
+import { deployBot } from '../helpers/system-row.js';
 import { hex } from '../ledger/reference.js';
 
 // Attack review of branch pgfront (issue 22): the frontier read in BEGIN's round trip must name the
@@ -19,13 +19,6 @@ import { hex } from '../ledger/reference.js';
 // and replicas appending at once must leave a ledger that verifies, checkpoints included.
 
 const hasPostgres = await postgresAvailable();
-
-const system = systemRow({
-  owner: { team: 'platform', person: 'dana' },
-  onCall: { team: 'oncall' },
-  autonomy: 2,
-  riskTier: 'high',
-});
 
 /** A hash naming its node, so a node read at a wrong place shows as the wrong name, not as NULL. */
 const nodeHash = (level: number, index: number) => createHash('sha256').update(`${level}/${index}`).digest();
@@ -88,7 +81,7 @@ describe.skipIf(!hasPostgres)('the frontier read with BEGIN, attacked', () => {
     for (const pgQuery of [undefined, undefined, queryWith('_getRows', undefined)]) {
       replicas.push(await openLedger(await db.open({ pgQuery }), { keyPath }));
     }
-    await replicas[0]!.store.write((tx) => tx.upsertSystem(system));
+    await replicas[0]!.store.write((tx) => tx.upsertSystem(deployBot));
     const random = seeded(5);
     let n = 0;
     const items = (count: number): LedgerAppend[] =>

@@ -10,7 +10,7 @@ import {
   postgresTestDatabase,
   untilLockAwaited,
 } from '../helpers/postgres.js';
-import { systemRow } from '../helpers/system-row.js';
+import { deployBot } from '../helpers/system-row.js';
 import { hex } from '../ledger/reference.js';
 
 /**
@@ -29,12 +29,6 @@ const note = (n: number): LedgerAppend => ({
   data: { n },
 });
 const notes = (from: number, count: number) => Array.from({ length: count }, (_, i) => note(from + i));
-const system = systemRow({
-  owner: { team: 'platform', person: 'dana' },
-  onCall: { team: 'oncall' },
-  autonomy: 2,
-  riskTier: 'high',
-});
 
 /** A replica: its store and its own log (each replica's log caches its own frontier). */
 interface Replica {
@@ -64,7 +58,7 @@ describe.skipIf(!hasPostgres)('the ledger frontier read with BEGIN', () => {
 
   it('equals the nodes read one by one at every size, through a tree growing levels; NULL when the tail is the one seen', async () => {
     const writer = await replica();
-    await writer.store.write((tx) => tx.upsertSystem(system));
+    await writer.store.write((tx) => tx.upsertSystem(deployBot));
     const nodes = pgNodes(db.client);
     const sizes: number[] = [];
     for (let size = 0; size <= 1100; size += size < 70 ? 1 : 37) sizes.push(size);

@@ -6,7 +6,7 @@ import {
   postgresTestDatabase,
   untilLockAwaited,
 } from '../helpers/postgres.js';
-import { systemRow } from '../helpers/system-row.js';
+import { deployBot } from '../helpers/system-row.js';
 import { hex } from '../ledger/reference.js';
 
 // Attack review of branch pgfront (issue 22): the tail and the frontier are trusted because they are
@@ -17,12 +17,6 @@ import { hex } from '../ledger/reference.js';
 
 const hasPostgres = await postgresAvailable();
 
-const system = systemRow({
-  owner: { team: 'platform', person: 'dana' },
-  onCall: { team: 'oncall' },
-  autonomy: 2,
-  riskTier: 'high',
-});
 const clock = () => new Date('2026-12-07T02:00:00Z');
 const notes = (from: number, count: number): LedgerAppend[] =>
   Array.from({ length: count }, (_, i) => ({
@@ -47,7 +41,7 @@ describe.skipIf(!hasPostgres)('a database whose default isolation is repeatable 
     for (let i = 0; i < 2; i++)
       replicas.push({ store: await db.open(), log: new MerkleLog({ origin: 'test', clock }) });
     const [a, b] = replicas as [(typeof replicas)[0], (typeof replicas)[0]];
-    await a.store.write((tx) => tx.upsertSystem(system));
+    await a.store.write((tx) => tx.upsertSystem(deployBot));
     await a.store.write((tx) => a.log.append(tx.ledger, notes(0, 1)), { systems: ['deploy-bot'] });
     await b.store.write((tx) => b.log.append(tx.ledger, notes(1, 1)), { systems: ['deploy-bot'] });
     // B appends and holds the lock while A's BEGIN waits for it.
