@@ -121,7 +121,7 @@ describe('what each command line loads', () => {
       expect(urls.filter((url) => url.startsWith(`${nodeModules}/${name}/`))).toEqual([]);
   });
 
-  it('a command on SQLite never loads the PostgreSQL driver or store', async () => {
+  it('ledger append on SQLite loads neither the PostgreSQL driver and store nor the YAML parser', async () => {
     const db = `sqlite:${join(tempDir('arbiter-trace-db-'), 'ledger.db')}`;
     const { result, urls, distFiles } = await loads([
       'ledger',
@@ -137,6 +137,7 @@ describe('what each command line loads', () => {
     expect(distFiles).toContain('store/sqlite/sqlite-store.js');
     expect(distFiles.filter((file) => file.startsWith('store/postgres/'))).toEqual([]);
     expect(urls.filter((url) => /\/node_modules\/pg(-[a-z]+)?\//.test(url))).toEqual([]);
+    expect(urls.filter((url) => url.includes('/node_modules/yaml/'))).toEqual([]);
   });
 });
 
