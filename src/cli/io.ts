@@ -1,9 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { ArbiterError } from '../core/errors.js';
 import { isPlainObject, type JsonObject } from '../core/json.js';
 
 export { type Output, processOutput } from './output.js';
+
+// yaml (about 70 modules) loads when a file is not JSON, so the commands that never read YAML
+// (ledger, tokens, request, …) start without it. Its Node entry point is CommonJS: require is sync.
+const yaml = () => createRequire(import.meta.url)('yaml') as typeof import('yaml');
 
 /** Reads a file (or standard input for `-`), with an error that names the file. */
 export function readInputText(path: string): string {
@@ -31,7 +35,7 @@ export function readDataFile(path: string): unknown {
     }
   }
   try {
-    return parseYaml(text, { maxAliasCount: 100 });
+    return yaml().parse(text, { maxAliasCount: 100 });
   } catch (error) {
     const linePos = (error as { linePos?: { line: number; col: number }[] }).linePos?.[0];
     const where = linePos ? `${path}:${linePos.line}:${linePos.col}` : path;

@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import { ArbiterError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { PostgresStore } from './postgres/postgres-store.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
 
@@ -59,5 +58,8 @@ export async function openStore(
 ): Promise<Store> {
   const parsed = parseDatabaseUrl(url);
   if (parsed.kind === 'sqlite') return openSqliteStore({ path: parsed.path });
+  // The driver loads only for a PostgreSQL URL: every SQLite command (and each test's CLI run) would
+  // otherwise read pg and its modules at start.
+  const { PostgresStore } = await import('./postgres/postgres-store.js');
   return PostgresStore.open({ url: parsed.url, ...tuning, ...(logger ? { logger } : {}) });
 }

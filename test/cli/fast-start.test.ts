@@ -120,6 +120,25 @@ describe('what each command line loads', () => {
     for (const name of ['fastify', 'kysely', 'better-sqlite3', 'pg', '@modelcontextprotocol'])
       expect(urls.filter((url) => url.startsWith(`${nodeModules}/${name}/`))).toEqual([]);
   });
+
+  it('ledger append on SQLite loads neither the PostgreSQL driver and store nor the YAML parser', async () => {
+    const db = `sqlite:${join(tempDir('arbiter-trace-db-'), 'ledger.db')}`;
+    const { result, urls, distFiles } = await loads([
+      'ledger',
+      'append',
+      '--db',
+      db,
+      '--type',
+      'note.added',
+      '--data',
+      '{}',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(distFiles).toContain('store/sqlite/sqlite-store.js');
+    expect(distFiles.filter((file) => file.startsWith('store/postgres/'))).toEqual([]);
+    expect(urls.filter((url) => /\/node_modules\/pg(-[a-z]+)?\//.test(url))).toEqual([]);
+    expect(urls.filter((url) => url.includes('/node_modules/yaml/'))).toEqual([]);
+  });
 });
 
 describe('help still lists everything', () => {
