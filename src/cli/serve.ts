@@ -541,13 +541,16 @@ function lifecycle(
         })
         .catch((error: unknown) => output.err(`policy reload failed: ${(error as Error).message}`));
     };
-    let stopping = false;
+    let stopping: string | undefined;
     const stop = (signal: string) => {
+      // A supervisor that signals every process of the service (systemd's default) and serve's
+      // launcher, which forwards it (young-generation.ts), both deliver the same SIGTERM.
+      if (stopping === 'SIGTERM' && signal === 'SIGTERM') return;
       if (stopping) {
         output.err(`${signal} again: exiting now`);
         process.exit(1);
       }
-      stopping = true;
+      stopping = signal;
       output.out(`${signal}: shutting down (finishing requests, checkpointing the ledger)`);
       state.shuttingDown = true;
       arbiter.events.close();
@@ -565,7 +568,7 @@ function lifecycle(
         });
     };
     process.on('SIGHUP', reload);
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
 }

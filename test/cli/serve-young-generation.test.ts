@@ -113,6 +113,19 @@ describe('arbiter serve, started as an operator starts it', () => {
     }
   });
 
+  it('takes a SIGTERM from a supervisor and the same one forwarded by the launcher as one stop', async () => {
+    // spawnServe's default: node has the size, so `child` is the server itself.
+    const dir = tempDir();
+    const server = await spawnServe(['--db', `sqlite:${join(dir, 'a.db')}`], { cwd: dir });
+    server.child.kill('SIGTERM');
+    // The second once the first is being handled (two pending SIGTERMs would be delivered as one).
+    for (let i = 0; i < 200 && !server.output().includes('SIGTERM: shutting down'); i++)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    expect(server.output()).toContain('\nstopped\n');
+  });
+
   it('stops when the launcher is killed outright, leaving no server behind', async () => {
     const server = await started({});
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
