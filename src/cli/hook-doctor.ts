@@ -6,6 +6,7 @@ import type { HookAgent } from './hook-agents.js';
 import { type HookPlacement, hookEvents, installedHandlers } from './hook-settings.js';
 import { displayUrl, type HttpAnswer, httpCall } from './http-call.js';
 import type { Output } from './output.js';
+import { firstShellWord } from './shell-words.js';
 
 // `arbiter hook doctor`: follows an installation from the agent's settings file to a decision,
 // one line per check. The dry run goes through POST /v1/decisions/explain, which evaluates the
@@ -41,13 +42,9 @@ function commandOption(command: string, name: string): string | undefined {
   return word.startsWith("'") ? word.slice(1, -1).replaceAll(`'\\''`, "'") : word;
 }
 
-/** Where the shell would find the command's program, if anywhere. */
 /** Where the first word of `command` is found (PATH, or the path it names), if it can be run. */
 export function findProgram(command: string, env: NodeJS.ProcessEnv): string | undefined {
-  const program = command
-    .trim()
-    .split(/\s+/)[0]!
-    .replace(/^'(.*)'$/, '$1');
+  const program = firstShellWord(command);
   const runnable = (path: string) => {
     try {
       accessSync(path, constants.X_OK);
@@ -155,10 +152,10 @@ function settingsChecks(
       );
     if (typeof handler.command === 'string') {
       const program = findProgram(handler.command, request.env);
-      if (program) result.ok(`${agent} command: ${handler.command.split(/\s+/)[0]} found (${program})`);
+      if (program) result.ok(`${agent} command: ${firstShellWord(handler.command)} found (${program})`);
       else
         result.fail(
-          `${agent} command: ${handler.command.split(/\s+/)[0]} is not on PATH, so every tool call is blocked (install Arbiter there, or reinstall the hook with --command)`,
+          `${agent} command: ${firstShellWord(handler.command)} is not on PATH, so every tool call is blocked (install Arbiter there, or reinstall the hook with --command)`,
         );
       url ??= commandOption(handler.command, 'url');
       tokenEnv ??= commandOption(handler.command, 'token-env');

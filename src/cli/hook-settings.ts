@@ -16,6 +16,7 @@ import { ArbiterError } from '../core/errors.js';
 import { isPlainObject, type JsonObject, type JsonValue } from '../core/json.js';
 import type { HookAgent } from './hook-agents.js';
 import { parseJsonText } from './io.js';
+import { shellWord } from './shell-words.js';
 
 // `arbiter hook install | uninstall`: the Arbiter entries in each agent's own settings file, merged
 // into what is there and removed again exactly. Everything else in the file is kept as it was
@@ -112,11 +113,6 @@ export function settingsPath(placement: HookPlacement): string {
   if (placement.scope === 'project') return join(placement.dir, layout.file);
   if (layout.userDir) return join(layout.userDir(placement.home, placement.env), 'hooks.json');
   return join(placement.home, layout.file);
-}
-
-/** Quotes a word for the POSIX shell the agents run hook commands with, when it needs quoting. */
-function shellWord(word: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
 /** The command line the agent runs for each tool call. */

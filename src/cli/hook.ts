@@ -16,6 +16,7 @@ import {
   waitSeconds,
 } from './hook-settings.js';
 import type { Output } from './output.js';
+import { firstShellWord, shellArgument, shellWord } from './shell-words.js';
 
 type Run = (action: () => Promise<ExitCode> | ExitCode) => Promise<void>;
 
@@ -179,10 +180,13 @@ export function registerHookCommands(program: Command, output: Output, run: Run)
               : `  ${events.pre} and ${events.post} run: ${hookCommandLine(agent, hookOptions)}`,
           );
           // A hook that cannot start blocks every tool call: say so now, not at the agent's first call.
-          if (!options.http && !findProgram(hookOptions.command, process.env))
+          if (!options.http && !findProgram(hookOptions.command, process.env)) {
+            // This very Arbiter, as the agent's shell must be given it (a path may hold spaces).
+            const thisArbiter = `${shellWord(process.execPath)} ${shellWord(process.argv[1]!)}`;
             output.err(
-              `warning: ${hookOptions.command.trim().split(/\s+/)[0]} is not on PATH here, so the agent cannot start the hook and every tool call will be blocked: put Arbiter on PATH, or install again with --command "${process.execPath} ${process.argv[1]}"`,
+              `warning: ${firstShellWord(hookOptions.command)} is not on PATH here, so the agent cannot start the hook and every tool call will be blocked: put Arbiter on PATH, or install again with --command ${shellArgument(thisArbiter)}`,
             );
+          }
           if (agent === 'codex')
             output.out(
               '  Codex runs a new hook only after you review and trust it: open Codex and accept it.',

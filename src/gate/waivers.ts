@@ -9,7 +9,8 @@ import { anyGlobMatches } from '../policy/glob.js';
  * A waiver with selectors (`findings`, `tools`, `rules`, `packages`) covers only the findings they
  * all match, whatever input they came from: a built-in check is waived when every failing finding
  * is covered; a CEL check is judged again without the covered findings (`reevaluate`) and is
- * waived when it then holds. Otherwise the check fails, saying how many findings were waived.
+ * waived when it then holds. Otherwise the check fails, saying how many findings were waived and how
+ * many still fail (its own message and facts count the findings before waivers).
  * Expired waivers are reported on the check they no longer cover.
  */
 
@@ -84,12 +85,17 @@ export function applyWaivers(
     const failing = findings.filter((finding) => finding.failing);
     const allCovered = failing.length > 0 && failing.every((finding) => finding.waivedBy !== undefined);
     const waived = failing.filter((finding) => finding.waivedBy !== undefined).length;
-    if (!allCovered)
+    if (!allCovered) {
+      if (waived === 0) return { ...result, findings };
+      // The check's message and facts count what it read, before waivers: say what is left after them.
+      const still = failing.length - waived;
       return {
         ...result,
-        ...(waived > 0 ? { message: `${check.message} (${waived} of them waived)` } : {}),
+        message: `${check.message}; ${waived} waived, ${still} still failing`,
+        facts: { ...check.facts, waived, stillFailing: still },
         findings,
       };
+    }
     const first = live.find((waiver) => waiver.name === failing[0]?.waivedBy);
     return { ...result, findings, status: 'waived', ...(first ? { waiver: summary(first) } : {}) };
   });

@@ -10,7 +10,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { arbiter } from '../helpers/cli.js';
+import { arbiter, repoRoot } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
 
 /**
@@ -170,6 +170,70 @@ describe('arbiter hook install / uninstall', () => {
     // The suggested command is Arbiter: it answers --version.
     const [node, bin] = suggested.split(' ');
     expect(spawnSync(node!, [bin!, '--version'], { encoding: 'utf8' }).stdout).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('from a path with spaces, names a --command that the shell keeps whole, and the hook it installs starts', () => {
+    // Arbiter cloned under "My Projects": the suggestion, pasted into a shell, must give one word per path.
+    const clone = join(tempDir('arbiter-spaces-'), 'My Projects');
+    mkdirSync(clone);
+    const bin = join(clone, 'arbiter.js');
+    symlinkSync(join(repoRoot, 'bin', 'arbiter.js'), bin);
+    const dir = tempDir('arbiter-install-');
+    const emptyPath = tempDir('arbiter-empty-path-');
+    const missing = spawnSync(process.execPath, [bin, 'hook', 'install', 'claude-code', '--dir', dir], {
+      encoding: 'utf8',
+      env: { ...process.env, PATH: emptyPath },
+    });
+    expect(missing.status).toBe(0);
+    const printed = /install again with --command (.+)\n$/.exec(missing.stderr)?.[1];
+    expect(printed, missing.stderr).toBeDefined();
+    // As pasted into a shell after the same `arbiter hook install`.
+    const again = spawnSync(
+      '/bin/sh',
+      [
+        '-c',
+        `exec "$0" "$1" hook install claude-code --dir "$2" --command ${printed}`,
+        process.execPath,
+        bin,
+        dir,
+      ],
+      { encoding: 'utf8', env: { ...process.env, PATH: emptyPath } },
+    );
+    expect(again.stderr).toBe('');
+    expect(again.status).toBe(0);
+    const settings = JSON.parse(read(join(dir, '.claude', 'settings.json')));
+    const command: string = settings.hooks.PreToolUse[0].hooks[0].command;
+    expect(command).toMatch(/ hook claude-code$/);
+    // The agent runs the command with sh: what it starts is this Arbiter.
+    const started = spawnSync('/bin/sh', ['-c', command.replace(/ hook claude-code$/, ' --version')], {
+      encoding: 'utf8',
+      env: { ...process.env, PATH: emptyPath },
+    });
+    expect(started.stderr).toBe('');
+    expect(started.stdout).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('finds a --command whose program is a quoted path with spaces (no warning; doctor finds it)', () => {
+    const programDir = join(tempDir('arbiter-spaces-'), "Dana's Tools");
+    mkdirSync(programDir);
+    const program = join(programDir, 'arbiter');
+    writeFileSync(
+      program,
+      `#!/bin/sh\nexec "${process.execPath}" "${join(repoRoot, 'bin', 'arbiter.js')}" "$@"\n`,
+      {
+        mode: 0o755,
+      },
+    );
+    const dir = tempDir('arbiter-install-');
+    const env = { PATH: tempDir('arbiter-empty-path-') };
+    const quoted = `'${programDir.replace("'", `'\\''`)}/arbiter'`;
+    const installed = arbiter(['hook', 'install', 'gemini', '--dir', dir, '--command', quoted], { env });
+    expect(installed.stderr).toBe('');
+    expect(installed.stdout).toContain(`run: ${quoted} hook gemini`);
+    const doctor = arbiter(['hook', 'doctor', 'gemini', '--dir', dir, '--url', 'http://127.0.0.1:9'], {
+      env,
+    });
+    expect(doctor.stdout).toContain(`ok    gemini command: ${program} found`);
   });
 
   it.each(agents)(

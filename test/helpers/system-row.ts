@@ -10,3 +10,11 @@ export const systemRow = (spec: SystemRow['spec']): SystemRow => ({
   createdAt: '2026-01-01T00:00:00.000Z',
   updatedAt: '2026-01-01T00:00:00.000Z',
 });
+
+/** The deploy-bot the ledger tests append for (and read ahead, as a decision would). */
+export const deployBot = systemRow({
+  owner: { team: 'platform', person: 'dana' },
+  onCall: { team: 'oncall' },
+  autonomy: 2,
+  riskTier: 'high',
+});

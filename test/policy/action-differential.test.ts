@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generatedBundleFiles, generatedRequests } from '../../bench/policy/generated.js';
+import { richBundleFiles } from '../../bench/policy/rich-bundle.js';
 import { loadPolicyDirectory } from '../../src/app/policies/node.js';
 import {
   type ActionEvaluationInput,
@@ -10,7 +11,6 @@ import {
   type PolicyBundle,
   type Verdict,
 } from '../../src/policy/index.js';
-import { actionPolicy, bundleOf } from '../helpers/bundle.js';
 import { seeded } from '../helpers/seeded.js';
 import { evaluateActionBefore } from './reference/action-before.js';
 
@@ -171,61 +171,8 @@ describe('evaluateAction against the implementation before issue 22', () => {
     expectSameVerdicts(bundle, inputs);
   });
 
-  it('agrees on variables, failing variables, messages, shadow policies, windows and step-up approvals', () => {
-    const rule = (name: string, when: string, effect: string, extra = '') =>
-      `    - name: ${name}\n      when: ${JSON.stringify(when)}\n      effect: ${effect}\n${extra}`;
-    const bundle = bundleOf({
-      'vars.yaml': actionPolicy(
-        'vars',
-        `  variables:\n    - name: big\n      expression: request.change.linesChanged > 500\n    - name: risky\n      expression: request.context.risk == "high"\n    - name: both\n      expression: variables.big && variables.risky\n  rules:\n${[
-          rule(
-            'big',
-            'variables.big',
-            'require_approval',
-            '      approval: {from: ["group:b", "group:a"], ttl: 2h}\n',
-          ),
-          rule('risky', 'variables.risky', 'deny', '      message: risky change\n'),
-          rule('both', 'variables.both || request.confidence < 0.5', 'deny'),
-          rule(
-            'said',
-            'request.confidence > 0.2',
-            'allow',
-            `      messageExpression: "'confidence ' + string(request.confidence)"\n      executionWindow: 10m\n`,
-          ),
-          rule(
-            'bad-message',
-            'true',
-            'allow',
-            '      message: fallback\n      messageExpression: request.context.msg\n',
-          ),
-        ].join('')}`,
-      ),
-      'plain.yaml': actionPolicy(
-        'plain',
-        `  rules:\n${[
-          rule(
-            'same-paths-a',
-            'request.change.linesChanged > 100',
-            'require_approval',
-            '      approval: {from: ["group:a", "group:b"], ttl: 1h, assurance: mfa}\n',
-          ),
-          rule(
-            'same-paths-b',
-            'request.change.linesChanged > 300',
-            'require_approval',
-            '      approval: {from: ["group:a", "group:b"], ttl: 30m, maxAuthAge: 15m}\n',
-          ),
-          rule('default-approval', 'request.change.linesChanged > 700', 'require_approval'),
-          rule('not-bool', 'request.change.linesChanged', 'deny'),
-          rule('broken-allow', 'request.nope.deeper > 1', 'allow'),
-          rule('short-window', 'request.confidence > 0.9', 'allow', '      executionWindow: 2m\n'),
-        ].join('')}`,
-      ),
-      'shadow.yaml': actionPolicy(
-        'shadow',
-        `  mode: shadow\n  rules:\n${rule('strict', 'request.confidence < 0.99', 'deny')}`,
-      ),
-    });
+  it('agrees on bench/policy/rich-bundle.js: variables, failing variables, messages, shadow policies, windows, default and step-up approvals', () => {
+    const bundle = compileBundle(richBundleFiles);
     const random = seeded(4);
     const inputs: ActionEvaluationInput[] = [];
     for (let i = 0; i < 300; i++) {
@@ -241,6 +188,14 @@ describe('evaluateAction against the implementation before issue 22', () => {
         request.context = {
           ...(random() < 0.7 ? { risk: random() < 0.5 ? 'high' : anyValue(random) } : {}),
           ...(random() < 0.5 ? { msg: random() < 0.5 ? 'hello' : anyValue(random) } : {}),
+          ...(random() < 0.4
+            ? {
+                labels:
+                  random() < 0.7
+                    ? ['x', 'y', 'z', 'w'].slice(0, 1 + Math.floor(random() * 4))
+                    : anyValue(random),
+              }
+            : {}),
         };
       inputs.push({
         request: request as unknown as ActionEvaluationInput['request'],

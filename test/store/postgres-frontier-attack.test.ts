@@ -2,18 +2,16 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { storeAuditSource } from '../../src/app/ledger/export.js';
 import { openLedger } from '../../src/app/ledger/ledger.js';
 import { auditLedger } from '../../src/ledger/audit.js';
 import { type LedgerAppend, parseVerifierKey, rangeNodes, rootHash } from '../../src/ledger/index.js';
 import { pgNodes, tailFrom, tailStatement } from '../../src/store/postgres/ledger.js';
-import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { queryWith } from '../helpers/pg-query.js';
-import { createTestDatabase, postgresAvailable } from '../helpers/postgres.js';
+import { postgresAvailable, postgresTestDatabase } from '../helpers/postgres.js';
 import { seeded } from '../helpers/seeded.js';
-import { systemRow } from '../helpers/system-row.js';
+import { deployBot } from '../helpers/system-row.js';
 import { hex } from '../ledger/reference.js';
 
 // Attack review of branch pgfront (issue 22): the frontier read in BEGIN's round trip must name the
@@ -22,31 +20,14 @@ import { hex } from '../ledger/reference.js';
 
 const hasPostgres = await postgresAvailable();
 
-const system = systemRow({
-  owner: { team: 'platform', person: 'dana' },
-  onCall: { team: 'oncall' },
-  autonomy: 2,
-  riskTier: 'high',
-});
-
 /** A hash naming its node, so a node read at a wrong place shows as the wrong name, not as NULL. */
 const nodeHash = (level: number, index: number) => createHash('sha256').update(`${level}/${index}`).digest();
 
 describe.skipIf(!hasPostgres)('the frontier read with BEGIN, attacked', () => {
-  let url: string;
-  let client: pg.Client;
-  const stores: PostgresStore[] = [];
-
+  const db = postgresTestDatabase();
+  // Create the schema.
   beforeAll(async () => {
-    url = await createTestDatabase();
-    client = new pg.Client({ connectionString: url });
-    await client.connect();
-    // Create the schema.
-    stores.push(await PostgresStore.open({ url, logger: { warn() {}, error() {} } }));
-  });
-  afterAll(async () => {
-    for (const store of stores) await store.close();
-    await client?.end();
+    await db.open();
   });
 
   it('names the nodes rangeNodes names at 2^k - 1, 2^k and 2^k + 1 for every k up to 2^53, among decoys', async () => {
@@ -54,10 +35,10 @@ describe.skipIf(!hasPostgres)('the frontier read with BEGIN, attacked', () => {
     for (let k = 1; k <= 52; k++) for (const d of [-1, 0, 1]) sizes.add(2 ** k + d);
     const random = seeded(22);
     for (let i = 0; i < 40; i++) sizes.add(1 + Math.floor(random() * 2 ** (1 + Math.floor(random() * 52))));
-    const nodes = pgNodes(client);
+    const nodes = pgNodes(db.client);
     for (const size of [...sizes].sort((a, b) => a - b)) {
-      await client.query('DELETE FROM ledger_nodes');
-      await client.query('DELETE FROM ledger_entries');
+      await db.client.query('DELETE FROM ledger_nodes');
+      await db.client.query('DELETE FROM ledger_entries');
       const ids = rangeNodes(0, size);
       const inner = ids.filter((id) => id.level > 0);
       // Neighbours of every frontier node at its level and the levels beside it, with other hashes.
@@ -73,36 +54,34 @@ describe.skipIf(!hasPostgres)('the frontier read with BEGIN, attacked', () => {
         ] as const)
           if (l > 0 && i >= 0) rows.set(`${l}/${i}`, [l, i]);
       const all = [...rows.values()];
-      await client.query(
+      await db.client.query(
         'INSERT INTO ledger_nodes (level, idx, hash) SELECT * FROM unnest($1::int[], $2::bigint[], $3::bytea[])',
         [all.map(([l]) => l), all.map(([, i]) => i), all.map(([l, i]) => nodeHash(l, i))],
       );
-      await client.query(
+      await db.client.query(
         "INSERT INTO ledger_entries (seq, time, type, actor, subject, entry, leaf_hash) VALUES ($1, 't', 't', 'a', 's', '\\x00', $2)",
         [size - 1, nodeHash(0, size - 1)],
       );
-      const tail = tailFrom((await client.query(tailStatement(undefined))).rows[0]);
+      const tail = tailFrom((await db.client.query(tailStatement(undefined))).rows[0]);
       expect(tail.size, `size ${size}`).toBe(size);
       const expected = ids.map(({ level, index }) => hex(nodeHash(level, index)));
       expect(tail.frontier?.map(hex), `size ${size}`).toEqual(expected);
       expect((await nodes(ids)).map(hex), `size ${size}`).toEqual(expected);
       // A tail seen at this size with this leaf: nothing read.
       const seen = { size, lastLeaf: nodeHash(0, size - 1) };
-      expect((await client.query(tailStatement(seen))).rows[0].frontier).toBeNull();
+      expect((await db.client.query(tailStatement(seen))).rows[0].frontier).toBeNull();
     }
-    await client.query('DELETE FROM ledger_nodes');
-    await client.query('DELETE FROM ledger_entries');
+    await db.client.query('DELETE FROM ledger_nodes');
+    await db.client.query('DELETE FROM ledger_entries');
   });
 
   it('three replicas appending and checkpointing at once, one without the node-postgres internals, leave a ledger that verifies', async () => {
     const keyPath = join(mkdtempSync(join(tmpdir(), 'arbiter-attack5-')), 'ledger.key');
     const replicas = [];
     for (const pgQuery of [undefined, undefined, queryWith('_getRows', undefined)]) {
-      const store = await PostgresStore.open({ url, logger: { warn() {}, error() {} }, pgQuery });
-      stores.push(store);
-      replicas.push(await openLedger(store, { keyPath }));
+      replicas.push(await openLedger(await db.open({ pgQuery }), { keyPath }));
     }
-    await replicas[0]!.store.write((tx) => tx.upsertSystem(system));
+    await replicas[0]!.store.write((tx) => tx.upsertSystem(deployBot));
     const random = seeded(5);
     let n = 0;
     const items = (count: number): LedgerAppend[] =>

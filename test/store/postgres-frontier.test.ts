@@ -1,11 +1,16 @@
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type pg from 'pg';
+import { describe, expect, it } from 'vitest';
 import { type LedgerAppend, MerkleLog, rangeNodes, rootHash } from '../../src/ledger/index.js';
 import { pgNodes, tailFrom, tailStatement } from '../../src/store/postgres/ledger.js';
-import { ledgerLockKey, PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import { ledgerLockKey, type PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { queryWith, roundTripsDuring } from '../helpers/pg-query.js';
-import { createTestDatabase, postgresAvailable } from '../helpers/postgres.js';
-import { systemRow } from '../helpers/system-row.js';
+import {
+  holdLockWhileAppending,
+  postgresAvailable,
+  postgresTestDatabase,
+  untilLockAwaited,
+} from '../helpers/postgres.js';
+import { deployBot } from '../helpers/system-row.js';
 import { hex } from '../ledger/reference.js';
 
 /**
@@ -24,12 +29,6 @@ const note = (n: number): LedgerAppend => ({
   data: { n },
 });
 const notes = (from: number, count: number) => Array.from({ length: count }, (_, i) => note(from + i));
-const system = systemRow({
-  owner: { team: 'platform', person: 'dana' },
-  onCall: { team: 'oncall' },
-  autonomy: 2,
-  riskTier: 'high',
-});
 
 /** A replica: its store and its own log (each replica's log caches its own frontier). */
 interface Replica {
@@ -50,38 +49,24 @@ async function expectRfcRoot(replica: Replica): Promise<void> {
 }
 
 describe.skipIf(!hasPostgres)('the ledger frontier read with BEGIN', () => {
-  let url: string;
-  let client: pg.Client;
-  const stores: PostgresStore[] = [];
-
-  beforeAll(async () => {
-    url = await createTestDatabase();
-    client = new pg.Client({ connectionString: url });
-    await client.connect();
-  });
-  afterAll(async () => {
-    for (const store of stores) await store.close();
-    await client?.end();
-  });
+  const db = postgresTestDatabase();
 
   async function replica(options: { pgQuery?: typeof pg.Query } = {}): Promise<Replica> {
     // The fallback's warning at open is tested in postgres-round-trips.test.ts.
-    const store = await PostgresStore.open({ url, logger: { warn() {}, error() {} }, ...options });
-    stores.push(store);
-    return { store, log: new MerkleLog({ origin: 'test', clock }) };
+    return { store: await db.open(options), log: new MerkleLog({ origin: 'test', clock }) };
   }
 
   it('equals the nodes read one by one at every size, through a tree growing levels; NULL when the tail is the one seen', async () => {
     const writer = await replica();
-    await writer.store.write((tx) => tx.upsertSystem(system));
-    const nodes = pgNodes(client);
+    await writer.store.write((tx) => tx.upsertSystem(deployBot));
+    const nodes = pgNodes(db.client);
     const sizes: number[] = [];
     for (let size = 0; size <= 1100; size += size < 70 ? 1 : 37) sizes.push(size);
     let size = 0;
     for (const target of sizes) {
       if (target > size) await append(writer, notes(size, target - size));
       size = target;
-      const { rows } = await client.query(tailStatement(undefined));
+      const { rows } = await db.client.query(tailStatement(undefined));
       const tail = tailFrom(rows[0]);
       expect(tail.size).toBe(size);
       const ids = rangeNodes(0, size);
@@ -90,9 +75,9 @@ describe.skipIf(!hasPostgres)('the ledger frontier read with BEGIN', () => {
       if (size === 0) continue;
       // The tail this replica saw: nothing more to read. The same size with another last leaf: read.
       const seen = { size, lastLeaf: tail.lastLeaf };
-      expect((await client.query(tailStatement(seen))).rows[0].frontier).toBeNull();
+      expect((await db.client.query(tailStatement(seen))).rows[0].frontier).toBeNull();
       const other = { size, lastLeaf: new Uint8Array(32) };
-      expect(tailFrom((await client.query(tailStatement(other))).rows[0]).frontier?.map(hex)).toEqual(
+      expect(tailFrom((await db.client.query(tailStatement(other))).rows[0]).frontier?.map(hex)).toEqual(
         oneByOne.map(hex),
       );
     }
@@ -105,13 +90,16 @@ describe.skipIf(!hasPostgres)('the ledger frontier read with BEGIN', () => {
     await append(b, notes(2001, 6));
     const size = await a.store.ledger.size();
     const inner = rangeNodes(0, size).find((id) => id.level > 0)!;
-    const { rows: saved } = await client.query(
+    const { rows: saved } = await db.client.query(
       'SELECT hash FROM ledger_nodes WHERE level = $1 AND idx = $2',
       [inner.level, inner.index],
     );
-    await client.query('DELETE FROM ledger_nodes WHERE level = $1 AND idx = $2', [inner.level, inner.index]);
+    await db.client.query('DELETE FROM ledger_nodes WHERE level = $1 AND idx = $2', [
+      inner.level,
+      inner.index,
+    ]);
     try {
-      const { rows } = await client.query(tailStatement(undefined));
+      const { rows } = await db.client.query(tailStatement(undefined));
       const tail = tailFrom(rows[0]);
       expect([tail.size, tail.frontier]).toEqual([size, undefined]);
       // A's log is stale (B appended): its append fails on the node, the other job of its batch commits.
@@ -127,7 +115,7 @@ describe.skipIf(!hasPostgres)('the ledger frontier read with BEGIN', () => {
       expect(await a.store.getMeta('frontier.missing')).toBe('committed');
       expect(await a.store.ledger.size()).toBe(size);
     } finally {
-      await client.query('INSERT INTO ledger_nodes (level, idx, hash) VALUES ($1, $2, $3)', [
+      await db.client.query('INSERT INTO ledger_nodes (level, idx, hash) VALUES ($1, $2, $3)', [
         inner.level,
         inner.index,
         saved[0].hash,
@@ -188,30 +176,11 @@ describe.skipIf(!hasPostgres)('the ledger frontier read with BEGIN', () => {
     await append(b, [note(1)]);
     await append(a, [note(2)]);
     // B appends and holds the lock (its batch open) while A's BEGIN is sent and waits for it.
-    let release: () => void = () => {};
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let appended: () => void = () => {};
-    const bAppended = new Promise<void>((resolve) => (appended = resolve));
-    const bWrite = b.store.write(
-      async (tx) => {
-        await b.log.append(tx.ledger, notes(10, 40));
-        appended();
-        await held;
-      },
-      { systems: ['deploy-bot'] },
-    );
-    await bAppended;
+    const bHolds = await holdLockWhileAppending(b, notes(10, 40));
     const aSent = roundTripsDuring(async () => {
       const aWrite = append(a, notes(100, 3));
-      for (;;) {
-        const { rows } = await client.query(
-          "SELECT count(*)::int AS waiting FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
-        );
-        if (rows[0].waiting > 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-      release();
-      await bWrite;
+      await untilLockAwaited(db.client);
+      await bHolds.release();
       return aWrite;
     });
     const sent = await aSent;
@@ -227,7 +196,7 @@ describe.skipIf(!hasPostgres)('the ledger frontier read with BEGIN', () => {
     );
     await expectRfcRoot(a);
     // Nothing is left waiting: the lock is free.
-    const { rows } = await client.query(`SELECT pg_try_advisory_xact_lock(${ledgerLockKey}) AS free`);
+    const { rows } = await db.client.query(`SELECT pg_try_advisory_xact_lock(${ledgerLockKey}) AS free`);
     expect(rows[0].free).toBe(true);
   });
 });

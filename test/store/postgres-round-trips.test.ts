@@ -6,7 +6,7 @@ import { ledgerLockKey, PostgresStore } from '../../src/store/postgres/postgres-
 import type { DecisionRow, SystemRow } from '../../src/store/records.js';
 import type { StoreTransaction, WriteReads } from '../../src/store/store.js';
 import { roundTripsDuring } from '../helpers/pg-query.js';
-import { createTestDatabase, postgresAvailable } from '../helpers/postgres.js';
+import { postgresAvailable, postgresTestDatabase, untilLockAwaited } from '../helpers/postgres.js';
 import { deploy, startTestServer, type TestServer } from '../helpers/server.js';
 import { hex } from '../ledger/reference.js';
 
@@ -202,15 +202,8 @@ describe.skipIf(!hasPostgres)('PostgreSQL write batch round trips', () => {
         blocking();
         return held;
       });
-      if (whileLockAwaited) {
-        for (;;) {
-          const { rows } = await other.query(
-            "SELECT count(*)::int AS waiting FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
-          );
-          if (rows[0].waiting > 0) break;
-          await new Promise((resolve) => setTimeout(resolve, 5));
-        }
-      } else await blockerRuns;
+      if (whileLockAwaited) await untilLockAwaited(other);
+      else await blockerRuns;
       const body = deploy({ idempotencyKey: key });
       const answers = [1, 2].map(() => server.call(server.tokens.deployBot!, 'POST', '/v1/decisions', body));
       await everyoneQueued;
@@ -319,20 +312,13 @@ async function expectOnlyTheRepeatRefused(
 }
 
 describe.skipIf(!hasPostgres)('PostgreSQL write batch: deferred writes and read-ahead', () => {
+  const db = postgresTestDatabase();
   let store: PostgresStore;
-  let url: string;
   const batches: number[] = [];
 
   beforeAll(async () => {
-    url = await createTestDatabase();
-    store = await PostgresStore.open({
-      url,
-      onBatch: ({ statements }) => batches.push(statements),
-    });
+    store = await db.open({ onBatch: ({ statements }) => batches.push(statements) });
     await store.write((tx) => tx.upsertSystem(system));
-  });
-  afterAll(async () => {
-    await store?.close();
   });
 
   it('a deferred write that fails refuses its own write only: the batch runs again sending each write as made', async () => {
@@ -465,24 +451,18 @@ describe.skipIf(!hasPostgres)('PostgreSQL write batch: deferred writes and read-
   });
 
   it('the schema writes no table behind a statement that does not name it (what the read-ahead rule relies on)', async () => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      const { rows } = await client.query(`SELECT
-        (SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal)::int AS triggers,
-        (SELECT count(*) FROM pg_rules WHERE schemaname = 'public')::int AS rules,
-        (SELECT count(*) FROM pg_views WHERE schemaname = 'public')::int AS views,
-        (SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND (confdeltype <> 'a' OR confupdtype <> 'a'))::int AS cascades`);
-      expect(rows[0]).toEqual({ triggers: 0, rules: 0, views: 0, cascades: 0 });
-    } finally {
-      await client.end();
-    }
+    const { rows } = await db.client.query(`SELECT
+      (SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal)::int AS triggers,
+      (SELECT count(*) FROM pg_rules WHERE schemaname = 'public')::int AS rules,
+      (SELECT count(*) FROM pg_views WHERE schemaname = 'public')::int AS views,
+      (SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND (confdeltype <> 'a' OR confupdtype <> 'a'))::int AS cascades`);
+    expect(rows[0]).toEqual({ triggers: 0, rules: 0, views: 0, cascades: 0 });
   });
 
   it('writes that arrive while the ledger lock is held elsewhere join the batch waiting for it', async () => {
     // Another replica holds the lock; this one's batch waits for it with one write, and four more
     // arrive meanwhile. Choosing the jobs after the lock puts all five in one batch (before: 1 + 4).
-    const other = new pg.Client({ connectionString: url });
+    const other = new pg.Client({ connectionString: db.url });
     await other.connect();
     try {
       await other.query('BEGIN');
@@ -490,13 +470,7 @@ describe.skipIf(!hasPostgres)('PostgreSQL write batch: deferred writes and read-
       batches.length = 0;
       const first = store.write((tx) => tx.setMeta('lock-wait-0', 'x'));
       // Until this store's BEGIN waits on the advisory lock.
-      for (;;) {
-        const { rows } = await other.query(
-          "SELECT count(*)::int AS waiting FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
-        );
-        if (rows[0].waiting > 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
+      await untilLockAwaited(other);
       const later = [1, 2, 3, 4].map((i) => store.write((tx) => tx.setMeta(`lock-wait-${i}`, 'x')));
       await other.query('COMMIT');
       await Promise.all([first, ...later]);
@@ -510,7 +484,7 @@ describe.skipIf(!hasPostgres)('PostgreSQL write batch: deferred writes and read-
   it('reads of writes that arrive while the lock is awaited: what BEGIN read is kept, the rest read once', async () => {
     // The first write's System is read with BEGIN, after the lock; the later ones ask for it again
     // (kept) and for a System and a key nobody asked for yet (one more statement for both).
-    const other = new pg.Client({ connectionString: url });
+    const other = new pg.Client({ connectionString: db.url });
     await other.connect();
     const status = async (tx: StoreTransaction, id: string) => (await tx.getSystem(id))?.status ?? 'none';
     const key = { actorId: 'system:deploy-bot', key: 'k-late' };
@@ -519,13 +493,7 @@ describe.skipIf(!hasPostgres)('PostgreSQL write batch: deferred writes and read-
       await other.query(`SELECT pg_advisory_xact_lock(${ledgerLockKey})`);
       batches.length = 0;
       const first = store.write((tx) => status(tx, 'deploy-bot'), { systems: ['deploy-bot'] });
-      for (;;) {
-        const { rows } = await other.query(
-          "SELECT count(*)::int AS waiting FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
-        );
-        if (rows[0].waiting > 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
+      await untilLockAwaited(other);
       // Committed by the lock's holder before it lets go: BEGIN's read-ahead, after the lock, sees it.
       await other.query("UPDATE systems SET status = 'frozen' WHERE id = 'deploy-bot'");
       const later = [
@@ -546,7 +514,7 @@ describe.skipIf(!hasPostgres)('PostgreSQL write batch: deferred writes and read-
   });
 
   it("a read-ahead refused in BEGIN's round trip runs the batch again without it: only the job that asked fails, and the lock is let go", async () => {
-    await expectOnlyTheRefusedReaderFails(store, url);
+    await expectOnlyTheRefusedReaderFails(store, db.url);
   });
 
   it("a lock wait that times out in BEGIN's round trip leaves the connection able to read ahead", async () => {
@@ -555,8 +523,8 @@ describe.skipIf(!hasPostgres)('PostgreSQL write batch: deferred writes and read-
     // Parse came after the leading statements — so a lock wait cut by statement_timeout (the rest of the
     // round trip skipped, the read-ahead never parsed) left the one pooled connection refusing every
     // later read-ahead with 26000 "prepared statement does not exist".
-    const timed = await PostgresStore.open({ url, poolSize: 1, statementTimeoutMs: 1_000 });
-    const other = new pg.Client({ connectionString: url });
+    const timed = await PostgresStore.open({ url: db.url, poolSize: 1, statementTimeoutMs: 1_000 });
+    const other = new pg.Client({ connectionString: db.url });
     await other.connect();
     const status = (tx: StoreTransaction) => tx.getSystem('deploy-bot').then((row) => row?.status);
     try {
@@ -565,7 +533,7 @@ describe.skipIf(!hasPostgres)('PostgreSQL write batch: deferred writes and read-
       // A timeout is not a refused read-ahead: the batch must not wait for the lock a second time
       // without it (each wait seen by a watcher as its own query start).
       const waits = new Set<string>();
-      const watcher = new pg.Client({ connectionString: url });
+      const watcher = new pg.Client({ connectionString: db.url });
       await watcher.connect();
       let settled = false;
       const outcome = timed.write(status, { systems: ['deploy-bot'] }).then(
@@ -654,38 +622,27 @@ Object.defineProperty(QueryParsedOnceCompleted.prototype, 'hasBeenParsed', {
 describe.skipIf(!hasPostgres)(
   'PostgreSQL write batch over a node-postgres without the internals it relies on',
   () => {
-    const stores: PostgresStore[] = [];
+    const db = postgresTestDatabase();
     const warnings: { details: object; message: string }[] = [];
     const batches = { checked: [] as number[], plain: [] as number[] };
     let plain: PostgresStore;
     let checked: PostgresStore;
     /** Over a node-postgres whose batch start falls back, and whose COMMIT does not. */
     let older: PostgresStore;
-    let url: string;
 
     beforeAll(async () => {
-      url = await createTestDatabase();
       const logger = {
         warn: (details: object, message: string) => warnings.push({ details, message }),
         error() {},
       };
-      checked = await PostgresStore.open({
-        url,
-        logger,
-        onBatch: ({ statements }) => batches.checked.push(statements),
-      });
-      plain = await PostgresStore.open({
-        url,
+      checked = await db.open({ logger, onBatch: ({ statements }) => batches.checked.push(statements) });
+      plain = await db.open({
         logger,
         pgQuery: QueryWithoutGetRows,
         onBatch: ({ statements }) => batches.plain.push(statements),
       });
-      older = await PostgresStore.open({ url, logger, pgQuery: QueryParsedOnceCompleted });
-      stores.push(checked, plain, older);
+      older = await db.open({ logger, pgQuery: QueryParsedOnceCompleted });
       await plain.write((tx) => tx.upsertSystem(system));
-    });
-    afterAll(async () => {
-      for (const store of stores) await store.close();
     });
 
     it('warns once at open, naming what is missing for each path; the pinned release opens without a word', () => {
@@ -722,7 +679,8 @@ describe.skipIf(!hasPostgres)(
         return true;
       }) as typeof process.stderr.write;
       try {
-        stores.push(await PostgresStore.open({ url, pgQuery: QueryWithoutGetRows }));
+        // No logger: the store's own, on stderr.
+        await db.open({ pgQuery: QueryWithoutGetRows, logger: undefined });
       } finally {
         process.stderr.write = write;
       }
@@ -774,7 +732,7 @@ describe.skipIf(!hasPostgres)(
     });
 
     it('a read-ahead refused in its own round trip fails only the job that asked; a refused write only its own', async () => {
-      await expectOnlyTheRefusedReaderFails(older, url);
+      await expectOnlyTheRefusedReaderFails(older, db.url);
       await older.write((tx) => tx.insertDecision(decision('dec_older_taken')));
       await expectOnlyTheRepeatRefused(older, 'dec_older_taken', ['dec_older_first', 'dec_older_third']);
     });
