@@ -20,6 +20,12 @@ const largestSemiSpaceMb = 256;
 /** Node/V8 flags that already size the young generation: an operator's own choice wins. */
 const sizingFlag = /(^|\s)--(max|min)[-_]semi[-_]space[-_]size\b/;
 
+/**
+ * Node flags that open (or, on SIGUSR1, may open) the inspector: a debugger must reach the server,
+ * not a launcher that holds the port while the relaunched server fails to open it.
+ */
+const inspectorFlag = /(^|\s)--inspect(-brk|-wait|-port)?(=|\s|$)/;
+
 /** Marks the relaunched server, so that it stops when the process that started it is gone. */
 const relaunchedEnv = 'ARBITER_SERVE_RELAUNCHED';
 
@@ -53,7 +59,8 @@ export function requestedSemiSpaceMb(
 /**
  * The node flags `arbiter serve ARGS` must be started with, or undefined when this process can
  * serve as it is: the size is 0, node was already given a semi-space size (on its command line or
- * in NODE_OPTIONS), help was asked for, or the value is invalid (serve itself then reports it).
+ * in NODE_OPTIONS), node is being debugged (--inspect…: the server runs in the debugged process,
+ * with V8's default size), help was asked for, or the value is invalid (serve itself then reports it).
  */
 export function serveNodeFlags(
   args: readonly string[],
@@ -61,8 +68,9 @@ export function serveNodeFlags(
   execArgv: readonly string[],
 ): string[] | undefined {
   if (args.includes('--help') || args.includes('-h')) return undefined;
-  if (execArgv.some((flag) => sizingFlag.test(flag)) || sizingFlag.test(env.NODE_OPTIONS ?? ''))
-    return undefined;
+  for (const nodeFlag of [sizingFlag, inspectorFlag])
+    if (execArgv.some((flag) => nodeFlag.test(flag)) || nodeFlag.test(env.NODE_OPTIONS ?? ''))
+      return undefined;
   let size: number;
   try {
     size = requestedSemiSpaceMb(args, env);
