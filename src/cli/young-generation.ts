@@ -84,7 +84,7 @@ export function serveNodeFlags(
  * Runs this command again in a child node with `flags` added and resolves to its exit code. The child
  * has its own process group, so a terminal's Ctrl-C reaches it once, through this process, which
  * forwards SIGINT, SIGTERM and SIGHUP; if this process dies without forwarding (SIGKILL), the child
- * sees its IPC channel close and shuts down gracefully. A child killed by a signal is reported by
+ * sees its IPC channel close and ends the same way. A child killed by a signal is reported by
  * this process dying of the same signal.
  */
 export function relaunch(flags: readonly string[]): Promise<number> {
@@ -108,12 +108,19 @@ export function relaunch(flags: readonly string[]): Promise<number> {
   });
 }
 
-/** In a relaunched server: stop gracefully (as on SIGTERM) once the launching process is gone. */
+/**
+ * In a relaunched server: end as the launching process did once it is gone. It forwards every signal
+ * it can handle, so it is gone without a word only when killed outright (SIGKILL): the server ends
+ * the same way, as `kill -9` of the one process did. A graceful stop instead lasted as long as the
+ * slowest request in flight (up to the request timeout), a server nobody could signal any more
+ * while a supervisor restarted another on the same database. Acknowledged decisions are committed
+ * (the crash-safety tests).
+ */
 export function followLauncher(): void {
   if (process.env[relaunchedEnv] !== '1' || !process.channel) return;
   delete process.env[relaunchedEnv];
   process.channel.unref();
-  process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+  process.once('disconnect', () => process.kill(process.pid, 'SIGKILL'));
 }
 
 /**
