@@ -321,7 +321,7 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
     )
     .option(
       `${semiSpaceFlag} <MB>`,
-      `V8 semi-space size (young generation) the server runs with: larger means fewer collections and a shorter verdict tail for a few MB; 0 keeps V8's default; ignored when node is given --max-semi-space-size itself (default ${defaultServeSemiSpaceMb}, or $${semiSpaceEnv})`,
+      `V8 semi-space size (young generation) the server runs with: larger means fewer collections and a shorter verdict tail for ~30 MB more memory at 32; 0 keeps V8's default; ignored when node is given --max-semi-space-size itself (default ${defaultServeSemiSpaceMb}, or $${semiSpaceEnv})`,
     );
   for (const option of limitOptions) {
     const fallback = defaultLimits[option.key] / option.scale;
