@@ -321,7 +321,7 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
     )
     .option(
       `${semiSpaceFlag} <MB>`,
-      `V8 semi-space size (young generation) the server runs with: larger means fewer collections and a shorter verdict tail for a few MB; 0 keeps V8's default; ignored when node is given --max-semi-space-size itself (default ${defaultServeSemiSpaceMb}, or $${semiSpaceEnv})`,
+      `V8 semi-space size (young generation) the server runs with: larger means fewer collections and a shorter verdict tail for ~30 MB more memory at 32; 0 keeps V8's default; ignored when node is given --max-semi-space-size itself (default ${defaultServeSemiSpaceMb}, or $${semiSpaceEnv})`,
     );
   for (const option of limitOptions) {
     const fallback = defaultLimits[option.key] / option.scale;
@@ -398,6 +398,10 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
           humanTokens: options.humanTokens === 'on',
         });
         let address: string;
+        // Fastify logs "Server listening at" as it binds: a JSON line before the banner, which says
+        // the same to people. Quiet while binding; logged once the banner is out (below).
+        const level = logger.level;
+        if (['info', 'debug', 'trace'].includes(level)) logger.level = 'warn';
         try {
           address = await app.listen({ host: options.host, port });
         } catch (error) {
@@ -406,6 +410,8 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
             'ARB_ERR_USAGE',
             `cannot listen on ${options.host}:${port}: ${(error as Error).message}`,
           );
+        } finally {
+          logger.level = level;
         }
         // Signal handlers first: "Ready" promises that SIGTERM and SIGHUP are handled.
         const stopped = lifecycle(app, state, arbiter, output);
@@ -425,6 +431,7 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
           announceWitness(output, address, databaseUrl, demoWitness);
         }
         output.out('\nReady. Ctrl-C (SIGTERM) stops gracefully; SIGHUP reloads policies.');
+        logger.info({ address }, `Server listening at ${address}`);
         const code = await stopped;
         await demoWitness?.close();
         return code;

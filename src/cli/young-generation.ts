@@ -90,7 +90,8 @@ export function serveNodeFlags(
 export function relaunch(flags: readonly string[]): Promise<number> {
   const child = spawn(process.execPath, [...process.execArgv, ...flags, ...process.argv.slice(1)], {
     stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
-    detached: true,
+    // Windows would give a detached child a console of its own; it has no process groups to leave.
+    detached: process.platform !== 'win32',
     env: { ...process.env, [relaunchedEnv]: '1' },
   });
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal);

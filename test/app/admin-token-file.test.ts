@@ -88,7 +88,7 @@ describe('the bootstrap admin token file', () => {
   });
 
   it('keeps ./.arbiter/admin.token for PostgreSQL, which has no folder of its own', () => {
-    expect(defaultAdminTokenPath('postgres://db.internal/arbiter')).toBe(join('.arbiter', 'admin.token'));
+    expect(defaultAdminTokenPath('postgres://db.internal/arbiter')).toBe(join(process.cwd(), '.arbiter', 'admin.token'));
     expect(legacyAdminTokenPath('postgres://db.internal/arbiter')).toBeUndefined();
     expect(defaultAdminTokenPath('sqlite:/var/lib/arbiter/arbiter.db')).toBe(
       '/var/lib/arbiter/arbiter.admin.token',

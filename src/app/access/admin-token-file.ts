@@ -1,5 +1,5 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseDatabaseUrl } from '../../store/open.js';
 import type { Store } from '../../store/store.js';
 import { fileBesideDatabase } from '../database-files.js';
@@ -8,10 +8,11 @@ import type { TokenService } from './tokens.js';
 /**
  * Where the first admin token is written: beside an SQLite database and named after it
  * (`arbiter.db` → `arbiter.admin.token`), like the ledger key, so two databases in one folder never
- * overwrite each other's token; for PostgreSQL (or an in-memory database), ./.arbiter/admin.token.
+ * overwrite each other's token; for PostgreSQL (or an in-memory database), .arbiter/admin.token in the
+ * working directory — as an absolute path, so what serve prints can be found from any directory.
  */
 export function defaultAdminTokenPath(databaseUrl: string): string {
-  return fileBesideDatabase(databaseUrl, 'admin.token') ?? join('.arbiter', 'admin.token');
+  return fileBesideDatabase(databaseUrl, 'admin.token') ?? resolve('.arbiter', 'admin.token');
 }
 
 /**
