@@ -114,10 +114,8 @@ describe('no-destructive-commands against evasions', () => {
     'rm --recur --force ~',
     'rm --recu --force /usr',
     'chmod --recur 777 /etc',
-    // `..` of a system directory is /.
-    'rm -rf /..',
-    'rm -rf /tmp/..',
-    'rm -rf /usr/../',
+    // rm refuses an operand ending in `..`, but a glob under it is every top-level directory.
+    'rm -rf /tmp/../*',
     // The targets come from elsewhere on the line.
     'find / -exec rm -rf {} +',
     'find / -maxdepth 1 -exec rm -rf {} \\;',
