@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { requestedSemiSpaceMb, serveNodeFlags } from '../../src/cli/young-generation.js';
 import { arbiter, repoRoot } from '../helpers/cli.js';
+import { postDecisions } from '../helpers/load.js';
 import { type ServeProcess, spawnServe } from '../helpers/serve-process.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -14,9 +15,9 @@ import { tempDir } from '../helpers/temp.js';
 
 /** `arbiter serve` with no node flags of the test's own: bin/arbiter.js decides, as in production. */
 async function launched(
-  options: { env?: Record<string, string>; nodeArgs?: string[]; args?: string[] } = {},
+  options: { env?: Record<string, string>; nodeArgs?: string[]; args?: string[]; dir?: string } = {},
 ): Promise<ServeProcess & { dir: string }> {
-  const dir = tempDir('arbiter-launcher-');
+  const dir = options.dir ?? tempDir('arbiter-launcher-');
   const server = await spawnServe(['--db', `sqlite:${join(dir, 'a.db')}`, ...(options.args ?? [])], {
     cwd: dir,
     env: options.env,
@@ -111,6 +112,48 @@ describe('arbiter serve through its launcher, signalled and killed', () => {
     } finally {
       slow.destroy();
     }
+  });
+
+  it('kill -9 of the launcher under load loses nothing acknowledged, and the ledger verifies', async () => {
+    const dir = tempDir('arbiter-launcher-');
+    const db = `sqlite:${join(dir, 'a.db')}`;
+    const args = ['--policies', join(repoRoot, 'examples', 'policies'), '--log-level', 'warn'];
+    let server = await launched({ dir, args });
+    const pid = serverPid(server.child.pid!);
+    const agent = arbiter(['tokens', 'create', '--role', 'agent', '--system', 'deploy-bot', '--db', db], {
+      cwd: dir,
+    }).stdout.trim();
+    const url = server.url;
+    const load = postDecisions({ urls: () => [url], token: agent, count: 3000, concurrency: 16 });
+    // Once the load is well under way.
+    for (let i = 0; i < 300; i++) {
+      const text = await fetch(`${url}/metrics`).then(
+        (response) => response.text(),
+        () => '',
+      );
+      if (Number(/arbiter_ledger_size (\d+)/.exec(text)?.[1] ?? 0) > 200) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    server.child.kill('SIGKILL');
+    await server.exited;
+    const { acknowledged } = await load;
+    expect(acknowledged.size).toBeGreaterThan(100);
+    expect(await within10s(() => !running(pid))).toBe(true);
+    // The restart finds the database and the port free.
+    server = await launched({ dir, args });
+    try {
+      for (const id of acknowledged.values()) {
+        const response = await fetch(`${server.url}/v1/decisions/${id}`, {
+          headers: { authorization: `Bearer ${agent}` },
+        });
+        expect(response.status, id).toBe(200);
+      }
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+    const verified = arbiter(['ledger', 'verify', '--db', db], { cwd: dir });
+    expect(verified.code, verified.stdout + verified.stderr).toBe(0);
   });
 
   it('SIGHUP to the launcher reloads the policies and the server keeps serving', async () => {
