@@ -116,6 +116,11 @@ describe('no-destructive-commands against evasions', () => {
     'chmod --recur 777 /etc',
     // rm refuses an operand ending in `..`, but a glob under it is every top-level directory.
     'rm -rf /tmp/../*',
+    // Globs and braces the shell expands to top-level directories.
+    'rm -rf /*/',
+    'rm -rf /[a-z]*',
+    'rm -rf /{usr,etc,home}',
+    'rm -rf /u*',
     // The targets come from elsewhere on the line.
     'find / -exec rm -rf {} +',
     'find / -maxdepth 1 -exec rm -rf {} \\;',
