@@ -156,6 +156,7 @@ describe('no-destructive-commands against evasions', () => {
     'rm -rf ~/projects/app/dist',
     'rm -rf /home/dev/project/node_modules',
     'rm -rf .next out',
+    'rm -rf /tmp/build-*',
     'cargo clean && rm -rf target',
     "node -e 'function mask(x) { return x & 0xff } console.log(mask(300))'",
     "cat > run.sh <<'EOF'\nstart() { node server.js & }\nEOF",
