@@ -20,6 +20,12 @@ const largestSemiSpaceMb = 256;
 /** Node/V8 flags that already size the young generation: an operator's own choice wins. */
 const sizingFlag = /(^|\s)--(max|min)[-_]semi[-_]space[-_]size\b/;
 
+/**
+ * Node flags that attach a debugger or profiler to the process they are given to: the server must be
+ * that process (a relaunched one would open the same inspector port again, or profile a launcher).
+ */
+const attachingFlag = /(^|\s)--(inspect(-brk|-wait)?|cpu-prof|heap-prof|prof)(=|\s|$)/;
+
 /** Marks the relaunched server, so that it stops when the process that started it is gone. */
 const relaunchedEnv = 'ARBITER_SERVE_RELAUNCHED';
 
@@ -52,8 +58,9 @@ export function requestedSemiSpaceMb(
 
 /**
  * The node flags `arbiter serve ARGS` must be started with, or undefined when this process can
- * serve as it is: the size is 0, node was already given a semi-space size (on its command line or
- * in NODE_OPTIONS), help was asked for, or the value is invalid (serve itself then reports it).
+ * serve as it is: the size is 0, node was already given a semi-space size or a debugger or profiler
+ * (on its command line or in NODE_OPTIONS), help was asked for, or the value is invalid (serve itself
+ * then reports it).
  */
 export function serveNodeFlags(
   args: readonly string[],
@@ -61,8 +68,8 @@ export function serveNodeFlags(
   execArgv: readonly string[],
 ): string[] | undefined {
   if (args.includes('--help') || args.includes('-h')) return undefined;
-  if (execArgv.some((flag) => sizingFlag.test(flag)) || sizingFlag.test(env.NODE_OPTIONS ?? ''))
-    return undefined;
+  const nodeFlags = [...execArgv, env.NODE_OPTIONS ?? ''];
+  if (nodeFlags.some((flag) => sizingFlag.test(flag) || attachingFlag.test(flag))) return undefined;
   let size: number;
   try {
     size = requestedSemiSpaceMb(args, env);
