@@ -82,8 +82,10 @@ export async function startArbiter(
   const database = db ?? `sqlite:${join(dir, 'arbiter.db')}`;
   // `arbiter serve` relaunches itself with its young-generation size (src/cli/young-generation.ts);
   // given to node here, the child is the server itself, whose pid the CPU and RSS readings follow.
-  // `nodeArgs` with a semi-space size of their own, or ARBITER_SEMI_SPACE_MB=0 in `env`, win.
-  const sizing = serveNodeFlags(extraArgs, { ...process.env, ...env }, nodeArgs) ?? [];
+  // `nodeArgs` with a semi-space size of their own, or ARBITER_SEMI_SPACE_MB=0 in `env`, win; a
+  // profiler in `nodeArgs` (which keeps serve from relaunching itself) profiles a server of this size.
+  const ownSizing = nodeArgs.filter((flag) => /semi[-_]space/.test(flag));
+  const sizing = serveNodeFlags(extraArgs, { ...process.env, ...env }, ownSizing) ?? [];
   const server = await startProcess(
     [
       bin,

@@ -21,10 +21,11 @@ const largestSemiSpaceMb = 256;
 const sizingFlag = /(^|\s)--(max|min)[-_]semi[-_]space[-_]size\b/;
 
 /**
- * Node flags that open (or, on SIGUSR1, may open) the inspector: a debugger must reach the server,
- * not a launcher that holds the port while the relaunched server fails to open it.
+ * Node flags that attach a debugger or profiler to the process they are given to: the server must be
+ * that process (a relaunched one would open the same inspector port again, or profile a launcher;
+ * with --inspect-port, SIGUSR1 to the PID an operator knows would open the launcher's inspector).
  */
-const inspectorFlag = /(^|\s)--inspect(-brk|-wait|-port)?(=|\s|$)/;
+const attachingFlag = /(^|\s)--(inspect(-brk|-wait|-port)?|cpu-prof|heap-prof|prof)(=|\s|$)/;
 
 /** Marks the relaunched server, so that it stops when the process that started it is gone. */
 const relaunchedEnv = 'ARBITER_SERVE_RELAUNCHED';
@@ -58,9 +59,9 @@ export function requestedSemiSpaceMb(
 
 /**
  * The node flags `arbiter serve ARGS` must be started with, or undefined when this process can
- * serve as it is: the size is 0, node was already given a semi-space size (on its command line or
- * in NODE_OPTIONS), node is being debugged (--inspect…: the server runs in the debugged process,
- * with V8's default size), help was asked for, or the value is invalid (serve itself then reports it).
+ * serve as it is: the size is 0, node was already given a semi-space size or a debugger or profiler
+ * (on its command line or in NODE_OPTIONS), help was asked for, or the value is invalid (serve itself
+ * then reports it).
  */
 export function serveNodeFlags(
   args: readonly string[],
@@ -68,9 +69,8 @@ export function serveNodeFlags(
   execArgv: readonly string[],
 ): string[] | undefined {
   if (args.includes('--help') || args.includes('-h')) return undefined;
-  for (const nodeFlag of [sizingFlag, inspectorFlag])
-    if (execArgv.some((flag) => nodeFlag.test(flag)) || nodeFlag.test(env.NODE_OPTIONS ?? ''))
-      return undefined;
+  const nodeFlags = [...execArgv, env.NODE_OPTIONS ?? ''];
+  if (nodeFlags.some((flag) => sizingFlag.test(flag) || attachingFlag.test(flag))) return undefined;
   let size: number;
   try {
     size = requestedSemiSpaceMb(args, env);

@@ -42,6 +42,12 @@ describe('the young generation serve asks for', () => {
     expect(serveNodeFlags([], { NODE_OPTIONS: '--inspect --max-semi-space-size=64' }, [])).toBeUndefined();
     expect(serveNodeFlags([], { NODE_OPTIONS: '--max-old-space-size=512' }, [])).toEqual([defaultFlag]);
     expect(serveNodeFlags(['--help'], {}, [])).toBeUndefined();
+    // A debugger or profiler attaches to this process: it must be the server.
+    for (const flag of ['--inspect', '--inspect-brk=0', '--inspect=127.0.0.1:9230', '--cpu-prof', '--prof'])
+      expect(serveNodeFlags([], {}, [flag]), flag).toBeUndefined();
+    expect(serveNodeFlags([], { NODE_OPTIONS: '--inspect' }, [])).toBeUndefined();
+    expect(serveNodeFlags([], {}, ['--inspect-publish-uid=http'])).toEqual([defaultFlag]);
+    expect(serveNodeFlags([], {}, ['--cpu-prof-dir=/tmp'])).toEqual([defaultFlag]);
     expect(serveNodeFlags(['--semi-space-mb', 'lots'], {}, [])).toBeUndefined();
   });
 
