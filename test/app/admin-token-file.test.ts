@@ -87,8 +87,10 @@ describe('the bootstrap admin token file', () => {
     await afterRevoke.close();
   });
 
-  it('keeps ./.arbiter/admin.token for PostgreSQL, which has no folder of its own', () => {
-    expect(defaultAdminTokenPath('postgres://db.internal/arbiter')).toBe(join(process.cwd(), '.arbiter', 'admin.token'));
+  it('keeps .arbiter/admin.token in the working directory (as an absolute path) for PostgreSQL, which has no folder of its own', () => {
+    expect(defaultAdminTokenPath('postgres://db.internal/arbiter')).toBe(
+      join(process.cwd(), '.arbiter', 'admin.token'),
+    );
     expect(legacyAdminTokenPath('postgres://db.internal/arbiter')).toBeUndefined();
     expect(defaultAdminTokenPath('sqlite:/var/lib/arbiter/arbiter.db')).toBe(
       '/var/lib/arbiter/arbiter.admin.token',
