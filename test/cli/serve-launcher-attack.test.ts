@@ -86,6 +86,12 @@ describe('the serve launcher under hostile sizes', () => {
       expect(serveNodeFlags([], { ARBITER_SEMI_SPACE_MB: bad }, [])).toBeUndefined();
     expect(serveNodeFlags([], { ARBITER_SEMI_SPACE_MB: '0032' }, [])).toEqual(['--max-semi-space-size=32']);
   });
+
+  it('serves in one process when SIGUSR1 may open the inspector (--inspect-port)', () => {
+    // `kill -USR1 <pid>` opens node's inspector: the PID an operator knows must be the server's.
+    expect(serveNodeFlags([], {}, ['--inspect-port=9230'])).toBeUndefined();
+    expect(serveNodeFlags([], { NODE_OPTIONS: '--inspect-port=0' }, [])).toBeUndefined();
+  });
 });
 
 describe('arbiter serve through its launcher, signalled and killed', () => {
