@@ -125,7 +125,7 @@ describe('no-destructive-commands against evasions', () => {
     'find / -exec rm -rf {} +',
     'find / -maxdepth 1 -exec rm -rf {} \\;',
     'echo / | xargs rm -rf',
-    // Wrappers the parser does not unwrap.
+    // Wrappers (unwrapped by the parser since this review; denied, see below).
     "su -c 'rm -rf /'",
     'setsid rm -rf /',
     'chroot / rm -rf /',
@@ -137,6 +137,18 @@ describe('no-destructive-commands against evasions', () => {
     'cat /dev/zero | tee /dev/sda',
   ])('does not simply allow %j', (command) => {
     for (const effect of effects(command)) expect(effect).not.toMatch(/^allow/);
+  });
+
+  it.each([
+    "su -c 'rm -rf /'",
+    'setsid rm -rf /',
+    'chroot / rm -rf /',
+    'runuser -u root -- rm -rf /',
+    'strace -f rm -rf /',
+    'flock /tmp/lock rm -rf /',
+    "flock /tmp/lock -c 'rm -rf ~'",
+  ])('denies %j under a wrapper', (command) => {
+    expect(effects(command)).toEqual(Array(4).fill(denied));
   });
 
   it.each([
