@@ -5,6 +5,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { serveNodeFlags } from '../dist/cli/young-generation.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 export const arbiterBin = join(root, 'bin', 'arbiter.js');
@@ -79,6 +80,12 @@ export async function startArbiter(
   const policies = join(dir, 'policies');
   if (!existsSync(policies)) cpSync(join(root, 'examples', 'policies'), policies, { recursive: true });
   const database = db ?? `sqlite:${join(dir, 'arbiter.db')}`;
+  // `arbiter serve` relaunches itself with its young-generation size (src/cli/young-generation.ts);
+  // given to node here, the child is the server itself, whose pid the CPU and RSS readings follow.
+  // `nodeArgs` with a semi-space size of their own, or ARBITER_SEMI_SPACE_MB=0 in `env`, win; a
+  // profiler in `nodeArgs` (which keeps serve from relaunching itself) profiles a server of this size.
+  const ownSizing = nodeArgs.filter((flag) => /semi[-_]space/.test(flag));
+  const sizing = serveNodeFlags(extraArgs, { ...process.env, ...env }, ownSizing) ?? [];
   const server = await startProcess(
     [
       bin,
@@ -98,7 +105,7 @@ export async function startArbiter(
     ],
     arbiterReady,
     env,
-    nodeArgs,
+    [...sizing, ...nodeArgs],
   );
   const token = system
     ? createToken({ db: database, ledgerKey, bin }, ['--role', 'agent', '--system', system])

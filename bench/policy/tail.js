@@ -4,9 +4,27 @@
 // allocation-only work (small objects: the allocator's and scavenger's tail). Also prints each
 // request's p99 and how the slow samples cluster (the gaps, in verdicts, between samples at or above p99).
 //
-// `node bench/policy/tail.js` (after `npm run build`).
+// `node bench/policy/tail.js` (after `npm run build`) runs all of it twice, each time in a child node:
+// with the young generation `arbiter serve` runs with (its semi-space flag) and with V8's default.
+// `node [FLAGS] bench/policy/tail.js --here` runs it once in this process, with this node's flags.
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { compileBundle, evaluateAction } from '../../dist/policy/index.js';
 import { generatedBundleFiles, generatedRequests } from './generated.js';
+import { serverFlags } from './latency.js';
+
+const self = fileURLToPath(import.meta.url);
+if (!process.argv.includes('--here')) {
+  const heaps = [
+    [`heap as \`arbiter serve\` runs (\`${serverFlags.join(' ') || 'V8 default'}\`)`, serverFlags],
+    ["V8's default heap", []],
+  ];
+  for (const [name, flags] of heaps) {
+    console.log(`\n#### ${name}\n`);
+    process.stdout.write(execFileSync(process.execPath, [...flags, self, '--here'], { encoding: 'utf8' }));
+  }
+  process.exit(0);
+}
 
 const samples = 100_000;
 const sorted = (values) => Float64Array.from(values).sort();

@@ -17,7 +17,8 @@ const self = fileURLToPath(import.meta.url);
 const defaultDist = fileURLToPath(new URL('../../dist', import.meta.url));
 const tuesday = new Date('2026-11-17T10:00:00Z');
 // Bytes are counted with a young generation large enough for a batch; CPU and collections are
-// measured with Node's default heap, as the server runs.
+// measured with V8's default heap, the one a library caller gets, comparable across builds and rounds
+// (`arbiter serve` runs with a larger young generation: bench/policy/latency.js measures both).
 const childFlags = { bytes: ['--expose-gc', '--max-semi-space-size=64'], cpu: ['--expose-gc'] };
 
 /** Measures one build in this process (which must run with `childFlags[what]`). */

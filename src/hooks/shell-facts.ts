@@ -70,6 +70,9 @@ export interface ShellLimits {
 
 export const defaultShellLimits: ShellLimits = { maxLength: 16 * 1024, maxDepth: 4, maxCommands: 200 };
 
+/** Programs whose `-c STRING` / `--command STRING` is a command line run by a shell. */
+const commandStringRunners = new Set(['su', 'runuser', 'flock']);
+
 const shells = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'mksh', 'ash', 'fish', 'busybox']);
 /** Interpreters and the flags after which their inline code follows. */
 const inlineCodeFlags: Record<string, readonly string[]> = {
@@ -272,6 +275,14 @@ class FactsState {
     if (shells.has(program)) {
       this.nestedShell(unwrapped, redirects, depth, piped);
       return;
+    }
+    if (commandStringRunners.has(program)) {
+      const dashC = unwrapped.findIndex((word) => word.text === '-c' || word.text === '--command');
+      if (dashC > 0) {
+        const dashCWord = { ...unwrapped[dashC]!, text: '-c' };
+        this.nestedShell([unwrapped[0]!, dashCWord, ...unwrapped.slice(dashC + 1)], redirects, depth, piped);
+        return;
+      }
     }
     if (program === 'eval') {
       this.evalString(unwrapped.slice(1), depth);
@@ -513,8 +524,35 @@ const wrappers: Record<string, (args: string[]) => number | undefined> = {
   builtin: () => 0,
   exec: (args) => skipOptions(args, { withValue: ['-a'] }),
   chronic: () => 0,
+  setsid: (args) => skipOptions(args, {}),
+  // chroot NEWROOT COMMAND: the new root is the wrapper's (its options are all `--name=value`).
+  chroot: (args) => {
+    const options = skipOptions(args, {});
+    return options < args.length ? options + 1 : options;
+  },
+  // With -c the command is a string for the shell: runuser is the program (followed like bash -c).
+  runuser: (args) =>
+    hasCommandString(args)
+      ? undefined
+      : skipOptions(args, {
+          withValue: ['-u', '-g', '-G', '-w', '--user', '--group', '--supp-group', '--whitelist-environment'],
+        }),
+  strace: (args) =>
+    skipOptions(args, {
+      withValue: ['-o', '-e', '-p', '-s', '-a', '-b', '-E', '-I', '-O', '-P', '-S', '-u', '-X', '--output'],
+    }),
+  // flock [options] FILE COMMAND: the lock file is the wrapper's.
+  flock: (args) => {
+    if (hasCommandString(args)) return undefined;
+    const options = skipOptions(args, { withValue: ['-w', '-E', '--timeout', '--conflict-exit-code'] });
+    return options < args.length ? options + 1 : options;
+  },
   caffeinate: (args) => skipOptions(args, { withValue: ['-w', '-t'] }),
 };
+
+function hasCommandString(args: readonly string[]): boolean {
+  return args.some((arg) => arg === '-c' || arg === '--command');
+}
 
 /** How many of `args` are options (and their values, and `NAME=value` assignments for env). */
 function skipOptions(args: string[], how: { withValue?: readonly string[]; assignments?: boolean }): number {

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
+import { defaultServeSemiSpaceMb } from '../../src/cli/young-generation.js';
 import { repoRoot } from './cli.js';
 
 const bin = fileURLToPath(new URL('../../bin/arbiter.js', import.meta.url));
@@ -22,12 +23,18 @@ export interface ServeProcess {
   exited: Promise<number | null>;
 }
 
-/** Spawns `arbiter serve` on a free loopback port and waits until it listens. */
+/**
+ * Spawns `arbiter serve` on a free loopback port and waits until it listens. Node is given the
+ * semi-space size serve would relaunch itself with (`nodeArgs`), so `child` is the server itself:
+ * a test that kills it with SIGKILL crashes the server, not a launcher (test/cli/serve-young-generation.test.ts
+ * runs the launcher).
+ */
 export async function spawnServe(
   args: string[],
-  options: { cwd?: string; env?: Record<string, string> } = {},
+  options: { cwd?: string; env?: Record<string, string>; nodeArgs?: string[] } = {},
 ): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', ...args], {
+  const nodeArgs = options.nodeArgs ?? [`--max-semi-space-size=${defaultServeSemiSpaceMb}`];
+  const child = spawn(process.execPath, [...nodeArgs, bin, 'serve', '--port', '0', ...args], {
     cwd: options.cwd ?? repoRoot,
     // Load tests send thousands of requests with one token; a test that wants the rate limit sets it.
     env: { ...process.env, ARBITER_RATE_LIMIT: '0', ...options.env },

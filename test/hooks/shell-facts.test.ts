@@ -43,6 +43,23 @@ describe('shell facts', () => {
     expect(command).toEqual({ program: 'kubectl', argv: ['kubectl', 'delete', 'ns', 'prod'], redirects: [] });
   });
 
+  it.each([
+    ['setsid -f rm -rf /', ['rm']],
+    ['chroot --userspec=1:1 /srv/jail rm -rf /', ['rm']],
+    ['runuser -u root -- rm -rf /', ['rm']],
+    ['strace -f -o /tmp/t rm -rf /', ['rm']],
+    ['flock -w 5 /tmp/lock rm -rf /', ['rm']],
+    // -c STRING is a command line for the shell, read like bash -c.
+    ["su -c 'rm -rf /'", ['su', 'rm']],
+    ["su - root --command 'rm -rf /'", ['su', 'rm']],
+    ["runuser -u root -c 'rm -rf /'", ['runuser', 'rm']],
+    ["flock /tmp/lock -c 'rm -rf /'", ['flock', 'rm']],
+  ])('unwraps %j to the command it runs', (line, programs) => {
+    const facts = shellFacts(line, syntax);
+    expect(facts.commands.map((command) => command.program)).toEqual(programs);
+    expect(facts.commands.at(-1)!.argv).toEqual(['rm', '-rf', '/']);
+  });
+
   it('marks inline interpreter code: the program is known, the code is not', () => {
     const facts = shellFacts(`python3 -c 'import os; os.system("rm -rf /")'`, syntax);
     expect(facts.commands).toEqual([
