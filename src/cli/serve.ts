@@ -413,25 +413,33 @@ export function registerServeCommand(program: Command, output: Output, run: Run)
         } finally {
           logger.level = level;
         }
-        // Signal handlers first: "Ready" promises that SIGTERM and SIGHUP are handled.
-        const stopped = lifecycle(app, state, arbiter, output);
-        announce(
-          output,
-          arbiter,
-          address,
-          databaseUrl,
-          policyDir,
-          options.demo ? await issueDemoTokens(arbiter) : undefined,
-        );
+        // Signal handlers first: "Ready" promises that SIGTERM and SIGHUP are handled. A stop that
+        // comes while the demo is still being written waits for it before closing the store.
+        const startUp: StartUp = { done: Promise.resolve() };
+        const stopped = lifecycle(app, state, arbiter, output, startUp);
         let demoWitness: RunningWitness | undefined;
-        if (options.demo) {
-          announceMonitoring(output, address, await seedMonitoringDemo(arbiter, new Date()));
-          announceStory(output, address, await seedDemoStory(arbiter));
-          demoWitness = await startDemoWitness(arbiter, databaseUrl, logger);
-          announceWitness(output, address, databaseUrl, demoWitness);
+        const starting = (async () => {
+          announce(
+            output,
+            arbiter,
+            address,
+            databaseUrl,
+            policyDir,
+            options.demo ? await issueDemoTokens(arbiter) : undefined,
+          );
+          if (options.demo) {
+            announceMonitoring(output, address, await seedMonitoringDemo(arbiter, new Date()));
+            announceStory(output, address, await seedDemoStory(arbiter));
+            demoWitness = await startDemoWitness(arbiter, databaseUrl, logger);
+            announceWitness(output, address, databaseUrl, demoWitness);
+          }
+        })();
+        startUp.done = starting.catch(() => undefined);
+        await starting;
+        if (!state.shuttingDown) {
+          output.out('\nReady. Ctrl-C (SIGINT) or SIGTERM stops gracefully; SIGHUP reloads policies.');
+          logger.info({ address }, `Server listening at ${address}`);
         }
-        output.out('\nReady. Ctrl-C (SIGTERM) stops gracefully; SIGHUP reloads policies.');
-        logger.info({ address }, `Server listening at ${address}`);
         const code = await stopped;
         await demoWitness?.close();
         return code;
@@ -528,12 +536,18 @@ function announceStory(output: Output, address: string, story: DemoStory | undef
   if (story.waiting) output.out(`  waiting for approval: ${story.waiting} (sign in as alice or bob)`);
 }
 
+/** Start-up work still running when a stop may come (the demo's data): the store closes after it. */
+interface StartUp {
+  done: Promise<unknown>;
+}
+
 /** Runs until SIGTERM/SIGINT; SIGHUP reloads policies. Resolves with the exit code. */
 function lifecycle(
   app: Awaited<ReturnType<typeof buildServer>>['app'],
   state: { shuttingDown: boolean },
   arbiter: Arbiter,
   output: Output,
+  startUp: StartUp,
 ): Promise<ExitCode> {
   return new Promise((resolve) => {
     const reload = () => {
@@ -563,6 +577,7 @@ function lifecycle(
       arbiter.events.close();
       app
         .close()
+        .then(() => startUp.done)
         .then(() => arbiter.close())
         .then(() => {
           output.out('stopped');
@@ -576,6 +591,6 @@ function lifecycle(
     };
     process.on('SIGHUP', reload);
     process.on('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGINT', () => stop('SIGINT'));
   });
 }
