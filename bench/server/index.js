@@ -129,8 +129,10 @@ while another replica holds it join the waiting batch; and a write to another ta
 notification loop's claim, twice a second) keeps the read-ahead, where it used to cost every later decision
 of that batch two more round trips. The lock is held for two round trips and the batch's CPU, so what is
 left to bound the rate is CPU — policy evaluation, HTTP, hashing — and on this box the replicas,
-PostgreSQL and the load generator share the same two cores: a second replica can at best match one (the
-model is in [deployment.md](deployment.md#throughput-and-replicas)).
+PostgreSQL and the load generator share the same two cores. One replica and two are compared in alternating
+rounds after replica B has been warmed as A was (B measured cold made two replicas look slower than one until
+issue 22's tenth round); two processes use the two cores better than one event loop (the model is in
+[deployment.md](deployment.md#throughput-and-replicas)).
 
 ${wakeups}
 
