@@ -4,7 +4,7 @@ import type { HookAgent } from '../../src/hooks/agents.js';
 import { readHookCall } from '../../src/hooks/payload.js';
 import { hookRequest } from '../../src/hooks/request.js';
 import { actorFromSystem, evaluateAction } from '../../src/policy/index.js';
-import { hookFixture, syntax } from './fixtures.js';
+import { shellPayloads, syntax, agentSystems as systems } from './fixtures.js';
 
 // examples/policies/coding-agents.yaml's no-destructive-commands, attacked: destructive commands
 // spelled the ways an agent (or a prompt injection steering it) could spell them, through each
@@ -12,24 +12,6 @@ import { hookFixture, syntax } from './fixtures.js';
 
 const bundle = loadPolicyDirectory(new URL('../../examples/policies', import.meta.url).pathname);
 const now = new Date('2026-11-18T10:00:00Z');
-const systems: Record<HookAgent, string> = {
-  'claude-code': 'claude-code-ci',
-  codex: 'codex-ci',
-  cursor: 'cursor-agent',
-  gemini: 'gemini-cli',
-};
-const shellPayloads: Record<HookAgent, (command: string) => Record<string, unknown>> = {
-  'claude-code': (command) => ({
-    ...hookFixture('claude-code', 'pre-tool-use-bash'),
-    tool_input: { command },
-  }),
-  codex: (command) => ({ ...hookFixture('codex', 'pre-tool-use-allowed'), tool_input: { command } }),
-  cursor: (command) => ({ ...hookFixture('cursor', 'before-shell-execution'), command }),
-  gemini: (command) => ({
-    ...hookFixture('gemini', 'before-tool-shell'),
-    tool_input: { command, description: 'run it' },
-  }),
-};
 
 /** The effect on `command` from each agent, with the deciding rules (the same from all four). */
 function effects(command: string): string[] {

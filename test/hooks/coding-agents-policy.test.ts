@@ -4,16 +4,10 @@ import type { HookAgent } from '../../src/hooks/agents.js';
 import { readHookCall } from '../../src/hooks/payload.js';
 import { type HookClient, hookRequest } from '../../src/hooks/request.js';
 import { actorFromSystem, evaluateAction } from '../../src/policy/index.js';
-import { hookFixture, syntax } from './fixtures.js';
+import { hookFixture, shellPayloads, syntax, agentSystems as systems } from './fixtures.js';
 
 const bundle = loadPolicyDirectory(new URL('../../examples/policies', import.meta.url).pathname);
 const now = new Date('2026-11-18T10:00:00Z');
-const systems: Record<HookAgent, string> = {
-  'claude-code': 'claude-code-ci',
-  codex: 'codex-ci',
-  cursor: 'cursor-agent',
-  gemini: 'gemini-cli',
-};
 
 /** The real policy engine's verdict on a recorded payload, mapped as the server maps it. */
 function verdictOf(agent: HookAgent, payload: Record<string, unknown>, client: HookClient = {}) {
@@ -34,20 +28,6 @@ function bash(command: string, client: HookClient = {}) {
   const payload = { ...hookFixture('claude-code', 'pre-tool-use-bash'), tool_input: { command } };
   return verdictOf('claude-code', payload, client);
 }
-
-/** Each agent's recorded shell-tool payload, running `command` instead (Codex's as an argv array too). */
-const shellPayloads: Record<HookAgent, (command: string) => Record<string, unknown>> = {
-  'claude-code': (command) => ({
-    ...hookFixture('claude-code', 'pre-tool-use-bash'),
-    tool_input: { command },
-  }),
-  codex: (command) => ({ ...hookFixture('codex', 'pre-tool-use-allowed'), tool_input: { command } }),
-  cursor: (command) => ({ ...hookFixture('cursor', 'before-shell-execution'), command }),
-  gemini: (command) => ({
-    ...hookFixture('gemini', 'before-tool-shell'),
-    tool_input: { command, description: 'run it' },
-  }),
-};
 
 describe('examples/policies/coding-agents.yaml on mapped hook payloads', () => {
   it('denies destructive commands from every agent, however spelled, and allows everyday ones', () => {

@@ -17,3 +17,25 @@ export function codexSchema(name: string): Record<string, unknown> {
 }
 
 export const syntax = bashSyntax();
+
+/** The System each agent's hook decides for in examples/policies/coding-agents.yaml. */
+export const agentSystems: Record<HookAgent, string> = {
+  'claude-code': 'claude-code-ci',
+  codex: 'codex-ci',
+  cursor: 'cursor-agent',
+  gemini: 'gemini-cli',
+};
+
+/** Each agent's recorded shell-tool payload, running `command` instead (Codex's as an argv array too). */
+export const shellPayloads: Record<HookAgent, (command: string) => Record<string, unknown>> = {
+  'claude-code': (command) => ({
+    ...hookFixture('claude-code', 'pre-tool-use-bash'),
+    tool_input: { command },
+  }),
+  codex: (command) => ({ ...hookFixture('codex', 'pre-tool-use-allowed'), tool_input: { command } }),
+  cursor: (command) => ({ ...hookFixture('cursor', 'before-shell-execution'), command }),
+  gemini: (command) => ({
+    ...hookFixture('gemini', 'before-tool-shell'),
+    tool_input: { command, description: 'run it' },
+  }),
+};
